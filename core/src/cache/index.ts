@@ -1,0 +1,4 @@
+export type { KeyValueStore } from './key-value-store.js';
+export { MemoryKeyValueStore } from './memory-key-value-store.js';
+export { RedisKeyValueStore } from './redis-key-value-store.js';
+export type { RedisKeyValueStoreOptions } from './redis-key-value-store.js';

@@ -1,0 +1,67 @@
+/**
+ * Every failure the host itself can produce, each with one audience-facing meaning.
+ * The wire mapping in to-twirp-error.ts must cover every code (the compiler checks it).
+ */
+export type HostErrorCode =
+  // configuration and boot (operators)
+  | 'HOST_CONFIG_INVALID'
+  | 'HOST_PLUGIN_NOT_FOUND'
+  | 'HOST_PLUGIN_VERSION_MISMATCH'
+  | 'HOST_PLUGIN_SDK_MISMATCH'
+  | 'HOST_PLUGIN_HOST_MISMATCH'
+  | 'HOST_PLUGIN_MANIFEST_INVALID'
+  | 'HOST_PLUGIN_CONFIG_INVALID'
+  | 'HOST_PLUGIN_SECRET_MISSING'
+  | 'HOST_PLUGIN_SCHEMA_INVALID'
+  | 'HOST_DUPLICATE_TOOL'
+  | 'HOST_PLUGIN_IMPORT_FAILED'
+  | 'HOST_PLUGIN_SETUP_FAILED'
+  | 'HOST_PLUGIN_SETUP_TIMEOUT'
+  | 'HOST_PLUGIN_REQUIRED_FAILED'
+  // requests (clients)
+  | 'HOST_INVALID_ARGUMENT'
+  | 'HOST_CONVERSATION_NOT_FOUND'
+  | 'HOST_CONVERSATION_CONFLICT'
+  | 'HOST_UNAUTHENTICATED'
+  | 'HOST_PERMISSION_DENIED'
+  | 'HOST_RATE_LIMITED'
+  | 'HOST_MODEL_NOT_CONFIGURED'
+  | 'HOST_MODEL_UNAVAILABLE'
+  | 'HOST_MODEL_REJECTED'
+  | 'HOST_DEADLINE_EXCEEDED'
+  | 'HOST_CANCELED'
+  | 'HOST_STORE_UNAVAILABLE'
+  | 'HOST_NOT_IMPLEMENTED'
+  | 'HOST_INTERNAL';
+
+const BRAND = Symbol.for('acai.core.HostError');
+
+/** Options for {@link HostError}. */
+export interface HostErrorOptions {
+  cause?: unknown;
+  /** String key/values safe to show to clients (e.g. `{ argument: 'message' }`). */
+  meta?: Record<string, string>;
+}
+
+/** An error raised by the host. Its message must be safe for the audience of its code. */
+export class HostError extends Error {
+  readonly code: HostErrorCode;
+  readonly meta: Record<string, string>;
+  readonly [BRAND] = true;
+
+  constructor(code: HostErrorCode, message: string, options: HostErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HostError';
+    this.code = code;
+    this.meta = options.meta ?? {};
+  }
+
+  static isInstance(value: unknown): value is HostError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+}
+
+/** Shorthand for the most common client error: a named argument is wrong. */
+export function invalidArgument(argument: string, message: string): HostError {
+  return new HostError('HOST_INVALID_ARGUMENT', message, { meta: { argument } });
+}

@@ -1,0 +1,74 @@
+import { HostError, type HostErrorCode } from './host-error.js';
+import { TwirpError, type TwirpCode } from './twirp-error.js';
+
+// Exhaustive: adding a HostErrorCode without a wire mapping is a compile error.
+const WIRE_CODE: Record<HostErrorCode, TwirpCode> = {
+  HOST_CONFIG_INVALID: 'internal',
+  HOST_PLUGIN_NOT_FOUND: 'internal',
+  HOST_PLUGIN_VERSION_MISMATCH: 'internal',
+  HOST_PLUGIN_SDK_MISMATCH: 'internal',
+  HOST_PLUGIN_HOST_MISMATCH: 'internal',
+  HOST_PLUGIN_MANIFEST_INVALID: 'internal',
+  HOST_PLUGIN_CONFIG_INVALID: 'internal',
+  HOST_PLUGIN_SECRET_MISSING: 'internal',
+  HOST_PLUGIN_SCHEMA_INVALID: 'internal',
+  HOST_DUPLICATE_TOOL: 'internal',
+  HOST_PLUGIN_IMPORT_FAILED: 'internal',
+  HOST_PLUGIN_SETUP_FAILED: 'internal',
+  HOST_PLUGIN_SETUP_TIMEOUT: 'internal',
+  HOST_PLUGIN_REQUIRED_FAILED: 'internal',
+  HOST_INVALID_ARGUMENT: 'invalid_argument',
+  HOST_CONVERSATION_NOT_FOUND: 'not_found',
+  HOST_CONVERSATION_CONFLICT: 'aborted',
+  HOST_UNAUTHENTICATED: 'unauthenticated',
+  HOST_PERMISSION_DENIED: 'permission_denied',
+  HOST_RATE_LIMITED: 'resource_exhausted',
+  HOST_MODEL_NOT_CONFIGURED: 'failed_precondition',
+  HOST_MODEL_UNAVAILABLE: 'unavailable',
+  HOST_MODEL_REJECTED: 'internal',
+  HOST_DEADLINE_EXCEEDED: 'deadline_exceeded',
+  HOST_CANCELED: 'canceled',
+  HOST_STORE_UNAVAILABLE: 'unavailable',
+  HOST_NOT_IMPLEMENTED: 'unimplemented',
+  HOST_INTERNAL: 'internal',
+};
+
+// Codes whose HostError message was written for clients; everything else gets a generic text
+// so upstream, driver or plugin detail never reaches the wire.
+const CLIENT_FACING: ReadonlySet<TwirpCode> = new Set([
+  'invalid_argument',
+  'not_found',
+  'aborted',
+  'unauthenticated',
+  'permission_denied',
+  'resource_exhausted',
+  'failed_precondition',
+  'deadline_exceeded',
+  'canceled',
+  'unimplemented',
+  'unavailable',
+]);
+
+const GENERIC_MESSAGE: Partial<Record<TwirpCode, string>> = {
+  internal: 'internal error',
+  unavailable: 'a dependency is temporarily unavailable, retry later',
+};
+
+/**
+ * The one mapping from anything thrown to the wire. Unknown errors become `internal`
+ * with a generic message; a catch-all never emits a client-fault code.
+ */
+export function toTwirpError(error: unknown): TwirpError {
+  if (error instanceof TwirpError) return error;
+  if (HostError.isInstance(error)) {
+    const code = WIRE_CODE[error.code] ?? 'internal';
+    const message = CLIENT_FACING.has(code) ? error.message : (GENERIC_MESSAGE[code] ?? 'internal error');
+    const meta = CLIENT_FACING.has(code) ? error.meta : {};
+    const headers: Record<string, string> = {};
+    if (code === 'resource_exhausted' && error.meta.retry_after_seconds) {
+      headers['retry-after'] = error.meta.retry_after_seconds;
+    }
+    return new TwirpError(code, message, meta, headers);
+  }
+  return new TwirpError('internal', 'internal error');
+}

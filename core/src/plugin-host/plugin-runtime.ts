@@ -1,0 +1,47 @@
+import type { JsonSchema, ToolOutput } from '@acai/plugin-sdk';
+
+/** Where a plugin's code runs. */
+export type IsolationMode = 'inline' | 'worker';
+
+/** What the host learns about a tool after importing the plugin (schemas are validated host-side). */
+export interface RuntimeToolInfo {
+  readonly name: string;
+  readonly description: string;
+  readonly parameters: JsonSchema;
+  readonly idempotent: boolean;
+}
+
+/** What the host learns about a plugin after importing its entry. */
+export interface RuntimePluginInfo {
+  readonly name: string;
+  readonly description: string;
+  readonly configSchema: JsonSchema | undefined;
+  readonly tools: readonly RuntimeToolInfo[];
+}
+
+/** Per-call input the runtime needs besides the arguments. */
+export interface RuntimeCallContext {
+  readonly callId: string;
+  /** Fires on timeout or cancellation. */
+  readonly signal: AbortSignal;
+  /** W3C traceparent of the caller's span, so plugin work joins the trace. */
+  readonly traceparent?: string;
+}
+
+/**
+ * One loaded plugin, wherever its code runs. `inline` runs in the host's event loop;
+ * `worker` runs in a worker thread and proxies the SDK context services across the boundary.
+ * The call path (validation, policy, metrics, output cap, secret scrubbing) sits in front of
+ * this interface and is identical for both modes.
+ */
+export interface PluginRuntime {
+  readonly mode: IsolationMode;
+  /** Imports the entry and returns the plugin's declared shape (no setup yet). */
+  load(): Promise<RuntimePluginInfo>;
+  /** Runs the plugin's setup with its validated config; rejects when it fails or the signal fires. */
+  setup(config: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<void>;
+  /** Runs one tool with already validated arguments. Throws ToolError (or anything) on failure. */
+  execute(toolName: string, args: unknown, context: RuntimeCallContext): Promise<ToolOutput>;
+  /** Runs dispose and frees resources (terminates the worker). */
+  dispose(): Promise<void>;
+}
