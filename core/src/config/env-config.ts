@@ -1,0 +1,183 @@
+import { isAbsolute, resolve } from 'node:path';
+import { HostError } from '../errors/index.js';
+
+/** Everything the host reads from the environment, parsed once at boot. */
+export interface HostConfig {
+  readonly server: {
+    readonly port: number;
+    readonly host: string;
+    /** Body size limit for RPCs. */
+    readonly maxBodyBytes: number;
+    /** Whole-request deadline; kept below the HTTP server's own timeouts. */
+    readonly requestDeadlineMs: number;
+    readonly shutdownDeadlineMs: number;
+    /** Serve /metrics on a separate port (0 = on the main port, behind the `metrics` scope). */
+    readonly metricsPort: number;
+  };
+  readonly pluginsConfigPath: string;
+  readonly dataDir: string;
+  readonly mongodb: { readonly url: string | undefined; readonly database: string };
+  readonly redis: { readonly url: string | undefined; readonly keyPrefix: string };
+  readonly model: {
+    readonly apiKey: string | undefined;
+    readonly baseURL: string | undefined;
+    readonly model: string | undefined;
+    readonly titleModel: string | undefined;
+    /** True when enough is set to call a model. */
+    readonly isConfigured: boolean;
+    readonly timeoutMs: number;
+    readonly maxAttempts: number;
+    readonly stream: boolean;
+  };
+  readonly chat: {
+    readonly maxMessageBytes: number;
+    readonly maxToolSteps: number;
+    readonly contextTokenBudget: number;
+    readonly summarize: boolean;
+    readonly sessionTtlMinutes: number;
+    readonly titleCacheTtlHours: number;
+    readonly promptsFile: string | undefined;
+  };
+  readonly auth: {
+    readonly disabled: boolean;
+    readonly bootstrapKeys: string | undefined;
+    readonly keysFile: string | undefined;
+    /** CIDR ranges allowed without a key (legacy clients), as "cidr" or "cidr=tenant". */
+    readonly trustedNetworks: readonly string[];
+    readonly trustedProxies: readonly string[];
+  };
+  readonly rateLimit: {
+    readonly requestsPerMinute: number;
+    readonly burst: number;
+    readonly modelTokensPerMinute: number;
+    readonly toolCallsPerMinute: number;
+  };
+  readonly logging: { readonly level: string; readonly logContent: boolean };
+  readonly telegram: { readonly botToken: string | undefined; readonly webhookSecret: string | undefined };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/**
+ * Parses the environment once. Collects every problem into one HOST_CONFIG_INVALID error whose
+ * message names each variable and the fix; returns frozen, typed config.
+ */
+export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfig {
+  const problems: string[] = [];
+  const text = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = text(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name}: expected a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = text(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name}: expected true or false, got "${raw}"`);
+    return fallback;
+  };
+  const list = (name: string): string[] =>
+    (text(name) ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0);
+  const url = (name: string, protocols: readonly string[]): string | undefined => {
+    const raw = text(name);
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) {
+        problems.push(`${name}: expected a ${protocols.join(' or ')} URL, got protocol "${parsed.protocol}"`);
+      }
+    } catch {
+      problems.push(`${name}: not a valid URL`);
+    }
+    return raw;
+  };
+  const path = (value: string): string => (isAbsolute(value) ? value : resolve(cwd, value));
+
+  const logLevel = (text('LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.has(logLevel)) problems.push(`LOG_LEVEL: expected one of ${[...LOG_LEVELS].join(', ')}, got "${logLevel}"`);
+
+  const apiKey = text('OPENAI_API_KEY');
+  const baseURL = url('OPENAI_BASE_URL', ['http:', 'https:']);
+  const model = text('OPENAI_MODEL');
+  // A local OpenAI-compatible server (Ollama, llama.cpp...) needs no key; the public API does.
+  const isModelConfigured = model !== undefined && (apiKey !== undefined || baseURL !== undefined);
+
+  const requestDeadlineMs = integer('REQUEST_DEADLINE_MS', 45_000, 1_000, 600_000);
+
+  const config: HostConfig = {
+    server: {
+      port: integer('PORT', 8080, 0, 65_535),
+      host: text('HOST') ?? '127.0.0.1',
+      maxBodyBytes: integer('MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+      requestDeadlineMs,
+      shutdownDeadlineMs: integer('SHUTDOWN_DEADLINE_MS', 20_000, 0, 600_000),
+      metricsPort: integer('METRICS_PORT', 0, 0, 65_535),
+    },
+    pluginsConfigPath: path(text('PLUGINS_CONFIG') ?? './plugins.config.json'),
+    dataDir: path(text('ACAI_DATA_DIR') ?? './.acai-data'),
+    mongodb: { url: url('MONGODB_URL', ['mongodb:', 'mongodb+srv:']), database: text('MONGODB_DATABASE') ?? 'acai' },
+    redis: { url: url('REDIS_URL', ['redis:', 'rediss:']), keyPrefix: text('REDIS_KEY_PREFIX') ?? 'acai:' },
+    model: {
+      apiKey,
+      baseURL,
+      model,
+      titleModel: text('OPENAI_TITLE_MODEL') ?? model,
+      isConfigured: isModelConfigured,
+      timeoutMs: integer('OPENAI_TIMEOUT_MS', 30_000, 100, 600_000),
+      maxAttempts: integer('OPENAI_MAX_ATTEMPTS', 3, 1, 10),
+      stream: flag('OPENAI_STREAM', false),
+    },
+    chat: {
+      maxMessageBytes: integer('MAX_MESSAGE_BYTES', 32 * 1024, 1, 1024 * 1024),
+      maxToolSteps: integer('CHAT_MAX_TOOL_STEPS', 8, 1, 50),
+      contextTokenBudget: integer('CONTEXT_TOKEN_BUDGET', 16_000, 500, 2_000_000),
+      summarize: flag('CHAT_SUMMARIZE', false),
+      sessionTtlMinutes: integer('SESSION_TTL_MINUTES', 30, 1, 7 * 24 * 60),
+      titleCacheTtlHours: integer('TITLE_CACHE_TTL_HOURS', 24 * 30, 1, 24 * 365),
+      promptsFile: text('PROMPTS_FILE') === undefined ? undefined : path(text('PROMPTS_FILE')!),
+    },
+    auth: {
+      disabled: flag('AUTH_DISABLED', false),
+      bootstrapKeys: text('ACAI_API_KEYS'),
+      keysFile: text('ACAI_API_KEYS_FILE') === undefined ? undefined : path(text('ACAI_API_KEYS_FILE')!),
+      trustedNetworks: list('ACAI_TRUSTED_NETWORKS'),
+      trustedProxies: list('ACAI_TRUSTED_PROXIES'),
+    },
+    rateLimit: {
+      requestsPerMinute: integer('RATE_LIMIT_PER_MINUTE', 120, 0, 1_000_000),
+      burst: integer('RATE_LIMIT_BURST', 30, 0, 1_000_000),
+      modelTokensPerMinute: integer('TENANT_MODEL_TOKENS_PER_MINUTE', 0, 0, 1_000_000_000),
+      toolCallsPerMinute: integer('TENANT_TOOL_CALLS_PER_MINUTE', 0, 0, 1_000_000),
+    },
+    logging: { level: logLevel, logContent: flag('LOG_CONTENT', false) },
+    telegram: { botToken: text('TELEGRAM_BOT_TOKEN'), webhookSecret: text('TELEGRAM_WEBHOOK_SECRET') },
+  };
+
+  if (problems.length > 0) {
+    throw new HostError('HOST_CONFIG_INVALID', `Invalid environment:\n  - ${problems.join('\n  - ')}`);
+  }
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

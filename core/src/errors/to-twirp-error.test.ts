@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { HostError, invalidArgument } from './host-error.js';
+import { toTwirpError } from './to-twirp-error.js';
+import { TwirpError } from './twirp-error.js';
+
+describe('toTwirpError', () => {
+  it('keeps client-facing messages and meta for client faults', () => {
+    const wire = toTwirpError(invalidArgument('message', 'message is required'));
+    expect(wire.toJSON()).toEqual({ code: 'invalid_argument', msg: 'message is required', meta: { argument: 'message' } });
+    expect(wire.httpStatus).toBe(400);
+  });
+
+  it('never leaks the text of internal failures', () => {
+    const wire = toTwirpError(new HostError('HOST_MODEL_REJECTED', '401 Incorrect API key provided: sk-live-123'));
+    expect(wire.code).toBe('internal');
+    expect(wire.message).toBe('internal error');
+    expect(JSON.stringify(wire.toJSON())).not.toContain('sk-live');
+  });
+
+  it('turns anything unrecognised into internal, never a client-fault code', () => {
+    for (const thrown of [new Error('MongoServerError: E11000 at mongodb://u:p@h'), 'boom', undefined, { code: 'not_found' }]) {
+      const wire = toTwirpError(thrown);
+      expect(wire.code).toBe('internal');
+      expect(wire.toJSON()).toEqual({ code: 'internal', msg: 'internal error' });
+    }
+  });
+
+  it('passes Twirp errors through and adds Retry-After for rate limits', () => {
+    const existing = new TwirpError('bad_route', 'no handler');
+    expect(toTwirpError(existing)).toBe(existing);
+    const limited = toTwirpError(new HostError('HOST_RATE_LIMITED', 'rate limited', { meta: { retry_after_seconds: '3' } }));
+    expect(limited.httpStatus).toBe(429);
+    expect(limited.headers['retry-after']).toBe('3');
+  });
+
+  it('recognises HostErrors from another copy of the module by brand', () => {
+    const foreign = Object.assign(new Error('conversation not found'), {
+      code: 'HOST_CONVERSATION_NOT_FOUND',
+      meta: {},
+      [Symbol.for('acai.core.HostError')]: true,
+    });
+    expect(toTwirpError(foreign).code).toBe('not_found');
+  });
+});
