@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+
+// Test support is the one place in tests/ that reads process.env: the runner (tests/support/run-tests.sh)
+// always provisions the services, so a missing variable is a set-up error, never a reason to skip.
+
+function requireEnv(name: string, hint: string): string {
+  const value = process.env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new Error(`${name} is not set. ${hint} Run the suite with \`npm test\` (tests/support/run-tests.sh), which starts the services and sets it.`);
+  }
+  return value;
+}
+
+/** The Redis the suite runs against (`redis://host:port`). Throws when unset: tests never skip silently. */
+export function requireRedisUrl(): string {
+  return requireEnv('REDIS_URL', 'Integration tests need a real Redis.');
+}
+
+/** The MongoDB-wire server the suite runs against (FerretDB in CI, MongoDB when provided). Throws when unset. */
+export function requireMongoUrl(): string {
+  return requireEnv('MONGODB_URL', 'Integration tests need a real MongoDB-wire server (FerretDB or MongoDB).');
+}
+
+/** Path of the redis-server binary, for tests that start (and kill) a private Redis. */
+export function redisServerBinary(): string {
+  return process.env.ACAI_TEST_REDIS_SERVER_BIN ?? 'redis-server';
+}
+
+/**
+ * A name unique to this run, safe as a MongoDB database name (≤ 38 chars, no dots or slashes)
+ * and as a Redis key prefix: `<prefix>_<base36 time>_<random hex>`.
+ */
+export function uniqueName(prefix: string): string {
+  const cleaned = prefix.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 20);
+  return `${cleaned}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}

@@ -1,0 +1,191 @@
+# shellcheck shell=bash
+# Provisioning shared by run-tests.sh and with-services.sh (sourced, not executed).
+#
+# It makes a fresh Debian 12 machine able to run the suites: installs npm dependencies, the system
+# tools the suites call (redis-server, protoc, promtool), builds FerretDB once into a cache, starts a
+# private Redis and FerretDB on free loopback ports unless REDIS_URL / MONGODB_URL are already set,
+# and stops whatever it started when the calling script exits.
+
+ACAI_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ACAI_CACHE_DIR="${ACAI_CACHE_DIR:-${HOME:-/root}/.cache/acai}"
+ACAI_FERRETDB_VERSION="v1.24.2"
+ACAI_FERRETDB_BIN="$ACAI_CACHE_DIR/ferretdb-$ACAI_FERRETDB_VERSION/ferretdb"
+# Process state of this run; filled by acai_start_services, used by acai_stop_services.
+ACAI_RUN_DIR=""
+ACAI_STARTED_REDIS_PORT=""
+ACAI_STARTED_FERRETDB_PID=""
+
+acai_log() { printf '[acai-test] %s\n' "$*" >&2; }
+
+acai_fail() {
+  acai_log "error: $*"
+  exit 1
+}
+
+acai_as_root() {
+  if [[ "$(id -u)" == "0" ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    acai_fail "need root (or sudo) to run: $*"
+  fi
+}
+
+# npm ci when node_modules is missing or was installed from a different package-lock.json.
+acai_ensure_node_modules() {
+  local stamp="$ACAI_REPO_ROOT/node_modules/.acai-lock-hash"
+  local hidden_lock="$ACAI_REPO_ROOT/node_modules/.package-lock.json"
+  local lock="$ACAI_REPO_ROOT/package-lock.json"
+  local hash
+  hash="$(sha256sum "$lock" | cut -d' ' -f1)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$hash" ]]; then return 0; fi
+  # npm writes its hidden lockfile after every install; when it is newer than package-lock.json the
+  # tree already matches (e.g. after `npm install <pkg>`), so a full reinstall would only cost time.
+  if [[ -d "$ACAI_REPO_ROOT/node_modules" && -f "$hidden_lock" && "$hidden_lock" -nt "$lock" ]]; then
+    printf '%s\n' "$hash" >"$stamp"
+    return 0
+  fi
+  acai_log "installing npm dependencies (npm ci)"
+  (cd "$ACAI_REPO_ROOT" && npm ci --no-audit --no-fund)
+  printf '%s\n' "$hash" >"$stamp"
+}
+
+# Go lives in /usr/local/go on these machines, which is not always on PATH (e.g. under sudo or CI).
+acai_ensure_go_on_path() {
+  if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then
+    export PATH="$PATH:/usr/local/go/bin"
+  fi
+}
+
+# apt-get only when something is missing, so re-runs never touch the network.
+acai_ensure_system_packages() {
+  local missing=()
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v redis-cli >/dev/null || missing+=(redis-tools)
+  command -v protoc >/dev/null || missing+=(protobuf-compiler)
+  command -v promtool >/dev/null || missing+=(prometheus)
+  if ((${#missing[@]} == 0)); then return 0; fi
+  acai_log "installing system packages: ${missing[*]}"
+  acai_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  acai_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# Builds FerretDB from the Go module proxy once. A plain `go install` panics at start-up because
+# build/version/version.txt is not part of the module zip, so we vendor the module and add the file.
+acai_ensure_ferretdb() {
+  if [[ -x "$ACAI_FERRETDB_BIN" ]]; then return 0; fi
+  acai_ensure_go_on_path
+  command -v go >/dev/null || acai_fail "Go (>= 1.24) is needed to build FerretDB $ACAI_FERRETDB_VERSION; install it or set MONGODB_URL"
+  local target_dir
+  target_dir="$(dirname "$ACAI_FERRETDB_BIN")"
+  mkdir -p "$target_dir"
+  (
+    # Serialise concurrent first runs; the loser finds the binary already built.
+    flock 9
+    if [[ -x "$ACAI_FERRETDB_BIN" ]]; then exit 0; fi
+    acai_log "building FerretDB $ACAI_FERRETDB_VERSION into $target_dir (first run only, about a minute)"
+    local scratch="$target_dir/build"
+    rm -rf "$scratch"
+    mkdir -p "$scratch"
+    cd "$scratch"
+    export GOFLAGS="" GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
+    local build_log="$scratch/build.log"
+    if ! {
+      go mod init scratch/ferret &&
+        go get -tool "github.com/FerretDB/FerretDB/cmd/ferretdb@$ACAI_FERRETDB_VERSION" &&
+        go mod vendor &&
+        chmod -R u+w vendor &&
+        printf '%s\n' "$ACAI_FERRETDB_VERSION" >vendor/github.com/FerretDB/FerretDB/build/version/version.txt &&
+        go build -mod=vendor -o "$ACAI_FERRETDB_BIN.partial" github.com/FerretDB/FerretDB/cmd/ferretdb
+    } >"$build_log" 2>&1; then
+      tail -n 40 "$build_log" >&2
+      exit 1
+    fi
+    mv "$ACAI_FERRETDB_BIN.partial" "$ACAI_FERRETDB_BIN"
+    cd "$target_dir"
+    rm -rf "$scratch"
+  ) 9>"$target_dir/.build.lock"
+  [[ -x "$ACAI_FERRETDB_BIN" ]] || acai_fail "FerretDB build failed"
+}
+
+acai_free_port() {
+  node -e "const s=require('node:net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close();})"
+}
+
+acai_port_open() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+acai_wait_for() {
+  local description="$1" attempts=200
+  shift
+  until "$@"; do
+    attempts=$((attempts - 1))
+    if ((attempts == 0)); then acai_fail "$description did not come up within 20 s"; fi
+    sleep 0.1
+  done
+}
+
+acai_redis_ready() { redis-cli -p "$1" ping 2>/dev/null | grep -q PONG; }
+
+acai_start_services() {
+  ACAI_RUN_DIR="$(mktemp -d "${TMPDIR:-/tmp}/acai-test.XXXXXX")"
+  trap acai_stop_services EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+
+  export ACAI_TEST_REDIS_SERVER_BIN="${ACAI_TEST_REDIS_SERVER_BIN:-$(command -v redis-server)}"
+  if [[ -n "${REDIS_URL:-}" ]]; then
+    acai_log "using REDIS_URL from the environment"
+  else
+    local redis_port
+    redis_port="$(acai_free_port)"
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+      --dir "$ACAI_RUN_DIR" --pidfile "$ACAI_RUN_DIR/redis.pid" --logfile "$ACAI_RUN_DIR/redis.log" >/dev/null
+    ACAI_STARTED_REDIS_PORT="$redis_port"
+    acai_wait_for "redis-server on port $redis_port" acai_redis_ready "$redis_port"
+    export REDIS_URL="redis://127.0.0.1:$redis_port"
+  fi
+
+  if [[ -n "${MONGODB_URL:-}" ]]; then
+    acai_log "using MONGODB_URL from the environment"
+  else
+    acai_ensure_ferretdb
+    export ACAI_TEST_FERRETDB_BIN="$ACAI_FERRETDB_BIN"
+    local ferret_port
+    ferret_port="$(acai_free_port)"
+    mkdir -p "$ACAI_RUN_DIR/ferretdb"
+    "$ACAI_FERRETDB_BIN" --handler=sqlite --sqlite-url="file:$ACAI_RUN_DIR/ferretdb/" \
+      --listen-addr="127.0.0.1:$ferret_port" --state-dir="$ACAI_RUN_DIR" --telemetry=disable \
+      --debug-addr=- --log-level=warn >"$ACAI_RUN_DIR/ferretdb.log" 2>&1 &
+    ACAI_STARTED_FERRETDB_PID=$!
+    acai_wait_for "FerretDB on port $ferret_port" acai_port_open "$ferret_port"
+    export MONGODB_URL="mongodb://127.0.0.1:$ferret_port/"
+  fi
+  acai_log "services: REDIS_URL=$REDIS_URL MONGODB_URL=$MONGODB_URL"
+}
+
+acai_stop_services() {
+  local status=$?
+  if [[ -n "$ACAI_STARTED_FERRETDB_PID" ]]; then
+    kill "$ACAI_STARTED_FERRETDB_PID" 2>/dev/null || true
+    wait "$ACAI_STARTED_FERRETDB_PID" 2>/dev/null || true
+    ACAI_STARTED_FERRETDB_PID=""
+  fi
+  if [[ -n "$ACAI_STARTED_REDIS_PORT" ]]; then
+    redis-cli -p "$ACAI_STARTED_REDIS_PORT" shutdown nosave >/dev/null 2>&1 ||
+      { [[ -f "$ACAI_RUN_DIR/redis.pid" ]] && kill "$(cat "$ACAI_RUN_DIR/redis.pid")" 2>/dev/null; } || true
+    ACAI_STARTED_REDIS_PORT=""
+  fi
+  if [[ -n "$ACAI_RUN_DIR" ]]; then
+    rm -rf "$ACAI_RUN_DIR"
+    ACAI_RUN_DIR=""
+  fi
+  return "$status"
+}
+
+# Everything a suite needs before it runs: dependencies, tools and services.
+acai_provision() {
+  cd "$ACAI_REPO_ROOT"
+  acai_ensure_go_on_path
+  acai_ensure_system_packages
+  acai_ensure_node_modules
+  acai_start_services
+}
