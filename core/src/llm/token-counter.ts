@@ -1,0 +1,94 @@
+import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
+import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import type { ModelMessage, ModelTool } from './model-types.js';
+
+/** Tokens the chat format adds around every message (role markers). */
+export const MESSAGE_OVERHEAD_TOKENS = 4;
+/** Tokens that prime the assistant's reply. */
+export const REPLY_PRIMING_TOKENS = 3;
+
+const TREAT_SPECIAL_TOKENS_AS_TEXT = { disallowedSpecial: new Set<string>() };
+
+/** Which BPE encoding a model name most likely uses. Unknown and local models get o200k_base. */
+export function encodingForModel(model: string | undefined): 'o200k_base' | 'cl100k_base' {
+  const name = (model ?? '').toLowerCase();
+  // Older OpenAI families; everything newer (gpt-4o, gpt-4.1, gpt-5, o-series) uses o200k_base.
+  const isCl100k =
+    name.startsWith('gpt-3.5') ||
+    name.startsWith('text-embedding') ||
+    (name.startsWith('gpt-4') && !name.startsWith('gpt-4o') && !name.startsWith('gpt-4.'));
+  return isCl100k ? 'cl100k_base' : 'o200k_base';
+}
+
+/**
+ * Offline token estimates (the encodings ship with gpt-tokenizer; nothing is downloaded), corrected
+ * over time by the prompt_tokens the API reports, because local models tokenize differently.
+ */
+export interface TokenCounter {
+  readonly encoding: 'o200k_base' | 'cl100k_base';
+  /** Raw token count of a text. */
+  countText(text: string): number;
+  /** Raw count of one message including its chat-format overhead. */
+  countMessage(message: ModelMessage): number;
+  /** Raw count of a whole prompt: messages, reply priming and the tool definitions. */
+  countPrompt(messages: readonly ModelMessage[], tools?: readonly ModelTool[]): number;
+  /** Raw count of the tool definitions as sent. */
+  countTools(tools: readonly ModelTool[]): number;
+  /** Scales a raw count by the learned correction ratio. */
+  corrected(rawTokens: number): number;
+  /** Feeds back what the API reported for a prompt we estimated at `rawTokens`. */
+  observe(rawTokens: number, reportedPromptTokens: number): void;
+  /** Current reported/estimated ratio (1 until something was observed). */
+  readonly correctionRatio: number;
+}
+
+/** Builds a counter for a model name. */
+export function createTokenCounter(model: string | undefined): TokenCounter {
+  const encoding = encodingForModel(model);
+  const count = encoding === 'cl100k_base' ? countCl100k : countO200k;
+  let ratio = 1;
+  let observations = 0;
+  const toolCountCache = new WeakMap<readonly ModelTool[], number>();
+
+  const countText = (text: string): number => (text.length === 0 ? 0 : count(text, TREAT_SPECIAL_TOKENS_AS_TEXT));
+  const countMessage = (message: ModelMessage): number => {
+    let total = MESSAGE_OVERHEAD_TOKENS + countText(message.content ?? '');
+    if (message.role === 'assistant' && message.toolCalls) {
+      for (const call of message.toolCalls) total += countText(call.name) + countText(call.arguments) + MESSAGE_OVERHEAD_TOKENS;
+    }
+    return total;
+  };
+  const countTools = (tools: readonly ModelTool[]): number => {
+    const cached = toolCountCache.get(tools);
+    if (cached !== undefined) return cached;
+    const total = tools.length === 0 ? 0 : countText(JSON.stringify(tools));
+    toolCountCache.set(tools, total);
+    return total;
+  };
+
+  return {
+    encoding,
+    countText,
+    countMessage,
+    countTools,
+    countPrompt(messages, tools) {
+      let total = REPLY_PRIMING_TOKENS;
+      for (const message of messages) total += countMessage(message);
+      return total + (tools ? countTools(tools) : 0);
+    },
+    corrected(rawTokens) {
+      return Math.ceil(rawTokens * ratio);
+    },
+    observe(rawTokens, reportedPromptTokens) {
+      if (!(rawTokens > 0) || !(reportedPromptTokens > 0)) return;
+      const sample = Math.min(4, Math.max(0.25, reportedPromptTokens / rawTokens));
+      observations += 1;
+      // Running mean for the first samples, then an exponential moving average so the ratio follows drift.
+      const weight = Math.max(1 / observations, 0.1);
+      ratio = ratio + (sample - ratio) * weight;
+    },
+    get correctionRatio() {
+      return ratio;
+    },
+  };
+}
