@@ -1,0 +1,11 @@
+export {
+  twirpPlugin,
+  DEFAULT_TWIRP_PREFIX,
+  DEFAULT_REQUEST_DEADLINE_MS,
+  DEFAULT_BODY_LIMIT_BYTES,
+} from './twirp-plugin.js';
+export type { TwirpPluginOptions } from './twirp-plugin.js';
+export type { RpcContext } from './rpc-context.js';
+export type { ServiceImplementation, ServiceMethods } from './service-implementation.js';
+export { ChatService } from './chat-service.js';
+export type { ChatServiceImplementation } from './chat-service.js';

@@ -1,0 +1,226 @@
+import type { DescMessage, DescMethod } from '@bufbuild/protobuf';
+import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
+import type { Logger } from 'pino';
+import { HostError, TwirpError, toTwirpError } from '../errors/index.js';
+import { badRouteError } from './bad-route-error.js';
+import { goQuote } from './go-quote.js';
+import type { RpcContext } from './rpc-context.js';
+import type { ServiceImplementation } from './service-implementation.js';
+import { toTransportTwirpError } from './transport-twirp-error.js';
+import { decodeTwirpRequest, encodeTwirpResponse } from './twirp-codec.js';
+import { readTwirpEncoding, twirpContentType } from './twirp-content-type.js';
+
+/** Twirp's conventional path prefix. */
+export const DEFAULT_TWIRP_PREFIX = '/twirp';
+/**
+ * Default per-request deadline. The HTTP server's own timeouts (Fastify `requestTimeout`,
+ * `connectionTimeout`, Node's `headersTimeout`) must be longer, so a slow call ends with a clean
+ * `deadline_exceeded` body instead of a dropped connection; anything the handler waits on (model,
+ * store) should be bounded by `context.signal` and shorter still.
+ */
+export const DEFAULT_REQUEST_DEADLINE_MS = 60_000;
+/** Default request body limit; larger bodies get `invalid_argument` with `meta.argument = "body"`. */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Options of {@link twirpPlugin}: one protobuf service served over Twirp. */
+export interface TwirpPluginOptions<Methods extends GenServiceMethods> {
+  /** The protoc-gen-es service descriptor, e.g. `ChatService`. */
+  service: GenService<Methods>;
+  /** One async function per RPC, keyed by the method's local name. */
+  implementation: ServiceImplementation<Methods>;
+  /** Path prefix; default `/twirp`. May be `''` (Twirp v7 allows any prefix). */
+  prefix?: string;
+  /** Per-request deadline in ms; default {@link DEFAULT_REQUEST_DEADLINE_MS}. */
+  requestDeadlineMs?: number;
+  /** Request body limit in bytes; default {@link DEFAULT_BODY_LIMIT_BYTES}. */
+  bodyLimitBytes?: number;
+  /** Adds to (or overrides) the context built for each call, e.g. the authenticated principal. May throw a HostError. */
+  createContext?: (request: FastifyRequest) => Partial<RpcContext> | Promise<Partial<RpcContext>>;
+  /** Clock for `context.deadline`; default `Date.now`. */
+  now?: () => number;
+}
+
+type AnyImplementation = Record<string, (request: unknown, context: RpcContext) => Promise<unknown>>;
+
+interface RpcRoute {
+  method: DescMethod & { input: DescMessage; output: DescMessage };
+  url: string;
+}
+
+// Unknown services under a prefix are answered by one catch-all route per server and prefix,
+// shared by every service registered there (chat, admin, ...).
+const catchAllPrefixes = new WeakMap<object, Set<string>>();
+
+async function registerTwirpService(app: FastifyInstance, options: TwirpPluginOptions<GenServiceMethods>): Promise<void> {
+  const prefix = normalizePrefix(options.prefix ?? DEFAULT_TWIRP_PREFIX);
+  const deadlineMs = options.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
+  const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const now = options.now ?? Date.now;
+  const implementation = options.implementation as unknown as AnyImplementation;
+  const routes = planRoutes(options.service, implementation, prefix);
+
+  const servedPrefixes = catchAllPrefixes.get(app.server) ?? new Set<string>();
+  catchAllPrefixes.set(app.server, servedPrefixes);
+  const ownsPrefixCatchAll = prefix !== '' && !servedPrefixes.has(prefix);
+  servedPrefixes.add(prefix);
+
+  // An encapsulated child: the body parsers and the error handler apply to Twirp routes only.
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    // Bodies stay raw bytes; decoding is the codec's job so every failure becomes `malformed`.
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
+    scope.setErrorHandler((error, request, reply) => {
+      const twirpError = toTransportTwirpError(error, bodyLimit);
+      logFailure(request, error, twirpError);
+      return sendTwirpError(reply, twirpError);
+    });
+
+    for (const route of routes) {
+      scope.route({
+        method: 'POST',
+        url: route.url,
+        bodyLimit,
+        // Before the body is read, as in the Go server: a wrong Content-Type never costs an upload.
+        onRequest: async (request) => {
+          if (readTwirpEncoding(request.headers['content-type']) === undefined) {
+            throw badRouteError(
+              `unexpected Content-Type: ${goQuote(request.headers['content-type'] ?? '')}`,
+              request.method,
+              requestPath(request),
+            );
+          }
+        },
+        handler: async (request, reply) => {
+          const encoding = readTwirpEncoding(request.headers['content-type']) ?? 'json';
+          const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+          const input = decodeTwirpRequest(route.method.input, encoding, body);
+
+          const controller = new AbortController();
+          const { signal } = controller;
+          const timer = setTimeout(
+            () => controller.abort(new HostError('HOST_DEADLINE_EXCEEDED', 'request deadline exceeded')),
+            deadlineMs,
+          );
+          const onClose = (): void => {
+            if (!reply.raw.writableFinished) {
+              controller.abort(new HostError('HOST_CANCELED', 'the client closed the request'));
+            }
+          };
+          reply.raw.once('close', onClose);
+          try {
+            const extra = options.createContext === undefined ? {} : await options.createContext(request);
+            const context: RpcContext = {
+              requestId: request.id,
+              headers: request.headers,
+              signal,
+              deadline: now() + deadlineMs,
+              logger: request.log as unknown as Logger,
+              clientIp: request.ip,
+              ...extra,
+            };
+            const output = await untilAborted(
+              Promise.resolve().then(() => implementation[route.method.localName]!(input, context)),
+              signal,
+            );
+            const payload = encodeTwirpResponse(route.method.output, encoding, output as never);
+            return reply.code(200).header('content-type', twirpContentType(encoding)).send(payload);
+          } catch (error) {
+            // Whatever the handler threw after the deadline or a disconnect, the abort is the answer.
+            throw signal.aborted ? toTwirpError(signal.reason) : error;
+          } finally {
+            clearTimeout(timer);
+            reply.raw.off('close', onClose);
+          }
+        },
+      });
+    }
+
+    // Non-POST calls of known methods and unknown methods of this service.
+    scope.all(`${prefix}/${options.service.typeName}/*`, { onRequest: rejectRoute }, rejectRoute);
+    if (ownsPrefixCatchAll) {
+      scope.all(prefix, { onRequest: rejectRoute }, rejectRoute);
+      scope.all(`${prefix}/*`, { onRequest: rejectRoute }, rejectRoute);
+    }
+  });
+}
+
+/**
+ * Serves one protoc-gen-es service over Twirp (spec v7, wire-compatible with Go's twirp v8):
+ * POST only, JSON and binary protobuf, Twirp error bodies for every failure, a per-request
+ * deadline and an abort signal on client disconnect. Register once per service; services under
+ * the same prefix share the catch-all that answers unknown paths with `bad_route`.
+ *
+ * @example
+ * await app.register(twirpPlugin, { service: ChatService, implementation: chatRpc });
+ */
+export const twirpPlugin = fastifyPlugin(registerTwirpService, {
+  name: 'acai-twirp',
+  fastify: '5.x',
+}) as unknown as <Methods extends GenServiceMethods>(
+  app: FastifyInstance,
+  options: TwirpPluginOptions<Methods>,
+) => Promise<void>;
+
+function planRoutes(service: GenService<GenServiceMethods>, implementation: AnyImplementation, prefix: string): RpcRoute[] {
+  return service.methods.map((method) => {
+    if (method.methodKind !== 'unary') {
+      throw new TypeError(`twirp: ${service.typeName}.${method.name} is ${method.methodKind}; Twirp serves unary methods only`);
+    }
+    if (typeof implementation[method.localName] !== 'function') {
+      throw new TypeError(`twirp: the implementation of ${service.typeName} has no function "${method.localName}" for ${method.name}`);
+    }
+    return { method, url: `${prefix}/${service.typeName}/${method.name}` } as RpcRoute;
+  });
+}
+
+async function rejectRoute(request: FastifyRequest): Promise<never> {
+  const path = requestPath(request);
+  if (request.method !== 'POST') {
+    throw badRouteError(`unsupported method ${goQuote(request.method)} (only POST is allowed)`, request.method, path);
+  }
+  throw badRouteError(`no handler for path ${goQuote(path)}`, request.method, path);
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return Promise.race([
+    work,
+    new Promise<never>((_resolve, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    }),
+  ]);
+}
+
+function sendTwirpError(reply: FastifyReply, twirpError: TwirpError): FastifyReply {
+  // Error bodies are always JSON, whatever the request's encoding. A Buffer payload keeps the
+  // bare Content-Type the Go server sends (Fastify appends "; charset=utf-8" to JSON strings).
+  return reply
+    .code(twirpError.httpStatus)
+    .headers(twirpError.headers)
+    .header('content-type', 'application/json')
+    .send(Buffer.from(JSON.stringify(twirpError.toJSON())));
+}
+
+function logFailure(request: FastifyRequest, error: unknown, twirpError: TwirpError): void {
+  if (twirpError.httpStatus >= 500) {
+    request.log.error({ err: error, twirpCode: twirpError.code }, 'twirp request failed');
+  } else {
+    request.log.info({ twirpCode: twirpError.code, twirpMessage: twirpError.message }, 'twirp request rejected');
+  }
+}
+
+// Go's server reports URL.Path: no query string, percent-decoded.
+function requestPath(request: FastifyRequest): string {
+  const rawPath = request.url.split('?', 1)[0] ?? '';
+  try {
+    return decodeURIComponent(rawPath);
+  } catch {
+    return rawPath;
+  }
+}
+
+function normalizePrefix(prefix: string): string {
+  const trimmed = prefix.replace(/\/+$/, '');
+  return trimmed === '' || trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
