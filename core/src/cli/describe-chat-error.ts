@@ -1,0 +1,20 @@
+import { ChatClientError } from '../client/index.js';
+import { CliError } from './cli-error.js';
+
+/** Turns a chat client failure into a one-line CLI error that says what to do about it. */
+export function describeChatError(error: unknown, url: string): CliError {
+  if (!ChatClientError.isInstance(error)) {
+    return new CliError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+  if (error.isTransportFailure) {
+    return new CliError(`${error.message} (is the host running? start it with \`acai serve\`, or pass --url)`, { cause: error });
+  }
+  const hint: Partial<Record<string, string>> = {
+    unauthenticated: ' (pass --api-key or set ACAI_API_KEY)',
+    permission_denied: ' (this API key may not do that)',
+    bad_route: ` (is ${url} an Acai host?)`,
+    resource_exhausted: ' (rate limited; retry later)',
+    unavailable: ' (the host or one of its dependencies is down; retry later)',
+  };
+  return new CliError(`${error.code}: ${error.message}${hint[error.code] ?? ''}`, { cause: error });
+}

@@ -1,0 +1,96 @@
+// The chat API as clients see it on the wire (Twirp JSON, proto field names, defaults omitted).
+// Mirrors proto/chat.proto; every field is optional on responses because Twirp omits defaults.
+
+/** Identifies an end user of a stateless client (e.g. a Telegram chat). */
+export interface SessionMetadata {
+  platform: string;
+  user_id: string;
+  chat_id: string;
+}
+
+/** One tool call made during a turn. */
+export interface ToolCallRecord {
+  id?: string;
+  name?: string;
+  plugin?: string;
+  plugin_version?: string;
+  arguments?: string;
+  outcome?: string;
+  duration_ms?: number;
+  schema_fingerprint?: string;
+}
+
+export type MessageRole = 'UNKNOWN' | 'USER' | 'ASSISTANT';
+
+export interface ConversationMessage {
+  id?: string;
+  role?: MessageRole;
+  content?: string;
+  timestamp?: string;
+  tool_calls?: ToolCallRecord[];
+}
+
+export interface Conversation {
+  id?: string;
+  title?: string;
+  timestamp?: string;
+  messages?: ConversationMessage[];
+}
+
+export interface StartConversationRequest {
+  message: string;
+  session_metadata?: SessionMetadata;
+}
+
+export interface StartConversationResponse {
+  conversation_id?: string;
+  title?: string;
+  reply?: string;
+  tool_calls?: ToolCallRecord[];
+}
+
+export interface ContinueConversationRequest {
+  conversation_id?: string;
+  message: string;
+  session_metadata?: SessionMetadata;
+}
+
+export interface ContinueConversationResponse {
+  reply?: string;
+  conversation_id?: string;
+  tool_calls?: ToolCallRecord[];
+}
+
+export interface ListConversationsRequest {
+  page_size?: number;
+  page_token?: string;
+}
+
+export interface ListConversationsResponse {
+  conversations?: Conversation[];
+  next_page_token?: string;
+}
+
+export interface DescribeConversationRequest {
+  conversation_id: string;
+}
+
+export interface DescribeConversationResponse {
+  conversation?: Conversation;
+}
+
+/** Per-call options. */
+export interface ChatCallOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * The four chat use cases. Implemented over Twirp by createTwirpChatClient, and can be implemented
+ * in-process by the host (the Telegram bot accepts either).
+ */
+export interface ChatApi {
+  startConversation(request: StartConversationRequest, options?: ChatCallOptions): Promise<StartConversationResponse>;
+  continueConversation(request: ContinueConversationRequest, options?: ChatCallOptions): Promise<ContinueConversationResponse>;
+  listConversations(request: ListConversationsRequest, options?: ChatCallOptions): Promise<ListConversationsResponse>;
+  describeConversation(request: DescribeConversationRequest, options?: ChatCallOptions): Promise<DescribeConversationResponse>;
+}
