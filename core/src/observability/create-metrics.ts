@@ -1,0 +1,163 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Options for {@link createMetrics}. */
+export interface CreateMetricsOptions {
+  /** Process and Node.js runtime metrics (CPU, memory, event loop lag, GC). Default true. */
+  defaultMetrics?: boolean;
+}
+
+/** Breaker states a plugin can be in; exported as a state set (one series per state, 1 for the current). */
+export const BREAKER_STATES = ['closed', 'half_open', 'open', 'isolated'] as const;
+export type BreakerStateLabel = (typeof BREAKER_STATES)[number];
+
+/**
+ * The host's Prometheus metrics: explicit, stable names; every label has a bounded value set
+ * (route patterns, configured models, registered plugins and tools, fixed outcome words).
+ */
+export interface HostMetrics {
+  readonly registry: Registry;
+  /** acai_http_requests_total{route,method,status} */
+  readonly httpRequests: Counter<'route' | 'method' | 'status'>;
+  /** acai_http_request_duration_seconds{route,method} */
+  readonly httpRequestDuration: Histogram<'route' | 'method'>;
+  /** acai_model_requests_total{model,outcome} — outcome: ok | error | timeout | rate_limited … */
+  readonly modelRequests: Counter<'model' | 'outcome'>;
+  /** acai_model_request_duration_seconds{model} */
+  readonly modelRequestDuration: Histogram<'model'>;
+  /** acai_model_tokens_total{model,type} — type: input | output */
+  readonly modelTokens: Counter<'model' | 'type'>;
+  /** acai_tool_calls_total{plugin,tool,outcome} */
+  readonly toolCalls: Counter<'plugin' | 'tool' | 'outcome'>;
+  /** acai_tool_call_duration_seconds{plugin,tool} */
+  readonly toolCallDuration: Histogram<'plugin' | 'tool'>;
+  /** acai_plugin_breaker_state{plugin,state} — 1 for the current state, 0 for the others. */
+  readonly breakerState: Gauge<'plugin' | 'state'>;
+  /** acai_cache_requests_total{cache,result} — result: hit | miss | error */
+  readonly cacheRequests: Counter<'cache' | 'result'>;
+  /** acai_session_resolutions_total{source} — source: redis | store | new */
+  readonly sessionResolutions: Counter<'source'>;
+  /** acai_rate_limit_rejections_total{limit} — limit: request | model_tokens | tool_calls */
+  readonly rateLimitRejections: Counter<'limit'>;
+  /** acai_rate_limit_backend_errors_total — the shared limiter (Redis) failed and the host failed open. */
+  readonly rateLimitBackendErrors: Counter;
+  /** acai_auth_failures_total{reason} — reason: missing | invalid | revoked | forbidden */
+  readonly authFailures: Counter<'reason'>;
+  /** acai_unhandled_rejections_total */
+  readonly unhandledRejections: Counter;
+  /** Sets the breaker state set for one plugin. */
+  setBreakerState(plugin: string, state: BreakerStateLabel): void;
+}
+
+const LINT_FAILING_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const MODEL_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60];
+
+/**
+ * Builds a fresh registry (never the prom-client global one, so tests and several apps in one process
+ * don't collide) with the host's metrics and, by default, process metrics.
+ */
+export function createMetrics(options: CreateMetricsOptions = {}): HostMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    // Gauges with a `_total` suffix break Prometheus naming rules (promtool flags them); the
+    // per-type gauges nodejs_active_handles / _requests / _resources carry the same information.
+    for (const name of LINT_FAILING_DEFAULT_METRICS) registry.removeSingleMetric(name);
+  }
+  const registers = [registry];
+
+  const breakerState = new Gauge({
+    name: 'acai_plugin_breaker_state',
+    help: 'Circuit breaker state per plugin: 1 for the current state, 0 otherwise.',
+    labelNames: ['plugin', 'state'] as const,
+    registers,
+  });
+
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'acai_http_requests_total',
+      help: 'HTTP requests by route pattern, method and status code.',
+      labelNames: ['route', 'method', 'status'] as const,
+      registers,
+    }),
+    httpRequestDuration: new Histogram({
+      name: 'acai_http_request_duration_seconds',
+      help: 'HTTP request duration by route pattern and method.',
+      labelNames: ['route', 'method'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    modelRequests: new Counter({
+      name: 'acai_model_requests_total',
+      help: 'Model (LLM) requests by model and outcome.',
+      labelNames: ['model', 'outcome'] as const,
+      registers,
+    }),
+    modelRequestDuration: new Histogram({
+      name: 'acai_model_request_duration_seconds',
+      help: 'Model (LLM) request duration by model.',
+      labelNames: ['model'] as const,
+      buckets: MODEL_BUCKETS,
+      registers,
+    }),
+    modelTokens: new Counter({
+      name: 'acai_model_tokens_total',
+      help: 'Model tokens by model and type (input or output).',
+      labelNames: ['model', 'type'] as const,
+      registers,
+    }),
+    toolCalls: new Counter({
+      name: 'acai_tool_calls_total',
+      help: 'Tool calls by plugin, tool and outcome.',
+      labelNames: ['plugin', 'tool', 'outcome'] as const,
+      registers,
+    }),
+    toolCallDuration: new Histogram({
+      name: 'acai_tool_call_duration_seconds',
+      help: 'Tool call duration by plugin and tool.',
+      labelNames: ['plugin', 'tool'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    breakerState,
+    cacheRequests: new Counter({
+      name: 'acai_cache_requests_total',
+      help: 'Cache lookups by cache and result (hit, miss, error).',
+      labelNames: ['cache', 'result'] as const,
+      registers,
+    }),
+    sessionResolutions: new Counter({
+      name: 'acai_session_resolutions_total',
+      help: 'Session resolutions by source (redis, store, new).',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    rateLimitRejections: new Counter({
+      name: 'acai_rate_limit_rejections_total',
+      help: 'Requests, model token grants and tool calls refused by a rate limit.',
+      labelNames: ['limit'] as const,
+      registers,
+    }),
+    rateLimitBackendErrors: new Counter({
+      name: 'acai_rate_limit_backend_errors_total',
+      help: 'Rate-limit checks that failed open because the shared limiter (Redis) was unavailable.',
+      registers,
+    }),
+    authFailures: new Counter({
+      name: 'acai_auth_failures_total',
+      help: 'Rejected requests by reason (missing, invalid, revoked, forbidden).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    unhandledRejections: new Counter({
+      name: 'acai_unhandled_rejections_total',
+      help: 'Promise rejections nobody handled (logged, not fatal).',
+      registers,
+    }),
+    setBreakerState(plugin, state) {
+      for (const candidate of BREAKER_STATES) breakerState.set({ plugin, state: candidate }, candidate === state ? 1 : 0);
+    },
+  };
+}

@@ -1,0 +1,35 @@
+export { createLogger } from './create-logger.js';
+export type { CreateLoggerOptions } from './create-logger.js';
+export { redactUrl } from './redact-url.js';
+export { SecretRegistry, MIN_SECRET_LENGTH } from './secret-registry.js';
+export { startTracing, otlpTracesUrl } from './start-tracing.js';
+export type { StartTracingOptions, Tracing } from './start-tracing.js';
+export { withSpan, markSpanFailed, currentTraceHeaders, currentTraceparent, currentTraceIds, hostTracer } from './with-span.js';
+export type { WithSpanOptions } from './with-span.js';
+export {
+  withModelCallSpan,
+  recordModelResult,
+  withToolCallSpan,
+  recordToolOutcome,
+  GEN_AI_SYSTEM,
+  GEN_AI_OPERATION_NAME,
+  GEN_AI_REQUEST_MODEL,
+  GEN_AI_RESPONSE_MODEL,
+  GEN_AI_USAGE_INPUT_TOKENS,
+  GEN_AI_USAGE_OUTPUT_TOKENS,
+  GEN_AI_RESPONSE_FINISH_REASONS,
+  GEN_AI_TOOL_NAME,
+  ACAI_PLUGIN_NAME,
+  ACAI_PLUGIN_VERSION,
+  ACAI_TOOL_NAME,
+  ACAI_TOOL_OUTCOME,
+  ACAI_BREAKER_STATE,
+  ACAI_TENANT_ID,
+} from './gen-ai-spans.js';
+export type { ModelCallSpanInput, ModelCallSpanResult, ToolCallSpanInput } from './gen-ai-spans.js';
+export { tracingPlugin, parseTwirpPath } from './tracing-plugin.js';
+export { createMetrics, BREAKER_STATES } from './create-metrics.js';
+export type { CreateMetricsOptions, HostMetrics, BreakerStateLabel } from './create-metrics.js';
+export { metricsPlugin, startMetricsServer, UNMATCHED_ROUTE } from './metrics-plugin.js';
+export type { MetricsPluginOptions, MetricsServer } from './metrics-plugin.js';
+export { installUnhandledRejectionHandler } from './install-unhandled-rejection-handler.js';

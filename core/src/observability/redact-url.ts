@@ -1,0 +1,12 @@
+// scheme://user:password@host → scheme://user:***@host, anywhere inside a longer text.
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*:)([^\s@/"']+)(@)/gi;
+// ?api_key=…, &token=… in logged URLs.
+const SECRET_QUERY_PARAMETERS = /([?&](?:api[_-]?key|apikey|key|token|access_token|secret|password)=)[^&#\s"']+/gi;
+
+/**
+ * Hides the password of every connection string or URL inside `text`, and secret-looking query
+ * parameters: `mongodb://user:pass@host` → `mongodb://user:***@host`.
+ */
+export function redactUrl(text: string): string {
+  return text.replace(URL_CREDENTIALS, '$1***$3').replace(SECRET_QUERY_PARAMETERS, '$1***');
+}
