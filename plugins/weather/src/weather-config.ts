@@ -1,0 +1,93 @@
+import type { InferSchema } from '@acai/plugin-sdk';
+
+// HTTPS only (WeatherAPI keys travel in the query string); plain HTTP is allowed for loopback test servers alone.
+const SECURE_URL_PATTERN = '^(https://[^\\s/?#]+|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[^\\s?#]*)?$';
+
+/** JSON Schema of the weather plugin's configuration. */
+export const weatherConfigSchema = {
+  type: 'object',
+  properties: {
+    provider: {
+      type: 'string',
+      enum: ['open-meteo', 'weatherapi'],
+      default: 'open-meteo',
+      description: 'Data source: Open-Meteo (no key) or WeatherAPI.com (needs apiKey).',
+    },
+    apiKey: {
+      type: 'string',
+      minLength: 1,
+      description: 'WeatherAPI.com key (secret). Required when provider is "weatherapi".',
+    },
+    weatherApiBaseUrl: {
+      type: 'string',
+      pattern: SECURE_URL_PATTERN,
+      default: 'https://api.weatherapi.com/v1',
+      description: 'WeatherAPI.com base URL (HTTPS).',
+    },
+    openMeteoGeocodingUrl: {
+      type: 'string',
+      pattern: SECURE_URL_PATTERN,
+      default: 'https://geocoding-api.open-meteo.com/v1/search',
+      description: 'Open-Meteo geocoding search endpoint (HTTPS).',
+    },
+    openMeteoForecastUrl: {
+      type: 'string',
+      pattern: SECURE_URL_PATTERN,
+      default: 'https://api.open-meteo.com/v1/forecast',
+      description: 'Open-Meteo forecast endpoint (HTTPS).',
+    },
+    cacheTtlSeconds: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 86400,
+      default: 600,
+      description: 'How long a report is served from cache without asking the provider.',
+    },
+    staleTtlSeconds: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 604800,
+      default: 86400,
+      description: 'How long a report is kept to be served (labelled with its age) when the provider fails.',
+    },
+    requestTimeoutMs: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 60000,
+      default: 8000,
+      description: 'Timeout of each provider request.',
+    },
+  },
+  additionalProperties: false,
+  if: { properties: { provider: { const: 'weatherapi' } }, required: ['provider'] },
+  then: { properties: { apiKey: { type: 'string', minLength: 1 } }, required: ['apiKey'] },
+} as const;
+
+/** The weather plugin's configuration as the host hands it over (validated, defaults filled). */
+export type WeatherConfig = InferSchema<typeof weatherConfigSchema>;
+
+/** Configuration with every default applied (the host fills them too; this keeps direct callers safe). */
+export interface ResolvedWeatherConfig {
+  readonly provider: 'open-meteo' | 'weatherapi';
+  readonly apiKey: string | undefined;
+  readonly weatherApiBaseUrl: string;
+  readonly openMeteoGeocodingUrl: string;
+  readonly openMeteoForecastUrl: string;
+  readonly cacheTtlSeconds: number;
+  readonly staleTtlSeconds: number;
+  readonly requestTimeoutMs: number;
+}
+
+/** Fills defaults the host may not have applied. */
+export function resolveWeatherConfig(config: Partial<WeatherConfig>): ResolvedWeatherConfig {
+  return {
+    provider: config.provider ?? 'open-meteo',
+    apiKey: config.apiKey,
+    weatherApiBaseUrl: (config.weatherApiBaseUrl ?? 'https://api.weatherapi.com/v1').replace(/\/+$/, ''),
+    openMeteoGeocodingUrl: config.openMeteoGeocodingUrl ?? 'https://geocoding-api.open-meteo.com/v1/search',
+    openMeteoForecastUrl: config.openMeteoForecastUrl ?? 'https://api.open-meteo.com/v1/forecast',
+    cacheTtlSeconds: config.cacheTtlSeconds ?? 600,
+    staleTtlSeconds: config.staleTtlSeconds ?? 86400,
+    requestTimeoutMs: config.requestTimeoutMs ?? 8000,
+  };
+}
