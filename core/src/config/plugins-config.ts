@@ -1,0 +1,248 @@
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { createSchemaCompiler, toCheckProblems } from '@acai/plugin-sdk/host';
+import { HostError } from '../errors/index.js';
+import type { IsolationMode } from '../plugin-host/plugin-runtime.js';
+
+/** The call policy of one plugin, fully resolved (defaults.policy merged under the plugin's own). */
+export interface PluginPolicy {
+  readonly timeoutMs: number;
+  readonly setupTimeoutMs: number;
+  readonly maxConcurrent: number;
+  readonly maxQueue: number;
+  readonly maxOutputBytes: number;
+  readonly breaker: { readonly failureThreshold: number; readonly halfOpenAfterMs: number };
+  readonly retry: { readonly maxAttempts: number };
+}
+
+/** Where a plugin's package comes from; paths are absolute. */
+export type PluginSource =
+  | { readonly kind: 'package'; readonly package: string }
+  | { readonly kind: 'path'; readonly path: string }
+  | { readonly kind: 'tarball'; readonly tarball: string };
+
+/** An environment variable a plugin's config referenced but that is not set (the key was left out). */
+export interface UnresolvedVariable {
+  /** JSON pointer into the plugin's `config`. */
+  readonly pointer: string;
+  readonly variable: string;
+  /** `plugins.config.json › weather › apiKey: environment variable WEATHER_API_KEY is not set` */
+  readonly message: string;
+}
+
+/** One entry of plugins.config.json after validation, defaults and interpolation. */
+export interface PluginEntryConfig {
+  readonly name: string;
+  readonly source: PluginSource;
+  /** Semver range of plugin versions the operator accepts. */
+  readonly version: string | undefined;
+  readonly enabled: boolean;
+  readonly required: boolean;
+  readonly mode: IsolationMode;
+  /** The plugin's config with `${ENV}` references resolved (secrets included: never log it). */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly policy: PluginPolicy;
+  readonly tools: { readonly allow: readonly string[] | undefined; readonly deny: readonly string[] };
+  readonly network: { readonly allowHosts: readonly string[] };
+  readonly unresolvedVariables: readonly UnresolvedVariable[];
+}
+
+/** The validated, frozen plugins.config.json. */
+export interface PluginsConfig {
+  /** Absolute path of the file (or a label for in-memory configs). */
+  readonly path: string;
+  /** Directory relative paths are resolved against. */
+  readonly dir: string;
+  readonly defaults: { readonly policy: PluginPolicy };
+  readonly plugins: readonly PluginEntryConfig[];
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const schema = JSON.parse(readFileSync(new URL('../../schemas/plugins.config.schema.json', import.meta.url), 'utf8')) as object;
+let validateDocument: ReturnType<ReturnType<typeof createSchemaCompiler>['compile']> | undefined;
+
+/** Reads and validates a plugins.config.json file; every problem is reported in one HOST_CONFIG_INVALID error. */
+export async function loadPluginsConfig(path: string, env: Env): Promise<PluginsConfig> {
+  const absolutePath = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(absolutePath, 'utf8');
+  } catch (error) {
+    throw new HostError('HOST_CONFIG_INVALID', `${absolutePath}: cannot read the plugins config (${(error as Error).message}). Set PLUGINS_CONFIG to an existing file.`, { cause: error });
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new HostError('HOST_CONFIG_INVALID', `${absolutePath}: not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+  return parsePluginsConfig(document, { path: absolutePath, env });
+}
+
+/**
+ * Validates a plugins.config.json document against core/schemas/plugins.config.schema.json, fills defaults,
+ * merges defaults.policy under each plugin's policy and resolves `${ENV}` references in plugin configs.
+ * Unset variables do not fail the whole file: they are recorded on the entry so only that plugin is refused.
+ */
+export function parsePluginsConfig(document: unknown, options: { path: string; env: Env }): PluginsConfig {
+  const label = basename(options.path);
+  validateDocument ??= createSchemaCompiler().compile(schema);
+  const candidate = structuredClone(document);
+  if (isRecord(candidate)) {
+    // `default` next to a draft-07 $ref is ignored, so seed the object whose nested defaults the schema fills.
+    candidate['defaults'] ??= {};
+    const defaults = candidate['defaults'];
+    if (isRecord(defaults)) defaults['policy'] ??= {};
+  }
+  const problems: string[] = [];
+  if (!validateDocument(candidate)) {
+    for (const problem of toCheckProblems(validateDocument.errors)) {
+      problems.push(`${label} › ${describePointer(candidate, problem.pointer)}: ${problem.message}`);
+    }
+  }
+  const raw = candidate as RawDocument;
+  const seen = new Set<string>();
+  for (const entry of Array.isArray(raw?.plugins) ? raw.plugins : []) {
+    if (typeof entry !== 'object' || entry === null || typeof entry.name !== 'string') continue;
+    const sources = (['package', 'path', 'tarball'] as const).filter((key) => entry[key] !== undefined);
+    if (sources.length !== 1) {
+      problems.push(`${label} › ${entry.name}: set exactly one of "package", "path" or "tarball" (found ${sources.length === 0 ? 'none' : sources.join(' and ')})`);
+    }
+    if (seen.has(entry.name)) problems.push(`${label} › ${entry.name}: the name is used by more than one plugin entry; names must be unique`);
+    seen.add(entry.name);
+  }
+  if (problems.length > 0) {
+    throw new HostError('HOST_CONFIG_INVALID', `${label} is invalid:\n  - ${[...new Set(problems)].join('\n  - ')}`, { meta: { file: options.path } });
+  }
+  const dir = dirname(options.path);
+  const defaultsPolicy = raw.defaults.policy as PluginPolicy;
+  const plugins = raw.plugins.map((entry) => resolveEntry(entry, defaultsPolicy, dir, label, options.env));
+  return deepFreeze({ path: options.path, dir, defaults: { policy: defaultsPolicy }, plugins });
+}
+
+interface RawPolicy {
+  timeoutMs?: number;
+  setupTimeoutMs?: number;
+  maxConcurrent?: number;
+  maxQueue?: number;
+  maxOutputBytes?: number;
+  breaker?: { failureThreshold?: number; halfOpenAfterMs?: number };
+  retry?: { maxAttempts?: number };
+}
+
+interface RawEntry {
+  name: string;
+  package?: string;
+  path?: string;
+  tarball?: string;
+  version?: string;
+  enabled: boolean;
+  required: boolean;
+  mode?: IsolationMode;
+  config: Record<string, unknown>;
+  policy?: RawPolicy;
+  tools: { allow?: string[]; deny?: string[] };
+  network: { allowHosts: string[] };
+}
+
+interface RawDocument {
+  defaults: { policy: RawPolicy };
+  plugins: RawEntry[];
+}
+
+function resolveEntry(entry: RawEntry, defaults: PluginPolicy, dir: string, label: string, env: Env): PluginEntryConfig {
+  const source: PluginSource =
+    entry.package !== undefined
+      ? { kind: 'package', package: entry.package }
+      : entry.path !== undefined
+        ? { kind: 'path', path: resolve(dir, entry.path) }
+        : { kind: 'tarball', tarball: resolve(dir, entry.tarball as string) };
+  const isFirstParty = source.kind === 'package' && source.package.startsWith('@acai/');
+  const unresolvedVariables: UnresolvedVariable[] = [];
+  const config = interpolate(entry.config, '', env, (pointer, variable) =>
+    unresolvedVariables.push({
+      pointer,
+      variable,
+      message: `${label} › ${entry.name} › ${pointer.slice(1).replace(/\//g, '.')}: environment variable ${variable} is not set`,
+    }),
+  ) as Record<string, unknown>;
+  const policy = entry.policy ?? {};
+  return {
+    name: entry.name,
+    source,
+    version: entry.version,
+    enabled: entry.enabled,
+    required: entry.required,
+    mode: entry.mode ?? (isFirstParty ? 'inline' : 'worker'),
+    config,
+    policy: {
+      timeoutMs: policy.timeoutMs ?? defaults.timeoutMs,
+      setupTimeoutMs: policy.setupTimeoutMs ?? defaults.setupTimeoutMs,
+      maxConcurrent: policy.maxConcurrent ?? defaults.maxConcurrent,
+      maxQueue: policy.maxQueue ?? defaults.maxQueue,
+      maxOutputBytes: policy.maxOutputBytes ?? defaults.maxOutputBytes,
+      breaker: {
+        failureThreshold: policy.breaker?.failureThreshold ?? defaults.breaker.failureThreshold,
+        halfOpenAfterMs: policy.breaker?.halfOpenAfterMs ?? defaults.breaker.halfOpenAfterMs,
+      },
+      retry: { maxAttempts: policy.retry?.maxAttempts ?? defaults.retry.maxAttempts },
+    },
+    tools: { allow: entry.tools.allow, deny: entry.tools.deny ?? [] },
+    network: { allowHosts: entry.network.allowHosts },
+    unresolvedVariables,
+  };
+}
+
+const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+const MISSING = Symbol('missing');
+
+/** Resolves `${NAME}` / `${NAME:-fallback}` in every string; a key whose variable is unset is left out. */
+function interpolate(value: unknown, pointer: string, env: Env, onMissing: (pointer: string, variable: string) => void): unknown {
+  if (typeof value === 'string') {
+    let isMissing = false;
+    const result = value.replace(REFERENCE, (_match, variable: string, fallback: string | undefined) => {
+      const resolved = env[variable];
+      if (resolved !== undefined && resolved !== '') return resolved;
+      if (fallback !== undefined) return fallback;
+      isMissing = true;
+      onMissing(pointer, variable);
+      return '';
+    });
+    return isMissing ? MISSING : result;
+  }
+  if (Array.isArray(value)) return value.map((item, index) => interpolate(item, `${pointer}/${index}`, env, onMissing)).filter((item) => item !== MISSING);
+  if (typeof value === 'object' && value !== null) {
+    const result: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) {
+      const resolved = interpolate(child, `${pointer}/${key}`, env, onMissing);
+      if (resolved !== MISSING) result[key] = resolved;
+    }
+    return result;
+  }
+  return value;
+}
+
+/** Turns `/plugins/1/policy/timeoutMs` into `weather › policy › timeoutMs` for messages. */
+function describePointer(document: unknown, pointer: string): string {
+  const segments = pointer.split('/').slice(1);
+  if (segments[0] === 'plugins' && segments[1] !== undefined) {
+    const entry = (document as RawDocument | undefined)?.plugins?.[Number(segments[1])];
+    const name = typeof entry?.name === 'string' ? entry.name : `plugins[${segments[1]}]`;
+    return [name, ...segments.slice(2)].join(' › ');
+  }
+  return segments.length === 0 ? '(root)' : segments.join(' › ');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
