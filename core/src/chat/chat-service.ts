@@ -1,0 +1,432 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock } from '@acai/plugin-sdk';
+import type { KeyValueStore } from '../cache/index.js';
+import { HostError, invalidArgument } from '../errors/index.js';
+import type { ModelClient } from '../llm/index.js';
+import type {
+  Conversation,
+  ConversationPage,
+  ConversationStore,
+  ConversationSummary,
+  NewMessage,
+  SessionIdentity,
+  ToolCallRecord,
+} from '../storage/conversation-store.js';
+import { isObjectIdHex } from '../storage/object-id.js';
+import { buildModelContext, type IndexedMessage, type ModelContext } from './build-model-context.js';
+import type { CallerContext } from './caller-context.js';
+import { fallbackTitle } from './format-title.js';
+import { runToolLoop, type ToolLoopResult } from './run-tool-loop.js';
+import { createSystemPrompts, SUMMARY_PROMPT, type SystemPromptConfig } from './system-prompts.js';
+import { createTitleGenerator } from './title-generator.js';
+import type { ToolExecutor } from './tool-executor.js';
+
+/** Tunables of the chat use cases (env-driven by the config module). */
+export interface ChatServiceOptions {
+  /** Largest accepted user message in UTF-8 bytes (MAX_MESSAGE_BYTES, default 32 KiB). */
+  readonly maxMessageBytes: number;
+  /** Model calls per turn that may ask for tools (CHAT_MAX_TOOL_STEPS, default 8). */
+  readonly maxToolSteps: number;
+  /** Invalid-argument corrections per tool per turn (default 3). */
+  readonly maxCorrectionsPerTool: number;
+  /** Prompt budget in tokens, system prompt and tool definitions included (CONTEXT_TOKEN_BUDGET, default 16,000). */
+  readonly contextTokenBudget: number;
+  /** Newest stored messages loaded per turn; bounds the cost of long conversations (default 200). */
+  readonly recentMessages: number;
+  /** Summarize turns that fall out of the budget (CHAT_SUMMARIZE, default false). */
+  readonly summarize: boolean;
+  /** Title cache TTL (TITLE_CACHE_TTL_HOURS; default 30 days). */
+  readonly titleCacheTtlSeconds: number;
+  /** How long a finished reply waits for a title still being generated before using the fallback (default 1.5 s). */
+  readonly titleGraceMs: number;
+  /** Operator system prompts (PROMPTS_FILE). */
+  readonly prompts?: SystemPromptConfig | undefined;
+  /** Reply used when the model's final answer is empty. */
+  readonly emptyReplyText: string;
+  readonly defaultPageSize: number;
+  readonly maxPageSize: number;
+  /** Platform recorded for prompts when a request carries no session (default "api"). */
+  readonly defaultPlatform: string;
+}
+
+export const DEFAULT_CHAT_SERVICE_OPTIONS: ChatServiceOptions = {
+  maxMessageBytes: 32 * 1024,
+  maxToolSteps: 8,
+  maxCorrectionsPerTool: 3,
+  contextTokenBudget: 16_000,
+  recentMessages: 200,
+  summarize: false,
+  titleCacheTtlSeconds: 30 * 24 * 60 * 60,
+  titleGraceMs: 1_500,
+  emptyReplyText: "Sorry, I couldn't come up with an answer to that. Could you rephrase or add some detail?",
+  defaultPageSize: 20,
+  maxPageSize: 100,
+  defaultPlatform: 'api',
+};
+
+/** Session lookup (core/src/sessions): Redis first, the store as fallback. */
+export interface SessionDirectory {
+  resolve(tenantId: string, session: SessionIdentity): Promise<{ conversationId?: string | undefined; source: string }>;
+  bind(tenantId: string, session: SessionIdentity, conversationId: string): Promise<void>;
+}
+
+/** What the use cases need. */
+export interface ChatServiceDeps {
+  readonly store: ConversationStore;
+  readonly sessions: SessionDirectory;
+  readonly model: ModelClient;
+  readonly tools: ToolExecutor;
+  /** Title cache (Redis or memory). */
+  readonly cache: KeyValueStore;
+  /** Time source for the system prompt and message timestamps. */
+  readonly clock: Clock;
+  readonly options?: Partial<ChatServiceOptions> | undefined;
+}
+
+/** Session metadata as a client sent it (fields may be missing or blank). */
+export interface SessionMetadataInput {
+  readonly platform?: string | undefined;
+  readonly userId?: string | undefined;
+  readonly chatId?: string | undefined;
+}
+
+export interface StartConversationInput {
+  readonly message: string;
+  readonly session?: SessionMetadataInput | undefined;
+}
+
+export interface StartConversationResult {
+  readonly conversationId: string;
+  readonly title: string;
+  readonly reply: string;
+  readonly toolCalls: readonly ToolCallRecord[];
+}
+
+export interface ContinueConversationInput {
+  readonly conversationId?: string | undefined;
+  readonly message: string;
+  readonly session?: SessionMetadataInput | undefined;
+}
+
+export interface ContinueConversationResult {
+  readonly conversationId: string;
+  readonly reply: string;
+  readonly toolCalls: readonly ToolCallRecord[];
+}
+
+export interface ListConversationsInput {
+  /** 0 or undefined → default page size; larger than the maximum → the maximum. */
+  readonly pageSize?: number | undefined;
+  readonly pageToken?: string | undefined;
+}
+
+/** The four chat use cases, tenant-scoped by the caller. */
+export interface ChatService {
+  startConversation(caller: CallerContext, input: StartConversationInput): Promise<StartConversationResult>;
+  continueConversation(caller: CallerContext, input: ContinueConversationInput): Promise<ContinueConversationResult>;
+  listConversations(caller: CallerContext, input: ListConversationsInput): Promise<ConversationPage>;
+  describeConversation(caller: CallerContext, input: { readonly conversationId: string }): Promise<Conversation>;
+}
+
+const MAX_SESSION_FIELD_LENGTH = 256;
+// Transcript sent for summarization is capped so one summary call stays cheap.
+const MAX_SUMMARY_INPUT_CHARACTERS = 48_000;
+
+/**
+ * Builds the chat use cases. Persistence rule: a turn is stored only when it completed — the user
+ * message and the assistant reply (with the turn's tool calls) go in one atomic append (or one
+ * create), so a failed turn leaves nothing half-written and the client gets an error instead.
+ */
+export function createChatService(deps: ChatServiceDeps): ChatService {
+  const options: ChatServiceOptions = { ...DEFAULT_CHAT_SERVICE_OPTIONS, ...deps.options };
+  const { store, sessions, model, tools, clock } = deps;
+  const prompts = createSystemPrompts({ config: options.prompts, clock });
+  const titles = createTitleGenerator({ model, cache: deps.cache, ttlSeconds: options.titleCacheTtlSeconds });
+  const loopSettings = {
+    maxSteps: options.maxToolSteps,
+    maxCorrectionsPerTool: options.maxCorrectionsPerTool,
+    emptyReplyText: options.emptyReplyText,
+  };
+
+  function validateMessage(message: string): void {
+    if (message.trim() === '') throw invalidArgument('message', 'message is required');
+    const bytes = Buffer.byteLength(message, 'utf8');
+    if (bytes > options.maxMessageBytes) {
+      throw invalidArgument('message', `message is too long: ${bytes} bytes, the limit is ${options.maxMessageBytes}`);
+    }
+  }
+
+  function ensureModelConfigured(): void {
+    if (!model.isConfigured) {
+      throw new HostError(
+        'HOST_MODEL_NOT_CONFIGURED',
+        'no model endpoint is configured: set OPENAI_MODEL and OPENAI_API_KEY (or OPENAI_BASE_URL for a local OpenAI-compatible server)',
+      );
+    }
+  }
+
+  interface Turn {
+    readonly loop: ToolLoopResult;
+    readonly promptVersion: string;
+  }
+
+  async function runTurn(
+    caller: CallerContext,
+    userMessage: string,
+    platform: string,
+    conversation: Conversation | undefined,
+  ): Promise<Turn> {
+    const offered = tools.listModelTools();
+    const prompt = prompts.render({ tenantId: caller.tenantId, platform, tools: offered });
+    const build = (summary: ConversationSummary | undefined): ModelContext =>
+      buildModelContext({
+        systemPrompt: prompt.content,
+        history: conversation?.messages ?? [],
+        firstMessageIndex: conversation?.firstMessageIndex ?? 0,
+        summary,
+        userMessage,
+        tools: offered,
+        tokenBudget: options.contextTokenBudget,
+        counter: model.tokenCounter,
+      });
+    let context = build(conversation?.summary);
+    if (options.summarize && conversation && context.droppedMessages.length > 0) {
+      const summary = await summarize(caller, conversation, context.droppedMessages);
+      if (summary) context = build(summary);
+    }
+    if (context.droppedMessages.length > 0 || context.omittedToolResults > 0) {
+      caller.logger.debug(
+        { droppedMessages: context.droppedMessages.length, omittedToolResults: context.omittedToolResults },
+        'history trimmed to the context budget',
+      );
+    }
+    const loop = await runToolLoop(
+      { model, executor: tools, settings: loopSettings },
+      { messages: context.messages, rawPromptTokens: context.rawPromptTokens, tools: offered, caller },
+    );
+    return { loop, promptVersion: prompt.version };
+  }
+
+  async function summarize(
+    caller: CallerContext,
+    conversation: Conversation,
+    dropped: readonly IndexedMessage[],
+  ): Promise<ConversationSummary | undefined> {
+    const previous = conversation.summary ? `Summary so far:\n${conversation.summary.content}\n\n` : '';
+    const transcript = dropped
+      .map(({ message }) => {
+        const tools = (message.toolCalls ?? []).map((call) => `  [tool ${call.name}(${call.arguments}) → ${call.result}]`);
+        return [`${message.role === 'user' ? 'User' : 'Assistant'}: ${message.content}`, ...tools].join('\n');
+      })
+      .join('\n');
+    const text = `${previous}Conversation to summarize:\n${transcript}`.slice(-MAX_SUMMARY_INPUT_CHARACTERS);
+    try {
+      const completion = await model.complete(
+        {
+          purpose: 'summary',
+          messages: [
+            { role: 'system', content: SUMMARY_PROMPT },
+            { role: 'user', content: text },
+          ],
+        },
+        { signal: caller.signal, deadline: caller.deadline },
+      );
+      const content = completion.content?.trim() ?? '';
+      if (content === '') return undefined;
+      const summary: ConversationSummary = {
+        content,
+        coversThroughIndex: dropped.at(-1)!.index,
+        createdAt: clock.now(),
+      };
+      await store.setSummary(caller.tenantId, conversation.id, summary);
+      return summary;
+    } catch (error) {
+      // Deadline and cancellation end the request; anything else only costs the summary (history is still trimmed).
+      if (HostError.isInstance(error) && (error.code === 'HOST_DEADLINE_EXCEEDED' || error.code === 'HOST_CANCELED')) throw error;
+      caller.logger.warn({ err: error }, 'summarization failed; continuing with trimmed history');
+      return undefined;
+    }
+  }
+
+  function ensureStillWanted(caller: CallerContext): void {
+    if (caller.signal.aborted && Date.now() < caller.deadline) {
+      throw new HostError('HOST_CANCELED', 'the request was canceled', { cause: caller.signal.reason });
+    }
+    if (Date.now() >= caller.deadline || caller.signal.aborted) {
+      throw new HostError('HOST_DEADLINE_EXCEEDED', 'the request deadline was exceeded');
+    }
+  }
+
+  function turnMessages(userMessage: string, turn: Turn, startedAt: Date): NewMessage[] {
+    const counter = model.tokenCounter;
+    return [
+      { role: 'user', content: userMessage, createdAt: startedAt, tokens: counter.countText(userMessage) },
+      {
+        role: 'assistant',
+        content: turn.loop.reply,
+        createdAt: clock.now(),
+        promptVersion: turn.promptVersion,
+        tokens: counter.countText(turn.loop.reply),
+        ...(turn.loop.toolCalls.length > 0 ? { toolCalls: turn.loop.toolCalls } : {}),
+      },
+    ];
+  }
+
+  /** A turn that creates its conversation: title generation runs next to the reply. */
+  async function startFresh(
+    caller: CallerContext,
+    message: string,
+    session: SessionIdentity | undefined,
+  ): Promise<StartConversationResult> {
+    const startedAt = clock.now();
+    let title: string | undefined;
+    const titlePromise = titles
+      .titleFor(message, { signal: caller.signal, deadline: caller.deadline, logger: caller.logger })
+      .then((value) => {
+        title = value;
+        return value;
+      });
+    const turn = await runTurn(caller, message, session?.platform ?? options.defaultPlatform, undefined);
+    // A slow title never holds the reply back for long: after a short grace the fallback is stored
+    // and the generated title replaces it when it arrives.
+    if (title === undefined) await Promise.race([titlePromise, sleep(options.titleGraceMs, undefined, { ref: false })]);
+    const provisionalTitle = title ?? fallbackTitle(message);
+    ensureStillWanted(caller);
+    const conversation = await store.create({
+      tenantId: caller.tenantId,
+      title: provisionalTitle,
+      ...(session ? { session } : {}),
+      messages: turnMessages(message, turn, startedAt),
+    });
+    if (title === undefined) {
+      void titlePromise.then(async (generated) => {
+        if (generated === provisionalTitle) return;
+        try {
+          await store.setTitle(caller.tenantId, conversation.id, generated);
+        } catch (error) {
+          caller.logger.warn({ err: error }, 'could not store the late title');
+        }
+      });
+    }
+    if (session) await bindSession(caller, session, conversation.id);
+    return {
+      conversationId: conversation.id,
+      title: provisionalTitle,
+      reply: turn.loop.reply,
+      toolCalls: turn.loop.toolCalls,
+    };
+  }
+
+  async function bindSession(caller: CallerContext, session: SessionIdentity, conversationId: string): Promise<void> {
+    try {
+      await sessions.bind(caller.tenantId, session, conversationId);
+    } catch (error) {
+      // The store keeps the session on the conversation, so the fallback lookup still finds it.
+      caller.logger.warn({ err: error }, 'could not bind the session; the store fallback will find it');
+    }
+  }
+
+  async function loadConversation(caller: CallerContext, conversationId: string, recentMessages?: number): Promise<Conversation> {
+    const conversation = await store.get(
+      caller.tenantId,
+      conversationId,
+      recentMessages === undefined ? undefined : { recentMessages },
+    );
+    if (!conversation) throw new HostError('HOST_CONVERSATION_NOT_FOUND', 'conversation not found');
+    return conversation;
+  }
+
+  async function continueExisting(
+    caller: CallerContext,
+    conversation: Conversation,
+    message: string,
+  ): Promise<ContinueConversationResult> {
+    const startedAt = clock.now();
+    const turn = await runTurn(caller, message, conversation.session?.platform ?? options.defaultPlatform, conversation);
+    ensureStillWanted(caller);
+    // No expectedVersion: concurrent turns on one conversation are all kept, each user+assistant pair contiguous.
+    const appended = await store.append(caller.tenantId, conversation.id, turnMessages(message, turn, startedAt));
+    if (!appended) throw new HostError('HOST_CONVERSATION_NOT_FOUND', 'conversation not found');
+    return { conversationId: conversation.id, reply: turn.loop.reply, toolCalls: turn.loop.toolCalls };
+  }
+
+  return {
+    async startConversation(caller, input) {
+      validateMessage(input.message);
+      const session = input.session === undefined ? undefined : validateSession(input.session);
+      ensureModelConfigured();
+      return startFresh(caller, input.message, session);
+    },
+
+    async continueConversation(caller, input) {
+      validateMessage(input.message);
+      const conversationId = input.conversationId ?? '';
+      if (conversationId !== '') {
+        validateConversationId(conversationId);
+        ensureModelConfigured();
+        const conversation = await loadConversation(caller, conversationId, options.recentMessages);
+        return continueExisting(caller, conversation, input.message);
+      }
+      if (input.session === undefined) {
+        throw invalidArgument('conversation_id or session_metadata', 'conversation_id or session_metadata is required');
+      }
+      const session = validateSession(input.session);
+      ensureModelConfigured();
+      const resolved = await sessions.resolve(caller.tenantId, session);
+      if (resolved.conversationId !== undefined) {
+        const conversation = await store.get(caller.tenantId, resolved.conversationId, {
+          recentMessages: options.recentMessages,
+        });
+        if (conversation) {
+          const result = await continueExisting(caller, conversation, input.message);
+          if (resolved.source !== 'redis') await bindSession(caller, session, conversation.id);
+          return result;
+        }
+        caller.logger.info({ source: resolved.source }, 'session pointed at a missing conversation; starting a new one');
+      }
+      // A new session conversation: titled like any other, first user message stored once.
+      const started = await startFresh(caller, input.message, session);
+      return { conversationId: started.conversationId, reply: started.reply, toolCalls: started.toolCalls };
+    },
+
+    async listConversations(caller, input) {
+      const requested = input.pageSize ?? 0;
+      if (!Number.isInteger(requested) || requested < 0) throw invalidArgument('page_size', 'page_size must be a positive whole number');
+      const pageSize = requested === 0 ? options.defaultPageSize : Math.min(requested, options.maxPageSize);
+      return store.list(caller.tenantId, {
+        pageSize,
+        ...(input.pageToken !== undefined && input.pageToken !== '' ? { pageToken: input.pageToken } : {}),
+      });
+    },
+
+    async describeConversation(caller, input) {
+      if (input.conversationId === '') throw invalidArgument('conversation_id', 'conversation_id is required');
+      validateConversationId(input.conversationId);
+      return loadConversation(caller, input.conversationId);
+    },
+  };
+}
+
+function validateConversationId(conversationId: string): void {
+  if (!isObjectIdHex(conversationId)) {
+    throw invalidArgument('conversation_id', 'invalid conversation ID: expected 24 hexadecimal characters');
+  }
+}
+
+function validateSession(input: SessionMetadataInput): SessionIdentity {
+  const platform = input.platform?.trim() ?? '';
+  const userId = input.userId?.trim() ?? '';
+  const chatId = input.chatId?.trim() ?? '';
+  const missing = [
+    ...(platform === '' ? ['platform'] : []),
+    ...(userId === '' ? ['user_id'] : []),
+    ...(chatId === '' ? ['chat_id'] : []),
+  ];
+  if (missing.length > 0) {
+    throw invalidArgument('session_metadata', `session_metadata is incomplete: ${missing.join(', ')} required`);
+  }
+  if ([platform, userId, chatId].some((value) => value.length > MAX_SESSION_FIELD_LENGTH)) {
+    throw invalidArgument('session_metadata', `session_metadata fields are limited to ${MAX_SESSION_FIELD_LENGTH} characters`);
+  }
+  return { platform, userId, chatId };
+}

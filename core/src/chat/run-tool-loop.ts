@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import type { ModelClient, ModelMessage, ModelTool, ModelToolCall } from '../llm/index.js';
+import type { ToolCallRecord } from '../storage/conversation-store.js';
+import type { CallerContext } from './caller-context.js';
+import type { ToolCallResult, ToolExecutor } from './tool-executor.js';
+
+/** Bounds of one turn's tool loop. */
+export interface ToolLoopSettings {
+  /** Model calls that may ask for tools; one more call (tools disabled) then forces an answer. */
+  readonly maxSteps: number;
+  /** Invalid-argument corrections allowed per tool per turn before the tool is withdrawn. */
+  readonly maxCorrectionsPerTool: number;
+  /** Sent to the user when the model's final answer is empty. */
+  readonly emptyReplyText: string;
+}
+
+/** What a turn produced. */
+export interface ToolLoopResult {
+  readonly reply: string;
+  readonly toolCalls: readonly ToolCallRecord[];
+  readonly usage: { readonly promptTokens: number; readonly completionTokens: number };
+  readonly modelCalls: number;
+  /** True when the step limit forced the final answer. */
+  readonly hitStepLimit: boolean;
+}
+
+/** Input of one turn. */
+export interface ToolLoopInput {
+  readonly messages: readonly ModelMessage[];
+  readonly rawPromptTokens: number;
+  readonly tools: readonly ModelTool[];
+  readonly caller: CallerContext;
+}
+
+/**
+ * The bounded tool-calling loop: ask the model; run the tools it asks for in parallel through the
+ * plugin host's call path (which never throws); feed results and structured errors back; repeat up
+ * to `maxSteps`, then make one last call with tool_choice "none" so the user always gets an answer.
+ */
+export async function runToolLoop(
+  deps: { model: ModelClient; executor: ToolExecutor; settings: ToolLoopSettings },
+  input: ToolLoopInput,
+): Promise<ToolLoopResult> {
+  const { model, executor, settings } = deps;
+  const { caller } = input;
+  const counter = model.tokenCounter;
+  const messages: ModelMessage[] = [...input.messages];
+  let rawPromptTokens = input.rawPromptTokens;
+  let offeredTools = input.tools;
+  const records: ToolCallRecord[] = [];
+  const corrections = new Map<string, number>();
+  const withdrawn = new Set<string>();
+  let promptTokens = 0;
+  let completionTokens = 0;
+  let modelCalls = 0;
+
+  for (let step = 0; ; step += 1) {
+    const isForcedFinal = step >= settings.maxSteps;
+    const hasTools = offeredTools.length > 0;
+    const completion = await model.complete(
+      {
+        purpose: 'reply',
+        messages,
+        // When every tool was withdrawn, the definitions stay (earlier tool_calls refer to them) but are disabled.
+        tools: hasTools ? offeredTools : input.tools,
+        toolChoice: isForcedFinal || !hasTools ? 'none' : 'auto',
+        estimatedPromptTokens: rawPromptTokens,
+      },
+      { signal: caller.signal, deadline: caller.deadline },
+    );
+    modelCalls += 1;
+    promptTokens += completion.usage?.promptTokens ?? 0;
+    completionTokens += completion.usage?.completionTokens ?? 0;
+
+    if (completion.toolCalls.length === 0 || isForcedFinal) {
+      const content = completion.content?.trim() ?? '';
+      if (isForcedFinal && completion.toolCalls.length > 0) {
+        caller.logger.warn({ step }, 'model still asked for tools after tool_choice "none"; using its text');
+      }
+      return {
+        reply: content === '' ? settings.emptyReplyText : content,
+        toolCalls: records,
+        usage: { promptTokens, completionTokens },
+        modelCalls,
+        hitStepLimit: isForcedFinal,
+      };
+    }
+
+    const calls = withUniqueIds(completion.toolCalls);
+    const assistant: ModelMessage = { role: 'assistant', content: completion.content, toolCalls: calls };
+    messages.push(assistant);
+    rawPromptTokens += counter.countMessage(assistant);
+
+    const results = await Promise.all(
+      calls.map((call) =>
+        withdrawn.has(call.name) ? Promise.resolve(withdrawnResult(call)) : callWithinDeadline(executor, call, caller),
+      ),
+    );
+
+    for (const [position, call] of calls.entries()) {
+      const result = results[position]!;
+      let content = result.content;
+      if (result.outcome === 'invalid_input') {
+        const used = (corrections.get(call.name) ?? 0) + 1;
+        corrections.set(call.name, used);
+        const left = settings.maxCorrectionsPerTool - used;
+        if (left > 0) {
+          content += `\n(Correct the arguments to match the parameters of ${call.name} and call it again; ${left} correction${left === 1 ? '' : 's'} left in this turn.)`;
+        } else {
+          withdrawn.add(call.name);
+          offeredTools = offeredTools.filter((tool) => !withdrawn.has(tool.function.name));
+          content += `\n(${call.name} is no longer available in this turn after repeated invalid arguments; answer without it.)`;
+        }
+      }
+      const toolMessage: ModelMessage = { role: 'tool', toolCallId: call.id, content };
+      messages.push(toolMessage);
+      rawPromptTokens += counter.countMessage(toolMessage);
+      records.push({
+        id: call.id,
+        name: call.name,
+        ...(result.plugin ? { plugin: result.plugin.name, pluginVersion: result.plugin.version } : {}),
+        ...(result.tool !== undefined ? { tool: result.tool } : {}),
+        ...(result.schemaFingerprint !== undefined ? { schemaFingerprint: result.schemaFingerprint } : {}),
+        arguments: call.arguments,
+        result: content,
+        outcome: result.outcome,
+        durationMs: Math.round(result.durationMs),
+      });
+    }
+  }
+}
+
+// Some OpenAI-compatible servers omit or repeat tool-call ids; the API requires unique ones to pair results.
+function withUniqueIds(calls: readonly ModelToolCall[]): ModelToolCall[] {
+  const seen = new Set<string>();
+  return calls.map((call) => {
+    let id = call.id;
+    if (id === '' || seen.has(id)) id = `call_${randomBytes(9).toString('base64url')}`;
+    seen.add(id);
+    return { ...call, id };
+  });
+}
+
+function withdrawnResult(call: ModelToolCall): ToolCallResult {
+  return {
+    exposedName: call.name,
+    outcome: 'rejected',
+    content: `Error: ${call.name} is not available in this turn after repeated invalid arguments. Answer without it.`,
+    durationMs: 0,
+  };
+}
+
+// The call path honours the signal, but the turn's deadline must hold even if a tool does not.
+async function callWithinDeadline(
+  executor: ToolExecutor,
+  call: ModelToolCall,
+  caller: CallerContext,
+): Promise<ToolCallResult> {
+  const remaining = Math.max(0, caller.deadline - Date.now());
+  const signal = AbortSignal.any([caller.signal, AbortSignal.timeout(remaining)]);
+  const startedAt = performance.now();
+  const abandoned = new Promise<ToolCallResult>((resolve) => {
+    const onAbort = (): void =>
+      resolve({
+        exposedName: call.name,
+        outcome: 'timeout',
+        content: `Error: ${call.name} did not finish before the request deadline.`,
+        durationMs: performance.now() - startedAt,
+      });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([
+    executor.callTool(call.name, call.arguments, {
+      signal,
+      callId: call.id,
+      tenantId: caller.tenantId,
+      traceparent: caller.traceparent,
+    }),
+    abandoned,
+  ]);
+}
