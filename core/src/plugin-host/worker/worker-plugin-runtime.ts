@@ -1,0 +1,607 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
+import { ToolError, type Clock, type PluginIdentity, type ToolCache, type ToolHttpClient, type ToolOutput } from '@acai/plugin-sdk';
+import type { Logger } from 'pino';
+import { HostError } from '../../errors/index.js';
+import type { PluginRuntime, RuntimeCallContext, RuntimePluginInfo } from '../plugin-runtime.js';
+import { deserializeError, serializeError } from './serialize-error.js';
+import type {
+  HostMessage,
+  LogNotification,
+  ServiceRequest,
+  SerializedHttpResponse,
+  WorkerBootData,
+  WorkerMessage,
+} from './worker-protocol.js';
+
+/** Host-side services a worker plugin's context proxies to. */
+export interface WorkerHostServices {
+  /** The plugin's logger; log lines from the worker are written here (with `callId` bound for calls). */
+  readonly logger: Logger;
+  /** The plugin's namespaced cache. */
+  readonly cache: ToolCache;
+  /** The host's time source; the worker reads it synchronously. */
+  readonly clock: Clock;
+  /** Name and version the plugin sees as `context.plugin`. */
+  readonly plugin: PluginIdentity;
+  /**
+   * Makes the host-side HTTP client for one call (or for setup / work outside any call), bound to that
+   * signal. HTTP runs host-side so the manifest's host allow-list cannot be bypassed from the worker.
+   */
+  createHttpClient(signal: AbortSignal, traceparent: string | undefined): ToolHttpClient;
+}
+
+/** Heap and stack limits of a plugin worker (see node:worker_threads `resourceLimits`). */
+export interface WorkerResourceLimits {
+  readonly maxOldGenerationSizeMb?: number;
+  readonly maxYoungGenerationSizeMb?: number;
+  readonly stackSizeMb?: number;
+}
+
+/** Options of {@link WorkerPluginRuntime}. */
+export interface WorkerPluginRuntimeOptions {
+  /** URL of the plugin's entry module (its default export is the plugin). */
+  readonly entryUrl: URL | string;
+  readonly services: WorkerHostServices;
+  /** Default: `{ maxOldGenerationSizeMb: 128 }`. */
+  readonly resourceLimits?: WorkerResourceLimits;
+  /**
+   * A call (or load/setup) still running this long after it started gets its worker terminated
+   * and restarted; the call fails with TIMEOUT. Must exceed the call path's own timeout. Default 15 s.
+   */
+  readonly hardDeadlineMs?: number;
+  /** Results larger than this (UTF-8 bytes of content + JSON of data) are refused. Default 8 MiB. */
+  readonly maxResultBytes?: number;
+  /** Restart backoff after crashes: the first restart is immediate, then initial·2ⁿ up to max. */
+  readonly restartBackoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** Lifecycle events (crash, restart, unhandled rejection) for logs, metrics and the admin API. */
+  readonly onEvent?: (event: WorkerRuntimeEvent) => void;
+}
+
+/** Why a worker stopped without being asked to. */
+export type WorkerCrashReason = 'out-of-memory' | 'hard-deadline' | 'uncaught-exception' | 'exited';
+
+/** Lifecycle events of a worker runtime. */
+export type WorkerRuntimeEvent =
+  | { readonly type: 'crash'; readonly reason: WorkerCrashReason; readonly message: string }
+  | { readonly type: 'restarted'; readonly attempt: number }
+  | { readonly type: 'restart-failed'; readonly attempt: number; readonly message: string; readonly retryInMs: number }
+  | { readonly type: 'unhandled-rejection'; readonly message: string };
+
+/** Where a worker runtime is in its life. */
+export type WorkerRuntimeState = 'idle' | 'starting' | 'ready' | 'backoff' | 'disposed';
+
+/** Counters a worker runtime keeps (for metrics and the admin API). */
+export interface WorkerRuntimeStats {
+  readonly state: WorkerRuntimeState;
+  readonly crashes: number;
+  readonly restarts: number;
+  readonly unhandledRejections: number;
+  readonly lastCrash: string | undefined;
+}
+
+const DEFAULT_HARD_DEADLINE_MS = 15_000;
+const DEFAULT_MAX_RESULT_BYTES = 8 * 1024 * 1024;
+const DEFAULT_RESOURCE_LIMITS: WorkerResourceLimits = { maxOldGenerationSizeMb: 128 };
+const DEFAULT_BACKOFF = { initialMs: 100, maxMs: 30_000 };
+const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error']);
+
+interface PendingRequest {
+  readonly kind: 'load' | 'setup' | 'execute' | 'dispose';
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  readonly deadline: NodeJS.Timeout | undefined;
+  readonly callId: string | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly traceparent: string | undefined;
+  httpClient: ToolHttpClient | undefined;
+  /** The caller already got its answer (it aborted); the worker's late answer is dropped. */
+  isSettled: boolean;
+}
+
+/** A running worker and everything that dies with it. */
+interface WorkerHandle {
+  readonly worker: Worker;
+  readonly clockPort: MessagePort;
+  readonly pending: Map<number, PendingRequest>;
+  /** Set when the host terminates the worker on purpose, so its exit is not a crash. */
+  isRetiring: boolean;
+  crashReason: WorkerCrashReason | undefined;
+  crashMessage: string | undefined;
+}
+
+// Running from TypeScript source (tests, `tsx`), the worker needs the TypeScript loader and the
+// "@acai/source" condition; from dist it runs the compiled entry directly.
+const isSourceMode = import.meta.url.endsWith('.ts');
+const workerEntryUrl = new URL(`./plugin-worker.${isSourceMode ? 'ts' : 'js'}`, import.meta.url);
+
+function workerScript(): URL {
+  if (!isSourceMode) return workerEntryUrl;
+  const tsxApiUrl = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
+  const bootstrap = `const { register } = await import(${JSON.stringify(tsxApiUrl)}); register(); await import(${JSON.stringify(workerEntryUrl.href)});`;
+  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
+}
+
+/**
+ * Runs a plugin in its own worker thread: a crash, an endless loop or a memory bomb costs that
+ * plugin's worker, never the host. Context services are proxied to the host; HTTP (including the
+ * worker's global `fetch`) runs host-side under the plugin's allow-list. Not covered: other network
+ * egress from the worker (node:net, node:http) and `process.abort()`, which need a child process.
+ */
+export class WorkerPluginRuntime implements PluginRuntime {
+  readonly mode = 'worker' as const;
+
+  readonly #entryUrl: string;
+  readonly #services: WorkerHostServices;
+  readonly #resourceLimits: ResourceLimits;
+  readonly #hardDeadlineMs: number;
+  readonly #maxResultBytes: number;
+  readonly #backoff: { readonly initialMs: number; readonly maxMs: number };
+  readonly #onEvent: (event: WorkerRuntimeEvent) => void;
+  /** Fires on dispose: ends HTTP done outside any call and stops restarts. */
+  readonly #lifetime = new AbortController();
+
+  #handle: WorkerHandle | undefined;
+  #state: WorkerRuntimeState = 'idle';
+  #nextRequestId = 1;
+  #info: RuntimePluginInfo | undefined;
+  #config: Readonly<Record<string, unknown>> | undefined;
+  /** Resolves when a restart finishes (successfully or not); calls arriving meanwhile wait on it. */
+  #restarting: Promise<void> | undefined;
+  #restartTimer: NodeJS.Timeout | undefined;
+  #consecutiveCrashes = 0;
+  #crashes = 0;
+  #restarts = 0;
+  #unhandledRejections = 0;
+  #lastCrash: string | undefined;
+  #backoffUntil = 0;
+
+  constructor(options: WorkerPluginRuntimeOptions) {
+    this.#entryUrl = String(options.entryUrl);
+    this.#services = options.services;
+    this.#resourceLimits = { ...DEFAULT_RESOURCE_LIMITS, ...options.resourceLimits };
+    this.#hardDeadlineMs = options.hardDeadlineMs ?? DEFAULT_HARD_DEADLINE_MS;
+    this.#maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+    this.#backoff = options.restartBackoff ?? DEFAULT_BACKOFF;
+    this.#onEvent = options.onEvent ?? (() => {});
+  }
+
+  /** Lifecycle state and crash counters. */
+  get stats(): WorkerRuntimeStats {
+    return {
+      state: this.#state,
+      crashes: this.#crashes,
+      restarts: this.#restarts,
+      unhandledRejections: this.#unhandledRejections,
+      lastCrash: this.#lastCrash,
+    };
+  }
+
+  /** Resolves once no restart is in progress (for tests and orderly shutdown). */
+  async whenSettled(): Promise<void> {
+    while (this.#restarting !== undefined) await this.#restarting;
+  }
+
+  async load(): Promise<RuntimePluginInfo> {
+    this.#assertNotDisposed();
+    if (this.#handle === undefined) this.#handle = this.#spawn();
+    this.#state = 'starting';
+    try {
+      this.#info = (await this.#request(this.#handle, { type: 'load' }, undefined)) as RuntimePluginInfo;
+    } catch (error) {
+      this.#retire();
+      this.#state = 'idle';
+      throw new HostError('HOST_PLUGIN_IMPORT_FAILED', `plugin worker could not load ${this.#entryUrl}: ${describe(error)}`, { cause: error });
+    }
+    return this.#info;
+  }
+
+  async setup(config: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<void> {
+    this.#assertNotDisposed();
+    const handle = this.#handle;
+    if (handle === undefined || this.#info === undefined) throw new Error('WorkerPluginRuntime.setup called before load');
+    try {
+      await this.#request(handle, this.#setupMessage(config), { signal });
+    } catch (error) {
+      throw new HostError('HOST_PLUGIN_SETUP_FAILED', `plugin ${this.#services.plugin.name} setup failed in its worker: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+    this.#config = config;
+    this.#state = 'ready';
+  }
+
+  async execute(toolName: string, args: unknown, context: RuntimeCallContext): Promise<ToolOutput> {
+    context.signal.throwIfAborted();
+    // Fast path: a ready worker is used without an extra await.
+    const handle = this.#state === 'ready' && this.#handle !== undefined ? this.#handle : await this.#readyHandle(context.signal);
+    const output = await this.#request(
+      handle,
+      { type: 'execute', toolName, args, callId: context.callId, traceparent: context.traceparent },
+      { signal: context.signal, callId: context.callId, traceparent: context.traceparent },
+    );
+    if (this.#consecutiveCrashes > 0) this.#consecutiveCrashes = 0;
+    return this.#checkOutput(output);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#state === 'disposed') return;
+    this.#state = 'disposed';
+    this.#lifetime.abort(new ToolError('UPSTREAM_UNAVAILABLE', 'plugin was unloaded'));
+    clearTimeout(this.#restartTimer);
+    const handle = this.#handle;
+    this.#handle = undefined;
+    if (handle === undefined) return;
+    if (this.#info !== undefined) {
+      try {
+        await this.#request(handle, { type: 'dispose' }, { signal: AbortSignal.timeout(Math.min(this.#hardDeadlineMs, 5_000)) });
+      } catch (error) {
+        this.#services.logger.warn({ err: error }, 'plugin dispose failed in its worker');
+      }
+    }
+    handle.isRetiring = true;
+    this.#failPending(handle, new ToolError('UPSTREAM_UNAVAILABLE', 'plugin was unloaded while the call was running'));
+    await handle.worker.terminate();
+    handle.clockPort.close();
+  }
+
+  // --- worker lifecycle ---------------------------------------------------------------------------
+
+  #spawn(): WorkerHandle {
+    const clockFlag = new SharedArrayBuffer(4);
+    const clockChannel = new MessageChannel();
+    const bootData: WorkerBootData = {
+      entryUrl: this.#entryUrl,
+      maxResultBytes: this.#maxResultBytes,
+      clockFlag,
+      clockPort: clockChannel.port2,
+    };
+    const worker = new Worker(workerScript(), {
+      workerData: bootData,
+      transferList: [clockChannel.port2],
+      resourceLimits: this.#resourceLimits,
+      // The plugin must not read the host's secrets from the environment.
+      env: {},
+      ...(isSourceMode ? { execArgv: ['--conditions=@acai/source'] } : {}),
+    });
+    const handle: WorkerHandle = {
+      worker,
+      clockPort: clockChannel.port1,
+      pending: new Map(),
+      isRetiring: false,
+      crashReason: undefined,
+      crashMessage: undefined,
+    };
+    const flag = new Int32Array(clockFlag);
+    clockChannel.port1.on('message', (sequence: unknown) => {
+      let now: number;
+      try {
+        now = this.#services.clock.now().getTime();
+      } catch {
+        now = Date.now();
+      }
+      clockChannel.port1.postMessage({ sequence, now });
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
+    });
+    clockChannel.port1.unref();
+    worker.on('message', (message: WorkerMessage) => this.#onWorkerMessage(handle, message));
+    worker.on('error', (error: Error & { code?: string }) => {
+      if (handle.crashReason !== undefined) return;
+      handle.crashReason = error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'out-of-memory' : 'uncaught-exception';
+      handle.crashMessage = error.message;
+    });
+    worker.on('exit', (exitCode) => this.#onWorkerExit(handle, exitCode));
+    // A warm idle worker must not keep the host process alive.
+    worker.unref();
+    return handle;
+  }
+
+  #onWorkerExit(handle: WorkerHandle, exitCode: number): void {
+    handle.clockPort.close();
+    if (handle.isRetiring) return;
+    const reason = handle.crashReason ?? 'exited';
+    const message = handle.crashMessage ?? `worker exited with code ${exitCode}`;
+    this.#crashes += 1;
+    this.#lastCrash = `${reason}: ${message}`;
+    this.#services.logger.error({ reason, exitCode, err: message }, 'plugin worker crashed');
+    this.#onEvent({ type: 'crash', reason, message });
+    const failure =
+      reason === 'hard-deadline'
+        ? new ToolError('TIMEOUT', `plugin worker was terminated: a call ran past the ${this.#hardDeadlineMs} ms hard deadline`)
+        : new ToolError('INTERNAL', `plugin worker crashed (${reason}: ${message})`);
+    this.#failPending(handle, failure);
+    if (this.#handle === handle) {
+      this.#handle = undefined;
+      this.#scheduleRestart();
+    }
+  }
+
+  /** Terminates a worker the host no longer wants (load failure, dispose); its exit is not a crash. */
+  #retire(): void {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    if (handle === undefined) return;
+    handle.isRetiring = true;
+    void handle.worker.terminate();
+  }
+
+  /** Kills a worker that broke its hard deadline; the exit handler then fails its calls and restarts it. */
+  #killForDeadline(handle: WorkerHandle): void {
+    if (handle.crashReason !== undefined || handle.isRetiring) return;
+    handle.crashReason = 'hard-deadline';
+    handle.crashMessage = `a request ran past the ${this.#hardDeadlineMs} ms hard deadline`;
+    void handle.worker.terminate();
+  }
+
+  #scheduleRestart(): void {
+    // Only a plugin that was set up is restarted; a failure during load/setup is reported to the loader instead.
+    if (this.#state === 'disposed' || this.#config === undefined || this.#info === undefined) {
+      if (this.#state !== 'disposed') this.#state = 'idle';
+      return;
+    }
+    this.#consecutiveCrashes += 1;
+    const attempt = this.#consecutiveCrashes;
+    const delay = attempt <= 1 ? 0 : Math.min(this.#backoff.initialMs * 2 ** (attempt - 2), this.#backoff.maxMs);
+    this.#state = delay === 0 ? 'starting' : 'backoff';
+    this.#backoffUntil = Date.now() + delay;
+    this.#restarting = new Promise<void>((resolve) => {
+      this.#restartTimer = setTimeout(() => {
+        this.#restartTimer = undefined;
+        this.#restart(attempt).finally(resolve);
+      }, delay);
+      this.#restartTimer.unref();
+    }).finally(() => {
+      this.#restarting = undefined;
+    });
+  }
+
+  async #restart(attempt: number): Promise<void> {
+    if (this.#state === 'disposed' || this.#config === undefined) return;
+    this.#state = 'starting';
+    const handle = this.#spawn();
+    this.#handle = handle;
+    try {
+      await this.#request(handle, { type: 'load' }, undefined);
+      await this.#request(handle, this.#setupMessage(this.#config), { signal: this.#lifetime.signal });
+    } catch (error) {
+      if (this.#handle !== handle) return;
+      this.#handle = undefined;
+      handle.isRetiring = true;
+      void handle.worker.terminate();
+      const retryInMs = Math.min(this.#backoff.initialMs * 2 ** Math.max(0, attempt - 1), this.#backoff.maxMs);
+      this.#onEvent({ type: 'restart-failed', attempt, message: describe(error), retryInMs });
+      this.#services.logger.error({ err: error, attempt }, 'plugin worker restart failed');
+      this.#scheduleRestart();
+      return;
+    }
+    if (this.#handle !== handle || (this.#state as WorkerRuntimeState) === 'disposed') return;
+    this.#state = 'ready';
+    this.#restarts += 1;
+    this.#onEvent({ type: 'restarted', attempt });
+    this.#services.logger.info({ attempt }, 'plugin worker restarted');
+  }
+
+  async #readyHandle(signal: AbortSignal): Promise<WorkerHandle> {
+    for (;;) {
+      this.#assertNotDisposed();
+      if (this.#state === 'backoff') {
+        const retryInMs = Math.max(0, this.#backoffUntil - Date.now());
+        throw new ToolError('UPSTREAM_UNAVAILABLE', `plugin ${this.#services.plugin.name} is restarting after a crash; retry in ${retryInMs} ms`, {
+          details: { retryInMs },
+        });
+      }
+      if (this.#restarting !== undefined) {
+        await abortable(this.#restarting, signal);
+        continue;
+      }
+      if (this.#handle === undefined || this.#config === undefined) {
+        throw new ToolError('UPSTREAM_UNAVAILABLE', `plugin ${this.#services.plugin.name} is not set up`);
+      }
+      return this.#handle;
+    }
+  }
+
+  // --- requests -----------------------------------------------------------------------------------
+
+  #setupMessage(config: Readonly<Record<string, unknown>>): Omit<Extract<HostMessage, { type: 'setup' }>, 'id'> {
+    const { name, version } = this.#services.plugin;
+    return { type: 'setup', config, plugin: { name, version }, timeZone: this.#services.clock.timeZone };
+  }
+
+  #request(
+    handle: WorkerHandle,
+    message: DistributiveOmit<Extract<HostMessage, { id: number; type: 'load' | 'setup' | 'execute' | 'dispose' }>, 'id'>,
+    call: { signal?: AbortSignal; callId?: string; traceparent?: string | undefined } | undefined,
+  ): Promise<unknown> {
+    const id = this.#nextRequestId++;
+    const signal = call?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<unknown>((resolve, reject) => {
+      let onAbort: (() => void) | undefined;
+      const cleanup = () => {
+        clearTimeout(pending.deadline);
+        if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+      };
+      const pending: PendingRequest = {
+        kind: message.type,
+        resolve: (value) => {
+          cleanup();
+          if (!pending.isSettled) resolve(value);
+          pending.isSettled = true;
+        },
+        reject: (error) => {
+          cleanup();
+          if (!pending.isSettled) reject(error);
+          pending.isSettled = true;
+        },
+        deadline: setTimeout(() => this.#killForDeadline(handle), message.type === 'dispose' ? Math.min(this.#hardDeadlineMs, 5_000) : this.#hardDeadlineMs),
+        callId: call?.callId,
+        signal,
+        traceparent: call?.traceparent,
+        httpClient: undefined,
+        isSettled: false,
+      };
+      if (signal !== undefined) {
+        onAbort = () => {
+          // Tell the worker (ctx.signal fires there) and answer the caller now; if the plugin ignores
+          // the signal, the hard deadline still terminates the worker.
+          this.#post(handle, { type: 'abort', id, reason: serializeError(signal.reason) });
+          if (!pending.isSettled) {
+            pending.isSettled = true;
+            reject(signal.reason);
+          }
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+      handle.pending.set(id, pending);
+      this.#post(handle, { ...message, id } as HostMessage);
+    });
+  }
+
+  #post(handle: WorkerHandle, message: HostMessage): void {
+    try {
+      handle.worker.postMessage(message);
+    } catch (error) {
+      // Arguments or config that cannot be cloned: fail that request only.
+      if ('id' in message && message.type !== 'abort' && message.type !== 'service-result') {
+        const pending = handle.pending.get(message.id);
+        handle.pending.delete(message.id);
+        pending?.reject(new ToolError('INVALID_INPUT', `cannot send to the plugin worker: ${describe(error)}`, { cause: error }));
+      }
+    }
+  }
+
+  #failPending(handle: WorkerHandle, error: Error): void {
+    const pending = [...handle.pending.values()];
+    handle.pending.clear();
+    for (const request of pending) request.reject(error);
+  }
+
+  #onWorkerMessage(handle: WorkerHandle, message: WorkerMessage): void {
+    if (typeof message !== 'object' || message === null) return;
+    switch (message.type) {
+      case 'response': {
+        const pending = handle.pending.get(message.id);
+        if (pending === undefined) return;
+        handle.pending.delete(message.id);
+        if (message.ok) pending.resolve(message.value);
+        else pending.reject(deserializeError(message.error));
+        return;
+      }
+      case 'service':
+        void this.#serve(handle, message);
+        return;
+      case 'log':
+        this.#log(handle, message);
+        return;
+      case 'problem': {
+        this.#unhandledRejections += 1;
+        const error = deserializeError(message.error);
+        this.#services.logger.warn({ err: error }, 'unhandled rejection inside plugin worker (worker kept running)');
+        this.#onEvent({ type: 'unhandled-rejection', message: error.message });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  async #serve(handle: WorkerHandle, request: ServiceRequest): Promise<void> {
+    let value: unknown;
+    try {
+      value = await this.#runService(handle, request);
+    } catch (error) {
+      this.#post(handle, { type: 'service-result', id: request.id, ok: false, error: serializeError(error) });
+      return;
+    }
+    this.#post(handle, { type: 'service-result', id: request.id, ok: true, value });
+  }
+
+  async #runService(handle: WorkerHandle, request: ServiceRequest): Promise<unknown> {
+    switch (request.service) {
+      case 'cache.get':
+        return this.#services.cache.get(String(request.key));
+      case 'cache.set':
+        return this.#services.cache.set(String(request.key), request.value, { ttlSeconds: Number(request.ttlSeconds) });
+      case 'cache.delete':
+        return this.#services.cache.delete(String(request.key));
+      case 'http.fetch': {
+        const client = this.#httpClientFor(handle, request.requestId);
+        const response = await client.fetch(String(request.url), request.options);
+        const headers: Array<[string, string]> = [];
+        response.headers.forEach((headerValue, name) => headers.push([name, headerValue]));
+        const serialized: SerializedHttpResponse = { status: response.status, ok: response.ok, url: response.url, headers, body: response.text() };
+        return serialized;
+      }
+      default:
+        throw new ToolError('INVALID_INPUT', 'unknown context service');
+    }
+  }
+
+  #httpClientFor(handle: WorkerHandle, requestId: number | undefined): ToolHttpClient {
+    const pending = requestId === undefined ? undefined : handle.pending.get(requestId);
+    if (pending === undefined || pending.signal === undefined) {
+      // Outside any live call (setup, timers, import time): bound to the plugin's lifetime.
+      return this.#services.createHttpClient(this.#lifetime.signal, undefined);
+    }
+    pending.httpClient ??= this.#services.createHttpClient(pending.signal, pending.traceparent);
+    return pending.httpClient;
+  }
+
+  #log(handle: WorkerHandle, line: LogNotification): void {
+    const level = LOG_LEVELS.has(line.level) ? line.level : 'info';
+    const callId = line.requestId === undefined ? undefined : handle.pending.get(line.requestId)?.callId;
+    const fields = typeof line.fields === 'object' && line.fields !== null ? line.fields : {};
+    const text = typeof line.message === 'string' ? line.message : undefined;
+    const bound = callId === undefined ? fields : { ...fields, callId };
+    this.#services.logger[level](bound, text);
+  }
+
+  #checkOutput(output: unknown): ToolOutput {
+    // The worker measured the result already, but its code shares an isolate with the plugin: check again.
+    if (typeof output === 'string') {
+      if (output.length > this.#maxResultBytes) throw this.#tooLarge(output.length);
+      return output;
+    }
+    if (typeof output === 'object' && output !== null && typeof (output as { content?: unknown }).content === 'string') {
+      const { content, data } = output as { content: string; data?: unknown };
+      if (content.length > this.#maxResultBytes) throw this.#tooLarge(content.length);
+      return data === undefined ? { content } : { content, data };
+    }
+    throw new ToolError('INTERNAL', 'plugin worker returned a malformed tool result');
+  }
+
+  #tooLarge(size: number): ToolError {
+    return new ToolError('INTERNAL', `tool result is over the worker limit of ${this.#maxResultBytes} bytes (${size} characters)`);
+  }
+
+  #assertNotDisposed(): void {
+    if (this.#state === 'disposed') throw new ToolError('UPSTREAM_UNAVAILABLE', `plugin ${this.#services.plugin.name} was unloaded`);
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

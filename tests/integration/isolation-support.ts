@@ -1,0 +1,89 @@
+// Shared set-up for the isolation and reload suites: hostile fixture plugins run in worker runtimes
+// with real host-side services (memory cache, fake clock, the SDK's HTTP client on a loopback server).
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { createFakeClock, createToolHttpClient, MemoryToolCache } from '@acai/plugin-sdk/host';
+import { pino, type Logger } from 'pino';
+import { WorkerPluginRuntime, type WorkerHostServices, type WorkerPluginRuntimeOptions } from '../../core/src/plugin-host/worker/index.js';
+
+/** Directory URL of one hostile (or healthy) fixture plugin package. */
+export function fixturePackageUrl(name: string): URL {
+  return new URL(`../fixtures/hostile-plugins/${name}/`, import.meta.url);
+}
+
+/** Entry URL of a fixture plugin (every fixture's `acai.entry` is ./index.js). */
+export function fixtureEntryUrl(name: string): URL {
+  return new URL('index.js', fixturePackageUrl(name));
+}
+
+/** A pino logger whose lines are kept in memory for assertions. */
+export function createCapturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      callback();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, stream), lines };
+}
+
+/** Host-side services for one fixture plugin. */
+export function createTestServices(name: string, logger: Logger, allowedHosts: readonly string[] = ['127.0.0.1']): WorkerHostServices {
+  return {
+    logger,
+    cache: new MemoryToolCache(),
+    clock: createFakeClock({ now: '2025-03-01T12:00:00.000Z', timeZone: 'Europe/Madrid' }),
+    plugin: { name, version: '1.0.0' },
+    createHttpClient: (signal) => createToolHttpClient({ allowedHosts, signal }),
+  };
+}
+
+/** Loads and sets up a fixture plugin in a worker runtime. */
+export async function startWorkerFixture(
+  name: string,
+  options: Partial<WorkerPluginRuntimeOptions> & { config?: Record<string, unknown>; logger?: Logger } = {},
+): Promise<WorkerPluginRuntime> {
+  const logger = options.logger ?? createCapturingLogger().logger;
+  const runtime = new WorkerPluginRuntime({
+    entryUrl: fixtureEntryUrl(name),
+    services: options.services ?? createTestServices(name, logger),
+    hardDeadlineMs: options.hardDeadlineMs ?? 2_000,
+    ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
+    ...(options.maxResultBytes === undefined ? {} : { maxResultBytes: options.maxResultBytes }),
+    ...(options.restartBackoff === undefined ? {} : { restartBackoff: options.restartBackoff }),
+    ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+  });
+  await runtime.load();
+  await runtime.setup(options.config ?? {}, AbortSignal.timeout(10_000));
+  return runtime;
+}
+
+let callCounter = 0;
+
+/** Calls a tool with a fresh call id and a generous timeout signal (no timing is asserted). */
+export function callTool(runtime: WorkerPluginRuntime, toolName: string, args: unknown = {}, signal: AbortSignal = AbortSignal.timeout(20_000)) {
+  callCounter += 1;
+  return runtime.execute(toolName, args, { callId: `call-${callCounter}`, signal });
+}
+
+/** A loopback HTTP server answering JSON, recording what it was sent. */
+export async function startJsonServer(): Promise<{ url: string; server: Server; requests: string[]; close(): Promise<void> }> {
+  const requests: string[] = [];
+  const server = createServer((request, response) => {
+    requests.push(`${request.method} ${request.url}`);
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ served: request.url }));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
