@@ -1,0 +1,106 @@
+import { HostError } from '../errors/index.js';
+import type { ApiKeyRecord } from '../storage/api-keys/index.js';
+import { hashApiKey } from './api-key-hash.js';
+import { API_KEY_SCOPES, knownScopes, type Principal } from './principal.js';
+import type { ApiKeySource } from './static-api-key-source.js';
+import type { TrustedNetwork } from './trusted-networks.js';
+
+/** Options for {@link createAuthenticator}. */
+export interface AuthenticatorOptions {
+  /** AUTH_DISABLED=true: everyone is tenant `default` with every scope (development only). */
+  disabled?: boolean;
+  /** Looked up in order; the first that knows a hash wins (env, file, store). */
+  sources: readonly ApiKeySource[];
+  trustedNetworks?: readonly TrustedNetwork[];
+  /** HMAC pepper the keys were hashed with, if any. */
+  pepper?: string;
+  /** How long a lookup (hit or miss) is reused; revocation takes effect within this. Default 10 s. */
+  cacheTtlMs?: number;
+  /** Bound on cached lookups, so random keys can't grow memory. Default 10 000. */
+  maxCacheEntries?: number;
+  /** Injectable clock (ms). */
+  now?: () => number;
+}
+
+/** Why a request was refused. */
+export type AuthFailureReason = 'missing' | 'invalid' | 'revoked';
+
+export type AuthResult = { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly reason: AuthFailureReason };
+
+/** What the authenticator needs from a request. */
+export interface Credentials {
+  /** The presented key, if any (already extracted from Authorization or X-API-Key). */
+  readonly apiKey?: string;
+  readonly clientIp: string;
+}
+
+/** Resolves credentials to a principal. */
+export interface Authenticator {
+  readonly isDisabled: boolean;
+  /** Throws HOST_STORE_UNAVAILABLE only when a key store fails and nothing cached can answer. */
+  authenticate(credentials: Credentials): Promise<AuthResult>;
+  /** Drops cached lookups (after an admin revocation in this process). */
+  clearCache(): void;
+}
+
+interface CacheEntry {
+  readonly record: ApiKeyRecord | undefined;
+  readonly expiresAt: number;
+}
+
+const DISABLED_PRINCIPAL: Principal = Object.freeze({ tenantId: 'default', scopes: [...API_KEY_SCOPES], source: 'auth_disabled' });
+
+/**
+ * API-key authentication with a short lookup cache: keys are hashed, looked up by hash in each source,
+ * and compared in constant time by the sources that hold lists. Requests without a key are allowed only
+ * from a trusted network (legacy clients) or when auth is disabled.
+ */
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const ttlMs = options.cacheTtlMs ?? 10_000;
+  const maxEntries = options.maxCacheEntries ?? 10_000;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, CacheEntry>();
+  const trustedNetworks = options.trustedNetworks ?? [];
+
+  async function lookUp(hash: string): Promise<ApiKeyRecord | undefined> {
+    const cached = cache.get(hash);
+    if (cached && cached.expiresAt > now()) return cached.record;
+    let record: ApiKeyRecord | undefined;
+    try {
+      for (const source of options.sources) {
+        record = await source.findByHash(hash);
+        if (record) break;
+      }
+    } catch (error) {
+      // A store outage should not log everyone out: a recently seen answer is good enough.
+      if (cached) return cached.record;
+      throw new HostError('HOST_STORE_UNAVAILABLE', 'API keys cannot be checked right now, retry later', { cause: error });
+    }
+    if (cache.size >= maxEntries) {
+      const oldest = cache.keys().next();
+      if (!oldest.done) cache.delete(oldest.value);
+    }
+    cache.delete(hash);
+    cache.set(hash, { record, expiresAt: now() + ttlMs });
+    return record;
+  }
+
+  return {
+    isDisabled: options.disabled === true,
+    async authenticate(credentials) {
+      if (options.disabled) return { ok: true, principal: DISABLED_PRINCIPAL };
+      if (credentials.apiKey === undefined || credentials.apiKey === '') {
+        const network = trustedNetworks.find((candidate) => candidate.networks.contains(credentials.clientIp));
+        if (network) return { ok: true, principal: { tenantId: network.tenantId, scopes: network.scopes, source: 'trusted_network' } };
+        return { ok: false, reason: 'missing' };
+      }
+      const record = await lookUp(hashApiKey(credentials.apiKey, options.pepper));
+      if (record === undefined) return { ok: false, reason: 'invalid' };
+      if (record.revokedAt !== undefined && record.revokedAt.getTime() <= now()) return { ok: false, reason: 'revoked' };
+      return { ok: true, principal: { tenantId: record.tenantId, keyId: record.id, scopes: knownScopes(record.scopes), source: 'api_key' } };
+    },
+    clearCache() {
+      cache.clear();
+    },
+  };
+}

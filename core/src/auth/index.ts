@@ -1,0 +1,16 @@
+export { API_KEY_SCOPES, isApiKeyScope, knownScopes, hasScope } from './principal.js';
+export type { ApiKeyScope, Principal, PrincipalSource } from './principal.js';
+export { generateApiKey, generateApiKeyId, hashApiKey, hashesEqual, isApiKeyHash, API_KEY_PREFIX } from './api-key-hash.js';
+export { StaticApiKeySource, parseBootstrapKeys, loadApiKeysFile } from './static-api-key-source.js';
+export type { ApiKeySource } from './static-api-key-source.js';
+export { createApiKey, listApiKeys, revokeApiKey } from './api-key-admin.js';
+export type { ApiKeySummary, CreateApiKeyInput } from './api-key-admin.js';
+export { NetworkList, normalizeIp } from './network-list.js';
+export { createClientIpResolver } from './client-ip.js';
+export type { ClientIpResolver, ClientAddressSource } from './client-ip.js';
+export { parseTrustedNetworks } from './trusted-networks.js';
+export type { TrustedNetwork } from './trusted-networks.js';
+export { createAuthenticator } from './create-authenticator.js';
+export type { Authenticator, AuthenticatorOptions, AuthResult, AuthFailureReason, Credentials } from './create-authenticator.js';
+export { authPlugin, extractApiKey } from './auth-plugin.js';
+export type { AuthPluginOptions, ProtectedPrefix } from './auth-plugin.js';

@@ -1,0 +1,28 @@
+/** What an API key may do: `chat` (the chat API), `admin` (key and tenant administration), `metrics` (/metrics). */
+export const API_KEY_SCOPES = ['chat', 'admin', 'metrics'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/** How the caller was identified. */
+export type PrincipalSource = 'api_key' | 'trusted_network' | 'auth_disabled';
+
+/** The authenticated caller, attached to every protected request as `request.principal`. */
+export interface Principal {
+  readonly tenantId: string;
+  /** The API key's public id; absent for trusted-network and auth-disabled callers. */
+  readonly keyId?: string;
+  readonly scopes: readonly ApiKeyScope[];
+  readonly source: PrincipalSource;
+}
+
+export function isApiKeyScope(value: string): value is ApiKeyScope {
+  return (API_KEY_SCOPES as readonly string[]).includes(value);
+}
+
+/** Keeps the scopes this host knows, in canonical order (stored records may carry future ones). */
+export function knownScopes(values: readonly string[]): ApiKeyScope[] {
+  return API_KEY_SCOPES.filter((scope) => values.includes(scope));
+}
+
+export function hasScope(principal: Principal, scope: ApiKeyScope): boolean {
+  return principal.scopes.includes(scope);
+}
