@@ -71,7 +71,8 @@ describe('authPlugin', () => {
   });
 
   it('accepts a bootstrap key as Bearer or X-API-Key and attaches the principal', async () => {
-    for (const headers of [{ authorization: `Bearer ${BOOTSTRAP_KEY}` }, { 'x-api-key': BOOTSTRAP_KEY }]) {
+    const variants: Array<Record<string, string>> = [{ authorization: `Bearer ${BOOTSTRAP_KEY}` }, { 'x-api-key': BOOTSTRAP_KEY }];
+    for (const headers of variants) {
       const response = await chat(headers);
       expect(response.statusCode).toBe(200);
       expect(response.json().principal).toMatchObject({ tenantId: 'acme', scopes: ['chat', 'metrics'], source: 'api_key' });

@@ -6,8 +6,8 @@ import { isApiKeyScope } from './principal.js';
 
 /** Anything that can find a key record by hash: env/file lists, the MongoDB or SQLite store. */
 export interface ApiKeySource {
-  /** Name for logs and errors (`env`, `file`, `mongodb`, `sqlite`). */
-  readonly name: string;
+  /** Name for logs and errors (`env`, `file`); stores identify themselves by `kind`. */
+  readonly name?: string;
   findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
 }
 
