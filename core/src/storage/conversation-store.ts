@@ -58,7 +58,10 @@ export interface ConversationHeader {
   readonly updatedAt: Date;
   readonly session?: SessionIdentity;
   readonly messageCount: number;
-  /** Optimistic-concurrency version, bumped on every append. */
+  /**
+   * Optimistic-concurrency version: the number of non-empty appends, counting the messages given to
+   * `create` as the first (so 1 after creating with messages, 0 after creating empty).
+   */
   readonly version: number;
 }
 
@@ -90,6 +93,7 @@ export interface ConversationPage {
  * behaves exactly like an unknown id. Implementations: MongoDB (production) and embedded (SQLite file).
  */
 export interface ConversationStore {
+  /** Every method wraps driver failures in HostError HOST_STORE_UNAVAILABLE (cause attached, no driver text). */
   readonly kind: 'mongodb' | 'embedded';
   /** Creates indexes / tables. Idempotent. */
   init(): Promise<void>;
@@ -99,7 +103,10 @@ export interface ConversationStore {
   /**
    * Appends messages atomically (all or nothing, contiguous, in order). With `expectedVersion`,
    * fails with HostError HOST_CONVERSATION_CONFLICT when someone else appended first.
-   * Returns the new version; undefined when the conversation does not exist for this tenant.
+   * Returns the version this append produced (exact, even under concurrency); undefined when the
+   * conversation does not exist for this tenant or `id` is not a 24-hex id. An empty append changes
+   * nothing and returns the current version. Without `expectedVersion` concurrent appends all land,
+   * each contiguous, in some order.
    */
   append(
     tenantId: string,
@@ -107,9 +114,14 @@ export interface ConversationStore {
     messages: readonly NewMessage[],
     options?: { expectedVersion?: number },
   ): Promise<{ version: number } | undefined>;
+  /** Rejects with HostError HOST_CONVERSATION_NOT_FOUND for unknown (or other tenants') ids; same for setSummary. */
   setTitle(tenantId: string, id: string, title: string): Promise<void>;
   setSummary(tenantId: string, id: string, summary: ConversationSummary): Promise<void>;
-  /** Newest first by updatedAt; stable paging by (updatedAt, id). */
+  /**
+   * Newest first by updatedAt; stable keyset paging by (updatedAt, id) with an opaque token.
+   * A malformed token or a pageSize outside 1..1000 is HostError HOST_INVALID_ARGUMENT
+   * (meta.argument `page_token` / `page_size`).
+   */
   list(tenantId: string, options: { pageSize: number; pageToken?: string; userId?: string }): Promise<ConversationPage>;
   /** Newest conversation of this session updated at or after `updatedSince` (session recovery when Redis misses). */
   findLatestForSession(tenantId: string, session: SessionIdentity, updatedSince: Date): Promise<ConversationHeader | undefined>;

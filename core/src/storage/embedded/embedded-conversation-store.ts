@@ -1,0 +1,487 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { HostError } from '../../errors/index.js';
+import type {
+  Conversation,
+  ConversationHeader,
+  ConversationPage,
+  ConversationStore,
+  ConversationSummary,
+  CreateConversationInput,
+  NewMessage,
+  SessionIdentity,
+  StoredMessage,
+  ToolCallRecord,
+} from '../conversation-store.js';
+import { createObjectIdHex, isObjectIdHex } from '../object-id.js';
+import { checkPageSize, decodePageToken, encodePageToken } from '../page-token.js';
+import { storeUnavailable } from '../store-unavailable.js';
+
+/** Options for {@link EmbeddedConversationStore}. */
+export interface EmbeddedConversationStoreOptions {
+  /** Folder for the database file (created when missing), e.g. ACAI_DATA_DIR (default `./.acai-data`). */
+  dataDir: string;
+  /** File name inside `dataDir` (default `acai.db`). */
+  fileName?: string;
+  logger?: Logger;
+  /** Injectable clock for timestamps (tests). */
+  now?: () => Date;
+}
+
+const SCHEMA_VERSION = 1;
+const DEFAULT_PROVENANCE_LIMIT = 100;
+
+// WAL with synchronous=NORMAL: a committed append survives a crash of the process (the OS has the
+// WAL pages); only an OS crash or power loss can drop the last transactions. busy_timeout lets a
+// second process (e.g. the CLI) wait for the writer instead of failing.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS conversations (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  title TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  platform TEXT,
+  chat_id TEXT,
+  user_id TEXT,
+  version INTEGER NOT NULL,
+  message_count INTEGER NOT NULL,
+  summary_content TEXT,
+  summary_covers_through INTEGER,
+  summary_created_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS conversations_tenant_updated ON conversations (tenant_id, updated_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS conversations_tenant_user_updated ON conversations (tenant_id, user_id, updated_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS conversations_tenant_session ON conversations (tenant_id, platform, chat_id, user_id, updated_at DESC);
+CREATE TABLE IF NOT EXISTS messages (
+  conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  content TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  tool_calls TEXT,
+  prompt_version TEXT,
+  tokens INTEGER,
+  PRIMARY KEY (conversation_id, position)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tool_uses (
+  tenant_id TEXT NOT NULL,
+  plugin_key TEXT NOT NULL,
+  conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+  used_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, plugin_key, conversation_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tool_uses_recent ON tool_uses (tenant_id, plugin_key, used_at DESC);
+`;
+
+interface ConversationRow {
+  id: string;
+  tenant_id: string;
+  title: string;
+  created_at: number;
+  updated_at: number;
+  platform: string | null;
+  chat_id: string | null;
+  user_id: string | null;
+  version: number;
+  message_count: number;
+  summary_content: string | null;
+  summary_covers_through: number | null;
+  summary_created_at: number | null;
+}
+
+interface MessageRow {
+  position: number;
+  id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  created_at: number;
+  tool_calls: string | null;
+  prompt_version: string | null;
+  tokens: number | null;
+}
+
+const HEADER_COLUMNS = 'id, tenant_id, title, created_at, updated_at, platform, chat_id, user_id, version, message_count';
+
+function toHeader(row: ConversationRow): ConversationHeader {
+  const header: { -readonly [K in keyof ConversationHeader]: ConversationHeader[K] } = {
+    id: row.id,
+    tenantId: row.tenant_id,
+    title: row.title,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    messageCount: row.message_count,
+    version: row.version,
+  };
+  if (row.platform !== null && row.chat_id !== null && row.user_id !== null) {
+    header.session = { platform: row.platform, chatId: row.chat_id, userId: row.user_id };
+  }
+  return header;
+}
+
+function toMessage(row: MessageRow): StoredMessage {
+  const message: { -readonly [K in keyof StoredMessage]: StoredMessage[K] } = {
+    id: row.id,
+    role: row.role,
+    content: row.content,
+    createdAt: new Date(row.created_at),
+  };
+  if (row.tool_calls !== null) message.toolCalls = JSON.parse(row.tool_calls) as ToolCallRecord[];
+  if (row.prompt_version !== null) message.promptVersion = row.prompt_version;
+  if (row.tokens !== null) message.tokens = row.tokens;
+  return message;
+}
+
+function toolPluginKeys(messages: readonly NewMessage[]): string[] {
+  const keys = new Set<string>();
+  for (const message of messages) {
+    for (const call of message.toolCalls ?? []) {
+      if (call.plugin === undefined) continue;
+      keys.add(call.plugin);
+      if (call.pluginVersion !== undefined) keys.add(`${call.plugin}@${call.pluginVersion}`);
+    }
+  }
+  return [...keys];
+}
+
+function conflict(id: string, expectedVersion: number, actualVersion: number): HostError {
+  return new HostError(
+    'HOST_CONVERSATION_CONFLICT',
+    `conversation ${id} was changed concurrently (expected version ${expectedVersion}, found ${actualVersion})`,
+    { meta: { argument: 'conversation_id' } },
+  );
+}
+
+function notFound(id: string): HostError {
+  return new HostError('HOST_CONVERSATION_NOT_FOUND', `conversation ${id} not found`, { meta: { argument: 'conversation_id' } });
+}
+
+function normalizeId(id: string): string | undefined {
+  return isObjectIdHex(id) ? id.toLowerCase() : undefined;
+}
+
+/**
+ * ConversationStore in one SQLite file (better-sqlite3): the default when MONGODB_URL is unset.
+ * Same semantics as the MongoDB store: 24-hex time-prefixed ids, tenant scoping on every query,
+ * appends as one transaction that checks and bumps the version.
+ */
+export class EmbeddedConversationStore implements ConversationStore {
+  readonly kind = 'embedded' as const;
+  /** Absolute or relative path of the database file. */
+  readonly path: string;
+  private readonly dataDir: string;
+  private readonly now: () => Date;
+  private readonly logger: Logger | undefined;
+  private database: Database.Database | undefined;
+
+  constructor(options: EmbeddedConversationStoreOptions) {
+    this.dataDir = options.dataDir;
+    this.path = join(options.dataDir, options.fileName ?? 'acai.db');
+    this.now = options.now ?? (() => new Date());
+    this.logger = options.logger;
+  }
+
+  async init(): Promise<void> {
+    if (this.database) return;
+    try {
+      mkdirSync(this.dataDir, { recursive: true });
+      const database = new Database(this.path);
+      database.pragma('journal_mode = WAL');
+      database.pragma('synchronous = NORMAL');
+      database.pragma('foreign_keys = ON');
+      database.pragma('busy_timeout = 5000');
+      const version = database.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) {
+        database.close();
+        throw new HostError(
+          'HOST_CONFIG_INVALID',
+          `${this.path} was written by a newer Acai (schema ${version}, this build knows ${SCHEMA_VERSION}); upgrade Acai or point ACAI_DATA_DIR elsewhere`,
+        );
+      }
+      database.exec(SCHEMA);
+      database.pragma(`user_version = ${SCHEMA_VERSION}`);
+      this.database = database;
+      this.logger?.debug({ path: this.path }, 'embedded conversation store opened');
+    } catch (error) {
+      throw storeUnavailable('init', error);
+    }
+  }
+
+  async create(input: CreateConversationInput): Promise<Conversation> {
+    const database = this.open();
+    const now = this.now();
+    const id = createObjectIdHex(now);
+    const stored = input.messages.map((message) => this.toStored(message, now));
+    try {
+      database.transaction(() => {
+        database
+          .prepare(
+            `INSERT INTO conversations (id, tenant_id, title, created_at, updated_at, platform, chat_id, user_id, version, message_count)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            id,
+            input.tenantId,
+            input.title,
+            now.getTime(),
+            now.getTime(),
+            input.session?.platform ?? null,
+            input.session?.chatId ?? null,
+            input.session?.userId ?? null,
+            stored.length > 0 ? 1 : 0,
+            stored.length,
+          );
+        this.insertMessages(database, input.tenantId, id, 0, stored, now);
+      }).immediate();
+    } catch (error) {
+      throw storeUnavailable('create', error);
+    }
+    const header: { -readonly [K in keyof ConversationHeader]: ConversationHeader[K] } = {
+      id,
+      tenantId: input.tenantId,
+      title: input.title,
+      createdAt: now,
+      updatedAt: now,
+      messageCount: stored.length,
+      version: stored.length > 0 ? 1 : 0,
+    };
+    if (input.session) header.session = { ...input.session };
+    return { ...header, messages: stored, firstMessageIndex: 0 };
+  }
+
+  async get(tenantId: string, id: string, options: { recentMessages?: number } = {}): Promise<Conversation | undefined> {
+    const normalized = normalizeId(id);
+    if (normalized === undefined) return undefined;
+    const database = this.open();
+    try {
+      return database.transaction(() => {
+        const row = database.prepare(`SELECT * FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) as
+          | ConversationRow
+          | undefined;
+        if (!row) return undefined;
+        let messages: StoredMessage[];
+        if (options.recentMessages === undefined) {
+          const rows = database.prepare(`SELECT * FROM messages WHERE conversation_id = ? ORDER BY position`).all(normalized) as MessageRow[];
+          messages = rows.map(toMessage);
+        } else {
+          const rows = database
+            .prepare(`SELECT * FROM messages WHERE conversation_id = ? ORDER BY position DESC LIMIT ?`)
+            .all(normalized, Math.max(0, options.recentMessages)) as MessageRow[];
+          messages = rows.reverse().map(toMessage);
+        }
+        const conversation: { -readonly [K in keyof Conversation]: Conversation[K] } = {
+          ...toHeader(row),
+          messages,
+          firstMessageIndex: row.message_count - messages.length,
+        };
+        if (row.summary_content !== null && row.summary_covers_through !== null && row.summary_created_at !== null) {
+          conversation.summary = {
+            content: row.summary_content,
+            coversThroughIndex: row.summary_covers_through,
+            createdAt: new Date(row.summary_created_at),
+          };
+        }
+        return conversation;
+      })();
+    } catch (error) {
+      throw storeUnavailable('get', error);
+    }
+  }
+
+  async append(
+    tenantId: string,
+    id: string,
+    messages: readonly NewMessage[],
+    options: { expectedVersion?: number } = {},
+  ): Promise<{ version: number } | undefined> {
+    const normalized = normalizeId(id);
+    if (normalized === undefined) return undefined;
+    const database = this.open();
+    const now = this.now();
+    const stored = messages.map((message) => this.toStored(message, now));
+    try {
+      // IMMEDIATE takes the write lock before reading the version, so a second process cannot
+      // slip in between the check and the insert.
+      return database
+        .transaction((): { version: number } | undefined => {
+          const row = database
+            .prepare(`SELECT version, message_count FROM conversations WHERE id = ? AND tenant_id = ?`)
+            .get(normalized, tenantId) as Pick<ConversationRow, 'version' | 'message_count'> | undefined;
+          if (!row) return undefined;
+          if (options.expectedVersion !== undefined && row.version !== options.expectedVersion) {
+            throw conflict(normalized, options.expectedVersion, row.version);
+          }
+          if (stored.length === 0) return { version: row.version };
+          this.insertMessages(database, tenantId, normalized, row.message_count, stored, now);
+          database
+            .prepare(`UPDATE conversations SET version = version + 1, message_count = ?, updated_at = max(updated_at, ?) WHERE id = ?`)
+            .run(row.message_count + stored.length, now.getTime(), normalized);
+          return { version: row.version + 1 };
+        })
+        .immediate();
+    } catch (error) {
+      throw storeUnavailable('append', error);
+    }
+  }
+
+  async setTitle(tenantId: string, id: string, title: string): Promise<void> {
+    this.updateHeader(tenantId, id, 'setTitle', 'title = ?', [title]);
+  }
+
+  async setSummary(tenantId: string, id: string, summary: ConversationSummary): Promise<void> {
+    this.updateHeader(tenantId, id, 'setSummary', 'summary_content = ?, summary_covers_through = ?, summary_created_at = ?', [
+      summary.content,
+      summary.coversThroughIndex,
+      summary.createdAt.getTime(),
+    ]);
+  }
+
+  async list(tenantId: string, options: { pageSize: number; pageToken?: string; userId?: string }): Promise<ConversationPage> {
+    const pageSize = checkPageSize(options.pageSize);
+    const conditions = ['tenant_id = ?'];
+    const parameters: Array<string | number> = [tenantId];
+    if (options.userId !== undefined) {
+      conditions.push('user_id = ?');
+      parameters.push(options.userId);
+    }
+    if (options.pageToken !== undefined && options.pageToken !== '') {
+      const position = decodePageToken(options.pageToken);
+      conditions.push('(updated_at, id) < (?, ?)');
+      parameters.push(position.updatedAt.getTime(), position.id);
+    }
+    const database = this.open();
+    try {
+      const rows = database
+        .prepare(`SELECT ${HEADER_COLUMNS} FROM conversations WHERE ${conditions.join(' AND ')} ORDER BY updated_at DESC, id DESC LIMIT ?`)
+        .all(...parameters, pageSize + 1) as ConversationRow[];
+      const conversations = rows.slice(0, pageSize).map(toHeader);
+      const last = conversations[conversations.length - 1];
+      if (rows.length > pageSize && last) {
+        return { conversations, nextPageToken: encodePageToken({ updatedAt: last.updatedAt, id: last.id }) };
+      }
+      return { conversations };
+    } catch (error) {
+      throw storeUnavailable('list', error);
+    }
+  }
+
+  async findLatestForSession(tenantId: string, session: SessionIdentity, updatedSince: Date): Promise<ConversationHeader | undefined> {
+    const database = this.open();
+    try {
+      const row = database
+        .prepare(
+          `SELECT ${HEADER_COLUMNS} FROM conversations
+           WHERE tenant_id = ? AND platform = ? AND chat_id = ? AND user_id = ? AND updated_at >= ?
+           ORDER BY updated_at DESC, id DESC LIMIT 1`,
+        )
+        .get(tenantId, session.platform, session.chatId, session.userId, updatedSince.getTime()) as ConversationRow | undefined;
+      return row ? toHeader(row) : undefined;
+    } catch (error) {
+      throw storeUnavailable('findLatestForSession', error);
+    }
+  }
+
+  async findByToolProvenance(
+    tenantId: string,
+    plugin: string,
+    pluginVersion?: string,
+    limit: number = DEFAULT_PROVENANCE_LIMIT,
+  ): Promise<readonly ConversationHeader[]> {
+    const key = pluginVersion === undefined ? plugin : `${plugin}@${pluginVersion}`;
+    const database = this.open();
+    try {
+      const rows = database
+        .prepare(
+          `SELECT ${HEADER_COLUMNS.split(', ').map((column) => `c.${column}`).join(', ')}
+           FROM tool_uses u JOIN conversations c ON c.id = u.conversation_id
+           WHERE u.tenant_id = ? AND u.plugin_key = ? AND c.tenant_id = ?
+           ORDER BY u.used_at DESC, c.id DESC LIMIT ?`,
+        )
+        .all(tenantId, key, tenantId, limit) as ConversationRow[];
+      return rows.map(toHeader);
+    } catch (error) {
+      throw storeUnavailable('findByToolProvenance', error);
+    }
+  }
+
+  async ping(): Promise<void> {
+    try {
+      this.open().prepare('SELECT 1').get();
+    } catch (error) {
+      throw storeUnavailable('ping', error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.database?.close();
+    this.database = undefined;
+  }
+
+  private open(): Database.Database {
+    if (!this.database) {
+      throw new HostError('HOST_STORE_UNAVAILABLE', 'embedded conversation store is not open (call init() first)');
+    }
+    return this.database;
+  }
+
+  private toStored(message: NewMessage, now: Date): StoredMessage {
+    const stored: { -readonly [K in keyof StoredMessage]: StoredMessage[K] } = {
+      id: message.id ?? createObjectIdHex(now),
+      role: message.role,
+      content: message.content,
+      createdAt: message.createdAt ?? now,
+    };
+    if (message.toolCalls !== undefined && message.toolCalls.length > 0) stored.toolCalls = message.toolCalls;
+    if (message.promptVersion !== undefined) stored.promptVersion = message.promptVersion;
+    if (message.tokens !== undefined) stored.tokens = message.tokens;
+    return stored;
+  }
+
+  private insertMessages(
+    database: Database.Database,
+    tenantId: string,
+    conversationId: string,
+    firstPosition: number,
+    messages: readonly StoredMessage[],
+    now: Date,
+  ): void {
+    const insert = database.prepare(
+      `INSERT INTO messages (conversation_id, position, id, role, content, created_at, tool_calls, prompt_version, tokens)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    messages.forEach((message, offset) => {
+      insert.run(
+        conversationId,
+        firstPosition + offset,
+        message.id,
+        message.role,
+        message.content,
+        message.createdAt.getTime(),
+        message.toolCalls === undefined ? null : JSON.stringify(message.toolCalls),
+        message.promptVersion ?? null,
+        message.tokens ?? null,
+      );
+    });
+    const recordUse = database.prepare(
+      `INSERT INTO tool_uses (tenant_id, plugin_key, conversation_id, used_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (tenant_id, plugin_key, conversation_id) DO UPDATE SET used_at = max(used_at, excluded.used_at)`,
+    );
+    for (const key of toolPluginKeys(messages)) recordUse.run(tenantId, key, conversationId, now.getTime());
+  }
+
+  private updateHeader(tenantId: string, id: string, operation: string, assignments: string, values: Array<string | number>): void {
+    const normalized = normalizeId(id);
+    if (normalized === undefined) throw notFound(id);
+    const database = this.open();
+    let changes: number;
+    try {
+      changes = database.prepare(`UPDATE conversations SET ${assignments} WHERE id = ? AND tenant_id = ?`).run(...values, normalized, tenantId).changes;
+    } catch (error) {
+      throw storeUnavailable(operation, error);
+    }
+    if (changes === 0) throw notFound(id);
+  }
+}

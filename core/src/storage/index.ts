@@ -1,0 +1,20 @@
+export type {
+  Conversation,
+  ConversationHeader,
+  ConversationPage,
+  ConversationStore,
+  ConversationSummary,
+  CreateConversationInput,
+  NewMessage,
+  SessionIdentity,
+  StoredMessage,
+  ToolCallRecord,
+} from './conversation-store.js';
+export { createConversationStore } from './create-conversation-store.js';
+export type { CreateConversationStoreOptions } from './create-conversation-store.js';
+export { EmbeddedConversationStore } from './embedded/embedded-conversation-store.js';
+export type { EmbeddedConversationStoreOptions } from './embedded/embedded-conversation-store.js';
+export { MongoConversationStore } from './mongo/mongo-conversation-store.js';
+export type { MongoConversationStoreOptions } from './mongo/mongo-conversation-store.js';
+export { createObjectIdHex, isObjectIdHex } from './object-id.js';
+export { MAX_PAGE_SIZE, decodePageToken, encodePageToken } from './page-token.js';
