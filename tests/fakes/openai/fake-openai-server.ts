@@ -21,6 +21,8 @@ export interface FakeUsage {
 interface StepTiming {
   /** Wait this long before answering (the fake stops waiting when the client goes away). */
   readonly delayMs?: number;
+  /** Answer only after this settles (lets a test prove two requests were in flight together). */
+  readonly waitFor?: Promise<unknown>;
 }
 
 /** One scripted answer. */
@@ -103,7 +105,10 @@ export function textReply(content: string, extra: Partial<Omit<Extract<FakeStep,
 }
 
 /** Shorthand: an answer asking for tool calls. */
-export function toolCallsReply(calls: readonly FakeToolCall[], extra: { delayMs?: number; usage?: FakeUsage } = {}): FakeStep {
+export function toolCallsReply(
+  calls: readonly FakeToolCall[],
+  extra: { delayMs?: number; waitFor?: Promise<unknown>; usage?: FakeUsage; content?: string | null } = {},
+): FakeStep {
   return { type: 'tool_calls', calls, ...extra };
 }
 
@@ -181,12 +186,16 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
     const step = modelQueues.get(body.model)?.shift() ?? sharedQueue.shift() ?? responder(body, completionCounter);
     completionCounter += 1;
     const answer = (): void => answerWith(request, response, body, step);
-    if (step.delayMs !== undefined && step.delayMs > 0) {
-      const timer = setTimeout(answer, step.delayMs);
-      response.on('close', () => clearTimeout(timer));
-    } else {
-      answer();
-    }
+    const delayed = (): void => {
+      if (step.delayMs !== undefined && step.delayMs > 0) {
+        const timer = setTimeout(answer, step.delayMs);
+        response.on('close', () => clearTimeout(timer));
+      } else {
+        answer();
+      }
+    };
+    if (step.waitFor) void step.waitFor.then(delayed, delayed);
+    else delayed();
   }
 
   function answerWith(request: IncomingMessage, response: ServerResponse, body: ChatCompletionBody, step: FakeStep): void {
