@@ -9,3 +9,4 @@ export type { RpcContext } from './rpc-context.js';
 export type { ServiceImplementation, ServiceMethods } from './service-implementation.js';
 export { ChatService } from './chat-service.js';
 export type { ChatServiceImplementation } from './chat-service.js';
+export { twirpServerOptions } from './twirp-server-options.js';
