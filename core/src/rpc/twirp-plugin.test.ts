@@ -296,6 +296,13 @@ describe('twirpPlugin JSON encoding', () => {
     expect(camel.json()).toEqual({ reply: 'c1|m|telegram|u1|c9' });
   });
 
+  it('accepts the body the Go JSON client sends (defaults emitted, unset messages as null)', async () => {
+    const { app } = await buildApp();
+    const response = await postJson(app, CONTINUE, '{"conversation_id":"c1","message":"hi","session_metadata":null}');
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ reply: 'c1|hi|||' });
+  });
+
   it('ignores unknown fields, unknown nested fields and null values', async () => {
     const { app } = await buildApp();
     const response = await postJson(
