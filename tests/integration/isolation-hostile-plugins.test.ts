@@ -9,12 +9,12 @@ import { callTool, createCapturingLogger, createTestServices, fixtureEntryUrl, s
 
 const HARD_DEADLINE_MS = 1_500;
 
-describe('hostile plugins in worker mode', () => {
+describe.each(['thread', 'process'] as const)('hostile plugins in worker mode (%s isolation)', (isolation) => {
   let healthy: WorkerPluginRuntime;
   const started: WorkerPluginRuntime[] = [];
 
   async function startHostile(name: string, events: WorkerRuntimeEvent[] = [], extra: Parameters<typeof startWorkerFixture>[1] = {}) {
-    const runtime = await startWorkerFixture(name, { hardDeadlineMs: HARD_DEADLINE_MS, onEvent: (event) => events.push(event), ...extra });
+    const runtime = await startWorkerFixture(name, { hardDeadlineMs: HARD_DEADLINE_MS, isolation, onEvent: (event) => events.push(event), ...extra });
     started.push(runtime);
     return runtime;
   }
@@ -24,7 +24,7 @@ describe('hostile plugins in worker mode', () => {
   }
 
   beforeAll(async () => {
-    healthy = await startWorkerFixture('healthy');
+    healthy = await startWorkerFixture('healthy', { isolation });
   });
   afterEach(async () => {
     await Promise.all(started.splice(0).map((runtime) => runtime.dispose()));
@@ -77,8 +77,21 @@ describe('hostile plugins in worker mode', () => {
     expect(hostile.stats).toMatchObject({ crashes: 1, restarts: 1, state: 'ready' });
   });
 
+  // V8 answers one allocation far past the heap limit by aborting the whole process, which a worker
+  // thread cannot contain (it would take the test runner down): only the process isolation is tested.
+  it.runIf(isolation === 'process')('contains a single allocation far past the heap limit, restarts, and neighbours keep serving', async () => {
+    const events: WorkerRuntimeEvent[] = [];
+    const hostile = await startHostile('memory-bomb', events, { resourceLimits: { maxOldGenerationSizeMb: 64 } });
+    const failure = await callTool(hostile, 'allocate_at_once').catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'INTERNAL' });
+    expect(events).toContainEqual(expect.objectContaining({ type: 'crash', reason: 'out-of-memory' }));
+    await expectHealthyServes();
+    await hostile.whenSettled();
+    await expect(callTool(hostile, 'do_nothing')).resolves.toBe('ok');
+  });
+
   it('rejects load with a clear error when the plugin throws while it is imported', async () => {
-    const runtime = new WorkerPluginRuntime({ entryUrl: fixtureEntryUrl('throw-on-import'), services: createTestServices('throw-on-import', createCapturingLogger().logger) });
+    const runtime = new WorkerPluginRuntime({ isolation, entryUrl: fixtureEntryUrl('throw-on-import'), services: createTestServices('throw-on-import', createCapturingLogger().logger) });
     started.push(runtime);
     const failure = await runtime.load().catch((error: unknown) => error);
     expect(HostError.isInstance(failure) && failure.code).toBe('HOST_PLUGIN_IMPORT_FAILED');
@@ -88,7 +101,7 @@ describe('hostile plugins in worker mode', () => {
   });
 
   it('rejects setup with a clear error when the plugin throws in setup', async () => {
-    const runtime = new WorkerPluginRuntime({ entryUrl: fixtureEntryUrl('throw-in-setup'), services: createTestServices('throw-in-setup', createCapturingLogger().logger) });
+    const runtime = new WorkerPluginRuntime({ isolation, entryUrl: fixtureEntryUrl('throw-in-setup'), services: createTestServices('throw-in-setup', createCapturingLogger().logger) });
     started.push(runtime);
     await runtime.load();
     const failure = await runtime.setup({}, AbortSignal.timeout(10_000)).catch((error: unknown) => error);

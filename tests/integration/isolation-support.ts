@@ -55,6 +55,7 @@ export async function startWorkerFixture(
     ...(options.maxResultBytes === undefined ? {} : { maxResultBytes: options.maxResultBytes }),
     ...(options.restartBackoff === undefined ? {} : { restartBackoff: options.restartBackoff }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+    ...(options.isolation === undefined ? {} : { isolation: options.isolation }),
   });
   await runtime.load();
   await runtime.setup(options.config ?? {}, AbortSignal.timeout(10_000));

@@ -3,14 +3,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WorkerPluginRuntime } from '../../core/src/plugin-host/worker/index.js';
 import { callTool, createCapturingLogger, startJsonServer, startWorkerFixture } from './isolation-support.js';
 
-describe('WorkerPluginRuntime with a well-behaved plugin', () => {
+describe.each(['thread', 'process'] as const)('WorkerPluginRuntime with a well-behaved plugin (%s isolation)', (isolation) => {
   let runtime: WorkerPluginRuntime;
   let server: Awaited<ReturnType<typeof startJsonServer>>;
   const { logger, lines } = createCapturingLogger();
 
   beforeAll(async () => {
     server = await startJsonServer();
-    runtime = await startWorkerFixture('healthy', { config: { greeting: 'hi' }, logger });
+    runtime = await startWorkerFixture('healthy', { config: { greeting: 'hi' }, logger, isolation });
   });
   afterAll(async () => {
     await runtime.dispose();
@@ -20,7 +20,7 @@ describe('WorkerPluginRuntime with a well-behaved plugin', () => {
   it('reports the plugin shape from inside the worker', async () => {
     const { WorkerPluginRuntime: Runtime } = await import('../../core/src/plugin-host/worker/index.js');
     const { fixtureEntryUrl, createTestServices } = await import('./isolation-support.js');
-    const fresh = new Runtime({ entryUrl: fixtureEntryUrl('healthy'), services: createTestServices('healthy', logger) });
+    const fresh = new Runtime({ isolation, entryUrl: fixtureEntryUrl('healthy'), services: createTestServices('healthy', logger) });
     const info = await fresh.load();
     await fresh.dispose();
     expect(info.name).toBe('healthy');
@@ -39,7 +39,8 @@ describe('WorkerPluginRuntime with a well-behaved plugin', () => {
       data: {
         cached: { hello: 'world' },
         afterDelete: null,
-        now: '2025-03-01T12:00:00.000Z',
+        // a thread reads the host clock synchronously; a process follows the reading sent with the call
+        now: isolation === 'thread' ? '2025-03-01T12:00:00.000Z' : expect.stringMatching(/^2025-03-01T12:00:0\d\.\d{3}Z$/),
         timeZone: 'Europe/Madrid',
         plugin: { name: 'healthy', version: '1.0.0' },
         clientStatus: 200,
@@ -50,7 +51,7 @@ describe('WorkerPluginRuntime with a well-behaved plugin', () => {
         environmentKeys: 0,
       },
     });
-    expect(server.requests).toEqual(['GET /weather', 'GET /weather']);
+    expect(server.requests.splice(0)).toEqual(['GET /weather', 'GET /weather']);
     const logLine = lines.find((line) => line.msg === 'using every service');
     expect(logLine).toMatchObject({ step: 'context', level: 30 });
     expect(typeof logLine?.callId).toBe('string');
@@ -67,12 +68,14 @@ describe('WorkerPluginRuntime with a well-behaved plugin', () => {
 
   it('fires the abort signal inside the worker when the call is cancelled', async () => {
     const controller = new AbortController();
-    const call = runtime.execute('wait_for_abort', {}, { callId: 'abort-me', signal: controller.signal });
+    const call = runtime.execute('wait_for_abort', {}, { callId: `abort-me-${isolation}`, signal: controller.signal });
     // messages are ordered: once a later call answered, the worker has started the first one
     await callTool(runtime, 'do_nothing');
     controller.abort(new ToolError('TIMEOUT', 'caller gave up'));
     await expect(call).rejects.toMatchObject({ code: 'TIMEOUT', message: 'caller gave up' });
-    await vi.waitFor(() => expect(lines.find((line) => line.msg === 'saw abort')).toMatchObject({ reason: 'caller gave up', callId: 'abort-me' }));
+    await vi.waitFor(() =>
+      expect(lines.find((line) => line.msg === 'saw abort' && line.callId === `abort-me-${isolation}`)).toMatchObject({ reason: 'caller gave up' }),
+    );
     // the worker saw the abort and finished the call, so it is still healthy
     await expect(callTool(runtime, 'do_nothing')).resolves.toBe('ok');
     expect(runtime.stats.crashes).toBe(0);

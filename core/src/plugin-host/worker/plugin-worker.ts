@@ -35,15 +35,46 @@ import type {
   WorkerPluginIdentity,
 } from './worker-protocol.js';
 
-if (parentPort === null) throw new Error('plugin-worker must run inside a worker thread');
-const port = parentPort;
-const boot = workerData as WorkerBootData;
+// Two transports: a worker thread (MessagePort, synchronous host clock over a SharedArrayBuffer) or a
+// child process (IPC channel with structured-clone serialisation; the clock follows the host's
+// reading sent with each request).
+interface HostChannel {
+  readonly boot: WorkerBootData;
+  send(message: WorkerMessage): void;
+  listen(onMessage: (message: HostMessage) => void): void;
+}
 
-const postToHost = port.postMessage.bind(port) as (message: WorkerMessage) => void;
+function threadChannel(port: NonNullable<typeof parentPort>): HostChannel {
+  const post = port.postMessage.bind(port) as (message: WorkerMessage) => void;
+  const listen = port.on.bind(port);
+  return { boot: workerData as WorkerBootData, send: post, listen: (onMessage) => listen('message', onMessage) };
+}
+
+function processChannel(): HostChannel {
+  const processSend = process.send?.bind(process);
+  if (processSend === undefined) throw new Error('plugin-worker must run in a worker thread or a child process with an IPC channel');
+  const boot = JSON.parse(process.argv[2] ?? '{}') as WorkerBootData;
+  const listen = process.on.bind(process);
+  // Dies with the host: a closed IPC channel means nobody will ever call this plugin again.
+  listen('disconnect', () => process.exit(0));
+  return {
+    boot,
+    send: (message) => {
+      processSend(message);
+    },
+    listen: (onMessage) => listen('message', onMessage as (message: unknown) => void),
+  };
+}
+
+const channel = parentPort === null ? processChannel() : threadChannel(parentPort);
+const boot = channel.boot;
+const postToHost = channel.send;
 const byteLength = Buffer.byteLength;
-const clockFlag = new Int32Array(boot.clockFlag);
-const clockPort: MessagePort = boot.clockPort;
+const clockFlag = boot.clockFlag === undefined ? undefined : new Int32Array(boot.clockFlag);
+const clockPort: MessagePort | undefined = boot.clockPort;
 const nowMs = performance.now.bind(performance);
+/** The host clock's last reading (sent with each request) and when it arrived, for the process transport. */
+let hostClockReading = { hostMs: Date.now(), receivedAt: nowMs() };
 
 // Which host request (call or setup) the running code belongs to, so global fetch and logs made
 // deep inside a tool are attributed to the right call and its abort signal.
@@ -99,8 +130,12 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 // --- context services -------------------------------------------------------------------------
 
-/** The host's clock, read synchronously: the worker blocks (briefly) until the host answers. */
+/** The host's clock, read synchronously: the worker thread blocks (briefly) until the host answers. */
 function hostNow(): Date {
+  if (clockFlag === undefined || clockPort === undefined) {
+    // child process: the host's reading at the start of this request, advanced by elapsed time here
+    return new Date(hostClockReading.hostMs + (nowMs() - hostClockReading.receivedAt));
+  }
   const sequence = ++clockSequence;
   clockPort.postMessage(sequence);
   const deadline = nowMs() + 1000;
@@ -380,6 +415,7 @@ function track(id: number, work: (signal: AbortSignal) => Promise<unknown>): voi
 }
 
 function handle(message: HostMessage): void {
+  if ('clockNow' in message && typeof message.clockNow === 'number') hostClockReading = { hostMs: message.clockNow, receivedAt: nowMs() };
   switch (message.type) {
     case 'load':
       track(message.id, () => load());
@@ -424,4 +460,4 @@ process.on('unhandledRejection', (reason) => {
 
 Object.defineProperty(globalThis, 'fetch', { value: workerFetch, writable: false, configurable: false, enumerable: true });
 
-port.on('message', (message: HostMessage) => handle(message));
+channel.listen((message) => handle(message));

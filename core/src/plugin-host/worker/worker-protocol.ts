@@ -25,6 +25,8 @@ export type HostRequest =
       readonly config: Readonly<Record<string, unknown>>;
       readonly plugin: WorkerPluginIdentity;
       readonly timeZone: string;
+      /** The host clock's reading when the request was sent (the child-process clock follows it). */
+      readonly clockNow: number;
     }
   | {
       readonly type: 'execute';
@@ -33,6 +35,7 @@ export type HostRequest =
       readonly args: unknown;
       readonly callId: string;
       readonly traceparent: string | undefined;
+      readonly clockNow?: number;
     }
   | { readonly type: 'dispose'; readonly id: number };
 
@@ -117,10 +120,10 @@ export interface WorkerBootData {
   readonly entryUrl: string;
   /** Largest serialised tool result the worker will send back. */
   readonly maxResultBytes: number;
-  /** Synchronous clock channel: an Int32Array over a SharedArrayBuffer used as a wake-up flag. */
-  readonly clockFlag: SharedArrayBuffer;
-  /** Port the worker asks the host's clock on (answered while the worker blocks on `clockFlag`). */
-  readonly clockPort: MessagePort;
+  /** Thread transport only: an Int32Array over a SharedArrayBuffer used as the clock's wake-up flag. */
+  readonly clockFlag?: SharedArrayBuffer;
+  /** Thread transport only: port the worker asks the host's clock on (answered while it blocks on `clockFlag`). */
+  readonly clockPort?: MessagePort;
 }
 
 /** The value of a successful `load`. */
