@@ -109,8 +109,9 @@ describe('get_current_weather with WeatherAPI.com', () => {
     if (result.ok) return;
     expect(result.error.message).toContain('error 2006');
     expect(result.error.message).toContain("check the plugin's apiKey");
-    expect(JSON.stringify(result)).not.toContain('wrong-key-3f9a7c');
-    expect(JSON.stringify(harness.logs)).not.toContain('wrong-key-3f9a7c');
+    // Not even a scrubbed trace: the plugin itself never puts the key (or the URL carrying it) in a message.
+    expect(JSON.stringify(result)).not.toMatch(/wrong-key-3f9a7c|\[REDACTED\]/);
+    expect(JSON.stringify(harness.logs)).not.toMatch(/wrong-key-3f9a7c|\[REDACTED\]/);
   });
 
   it('treats a disabled key (403 / 2008) as UPSTREAM_FAILED', async () => {
@@ -124,8 +125,8 @@ describe('get_current_weather with WeatherAPI.com', () => {
     const harness = await weatherApiHarness();
     const result = await harness.call('get_current_weather', { location: 'London' });
     expect(weatherApi.requests[0]?.query['key']).toBe(weatherApi.apiKey);
-    expect(JSON.stringify(result)).not.toContain(weatherApi.apiKey);
-    expect(JSON.stringify(harness.logs)).not.toContain(weatherApi.apiKey);
+    expect(JSON.stringify(result)).not.toMatch(new RegExp(`${weatherApi.apiKey}|\\[REDACTED\\]`));
+    expect(JSON.stringify(harness.logs)).not.toMatch(new RegExp(`${weatherApi.apiKey}|\\[REDACTED\\]`));
   });
 
   it('refuses a configuration that selects WeatherAPI.com without a key', async () => {
