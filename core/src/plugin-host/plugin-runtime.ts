@@ -1,4 +1,5 @@
-import type { JsonSchema, ToolOutput } from '@acai/plugin-sdk';
+import type { Clock, JsonSchema, PluginIdentity, ToolCache, ToolHttpClient, ToolOutput } from '@acai/plugin-sdk';
+import type { Logger } from 'pino';
 
 /** Where a plugin's code runs. */
 export type IsolationMode = 'inline' | 'worker';
@@ -45,3 +46,30 @@ export interface PluginRuntime {
   /** Runs dispose and frees resources (terminates the worker). */
   dispose(): Promise<void>;
 }
+
+/**
+ * The SDK context services the host provides to one plugin. `inline` runtimes hand them to the
+ * plugin's code directly; `worker` runtimes proxy them across the thread boundary.
+ */
+export interface PluginRuntimeServices {
+  readonly plugin: PluginIdentity;
+  /** Logger bound to `{ plugin }`; runtimes derive per-call children with `{ tool, callId }`. */
+  readonly logger: Logger;
+  /** The plugin's namespaced cache. */
+  readonly cache: ToolCache;
+  readonly clock: Clock;
+  /** An HTTP client limited to the plugin's hosts (manifest + operator), bound to one call's or setup's signal. */
+  createHttpClient(signal: AbortSignal): ToolHttpClient;
+}
+
+/** How a runtime is created; the same for both modes. */
+export interface PluginRuntimeOptions {
+  /** file: URL of the plugin's entry module. */
+  readonly entryUrl: string;
+  /** Directory of the plugin's package. */
+  readonly packageDir: string;
+  readonly services: PluginRuntimeServices;
+}
+
+/** Builds the runtime for a mode (the host's default maps `worker` to the worker runtime once available). */
+export type PluginRuntimeFactory = (mode: IsolationMode, options: PluginRuntimeOptions) => PluginRuntime;

@@ -50,7 +50,6 @@ export function checkToolArguments(tool: PreparedTool, args: unknown): ToolFailu
   return {
     code: 'INVALID_INPUT',
     message: `Invalid arguments for tool "${tool.name}": ${formatProblems(problems)}. Correct the arguments and call the tool again.`,
-    details: { errors: problems },
   };
 }
 

@@ -1,0 +1,121 @@
+import type { PluginDefinition, PluginSetupContext, ToolContext, ToolDefinition, ToolHttpClient, ToolLogger, ToolOutput } from '@acai/plugin-sdk';
+import { checkPluginDefinition } from '@acai/plugin-sdk/host';
+import type { Logger } from 'pino';
+import type {
+  IsolationMode,
+  PluginRuntime,
+  PluginRuntimeOptions,
+  PluginRuntimeServices,
+  RuntimeCallContext,
+  RuntimePluginInfo,
+} from './plugin-runtime.js';
+
+/**
+ * Runs a plugin in the host's event loop: trusted (first-party) code only, since a busy loop here
+ * blocks the host. The per-call context is built lazily so a call that never touches the logger,
+ * signal or HTTP client costs a few property writes.
+ */
+export class InlinePluginRuntime implements PluginRuntime {
+  readonly mode: IsolationMode = 'inline';
+  private readonly options: PluginRuntimeOptions;
+  private plugin: PluginDefinition | undefined;
+  private tools = new Map<string, ToolDefinition>();
+  private config: Readonly<Record<string, unknown>> = Object.freeze({});
+
+  constructor(options: PluginRuntimeOptions) {
+    this.options = options;
+  }
+
+  async load(): Promise<RuntimePluginInfo> {
+    const module = (await import(this.options.entryUrl)) as { default?: unknown };
+    const plugin = checkPluginDefinition(module.default, this.options.entryUrl);
+    this.plugin = plugin;
+    this.tools = new Map(plugin.tools.map((tool) => [tool.name, tool]));
+    return {
+      name: plugin.name,
+      description: plugin.description,
+      configSchema: plugin.configSchema,
+      tools: plugin.tools.map((tool) => ({
+        name: tool.name,
+        description: tool.description,
+        parameters: tool.parameters,
+        idempotent: tool.idempotent === true,
+      })),
+    };
+  }
+
+  async setup(config: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<void> {
+    this.config = config;
+    const plugin = this.loaded();
+    if (plugin.setup === undefined) return;
+    const services = this.options.services;
+    const context: PluginSetupContext = {
+      config,
+      logger: services.logger.child({ phase: 'setup' }) as ToolLogger,
+      cache: services.cache,
+      http: services.createHttpClient(signal),
+      clock: services.clock,
+      plugin: services.plugin,
+      signal,
+    };
+    await plugin.setup(context);
+  }
+
+  async execute(toolName: string, args: unknown, context: RuntimeCallContext): Promise<ToolOutput> {
+    const tool = this.tools.get(toolName);
+    if (tool === undefined) throw new Error(`plugin ${this.options.services.plugin.name} has no tool "${toolName}"`);
+    return tool.execute(args as never, new InlineToolContext(this.options.services, this.config, toolName, context));
+  }
+
+  async dispose(): Promise<void> {
+    await this.plugin?.dispose?.();
+  }
+
+  private loaded(): PluginDefinition {
+    if (this.plugin === undefined) throw new Error('InlinePluginRuntime.load() must run first');
+    return this.plugin;
+  }
+}
+
+/** The ToolContext of one inline call; logger and HTTP client are created on first use. */
+class InlineToolContext implements ToolContext {
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly callId: string;
+  private readonly services: PluginRuntimeServices;
+  private readonly toolName: string;
+  private readonly call: RuntimeCallContext;
+  private childLogger: Logger | undefined;
+  private httpClient: ToolHttpClient | undefined;
+
+  constructor(services: PluginRuntimeServices, config: Readonly<Record<string, unknown>>, toolName: string, call: RuntimeCallContext) {
+    this.services = services;
+    this.config = config;
+    this.toolName = toolName;
+    this.call = call;
+    this.callId = call.callId;
+  }
+
+  get signal(): AbortSignal {
+    return this.call.signal;
+  }
+
+  get logger(): ToolLogger {
+    return (this.childLogger ??= this.services.logger.child({ tool: this.toolName, callId: this.callId })) as ToolLogger;
+  }
+
+  get http(): ToolHttpClient {
+    return (this.httpClient ??= this.services.createHttpClient(this.call.signal));
+  }
+
+  get cache() {
+    return this.services.cache;
+  }
+
+  get clock() {
+    return this.services.clock;
+  }
+
+  get plugin() {
+    return this.services.plugin;
+  }
+}

@@ -1,0 +1,475 @@
+import { access } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Clock, PluginPackageJson } from '@acai/plugin-sdk';
+import {
+  checkHostCompatibility,
+  checkManifest,
+  checkSdkCompatibility,
+  checkVersionRange,
+  createSecretScrubber,
+  createSystemClock,
+  createToolHttpClient,
+  PluginCheckError,
+  preparePlugin,
+  readPackageJson,
+  type PluginCheckCode,
+  type PreparedPlugin,
+} from '@acai/plugin-sdk/host';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { KeyValueStore } from '../cache/index.js';
+import type { PluginEntryConfig, PluginsConfig } from '../config/plugins-config.js';
+import { HostError, type HostErrorCode } from '../errors/index.js';
+import { createPluginCache } from './create-plugin-cache.js';
+import { executeToolCall, type ToolCallOptions, type ToolCallResult } from './execute-tool-call.js';
+import { InlinePluginRuntime } from './inline-plugin-runtime.js';
+import { LoadedPlugin, type PluginLastError } from './loaded-plugin.js';
+import { PluginCallPolicy } from './plugin-call-policy.js';
+import type { IsolationMode, PluginRuntime, PluginRuntimeFactory, PluginRuntimeServices } from './plugin-runtime.js';
+import { resolvePluginPackage } from './resolve-plugin-package.js';
+import { breakerGaugeValue, createToolMetrics, type BreakerState, type ToolMetrics } from './tool-metrics.js';
+import { exposedToolName, ToolRegistry, type ModelToolSpec, type RegisteredTool, type RegisteredToolInfo } from './tool-registry.js';
+
+/** Options for {@link loadPluginHost}. */
+export interface LoadPluginHostOptions {
+  readonly config: PluginsConfig;
+  /** Directory relative sources resolve against (normally the config file's directory). */
+  readonly configDir: string;
+  /** Writable directory for extracted tarballs. */
+  readonly dataDir: string;
+  /** The host's version (core/package.json), checked against each plugin's acai.hostRange. */
+  readonly hostVersion: string;
+  readonly keyValueStore: KeyValueStore;
+  readonly logger: Logger;
+  readonly metricsRegistry: Registry;
+  readonly clock?: Clock;
+  readonly fetch?: typeof fetch;
+  /** Builds plugin runtimes; the default runs both modes inline until the worker runtime is wired in. */
+  readonly runtimeFactory?: PluginRuntimeFactory;
+}
+
+/** A tool disabled at load, and why. */
+export interface QuarantinedToolReport {
+  readonly tool: string;
+  readonly reason: string;
+}
+
+/** One plugin's state, for health and admin surfaces. */
+export interface PluginStatus {
+  readonly name: string;
+  readonly version: string | undefined;
+  readonly source: string;
+  readonly mode: IsolationMode;
+  readonly required: boolean;
+  readonly state: 'loaded' | 'failed' | 'disabled';
+  readonly error?: { readonly code: HostErrorCode; readonly message: string };
+  /** Exposed names of its registered tools. */
+  readonly tools: readonly string[];
+  readonly quarantinedTools: readonly QuarantinedToolReport[];
+  readonly breakerState: BreakerState;
+  readonly calls: number;
+  readonly errors: number;
+  readonly lastError: PluginLastError | undefined;
+}
+
+/** What happened at load, per plugin. */
+export interface LoadReport {
+  /** True when every enabled plugin loaded. */
+  readonly ok: boolean;
+  readonly plugins: readonly {
+    readonly name: string;
+    readonly state: 'loaded' | 'failed' | 'disabled';
+    readonly version: string | undefined;
+    readonly error?: { readonly code: HostErrorCode; readonly message: string };
+    readonly quarantinedTools: readonly QuarantinedToolReport[];
+    readonly warnings: readonly string[];
+  }[];
+}
+
+/** The loaded plugins and the one call path into them. */
+export interface PluginHost {
+  /** The tools to offer the model now (excludes breaker-open plugins and quarantined tools); precomputed. */
+  listModelTools(): readonly ModelToolSpec[];
+  listTools(): readonly RegisteredToolInfo[];
+  /** Runs one tool call through validation, policy, cap and scrubbing. Never throws. */
+  callTool(exposedName: string, rawArguments: string | unknown, options?: ToolCallOptions): Promise<ToolCallResult>;
+  listPlugins(): readonly PluginStatus[];
+  loadReport(): LoadReport;
+  /** Closes a plugin's breaker; false when no such loaded plugin. */
+  resetBreaker(pluginName: string): boolean;
+  dispose(): Promise<void>;
+}
+
+interface PluginRecord {
+  readonly entry: PluginEntryConfig;
+  state: 'loaded' | 'failed' | 'disabled';
+  version: string | undefined;
+  source: string;
+  error?: { code: HostErrorCode; message: string };
+  quarantinedTools: QuarantinedToolReport[];
+  warnings: string[];
+  loaded?: LoadedPlugin;
+  tools: RegisteredTool[];
+}
+
+/** A plugin that passed the checks and waits for its setup. */
+interface CheckedPlugin {
+  readonly record: PluginRecord;
+  readonly runtime: PluginRuntime;
+  readonly prepared: PreparedPlugin;
+  readonly loaded: LoadedPlugin;
+}
+
+const CHECK_CODES: Record<PluginCheckCode, HostErrorCode> = {
+  PLUGIN_MANIFEST_INVALID: 'HOST_PLUGIN_MANIFEST_INVALID',
+  PLUGIN_VERSION_MISMATCH: 'HOST_PLUGIN_VERSION_MISMATCH',
+  PLUGIN_SDK_MISMATCH: 'HOST_PLUGIN_SDK_MISMATCH',
+  PLUGIN_HOST_MISMATCH: 'HOST_PLUGIN_HOST_MISMATCH',
+  PLUGIN_CONFIG_INVALID: 'HOST_PLUGIN_CONFIG_INVALID',
+  PLUGIN_SECRET_MISSING: 'HOST_PLUGIN_SECRET_MISSING',
+  PLUGIN_SCHEMA_INVALID: 'HOST_PLUGIN_SCHEMA_INVALID',
+  DUPLICATE_TOOL: 'HOST_DUPLICATE_TOOL',
+};
+
+const defaultRuntimeFactory: PluginRuntimeFactory = (_mode, options) => new InlinePluginRuntime(options);
+
+/**
+ * Loads every enabled plugin through the named checks (resolve → manifest → version ranges →
+ * import → config → secrets → tool schemas + lint → allow/deny → exposed-name collisions → setup).
+ * A failing plugin is reported and the rest load; a failing `required` plugin fails the whole load
+ * with HOST_PLUGIN_REQUIRED_FAILED.
+ */
+export async function loadPluginHost(options: LoadPluginHostOptions): Promise<PluginHost> {
+  const label = basename(options.config.path);
+  const metrics = createToolMetrics(options.metricsRegistry);
+  const registry = new ToolRegistry();
+  const clock = options.clock ?? createSystemClock();
+  const runtimeFactory = options.runtimeFactory ?? defaultRuntimeFactory;
+  const records: PluginRecord[] = [];
+  const checked: CheckedPlugin[] = [];
+  const reservedNames = new Map<string, string>();
+
+  for (const entry of options.config.plugins) {
+    const record: PluginRecord = {
+      entry,
+      state: entry.enabled ? 'failed' : 'disabled',
+      version: undefined,
+      source: describeSource(entry),
+      quarantinedTools: [],
+      warnings: [],
+      tools: [],
+    };
+    records.push(record);
+    if (!entry.enabled) continue;
+    try {
+      const plugin = await checkPlugin(record, `${label} › ${entry.name}`, { ...options, clock, metrics, registry, runtimeFactory });
+      reserveNames(plugin, reservedNames, `${label} › ${entry.name}`);
+      checked.push(plugin);
+    } catch (error) {
+      fail(record, error, options.logger);
+    }
+  }
+
+  // Setups run concurrently (each has its own deadline); registration then follows config order.
+  const setupErrors = await Promise.all(
+    checked.map((plugin) => runSetup(plugin, `${label} › ${plugin.record.entry.name}`).then(() => undefined, (error: unknown) => error)),
+  );
+  for (const [index, plugin] of checked.entries()) {
+    try {
+      if (setupErrors[index] !== undefined) throw setupErrors[index];
+      registry.addAll(plugin.record.tools);
+      plugin.record.state = 'loaded';
+      plugin.record.loaded = plugin.loaded;
+      plugin.loaded.metrics.breakerState.set(0);
+      options.logger.info(
+        { plugin: plugin.loaded.name, version: plugin.loaded.version, mode: plugin.loaded.mode, tools: plugin.record.tools.map((tool) => tool.exposedName) },
+        'plugin loaded',
+      );
+    } catch (error) {
+      fail(plugin.record, error, options.logger);
+      plugin.loaded.callPolicy.dispose();
+      await plugin.runtime.dispose().catch(() => {});
+    }
+  }
+
+  const host = createHost(records, registry, options.logger);
+  const requiredFailures = records.filter((record) => record.entry.required && record.state === 'failed');
+  if (requiredFailures.length > 0) {
+    await host.dispose();
+    throw new HostError(
+      'HOST_PLUGIN_REQUIRED_FAILED',
+      `Required plugin${requiredFailures.length > 1 ? 's' : ''} failed to load:\n  - ${requiredFailures.map((record) => `${record.error?.code}: ${record.error?.message}`).join('\n  - ')}\n` +
+        'Fix the problem, or set "required": false in plugins.config.json to start without it.',
+      { meta: { plugins: requiredFailures.map((record) => record.entry.name).join(',') } },
+    );
+  }
+  return host;
+}
+
+interface CheckEnvironment extends LoadPluginHostOptions {
+  readonly clock: Clock;
+  readonly metrics: ToolMetrics;
+  readonly registry: ToolRegistry;
+  readonly runtimeFactory: PluginRuntimeFactory;
+}
+
+/** The named checks up to (not including) setup. Throws HostError. */
+async function checkPlugin(record: PluginRecord, source: string, environment: CheckEnvironment): Promise<CheckedPlugin> {
+  const entry = record.entry;
+  const resolved = await resolvePluginPackage(entry, environment.configDir, environment.dataDir, source);
+  let rawPackageJson: unknown;
+  try {
+    rawPackageJson = await readPackageJson(resolved.packageJsonPath);
+  } catch (error) {
+    throw PluginCheckError.isInstance(error) ? toHostError(error) : error;
+  }
+  const packageJson = translate(() => checkManifest(rawPackageJson, `${source} (${resolved.description})`));
+  record.version = packageJson.version;
+  const named = `${source} (${packageJson.name}@${packageJson.version})`;
+  translate(() => checkVersionRange(packageJson, entry.version, named));
+  translate(() => checkSdkCompatibility(packageJson, named));
+  translate(() => checkHostCompatibility(packageJson, environment.hostVersion, named));
+  checkUnresolvedVariables(entry, packageJson, record);
+
+  const entryPath = resolve(resolved.packageDir, packageJson.acai.entry);
+  try {
+    await access(entryPath);
+  } catch (error) {
+    throw new HostError('HOST_PLUGIN_IMPORT_FAILED', `${named}: entry ${packageJson.acai.entry} does not exist at ${entryPath}. Build the plugin (npx tsc -b) or fix acai.entry.`, { cause: error });
+  }
+  const name = entry.name;
+  const logger = environment.logger.child({ plugin: name });
+  const allowedHosts = [...(packageJson.acai.network?.hosts ?? []), ...entry.network.allowHosts];
+  const defaultTimeoutMs = entry.policy.timeoutMs;
+  const services: PluginRuntimeServices = {
+    plugin: { name, version: packageJson.version },
+    logger,
+    cache: createPluginCache(environment.keyValueStore, name, (error, operation) =>
+      logger.warn({ err: error, operation }, 'plugin cache unavailable; continuing without it'),
+    ),
+    clock: environment.clock,
+    createHttpClient: (signal) =>
+      createToolHttpClient(
+        environment.fetch === undefined ? { allowedHosts, signal, defaultTimeoutMs } : { allowedHosts, signal, defaultTimeoutMs, fetch: environment.fetch },
+      ),
+  };
+  const runtime = environment.runtimeFactory(entry.mode, { entryUrl: pathToFileURL(entryPath).href, packageDir: resolved.packageDir, services });
+  let info;
+  try {
+    info = await runtime.load();
+  } catch (error) {
+    await runtime.dispose().catch(() => {});
+    if (PluginCheckError.isInstance(error)) throw toHostError(error);
+    throw new HostError('HOST_PLUGIN_IMPORT_FAILED', `${named}: importing ${packageJson.acai.entry} failed: ${describeError(error)}. Fix the plugin or pin a working version.`, { cause: error });
+  }
+  try {
+    if (info.name !== name) {
+      throw new HostError(
+        'HOST_PLUGIN_CONFIG_INVALID',
+        `${named}: the package's plugin is named "${info.name}" but the entry is named "${name}". Rename the entry to "${info.name}" in plugins.config.json.`,
+      );
+    }
+    const prepared = translate(() => preparePlugin(info, packageJson, entry.config, named));
+    record.quarantinedTools = prepared.quarantined.map((tool) => ({ tool: tool.name, reason: tool.reason }));
+    for (const tool of prepared.quarantined) environment.logger.warn({ plugin: name, tool: tool.name, problems: tool.problems }, tool.reason);
+
+    const declared = new Set(info.tools.map((tool) => tool.name));
+    for (const listed of [...(entry.tools.allow ?? []), ...entry.tools.deny]) {
+      if (!declared.has(listed)) record.warnings.push(`${named}: tools.allow/deny names "${listed}", which the plugin does not have (tools: ${[...declared].join(', ')})`);
+    }
+    const allow = entry.tools.allow === undefined ? undefined : new Set(entry.tools.allow);
+    const deny = new Set(entry.tools.deny);
+    const exposed = prepared.tools.filter((tool) => (allow === undefined || allow.has(tool.name)) && !deny.has(tool.name));
+
+    const loaded: LoadedPlugin = new LoadedPlugin({
+      name,
+      version: packageJson.version,
+      mode: entry.mode,
+      entry,
+      runtime,
+      callPolicy: new PluginCallPolicy(entry.policy, (state) => {
+        loaded.metrics.breakerState.set(breakerGaugeValue(state));
+        environment.registry.invalidate();
+        logger.warn({ breakerState: state }, `circuit breaker ${state}`);
+      }),
+      scrub: createSecretScrubber(prepared.secretValues),
+      hasSecrets: prepared.secretValues.length > 0,
+      logger,
+      metrics: {
+        calls: environment.metrics.calls,
+        bulkheadRejections: environment.metrics.bulkheadRejections.labels(name),
+        breakerState: environment.metrics.breakerState.labels(name),
+      },
+    });
+    record.tools = exposed.map((tool) => {
+      const exposedName = exposedToolName(name, tool.name);
+      return {
+        exposedName,
+        plugin: loaded,
+        prepared: tool,
+        spec: Object.freeze({ type: 'function' as const, function: Object.freeze({ name: exposedName, description: tool.description, parameters: tool.parameters, strict: true as const }) }),
+        metrics: {
+          duration: environment.metrics.duration.labels(name, tool.name),
+          validationFailures: environment.metrics.validationFailures.labels(name, tool.name),
+          outcomes: new Map([['ok', environment.metrics.calls.labels(name, tool.name, 'ok')]]),
+        },
+      };
+    });
+    for (const warning of record.warnings) environment.logger.warn({ plugin: name }, warning);
+    return { record, runtime, prepared, loaded };
+  } catch (error) {
+    await runtime.dispose().catch(() => {});
+    throw error;
+  }
+}
+
+/** Check "no exposed-name collisions": refuses, never overwrites. */
+function reserveNames(plugin: CheckedPlugin, reserved: Map<string, string>, source: string): void {
+  for (const tool of plugin.record.tools) {
+    const owner = reserved.get(tool.exposedName);
+    if (owner !== undefined) {
+      throw new HostError(
+        'HOST_DUPLICATE_TOOL',
+        `${source}: tool "${tool.prepared.name}" would be exposed as "${tool.exposedName}", which plugin ${owner} already uses. Disable one of the plugins or deny the tool in plugins.config.json.`,
+      );
+    }
+  }
+  for (const tool of plugin.record.tools) reserved.set(tool.exposedName, plugin.loaded.name);
+}
+
+/** Check "setup within deadline". */
+async function runSetup(plugin: CheckedPlugin, source: string): Promise<void> {
+  const timeoutMs = plugin.record.entry.policy.setupTimeoutMs;
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      controller.abort(new Error('setup deadline exceeded'));
+      reject(
+        new HostError(
+          'HOST_PLUGIN_SETUP_TIMEOUT',
+          `${source}: setup did not finish within ${timeoutMs} ms. Make setup faster or raise policy.setupTimeoutMs in plugins.config.json.`,
+        ),
+      );
+    }, timeoutMs);
+  });
+  try {
+    await Promise.race([plugin.runtime.setup(plugin.prepared.config, controller.signal), deadline]);
+  } catch (error) {
+    if (HostError.isInstance(error)) throw error;
+    throw new HostError('HOST_PLUGIN_SETUP_FAILED', `${source}: setup failed: ${plugin.loaded.scrub(describeError(error))}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Unset ${ENV} references: fatal for required secrets and non-secret keys; optional secrets just stay unset. */
+function checkUnresolvedVariables(entry: PluginEntryConfig, packageJson: PluginPackageJson, record: PluginRecord): void {
+  const secrets = new Map((packageJson.acai.secrets ?? []).map((secret) => [secret.key, secret]));
+  const fatal = entry.unresolvedVariables.filter((variable) => {
+    const topKey = variable.pointer.split('/')[1] ?? '';
+    const secret = secrets.get(topKey);
+    if (secret !== undefined && secret.required !== true) {
+      record.warnings.push(`${variable.message} (optional secret left unset)`);
+      return false;
+    }
+    return true;
+  });
+  if (fatal.length === 0) return;
+  const isSecret = fatal.some((variable) => secrets.has(variable.pointer.split('/')[1] ?? ''));
+  throw new HostError(
+    isSecret ? 'HOST_PLUGIN_SECRET_MISSING' : 'HOST_PLUGIN_CONFIG_INVALID',
+    `${fatal.map((variable) => variable.message).join('; ')}. Set ${fatal.length > 1 ? 'them' : 'it'} in the host's environment.`,
+  );
+}
+
+function createHost(records: PluginRecord[], registry: ToolRegistry, logger: Logger): PluginHost {
+  const names = (): readonly string[] => registry.names();
+  let isDisposed = false;
+  return {
+    listModelTools: () => registry.modelToolList(),
+    listTools: () => registry.list(),
+    callTool: (exposedName, rawArguments, callOptions) => executeToolCall(registry.get(exposedName), exposedName, rawArguments, callOptions, names),
+    listPlugins: () =>
+      records.map((record) => {
+        const status: PluginStatus = {
+          name: record.entry.name,
+          version: record.version,
+          source: record.source,
+          mode: record.entry.mode,
+          required: record.entry.required,
+          state: record.state,
+          tools: record.state === 'loaded' ? record.tools.map((tool) => tool.exposedName) : [],
+          quarantinedTools: record.quarantinedTools,
+          breakerState: record.loaded?.callPolicy.breakerState ?? 'closed',
+          calls: record.loaded?.calls ?? 0,
+          errors: record.loaded?.errors ?? 0,
+          lastError: record.loaded?.lastError,
+        };
+        return record.error === undefined ? status : { ...status, error: record.error };
+      }),
+    loadReport: () => ({
+      ok: records.every((record) => record.state !== 'failed'),
+      plugins: records.map((record) => {
+        const report = { name: record.entry.name, state: record.state, version: record.version, quarantinedTools: record.quarantinedTools, warnings: record.warnings };
+        return record.error === undefined ? report : { ...report, error: record.error };
+      }),
+    }),
+    resetBreaker(pluginName) {
+      const loaded = records.find((record) => record.entry.name === pluginName)?.loaded;
+      if (loaded === undefined) return false;
+      loaded.callPolicy.reset();
+      return true;
+    },
+    async dispose() {
+      if (isDisposed) return;
+      isDisposed = true;
+      await Promise.all(
+        records.map(async (record) => {
+          if (record.loaded === undefined) return;
+          record.loaded.callPolicy.dispose();
+          try {
+            await record.loaded.runtime.dispose();
+          } catch (error) {
+            logger.warn({ plugin: record.entry.name, err: error }, 'plugin dispose failed');
+          }
+        }),
+      );
+    },
+  };
+}
+
+function fail(record: PluginRecord, error: unknown, logger: Logger): void {
+  const hostError = HostError.isInstance(error)
+    ? error
+    : PluginCheckError.isInstance(error)
+      ? toHostError(error)
+      : new HostError('HOST_PLUGIN_SETUP_FAILED', `${record.entry.name}: ${describeError(error)}`, { cause: error });
+  record.state = 'failed';
+  record.error = { code: hostError.code, message: hostError.message };
+  record.tools = [];
+  logger.error({ plugin: record.entry.name, code: hostError.code, required: record.entry.required }, hostError.message);
+}
+
+function toHostError(error: PluginCheckError): HostError {
+  return new HostError(CHECK_CODES[error.code], error.message, { cause: error });
+}
+
+function translate<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (PluginCheckError.isInstance(error)) throw toHostError(error);
+    throw error;
+  }
+}
+
+function describeSource(entry: PluginEntryConfig): string {
+  const source = entry.source;
+  return source.kind === 'package' ? `package ${source.package}` : source.kind === 'path' ? `path ${source.path}` : `tarball ${source.tarball}`;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

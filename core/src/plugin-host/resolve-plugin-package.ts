@@ -1,0 +1,102 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { access, mkdir, mkdtemp, readFile, realpath, rename, rm, symlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import type { PluginEntryConfig } from '../config/plugins-config.js';
+import { HostError } from '../errors/index.js';
+
+const run = promisify(execFile);
+
+/** Where a configured plugin's package lives on disk. */
+export interface ResolvedPluginPackage {
+  readonly packageDir: string;
+  readonly packageJsonPath: string;
+  /** Human description of the source, for reports ("package @acai/plugin-weather", "path ./x", "tarball ./x.tgz"). */
+  readonly description: string;
+}
+
+/**
+ * Check "resolve": finds the plugin's package: an installed package (node_modules, searched upwards
+ * from the config file's directory), a local directory, or a tarball extracted into
+ * `<dataDir>/plugins/<name>-<hash>/` with the host's SDK linked in so the plugin's peer resolves.
+ */
+export async function resolvePluginPackage(entry: PluginEntryConfig, configDir: string, dataDir: string, label: string): Promise<ResolvedPluginPackage> {
+  const source = entry.source;
+  switch (source.kind) {
+    case 'package': {
+      for (let dir = configDir; ; dir = dirname(dir)) {
+        const candidate = join(dir, 'node_modules', source.package);
+        if (await exists(join(candidate, 'package.json'))) {
+          const packageDir = await realpath(candidate);
+          return { packageDir, packageJsonPath: join(packageDir, 'package.json'), description: `package ${source.package}` };
+        }
+        if (dirname(dir) === dir) break;
+      }
+      throw new HostError(
+        'HOST_PLUGIN_NOT_FOUND',
+        `${label}: package "${source.package}" is not installed (searched node_modules from ${configDir} upwards). Run \`npm install ${source.package}\` or fix "package" in plugins.config.json.`,
+      );
+    }
+    case 'path': {
+      if (!(await exists(join(source.path, 'package.json')))) {
+        throw new HostError('HOST_PLUGIN_NOT_FOUND', `${label}: no plugin package at ${source.path} (no package.json there). Fix "path" in plugins.config.json (it is relative to the config file).`);
+      }
+      const packageDir = await realpath(source.path);
+      return { packageDir, packageJsonPath: join(packageDir, 'package.json'), description: `path ${source.path}` };
+    }
+    case 'tarball': {
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(source.tarball);
+      } catch (error) {
+        throw new HostError('HOST_PLUGIN_NOT_FOUND', `${label}: tarball ${source.tarball} cannot be read (${(error as Error).message}). Fix "tarball" in plugins.config.json.`, { cause: error });
+      }
+      const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+      const target = join(dataDir, 'plugins', `${entry.name}-${hash}`);
+      const packageDir = join(target, 'package');
+      if (!(await exists(join(packageDir, 'package.json')))) await extractTarball(source.tarball, target, label);
+      await linkHostSdk(packageDir);
+      return { packageDir, packageJsonPath: join(packageDir, 'package.json'), description: `tarball ${source.tarball}` };
+    }
+  }
+}
+
+async function extractTarball(tarball: string, target: string, label: string): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const staging = await mkdtemp(`${target}.extract-`);
+  try {
+    await run('tar', ['-xzf', tarball, '-C', staging]);
+    if (!(await exists(join(staging, 'package', 'package.json')))) {
+      throw new Error('the archive has no package/package.json (make it with `npm pack`)');
+    }
+    await rm(target, { recursive: true, force: true });
+    await rename(staging, target);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw new HostError('HOST_PLUGIN_NOT_FOUND', `${label}: cannot extract ${tarball}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Links node_modules/@acai/plugin-sdk inside an extracted package to the host's own SDK. */
+async function linkHostSdk(packageDir: string): Promise<void> {
+  const link = join(packageDir, 'node_modules', '@acai', 'plugin-sdk');
+  if (await exists(link)) return;
+  const sdkDir = dirname(createRequire(import.meta.url).resolve('@acai/plugin-sdk/package.json'));
+  await mkdir(dirname(link), { recursive: true });
+  try {
+    await symlink(sdkDir, link, 'dir');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,94 @@
+// Shared set-up for the plugin host suites: load fixture plugins (tests/fixtures/plugins) through the
+// real loader with a memory or Redis store, a capturing logger and a private metrics registry.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { MemoryKeyValueStore, type KeyValueStore } from '../../core/src/cache/index.js';
+import { parsePluginsConfig, type PluginsConfig } from '../../core/src/config/plugins-config.js';
+import { loadPluginHost, type LoadPluginHostOptions, type PluginHost } from '../../core/src/plugin-host/index.js';
+
+/** Directory holding the fixture plugin packages; `path` entries are relative to it. */
+export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
+
+/** The host version the suites pretend to be (inside every fixture's hostRange). */
+export const TEST_HOST_VERSION = '0.1.0';
+
+/** Shared state of the testbed fixture plugin (it runs inline, in this process). */
+export interface TestbedState {
+  executions: number;
+  failuresLeft: Map<string, number>;
+  gates: Array<() => void>;
+  running: number;
+  abortedCalls?: number;
+}
+
+export function testbedState(): TestbedState {
+  const global = globalThis as { __acaiTestbed?: TestbedState };
+  global.__acaiTestbed ??= { executions: 0, failuresLeft: new Map(), gates: [], running: 0 };
+  return global.__acaiTestbed;
+}
+
+/** Validates entries the way plugins.config.json is validated (the file sits in the fixtures directory). */
+export function fixtureConfig(plugins: Array<Record<string, unknown>>, env: Record<string, string> = {}, defaults?: Record<string, unknown>): PluginsConfig {
+  return parsePluginsConfig(defaults === undefined ? { plugins } : { defaults, plugins }, { path: join(FIXTURES_DIR, 'plugins.config.json'), env });
+}
+
+/** A pino logger whose lines are kept for assertions. */
+export function createCapturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      callback();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, stream), lines };
+}
+
+export interface FixtureHost {
+  readonly host: PluginHost;
+  readonly lines: Array<Record<string, unknown>>;
+  readonly registry: Registry;
+  readonly store: KeyValueStore;
+  close(): Promise<void>;
+}
+
+/** Loads fixture plugins through loadPluginHost; `close` disposes the host and removes the data dir. */
+export async function loadFixtureHost(
+  config: PluginsConfig,
+  overrides: Partial<Omit<LoadPluginHostOptions, 'config'>> = {},
+): Promise<FixtureHost> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'acai-plugin-host-'));
+  const { logger, lines } = createCapturingLogger();
+  const registry = new Registry();
+  const store = overrides.keyValueStore ?? new MemoryKeyValueStore();
+  try {
+    const host = await loadPluginHost({
+      config,
+      configDir: FIXTURES_DIR,
+      dataDir,
+      hostVersion: TEST_HOST_VERSION,
+      keyValueStore: store,
+      logger,
+      metricsRegistry: registry,
+      ...overrides,
+    });
+    return {
+      host,
+      lines,
+      registry,
+      store,
+      async close() {
+        await host.dispose();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
