@@ -1,6 +1,7 @@
 export { WorkerPluginRuntime } from './worker-plugin-runtime.js';
 export type {
   WorkerCrashReason,
+  WorkerIsolation,
   WorkerHostServices,
   WorkerPluginRuntimeOptions,
   WorkerResourceLimits,
@@ -8,3 +9,5 @@ export type {
   WorkerRuntimeState,
   WorkerRuntimeStats,
 } from './worker-plugin-runtime.js';
+export { createPluginRuntimeFactory } from './create-plugin-runtime-factory.js';
+export type { PluginRuntimeFactoryOptions } from './create-plugin-runtime-factory.js';

@@ -104,6 +104,7 @@ interface PendingRequest {
   readonly reject: (error: unknown) => void;
   readonly deadline: NodeJS.Timeout | undefined;
   readonly callId: string | undefined;
+  readonly toolName: string | undefined;
   readonly signal: AbortSignal | undefined;
   readonly traceparent: string | undefined;
   httpClient: ToolHttpClient | undefined;
@@ -534,6 +535,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
         },
         deadline: setTimeout(() => this.#killForDeadline(handle), message.type === 'dispose' ? Math.min(this.#hardDeadlineMs, 5_000) : this.#hardDeadlineMs),
         callId: call?.callId,
+        toolName: message.type === 'execute' ? message.toolName : undefined,
         signal,
         traceparent: call?.traceparent,
         httpClient: undefined,
@@ -648,10 +650,10 @@ export class WorkerPluginRuntime implements PluginRuntime {
 
   #log(handle: WorkerHandle, line: LogNotification): void {
     const level = LOG_LEVELS.has(line.level) ? line.level : 'info';
-    const callId = line.requestId === undefined ? undefined : handle.pending.get(line.requestId)?.callId;
+    const request = line.requestId === undefined ? undefined : handle.pending.get(line.requestId);
     const fields = typeof line.fields === 'object' && line.fields !== null ? line.fields : {};
     const text = typeof line.message === 'string' ? line.message : undefined;
-    const bound = callId === undefined ? fields : { ...fields, callId };
+    const bound = request?.callId === undefined ? fields : { ...fields, tool: request.toolName, callId: request.callId };
     this.#services.logger[level](bound, text);
   }
 

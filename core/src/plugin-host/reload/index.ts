@@ -1,0 +1,4 @@
+export { ReloadablePluginHost } from './reloadable-plugin-host.js';
+export type { ReloadablePluginHostOptions, ReloadResult, ReloadTrigger } from './reloadable-plugin-host.js';
+export { watchConfigFile } from './watch-config-file.js';
+export type { ConfigFileWatch, WatchConfigFileOptions } from './watch-config-file.js';
