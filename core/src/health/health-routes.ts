@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { runHealthChecks, type HealthCheck } from './health-check.js';
 
 /** Options for {@link healthRoutes}. */
@@ -16,7 +17,10 @@ export interface HealthRoutesOptions {
  * when not ready (a critical check failed or the host is shutting down); degraded is still 200.
  * Both are public: register outside the auth prefixes and exempt from rate limits.
  */
-export function healthRoutes(app: FastifyInstance, options: HealthRoutesOptions): void {
+export function healthRoutes<Logger extends FastifyBaseLogger>(
+  app: FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>,
+  options: HealthRoutesOptions,
+): void {
   const timeoutMs = options.timeoutMs ?? 1000;
   app.get('/healthz', async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

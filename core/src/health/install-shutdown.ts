@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 
 /** Something to release at shutdown (plugins, stores, Redis, telemetry), in the order given. */
@@ -9,7 +8,8 @@ export interface Disposer {
 
 /** Options for {@link installShutdown}. */
 export interface InstallShutdownOptions {
-  app: FastifyInstance;
+  /** The Fastify app (only `close()` and its HTTP server are used). */
+  app: { close(): PromiseLike<unknown>; readonly server: { closeAllConnections(): void } };
   /** Run after the server has closed, one after another. */
   onShutdown: readonly Disposer[];
   /** How long in-flight requests may take before their connections are cut (SHUTDOWN_DEADLINE_MS). */
