@@ -31,6 +31,7 @@ const clock = { now: () => new Date('2026-03-01T12:00:00Z'), timeZone: 'Europe/M
 // Sessions are exercised in chat-sessions.test.ts against real Redis; here nothing may touch them.
 const noSessions: SessionDirectory = {
   resolve: () => Promise.reject(new Error('sessions are not part of this suite')),
+  resolveOrCreate: () => Promise.reject(new Error('sessions are not part of this suite')),
   bind: () => Promise.reject(new Error('sessions are not part of this suite')),
 };
 

@@ -12,6 +12,7 @@ const CHAT_MODEL = 'fake-chat';
 const TITLE_MODEL = 'fake-title';
 const noSessions: SessionDirectory = {
   resolve: () => Promise.reject(new Error('not used')),
+  resolveOrCreate: () => Promise.reject(new Error('not used')),
   bind: () => Promise.reject(new Error('not used')),
 };
 

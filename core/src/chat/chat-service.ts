@@ -64,9 +64,18 @@ export const DEFAULT_CHAT_SERVICE_OPTIONS: ChatServiceOptions = {
   defaultPlatform: 'api',
 };
 
-/** Session lookup (core/src/sessions): Redis first, the store as fallback. */
+/** Session lookup (core/src/sessions SessionResolver): Redis first, the store as fallback. */
 export interface SessionDirectory {
-  resolve(tenantId: string, session: SessionIdentity): Promise<{ conversationId?: string | undefined; source: string }>;
+  resolve(tenantId: string, session: SessionIdentity): Promise<{ readonly conversationId?: string | undefined; readonly source: string }>;
+  /**
+   * Resolves the session or runs `create` and binds its conversation; concurrent calls for one session
+   * share the outcome, so two quick first messages cannot open two conversations.
+   */
+  resolveOrCreate(
+    tenantId: string,
+    session: SessionIdentity,
+    create: () => Promise<string>,
+  ): Promise<{ readonly conversationId: string; readonly source: string; readonly isNew: boolean }>;
   bind(tenantId: string, session: SessionIdentity, conversationId: string): Promise<void>;
 }
 
@@ -277,6 +286,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     caller: CallerContext,
     message: string,
     session: SessionIdentity | undefined,
+    shouldBindSession: boolean,
   ): Promise<StartConversationResult> {
     const startedAt = clock.now();
     let title: string | undefined;
@@ -308,7 +318,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         }
       });
     }
-    if (session) await bindSession(caller, session, conversation.id);
+    if (session && shouldBindSession) await bindSession(caller, session, conversation.id);
     return {
       conversationId: conversation.id,
       title: provisionalTitle,
@@ -355,7 +365,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       validateMessage(input.message);
       const session = input.session === undefined ? undefined : validateSession(input.session);
       ensureModelConfigured();
-      return startFresh(caller, input.message, session);
+      // A Start with session metadata is how clients say "new chat": a fresh conversation, bound to the session.
+      return startFresh(caller, input.message, session, true);
     },
 
     async continueConversation(caller, input) {
@@ -372,21 +383,20 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       }
       const session = validateSession(input.session);
       ensureModelConfigured();
-      const resolved = await sessions.resolve(caller.tenantId, session);
-      if (resolved.conversationId !== undefined) {
-        const conversation = await store.get(caller.tenantId, resolved.conversationId, {
-          recentMessages: options.recentMessages,
-        });
-        if (conversation) {
-          const result = await continueExisting(caller, conversation, input.message);
-          if (resolved.source !== 'redis') await bindSession(caller, session, conversation.id);
-          return result;
-        }
-        caller.logger.info({ source: resolved.source }, 'session pointed at a missing conversation; starting a new one');
+      let started: StartConversationResult | undefined;
+      const resolved = await sessions.resolveOrCreate(caller.tenantId, session, async () => {
+        // A new session conversation: titled like any other, first user message stored once.
+        started = await startFresh(caller, input.message, session, false);
+        return started.conversationId;
+      });
+      if (resolved.isNew && started) {
+        return { conversationId: started.conversationId, reply: started.reply, toolCalls: started.toolCalls };
       }
-      // A new session conversation: titled like any other, first user message stored once.
-      const started = await startFresh(caller, input.message, session);
-      return { conversationId: started.conversationId, reply: started.reply, toolCalls: started.toolCalls };
+      const conversation = await store.get(caller.tenantId, resolved.conversationId, { recentMessages: options.recentMessages });
+      if (conversation) return continueExisting(caller, conversation, input.message);
+      caller.logger.info({ source: resolved.source }, 'session pointed at a missing conversation; starting a new one');
+      const replacement = await startFresh(caller, input.message, session, true);
+      return { conversationId: replacement.conversationId, reply: replacement.reply, toolCalls: replacement.toolCalls };
     },
 
     async listConversations(caller, input) {
