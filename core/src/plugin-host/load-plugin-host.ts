@@ -13,6 +13,7 @@ import {
   PluginCheckError,
   preparePlugin,
   readPackageJson,
+  SDK_PACKAGE_NAME,
   type PluginCheckCode,
   type PreparedPlugin,
 } from '@acai/plugin-sdk/host';
@@ -59,6 +60,8 @@ export interface QuarantinedToolReport {
 export interface PluginStatus {
   readonly name: string;
   readonly version: string | undefined;
+  /** The plugin's peer range on @acai/plugin-sdk (undefined until its manifest was read). */
+  readonly sdkRange: string | undefined;
   readonly source: string;
   readonly mode: IsolationMode;
   readonly required: boolean;
@@ -105,6 +108,7 @@ interface PluginRecord {
   readonly entry: PluginEntryConfig;
   state: 'loaded' | 'failed' | 'disabled';
   version: string | undefined;
+  sdkRange: string | undefined;
   source: string;
   error?: { code: HostErrorCode; message: string };
   quarantinedTools: QuarantinedToolReport[];
@@ -155,6 +159,7 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
       entry,
       state: entry.enabled ? 'failed' : 'disabled',
       version: undefined,
+      sdkRange: undefined,
       source: describeSource(entry),
       quarantinedTools: [],
       warnings: [],
@@ -226,6 +231,7 @@ async function checkPlugin(record: PluginRecord, source: string, environment: Ch
   }
   const packageJson = translate(() => checkManifest(rawPackageJson, `${source} (${resolved.description})`));
   record.version = packageJson.version;
+  record.sdkRange = packageJson.peerDependencies?.[SDK_PACKAGE_NAME];
   const named = `${source} (${packageJson.name}@${packageJson.version})`;
   translate(() => checkVersionRange(packageJson, entry.version, named));
   translate(() => checkSdkCompatibility(packageJson, named));
@@ -396,6 +402,7 @@ function createHost(records: PluginRecord[], registry: ToolRegistry, logger: Log
         const status: PluginStatus = {
           name: record.entry.name,
           version: record.version,
+          sdkRange: record.sdkRange,
           source: record.source,
           mode: record.entry.mode,
           required: record.entry.required,
