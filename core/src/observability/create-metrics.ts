@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /** Options for {@link createMetrics}. */
 export interface CreateMetricsOptions {
@@ -6,12 +6,9 @@ export interface CreateMetricsOptions {
   defaultMetrics?: boolean;
 }
 
-/** Breaker states a plugin can be in; exported as a state set (one series per state, 1 for the current). */
-export const BREAKER_STATES = ['closed', 'half_open', 'open', 'isolated'] as const;
-export type BreakerStateLabel = (typeof BREAKER_STATES)[number];
-
 /**
- * The host's Prometheus metrics: explicit, stable names; every label has a bounded value set
+ * The host-wide Prometheus metrics: explicit, stable names (tool and breaker metrics belong to the
+ * plugin host, session counters to the session resolver; both register on this registry); every label has a bounded value set
  * (route patterns, configured models, registered plugins and tools, fixed outcome words).
  */
 export interface HostMetrics {
@@ -26,16 +23,8 @@ export interface HostMetrics {
   readonly modelRequestDuration: Histogram<'model'>;
   /** acai_model_tokens_total{model,type} — type: input | output */
   readonly modelTokens: Counter<'model' | 'type'>;
-  /** acai_tool_calls_total{plugin,tool,outcome} */
-  readonly toolCalls: Counter<'plugin' | 'tool' | 'outcome'>;
-  /** acai_tool_call_duration_seconds{plugin,tool} */
-  readonly toolCallDuration: Histogram<'plugin' | 'tool'>;
-  /** acai_plugin_breaker_state{plugin,state} — 1 for the current state, 0 for the others. */
-  readonly breakerState: Gauge<'plugin' | 'state'>;
   /** acai_cache_requests_total{cache,result} — result: hit | miss | error */
   readonly cacheRequests: Counter<'cache' | 'result'>;
-  /** acai_session_resolutions_total{source} — source: redis | store | new */
-  readonly sessionResolutions: Counter<'source'>;
   /** acai_rate_limit_rejections_total{limit} — limit: request | model_tokens | tool_calls */
   readonly rateLimitRejections: Counter<'limit'>;
   /** acai_rate_limit_backend_errors_total — the shared limiter (Redis) failed and the host failed open. */
@@ -44,8 +33,6 @@ export interface HostMetrics {
   readonly authFailures: Counter<'reason'>;
   /** acai_unhandled_rejections_total */
   readonly unhandledRejections: Counter;
-  /** Sets the breaker state set for one plugin. */
-  setBreakerState(plugin: string, state: BreakerStateLabel): void;
 }
 
 const LINT_FAILING_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
@@ -66,13 +53,6 @@ export function createMetrics(options: CreateMetricsOptions = {}): HostMetrics {
     for (const name of LINT_FAILING_DEFAULT_METRICS) registry.removeSingleMetric(name);
   }
   const registers = [registry];
-
-  const breakerState = new Gauge({
-    name: 'acai_plugin_breaker_state',
-    help: 'Circuit breaker state per plugin: 1 for the current state, 0 otherwise.',
-    labelNames: ['plugin', 'state'] as const,
-    registers,
-  });
 
   return {
     registry,
@@ -108,30 +88,10 @@ export function createMetrics(options: CreateMetricsOptions = {}): HostMetrics {
       labelNames: ['model', 'type'] as const,
       registers,
     }),
-    toolCalls: new Counter({
-      name: 'acai_tool_calls_total',
-      help: 'Tool calls by plugin, tool and outcome.',
-      labelNames: ['plugin', 'tool', 'outcome'] as const,
-      registers,
-    }),
-    toolCallDuration: new Histogram({
-      name: 'acai_tool_call_duration_seconds',
-      help: 'Tool call duration by plugin and tool.',
-      labelNames: ['plugin', 'tool'] as const,
-      buckets: LATENCY_BUCKETS,
-      registers,
-    }),
-    breakerState,
     cacheRequests: new Counter({
       name: 'acai_cache_requests_total',
       help: 'Cache lookups by cache and result (hit, miss, error).',
       labelNames: ['cache', 'result'] as const,
-      registers,
-    }),
-    sessionResolutions: new Counter({
-      name: 'acai_session_resolutions_total',
-      help: 'Session resolutions by source (redis, store, new).',
-      labelNames: ['source'] as const,
       registers,
     }),
     rateLimitRejections: new Counter({
@@ -156,8 +116,5 @@ export function createMetrics(options: CreateMetricsOptions = {}): HostMetrics {
       help: 'Promise rejections nobody handled (logged, not fatal).',
       registers,
     }),
-    setBreakerState(plugin, state) {
-      for (const candidate of BREAKER_STATES) breakerState.set({ plugin, state: candidate }, candidate === state ? 1 : 0);
-    },
   };
 }

@@ -28,8 +28,8 @@ export {
 } from './gen-ai-spans.js';
 export type { ModelCallSpanInput, ModelCallSpanResult, ToolCallSpanInput } from './gen-ai-spans.js';
 export { tracingPlugin, parseTwirpPath } from './tracing-plugin.js';
-export { createMetrics, BREAKER_STATES } from './create-metrics.js';
-export type { CreateMetricsOptions, HostMetrics, BreakerStateLabel } from './create-metrics.js';
+export { createMetrics } from './create-metrics.js';
+export type { CreateMetricsOptions, HostMetrics } from './create-metrics.js';
 export { metricsPlugin, startMetricsServer, UNMATCHED_ROUTE } from './metrics-plugin.js';
 export type { MetricsPluginOptions, MetricsServer } from './metrics-plugin.js';
 export { installUnhandledRejectionHandler } from './install-unhandled-rejection-handler.js';

@@ -1,0 +1,63 @@
+import type { ToolCallResult, ToolExecutor } from '../chat/index.js';
+import type { TenantQuotas } from '../rate-limit/index.js';
+import { recordToolOutcome, withToolCallSpan } from './gen-ai-spans.js';
+
+/** What the decorator needs to know about registered tools (the plugin host's listTools()). */
+export interface ToolCatalog {
+  listTools(): readonly { exposedName: string; plugin: string; pluginVersion: string; tool: string }[];
+}
+
+/**
+ * Wraps the plugin host's call path for chat turns: an `execute_tool` span per call (plugin name
+ * and version, tool, outcome) and the per-tenant × tool quota, which a model sees as a readable
+ * "rate-limited, retry later" result instead of the request failing.
+ */
+export function instrumentToolExecutor(executor: ToolExecutor, catalog: ToolCatalog, quotas?: TenantQuotas): ToolExecutor {
+  let byName = new Map<string, { plugin: string; pluginVersion: string; tool: string }>();
+  const lookup = (exposedName: string) => {
+    let info = byName.get(exposedName);
+    if (info === undefined) {
+      // The tool set changes only on (re)load; rebuild the index on a miss instead of per call.
+      byName = new Map(catalog.listTools().map((entry) => [entry.exposedName, entry]));
+      info = byName.get(exposedName);
+    }
+    return info;
+  };
+
+  return {
+    listModelTools: () => executor.listModelTools(),
+    async callTool(exposedName, rawArguments, options) {
+      const info = lookup(exposedName);
+      if (info === undefined) return executor.callTool(exposedName, rawArguments, options);
+      return withToolCallSpan({ plugin: info.plugin, pluginVersion: info.pluginVersion, tool: info.tool }, async (span) => {
+        if (quotas) {
+          const decision = await quotas.checkToolQuota(options.tenantId, exposedName);
+          if (!decision.allowed) {
+            recordToolOutcome(span, 'rate_limited');
+            return rateLimitedResult(exposedName, info, decision.retryAfterSeconds);
+          }
+        }
+        const result = await executor.callTool(exposedName, rawArguments, options);
+        recordToolOutcome(span, result.outcome, result.outcome === 'breaker_open' ? 'open' : undefined);
+        return result;
+      });
+    },
+  };
+}
+
+function rateLimitedResult(
+  exposedName: string,
+  info: { plugin: string; pluginVersion: string; tool: string },
+  retryAfterSeconds: number,
+): ToolCallResult {
+  const message = `rate-limited: the call quota for ${exposedName} is used up for now; retry in about ${Math.max(1, Math.ceil(retryAfterSeconds))} s or answer without it`;
+  return {
+    exposedName,
+    plugin: { name: info.plugin, version: info.pluginVersion },
+    tool: info.tool,
+    outcome: 'rate_limited',
+    content: JSON.stringify({ error: { code: 'RATE_LIMITED', message } }),
+    error: { code: 'RATE_LIMITED', message },
+    durationMs: 0,
+  };
+}
