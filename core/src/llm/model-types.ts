@@ -20,7 +20,8 @@ export interface ModelTool {
   readonly function: {
     readonly name: string;
     readonly description: string;
-    readonly parameters: Readonly<Record<string, unknown>>;
+    /** A JSON Schema with an object root (the plugin host lints it); typed loosely so the host's schema type fits. */
+    readonly parameters: unknown;
     readonly strict?: boolean;
   };
 }
