@@ -19,16 +19,17 @@ export interface ToolCallOptions {
 /** The structured result of one tool call; failures are results too, never exceptions. */
 export interface ToolCallResult {
   readonly exposedName: string;
-  readonly plugin?: { readonly name: string; readonly version: string };
-  readonly tool?: string;
-  readonly schemaFingerprint?: string;
+  readonly plugin: { readonly name: string; readonly version: string } | undefined;
+  readonly tool: string | undefined;
+  readonly schemaFingerprint: string | undefined;
   readonly outcome: ToolCallOutcome;
   /** What the model sees: capped (head + marker + tail) and secret-scrubbed; failures are `{"error":{...}}` JSON. */
   readonly content: string;
   /** The uncapped, scrubbed content (for storage). */
   readonly fullContent: string;
-  readonly data?: unknown;
-  readonly error?: { readonly code: string; readonly message: string };
+  readonly data: unknown;
+  /** Set when the outcome is not `ok`. */
+  readonly error: { readonly code: string; readonly message: string } | undefined;
   readonly durationMs: number;
 }
 
@@ -42,6 +43,15 @@ interface Attempt {
 }
 
 const RETRY_BASE_DELAY_MS = 100;
+
+// Call ids: a random per-process prefix plus a counter, unique without a UUID per call.
+const CALL_ID_PREFIX = randomUUID().slice(0, 8);
+let callCounter = 0;
+
+function nextCallId(): string {
+  callCounter += 1;
+  return `${CALL_ID_PREFIX}-${callCounter.toString(36)}`;
+}
 
 /**
  * The one path every tool call takes: parse → validate (Ajv, all errors; a tool never runs with bad
@@ -75,7 +85,7 @@ export async function executeToolCall(
   }
   let attempt: Attempt;
   try {
-    const callId = options.callId ?? randomUUID();
+    const callId = options.callId ?? nextCallId();
     const maxAttempts = tool.prepared.idempotent ? policy.policy.retry.maxAttempts : 1;
     let attemptNumber = 1;
     for (;;) {
@@ -90,17 +100,28 @@ export async function executeToolCall(
   return finish(tool, attempt, startedAt, options);
 }
 
-/** The RuntimeCallContext of one attempt; its AbortController (and signal) exists only once someone asks for it. */
-class CallContext implements RuntimeCallContext {
+/**
+ * One attempt: it is the tool's RuntimeCallContext and owns the attempt's deadline. Its AbortController
+ * (and signal) exist only once the tool asks for the signal or the attempt is aborted, and the timer
+ * callback is a shared function, so a fast call allocates little besides this object.
+ */
+class AttemptRun implements RuntimeCallContext {
   readonly callId: string;
   readonly traceparent: string | undefined;
+  readonly tool: RegisteredTool;
+  readonly callerSignal: AbortSignal | undefined;
+  resolve!: (attempt: Attempt) => void;
+  timer: NodeJS.Timeout | undefined;
+  isSettled = false;
   private controller: AbortController | undefined;
-  private abortReason: unknown;
   private isAborted = false;
+  private abortReason: unknown;
 
-  constructor(callId: string, traceparent: string | undefined) {
+  constructor(tool: RegisteredTool, callId: string, options: ToolCallOptions) {
+    this.tool = tool;
     this.callId = callId;
-    this.traceparent = traceparent;
+    this.traceparent = options.traceparent;
+    this.callerSignal = options.signal;
   }
 
   get signal(): AbortSignal {
@@ -116,49 +137,59 @@ class CallContext implements RuntimeCallContext {
     this.abortReason = reason;
     this.controller?.abort(reason);
   }
+
+  settle(attempt: Attempt): void {
+    if (this.isSettled) return;
+    this.isSettled = true;
+    clearTimeout(this.timer);
+    this.callerSignal?.removeEventListener('abort', this.onCallerAbort);
+    this.resolve(attempt);
+  }
+
+  readonly onCallerAbort = (): void => {
+    this.abort(this.callerSignal?.reason);
+    this.settle({ countsAgainstBreaker: false, isRetryable: false, outcome: 'timeout', failure: { code: 'TIMEOUT', message: 'The tool call was cancelled.' } });
+  };
+}
+
+function onAttemptTimeout(run: AttemptRun): void {
+  const failure: ToolFailure = { code: 'TIMEOUT', message: `The tool "${run.tool.prepared.name}" did not finish within ${run.tool.plugin.callPolicy.policy.timeoutMs} ms.` };
+  run.abort(new Error(failure.message));
+  run.settle({ countsAgainstBreaker: true, isRetryable: true, outcome: 'timeout', failure });
 }
 
 function runAttempt(tool: RegisteredTool, args: unknown, callId: string, options: ToolCallOptions): Promise<Attempt> {
-  const timeoutMs = tool.plugin.callPolicy.policy.timeoutMs;
-  const callerSignal = options.signal;
-  return new Promise<Attempt>((resolve) => {
-    const context = new CallContext(callId, options.traceparent);
-    let isSettled = false;
-    const settle = (attempt: Attempt): void => {
-      if (isSettled) return;
-      isSettled = true;
-      clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onCallerAbort);
-      resolve(attempt);
-    };
-    const timer = setTimeout(() => {
-      const failure: ToolFailure = { code: 'TIMEOUT', message: `The tool "${tool.prepared.name}" did not finish within ${timeoutMs} ms.` };
-      context.abort(new Error(failure.message));
-      settle({ countsAgainstBreaker: true, isRetryable: true, outcome: 'timeout', failure });
-    }, timeoutMs);
-    const onCallerAbort = (): void => {
-      context.abort(callerSignal?.reason);
-      settle({ countsAgainstBreaker: false, isRetryable: false, outcome: 'timeout', failure: { code: 'TIMEOUT', message: 'The tool call was cancelled.' } });
-    };
-    if (callerSignal !== undefined) {
-      if (callerSignal.aborted) return onCallerAbort();
-      callerSignal.addEventListener('abort', onCallerAbort, { once: true });
-    }
-    let pending: Promise<ToolOutput>;
-    try {
-      pending = tool.plugin.runtime.execute(tool.prepared.name, args, context);
-    } catch (error) {
-      return settle(classifyFailure(toToolFailure(error)));
-    }
-    pending.then(
-      (output) => {
-        const normalized = normalizeToolOutput(output);
-        if ('code' in normalized) settle(classifyFailure(normalized));
-        else settle({ countsAgainstBreaker: false, isRetryable: false, outcome: 'ok', output: normalized });
-      },
-      (error: unknown) => settle(classifyFailure(toToolFailure(error))),
-    );
+  const run = new AttemptRun(tool, callId, options);
+  const promise = new Promise<Attempt>((resolve) => {
+    run.resolve = resolve;
   });
+  const callerSignal = options.signal;
+  if (callerSignal !== undefined) {
+    if (callerSignal.aborted) {
+      run.onCallerAbort();
+      return promise;
+    }
+    callerSignal.addEventListener('abort', run.onCallerAbort, { once: true });
+  }
+  run.timer = setTimeout(onAttemptTimeout, tool.plugin.callPolicy.policy.timeoutMs, run);
+  let pending: Promise<ToolOutput>;
+  try {
+    pending = tool.plugin.runtime.execute(tool.prepared.name, args, run);
+  } catch (error) {
+    run.settle(classifyFailure(toToolFailure(error)));
+    return promise;
+  }
+  void settleWhenDone(run, pending);
+  return promise;
+}
+
+async function settleWhenDone(run: AttemptRun, pending: Promise<ToolOutput>): Promise<void> {
+  try {
+    const normalized = normalizeToolOutput(await pending);
+    run.settle('code' in normalized ? classifyFailure(normalized) : { countsAgainstBreaker: false, isRetryable: false, outcome: 'ok', output: normalized });
+  } catch (error) {
+    run.settle(classifyFailure(toToolFailure(error)));
+  }
 }
 
 /**
@@ -212,20 +243,29 @@ function finish(tool: RegisteredTool, attempt: Attempt, startedAt: number, optio
   tool.metrics.duration.observe(durationMs / 1000);
   let counter = tool.metrics.outcomes.get(attempt.outcome);
   if (counter === undefined) {
-    counter = tool.plugin.outcomeCounter(tool.prepared.name, attempt.outcome);
+    counter = plugin.outcomeCounter(tool.prepared.name, attempt.outcome);
     tool.metrics.outcomes.set(attempt.outcome, counter);
   }
   counter.inc();
   plugin.calls += 1;
-  const identity = { name: plugin.name, version: plugin.version };
-  const base = { exposedName: tool.exposedName, plugin: identity, tool: tool.prepared.name, schemaFingerprint: tool.prepared.fingerprint };
+  const maxOutputBytes = plugin.callPolicy.policy.maxOutputBytes;
   const output = attempt.output;
   if (output !== undefined) {
     const fullContent = plugin.hasSecrets ? plugin.scrub(output.content) : output.content;
-    const content = capToolOutput(fullContent, plugin.callPolicy.policy.maxOutputBytes);
-    if (output.data === undefined) return { ...base, outcome: 'ok', content, fullContent, durationMs };
-    const data = plugin.hasSecrets ? (JSON.parse(plugin.scrub(JSON.stringify(output.data))) as unknown) : output.data;
-    return { ...base, outcome: 'ok', content, fullContent, data, durationMs };
+    const data = output.data === undefined || !plugin.hasSecrets ? output.data : (JSON.parse(plugin.scrub(JSON.stringify(output.data))) as unknown);
+    // One literal with a fixed shape: the hot path allocates exactly this object.
+    return {
+      exposedName: tool.exposedName,
+      plugin: plugin.identity,
+      tool: tool.prepared.name,
+      schemaFingerprint: tool.prepared.fingerprint,
+      outcome: 'ok',
+      content: capToolOutput(fullContent, maxOutputBytes),
+      fullContent,
+      data,
+      error: undefined,
+      durationMs,
+    };
   }
   const failure = attempt.failure as ToolFailure;
   const message = plugin.scrub(failure.message);
@@ -240,10 +280,14 @@ function finish(tool: RegisteredTool, attempt: Attempt, startedAt: number, optio
     `tool call failed: ${message}`,
   );
   return {
-    ...base,
+    exposedName: tool.exposedName,
+    plugin: plugin.identity,
+    tool: tool.prepared.name,
+    schemaFingerprint: tool.prepared.fingerprint,
     outcome: attempt.outcome,
-    content: capToolOutput(fullContent, plugin.callPolicy.policy.maxOutputBytes),
+    content: capToolOutput(fullContent, maxOutputBytes),
     fullContent,
+    data: undefined,
     error: { code: failure.code, message },
     durationMs,
   };
@@ -254,7 +298,18 @@ function unknownTool(exposedName: string, startedAt: number, availableNames: (()
   const listed = names.length > 20 ? `${names.slice(0, 20).join(', ')}, …` : names.join(', ');
   const message = `There is no tool named "${exposedName}".${names.length > 0 ? ` Available tools: ${listed}.` : ''}`;
   const fullContent = formatToolFailure({ code: 'NOT_FOUND', message });
-  return { exposedName, outcome: 'unknown_tool', content: fullContent, fullContent, error: { code: 'NOT_FOUND', message }, durationMs: performance.now() - startedAt };
+  return {
+    exposedName,
+    plugin: undefined,
+    tool: undefined,
+    schemaFingerprint: undefined,
+    outcome: 'unknown_tool',
+    content: fullContent,
+    fullContent,
+    data: undefined,
+    error: { code: 'NOT_FOUND', message },
+    durationMs: performance.now() - startedAt,
+  };
 }
 
 function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {

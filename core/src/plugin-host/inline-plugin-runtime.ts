@@ -61,10 +61,16 @@ export class InlinePluginRuntime implements PluginRuntime {
     await plugin.setup(context);
   }
 
-  async execute(toolName: string, args: unknown, context: RuntimeCallContext): Promise<ToolOutput> {
+  // Not `async`: a synchronous tool then costs one resolved promise instead of an async frame.
+  execute(toolName: string, args: unknown, context: RuntimeCallContext): Promise<ToolOutput> {
     const tool = this.tools.get(toolName);
-    if (tool === undefined) throw new Error(`plugin ${this.options.services.plugin.name} has no tool "${toolName}"`);
-    return tool.execute(args as never, new InlineToolContext(this.options.services, this.config, toolName, context));
+    if (tool === undefined) return Promise.reject(new Error(`plugin ${this.options.services.plugin.name} has no tool "${toolName}"`));
+    try {
+      const output = tool.execute(args as never, new InlineToolContext(this.options.services, this.config, toolName, context));
+      return output instanceof Promise ? output : Promise.resolve(output);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async dispose(): Promise<void> {

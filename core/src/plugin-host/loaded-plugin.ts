@@ -16,6 +16,8 @@ export interface PluginLastError {
 export class LoadedPlugin {
   readonly name: string;
   readonly version: string;
+  /** `{ name, version }`, shared by every result of this plugin. */
+  readonly identity: { readonly name: string; readonly version: string };
   readonly mode: IsolationMode;
   readonly entry: PluginEntryConfig;
   readonly runtime: PluginRuntime;
@@ -47,6 +49,7 @@ export class LoadedPlugin {
   }) {
     this.name = fields.name;
     this.version = fields.version;
+    this.identity = Object.freeze({ name: fields.name, version: fields.version });
     this.mode = fields.mode;
     this.entry = fields.entry;
     this.runtime = fields.runtime;

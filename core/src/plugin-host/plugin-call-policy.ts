@@ -2,6 +2,10 @@ import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhenResult, typ
 import type { PluginPolicy } from '../config/plugins-config.js';
 import type { BreakerState } from './tool-metrics.js';
 
+function refused(): undefined {
+  return undefined;
+}
+
 /** What one attempt of a tool call produced; `countsAgainstBreaker` is the breaker's classification. */
 export interface AttemptResult {
   readonly countsAgainstBreaker: boolean;
@@ -40,14 +44,10 @@ export class PluginCallPolicy {
   }
 
   /** Runs `attempt` through the breaker; resolves undefined when the breaker refuses the call. */
-  async throughBreaker<T extends AttemptResult>(attempt: () => Promise<T>): Promise<T | undefined> {
+  throughBreaker<T extends AttemptResult>(attempt: () => Promise<T>): Promise<T | undefined> | undefined {
     if (this.breaker.state === CircuitState.Open && !this.isProbeDue) return undefined;
-    try {
-      return (await this.breaker.execute(attempt)) as T;
-    } catch {
-      // BrokenCircuitError: still open, or a concurrent probe failed while this call waited for it.
-      return undefined;
-    }
+    // Rejects only with BrokenCircuitError: still open, or a concurrent probe failed while this call waited.
+    return (this.breaker.execute(attempt) as Promise<T>).catch(refused);
   }
 
   /** Takes a bulkhead slot, waiting in the queue when all are busy; false when the queue is full too. */
