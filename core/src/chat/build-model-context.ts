@@ -1,4 +1,4 @@
-import type { ModelMessage, ModelTool, TokenCounter } from '../llm/index.js';
+import { MESSAGE_OVERHEAD_TOKENS, type ModelMessage, type ModelTool, type TokenCounter } from '../llm/index.js';
 import type { ConversationSummary, StoredMessage } from '../storage/conversation-store.js';
 
 /** What replaces an old tool result when the context must shrink. */
@@ -73,10 +73,13 @@ export function buildModelContext(input: ContextBuildInput): ModelContext {
       turns.push(turn);
     }
     turn.stored.push({ index, message });
-    for (const modelMessage of toModelMessages(message)) {
+    const replayed = toModelMessages(message);
+    for (const modelMessage of replayed) {
+      // Plain messages carry their token count from when they were stored: no re-tokenizing per turn.
+      const isPlain = replayed.length === 1 && message.tokens !== undefined;
       turn.entries.push({
         message: modelMessage,
-        tokens: counter.countMessage(modelMessage),
+        tokens: isPlain ? message.tokens! + MESSAGE_OVERHEAD_TOKENS : counter.countMessage(modelMessage),
         isToolResult: modelMessage.role === 'tool',
       });
     }

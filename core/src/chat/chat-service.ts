@@ -31,7 +31,7 @@ export interface ChatServiceOptions {
   readonly maxCorrectionsPerTool: number;
   /** Prompt budget in tokens, system prompt and tool definitions included (CONTEXT_TOKEN_BUDGET, default 16,000). */
   readonly contextTokenBudget: number;
-  /** Newest stored messages loaded per turn; bounds the cost of long conversations (default 200). */
+  /** Newest stored messages loaded per turn; bounds the cost of long conversations (default 100). */
   readonly recentMessages: number;
   /** Summarize turns that fall out of the budget (CHAT_SUMMARIZE, default false). */
   readonly summarize: boolean;
@@ -54,7 +54,7 @@ export const DEFAULT_CHAT_SERVICE_OPTIONS: ChatServiceOptions = {
   maxToolSteps: 8,
   maxCorrectionsPerTool: 3,
   contextTokenBudget: 16_000,
-  recentMessages: 200,
+  recentMessages: 100,
   summarize: false,
   titleCacheTtlSeconds: 30 * 24 * 60 * 60,
   titleGraceMs: 1_500,
