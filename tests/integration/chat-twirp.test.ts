@@ -108,6 +108,7 @@ describe('ChatService over Twirp JSON', () => {
       ['ContinueConversation', { message: 'hi', session_metadata: { platform: 'telegram', user_id: '1' } }, 'session_metadata'],
       ['ContinueConversation', { message: 'hi', conversation_id: 'xyz' }, 'conversation_id'],
       ['DescribeConversation', {}, 'conversation_id'],
+      ['ListConversations', { page_token: 'not a token!' }, 'page_token'],
     ];
     for (const [method, body, argument] of cases) {
       const response = await call(method, body);
