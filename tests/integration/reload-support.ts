@@ -12,7 +12,7 @@ import { MemoryKeyValueStore } from '../../core/src/cache/index.js';
 import { loadPluginsConfig } from '../../core/src/config/plugins-config.js';
 import { loadPluginHost } from '../../core/src/plugin-host/index.js';
 import { ReloadablePluginHost, type ReloadablePluginHostOptions } from '../../core/src/plugin-host/reload/index.js';
-import { createPluginRuntimeFactory } from '../../core/src/plugin-host/worker/index.js';
+import { createPluginRuntimeFactory, WorkerEventTracker } from '../../core/src/plugin-host/worker/index.js';
 import { createCapturingLogger } from './isolation-support.js';
 
 const run = promisify(execFile);
@@ -24,6 +24,8 @@ export interface ReloadTestbed {
   readonly host: ReloadablePluginHost;
   readonly lines: Array<Record<string, unknown>>;
   readonly registry: Registry;
+  /** Crash/restart counts of the worker plugins. */
+  readonly workerEvents: WorkerEventTracker;
   /** Path of the tarball of one forecast release. */
   tarball(version: '1.0.0' | '1.1.0' | '1.2.0'): string;
   /** Absolute path of a hostile-plugins fixture directory. */
@@ -63,7 +65,8 @@ export async function startReloadTestbed(
   const { logger, lines } = createCapturingLogger();
   const registry = new Registry();
   const keyValueStore = new MemoryKeyValueStore();
-  const runtimeFactory = createPluginRuntimeFactory({ hardDeadlineMs: 10_000 });
+  const workerEvents = new WorkerEventTracker();
+  const runtimeFactory = createPluginRuntimeFactory({ hardDeadlineMs: 10_000, resourceLimits: { maxOldGenerationSizeMb: 48 }, onWorkerEvent: workerEvents.record });
   const host = await ReloadablePluginHost.start({
     readConfig: () => loadPluginsConfig(configPath, {}),
     loadSet: (config) =>
@@ -78,6 +81,7 @@ export async function startReloadTestbed(
     host,
     lines,
     registry,
+    workerEvents,
     tarball: (version) => join(dir, `forecast-${version}.tgz`),
     fixture: (name) => join(HOSTILE_DIR, name),
     writeConfig,

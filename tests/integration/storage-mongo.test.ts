@@ -69,6 +69,44 @@ describe('MongoConversationStore specifics', () => {
     expect(turns[1]).toMatchObject({ tenant_id: 'acme', version: 2, first_index: 1, end_index: 2, messages: [{ role: 'assistant', content: 'hello' }] });
   });
 
+  it('stays correct when the header lags behind the turn log (a lost header update)', async () => {
+    const created = await store.create({ tenantId: 'acme', title: 't', messages: [{ role: 'user', content: 'm0' }] });
+    for (let turn = 1; turn <= 4; turn += 1) await store.append('acme', created.id, [{ role: 'assistant', content: `m${turn}` }]);
+    // What FerretDB's read-modify-write updates can do under concurrency: an older (version, count) pair wins.
+    await client.db(databaseName).collection('conversations').updateOne({ _id: new ObjectId(created.id) }, { $set: { version: 2, message_count: 2 } });
+
+    const loaded = await store.get('acme', created.id, { recentMessages: 2 });
+    expect(loaded).toMatchObject({ version: 5, messageCount: 5, firstMessageIndex: 3 });
+    expect(loaded?.messages.map((message) => message.content)).toEqual(['m3', 'm4']);
+    expect(await store.append('acme', created.id, [], {})).toEqual({ version: 5 });
+    await expect(store.append('acme', created.id, [{ role: 'user', content: 'stale' }], { expectedVersion: 2 })).rejects.toMatchObject({
+      code: 'HOST_CONVERSATION_CONFLICT',
+    });
+    expect(await store.append('acme', created.id, [{ role: 'user', content: 'm5' }], { expectedVersion: 5 })).toEqual({ version: 6 });
+    expect(await store.append('acme', created.id, [{ role: 'user', content: 'm6' }])).toEqual({ version: 7 });
+    const all = await store.get('acme', created.id);
+    expect(all?.messages.map((message) => message.content)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+    const header = await client.db(databaseName).collection('conversations').findOne({ _id: new ObjectId(created.id) });
+    expect(header).toMatchObject({ version: 7, message_count: 7 });
+  });
+
+  it('reads long histories completely and tails them cheaply', async () => {
+    const created = await store.create({ tenantId: 'acme', title: 'long', messages: [] });
+    for (let turn = 0; turn < 80; turn += 1) {
+      await store.append('acme', created.id, [
+        { role: 'user', content: `u${turn}` },
+        { role: 'assistant', content: `a${turn}` },
+      ]);
+    }
+    const all = await store.get('acme', created.id);
+    expect(all?.messages).toHaveLength(160);
+    expect(all?.messages.map((message) => message.content).slice(0, 3)).toEqual(['u0', 'a0', 'u1']);
+    const tail = await store.get('acme', created.id, { recentMessages: 75 });
+    expect(tail?.messages).toHaveLength(75);
+    expect(tail?.firstMessageIndex).toBe(85);
+    expect(tail?.messages[0]?.content).toBe('a42');
+  });
+
   it('accepts upper-case hex ids like the old service did', async () => {
     const created = await store.create({ tenantId: 'acme', title: 't', messages: [{ role: 'user', content: 'x' }] });
     expect((await store.get('acme', created.id.toUpperCase()))?.id).toBe(created.id);

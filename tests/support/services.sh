@@ -60,6 +60,9 @@ acai_ensure_system_packages() {
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v redis-cli >/dev/null || missing+=(redis-tools)
   command -v protoc >/dev/null || missing+=(protobuf-compiler)
+  # protoc's well-known types (google/protobuf/timestamp.proto) ship in libprotobuf-dev, which
+  # apt only pulls in as a recommendation, so --no-install-recommends would leave them out.
+  [[ -f /usr/include/google/protobuf/timestamp.proto ]] || missing+=(libprotobuf-dev)
   command -v promtool >/dev/null || missing+=(prometheus)
   if ((${#missing[@]} == 0)); then return 0; fi
   acai_log "installing system packages: ${missing[*]}"

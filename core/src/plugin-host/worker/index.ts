@@ -11,3 +11,5 @@ export type {
 } from './worker-plugin-runtime.js';
 export { createPluginRuntimeFactory } from './create-plugin-runtime-factory.js';
 export type { PluginRuntimeFactoryOptions } from './create-plugin-runtime-factory.js';
+export { WorkerEventTracker } from './worker-event-tracker.js';
+export type { WorkerHealth } from './worker-event-tracker.js';

@@ -27,7 +27,7 @@ export type PluginInfo = Message<"acai.admin.PluginInfo"> & {
   name: string;
 
   /**
-   * Where the package comes from: `package:@acai/plugin-weather`, `path:/opt/plugins/x`, `tarball:/srv/x-1.1.0.tgz`.
+   * Where the package comes from: `package @acai/plugin-weather`, `path /opt/plugins/x`, `tarball /srv/x-1.1.0.tgz`.
    *
    * @generated from field: string source = 2;
    */
@@ -350,7 +350,7 @@ export type ReloadPluginsResponse = Message<"acai.admin.ReloadPluginsResponse"> 
   generation: bigint;
 
   /**
-   * Plugins whose version, config or mode changed and were started anew.
+   * Plugins whose version, source, mode, config or policy changed.
    *
    * @generated from field: repeated string reloaded = 2;
    */
@@ -367,7 +367,7 @@ export type ReloadPluginsResponse = Message<"acai.admin.ReloadPluginsResponse"> 
   removed: string[];
 
   /**
-   * Plugins kept running untouched.
+   * Plugins whose settings and version did not change (started anew next to the old instance all the same).
    *
    * @generated from field: repeated string unchanged = 5;
    */

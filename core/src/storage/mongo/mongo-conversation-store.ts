@@ -195,10 +195,10 @@ export class MongoConversationStore implements ConversationStore {
     try {
       const header = await this.conversations.findOne({ _id: objectId });
       if (!header || header.tenant_id !== tenantId) return undefined;
-      const wanted = options.recentMessages;
       const hex = objectId.toHexString();
-      // Newest turns first; the batch size is sized from the header's average so one round trip
-      // usually brings everything needed.
+      const wanted = options.recentMessages === undefined ? undefined : Math.max(0, options.recentMessages);
+      // Newest turns first over the _id index; the batch is sized from the header's average turn
+      // length so one round trip usually brings everything needed, however long the history is.
       const averagePerTurn = header.version > 0 ? Math.max(1, header.message_count / header.version) : 2;
       const batchSize = wanted === undefined ? 1000 : Math.min(1000, Math.max(2, Math.ceil(wanted / averagePerTurn) + 1));
       const cursor = this.turns.find({ _id: turnIdRange(hex) }).sort({ _id: -1 }).batchSize(batchSize);
@@ -222,7 +222,7 @@ export class MongoConversationStore implements ConversationStore {
       if (wanted !== undefined && messages.length > wanted) messages = messages.slice(messages.length - wanted);
       const conversation: { -readonly [K in keyof Conversation]: Conversation[K] } = {
         ...fromConversationDocument(header),
-        version: latest ? latest.version : header.version,
+        version: latest ? latest.version : 0,
         messageCount,
         updatedAt: latest && latest.created_at > header.updated_at ? latest.created_at : header.updated_at,
         messages,
@@ -244,29 +244,39 @@ export class MongoConversationStore implements ConversationStore {
     const objectId = parseObjectId(id);
     if (!objectId) return undefined;
     const hex = objectId.toHexString();
+    const expected = options.expectedVersion;
     return this.serializer.run(hex, async () => {
       try {
-        const header = await this.conversations.findOne({ _id: objectId }, { projection: { tenant_id: 1 } });
+        const header = await this.conversations.findOne({ _id: objectId }, { projection: { tenant_id: 1, version: 1, message_count: 1 } });
         if (!header || header.tenant_id !== tenantId) return undefined;
+        // The header holds a (version, message_count) pair that was true at some point: both only
+        // grow, together. Start there and move forward when a newer turn already exists.
+        let base = header.version;
+        let startIndex = header.message_count;
+        if (expected !== undefined && expected !== base) {
+          if (expected < base) throw conflict(hex, expected, base);
+          const turn = await this.readTurn(hex, expected);
+          if (!turn) throw conflict(hex, expected, base);
+          base = expected;
+          startIndex = turn.end_index;
+        }
+        if (messages.length === 0) {
+          for (let turn = await this.readTurn(hex, base + 1); turn; turn = await this.readTurn(hex, turn.version + 1)) base = turn.version;
+          return { version: base };
+        }
         for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt += 1) {
-          const latest = await this.turns.findOne(
-            { _id: turnIdRange(hex) },
-            { sort: { _id: -1 }, projection: { version: 1, end_index: 1 } },
-          );
-          const base = latest?.version ?? 0;
-          if (options.expectedVersion !== undefined && base !== options.expectedVersion) {
-            throw conflict(hex, options.expectedVersion, base);
-          }
-          if (messages.length === 0) return { version: base };
           const now = this.now();
           const documents = messages.map((message) => toMessageDocument(message, now));
-          const startIndex = latest?.end_index ?? 0;
           try {
             await this.turns.insertOne(this.turnDocument({ _id: objectId, tenant_id: tenantId }, base + 1, startIndex, documents, now));
           } catch (error) {
             if (!isDuplicateKey(error)) throw error;
-            // Another process appended this version first.
-            if (options.expectedVersion !== undefined) throw conflict(hex, options.expectedVersion, base + 1);
+            // Another writer (another process, or a header that lagged) already has this version.
+            if (expected !== undefined) throw conflict(hex, expected, base + 1);
+            const taken = await this.readTurn(hex, base + 1);
+            if (!taken) throw error;
+            base = taken.version;
+            startIndex = taken.end_index;
             continue;
           }
           await this.refreshHeader(objectId, base + 1, startIndex + documents.length, now);
@@ -382,6 +392,12 @@ export class MongoConversationStore implements ConversationStore {
 
   async close(): Promise<void> {
     if (this.ownsClient) await this.client.close();
+  }
+
+  /** One turn by its exact `_id` (only needed off the happy path: a lagging header, an expectedVersion check). */
+  private readTurn(hex: string, version: number): Promise<TurnDocument | null> {
+    if (version < 1) return Promise.resolve(null);
+    return this.turns.findOne({ _id: turnId(hex, version) });
   }
 
   private turnDocument(

@@ -1,0 +1,110 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { HostError, TwirpError } from '../errors/index.js';
+import type { PluginStatus } from '../plugin-host/index.js';
+import type { RpcContext } from '../rpc/index.js';
+import { createPluginAdminService, type PluginAdminTarget } from './plugin-admin-service.js';
+
+const status: PluginStatus = {
+  name: 'weather',
+  version: '1.1.0',
+  sdkRange: '^1.0.0',
+  source: 'package @acai/plugin-weather',
+  mode: 'worker',
+  required: false,
+  state: 'loaded',
+  tools: ['weather__get_forecast'],
+  quarantinedTools: [],
+  breakerState: 'half-open',
+  calls: 7,
+  errors: 2,
+  lastError: { code: 'UPSTREAM_FAILED', message: 'provider said 502', at: '2025-03-01T10:00:00.000Z' },
+};
+
+function target(overrides: Partial<PluginAdminTarget> = {}): PluginAdminTarget {
+  return {
+    generation: 3,
+    listPlugins: () => [status],
+    listTools: () => [
+      {
+        exposedName: 'weather__get_forecast',
+        plugin: 'weather',
+        pluginVersion: '1.1.0',
+        tool: 'get_forecast',
+        description: 'Forecast',
+        parameters: {},
+        schemaFingerprint: '0123456789abcdef',
+        idempotent: true,
+        available: true,
+      },
+    ],
+    reload: async () => ({ generation: 4, reloaded: ['weather'], added: [], removed: [], unchanged: [], failed: [] }),
+    setEnabled: async () => status,
+    resetBreaker: () => true,
+    ...overrides,
+  };
+}
+
+function context(scopes: string[] | undefined): RpcContext {
+  return {
+    requestId: 'r1',
+    headers: {},
+    signal: new AbortController().signal,
+    deadline: Date.now() + 60_000,
+    logger: pino({ enabled: false }),
+    clientIp: '127.0.0.1',
+    ...(scopes === undefined ? {} : { principal: { tenantId: 'ops', scopes, source: 'api_key' } }),
+  };
+}
+
+describe('createPluginAdminService', () => {
+  it('refuses calls without a principal, and principals without the admin scope', async () => {
+    const service = createPluginAdminService({ host: target() });
+    await expect(service.listPlugins({} as never, context(undefined))).rejects.toSatisfy((error) => HostError.isInstance(error) && error.code === 'HOST_UNAUTHENTICATED');
+    await expect(service.listPlugins({} as never, context(['chat']))).rejects.toSatisfy((error) => HostError.isInstance(error) && error.code === 'HOST_PERMISSION_DENIED');
+  });
+
+  it('maps plugin status, tools, breaker, counters, last error and worker restarts', async () => {
+    const service = createPluginAdminService({
+      host: target(),
+      workerHealth: () => ({ crashes: 1, restarts: 1, unhandledRejections: 0, isRestarting: false, lastCrash: { message: 'out-of-memory: heap', at: new Date('2025-03-01T09:00:00.000Z') } }),
+    });
+    const response = await service.listPlugins({} as never, context(['admin']));
+    expect(response.generation).toBe(3n);
+    expect(response.plugins?.[0]).toMatchObject({
+      name: 'weather',
+      sdkRange: '^1.0.0',
+      state: 1,
+      breakerState: 3,
+      callCount: 7n,
+      errorCount: 2n,
+      restartCount: 1n,
+      // the call failure is newer than the crash
+      lastError: 'provider said 502',
+      tools: [{ exposedName: 'weather__get_forecast', name: 'get_forecast', description: 'Forecast', idempotent: true }],
+    });
+  });
+
+  it('shows a worker plugin between a crash and its restart as restarting', async () => {
+    const service = createPluginAdminService({
+      host: target(),
+      workerHealth: () => ({ crashes: 1, restarts: 0, unhandledRejections: 0, isRestarting: true, lastCrash: { message: 'hard-deadline', at: new Date('2025-03-02T00:00:00.000Z') } }),
+    });
+    const response = await service.listPlugins({} as never, context(['admin']));
+    expect(response.plugins?.[0]).toMatchObject({ state: 4, lastError: 'hard-deadline' });
+  });
+
+  it('reports a refused reload to the operator with its message instead of a generic internal error', async () => {
+    const refusal = new HostError('HOST_PLUGIN_REQUIRED_FAILED', 'Required plugin failed to load: weather: setup failed');
+    const service = createPluginAdminService({ host: target({ reload: () => Promise.reject(refusal) }) });
+    const failure = await service.reloadPlugins({} as never, context(['admin'])).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TwirpError);
+    expect(failure).toMatchObject({ code: 'failed_precondition', message: refusal.message, meta: { host_code: 'HOST_PLUGIN_REQUIRED_FAILED' } });
+  });
+
+  it('answers not_found for an unknown plugin and failed_precondition when resetting a plugin that is not loaded', async () => {
+    const service = createPluginAdminService({ host: target({ listPlugins: () => [{ ...status, state: 'failed' }] }) });
+    await expect(service.resetBreaker({ name: 'ghost' } as never, context(['admin']))).rejects.toMatchObject({ code: 'not_found' });
+    await expect(service.resetBreaker({ name: 'weather' } as never, context(['admin']))).rejects.toMatchObject({ code: 'failed_precondition' });
+  });
+});

@@ -1,0 +1,152 @@
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { hasScope, type Principal } from '../auth/index.js';
+import { HostError, TwirpError } from '../errors/index.js';
+import type { PluginStatus, RegisteredToolInfo } from '../plugin-host/index.js';
+import type { ReloadResult, ReloadTrigger } from '../plugin-host/reload/index.js';
+import type { WorkerHealth } from '../plugin-host/worker/index.js';
+import { PluginInfo_BreakerState, PluginInfo_State, PluginInfoSchema, PluginService } from '../rpc/generated/admin_pb.js';
+import type { RpcContext, ServiceImplementation, ServiceMethods } from '../rpc/index.js';
+
+/** The admin API's Twirp service descriptor (`acai.admin.PluginService`). */
+export { PluginService };
+
+/** The five RPCs of `acai.admin.PluginService`, typed from admin.proto. */
+export type PluginServiceImplementation = ServiceImplementation<ServiceMethods<typeof PluginService>>;
+
+/** What the admin service operates (a ReloadablePluginHost provides all of it). */
+export interface PluginAdminTarget {
+  readonly generation: number;
+  listPlugins(): readonly PluginStatus[];
+  listTools(): readonly RegisteredToolInfo[];
+  reload(trigger: ReloadTrigger): Promise<ReloadResult>;
+  setEnabled(pluginName: string, isEnabled: boolean): Promise<PluginStatus>;
+  resetBreaker(pluginName: string): boolean;
+}
+
+/** Options of {@link createPluginAdminService}. */
+export interface PluginAdminServiceOptions {
+  readonly host: PluginAdminTarget;
+  /** Worker crash/restart counts per plugin (a WorkerEventTracker's `get`). */
+  readonly workerHealth?: (pluginName: string) => WorkerHealth;
+}
+
+const BREAKER_STATES: Record<PluginStatus['breakerState'], PluginInfo_BreakerState> = {
+  closed: PluginInfo_BreakerState.CLOSED,
+  open: PluginInfo_BreakerState.OPEN,
+  'half-open': PluginInfo_BreakerState.HALF_OPEN,
+};
+
+const PLUGIN_STATES: Record<PluginStatus['state'], PluginInfo_State> = {
+  loaded: PluginInfo_State.ACTIVE,
+  disabled: PluginInfo_State.DISABLED,
+  failed: PluginInfo_State.FAILED,
+};
+
+/**
+ * The plugin admin API. Every method requires a principal with the `admin` scope on the call's
+ * context (the auth layer puts it there; the route rule should demand the scope too — this check
+ * keeps the service safe if it is mounted without one).
+ */
+export function createPluginAdminService(options: PluginAdminServiceOptions): PluginServiceImplementation {
+  const { host } = options;
+  const describe = (status: PluginStatus): MessageInitShape<typeof PluginInfoSchema> => {
+    const tools = new Map(host.listTools().map((tool) => [tool.exposedName, tool]));
+    const health = status.mode === 'worker' ? options.workerHealth?.(status.name) : undefined;
+    const lastError = status.lastError ?? (status.error === undefined ? undefined : { message: status.error.message, at: undefined });
+    const crash = health?.lastCrash;
+    const newest = crash !== undefined && (lastError?.at === undefined || crash.at.getTime() > Date.parse(lastError.at)) ? { message: crash.message, at: crash.at } : undefined;
+    const errorMessage = newest?.message ?? lastError?.message ?? '';
+    const errorTime = newest?.at ?? (lastError?.at === undefined ? undefined : new Date(lastError.at));
+    return {
+      name: status.name,
+      source: status.source,
+      version: status.version ?? '',
+      sdkRange: status.sdkRange ?? '',
+      mode: status.mode,
+      state: status.state === 'loaded' && health?.isRestarting === true ? PluginInfo_State.RESTARTING : PLUGIN_STATES[status.state],
+      required: status.required,
+      tools: status.tools.map((exposedName) => {
+        const tool = tools.get(exposedName);
+        return { exposedName, name: tool?.tool ?? exposedName, description: tool?.description ?? '', idempotent: tool?.idempotent ?? false };
+      }),
+      breakerState: BREAKER_STATES[status.breakerState],
+      callCount: BigInt(status.calls),
+      errorCount: BigInt(status.errors),
+      lastError: errorMessage,
+      ...(errorTime === undefined || Number.isNaN(errorTime.getTime()) ? {} : { lastErrorTime: timestampFromDate(errorTime) }),
+      restartCount: BigInt(health?.restarts ?? 0),
+    };
+  };
+  const find = (name: string): PluginStatus => {
+    const status = host.listPlugins().find((plugin) => plugin.name === name);
+    if (status === undefined) throw new TwirpError('not_found', `no plugin named "${name}" is configured`, { argument: 'name' });
+    return status;
+  };
+  const requireName = (name: string): string => {
+    if (name.trim() === '') throw new TwirpError('invalid_argument', 'name is required', { argument: 'name' });
+    return name;
+  };
+
+  return {
+    async listPlugins(_request, context) {
+      requireAdmin(context);
+      return { plugins: host.listPlugins().map(describe), generation: BigInt(host.generation) };
+    },
+    async enablePlugin(request, context) {
+      requireAdmin(context);
+      find(requireName(request.name));
+      return { plugin: describe(await operatorFacing(() => host.setEnabled(request.name, true))) };
+    },
+    async disablePlugin(request, context) {
+      requireAdmin(context);
+      find(requireName(request.name));
+      return { plugin: describe(await operatorFacing(() => host.setEnabled(request.name, false))) };
+    },
+    async reloadPlugins(_request, context) {
+      requireAdmin(context);
+      const result = await operatorFacing(() => host.reload('admin'));
+      return {
+        generation: BigInt(result.generation),
+        reloaded: [...result.reloaded],
+        added: [...result.added],
+        removed: [...result.removed],
+        unchanged: [...result.unchanged],
+        failed: [...result.failed],
+      };
+    },
+    async resetBreaker(request, context) {
+      requireAdmin(context);
+      const status = find(requireName(request.name));
+      if (status.state !== 'loaded' || !host.resetBreaker(request.name)) {
+        throw new TwirpError('failed_precondition', `plugin "${request.name}" is not loaded (state: ${status.state})`, { argument: 'name' });
+      }
+      return { plugin: describe(find(request.name)) };
+    },
+  };
+}
+
+/** Refuses callers without the `admin` scope. */
+function requireAdmin(context: RpcContext): void {
+  const principal = context.principal as Principal | undefined;
+  if (principal === undefined || !Array.isArray(principal.scopes)) {
+    throw new HostError('HOST_UNAUTHENTICATED', 'the plugin admin API needs an API key with the "admin" scope');
+  }
+  if (!hasScope(principal, 'admin')) throw new HostError('HOST_PERMISSION_DENIED', 'this API key lacks the "admin" scope');
+}
+
+/**
+ * Plugin load and config failures are written for operators, and the admin API's callers are the
+ * operators: they get the message (as failed_precondition) instead of the generic `internal` the chat
+ * API would show.
+ */
+async function operatorFacing<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (HostError.isInstance(error) && (error.code.startsWith('HOST_PLUGIN_') || error.code === 'HOST_CONFIG_INVALID' || error.code === 'HOST_DUPLICATE_TOOL')) {
+      throw new TwirpError(error.code === 'HOST_PLUGIN_NOT_FOUND' ? 'not_found' : 'failed_precondition', error.message, { host_code: error.code });
+    }
+    throw error;
+  }
+}

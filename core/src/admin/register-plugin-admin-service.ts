@@ -1,0 +1,18 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { twirpPlugin } from '../rpc/index.js';
+import { createPluginAdminService, PluginService, type PluginAdminServiceOptions } from './plugin-admin-service.js';
+
+/** The URL prefix of the admin service, for the auth layer's `{ prefix, scope: 'admin' }` rule (list it before `/twirp/`). */
+export const PLUGIN_ADMIN_PATH_PREFIX = `/twirp/${PluginService.typeName}/`;
+
+/**
+ * Serves `acai.admin.PluginService` over Twirp on `app`. The principal the auth plugin attached to
+ * the request is handed to the service, which requires the `admin` scope.
+ */
+export async function registerPluginAdminService(app: FastifyInstance, options: PluginAdminServiceOptions): Promise<void> {
+  await app.register(twirpPlugin, {
+    service: PluginService,
+    implementation: createPluginAdminService(options),
+    createContext: (request: FastifyRequest) => ({ principal: (request as { principal?: unknown }).principal }),
+  });
+}

@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parsePluginsConfig, type PluginsConfig } from '../config/plugins-config.js';
+import { HostError } from '../errors/index.js';
+import { CliError } from './cli-error.js';
+import { findProperty, indentationAt, parseJsonTree, type JsonNode } from './json-tree.js';
+
+const SCHEMA_PATH = fileURLToPath(new URL('../../schemas/plugins.config.schema.json', import.meta.url));
+
+/** A new plugins.config.json entry, as written to the file. */
+export interface NewPluginEntry {
+  name: string;
+  package?: string;
+  path?: string;
+  tarball?: string;
+  version?: string;
+  enabled?: boolean;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The plugins.config.json to use: --config, else PLUGINS_CONFIG, else ./plugins.config.json. */
+export function pluginsConfigPath(flag: string | undefined, env: Env, cwd: string): string {
+  return join(cwd, '.', '') && (flag ?? env.PLUGINS_CONFIG ?? 'plugins.config.json').startsWith('/')
+    ? (flag ?? env.PLUGINS_CONFIG ?? 'plugins.config.json')
+    : join(cwd, flag ?? env.PLUGINS_CONFIG ?? 'plugins.config.json');
+}
+
+/** Turns a HostError from the config loader into one CLI line. */
+export function configErrorToCli(error: unknown): CliError {
+  if (HostError.isInstance(error)) {
+    const [first, ...problems] = error.message.split('\n').map((line) => line.trim().replace(/^- /, ''));
+    return new CliError(problems.length > 0 ? `${first} ${problems.join('; ')}` : (first ?? error.message), { cause: error });
+  }
+  return new CliError(error instanceof Error ? error.message : String(error), { cause: error });
+}
+
+/**
+ * plugins.config.json as text plus a located tree: edits splice the text so comments-free JSON keeps
+ * its formatting and key order exactly; every result is validated with the host's own config loader.
+ */
+export class PluginsConfigFile {
+  private constructor(
+    readonly path: string,
+    private text: string,
+    private readonly existed: boolean,
+  ) {}
+
+  static async open(path: string, options: { createIfMissing?: boolean } = {}): Promise<PluginsConfigFile> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new CliError(`cannot read ${path}: ${(error as Error).message}`);
+      if (!options.createIfMissing) {
+        throw new CliError(`${path} does not exist (pass --config, set PLUGINS_CONFIG, or \`acai plugin add\` to create it)`);
+      }
+      let schema = relative(dirname(path), SCHEMA_PATH);
+      if (!schema.startsWith('.')) schema = `./${schema}`;
+      return new PluginsConfigFile(path, `${JSON.stringify({ $schema: schema, plugins: [] }, null, 2)}\n`, false);
+    }
+    const file = new PluginsConfigFile(path, text, true);
+    file.tree(); // fail early on broken JSON
+    return file;
+  }
+
+  get content(): string {
+    return this.text;
+  }
+
+  private tree(): JsonNode {
+    try {
+      return parseJsonTree(this.text);
+    } catch (error) {
+      throw new CliError(`${this.path} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+
+  private pluginsArray(): Extract<JsonNode, { kind: 'array' }> {
+    const plugins = findProperty(this.tree(), 'plugins')?.value;
+    if (plugins?.kind !== 'array') throw new CliError(`${this.path} has no "plugins" array`);
+    return plugins;
+  }
+
+  /** Entry names in file order. */
+  names(): string[] {
+    return this.pluginsArray().items.map((item) => {
+      const name = findProperty(item, 'name')?.value;
+      return name?.kind === 'string' ? name.value : '';
+    });
+  }
+
+  private entry(name: string): Extract<JsonNode, { kind: 'object' }> {
+    const item = this.pluginsArray().items.find((candidate) => {
+      const value = findProperty(candidate, 'name')?.value;
+      return value?.kind === 'string' && value.value === name;
+    });
+    if (item?.kind !== 'object') {
+      const names = this.names();
+      throw new CliError(`no plugin "${name}" in ${this.path} (configured: ${names.length > 0 ? names.join(', ') : 'none'}); add it with \`acai plugin add\``);
+    }
+    return item;
+  }
+
+  private splice(start: number, end: number, insert: string): void {
+    this.text = this.text.slice(0, start) + insert + this.text.slice(end);
+  }
+
+  /** Whether the entry is enabled (the schema's default is true). */
+  isEnabled(name: string): boolean {
+    const enabled = findProperty(this.entry(name), 'enabled')?.value;
+    return enabled?.kind === 'boolean' ? enabled.value === true : true;
+  }
+
+  /** Sets `enabled`; returns false when it already had that value. */
+  setEnabled(name: string, enabled: boolean): boolean {
+    if (this.isEnabled(name) === enabled) return false;
+    const entry = this.entry(name);
+    const existing = findProperty(entry, 'enabled');
+    if (existing) {
+      this.splice(existing.value.start, existing.value.end, String(enabled));
+      return true;
+    }
+    // Insert right after "name", on its own line when the entry spans several lines.
+    const nameProperty = findProperty(entry, 'name')!;
+    const indent = indentationAt(this.text, nameProperty.keyStart);
+    const isMultiLine = this.text.slice(entry.start, entry.end).includes('\n');
+    const insertion = isMultiLine && indent !== undefined ? `,\n${indent}"enabled": ${enabled}` : `, "enabled": ${enabled}`;
+    this.splice(nameProperty.value.end, nameProperty.value.end, insertion);
+    return true;
+  }
+
+  /** Appends an entry to `plugins`, indented like its siblings. */
+  add(entry: NewPluginEntry): void {
+    if (this.names().includes(entry.name)) {
+      throw new CliError(`a plugin named "${entry.name}" is already in ${this.path}; use \`acai plugin enable ${entry.name}\` or remove that entry first`);
+    }
+    const plugins = this.pluginsArray();
+    const last = plugins.items.at(-1);
+    const arrayIndent = indentationAt(this.text, findProperty(this.tree(), 'plugins')!.keyStart) ?? '';
+    const itemIndent = (last ? indentationAt(this.text, last.start) : undefined) ?? `${arrayIndent}  `;
+    const unit = itemIndent.length > arrayIndent.length ? itemIndent.slice(arrayIndent.length) : '  ';
+    const json = JSON.stringify(entry, null, unit).replace(/\n/g, `\n${itemIndent}`);
+    if (last) {
+      this.splice(last.end, last.end, `,\n${itemIndent}${json}`);
+    } else {
+      this.splice(plugins.start, plugins.end, `[\n${itemIndent}${json}\n${arrayIndent}]`);
+    }
+  }
+
+  /** Runs the host's config validation on the edited text; throws a one-line CliError. */
+  validate(env: Env): PluginsConfig {
+    try {
+      return parsePluginsConfig(JSON.parse(this.text) as unknown, { path: this.path, env });
+    } catch (error) {
+      throw configErrorToCli(error);
+    }
+  }
+
+  /** Validates, then writes atomically (temp file + rename). */
+  async save(env: Env): Promise<PluginsConfig> {
+    const config = this.validate(env);
+    const temporary = `${this.path}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await writeFile(temporary, this.text, 'utf8');
+      await rename(temporary, this.path);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw new CliError(`cannot write ${this.path}: ${(error as Error).message}`);
+    }
+    return config;
+  }
+
+  /** True when the file did not exist before this edit. */
+  get isNew(): boolean {
+    return !this.existed;
+  }
+}

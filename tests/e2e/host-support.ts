@@ -1,0 +1,86 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp, type AcaiApp, type BuildAppOverrides } from '../../core/src/app.js';
+import { loadHostConfig } from '../../core/src/config/env-config.js';
+import type { ChatCompletionBody, FakeOpenAIServer, FakeStep } from '../fakes/openai/index.js';
+
+/** The repository's own plugins.config.json: the suites run the shipped plugin set. */
+export const REPO_PLUGINS_CONFIG = new URL('../../plugins.config.json', import.meta.url).pathname;
+
+export const CHAT_MODEL = 'fake-chat';
+export const TITLE_MODEL = 'fake-title';
+
+/** A host listening on a free loopback port, built exactly like `npm start` builds it. */
+export interface RunningTestHost {
+  readonly app: AcaiApp;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Builds and starts the real app with the given environment (plus a temp data dir). */
+export async function startTestHost(env: Record<string, string | undefined>, overrides: BuildAppOverrides = {}): Promise<RunningTestHost> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'acai-e2e-'));
+  const fullEnv = { PLUGINS_CONFIG: REPO_PLUGINS_CONFIG, ACAI_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env };
+  const config = loadHostConfig(fullEnv);
+  const app = await buildApp(config, { env: fullEnv, ...overrides });
+  await app.server.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no address');
+  return {
+    app,
+    url: `http://127.0.0.1:${address.port}`,
+    close: async () => {
+      await app.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Environment that points the host's model adapter at the fake OpenAI server. */
+export function fakeModelEnv(fake: FakeOpenAIServer): Record<string, string> {
+  return {
+    OPENAI_API_KEY: fake.apiKey,
+    OPENAI_BASE_URL: fake.baseURL,
+    OPENAI_MODEL: CHAT_MODEL,
+    OPENAI_TITLE_MODEL: TITLE_MODEL,
+    OPENAI_MAX_ATTEMPTS: '2',
+  };
+}
+
+/**
+ * A deterministic "model": titles are fixed; a user message mentioning "time" makes it call the
+ * datetime plugin once, then it answers with the tool's text; anything else is echoed.
+ */
+export function scriptedAssistant(body: ChatCompletionBody): FakeStep {
+  if (body.model === TITLE_MODEL) return { type: 'text', content: 'Asking About The Time' };
+  const last = body.messages.at(-1);
+  if (last?.role === 'tool') return { type: 'text', content: `The tool said: ${String(last.content).slice(0, 200)}` };
+  const text = typeof last?.content === 'string' ? last.content : '';
+  const timeTool = body.tools?.find((tool) => tool.function.name === 'datetime__get_current_time');
+  if (/\btime\b/i.test(text) && timeTool) {
+    return { type: 'tool_calls', calls: [{ name: timeTool.function.name, arguments: { time_zone: 'Europe/Madrid' } }] };
+  }
+  return { type: 'text', content: `echo: ${text}` };
+}
+
+/** POSTs a Twirp JSON request. */
+export async function twirpJson(
+  url: string,
+  method: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  service = 'acai.chat.ChatService',
+): Promise<{ status: number; body: Record<string, any>; headers: Headers }> {
+  const response = await fetch(`${url}/twirp/${service}/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, any>), headers: response.headers };
+}
+
+export function bearer(key: string): Record<string, string> {
+  return { authorization: `Bearer ${key}` };
+}
