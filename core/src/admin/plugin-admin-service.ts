@@ -64,7 +64,8 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
       version: status.version ?? '',
       sdkRange: status.sdkRange ?? '',
       mode: status.mode,
-      state: status.state === 'loaded' && health?.isRestarting === true ? PluginInfo_State.RESTARTING : PLUGIN_STATES[status.state],
+      // The runtime's own answer (this generation's worker) wins over the tracker's, which is kept by name across reloads.
+      state: status.state === 'loaded' && (status.isRestarting ?? health?.isRestarting) === true ? PluginInfo_State.RESTARTING : PLUGIN_STATES[status.state],
       required: status.required,
       tools: status.tools.map((exposedName) => {
         const tool = tools.get(exposedName);

@@ -92,7 +92,8 @@ export interface WorkerRuntimeStats {
   readonly lastCrash: string | undefined;
 }
 
-const DEFAULT_HARD_DEADLINE_MS = 15_000;
+/** The hard deadline of a worker plugin's requests when none is configured. */
+export const DEFAULT_HARD_DEADLINE_MS = 15_000;
 const DEFAULT_MAX_RESULT_BYTES = 8 * 1024 * 1024;
 const DEFAULT_RESOURCE_LIMITS: WorkerResourceLimits = { maxOldGenerationSizeMb: 128 };
 const DEFAULT_BACKOFF = { initialMs: 100, maxMs: 30_000 };
@@ -194,7 +195,12 @@ export class WorkerPluginRuntime implements PluginRuntime {
     return this.#isolation;
   }
 
-  /** Lifecycle state and crash counters. */
+  /** True between a crash and the worker's successful restart (the admin API shows it as RESTARTING). */
+  get isRestarting(): boolean {
+    return this.#restarting !== undefined || this.#state === 'backoff';
+  }
+
+    /** Lifecycle state and crash counters. */
   get stats(): WorkerRuntimeStats {
     return {
       state: this.#state,
