@@ -8,8 +8,9 @@ export interface PluginRuntimeFactoryOptions {
   readonly isolation?: WorkerIsolation;
   readonly resourceLimits?: WorkerResourceLimits;
   /**
-   * Default 15 s. Raised per plugin to its call or setup timeout plus a margin when those are longer,
-   * so the hard deadline is always the backstop behind the call path's own timeout, never before it.
+   * Default 15 s. Raised per plugin to its call timeout plus a margin when that is longer (and, for
+   * import and setup, to its setup timeout plus the margin), so the hard deadline is always the
+   * backstop behind the call path's own timeout, never before it.
    */
   readonly hardDeadlineMs?: number;
   readonly maxResultBytes?: number;
@@ -32,14 +33,15 @@ export function createPluginRuntimeFactory(options: PluginRuntimeFactoryOptions 
     const onWorkerEvent = options.onWorkerEvent;
     const timeouts = runtimeOptions.timeouts;
     const configuredDeadlineMs = options.hardDeadlineMs ?? DEFAULT_HARD_DEADLINE_MS;
-    const hardDeadlineMs =
-      timeouts === undefined ? configuredDeadlineMs : Math.max(configuredDeadlineMs, Math.max(timeouts.callMs, timeouts.setupMs) + HARD_DEADLINE_MARGIN_MS);
+    const hardDeadlineMs = timeouts === undefined ? configuredDeadlineMs : Math.max(configuredDeadlineMs, timeouts.callMs + HARD_DEADLINE_MARGIN_MS);
+    const setupHardDeadlineMs = timeouts === undefined ? configuredDeadlineMs : Math.max(configuredDeadlineMs, timeouts.setupMs + HARD_DEADLINE_MARGIN_MS);
     return new WorkerPluginRuntime({
       entryUrl: runtimeOptions.entryUrl,
       services: runtimeOptions.services,
       ...(options.isolation === undefined ? {} : { isolation: options.isolation }),
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
       hardDeadlineMs,
+      setupHardDeadlineMs,
       ...(options.maxResultBytes === undefined ? {} : { maxResultBytes: options.maxResultBytes }),
       ...(options.restartBackoff === undefined ? {} : { restartBackoff: options.restartBackoff }),
       ...(onWorkerEvent === undefined ? {} : { onEvent: (event) => onWorkerEvent(pluginName, event) }),

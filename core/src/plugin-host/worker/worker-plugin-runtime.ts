@@ -53,6 +53,8 @@ export interface WorkerPluginRuntimeOptions {
    * and restarted; the call fails with TIMEOUT. Must exceed the call path's own timeout. Default 15 s.
    */
   readonly hardDeadlineMs?: number;
+  /** The same for importing the plugin and running its setup (which have their own, longer soft deadline). Default: `hardDeadlineMs`. */
+  readonly setupHardDeadlineMs?: number;
   /** Results larger than this (UTF-8 bytes of content + JSON of data) are refused. Default 8 MiB. */
   readonly maxResultBytes?: number;
   /** Restart backoff after crashes: the first restart is immediate, then initial·2ⁿ up to max. */
@@ -157,6 +159,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
   readonly #services: WorkerHostServices;
   readonly #resourceLimits: ResourceLimits;
   readonly #hardDeadlineMs: number;
+  readonly #setupHardDeadlineMs: number;
   readonly #maxResultBytes: number;
   readonly #backoff: { readonly initialMs: number; readonly maxMs: number };
   readonly #onEvent: (event: WorkerRuntimeEvent) => void;
@@ -184,6 +187,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
     this.#services = options.services;
     this.#resourceLimits = { ...DEFAULT_RESOURCE_LIMITS, ...options.resourceLimits };
     this.#hardDeadlineMs = options.hardDeadlineMs ?? DEFAULT_HARD_DEADLINE_MS;
+    this.#setupHardDeadlineMs = options.setupHardDeadlineMs ?? this.#hardDeadlineMs;
     this.#maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
     this.#backoff = options.restartBackoff ?? DEFAULT_BACKOFF;
     this.#onEvent = options.onEvent ?? (() => {});
@@ -193,6 +197,11 @@ export class WorkerPluginRuntime implements PluginRuntime {
   /** How this plugin is separated from the host. */
   get isolation(): WorkerIsolation {
     return this.#isolation;
+  }
+
+  /** The hard deadlines in force: for tool calls, and for import and setup. */
+  get hardDeadlines(): { readonly callMs: number; readonly setupMs: number } {
+    return { callMs: this.#hardDeadlineMs, setupMs: this.#setupHardDeadlineMs };
   }
 
   /** True between a crash and the worker's successful restart (the admin API shows it as RESTARTING). */
@@ -539,7 +548,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
           if (!pending.isSettled) reject(error);
           pending.isSettled = true;
         },
-        deadline: setTimeout(() => this.#killForDeadline(handle), message.type === 'dispose' ? Math.min(this.#hardDeadlineMs, 5_000) : this.#hardDeadlineMs),
+        deadline: setTimeout(() => this.#killForDeadline(handle), this.#hardDeadlineFor(message.type)),
         callId: call?.callId,
         toolName: message.type === 'execute' ? message.toolName : undefined,
         signal,
@@ -562,6 +571,18 @@ export class WorkerPluginRuntime implements PluginRuntime {
       handle.pending.set(id, pending);
       this.#post(handle, { ...message, id } as HostMessage);
     });
+  }
+
+  #hardDeadlineFor(kind: PendingRequest['kind']): number {
+    switch (kind) {
+      case 'execute':
+        return this.#hardDeadlineMs;
+      case 'load':
+      case 'setup':
+        return this.#setupHardDeadlineMs;
+      case 'dispose':
+        return Math.min(this.#hardDeadlineMs, 5_000);
+    }
   }
 
   #post(handle: WorkerHandle, message: HostMessage): void {
