@@ -43,7 +43,7 @@ describe('loadHostConfig', () => {
       watchDebounceMs: 300,
       reloadDrainMs: 60_000,
       autoRollbackWindowMs: 0,
-      worker: { isolation: 'thread', maxHeapMb: 128, hardDeadlineMs: 15_000 },
+      worker: { isolation: 'thread', maxHeapMb: 128, hardDeadlineMs: 15_000, niceness: 10 },
     });
     expect(Object.isFrozen(plugins.worker)).toBe(true);
   });
@@ -57,13 +57,14 @@ describe('loadHostConfig', () => {
       PLUGIN_WORKER_ISOLATION: 'Process',
       PLUGIN_WORKER_MAX_HEAP_MB: '64',
       PLUGIN_WORKER_HARD_DEADLINE_MS: '2500',
+      PLUGIN_WORKER_NICE: '0',
     });
     expect(plugins).toEqual({
       watchConfig: false,
       watchDebounceMs: 50,
       reloadDrainMs: 5_000,
       autoRollbackWindowMs: 120_000,
-      worker: { isolation: 'process', maxHeapMb: 64, hardDeadlineMs: 2_500 },
+      worker: { isolation: 'process', maxHeapMb: 64, hardDeadlineMs: 2_500, niceness: 0 },
     });
   });
 
@@ -78,6 +79,7 @@ describe('loadHostConfig', () => {
         PLUGIN_WORKER_MAX_HEAP_MB: '8',
         PLUGIN_WORKER_HARD_DEADLINE_MS: '9'.repeat(10_000),
         PLUGINS_RELOAD_DRAIN_MS: '1.5',
+        PLUGIN_WORKER_NICE: '-5',
       });
     } catch (error) {
       caught = error;
@@ -92,6 +94,7 @@ describe('loadHostConfig', () => {
       'PLUGIN_WORKER_MAX_HEAP_MB: expected a whole number from 16',
       'PLUGIN_WORKER_HARD_DEADLINE_MS:',
       'PLUGINS_RELOAD_DRAIN_MS:',
+      'PLUGIN_WORKER_NICE: expected a whole number from 0 to 19',
     ]) {
       expect(message).toContain(name);
     }

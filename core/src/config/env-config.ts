@@ -70,6 +70,8 @@ export interface HostConfig {
       readonly maxHeapMb: number;
       /** A worker still busy with one call this long after it started is terminated and restarted. */
       readonly hardDeadlineMs: number;
+      /** CPU niceness of plugin workers (0–19; 0 = the host's priority), so a spinning plugin yields to the request path. */
+      readonly niceness: number;
     };
   };
   readonly telegram: { readonly botToken: string | undefined; readonly webhookSecret: string | undefined };
@@ -200,6 +202,7 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
         isolation: choice('PLUGIN_WORKER_ISOLATION', ['thread', 'process'] as const, 'thread'),
         maxHeapMb: integer('PLUGIN_WORKER_MAX_HEAP_MB', 128, 16, 16_384),
         hardDeadlineMs: integer('PLUGIN_WORKER_HARD_DEADLINE_MS', 15_000, 100, 600_000),
+        niceness: integer('PLUGIN_WORKER_NICE', 10, 0, 19),
       },
     },
     telegram: { botToken: text('TELEGRAM_BOT_TOKEN'), webhookSecret: text('TELEGRAM_WEBHOOK_SECRET') },

@@ -10,6 +10,8 @@ export interface WorkerSettings {
   readonly maxHeapMb: number;
   /** Floor of the per-plugin hard deadline (raised above a plugin's own call and setup timeouts). */
   readonly hardDeadlineMs: number;
+  /** CPU niceness of worker plugins (0 = the host's priority). */
+  readonly niceness: number;
 }
 
 /** Options of {@link startPluginHost}: the loader's fixed inputs plus isolation and reload settings. */
@@ -45,6 +47,7 @@ export async function startPluginHost(options: StartPluginHostOptions): Promise<
     isolation: worker.isolation,
     resourceLimits: { maxOldGenerationSizeMb: worker.maxHeapMb },
     hardDeadlineMs: worker.hardDeadlineMs,
+    niceness: worker.niceness,
     onWorkerEvent: (plugin, event) => {
       workerEvents.record(plugin, event);
       workerMetrics.record(plugin, event);

@@ -14,6 +14,8 @@ export interface PluginRuntimeFactoryOptions {
    */
   readonly hardDeadlineMs?: number;
   readonly maxResultBytes?: number;
+  /** See {@link WorkerPluginRuntimeOptions.niceness}. */
+  readonly niceness?: number;
   readonly restartBackoff?: WorkerPluginRuntimeOptions['restartBackoff'];
   /** Receives each worker plugin's lifecycle events (crashes, restarts) with the plugin's name. */
   readonly onWorkerEvent?: (plugin: string, event: Parameters<NonNullable<WorkerPluginRuntimeOptions['onEvent']>>[0]) => void;
@@ -43,6 +45,7 @@ export function createPluginRuntimeFactory(options: PluginRuntimeFactoryOptions 
       hardDeadlineMs,
       setupHardDeadlineMs,
       ...(options.maxResultBytes === undefined ? {} : { maxResultBytes: options.maxResultBytes }),
+      ...(options.niceness === undefined ? {} : { niceness: options.niceness }),
       ...(options.restartBackoff === undefined ? {} : { restartBackoff: options.restartBackoff }),
       ...(onWorkerEvent === undefined ? {} : { onEvent: (event) => onWorkerEvent(pluginName, event) }),
     });

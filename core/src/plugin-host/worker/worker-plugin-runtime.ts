@@ -57,6 +57,12 @@ export interface WorkerPluginRuntimeOptions {
   readonly setupHardDeadlineMs?: number;
   /** Results larger than this (UTF-8 bytes of content + JSON of data) are refused. Default 8 MiB. */
   readonly maxResultBytes?: number;
+  /**
+   * CPU niceness (1–19) the worker gives itself before importing the plugin, so a busy plugin yields the
+   * CPU to the host's request path. 0 leaves it at the host's priority. Default 10. Threads are reniced
+   * on Linux only (elsewhere it would renice the whole host); child processes everywhere.
+   */
+  readonly niceness?: number;
   /** Restart backoff after crashes: the first restart is immediate, then initial·2ⁿ up to max. */
   readonly restartBackoff?: { readonly initialMs: number; readonly maxMs: number };
   /** Lifecycle events (crash, restart, unhandled rejection) for logs, metrics and the admin API. */
@@ -97,6 +103,8 @@ export interface WorkerRuntimeStats {
 /** The hard deadline of a worker plugin's requests when none is configured. */
 export const DEFAULT_HARD_DEADLINE_MS = 15_000;
 const DEFAULT_MAX_RESULT_BYTES = 8 * 1024 * 1024;
+/** Well below the host (0) but not starved: worker plugins still get the CPU whenever the host leaves it idle. */
+const DEFAULT_NICENESS = 10;
 const DEFAULT_RESOURCE_LIMITS: WorkerResourceLimits = { maxOldGenerationSizeMb: 128 };
 const DEFAULT_BACKOFF = { initialMs: 100, maxMs: 30_000 };
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error']);
@@ -161,6 +169,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
   readonly #hardDeadlineMs: number;
   readonly #setupHardDeadlineMs: number;
   readonly #maxResultBytes: number;
+  readonly #niceness: number;
   readonly #backoff: { readonly initialMs: number; readonly maxMs: number };
   readonly #onEvent: (event: WorkerRuntimeEvent) => void;
   readonly #isolation: WorkerIsolation;
@@ -189,6 +198,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
     this.#hardDeadlineMs = options.hardDeadlineMs ?? DEFAULT_HARD_DEADLINE_MS;
     this.#setupHardDeadlineMs = options.setupHardDeadlineMs ?? this.#hardDeadlineMs;
     this.#maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+    this.#niceness = options.niceness ?? DEFAULT_NICENESS;
     this.#backoff = options.restartBackoff ?? DEFAULT_BACKOFF;
     this.#onEvent = options.onEvent ?? (() => {});
     this.#isolation = options.isolation ?? 'thread';
@@ -311,6 +321,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
     const bootData: WorkerBootData = {
       entryUrl: this.#entryUrl,
       maxResultBytes: this.#maxResultBytes,
+      niceness: this.#niceness,
       clockFlag,
       clockPort: clockChannel.port2,
     };
@@ -325,6 +336,8 @@ export class WorkerPluginRuntime implements PluginRuntime {
     const handle = this.#newHandle({
       send: (message) => worker.postMessage(message),
       kill: async () => {
+        // Held (ref'd) until it is gone: with nothing else running, an unref'd worker's exit would not keep the process alive to finish the dispose.
+        worker.ref();
         await worker.terminate();
       },
       close: () => clockChannel.port1.close(),
@@ -349,7 +362,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
   }
 
   #spawnProcess(): WorkerHandle {
-    const bootData: WorkerBootData = { entryUrl: this.#entryUrl, maxResultBytes: this.#maxResultBytes };
+    const bootData: WorkerBootData = { entryUrl: this.#entryUrl, maxResultBytes: this.#maxResultBytes, niceness: this.#niceness };
     const limits = this.#resourceLimits;
     const execArgv = [
       ...(limits.maxOldGenerationSizeMb === undefined ? [] : [`--max-old-space-size=${limits.maxOldGenerationSizeMb}`]),
@@ -378,6 +391,8 @@ export class WorkerPluginRuntime implements PluginRuntime {
       kill: async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = once(child, 'exit');
+        // Held until the exit event, or a host with nothing else running would quit before the dispose finished.
+        child.ref();
         child.kill('SIGKILL');
         await exited;
       },
