@@ -56,7 +56,7 @@ export interface BuildAppOverrides {
   fetch?: typeof fetch;
   /** The environment for `${VAR}` references in plugins.config.json (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Already parsed plugins config (skips reading PLUGINS_CONFIG). */
+  /** Already parsed plugins config for the first plugin set (skips reading PLUGINS_CONFIG at boot; reloads read the file). */
   pluginsConfig?: PluginsConfig;
 }
 
