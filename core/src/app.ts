@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Clock } from '@acai/plugin-sdk';
 import { createSystemClock } from '@acai/plugin-sdk/host';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { DestinationStream } from 'pino';
+import { registerPluginAdminService } from './admin/index.js';
 import {
   createAuthenticator,
   authPlugin,
@@ -31,8 +32,10 @@ import {
 } from './observability/index.js';
 import { instrumentModelClient } from './observability/instrument-model-client.js';
 import { instrumentToolExecutor } from './observability/instrument-tool-executor.js';
-import { loadPluginHost, type PluginHost } from './plugin-host/index.js';
-import { createRequestLimiter, createTenantQuotas, rateLimitPlugin } from './rate-limit/index.js';
+import { startPluginHost, type StartedPluginHost } from './plugin-host/index.js';
+import type { ConfigFileWatch, ReloadablePluginHost, ReloadResult, ReloadTrigger } from './plugin-host/reload/index.js';
+import type { WorkerEventTracker } from './plugin-host/worker/index.js';
+import { createRequestLimiter, createTenantQuotas, rateLimitPlugin, type TenantQuotas } from './rate-limit/index.js';
 import { ChatService as ChatServiceDescriptor, twirpPlugin, twirpServerOptions } from './rpc/index.js';
 import { createChatHandlers } from './rpc/chat-handlers.js';
 import { SessionResolver } from './sessions/index.js';
@@ -53,7 +56,7 @@ export interface BuildAppOverrides {
   fetch?: typeof fetch;
   /** The environment for `${VAR}` references in plugins.config.json (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Already parsed plugins config (skips reading PLUGINS_CONFIG). */
+  /** Already parsed plugins config for the first plugin set (skips reading PLUGINS_CONFIG at boot; reloads read the file). */
   pluginsConfig?: PluginsConfig;
 }
 
@@ -65,10 +68,20 @@ export interface AcaiApp {
   readonly metrics: HostMetrics;
   readonly store: ConversationStore;
   readonly keyValueStore: KeyValueStore;
-  readonly pluginHost: PluginHost;
+  /** The serving plugin set; reloads swap it without failing calls. */
+  readonly pluginHost: ReloadablePluginHost;
+  /** Crash and restart counts of worker-mode plugins. */
+  readonly workerEvents: WorkerEventTracker;
   readonly chat: ChatService;
   readonly apiKeys: ApiKeyStore;
-  /** Closes the server, disposes plugins, closes stores (idempotent). */
+  /**
+   * Re-reads plugins.config.json and swaps in the new set. Rejects (the old set keeps serving) when the
+   * file is invalid or a required plugin fails; the outcome is logged and counted either way.
+   */
+  reloadPlugins(trigger: ReloadTrigger): Promise<ReloadResult>;
+  /** Reloads whenever plugins.config.json changes (debounced by PLUGINS_WATCH_DEBOUNCE_MS); `close()` stops it too. */
+  watchPluginsConfig(): ConfigFileWatch;
+  /** Stops config watches, closes the server, disposes plugins, closes stores (idempotent). */
   close(): Promise<void>;
 }
 
@@ -111,20 +124,10 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       : new SqliteApiKeyStore(join(config.dataDir, 'keys.db'));
     disposers.push(() => apiKeys.close());
 
-    const pluginsConfig = overrides.pluginsConfig ?? (await loadPluginsConfig(config.pluginsConfigPath, env));
-    registerPluginSecrets(pluginsConfig, secrets);
-    const pluginHost = await loadPluginHost({
-      config: pluginsConfig,
-      configDir: dirname(config.pluginsConfigPath),
-      dataDir: config.dataDir,
-      hostVersion: HOST_VERSION,
-      keyValueStore,
-      logger: logger.child({ component: 'plugin-host' }),
-      metricsRegistry: metrics.registry,
-      clock,
-      ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
-    });
-    disposers.push(() => pluginHost.dispose());
+    const plugins = await startPlugins(config, { env, secrets, keyValueStore, logger, metrics, clock, overrides });
+    const pluginHost = plugins.host;
+    // Plugins are disposed after the server drained (unshifted before it below), before the stores they use.
+    disposers.unshift(() => pluginHost.dispose());
 
     const quotas =
       config.rateLimit.toolCallsPerMinute > 0 || config.rateLimit.modelTokensPerMinute > 0
@@ -162,7 +165,7 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       sessions,
       model,
       // The host's tool specs are JSON Schema objects (the strict lint guarantees an object root).
-      tools: instrumentToolExecutor(pluginHost as unknown as ToolExecutor, pluginHost, quotas),
+      tools: generationAwareToolExecutor(pluginHost, quotas),
       cache: keyValueStore,
       clock,
       options: {
@@ -226,6 +229,14 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       createContext: (request: FastifyRequest) => ({ principal: request.principal }),
     });
 
+    await registerPluginAdminService(server, { host: pluginHost, workerHealth: (name) => plugins.workerEvents.get(name) });
+
+    const watches = new Set<ConfigFileWatch>();
+    disposers.unshift(async () => {
+      for (const watch of watches) watch.close();
+      watches.clear();
+    });
+
     let closed: Promise<void> | undefined;
     return {
       server,
@@ -235,14 +246,89 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       store,
       keyValueStore,
       pluginHost,
+      workerEvents: plugins.workerEvents,
       chat,
       apiKeys,
+      reloadPlugins: (trigger) => pluginHost.reload(trigger),
+      watchPluginsConfig() {
+        const watch = pluginHost.watchConfigFile(config.pluginsConfigPath, config.plugins.watchDebounceMs);
+        watches.add(watch);
+        return {
+          close() {
+            watches.delete(watch);
+            watch.close();
+          },
+        };
+      },
       close: () => (closed ??= runDisposers(disposers, logger)),
     };
   } catch (error) {
     await runDisposers(disposers, logger);
     throw error;
   }
+}
+
+interface PluginDependencies {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly secrets: SecretRegistry;
+  readonly keyValueStore: KeyValueStore;
+  readonly logger: Logger;
+  readonly metrics: HostMetrics;
+  readonly clock: Clock;
+  readonly overrides: BuildAppOverrides;
+}
+
+/**
+ * The plugin-host wiring: the first set from plugins.config.json (or the override), each plugin in the
+ * mode its entry names (worker plugins under the host's heap limit and hard deadline), and reloads that
+ * read the file again. Secrets of every set (first and reloaded) are registered for log scrubbing.
+ */
+async function startPlugins(config: HostConfig, dependencies: PluginDependencies): Promise<StartedPluginHost> {
+  const { env, secrets, overrides } = dependencies;
+  const readConfig = async (): Promise<PluginsConfig> => {
+    const pluginsConfig = await loadPluginsConfig(config.pluginsConfigPath, env);
+    registerPluginSecrets(pluginsConfig, secrets);
+    return pluginsConfig;
+  };
+  let initialConfig = overrides.pluginsConfig;
+  if (initialConfig === undefined) initialConfig = await readConfig();
+  else registerPluginSecrets(initialConfig, secrets);
+  return startPluginHost({
+    initialConfig,
+    readConfig,
+    dataDir: config.dataDir,
+    hostVersion: HOST_VERSION,
+    keyValueStore: dependencies.keyValueStore,
+    logger: dependencies.logger.child({ component: 'plugin-host' }),
+    metricsRegistry: dependencies.metrics.registry,
+    clock: dependencies.clock,
+    ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+    worker: config.plugins.worker,
+    maxDrainMs: config.plugins.reloadDrainMs,
+    autoRollbackWindowMs: config.plugins.autoRollbackWindowMs,
+  });
+}
+
+/**
+ * The chat loop's tool executor: the plugin host behind tracing spans and tenant tool quotas. The span
+ * decorator indexes tools by name once; rebuilding it when the generation changes keeps the plugin
+ * version on spans right after an upgrade that kept the tool's name.
+ */
+function generationAwareToolExecutor(pluginHost: ReloadablePluginHost, quotas: TenantQuotas | undefined): ToolExecutor {
+  // The host's tool specs are JSON Schema objects (the strict lint guarantees an object root).
+  const host = pluginHost as unknown as ToolExecutor;
+  let generation = pluginHost.generation;
+  let instrumented = instrumentToolExecutor(host, pluginHost, quotas);
+  return {
+    listModelTools: () => pluginHost.listModelTools() as ReturnType<ToolExecutor['listModelTools']>,
+    callTool(exposedName, rawArguments, options) {
+      if (pluginHost.generation !== generation) {
+        generation = pluginHost.generation;
+        instrumented = instrumentToolExecutor(host, pluginHost, quotas);
+      }
+      return instrumented.callTool(exposedName, rawArguments, options);
+    },
+  };
 }
 
 function apiKeySources(config: HostConfig, store: ApiKeyStore, secrets: SecretRegistry): ApiKeySource[] {
@@ -267,18 +353,23 @@ function registerPluginSecrets(pluginsConfig: PluginsConfig, secrets: SecretRegi
   }
 }
 
-function readinessChecks(config: HostConfig, store: ConversationStore, keyValueStore: KeyValueStore, pluginHost: PluginHost): HealthCheck[] {
+function readinessChecks(config: HostConfig, store: ConversationStore, keyValueStore: KeyValueStore, pluginHost: ReloadablePluginHost): HealthCheck[] {
   return [
     pingCheck(store.kind === 'mongodb' ? 'mongodb' : 'store', () => store.ping(), { critical: true }),
     // Redis down with the store up is "degraded": sessions fall back to the store.
     pingCheck(keyValueStore.kind === 'redis' ? 'redis' : 'cache', () => keyValueStore.ping(), { critical: false }),
     stateCheck('plugins', true, () => {
+      // Read on every probe, so it always describes the generation serving now.
       const plugins = pluginHost.listPlugins();
       const failed = plugins.filter((plugin) => plugin.state === 'failed');
+      const restarting = plugins.filter((plugin) => plugin.state === 'loaded' && plugin.isRestarting === true);
       const loaded = plugins.filter((plugin) => plugin.state === 'loaded').length;
-      return failed.length === 0
-        ? { state: 'ok', message: `${loaded} plugin(s) loaded` }
-        : { state: 'degraded', message: `${loaded} loaded; failed: ${failed.map((plugin) => plugin.name).join(', ')}` };
+      const summary = `${loaded} plugin(s) loaded (generation ${pluginHost.generation})`;
+      const problems = [
+        ...(failed.length > 0 ? [`failed: ${failed.map((plugin) => plugin.name).join(', ')}`] : []),
+        ...(restarting.length > 0 ? [`restarting: ${restarting.map((plugin) => plugin.name).join(', ')}`] : []),
+      ];
+      return problems.length === 0 ? { state: 'ok', message: summary } : { state: 'degraded', message: `${summary}; ${problems.join('; ')}` };
     }),
     modelConfiguredCheck(config.model.isConfigured),
   ];

@@ -45,8 +45,11 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
   const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
   logger.info({ url, version: HOST_VERSION }, 'acai host listening');
 
+  const stopReloadTriggers = installPluginReloadTriggers(app, config);
+
   // The server stops accepting and drains first (installShutdown), then these run in order.
   const disposers = [
+    { name: 'plugin reload triggers', dispose: stopReloadTriggers },
     { name: 'host (plugins, stores)', dispose: () => app.close() },
     { name: 'metrics server', dispose: () => metricsServer?.close() },
     { name: 'telemetry flush', dispose: () => tracing.shutdown() },
@@ -58,6 +61,27 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
     stop: async () => {
       await shutdown.shutdown('stop requested');
     },
+  };
+}
+
+/**
+ * Hot reload of plugins.config.json on SIGHUP (the Unix convention for "re-read your config") and,
+ * unless PLUGINS_WATCH=false, when the file changes. The plugin host logs and counts each outcome;
+ * a refused reload leaves the previous set serving. Returns the function that removes both triggers.
+ */
+function installPluginReloadTriggers(app: AcaiApp, config: HostConfig): () => void {
+  const { logger } = app;
+  const onHangUp = (): void => {
+    logger.info({ file: config.pluginsConfigPath }, 'SIGHUP received: reloading plugins.config.json');
+    // Rejections are logged by the plugin host ("plugin reload refused"); nothing else to do here.
+    app.reloadPlugins('signal').catch(() => {});
+  };
+  process.on('SIGHUP', onHangUp);
+  const watch = config.plugins.watchConfig ? app.watchPluginsConfig() : undefined;
+  if (watch !== undefined) logger.info({ file: config.pluginsConfigPath, debounceMs: config.plugins.watchDebounceMs }, 'watching plugins.config.json for changes');
+  return () => {
+    process.off('SIGHUP', onHangUp);
+    watch?.close();
   };
 }
 

@@ -36,7 +36,7 @@ export interface ReloadTestbed {
 }
 
 /** Packs a fixture directory the way `npm pack` lays it out (everything under package/). */
-async function pack(sourceDir: string, target: string, stagingRoot: string): Promise<void> {
+export async function pack(sourceDir: string, target: string, stagingRoot: string): Promise<void> {
   const staging = await mkdtemp(join(stagingRoot, 'pack-'));
   await cp(sourceDir, join(staging, 'package'), { recursive: true });
   await run('tar', ['-czf', target, '-C', staging, 'package']);

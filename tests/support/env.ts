@@ -34,3 +34,11 @@ export function uniqueName(prefix: string): string {
   const cleaned = prefix.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 20);
   return `${cleaned}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 }
+
+/**
+ * The environment for a host started as a child process: only what Node needs to run (PATH, HOME)
+ * plus the given variables, so nothing from the runner's environment leaks into the host under test.
+ */
+export function childProcessEnv(variables: Record<string, string>): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...variables };
+}

@@ -107,4 +107,15 @@ describe('createPluginAdminService', () => {
     await expect(service.resetBreaker({ name: 'ghost' } as never, context(['admin']))).rejects.toMatchObject({ code: 'not_found' });
     await expect(service.resetBreaker({ name: 'weather' } as never, context(['admin']))).rejects.toMatchObject({ code: 'failed_precondition' });
   });
+
+  it('refuses empty, oversized and hostile plugin names as invalid_argument without echoing them', async () => {
+    const service = createPluginAdminService({ host: target() });
+    for (const name of ['', '   ', 'x'.repeat(100_000), '../../etc/passwd', 'Weather', 'weather; DROP', '__proto__', 'weather\n']) {
+      for (const call of [service.enablePlugin, service.disablePlugin, service.resetBreaker]) {
+        const failure = await call({ name } as never, context(['admin'])).catch((error: unknown) => error);
+        expect(HostError.isInstance(failure) && failure.code).toBe('HOST_INVALID_ARGUMENT');
+        expect((failure as Error).message.length).toBeLessThan(200);
+      }
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { hasScope, type Principal } from '../auth/index.js';
-import { HostError, TwirpError } from '../errors/index.js';
+import { HostError, invalidArgument, TwirpError } from '../errors/index.js';
 import type { PluginStatus, RegisteredToolInfo } from '../plugin-host/index.js';
 import type { ReloadResult, ReloadTrigger } from '../plugin-host/reload/index.js';
 import type { WorkerHealth } from '../plugin-host/worker/index.js';
@@ -30,6 +30,9 @@ export interface PluginAdminServiceOptions {
   /** Worker crash/restart counts per plugin (a WorkerEventTracker's `get`). */
   readonly workerHealth?: (pluginName: string) => WorkerHealth;
 }
+
+/** The plugin name rule of core/schemas/plugins.config.schema.json. */
+const PLUGIN_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 
 const BREAKER_STATES: Record<PluginStatus['breakerState'], PluginInfo_BreakerState> = {
   closed: PluginInfo_BreakerState.CLOSED,
@@ -64,7 +67,8 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
       version: status.version ?? '',
       sdkRange: status.sdkRange ?? '',
       mode: status.mode,
-      state: status.state === 'loaded' && health?.isRestarting === true ? PluginInfo_State.RESTARTING : PLUGIN_STATES[status.state],
+      // The runtime's own answer (this generation's worker) wins over the tracker's, which is kept by name across reloads.
+      state: status.state === 'loaded' && (status.isRestarting ?? health?.isRestarting) === true ? PluginInfo_State.RESTARTING : PLUGIN_STATES[status.state],
       required: status.required,
       tools: status.tools.map((exposedName) => {
         const tool = tools.get(exposedName);
@@ -84,7 +88,9 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
     return status;
   };
   const requireName = (name: string): string => {
-    if (name.trim() === '') throw new TwirpError('invalid_argument', 'name is required', { argument: 'name' });
+    if (name.trim() === '') throw invalidArgument('name', 'name is required');
+    // Checked before any lookup, so an oversized or hostile name is never echoed back or logged whole.
+    if (!PLUGIN_NAME.test(name)) throw invalidArgument('name', 'name must be a plugin name as in plugins.config.json (lowercase letters, digits and "-", 2 to 32 characters)');
     return name;
   };
 

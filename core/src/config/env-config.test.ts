@@ -35,4 +35,70 @@ describe('loadHostConfig', () => {
     expect((caught as HostError).code).toBe('HOST_CONFIG_INVALID');
     for (const name of ['PORT', 'LOG_LEVEL', 'MONGODB_URL', 'AUTH_DISABLED']) expect(message).toContain(name);
   });
+
+  it('defaults the plugin isolation and reload settings', () => {
+    const { plugins } = loadHostConfig({});
+    expect(plugins).toEqual({
+      watchConfig: true,
+      watchDebounceMs: 300,
+      reloadDrainMs: 60_000,
+      autoRollbackWindowMs: 0,
+      worker: { isolation: 'thread', maxHeapMb: 128, hardDeadlineMs: 15_000, niceness: 10 },
+    });
+    expect(Object.isFrozen(plugins.worker)).toBe(true);
+  });
+
+  it('reads the plugin isolation and reload settings from the environment', () => {
+    const { plugins } = loadHostConfig({
+      PLUGINS_WATCH: 'off',
+      PLUGINS_WATCH_DEBOUNCE_MS: '50',
+      PLUGINS_RELOAD_DRAIN_MS: '5000',
+      PLUGINS_AUTO_ROLLBACK_WINDOW_MS: '120000',
+      PLUGIN_WORKER_ISOLATION: 'Process',
+      PLUGIN_WORKER_MAX_HEAP_MB: '64',
+      PLUGIN_WORKER_HARD_DEADLINE_MS: '2500',
+      PLUGIN_WORKER_NICE: '0',
+    });
+    expect(plugins).toEqual({
+      watchConfig: false,
+      watchDebounceMs: 50,
+      reloadDrainMs: 5_000,
+      autoRollbackWindowMs: 120_000,
+      worker: { isolation: 'process', maxHeapMb: 64, hardDeadlineMs: 2_500, niceness: 0 },
+    });
+  });
+
+  it('refuses malformed, out-of-range and hostile plugin settings, naming each variable', () => {
+    let caught: unknown;
+    try {
+      loadHostConfig({
+        PLUGINS_WATCH: 'sometimes',
+        PLUGINS_WATCH_DEBOUNCE_MS: '-1',
+        PLUGINS_AUTO_ROLLBACK_WINDOW_MS: '1e99',
+        PLUGIN_WORKER_ISOLATION: 'vm; rm -rf /',
+        PLUGIN_WORKER_MAX_HEAP_MB: '8',
+        PLUGIN_WORKER_HARD_DEADLINE_MS: '9'.repeat(10_000),
+        PLUGINS_RELOAD_DRAIN_MS: '1.5',
+        PLUGIN_WORKER_NICE: '-5',
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(HostError.isInstance(caught) && caught.code).toBe('HOST_CONFIG_INVALID');
+    const message = (caught as HostError).message;
+    for (const name of [
+      'PLUGINS_WATCH:',
+      'PLUGINS_WATCH_DEBOUNCE_MS:',
+      'PLUGINS_AUTO_ROLLBACK_WINDOW_MS:',
+      'PLUGIN_WORKER_ISOLATION: expected one of thread, process',
+      'PLUGIN_WORKER_MAX_HEAP_MB: expected a whole number from 16',
+      'PLUGIN_WORKER_HARD_DEADLINE_MS:',
+      'PLUGINS_RELOAD_DRAIN_MS:',
+      'PLUGIN_WORKER_NICE: expected a whole number from 0 to 19',
+    ]) {
+      expect(message).toContain(name);
+    }
+    // the 10,000-character value is quoted cut short, not echoed whole
+    expect(message.length).toBeLessThan(1_500);
+  });
 });

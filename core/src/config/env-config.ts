@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { HostError } from '../errors/index.js';
+import type { WorkerIsolation } from '../plugin-host/worker/worker-plugin-runtime.js';
 
 /** Everything the host reads from the environment, parsed once at boot. */
 export interface HostConfig {
@@ -53,6 +54,26 @@ export interface HostConfig {
     readonly toolCallsPerMinute: number;
   };
   readonly logging: { readonly level: string; readonly logContent: boolean };
+  readonly plugins: {
+    /** Reload the plugin set when plugins.config.json changes on disk. */
+    readonly watchConfig: boolean;
+    /** Quiet period after the last change to the file before the reload starts. */
+    readonly watchDebounceMs: number;
+    /** How long retired plugin instances may take to finish in-flight calls after a reload. */
+    readonly reloadDrainMs: number;
+    /** Roll back to the previous set when an upgraded plugin trips its breaker this soon after a reload (0 = off). */
+    readonly autoRollbackWindowMs: number;
+    readonly worker: {
+      /** `thread` (worker_threads) or `process` (child process: also contains V8 process aborts). */
+      readonly isolation: WorkerIsolation;
+      /** Old-generation heap limit of each worker plugin. */
+      readonly maxHeapMb: number;
+      /** A worker still busy with one call this long after it started is terminated and restarted. */
+      readonly hardDeadlineMs: number;
+      /** CPU niceness of plugin workers (0–19; 0 = the host's priority), so a spinning plugin yields to the request path. */
+      readonly niceness: number;
+    };
+  };
   readonly telegram: { readonly botToken: string | undefined; readonly webhookSecret: string | undefined };
 }
 
@@ -75,7 +96,7 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
     if (raw === undefined) return fallback;
     const value = Number(raw);
     if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name}: expected a whole number from ${min} to ${max}, got "${raw}"`);
+      problems.push(`${name}: expected a whole number from ${min} to ${max}, got ${shown(raw)}`);
       return fallback;
     }
     return value;
@@ -85,7 +106,7 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
     if (raw === undefined) return fallback;
     if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
     if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-    problems.push(`${name}: expected true or false, got "${raw}"`);
+    problems.push(`${name}: expected true or false, got ${shown(raw)}`);
     return fallback;
   };
   const list = (name: string): string[] =>
@@ -106,10 +127,17 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
     }
     return raw;
   };
+  const choice = <T extends string>(name: string, choices: readonly T[], fallback: T): T => {
+    const raw = text(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if ((choices as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name}: expected one of ${choices.join(', ')}, got ${shown(raw)}`);
+    return fallback;
+  };
   const path = (value: string): string => (isAbsolute(value) ? value : resolve(cwd, value));
 
   const logLevel = (text('LOG_LEVEL') ?? 'info').toLowerCase();
-  if (!LOG_LEVELS.has(logLevel)) problems.push(`LOG_LEVEL: expected one of ${[...LOG_LEVELS].join(', ')}, got "${logLevel}"`);
+  if (!LOG_LEVELS.has(logLevel)) problems.push(`LOG_LEVEL: expected one of ${[...LOG_LEVELS].join(', ')}, got ${shown(logLevel)}`);
 
   const apiKey = text('OPENAI_API_KEY');
   const baseURL = url('OPENAI_BASE_URL', ['http:', 'https:']);
@@ -165,6 +193,18 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
       toolCallsPerMinute: integer('TENANT_TOOL_CALLS_PER_MINUTE', 0, 0, 1_000_000),
     },
     logging: { level: logLevel, logContent: flag('LOG_CONTENT', false) },
+    plugins: {
+      watchConfig: flag('PLUGINS_WATCH', true),
+      watchDebounceMs: integer('PLUGINS_WATCH_DEBOUNCE_MS', 300, 0, 60_000),
+      reloadDrainMs: integer('PLUGINS_RELOAD_DRAIN_MS', 60_000, 0, 600_000),
+      autoRollbackWindowMs: integer('PLUGINS_AUTO_ROLLBACK_WINDOW_MS', 0, 0, 24 * 60 * 60 * 1000),
+      worker: {
+        isolation: choice('PLUGIN_WORKER_ISOLATION', ['thread', 'process'] as const, 'thread'),
+        maxHeapMb: integer('PLUGIN_WORKER_MAX_HEAP_MB', 128, 16, 16_384),
+        hardDeadlineMs: integer('PLUGIN_WORKER_HARD_DEADLINE_MS', 15_000, 100, 600_000),
+        niceness: integer('PLUGIN_WORKER_NICE', 10, 0, 19),
+      },
+    },
     telegram: { botToken: text('TELEGRAM_BOT_TOKEN'), webhookSecret: text('TELEGRAM_WEBHOOK_SECRET') },
   };
 
@@ -172,6 +212,11 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
     throw new HostError('HOST_CONFIG_INVALID', `Invalid environment:\n  - ${problems.join('\n  - ')}`);
   }
   return deepFreeze(config);
+}
+
+/** A rejected value as messages quote it: cut short, so a huge variable cannot flood the boot error. */
+function shown(raw: string): string {
+  return JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -19,3 +19,5 @@ export type {
   RuntimePluginInfo,
   RuntimeToolInfo,
 } from './plugin-runtime.js';
+export { startPluginHost } from './start-plugin-host.js';
+export type { StartedPluginHost, StartPluginHostOptions, WorkerSettings } from './start-plugin-host.js';

@@ -74,6 +74,8 @@ export interface PluginStatus {
   readonly calls: number;
   readonly errors: number;
   readonly lastError: PluginLastError | undefined;
+  /** Worker plugins: true while the worker is being restarted after a crash. */
+  readonly isRestarting?: boolean;
 }
 
 /** What happened at load, per plugin. */
@@ -260,7 +262,12 @@ async function checkPlugin(record: PluginRecord, source: string, environment: Ch
         environment.fetch === undefined ? { allowedHosts, signal, defaultTimeoutMs } : { allowedHosts, signal, defaultTimeoutMs, fetch: environment.fetch },
       ),
   };
-  const runtime = environment.runtimeFactory(entry.mode, { entryUrl: pathToFileURL(entryPath).href, packageDir: resolved.packageDir, services });
+  const runtime = environment.runtimeFactory(entry.mode, {
+    entryUrl: pathToFileURL(entryPath).href,
+    packageDir: resolved.packageDir,
+    services,
+    timeouts: { callMs: entry.policy.timeoutMs, setupMs: entry.policy.setupTimeoutMs },
+  });
   let info;
   try {
     info = await runtime.load();
@@ -413,6 +420,7 @@ function createHost(records: PluginRecord[], registry: ToolRegistry, logger: Log
           calls: record.loaded?.calls ?? 0,
           errors: record.loaded?.errors ?? 0,
           lastError: record.loaded?.lastError,
+          ...(record.loaded?.runtime.isRestarting === undefined ? {} : { isRestarting: record.loaded.runtime.isRestarting }),
         };
         return record.error === undefined ? status : { ...status, error: record.error };
       }),

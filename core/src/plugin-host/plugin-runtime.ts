@@ -37,6 +37,8 @@ export interface RuntimeCallContext {
  */
 export interface PluginRuntime {
   readonly mode: IsolationMode;
+  /** Worker runtimes: true between a crash and the worker's successful restart (inline runtimes leave it out). */
+  readonly isRestarting?: boolean;
   /** Imports the entry and returns the plugin's declared shape (no setup yet). */
   load(): Promise<RuntimePluginInfo>;
   /** Runs the plugin's setup with its validated config; rejects when it fails or the signal fires. */
@@ -69,6 +71,8 @@ export interface PluginRuntimeOptions {
   /** Directory of the plugin's package. */
   readonly packageDir: string;
   readonly services: PluginRuntimeServices;
+  /** The plugin's soft deadlines from its call policy; a worker's hard deadline is kept above them. */
+  readonly timeouts?: { readonly callMs: number; readonly setupMs: number };
 }
 
 /** Builds the runtime for a mode (the host's default maps `worker` to the worker runtime once available). */

@@ -13,3 +13,5 @@ export { createPluginRuntimeFactory } from './create-plugin-runtime-factory.js';
 export type { PluginRuntimeFactoryOptions } from './create-plugin-runtime-factory.js';
 export { WorkerEventTracker } from './worker-event-tracker.js';
 export type { WorkerHealth } from './worker-event-tracker.js';
+export { createWorkerMetrics } from './worker-metrics.js';
+export type { WorkerMetrics } from './worker-metrics.js';

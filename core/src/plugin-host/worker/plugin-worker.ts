@@ -6,6 +6,7 @@
 // so a plugin that patches prototypes or globals cannot change how results are measured or sent.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Buffer } from 'node:buffer';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import {
   isPluginDefinition,
@@ -68,6 +69,7 @@ function processChannel(): HostChannel {
 
 const channel = parentPort === null ? processChannel() : threadChannel(parentPort);
 const boot = channel.boot;
+lowerOwnPriority(boot.niceness ?? 0, parentPort !== null);
 const postToHost = channel.send;
 const byteLength = Buffer.byteLength;
 const clockFlag = boot.clockFlag === undefined ? undefined : new Int32Array(boot.clockFlag);
@@ -461,3 +463,19 @@ process.on('unhandledRejection', (reason) => {
 Object.defineProperty(globalThis, 'fetch', { value: workerFetch, writable: false, configurable: false, enumerable: true });
 
 channel.listen((message) => handle(message));
+
+/**
+ * Runs this worker below the host's CPU priority, so a plugin that spins competes with the host's
+ * request path as little as the kernel allows. For a thread this relies on Linux, where
+ * setpriority(PRIO_PROCESS, 0) changes only the calling thread; elsewhere it would renice the whole
+ * host, so threads skip it there. A child process can always renice itself.
+ */
+function lowerOwnPriority(niceness: number, isThread: boolean): void {
+  if (niceness <= 0 || (isThread && process.platform !== 'linux')) return;
+  try {
+    // Never raise it: a host that already runs niced keeps its workers at least as low.
+    if (getPriority(0) < niceness) setPriority(0, Math.min(19, niceness));
+  } catch {
+    // not permitted here: the worker runs at the host's priority
+  }
+}

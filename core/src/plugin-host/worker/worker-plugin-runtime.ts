@@ -53,8 +53,16 @@ export interface WorkerPluginRuntimeOptions {
    * and restarted; the call fails with TIMEOUT. Must exceed the call path's own timeout. Default 15 s.
    */
   readonly hardDeadlineMs?: number;
+  /** The same for importing the plugin and running its setup (which have their own, longer soft deadline). Default: `hardDeadlineMs`. */
+  readonly setupHardDeadlineMs?: number;
   /** Results larger than this (UTF-8 bytes of content + JSON of data) are refused. Default 8 MiB. */
   readonly maxResultBytes?: number;
+  /**
+   * CPU niceness (1–19) the worker gives itself before importing the plugin, so a busy plugin yields the
+   * CPU to the host's request path. 0 leaves it at the host's priority. Default 10. Threads are reniced
+   * on Linux only (elsewhere it would renice the whole host); child processes everywhere.
+   */
+  readonly niceness?: number;
   /** Restart backoff after crashes: the first restart is immediate, then initial·2ⁿ up to max. */
   readonly restartBackoff?: { readonly initialMs: number; readonly maxMs: number };
   /** Lifecycle events (crash, restart, unhandled rejection) for logs, metrics and the admin API. */
@@ -92,8 +100,11 @@ export interface WorkerRuntimeStats {
   readonly lastCrash: string | undefined;
 }
 
-const DEFAULT_HARD_DEADLINE_MS = 15_000;
+/** The hard deadline of a worker plugin's requests when none is configured. */
+export const DEFAULT_HARD_DEADLINE_MS = 15_000;
 const DEFAULT_MAX_RESULT_BYTES = 8 * 1024 * 1024;
+/** Well below the host (0) but not starved: worker plugins still get the CPU whenever the host leaves it idle. */
+const DEFAULT_NICENESS = 10;
 const DEFAULT_RESOURCE_LIMITS: WorkerResourceLimits = { maxOldGenerationSizeMb: 128 };
 const DEFAULT_BACKOFF = { initialMs: 100, maxMs: 30_000 };
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error']);
@@ -156,7 +167,9 @@ export class WorkerPluginRuntime implements PluginRuntime {
   readonly #services: WorkerHostServices;
   readonly #resourceLimits: ResourceLimits;
   readonly #hardDeadlineMs: number;
+  readonly #setupHardDeadlineMs: number;
   readonly #maxResultBytes: number;
+  readonly #niceness: number;
   readonly #backoff: { readonly initialMs: number; readonly maxMs: number };
   readonly #onEvent: (event: WorkerRuntimeEvent) => void;
   readonly #isolation: WorkerIsolation;
@@ -183,7 +196,9 @@ export class WorkerPluginRuntime implements PluginRuntime {
     this.#services = options.services;
     this.#resourceLimits = { ...DEFAULT_RESOURCE_LIMITS, ...options.resourceLimits };
     this.#hardDeadlineMs = options.hardDeadlineMs ?? DEFAULT_HARD_DEADLINE_MS;
+    this.#setupHardDeadlineMs = options.setupHardDeadlineMs ?? this.#hardDeadlineMs;
     this.#maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+    this.#niceness = options.niceness ?? DEFAULT_NICENESS;
     this.#backoff = options.restartBackoff ?? DEFAULT_BACKOFF;
     this.#onEvent = options.onEvent ?? (() => {});
     this.#isolation = options.isolation ?? 'thread';
@@ -194,7 +209,17 @@ export class WorkerPluginRuntime implements PluginRuntime {
     return this.#isolation;
   }
 
-  /** Lifecycle state and crash counters. */
+  /** The hard deadlines in force: for tool calls, and for import and setup. */
+  get hardDeadlines(): { readonly callMs: number; readonly setupMs: number } {
+    return { callMs: this.#hardDeadlineMs, setupMs: this.#setupHardDeadlineMs };
+  }
+
+  /** True between a crash and the worker's successful restart (the admin API shows it as RESTARTING). */
+  get isRestarting(): boolean {
+    return this.#restarting !== undefined || this.#state === 'backoff';
+  }
+
+    /** Lifecycle state and crash counters. */
   get stats(): WorkerRuntimeStats {
     return {
       state: this.#state,
@@ -296,6 +321,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
     const bootData: WorkerBootData = {
       entryUrl: this.#entryUrl,
       maxResultBytes: this.#maxResultBytes,
+      niceness: this.#niceness,
       clockFlag,
       clockPort: clockChannel.port2,
     };
@@ -310,6 +336,8 @@ export class WorkerPluginRuntime implements PluginRuntime {
     const handle = this.#newHandle({
       send: (message) => worker.postMessage(message),
       kill: async () => {
+        // Held (ref'd) until it is gone: with nothing else running, an unref'd worker's exit would not keep the process alive to finish the dispose.
+        worker.ref();
         await worker.terminate();
       },
       close: () => clockChannel.port1.close(),
@@ -334,7 +362,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
   }
 
   #spawnProcess(): WorkerHandle {
-    const bootData: WorkerBootData = { entryUrl: this.#entryUrl, maxResultBytes: this.#maxResultBytes };
+    const bootData: WorkerBootData = { entryUrl: this.#entryUrl, maxResultBytes: this.#maxResultBytes, niceness: this.#niceness };
     const limits = this.#resourceLimits;
     const execArgv = [
       ...(limits.maxOldGenerationSizeMb === undefined ? [] : [`--max-old-space-size=${limits.maxOldGenerationSizeMb}`]),
@@ -363,6 +391,8 @@ export class WorkerPluginRuntime implements PluginRuntime {
       kill: async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = once(child, 'exit');
+        // Held until the exit event, or a host with nothing else running would quit before the dispose finished.
+        child.ref();
         child.kill('SIGKILL');
         await exited;
       },
@@ -533,7 +563,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
           if (!pending.isSettled) reject(error);
           pending.isSettled = true;
         },
-        deadline: setTimeout(() => this.#killForDeadline(handle), message.type === 'dispose' ? Math.min(this.#hardDeadlineMs, 5_000) : this.#hardDeadlineMs),
+        deadline: setTimeout(() => this.#killForDeadline(handle), this.#hardDeadlineFor(message.type)),
         callId: call?.callId,
         toolName: message.type === 'execute' ? message.toolName : undefined,
         signal,
@@ -556,6 +586,18 @@ export class WorkerPluginRuntime implements PluginRuntime {
       handle.pending.set(id, pending);
       this.#post(handle, { ...message, id } as HostMessage);
     });
+  }
+
+  #hardDeadlineFor(kind: PendingRequest['kind']): number {
+    switch (kind) {
+      case 'execute':
+        return this.#hardDeadlineMs;
+      case 'load':
+      case 'setup':
+        return this.#setupHardDeadlineMs;
+      case 'dispose':
+        return Math.min(this.#hardDeadlineMs, 5_000);
+    }
   }
 
   #post(handle: WorkerHandle, message: HostMessage): void {

@@ -120,6 +120,8 @@ export interface WorkerBootData {
   readonly entryUrl: string;
   /** Largest serialised tool result the worker will send back. */
   readonly maxResultBytes: number;
+  /** CPU niceness the worker gives itself at boot, before importing the plugin (0 = leave as is). */
+  readonly niceness?: number;
   /** Thread transport only: an Int32Array over a SharedArrayBuffer used as the clock's wake-up flag. */
   readonly clockFlag?: SharedArrayBuffer;
   /** Thread transport only: port the worker asks the host's clock on (answered while it blocks on `clockFlag`). */

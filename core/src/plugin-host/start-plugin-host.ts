@@ -1,0 +1,68 @@
+import type { PluginsConfig } from '../config/plugins-config.js';
+import { loadPluginHost, type LoadPluginHostOptions } from './load-plugin-host.js';
+import { ReloadablePluginHost } from './reload/index.js';
+import { createPluginRuntimeFactory, createWorkerMetrics, WorkerEventTracker, type WorkerIsolation } from './worker/index.js';
+
+/** Host-wide settings of worker-mode plugins. */
+export interface WorkerSettings {
+  readonly isolation: WorkerIsolation;
+  /** Old-generation heap limit of each worker. */
+  readonly maxHeapMb: number;
+  /** Floor of the per-plugin hard deadline (raised above a plugin's own call and setup timeouts). */
+  readonly hardDeadlineMs: number;
+  /** CPU niceness of worker plugins (0 = the host's priority). */
+  readonly niceness: number;
+}
+
+/** Options of {@link startPluginHost}: the loader's fixed inputs plus isolation and reload settings. */
+export interface StartPluginHostOptions extends Omit<LoadPluginHostOptions, 'config' | 'configDir' | 'runtimeFactory'> {
+  /** The first plugin set's config (already read and validated at boot). */
+  readonly initialConfig: PluginsConfig;
+  /** Reads and validates plugins.config.json anew for each reload. */
+  readonly readConfig: () => Promise<PluginsConfig>;
+  readonly worker: WorkerSettings;
+  /** How long retired instances may take to finish their in-flight calls after a reload. */
+  readonly maxDrainMs: number;
+  /** Roll back when an upgraded plugin trips its breaker this soon after a reload; 0 turns it off. */
+  readonly autoRollbackWindowMs: number;
+}
+
+/** The running plugin host and what the admin API reads besides it. */
+export interface StartedPluginHost {
+  readonly host: ReloadablePluginHost;
+  /** Crash and restart counts of worker plugins, by plugin name (kept across reloads). */
+  readonly workerEvents: WorkerEventTracker;
+}
+
+/**
+ * Loads the first plugin set and returns it as a {@link ReloadablePluginHost}: every set (the first
+ * and each reload's) is loaded by the real loader with one runtime factory, so each plugin runs in the
+ * mode its plugins.config.json entry names, and worker crashes land in one tracker and one set of metrics.
+ */
+export async function startPluginHost(options: StartPluginHostOptions): Promise<StartedPluginHost> {
+  const { initialConfig, readConfig, worker, maxDrainMs, autoRollbackWindowMs, ...loaderOptions } = options;
+  const workerEvents = new WorkerEventTracker();
+  const workerMetrics = createWorkerMetrics(options.metricsRegistry);
+  const runtimeFactory = createPluginRuntimeFactory({
+    isolation: worker.isolation,
+    resourceLimits: { maxOldGenerationSizeMb: worker.maxHeapMb },
+    hardDeadlineMs: worker.hardDeadlineMs,
+    niceness: worker.niceness,
+    onWorkerEvent: (plugin, event) => {
+      workerEvents.record(plugin, event);
+      workerMetrics.record(plugin, event);
+    },
+  });
+  const host = await ReloadablePluginHost.start(
+    {
+      readConfig,
+      loadSet: (config) => loadPluginHost({ ...loaderOptions, config, configDir: config.dir, runtimeFactory }),
+      logger: options.logger,
+      metricsRegistry: options.metricsRegistry,
+      maxDrainMs,
+      ...(autoRollbackWindowMs > 0 ? { autoRollback: { windowMs: autoRollbackWindowMs } } : {}),
+    },
+    initialConfig,
+  );
+  return { host, workerEvents };
+}

@@ -1,0 +1,54 @@
+// Worker plugins run below the host's CPU priority, so a plugin that spins yields the CPU to the
+// host's request path. Thread workers are reniced on Linux only (where a thread's niceness is its own);
+// the suite runs on Linux, as CI does.
+import { getPriority } from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WorkerPluginRuntime, type WorkerIsolation } from '../../core/src/plugin-host/worker/index.js';
+import { callTool, createCapturingLogger, createTestServices, fixtureEntryUrl } from './isolation-support.js';
+
+const started: WorkerPluginRuntime[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((runtime) => runtime.dispose()));
+});
+
+async function start(isolation: WorkerIsolation, niceness?: number): Promise<WorkerPluginRuntime> {
+  const runtime = new WorkerPluginRuntime({
+    isolation,
+    entryUrl: fixtureEntryUrl('reports-priority'),
+    services: createTestServices('reports-priority', createCapturingLogger().logger),
+    ...(niceness === undefined ? {} : { niceness }),
+  });
+  started.push(runtime);
+  await runtime.load();
+  await runtime.setup({}, AbortSignal.timeout(20_000));
+  return runtime;
+}
+
+async function workerNiceness(runtime: WorkerPluginRuntime): Promise<number> {
+  const output = await callTool(runtime, 'report_priority');
+  return (output as { data: { niceness: number } }).data.niceness;
+}
+
+describe.runIf(process.platform === 'linux').each(['thread', 'process'] as const)('worker CPU priority (%s isolation)', (isolation) => {
+  const hostNiceness = getPriority(0);
+
+  it('runs plugin code at niceness 10 by default and leaves the host’s own priority alone', async () => {
+    const runtime = await start(isolation);
+    expect(await workerNiceness(runtime)).toBe(Math.max(hostNiceness, 10));
+    expect(getPriority(0)).toBe(hostNiceness);
+  });
+
+  it('takes the configured niceness, and 0 keeps the host’s priority', async () => {
+    expect(await workerNiceness(await start(isolation, 19))).toBe(19);
+    expect(await workerNiceness(await start(isolation, 0))).toBe(hostNiceness);
+    expect(getPriority(0)).toBe(hostNiceness);
+  });
+
+  it('keeps the niceness across a restart after a crash', async () => {
+    const runtime = await start(isolation, 15);
+    await expect(callTool(runtime, 'exit_worker')).rejects.toMatchObject({ code: 'INTERNAL' });
+    await runtime.whenSettled();
+    expect(runtime.stats).toMatchObject({ crashes: 1, restarts: 1, state: 'ready' });
+    expect(await workerNiceness(runtime)).toBe(Math.max(hostNiceness, 15));
+  });
+});
