@@ -1,7 +1,7 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { hasScope, type Principal } from '../auth/index.js';
-import { HostError, invalidArgument, TwirpError } from '../errors/index.js';
+import { HostError, invalidArgument } from '../errors/index.js';
 import type { PluginStatus, RegisteredToolInfo } from '../plugin-host/index.js';
 import type { ReloadResult, ReloadTrigger } from '../plugin-host/reload/index.js';
 import type { WorkerHealth } from '../plugin-host/worker/index.js';
@@ -84,7 +84,7 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
   };
   const find = (name: string): PluginStatus => {
     const status = host.listPlugins().find((plugin) => plugin.name === name);
-    if (status === undefined) throw new TwirpError('not_found', `no plugin named "${name}" is configured`, { argument: 'name' });
+    if (status === undefined) throw new HostError('HOST_ADMIN_PLUGIN_UNKNOWN', `no plugin named "${name}" is configured`, { meta: { argument: 'name' } });
     return status;
   };
   const requireName = (name: string): string => {
@@ -125,7 +125,7 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
       requireAdmin(context);
       const status = find(requireName(request.name));
       if (status.state !== 'loaded' || !host.resetBreaker(request.name)) {
-        throw new TwirpError('failed_precondition', `plugin "${request.name}" is not loaded (state: ${status.state})`, { argument: 'name' });
+        throw new HostError('HOST_ADMIN_PLUGIN_NOT_LOADED', `plugin "${request.name}" is not loaded (state: ${status.state})`, { meta: { argument: 'name' } });
       }
       return { plugin: describe(find(request.name)) };
     },
@@ -143,15 +143,16 @@ function requireAdmin(context: RpcContext): void {
 
 /**
  * Plugin load and config failures are written for operators, and the admin API's callers are the
- * operators: they get the message (as failed_precondition) instead of the generic `internal` the chat
- * API would show.
+ * operators: they get the message (as HOST_ADMIN_CHANGE_REFUSED → failed_precondition, or not_found
+ * for a missing package) instead of the generic `internal` the chat API would show.
  */
 async function operatorFacing<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
     if (HostError.isInstance(error) && (error.code.startsWith('HOST_PLUGIN_') || error.code === 'HOST_CONFIG_INVALID' || error.code === 'HOST_DUPLICATE_TOOL')) {
-      throw new TwirpError(error.code === 'HOST_PLUGIN_NOT_FOUND' ? 'not_found' : 'failed_precondition', error.message, { host_code: error.code });
+      const code = error.code === 'HOST_PLUGIN_NOT_FOUND' ? 'HOST_ADMIN_PLUGIN_UNKNOWN' : 'HOST_ADMIN_CHANGE_REFUSED';
+      throw new HostError(code, error.message, { cause: error, meta: { host_code: error.code } });
     }
     throw error;
   }

@@ -18,6 +18,10 @@ export type HostErrorCode =
   | 'HOST_PLUGIN_SETUP_FAILED'
   | 'HOST_PLUGIN_SETUP_TIMEOUT'
   | 'HOST_PLUGIN_REQUIRED_FAILED'
+  // plugin admin API (operators: its callers see the message)
+  | 'HOST_ADMIN_PLUGIN_UNKNOWN'
+  | 'HOST_ADMIN_PLUGIN_NOT_LOADED'
+  | 'HOST_ADMIN_CHANGE_REFUSED'
   // requests (clients)
   | 'HOST_INVALID_ARGUMENT'
   | 'HOST_CONVERSATION_NOT_FOUND'
