@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the TypeScript descriptors and message types from proto/*.proto with protoc-gen-es.
 # Usage: core/scripts/generate-proto.sh [output-dir]   (default: core/src/rpc/generated)
-# Needs Debian's protoc (package protobuf-compiler, which also ships google/protobuf/*.proto)
+# Needs Debian's protoc (package protobuf-compiler; its google/protobuf/*.proto come with libprotobuf-dev)
 # and the pinned @bufbuild/protoc-gen-es from node_modules, so output is reproducible.
 set -euo pipefail
 

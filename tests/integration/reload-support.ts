@@ -27,7 +27,7 @@ export interface ReloadTestbed {
   /** Crash/restart counts of the worker plugins. */
   readonly workerEvents: WorkerEventTracker;
   /** Path of the tarball of one forecast release. */
-  tarball(version: '1.0.0' | '1.1.0' | '1.2.0'): string;
+  tarball(version: ForecastRelease): string;
   /** Absolute path of a hostile-plugins fixture directory. */
   fixture(name: string): string;
   /** Rewrites plugins.config.json. */
@@ -43,14 +43,18 @@ export async function pack(sourceDir: string, target: string, stagingRoot: strin
   await rm(staging, { recursive: true, force: true });
 }
 
+/** The packed releases of the forecast fixture: 1.2.0 is broken, 1.3.0 changes parameters without a major bump, 2.0.0 with one. */
+export const FORECAST_RELEASES = ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '2.0.0'] as const;
+export type ForecastRelease = (typeof FORECAST_RELEASES)[number];
+
 export async function startReloadTestbed(
   plugins: Array<Record<string, unknown>>,
-  options: Partial<Pick<ReloadablePluginHostOptions, 'autoRollback' | 'maxDrainMs'>> = {},
+  options: Partial<Pick<ReloadablePluginHostOptions, 'autoRollback' | 'maxDrainMs' | 'schemaLedger'>> = {},
 ): Promise<ReloadTestbed> {
   const dir = await mkdtemp(join(tmpdir(), 'acai-reload-'));
   const dataDir = join(dir, 'data');
   await mkdir(dataDir);
-  for (const version of ['1.0.0', '1.1.0', '1.2.0']) await pack(join(HOSTILE_DIR, `forecast-${version}`), join(dir, `forecast-${version}.tgz`), dir);
+  for (const version of FORECAST_RELEASES) await pack(join(HOSTILE_DIR, `forecast-${version}`), join(dir, `forecast-${version}.tgz`), dir);
   const configPath = join(dir, 'plugins.config.json');
   const writeConfig = async (entries: Array<Record<string, unknown>>) => {
     const document = {

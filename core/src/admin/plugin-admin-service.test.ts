@@ -38,7 +38,7 @@ function target(overrides: Partial<PluginAdminTarget> = {}): PluginAdminTarget {
         available: true,
       },
     ],
-    reload: async () => ({ generation: 4, reloaded: ['weather'], added: [], removed: [], unchanged: [], failed: [] }),
+    reload: async () => ({ generation: 4, reloaded: ['weather'], added: [], removed: [], unchanged: [], failed: [], schemaChanges: [] }),
     setEnabled: async () => status,
     resetBreaker: () => true,
     ...overrides,

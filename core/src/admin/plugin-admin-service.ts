@@ -119,6 +119,15 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
         removed: [...result.removed],
         unchanged: [...result.unchanged],
         failed: [...result.failed],
+        schemaChanges: result.schemaChanges.map((change) => ({
+          tool: change.exposedName,
+          plugin: change.plugin,
+          fromVersion: change.fromVersion,
+          toVersion: change.toVersion,
+          fromFingerprint: change.fromFingerprint,
+          toFingerprint: change.toFingerprint,
+          majorBump: change.isMajorBump,
+        })),
       };
     },
     async resetBreaker(request, context) {

@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import type { PluginsConfig } from '../config/plugins-config.js';
 import { loadPluginHost, type LoadPluginHostOptions } from './load-plugin-host.js';
 import { ReloadablePluginHost } from './reload/index.js';
+import { ToolSchemaLedger } from './tool-schema-changes.js';
 import { createPluginRuntimeFactory, createWorkerMetrics, WorkerEventTracker, type WorkerIsolation } from './worker/index.js';
 
 /** Host-wide settings of worker-mode plugins. */
@@ -60,6 +62,7 @@ export async function startPluginHost(options: StartPluginHostOptions): Promise<
       logger: options.logger,
       metricsRegistry: options.metricsRegistry,
       maxDrainMs,
+      schemaLedger: new ToolSchemaLedger(join(options.dataDir, 'tool-schemas.json')),
       ...(autoRollbackWindowMs > 0 ? { autoRollback: { windowMs: autoRollbackWindowMs } } : {}),
     },
     initialConfig,

@@ -4,6 +4,7 @@ import type { PluginEntryConfig, PluginsConfig } from '../../config/plugins-conf
 import { HostError } from '../../errors/index.js';
 import type { ToolCallOptions, ToolCallResult } from '../execute-tool-call.js';
 import type { LoadReport, PluginHost, PluginStatus } from '../load-plugin-host.js';
+import { diffToolSchemas, snapshotToolSchemas, type ToolSchemaChange, type ToolSchemaLedger, type ToolSchemaSnapshot } from '../tool-schema-changes.js';
 import { watchConfigFile, type ConfigFileWatch } from './watch-config-file.js';
 
 /** What started a reload. */
@@ -21,6 +22,8 @@ export interface ReloadResult {
   readonly unchanged: readonly string[];
   /** Optional plugins that failed to load and were left out. */
   readonly failed: readonly string[];
+  /** Tools whose parameter schema changed since they were last loaded. */
+  readonly schemaChanges: readonly ToolSchemaChange[];
 }
 
 /** Options of {@link ReloadablePluginHost}. */
@@ -39,6 +42,8 @@ export interface ReloadablePluginHostOptions {
    * `windowMs`, the previous plugin set is restored. Off when undefined.
    */
   readonly autoRollback?: { readonly windowMs: number; readonly checkEveryMs?: number };
+  /** Where the last loaded tool schemas are kept, so schema changes are reported across restarts too. */
+  readonly schemaLedger?: ToolSchemaLedger;
 }
 
 interface Generation {
@@ -65,6 +70,10 @@ export class ReloadablePluginHost implements PluginHost {
   readonly #overrides = new Map<string, boolean>();
   readonly #reloads: Counter<'trigger' | 'outcome'> | undefined;
   readonly #rollbacks: Counter<'plugin'> | undefined;
+  readonly #schemaChanges: Counter<'plugin' | 'announced'> | undefined;
+  /** The newest schema of every tool seen so far, including tools of plugins switched off since. */
+  #seenSchemas: ToolSchemaSnapshot = new Map();
+  #startupSchemaChanges: readonly ToolSchemaChange[] = [];
   #current: Generation;
   #sourceConfig: PluginsConfig;
   #running: Promise<unknown> = Promise.resolve();
@@ -90,13 +99,31 @@ export class ReloadablePluginHost implements PluginHost {
         ? undefined
         : ((registry.getSingleMetric('acai_plugin_rollbacks_total') as Counter<'plugin'> | undefined) ??
           new Counter({ name: 'acai_plugin_rollbacks_total', help: 'Automatic rollbacks after a new plugin version tripped its breaker.', labelNames: ['plugin'], registers: [registry] }));
+    this.#schemaChanges =
+      registry === undefined
+        ? undefined
+        : ((registry.getSingleMetric('acai_tool_schema_changes_total') as Counter<'plugin' | 'announced'> | undefined) ??
+          new Counter({
+            name: 'acai_tool_schema_changes_total',
+            help: 'Tool parameter schemas that changed on a reload or restart; announced="false" when the plugin did not bump its major version.',
+            labelNames: ['plugin', 'announced'],
+            registers: [registry],
+          }));
   }
 
   /** Loads the initial plugin set from `readConfig()` (or the given config) and starts serving it. */
   static async start(options: ReloadablePluginHostOptions, initialConfig?: PluginsConfig): Promise<ReloadablePluginHost> {
     const config = initialConfig ?? (await options.readConfig());
     const host = await options.loadSet(config);
-    return new ReloadablePluginHost(options, { number: 1, host, config, inFlight: 0, idleWaiters: [] });
+    const reloadable = new ReloadablePluginHost(options, { number: 1, host, config, inFlight: 0, idleWaiters: [] });
+    const recorded = (await options.schemaLedger?.read()) ?? new Map();
+    reloadable.#startupSchemaChanges = await reloadable.#trackSchemas(recorded, 'restart');
+    return reloadable;
+  }
+
+  /** Tool schema changes against the schemas recorded by the previous run (empty without a ledger). */
+  get startupSchemaChanges(): readonly ToolSchemaChange[] {
+    return this.#startupSchemaChanges;
   }
 
   /** Increments on every successful reload (1 for the initial set). */
@@ -228,7 +255,8 @@ export class ReloadablePluginHost implements PluginHost {
     this.#current = generation;
     this.#sourceConfig = sourceConfig;
     this.#retire(previous);
-    const result = this.#describe(previous, generation);
+    const schemaChanges = await this.#trackSchemas(this.#seenSchemas, trigger);
+    const result = { ...this.#describe(previous, generation), schemaChanges };
     this.#reloads?.labels(trigger, 'ok').inc();
     this.#logger.info({ trigger, ...result }, 'plugin set reloaded');
     if (trigger !== 'rollback') this.#watchForRollback(previous, generation, result);
@@ -274,7 +302,7 @@ export class ReloadablePluginHost implements PluginHost {
     while (this.#retiring.size > 0) await Promise.all([...this.#retiring]);
   }
 
-  #describe(previous: Generation, next: Generation): ReloadResult {
+  #describe(previous: Generation, next: Generation): Omit<ReloadResult, 'schemaChanges'> {
     const before = new Map(previous.config.plugins.filter((entry) => entry.enabled).map((entry) => [entry.name, entry]));
     const statuses = new Map(next.host.listPlugins().map((status) => [status.name, status]));
     const previousVersions = new Map(previous.host.listPlugins().map((status) => [status.name, status.version]));
@@ -297,6 +325,28 @@ export class ReloadablePluginHost implements PluginHost {
     const enabledNow = new Set(next.config.plugins.filter((entry) => entry.enabled).map((entry) => entry.name));
     const removed = [...before.keys()].filter((name) => !enabledNow.has(name));
     return { generation: next.number, reloaded, added, removed, unchanged, failed };
+  }
+
+  /**
+   * Compares the current set's tool schemas with `previous`, reports every change (a warning when the
+   * plugin changed parameters without a major version bump), and remembers the current schemas.
+   */
+  async #trackSchemas(previous: ToolSchemaSnapshot, trigger: ReloadTrigger | 'restart'): Promise<ToolSchemaChange[]> {
+    const current = snapshotToolSchemas(this.#current.host.listTools());
+    const changes = diffToolSchemas(previous, current);
+    for (const change of changes) {
+      this.#schemaChanges?.labels(change.plugin, String(change.isMajorBump)).inc();
+      const details = { trigger, tool: change.exposedName, plugin: change.plugin, fromVersion: change.fromVersion, toVersion: change.toVersion };
+      if (change.isMajorBump) this.#logger.info(details, 'tool parameters changed with a major version bump');
+      else this.#logger.warn(details, 'tool parameters changed without a major version bump: callers that learned the old schema may break');
+    }
+    this.#seenSchemas = new Map([...previous, ...current]);
+    try {
+      await this.#options.schemaLedger?.write(this.#seenSchemas);
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'could not record the loaded tool schemas; schema changes across restarts go unreported');
+    }
+    return changes;
   }
 
   /** Optional automatic rollback: a plugin with a new version that opens its breaker soon after the reload. */

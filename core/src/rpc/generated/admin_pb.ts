@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file admin.proto.
  */
 export const file_admin: GenFile = /*@__PURE__*/
-  fileDesc("CgthZG1pbi5wcm90bxIKYWNhaS5hZG1pbiKLBQoKUGx1Z2luSW5mbxIMCgRuYW1lGAEgASgJEg4KBnNvdXJjZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEhEKCXNka19yYW5nZRgEIAEoCRIMCgRtb2RlGAUgASgJEisKBXN0YXRlGAYgASgOMhwuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlN0YXRlEhAKCHJlcXVpcmVkGAcgASgIEioKBXRvb2xzGAggAygLMhsuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlRvb2wSOgoNYnJlYWtlcl9zdGF0ZRgJIAEoDjIjLmFjYWkuYWRtaW4uUGx1Z2luSW5mby5CcmVha2VyU3RhdGUSEgoKY2FsbF9jb3VudBgKIAEoBBITCgtlcnJvcl9jb3VudBgLIAEoBBISCgpsYXN0X2Vycm9yGAwgASgJEjMKD2xhc3RfZXJyb3JfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcmVzdGFydF9jb3VudBgOIAEoBBpTCgRUb29sEhQKDGV4cG9zZWRfbmFtZRgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEhIKCmlkZW1wb3RlbnQYBCABKAgiVAoFU3RhdGUSFQoRU1RBVEVfVU5TUEVDSUZJRUQQABIKCgZBQ1RJVkUQARIMCghESVNBQkxFRBACEgoKBkZBSUxFRBADEg4KClJFU1RBUlRJTkcQBCJSCgxCcmVha2VyU3RhdGUSHQoZQlJFQUtFUl9TVEFURV9VTlNQRUNJRklFRBAAEgoKBkNMT1NFRBABEggKBE9QRU4QAhINCglIQUxGX09QRU4QAyIUChJMaXN0UGx1Z2luc1JlcXVlc3QiUgoTTGlzdFBsdWdpbnNSZXNwb25zZRInCgdwbHVnaW5zGAEgAygLMhYuYWNhaS5hZG1pbi5QbHVnaW5JbmZvEhIKCmdlbmVyYXRpb24YAiABKAQiIwoTRW5hYmxlUGx1Z2luUmVxdWVzdBIMCgRuYW1lGAEgASgJIj4KFEVuYWJsZVBsdWdpblJlc3BvbnNlEiYKBnBsdWdpbhgBIAEoCzIWLmFjYWkuYWRtaW4uUGx1Z2luSW5mbyIkChREaXNhYmxlUGx1Z2luUmVxdWVzdBIMCgRuYW1lGAEgASgJIj8KFURpc2FibGVQbHVnaW5SZXNwb25zZRImCgZwbHVnaW4YASABKAsyFi5hY2FpLmFkbWluLlBsdWdpbkluZm8iFgoUUmVsb2FkUGx1Z2luc1JlcXVlc3QigAEKFVJlbG9hZFBsdWdpbnNSZXNwb25zZRISCgpnZW5lcmF0aW9uGAEgASgEEhAKCHJlbG9hZGVkGAIgAygJEg0KBWFkZGVkGAMgAygJEg8KB3JlbW92ZWQYBCADKAkSEQoJdW5jaGFuZ2VkGAUgAygJEg4KBmZhaWxlZBgGIAMoCSIjChNSZXNldEJyZWFrZXJSZXF1ZXN0EgwKBG5hbWUYASABKAkiPgoUUmVzZXRCcmVha2VyUmVzcG9uc2USJgoGcGx1Z2luGAEgASgLMhYuYWNhaS5hZG1pbi5QbHVnaW5JbmZvMrEDCg1QbHVnaW5TZXJ2aWNlEk4KC0xpc3RQbHVnaW5zEh4uYWNhaS5hZG1pbi5MaXN0UGx1Z2luc1JlcXVlc3QaHy5hY2FpLmFkbWluLkxpc3RQbHVnaW5zUmVzcG9uc2USUQoMRW5hYmxlUGx1Z2luEh8uYWNhaS5hZG1pbi5FbmFibGVQbHVnaW5SZXF1ZXN0GiAuYWNhaS5hZG1pbi5FbmFibGVQbHVnaW5SZXNwb25zZRJUCg1EaXNhYmxlUGx1Z2luEiAuYWNhaS5hZG1pbi5EaXNhYmxlUGx1Z2luUmVxdWVzdBohLmFjYWkuYWRtaW4uRGlzYWJsZVBsdWdpblJlc3BvbnNlElQKDVJlbG9hZFBsdWdpbnMSIC5hY2FpLmFkbWluLlJlbG9hZFBsdWdpbnNSZXF1ZXN0GiEuYWNhaS5hZG1pbi5SZWxvYWRQbHVnaW5zUmVzcG9uc2USUQoMUmVzZXRCcmVha2VyEh8uYWNhaS5hZG1pbi5SZXNldEJyZWFrZXJSZXF1ZXN0GiAuYWNhaS5hZG1pbi5SZXNldEJyZWFrZXJSZXNwb25zZUIeWhxhY2FpLmRldi9nZW4vYWRtaW5wYjthZG1pbnBiYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CgthZG1pbi5wcm90bxIKYWNhaS5hZG1pbiKLBQoKUGx1Z2luSW5mbxIMCgRuYW1lGAEgASgJEg4KBnNvdXJjZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEhEKCXNka19yYW5nZRgEIAEoCRIMCgRtb2RlGAUgASgJEisKBXN0YXRlGAYgASgOMhwuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlN0YXRlEhAKCHJlcXVpcmVkGAcgASgIEioKBXRvb2xzGAggAygLMhsuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlRvb2wSOgoNYnJlYWtlcl9zdGF0ZRgJIAEoDjIjLmFjYWkuYWRtaW4uUGx1Z2luSW5mby5CcmVha2VyU3RhdGUSEgoKY2FsbF9jb3VudBgKIAEoBBITCgtlcnJvcl9jb3VudBgLIAEoBBISCgpsYXN0X2Vycm9yGAwgASgJEjMKD2xhc3RfZXJyb3JfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcmVzdGFydF9jb3VudBgOIAEoBBpTCgRUb29sEhQKDGV4cG9zZWRfbmFtZRgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEhIKCmlkZW1wb3RlbnQYBCABKAgiVAoFU3RhdGUSFQoRU1RBVEVfVU5TUEVDSUZJRUQQABIKCgZBQ1RJVkUQARIMCghESVNBQkxFRBACEgoKBkZBSUxFRBADEg4KClJFU1RBUlRJTkcQBCJSCgxCcmVha2VyU3RhdGUSHQoZQlJFQUtFUl9TVEFURV9VTlNQRUNJRklFRBAAEgoKBkNMT1NFRBABEggKBE9QRU4QAhINCglIQUxGX09QRU4QAyIUChJMaXN0UGx1Z2luc1JlcXVlc3QiUgoTTGlzdFBsdWdpbnNSZXNwb25zZRInCgdwbHVnaW5zGAEgAygLMhYuYWNhaS5hZG1pbi5QbHVnaW5JbmZvEhIKCmdlbmVyYXRpb24YAiABKAQiIwoTRW5hYmxlUGx1Z2luUmVxdWVzdBIMCgRuYW1lGAEgASgJIj4KFEVuYWJsZVBsdWdpblJlc3BvbnNlEiYKBnBsdWdpbhgBIAEoCzIWLmFjYWkuYWRtaW4uUGx1Z2luSW5mbyIkChREaXNhYmxlUGx1Z2luUmVxdWVzdBIMCgRuYW1lGAEgASgJIj8KFURpc2FibGVQbHVnaW5SZXNwb25zZRImCgZwbHVnaW4YASABKAsyFi5hY2FpLmFkbWluLlBsdWdpbkluZm8iFgoUUmVsb2FkUGx1Z2luc1JlcXVlc3QitgEKFVJlbG9hZFBsdWdpbnNSZXNwb25zZRISCgpnZW5lcmF0aW9uGAEgASgEEhAKCHJlbG9hZGVkGAIgAygJEg0KBWFkZGVkGAMgAygJEg8KB3JlbW92ZWQYBCADKAkSEQoJdW5jaGFuZ2VkGAUgAygJEg4KBmZhaWxlZBgGIAMoCRI0Cg5zY2hlbWFfY2hhbmdlcxgHIAMoCzIcLmFjYWkuYWRtaW4uVG9vbFNjaGVtYUNoYW5nZSKgAQoQVG9vbFNjaGVtYUNoYW5nZRIMCgR0b29sGAEgASgJEg4KBnBsdWdpbhgCIAEoCRIUCgxmcm9tX3ZlcnNpb24YAyABKAkSEgoKdG9fdmVyc2lvbhgEIAEoCRIYChBmcm9tX2ZpbmdlcnByaW50GAUgASgJEhYKDnRvX2ZpbmdlcnByaW50GAYgASgJEhIKCm1ham9yX2J1bXAYByABKAgiIwoTUmVzZXRCcmVha2VyUmVxdWVzdBIMCgRuYW1lGAEgASgJIj4KFFJlc2V0QnJlYWtlclJlc3BvbnNlEiYKBnBsdWdpbhgBIAEoCzIWLmFjYWkuYWRtaW4uUGx1Z2luSW5mbzKxAwoNUGx1Z2luU2VydmljZRJOCgtMaXN0UGx1Z2lucxIeLmFjYWkuYWRtaW4uTGlzdFBsdWdpbnNSZXF1ZXN0Gh8uYWNhaS5hZG1pbi5MaXN0UGx1Z2luc1Jlc3BvbnNlElEKDEVuYWJsZVBsdWdpbhIfLmFjYWkuYWRtaW4uRW5hYmxlUGx1Z2luUmVxdWVzdBogLmFjYWkuYWRtaW4uRW5hYmxlUGx1Z2luUmVzcG9uc2USVAoNRGlzYWJsZVBsdWdpbhIgLmFjYWkuYWRtaW4uRGlzYWJsZVBsdWdpblJlcXVlc3QaIS5hY2FpLmFkbWluLkRpc2FibGVQbHVnaW5SZXNwb25zZRJUCg1SZWxvYWRQbHVnaW5zEiAuYWNhaS5hZG1pbi5SZWxvYWRQbHVnaW5zUmVxdWVzdBohLmFjYWkuYWRtaW4uUmVsb2FkUGx1Z2luc1Jlc3BvbnNlElEKDFJlc2V0QnJlYWtlchIfLmFjYWkuYWRtaW4uUmVzZXRCcmVha2VyUmVxdWVzdBogLmFjYWkuYWRtaW4uUmVzZXRCcmVha2VyUmVzcG9uc2VCHlocYWNhaS5kZXYvZ2VuL2FkbWlucGI7YWRtaW5wYmIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message acai.admin.PluginInfo
@@ -379,6 +379,13 @@ export type ReloadPluginsResponse = Message<"acai.admin.ReloadPluginsResponse"> 
    * @generated from field: repeated string failed = 6;
    */
   failed: string[];
+
+  /**
+   * Tools whose parameter schema changed since they were last loaded.
+   *
+   * @generated from field: repeated acai.admin.ToolSchemaChange schema_changes = 7;
+   */
+  schemaChanges: ToolSchemaChange[];
 };
 
 /**
@@ -387,6 +394,58 @@ export type ReloadPluginsResponse = Message<"acai.admin.ReloadPluginsResponse"> 
  */
 export const ReloadPluginsResponseSchema: GenMessage<ReloadPluginsResponse> = /*@__PURE__*/
   messageDesc(file_admin, 8);
+
+/**
+ * A tool's parameter schema changed between two plugin releases. Without a major version bump
+ * (`major_bump` false) callers that learned the old schema may break.
+ *
+ * @generated from message acai.admin.ToolSchemaChange
+ */
+export type ToolSchemaChange = Message<"acai.admin.ToolSchemaChange"> & {
+  /**
+   * Exposed name (`<plugin>__<tool>`).
+   *
+   * @generated from field: string tool = 1;
+   */
+  tool: string;
+
+  /**
+   * @generated from field: string plugin = 2;
+   */
+  plugin: string;
+
+  /**
+   * @generated from field: string from_version = 3;
+   */
+  fromVersion: string;
+
+  /**
+   * @generated from field: string to_version = 4;
+   */
+  toVersion: string;
+
+  /**
+   * @generated from field: string from_fingerprint = 5;
+   */
+  fromFingerprint: string;
+
+  /**
+   * @generated from field: string to_fingerprint = 6;
+   */
+  toFingerprint: string;
+
+  /**
+   * @generated from field: bool major_bump = 7;
+   */
+  majorBump: boolean;
+};
+
+/**
+ * Describes the message acai.admin.ToolSchemaChange.
+ * Use `create(ToolSchemaChangeSchema)` to create a new message.
+ */
+export const ToolSchemaChangeSchema: GenMessage<ToolSchemaChange> = /*@__PURE__*/
+  messageDesc(file_admin, 9);
 
 /**
  * @generated from message acai.admin.ResetBreakerRequest
@@ -403,7 +462,7 @@ export type ResetBreakerRequest = Message<"acai.admin.ResetBreakerRequest"> & {
  * Use `create(ResetBreakerRequestSchema)` to create a new message.
  */
 export const ResetBreakerRequestSchema: GenMessage<ResetBreakerRequest> = /*@__PURE__*/
-  messageDesc(file_admin, 9);
+  messageDesc(file_admin, 10);
 
 /**
  * @generated from message acai.admin.ResetBreakerResponse
@@ -420,7 +479,7 @@ export type ResetBreakerResponse = Message<"acai.admin.ResetBreakerResponse"> & 
  * Use `create(ResetBreakerResponseSchema)` to create a new message.
  */
 export const ResetBreakerResponseSchema: GenMessage<ResetBreakerResponse> = /*@__PURE__*/
-  messageDesc(file_admin, 10);
+  messageDesc(file_admin, 11);
 
 /**
  * @generated from service acai.admin.PluginService
