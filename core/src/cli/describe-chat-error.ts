@@ -1,9 +1,9 @@
-import { ChatClientError } from '../client/index.js';
+import { TwirpClientError } from '../client/index.js';
 import { CliError } from './cli-error.js';
 
 /** Turns a chat client failure into a one-line CLI error that says what to do about it. */
 export function describeChatError(error: unknown, url: string): CliError {
-  if (!ChatClientError.isInstance(error)) {
+  if (!TwirpClientError.isInstance(error)) {
     return new CliError(error instanceof Error ? error.message : String(error), { cause: error });
   }
   if (error.isTransportFailure) {

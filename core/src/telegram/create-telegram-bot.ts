@@ -1,6 +1,6 @@
 import { Bot, GrammyError, type Context } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
-import { ChatClientError, type ChatApi, type SessionMetadata } from '../client/index.js';
+import { TwirpClientError, type ChatApi, type SessionMetadata } from '../client/index.js';
 import { escapeHtml, renderTelegramHtml } from './render-telegram-html.js';
 import { splitTelegramMessage } from './split-telegram-message.js';
 
@@ -81,7 +81,7 @@ function isGroup(context: Context): boolean {
 }
 
 function apologyFor(error: unknown): string {
-  if (ChatClientError.isInstance(error)) {
+  if (TwirpClientError.isInstance(error)) {
     if (error.isRetryable) return APOLOGY_UNAVAILABLE;
     if (error.code === 'invalid_argument' || error.code === 'out_of_range') return APOLOGY_REJECTED;
   }
@@ -89,7 +89,7 @@ function apologyFor(error: unknown): string {
 }
 
 function describeError(error: unknown): Record<string, unknown> {
-  if (ChatClientError.isInstance(error)) return { code: error.code, status: error.httpStatus, message: error.message };
+  if (TwirpClientError.isInstance(error)) return { code: error.code, status: error.httpStatus, message: error.message };
   return { message: error instanceof Error ? error.message : String(error) };
 }
 
@@ -189,7 +189,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
         return await call();
       } catch (error) {
         const delay = retryDelaysMs[attempt];
-        if (!ChatClientError.isInstance(error) || !error.isRetryable || delay === undefined) throw error;
+        if (!TwirpClientError.isInstance(error) || !error.isRetryable || delay === undefined) throw error;
         logger.warn({ err: describeError(error), attempt: attempt + 1, delayMs: delay }, 'chat service unavailable; retrying');
         await sleep(delay);
       }
