@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parsePluginsConfig, type PluginsConfig } from '../config/plugins-config.js';
 import { HostError } from '../errors/index.js';
@@ -17,15 +17,15 @@ export interface NewPluginEntry {
   tarball?: string;
   version?: string;
   enabled?: boolean;
+  config?: Record<string, unknown>;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** The plugins.config.json to use: --config, else PLUGINS_CONFIG, else ./plugins.config.json. */
+/** The plugins.config.json to use: --config, else PLUGINS_CONFIG, else ./plugins.config.json (relative to cwd). */
 export function pluginsConfigPath(flag: string | undefined, env: Env, cwd: string): string {
-  return join(cwd, '.', '') && (flag ?? env.PLUGINS_CONFIG ?? 'plugins.config.json').startsWith('/')
-    ? (flag ?? env.PLUGINS_CONFIG ?? 'plugins.config.json')
-    : join(cwd, flag ?? env.PLUGINS_CONFIG ?? 'plugins.config.json');
+  const chosen = flag ?? (env.PLUGINS_CONFIG?.trim() || 'plugins.config.json');
+  return resolve(cwd, chosen);
 }
 
 /** Turns a HostError from the config loader into one CLI line. */
