@@ -38,6 +38,7 @@ import { createChatHandlers } from './rpc/chat-handlers.js';
 import { SessionResolver } from './sessions/index.js';
 import { MongoApiKeyStore, SqliteApiKeyStore, type ApiKeyStore } from './storage/api-keys/index.js';
 import { createConversationStore, type ConversationStore } from './storage/index.js';
+import { registerTelegramWebhook } from './telegram/index.js';
 
 /** The host's own version, checked against plugins' `acai.hostRange`. */
 export const HOST_VERSION: string = (
@@ -225,6 +226,11 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       bodyLimitBytes: config.server.maxBodyBytes,
       createContext: (request: FastifyRequest) => ({ principal: request.principal }),
     });
+
+    if (config.telegram.botToken && config.telegram.webhookSecret) {
+      const { botToken, webhookSecret, apiRoot } = config.telegram;
+      await registerTelegramWebhook(server, { botToken, secretToken: webhookSecret, apiRoot, chat, tools: pluginHost, logger, deadlineMs: config.server.requestDeadlineMs });
+    }
 
     let closed: Promise<void> | undefined;
     return {

@@ -53,7 +53,8 @@ export interface HostConfig {
     readonly toolCallsPerMinute: number;
   };
   readonly logging: { readonly level: string; readonly logContent: boolean };
-  readonly telegram: { readonly botToken: string | undefined; readonly webhookSecret: string | undefined };
+  /** Webhook mode when both the token and the secret are set; apiRoot points at a self-hosted Bot API server. */
+  readonly telegram: { readonly botToken: string | undefined; readonly webhookSecret: string | undefined; readonly apiRoot: string | undefined };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -165,7 +166,7 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
       toolCallsPerMinute: integer('TENANT_TOOL_CALLS_PER_MINUTE', 0, 0, 1_000_000),
     },
     logging: { level: logLevel, logContent: flag('LOG_CONTENT', false) },
-    telegram: { botToken: text('TELEGRAM_BOT_TOKEN'), webhookSecret: text('TELEGRAM_WEBHOOK_SECRET') },
+    telegram: { botToken: text('TELEGRAM_BOT_TOKEN'), webhookSecret: text('TELEGRAM_WEBHOOK_SECRET'), apiRoot: url('TELEGRAM_API_ROOT', ['http:', 'https:']) },
   };
 
   if (problems.length > 0) {
