@@ -140,8 +140,10 @@ export class PluginsConfigFile {
     const plugins = this.pluginsArray();
     const last = plugins.items.at(-1);
     const arrayIndent = indentationAt(this.text, findProperty(this.tree(), 'plugins')!.keyStart) ?? '';
-    const itemIndent = (last ? indentationAt(this.text, last.start) : undefined) ?? `${arrayIndent}  `;
-    const unit = itemIndent.length > arrayIndent.length ? itemIndent.slice(arrayIndent.length) : '  ';
+    // "plugins" is a root property, so its indentation is the file's indent unit.
+    const fileUnit = arrayIndent === '' ? '  ' : arrayIndent;
+    const itemIndent = (last ? indentationAt(this.text, last.start) : undefined) ?? `${arrayIndent}${fileUnit}`;
+    const unit = itemIndent.length > arrayIndent.length ? itemIndent.slice(arrayIndent.length) : fileUnit;
     const json = JSON.stringify(entry, null, unit).replace(/\n/g, `\n${itemIndent}`);
     if (last) {
       this.splice(last.end, last.end, `,\n${itemIndent}${json}`);
