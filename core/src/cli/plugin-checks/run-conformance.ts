@@ -210,7 +210,8 @@ async function checkTool(tool: RegisteredToolInfo, args: unknown, context: ToolR
     const ran = runs(from).length > 0;
     const names = oversized.properties.map((name) => `"${name}"`).join(', ');
     if (!ran) add('oversized input', 'pass', `refused a ${OVERSIZED_STRING_LENGTH / 1024} KiB ${names} by schema`);
-    else if (result.outcome === 'ok' || result.outcome === 'invalid_input' || result.outcome === 'unavailable') {
+    else if (result.outcome === 'invalid_input') add('oversized input', 'pass', `the tool itself refused a ${OVERSIZED_STRING_LENGTH / 1024} KiB ${names} (${truncate(result.error?.message, 120)}); a maxLength would refuse it before the call`);
+    else if (result.outcome === 'ok' || result.outcome === 'unavailable') {
       add('oversized input', 'warn', `accepts a ${OVERSIZED_STRING_LENGTH / 1024} KiB ${names} (${result.outcome}); add maxLength to bound prompts and upstream requests`);
     } else add('oversized input', 'fail', `a ${OVERSIZED_STRING_LENGTH / 1024} KiB ${names} ended in ${result.outcome}: ${truncate(result.error?.message, 200)}`);
   }

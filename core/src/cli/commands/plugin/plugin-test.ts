@@ -59,7 +59,7 @@ export async function runPluginTest(args: readonly string[], io: CliIo): Promise
     return 0;
   }
   if (positionals.length > 1) throw usageError(`unexpected argument "${positionals[1]}"`, 'plugin test');
-  const source = localPluginSource(positionals[0], 'plugin test', io.cwd);
+  if (positionals[0] === undefined) throw usageError('missing the plugin folder or tarball', 'plugin test');
   const argsByTool = new Map<string, unknown>();
   for (const pair of values.args ?? []) {
     const separator = pair.indexOf('=');
@@ -71,6 +71,7 @@ export async function runPluginTest(args: readonly string[], io: CliIo): Promise
   const timeoutMs = positiveInteger(values['timeout-ms'], '--timeout-ms', 600_000);
   const deadlineMs = positiveInteger(values['deadline-ms'], '--deadline-ms', 60_000);
   const graceMs = positiveInteger(values['grace-ms'], '--grace-ms', 60_000);
+  const source = localPluginSource(positionals[0], 'plugin test', io.cwd);
   let report: ConformanceReport;
   try {
     report = await runConformance({

@@ -51,8 +51,9 @@ export async function runPluginValidate(args: readonly string[], io: CliIo): Pro
     return 0;
   }
   if (positionals.length > 1) throw usageError(`unexpected argument "${positionals[1]}"`, 'plugin validate');
-  const source = localPluginSource(positionals[0], 'plugin validate', io.cwd);
+  if (positionals[0] === undefined) throw usageError('missing the plugin folder or tarball', 'plugin validate');
   const pluginConfig = readPluginConfigFlag(values['plugin-config'], 'plugin validate');
+  const source = localPluginSource(positionals[0], 'plugin validate', io.cwd);
   let report: ValidationReport;
   try {
     report = await validatePlugin({
@@ -89,7 +90,8 @@ export function formatValidationReport(report: ValidationReport, style: Style): 
     lines.push(`  ${mark[check.status]} ${check.check}${check.status === 'not run' ? style.dim(' (not run)') : ''}`);
     if (check.status === 'failed') lines.push(`      ${check.code}: ${check.message}`);
   }
-  for (const tool of report.quarantinedTools) lines.push(`  ${style.red('quarantined')} ${tool.tool}: ${tool.reason}`);
+  const isQuarantineFailure = report.checks.some((check) => check.status === 'failed' && check.check === 'tool schemas');
+  if (!isQuarantineFailure) for (const tool of report.quarantinedTools) lines.push(`  ${style.red('quarantined')} ${tool.tool}: ${tool.reason}`);
   for (const warning of report.warnings) lines.push(`  warning: ${warning}`);
   if (report.tools.length > 0) lines.push(`  tools: ${report.tools.join(', ')}`);
   if (report.ok) lines.push(`${style.green('OK')}: ${identity.name} passes every load check`);
