@@ -42,8 +42,11 @@ export interface TelegramBotOptions {
 export interface TelegramBot {
   /** The grammY bot (for advanced wiring; prefer the methods below). */
   readonly bot: Bot;
-  /** Fetches the bot's identity (getMe) unless it was given. Idempotent. */
-  init(): Promise<void>;
+  /**
+   * Fetches the bot's identity (getMe) unless it was given. Idempotent. Network failures are retried
+   * with backoff until Telegram answers or `signal` fires; a refused token fails at once.
+   */
+  init(signal?: AbortSignal): Promise<void>;
   /** Long polling until stop() is called. Resolves when polling ends. */
   start(options?: { onStart?: (botInfo: UserFromGetMe) => void }): Promise<void>;
   /** Processes one update (webhook mode). Returns once the update is accepted, before the reply is sent. */
@@ -283,8 +286,9 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 
   const telegram: TelegramBot = {
     bot,
-    init() {
-      initialization ??= bot.init().catch((error: unknown) => {
+    init(signal) {
+      // grammY types its own AbortSignal shim; a native signal is what it uses at runtime.
+      initialization ??= bot.init(signal as Parameters<Bot['init']>[0]).catch((error: unknown) => {
         initialization = undefined;
         throw error;
       });

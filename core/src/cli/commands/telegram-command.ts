@@ -68,7 +68,7 @@ export async function runTelegramCommand(args: readonly string[], io: CliIo): Pr
   if (values.tenant !== undefined && !TENANT_PATTERN.test(values.tenant)) throw usageError('--tenant must be 1-64 letters, digits, "_", "." or "-"', 'telegram');
   if (values.tenant !== undefined && values.url !== undefined) throw usageError('--tenant is for the in-process mode; over --url the API key decides the tenant', 'telegram');
 
-  const { createTelegramBot } = await import('../../telegram/index.js');
+  const [{ createTelegramBot }, { HttpError }] = await Promise.all([import('../../telegram/index.js'), import('grammy')]);
   const backend = values.url !== undefined ? remoteBackend(io, values, logger) : await inProcessBackend(io, values.tenant, logger);
   const telegram = createTelegramBot({
     token,
@@ -78,11 +78,19 @@ export async function runTelegramCommand(args: readonly string[], io: CliIo): Pr
     logger,
   });
   const shutdown = shutdownSignalOf(io);
+  const botApi = `the Telegram Bot API${apiRoot ? ` at ${apiRoot}` : ''}`;
   try {
-    await telegram.init();
+    // One attempt first, so an outage is reported; init then retries with backoff until Telegram
+    // answers or the user stops (a refused token fails at once).
+    await telegram.bot.api.getMe().catch((error: unknown) => {
+      if (!(error instanceof HttpError)) throw error;
+      logger.warn({ err: error.message }, `cannot reach ${botApi} yet; retrying until it answers (Ctrl-C to stop)`);
+    });
+    await telegram.init(shutdown);
   } catch (error) {
     await backend.close();
-    throw new CliError(`cannot reach the Telegram Bot API${apiRoot ? ` at ${apiRoot}` : ''}: ${error instanceof Error ? error.message : String(error)} (check the token and the network)`);
+    if (shutdown.aborted) throw new CliError(`stopped before ${botApi} answered (check the network and --api-root)`);
+    throw new CliError(`${botApi} refused the bot: ${error instanceof Error ? error.message : String(error)} (check the token)`);
   }
   const style = createStyle(io);
   const polling = telegram.start({
