@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parsePluginsConfig, type PluginsConfig } from '../config/plugins-config.js';
@@ -166,6 +166,8 @@ export class PluginsConfigFile {
     const config = this.validate(env);
     const temporary = `${this.path}.${randomBytes(4).toString('hex')}.tmp`;
     try {
+      // A new file may live in a folder that does not exist yet (`--config deploy/plugins.config.json`).
+      if (!this.existed) await mkdir(dirname(this.path), { recursive: true });
       await writeFile(temporary, this.text, 'utf8');
       await rename(temporary, this.path);
     } catch (error) {
