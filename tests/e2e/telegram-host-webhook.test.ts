@@ -55,6 +55,18 @@ describe('the host as a Telegram webhook', () => {
     expect(await deliver(text('hello'), null)).toBe(401);
     expect(await deliver(text('hello'), `${SECRET}x`)).toBe(401);
     expect(await deliver({ not: 'an update' })).toBe(400);
+    expect(await deliver({ update_id: 'seven', message: {} })).toBe(400);
+    expect(telegram.callsOf('sendMessage')).toHaveLength(0);
+  });
+
+  it('refuses malformed and oversized bodies before they reach the bot', async () => {
+    const post = async (body: string) => {
+      const response = await fetch(`${host.url}/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET }, body });
+      await response.arrayBuffer();
+      return response.status;
+    };
+    expect(await post('{"update_id": 1, "message": ')).toBe(400);
+    expect(await post(JSON.stringify({ update_id: updateId++, message: { text: 'x'.repeat(2 * 1024 * 1024) } }))).toBe(413);
     expect(telegram.callsOf('sendMessage')).toHaveLength(0);
   });
 
