@@ -41,6 +41,7 @@ import { createChatHandlers } from './rpc/chat-handlers.js';
 import { SessionResolver } from './sessions/index.js';
 import { MongoApiKeyStore, SqliteApiKeyStore, type ApiKeyStore } from './storage/api-keys/index.js';
 import { createConversationStore, type ConversationStore } from './storage/index.js';
+import { registerTelegramWebhook } from './telegram/index.js';
 
 /** The host's own version, checked against plugins' `acai.hostRange`. */
 export const HOST_VERSION: string = (
@@ -236,6 +237,11 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       for (const watch of watches) watch.close();
       watches.clear();
     });
+
+    if (config.telegram.botToken && config.telegram.webhookSecret) {
+      const { botToken, webhookSecret, apiRoot } = config.telegram;
+      await registerTelegramWebhook(server, { botToken, secretToken: webhookSecret, apiRoot, chat, tools: pluginHost, logger, deadlineMs: config.server.requestDeadlineMs });
+    }
 
     let closed: Promise<void> | undefined;
     return {

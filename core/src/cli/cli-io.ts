@@ -15,6 +15,25 @@ export interface CliIo {
   /** The environment (the CLI entry is allowed to read it; commands only see this copy). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /**
+   * Ends long-running commands (`acai telegram`) cleanly. Without it they stop on SIGINT/SIGTERM;
+   * tests pass their own so no signal handler is installed in the test process.
+   */
+  readonly shutdownSignal?: AbortSignal;
+}
+
+/** io.shutdownSignal, or one that fires on the first SIGINT or SIGTERM. */
+export function shutdownSignalOf(io: CliIo): AbortSignal {
+  if (io.shutdownSignal) return io.shutdownSignal;
+  const controller = new AbortController();
+  const stop = (signal: NodeJS.Signals) => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    controller.abort(new Error(`received ${signal}`));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return controller.signal;
 }
 
 /** Minimal ANSI styling that turns itself off for pipes and NO_COLOR. */

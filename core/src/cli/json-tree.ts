@@ -11,9 +11,13 @@ export interface JsonProperty {
   value: JsonNode;
 }
 
+/** Deeper nesting than any config needs; the limit keeps a hostile file from overflowing the stack. */
+export const MAX_JSON_DEPTH = 64;
+
 /** Parses strict JSON into {@link JsonNode}s with ranges (`end` is exclusive). Throws SyntaxError. */
 export function parseJsonTree(text: string): JsonNode {
   let position = 0;
+  let depth = 0;
   const fail = (what: string): never => {
     const line = text.slice(0, position).split('\n').length;
     throw new SyntaxError(`${what} at line ${line}`);
@@ -33,12 +37,14 @@ export function parseJsonTree(text: string): JsonNode {
     skipWhitespace();
     const start = position;
     const character = text[position];
+    if ((character === '{' || character === '[') && ++depth > MAX_JSON_DEPTH) fail(`nesting deeper than ${MAX_JSON_DEPTH} levels`);
     if (character === '{') {
       position++;
       const properties: JsonProperty[] = [];
       skipWhitespace();
       if (text[position] === '}') {
         position++;
+        depth--;
         return { kind: 'object', start, end: position, properties };
       }
       for (;;) {
@@ -56,6 +62,7 @@ export function parseJsonTree(text: string): JsonNode {
         }
         if (text[position] === '}') {
           position++;
+          depth--;
           return { kind: 'object', start, end: position, properties };
         }
         fail('expected "," or "}"');
@@ -67,6 +74,7 @@ export function parseJsonTree(text: string): JsonNode {
       skipWhitespace();
       if (text[position] === ']') {
         position++;
+        depth--;
         return { kind: 'array', start, end: position, items };
       }
       for (;;) {
@@ -78,6 +86,7 @@ export function parseJsonTree(text: string): JsonNode {
         }
         if (text[position] === ']') {
           position++;
+          depth--;
           return { kind: 'array', start, end: position, items };
         }
         fail('expected "," or "]"');

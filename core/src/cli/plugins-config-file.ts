@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parsePluginsConfig, type PluginsConfig } from '../config/plugins-config.js';
 import { HostError } from '../errors/index.js';
@@ -17,15 +17,15 @@ export interface NewPluginEntry {
   tarball?: string;
   version?: string;
   enabled?: boolean;
+  config?: Record<string, unknown>;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** The plugins.config.json to use: --config, else PLUGINS_CONFIG, else ./plugins.config.json. */
+/** The plugins.config.json to use: --config, else PLUGINS_CONFIG, else ./plugins.config.json (relative to cwd). */
 export function pluginsConfigPath(flag: string | undefined, env: Env, cwd: string): string {
-  return join(cwd, '.', '') && (flag ?? env.PLUGINS_CONFIG ?? 'plugins.config.json').startsWith('/')
-    ? (flag ?? env.PLUGINS_CONFIG ?? 'plugins.config.json')
-    : join(cwd, flag ?? env.PLUGINS_CONFIG ?? 'plugins.config.json');
+  const chosen = flag ?? (env.PLUGINS_CONFIG?.trim() || 'plugins.config.json');
+  return resolve(cwd, chosen);
 }
 
 /** Turns a HostError from the config loader into one CLI line. */
@@ -140,8 +140,10 @@ export class PluginsConfigFile {
     const plugins = this.pluginsArray();
     const last = plugins.items.at(-1);
     const arrayIndent = indentationAt(this.text, findProperty(this.tree(), 'plugins')!.keyStart) ?? '';
-    const itemIndent = (last ? indentationAt(this.text, last.start) : undefined) ?? `${arrayIndent}  `;
-    const unit = itemIndent.length > arrayIndent.length ? itemIndent.slice(arrayIndent.length) : '  ';
+    // "plugins" is a root property, so its indentation is the file's indent unit.
+    const fileUnit = arrayIndent === '' ? '  ' : arrayIndent;
+    const itemIndent = (last ? indentationAt(this.text, last.start) : undefined) ?? `${arrayIndent}${fileUnit}`;
+    const unit = itemIndent.length > arrayIndent.length ? itemIndent.slice(arrayIndent.length) : fileUnit;
     const json = JSON.stringify(entry, null, unit).replace(/\n/g, `\n${itemIndent}`);
     if (last) {
       this.splice(last.end, last.end, `,\n${itemIndent}${json}`);
@@ -164,6 +166,8 @@ export class PluginsConfigFile {
     const config = this.validate(env);
     const temporary = `${this.path}.${randomBytes(4).toString('hex')}.tmp`;
     try {
+      // A new file may live in a folder that does not exist yet (`--config deploy/plugins.config.json`).
+      if (!this.existed) await mkdir(dirname(this.path), { recursive: true });
       await writeFile(temporary, this.text, 'utf8');
       await rename(temporary, this.path);
     } catch (error) {

@@ -1,11 +1,5 @@
 import { CliError } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
-import { runChatCommand } from './commands/chat-command.js';
-import { runConversationsCommand } from './commands/conversations-command.js';
-import { runPluginCommand } from './commands/plugin-command.js';
-import { runServeCommand } from './commands/serve-command.js';
-import { runTelegramCommand } from './commands/telegram-command.js';
-import { runToolsCommand } from './commands/tools-command.js';
 
 export const MAIN_HELP = `Usage: acai <command> [options]
 
@@ -16,26 +10,32 @@ Commands:
   plugin create|add|enable|disable|list|validate|test
                              scaffold, configure, check and test plugins
   tools list|call            list tools or call one through the host's call path
-  telegram                   run the Telegram bot (long polling)
+  keys create|list|revoke    manage API keys (MongoDB or the embedded store)
+  telegram                   run the Telegram bot (long polling), or register its webhook
 
-Run \`acai <command> --help\` for a command's options and examples.
+Run \`acai <command> --help\` for a command's options and examples. Failures print one line
+(\`acai: …\`) and exit 1, or 2 for a usage mistake; ACAI_DEBUG=1 adds the stack trace.
+Colours and spinners appear only on a terminal (and never with NO_COLOR).
 
 Examples:
   acai serve --port 8080
   acai chat -m "What's the date 90 days after 2026-03-01?"
   acai plugin create my-tool
-  acai tools call datetime__get_current_time --args '{"timeZone":"Europe/Madrid"}'
+  acai tools call datetime__get_current_time --args '{"time_zone":"Europe/Madrid"}'
+  acai keys create --tenant acme --scopes chat
 `;
 
 type Command = (args: readonly string[], io: CliIo) => Promise<number>;
 
+// Commands load on use, so `acai chat` starts without importing the host, its stores or grammY.
 const COMMANDS: Readonly<Record<string, Command>> = {
-  serve: runServeCommand,
-  chat: runChatCommand,
-  conversations: runConversationsCommand,
-  plugin: runPluginCommand,
-  tools: runToolsCommand,
-  telegram: runTelegramCommand,
+  serve: async (args, io) => (await import('./commands/serve-command.js')).runServeCommand(args, io),
+  chat: async (args, io) => (await import('./commands/chat-command.js')).runChatCommand(args, io),
+  conversations: async (args, io) => (await import('./commands/conversations-command.js')).runConversationsCommand(args, io),
+  plugin: async (args, io) => (await import('./commands/plugin-command.js')).runPluginCommand(args, io),
+  tools: async (args, io) => (await import('./commands/tools-command.js')).runToolsCommand(args, io),
+  keys: async (args, io) => (await import('./commands/keys-command.js')).runKeysCommand(args, io),
+  telegram: async (args, io) => (await import('./commands/telegram-command.js')).runTelegramCommand(args, io),
 };
 
 /**
@@ -55,9 +55,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout.write(`${packageJson.version}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) {
-    io.stderr.write(`acai: unknown command "${name}" (see \`acai --help\`)\n`);
+    io.stderr.write(`acai: unknown command "${name.slice(0, 60)}" (see \`acai --help\`)\n`);
     return 2;
   }
   try {
@@ -66,6 +66,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`acai: ${message.split('\n')[0]}\n`);
     if (io.env.ACAI_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
-    return error instanceof CliError ? error.exitCode : 1;
+    return CliError.isInstance(error) ? error.exitCode : 1;
   }
 }

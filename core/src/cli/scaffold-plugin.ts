@@ -120,7 +120,7 @@ export async function scaffoldPlugin(options: ScaffoldPluginOptions, cwd: string
       throw new CliError(`${directory} is not empty (${entries.length} entries); choose another --dir or an empty folder`);
     }
   } catch (error) {
-    if (error instanceof CliError) throw error;
+    if (CliError.isInstance(error)) throw error;
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 

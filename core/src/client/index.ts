@@ -1,5 +1,13 @@
-export { createTwirpChatClient, ChatClientError } from './twirp-chat-client.js';
-export type { ChatErrorCode, TwirpChatClientOptions } from './twirp-chat-client.js';
+// Clients of the host's APIs: the chat service and the plugin admin service over Twirp JSON, and the
+// chat service in-process for front-ends that run inside the host.
+export { createTwirpChatClient } from './twirp-chat-client.js';
+export { createTwirpAdminClient } from './twirp-admin-client.js';
+export { createInProcessChatApi } from './in-process-chat-api.js';
+export type { InProcessChatApiOptions } from './in-process-chat-api.js';
+export { createTwirpJsonCaller } from './twirp-json-caller.js';
+export type { TwirpCallOptions, TwirpClientOptions, TwirpJsonCall } from './twirp-json-caller.js';
+export { TwirpClientError, TWIRP_ERROR_CODES } from './twirp-client-error.js';
+export type { TwirpErrorCode } from './twirp-client-error.js';
 export type {
   ChatApi,
   ChatCallOptions,
@@ -17,3 +25,13 @@ export type {
   StartConversationResponse,
   ToolCallRecord,
 } from './chat-api.js';
+export type {
+  ListPluginsResponse,
+  PluginAdminApi,
+  PluginBreakerState,
+  PluginInfo,
+  PluginResponse,
+  PluginState,
+  PluginToolInfo,
+  ReloadPluginsResponse,
+} from './admin-api.js';

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChatClientError, createTwirpChatClient } from './twirp-chat-client.js';
+import { TwirpClientError } from './twirp-client-error.js';
+import { createTwirpChatClient } from './twirp-chat-client.js';
 
 type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void;
 
@@ -22,13 +23,13 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function captureError(promise: Promise<unknown>): Promise<ChatClientError> {
+async function captureError(promise: Promise<unknown>): Promise<TwirpClientError> {
   const error = await promise.then(
     () => undefined,
     (caught: unknown) => caught,
   );
-  expect(ChatClientError.isInstance(error)).toBe(true);
-  return error as ChatClientError;
+  expect(TwirpClientError.isInstance(error)).toBe(true);
+  return error as TwirpClientError;
 }
 
 describe('createTwirpChatClient', () => {

@@ -74,7 +74,8 @@ export interface HostConfig {
       readonly niceness: number;
     };
   };
-  readonly telegram: { readonly botToken: string | undefined; readonly webhookSecret: string | undefined };
+  /** Webhook mode when both the token and the secret are set; apiRoot points at a self-hosted Bot API server. */
+  readonly telegram: { readonly botToken: string | undefined; readonly webhookSecret: string | undefined; readonly apiRoot: string | undefined };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -205,7 +206,7 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
         niceness: integer('PLUGIN_WORKER_NICE', 10, 0, 19),
       },
     },
-    telegram: { botToken: text('TELEGRAM_BOT_TOKEN'), webhookSecret: text('TELEGRAM_WEBHOOK_SECRET') },
+    telegram: { botToken: text('TELEGRAM_BOT_TOKEN'), webhookSecret: text('TELEGRAM_WEBHOOK_SECRET'), apiRoot: url('TELEGRAM_API_ROOT', ['http:', 'https:']) },
   };
 
   if (problems.length > 0) {

@@ -1,6 +1,6 @@
 import { Bot, GrammyError, type Context } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
-import { ChatClientError, type ChatApi, type SessionMetadata } from '../client/index.js';
+import { TwirpClientError, type ChatApi, type SessionMetadata } from '../client/index.js';
 import { escapeHtml, renderTelegramHtml } from './render-telegram-html.js';
 import { splitTelegramMessage } from './split-telegram-message.js';
 
@@ -42,8 +42,11 @@ export interface TelegramBotOptions {
 export interface TelegramBot {
   /** The grammY bot (for advanced wiring; prefer the methods below). */
   readonly bot: Bot;
-  /** Fetches the bot's identity (getMe) unless it was given. Idempotent. */
-  init(): Promise<void>;
+  /**
+   * Fetches the bot's identity (getMe) unless it was given. Idempotent. Network failures are retried
+   * with backoff until Telegram answers or `signal` fires; a refused token fails at once.
+   */
+  init(signal?: AbortSignal): Promise<void>;
   /** Long polling until stop() is called. Resolves when polling ends. */
   start(options?: { onStart?: (botInfo: UserFromGetMe) => void }): Promise<void>;
   /** Processes one update (webhook mode). Returns once the update is accepted, before the reply is sent. */
@@ -81,7 +84,7 @@ function isGroup(context: Context): boolean {
 }
 
 function apologyFor(error: unknown): string {
-  if (ChatClientError.isInstance(error)) {
+  if (TwirpClientError.isInstance(error)) {
     if (error.isRetryable) return APOLOGY_UNAVAILABLE;
     if (error.code === 'invalid_argument' || error.code === 'out_of_range') return APOLOGY_REJECTED;
   }
@@ -89,7 +92,7 @@ function apologyFor(error: unknown): string {
 }
 
 function describeError(error: unknown): Record<string, unknown> {
-  if (ChatClientError.isInstance(error)) return { code: error.code, status: error.httpStatus, message: error.message };
+  if (TwirpClientError.isInstance(error)) return { code: error.code, status: error.httpStatus, message: error.message };
   return { message: error instanceof Error ? error.message : String(error) };
 }
 
@@ -189,7 +192,7 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
         return await call();
       } catch (error) {
         const delay = retryDelaysMs[attempt];
-        if (!ChatClientError.isInstance(error) || !error.isRetryable || delay === undefined) throw error;
+        if (!TwirpClientError.isInstance(error) || !error.isRetryable || delay === undefined) throw error;
         logger.warn({ err: describeError(error), attempt: attempt + 1, delayMs: delay }, 'chat service unavailable; retrying');
         await sleep(delay);
       }
@@ -283,8 +286,9 @@ export function createTelegramBot(options: TelegramBotOptions): TelegramBot {
 
   const telegram: TelegramBot = {
     bot,
-    init() {
-      initialization ??= bot.init().catch((error: unknown) => {
+    init(signal) {
+      // grammY types its own AbortSignal shim; a native signal is what it uses at runtime.
+      initialization ??= bot.init(signal as Parameters<Bot['init']>[0]).catch((error: unknown) => {
         initialization = undefined;
         throw error;
       });

@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline';
 import type { ChatApi, ToolCallRecord } from '../../client/index.js';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, connectChat } from '../chat-connection.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, connectChat } from '../host-connection.js';
 import { usageError } from '../cli-error.js';
 import { createStyle, type CliIo, type Style } from '../cli-io.js';
-import { describeChatError } from '../describe-chat-error.js';
+import { describeClientError } from '../describe-client-error.js';
 import { formatConversation, formatConversationList, formatToolCalls } from '../format-conversation.js';
 import { lastConversationPath, readLastConversation, writeLastConversation } from '../last-conversation.js';
 import { parseCommandArgs } from '../parse-command-args.js';
@@ -96,7 +96,7 @@ export async function runChatCommand(args: readonly string[], io: CliIo): Promis
     try {
       turn = await withSpinner(io.stdout, style, 'thinking…', () => sendTurn(chat, conversationId, values.message!));
     } catch (error) {
-      throw describeChatError(error, url);
+      throw describeClientError(error, url);
     }
     if (turn.conversationId) await writeLastConversation(statePath, turn.conversationId);
     io.stdout.write(values.json ? `${JSON.stringify(turn.response, null, 2)}\n` : `${turn.reply}\n`);
@@ -124,7 +124,7 @@ async function interactiveSession(
       `Connected to ${url}. ${conversationId ? `Continuing conversation ${conversationId}.` : 'New conversation.'} Type /help for commands, /exit to leave.`,
     ) + '\n',
   );
-  const reportError = (error: unknown) => io.stderr.write(`error: ${describeChatError(error, url).message}\n`);
+  const reportError = (error: unknown) => io.stderr.write(`error: ${describeClientError(error, url).message}\n`);
 
   const lines = createInterface({ input: io.stdin, terminal: false, crlfDelay: Infinity });
   prompt();

@@ -1,7 +1,7 @@
-import { CONNECTION_HELP, CONNECTION_OPTIONS, connectChat } from '../chat-connection.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, connectChat } from '../host-connection.js';
 import { usageError } from '../cli-error.js';
 import { createStyle, type CliIo } from '../cli-io.js';
-import { describeChatError } from '../describe-chat-error.js';
+import { describeClientError } from '../describe-client-error.js';
 import { formatConversation, formatConversationList } from '../format-conversation.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 
@@ -61,7 +61,7 @@ export async function runConversationsCommand(args: readonly string[], io: CliIo
       }
       return 0;
     } catch (error) {
-      throw describeChatError(error, url);
+      throw describeClientError(error, url);
     }
   }
 
@@ -76,7 +76,7 @@ export async function runConversationsCommand(args: readonly string[], io: CliIo
       );
       return 0;
     } catch (error) {
-      throw describeChatError(error, url);
+      throw describeClientError(error, url);
     }
   }
 

@@ -1,91 +1,37 @@
 import { usageError } from '../cli-error.js';
-import { createStyle, type CliIo } from '../cli-io.js';
-import { parseCommandArgs } from '../parse-command-args.js';
-import { displayPath, scaffoldPlugin } from '../scaffold-plugin.js';
+import type { CliIo } from '../cli-io.js';
 
 export const PLUGIN_HELP = `Usage: acai plugin <subcommand> [options]
 
 Subcommands:
   create <name>                 scaffold a new plugin package on @acai/plugin-sdk
-  add <name|path|tarball>       add a plugin to plugins.config.json (enabled)
+  add <name|path|tarball>       add a plugin to plugins.config.json (after the host's load checks)
   enable <name>                 enable a configured plugin
   disable <name>                disable a configured plugin (kept in the file)
   list                          configured plugins: version, compatibility, state, tools
-  validate <path>               run every load-time check of the host on a plugin folder
+  validate <path>               run every load-time check of the host on a plugin folder or tarball
   test <path>                   conformance run through the host's call path (pass/fail report)
 
 Run \`acai plugin <subcommand> --help\` for its options and examples.
-`;
-
-export const PLUGIN_CREATE_HELP = `Usage: acai plugin create <name> [options]
-
-Scaffold a plugin package: package.json with the \`acai\` manifest and the SDK peer range, one
-example tool with a strict JSON Schema and typed arguments, a test using the SDK harness,
-tsconfig and README. In the new folder, \`npm install\`, \`npm test\`, \`npm run build\` and
-\`npm pack\` work out of the box.
-
-<name> is the plugin name: 2–32 lower-case letters, digits and dashes (the package is
-acai-plugin-<name>; the model sees tools as <name>__<tool>).
-
-Options:
-  --dir <path>            target folder (default ./acai-plugin-<name>); must be empty or missing
-  --sdk <path|version>    where @acai/plugin-sdk comes from: the SDK folder (installed as file:)
-                          or a registry version range (default: this host's SDK folder when it
-                          is a checkout, else ^1.0.0)
-  --description <text>    one line for operators and the model
 
 Examples:
   acai plugin create stock-quotes
-  acai plugin create stock-quotes --dir ~/src/stock-quotes --sdk ~/src/acai/plugin-sdk
-  acai plugin create stock-quotes --sdk ^1.0.0 --description "Stock quotes from Example Exchange"
+  acai plugin validate ./acai-plugin-stock-quotes && acai plugin test ./acai-plugin-stock-quotes
+  acai plugin add ./acai-plugin-stock-quotes-0.1.0.tgz
+  acai plugin disable stock-quotes --url http://127.0.0.1:8080
 `;
 
-async function runCreate(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('plugin create', args, {
-    dir: { type: 'string' },
-    sdk: { type: 'string' },
-    description: { type: 'string' },
-  });
-  if (values.help) {
-    io.stdout.write(PLUGIN_CREATE_HELP);
-    return 0;
-  }
-  const [name, extra] = positionals;
-  if (name === undefined) throw usageError('missing the plugin name', 'plugin create');
-  if (extra !== undefined) throw usageError(`unexpected argument "${extra}"`, 'plugin create');
-  if (values.description !== undefined && /[\r\n]/.test(values.description)) {
-    throw usageError('--description must be one line', 'plugin create');
-  }
-  const result = await scaffoldPlugin(
-    {
-      name,
-      directory: values.dir ?? `acai-plugin-${name}`,
-      ...(values.sdk !== undefined ? { sdk: values.sdk } : {}),
-      ...(values.description !== undefined ? { description: values.description } : {}),
-    },
-    io.cwd,
-  );
-  const style = createStyle(io);
-  const folder = displayPath(result.directory, io.cwd);
-  io.stdout.write(
-    [
-      `${style.green('Created')} ${result.packageName} in ${folder}`,
-      ...result.files.map((file) => `  ${file}`),
-      `SDK: ${result.sdkDependency}`,
-      '',
-      'Next:',
-      `  cd ${folder}`,
-      '  npm install && npm test && npm run build',
-      `  acai plugin validate . && acai plugin test .`,
-      `  npm pack && acai plugin add ./${result.packageName}-0.1.0.tgz`,
-      '',
-    ].join('\n'),
-  );
-  return 0;
-}
+type Subcommand = (args: readonly string[], io: CliIo) => Promise<number>;
 
-const SUBCOMMANDS: Readonly<Record<string, (args: readonly string[], io: CliIo) => Promise<number>>> = {
-  create: runCreate,
+// Loaded on use: `create` must not pay for the host's loader, `list` not for the scaffold.
+const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
+  create: async (args, io) => (await import('./plugin/plugin-create.js')).runPluginCreate(args, io),
+  add: async (args, io) => (await import('./plugin/plugin-add.js')).runPluginAdd(args, io),
+  enable: async (args, io) => (await import('./plugin/plugin-set-enabled.js')).runPluginSetEnabled('enable', args, io),
+  disable: async (args, io) => (await import('./plugin/plugin-set-enabled.js')).runPluginSetEnabled('disable', args, io),
+  list: async (args, io) => (await import('./plugin/plugin-list.js')).runPluginList(args, io),
+  validate: async (args, io) => (await import('./plugin/plugin-validate.js')).runPluginValidate(args, io),
+  test: async (args, io) => (await import('./plugin/plugin-test.js')).runPluginTest(args, io),
 };
 
 export async function runPluginCommand(args: readonly string[], io: CliIo): Promise<number> {
@@ -94,7 +40,7 @@ export async function runPluginCommand(args: readonly string[], io: CliIo): Prom
     io.stdout.write(PLUGIN_HELP);
     return subcommand === undefined ? 2 : 0;
   }
-  const run = SUBCOMMANDS[subcommand];
+  const run = Object.hasOwn(SUBCOMMANDS, subcommand) ? SUBCOMMANDS[subcommand] : undefined;
   if (run === undefined) throw usageError(`unknown subcommand "${subcommand}"`, 'plugin');
   return run(rest, io);
 }

@@ -1,9 +1,9 @@
-import { ChatClientError } from '../client/index.js';
+import { TwirpClientError } from '../client/index.js';
 import { CliError } from './cli-error.js';
 
-/** Turns a chat client failure into a one-line CLI error that says what to do about it. */
-export function describeChatError(error: unknown, url: string): CliError {
-  if (!ChatClientError.isInstance(error)) {
+/** Turns a chat or admin client failure into a one-line CLI error that says what to do about it. */
+export function describeClientError(error: unknown, url: string): CliError {
+  if (!TwirpClientError.isInstance(error)) {
     return new CliError(error instanceof Error ? error.message : String(error), { cause: error });
   }
   if (error.isTransportFailure) {
@@ -11,8 +11,8 @@ export function describeChatError(error: unknown, url: string): CliError {
   }
   const hint: Partial<Record<string, string>> = {
     unauthenticated: ' (pass --api-key or set ACAI_API_KEY)',
-    permission_denied: ' (this API key may not do that)',
-    bad_route: ` (is ${url} an Acai host?)`,
+    permission_denied: ' (this API key may not do that; admin commands need the "admin" scope)',
+    bad_route: ` (is ${url} an Acai host with this API?)`,
     resource_exhausted: ' (rate limited; retry later)',
     unavailable: ' (the host or one of its dependencies is down; retry later)',
   };

@@ -1,0 +1,107 @@
+import { dirname } from 'node:path';
+import { CliError, usageError } from '../../cli-error.js';
+import { createStyle, type CliIo } from '../../cli-io.js';
+import { createCliLogger } from '../../cli-logger.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, connectAdmin } from '../../host-connection.js';
+import { parseCommandArgs } from '../../parse-command-args.js';
+import { parseJsonFlag } from '../../parse-json-flag.js';
+import { identifyPlugin } from '../../plugin-checks/identify-plugin.js';
+import { InspectionWorkspace } from '../../plugin-checks/inspection-workspace.js';
+import { parsePluginSource, sourceFields } from '../../plugin-checks/parse-plugin-source.js';
+import { pluginsConfigPath, PluginsConfigFile } from '../../plugins-config-file.js';
+import { reloadRunningHost } from '../../reload-running-host.js';
+
+export const PLUGIN_ADD_HELP = `Usage: acai plugin add <name|path|tarball> [options]
+
+Add a plugin to plugins.config.json (created when missing). The source is one of:
+  - an installed npm package, optionally with a version range: @acai/plugin-weather@^1.0.0
+  - a plugin package folder: ./plugins/stock-quotes
+  - a tarball made by \`npm pack\`: ./acai-plugin-stock-quotes-0.1.0.tgz
+The entry is named after the plugin's own name (its definePlugin name). Before the file is written
+the plugin goes through every load-time check of the host; a plugin that fails them is refused
+(--force adds it anyway). Relative paths are stored relative to the config file; the rest of the
+file keeps its formatting.
+
+Options:
+      --config <path>        plugins.config.json to edit (env PLUGINS_CONFIG, default ./plugins.config.json)
+      --version <range>      semver range of plugin versions to accept (package sources)
+      --plugin-config <json> the plugin's "config" block, e.g. '{"provider":"open-meteo"}'
+      --disabled             add it switched off ("enabled": false)
+      --force                add it even when a load check fails
+      --reload               then ask the running host to reload its plugins (implied by --url)
+      --log-level <level>    show the host's log lines on stderr while checking
+${CONNECTION_HELP}
+
+Examples:
+  acai plugin add ./acai-plugin-stock-quotes-0.1.0.tgz
+  acai plugin add @acai/plugin-weather --version ^1.0.0 --plugin-config '{"provider":"open-meteo"}'
+  acai plugin add ../my-plugin --config ./deploy/plugins.config.json --reload --url http://127.0.0.1:8080
+`;
+
+export async function runPluginAdd(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('plugin add', args, {
+    ...CONNECTION_OPTIONS,
+    config: { type: 'string' },
+    version: { type: 'string' },
+    'plugin-config': { type: 'string' },
+    disabled: { type: 'boolean' },
+    force: { type: 'boolean' },
+    reload: { type: 'boolean' },
+    'log-level': { type: 'string' },
+  });
+  if (values.help) {
+    io.stdout.write(PLUGIN_ADD_HELP);
+    return 0;
+  }
+  const [argument, extra] = positionals;
+  if (argument === undefined) throw usageError('missing the plugin source (a package name, folder or tarball)', 'plugin add');
+  if (extra !== undefined) throw usageError(`unexpected argument "${extra}"`, 'plugin add');
+  const pluginConfig = values['plugin-config'] === undefined ? undefined : (parseJsonFlag(values['plugin-config'], '--plugin-config', 'plugin add') as Record<string, unknown>);
+
+  const configPath = pluginsConfigPath(values.config, io.env, io.cwd);
+  const configDir = dirname(configPath);
+  const file = await PluginsConfigFile.open(configPath, { createIfMissing: true });
+  let source = parsePluginSource(argument, io.cwd, configDir);
+  if (values.version !== undefined) {
+    if (source.kind !== 'package') throw usageError('--version applies to package sources; a folder or tarball is one exact version', 'plugin add');
+    source = { ...source, version: values.version };
+  }
+  const style = createStyle(io);
+  const workspace = await InspectionWorkspace.create(createCliLogger(io, values['log-level']));
+  try {
+    const identity = await identifyPlugin(source, { configPath, configDir, dataDir: workspace.dataDir, env: io.env });
+    file.add({
+      name: identity.name,
+      ...sourceFields(source),
+      ...(values.disabled ? { enabled: false } : {}),
+      ...(pluginConfig ? { config: pluginConfig } : {}),
+    });
+    const config = file.validate(io.env);
+    // The checks run on the new entry only (enabled even when it is added disabled), with the file's defaults.
+    const entry = config.plugins.find((candidate) => candidate.name === identity.name)!;
+    const host = await workspace.load({ ...config, plugins: [{ ...entry, enabled: true }] });
+    const loaded = host.loadReport().plugins[0]!;
+    const tools = host.listPlugins()[0]?.tools ?? [];
+    if (loaded.error !== undefined && !values.force) {
+      throw new CliError(`not added: ${loaded.error.code}: ${loaded.error.message} (fix the plugin, or pass --force to add it anyway)`);
+    }
+    await file.save(io.env);
+    const what = `${identity.name}${loaded.version ? ` ${loaded.version}` : ''}`;
+    io.stdout.write(
+      `${style.green('Added')} ${what} to ${configPath}${values.disabled ? ' (disabled)' : ''}\n` +
+        (loaded.error ? `  ${style.red('warning')}: it fails the "${loaded.error.code}" check: ${loaded.error.message}\n` : '') +
+        (tools.length > 0 ? `  tools: ${tools.join(', ')}\n` : '') +
+        loaded.quarantinedTools.map((tool) => `  ${style.red('quarantined')}: ${tool.tool}: ${tool.reason}\n`).join('') +
+        loaded.warnings.map((warning) => `  warning: ${warning}\n`).join(''),
+    );
+    if (values.reload || values.url !== undefined) {
+      const { admin, url } = connectAdmin(io, values);
+      io.stdout.write(await reloadRunningHost(admin, url, style));
+    } else {
+      io.stdout.write(style.dim('The host picks it up on its next reload or restart (or pass --reload --url <host>).') + '\n');
+    }
+    return 0;
+  } finally {
+    await workspace.dispose();
+  }
+}

@@ -1,0 +1,135 @@
+import { basename } from 'node:path';
+import type { PluginInfo } from '../../../client/index.js';
+import { usageError } from '../../cli-error.js';
+import { createStyle, type CliIo, type Style } from '../../cli-io.js';
+import { createCliLogger } from '../../cli-logger.js';
+import { describeClientError } from '../../describe-client-error.js';
+import { formatTable } from '../../format-table.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, connectAdmin } from '../../host-connection.js';
+import { parseCommandArgs } from '../../parse-command-args.js';
+import { checkPluginCompatibility } from '../../plugin-checks/check-plugin-compatibility.js';
+import { isCompatibilityCode } from '../../plugin-checks/describe-load-failure.js';
+import { InspectionWorkspace } from '../../plugin-checks/inspection-workspace.js';
+import { pluginsConfigPath, PluginsConfigFile } from '../../plugins-config-file.js';
+
+export const PLUGIN_LIST_HELP = `Usage: acai plugin list [options]
+
+List the configured plugins with their version, whether they are compatible with this host (SDK and
+host ranges, the operator's version range), their state and their tools.
+
+Without --url it reads plugins.config.json and loads the enabled plugins through the host's checks
+(disabled ones are only resolved and range-checked, never imported). With --url it asks a running
+host (admin API acai.admin.PluginService; the API key needs the "admin" scope).
+
+Options:
+      --config <path>      plugins.config.json to read (env PLUGINS_CONFIG, default ./plugins.config.json)
+      --json               print the list as JSON (for scripts)
+      --log-level <level>  show the host's log lines on stderr while loading
+${CONNECTION_HELP}
+
+Examples:
+  acai plugin list
+  acai plugin list --json | jq '.[] | select(.state != "enabled")'
+  acai plugin list --url http://127.0.0.1:8080 --api-key "$ACAI_ADMIN_KEY"
+`;
+
+/** One row of the list, as printed and as `--json` emits it. */
+export interface PluginListRow {
+  readonly name: string;
+  readonly version: string | undefined;
+  readonly compatible: 'yes' | 'no' | 'unknown';
+  readonly state: 'enabled' | 'disabled' | 'failed' | 'restarting';
+  readonly tools: readonly string[];
+  readonly source: string;
+  /** Why it failed or is incompatible. */
+  readonly problem?: string;
+}
+
+export async function runPluginList(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('plugin list', args, {
+    ...CONNECTION_OPTIONS,
+    config: { type: 'string' },
+    json: { type: 'boolean' },
+    'log-level': { type: 'string' },
+  });
+  if (values.help) {
+    io.stdout.write(PLUGIN_LIST_HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw usageError(`unexpected argument "${positionals[0]}"`, 'plugin list');
+  if (values.url !== undefined && values.config !== undefined) throw usageError('pass either --url (a running host) or --config (a file), not both', 'plugin list');
+  const rows = values.url !== undefined ? await listFromHost(io, values) : await listFromFile(io, values.config, values['log-level']);
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  io.stdout.write(formatRows(rows, createStyle(io)));
+  return 0;
+}
+
+async function listFromHost(io: CliIo, values: { url?: string | undefined; 'api-key'?: string | undefined }): Promise<PluginListRow[]> {
+  const { admin, url } = connectAdmin(io, values);
+  let plugins: PluginInfo[];
+  try {
+    plugins = (await admin.listPlugins()).plugins ?? [];
+  } catch (error) {
+    throw describeClientError(error, url);
+  }
+  return plugins.map((plugin): PluginListRow => {
+    const state = plugin.state === 'ACTIVE' ? 'enabled' : plugin.state === 'DISABLED' ? 'disabled' : plugin.state === 'RESTARTING' ? 'restarting' : 'failed';
+    return {
+      name: plugin.name ?? '',
+      version: plugin.version || undefined,
+      // A loaded plugin passed the host's range checks; for the others the host's message says why.
+      compatible: state === 'enabled' || state === 'restarting' ? 'yes' : 'unknown',
+      state,
+      tools: (plugin.tools ?? []).map((tool) => tool.exposed_name ?? ''),
+      source: plugin.source ?? '',
+      ...(state === 'failed' && plugin.last_error ? { problem: plugin.last_error } : {}),
+    };
+  });
+}
+
+async function listFromFile(io: CliIo, configFlag: string | undefined, logLevel: string | undefined): Promise<PluginListRow[]> {
+  const file = await PluginsConfigFile.open(pluginsConfigPath(configFlag, io.env, io.cwd));
+  const config = file.validate(io.env);
+  const workspace = await InspectionWorkspace.create(createCliLogger(io, logLevel));
+  try {
+    const verdicts = await Promise.all(
+      config.plugins.map((entry) =>
+        checkPluginCompatibility(entry, { configDir: config.dir, dataDir: workspace.dataDir, hostVersion: workspace.hostVersion, label: basename(config.path) }),
+      ),
+    );
+    const host = await workspace.load(config);
+    const statuses = new Map(host.listPlugins().map((status) => [status.name, status]));
+    return config.plugins.map((entry, index): PluginListRow => {
+      const verdict = verdicts[index]!;
+      const status = statuses.get(entry.name);
+      const error = status?.error;
+      const state = !entry.enabled ? 'disabled' : status?.state === 'loaded' ? 'enabled' : 'failed';
+      const compatible = status?.state === 'loaded' ? 'yes' : error !== undefined && isCompatibilityCode(error.code) ? 'no' : verdict.verdict;
+      const problem = error !== undefined ? `${error.code}: ${error.message}` : verdict.verdict === 'yes' ? undefined : verdict.reason;
+      return {
+        name: entry.name,
+        version: status?.version ?? verdict.version,
+        compatible,
+        state,
+        tools: status?.tools ?? [],
+        source: status?.source ?? '',
+        ...(problem !== undefined ? { problem } : {}),
+      };
+    });
+  } finally {
+    await workspace.dispose();
+  }
+}
+
+function formatRows(rows: readonly PluginListRow[], style: Style): string {
+  if (rows.length === 0) return 'No plugins configured. Add one with `acai plugin add`.\n';
+  const table = formatTable(
+    ['NAME', 'VERSION', 'COMPATIBLE', 'STATE', 'TOOLS'],
+    rows.map((row) => [row.name, row.version ?? '?', row.compatible, row.state, row.tools.length > 0 ? row.tools.join(', ') : '-']),
+  );
+  const problems = rows.filter((row) => row.problem !== undefined).map((row) => `${style.red('!')} ${row.name}: ${row.problem}\n`);
+  return table + (problems.length > 0 ? `\n${problems.join('')}` : '');
+}

@@ -1,0 +1,99 @@
+import { CliError, usageError } from '../../cli-error.js';
+import { createStyle, type CliIo, type Style } from '../../cli-io.js';
+import { createCliLogger } from '../../cli-logger.js';
+import { parseCommandArgs } from '../../parse-command-args.js';
+import { parseJsonFlag } from '../../parse-json-flag.js';
+import { configErrorToCli } from '../../plugins-config-file.js';
+import { parsePluginSource, type PluginSourceSpec } from '../../plugin-checks/parse-plugin-source.js';
+import { validatePlugin, type ValidationReport } from '../../plugin-checks/validate-plugin.js';
+
+export const PLUGIN_VALIDATE_HELP = `Usage: acai plugin validate <path> [options]
+
+Run every load-time check of the host on a plugin, without a host: resolve, manifest, version ranges
+(the plugin's SDK and host ranges against this host), import, config schema, secrets, strict tool
+schemas and the provider lint (a quarantined tool fails validation), tool names, setup within its
+deadline. The messages are the host's own. <path> is a plugin package folder or a tarball made by
+\`npm pack\`. Exits 1 when a check fails.
+
+Options:
+      --plugin-config <json>  the plugin's "config" block as in plugins.config.json (\${VAR}
+                              references are read from the environment)
+      --json                  print the report as JSON
+      --log-level <level>     show the host's log lines on stderr
+
+Examples:
+  acai plugin validate .
+  acai plugin validate ./acai-plugin-stock-quotes-0.1.0.tgz
+  acai plugin validate ../weather --plugin-config '{"provider":"weatherapi","apiKey":"\${WEATHER_API_KEY}"}'
+`;
+
+/** A plugin folder or tarball for validate/test (package names are resolved by `plugin add` only). */
+export function localPluginSource(argument: string | undefined, command: string, cwd: string): PluginSourceSpec {
+  if (argument === undefined) throw usageError('missing the plugin folder or tarball', command);
+  const looksLikeFile = argument.startsWith('.') || argument.startsWith('/') || argument.includes('/') || /\.(tgz|tar\.gz)$/i.test(argument);
+  const source = parsePluginSource(looksLikeFile ? argument : `./${argument}`, cwd, cwd);
+  if (source.kind === 'package') throw usageError(`"${argument}" is not a plugin folder or tarball`, command);
+  return source;
+}
+
+export function readPluginConfigFlag(text: string | undefined, command: string): Record<string, unknown> | undefined {
+  return text === undefined ? undefined : (parseJsonFlag(text, '--plugin-config', command) as Record<string, unknown>);
+}
+
+export async function runPluginValidate(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('plugin validate', args, {
+    'plugin-config': { type: 'string' },
+    json: { type: 'boolean' },
+    'log-level': { type: 'string' },
+  });
+  if (values.help) {
+    io.stdout.write(PLUGIN_VALIDATE_HELP);
+    return 0;
+  }
+  if (positionals.length > 1) throw usageError(`unexpected argument "${positionals[1]}"`, 'plugin validate');
+  if (positionals[0] === undefined) throw usageError('missing the plugin folder or tarball', 'plugin validate');
+  const pluginConfig = readPluginConfigFlag(values['plugin-config'], 'plugin validate');
+  const source = localPluginSource(positionals[0], 'plugin validate', io.cwd);
+  let report: ValidationReport;
+  try {
+    report = await validatePlugin({
+      source,
+      cwd: io.cwd,
+      env: io.env,
+      logger: createCliLogger(io, values['log-level']),
+      ...(pluginConfig ? { pluginConfig } : {}),
+    });
+  } catch (error) {
+    throw configErrorToCli(error);
+  }
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return report.ok ? 0 : 1;
+  }
+  const style = createStyle(io);
+  io.stdout.write(formatValidationReport(report, style));
+  if (!report.ok) {
+    const failed = report.checks.find((check) => check.status === 'failed');
+    throw new CliError(`${report.identity.name} fails the "${failed?.check}" check of host ${report.hostVersion}`);
+  }
+  return 0;
+}
+
+/** The human form of a validation report (also the first part of `acai plugin test`). */
+export function formatValidationReport(report: ValidationReport, style: Style): string {
+  const { identity } = report;
+  const mark = { passed: style.green('✓'), failed: style.red('✗'), 'not run': style.dim('-') } as const;
+  const lines = [
+    `${style.bold(identity.name)}${identity.packageName ? ` (${identity.packageName}${identity.version ? `@${identity.version}` : ''})` : ''} against host ${report.hostVersion}`,
+  ];
+  for (const check of report.checks) {
+    lines.push(`  ${mark[check.status]} ${check.check}${check.status === 'not run' ? style.dim(' (not run)') : ''}`);
+    if (check.status === 'failed') lines.push(`      ${check.code}: ${check.message}`);
+  }
+  const isQuarantineFailure = report.checks.some((check) => check.status === 'failed' && check.check === 'tool schemas');
+  if (!isQuarantineFailure) for (const tool of report.quarantinedTools) lines.push(`  ${style.red('quarantined')} ${tool.tool}: ${tool.reason}`);
+  for (const warning of report.warnings) lines.push(`  warning: ${warning}`);
+  if (report.tools.length > 0) lines.push(`  tools: ${report.tools.join(', ')}`);
+  if (report.ok) lines.push(`${style.green('OK')}: ${identity.name} passes every load check`);
+  return `${lines.join('\n')}\n`;
+}

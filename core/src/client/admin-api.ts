@@ -1,0 +1,61 @@
+// The plugin admin API as clients see it on the wire (Twirp JSON of proto/admin.proto: proto field
+// names, defaults omitted, enums by name, 64-bit counters as decimal strings).
+
+/** A plugin's state (PluginInfo.State). */
+export type PluginState = 'STATE_UNSPECIFIED' | 'ACTIVE' | 'DISABLED' | 'FAILED' | 'RESTARTING';
+
+/** A plugin's circuit breaker (PluginInfo.BreakerState). */
+export type PluginBreakerState = 'BREAKER_STATE_UNSPECIFIED' | 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+
+/** One tool of a plugin. */
+export interface PluginToolInfo {
+  exposed_name?: string;
+  name?: string;
+  description?: string;
+  idempotent?: boolean;
+}
+
+/** One configured plugin of a running host. */
+export interface PluginInfo {
+  name?: string;
+  source?: string;
+  version?: string;
+  sdk_range?: string;
+  mode?: string;
+  state?: PluginState;
+  required?: boolean;
+  tools?: PluginToolInfo[];
+  breaker_state?: PluginBreakerState;
+  call_count?: string;
+  error_count?: string;
+  last_error?: string;
+  last_error_time?: string;
+  restart_count?: string;
+}
+
+export interface ListPluginsResponse {
+  plugins?: PluginInfo[];
+  generation?: string;
+}
+
+export interface PluginResponse {
+  plugin?: PluginInfo;
+}
+
+export interface ReloadPluginsResponse {
+  generation?: string;
+  reloaded?: string[];
+  added?: string[];
+  removed?: string[];
+  unchanged?: string[];
+  failed?: string[];
+}
+
+/** `acai.admin.PluginService`; every method needs an API key with the `admin` scope. */
+export interface PluginAdminApi {
+  listPlugins(): Promise<ListPluginsResponse>;
+  enablePlugin(name: string): Promise<PluginResponse>;
+  disablePlugin(name: string): Promise<PluginResponse>;
+  reloadPlugins(): Promise<ReloadPluginsResponse>;
+  resetBreaker(name: string): Promise<PluginResponse>;
+}

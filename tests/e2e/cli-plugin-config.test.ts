@@ -1,0 +1,268 @@
+// `acai plugin add | enable | disable | list` on temporary plugins.config.json files, with fixture
+// plugins loaded by the host's real loader; `--url` against a real admin API.
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN_KEY, CHAT_ONLY_KEY, startAdminTestHost, type AdminTestHost } from './cli-admin-host.js';
+import { childPath, hasAnsi, REPO_ROOT, runAcai, temporaryFolder } from './cli-support.js';
+
+const run = promisify(execFile);
+const FIXTURES = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
+const HOSTILE = fileURLToPath(new URL('../fixtures/hostile-plugins/', import.meta.url));
+
+let folder: { path: string; remove(): Promise<void> };
+let configPath: string;
+let testbedTarball: string;
+let packs: { path: string; remove(): Promise<void> };
+
+beforeAll(async () => {
+  // `npm pack`, as a plugin author makes a release.
+  packs = await temporaryFolder('acai-cli-packs-');
+  const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', packs.path, join(FIXTURES, 'testbed')], { env: { PATH: childPath(), HOME: packs.path } });
+  testbedTarball = join(packs.path, stdout.trim().split('\n').at(-1)!);
+});
+
+afterAll(async () => {
+  await packs?.remove();
+});
+
+beforeEach(async () => {
+  folder = await temporaryFolder('acai-cli-plugins-');
+  configPath = join(folder.path, 'plugins.config.json');
+  // An installed first-party package, as `npm install @acai/plugin-datetime` would leave it.
+  await mkdir(join(folder.path, 'node_modules', '@acai'), { recursive: true });
+  await symlink(join(REPO_ROOT, 'plugins', 'datetime'), join(folder.path, 'node_modules', '@acai', 'plugin-datetime'), 'dir');
+});
+
+afterEach(async () => {
+  await folder.remove();
+});
+
+const acai = (argv: string[]) => runAcai(argv, { cwd: folder.path, env: {} });
+const config = async () => JSON.parse(await readFile(configPath, 'utf8')) as { $schema?: string; plugins: Array<Record<string, unknown>> };
+
+describe('acai plugin add', () => {
+  it('creates plugins.config.json and adds a plugin folder under its declared name, after the host checks', async () => {
+    const added = await acai(['plugin', 'add', join(HOSTILE, 'healthy')]);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain(`Added healthy 1.0.0 to ${configPath}`);
+    expect(added.stdout).toContain('tools: healthy__echo_text, healthy__do_nothing');
+    expect(hasAnsi(added.stdout)).toBe(false);
+    const written = await config();
+    expect(written.$schema).toMatch(/core\/schemas\/plugins\.config\.schema\.json$/);
+    expect(written.plugins).toEqual([{ name: 'healthy', path: join(HOSTILE, 'healthy') }]);
+  });
+
+  it('adds a tarball (disabled), an installed package with a range and plugin config, keeping earlier entries', async () => {
+    await writeFile(configPath, '{\n    "plugins": []\n}\n');
+    expect((await acai(['plugin', 'add', testbedTarball, '--disabled'])).code).toBe(0);
+    const added = await acai(['plugin', 'add', '@acai/plugin-datetime@^1.0.0', '--plugin-config', '{}']);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('tools: datetime__get_current_time');
+    expect((await config()).plugins).toEqual([
+      { name: 'testbed', tarball: testbedTarball, enabled: false },
+      { name: 'datetime', package: '@acai/plugin-datetime', version: '^1.0.0', config: {} },
+    ]);
+    expect(await readFile(configPath, 'utf8')).toMatch(/^\{\n {4}"plugins": \[\n {8}\{\n {12}"name": "testbed",/);
+  });
+
+  it('refuses a plugin that fails a load check and leaves the file alone, unless --force', async () => {
+    await writeFile(configPath, '{ "plugins": [] }\n');
+    const refused = await acai(['plugin', 'add', join(FIXTURES, 'host-mismatch')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^acai: not added: HOST_PLUGIN_HOST_MISMATCH: plugins\.config\.json › host-mismatch .*>=5\.0\.0.* \(fix the plugin, or pass --force to add it anyway\)\n$/);
+    expect(await readFile(configPath, 'utf8')).toBe('{ "plugins": [] }\n');
+    const forced = await acai(['plugin', 'add', join(FIXTURES, 'host-mismatch'), '--force']);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain('warning: it fails the "HOST_PLUGIN_HOST_MISMATCH" check');
+    expect((await config()).plugins).toHaveLength(1);
+  });
+
+  it('names a plugin that cannot be imported after its package and reports the import failure', async () => {
+    const refused = await acai(['plugin', 'add', join(FIXTURES, 'throws-on-import')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^acai: not added: HOST_PLUGIN_IMPORT_FAILED: plugins\.config\.json › throws-on-import /);
+  });
+
+  it('refuses an installed package that is not there, saying how to install it', async () => {
+    const refused = await acai(['plugin', 'add', '@acai/plugin-not-installed']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/HOST_PLUGIN_NOT_FOUND: .*Run `npm install @acai\/plugin-not-installed`/);
+  });
+
+  it('refuses a second entry for the same plugin', async () => {
+    await acai(['plugin', 'add', join(HOSTILE, 'healthy')]);
+    const again = await acai(['plugin', 'add', join(HOSTILE, 'healthy')]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/a plugin named "healthy" is already in .*; use `acai plugin enable healthy`/);
+  });
+
+  it.each([
+    [['plugin', 'add'], 2, /missing the plugin source/],
+    [['plugin', 'add', '../../../../../../../../etc'], 1, /has no package\.json/],
+    [['plugin', 'add', 'Not A Package!'], 2, /not a plugin folder, a tarball \(\.tgz\) or a valid npm package name/],
+    [['plugin', 'add', './missing-1.0.0.tgz'], 1, /no tarball at/],
+    [['plugin', 'add', '@acai/plugin-datetime', '--plugin-config', '[1]'], 2, /--plugin-config must be a JSON object/],
+    [['plugin', 'add', '@acai/plugin-datetime', '--plugin-config', '{nope'], 2, /--plugin-config is not valid JSON/],
+    [['plugin', 'add', join(HOSTILE, 'healthy'), '--version', '^1.0.0'], 2, /--version applies to package sources/],
+    [['plugin', 'add', 'a', 'b'], 2, /unexpected argument "b"/],
+  ])('refuses %j (exit %i) with one line', async (argv, code, message) => {
+    const result = await acai(argv);
+    expect(result.code).toBe(code);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses to edit a plugins.config.json that is not valid JSON', async () => {
+    await writeFile(configPath, '{ "plugins": [ { "name": "x", } ] }');
+    const result = await acai(['plugin', 'add', join(HOSTILE, 'healthy')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`acai: ${configPath} is not valid JSON: expected a property name at line 1\n`);
+  });
+
+  it('refuses to write a file the host would reject, quoting the host config check', async () => {
+    await writeFile(configPath, '{ "plugins": [ { "name": "old", "path": "./old", "colour": "blue" } ] }');
+    const result = await acai(['plugin', 'add', join(HOSTILE, 'healthy')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^acai: plugins\.config\.json is invalid: plugins\.config\.json › old › colour: is not an allowed property/);
+    expect(await readFile(configPath, 'utf8')).toContain('"colour": "blue" } ] }');
+  });
+});
+
+describe('acai plugin enable / disable', () => {
+  const ORIGINAL = `{
+  "$schema": "./schema.json",
+  "defaults": { "policy": { "timeoutMs": 5000 } },
+  "plugins": [
+    { "name": "datetime", "package": "@acai/plugin-datetime" },
+    {
+      "name": "healthy",
+      "path": "${join(HOSTILE, 'healthy')}",
+      "enabled": false
+    }
+  ]
+}
+`;
+
+  it('flips "enabled" in place, keeping every other byte', async () => {
+    await writeFile(configPath, ORIGINAL);
+    const disabled = await acai(['plugin', 'disable', 'datetime']);
+    expect(disabled).toMatchObject({ code: 0, stdout: expect.stringContaining(`Disabled datetime in ${configPath}`) });
+    const enabled = await acai(['plugin', 'enable', 'healthy']);
+    expect(enabled.code).toBe(0);
+    expect(await readFile(configPath, 'utf8')).toBe(
+      ORIGINAL.replace('"name": "datetime",', '"name": "datetime", "enabled": false,').replace('"enabled": false\n', '"enabled": true\n'),
+    );
+    const again = await acai(['plugin', 'enable', 'healthy']);
+    expect(again.stdout).toBe(`healthy is already enabled in ${configPath}\n`);
+  });
+
+  it.each([
+    [['plugin', 'disable', 'nope'], 1, /no plugin "nope" in .* \(configured: datetime, healthy\); add it with `acai plugin add`/],
+    [['plugin', 'disable', '../datetime'], 2, /invalid plugin name "\.\.\/datetime"/],
+    [['plugin', 'disable', 'constructor'], 1, /no plugin "constructor"/],
+    [['plugin', 'enable'], 2, /missing the plugin name/],
+    [['plugin', 'enable', 'datetime', '--config', '/nonexistent/x.json'], 1, /\/nonexistent\/x\.json does not exist/],
+  ])('refuses %j (exit %i)', async (argv, code, message) => {
+    await writeFile(configPath, ORIGINAL);
+    const result = await acai(argv);
+    expect(result.code).toBe(code);
+    expect(result.stderr).toMatch(message);
+    expect(await readFile(configPath, 'utf8')).toBe(ORIGINAL);
+  });
+});
+
+describe('acai plugin list', () => {
+  beforeEach(async () => {
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        plugins: [
+          { name: 'datetime', package: '@acai/plugin-datetime', version: '^1.0.0' },
+          { name: 'healthy', path: join(HOSTILE, 'healthy'), enabled: false },
+          { name: 'host-mismatch', path: join(FIXTURES, 'host-mismatch') },
+          { name: 'sdk-mismatch', path: join(FIXTURES, 'sdk-mismatch'), enabled: false },
+          { name: 'throws-on-import', path: join(FIXTURES, 'throws-on-import') },
+          { name: 'pinned', package: '@acai/plugin-datetime', version: '^2.0.0', enabled: false },
+        ],
+      }),
+    );
+  });
+
+  it('shows version, compatibility, state and tools of every configured plugin', async () => {
+    const result = await acai(['plugin', 'list']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toMatch(/^NAME +VERSION +COMPATIBLE +STATE +TOOLS$/);
+    const row = (name: string) => lines.find((line) => line.startsWith(`${name} `))?.split(/ {2,}/);
+    expect(row('datetime')).toEqual(['datetime', '1.0.0', 'yes', 'enabled', expect.stringContaining('datetime__get_current_time, datetime__convert_time')]);
+    expect(row('healthy')).toEqual(['healthy', '1.0.0', 'yes', 'disabled', '-']);
+    expect(row('host-mismatch')).toEqual(['host-mismatch', '1.0.0', 'no', 'failed', '-']);
+    expect(row('sdk-mismatch')).toEqual(['sdk-mismatch', '1.0.0', 'no', 'disabled', '-']);
+    expect(row('throws-on-import')).toEqual(['throws-on-import', '1.0.0', 'yes', 'failed', '-']);
+    expect(row('pinned')).toEqual(['pinned', '1.0.0', 'no', 'disabled', '-']);
+    expect(result.stdout).toMatch(/! host-mismatch: HOST_PLUGIN_HOST_MISMATCH: /);
+    expect(result.stdout).toMatch(/! sdk-mismatch: .*\^2\.0\.0/);
+    expect(result.stdout).toMatch(/! throws-on-import: HOST_PLUGIN_IMPORT_FAILED: /);
+    expect(result.stdout).toMatch(/! pinned: .*\^2\.0\.0/);
+  });
+
+  it('prints the same facts as JSON', async () => {
+    const rows = JSON.parse((await acai(['plugin', 'list', '--json'])).stdout) as Array<Record<string, unknown>>;
+    expect(rows.map((entry) => [entry.name, entry.state, entry.compatible])).toEqual([
+      ['datetime', 'enabled', 'yes'],
+      ['healthy', 'disabled', 'yes'],
+      ['host-mismatch', 'failed', 'no'],
+      ['sdk-mismatch', 'disabled', 'no'],
+      ['throws-on-import', 'failed', 'yes'],
+      ['pinned', 'disabled', 'no'],
+    ]);
+  });
+
+  it('refuses --url together with --config', async () => {
+    const result = await acai(['plugin', 'list', '--url', 'http://127.0.0.1:1', '--config', configPath]);
+    expect(result.code).toBe(2);
+  });
+});
+
+describe('against a running host (--url, admin API)', () => {
+  let admin: AdminTestHost;
+
+  beforeEach(async () => {
+    await writeFile(configPath, JSON.stringify({ plugins: [{ name: 'healthy', path: join(HOSTILE, 'healthy') }, { name: 'datetime', package: '@acai/plugin-datetime' }] }, null, 2));
+    admin = await startAdminTestHost(configPath, join(folder.path, 'data'));
+  });
+
+  afterEach(async () => {
+    await admin.close();
+  });
+
+  it('lists the host plugins with their state and tools', async () => {
+    const result = await acai(['plugin', 'list', '--url', admin.url, '--api-key', ADMIN_KEY]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^healthy +1\.0\.0 +yes +enabled +healthy__echo_text, /m);
+    expect(result.stdout).toMatch(/^datetime +1\.0\.0 +yes +enabled +datetime__get_current_time, /m);
+  });
+
+  it('disables a plugin in the file and makes the host reload, after which its tools are gone', async () => {
+    const result = await runAcai(['plugin', 'disable', 'healthy', '--url', admin.url], { cwd: folder.path, env: { ACAI_API_KEY: ADMIN_KEY } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Reloaded http:\/\/127\.0\.0\.1:\d+ \(generation 2; reloaded: healthy\)|Reloaded http:\/\/127\.0\.0\.1:\d+ \(generation 2/);
+    expect(admin.host.listTools().some((tool) => tool.plugin === 'healthy')).toBe(false);
+    const listed = JSON.parse((await acai(['plugin', 'list', '--url', admin.url, '--api-key', ADMIN_KEY, '--json'])).stdout) as Array<Record<string, unknown>>;
+    expect(listed.find((entry) => entry.name === 'healthy')).toMatchObject({ state: 'disabled', tools: [] });
+  });
+
+  it('explains a key without the admin scope, after saving the file', async () => {
+    const result = await acai(['plugin', 'disable', 'healthy', '--url', admin.url, '--api-key', CHAT_ONLY_KEY]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^acai: the file was saved, but the host did not reload: permission_denied: .*"admin" scope\)\n$/);
+    expect(JSON.parse(await readFile(configPath, 'utf8')).plugins[0].enabled).toBe(false);
+    const listed = await acai(['plugin', 'list', '--url', admin.url]);
+    expect(listed.code).toBe(1);
+    expect(listed.stderr).toMatch(/^acai: unauthenticated: .*\(pass --api-key or set ACAI_API_KEY\)\n$/);
+  });
+});
