@@ -15,7 +15,7 @@ import {
   parseTrustedNetworks,
   type ApiKeySource,
 } from './auth/index.js';
-import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from './cache/index.js';
+import { countCacheLookups, MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from './cache/index.js';
 import { createChatService, type ChatService, type ToolExecutor } from './chat/index.js';
 import type { HostConfig } from './config/env-config.js';
 import { loadPluginsConfig, type PluginsConfig } from './config/plugins-config.js';
@@ -24,9 +24,12 @@ import { createModelClient } from './llm/index.js';
 import {
   createLogger,
   createMetrics,
+  instrumentConversationStore,
+  instrumentSessionDirectory,
   metricsPlugin,
   SecretRegistry,
   tracingPlugin,
+  withTraceContextFetch,
   type HostMetrics,
 } from './observability/index.js';
 import { instrumentModelClient } from './observability/instrument-model-client.js';
@@ -118,11 +121,12 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       configDir: dirname(config.pluginsConfigPath),
       dataDir: config.dataDir,
       hostVersion: HOST_VERSION,
-      keyValueStore,
+      keyValueStore: countCacheLookups(keyValueStore, metrics.cacheRequests, 'plugin'),
       logger: logger.child({ component: 'plugin-host' }),
       metricsRegistry: metrics.registry,
       clock,
-      ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+      // Plugins' outgoing requests carry the chat turn's traceparent.
+      fetch: withTraceContextFetch(overrides.fetch ?? globalThis.fetch),
     });
     disposers.push(() => pluginHost.dispose());
 
@@ -158,12 +162,13 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
     );
 
     const chat = createChatService({
-      store,
-      sessions,
+      // Telemetry decorators: store and session spans, title-cache hit/miss counts.
+      store: instrumentConversationStore(store),
+      sessions: instrumentSessionDirectory(sessions),
       model,
       // The host's tool specs are JSON Schema objects (the strict lint guarantees an object root).
       tools: instrumentToolExecutor(pluginHost as unknown as ToolExecutor, pluginHost, quotas),
-      cache: keyValueStore,
+      cache: countCacheLookups(keyValueStore, metrics.cacheRequests, 'title'),
       clock,
       options: {
         maxMessageBytes: config.chat.maxMessageBytes,
