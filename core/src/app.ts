@@ -199,24 +199,25 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       trustedNetworks: parseTrustedNetworks(config.auth.trustedNetworks),
     });
 
-    await server.register(tracingPlugin);
-    await server.register(metricsPlugin, { metrics, exposePath: config.server.metricsPort > 0 ? false : '/metrics' });
-    await server.register(authPlugin, {
-      authenticator,
-      clientIp,
-      metrics,
-      protect: [
-        { prefix: '/twirp/acai.admin.', scope: 'admin' },
-        { prefix: '/twirp/', scope: 'chat' },
-        { prefix: '/metrics', scope: 'metrics' },
-      ],
-    });
     const requestLimiter = createRequestLimiter({
       requestsPerMinute: config.rateLimit.requestsPerMinute,
       burst: config.rateLimit.burst,
       ...(redis ? { redis } : {}),
       metrics,
       logger,
+    });
+    await server.register(tracingPlugin);
+    await server.register(metricsPlugin, { metrics, exposePath: config.server.metricsPort > 0 ? false : '/metrics' });
+    await server.register(authPlugin, {
+      authenticator,
+      clientIp,
+      metrics,
+      ...(requestLimiter ? { failureLimiter: requestLimiter } : {}),
+      protect: [
+        { prefix: '/twirp/acai.admin.', scope: 'admin' },
+        { prefix: '/twirp/', scope: 'chat' },
+        { prefix: '/metrics', scope: 'metrics' },
+      ],
     });
     if (requestLimiter) await server.register(rateLimitPlugin, { limiter: requestLimiter, clientIp, metrics });
 
