@@ -159,6 +159,7 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
         stream: config.model.stream,
       }),
       metrics,
+      logger.child({ component: 'model' }),
     );
 
     const chat = createChatService({
