@@ -3,7 +3,6 @@ import { dirname, join } from 'node:path';
 import type { Clock } from '@acai/plugin-sdk';
 import { createSystemClock } from '@acai/plugin-sdk/host';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { DestinationStream } from 'pino';
 import {
@@ -15,7 +14,7 @@ import {
   parseTrustedNetworks,
   type ApiKeySource,
 } from './auth/index.js';
-import { countCacheLookups, MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from './cache/index.js';
+import { countCacheLookups, MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore, type RedisClient } from './cache/index.js';
 import { createChatService, type ChatService, type ToolExecutor } from './chat/index.js';
 import type { HostConfig } from './config/env-config.js';
 import { loadPluginsConfig, type PluginsConfig } from './config/plugins-config.js';
@@ -99,7 +98,7 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       ? new RedisKeyValueStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix })
       : new MemoryKeyValueStore();
     disposers.push(() => keyValueStore.close());
-    const redis: Redis | undefined = keyValueStore instanceof RedisKeyValueStore ? keyValueStore.client : undefined;
+    const redis: RedisClient | undefined = keyValueStore instanceof RedisKeyValueStore ? keyValueStore.client : undefined;
 
     const store = await createConversationStore({
       ...(config.mongodb.url ? { mongodbUrl: config.mongodb.url } : {}),
