@@ -16,8 +16,6 @@ declare module 'autocannon' {
     url: string;
     connections?: number;
     duration?: number;
-    /** Requests per second across all connections (paced instead of as fast as possible). */
-    overallRate?: number;
     requests?: ReadonlyArray<{
       method?: string;
       headers?: Record<string, string>;

@@ -62,6 +62,12 @@ function instantModel(body: ChatCompletionBody): FakeStep {
   return { type: 'tool_calls', calls: [{ name: 'datetime__get_current_time', arguments: { time_zone: 'Europe/Madrid' } }], usage };
 }
 
+function median(samples: readonly number[]): number {
+  const sorted = [...samples].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 function percentile(samples: readonly number[], fraction: number): number {
   const sorted = [...samples].sort((left, right) => left - right);
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
@@ -126,13 +132,12 @@ interface LoadResult {
   failures: number;
 }
 
-async function load(url: string, path: string, headers: Record<string, string>, bodies: readonly string[], overallRate?: number): Promise<LoadResult> {
+async function load(url: string, path: string, headers: Record<string, string>, bodies: readonly string[]): Promise<LoadResult> {
   let next = 0;
   const result = await autocannon({
     url: `${url}${path}`,
     connections: CONNECTIONS,
     duration: DURATION_SECONDS,
-    ...(overallRate === undefined ? {} : { overallRate }),
     requests: [
       {
         method: 'POST',
@@ -222,7 +227,7 @@ async function seedListing(kind: StoreKind, store: ConversationStore): Promise<v
 interface SuiteResult {
   readonly ratio: number;
   readonly worstP99: number;
-  readonly pacedP99: number;
+  readonly unloadedP95: number;
   readonly turnRatio: number;
   readonly pageMedian: number;
 }
@@ -279,18 +284,14 @@ async function runSuite(kind: StoreKind): Promise<SuiteResult> {
     console.log(describeLoad('acai', full));
     console.log(`  ratio acai / baseline: ${format(full.requestsPerSecond / bare.requestsPerSecond, 2)}`);
   }
-  const ratio = percentile(ratios, 0.5);
+  const ratio = median(ratios);
   const worstP99 = Math.max(...acaiRuns.map((run) => run.p99));
   console.log(`  targets: ratio ≥ 0.5 → ${format(ratio, 2)} ${ratio >= 0.5 ? 'met' : 'NOT met'}; p99 ≤ 50 ms → ${worstP99} ms ${worstP99 <= 50 ? 'met' : 'NOT met'}`);
-  // 50 closed-loop connections keep the server saturated, so latency is 50 / throughput by
-  // construction (Little's law). The same 50 connections at half the measured throughput show the
-  // latency of a host that is busy but not overloaded.
-  const offered = Math.max(1, Math.round(percentile(acaiRuns.map((run) => run.requestsPerSecond), 0.5) / 2));
-  const paced = await load(acai.url, '/twirp/acai.chat.ChatService/ContinueConversation', { authorization: `Bearer ${API_KEY}` }, acaiBodies, offered);
-  console.log(`  at a fixed ${offered} req/s (half of the saturated rate), 50 connections:`);
-  console.log(describeLoad('acai', paced));
-  const pacedBare = await load(baseline.url, '/continue', {}, baselineBodies, offered);
-  console.log(describeLoad('baseline', pacedBare));
+  // 50 closed-loop connections keep the server saturated, so mean latency is 50 / throughput by
+  // construction (Little's law): p99 ≤ 50 ms at 50 connections needs well over 1,000 turns/s. The
+  // unloaded turn latency is in section 2. (autocannon's paced modes send per-second bursts and
+  // correct for coordinated omission, which inflates their percentiles, so they are not used.)
+  console.log(`  at 50 connections latency is 50 / throughput (Little's law): ${format(50_000 / median(acaiRuns.map((run) => run.requestsPerSecond)), 0)} ms mean for acai`);
   await baseline.stop();
 
   // --- 2. long histories ----------------------------------------------------------------------------
@@ -326,8 +327,8 @@ async function runSuite(kind: StoreKind): Promise<SuiteResult> {
       longTurns.push(await timeIt(() => rpc(acai.url, 'ContinueConversation', { conversation_id: long[index]!.id, message: 'What time is it?' })));
     }
   }
-  const turnRatio = percentile(longTurns, 0.5) / percentile(shortTurns, 0.5);
-  const appendRatio = percentile(lateAppends, 0.5) / percentile(earlyAppends, 0.5);
+  const turnRatio = median(longTurns) / median(shortTurns);
+  const appendRatio = median(lateAppends) / median(earlyAppends);
   console.log(`  turn, 10 messages:      median ${format(percentile(shortTurns, 0.5))} ms, p95 ${format(percentile(shortTurns, 0.95))} ms (n=${shortTurns.length})`);
   console.log(`  turn, 1,000 messages:   median ${format(percentile(longTurns, 0.5))} ms, p95 ${format(percentile(longTurns, 0.95))} ms (n=${longTurns.length})`);
   console.log(`  ratio 1,000 / 10:       ${format(turnRatio, 2)} → target ≤ 1.5 ${turnRatio <= 1.5 ? 'met' : 'NOT met'}`);
@@ -352,7 +353,7 @@ async function runSuite(kind: StoreKind): Promise<SuiteResult> {
       }),
     );
   }
-  const pageMedian = percentile(rpcPages, 0.5);
+  const pageMedian = median(rpcPages);
   console.log(`  RPC page:    median ${format(pageMedian)} ms (n=${rpcPages.length}) → target ≤ 20 ms ${pageMedian <= 20 ? 'met' : 'NOT met'}`);
   console.log(`  store page:  median ${format(percentile(storePages, 0.5))} ms (the difference is Acai's own cost)`);
   if (kind === 'mongodb') {
@@ -362,7 +363,7 @@ async function runSuite(kind: StoreKind): Promise<SuiteResult> {
   }
   if (kind === 'embedded') await store.close();
   await acai.stop();
-  return { ratio, worstP99, pacedP99: paced.p99, turnRatio, pageMedian };
+  return { ratio, worstP99, unloadedP95: percentile(shortTurns, 0.95), turnRatio, pageMedian };
 }
 
 try {
@@ -371,7 +372,7 @@ try {
   for (const kind of kinds) results.set(kind, await runSuite(kind));
   console.log('\n=== summary (targets: ratio ≥ 0.5, p99 ≤ 50 ms, 1,000/10 ≤ 1.5, page ≤ 20 ms) ===');
   for (const [kind, result] of results) {
-    console.log(`  ${kind.padEnd(9)} ratio ${format(result.ratio, 2)}   p99 ${result.worstP99} ms saturated, ${result.pacedP99} ms at half rate   history ${format(result.turnRatio, 2)}   page ${format(result.pageMedian)} ms`);
+    console.log(`  ${kind.padEnd(9)} ratio ${format(result.ratio, 2)}   p99 ${result.worstP99} ms at 50 connections (one connection: p95 ${format(result.unloadedP95)} ms)   history ${format(result.turnRatio, 2)}   page ${format(result.pageMedian)} ms`);
   }
 } finally {
   for (const server of running) await server.stop();
