@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { Clock } from '@acai/plugin-sdk';
 import { createSystemClock } from '@acai/plugin-sdk/host';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { DestinationStream } from 'pino';
 import { registerPluginAdminService } from './admin/index.js';
@@ -16,7 +15,7 @@ import {
   parseTrustedNetworks,
   type ApiKeySource,
 } from './auth/index.js';
-import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from './cache/index.js';
+import { countCacheLookups, MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore, type RedisClient } from './cache/index.js';
 import { createChatService, type ChatService, type ToolExecutor } from './chat/index.js';
 import type { HostConfig } from './config/env-config.js';
 import { loadPluginsConfig, type PluginsConfig } from './config/plugins-config.js';
@@ -25,9 +24,12 @@ import { createModelClient } from './llm/index.js';
 import {
   createLogger,
   createMetrics,
+  instrumentConversationStore,
+  instrumentSessionDirectory,
   metricsPlugin,
   SecretRegistry,
   tracingPlugin,
+  withTraceContextFetch,
   type HostMetrics,
 } from './observability/index.js';
 import { instrumentModelClient } from './observability/instrument-model-client.js';
@@ -110,7 +112,7 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       ? new RedisKeyValueStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix })
       : new MemoryKeyValueStore();
     disposers.push(() => keyValueStore.close());
-    const redis: Redis | undefined = keyValueStore instanceof RedisKeyValueStore ? keyValueStore.client : undefined;
+    const redis: RedisClient | undefined = keyValueStore instanceof RedisKeyValueStore ? keyValueStore.client : undefined;
 
     const store = await createConversationStore({
       ...(config.mongodb.url ? { mongodbUrl: config.mongodb.url } : {}),
@@ -159,15 +161,17 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
         stream: config.model.stream,
       }),
       metrics,
+      logger.child({ component: 'model' }),
     );
 
     const chat = createChatService({
-      store,
-      sessions,
+      // Telemetry decorators: store and session spans, title-cache hit/miss counts.
+      store: instrumentConversationStore(store),
+      sessions: instrumentSessionDirectory(sessions),
       model,
       // The host's tool specs are JSON Schema objects (the strict lint guarantees an object root).
       tools: generationAwareToolExecutor(pluginHost, quotas),
-      cache: keyValueStore,
+      cache: countCacheLookups(keyValueStore, metrics.cacheRequests, 'title'),
       clock,
       options: {
         maxMessageBytes: config.chat.maxMessageBytes,
@@ -198,24 +202,25 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       trustedNetworks: parseTrustedNetworks(config.auth.trustedNetworks),
     });
 
-    await server.register(tracingPlugin);
-    await server.register(metricsPlugin, { metrics, exposePath: config.server.metricsPort > 0 ? false : '/metrics' });
-    await server.register(authPlugin, {
-      authenticator,
-      clientIp,
-      metrics,
-      protect: [
-        { prefix: '/twirp/acai.admin.', scope: 'admin' },
-        { prefix: '/twirp/', scope: 'chat' },
-        { prefix: '/metrics', scope: 'metrics' },
-      ],
-    });
     const requestLimiter = createRequestLimiter({
       requestsPerMinute: config.rateLimit.requestsPerMinute,
       burst: config.rateLimit.burst,
       ...(redis ? { redis } : {}),
       metrics,
       logger,
+    });
+    await server.register(tracingPlugin);
+    await server.register(metricsPlugin, { metrics, exposePath: config.server.metricsPort > 0 ? false : '/metrics' });
+    await server.register(authPlugin, {
+      authenticator,
+      clientIp,
+      metrics,
+      ...(requestLimiter ? { failureLimiter: requestLimiter } : {}),
+      protect: [
+        { prefix: '/twirp/acai.admin.', scope: 'admin' },
+        { prefix: '/twirp/', scope: 'chat' },
+        { prefix: '/metrics', scope: 'metrics' },
+      ],
     });
     if (requestLimiter) await server.register(rateLimitPlugin, { limiter: requestLimiter, clientIp, metrics });
 
@@ -304,11 +309,12 @@ async function startPlugins(config: HostConfig, dependencies: PluginDependencies
     readConfig,
     dataDir: config.dataDir,
     hostVersion: HOST_VERSION,
-    keyValueStore: dependencies.keyValueStore,
+    keyValueStore: countCacheLookups(dependencies.keyValueStore, dependencies.metrics.cacheRequests, 'plugin'),
     logger: dependencies.logger.child({ component: 'plugin-host' }),
     metricsRegistry: dependencies.metrics.registry,
     clock: dependencies.clock,
-    ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+    // Plugins' outgoing requests carry the chat turn's traceparent.
+    fetch: withTraceContextFetch(overrides.fetch ?? globalThis.fetch),
     worker: config.plugins.worker,
     maxDrainMs: config.plugins.reloadDrainMs,
     autoRollbackWindowMs: config.plugins.autoRollbackWindowMs,

@@ -3,6 +3,7 @@ import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastif
 import fastifyPlugin from 'fastify-plugin';
 import { HostError, toTwirpError } from '../errors/index.js';
 import type { HostMetrics } from '../observability/index.js';
+import type { RateLimiter } from '../rate-limit/index.js';
 import type { ClientIpResolver } from './client-ip.js';
 import type { Authenticator, AuthFailureReason, AuthResult } from './create-authenticator.js';
 import { hasScope, type ApiKeyScope, type Principal } from './principal.js';
@@ -27,6 +28,12 @@ export interface AuthPluginOptions {
   protect: readonly ProtectedPrefix[];
   clientIp: ClientIpResolver;
   metrics?: HostMetrics;
+  /**
+   * Failed attempts are charged to the client address in this limiter (the request limiter's
+   * `ip:<address>` bucket), and an address whose budget is spent is refused with 429 before its key
+   * is even looked up: guessing keys costs the guesser, not the key store.
+   */
+  failureLimiter?: RateLimiter;
 }
 
 const FAILURE_MESSAGE: Record<AuthFailureReason, string> = {
@@ -62,7 +69,7 @@ function pathOf(url: string): string {
  * the tenant and key id; the active span gains `acai.tenant.id`.
  */
 const authPluginCallback: FastifyPluginCallback<AuthPluginOptions> = (app, options, done) => {
-  const { authenticator, protect, clientIp, metrics } = options;
+  const { authenticator, protect, clientIp, metrics, failureLimiter } = options;
   app.decorateRequest('principal', undefined);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -70,6 +77,14 @@ const authPluginCallback: FastifyPluginCallback<AuthPluginOptions> = (app, optio
     const rule = protect.find((candidate) => path.startsWith(candidate.prefix));
     if (rule === undefined) return;
 
+    const failureKey = failureLimiter ? `ip:${clientIp(request)}` : '';
+    if (failureLimiter) {
+      const budget = await failureLimiter.consume(failureKey, { mode: 'peek' });
+      if (!budget.allowed && !budget.isDegraded) {
+        metrics?.rateLimitRejections.inc({ limit: 'request' });
+        return sendError(reply, new HostError('HOST_RATE_LIMITED', `too many failed authentication attempts, retry in ${budget.retryAfterSeconds} s`, { meta: { retry_after_seconds: String(budget.retryAfterSeconds) } }));
+      }
+    }
     const { key, isConflicting } = extractApiKey(request.headers);
     let result: AuthResult;
     try {
@@ -82,6 +97,7 @@ const authPluginCallback: FastifyPluginCallback<AuthPluginOptions> = (app, optio
     }
     if (!result.ok) {
       metrics?.authFailures.inc({ reason: result.reason });
+      if (failureLimiter) await failureLimiter.consume(failureKey, { mode: 'record' });
       request.log.info({ reason: result.reason, route: rule.prefix }, 'request not authenticated');
       reply.header('www-authenticate', 'Bearer');
       return sendError(reply, new HostError('HOST_UNAUTHENTICATED', FAILURE_MESSAGE[result.reason]));

@@ -1,5 +1,6 @@
 import { MESSAGE_OVERHEAD_TOKENS, type ModelMessage, type ModelTool, type TokenCounter } from '../llm/index.js';
 import type { ConversationSummary, StoredMessage } from '../storage/conversation-store.js';
+import { contextTokenCacheFor } from './context-token-cache.js';
 
 /** What replaces an old tool result when the context must shrink. */
 export const OMITTED_TOOL_RESULT = '[result omitted]';
@@ -30,6 +31,8 @@ export interface ModelContext {
   readonly messages: readonly ModelMessage[];
   /** Raw (uncorrected) token estimate of messages + tools, reported to the adapter for correction. */
   readonly rawPromptTokens: number;
+  /** Tokens of the new user message's text (stored with it, so it is not counted again). */
+  readonly userMessageTokens: number;
   /** Stored messages of whole turns that did not fit, oldest first (input for summarization). */
   readonly droppedMessages: readonly IndexedMessage[];
   readonly omittedToolResults: number;
@@ -55,6 +58,7 @@ interface Turn {
  */
 export function buildModelContext(input: ContextBuildInput): ModelContext {
   const { counter } = input;
+  const cache = contextTokenCacheFor(counter);
   const coveredThrough = input.summary?.coversThroughIndex ?? -1;
   const systemContent =
     input.summary && coveredThrough >= 0
@@ -74,18 +78,19 @@ export function buildModelContext(input: ContextBuildInput): ModelContext {
     }
     turn.stored.push({ index, message });
     const replayed = toModelMessages(message);
-    for (const modelMessage of replayed) {
-      // Plain messages carry their token count from when they were stored: no re-tokenizing per turn.
-      const isPlain = replayed.length === 1 && message.tokens !== undefined;
-      turn.entries.push({
-        message: modelMessage,
-        tokens: isPlain ? message.tokens! + MESSAGE_OVERHEAD_TOKENS : counter.countMessage(modelMessage),
-        isToolResult: modelMessage.role === 'tool',
-      });
-    }
+    // Plain messages carry their token count from when they were stored; the replay of a
+    // tool-calling turn is counted once per process: no re-tokenizing per turn either way.
+    const isPlain = replayed.length === 1 && message.tokens !== undefined;
+    const counts = isPlain ? [message.tokens! + MESSAGE_OVERHEAD_TOKENS] : cache.replayTokens(message, replayed);
+    replayed.forEach((modelMessage, position) => {
+      turn.entries.push({ message: modelMessage, tokens: counts[position]!, isToolResult: modelMessage.role === 'tool' });
+    });
   });
 
-  const fixedTokens = counter.countPrompt([system, user], input.tools);
+  const userMessageTokens = counter.countText(input.userMessage);
+  // countPrompt([user], tools) = reply priming + the user message + the tool definitions (cached).
+  const fixedTokens =
+    cache.systemMessageTokens(systemContent) + counter.countPrompt([{ role: 'user', content: '' }], input.tools) + userMessageTokens;
   let historyTokens = 0;
   for (const turn of turns) for (const entry of turn.entries) historyTokens += entry.tokens;
   const fits = (): boolean => counter.corrected(fixedTokens + historyTokens) <= input.tokenBudget;
@@ -116,7 +121,7 @@ export function buildModelContext(input: ContextBuildInput): ModelContext {
   const messages: ModelMessage[] = [system];
   for (const turn of turns) for (const entry of turn.entries) messages.push(entry.message);
   messages.push(user);
-  return { messages, rawPromptTokens: fixedTokens + historyTokens, droppedMessages, omittedToolResults };
+  return { messages, rawPromptTokens: fixedTokens + historyTokens, userMessageTokens, droppedMessages, omittedToolResults };
 }
 
 /** How one stored message is replayed to the model. */

@@ -177,6 +177,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   interface Turn {
     readonly loop: ToolLoopResult;
     readonly promptVersion: string;
+    readonly userMessageTokens: number;
   }
 
   async function runTurn(
@@ -213,7 +214,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       { model, executor: tools, settings: loopSettings },
       { messages: context.messages, rawPromptTokens: context.rawPromptTokens, tools: offered, caller },
     );
-    return { loop, promptVersion: prompt.version };
+    return { loop, promptVersion: prompt.version, userMessageTokens: context.userMessageTokens };
   }
 
   async function summarize(
@@ -269,7 +270,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   function turnMessages(userMessage: string, turn: Turn, startedAt: Date): NewMessage[] {
     const counter = model.tokenCounter;
     return [
-      { role: 'user', content: userMessage, createdAt: startedAt, tokens: counter.countText(userMessage) },
+      { role: 'user', content: userMessage, createdAt: startedAt, tokens: turn.userMessageTokens },
       {
         role: 'assistant',
         content: turn.loop.reply,

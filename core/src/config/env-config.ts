@@ -1,6 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
+import { redisUrlProblem } from '../cache/redis-connection.js';
 import { HostError } from '../errors/index.js';
 import type { WorkerIsolation } from '../plugin-host/worker/worker-plugin-runtime.js';
+import { mongodbUrlProblem } from '../storage/mongodb-url-problem.js';
 
 /** Everything the host reads from the environment, parsed once at boot. */
 export interface HostConfig {
@@ -136,6 +138,13 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
     return fallback;
   };
   const path = (value: string): string => (isAbsolute(value) ? value : resolve(cwd, value));
+  // Connection strings with host lists (replica sets, Sentinel, Cluster) are not WHATWG URLs.
+  const connectionString = (name: string, problemOf: (value: string) => string | undefined): string | undefined => {
+    const raw = text(name);
+    const problem = raw === undefined ? undefined : problemOf(raw);
+    if (problem !== undefined) problems.push(`${name}: ${problem}`);
+    return raw;
+  };
 
   const logLevel = (text('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!LOG_LEVELS.has(logLevel)) problems.push(`LOG_LEVEL: expected one of ${[...LOG_LEVELS].join(', ')}, got ${shown(logLevel)}`);
@@ -159,8 +168,8 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
     },
     pluginsConfigPath: path(text('PLUGINS_CONFIG') ?? './plugins.config.json'),
     dataDir: path(text('ACAI_DATA_DIR') ?? './.acai-data'),
-    mongodb: { url: url('MONGODB_URL', ['mongodb:', 'mongodb+srv:']), database: text('MONGODB_DATABASE') ?? 'acai' },
-    redis: { url: url('REDIS_URL', ['redis:', 'rediss:']), keyPrefix: text('REDIS_KEY_PREFIX') ?? 'acai:' },
+    mongodb: { url: connectionString('MONGODB_URL', mongodbUrlProblem), database: text('MONGODB_DATABASE') ?? 'acai' },
+    redis: { url: connectionString('REDIS_URL', redisUrlProblem), keyPrefix: text('REDIS_KEY_PREFIX') ?? 'acai:' },
     model: {
       apiKey,
       baseURL,

@@ -9,7 +9,7 @@ export interface Disposer {
 /** Options for {@link installShutdown}. */
 export interface InstallShutdownOptions {
   /** The Fastify app (only `close()` and its HTTP server are used). */
-  app: { close(): PromiseLike<unknown>; readonly server: { closeAllConnections(): void } };
+  app: { close(): PromiseLike<unknown>; readonly server: { closeAllConnections(): void; closeIdleConnections?(): void } };
   /** Run after the server has closed, one after another. */
   onShutdown: readonly Disposer[];
   /** How long in-flight requests may take before their connections are cut (SHUTDOWN_DEADLINE_MS). */
@@ -32,6 +32,8 @@ export interface ShutdownHandle {
   /** Removes the signal handlers. */
   uninstall(): void;
 }
+
+const IDLE_SWEEP_MS = 50;
 
 async function withTimeout(work: Promise<unknown>, timeoutMs: number, what: string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -73,6 +75,10 @@ export function installShutdown(options: InstallShutdownOptions): ShutdownHandle
       logger.warn({ deadline_ms: options.deadlineMs }, 'shutdown deadline reached: closing the remaining connections');
       app.server.closeAllConnections();
     }, options.deadlineMs);
+    // A kept-alive connection whose request finished after close() began would otherwise hold the
+    // server open until the deadline (every load balancer keeps connections alive): close
+    // connections as soon as they fall idle.
+    const idleSweep = setInterval(() => app.server.closeIdleConnections?.(), IDLE_SWEEP_MS);
     let exitCode = 0;
     try {
       await app.close();
@@ -81,6 +87,7 @@ export function installShutdown(options: InstallShutdownOptions): ShutdownHandle
       logger.error({ err: error }, 'closing the server failed');
     } finally {
       clearTimeout(deadline);
+      clearInterval(idleSweep);
     }
     for (const disposer of options.onShutdown) {
       try {

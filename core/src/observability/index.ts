@@ -33,3 +33,6 @@ export type { CreateMetricsOptions, HostMetrics } from './create-metrics.js';
 export { metricsPlugin, startMetricsServer, UNMATCHED_ROUTE } from './metrics-plugin.js';
 export type { MetricsPluginOptions, MetricsServer } from './metrics-plugin.js';
 export { installUnhandledRejectionHandler } from './install-unhandled-rejection-handler.js';
+export { instrumentConversationStore } from './instrument-conversation-store.js';
+export { instrumentSessionDirectory, ACAI_SESSION_SOURCE } from './instrument-session-directory.js';
+export { withTraceContextFetch } from './with-trace-context-fetch.js';

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { ModelClient } from '../llm/index.js';
 import type { HostMetrics } from './create-metrics.js';
 import { recordModelResult, withModelCallSpan } from './gen-ai-spans.js';
@@ -5,9 +6,11 @@ import { markSpanFailed } from './with-span.js';
 
 /**
  * Wraps the model adapter so every call gets a GenAI client span (model, token counts, finish
- * reason) and RED metrics by model. The adapter itself stays free of telemetry.
+ * reason), RED metrics by model and, at debug level, one log line per call. That line carries the
+ * newest prompt message and the completion under `prompt`/`completion`, which the logger replaces
+ * with their length unless the operator opted in (LOG_CONTENT=true). The adapter stays free of telemetry.
  */
-export function instrumentModelClient(model: ModelClient, metrics: HostMetrics): ModelClient {
+export function instrumentModelClient(model: ModelClient, metrics: HostMetrics, logger?: Pick<Logger, 'debug' | 'isLevelEnabled'>): ModelClient {
   if (!model.isConfigured || model.model === undefined) return model;
   const requestModel = model.model;
   return {
@@ -26,6 +29,20 @@ export function instrumentModelClient(model: ModelClient, metrics: HostMetrics):
             responseModel: completion.model,
           });
           metrics.modelRequests.inc({ model: requestModel, outcome: 'ok' });
+          if (logger?.isLevelEnabled('debug')) {
+            logger.debug(
+              {
+                purpose: request.purpose,
+                model: requestModel,
+                finishReason: completion.finishReason,
+                usage: completion.usage,
+                durationMs: Math.round(performance.now() - startedAt),
+                prompt: request.messages.at(-1)?.content ?? '',
+                completion: completion.content ?? '',
+              },
+              'model call finished',
+            );
+          }
           if (completion.usage) {
             metrics.modelTokens.inc({ model: requestModel, type: 'input' }, completion.usage.promptTokens);
             metrics.modelTokens.inc({ model: requestModel, type: 'output' }, completion.usage.completionTokens);

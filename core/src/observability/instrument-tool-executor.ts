@@ -1,15 +1,19 @@
 import type { ToolCallResult, ToolExecutor } from '../chat/index.js';
 import type { TenantQuotas } from '../rate-limit/index.js';
 import { recordToolOutcome, withToolCallSpan } from './gen-ai-spans.js';
+import { currentTraceparent } from './with-span.js';
 
-/** What the decorator needs to know about registered tools (the plugin host's listTools()). */
+/** What the decorator needs to know about registered tools and plugins (the plugin host fits). */
 export interface ToolCatalog {
   listTools(): readonly { exposedName: string; plugin: string; pluginVersion: string; tool: string }[];
+  /** For the breaker state recorded on each tool span. */
+  listPlugins?(): readonly { name: string; breakerState: string }[];
 }
 
 /**
  * Wraps the plugin host's call path for chat turns: an `execute_tool` span per call (plugin name
- * and version, tool, outcome) and the per-tenant × tool quota, which a model sees as a readable
+ * and version, tool, outcome, the plugin's breaker state after the call), whose traceparent is what
+ * the plugin receives, and the per-tenant × tool quota, which a model sees as a readable
  * "rate-limited, retry later" result instead of the request failing.
  */
 export function instrumentToolExecutor(executor: ToolExecutor, catalog: ToolCatalog, quotas?: TenantQuotas): ToolExecutor {
@@ -37,12 +41,19 @@ export function instrumentToolExecutor(executor: ToolExecutor, catalog: ToolCata
             return rateLimitedResult(exposedName, info, decision.retryAfterSeconds);
           }
         }
-        const result = await executor.callTool(exposedName, rawArguments, options);
-        recordToolOutcome(span, result.outcome, result.outcome === 'breaker_open' ? 'open' : undefined);
+        // The plugin joins the trace under this span rather than under the RPC span.
+        const traceparent = currentTraceparent() ?? options.traceparent;
+        const result = await executor.callTool(exposedName, rawArguments, traceparent === undefined ? options : { ...options, traceparent });
+        recordToolOutcome(span, result.outcome, breakerStateOf(catalog, info.plugin) ?? (result.outcome === 'breaker_open' ? 'open' : undefined));
         return result;
       });
     },
   };
+}
+
+function breakerStateOf(catalog: ToolCatalog, plugin: string): string | undefined {
+  // A handful of plugins: a scan is cheaper than keeping a second index in sync with reloads.
+  return catalog.listPlugins?.().find((status) => status.name === plugin)?.breakerState;
 }
 
 function rateLimitedResult(

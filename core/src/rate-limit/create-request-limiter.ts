@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../cache/index.js';
 import type { Logger } from 'pino';
 import type { HostMetrics } from '../observability/index.js';
 import { MemoryRateLimiter } from './memory-rate-limiter.js';
@@ -11,7 +11,7 @@ export interface RequestLimiterOptions {
   requestsPerMinute: number;
   /** Bucket size (requests allowed at once); 0 means one minute's worth. */
   burst: number;
-  redis?: Redis;
+  redis?: RedisClient;
   /** Default `rl:requests:` (under the client's own prefix). */
   keyPrefix?: string;
   metrics?: HostMetrics;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../cache/index.js';
 import type { HostMetrics } from '../observability/index.js';
 import { MemoryRateLimiter } from './memory-rate-limiter.js';
 import { failOpen, type RateLimiter, type SlidingWindowPolicy } from './rate-limiter.js';
@@ -28,7 +28,7 @@ export interface TenantQuotasOptions {
   /** Per tenant × tool; 0 = unlimited. */
   toolCallsPerMinute: number;
   /** Shared client when Redis is configured (replicas then share the quotas); memory otherwise. */
-  redis?: Redis;
+  redis?: RedisClient;
   /** Key prefix under the client's own, default `quota:`. */
   keyPrefix?: string;
   metrics?: HostMetrics;

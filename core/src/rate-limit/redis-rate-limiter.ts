@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../cache/index.js';
 import type { ConsumeOptions, RateLimitDecision, RateLimiter, RateLimitPolicy } from './rate-limiter.js';
 import { SLIDING_WINDOW_LUA, slidingWindowDecision } from './sliding-window.js';
 import { TOKEN_BUCKET_LUA, tokenBucketDecision } from './token-bucket.js';
@@ -6,7 +6,7 @@ import { TOKEN_BUCKET_LUA, tokenBucketDecision } from './token-bucket.js';
 /** Options for {@link RedisRateLimiter}. */
 export interface RedisRateLimiterOptions {
   /** The process's shared client; commands should fail fast (no offline queue) so the host can fail open. */
-  client: Redis;
+  client: RedisClient;
   /** Prepended to every key after the client's own keyPrefix, e.g. `rl:requests:`. */
   keyPrefix: string;
   /** Injectable clock (ms) for tests; by default the script uses Redis TIME, one clock for all replicas. */
@@ -33,7 +33,7 @@ export class RedisRateLimiter implements RateLimiter {
     this.#keyPrefix = options.keyPrefix;
     this.#now = options.now;
     const name = COMMANDS[policy.kind];
-    const client = options.client as Redis & Record<string, unknown>;
+    const client = options.client as RedisClient & Record<string, unknown>;
     if (typeof client[name] !== 'function') {
       client.defineCommand(name, { numberOfKeys: 1, lua: policy.kind === 'token_bucket' ? TOKEN_BUCKET_LUA : SLIDING_WINDOW_LUA });
     }

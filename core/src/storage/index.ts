@@ -18,3 +18,4 @@ export { MongoConversationStore } from './mongo/mongo-conversation-store.js';
 export type { MongoConversationStoreOptions } from './mongo/mongo-conversation-store.js';
 export { createObjectIdHex, isObjectIdHex } from './object-id.js';
 export { MAX_PAGE_SIZE, decodePageToken, encodePageToken } from './page-token.js';
+export { mongodbUrlProblem } from './mongodb-url-problem.js';

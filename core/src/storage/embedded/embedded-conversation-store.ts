@@ -176,6 +176,9 @@ export class EmbeddedConversationStore implements ConversationStore {
   private readonly now: () => Date;
   private readonly logger: Logger | undefined;
   private database: Database.Database | undefined;
+  // Preparing a statement cost more than running it on the chat path (bench:chat profile); the SQL
+  // texts are a small fixed set, so each is prepared once per open database.
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(options: EmbeddedConversationStoreOptions) {
     this.dataDir = options.dataDir;
@@ -217,8 +220,7 @@ export class EmbeddedConversationStore implements ConversationStore {
     const stored = input.messages.map((message) => this.toStored(message, now));
     try {
       database.transaction(() => {
-        database
-          .prepare(
+        this.statement(
             `INSERT INTO conversations (id, tenant_id, title, created_at, updated_at, platform, chat_id, user_id, version, message_count)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
@@ -258,17 +260,16 @@ export class EmbeddedConversationStore implements ConversationStore {
     const database = this.open();
     try {
       return database.transaction(() => {
-        const row = database.prepare(`SELECT * FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) as
+        const row = this.statement(`SELECT * FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) as
           | ConversationRow
           | undefined;
         if (!row) return undefined;
         let messages: StoredMessage[];
         if (options.recentMessages === undefined) {
-          const rows = database.prepare(`SELECT * FROM messages WHERE conversation_id = ? ORDER BY position`).all(normalized) as MessageRow[];
+          const rows = this.statement(`SELECT * FROM messages WHERE conversation_id = ? ORDER BY position`).all(normalized) as MessageRow[];
           messages = rows.map(toMessage);
         } else {
-          const rows = database
-            .prepare(`SELECT * FROM messages WHERE conversation_id = ? ORDER BY position DESC LIMIT ?`)
+          const rows = this.statement(`SELECT * FROM messages WHERE conversation_id = ? ORDER BY position DESC LIMIT ?`)
             .all(normalized, Math.max(0, options.recentMessages)) as MessageRow[];
           messages = rows.reverse().map(toMessage);
         }
@@ -307,8 +308,7 @@ export class EmbeddedConversationStore implements ConversationStore {
       // slip in between the check and the insert.
       return database
         .transaction((): { version: number } | undefined => {
-          const row = database
-            .prepare(`SELECT version, message_count FROM conversations WHERE id = ? AND tenant_id = ?`)
+          const row = this.statement(`SELECT version, message_count FROM conversations WHERE id = ? AND tenant_id = ?`)
             .get(normalized, tenantId) as Pick<ConversationRow, 'version' | 'message_count'> | undefined;
           if (!row) return undefined;
           if (options.expectedVersion !== undefined && row.version !== options.expectedVersion) {
@@ -316,8 +316,7 @@ export class EmbeddedConversationStore implements ConversationStore {
           }
           if (stored.length === 0) return { version: row.version };
           this.insertMessages(database, tenantId, normalized, row.message_count, stored, now);
-          database
-            .prepare(`UPDATE conversations SET version = version + 1, message_count = ?, updated_at = max(updated_at, ?) WHERE id = ?`)
+          this.statement(`UPDATE conversations SET version = version + 1, message_count = ?, updated_at = max(updated_at, ?) WHERE id = ?`)
             .run(row.message_count + stored.length, now.getTime(), normalized);
           return { version: row.version + 1 };
         })
@@ -354,8 +353,7 @@ export class EmbeddedConversationStore implements ConversationStore {
     }
     const database = this.open();
     try {
-      const rows = database
-        .prepare(`SELECT ${HEADER_COLUMNS} FROM conversations WHERE ${conditions.join(' AND ')} ORDER BY updated_at DESC, id DESC LIMIT ?`)
+      const rows = this.statement(`SELECT ${HEADER_COLUMNS} FROM conversations WHERE ${conditions.join(' AND ')} ORDER BY updated_at DESC, id DESC LIMIT ?`)
         .all(...parameters, pageSize + 1) as ConversationRow[];
       const conversations = rows.slice(0, pageSize).map(toHeader);
       const last = conversations[conversations.length - 1];
@@ -371,8 +369,7 @@ export class EmbeddedConversationStore implements ConversationStore {
   async findLatestForSession(tenantId: string, session: SessionIdentity, updatedSince: Date): Promise<ConversationHeader | undefined> {
     const database = this.open();
     try {
-      const row = database
-        .prepare(
+      const row = this.statement(
           `SELECT ${HEADER_COLUMNS} FROM conversations
            WHERE tenant_id = ? AND platform = ? AND chat_id = ? AND user_id = ? AND updated_at >= ?
            ORDER BY updated_at DESC, id DESC LIMIT 1`,
@@ -393,8 +390,7 @@ export class EmbeddedConversationStore implements ConversationStore {
     const key = pluginVersion === undefined ? plugin : `${plugin}@${pluginVersion}`;
     const database = this.open();
     try {
-      const rows = database
-        .prepare(
+      const rows = this.statement(
           `SELECT ${HEADER_COLUMNS.split(', ').map((column) => `c.${column}`).join(', ')}
            FROM tool_uses u JOIN conversations c ON c.id = u.conversation_id
            WHERE u.tenant_id = ? AND u.plugin_key = ? AND c.tenant_id = ?
@@ -409,15 +405,25 @@ export class EmbeddedConversationStore implements ConversationStore {
 
   async ping(): Promise<void> {
     try {
-      this.open().prepare('SELECT 1').get();
+      this.statement('SELECT 1').get();
     } catch (error) {
       throw storeUnavailable('ping', error);
     }
   }
 
   async close(): Promise<void> {
+    this.statements.clear();
     this.database?.close();
     this.database = undefined;
+  }
+
+  private statement(sql: string): Database.Statement {
+    let prepared = this.statements.get(sql);
+    if (prepared === undefined) {
+      prepared = this.open().prepare(sql);
+      this.statements.set(sql, prepared);
+    }
+    return prepared;
   }
 
   private open(): Database.Database {
@@ -448,7 +454,7 @@ export class EmbeddedConversationStore implements ConversationStore {
     messages: readonly StoredMessage[],
     now: Date,
   ): void {
-    const insert = database.prepare(
+    const insert = this.statement(
       `INSERT INTO messages (conversation_id, position, id, role, content, created_at, tool_calls, prompt_version, tokens)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -465,7 +471,7 @@ export class EmbeddedConversationStore implements ConversationStore {
         message.tokens ?? null,
       );
     });
-    const recordUse = database.prepare(
+    const recordUse = this.statement(
       `INSERT INTO tool_uses (tenant_id, plugin_key, conversation_id, used_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (tenant_id, plugin_key, conversation_id) DO UPDATE SET used_at = max(used_at, excluded.used_at)`,
     );
@@ -478,7 +484,7 @@ export class EmbeddedConversationStore implements ConversationStore {
     const database = this.open();
     let changes: number;
     try {
-      changes = database.prepare(`UPDATE conversations SET ${assignments} WHERE id = ? AND tenant_id = ?`).run(...values, normalized, tenantId).changes;
+      changes = this.statement(`UPDATE conversations SET ${assignments} WHERE id = ? AND tenant_id = ?`).run(...values, normalized, tenantId).changes;
     } catch (error) {
       throw storeUnavailable(operation, error);
     }

@@ -1,0 +1,83 @@
+import { MESSAGE_OVERHEAD_TOKENS, type ModelMessage, type TokenCounter } from '../llm/index.js';
+import type { StoredMessage } from '../storage/conversation-store.js';
+
+/** Bounds of a {@link ContextTokenCache}. */
+export interface ContextTokenCacheOptions {
+  /** Stored messages whose replay counts are kept (default 20,000). */
+  readonly maxMessages?: number;
+  /** System-prompt paragraphs whose counts are kept (default 256). */
+  readonly maxSegments?: number;
+}
+
+// Tokenizing dominated the host's own CPU in bench:chat: every turn re-counted the system prompt and
+// every earlier tool-calling turn. Both repeat across turns, so their counts are remembered here.
+const PARAGRAPH = '\n\n';
+
+/**
+ * Remembers token counts that do not change between turns: the replay of a stored message (an
+ * assistant message with tool calls expands to several model messages; stored messages never change)
+ * and the paragraphs of a system prompt (template and tool list repeat; only the date line differs).
+ * Both maps are bounded and forget their oldest entries first.
+ */
+export class ContextTokenCache {
+  readonly #counter: TokenCounter;
+  readonly #maxMessages: number;
+  readonly #maxSegments: number;
+  readonly #replays = new Map<string, readonly number[]>();
+  readonly #segments = new Map<string, number>();
+
+  constructor(counter: TokenCounter, options: ContextTokenCacheOptions = {}) {
+    this.#counter = counter;
+    this.#maxMessages = options.maxMessages ?? 20_000;
+    this.#maxSegments = options.maxSegments ?? 256;
+  }
+
+  /** Token counts of `replayed` (the model messages of one stored message), in order. */
+  replayTokens(message: StoredMessage, replayed: readonly ModelMessage[]): readonly number[] {
+    // The id is unique per message; length and call count guard against a store reusing one.
+    const key = `${message.id}:${message.content.length}:${message.toolCalls?.length ?? 0}`;
+    const cached = this.#replays.get(key);
+    if (cached !== undefined && cached.length === replayed.length) return cached;
+    const counts = replayed.map((modelMessage) => this.#counter.countMessage(modelMessage));
+    remember(this.#replays, key, counts, this.#maxMessages);
+    return counts;
+  }
+
+  /** Token count of a system message with this content, paragraph by paragraph. */
+  systemMessageTokens(content: string): number {
+    // A paragraph break merges into the token before it (".\n\n" is one token), so the whole counts
+    // as the sum of its paragraphs: exact for the prompts the host renders, and the estimate is
+    // corrected by the usage the model reports anyway.
+    const paragraphs = content.split(PARAGRAPH);
+    let total = MESSAGE_OVERHEAD_TOKENS;
+    for (const paragraph of paragraphs) {
+      let count = this.#segments.get(paragraph);
+      if (count === undefined) {
+        count = this.#counter.countText(paragraph);
+        remember(this.#segments, paragraph, count, this.#maxSegments);
+      }
+      total += count;
+    }
+    return total;
+  }
+}
+
+function remember<Value>(map: Map<string, Value>, key: string, value: Value, limit: number): void {
+  if (map.size >= limit) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+  map.set(key, value);
+}
+
+const caches = new WeakMap<TokenCounter, ContextTokenCache>();
+
+/** The cache shared by every turn counted with `counter` (one per model adapter). */
+export function contextTokenCacheFor(counter: TokenCounter): ContextTokenCache {
+  let cache = caches.get(counter);
+  if (cache === undefined) {
+    cache = new ContextTokenCache(counter);
+    caches.set(counter, cache);
+  }
+  return cache;
+}

@@ -1,0 +1,28 @@
+import type { ConversationStore } from '../storage/index.js';
+import { withSpan } from './with-span.js';
+
+/**
+ * Wraps a ConversationStore so every data operation runs in a `store.<operation>` span
+ * (OpenTelemetry database conventions: `db.system.name`, `db.operation.name`). The store itself stays
+ * free of telemetry; failures are recorded by {@link withSpan} and rethrown unchanged. init, ping and
+ * close get no span, so readiness probes do not flood the trace backend.
+ */
+export function instrumentConversationStore(store: ConversationStore): ConversationStore {
+  const system = store.kind === 'mongodb' ? 'mongodb' : 'sqlite';
+  const traced = <T>(operation: string, run: () => Promise<T>): Promise<T> =>
+    withSpan(`store.${operation}`, { 'db.system.name': system, 'db.operation.name': operation }, run);
+  return {
+    kind: store.kind,
+    init: () => store.init(),
+    create: (input) => traced('create', () => store.create(input)),
+    get: (tenantId, id, options) => traced('get', () => store.get(tenantId, id, options)),
+    append: (tenantId, id, messages, options) => traced('append', () => store.append(tenantId, id, messages, options)),
+    setTitle: (tenantId, id, title) => traced('setTitle', () => store.setTitle(tenantId, id, title)),
+    setSummary: (tenantId, id, summary) => traced('setSummary', () => store.setSummary(tenantId, id, summary)),
+    list: (tenantId, options) => traced('list', () => store.list(tenantId, options)),
+    findLatestForSession: (tenantId, session, updatedSince) => traced('findLatestForSession', () => store.findLatestForSession(tenantId, session, updatedSince)),
+    findByToolProvenance: (tenantId, plugin, pluginVersion, limit) => traced('findByToolProvenance', () => store.findByToolProvenance(tenantId, plugin, pluginVersion, limit)),
+    ping: () => store.ping(),
+    close: () => store.close(),
+  };
+}

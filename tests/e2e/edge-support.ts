@@ -1,0 +1,156 @@
+// Support for the production-edge e2e suites (tests/e2e/edge-*.test.ts): real host processes,
+// a cuttable TCP hop in front of a real server, and per-file database names.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { requireMongoUrl } from '../support/env.js';
+import { REPO_PLUGINS_CONFIG } from './host-support.js';
+
+const MAIN = fileURLToPath(new URL('../../core/src/main.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The shared MongoDB-wire URL with its own database in the path. */
+export function mongoUrlWithDatabase(database: string, base: string = requireMongoUrl()): string {
+  const url = new URL(base);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** A host started exactly as `npm start` starts it (core/src/main.ts), in its own process. */
+export interface HostProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Every stdout and stderr line so far (the JSON log lines and anything else). */
+  readonly lines: string[];
+  /** Parsed JSON log lines. */
+  logs(): Array<Record<string, unknown>>;
+  /** Resolves with the first log line matching, waiting for it if needed. */
+  waitForLog(predicate: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+  readonly exited: Promise<number | null>;
+}
+
+/** Spawns `node --import tsx core/src/main.ts` with exactly `env` (plus PATH/HOME) on a free port. */
+export async function startHostProcess(env: Record<string, string>): Promise<HostProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PLUGINS_CONFIG: REPO_PLUGINS_CONFIG,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const waiters: Array<{ predicate: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }> = [];
+  const parsed: Array<Record<string, unknown>> = [];
+  const onLine = (line: string) => {
+    lines.push(line);
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    parsed.push(entry);
+    for (const waiter of [...waiters]) {
+      if (waiter.predicate(entry)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(entry);
+      }
+    }
+  };
+  createInterface({ input: child.stdout! }).on('line', onLine);
+  createInterface({ input: child.stderr! }).on('line', onLine);
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const waitForLog = (predicate: (line: Record<string, unknown>) => boolean) => {
+    const seen = parsed.find(predicate);
+    if (seen) return Promise.resolve(seen);
+    return new Promise<Record<string, unknown>>((resolve) => waiters.push({ predicate, resolve }));
+  };
+  const listening = await Promise.race([
+    waitForLog((line) => line.msg === 'acai host listening'),
+    exited.then((code) => {
+      throw new Error(`host exited with ${String(code)} before listening:\n${lines.join('\n')}`);
+    }),
+  ]);
+  return {
+    url: String(listening.url),
+    child,
+    lines,
+    logs: () => parsed,
+    waitForLog,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/**
+ * A TCP hop in front of a real server, so a test can take the dependency away (`cut`: refuse new
+ * connections and drop open ones) and bring it back (`restore`) without killing the shared server.
+ */
+export interface TcpHop {
+  readonly port: number;
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTcpHop(targetHost: string, targetPort: number): Promise<TcpHop> {
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let port = 0;
+  const open = async (listenPort: number) => {
+    const next = createServer((incoming) => {
+      const outgoing = createConnection({ host: targetHost, port: targetPort });
+      sockets.add(incoming);
+      sockets.add(outgoing);
+      const drop = () => {
+        incoming.destroy();
+        outgoing.destroy();
+        sockets.delete(incoming);
+        sockets.delete(outgoing);
+      };
+      incoming.on('error', drop).on('close', drop);
+      outgoing.on('error', drop).on('close', drop);
+      incoming.pipe(outgoing);
+      outgoing.pipe(incoming);
+    });
+    next.listen(listenPort, '127.0.0.1');
+    await once(next, 'listening');
+    server = next;
+    const address = next.address();
+    port = typeof address === 'object' && address ? address.port : listenPort;
+  };
+  const shut = async () => {
+    const current = server;
+    server = undefined;
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+    if (current) await new Promise<void>((resolve) => current.close(() => resolve()));
+  };
+  await open(0);
+  return {
+    get port() {
+      return port;
+    },
+    cut: shut,
+    restore: () => open(port),
+    close: shut,
+  };
+}
+
+/** host:port of a mongodb:// or redis:// URL. */
+export function hostAndPort(url: string): { host: string; port: number } {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port) };
+}
