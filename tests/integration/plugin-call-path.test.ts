@@ -2,14 +2,20 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createFakeClock } from '@acai/plugin-sdk/host';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createPluginRuntimeFactory } from '../../core/src/plugin-host/worker/index.js';
 import { fixtureConfig, loadFixtureHost, testbedState, type FixtureHost } from './plugin-host-support.js';
 
 const hosts: FixtureHost[] = [];
 let server: Server;
 let serverUrl: string;
+/** The traceparent header of each request the server received (undefined when absent). */
+const receivedTraceparents: Array<string | undefined> = [];
 
 beforeAll(async () => {
-  server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/plain' }).end('pong'));
+  server = createServer((request, response) => {
+    receivedTraceparents.push(request.headers.traceparent as string | undefined);
+    response.writeHead(200, { 'content-type': 'text/plain' }).end('pong');
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -235,5 +241,17 @@ describe('tool call path', () => {
     const forbidden = await loaded.host.callTool('testbed__fetch_url', { url: 'http://example.com/' });
     expect(forbidden.outcome).toBe('error');
     expect(forbidden.error?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe.each(['inline', 'worker'] as const)('trace context in plugin HTTP requests (%s mode)', (mode) => {
+  const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+  it("sends the caller's traceparent with the plugin's requests, and none when the call has none", async () => {
+    const loaded = await testbed({ mode }, { runtimeFactory: createPluginRuntimeFactory({ hardDeadlineMs: 10_000 }) });
+    receivedTraceparents.splice(0);
+    expect((await loaded.host.callTool('testbed__fetch_url', { url: `${serverUrl}/ping` }, { traceparent })).content).toBe('HTTP 200: pong');
+    expect((await loaded.host.callTool('testbed__fetch_url', { url: `${serverUrl}/ping` })).content).toBe('HTTP 200: pong');
+    expect(receivedTraceparents).toEqual([traceparent, undefined]);
   });
 });

@@ -110,7 +110,7 @@ class InlineToolContext implements ToolContext {
   }
 
   get http(): ToolHttpClient {
-    return (this.httpClient ??= this.services.createHttpClient(this.call.signal));
+    return (this.httpClient ??= this.services.createHttpClient(this.call.signal, this.call.traceparent));
   }
 
   get cache() {

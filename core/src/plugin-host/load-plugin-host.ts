@@ -257,10 +257,8 @@ async function checkPlugin(record: PluginRecord, source: string, environment: Ch
       logger.warn({ err: error, operation }, 'plugin cache unavailable; continuing without it'),
     ),
     clock: environment.clock,
-    createHttpClient: (signal) =>
-      createToolHttpClient(
-        environment.fetch === undefined ? { allowedHosts, signal, defaultTimeoutMs } : { allowedHosts, signal, defaultTimeoutMs, fetch: environment.fetch },
-      ),
+    createHttpClient: (signal, traceparent) =>
+      createToolHttpClient({ allowedHosts, signal, defaultTimeoutMs, fetch: withTraceparent(environment.fetch ?? globalThis.fetch, traceparent) }),
   };
   const runtime = environment.runtimeFactory(entry.mode, {
     entryUrl: pathToFileURL(entryPath).href,
@@ -487,4 +485,14 @@ function describeSource(entry: PluginEntryConfig): string {
 
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** `fetch` that sends `traceparent` unless the request already carries one. */
+function withTraceparent(base: typeof fetch, traceparent: string | undefined): typeof fetch {
+  if (traceparent === undefined) return base;
+  return (input, init) => {
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    if (!headers.has('traceparent')) headers.set('traceparent', traceparent);
+    return base(input, { ...init, headers });
+  };
 }

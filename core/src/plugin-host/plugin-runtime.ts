@@ -60,8 +60,12 @@ export interface PluginRuntimeServices {
   /** The plugin's namespaced cache. */
   readonly cache: ToolCache;
   readonly clock: Clock;
-  /** An HTTP client limited to the plugin's hosts (manifest + operator), bound to one call's or setup's signal. */
-  createHttpClient(signal: AbortSignal): ToolHttpClient;
+  /**
+   * An HTTP client limited to the plugin's hosts (manifest + operator), bound to one call's or setup's
+   * signal. With a traceparent, its requests carry it (a worker's requests run host-side, outside the
+   * caller's span, so the trace context has to be handed over explicitly).
+   */
+  createHttpClient(signal: AbortSignal, traceparent?: string): ToolHttpClient;
 }
 
 /** How a runtime is created; the same for both modes. */
