@@ -27,6 +27,7 @@ import { MongoClient, ObjectId } from 'mongodb';
 import Database from 'better-sqlite3';
 import { EmbeddedConversationStore, MongoConversationStore, createObjectIdHex, type ConversationStore } from '../core/src/storage/index.js';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeStep } from '../tests/fakes/openai/index.js';
+import { median, percentile } from './bench-support.js';
 
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -60,17 +61,6 @@ function instantModel(body: ChatCompletionBody): FakeStep {
   const last = body.messages.at(-1);
   if (last?.role === 'tool') return { type: 'text', content: `It is ${String(last.content).slice(0, 60)}`, usage };
   return { type: 'tool_calls', calls: [{ name: 'datetime__get_current_time', arguments: { time_zone: 'Europe/Madrid' } }], usage };
-}
-
-function median(samples: readonly number[]): number {
-  const sorted = [...samples].sort((left, right) => left - right);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-function percentile(samples: readonly number[], fraction: number): number {
-  const sorted = [...samples].sort((left, right) => left - right);
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
 }
 
 const format = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');

@@ -18,10 +18,12 @@ import { parsePluginsConfig } from '../core/src/config/plugins-config.js';
 import { loadPluginHost, type IsolationMode, type PluginHost } from '../core/src/plugin-host/index.js';
 import { createPluginRuntimeFactory, type WorkerIsolation } from '../core/src/plugin-host/worker/index.js';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeStep } from '../tests/fakes/openai/index.js';
+import { measureCallMicros, NOOP_PLUGIN_SOURCE, percentile, writeBenchPlugin } from './bench-support.js';
 
 const WARM_UP_CALLS = 10_000;
 const ROUNDS = 40;
 const CALLS_PER_ROUND = 1_000;
+const TIMING = { warmUpCalls: WARM_UP_CALLS, rounds: ROUNDS, callsPerRound: CALLS_PER_ROUND };
 const CHAT_CLIENTS = 4;
 const CHAT_WARM_UP_TURNS = 100;
 /** Each condition runs this many times, alternating, so drift on a shared machine hits both alike. */
@@ -32,43 +34,6 @@ const NEIGHBOUR_CALLERS = 2;
 const REPO_NODE_MODULES = fileURLToPath(new URL('../node_modules', import.meta.url));
 const BUSY_LOOP_FIXTURE = fileURLToPath(new URL('../tests/fixtures/hostile-plugins/busy-loop', import.meta.url));
 const API_KEY = 'acai_bench_isolation_key_0123456789abcdef';
-
-const NOOP_PLUGIN = `export default {
-  name: 'bench',
-  description: 'Benchmark plugin',
-  tools: [{
-    name: 'do_nothing',
-    description: 'Returns at once',
-    parameters: { type: 'object', properties: {}, required: [], additionalProperties: false },
-    execute: () => 'ok',
-  }],
-};
-`;
-
-const NOOP_PACKAGE = JSON.stringify({
-  name: '@bench/plugin-noop',
-  version: '1.0.0',
-  type: 'module',
-  peerDependencies: { '@acai/plugin-sdk': '^1.0.0' },
-  acai: { entry: './index.js', sdkApi: '1', hostRange: '>=0.1.0 <1.0.0', network: { hosts: [] }, secrets: [] },
-});
-
-function percentile(samples: readonly number[], fraction: number): number {
-  const sorted = [...samples].sort((left, right) => left - right);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))] as number;
-}
-
-/** Median over rounds of the mean per-call time (µs) of `call`, awaited sequentially. */
-async function measure(call: () => Promise<unknown>): Promise<number> {
-  for (let index = 0; index < WARM_UP_CALLS; index += 1) await call();
-  const rounds: number[] = [];
-  for (let round = 0; round < ROUNDS; round += 1) {
-    const started = process.hrtime.bigint();
-    for (let index = 0; index < CALLS_PER_ROUND; index += 1) await call();
-    rounds.push(Number(process.hrtime.bigint() - started) / 1000 / CALLS_PER_ROUND);
-  }
-  return percentile(rounds, 0.5);
-}
 
 async function loadNoopHost(dir: string, mode: IsolationMode, isolation: WorkerIsolation = 'thread'): Promise<PluginHost> {
   const host = await loadPluginHost({
@@ -87,9 +52,7 @@ async function loadNoopHost(dir: string, mode: IsolationMode, isolation: WorkerI
 }
 
 async function benchCallOverhead(work: string): Promise<void> {
-  await mkdir(join(work, 'noop'), { recursive: true });
-  await writeFile(join(work, 'noop', 'package.json'), NOOP_PACKAGE);
-  await writeFile(join(work, 'noop', 'index.js'), NOOP_PLUGIN);
+  await writeBenchPlugin(join(work, 'noop'), 'noop', NOOP_PLUGIN_SOURCE);
   const results: Array<{ label: string; microseconds: number }> = [];
   for (const [label, mode, isolation] of [
     ['inline', 'inline', 'thread'],
@@ -97,7 +60,7 @@ async function benchCallOverhead(work: string): Promise<void> {
     ['worker (process)', 'worker', 'process'],
   ] as const) {
     const host = await loadNoopHost(work, mode, isolation);
-    results.push({ label, microseconds: await measure(() => host.callTool('bench__do_nothing', {})) });
+    results.push({ label, microseconds: await measureCallMicros(() => host.callTool('bench__do_nothing', {}), TIMING) });
     await host.dispose();
   }
   const inline = results[0]!.microseconds;

@@ -7,17 +7,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MongoClient, ObjectId } from 'mongodb';
 import { EmbeddedConversationStore, MongoConversationStore, createObjectIdHex, type ConversationStore } from '../core/src/storage/index.js';
+import { percentile } from './bench-support.js';
 
 const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 100_000);
 const PAGE_SIZE = 20;
 const PAGES = Number(process.env.BENCH_PAGES ?? 10);
 const TENANT = 'bench';
 const BASE_TIME = Date.UTC(2026, 0, 1);
-
-function percentile(samples: number[], fraction: number): number {
-  const sorted = [...samples].sort((left, right) => left - right);
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
-}
 
 function describe(samples: number[]): string {
   return `median ${percentile(samples, 0.5).toFixed(2)} ms, p95 ${percentile(samples, 0.95).toFixed(2)} ms (n=${samples.length})`;

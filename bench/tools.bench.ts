@@ -3,7 +3,7 @@
 //     + cap + metrics) versus calling the tool's execute directly, for a no-op tool;
 //  2. the time to load 50 generated plugins.
 // Needs built packages (npx tsc -b): the host imports @acai/plugin-sdk/host from dist.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ToolContext } from '@acai/plugin-sdk';
@@ -13,33 +13,13 @@ import { Registry } from 'prom-client';
 import { MemoryKeyValueStore } from '../core/src/cache/index.js';
 import { parsePluginsConfig } from '../core/src/config/plugins-config.js';
 import { loadPluginHost, type PluginHost } from '../core/src/plugin-host/index.js';
+import { measureCallMicros, NOOP_PLUGIN_SOURCE, writeBenchPlugin } from './bench-support.js';
 
 const WARM_UP_CALLS = 30_000;
 const ROUNDS = 60;
 const CALLS_PER_ROUND = 2_000;
+const TIMING = { warmUpCalls: WARM_UP_CALLS, rounds: ROUNDS, callsPerRound: CALLS_PER_ROUND };
 const PLUGIN_COUNT = 50;
-
-const NOOP_PLUGIN = `export default {
-  name: 'bench',
-  description: 'Benchmark plugin',
-  tools: [{
-    name: 'do_nothing',
-    description: 'Returns at once',
-    parameters: { type: 'object', properties: {}, required: [], additionalProperties: false },
-    execute: () => 'ok',
-  }],
-};
-`;
-
-function packageJson(name: string): string {
-  return JSON.stringify({
-    name: `@bench/plugin-${name}`,
-    version: '1.0.0',
-    type: 'module',
-    peerDependencies: { '@acai/plugin-sdk': '^1.0.0' },
-    acai: { entry: './index.js', sdkApi: '1', hostRange: '>=0.1.0 <1.0.0', network: { hosts: [] }, secrets: [] },
-  });
-}
 
 /** A plugin with three tools of realistic size (a few typed properties each). */
 function generatedPlugin(name: string, seed: number): string {
@@ -70,30 +50,6 @@ function generatedPlugin(name: string, seed: number): string {
 `;
 }
 
-async function writePlugin(dir: string, name: string, source: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'package.json'), packageJson(name));
-  await writeFile(join(dir, 'index.js'), source);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((left, right) => left - right);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-/** Median over rounds of the mean per-call time (µs) of `call`, awaited sequentially. */
-async function measure(call: () => Promise<unknown>): Promise<number> {
-  for (let index = 0; index < WARM_UP_CALLS; index += 1) await call();
-  const rounds: number[] = [];
-  for (let round = 0; round < ROUNDS; round += 1) {
-    const started = process.hrtime.bigint();
-    for (let index = 0; index < CALLS_PER_ROUND; index += 1) await call();
-    rounds.push(Number(process.hrtime.bigint() - started) / 1000 / CALLS_PER_ROUND);
-  }
-  return median(rounds);
-}
-
 async function loadHost(dir: string, plugins: Array<Record<string, unknown>>, dataDir: string, registry = new Registry()): Promise<PluginHost> {
   return loadPluginHost({
     config: parsePluginsConfig({ plugins }, { path: join(dir, 'plugins.config.json'), env: {} }),
@@ -110,7 +66,7 @@ async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'acai-bench-tools-'));
   try {
     // 1. Call-path overhead.
-    await writePlugin(join(work, 'noop', 'bench'), 'bench', NOOP_PLUGIN);
+    await writeBenchPlugin(join(work, 'noop', 'bench'), 'bench', NOOP_PLUGIN_SOURCE);
     const host = await loadHost(join(work, 'noop'), [{ name: 'bench', path: './bench', mode: 'inline' }], join(work, 'data'));
     const module = (await import(`${join(work, 'noop', 'bench', 'index.js')}`)) as {
       default: { tools: Array<{ execute(args: unknown, context: ToolContext): unknown }> };
@@ -127,9 +83,9 @@ async function main(): Promise<void> {
       plugin: { name: 'bench', version: '1.0.0' },
       callId: 'bench',
     };
-    const direct = await measure(async () => execute({}, context));
-    const hostString = await measure(() => host.callTool('bench__do_nothing', '{}'));
-    const hostObject = await measure(() => host.callTool('bench__do_nothing', {}));
+    const direct = await measureCallMicros(async () => execute({}, context), TIMING);
+    const hostString = await measureCallMicros(() => host.callTool('bench__do_nothing', '{}'), TIMING);
+    const hostObject = await measureCallMicros(() => host.callTool('bench__do_nothing', {}), TIMING);
     const check = await host.callTool('bench__do_nothing', '{}');
     if (check.outcome !== 'ok') throw new Error(`bench tool failed: ${check.content}`);
     await host.dispose();
@@ -144,7 +100,7 @@ async function main(): Promise<void> {
     const entries: Array<Record<string, unknown>> = [];
     for (let index = 0; index < PLUGIN_COUNT; index += 1) {
       const name = `generated-${String(index).padStart(2, '0')}`;
-      await writePlugin(join(many, name), name, generatedPlugin(name, index));
+      await writeBenchPlugin(join(many, name), name, generatedPlugin(name, index));
       entries.push({ name, path: `./${name}`, mode: 'inline', config: { region: 'us' } });
     }
     const timings: number[] = [];

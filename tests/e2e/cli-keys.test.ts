@@ -124,6 +124,6 @@ describe('acai keys', () => {
   it('reports an invalid host environment', async () => {
     const result = await runAcai(['keys', 'list'], { env: { MONGODB_URL: 'http://not-mongo' } });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('acai: Invalid environment: MONGODB_URL: expected a mongodb: or mongodb+srv: URL, got protocol "http:"\n');
+    expect(result.stderr).toBe('acai: Invalid environment: MONGODB_URL: expected mongodb://host[:port][,host[:port]…]/database or mongodb+srv://host/database\n');
   });
 });

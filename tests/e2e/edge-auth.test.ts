@@ -2,8 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, revokeApiKey } from '../../core/src/auth/index.js';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai/index.js';
-import { requireRedisUrl, uniqueName } from '../support/env.js';
-import { mongoUrlWithDatabase } from './edge-support.js';
+import { mongoUrlWithDatabase, requireRedisUrl, uniqueName } from '../support/env.js';
 import { bearer, fakeModelEnv, scriptedAssistant, startTestHost, twirpJson, type RunningTestHost } from './host-support.js';
 
 // Authentication and tenant isolation on every chat RPC of the real host (MongoDB-wire store, Redis).

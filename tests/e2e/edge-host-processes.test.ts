@@ -11,9 +11,9 @@ import { MongoClient } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
 import { startFakeWeatherApi, weatherApiError, type FakeWeatherApi } from '../fakes/weatherapi/index.js';
-import { redisServerBinary, requireMongoUrl, requireRedisUrl, uniqueName } from '../support/env.js';
+import { redisServerBinary, requireMongoUrl, requireRedisUrl, uniqueName, mongoUrlWithDatabase } from '../support/env.js';
 import { freePort } from '../support/redis-server.js';
-import { mongoUrlWithDatabase, startHostProcess, type HostProcess } from './edge-support.js';
+import { startHostProcess, type HostProcess } from './edge-support.js';
 import { bearer, CHAT_MODEL, fakeModelEnv, scriptedAssistant, TITLE_MODEL, twirpJson } from './host-support.js';
 
 // The host as operators run it: `core/src/main.ts` in its own process, configured only by its

@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai/index.js';
-import { requireRedisUrl, uniqueName } from '../support/env.js';
+import { mongoUrlWithDatabase, requireRedisUrl, uniqueName } from '../support/env.js';
 import { startPrivateRedis, type PrivateRedisServer } from '../support/redis-server.js';
-import { hostAndPort, mongoUrlWithDatabase, startTcpHop, type TcpHop } from './edge-support.js';
+import { hostAndPort, startTcpHop, type TcpHop } from './edge-support.js';
 import { bearer, fakeModelEnv, scriptedAssistant, startTestHost, twirpJson, type RunningTestHost } from './host-support.js';
 
 // Request rate limits and readiness on the real host (MongoDB-wire store, Redis, shipped plugins).

@@ -7,8 +7,7 @@ import { loadPluginsConfig } from '../../core/src/config/plugins-config.js';
 import { startTracing, type Tracing } from '../../core/src/observability/index.js';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
 import { startFakeOpenMeteo, type FakeOpenMeteo } from '../fakes/open-meteo/index.js';
-import { requireRedisUrl, uniqueName } from '../support/env.js';
-import { mongoUrlWithDatabase } from './edge-support.js';
+import { mongoUrlWithDatabase, requireRedisUrl, uniqueName } from '../support/env.js';
 import { CHAT_MODEL, fakeModelEnv, REPO_PLUGINS_CONFIG, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost } from './host-support.js';
 
 // What an operator sees of a chat turn on the real host: the span tree (in-memory exporter) and the

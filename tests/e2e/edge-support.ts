@@ -5,18 +5,10 @@ import { once } from 'node:events';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { requireMongoUrl } from '../support/env.js';
 import { REPO_PLUGINS_CONFIG } from './host-support.js';
 
 const MAIN = fileURLToPath(new URL('../../core/src/main.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** The shared MongoDB-wire URL with its own database in the path. */
-export function mongoUrlWithDatabase(database: string, base: string = requireMongoUrl()): string {
-  const url = new URL(base);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
 
 /** A host started exactly as `npm start` starts it (core/src/main.ts), in its own process. */
 export interface HostProcess {

@@ -2,7 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai/index.js';
-import { requireMongoUrl, requireRedisUrl, uniqueName } from '../support/env.js';
+import { mongoUrlWithDatabase, requireRedisUrl, uniqueName } from '../support/env.js';
 import { bearer, fakeModelEnv, scriptedAssistant, startTestHost, twirpJson, type RunningTestHost } from './host-support.js';
 
 const run = promisify(execFile);
@@ -14,12 +14,6 @@ const GO_CLIENT = new URL('../go-client/run.sh', import.meta.url).pathname;
 
 let fake: FakeOpenAIServer;
 let host: RunningTestHost;
-
-function mongoUrlWithDatabase(database: string): string {
-  const url = new URL(requireMongoUrl());
-  url.pathname = `/${database}`;
-  return url.toString();
-}
 
 beforeAll(async () => {
   fake = await startFakeOpenAI();

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
-import { requireMongoUrl, requireRedisUrl, uniqueName } from '../support/env.js';
+import { mongoUrlWithDatabase, requireRedisUrl, uniqueName } from '../support/env.js';
 import { bearer, CHAT_MODEL, fakeModelEnv, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost } from './host-support.js';
 import {
   ADMIN_SERVICE,
@@ -43,12 +43,6 @@ function scriptedModel(body: ChatCompletionBody): FakeStep {
 let fake: FakeOpenAIServer;
 let workspace: PluginsWorkspace;
 let host: RunningTestHost;
-
-function mongoUrlWithDatabase(database: string): string {
-  const url = new URL(requireMongoUrl());
-  url.pathname = `/${database}`;
-  return url.toString();
-}
 
 beforeAll(async () => {
   fake = await startFakeOpenAI();

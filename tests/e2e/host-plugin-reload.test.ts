@@ -4,7 +4,7 @@
 // off and on: no request may fail and every tool call must succeed. Nothing asserts on durations.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
-import { requireMongoUrl, requireRedisUrl, uniqueName } from '../support/env.js';
+import { mongoUrlWithDatabase, requireRedisUrl, uniqueName } from '../support/env.js';
 import { bearer, fakeModelEnv, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost } from './host-support.js';
 import { adminJson, createPluginsWorkspace, DATETIME_ENTRY, listedPlugin, type PluginsWorkspace } from './plugins-workspace.js';
 
@@ -24,12 +24,6 @@ function scriptedModel(body: ChatCompletionBody): FakeStep {
     return { type: 'tool_calls', calls: [{ name: 'datetime__get_current_time', arguments: { time_zone: 'Asia/Tokyo' } }] };
   }
   return { type: 'text', content: `echo: ${text}` };
-}
-
-function mongoUrlWithDatabase(database: string): string {
-  const url = new URL(requireMongoUrl());
-  url.pathname = `/${database}`;
-  return url.toString();
 }
 
 async function startHost(workspace: PluginsWorkspace, fake: FakeOpenAIServer, extraEnv: Record<string, string> = {}): Promise<RunningTestHost> {

@@ -20,7 +20,7 @@ import {
   type ChatCompletionBody,
   type FakeOpenAIServer,
 } from '../fakes/openai/index.js';
-import { callerFor, createFixtureTools, createTemporaryStore, eventually, type FixtureTools } from './chat-test-support.js';
+import { callerFor, createFixtureTools, createTemporaryStore, eventually } from './chat-test-support.js';
 
 const CHAT_MODEL = 'fake-chat';
 const TITLE_MODEL = 'fake-title';

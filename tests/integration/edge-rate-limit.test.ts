@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { authPlugin, createAuthenticator, createClientIpResolver, parseBootstrapKeys } from '../../core/src/auth/index.js';
 import { createLogger, createMetrics } from '../../core/src/observability/index.js';
 import {

@@ -21,6 +21,13 @@ export function requireMongoUrl(): string {
   return requireEnv('MONGODB_URL', 'Integration tests need a real MongoDB-wire server (FerretDB or MongoDB).');
 }
 
+/** The shared MongoDB-wire URL with its own database in the path (per test file, so files never share data). */
+export function mongoUrlWithDatabase(database: string, base: string = requireMongoUrl()): string {
+  const url = new URL(base);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
 /** Path of the redis-server binary, for tests that start (and kill) a private Redis. */
 export function redisServerBinary(): string {
   return process.env.ACAI_TEST_REDIS_SERVER_BIN ?? 'redis-server';

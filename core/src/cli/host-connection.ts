@@ -1,5 +1,7 @@
 import { createTwirpAdminClient, createTwirpChatClient, type ChatApi, type PluginAdminApi } from '../client/index.js';
+import type { PluginInfo } from '../client/index.js';
 import type { CliIo } from './cli-io.js';
+import { describeClientError } from './describe-client-error.js';
 
 /** Flags every command that talks to a running host accepts. */
 export const CONNECTION_OPTIONS = {
@@ -31,4 +33,14 @@ export function connectChat(io: CliIo, values: ConnectionValues): { chat: ChatAp
 export function connectAdmin(io: CliIo, values: ConnectionValues): { admin: PluginAdminApi; url: string } {
   const { url, apiKey } = connection(io, values);
   return { admin: createTwirpAdminClient({ url, timeoutMs: 60_000, ...(apiKey ? { apiKey } : {}) }), url };
+}
+
+/** The plugins a running host reports through its admin API; failures become one-line CLI errors. */
+export async function listHostPlugins(io: CliIo, values: ConnectionValues): Promise<{ plugins: PluginInfo[]; url: string }> {
+  const { admin, url } = connectAdmin(io, values);
+  try {
+    return { plugins: (await admin.listPlugins()).plugins ?? [], url };
+  } catch (error) {
+    throw describeClientError(error, url);
+  }
 }

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { create, fromBinary, toBinary, type DescMessage } from '@bufbuild/protobuf';
 import type { GenService } from '@bufbuild/protobuf/codegenv2';

@@ -1,12 +1,10 @@
 import type { Registry } from 'prom-client';
-import type { PluginInfo } from '../../client/index.js';
 import type { ToolCallResult } from '../../plugin-host/index.js';
 import { CliError, usageError } from '../cli-error.js';
 import { createStyle, type CliIo, type Style } from '../cli-io.js';
 import { createCliLogger } from '../cli-logger.js';
-import { describeClientError } from '../describe-client-error.js';
 import { formatTable } from '../format-table.js';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, connectAdmin } from '../host-connection.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, listHostPlugins } from '../host-connection.js';
 import { loadLocalPluginHost } from '../local-plugin-host.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { MAX_JSON_FLAG_BYTES, parseJsonFlag } from '../parse-json-flag.js';
@@ -99,13 +97,7 @@ async function listLocally(io: CliIo, values: Values): Promise<number> {
 }
 
 async function listFromHost(io: CliIo, values: Values): Promise<number> {
-  const { admin, url } = connectAdmin(io, values);
-  let plugins: PluginInfo[];
-  try {
-    plugins = (await admin.listPlugins()).plugins ?? [];
-  } catch (error) {
-    throw describeClientError(error, url);
-  }
+  const { plugins, url } = await listHostPlugins(io, values);
   const tools = plugins
     .filter((plugin) => plugin.state === 'ACTIVE')
     .flatMap((plugin) => (plugin.tools ?? []).map((tool) => ({ ...tool, plugin: plugin.name ?? '', plugin_version: plugin.version ?? '' })));

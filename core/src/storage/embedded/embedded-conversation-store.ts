@@ -351,7 +351,7 @@ export class EmbeddedConversationStore implements ConversationStore {
       conditions.push('(updated_at, id) < (?, ?)');
       parameters.push(position.updatedAt.getTime(), position.id);
     }
-    const database = this.open();
+    this.open(); // throws when the store is closed
     try {
       const rows = this.statement(`SELECT ${HEADER_COLUMNS} FROM conversations WHERE ${conditions.join(' AND ')} ORDER BY updated_at DESC, id DESC LIMIT ?`)
         .all(...parameters, pageSize + 1) as ConversationRow[];
@@ -367,7 +367,7 @@ export class EmbeddedConversationStore implements ConversationStore {
   }
 
   async findLatestForSession(tenantId: string, session: SessionIdentity, updatedSince: Date): Promise<ConversationHeader | undefined> {
-    const database = this.open();
+    this.open(); // throws when the store is closed
     try {
       const row = this.statement(
           `SELECT ${HEADER_COLUMNS} FROM conversations
@@ -388,7 +388,7 @@ export class EmbeddedConversationStore implements ConversationStore {
     limit: number = DEFAULT_PROVENANCE_LIMIT,
   ): Promise<readonly ConversationHeader[]> {
     const key = pluginVersion === undefined ? plugin : `${plugin}@${pluginVersion}`;
-    const database = this.open();
+    this.open(); // throws when the store is closed
     try {
       const rows = this.statement(
           `SELECT ${HEADER_COLUMNS.split(', ').map((column) => `c.${column}`).join(', ')}
@@ -481,7 +481,7 @@ export class EmbeddedConversationStore implements ConversationStore {
   private updateHeader(tenantId: string, id: string, operation: string, assignments: string, values: Array<string | number>): void {
     const normalized = normalizeId(id);
     if (normalized === undefined) throw notFound(id);
-    const database = this.open();
+    this.open(); // throws when the store is closed
     let changes: number;
     try {
       changes = this.statement(`UPDATE conversations SET ${assignments} WHERE id = ? AND tenant_id = ?`).run(...values, normalized, tenantId).changes;

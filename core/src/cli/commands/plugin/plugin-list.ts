@@ -1,11 +1,9 @@
 import { basename } from 'node:path';
-import type { PluginInfo } from '../../../client/index.js';
 import { usageError } from '../../cli-error.js';
 import { createStyle, type CliIo, type Style } from '../../cli-io.js';
 import { createCliLogger } from '../../cli-logger.js';
-import { describeClientError } from '../../describe-client-error.js';
 import { formatTable } from '../../format-table.js';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, connectAdmin } from '../../host-connection.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, listHostPlugins } from '../../host-connection.js';
 import { parseCommandArgs } from '../../parse-command-args.js';
 import { checkPluginCompatibility } from '../../plugin-checks/check-plugin-compatibility.js';
 import { isCompatibilityCode } from '../../plugin-checks/describe-load-failure.js';
@@ -68,13 +66,7 @@ export async function runPluginList(args: readonly string[], io: CliIo): Promise
 }
 
 async function listFromHost(io: CliIo, values: { url?: string | undefined; 'api-key'?: string | undefined }): Promise<PluginListRow[]> {
-  const { admin, url } = connectAdmin(io, values);
-  let plugins: PluginInfo[];
-  try {
-    plugins = (await admin.listPlugins()).plugins ?? [];
-  } catch (error) {
-    throw describeClientError(error, url);
-  }
+  const { plugins } = await listHostPlugins(io, values);
   return plugins.map((plugin): PluginListRow => {
     const state = plugin.state === 'ACTIVE' ? 'enabled' : plugin.state === 'DISABLED' ? 'disabled' : plugin.state === 'RESTARTING' ? 'restarting' : 'failed';
     return {
