@@ -117,7 +117,8 @@ export class ReloadablePluginHost implements PluginHost {
     const host = await options.loadSet(config);
     const reloadable = new ReloadablePluginHost(options, { number: 1, host, config, inFlight: 0, idleWaiters: [] });
     const recorded = (await options.schemaLedger?.read()) ?? new Map();
-    reloadable.#startupSchemaChanges = await reloadable.#trackSchemas(recorded, 'restart');
+    reloadable.#startupSchemaChanges = reloadable.#detectSchemaChanges(recorded, 'restart');
+    await reloadable.#recordSchemas();
     return reloadable;
   }
 
@@ -255,11 +256,13 @@ export class ReloadablePluginHost implements PluginHost {
     this.#current = generation;
     this.#sourceConfig = sourceConfig;
     this.#retire(previous);
-    const schemaChanges = await this.#trackSchemas(this.#seenSchemas, trigger);
+    const schemaChanges = this.#detectSchemaChanges(this.#seenSchemas, trigger);
     const result = { ...this.#describe(previous, generation), schemaChanges };
     this.#reloads?.labels(trigger, 'ok').inc();
     this.#logger.info({ trigger, ...result }, 'plugin set reloaded');
     if (trigger !== 'rollback') this.#watchForRollback(previous, generation, result);
+    // After the swap is reported: the ledger is only advisory and must not delay the outcome.
+    await this.#recordSchemas();
     return result;
   }
 
@@ -331,7 +334,7 @@ export class ReloadablePluginHost implements PluginHost {
    * Compares the current set's tool schemas with `previous`, reports every change (a warning when the
    * plugin changed parameters without a major version bump), and remembers the current schemas.
    */
-  async #trackSchemas(previous: ToolSchemaSnapshot, trigger: ReloadTrigger | 'restart'): Promise<ToolSchemaChange[]> {
+  #detectSchemaChanges(previous: ToolSchemaSnapshot, trigger: ReloadTrigger | 'restart'): ToolSchemaChange[] {
     const current = snapshotToolSchemas(this.#current.host.listTools());
     const changes = diffToolSchemas(previous, current);
     for (const change of changes) {
@@ -341,12 +344,16 @@ export class ReloadablePluginHost implements PluginHost {
       else this.#logger.warn(details, 'tool parameters changed without a major version bump: callers that learned the old schema may break');
     }
     this.#seenSchemas = new Map([...previous, ...current]);
+    return changes;
+  }
+
+  /** Writes the schemas seen so far to the ledger, so the next start compares against them. */
+  async #recordSchemas(): Promise<void> {
     try {
       await this.#options.schemaLedger?.write(this.#seenSchemas);
     } catch (error) {
       this.#logger.warn({ err: error }, 'could not record the loaded tool schemas; schema changes across restarts go unreported');
     }
-    return changes;
   }
 
   /** Optional automatic rollback: a plugin with a new version that opens its breaker soon after the reload. */
