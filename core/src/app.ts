@@ -57,7 +57,7 @@ export interface BuildAppOverrides {
   clock?: Clock;
   /** Used by plugins' HTTP clients. */
   fetch?: typeof fetch;
-  /** The environment for `${VAR}` references in plugins.config.json (default process.env). */
+  /** The environment for `${VAR}` references in plugins.config.json (default: the one the config was loaded from). */
   env?: Readonly<Record<string, string | undefined>>;
   /** Already parsed plugins config for the first plugin set (skips reading PLUGINS_CONFIG at boot; reloads read the file). */
   pluginsConfig?: PluginsConfig;
@@ -93,7 +93,7 @@ export interface AcaiApp {
  * (edge → use cases → adapters). It never listens, so tests drive it with `inject` or `listen({ port: 0 })`.
  */
 export async function buildApp(config: HostConfig, overrides: BuildAppOverrides = {}): Promise<AcaiApp> {
-  const env = overrides.env ?? process.env;
+  const env = overrides.env ?? config.pluginVariables;
   const secrets = new SecretRegistry();
   const logger = createLogger({
     level: config.logging.level,

@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { buildApp, HOST_VERSION, type AcaiApp } from './app.js';
-import { loadHostConfig, type HostConfig } from './config/env-config.js';
+import { loadHostConfig, processEnvironment, type HostConfig } from './config/env-config.js';
 import { HostError } from './errors/index.js';
 import { installShutdown } from './health/index.js';
 import { installUnhandledRejectionHandler, redactUrl, startMetricsServer, startTracing } from './observability/index.js';
@@ -24,7 +24,7 @@ export interface RunningHost {
 /** Process entry: load config → build the app → listen → shut down cleanly on signals. */
 export async function startHost(options: StartHostOptions = {}): Promise<RunningHost> {
   const env = {
-    ...(options.env ?? process.env),
+    ...(options.env ?? processEnvironment()),
     ...(options.port !== undefined ? { PORT: String(options.port) } : {}),
     ...(options.host !== undefined ? { HOST: options.host } : {}),
     ...(options.pluginsConfigPath !== undefined ? { PLUGINS_CONFIG: options.pluginsConfigPath } : {}),

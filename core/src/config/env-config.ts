@@ -18,6 +18,8 @@ export interface HostConfig {
     readonly metricsPort: number;
   };
   readonly pluginsConfigPath: string;
+  /** What `${VAR}` references in plugins.config.json resolve against (the environment the host started with). */
+  readonly pluginVariables: Readonly<Record<string, string | undefined>>;
   readonly dataDir: string;
   readonly mongodb: { readonly url: string | undefined; readonly database: string };
   readonly redis: { readonly url: string | undefined; readonly keyPrefix: string };
@@ -83,6 +85,11 @@ export interface HostConfig {
 type Env = Readonly<Record<string, string | undefined>>;
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** The process environment: the one place the host reads `process.env` (the entry point passes it in). */
+export function processEnvironment(): Readonly<Record<string, string | undefined>> {
+  return process.env;
+}
 
 /**
  * Parses the environment once. Collects every problem into one HOST_CONFIG_INVALID error whose
@@ -216,6 +223,8 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
       },
     },
     telegram: { botToken: text('TELEGRAM_BOT_TOKEN'), webhookSecret: text('TELEGRAM_WEBHOOK_SECRET'), apiRoot: url('TELEGRAM_API_ROOT', ['http:', 'https:']) },
+    // A copy: plugins.config.json is re-read on every reload, against the environment the host started with.
+    pluginVariables: { ...env },
   };
 
   if (problems.length > 0) {
