@@ -26,6 +26,7 @@ import {
   createMetrics,
   instrumentConversationStore,
   instrumentSessionDirectory,
+  connectionStringSecrets,
   metricsPlugin,
   SecretRegistry,
   tracingPlugin,
@@ -37,13 +38,13 @@ import { instrumentToolExecutor } from './observability/instrument-tool-executor
 import { startPluginHost, type StartedPluginHost } from './plugin-host/index.js';
 import type { ConfigFileWatch, ReloadablePluginHost, ReloadResult, ReloadTrigger } from './plugin-host/reload/index.js';
 import type { WorkerEventTracker } from './plugin-host/worker/index.js';
-import { createRequestLimiter, createTenantQuotas, rateLimitPlugin, type TenantQuotas } from './rate-limit/index.js';
+import { createRequestLimiter, createTenantQuotas, DEFAULT_EXEMPT_PATHS, rateLimitPlugin, type TenantQuotas } from './rate-limit/index.js';
 import { ChatService as ChatServiceDescriptor, twirpPlugin, twirpServerOptions } from './rpc/index.js';
 import { createChatHandlers } from './rpc/chat-handlers.js';
 import { SessionResolver } from './sessions/index.js';
 import { MongoApiKeyStore, SqliteApiKeyStore, type ApiKeyStore } from './storage/api-keys/index.js';
 import { createConversationStore, type ConversationStore } from './storage/index.js';
-import { registerTelegramWebhook } from './telegram/index.js';
+import { registerTelegramWebhook, TELEGRAM_WEBHOOK_PATH } from './telegram/index.js';
 
 /** The host's own version, checked against plugins' `acai.hostRange`. */
 export const HOST_VERSION: string = (
@@ -103,6 +104,7 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
     ...(overrides.logDestination ? { destination: overrides.logDestination } : {}),
   });
   for (const value of [config.model.apiKey, config.telegram.botToken, config.telegram.webhookSecret]) secrets.register(value);
+  for (const value of [...connectionStringSecrets(config.mongodb.url), ...connectionStringSecrets(config.redis.url)]) secrets.register(value);
   const clock = overrides.clock ?? createSystemClock();
   const metrics = createMetrics();
 
@@ -222,7 +224,12 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
         { prefix: '/metrics', scope: 'metrics' },
       ],
     });
-    if (requestLimiter) await server.register(rateLimitPlugin, { limiter: requestLimiter, clientIp, metrics });
+    if (requestLimiter) {
+      // The Telegram webhook is authenticated by its secret-token header, and every delivery comes from
+      // Telegram's few addresses: a per-address bucket would throttle all of the bot's users together.
+      const exemptPaths = [...DEFAULT_EXEMPT_PATHS, ...(telegramWebhookEnabled(config) ? [TELEGRAM_WEBHOOK_PATH] : [])];
+      await server.register(rateLimitPlugin, { limiter: requestLimiter, clientIp, metrics, exemptPaths });
+    }
 
     healthRoutes(server, { checks: readinessChecks(config, store, keyValueStore, pluginHost) });
     server.get('/', async () => 'Acai is running. Chat API: POST /twirp/acai.chat.ChatService/{StartConversation,ContinueConversation,ListConversations,DescribeConversation}\n');
@@ -341,6 +348,11 @@ function generationAwareToolExecutor(pluginHost: ReloadablePluginHost, quotas: T
       return instrumented.callTool(exposedName, rawArguments, options);
     },
   };
+}
+
+/** The host serves the Telegram webhook when both the bot token and the webhook secret are set. */
+function telegramWebhookEnabled(config: HostConfig): boolean {
+  return config.telegram.botToken !== undefined && config.telegram.webhookSecret !== undefined;
 }
 
 function apiKeySources(config: HostConfig, store: ApiKeyStore, secrets: SecretRegistry): ApiKeySource[] {

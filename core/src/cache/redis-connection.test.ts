@@ -54,6 +54,12 @@ describe('parseRedisConnection', () => {
     expect(redisUrlProblem(value)).toMatch(message);
   });
 
+  it('never quotes a host entry, which may hold part of a password with an unescaped / or ?', () => {
+    const problem = redisUrlProblem('redis+sentinel://acai:s3cr/et@s1:26379,s2:26379/mymaster');
+    expect(problem).toMatch(/host #1 is not host or host:port \(percent-encode/);
+    expect(problem).not.toMatch(/acai|s3cr/);
+  });
+
   it('lets the host configuration accept Sentinel and Cluster URLs and report bad ones by variable name', () => {
     expect(loadHostConfig({ REDIS_URL: 'redis+sentinel://s1:26379,s2:26379/mymaster' }).redis.url).toBe('redis+sentinel://s1:26379,s2:26379/mymaster');
     expect(() => loadHostConfig({ REDIS_URL: 'redis+sentinel://s1:26379' })).toThrow(/REDIS_URL: redis\+sentinel:\/\/ needs the master name/);

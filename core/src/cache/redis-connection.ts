@@ -68,9 +68,10 @@ function decode(part: string | undefined): string | undefined {
 function parseNodes(list: string, defaultPort: number): RedisNodeAddress[] {
   const entries = list.split(',');
   if (entries.length > MAX_NODES) throw new Error(`at most ${MAX_NODES} hosts, got ${entries.length}`);
-  return entries.map((entry) => {
+  return entries.map((entry, index) => {
     const match = NODE.exec(entry.trim());
-    if (!match) throw new Error(`"${entry}" is not host or host:port`);
+    // Never quoted: with an unescaped / ? # in the password, part of the credentials lands here.
+    if (!match) throw new Error(`host #${index + 1} is not host or host:port (percent-encode / ? # @ in a user name or password)`);
     const port = match[3] === undefined ? defaultPort : Number(match[3]);
     if (port < 1 || port > 65_535) throw new Error(`port ${port} is out of range`);
     return { host: match[1] ?? match[2]!, port };

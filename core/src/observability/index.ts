@@ -1,6 +1,7 @@
 export { createLogger } from './create-logger.js';
 export type { CreateLoggerOptions } from './create-logger.js';
 export { redactUrl } from './redact-url.js';
+export { connectionStringSecrets } from './connection-string-secrets.js';
 export { SecretRegistry, MIN_SECRET_LENGTH } from './secret-registry.js';
 export { startTracing, otlpTracesUrl } from './start-tracing.js';
 export type { StartTracingOptions, Tracing } from './start-tracing.js';

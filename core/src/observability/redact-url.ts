@@ -1,7 +1,8 @@
 // scheme://user:password@host → scheme://user:***@host, anywhere inside a longer text.
 const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*:)([^\s@/"']+)(@)/gi;
-// ?api_key=…, &token=… in logged URLs.
-const SECRET_QUERY_PARAMETERS = /([?&](?:api[_-]?key|apikey|key|token|access_token|secret|password)=)[^&#\s"']+/gi;
+// ?api_key=…, &token=…, ?sentinelPassword=…, &client_secret=… in logged URLs: any parameter whose
+// name ends in key, token, secret or password (case-insensitive).
+const SECRET_QUERY_PARAMETERS = /([?&][a-z0-9_-]*(?:key|token|secret|password)=)[^&#\s"']+/gi;
 
 /**
  * Hides the password of every connection string or URL inside `text`, and secret-looking query

@@ -25,6 +25,12 @@ describe('mongodbUrlProblem', () => {
     expect(mongodbUrlProblem(value)).toMatch(message);
   });
 
+  it('never quotes a host entry, which may hold part of a password with an unescaped / or ?', () => {
+    const problem = mongodbUrlProblem('mongodb://acai:hunter2?x@db1:27017,db2:27017/acai');
+    expect(problem).toMatch(/is not host or host:port \(percent-encode|expected mongodb/);
+    expect(problem).not.toMatch(/hunter2/);
+  });
+
   it('lets the host configuration take a replica-set seed list', () => {
     const url = 'mongodb://db1:27017,db2:27017,db3:27017/acai?replicaSet=rs0';
     expect(loadHostConfig({ MONGODB_URL: url }).mongodb.url).toBe(url);

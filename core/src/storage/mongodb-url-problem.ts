@@ -15,9 +15,10 @@ export function mongodbUrlProblem(text: string): string | undefined {
   const [, scheme, , hosts = '', path = ''] = match;
   const list = hosts.split(',');
   if (list.length > MAX_HOSTS) return `at most ${MAX_HOSTS} hosts, got ${list.length}`;
-  for (const host of list) {
+  for (const [index, host] of list.entries()) {
     const parsed = HOST.exec(host);
-    if (!parsed) return `"${host}" is not host or host:port`;
+    // Never quoted: with an unescaped / ? # in the password, part of the credentials lands here.
+    if (!parsed) return `host #${index + 1} is not host or host:port (percent-encode / ? # @ in a user name or password)`;
     if (parsed[1] !== undefined && (Number(parsed[1]) < 1 || Number(parsed[1]) > 65_535)) return `port ${parsed[1]} is out of range`;
     if (scheme === 'mongodb+srv' && (list.length > 1 || parsed[1] !== undefined)) return 'mongodb+srv:// takes one host name without a port';
   }
