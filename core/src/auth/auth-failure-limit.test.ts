@@ -33,15 +33,15 @@ describe('authPlugin with a failure limiter', () => {
   const call = (app: ReturnType<typeof Fastify>, headers: Record<string, string>, remoteAddress = '198.51.100.7') =>
     app.inject({ method: 'POST', url: URL_PATH, headers: { 'content-type': 'application/json', ...headers }, payload: {}, remoteAddress });
 
-  it('refuses an address with 429 once its failures spent the budget, before looking the key up', async () => {
+  it('refuses an address with 429 once its failures spent the budget, before looking any new key up', async () => {
     const { app } = await build();
     const statuses = [];
     for (const key of ['wrong-key-number-one-000000', 'wrong-key-number-two-000000', 'wrong-key-number-three-0000']) {
       statuses.push((await call(app, { authorization: `Bearer ${key}` })).statusCode);
     }
     expect(statuses).toEqual([401, 401, 429]);
+    // A key the host has not verified recently would need a store lookup: it waits too.
     const refused = await call(app, { authorization: `Bearer ${KEY}` });
-    // Even the right key waits: the address is throttled, not the key.
     expect(refused.statusCode).toBe(429);
     expect(refused.json()).toMatchObject({ code: 'resource_exhausted' });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
@@ -50,6 +50,21 @@ describe('authPlugin with a failure limiter', () => {
     // The budget refills with time.
     now += 61_000;
     expect((await call(app, { authorization: `Bearer ${KEY}` })).statusCode).toBe(200);
+  });
+
+  it('keeps serving a recently verified key from an address whose guessing budget is spent (e.g. behind one NAT)', async () => {
+    const { app } = await build();
+    expect((await call(app, { authorization: `Bearer ${KEY}` })).statusCode).toBe(200);
+    for (const key of ['wrong-key-number-one-000000', 'wrong-key-number-two-000000', 'wrong-key-number-three-0000']) await call(app, { authorization: `Bearer ${key}` });
+    expect((await call(app, { authorization: `Bearer wrong-key-number-four-00000` })).statusCode).toBe(429);
+    expect((await call(app, { authorization: `Bearer ${KEY}` })).statusCode).toBe(200);
+  });
+
+  it('charges failures to their own bucket, not to the address\'s request budget', async () => {
+    const { app, limiter } = await build();
+    await call(app, { authorization: 'Bearer wrong-key-number-one-000000' });
+    expect((await limiter.consume('ip:198.51.100.7', { mode: 'peek' })).remaining).toBe(2);
+    expect((await limiter.consume('auth-failures:ip:198.51.100.7', { mode: 'peek' })).remaining).toBe(1);
   });
 
   it('never charges successful requests to the address', async () => {

@@ -29,9 +29,10 @@ export interface AuthPluginOptions {
   clientIp: ClientIpResolver;
   metrics?: HostMetrics;
   /**
-   * Failed attempts are charged to the client address in this limiter (the request limiter's
-   * `ip:<address>` bucket), and an address whose budget is spent is refused with 429 before its key
-   * is even looked up: guessing keys costs the guesser, not the key store.
+   * Failed attempts are charged to the client address in this limiter (an `auth-failures:ip:<address>`
+   * bucket, apart from its request budget). Once that budget is spent, the address's requests are
+   * refused with 429 before any key-store lookup — guessing keys costs the guesser, not the key store —
+   * except those with a key the host has verified recently, which are still served.
    */
   failureLimiter?: RateLimiter;
 }
@@ -77,20 +78,21 @@ const authPluginCallback: FastifyPluginCallback<AuthPluginOptions> = (app, optio
     const rule = protect.find((candidate) => path.startsWith(candidate.prefix));
     if (rule === undefined) return;
 
-    const failureKey = failureLimiter ? `ip:${clientIp(request)}` : '';
-    if (failureLimiter) {
+    const { key, isConflicting } = extractApiKey(request.headers);
+    const address = clientIp(request);
+    const credentials = { ...(key === undefined ? {} : { apiKey: key }), clientIp: address };
+    const failureKey = `auth-failures:ip:${address}`;
+    let result: AuthResult | undefined = isConflicting ? { ok: false, reason: 'invalid' } : authenticator.cachedResult(credentials);
+    // Only a verified key skips the check: a request that fails or needs a store lookup pays first.
+    if (result?.ok !== true && failureLimiter) {
       const budget = await failureLimiter.consume(failureKey, { mode: 'peek' });
       if (!budget.allowed && !budget.isDegraded) {
-        metrics?.rateLimitRejections.inc({ limit: 'request' });
+        metrics?.rateLimitRejections.inc({ limit: 'auth_failures' });
         return sendError(reply, new HostError('HOST_RATE_LIMITED', `too many failed authentication attempts, retry in ${budget.retryAfterSeconds} s`, { meta: { retry_after_seconds: String(budget.retryAfterSeconds) } }));
       }
     }
-    const { key, isConflicting } = extractApiKey(request.headers);
-    let result: AuthResult;
     try {
-      result = isConflicting
-        ? { ok: false, reason: 'invalid' }
-        : await authenticator.authenticate({ ...(key === undefined ? {} : { apiKey: key }), clientIp: clientIp(request) });
+      result ??= await authenticator.authenticate(credentials);
     } catch (error) {
       request.log.warn({ err: error }, 'API key lookup failed');
       return sendError(reply, HostError.isInstance(error) ? error : new HostError('HOST_INTERNAL', 'authentication failed', { cause: error }));
