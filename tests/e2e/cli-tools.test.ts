@@ -9,6 +9,7 @@ import { hasAnsi, REPO_ROOT, runAcai, temporaryFolder } from './cli-support.js';
 import { REPO_PLUGINS_CONFIG } from './host-support.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
+const HOSTILE_FIXTURES = fileURLToPath(new URL('../fixtures/hostile-plugins/', import.meta.url));
 const SECRET = 'tb-secret-value-0123456789';
 
 let folder: { path: string; remove(): Promise<void> };
@@ -67,6 +68,15 @@ describe('acai tools list', () => {
 });
 
 describe('acai tools call', () => {
+  it('runs a worker-mode plugin in a worker, as the host does: a busy loop times out instead of hanging the CLI', async () => {
+    const config = join(folder.path, 'busy.config.json');
+    await writeFile(config, JSON.stringify({ plugins: [{ name: 'busy-loop', path: join(HOSTILE_FIXTURES, 'busy-loop'), mode: 'worker', policy: { timeoutMs: 300 } }] }));
+    const env = { PLUGINS_CONFIG: config, ACAI_DATA_DIR: join(folder.path, 'data'), PLUGIN_WORKER_HARD_DEADLINE_MS: '1000' };
+    const spun = await runAcai(['tools', 'call', 'busy-loop__spin_forever', '--args', '{}'], { env });
+    expect(spun.code).toBe(1);
+    expect(spun.stdout).toMatch(/^busy-loop__spin_forever → timeout/);
+  });
+
   it('runs a tool through the call path and prints what the model sees', async () => {
     const result = await runAcai(['tools', 'call', 'datetime__get_current_time', '--args', '{"time_zone":"Asia/Tokyo"}'], { env: repoEnv() });
     expect(result.code).toBe(0);

@@ -5,7 +5,7 @@ import { HOST_VERSION } from '../app.js';
 import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from '../cache/index.js';
 import { loadHostConfig } from '../config/env-config.js';
 import { loadPluginsConfig } from '../config/plugins-config.js';
-import { loadPluginHost, type PluginHost } from '../plugin-host/index.js';
+import { createHostRuntimeFactory, loadPluginHost, type PluginHost } from '../plugin-host/index.js';
 import type { CliIo } from './cli-io.js';
 import { configErrorToCli } from './plugins-config-file.js';
 
@@ -38,6 +38,8 @@ export async function loadLocalPluginHost(io: CliIo, configFlag: string | undefi
       keyValueStore,
       logger,
       metricsRegistry: registry,
+      // worker-mode plugins get the host's isolation here too (heap limit, hard deadline, allow-listed fetch)
+      runtimeFactory: createHostRuntimeFactory(config.plugins.worker),
     });
     const store = keyValueStore;
     return {

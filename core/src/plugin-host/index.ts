@@ -19,7 +19,7 @@ export type {
   RuntimePluginInfo,
   RuntimeToolInfo,
 } from './plugin-runtime.js';
-export { startPluginHost } from './start-plugin-host.js';
+export { createHostRuntimeFactory, startPluginHost } from './start-plugin-host.js';
 export type { StartedPluginHost, StartPluginHostOptions, WorkerSettings } from './start-plugin-host.js';
 export { diffToolSchemas, snapshotToolSchemas, ToolSchemaLedger } from './tool-schema-changes.js';
 export type { ToolSchemaChange, ToolSchemaRecord, ToolSchemaSnapshot } from './tool-schema-changes.js';

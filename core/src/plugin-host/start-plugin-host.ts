@@ -3,7 +3,8 @@ import type { PluginsConfig } from '../config/plugins-config.js';
 import { loadPluginHost, type LoadPluginHostOptions } from './load-plugin-host.js';
 import { ReloadablePluginHost } from './reload/index.js';
 import { ToolSchemaLedger } from './tool-schema-changes.js';
-import { createPluginRuntimeFactory, createWorkerMetrics, WorkerEventTracker, type WorkerIsolation } from './worker/index.js';
+import type { PluginRuntimeFactory } from './plugin-runtime.js';
+import { createPluginRuntimeFactory, createWorkerMetrics, WorkerEventTracker, type PluginRuntimeFactoryOptions, type WorkerIsolation } from './worker/index.js';
 
 /** Host-wide settings of worker-mode plugins. */
 export interface WorkerSettings {
@@ -37,6 +38,21 @@ export interface StartedPluginHost {
 }
 
 /**
+ * The runtime factory for a host's settings: `inline` entries in the event loop, `worker` entries in
+ * workers with the host's heap limit, hard deadline and niceness. The CLI loads plugins with it too,
+ * so a worker-mode plugin is never run unisolated outside the host.
+ */
+export function createHostRuntimeFactory(worker: WorkerSettings, onWorkerEvent?: PluginRuntimeFactoryOptions['onWorkerEvent']): PluginRuntimeFactory {
+  return createPluginRuntimeFactory({
+    isolation: worker.isolation,
+    resourceLimits: { maxOldGenerationSizeMb: worker.maxHeapMb },
+    hardDeadlineMs: worker.hardDeadlineMs,
+    niceness: worker.niceness,
+    ...(onWorkerEvent === undefined ? {} : { onWorkerEvent }),
+  });
+}
+
+/**
  * Loads the first plugin set and returns it as a {@link ReloadablePluginHost}: every set (the first
  * and each reload's) is loaded by the real loader with one runtime factory, so each plugin runs in the
  * mode its plugins.config.json entry names, and worker crashes land in one tracker and one set of metrics.
@@ -45,15 +61,9 @@ export async function startPluginHost(options: StartPluginHostOptions): Promise<
   const { initialConfig, readConfig, worker, maxDrainMs, autoRollbackWindowMs, ...loaderOptions } = options;
   const workerEvents = new WorkerEventTracker();
   const workerMetrics = createWorkerMetrics(options.metricsRegistry);
-  const runtimeFactory = createPluginRuntimeFactory({
-    isolation: worker.isolation,
-    resourceLimits: { maxOldGenerationSizeMb: worker.maxHeapMb },
-    hardDeadlineMs: worker.hardDeadlineMs,
-    niceness: worker.niceness,
-    onWorkerEvent: (plugin, event) => {
-      workerEvents.record(plugin, event);
-      workerMetrics.record(plugin, event);
-    },
+  const runtimeFactory = createHostRuntimeFactory(worker, (plugin, event) => {
+    workerEvents.record(plugin, event);
+    workerMetrics.record(plugin, event);
   });
   const host = await ReloadablePluginHost.start(
     {

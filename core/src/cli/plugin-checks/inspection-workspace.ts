@@ -7,6 +7,7 @@ import { HOST_VERSION } from '../../app.js';
 import { MemoryKeyValueStore } from '../../cache/index.js';
 import type { PluginsConfig } from '../../config/plugins-config.js';
 import { loadPluginHost, type PluginHost, type PluginRuntimeFactory } from '../../plugin-host/index.js';
+import { createPluginRuntimeFactory } from '../../plugin-host/worker/index.js';
 
 /**
  * What checking plugins outside a running host needs: a throwaway data folder (tarballs are extracted
@@ -28,8 +29,9 @@ export class InspectionWorkspace {
   }
 
   /**
-   * Loads the plugins exactly as the host does (loadPluginHost: every named check and setup). `required`
-   * is ignored so one failing plugin is reported instead of aborting the whole inspection.
+   * Loads the plugins exactly as the host does (loadPluginHost: every named check and setup; worker-mode
+   * entries in workers unless `runtimeFactory` says otherwise). `required` is ignored so one failing
+   * plugin is reported instead of aborting the whole inspection.
    */
   async load(config: PluginsConfig, runtimeFactory?: PluginRuntimeFactory): Promise<PluginHost> {
     const host = await loadPluginHost({
@@ -40,7 +42,7 @@ export class InspectionWorkspace {
       keyValueStore: new MemoryKeyValueStore(),
       logger: this.logger,
       metricsRegistry: this.registry,
-      ...(runtimeFactory ? { runtimeFactory } : {}),
+      runtimeFactory: runtimeFactory ?? createPluginRuntimeFactory(),
     });
     this.hosts.push(host);
     return host;
