@@ -1,3 +1,4 @@
+import { PLUGIN_NAME_PATTERN } from '@acai/plugin-sdk';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { hasScope, type Principal } from '../auth/index.js';
@@ -30,9 +31,6 @@ export interface PluginAdminServiceOptions {
   /** Worker crash/restart counts per plugin (a WorkerEventTracker's `get`). */
   readonly workerHealth?: (pluginName: string) => WorkerHealth;
 }
-
-/** The plugin name rule of core/schemas/plugins.config.schema.json. */
-const PLUGIN_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 
 const BREAKER_STATES: Record<PluginStatus['breakerState'], PluginInfo_BreakerState> = {
   closed: PluginInfo_BreakerState.CLOSED,
@@ -90,7 +88,7 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
   const requireName = (name: string): string => {
     if (name.trim() === '') throw invalidArgument('name', 'name is required');
     // Checked before any lookup, so an oversized or hostile name is never echoed back or logged whole.
-    if (!PLUGIN_NAME.test(name)) throw invalidArgument('name', 'name must be a plugin name as in plugins.config.json (lowercase letters, digits and "-", 2 to 32 characters)');
+    if (!PLUGIN_NAME_PATTERN.test(name)) throw invalidArgument('name', 'name must be a plugin name as in plugins.config.json (lowercase letters, digits and "-", 2 to 32 characters)');
     return name;
   };
 

@@ -7,7 +7,7 @@ import { currentTraceparent } from './with-span.js';
 export interface ToolCatalog {
   listTools(): readonly { exposedName: string; plugin: string; pluginVersion: string; tool: string }[];
   /** For the breaker state recorded on each tool span. */
-  listPlugins?(): readonly { name: string; breakerState: string }[];
+  breakerState?(pluginName: string): string | undefined;
 }
 
 /**
@@ -44,16 +44,11 @@ export function instrumentToolExecutor(executor: ToolExecutor, catalog: ToolCata
         // The plugin joins the trace under this span rather than under the RPC span.
         const traceparent = currentTraceparent() ?? options.traceparent;
         const result = await executor.callTool(exposedName, rawArguments, traceparent === undefined ? options : { ...options, traceparent });
-        recordToolOutcome(span, result.outcome, breakerStateOf(catalog, info.plugin) ?? (result.outcome === 'breaker_open' ? 'open' : undefined));
+        recordToolOutcome(span, result.outcome, catalog.breakerState?.(info.plugin) ?? (result.outcome === 'breaker_open' ? 'open' : undefined));
         return result;
       });
     },
   };
-}
-
-function breakerStateOf(catalog: ToolCatalog, plugin: string): string | undefined {
-  // A handful of plugins: a scan is cheaper than keeping a second index in sync with reloads.
-  return catalog.listPlugins?.().find((status) => status.name === plugin)?.breakerState;
 }
 
 function rateLimitedResult(

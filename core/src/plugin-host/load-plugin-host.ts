@@ -31,6 +31,7 @@ import type { IsolationMode, PluginRuntime, PluginRuntimeFactory, PluginRuntimeS
 import { resolvePluginPackage } from './resolve-plugin-package.js';
 import { breakerGaugeValue, createToolMetrics, type BreakerState, type ToolMetrics } from './tool-metrics.js';
 import { exposedToolName, ToolRegistry, type ModelToolSpec, type RegisteredTool, type RegisteredToolInfo } from './tool-registry.js';
+import { withTraceHeaders } from '../observability/with-trace-context-fetch.js';
 
 /** Options for {@link loadPluginHost}. */
 export interface LoadPluginHostOptions {
@@ -103,6 +104,8 @@ export interface PluginHost {
   loadReport(): LoadReport;
   /** Closes a plugin's breaker; false when no such loaded plugin. */
   resetBreaker(pluginName: string): boolean;
+  /** A loaded plugin's breaker state (a map lookup, for per-call telemetry); undefined when it is not loaded. */
+  breakerState(pluginName: string): PluginStatus['breakerState'] | undefined;
   dispose(): Promise<void>;
 }
 
@@ -258,7 +261,7 @@ async function checkPlugin(record: PluginRecord, source: string, environment: Ch
     ),
     clock: environment.clock,
     createHttpClient: (signal, traceparent) =>
-      createToolHttpClient({ allowedHosts, signal, defaultTimeoutMs, fetch: withTraceparent(environment.fetch ?? globalThis.fetch, traceparent) }),
+      createToolHttpClient({ allowedHosts, signal, defaultTimeoutMs, fetch: withTraceHeaders(environment.fetch ?? globalThis.fetch, () => ({ traceparent })) }),
   };
   const runtime = environment.runtimeFactory(entry.mode, {
     entryUrl: pathToFileURL(entryPath).href,
@@ -397,6 +400,7 @@ function checkUnresolvedVariables(entry: PluginEntryConfig, packageJson: PluginP
 
 function createHost(records: PluginRecord[], registry: ToolRegistry, logger: Logger): PluginHost {
   const names = (): readonly string[] => registry.names();
+  const loadedByName = new Map(records.flatMap((record) => (record.loaded === undefined ? [] : [[record.entry.name, record.loaded] as const])));
   let isDisposed = false;
   return {
     listModelTools: () => registry.modelToolList(),
@@ -430,11 +434,12 @@ function createHost(records: PluginRecord[], registry: ToolRegistry, logger: Log
       }),
     }),
     resetBreaker(pluginName) {
-      const loaded = records.find((record) => record.entry.name === pluginName)?.loaded;
+      const loaded = loadedByName.get(pluginName);
       if (loaded === undefined) return false;
       loaded.callPolicy.reset();
       return true;
     },
+    breakerState: (pluginName) => loadedByName.get(pluginName)?.callPolicy.breakerState,
     async dispose() {
       if (isDisposed) return;
       isDisposed = true;
@@ -485,14 +490,4 @@ function describeSource(entry: PluginEntryConfig): string {
 
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** `fetch` that sends `traceparent` unless the request already carries one. */
-function withTraceparent(base: typeof fetch, traceparent: string | undefined): typeof fetch {
-  if (traceparent === undefined) return base;
-  return (input, init) => {
-    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-    if (!headers.has('traceparent')) headers.set('traceparent', traceparent);
-    return base(input, { ...init, headers });
-  };
 }

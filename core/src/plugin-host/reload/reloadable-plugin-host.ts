@@ -74,6 +74,7 @@ export class ReloadablePluginHost implements PluginHost {
   /** The newest schema of every tool seen so far, including tools of plugins switched off since. */
   #seenSchemas: ToolSchemaSnapshot = new Map();
   #startupSchemaChanges: readonly ToolSchemaChange[] = [];
+  #ledgerWrites: Promise<void> = Promise.resolve();
   #current: Generation;
   #sourceConfig: PluginsConfig;
   #running: Promise<unknown> = Promise.resolve();
@@ -176,12 +177,17 @@ export class ReloadablePluginHost implements PluginHost {
     return this.#current.host.resetBreaker(pluginName);
   }
 
+  breakerState(pluginName: string): PluginStatus['breakerState'] | undefined {
+    return this.#current.host.breakerState(pluginName);
+  }
+
   async dispose(): Promise<void> {
     if (this.#isDisposed) return;
     this.#isDisposed = true;
     clearInterval(this.#rollbackWatch);
     await this.#running.catch(() => {});
     await Promise.all([...this.#retiring]);
+    await this.#ledgerWrites;
     await this.#current.host.dispose();
   }
 
@@ -261,8 +267,8 @@ export class ReloadablePluginHost implements PluginHost {
     this.#reloads?.labels(trigger, 'ok').inc();
     this.#logger.info({ trigger, ...result }, 'plugin set reloaded');
     if (trigger !== 'rollback') this.#watchForRollback(previous, generation, result);
-    // After the swap is reported: the ledger is only advisory and must not delay the outcome.
-    await this.#recordSchemas();
+    // The ledger is only advisory: written in the background, one write at a time, awaited by dispose().
+    this.#ledgerWrites = this.#ledgerWrites.then(() => this.#recordSchemas());
     return result;
   }
 
