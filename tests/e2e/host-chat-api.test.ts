@@ -2,8 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai/index.js';
-import { mongoUrlWithDatabase, requireRedisUrl, uniqueName } from '../support/env.js';
-import { bearer, fakeModelEnv, scriptedAssistant, startTestHost, twirpJson, type RunningTestHost } from './host-support.js';
+import { bearer, fakeModelEnv, scriptedAssistant, startTestHost, twirpJson, type RunningTestHost, sharedServicesEnv } from './host-support.js';
 
 const run = promisify(execFile);
 const KEY_A = 'acai_e2e_tenant_a_key_0123456789abcdef';
@@ -18,13 +17,9 @@ let host: RunningTestHost;
 beforeAll(async () => {
   fake = await startFakeOpenAI();
   fake.respondWith(scriptedAssistant);
-  const database = uniqueName('e2e_chat');
   host = await startTestHost({
     ...fakeModelEnv(fake),
-    MONGODB_URL: mongoUrlWithDatabase(database),
-    MONGODB_DATABASE: database,
-    REDIS_URL: requireRedisUrl(),
-    REDIS_KEY_PREFIX: `${uniqueName('e2e')}:`,
+    ...sharedServicesEnv('e2e_chat'),
     ACAI_API_KEYS: `${KEY_A}:tenant-a:chat,${KEY_B}:tenant-b:chat,${KEY_OPS}:ops:metrics+admin`,
     RATE_LIMIT_PER_MINUTE: '100000',
     RATE_LIMIT_BURST: '100000',

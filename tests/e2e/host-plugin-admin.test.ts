@@ -5,8 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
-import { mongoUrlWithDatabase, requireRedisUrl, uniqueName } from '../support/env.js';
-import { bearer, CHAT_MODEL, fakeModelEnv, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost } from './host-support.js';
+import { bearer, CHAT_MODEL, fakeModelEnv, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost, sharedServicesEnv } from './host-support.js';
 import {
   ADMIN_SERVICE,
   adminJson,
@@ -48,14 +47,10 @@ beforeAll(async () => {
   fake = await startFakeOpenAI();
   fake.respondWith(scriptedModel);
   workspace = await createPluginsWorkspace([DATETIME_ENTRY, { name: 'forecast', tarball: './forecast-1.0.0.tgz', mode: 'worker' }]);
-  const database = uniqueName('e2e_admin');
   host = await startTestHost({
     ...fakeModelEnv(fake),
     PLUGINS_CONFIG: workspace.configPath,
-    MONGODB_URL: mongoUrlWithDatabase(database),
-    MONGODB_DATABASE: database,
-    REDIS_URL: requireRedisUrl(),
-    REDIS_KEY_PREFIX: `${uniqueName('e2e_admin')}:`,
+    ...sharedServicesEnv('e2e_admin'),
     ACAI_API_KEYS: `${CHAT_KEY}:tenant-a:chat,${ADMIN_KEY}:ops:admin+metrics`,
     RATE_LIMIT_PER_MINUTE: '100000',
     RATE_LIMIT_BURST: '100000',

@@ -4,8 +4,7 @@
 // off and on: no request may fail and every tool call must succeed. Nothing asserts on durations.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
-import { mongoUrlWithDatabase, requireRedisUrl, uniqueName } from '../support/env.js';
-import { bearer, fakeModelEnv, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost } from './host-support.js';
+import { bearer, fakeModelEnv, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost, sharedServicesEnv } from './host-support.js';
 import { adminJson, createPluginsWorkspace, DATETIME_ENTRY, listedPlugin, type PluginsWorkspace } from './plugins-workspace.js';
 
 const CHAT_KEY = 'acai_e2e_reload_suite_chat_key_0123456789';
@@ -27,14 +26,10 @@ function scriptedModel(body: ChatCompletionBody): FakeStep {
 }
 
 async function startHost(workspace: PluginsWorkspace, fake: FakeOpenAIServer, extraEnv: Record<string, string> = {}): Promise<RunningTestHost> {
-  const database = uniqueName('e2e_reload');
   return startTestHost({
     ...fakeModelEnv(fake),
     PLUGINS_CONFIG: workspace.configPath,
-    MONGODB_URL: mongoUrlWithDatabase(database),
-    MONGODB_DATABASE: database,
-    REDIS_URL: requireRedisUrl(),
-    REDIS_KEY_PREFIX: `${uniqueName('e2e_reload')}:`,
+    ...sharedServicesEnv('e2e_reload'),
     ACAI_API_KEYS: `${CHAT_KEY}:tenant-r:chat,${ADMIN_KEY}:ops:admin+metrics`,
     RATE_LIMIT_PER_MINUTE: '1000000',
     RATE_LIMIT_BURST: '1000000',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { buildApp, type AcaiApp, type BuildAppOverrides } from '../../core/src/app.js';
 import { loadHostConfig } from '../../core/src/config/env-config.js';
 import type { ChatCompletionBody, FakeOpenAIServer, FakeStep } from '../fakes/openai/index.js';
+import { mongoUrlWithDatabase, requireRedisUrl, uniqueName } from '../support/env.js';
 
 /** The repository's own plugins.config.json: the suites run the shipped plugin set. */
 export const REPO_PLUGINS_CONFIG = new URL('../../plugins.config.json', import.meta.url).pathname;
@@ -35,6 +36,15 @@ export async function startTestHost(env: Record<string, string | undefined>, ove
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Environment that points a host at the suite's MongoDB-wire server and Redis with a database and key
+ * prefix of its own (named after `prefix`), so test files never see each other's data.
+ */
+export function sharedServicesEnv(prefix: string): Record<string, string> {
+  const database = uniqueName(prefix);
+  return { MONGODB_URL: mongoUrlWithDatabase(database), MONGODB_DATABASE: database, REDIS_URL: requireRedisUrl(), REDIS_KEY_PREFIX: `${database}:` };
 }
 
 /** Environment that points the host's model adapter at the fake OpenAI server. */
