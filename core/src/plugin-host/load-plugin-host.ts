@@ -344,7 +344,8 @@ async function checkMcpPlugin(record: PluginRecord, source: string, environment:
     entry,
     server: entry.source.server,
     secretValues: entry.source.secretValues,
-    source: `${source} (${record.source})`,
+    source,
+    address: record.source,
     logger,
     settings: {
       restartBackoff: mcp?.restartBackoff ?? DEFAULT_MCP_SETTINGS.restartBackoff,

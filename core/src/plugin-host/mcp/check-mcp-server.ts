@@ -13,6 +13,8 @@ export interface CheckMcpServerOptions {
   readonly secretValues: readonly string[];
   /** `plugins.config.json › name`. */
   readonly source: string;
+  /** The server's command line or endpoint (see describeMcpServer), for messages until it has told its name. */
+  readonly address: string;
   /** The plugin's logger. */
   readonly logger: Logger;
   readonly settings: McpRuntimeSettings;
@@ -36,7 +38,8 @@ export interface CheckedMcpServer {
 /**
  * The named checks of an MCP-server plugin, up to registration: variables set → connect and initialize
  * within the setup deadline → version range (against the version the server reports, when it is semver)
- * → tool schemas ({@link prepareMcpTools}). Throws HostError; the runtime is disposed on failure.
+ * → tool schemas of the tools allow/deny leave ({@link prepareMcpTools}). Throws HostError; the runtime
+ * is disposed on failure.
  */
 export async function checkMcpServer(options: CheckMcpServerOptions): Promise<CheckedMcpServer> {
   const { entry, source } = options;
@@ -44,7 +47,7 @@ export async function checkMcpServer(options: CheckMcpServerOptions): Promise<Ch
   const runtime = new McpPluginRuntime({
     pluginName: entry.name,
     server: options.server,
-    source,
+    source: `${source} (${options.address})`,
     logger: options.logger,
     scrub: createSecretScrubber(options.secretValues),
     timeouts: { callMs: entry.policy.timeoutMs, setupMs: entry.policy.setupTimeoutMs },
@@ -67,7 +70,13 @@ export async function checkMcpServer(options: CheckMcpServerOptions): Promise<Ch
         );
       }
     }
-    const tools = prepareMcpTools(info.tools, named);
+    // Servers often offer many tools of which an operator allows a few: only those are checked (and reported).
+    const allow = entry.tools.allow === undefined ? undefined : new Set(entry.tools.allow);
+    const deny = new Set(entry.tools.deny);
+    const tools = prepareMcpTools(
+      info.tools.filter((tool) => (allow === undefined || allow.has(tool.name)) && !deny.has(tool.name)),
+      named,
+    );
     return {
       runtime,
       version: server.version,

@@ -1,5 +1,6 @@
-import { createSchemaCompiler, formatProblems, lintStrictToolSchema, schemaFingerprint, toCheckProblems, type PreparedTool, type QuarantinedTool } from '@acai/plugin-sdk/host';
+import { formatProblems, lintStrictToolSchema, schemaFingerprint, SCHEMA_COMPILER_OPTIONS, toCheckProblems, type PreparedTool, type QuarantinedTool } from '@acai/plugin-sdk/host';
 import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import type { RuntimeToolInfo } from '../plugin-runtime.js';
 import { toStrictToolSchema } from './strict-tool-schema.js';
 
@@ -7,6 +8,25 @@ import { toStrictToolSchema } from './strict-tool-schema.js';
 const MCP_TOOL_NAME_PATTERN = /^[A-Za-z0-9_./-]{1,128}$/;
 /** Longer descriptions are cut: every one of them goes into every model request. */
 export const MAX_TOOL_DESCRIPTION_CHARACTERS = 2_048;
+
+// ajv-formats is CommonJS; under NodeNext its default import is the module object.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
+
+/**
+ * Checks schemas against the JSON Schema meta-schema. One per process: compiling the meta-schema costs
+ * tens of milliseconds, which every server of a plugin set would otherwise pay again at every load.
+ */
+let metaSchemaChecker: Ajv | undefined;
+
+/**
+ * The host's strict compiler (the SDK's SCHEMA_COMPILER_OPTIONS and formats), without its own meta-schema
+ * pass, which {@link metaSchemaChecker} already made. One per plugin, so `$id`s of two servers never collide.
+ */
+function createStrictCompiler(): Ajv {
+  const ajv = new Ajv({ ...SCHEMA_COMPILER_OPTIONS, validateSchema: false });
+  addFormats(ajv);
+  return ajv;
+}
 
 /** An MCP server's tools after the host's checks. */
 export interface PreparedMcpTools {
@@ -20,14 +40,15 @@ export interface PreparedMcpTools {
 /**
  * The tool-schema checks of an MCP server's tools. An MCP server is not the operator's code, so a bad tool
  * never costs the other tools: each problem quarantines only that tool. In order: a valid MCP tool name,
- * listed once, a distinct exposed name; the inputSchema is valid JSON Schema (compiled leniently, as
- * the server's author meant it); it is rewritten into OpenAI's strict form ({@link toStrictToolSchema});
+ * listed once, a distinct exposed name; the inputSchema is valid JSON Schema (checked against the
+ * meta-schema, as the server's author meant it); it is rewritten into OpenAI's strict form ({@link toStrictToolSchema});
  * the provider lint passes; and the rewritten schema compiles with the host's strict Ajv, which is the
  * validator the call path uses. The model only ever sees the rewritten schema.
  */
 export function prepareMcpTools(tools: readonly RuntimeToolInfo[], source: string): PreparedMcpTools {
-  const lenient = new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false });
-  const compiler = createSchemaCompiler();
+  metaSchemaChecker ??= new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false });
+  const checker = metaSchemaChecker;
+  const compiler = createStrictCompiler();
   const prepared: PreparedTool[] = [];
   const quarantined: QuarantinedTool[] = [];
   const warnings: string[] = [];
@@ -54,10 +75,14 @@ export function prepareMcpTools(tools: readonly RuntimeToolInfo[], source: strin
       quarantine(name, `it would be exposed under the same name as tool "${owner}" (${segment})`);
       continue;
     }
+    let problem: string | undefined;
     try {
-      lenient.compile(tool.parameters as object);
+      if (!checker.validateSchema(tool.parameters as object)) problem = checker.errorsText(checker.errors);
     } catch (error) {
-      quarantine(name, `its inputSchema is not a valid JSON Schema: ${firstLine(error)}`);
+      problem = firstLine(error);
+    }
+    if (problem !== undefined) {
+      quarantine(name, `its inputSchema is not a valid JSON Schema: ${problem}`);
       continue;
     }
     const strict = toStrictToolSchema(tool.parameters);
