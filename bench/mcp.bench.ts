@@ -64,7 +64,7 @@ async function benchCallOverhead(work: string): Promise<void> {
       if ('outcome' in check && check.outcome !== 'ok') throw new Error(`${name} no-op call failed: ${check.content}`);
     }
     const samples: Record<keyof typeof variants, number[]> = { inline: [], mcp: [], sdk: [] };
-    for (const [name, call] of Object.entries(variants) as Array<[keyof typeof variants, () => Promise<unknown>]>) await sampleCallMicros(call, WARM_UP_CALLS, 0);
+    for (const call of Object.values(variants)) await sampleCallMicros(call, WARM_UP_CALLS, 0);
     for (let block = 0; block < BLOCKS; block += 1) {
       for (const [name, call] of Object.entries(variants) as Array<[keyof typeof variants, () => Promise<unknown>]>) {
         samples[name].push(...(await sampleCallMicros(call, 100, CALLS_PER_BLOCK)));

@@ -58,7 +58,10 @@ export class ChildProcessTransport implements Transport {
   readonly #readBuffer: ReadBuffer;
   #process: ChildProcessWithoutNullStreams | undefined;
   #exit: ProcessExit | undefined;
+  /** The server process ended (its children may still hold the pipes). */
   #exited: Promise<unknown> | undefined;
+  /** The pipes closed too. */
+  #closed: Promise<unknown> | undefined;
   #isClosing = false;
 
   constructor(options: ChildProcessTransportOptions) {
@@ -89,7 +92,8 @@ export class ChildProcessTransport implements Transport {
         windowsHide: true,
       });
       this.#process = child;
-      this.#exited = once(child, 'close').catch(() => undefined);
+      this.#exited = once(child, 'exit').catch(() => undefined);
+      this.#closed = once(child, 'close').catch(() => undefined);
       child.once('error', (error) => {
         if (child.pid === undefined) reject(error);
         else this.onerror?.(error);
@@ -100,8 +104,11 @@ export class ChildProcessTransport implements Transport {
         for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as { unref?: () => void }).unref?.();
         resolve();
       });
-      child.once('close', (code, signal) => {
+      child.once('exit', (code, signal) => {
         this.#exit = { code, signal };
+      });
+      child.once('close', (code, signal) => {
+        this.#exit ??= { code, signal };
         this.#readBuffer.clear();
         this.onclose?.();
       });
@@ -137,23 +144,26 @@ export class ChildProcessTransport implements Transport {
     const child = this.#process;
     // Never started, or failed to spawn: there is nothing to stop.
     if (child?.pid === undefined) return;
+    const graceMs = this.#options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
     if (this.#isClosing) {
-      await this.#exited;
+      await within(this.#closed, graceMs);
       return;
     }
     this.#isClosing = true;
     if (this.#exit === undefined) {
-      const graceMs = this.#options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
       child.ref();
       child.stdin.end();
-      if (!(await this.#exitsWithin(graceMs))) {
+      if (!(await within(this.#exited, graceMs))) {
         this.#signalGroup('SIGTERM');
-        if (!(await this.#exitsWithin(graceMs))) this.#signalGroup('SIGKILL');
+        if (!(await within(this.#exited, graceMs))) this.#signalGroup('SIGKILL');
       }
     }
-    // Children the server left behind share its group; they go too.
+    // Children the server left behind share its group (and may hold its pipes open); they go too.
     this.#signalGroup('SIGKILL');
-    await this.#exited;
+    if (!(await within(this.#closed, graceMs))) {
+      // Something outside the group (it called setsid) still holds the pipes: let go of them.
+      for (const stream of [child.stdin, child.stdout, child.stderr]) stream.destroy();
+    }
   }
 
   /** Stops the server at once (a stream that cannot be resynchronised); its exit then closes the transport. */
@@ -183,14 +193,6 @@ export class ChildProcessTransport implements Transport {
     }
   }
 
-  async #exitsWithin(ms: number): Promise<boolean> {
-    if (this.#exit !== undefined) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const isExited = await Promise.race([this.#exited?.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)))]);
-    clearTimeout(timer);
-    return isExited === true;
-  }
-
   #signalGroup(signal: NodeJS.Signals): void {
     const pid = this.#process?.pid;
     if (pid === undefined) return;
@@ -200,6 +202,15 @@ export class ChildProcessTransport implements Transport {
       // the group is gone already
     }
   }
+}
+
+/** Whether `event` settles within `ms`. */
+async function within(event: Promise<unknown> | undefined, ms: number): Promise<boolean> {
+  if (event === undefined) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const isSettled = await Promise.race([event.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)))]);
+  clearTimeout(timer);
+  return isSettled;
 }
 
 function describeParseError(error: unknown): string {

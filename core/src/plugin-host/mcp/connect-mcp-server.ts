@@ -111,7 +111,10 @@ export async function connectMcpServer(options: ConnectMcpServerOptions): Promis
     if (isClosing) return;
     failure ??= describeExit();
     if (!isConnected) {
-      rejectEarly?.(new HostError('HOST_PLUGIN_MCP_CONNECT_FAILED', `${source}: the server ${failure} before initialize finished. Run the command by hand to see why.`));
+      // A stdio server that exits before answering; an HTTP transport only closes after the failure that the connect reports itself.
+      if (transport instanceof ChildProcessTransport) {
+        rejectEarly?.(new HostError('HOST_PLUGIN_MCP_CONNECT_FAILED', `${source}: the server ${failure} before initialize finished. Run the command by hand to see why.`));
+      }
       return;
     }
     options.onUnexpectedClose?.(failure);
@@ -190,6 +193,9 @@ function connectFailure(error: unknown, source: string, timeoutMs: number, serve
       `${source}: the server did not answer initialize within the ${timeoutMs} ms setup deadline. Check that it is an MCP server speaking ${server.transport === 'stdio' ? 'stdio' : 'Streamable HTTP'}, or raise policy.setupTimeoutMs.`,
       { cause: error },
     );
+  }
+  if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+    return new HostError('HOST_PLUGIN_MCP_CONNECT_FAILED', `${source}: the server closed the connection before initialize finished. Check that it is an MCP server.`, { cause: error });
   }
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (server.transport === 'stdio' && (code === 'ENOENT' || code === 'EACCES')) {

@@ -14,6 +14,7 @@ export function createMcpMetrics(registry: Registry): McpMetrics {
   const exits = counter('acai_mcp_server_exits_total', 'MCP servers that stopped or became unreachable without being asked to, by plugin.', ['plugin']);
   const restarts = counter('acai_mcp_server_restarts_total', 'Successful restarts (stdio) or reconnects (Streamable HTTP) of MCP servers, by plugin.', ['plugin']);
   const restartFailures = counter('acai_mcp_server_restart_failures_total', 'Restart or reconnect attempts of MCP servers that failed, by plugin.', ['plugin']);
+  const listChanged = counter('acai_mcp_list_changed_notifications_total', 'notifications/tools/list_changed received from MCP servers, by plugin (whether or not the tools changed).', ['plugin']);
   const toolsChanged = counter(
     'acai_mcp_tools_changed_total',
     'MCP servers that announced tools/list_changed (cause="notification") or came back from a restart with other tools (cause="restart").',
@@ -31,6 +32,9 @@ export function createMcpMetrics(registry: Registry): McpMetrics {
           return;
         case 'restart-failed':
           restartFailures.labels(plugin).inc();
+          return;
+        case 'list-changed':
+          listChanged.labels(plugin).inc();
           return;
         case 'tools-changed':
           toolsChanged.labels(plugin, event.cause).inc();

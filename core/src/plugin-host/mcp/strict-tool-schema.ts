@@ -47,9 +47,12 @@ interface RewriteState {
   readonly definitions: Map<string, RestorePlan>;
 }
 
-function rewrite(value: unknown, isRoot: boolean, state: RewriteState, pointer: string): { node: unknown; plan: RestorePlan } {
+/** Deeper schemas are left as they are (the lint refuses more than 10 levels anyway); keeps a hostile schema off the stack. */
+const MAX_REWRITE_DEPTH = 32;
+
+function rewrite(value: unknown, isRoot: boolean, state: RewriteState, pointer: string, depth = 0): { node: unknown; plan: RestorePlan } {
   const plan: RestorePlan = { optional: new Set(), properties: new Map(), branches: [] };
-  if (!isNode(value)) return { node: value, plan };
+  if (!isNode(value) || depth > MAX_REWRITE_DEPTH) return { node: value, plan };
   const node: SchemaNode = { ...value };
   if (isRoot) {
     for (const key of ['$schema', '$id']) {
@@ -74,7 +77,7 @@ function rewrite(value: unknown, isRoot: boolean, state: RewriteState, pointer: 
       const properties: SchemaNode = {};
       const allRequired = [...required];
       for (const [key, child] of Object.entries(node['properties'])) {
-        const rewritten = rewrite(child, false, state, `${pointer}/properties/${escapePointer(key)}`);
+        const rewritten = rewrite(child, false, state, `${pointer}/properties/${escapePointer(key)}`, depth + 1);
         plan.properties.set(key, rewritten.plan);
         if (required.includes(key)) {
           properties[key] = rewritten.node;
@@ -91,7 +94,7 @@ function rewrite(value: unknown, isRoot: boolean, state: RewriteState, pointer: 
     }
   }
   if (isNode(node['items'])) {
-    const rewritten = rewrite(node['items'], false, state, `${pointer}/items`);
+    const rewritten = rewrite(node['items'], false, state, `${pointer}/items`, depth + 1);
     node['items'] = rewritten.node;
     plan.items = rewritten.plan;
   }
@@ -99,7 +102,7 @@ function rewrite(value: unknown, isRoot: boolean, state: RewriteState, pointer: 
     const branches = node[keyword];
     if (!Array.isArray(branches)) continue;
     node[keyword] = branches.map((branch, index) => {
-      const rewritten = rewrite(branch, false, state, `${pointer}/${keyword}/${index}`);
+      const rewritten = rewrite(branch, false, state, `${pointer}/${keyword}/${index}`, depth + 1);
       plan.branches.push(rewritten.plan);
       return rewritten.node;
     });
@@ -110,7 +113,7 @@ function rewrite(value: unknown, isRoot: boolean, state: RewriteState, pointer: 
     const rewrittenDefinitions: SchemaNode = {};
     for (const [key, child] of Object.entries(definitions)) {
       const definitionPointer = `${pointer}/${keyword}/${escapePointer(key)}`;
-      const rewritten = rewrite(child, false, state, definitionPointer);
+      const rewritten = rewrite(child, false, state, definitionPointer, depth + 1);
       rewrittenDefinitions[key] = rewritten.node;
       state.definitions.set(definitionPointer, rewritten.plan);
     }
