@@ -134,7 +134,7 @@ describe('MCP servers that misbehave while serving', () => {
     const dir = await mkdtemp(join(tmpdir(), 'acai-mcp-tree-'));
     try {
       const pidFile = join(dir, 'grandchild.pid');
-      const script = `node -e "setInterval(() => {}, 1000)" & echo $! > ${pidFile}; exec ${process.execPath} ${MCP_SERVERS_DIR}stdio-server.js`;
+      const script = `${process.execPath} -e "setInterval(() => {}, 1000)" & echo $! > ${pidFile}; exec ${process.execPath} ${MCP_SERVERS_DIR}stdio-server.js`;
       const loaded = await loadFixtureHost(fixtureConfig([{ name: 'tree', mcp: { command: '/bin/sh', args: ['-c', script] } }]));
       expect(loaded.host.listPlugins()[0]?.state).toBe('loaded');
       const grandchild = Number((await readFile(pidFile, 'utf8')).trim());

@@ -94,7 +94,7 @@ describe('parsePluginsConfig', () => {
 });
 
 describe('parsePluginsConfig with MCP server entries', () => {
-  it('resolves a stdio server: ${ENV} references in command, args and env, cwd against the file, mode external', () => {
+  it('resolves a stdio server: ${ENV} references in command, args and env, inherited PATH and HOME only, cwd against the file, mode external', () => {
     const config = parsePluginsConfig(
       {
         plugins: [
@@ -106,13 +106,20 @@ describe('parsePluginsConfig with MCP server entries', () => {
           },
         ],
       },
-      { path, env: { FILES_ROOT: '/srv/files', FILES_TOKEN: 'files-token-123' } },
+      { path, env: { FILES_ROOT: '/srv/files', FILES_TOKEN: 'files-token-123', PATH: '/usr/bin:/bin', HOME: '/home/acai', DATABASE_PASSWORD: 'not-for-mcp', BASH_FUNC: '() { :; }' } },
     );
     const files = config.plugins[0];
     expect(files).toMatchObject({ name: 'files', version: '^2.0.0', mode: 'external', enabled: true, unresolvedVariables: [] });
     expect(files?.source).toEqual({
       kind: 'mcp',
-      server: { transport: 'stdio', command: 'npx', args: ['-y', 'files-server', '--root', '/srv/files'], env: { FILES_TOKEN: 'files-token-123', LOG_FORMAT: 'json' }, cwd: '/etc/acai/servers' },
+      // The server gets PATH and HOME from the host, never the host's other variables.
+      server: {
+        transport: 'stdio',
+        command: 'npx',
+        args: ['-y', 'files-server', '--root', '/srv/files'],
+        env: { PATH: '/usr/bin:/bin', HOME: '/home/acai', FILES_TOKEN: 'files-token-123', LOG_FORMAT: 'json' },
+        cwd: '/etc/acai/servers',
+      },
       secretValues: ['files-token-123'],
     });
     expect(files?.tools.deny).toEqual(['delete_file']);

@@ -16,7 +16,7 @@ export interface PluginPolicy {
   readonly retry: { readonly maxAttempts: number };
 }
 
-/** How the host reaches an MCP server (`${ENV}` references resolved; `cwd` absolute). */
+/** How the host reaches an MCP server (`${ENV}` references resolved; `cwd` absolute; `env` complete, inherited variables included). */
 export type McpServerConfig =
   | {
       readonly transport: 'stdio';
@@ -237,6 +237,12 @@ function resolveEntry(entry: RawEntry, defaults: PluginPolicy, dir: string, labe
   };
 }
 
+/**
+ * The host's variables a stdio MCP server also gets (the list the MCP SDK and sudo use): enough to find
+ * programs and a home directory, none of the host's secrets.
+ */
+export const MCP_INHERITED_VARIABLES = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER'] as const;
+
 // Headers the Streamable HTTP transport sets itself; an operator's value would break the session.
 const TRANSPORT_HEADERS = new Set(['accept', 'content-type', 'content-length', 'host', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id']);
 
@@ -287,8 +293,18 @@ function resolveMcpSource(mcp: RawMcp, dir: string, env: Env, onMissing: (pointe
   const server: McpServerConfig =
     resolved.url !== undefined
       ? { transport: 'streamable_http', url: resolved.url, headers: resolved.headers ?? {} }
-      : { transport: 'stdio', command: resolved.command ?? '', args: resolved.args ?? [], env: resolved.env ?? {}, cwd: resolve(dir, resolved.cwd ?? '.') };
+      : { transport: 'stdio', command: resolved.command ?? '', args: resolved.args ?? [], env: { ...inheritedVariables(env), ...resolved.env }, cwd: resolve(dir, resolved.cwd ?? '.') };
   return { kind: 'mcp', server, secretValues: [...secretValues].filter((value) => value !== '') };
+}
+
+function inheritedVariables(env: Env): Record<string, string> {
+  const inherited: Record<string, string> = {};
+  for (const name of MCP_INHERITED_VARIABLES) {
+    const value = env[name];
+    // Skip exported shell functions, as the SDK does: they are code, not settings.
+    if (value !== undefined && !value.startsWith('()')) inherited[name] = value;
+  }
+  return inherited;
 }
 
 /** The password and secret-looking query parameters of a URL. */

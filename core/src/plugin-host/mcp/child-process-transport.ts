@@ -1,6 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
-import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
@@ -9,7 +8,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 export interface ChildProcessTransportOptions {
   readonly command: string;
   readonly args: readonly string[];
-  /** Added to the SDK's short list of inherited variables (PATH, HOME, …); the host's own environment is not passed on. */
+  /** The server's whole environment (the config adds PATH, HOME, … to what the entry sets; nothing else of the host's). */
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
   /** Unread stdout larger than this (one oversized message) is a protocol failure: the server is stopped. */
@@ -84,7 +83,7 @@ export class ChildProcessTransport implements Transport {
     return new Promise((resolve, reject) => {
       const child = spawn(this.#options.command, [...this.#options.args], {
         cwd: this.#options.cwd,
-        env: { ...getDefaultEnvironment(), ...this.#options.env },
+        env: { ...this.#options.env },
         stdio: ['pipe', 'pipe', 'pipe'],
         // Its own process group, so dispose can signal the whole tree (see #signalGroup).
         detached: true,
