@@ -31,6 +31,8 @@ function scriptedModel(body: ChatCompletionBody): FakeStep {
   return calls.length === 0 ? { type: 'text', content: `echo: ${text}` } : { type: 'tool_calls', calls };
 }
 
+/** Every log line the host wrote. */
+const logged: string[] = [];
 let fake: FakeOpenAIServer;
 let remote: HttpFixtureServer;
 let workspace: PluginsWorkspace;
@@ -53,17 +55,21 @@ beforeAll(async () => {
     // A quick breaker for the hanging server; the rest never fails twice in a row.
     { timeoutMs: 10_000, setupTimeoutMs: 20_000, breaker: { failureThreshold: 2, halfOpenAfterMs: 600_000 } },
   );
-  host = await startTestHost({
-    ...fakeModelEnv(fake),
-    PLUGINS_CONFIG: workspace.configPath,
-    REDIS_URL: requireRedisUrl(),
-    REDIS_KEY_PREFIX: `${uniqueName('e2e_mcp')}:`,
-    ACAI_API_KEYS: `${CHAT_KEY}:tenant-m:chat,${ADMIN_KEY}:ops:admin+metrics`,
-    RATE_LIMIT_PER_MINUTE: '100000',
-    RATE_LIMIT_BURST: '100000',
-    E2E_FILES_SECRET: FILES_SECRET,
-    E2E_REMOTE_TOKEN: REMOTE_TOKEN,
-  });
+  host = await startTestHost(
+    {
+      ...fakeModelEnv(fake),
+      PLUGINS_CONFIG: workspace.configPath,
+      REDIS_URL: requireRedisUrl(),
+      REDIS_KEY_PREFIX: `${uniqueName('e2e_mcp')}:`,
+      ACAI_API_KEYS: `${CHAT_KEY}:tenant-m:chat,${ADMIN_KEY}:ops:admin+metrics`,
+      RATE_LIMIT_PER_MINUTE: '100000',
+      RATE_LIMIT_BURST: '100000',
+      E2E_FILES_SECRET: FILES_SECRET,
+      E2E_REMOTE_TOKEN: REMOTE_TOKEN,
+      LOG_LEVEL: 'info',
+    },
+    { logDestination: { write: (line: string) => void logged.push(line) } },
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -122,11 +128,15 @@ describe('MCP servers as plugins on the real host', () => {
     expect(remote.requests.every((request) => request.headers['authorization'] === `Bearer ${REMOTE_TOKEN}`)).toBe(true);
   });
 
-  it('never lets the model see the secret the server was given', async () => {
+  it('never lets the model or the logs see the secrets the servers were given', async () => {
     const turn = await chat('call files__reveal_secret {}');
     expect(turn.reply).toBe('The tool said: the secret is [REDACTED]');
     const sent = JSON.stringify(fake.completionBodies(CHAT_MODEL));
     expect(sent).not.toContain(FILES_SECRET);
+    // The server prints its secret on stderr; the host logs that line scrubbed.
+    await eventually(() => logged.some((line) => line.includes('fixture: configured with secret [REDACTED]')), 10_000, 'the scrubbed stderr line');
+    expect(logged.join('')).not.toContain(FILES_SECRET);
+    expect(logged.join('')).not.toContain(REMOTE_TOKEN);
   });
 
   it('lists MCP plugins in the admin API with kind, transport, server name and state, and names why the hostile ones were refused', async () => {

@@ -43,7 +43,7 @@ export type PluginSource =
     };
 
 /** Config keys and variable names whose values are treated as secrets. */
-export const SECRET_NAME_PATTERN = /(key|token|secret|password|credential|auth)/i;
+export const SECRET_NAME_PATTERN = /(key|token|secret|password|credential|authorization)/i;
 
 /** An environment variable a plugin's config referenced but that is not set (the key was left out). */
 export interface UnresolvedVariable {
