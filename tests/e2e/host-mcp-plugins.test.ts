@@ -8,7 +8,7 @@ import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type F
 import { startHttpFixtureServer, type HttpFixtureServer } from '../fixtures/mcp-servers/http-server.js';
 import { eventually, scriptServerEntry, stdioServerEntry } from '../integration/mcp-support.js';
 import { requireRedisUrl, uniqueName } from '../support/env.js';
-import { bearer, CHAT_MODEL, fakeModelEnv, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost } from './host-support.js';
+import { bearer, CHAT_MODEL, fakeModelEnv, requestedToolCalls, scrapeMetrics, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost } from './host-support.js';
 import { ADMIN_SERVICE, adminJson, createPluginsWorkspace, DATETIME_ENTRY, decodeAdminMessage, encodeAdminMessage, listedPlugin, type PluginsWorkspace } from './plugins-workspace.js';
 
 const CHAT_KEY = 'acai_e2e_mcp_suite_chat_key_0123456789ab';
@@ -23,11 +23,7 @@ function scriptedModel(body: ChatCompletionBody): FakeStep {
   const last = body.messages.at(-1);
   if (last?.role === 'tool') return { type: 'text', content: `The tool said: ${String(last.content).slice(0, 300)}` };
   const text = typeof last?.content === 'string' ? last.content : '';
-  const offered = new Set(body.tools?.map((tool) => tool.function.name) ?? []);
-  const calls: Array<{ name: string; arguments: Record<string, unknown> }> = [];
-  const requested = /call ([a-z0-9-]+__[a-z_]+) (\{.*?\})(?: |$)/.exec(text);
-  if (requested?.[1] !== undefined && offered.has(requested[1])) calls.push({ name: requested[1], arguments: JSON.parse(requested[2] ?? '{}') as Record<string, unknown> });
-  if (/\btime\b/.test(text) && offered.has(TIME_TOOL)) calls.push({ name: TIME_TOOL, arguments: { time_zone: 'Europe/Madrid' } });
+  const calls = requestedToolCalls(body, text);
   return calls.length === 0 ? { type: 'text', content: `echo: ${text}` } : { type: 'tool_calls', calls };
 }
 
@@ -95,11 +91,7 @@ function expectTimeAnswered(turn: ChatTurn): void {
   expect(turn.tool_calls?.find((call) => call.name === TIME_TOOL)).toMatchObject({ plugin: 'datetime', outcome: 'ok' });
 }
 
-async function metrics(): Promise<string> {
-  const response = await fetch(`${host.url}/metrics`, { headers: bearer(ADMIN_KEY) });
-  expect(response.status).toBe(200);
-  return response.text();
-}
+const metrics = (): Promise<string> => scrapeMetrics(host.url, ADMIN_KEY);
 
 describe('MCP servers as plugins on the real host', () => {
   it('answers a chat turn through an MCP stdio tool: the reply, the stored conversation and the metrics show it', async () => {
