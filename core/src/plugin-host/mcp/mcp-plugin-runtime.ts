@@ -93,7 +93,6 @@ export class McpPluginRuntime implements PluginRuntime {
   #restartTimer: NodeJS.Timeout | undefined;
   #consecutiveCrashes = 0;
   #backoffUntil = 0;
-  #restarts = 0;
 
   constructor(options: McpPluginRuntimeOptions) {
     this.#options = options;
@@ -109,11 +108,6 @@ export class McpPluginRuntime implements PluginRuntime {
   // A getter, so checks after an await are not narrowed away by the compiler.
   get #isDisposed(): boolean {
     return this.#state === 'disposed';
-  }
-
-  /** Successful restarts so far. */
-  get restarts(): number {
-    return this.#restarts;
   }
 
   /** What the server said about itself in initialize (after load). */
@@ -258,7 +252,6 @@ export class McpPluginRuntime implements PluginRuntime {
     }
     const previousTools = this.#toolsFingerprint;
     this.#adopt(connection);
-    this.#restarts += 1;
     this.#options.logger.info({ attempt }, 'the MCP server was restarted');
     this.#options.onEvent?.({ type: 'restarted', attempt });
     if (this.#toolsFingerprint !== previousTools) {
@@ -316,7 +309,10 @@ export class McpPluginRuntime implements PluginRuntime {
         this.#adopt(connection);
         return connection;
       } catch (error) {
-        throw ToolError.isInstance(error) ? error : new ToolError('UPSTREAM_UNAVAILABLE', `The ${this.#options.pluginName} server's session expired and a new one could not be started.`, { cause: error });
+        if (ToolError.isInstance(error)) throw error;
+        // Reconnect in the background with backoff instead of trying again on every call.
+        this.#onConnectionLost(`its session expired and a new one could not be started: ${error instanceof Error ? error.message : String(error)}`);
+        throw new ToolError('UPSTREAM_UNAVAILABLE', `The ${this.#options.pluginName} server's session expired and a new one could not be started; the host is reconnecting.`, { cause: error });
       } finally {
         this.#renewal = undefined;
       }
