@@ -3,7 +3,8 @@
 //  1. per-call time of a no-op tool through the host call path, as an MCP stdio server's tool versus the
 //     same no-op tool as an inline plugin (median and p95, µs; target: MCP adds ≤ 200 µs median), plus
 //     the official SDK client calling the same server directly, which shows the protocol's own share;
-//  2. load time of 10 MCP stdio servers (target ≤ 2 s) versus 10 inline plugins.
+//  2. load time of 10 MCP stdio servers (target ≤ 2 s) versus 10 inline plugins, and versus 10 bare SDK
+//     clients starting the same servers and listing their tools (the servers' own start-up cost).
 // Runs from source (tsx); the SDK host helpers load from dist/, so the script builds first.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -93,7 +94,7 @@ async function benchLoadTime(work: string): Promise<void> {
     inlineEntries.push({ name, path: `./many/${name}`, mode: 'inline' });
   }
   const mcpEntries = Array.from({ length: SERVER_COUNT }, (_, index) => mcpEntry(`mcp-${index}`));
-  const timings: Record<'inline' | 'mcp', number[]> = { inline: [], mcp: [] };
+  const timings: Record<'inline' | 'mcp' | 'sdk', number[]> = { inline: [], mcp: [], sdk: [] };
   for (let run = 0; run < LOAD_RUNS; run += 1) {
     for (const [name, entries] of [['inline', inlineEntries], ['mcp', mcpEntries]] as const) {
       const started = performance.now();
@@ -102,13 +103,26 @@ async function benchLoadTime(work: string): Promise<void> {
       if (host.listTools().length !== SERVER_COUNT) throw new Error(`${name}: expected ${SERVER_COUNT} tools, got ${host.listTools().length}`);
       await host.dispose();
     }
+    const started = performance.now();
+    const clients = await Promise.all(
+      Array.from({ length: SERVER_COUNT }, async () => {
+        const client = new Client({ name: 'bench', version: '0.0.0' });
+        await client.connect(new StdioClientTransport({ command: process.execPath, args: [STDIO_SERVER], stderr: 'ignore' }));
+        await client.listTools();
+        return client;
+      }),
+    );
+    timings.sdk.push(performance.now() - started);
+    await Promise.all(clients.map((client) => client.close()));
   }
   const inline = median(timings.inline);
   const mcp = median(timings.mcp);
+  const sdk = median(timings.sdk);
   console.log(`loading ${SERVER_COUNT} plugins with one no-op tool each (median of ${LOAD_RUNS} alternating runs; every load check)`);
   console.log(`  ${SERVER_COUNT} inline plugins:     ${inline.toFixed(0)} ms   (runs: ${timings.inline.map((time) => time.toFixed(0)).join(', ')})`);
   console.log(`  ${SERVER_COUNT} MCP stdio servers:  ${mcp.toFixed(0)} ms   (runs: ${timings.mcp.map((time) => time.toFixed(0)).join(', ')}; target ≤ 2000 ms)`);
-  console.log(`  ratio ${(mcp / inline).toFixed(1)}× (the servers start concurrently; each is a node process importing the SDK)`);
+  console.log(`  ${SERVER_COUNT} bare SDK clients starting the same servers and listing their tools: ${sdk.toFixed(0)} ms   (runs: ${timings.sdk.map((time) => time.toFixed(0)).join(', ')})`);
+  console.log(`  ratio MCP/inline ${(mcp / inline).toFixed(1)}×; the host's checks add ${(mcp - sdk).toFixed(0)} ms over the servers' own start-up`);
 }
 
 async function main(): Promise<void> {

@@ -1,5 +1,6 @@
 // Hostile and broken MCP servers next to a healthy inline plugin, through the real loader and call path:
 // each case ends in a named, logged refusal or outcome, and the testbed plugin keeps answering.
+import { existsSync } from 'node:fs';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,6 +129,16 @@ describe('MCP servers that misbehave while serving', () => {
     await eventually(() => events.some(([, event]) => event.type === 'restarted'), 15_000, 'the restart');
     expect(await loaded.host.callTool('bloated__big_result', { size: 1_000 })).toMatchObject({ outcome: 'ok' });
     await expectHostServing(loaded);
+  });
+
+  it('runs a stdio server below the host\'s CPU priority, its autogroup included, so a busy server yields to the request path', async () => {
+    const loaded = await loadFixtureHost(fixtureConfig([stdioServerEntry('niced')]), { mcp: { niceness: 7 } });
+    hosts.push(loaded);
+    const info = JSON.parse((await loaded.host.callTool('niced__process_info', {})).content) as { pid: number; niceness: number };
+    expect(info.niceness).toBe(7);
+    if (process.platform === 'linux' && existsSync(`/proc/${info.pid}/autogroup`)) {
+      expect(await readFile(`/proc/${info.pid}/autogroup`, 'utf8')).toMatch(/ nice 7\n?$/);
+    }
   });
 
   it('stops the server\'s whole process tree when the host disposes it', async () => {

@@ -58,6 +58,8 @@ export interface LoadPluginHostOptions {
 export interface McpHostOptions {
   readonly restartBackoff?: McpRuntimeSettings['restartBackoff'];
   readonly maxMessageBytes?: number;
+  /** CPU niceness of stdio servers (default 10, like worker plugins; the host passes PLUGIN_WORKER_NICE). */
+  readonly niceness?: number;
   /** Every server's lifecycle events (exits, restarts, tools/list_changed, protocol errors), with the plugin's name. */
   readonly onEvent?: (plugin: string, event: McpServerEvent) => void;
 }
@@ -350,6 +352,7 @@ async function checkMcpPlugin(record: PluginRecord, source: string, environment:
     settings: {
       restartBackoff: mcp?.restartBackoff ?? DEFAULT_MCP_SETTINGS.restartBackoff,
       maxMessageBytes: mcp?.maxMessageBytes ?? DEFAULT_MCP_SETTINGS.maxMessageBytes,
+      niceness: mcp?.niceness ?? DEFAULT_MCP_SETTINGS.niceness,
       clientInfo: { name: 'acai', version: environment.hostVersion },
     },
     ...(environment.fetch === undefined ? {} : { fetch: environment.fetch }),

@@ -21,7 +21,7 @@ export interface WorkerSettings {
   readonly maxHeapMb: number;
   /** Floor of the per-plugin hard deadline (raised above a plugin's own call and setup timeouts). */
   readonly hardDeadlineMs: number;
-  /** CPU niceness of worker plugins (0 = the host's priority). */
+  /** CPU niceness of worker plugins and stdio MCP servers (0 = the host's priority). */
   readonly niceness: number;
 }
 
@@ -89,7 +89,8 @@ export async function startPluginHost(options: StartPluginHostOptions): Promise<
   const host = await ReloadablePluginHost.start(
     {
       readConfig,
-      loadSet: (config) => loadPluginHost({ ...loaderOptions, config, configDir: config.dir, runtimeFactory, mcp: { ...mcp, onEvent: onMcpEvent } }),
+      loadSet: (config) =>
+        loadPluginHost({ ...loaderOptions, config, configDir: config.dir, runtimeFactory, mcp: { niceness: worker.niceness, ...mcp, onEvent: onMcpEvent } }),
       logger: options.logger,
       metricsRegistry: options.metricsRegistry,
       maxDrainMs,

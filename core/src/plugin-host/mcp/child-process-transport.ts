@@ -1,5 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
@@ -17,6 +19,8 @@ export interface ChildProcessTransportOptions {
   readonly onStderrLine?: (line: string) => void;
   /** How long a stopping server gets after stdin closes, and again after SIGTERM, before the next signal. */
   readonly stopGraceMs?: number;
+  /** CPU niceness (1–19) for the server and what it starts, so a busy server yields to the host; 0 leaves it. */
+  readonly niceness?: number;
 }
 
 /** How a server process ended. */
@@ -98,6 +102,7 @@ export class ChildProcessTransport implements Transport {
         else this.onerror?.(error);
       });
       child.once('spawn', () => {
+        lowerPriority(child.pid, this.#options.niceness ?? 0);
         // An idle server must not keep the host process alive; calls in flight hold their own timers.
         child.unref();
         for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as { unref?: () => void }).unref?.();
@@ -200,6 +205,27 @@ export class ChildProcessTransport implements Transport {
     } catch {
       // the group is gone already
     }
+  }
+}
+
+/**
+ * Best effort, like the worker plugins' niceness. A server in a session of its own is, under Linux's
+ * autogroup scheduling, an equal of the host's whole session; renicing its autogroup (which everything
+ * it starts shares) keeps it below the host's request path, renicing the process does where autogroups are off.
+ */
+function lowerPriority(pid: number | undefined, niceness: number): void {
+  if (pid === undefined || niceness <= 0) return;
+  const value = Math.min(19, niceness);
+  try {
+    setPriority(pid, value);
+  } catch {
+    // not permitted here; the server runs at the host's priority
+  }
+  if (process.platform !== 'linux') return;
+  try {
+    writeFileSync(`/proc/${pid}/autogroup`, String(value));
+  } catch {
+    // no autogroup scheduling (or not permitted)
   }
 }
 

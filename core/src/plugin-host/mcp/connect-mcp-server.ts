@@ -28,6 +28,8 @@ export interface ConnectMcpServerOptions {
   readonly timeoutMs: number;
   /** The largest message accepted from a stdio server. */
   readonly maxMessageBytes: number;
+  /** CPU niceness of a stdio server (0: the host's priority). */
+  readonly niceness: number;
   readonly fetch?: typeof fetch;
   /** `plugins.config.json › name` with the server's address, for messages. */
   readonly source: string;
@@ -80,6 +82,7 @@ export async function connectMcpServer(options: ConnectMcpServerOptions): Promis
           env: server.env,
           cwd: server.cwd,
           maxMessageBytes: options.maxMessageBytes,
+          niceness: options.niceness,
           onStderrLine: (line) => {
             lastStderrLine = line;
             options.onStderrLine?.(line);

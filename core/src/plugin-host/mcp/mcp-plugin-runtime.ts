@@ -14,6 +14,8 @@ export interface McpRuntimeSettings {
   readonly restartBackoff: { readonly initialMs: number; readonly maxMs: number };
   /** The largest message accepted from a stdio server; a larger one stops (and restarts) the server. */
   readonly maxMessageBytes: number;
+  /** CPU niceness of stdio servers (and what they start), as for worker plugins; 0 keeps the host's priority. */
+  readonly niceness: number;
   /** How the host introduces itself in initialize. */
   readonly clientInfo: { readonly name: string; readonly version: string };
 }
@@ -22,6 +24,7 @@ export interface McpRuntimeSettings {
 export const DEFAULT_MCP_SETTINGS: Omit<McpRuntimeSettings, 'clientInfo'> = {
   restartBackoff: { initialMs: 250, maxMs: 30_000 },
   maxMessageBytes: 8 * 1024 * 1024,
+  niceness: 10,
 };
 
 /** Lifecycle events of an MCP-server plugin, for logs, metrics and the admin API. */
@@ -183,6 +186,7 @@ export class McpPluginRuntime implements PluginRuntime {
       clientInfo: options.settings.clientInfo,
       timeoutMs: options.timeouts.setupMs,
       maxMessageBytes: options.settings.maxMessageBytes,
+      niceness: options.settings.niceness,
       source: options.source,
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       onStderrLine: (line) => this.#logs.write('info', { stream: 'stderr' }, options.scrub(line)),
