@@ -6,6 +6,8 @@
 //  2. load time of 10 MCP stdio servers (target ≤ 2 s) versus 10 inline plugins, and versus 10 bare SDK
 //     clients starting the same servers and listing their tools (the servers' own start-up cost).
 // Runs from source (tsx); the SDK host helpers load from dist/, so the script builds first.
+// BENCH_MCP_NICE=0 runs the servers at the host's priority (default 10, the production default): on a busy
+// machine a niced server waits for the CPU, which is the point of the niceness and shows in both figures.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +28,7 @@ const BLOCKS = 10;
 const CALLS_PER_BLOCK = 2_000;
 const SERVER_COUNT = 10;
 const LOAD_RUNS = 5;
+const NICENESS = Number(process.env.BENCH_MCP_NICE ?? 10);
 
 function mcpEntry(name: string): Record<string, unknown> {
   return { name, mcp: { command: process.execPath, args: [STDIO_SERVER] }, tools: { allow: ['do_nothing'] }, policy: { setupTimeoutMs: 30_000 } };
@@ -40,6 +43,7 @@ async function loadHost(dir: string, plugins: Array<Record<string, unknown>>): P
     keyValueStore: new MemoryKeyValueStore(),
     logger: pino({ level: 'error' }),
     metricsRegistry: new Registry(),
+    mcp: { niceness: NICENESS },
   });
   if (!host.loadReport().ok) throw new Error(`plugins failed to load: ${JSON.stringify(host.loadReport().plugins.filter((plugin) => plugin.error))}`);
   return host;
@@ -74,7 +78,7 @@ async function benchCallOverhead(work: string): Promise<void> {
     const inline = describe(samples.inline);
     const mcp = describe(samples.mcp);
     const sdk = describe(samples.sdk);
-    console.log(`no-op tool call (${BLOCKS} alternating blocks × ${CALLS_PER_BLOCK} sequential awaited calls each, ${WARM_UP_CALLS} warm-up; per-call µs)`);
+    console.log(`no-op tool call (${BLOCKS} alternating blocks × ${CALLS_PER_BLOCK} sequential awaited calls each, ${WARM_UP_CALLS} warm-up; per-call µs; servers at niceness ${NICENESS})`);
     console.log(`  inline plugin through the host call path:  median ${inline.median.toFixed(1)}   p95 ${inline.p95.toFixed(1)}`);
     console.log(`  MCP stdio tool through the host call path: median ${mcp.median.toFixed(1)}   p95 ${mcp.p95.toFixed(1)}`);
     console.log(`  the SDK client calling that server directly (no host): median ${sdk.median.toFixed(1)}   p95 ${sdk.p95.toFixed(1)}`);
@@ -122,7 +126,9 @@ async function benchLoadTime(work: string): Promise<void> {
   console.log(`  ${SERVER_COUNT} inline plugins:     ${inline.toFixed(0)} ms   (runs: ${timings.inline.map((time) => time.toFixed(0)).join(', ')})`);
   console.log(`  ${SERVER_COUNT} MCP stdio servers:  ${mcp.toFixed(0)} ms   (runs: ${timings.mcp.map((time) => time.toFixed(0)).join(', ')}; target ≤ 2000 ms)`);
   console.log(`  ${SERVER_COUNT} bare SDK clients starting the same servers and listing their tools: ${sdk.toFixed(0)} ms   (runs: ${timings.sdk.map((time) => time.toFixed(0)).join(', ')})`);
-  console.log(`  ratio MCP/inline ${(mcp / inline).toFixed(1)}×; the host's checks add ${(mcp - sdk).toFixed(0)} ms over the servers' own start-up`);
+  console.log(`  ratio MCP/inline ${(mcp / inline).toFixed(1)}×, MCP/bare SDK ${(mcp / sdk).toFixed(2)}×`);
+  console.log(`  (the host starts each server in a session of its own at niceness ${NICENESS}; the SDK clients start them in`);
+  console.log('   this process\'s session at its priority: on a busy machine the scheduler treats the two differently)');
 }
 
 async function main(): Promise<void> {

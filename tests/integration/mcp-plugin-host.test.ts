@@ -139,7 +139,7 @@ describe('an MCP stdio server as a plugin', () => {
   });
 
   it('loads ten servers side by side, each with its own process', async () => {
-    const loaded = await load(Array.from({ length: 10 }, (_, index) => stdioServerEntry(`server-${index}`, [], { tools: { allow: ['do_nothing'] } })));
+    const loaded = await load(Array.from({ length: 10 }, (_, index) => stdioServerEntry(`server-${index}`, [], { tools: { allow: ['do_nothing'] }, policy: { setupTimeoutMs: 60_000 } })));
     expect(loaded.host.listTools()).toHaveLength(10);
     const results = await Promise.all(loaded.host.listTools().map((tool) => loaded.host.callTool(tool.exposedName, {})));
     expect(results.every((result) => result.outcome === 'ok' && result.content === 'ok')).toBe(true);
