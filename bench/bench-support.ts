@@ -36,6 +36,18 @@ export async function measureCallMicros(call: () => Promise<unknown>, timing: Ca
   return median(rounds);
 }
 
+/** The time (µs) of each of `count` sequential awaited calls of `call`, after `warmUpCalls` untimed ones. */
+export async function sampleCallMicros(call: () => Promise<unknown>, warmUpCalls: number, count: number): Promise<number[]> {
+  for (let index = 0; index < warmUpCalls; index += 1) await call();
+  const samples: number[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const started = process.hrtime.bigint();
+    await call();
+    samples.push(Number(process.hrtime.bigint() - started) / 1000);
+  }
+  return samples;
+}
+
 /** A plugin named `bench` with one tool, `do_nothing`, that returns at once (exposed as `bench__do_nothing`). */
 export const NOOP_PLUGIN_SOURCE = `export default {
   name: 'bench',

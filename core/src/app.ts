@@ -18,7 +18,7 @@ import {
 import { countCacheLookups, MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore, type RedisClient } from './cache/index.js';
 import { createChatService, type ChatService, type ToolExecutor } from './chat/index.js';
 import type { HostConfig } from './config/env-config.js';
-import { loadPluginsConfig, type PluginsConfig } from './config/plugins-config.js';
+import { loadPluginsConfig, SECRET_NAME_PATTERN, type PluginsConfig } from './config/plugins-config.js';
 import { healthRoutes, modelConfiguredCheck, pingCheck, stateCheck, type HealthCheck } from './health/index.js';
 import { createModelClient } from './llm/index.js';
 import {
@@ -367,13 +367,14 @@ function apiKeySources(config: HostConfig, store: ApiKeyStore, secrets: SecretRe
 }
 
 // Plugin secrets are scrubbed from tool results by the call path; registering them here keeps
-// them out of log lines too. Values of secret-looking config keys count as secrets.
+// them out of log lines too. Values of secret-looking config keys count as secrets, and so do the
+// values an MCP server entry passes in its env, headers or URL (the config marks them).
 function registerPluginSecrets(pluginsConfig: PluginsConfig, secrets: SecretRegistry): void {
-  const secretKey = /(key|token|secret|password|credential)/i;
   for (const plugin of pluginsConfig.plugins) {
     for (const [key, value] of Object.entries(plugin.config ?? {})) {
-      if (typeof value === 'string' && secretKey.test(key)) secrets.register(value);
+      if (typeof value === 'string' && SECRET_NAME_PATTERN.test(key)) secrets.register(value);
     }
+    if (plugin.source.kind === 'mcp') for (const value of plugin.source.secretValues) secrets.register(value);
   }
 }
 

@@ -16,6 +16,7 @@ import { childPath, hasAnsi, REPO_ROOT, runAcai, temporaryFolder } from './cli-s
 const run = promisify(execFile);
 const FIXTURES = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
 const HOSTILE = fileURLToPath(new URL('../fixtures/hostile-plugins/', import.meta.url));
+const MCP_SERVERS = fileURLToPath(new URL('../fixtures/mcp-servers/', import.meta.url));
 
 let folder: { path: string; remove(): Promise<void> };
 let tarball: string;
@@ -32,9 +33,10 @@ afterAll(async () => {
 
 const acai = (argv: string[], env: Record<string, string> = {}) => runAcai(argv, { cwd: folder.path, env });
 
-/** What the host's own loader says about a plugin configured from `folder.path/plugins.config.json`. */
-async function hostVerdict(name: string, path: string, config?: Record<string, unknown>) {
-  const pluginsConfig = parsePluginsConfig({ plugins: [{ name, path, ...(config ? { config } : {}) }] }, { path: join(folder.path, 'plugins.config.json'), env: {} });
+/** What the host's own loader says about a plugin configured from `folder.path/plugins.config.json` (a path, or other source fields). */
+async function hostVerdict(name: string, source: string | Record<string, unknown>, config?: Record<string, unknown>) {
+  const fields = typeof source === 'string' ? { path: source } : source;
+  const pluginsConfig = parsePluginsConfig({ plugins: [{ name, ...fields, ...(config ? { config } : {}) }] }, { path: join(folder.path, 'plugins.config.json'), env: {} });
   const host = await loadPluginHost({
     config: pluginsConfig,
     configDir: folder.path,
@@ -50,6 +52,37 @@ async function hostVerdict(name: string, path: string, config?: Record<string, u
     await host.dispose();
   }
 }
+
+describe('acai plugin validate --mcp', () => {
+  const server = (flags: string[] = [], env: Record<string, string> = {}) => JSON.stringify({ command: process.execPath, args: [join(MCP_SERVERS, 'stdio-server.js'), ...flags], ...(Object.keys(env).length > 0 ? { env } : {}) });
+
+  it('runs the host\'s MCP checks on a server, naming its version and tools', async () => {
+    const result = await acai(['plugin', 'validate', '--mcp', server(['--only=do_nothing,echo,files.read']), '--name', 'files']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`files against host ${HOST_VERSION}`);
+    for (const check of ['variables', 'start', 'initialize', 'version ranges', 'tool schemas', 'tool names']) expect(result.stdout).toContain(`  ✓ ${check}\n`);
+    expect(result.stdout).toContain('tools: files__do_nothing, files__echo, files__files_read');
+    expect(result.stdout).toContain('OK: files passes every load check');
+  });
+
+  it.each([
+    ['a server with a quarantined tool', server(), 'tool schemas', 'HOST_PLUGIN_SCHEMA_INVALID', /tool "broken_schema" is quarantined: its inputSchema is not a valid JSON Schema/],
+    ['malformed JSON-RPC', JSON.stringify({ command: process.execPath, args: [join(MCP_SERVERS, 'malformed-server.js')] }), 'initialize', 'HOST_PLUGIN_MCP_PROTOCOL_ERROR', /is not a JSON-RPC message/],
+    ['a missing command', JSON.stringify({ command: 'acai-no-such-mcp-server' }), 'start', 'HOST_PLUGIN_MCP_CONNECT_FAILED', /cannot start "acai-no-such-mcp-server"/],
+    ['an unset variable', server([], { TOKEN: '${ACAI_TEST_UNSET_TOKEN}' }), 'variables', 'HOST_PLUGIN_SECRET_MISSING', /mcp\.env\.TOKEN: environment variable ACAI_TEST_UNSET_TOKEN is not set/],
+  ])('reports %s as failing the "%s" check with the host loader\'s message', async (_what, mcp, check, code, message) => {
+    const result = await acai(['plugin', 'validate', '--mcp', mcp, '--name', 'files', '--json']);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    const failed = report.checks.find((entry: { status: string }) => entry.status === 'failed');
+    expect(failed).toMatchObject({ check, code });
+    expect(failed.message).toMatch(message);
+    const host = await hostVerdict('files', { mcp: JSON.parse(mcp) });
+    expect(failed.message).toBe(host.error?.message ?? host.quarantinedTools.map((tool) => tool.reason).join('; '));
+    const index = report.checks.indexOf(failed);
+    expect(report.checks.slice(index + 1).every((entry: { status: string }) => entry.status === 'not run')).toBe(true);
+  });
+});
 
 describe('acai plugin validate', () => {
   it('runs every load check of the host on a good plugin folder and lists its tools', async () => {
@@ -122,7 +155,14 @@ describe('acai plugin validate', () => {
   });
 
   it.each([
-    [['plugin', 'validate'], 2, /missing the plugin folder or tarball/],
+    [['plugin', 'validate'], 2, /missing the plugin folder or tarball \(or --mcp for an MCP server\)/],
+    [['plugin', 'validate', '--mcp', '{"command":"node"}'], 2, /--mcp needs --name <name>/],
+    [['plugin', 'validate', '--mcp', '"node server.js"', '--name', 'files'], 2, /--mcp must be a JSON object/],
+    [['plugin', 'validate', '--mcp', '{"command":"node"}', '--name', 'Not A Name'], 2, /--name "Not A Name" is not a plugin name/],
+    [['plugin', 'validate', '--mcp', '{"command":"node"}', '--name', 'files', 'extra'], 2, /unexpected argument "extra"/],
+    [['plugin', 'validate', '--mcp', '{"command":"node"}', '--name', 'files', '--plugin-config', '{}'], 2, /--plugin-config applies to plugin packages/],
+    [['plugin', 'validate', '.', '--name', 'files'], 2, /--name applies to --mcp/],
+    [['plugin', 'validate', '--mcp', '{"command":"node","url":"http://127.0.0.1:1/mcp"}', '--name', 'files'], 1, /set either "command" \(a server started over stdio\) or "url"/],
     [['plugin', 'validate', '../../../../../../../../etc'], 1, /has no package\.json/],
     [['plugin', 'validate', 'left-pad'], 1, /no plugin folder at .*left-pad/],
     [['plugin', 'validate', './nope-1.0.0.tgz'], 1, /no tarball at/],

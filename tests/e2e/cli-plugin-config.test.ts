@@ -12,6 +12,9 @@ import { childPath, hasAnsi, REPO_ROOT, runAcai, temporaryFolder } from './cli-s
 const run = promisify(execFile);
 const FIXTURES = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
 const HOSTILE = fileURLToPath(new URL('../fixtures/hostile-plugins/', import.meta.url));
+const MCP_SERVERS = fileURLToPath(new URL('../fixtures/mcp-servers/', import.meta.url));
+/** The fixture MCP server's "mcp" block, listing only tools that pass the checks. */
+const MCP_BLOCK = { command: process.execPath, args: [join(MCP_SERVERS, 'stdio-server.js'), '--only=do_nothing,echo'] };
 
 let folder: { path: string; remove(): Promise<void> };
 let configPath: string;
@@ -107,13 +110,35 @@ describe('acai plugin add', () => {
     [['plugin', 'add', './missing-1.0.0.tgz'], 1, /no tarball at/],
     [['plugin', 'add', '@acai/plugin-datetime', '--plugin-config', '[1]'], 2, /--plugin-config must be a JSON object/],
     [['plugin', 'add', '@acai/plugin-datetime', '--plugin-config', '{nope'], 2, /--plugin-config is not valid JSON/],
-    [['plugin', 'add', join(HOSTILE, 'healthy'), '--version', '^1.0.0'], 2, /--version applies to package sources/],
+    [['plugin', 'add', join(HOSTILE, 'healthy'), '--version', '^1.0.0'], 2, /--version applies to package and MCP sources/],
+    [['plugin', 'add', '--mcp', '{"command":"node"}'], 2, /--mcp needs --name <name>/],
+    [['plugin', 'add', '--mcp', '[]', '--name', 'files'], 2, /--mcp must be a JSON object/],
+    [['plugin', 'add', join(HOSTILE, 'healthy'), '--mcp', '{"command":"node"}', '--name', 'files'], 2, /unexpected argument/],
+    [['plugin', 'add', join(HOSTILE, 'healthy'), '--name', 'files'], 2, /--name applies to --mcp/],
     [['plugin', 'add', 'a', 'b'], 2, /unexpected argument "b"/],
   ])('refuses %j (exit %i) with one line', async (argv, code, message) => {
     const result = await acai(argv);
     expect(result.code).toBe(code);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('adds an MCP server under the given name after the host checks, keeping ${VAR} references in the file', async () => {
+    const block = { ...MCP_BLOCK, env: { FIXTURE_SECRET: '${CLI_MCP_SECRET}' } };
+    const added = await runAcai(['plugin', 'add', '--mcp', JSON.stringify(block), '--name', 'files', '--version', '^1.0.0'], { cwd: folder.path, env: { CLI_MCP_SECRET: 'cli-secret-123456' } });
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain(`Added files 1.4.0 to ${configPath}`);
+    expect(added.stdout).toContain('tools: files__do_nothing, files__echo');
+    expect(added.stdout).not.toContain('cli-secret-123456');
+    expect((await config()).plugins).toEqual([{ name: 'files', mcp: block, version: '^1.0.0' }]);
+  });
+
+  it('refuses an MCP server that fails a check and leaves the file alone', async () => {
+    await writeFile(configPath, '{ "plugins": [] }\n');
+    const refused = await acai(['plugin', 'add', '--mcp', JSON.stringify({ command: process.execPath, args: [join(MCP_SERVERS, 'malformed-server.js')] }), '--name', 'garbled']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^acai: not added: HOST_PLUGIN_MCP_PROTOCOL_ERROR: plugins\.config\.json › garbled \(mcp stdio .*\): the server wrote a line that is not a JSON-RPC message/);
+    expect(await readFile(configPath, 'utf8')).toBe('{ "plugins": [] }\n');
   });
 
   it('refuses to edit a plugins.config.json that is not valid JSON', async () => {
@@ -187,6 +212,8 @@ describe('acai plugin list', () => {
           { name: 'sdk-mismatch', path: join(FIXTURES, 'sdk-mismatch'), enabled: false },
           { name: 'throws-on-import', path: join(FIXTURES, 'throws-on-import') },
           { name: 'pinned', package: '@acai/plugin-datetime', version: '^2.0.0', enabled: false },
+          { name: 'files', mcp: MCP_BLOCK },
+          { name: 'remote', mcp: { url: 'http://127.0.0.1:9/mcp' }, enabled: false },
         ],
       }),
     );
@@ -196,14 +223,17 @@ describe('acai plugin list', () => {
     const result = await acai(['plugin', 'list']);
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/^NAME +VERSION +COMPATIBLE +STATE +TOOLS$/);
+    expect(lines[0]).toMatch(/^NAME +VERSION +KIND +COMPATIBLE +STATE +TOOLS$/);
     const row = (name: string) => lines.find((line) => line.startsWith(`${name} `))?.split(/ {2,}/);
-    expect(row('datetime')).toEqual(['datetime', '1.0.0', 'yes', 'enabled', expect.stringContaining('datetime__get_current_time, datetime__convert_time')]);
-    expect(row('healthy')).toEqual(['healthy', '1.0.0', 'yes', 'disabled', '-']);
-    expect(row('host-mismatch')).toEqual(['host-mismatch', '1.0.0', 'no', 'failed', '-']);
-    expect(row('sdk-mismatch')).toEqual(['sdk-mismatch', '1.0.0', 'no', 'disabled', '-']);
-    expect(row('throws-on-import')).toEqual(['throws-on-import', '1.0.0', 'yes', 'failed', '-']);
-    expect(row('pinned')).toEqual(['pinned', '1.0.0', 'no', 'disabled', '-']);
+    expect(row('datetime')).toEqual(['datetime', '1.0.0', 'npm', 'yes', 'enabled', expect.stringContaining('datetime__get_current_time, datetime__convert_time')]);
+    expect(row('healthy')).toEqual(['healthy', '1.0.0', 'npm', 'yes', 'disabled', '-']);
+    expect(row('host-mismatch')).toEqual(['host-mismatch', '1.0.0', 'npm', 'no', 'failed', '-']);
+    expect(row('sdk-mismatch')).toEqual(['sdk-mismatch', '1.0.0', 'npm', 'no', 'disabled', '-']);
+    expect(row('throws-on-import')).toEqual(['throws-on-import', '1.0.0', 'npm', 'yes', 'failed', '-']);
+    expect(row('pinned')).toEqual(['pinned', '1.0.0', 'npm', 'no', 'disabled', '-']);
+    expect(row('files')).toEqual(['files', '1.4.0', 'mcp stdio', 'yes', 'enabled', 'files__do_nothing, files__echo']);
+    // A disabled MCP server is not started, so its version is not known.
+    expect(row('remote')).toEqual(['remote', '?', 'mcp http', 'unknown', 'disabled', '-']);
     expect(result.stdout).toMatch(/! host-mismatch: HOST_PLUGIN_HOST_MISMATCH: /);
     expect(result.stdout).toMatch(/! sdk-mismatch: .*\^2\.0\.0/);
     expect(result.stdout).toMatch(/! throws-on-import: HOST_PLUGIN_IMPORT_FAILED: /);
@@ -212,14 +242,17 @@ describe('acai plugin list', () => {
 
   it('prints the same facts as JSON', async () => {
     const rows = JSON.parse((await acai(['plugin', 'list', '--json'])).stdout) as Array<Record<string, unknown>>;
-    expect(rows.map((entry) => [entry.name, entry.state, entry.compatible])).toEqual([
-      ['datetime', 'enabled', 'yes'],
-      ['healthy', 'disabled', 'yes'],
-      ['host-mismatch', 'failed', 'no'],
-      ['sdk-mismatch', 'disabled', 'no'],
-      ['throws-on-import', 'failed', 'yes'],
-      ['pinned', 'disabled', 'no'],
+    expect(rows.map((entry) => [entry.name, entry.kind, entry.state, entry.compatible])).toEqual([
+      ['datetime', 'npm', 'enabled', 'yes'],
+      ['healthy', 'npm', 'disabled', 'yes'],
+      ['host-mismatch', 'npm', 'failed', 'no'],
+      ['sdk-mismatch', 'npm', 'disabled', 'no'],
+      ['throws-on-import', 'npm', 'failed', 'yes'],
+      ['pinned', 'npm', 'disabled', 'no'],
+      ['files', 'mcp', 'enabled', 'yes'],
+      ['remote', 'mcp', 'disabled', 'unknown'],
     ]);
+    expect(rows.find((entry) => entry.name === 'files')).toMatchObject({ transport: 'stdio', version: '1.4.0' });
   });
 
   it('refuses --url together with --config', async () => {
@@ -232,7 +265,10 @@ describe('against a running host (--url, admin API)', () => {
   let admin: AdminTestHost;
 
   beforeEach(async () => {
-    await writeFile(configPath, JSON.stringify({ plugins: [{ name: 'healthy', path: join(HOSTILE, 'healthy') }, { name: 'datetime', package: '@acai/plugin-datetime' }] }, null, 2));
+    await writeFile(
+      configPath,
+      JSON.stringify({ plugins: [{ name: 'healthy', path: join(HOSTILE, 'healthy') }, { name: 'datetime', package: '@acai/plugin-datetime' }, { name: 'files', mcp: MCP_BLOCK }] }, null, 2),
+    );
     admin = await startAdminTestHost(configPath, join(folder.path, 'data'));
   });
 
@@ -243,8 +279,9 @@ describe('against a running host (--url, admin API)', () => {
   it('lists the host plugins with their state and tools', async () => {
     const result = await acai(['plugin', 'list', '--url', admin.url, '--api-key', ADMIN_KEY]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^healthy +1\.0\.0 +yes +enabled +healthy__echo_text, /m);
-    expect(result.stdout).toMatch(/^datetime +1\.0\.0 +yes +enabled +datetime__get_current_time, /m);
+    expect(result.stdout).toMatch(/^healthy +1\.0\.0 +npm +yes +enabled +healthy__echo_text, /m);
+    expect(result.stdout).toMatch(/^datetime +1\.0\.0 +npm +yes +enabled +datetime__get_current_time, /m);
+    expect(result.stdout).toMatch(/^files +1\.4\.0 +mcp stdio +yes +enabled +files__do_nothing, files__echo$/m);
   });
 
   it('disables a plugin in the file and makes the host reload, after which its tools are gone', async () => {

@@ -160,6 +160,6 @@ describe('acai tools call', () => {
     await writeFile(broken, '{"plugins": [{"name": "xy"}]}');
     const result = await runAcai(['tools', 'list', '--config', broken], { env: {} });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^acai: broken\.json is invalid: broken\.json › xy: set exactly one of "package", "path" or "tarball" \(found none\)\n$/);
+    expect(result.stderr).toMatch(/^acai: broken\.json is invalid: broken\.json › xy: set exactly one of "package", "path", "tarball" or "mcp" \(found none\)\n$/);
   });
 });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
 import { requireRedisUrl, uniqueName } from '../support/env.js';
-import { bearer, CHAT_MODEL, fakeModelEnv, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost } from './host-support.js';
+import { bearer, CHAT_MODEL, fakeModelEnv, requestedToolCalls, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost } from './host-support.js';
 import { adminJson, createPluginsWorkspace, DATETIME_ENTRY, listedPlugin, type PluginsWorkspace } from './plugins-workspace.js';
 
 const CHAT_KEY = 'acai_e2e_hostile_suite_chat_key_012345678';
@@ -45,11 +45,7 @@ function scriptedModel(body: ChatCompletionBody): FakeStep {
   const last = body.messages.at(-1);
   if (last?.role === 'tool') return { type: 'text', content: 'done' };
   const text = typeof last?.content === 'string' ? last.content : '';
-  const offered = new Set(body.tools?.map((tool) => tool.function.name) ?? []);
-  const calls: Array<{ name: string; arguments: Record<string, unknown> }> = [];
-  const hostile = /call ([a-z0-9-]+__[a-z_]+) (\{.*\})/.exec(text);
-  if (hostile?.[1] !== undefined && offered.has(hostile[1])) calls.push({ name: hostile[1], arguments: JSON.parse(hostile[2] ?? '{}') as Record<string, unknown> });
-  if (/\btime\b/.test(text) && offered.has(TIME_TOOL)) calls.push({ name: TIME_TOOL, arguments: { time_zone: 'Europe/Madrid' } });
+  const calls = requestedToolCalls(body, text);
   return calls.length === 0 ? { type: 'text', content: `echo: ${text}` } : { type: 'tool_calls', calls };
 }
 

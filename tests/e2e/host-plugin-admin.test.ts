@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
-import { bearer, CHAT_MODEL, fakeModelEnv, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost, sharedServicesEnv } from './host-support.js';
+import { bearer, CHAT_MODEL, fakeModelEnv, scrapeMetrics, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost, sharedServicesEnv } from './host-support.js';
 import {
   ADMIN_SERVICE,
   adminJson,
@@ -86,12 +86,6 @@ async function chat(message: string) {
 function lastOfferedTools(): string[] {
   const bodies = fake.completionBodies(CHAT_MODEL);
   return (bodies.at(-1)?.tools ?? []).map((tool) => tool.function.name);
-}
-
-async function scrapeMetrics(): Promise<string> {
-  const response = await fetch(`${host.url}/metrics`, { headers: bearer(ADMIN_KEY) });
-  expect(response.status).toBe(200);
-  return response.text();
 }
 
 describe('the plugin admin API on the real host', () => {
@@ -277,12 +271,12 @@ describe('the plugin admin API on the real host', () => {
       expect(host.app.pluginHost.generation).toBeGreaterThan(generation);
       expect((await chat('forecast for Oslo')).tool_calls).toMatchObject([{ plugin_version: '1.1.0', outcome: 'ok' }]);
 
-      const refusedBefore = reloadCount(await scrapeMetrics(), 'file', 'refused');
+      const refusedBefore = reloadCount(await scrapeMetrics(host.url, ADMIN_KEY), 'file', 'refused');
       await workspace.writeRaw('{ "plugins": [ { "name": "forecast", ');
-      await vi.waitFor(async () => expect(reloadCount(await scrapeMetrics(), 'file', 'refused')).toBe(refusedBefore + 1), { timeout: 20_000 });
+      await vi.waitFor(async () => expect(reloadCount(await scrapeMetrics(host.url, ADMIN_KEY), 'file', 'refused')).toBe(refusedBefore + 1), { timeout: 20_000 });
       expect(host.app.pluginHost.listPlugins().find((plugin) => plugin.name === 'forecast')?.version).toBe('1.1.0');
       expect((await chat('forecast for Oslo')).tool_calls).toMatchObject([{ plugin_version: '1.1.0', outcome: 'ok' }]);
-      expect(reloadCount(await scrapeMetrics(), 'file', 'ok')).toBeGreaterThanOrEqual(1);
+      expect(reloadCount(await scrapeMetrics(host.url, ADMIN_KEY), 'file', 'ok')).toBeGreaterThanOrEqual(1);
     } finally {
       watch.close();
     }
@@ -327,7 +321,7 @@ describe('the plugin admin API on the real host', () => {
       message: `2 plugin(s) loaded (generation ${host.app.pluginHost.generation})`,
     });
 
-    const text = await scrapeMetrics();
+    const text = await scrapeMetrics(host.url, ADMIN_KEY);
     expect(reloadCount(text, 'admin', 'ok')).toBeGreaterThanOrEqual(3);
     expect(text).toMatch(/acai_tool_calls_total\{plugin="datetime",tool="get_current_time",outcome="ok"\} \d+/);
     for (const name of ['acai_tool_calls_total', 'acai_plugin_reloads_total', 'acai_plugin_breaker_state', 'acai_plugin_worker_crashes_total']) {

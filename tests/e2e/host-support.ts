@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type AcaiApp, type BuildAppOverrides } from '../../core/src/app.js';
 import { loadHostConfig } from '../../core/src/config/env-config.js';
-import type { ChatCompletionBody, FakeOpenAIServer, FakeStep } from '../fakes/openai/index.js';
+import { expect } from 'vitest';
+import type { ChatCompletionBody, FakeOpenAIServer, FakeStep, FakeToolCall } from '../fakes/openai/index.js';
 import { mongoUrlWithDatabase, requireRedisUrl, uniqueName } from '../support/env.js';
 
 /** The repository's own plugins.config.json: the suites run the shipped plugin set. */
@@ -72,6 +73,26 @@ export function scriptedAssistant(body: ChatCompletionBody): FakeStep {
     return { type: 'tool_calls', calls: [{ name: timeTool.function.name, arguments: { time_zone: 'Europe/Madrid' } }] };
   }
   return { type: 'text', content: `echo: ${text}` };
+}
+
+/**
+ * The tool calls a user message asks a scripted model for: "call <plugin>__<tool> {json}" calls that tool
+ * and "time" calls datetime, each only when the host offered it.
+ */
+export function requestedToolCalls(body: ChatCompletionBody, text: string): FakeToolCall[] {
+  const offered = new Set(body.tools?.map((tool) => tool.function.name) ?? []);
+  const calls: FakeToolCall[] = [];
+  const requested = /call ([a-z0-9-]+__[a-z_]+) (\{.*\})/.exec(text);
+  if (requested?.[1] !== undefined && offered.has(requested[1])) calls.push({ name: requested[1], arguments: JSON.parse(requested[2] ?? '{}') as Record<string, unknown> });
+  if (/\btime\b/.test(text) && offered.has('datetime__get_current_time')) calls.push({ name: 'datetime__get_current_time', arguments: { time_zone: 'Europe/Madrid' } });
+  return calls;
+}
+
+/** The host's Prometheus text, read with a key that has the `metrics` scope. */
+export async function scrapeMetrics(url: string, key: string): Promise<string> {
+  const response = await fetch(`${url}/metrics`, { headers: bearer(key) });
+  expect(response.status).toBe(200);
+  return response.text();
 }
 
 /** POSTs a Twirp JSON request. */

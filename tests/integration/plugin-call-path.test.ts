@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createFakeClock } from '@acai/plugin-sdk/host';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPluginRuntimeFactory } from '../../core/src/plugin-host/worker/index.js';
-import { fixtureConfig, loadFixtureHost, testbedState, type FixtureHost } from './plugin-host-support.js';
+import { fixtureConfig, loadFixtureHost, metricValue, testbedState, type FixtureHost } from './plugin-host-support.js';
 
 const hosts: FixtureHost[] = [];
 let server: Server;
@@ -45,11 +45,6 @@ async function testbed(entry: Record<string, unknown> = {}, overrides: Parameter
   return loaded;
 }
 
-async function metricValue(host: FixtureHost, name: string, labels: Record<string, string>): Promise<number | undefined> {
-  const metric = host.registry.getSingleMetric(name);
-  const values = (await metric?.get())?.values ?? [];
-  return values.find((value) => Object.entries(labels).every(([key, label]) => value.labels[key] === label))?.value;
-}
 
 describe('tool call path', () => {
   it('runs a valid call and returns content, data and provenance', async () => {

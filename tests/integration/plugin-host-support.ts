@@ -92,3 +92,10 @@ export async function loadFixtureHost(
     throw error;
   }
 }
+
+/** The value of one labelled series of a metric in the host's registry (undefined when absent). */
+export async function metricValue(host: Pick<FixtureHost, 'registry'>, name: string, labels: Record<string, string>): Promise<number | undefined> {
+  const metric = host.registry.getSingleMetric(name);
+  const values = (await metric?.get())?.values ?? [];
+  return values.find((value) => Object.entries(labels).every(([key, label]) => value.labels[key] === label))?.value;
+}

@@ -11,6 +11,7 @@ const status: PluginStatus = {
   sdkRange: '^1.0.0',
   source: 'package @acai/plugin-weather',
   mode: 'worker',
+  kind: 'npm',
   required: false,
   state: 'loaded',
   tools: ['weather__get_forecast'],
@@ -92,6 +93,28 @@ describe('createPluginAdminService', () => {
     });
     const response = await service.listPlugins({} as never, context(['admin']));
     expect(response.plugins?.[0]).toMatchObject({ state: 4, lastError: 'hard-deadline' });
+  });
+
+  it('describes an MCP plugin with its kind, transport, server name and server restarts', async () => {
+    const mcpStatus: PluginStatus = {
+      ...status,
+      name: 'files',
+      version: '2.3.0',
+      sdkRange: undefined,
+      source: 'mcp stdio npx -y files-server',
+      mode: 'external',
+      kind: 'mcp',
+      transport: 'stdio',
+      serverName: 'files-server',
+      isRestarting: true,
+    };
+    const service = createPluginAdminService({
+      host: target({ listPlugins: () => [mcpStatus, status] }),
+      workerHealth: (name) => ({ crashes: 2, restarts: name === 'files' ? 2 : 0, unhandledRejections: 0, isRestarting: true, lastCrash: undefined }),
+    });
+    const response = await service.listPlugins({} as never, context(['admin']));
+    expect(response.plugins?.[0]).toMatchObject({ name: 'files', mode: 'external', kind: 'mcp', transport: 'stdio', serverName: 'files-server', version: '2.3.0', restartCount: 2n, state: 4 });
+    expect(response.plugins?.[1]).toMatchObject({ name: 'weather', kind: 'npm', transport: '', serverName: '' });
   });
 
   it('reports a refused reload to the operator with its message instead of a generic internal error', async () => {

@@ -28,7 +28,7 @@ export interface PluginAdminTarget {
 /** Options of {@link createPluginAdminService}. */
 export interface PluginAdminServiceOptions {
   readonly host: PluginAdminTarget;
-  /** Worker crash/restart counts per plugin (a WorkerEventTracker's `get`). */
+  /** Worker crash and MCP server exit/restart counts per plugin (a WorkerEventTracker's `get`). */
   readonly workerHealth?: (pluginName: string) => WorkerHealth;
 }
 
@@ -53,7 +53,7 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
   const { host } = options;
   const describe = (status: PluginStatus): MessageInitShape<typeof PluginInfoSchema> => {
     const tools = new Map(host.listTools().map((tool) => [tool.exposedName, tool]));
-    const health = status.mode === 'worker' ? options.workerHealth?.(status.name) : undefined;
+    const health = status.mode === 'inline' ? undefined : options.workerHealth?.(status.name);
     const lastError = status.lastError ?? (status.error === undefined ? undefined : { message: status.error.message, at: undefined });
     const crash = health?.lastCrash;
     const newest = crash !== undefined && (lastError?.at === undefined || crash.at.getTime() > Date.parse(lastError.at)) ? { message: crash.message, at: crash.at } : undefined;
@@ -78,6 +78,9 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
       lastError: errorMessage,
       ...(errorTime === undefined || Number.isNaN(errorTime.getTime()) ? {} : { lastErrorTime: timestampFromDate(errorTime) }),
       restartCount: BigInt(health?.restarts ?? 0),
+      kind: status.kind,
+      transport: status.transport ?? '',
+      serverName: status.serverName ?? '',
     };
   };
   const find = (name: string): PluginStatus => {

@@ -15,6 +15,8 @@ export interface NewPluginEntry {
   package?: string;
   path?: string;
   tarball?: string;
+  /** An MCP server's block, written as given (`${VAR}` references stay references). */
+  mcp?: Readonly<Record<string, unknown>>;
   version?: string;
   enabled?: boolean;
   config?: Record<string, unknown>;

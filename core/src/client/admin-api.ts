@@ -31,6 +31,12 @@ export interface PluginInfo {
   last_error?: string;
   last_error_time?: string;
   restart_count?: string;
+  /** `npm` or `mcp`. */
+  kind?: string;
+  /** MCP servers: `stdio` or `streamable_http`. */
+  transport?: string;
+  /** MCP servers: the name the server gave in initialize. */
+  server_name?: string;
 }
 
 export interface ListPluginsResponse {

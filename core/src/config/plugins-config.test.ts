@@ -63,7 +63,7 @@ describe('parsePluginsConfig', () => {
     expect(error.code).toBe('HOST_CONFIG_INVALID');
     expect(error.message).toContain('plugins.config.json › weather › policy › timeoutMs: must be >= 1');
     expect(error.message).toContain('plugins.config.json › weather › colour: is not an allowed property (remove it)');
-    expect(error.message).toContain('weather: set exactly one of "package", "path" or "tarball" (found path and tarball)');
+    expect(error.message).toContain('weather: set exactly one of "package", "path", "tarball" or "mcp" (found path and tarball)');
     expect(error.message).toContain('› Bad_Name › name');
     expect(error.message).toContain('weather: the name is used by more than one plugin entry');
   });
@@ -90,6 +90,105 @@ describe('parsePluginsConfig', () => {
         message: 'plugins.config.json › weather › apiKey: environment variable WEATHER_API_KEY is not set',
       },
     ]);
+  });
+});
+
+describe('parsePluginsConfig with MCP server entries', () => {
+  it('resolves a stdio server: ${ENV} references in command, args and env, inherited PATH and HOME only, cwd against the file, mode external', () => {
+    const config = parsePluginsConfig(
+      {
+        plugins: [
+          {
+            name: 'files',
+            version: '^2.0.0',
+            mcp: { command: 'npx', args: ['-y', 'files-server', '--root', '${FILES_ROOT}'], env: { FILES_TOKEN: '${FILES_TOKEN}', LOG_FORMAT: 'json' }, cwd: './servers' },
+            tools: { deny: ['delete_file'] },
+          },
+        ],
+      },
+      { path, env: { FILES_ROOT: '/srv/files', FILES_TOKEN: 'files-token-123', PATH: '/usr/bin:/bin', HOME: '/home/acai', DATABASE_PASSWORD: 'not-for-mcp', BASH_FUNC: '() { :; }' } },
+    );
+    const files = config.plugins[0];
+    expect(files).toMatchObject({ name: 'files', version: '^2.0.0', mode: 'external', enabled: true, unresolvedVariables: [] });
+    expect(files?.source).toEqual({
+      kind: 'mcp',
+      // The server gets PATH and HOME from the host, never the host's other variables.
+      server: {
+        transport: 'stdio',
+        command: 'npx',
+        args: ['-y', 'files-server', '--root', '/srv/files'],
+        env: { PATH: '/usr/bin:/bin', HOME: '/home/acai', FILES_TOKEN: 'files-token-123', LOG_FORMAT: 'json' },
+        cwd: '/etc/acai/servers',
+      },
+      secretValues: ['files-token-123'],
+    });
+    expect(files?.tools.deny).toEqual(['delete_file']);
+  });
+
+  it('resolves a Streamable HTTP server and treats header values, secret-looking names and URL credentials as secrets', () => {
+    const config = parsePluginsConfig(
+      { plugins: [{ name: 'search', mcp: { url: 'https://user:url-pass-9@mcp.example.com/mcp?api_key=${SEARCH_KEY}', headers: { Authorization: 'Bearer ${SEARCH_TOKEN}', 'X-Team': 'blue' } } }] },
+      { path, env: { SEARCH_TOKEN: 'tok-abcdef', SEARCH_KEY: 'key-123456' } },
+    );
+    const source = config.plugins[0]?.source;
+    expect(source).toMatchObject({
+      kind: 'mcp',
+      server: { transport: 'streamable_http', url: 'https://user:url-pass-9@mcp.example.com/mcp?api_key=key-123456', headers: { Authorization: 'Bearer tok-abcdef', 'X-Team': 'blue' } },
+    });
+    expect(source?.kind === 'mcp' && [...source.secretValues].sort()).toEqual(['Bearer tok-abcdef', 'key-123456', 'tok-abcdef', 'url-pass-9'].sort());
+  });
+
+  it('records unset variables of an MCP block on that entry only, naming the mcp field', () => {
+    const config = parsePluginsConfig(
+      { plugins: [{ name: 'search', mcp: { url: 'https://mcp.example.com/mcp', headers: { Authorization: 'Bearer ${SEARCH_TOKEN}' } } }, { name: 'datetime', package: '@acai/plugin-datetime' }] },
+      { path, env: {} },
+    );
+    expect(config.plugins[0]?.unresolvedVariables).toEqual([
+      { pointer: '/headers/Authorization', variable: 'SEARCH_TOKEN', message: 'plugins.config.json › search › mcp.headers.Authorization: environment variable SEARCH_TOKEN is not set' },
+    ]);
+    expect(config.plugins[1]?.unresolvedVariables).toEqual([]);
+  });
+
+  it('refuses an MCP block with both or neither transport, keys of the other transport, transport headers and keys that do not apply to MCP servers', () => {
+    const error = refusal(() =>
+      parsePluginsConfig(
+        {
+          plugins: [
+            { name: 'both', mcp: { command: 'node', url: 'http://127.0.0.1:1/mcp' } },
+            { name: 'neither', mcp: { args: ['x'] } },
+            { name: 'http-args', mcp: { url: 'http://127.0.0.1:1/mcp', env: { A: 'b' }, headers: { 'Mcp-Session-Id': 'x' } } },
+            { name: 'stdio-headers', mcp: { command: 'node', headers: { A: 'b' } } },
+            { name: 'extras', mcp: { command: 'node' }, mode: 'worker', config: { a: 1 }, network: { allowHosts: ['x'] } },
+            { name: 'two-sources', mcp: { command: 'node' }, package: '@acai/plugin-datetime' },
+            { name: 'bad-url', mcp: { url: 'file:///etc/passwd', headers: { 'bad header': 'x' } } },
+          ],
+        },
+        { path, env: {} },
+      ),
+    );
+    expect(error.code).toBe('HOST_CONFIG_INVALID');
+    for (const expected of [
+      'both › mcp: set either "command" (a server started over stdio) or "url" (a Streamable HTTP server), not both',
+      'neither › mcp: set either "command" (a server started over stdio) or "url" (a Streamable HTTP server)',
+      'http-args › mcp › env: applies to stdio servers ("command"), not to Streamable HTTP servers',
+      'http-args › mcp › headers › Mcp-Session-Id: set by the MCP transport itself; remove it',
+      'stdio-headers › mcp › headers: applies to Streamable HTTP servers ("url"), not to stdio servers',
+      'extras › mode: does not apply to an MCP server',
+      'extras › config: does not apply to an MCP server',
+      'extras › network: does not apply to an MCP server',
+      'two-sources: set exactly one of "package", "path", "tarball" or "mcp" (found package and mcp)',
+      'bad-url › mcp › url: must match pattern',
+      'bad-url › mcp › headers: property name must be valid',
+    ]) {
+      expect(error.message).toContain(expected);
+    }
+  });
+
+  it('refuses oversized MCP blocks through the schema instead of carrying them', () => {
+    const env = Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`VAR_${index}`, 'x']));
+    const error = refusal(() => parsePluginsConfig({ plugins: [{ name: 'huge', mcp: { command: 'node', env, args: Array.from({ length: 300 }, () => 'a') } }] }, { path, env: {} }));
+    expect(error.message).toContain('huge › mcp › env: must NOT have more than 256 properties');
+    expect(error.message).toContain('huge › mcp › args: must NOT have more than 256 items');
   });
 });
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { createSchemaCompiler, toCheckProblems } from '@acai/plugin-sdk/host';
 import { HostError } from '../errors/index.js';
-import type { IsolationMode } from '../plugin-host/plugin-runtime.js';
+import type { IsolationMode, PluginMode } from '../plugin-host/plugin-runtime.js';
 
 /** The call policy of one plugin, fully resolved (defaults.policy merged under the plugin's own). */
 export interface PluginPolicy {
@@ -16,15 +16,38 @@ export interface PluginPolicy {
   readonly retry: { readonly maxAttempts: number };
 }
 
-/** Where a plugin's package comes from; paths are absolute. */
+/** How the host reaches an MCP server (`${ENV}` references resolved; `cwd` absolute; `env` complete, inherited variables included). */
+export type McpServerConfig =
+  | {
+      readonly transport: 'stdio';
+      readonly command: string;
+      readonly args: readonly string[];
+      readonly env: Readonly<Record<string, string>>;
+      readonly cwd: string;
+    }
+  | { readonly transport: 'streamable_http'; readonly url: string; readonly headers: Readonly<Record<string, string>> };
+
+/** The wire an MCP plugin's server is reached over. */
+export type McpTransportKind = McpServerConfig['transport'];
+
+/** Where a plugin comes from: a package (paths are absolute) or an MCP server. */
 export type PluginSource =
   | { readonly kind: 'package'; readonly package: string }
   | { readonly kind: 'path'; readonly path: string }
-  | { readonly kind: 'tarball'; readonly tarball: string };
+  | { readonly kind: 'tarball'; readonly tarball: string }
+  | {
+      readonly kind: 'mcp';
+      readonly server: McpServerConfig;
+      /** Values from `env`, `headers` and the URL that look secret; scrubbed from logs and tool results. */
+      readonly secretValues: readonly string[];
+    };
+
+/** Config keys and variable names whose values are treated as secrets. */
+export const SECRET_NAME_PATTERN = /(key|token|secret|password|credential|authorization)/i;
 
 /** An environment variable a plugin's config referenced but that is not set (the key was left out). */
 export interface UnresolvedVariable {
-  /** JSON pointer into the plugin's `config`. */
+  /** JSON pointer into the plugin's `config` (for an MCP entry: into its `mcp` block). */
   readonly pointer: string;
   readonly variable: string;
   /** `plugins.config.json › weather › apiKey: environment variable WEATHER_API_KEY is not set` */
@@ -39,7 +62,8 @@ export interface PluginEntryConfig {
   readonly version: string | undefined;
   readonly enabled: boolean;
   readonly required: boolean;
-  readonly mode: IsolationMode;
+  /** `inline` or `worker` for packages, `external` for MCP servers. */
+  readonly mode: PluginMode;
   /** The plugin's config with `${ENV}` references resolved (secrets included: never log it). */
   readonly config: Readonly<Record<string, unknown>>;
   readonly policy: PluginPolicy;
@@ -104,12 +128,15 @@ export function parsePluginsConfig(document: unknown, options: { path: string; e
   }
   const raw = candidate as RawDocument;
   const seen = new Set<string>();
-  for (const entry of Array.isArray(raw?.plugins) ? raw.plugins : []) {
+  // The document as written (before schema defaults), to tell keys the operator set from filled-in ones.
+  const written = isRecord(document) && Array.isArray(document['plugins']) ? (document['plugins'] as unknown[]) : [];
+  for (const [index, entry] of (Array.isArray(raw?.plugins) ? raw.plugins : []).entries()) {
     if (typeof entry !== 'object' || entry === null || typeof entry.name !== 'string') continue;
-    const sources = (['package', 'path', 'tarball'] as const).filter((key) => entry[key] !== undefined);
+    const sources = (['package', 'path', 'tarball', 'mcp'] as const).filter((key) => entry[key] !== undefined);
     if (sources.length !== 1) {
-      problems.push(`${label} › ${entry.name}: set exactly one of "package", "path" or "tarball" (found ${sources.length === 0 ? 'none' : sources.join(' and ')})`);
+      problems.push(`${label} › ${entry.name}: set exactly one of "package", "path", "tarball" or "mcp" (found ${sources.length === 0 ? 'none' : sources.join(' and ')})`);
     }
+    if (isRecord(entry.mcp)) problems.push(...mcpEntryProblems(entry.mcp, written[index], `${label} › ${entry.name}`));
     if (seen.has(entry.name)) problems.push(`${label} › ${entry.name}: the name is used by more than one plugin entry; names must be unique`);
     seen.add(entry.name);
   }
@@ -132,11 +159,21 @@ interface RawPolicy {
   retry?: { maxAttempts?: number };
 }
 
+interface RawMcp {
+  command?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  url?: string;
+  headers?: Record<string, string>;
+}
+
 interface RawEntry {
   name: string;
   package?: string;
   path?: string;
   tarball?: string;
+  mcp?: RawMcp;
   version?: string;
   enabled: boolean;
   required: boolean;
@@ -153,21 +190,26 @@ interface RawDocument {
 }
 
 function resolveEntry(entry: RawEntry, defaults: PluginPolicy, dir: string, label: string, env: Env): PluginEntryConfig {
-  const source: PluginSource =
-    entry.package !== undefined
-      ? { kind: 'package', package: entry.package }
-      : entry.path !== undefined
-        ? { kind: 'path', path: resolve(dir, entry.path) }
-        : { kind: 'tarball', tarball: resolve(dir, entry.tarball as string) };
-  const isFirstParty = source.kind === 'package' && source.package.startsWith('@acai/');
   const unresolvedVariables: UnresolvedVariable[] = [];
-  const config = interpolate(entry.config, '', env, (pointer, variable) =>
+  const onMissing = (prefix: string) => (pointer: string, variable: string) =>
     unresolvedVariables.push({
       pointer,
       variable,
-      message: `${label} › ${entry.name} › ${pointer.slice(1).replace(/\//g, '.')}: environment variable ${variable} is not set`,
-    }),
-  ) as Record<string, unknown>;
+      message: `${label} › ${entry.name} › ${prefix}${pointer.slice(1).replace(/\//g, '.')}: environment variable ${variable} is not set`,
+    });
+  let source: PluginSource;
+  if (entry.mcp !== undefined) {
+    source = resolveMcpSource(entry.mcp, dir, env, onMissing('mcp.'));
+  } else {
+    source =
+      entry.package !== undefined
+        ? { kind: 'package', package: entry.package }
+        : entry.path !== undefined
+          ? { kind: 'path', path: resolve(dir, entry.path) }
+          : { kind: 'tarball', tarball: resolve(dir, entry.tarball as string) };
+  }
+  const isFirstParty = source.kind === 'package' && source.package.startsWith('@acai/');
+  const config = interpolate(entry.config, '', env, onMissing('')) as Record<string, unknown>;
   const policy = entry.policy ?? {};
   return {
     name: entry.name,
@@ -175,7 +217,7 @@ function resolveEntry(entry: RawEntry, defaults: PluginPolicy, dir: string, labe
     version: entry.version,
     enabled: entry.enabled,
     required: entry.required,
-    mode: entry.mode ?? (isFirstParty ? 'inline' : 'worker'),
+    mode: source.kind === 'mcp' ? 'external' : (entry.mode ?? (isFirstParty ? 'inline' : 'worker')),
     config,
     policy: {
       timeoutMs: policy.timeoutMs ?? defaults.timeoutMs,
@@ -195,16 +237,111 @@ function resolveEntry(entry: RawEntry, defaults: PluginPolicy, dir: string, labe
   };
 }
 
+/**
+ * The host's variables a stdio MCP server also gets (the list the MCP SDK and sudo use): enough to find
+ * programs and a home directory, none of the host's secrets.
+ */
+export const MCP_INHERITED_VARIABLES = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER'] as const;
+
+// Headers the Streamable HTTP transport sets itself; an operator's value would break the session.
+const TRANSPORT_HEADERS = new Set(['accept', 'content-type', 'content-length', 'host', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id']);
+
+/** What an `mcp` block must satisfy beyond the schema: one transport, and no keys that do not apply to MCP servers. */
+function mcpEntryProblems(mcp: RawMcp, written: unknown, source: string): string[] {
+  const problems: string[] = [];
+  const isStdio = mcp.command !== undefined;
+  const isHttp = mcp.url !== undefined;
+  if (isStdio === isHttp) {
+    problems.push(`${source} › mcp: set either "command" (a server started over stdio) or "url" (a Streamable HTTP server)${isStdio ? ', not both' : ''}`);
+  } else if (isStdio && mcp.headers !== undefined) {
+    problems.push(`${source} › mcp › headers: applies to Streamable HTTP servers ("url"), not to stdio servers`);
+  } else if (isHttp) {
+    const stdioKeys = (['args', 'env', 'cwd'] as const).filter((key) => mcp[key] !== undefined);
+    if (stdioKeys.length > 0) problems.push(`${source} › mcp › ${stdioKeys.join(', ')}: applies to stdio servers ("command"), not to Streamable HTTP servers`);
+  }
+  for (const header of Object.keys(mcp.headers ?? {})) {
+    if (TRANSPORT_HEADERS.has(header.toLowerCase())) problems.push(`${source} › mcp › headers › ${header}: set by the MCP transport itself; remove it`);
+  }
+  const writtenEntry = isRecord(written) ? written : {};
+  for (const key of ['mode', 'config', 'network'] as const) {
+    if (writtenEntry[key] !== undefined) {
+      problems.push(
+        `${source} › ${key}: does not apply to an MCP server (${key === 'mode' ? 'it always runs outside the host' : key === 'config' ? 'configure it through mcp.args, mcp.env or mcp.headers' : 'the host does not control its network access'}); remove it`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Resolves an `mcp` block: `${ENV}` references (unset ones reported), `cwd` against the config's directory, and which values are secret. */
+function resolveMcpSource(mcp: RawMcp, dir: string, env: Env, onMissing: (pointer: string, variable: string) => void): PluginSource {
+  const secretValues = new Set<string>();
+  const resolved = interpolate(mcp, '', env, onMissing, (pointer, variable, value) => {
+    // Anything substituted into env or headers is treated as secret; elsewhere only secret-looking variables.
+    if (pointer.startsWith('/env/') || pointer.startsWith('/headers/') || SECRET_NAME_PATTERN.test(variable)) secretValues.add(value);
+  }) as RawMcp;
+  for (const values of [resolved.env, resolved.headers]) {
+    for (const [key, value] of Object.entries(values ?? {})) {
+      if (!SECRET_NAME_PATTERN.test(key)) continue;
+      secretValues.add(value);
+      // "Bearer <token>": the token alone may show up too.
+      const credentials = /^\S+\s+(\S+)$/.exec(value)?.[1];
+      if (credentials !== undefined) secretValues.add(credentials);
+    }
+  }
+  if (resolved.url !== undefined) for (const value of urlSecrets(resolved.url)) secretValues.add(value);
+  const server: McpServerConfig =
+    resolved.url !== undefined
+      ? { transport: 'streamable_http', url: resolved.url, headers: resolved.headers ?? {} }
+      : { transport: 'stdio', command: resolved.command ?? '', args: resolved.args ?? [], env: { ...inheritedVariables(env), ...resolved.env }, cwd: resolve(dir, resolved.cwd ?? '.') };
+  return { kind: 'mcp', server, secretValues: [...secretValues].filter((value) => value !== '') };
+}
+
+function inheritedVariables(env: Env): Record<string, string> {
+  const inherited: Record<string, string> = {};
+  for (const name of MCP_INHERITED_VARIABLES) {
+    const value = env[name];
+    // Skip exported shell functions, as the SDK does: they are code, not settings.
+    if (value !== undefined && !value.startsWith('()')) inherited[name] = value;
+  }
+  return inherited;
+}
+
+/** The password and secret-looking query parameters of a URL. */
+function urlSecrets(text: string): string[] {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return [];
+  }
+  const secrets = url.password === '' ? [] : [decodeURIComponent(url.password)];
+  for (const [key, value] of url.searchParams) if (SECRET_NAME_PATTERN.test(key)) secrets.push(value);
+  return secrets;
+}
+
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 const MISSING = Symbol('missing');
 
-/** Resolves `${NAME}` / `${NAME:-fallback}` in every string; a key whose variable is unset is left out. */
-function interpolate(value: unknown, pointer: string, env: Env, onMissing: (pointer: string, variable: string) => void): unknown {
+/**
+ * Resolves `${NAME}` / `${NAME:-fallback}` in every string; a key whose variable is unset is left out.
+ * `onResolved` hears every value taken from the environment.
+ */
+function interpolate(
+  value: unknown,
+  pointer: string,
+  env: Env,
+  onMissing: (pointer: string, variable: string) => void,
+  onResolved?: (pointer: string, variable: string, value: string) => void,
+): unknown {
   if (typeof value === 'string') {
     let isMissing = false;
     const result = value.replace(REFERENCE, (_match, variable: string, fallback: string | undefined) => {
       const resolved = env[variable];
-      if (resolved !== undefined && resolved !== '') return resolved;
+      if (resolved !== undefined && resolved !== '') {
+        onResolved?.(pointer, variable, resolved);
+        return resolved;
+      }
       if (fallback !== undefined) return fallback;
       isMissing = true;
       onMissing(pointer, variable);
@@ -212,11 +349,11 @@ function interpolate(value: unknown, pointer: string, env: Env, onMissing: (poin
     });
     return isMissing ? MISSING : result;
   }
-  if (Array.isArray(value)) return value.map((item, index) => interpolate(item, `${pointer}/${index}`, env, onMissing)).filter((item) => item !== MISSING);
+  if (Array.isArray(value)) return value.map((item, index) => interpolate(item, `${pointer}/${index}`, env, onMissing, onResolved)).filter((item) => item !== MISSING);
   if (typeof value === 'object' && value !== null) {
     const result: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(value)) {
-      const resolved = interpolate(child, `${pointer}/${key}`, env, onMissing);
+      const resolved = interpolate(child, `${pointer}/${key}`, env, onMissing, onResolved);
       if (resolved !== MISSING) result[key] = resolved;
     }
     return result;

@@ -18,6 +18,10 @@ export type HostErrorCode =
   | 'HOST_PLUGIN_SETUP_FAILED'
   | 'HOST_PLUGIN_SETUP_TIMEOUT'
   | 'HOST_PLUGIN_REQUIRED_FAILED'
+  // MCP-server plugins (operators)
+  | 'HOST_PLUGIN_MCP_CONNECT_FAILED'
+  | 'HOST_PLUGIN_MCP_INITIALIZE_TIMEOUT'
+  | 'HOST_PLUGIN_MCP_PROTOCOL_ERROR'
   // plugin admin API (operators: its callers see the message)
   | 'HOST_ADMIN_PLUGIN_UNKNOWN'
   | 'HOST_ADMIN_PLUGIN_NOT_LOADED'

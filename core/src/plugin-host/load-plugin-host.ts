@@ -20,14 +20,15 @@ import {
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { KeyValueStore } from '../cache/index.js';
-import type { PluginEntryConfig, PluginsConfig } from '../config/plugins-config.js';
+import type { McpTransportKind, PluginEntryConfig, PluginsConfig } from '../config/plugins-config.js';
 import { HostError, type HostErrorCode } from '../errors/index.js';
 import { createPluginCache } from './create-plugin-cache.js';
 import { executeToolCall, type ToolCallOptions, type ToolCallResult } from './execute-tool-call.js';
 import { InlinePluginRuntime } from './inline-plugin-runtime.js';
 import { LoadedPlugin, type PluginLastError } from './loaded-plugin.js';
+import { checkMcpServer, DEFAULT_MCP_SETTINGS, describeMcpServer, type McpRuntimeSettings, type McpServerEvent } from './mcp/index.js';
 import { PluginCallPolicy } from './plugin-call-policy.js';
-import type { IsolationMode, PluginRuntime, PluginRuntimeFactory, PluginRuntimeServices } from './plugin-runtime.js';
+import type { PluginMode, PluginRuntime, PluginRuntimeFactory, PluginRuntimeServices } from './plugin-runtime.js';
 import { resolvePluginPackage } from './resolve-plugin-package.js';
 import { breakerGaugeValue, createToolMetrics, type BreakerState, type ToolMetrics } from './tool-metrics.js';
 import { exposedToolName, ToolRegistry, type ModelToolSpec, type RegisteredTool, type RegisteredToolInfo } from './tool-registry.js';
@@ -49,6 +50,18 @@ export interface LoadPluginHostOptions {
   readonly fetch?: typeof fetch;
   /** Builds plugin runtimes; the default runs both modes inline until the worker runtime is wired in. */
   readonly runtimeFactory?: PluginRuntimeFactory;
+  /** MCP-server plugins: runtime settings and where their lifecycle events go. */
+  readonly mcp?: McpHostOptions;
+}
+
+/** Host-wide options of MCP-server plugins. */
+export interface McpHostOptions {
+  readonly restartBackoff?: McpRuntimeSettings['restartBackoff'];
+  readonly maxMessageBytes?: number;
+  /** CPU niceness of stdio servers (default 10, like worker plugins; the host passes PLUGIN_WORKER_NICE). */
+  readonly niceness?: number;
+  /** Every server's lifecycle events (exits, restarts, tools/list_changed, protocol errors), with the plugin's name. */
+  readonly onEvent?: (plugin: string, event: McpServerEvent) => void;
 }
 
 /** A tool disabled at load, and why. */
@@ -64,7 +77,13 @@ export interface PluginStatus {
   /** The plugin's peer range on @acai/plugin-sdk (undefined until its manifest was read). */
   readonly sdkRange: string | undefined;
   readonly source: string;
-  readonly mode: IsolationMode;
+  readonly mode: PluginMode;
+  /** `npm` for plugin packages, `mcp` for MCP servers. */
+  readonly kind: 'npm' | 'mcp';
+  /** MCP servers: how the host reaches it. */
+  readonly transport?: McpTransportKind;
+  /** MCP servers: the name it gave in initialize (once connected). */
+  readonly serverName?: string;
   readonly required: boolean;
   readonly state: 'loaded' | 'failed' | 'disabled';
   readonly error?: { readonly code: HostErrorCode; readonly message: string };
@@ -75,7 +94,7 @@ export interface PluginStatus {
   readonly calls: number;
   readonly errors: number;
   readonly lastError: PluginLastError | undefined;
-  /** Worker plugins: true while the worker is being restarted after a crash. */
+  /** Worker and MCP plugins: true while the worker or server is being restarted after a crash. */
   readonly isRestarting?: boolean;
 }
 
@@ -115,6 +134,7 @@ interface PluginRecord {
   version: string | undefined;
   sdkRange: string | undefined;
   source: string;
+  serverName?: string;
   error?: { code: HostErrorCode; message: string };
   quarantinedTools: QuarantinedToolReport[];
   warnings: string[];
@@ -155,29 +175,47 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
   const registry = new ToolRegistry();
   const clock = options.clock ?? createSystemClock();
   const runtimeFactory = options.runtimeFactory ?? defaultRuntimeFactory;
-  const records: PluginRecord[] = [];
   const checked: CheckedPlugin[] = [];
   const reservedNames = new Map<string, string>();
+  const records: PluginRecord[] = options.config.plugins.map((entry) => ({
+    entry,
+    state: entry.enabled ? 'failed' : 'disabled',
+    version: undefined,
+    sdkRange: undefined,
+    source: describeSource(entry),
+    quarantinedTools: [],
+    warnings: [],
+    tools: [],
+  }));
 
-  for (const entry of options.config.plugins) {
-    const record: PluginRecord = {
-      entry,
-      state: entry.enabled ? 'failed' : 'disabled',
-      version: undefined,
-      sdkRange: undefined,
-      source: describeSource(entry),
-      quarantinedTools: [],
-      warnings: [],
-      tools: [],
-    };
-    records.push(record);
-    if (!entry.enabled) continue;
+  // Packages are checked one after another, as always; MCP servers start and initialize next to them, so
+  // ten servers cost about one server's start-up rather than ten. Results are taken in config order.
+  const environment: CheckEnvironment = { ...options, clock, metrics, registry, runtimeFactory };
+  let packageChecks: Promise<unknown> = Promise.resolve();
+  const outcomes = records.map((record) => {
+    if (!record.entry.enabled) return undefined;
+    const check = () => checkPlugin(record, `${label} › ${record.entry.name}`, environment);
+    const outcome = record.entry.source.kind === 'mcp' ? check() : packageChecks.then(check);
+    if (record.entry.source.kind !== 'mcp') packageChecks = outcome.catch(() => {});
+    return outcome.then(
+      (plugin) => ({ plugin }),
+      (error: unknown) => ({ error }),
+    );
+  });
+  for (const [index, record] of records.entries()) {
+    const outcome = await outcomes[index];
+    if (outcome === undefined) continue;
+    if ('error' in outcome) {
+      fail(record, outcome.error, options.logger);
+      continue;
+    }
     try {
-      const plugin = await checkPlugin(record, `${label} › ${entry.name}`, { ...options, clock, metrics, registry, runtimeFactory });
-      reserveNames(plugin, reservedNames, `${label} › ${entry.name}`);
-      checked.push(plugin);
+      reserveNames(outcome.plugin, reservedNames, `${label} › ${record.entry.name}`);
+      checked.push(outcome.plugin);
     } catch (error) {
       fail(record, error, options.logger);
+      outcome.plugin.loaded.callPolicy.dispose();
+      await outcome.plugin.runtime.dispose().catch(() => {});
     }
   }
 
@@ -226,6 +264,11 @@ interface CheckEnvironment extends LoadPluginHostOptions {
 
 /** The named checks up to (not including) setup. Throws HostError. */
 async function checkPlugin(record: PluginRecord, source: string, environment: CheckEnvironment): Promise<CheckedPlugin> {
+  return record.entry.source.kind === 'mcp' ? checkMcpPlugin(record, source, environment) : checkPackagePlugin(record, source, environment);
+}
+
+/** The checks of a plugin package: resolve → manifest → version ranges → variables → import → config, secrets and tool schemas. */
+async function checkPackagePlugin(record: PluginRecord, source: string, environment: CheckEnvironment): Promise<CheckedPlugin> {
   const entry = record.entry;
   const resolved = await resolvePluginPackage(entry, environment.configDir, environment.dataDir, source);
   let rawPackageJson: unknown;
@@ -263,7 +306,7 @@ async function checkPlugin(record: PluginRecord, source: string, environment: Ch
     createHttpClient: (signal, traceparent) =>
       createToolHttpClient({ allowedHosts, signal, defaultTimeoutMs, fetch: withTraceHeaders(environment.fetch ?? globalThis.fetch, () => ({ traceparent })) }),
   };
-  const runtime = environment.runtimeFactory(entry.mode, {
+  const runtime = environment.runtimeFactory(entry.mode === 'inline' ? 'inline' : 'worker', {
     entryUrl: pathToFileURL(entryPath).href,
     packageDir: resolved.packageDir,
     services,
@@ -285,57 +328,117 @@ async function checkPlugin(record: PluginRecord, source: string, environment: Ch
       );
     }
     const prepared = translate(() => preparePlugin(info, packageJson, entry.config, named));
-    record.quarantinedTools = prepared.quarantined.map((tool) => ({ tool: tool.name, reason: tool.reason }));
-    for (const tool of prepared.quarantined) environment.logger.warn({ plugin: name, tool: tool.name, problems: tool.problems }, tool.reason);
-
-    const declared = new Set(info.tools.map((tool) => tool.name));
-    for (const listed of [...(entry.tools.allow ?? []), ...entry.tools.deny]) {
-      if (!declared.has(listed)) record.warnings.push(`${named}: tools.allow/deny names "${listed}", which the plugin does not have (tools: ${[...declared].join(', ')})`);
-    }
-    const allow = entry.tools.allow === undefined ? undefined : new Set(entry.tools.allow);
-    const deny = new Set(entry.tools.deny);
-    const exposed = prepared.tools.filter((tool) => (allow === undefined || allow.has(tool.name)) && !deny.has(tool.name));
-
-    const loaded: LoadedPlugin = new LoadedPlugin({
-      name,
-      version: packageJson.version,
-      mode: entry.mode,
-      entry,
-      runtime,
-      callPolicy: new PluginCallPolicy(entry.policy, (state) => {
-        loaded.metrics.breakerState.set(breakerGaugeValue(state));
-        environment.registry.invalidate();
-        logger.warn({ breakerState: state }, `circuit breaker ${state}`);
-      }),
-      scrub: createSecretScrubber(prepared.secretValues),
-      hasSecrets: prepared.secretValues.length > 0,
-      logger,
-      metrics: {
-        calls: environment.metrics.calls,
-        bulkheadRejections: environment.metrics.bulkheadRejections.labels(name),
-        breakerState: environment.metrics.breakerState.labels(name),
-      },
-    });
-    record.tools = exposed.map((tool) => {
-      const exposedName = exposedToolName(name, tool.name);
-      return {
-        exposedName,
-        plugin: loaded,
-        prepared: tool,
-        spec: Object.freeze({ type: 'function' as const, function: Object.freeze({ name: exposedName, description: tool.description, parameters: tool.parameters, strict: true as const }) }),
-        metrics: {
-          duration: environment.metrics.duration.labels(name, tool.name),
-          validationFailures: environment.metrics.validationFailures.labels(name, tool.name),
-          outcomes: new Map([['ok', environment.metrics.calls.labels(name, tool.name, 'ok')]]),
-        },
-      };
-    });
-    for (const warning of record.warnings) environment.logger.warn({ plugin: name }, warning);
-    return { record, runtime, prepared, loaded };
+    return registerChecked(record, { runtime, prepared, version: packageJson.version, declaredTools: info.tools.map((tool) => tool.name), named, logger }, environment);
   } catch (error) {
     await runtime.dispose().catch(() => {});
     throw error;
   }
+}
+
+/** The checks of an MCP server (see checkMcpServer), then the same registration as a package's tools. */
+async function checkMcpPlugin(record: PluginRecord, source: string, environment: CheckEnvironment): Promise<CheckedPlugin> {
+  const entry = record.entry;
+  if (entry.source.kind !== 'mcp') throw new HostError('HOST_INTERNAL', `${source} is not an MCP entry`);
+  const logger = environment.logger.child({ plugin: entry.name });
+  const mcp = environment.mcp;
+  const onEvent = mcp?.onEvent;
+  const server = await checkMcpServer({
+    entry,
+    server: entry.source.server,
+    secretValues: entry.source.secretValues,
+    source,
+    address: record.source,
+    logger,
+    settings: {
+      restartBackoff: mcp?.restartBackoff ?? DEFAULT_MCP_SETTINGS.restartBackoff,
+      maxMessageBytes: mcp?.maxMessageBytes ?? DEFAULT_MCP_SETTINGS.maxMessageBytes,
+      niceness: mcp?.niceness ?? DEFAULT_MCP_SETTINGS.niceness,
+      clientInfo: { name: 'acai', version: environment.hostVersion },
+    },
+    ...(environment.fetch === undefined ? {} : { fetch: environment.fetch }),
+    ...(onEvent === undefined ? {} : { onEvent: (event: McpServerEvent) => onEvent(entry.name, event) }),
+  });
+  record.version = server.version;
+  record.serverName = server.serverName;
+  record.warnings.push(...server.warnings);
+  try {
+    const named = `${source} (${server.serverName}@${server.version})`;
+    return registerChecked(
+      record,
+      { runtime: server.runtime, prepared: server.prepared, version: server.version, declaredTools: server.declaredTools, named, logger, exposedSegments: server.exposedSegments },
+      environment,
+    );
+  } catch (error) {
+    await server.runtime.dispose().catch(() => {});
+    throw error;
+  }
+}
+
+/** What the shared end of the checks needs from either kind of plugin. */
+interface CheckedSource {
+  readonly runtime: PluginRuntime;
+  readonly prepared: PreparedPlugin;
+  readonly version: string;
+  /** Every tool the plugin declares, for the allow/deny warnings. */
+  readonly declaredTools: readonly string[];
+  readonly named: string;
+  readonly logger: Logger;
+  /** Tool name → exposed segment when it differs from the name (MCP tool names may hold characters OpenAI refuses). */
+  readonly exposedSegments?: ReadonlyMap<string, string>;
+}
+
+/** The end of the checks, the same for packages and MCP servers: quarantine report, allow/deny, call policy, registered tools. */
+function registerChecked(record: PluginRecord, checkedSource: CheckedSource, environment: CheckEnvironment): CheckedPlugin {
+  const { runtime, prepared, named, logger } = checkedSource;
+  const entry = record.entry;
+  const name = entry.name;
+  record.quarantinedTools = prepared.quarantined.map((tool) => ({ tool: tool.name, reason: tool.reason }));
+  for (const tool of prepared.quarantined) environment.logger.warn({ plugin: name, tool: tool.name, problems: tool.problems }, tool.reason);
+
+  const declared = new Set(checkedSource.declaredTools);
+  for (const listed of [...(entry.tools.allow ?? []), ...entry.tools.deny]) {
+    if (!declared.has(listed)) record.warnings.push(`${named}: tools.allow/deny names "${listed}", which the plugin does not have (tools: ${[...declared].join(', ')})`);
+  }
+  const allow = entry.tools.allow === undefined ? undefined : new Set(entry.tools.allow);
+  const deny = new Set(entry.tools.deny);
+  const exposed = prepared.tools.filter((tool) => (allow === undefined || allow.has(tool.name)) && !deny.has(tool.name));
+
+  const loaded: LoadedPlugin = new LoadedPlugin({
+    name,
+    version: checkedSource.version,
+    mode: entry.mode,
+    entry,
+    runtime,
+    callPolicy: new PluginCallPolicy(entry.policy, (state) => {
+      loaded.metrics.breakerState.set(breakerGaugeValue(state));
+      environment.registry.invalidate();
+      logger.warn({ breakerState: state }, `circuit breaker ${state}`);
+    }),
+    scrub: createSecretScrubber(prepared.secretValues),
+    hasSecrets: prepared.secretValues.length > 0,
+    logger,
+    metrics: {
+      calls: environment.metrics.calls,
+      bulkheadRejections: environment.metrics.bulkheadRejections.labels(name),
+      breakerState: environment.metrics.breakerState.labels(name),
+    },
+  });
+  record.tools = exposed.map((tool) => {
+    const exposedName = exposedToolName(name, checkedSource.exposedSegments?.get(tool.name) ?? tool.name);
+    return {
+      exposedName,
+      plugin: loaded,
+      prepared: tool,
+      spec: Object.freeze({ type: 'function' as const, function: Object.freeze({ name: exposedName, description: tool.description, parameters: tool.parameters, strict: true as const }) }),
+      metrics: {
+        duration: environment.metrics.duration.labels(name, tool.name),
+        validationFailures: environment.metrics.validationFailures.labels(name, tool.name),
+        outcomes: new Map([['ok', environment.metrics.calls.labels(name, tool.name, 'ok')]]),
+      },
+    };
+  });
+  for (const warning of record.warnings) environment.logger.warn({ plugin: name }, warning);
+  return { record, runtime, prepared, loaded };
 }
 
 /** Check "no exposed-name collisions": refuses, never overwrites. */
@@ -414,6 +517,9 @@ function createHost(records: PluginRecord[], registry: ToolRegistry, logger: Log
           sdkRange: record.sdkRange,
           source: record.source,
           mode: record.entry.mode,
+          kind: record.entry.source.kind === 'mcp' ? 'mcp' : 'npm',
+          ...(record.entry.source.kind === 'mcp' ? { transport: record.entry.source.server.transport } : {}),
+          ...(record.serverName === undefined ? {} : { serverName: record.serverName }),
           required: record.entry.required,
           state: record.state,
           tools: record.state === 'loaded' ? record.tools.map((tool) => tool.exposedName) : [],
@@ -485,7 +591,16 @@ function translate<T>(check: () => T): T {
 
 function describeSource(entry: PluginEntryConfig): string {
   const source = entry.source;
-  return source.kind === 'package' ? `package ${source.package}` : source.kind === 'path' ? `path ${source.path}` : `tarball ${source.tarball}`;
+  switch (source.kind) {
+    case 'package':
+      return `package ${source.package}`;
+    case 'path':
+      return `path ${source.path}`;
+    case 'tarball':
+      return `tarball ${source.tarball}`;
+    case 'mcp':
+      return describeMcpServer(source.server, source.secretValues);
+  }
 }
 
 function describeError(error: unknown): string {

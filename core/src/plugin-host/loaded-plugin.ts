@@ -2,7 +2,7 @@ import type { Counter, Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import type { PluginEntryConfig } from '../config/plugins-config.js';
 import type { PluginCallPolicy } from './plugin-call-policy.js';
-import type { IsolationMode, PluginRuntime } from './plugin-runtime.js';
+import type { PluginMode, PluginRuntime } from './plugin-runtime.js';
 import type { ToolCallOutcome } from './tool-metrics.js';
 
 /** The last failure of a plugin, for status listings. */
@@ -18,7 +18,7 @@ export class LoadedPlugin {
   readonly version: string;
   /** `{ name, version }`, shared by every result of this plugin. */
   readonly identity: { readonly name: string; readonly version: string };
-  readonly mode: IsolationMode;
+  readonly mode: PluginMode;
   readonly entry: PluginEntryConfig;
   readonly runtime: PluginRuntime;
   readonly callPolicy: PluginCallPolicy;
@@ -38,7 +38,7 @@ export class LoadedPlugin {
   constructor(fields: {
     name: string;
     version: string;
-    mode: IsolationMode;
+    mode: PluginMode;
     entry: PluginEntryConfig;
     runtime: PluginRuntime;
     callPolicy: PluginCallPolicy;

@@ -1,8 +1,14 @@
 import type { Clock, JsonSchema, PluginIdentity, ToolCache, ToolHttpClient, ToolOutput } from '@acai/plugin-sdk';
 import type { Logger } from 'pino';
 
-/** Where a plugin's code runs. */
+/** Where a plugin package's code runs. */
 export type IsolationMode = 'inline' | 'worker';
+
+/**
+ * Where a plugin runs: a package `inline` or in a `worker`, or `external` — an MCP server in its own
+ * process or behind a URL, which the host only talks to.
+ */
+export type PluginMode = IsolationMode | 'external';
 
 /** What the host learns about a tool after importing the plugin (schemas are validated host-side). */
 export interface RuntimeToolInfo {
@@ -36,8 +42,8 @@ export interface RuntimeCallContext {
  * this interface and is identical for both modes.
  */
 export interface PluginRuntime {
-  readonly mode: IsolationMode;
-  /** Worker runtimes: true between a crash and the worker's successful restart (inline runtimes leave it out). */
+  readonly mode: PluginMode;
+  /** Worker and MCP runtimes: true between a crash and the successful restart (inline runtimes leave it out). */
   readonly isRestarting?: boolean;
   /** Imports the entry and returns the plugin's declared shape (no setup yet). */
   load(): Promise<RuntimePluginInfo>;

@@ -60,6 +60,8 @@ export async function resolvePluginPackage(entry: PluginEntryConfig, configDir: 
       await linkHostSdk(packageDir);
       return { packageDir, packageJsonPath: join(packageDir, 'package.json'), description: `tarball ${source.tarball}` };
     }
+    case 'mcp':
+      throw new HostError('HOST_INTERNAL', `${label}: an MCP server has no package to resolve`);
   }
 }
 

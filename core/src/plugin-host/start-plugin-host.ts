@@ -1,10 +1,18 @@
 import { join } from 'node:path';
 import type { PluginsConfig } from '../config/plugins-config.js';
 import { loadPluginHost, type LoadPluginHostOptions } from './load-plugin-host.js';
-import { ReloadablePluginHost } from './reload/index.js';
+import { createMcpMetrics, type McpServerEvent } from './mcp/index.js';
+import { ReloadablePluginHost, type ReloadThrottleOptions } from './reload/index.js';
 import { ToolSchemaLedger } from './tool-schema-changes.js';
 import type { PluginRuntimeFactory } from './plugin-runtime.js';
-import { createPluginRuntimeFactory, createWorkerMetrics, WorkerEventTracker, type PluginRuntimeFactoryOptions, type WorkerIsolation } from './worker/index.js';
+import {
+  createPluginRuntimeFactory,
+  createWorkerMetrics,
+  WorkerEventTracker,
+  type PluginRuntimeFactoryOptions,
+  type WorkerIsolation,
+  type WorkerRuntimeEvent,
+} from './worker/index.js';
 
 /** Host-wide settings of worker-mode plugins. */
 export interface WorkerSettings {
@@ -13,7 +21,7 @@ export interface WorkerSettings {
   readonly maxHeapMb: number;
   /** Floor of the per-plugin hard deadline (raised above a plugin's own call and setup timeouts). */
   readonly hardDeadlineMs: number;
-  /** CPU niceness of worker plugins (0 = the host's priority). */
+  /** CPU niceness of worker plugins and stdio MCP servers (0 = the host's priority). */
   readonly niceness: number;
 }
 
@@ -28,12 +36,14 @@ export interface StartPluginHostOptions extends Omit<LoadPluginHostOptions, 'con
   readonly maxDrainMs: number;
   /** Roll back when an upgraded plugin trips its breaker this soon after a reload; 0 turns it off. */
   readonly autoRollbackWindowMs: number;
+  /** Spacing of the reloads MCP servers ask for when their tools change (default: 1 s debounce, 10 s apart). */
+  readonly toolsChangedReload?: ReloadThrottleOptions;
 }
 
 /** The running plugin host and what the admin API reads besides it. */
 export interface StartedPluginHost {
   readonly host: ReloadablePluginHost;
-  /** Crash and restart counts of worker plugins, by plugin name (kept across reloads). */
+  /** Crash and restart counts of worker and MCP-server plugins, by plugin name (kept across reloads). */
   readonly workerEvents: WorkerEventTracker;
 }
 
@@ -55,27 +65,54 @@ export function createHostRuntimeFactory(worker: WorkerSettings, onWorkerEvent?:
 /**
  * Loads the first plugin set and returns it as a {@link ReloadablePluginHost}: every set (the first
  * and each reload's) is loaded by the real loader with one runtime factory, so each plugin runs in the
- * mode its plugins.config.json entry names, and worker crashes land in one tracker and one set of metrics.
+ * mode its plugins.config.json entry names, and worker crashes and MCP server exits land in one tracker
+ * and their metrics. An MCP server whose tools changed asks for a (throttled) reload of the set.
  */
 export async function startPluginHost(options: StartPluginHostOptions): Promise<StartedPluginHost> {
-  const { initialConfig, readConfig, worker, maxDrainMs, autoRollbackWindowMs, ...loaderOptions } = options;
+  const { initialConfig, readConfig, worker, maxDrainMs, autoRollbackWindowMs, toolsChangedReload, mcp, ...loaderOptions } = options;
   const workerEvents = new WorkerEventTracker();
   const workerMetrics = createWorkerMetrics(options.metricsRegistry);
+  const mcpMetrics = createMcpMetrics(options.metricsRegistry);
   const runtimeFactory = createHostRuntimeFactory(worker, (plugin, event) => {
     workerEvents.record(plugin, event);
     workerMetrics.record(plugin, event);
   });
+  // Assigned once the first set is serving; a change announced while it loads is already in what it lists.
+  let reloadable: ReloadablePluginHost | undefined;
+  const onMcpEvent = (plugin: string, event: McpServerEvent): void => {
+    mcpMetrics.record(plugin, event);
+    const lifecycle = toLifecycleEvent(event);
+    if (lifecycle !== undefined) workerEvents.record(plugin, lifecycle);
+    if (event.type === 'tools-changed') reloadable?.requestToolsReload(plugin);
+    mcp?.onEvent?.(plugin, event);
+  };
   const host = await ReloadablePluginHost.start(
     {
       readConfig,
-      loadSet: (config) => loadPluginHost({ ...loaderOptions, config, configDir: config.dir, runtimeFactory }),
+      loadSet: (config) =>
+        loadPluginHost({ ...loaderOptions, config, configDir: config.dir, runtimeFactory, mcp: { niceness: worker.niceness, ...mcp, onEvent: onMcpEvent } }),
       logger: options.logger,
       metricsRegistry: options.metricsRegistry,
       maxDrainMs,
       schemaLedger: new ToolSchemaLedger(join(options.dataDir, 'tool-schemas.json')),
       ...(autoRollbackWindowMs > 0 ? { autoRollback: { windowMs: autoRollbackWindowMs } } : {}),
+      ...(toolsChangedReload === undefined ? {} : { toolsChangedReload }),
     },
     initialConfig,
   );
+  reloadable = host;
   return { host, workerEvents };
+}
+
+/** An MCP server's exit and restarts, in the tracker's terms (an exit counts as a crash). */
+function toLifecycleEvent(event: McpServerEvent): WorkerRuntimeEvent | undefined {
+  switch (event.type) {
+    case 'exited':
+      return { type: 'crash', reason: 'exited', message: event.message };
+    case 'restarted':
+    case 'restart-failed':
+      return event;
+    default:
+      return undefined;
+  }
 }

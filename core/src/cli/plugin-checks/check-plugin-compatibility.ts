@@ -25,12 +25,14 @@ export interface CompatibilityVerdict {
 /**
  * The host's own pre-import checks for one entry — resolve, manifest, the operator's version range,
  * the SDK range and the host range (the same functions the loader runs, so the messages are identical).
- * Used where importing is not wanted, e.g. for disabled plugins in `acai plugin list`.
+ * Used where importing is not wanted, e.g. for disabled plugins in `acai plugin list`. An MCP server's
+ * version is only known once it runs, so its verdict without starting it is `unknown`.
  */
 export async function checkPluginCompatibility(
   entry: PluginEntryConfig,
   options: { configDir: string; dataDir: string; hostVersion: string; label: string },
 ): Promise<CompatibilityVerdict> {
+  if (entry.source.kind === 'mcp') return { verdict: 'unknown', version: undefined, sdkRange: undefined, hostRange: undefined };
   const source = `${options.label} › ${entry.name}`;
   let packageJson;
   try {

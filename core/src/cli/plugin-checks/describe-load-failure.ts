@@ -13,7 +13,10 @@ export const LOAD_CHECKS = [
   'setup',
 ] as const;
 
-export type LoadCheck = (typeof LOAD_CHECKS)[number];
+/** The named checks of an MCP server entry, in the order the loader runs them. */
+export const MCP_LOAD_CHECKS = ['variables', 'start', 'initialize', 'version ranges', 'tool schemas', 'tool names'] as const;
+
+export type LoadCheck = (typeof LOAD_CHECKS)[number] | (typeof MCP_LOAD_CHECKS)[number];
 
 const CHECK_OF_CODE: Partial<Record<HostErrorCode, LoadCheck>> = {
   HOST_PLUGIN_NOT_FOUND: 'resolve',
@@ -30,9 +33,20 @@ const CHECK_OF_CODE: Partial<Record<HostErrorCode, LoadCheck>> = {
   HOST_PLUGIN_SETUP_TIMEOUT: 'setup',
 };
 
-/** Which named check a loader error code belongs to. */
-export function checkOfCode(code: HostErrorCode): LoadCheck | undefined {
-  return CHECK_OF_CODE[code];
+const MCP_CHECK_OF_CODE: Partial<Record<HostErrorCode, LoadCheck>> = {
+  HOST_PLUGIN_CONFIG_INVALID: 'variables',
+  HOST_PLUGIN_SECRET_MISSING: 'variables',
+  HOST_PLUGIN_MCP_CONNECT_FAILED: 'start',
+  HOST_PLUGIN_MCP_INITIALIZE_TIMEOUT: 'initialize',
+  HOST_PLUGIN_MCP_PROTOCOL_ERROR: 'initialize',
+  HOST_PLUGIN_VERSION_MISMATCH: 'version ranges',
+  HOST_PLUGIN_SCHEMA_INVALID: 'tool schemas',
+  HOST_DUPLICATE_TOOL: 'tool names',
+};
+
+/** Which named check a loader error code belongs to (for a package, or for an MCP server). */
+export function checkOfCode(code: HostErrorCode, kind: 'npm' | 'mcp' = 'npm'): LoadCheck | undefined {
+  return (kind === 'mcp' ? MCP_CHECK_OF_CODE : CHECK_OF_CODE)[code];
 }
 
 /** True for the codes that mean "this plugin does not fit this host or SDK". */

@@ -1,13 +1,17 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import semver from 'semver';
-import { CliError } from '../cli-error.js';
+import { PLUGIN_NAME_PATTERN } from '@acai/plugin-sdk';
+import { CliError, usageError } from '../cli-error.js';
+import { parseJsonFlag } from '../parse-json-flag.js';
 
 /** Where `acai plugin add` takes a plugin from, as it is written to plugins.config.json. */
 export type PluginSourceSpec =
   | { readonly kind: 'package'; readonly package: string; readonly version?: string }
   | { readonly kind: 'path'; readonly path: string; readonly absolutePath: string }
-  | { readonly kind: 'tarball'; readonly tarball: string; readonly absolutePath: string };
+  | { readonly kind: 'tarball'; readonly tarball: string; readonly absolutePath: string }
+  /** An MCP server: the `mcp` block as written to plugins.config.json (checked by the host's config loader). */
+  | { readonly kind: 'mcp'; readonly mcp: Readonly<Record<string, unknown>>; readonly version?: string };
 
 // npm's package-name rules (lower case, URL-safe, optional scope); a range may follow after "@".
 const PACKAGE_SPEC = /^((?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*)(?:@(.+))?$/;
@@ -66,7 +70,7 @@ export function parsePluginSource(argument: string, cwd: string, configDir: stri
 }
 
 /** The plugins.config.json fields for a source (without the name). */
-export function sourceFields(source: PluginSourceSpec): { package?: string; path?: string; tarball?: string; version?: string } {
+export function sourceFields(source: PluginSourceSpec): { package?: string; path?: string; tarball?: string; mcp?: Readonly<Record<string, unknown>>; version?: string } {
   switch (source.kind) {
     case 'package':
       return { package: source.package, ...(source.version !== undefined ? { version: source.version } : {}) };
@@ -74,5 +78,19 @@ export function sourceFields(source: PluginSourceSpec): { package?: string; path
       return { path: source.path };
     case 'tarball':
       return { tarball: source.tarball };
+    case 'mcp':
+      return { mcp: source.mcp, ...(source.version !== undefined ? { version: source.version } : {}) };
   }
+}
+
+/**
+ * Reads `--mcp <json>` with `--name <name>`: an MCP server's block as in plugins.config.json
+ * (`{"command": …}` or `{"url": …}`; the host's config loader checks the rest) and the entry's name,
+ * which an MCP server does not declare itself.
+ */
+export function parseMcpSource(text: string, name: string | undefined, command: string): { source: PluginSourceSpec; name: string } {
+  const mcp = parseJsonFlag(text, '--mcp', command) as Record<string, unknown>;
+  if (name === undefined) throw usageError('--mcp needs --name <name>: the plugin name its tools are exposed under (<name>__<tool>)', command);
+  if (!PLUGIN_NAME_PATTERN.test(name)) throw usageError(`--name "${name.slice(0, 40)}" is not a plugin name (lowercase letters, digits and "-", 2 to 32 characters)`, command);
+  return { source: { kind: 'mcp', mcp }, name };
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { PluginEntryConfig, PluginsConfig } from '../../config/plugins-config.js';
 import type { HostErrorCode } from '../../errors/index.js';
 import type { PluginHost } from '../../plugin-host/index.js';
-import { checkOfCode, LOAD_CHECKS, type LoadCheck } from './describe-load-failure.js';
+import { checkOfCode, LOAD_CHECKS, MCP_LOAD_CHECKS, type LoadCheck } from './describe-load-failure.js';
 import { entryFor, identifyPlugin, type PluginIdentity } from './identify-plugin.js';
 import { InspectionWorkspace } from './inspection-workspace.js';
 import { createObservedRuntimeFactory, type RuntimeObservations } from './observed-runtime-factory.js';
@@ -32,6 +32,8 @@ export interface ValidationReport {
 /** Options for {@link validatePlugin}. */
 export interface ValidatePluginOptions {
   readonly source: PluginSourceSpec;
+  /** The entry's name; required for an MCP server, which declares none (a package's own name wins). */
+  readonly name?: string;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
@@ -64,7 +66,8 @@ export async function loadPluginForInspection(options: ValidatePluginOptions): P
   try {
     // The label the host uses in its messages is the config file's name.
     const configPath = join(options.cwd, 'plugins.config.json');
-    const identity = await identifyPlugin(options.source, { configPath, configDir: options.cwd, dataDir: workspace.dataDir, env: options.env });
+    const identified = await identifyPlugin(options.source, { configPath, configDir: options.cwd, dataDir: workspace.dataDir, env: options.env });
+    const identity = options.source.kind === 'mcp' && options.name !== undefined ? { ...identified, name: options.name } : identified;
     const pluginConfig = typeof options.pluginConfig === 'function' ? options.pluginConfig(identity) : options.pluginConfig;
     const makeConfig = (policy: Record<string, unknown> | undefined): PluginsConfig => {
       const entry = entryFor(identity.name, options.source, {
@@ -108,10 +111,12 @@ function buildReport(host: PluginHost, identity: PluginIdentity, hostVersion: st
   const status = host.listPlugins()[0]!;
   const quarantinedTools = plugin.quarantinedTools;
   const failure = plugin.error;
-  const failedCheck = failure ? (checkOfCode(failure.code) ?? 'setup') : quarantinedTools.length > 0 ? 'tool schemas' : undefined;
-  const failedIndex = failedCheck === undefined ? LOAD_CHECKS.length : LOAD_CHECKS.indexOf(failedCheck);
+  const named: readonly LoadCheck[] = status.kind === 'mcp' ? MCP_LOAD_CHECKS : LOAD_CHECKS;
+  const fallback: LoadCheck = status.kind === 'mcp' ? 'start' : 'setup';
+  const failedCheck = failure ? (checkOfCode(failure.code, status.kind) ?? fallback) : quarantinedTools.length > 0 ? 'tool schemas' : undefined;
+  const failedIndex = failedCheck === undefined ? named.length : named.indexOf(failedCheck);
   const isImported = observations.imported.has(identity.name);
-  const checks = LOAD_CHECKS.map((check, index): CheckResult => {
+  const checks = named.map((check, index): CheckResult => {
     if (index === failedIndex) {
       const message = failure?.message ?? quarantinedTools.map((tool) => tool.reason).join('; ');
       return { check, status: 'failed', ...(failure ? { code: failure.code } : { code: 'HOST_PLUGIN_SCHEMA_INVALID' as const }), message };

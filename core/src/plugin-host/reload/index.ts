@@ -2,3 +2,5 @@ export { ReloadablePluginHost } from './reloadable-plugin-host.js';
 export type { ReloadablePluginHostOptions, ReloadResult, ReloadTrigger } from './reloadable-plugin-host.js';
 export { watchConfigFile } from './watch-config-file.js';
 export type { ConfigFileWatch, WatchConfigFileOptions } from './watch-config-file.js';
+export { ReloadThrottle, DEFAULT_TOOLS_CHANGED_RELOAD } from './reload-throttle.js';
+export type { ReloadThrottleOptions } from './reload-throttle.js';

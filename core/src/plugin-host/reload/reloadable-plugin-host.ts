@@ -5,10 +5,11 @@ import { HostError } from '../../errors/index.js';
 import type { ToolCallOptions, ToolCallResult } from '../execute-tool-call.js';
 import type { LoadReport, PluginHost, PluginStatus } from '../load-plugin-host.js';
 import { diffToolSchemas, snapshotToolSchemas, type ToolSchemaChange, type ToolSchemaLedger, type ToolSchemaSnapshot } from '../tool-schema-changes.js';
+import { DEFAULT_TOOLS_CHANGED_RELOAD, ReloadThrottle, type ReloadThrottleOptions } from './reload-throttle.js';
 import { watchConfigFile, type ConfigFileWatch } from './watch-config-file.js';
 
-/** What started a reload. */
-export type ReloadTrigger = 'file' | 'signal' | 'admin' | 'enable' | 'disable' | 'rollback';
+/** What started a reload (`tools_changed`: an MCP server's tools changed). */
+export type ReloadTrigger = 'file' | 'signal' | 'admin' | 'enable' | 'disable' | 'rollback' | 'tools_changed';
 
 /** What a successful reload changed, by plugin name. */
 export interface ReloadResult {
@@ -44,6 +45,8 @@ export interface ReloadablePluginHostOptions {
   readonly autoRollback?: { readonly windowMs: number; readonly checkEveryMs?: number };
   /** Where the last loaded tool schemas are kept, so schema changes are reported across restarts too. */
   readonly schemaLedger?: ToolSchemaLedger;
+  /** Spacing of the reloads MCP servers ask for ({@link ReloadablePluginHost.requestToolsReload}). */
+  readonly toolsChangedReload?: ReloadThrottleOptions;
 }
 
 interface Generation {
@@ -83,6 +86,9 @@ export class ReloadablePluginHost implements PluginHost {
   #retiring = new Set<Promise<void>>();
   #isDisposed = false;
   #rollbackCount = 0;
+  #toolsReloads: ReloadThrottle | undefined;
+  /** Plugins whose tools changed since the last tools_changed reload started. */
+  readonly #toolsChangedBy = new Set<string>();
 
   private constructor(options: ReloadablePluginHostOptions, first: Generation) {
     this.#options = options;
@@ -185,6 +191,7 @@ export class ReloadablePluginHost implements PluginHost {
     if (this.#isDisposed) return;
     this.#isDisposed = true;
     clearInterval(this.#rollbackWatch);
+    this.#toolsReloads?.dispose();
     await this.#running.catch(() => {});
     await Promise.all([...this.#retiring]);
     await this.#ledgerWrites;
@@ -243,6 +250,23 @@ export class ReloadablePluginHost implements PluginHost {
       },
       { ...(debounceMs === undefined ? {} : { debounceMs }), onError: (error) => this.#logger.warn({ err: error }, 'plugins.config.json watch failed') },
     );
+  }
+
+  /**
+   * An MCP server's tools changed (tools/list_changed, or other tools after a restart): the plugin set is
+   * reloaded through the same checks as a config change, debounced and at most once per interval, so a
+   * flapping server cannot reload-storm the host. A refused reload keeps the current set, as always.
+   */
+  requestToolsReload(pluginName: string): void {
+    if (this.#isDisposed) return;
+    this.#toolsChangedBy.add(pluginName);
+    this.#toolsReloads ??= new ReloadThrottle(() => {
+      const plugins = [...this.#toolsChangedBy];
+      this.#toolsChangedBy.clear();
+      this.#logger.info({ plugins }, 'reloading the plugin set because MCP server tools changed');
+      return this.reload('tools_changed');
+    }, this.#options.toolsChangedReload ?? DEFAULT_TOOLS_CHANGED_RELOAD);
+    if (this.#toolsReloads.request() === 'coalesced') this.#logger.debug({ plugin: pluginName }, 'tools change joins the reload already scheduled');
   }
 
   async #reloadNow(trigger: ReloadTrigger, readConfig: () => Promise<PluginsConfig>): Promise<ReloadResult> {

@@ -1,6 +1,6 @@
 import type { WorkerRuntimeEvent } from './worker-plugin-runtime.js';
 
-/** What the tracker knows about one worker plugin (across reloads, by plugin name). */
+/** What the tracker knows about one worker or MCP-server plugin (across reloads, by plugin name). */
 export interface WorkerHealth {
   readonly crashes: number;
   readonly restarts: number;
@@ -12,7 +12,8 @@ export interface WorkerHealth {
 
 /**
  * Collects worker lifecycle events per plugin name for the admin API and status listings
- * (pass `record` as `createPluginRuntimeFactory({ onWorkerEvent })`).
+ * (pass `record` as `createPluginRuntimeFactory({ onWorkerEvent })`). MCP server exits and restarts
+ * are recorded here too, as crashes and restarts.
  */
 export class WorkerEventTracker {
   readonly #health = new Map<string, WorkerHealth>();

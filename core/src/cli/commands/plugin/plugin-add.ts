@@ -7,16 +7,19 @@ import { parseCommandArgs } from '../../parse-command-args.js';
 import { parseJsonFlag } from '../../parse-json-flag.js';
 import { identifyPlugin } from '../../plugin-checks/identify-plugin.js';
 import { InspectionWorkspace } from '../../plugin-checks/inspection-workspace.js';
-import { parsePluginSource, sourceFields } from '../../plugin-checks/parse-plugin-source.js';
+import { parseMcpSource, parsePluginSource, sourceFields } from '../../plugin-checks/parse-plugin-source.js';
 import { pluginsConfigPath, PluginsConfigFile } from '../../plugins-config-file.js';
 import { reloadRunningHost } from '../../reload-running-host.js';
 
 export const PLUGIN_ADD_HELP = `Usage: acai plugin add <name|path|tarball> [options]
+       acai plugin add --mcp <json> --name <name> [options]
 
 Add a plugin to plugins.config.json (created when missing). The source is one of:
   - an installed npm package, optionally with a version range: @acai/plugin-weather@^1.0.0
   - a plugin package folder: ./plugins/stock-quotes
   - a tarball made by \`npm pack\`: ./acai-plugin-stock-quotes-0.1.0.tgz
+  - an MCP server (--mcp, with --name): started over stdio ({"command": …}) or reached over
+    Streamable HTTP ({"url": …}); its tools are exposed as <name>__<tool>
 The entry is named after the plugin's own name (its definePlugin name). Before the file is written
 the plugin goes through every load-time check of the host; a plugin that fails them is refused
 (--force adds it anyway). Relative paths are stored relative to the config file; the rest of the
@@ -24,8 +27,10 @@ file keeps its formatting.
 
 Options:
       --config <path>        plugins.config.json to edit (env PLUGINS_CONFIG, default ./plugins.config.json)
-      --version <range>      semver range of plugin versions to accept (package sources)
+      --version <range>      semver range of plugin versions to accept (package and MCP sources)
       --plugin-config <json> the plugin's "config" block, e.g. '{"provider":"open-meteo"}'
+      --mcp <json>           an MCP server's "mcp" block (\${VAR} references are kept in the file)
+      --name <name>          with --mcp: the plugin name its tools are exposed under
       --disabled             add it switched off ("enabled": false)
       --force                add it even when a load check fails
       --reload               then ask the running host to reload its plugins (implied by --url)
@@ -36,6 +41,7 @@ Examples:
   acai plugin add ./acai-plugin-stock-quotes-0.1.0.tgz
   acai plugin add @acai/plugin-weather --version ^1.0.0 --plugin-config '{"provider":"open-meteo"}'
   acai plugin add ../my-plugin --config ./deploy/plugins.config.json --reload --url http://127.0.0.1:8080
+  acai plugin add --mcp '{"command":"npx","args":["-y","@modelcontextprotocol/server-everything"]}' --name everything
 `;
 
 export async function runPluginAdd(args: readonly string[], io: CliIo): Promise<number> {
@@ -44,6 +50,8 @@ export async function runPluginAdd(args: readonly string[], io: CliIo): Promise<
     config: { type: 'string' },
     version: { type: 'string' },
     'plugin-config': { type: 'string' },
+    mcp: { type: 'string' },
+    name: { type: 'string' },
     disabled: { type: 'boolean' },
     force: { type: 'boolean' },
     reload: { type: 'boolean' },
@@ -54,22 +62,27 @@ export async function runPluginAdd(args: readonly string[], io: CliIo): Promise<
     return 0;
   }
   const [argument, extra] = positionals;
-  if (argument === undefined) throw usageError('missing the plugin source (a package name, folder or tarball)', 'plugin add');
-  if (extra !== undefined) throw usageError(`unexpected argument "${extra}"`, 'plugin add');
+  const isMcp = values.mcp !== undefined;
+  if (argument === undefined && !isMcp) throw usageError('missing the plugin source (a package name, folder or tarball, or --mcp)', 'plugin add');
+  if ((isMcp ? argument : extra) !== undefined) throw usageError(`unexpected argument "${isMcp ? argument : extra}"`, 'plugin add');
+  if (isMcp && values['plugin-config'] !== undefined) throw usageError('--plugin-config applies to plugin packages; an MCP server is configured in its --mcp block', 'plugin add');
+  if (!isMcp && values.name !== undefined) throw usageError('--name applies to --mcp; a package declares its own name', 'plugin add');
   const pluginConfig = values['plugin-config'] === undefined ? undefined : (parseJsonFlag(values['plugin-config'], '--plugin-config', 'plugin add') as Record<string, unknown>);
 
   const configPath = pluginsConfigPath(values.config, io.env, io.cwd);
   const configDir = dirname(configPath);
   const file = await PluginsConfigFile.open(configPath, { createIfMissing: true });
-  let source = parsePluginSource(argument, io.cwd, configDir);
+  const mcp = isMcp ? parseMcpSource(values.mcp ?? '', values.name, 'plugin add') : undefined;
+  let source = mcp?.source ?? parsePluginSource(argument ?? '', io.cwd, configDir);
   if (values.version !== undefined) {
-    if (source.kind !== 'package') throw usageError('--version applies to package sources; a folder or tarball is one exact version', 'plugin add');
+    if (source.kind !== 'package' && source.kind !== 'mcp') throw usageError('--version applies to package and MCP sources; a folder or tarball is one exact version', 'plugin add');
     source = { ...source, version: values.version };
   }
   const style = createStyle(io);
   const workspace = await InspectionWorkspace.create(createCliLogger(io, values['log-level']));
   try {
-    const identity = await identifyPlugin(source, { configPath, configDir, dataDir: workspace.dataDir, env: io.env });
+    const identified = await identifyPlugin(source, { configPath, configDir, dataDir: workspace.dataDir, env: io.env });
+    const identity = mcp === undefined ? identified : { ...identified, name: mcp.name };
     file.add({
       name: identity.name,
       ...sourceFields(source),

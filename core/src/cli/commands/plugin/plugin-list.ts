@@ -12,11 +12,13 @@ import { pluginsConfigPath, PluginsConfigFile } from '../../plugins-config-file.
 
 export const PLUGIN_LIST_HELP = `Usage: acai plugin list [options]
 
-List the configured plugins with their version, whether they are compatible with this host (SDK and
-host ranges, the operator's version range), their state and their tools.
+List the configured plugins with their version, kind (an npm package, or an MCP server with its
+transport), whether they are compatible with this host (SDK and host ranges, the operator's version
+range), their state and their tools.
 
 Without --url it reads plugins.config.json and loads the enabled plugins through the host's checks
-(disabled ones are only resolved and range-checked, never imported). With --url it asks a running
+(disabled ones are only resolved and range-checked, never imported; disabled MCP servers are not
+started, so their compatibility is unknown). With --url it asks a running
 host (admin API acai.admin.PluginService; the API key needs the "admin" scope).
 
 Options:
@@ -35,6 +37,9 @@ Examples:
 export interface PluginListRow {
   readonly name: string;
   readonly version: string | undefined;
+  /** `npm`, or `mcp` with its transport. */
+  readonly kind: 'npm' | 'mcp';
+  readonly transport?: 'stdio' | 'streamable_http';
   readonly compatible: 'yes' | 'no' | 'unknown';
   readonly state: 'enabled' | 'disabled' | 'failed' | 'restarting';
   readonly tools: readonly string[];
@@ -72,6 +77,7 @@ async function listFromHost(io: CliIo, values: { url?: string | undefined; 'api-
     return {
       name: plugin.name ?? '',
       version: plugin.version || undefined,
+      ...kindFields(plugin.kind === 'mcp', plugin.transport),
       // A loaded plugin passed the host's range checks; for the others the host's message says why.
       compatible: state === 'enabled' || state === 'restarting' ? 'yes' : 'unknown',
       state,
@@ -104,6 +110,7 @@ async function listFromFile(io: CliIo, configFlag: string | undefined, logLevel:
       return {
         name: entry.name,
         version: status?.version ?? verdict.version,
+        ...kindFields(entry.source.kind === 'mcp', entry.source.kind === 'mcp' ? entry.source.server.transport : undefined),
         compatible,
         state,
         tools: status?.tools ?? [],
@@ -116,11 +123,16 @@ async function listFromFile(io: CliIo, configFlag: string | undefined, logLevel:
   }
 }
 
+function kindFields(isMcp: boolean, transport: string | undefined): Pick<PluginListRow, 'kind' | 'transport'> {
+  if (!isMcp) return { kind: 'npm' };
+  return transport === 'stdio' || transport === 'streamable_http' ? { kind: 'mcp', transport } : { kind: 'mcp' };
+}
+
 function formatRows(rows: readonly PluginListRow[], style: Style): string {
   if (rows.length === 0) return 'No plugins configured. Add one with `acai plugin add`.\n';
   const table = formatTable(
-    ['NAME', 'VERSION', 'COMPATIBLE', 'STATE', 'TOOLS'],
-    rows.map((row) => [row.name, row.version ?? '?', row.compatible, row.state, row.tools.length > 0 ? row.tools.join(', ') : '-']),
+    ['NAME', 'VERSION', 'KIND', 'COMPATIBLE', 'STATE', 'TOOLS'],
+    rows.map((row) => [row.name, row.version ?? '?', row.transport === undefined ? row.kind : `${row.kind} ${row.transport === 'streamable_http' ? 'http' : row.transport}`, row.compatible, row.state, row.tools.length > 0 ? row.tools.join(', ') : '-']),
   );
   const problems = rows.filter((row) => row.problem !== undefined).map((row) => `${style.red('!')} ${row.name}: ${row.problem}\n`);
   return table + (problems.length > 0 ? `\n${problems.join('')}` : '');

@@ -4,10 +4,11 @@ import { createCliLogger } from '../../cli-logger.js';
 import { parseCommandArgs } from '../../parse-command-args.js';
 import { parseJsonFlag } from '../../parse-json-flag.js';
 import { configErrorToCli } from '../../plugins-config-file.js';
-import { parsePluginSource, type PluginSourceSpec } from '../../plugin-checks/parse-plugin-source.js';
+import { parseMcpSource, parsePluginSource, type PluginSourceSpec } from '../../plugin-checks/parse-plugin-source.js';
 import { validatePlugin, type ValidationReport } from '../../plugin-checks/validate-plugin.js';
 
 export const PLUGIN_VALIDATE_HELP = `Usage: acai plugin validate <path> [options]
+       acai plugin validate --mcp <json> --name <name> [options]
 
 Run every load-time check of the host on a plugin, without a host: resolve, manifest, version ranges
 (the plugin's SDK and host ranges against this host), import, config schema, secrets, strict tool
@@ -15,9 +16,16 @@ schemas and the provider lint (a quarantined tool fails validation), tool names,
 deadline. The messages are the host's own. <path> is a plugin package folder or a tarball made by
 \`npm pack\`. Exits 1 when a check fails.
 
+With --mcp it checks an MCP server instead, as the host would load it from a plugins.config.json entry
+with that "mcp" block: variables set, start, initialize within the setup deadline, version range,
+tool schemas (the strict rewriting and the provider lint) and tool names.
+
 Options:
       --plugin-config <json>  the plugin's "config" block as in plugins.config.json (\${VAR}
                               references are read from the environment)
+      --mcp <json>            an MCP server's "mcp" block, e.g. '{"command":"npx","args":["-y","some-server"]}'
+                              or '{"url":"https://mcp.example.com/mcp"}' (\${VAR} read from the environment)
+      --name <name>           with --mcp: the plugin name its tools are exposed under
       --json                  print the report as JSON
       --log-level <level>     show the host's log lines on stderr
 
@@ -25,6 +33,7 @@ Examples:
   acai plugin validate .
   acai plugin validate ./acai-plugin-stock-quotes-0.1.0.tgz
   acai plugin validate ../weather --plugin-config '{"provider":"weatherapi","apiKey":"\${WEATHER_API_KEY}"}'
+  acai plugin validate --mcp '{"command":"node","args":["./servers/files.js"]}' --name files
 `;
 
 /** A plugin folder or tarball for validate/test (package names are resolved by `plugin add` only). */
@@ -43,6 +52,8 @@ export function readPluginConfigFlag(text: string | undefined, command: string):
 export async function runPluginValidate(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('plugin validate', args, {
     'plugin-config': { type: 'string' },
+    mcp: { type: 'string' },
+    name: { type: 'string' },
     json: { type: 'boolean' },
     'log-level': { type: 'string' },
   });
@@ -50,14 +61,18 @@ export async function runPluginValidate(args: readonly string[], io: CliIo): Pro
     io.stdout.write(PLUGIN_VALIDATE_HELP);
     return 0;
   }
-  if (positionals.length > 1) throw usageError(`unexpected argument "${positionals[1]}"`, 'plugin validate');
-  if (positionals[0] === undefined) throw usageError('missing the plugin folder or tarball', 'plugin validate');
+  const isMcp = values.mcp !== undefined;
+  if (positionals.length > (isMcp ? 0 : 1)) throw usageError(`unexpected argument "${positionals[isMcp ? 0 : 1]}"`, 'plugin validate');
+  if (!isMcp && positionals[0] === undefined) throw usageError('missing the plugin folder or tarball (or --mcp for an MCP server)', 'plugin validate');
+  if (isMcp && values['plugin-config'] !== undefined) throw usageError('--plugin-config applies to plugin packages; an MCP server is configured in its --mcp block', 'plugin validate');
+  if (!isMcp && values.name !== undefined) throw usageError('--name applies to --mcp; a package declares its own name', 'plugin validate');
   const pluginConfig = readPluginConfigFlag(values['plugin-config'], 'plugin validate');
-  const source = localPluginSource(positionals[0], 'plugin validate', io.cwd);
+  const { source, name } = isMcp ? parseMcpSource(values.mcp ?? '', values.name, 'plugin validate') : { source: localPluginSource(positionals[0], 'plugin validate', io.cwd), name: undefined };
   let report: ValidationReport;
   try {
     report = await validatePlugin({
       source,
+      ...(name === undefined ? {} : { name }),
       cwd: io.cwd,
       env: io.env,
       logger: createCliLogger(io, values['log-level']),

@@ -1,0 +1,93 @@
+// tools/list_changed from an MCP server through the host's real wiring (startPluginHost): a real change
+// is picked up by the same checked reload as a config change; announcements without a change cost no
+// reload; and a server whose tools keep changing cannot reload-storm the host.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryKeyValueStore } from '../../core/src/cache/index.js';
+import { loadPluginsConfig } from '../../core/src/config/plugins-config.js';
+import { startPluginHost, type StartedPluginHost } from '../../core/src/plugin-host/index.js';
+import { eventually, stdioServerEntry } from './mcp-support.js';
+import { createCapturingLogger, metricValue } from './plugin-host-support.js';
+
+interface ToolsChangedBed {
+  readonly started: StartedPluginHost;
+  readonly registry: Registry;
+  readonly toolsFile: string;
+  readonly lines: Array<Record<string, unknown>>;
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function start(flags: readonly string[], minIntervalMs: number): Promise<ToolsChangedBed> {
+  const dir = await mkdtemp(join(tmpdir(), 'acai-mcp-tools-changed-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const toolsFile = join(dir, 'extra-tools.json');
+  const configPath = join(dir, 'plugins.config.json');
+  await writeFile(configPath, JSON.stringify({ plugins: [stdioServerEntry('files', [`--tools-file=${toolsFile}`, ...flags], { tools: { deny: ['broken_schema', 'free_form'] } })] }));
+  const { logger, lines } = createCapturingLogger();
+  const registry = new Registry();
+  const readConfig = () => loadPluginsConfig(configPath, {});
+  const started = await startPluginHost({
+    initialConfig: await readConfig(),
+    readConfig,
+    dataDir: dir,
+    hostVersion: '0.1.0',
+    keyValueStore: new MemoryKeyValueStore(),
+    logger,
+    metricsRegistry: registry,
+    worker: { isolation: 'thread', maxHeapMb: 64, hardDeadlineMs: 10_000, niceness: 0 },
+    maxDrainMs: 5_000,
+    autoRollbackWindowMs: 0,
+    toolsChangedReload: { debounceMs: 50, minIntervalMs },
+  });
+  cleanups.push(() => started.host.dispose());
+  return { started, registry, toolsFile, lines };
+}
+
+describe('tools/list_changed from an MCP server', () => {
+  it('reloads the plugin set through the usual checks when the server\'s tools really changed', async () => {
+    const bed = await start([], 1_000);
+    const host = bed.started.host;
+    expect(host.listTools().map((tool) => tool.exposedName)).not.toContain('files__extra_lookup');
+    await writeFile(bed.toolsFile, JSON.stringify(['extra_lookup']));
+    expect(await host.callTool('files__announce_tools_changed', {})).toMatchObject({ outcome: 'ok', content: 'announced' });
+    await eventually(() => host.generation === 2, 15_000, 'the reload');
+    expect(await host.callTool('files__extra_lookup', { text: 'tea' })).toMatchObject({ outcome: 'ok', content: 'extra: tea' });
+    expect(await metricValue(bed, 'acai_plugin_reloads_total', { trigger: 'tools_changed', outcome: 'ok' })).toBe(1);
+    expect(await metricValue(bed, 'acai_mcp_tools_changed_total', { plugin: 'files', cause: 'notification' })).toBe(1);
+    expect(bed.lines.some((line) => line['msg'] === 'reloading the plugin set because MCP server tools changed' && JSON.stringify(line['plugins']) === '["files"]')).toBe(true);
+  });
+
+  it('costs only a tools/list, no reload, when a server announces changes it did not make', async () => {
+    const bed = await start(['--list-changed-every=40'], 1_000);
+    await eventually(async () => ((await metricValue(bed, 'acai_mcp_list_changed_notifications_total', { plugin: 'files' })) ?? 0) >= 10, 15_000, 'ten announcements');
+    expect(bed.started.host.generation).toBe(1);
+    expect(await metricValue(bed, 'acai_plugin_reloads_total', { trigger: 'tools_changed', outcome: 'ok' })).toBeUndefined();
+    expect(bed.lines.some((line) => line['msg'] === 'the MCP server announced tools/list_changed, but its tools are unchanged')).toBe(true);
+    expect(await bed.started.host.callTool('files__do_nothing', {})).toMatchObject({ outcome: 'ok' });
+  });
+
+  it('reloads at most once per interval while a flapping server\'s tools keep changing', async () => {
+    const bed = await start(['--list-changed-every=40'], 700);
+    const startedAt = Date.now();
+    let flip = false;
+    while (Date.now() - startedAt < 3_000) {
+      flip = !flip;
+      await writeFile(bed.toolsFile, JSON.stringify(flip ? ['extra_lookup'] : []));
+      await new Promise((resolve) => setTimeout(resolve, 60));
+    }
+    const elapsed = Date.now() - startedAt;
+    const reloads = (await metricValue(bed, 'acai_plugin_reloads_total', { trigger: 'tools_changed', outcome: 'ok' })) ?? 0;
+    expect(reloads).toBeGreaterThanOrEqual(1);
+    expect(reloads).toBeLessThanOrEqual(Math.ceil(elapsed / 700) + 1);
+    expect(((await metricValue(bed, 'acai_mcp_tools_changed_total', { plugin: 'files', cause: 'notification' })) ?? 0)).toBeGreaterThan(reloads);
+    expect(await bed.started.host.callTool('files__do_nothing', {})).toMatchObject({ outcome: 'ok' });
+  });
+});
