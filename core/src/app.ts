@@ -7,12 +7,15 @@ import type { Logger } from 'pino';
 import type { DestinationStream } from 'pino';
 import { registerPluginAdminService } from './admin/index.js';
 import {
+  API_KEY_SCOPES,
   createAuthenticator,
   authPlugin,
   createClientIpResolver,
   loadApiKeysFile,
   parseBootstrapKeys,
   parseTrustedNetworks,
+  registerWhoamiRoute,
+  WHOAMI_PATH,
   type ApiKeySource,
 } from './auth/index.js';
 import { countCacheLookups, MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore, type RedisClient } from './cache/index.js';
@@ -45,6 +48,7 @@ import { SessionResolver } from './sessions/index.js';
 import { MongoApiKeyStore, SqliteApiKeyStore, type ApiKeyStore } from './storage/api-keys/index.js';
 import { createConversationStore, type ConversationStore } from './storage/index.js';
 import { registerTelegramWebhook, TELEGRAM_WEBHOOK_PATH } from './telegram/index.js';
+import { registerWebConsole } from './web-console/index.js';
 
 /** The host's own version, checked against plugins' `acai.hostRange`. */
 export const HOST_VERSION: string = (
@@ -212,7 +216,9 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       logger,
     });
     await server.register(tracingPlugin);
-    await server.register(metricsPlugin, { metrics, exposePath: config.server.metricsPort > 0 ? false : '/metrics' });
+    // The main port always serves /metrics to keys with the metrics or admin scope (the web console's
+    // metrics view reads it with the admin's key); METRICS_PORT adds an unauthenticated private port.
+    await server.register(metricsPlugin, { metrics, exposePath: '/metrics' });
     await server.register(authPlugin, {
       authenticator,
       clientIp,
@@ -221,7 +227,9 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       protect: [
         { prefix: '/twirp/acai.admin.', scope: 'admin' },
         { prefix: '/twirp/', scope: 'chat' },
-        { prefix: '/metrics', scope: 'metrics' },
+        { prefix: '/metrics', scope: ['metrics', 'admin'] },
+        // Any valid key may ask who it is.
+        { prefix: WHOAMI_PATH, scope: API_KEY_SCOPES },
       ],
     });
     if (requestLimiter) {
@@ -232,7 +240,9 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
     }
 
     healthRoutes(server, { checks: readinessChecks(config, store, keyValueStore, pluginHost) });
-    server.get('/', async () => 'Acai is running. Chat API: POST /twirp/acai.chat.ChatService/{StartConversation,ContinueConversation,ListConversations,DescribeConversation}\n');
+    server.get('/', async () => 'Acai is running. Web console: /console. Chat API: POST /twirp/acai.chat.ChatService/{StartConversation,ContinueConversation,ListConversations,DescribeConversation}\n');
+    registerWhoamiRoute(server);
+    await registerWebConsole(server, { logger });
 
     await server.register(twirpPlugin, {
       service: ChatServiceDescriptor,
