@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linearScale, niceCeiling, ticks } from './chart-scale.js';
+import { countAxis, linearScale, niceCeiling, ticks } from './chart-scale.js';
 
 describe('chart scales', () => {
   it('rounds a maximum up to a nice number', () => {
@@ -24,5 +24,15 @@ describe('chart scales', () => {
   it('spaces ticks evenly from zero', () => {
     expect(ticks(10)).toEqual([0, 2.5, 5, 7.5, 10]);
     expect(ticks(1, 2)).toEqual([0, 0.5, 1]);
+  });
+
+  it('gives count axes whole-number ticks', () => {
+    for (const value of [0, 1, 2, 3, 4, 5, 7, 9, 10, 11, 23, 37, 64, 99, 150, 1234]) {
+      const { maximum, tickCount } = countAxis(value);
+      expect(maximum, String(value)).toBeGreaterThanOrEqual(value);
+      for (const tick of ticks(maximum, tickCount)) expect(Number.isInteger(tick), `${value}: ${tick}`).toBe(true);
+    }
+    expect(countAxis(3)).toEqual({ maximum: 4, tickCount: 4 });
+    expect(countAxis(23)).toEqual({ maximum: 40, tickCount: 4 });
   });
 });

@@ -30,12 +30,12 @@ export function formatRelativeTime(timestamp: string | undefined, now: number): 
   return new Date(at).toISOString().slice(0, 10);
 }
 
-/** A local wall-clock time for message headers (`14:05`). */
-export function formatClockTime(timestamp: string | number | undefined): string {
+/** A local wall-clock time (`14:05`, or `14:05:09` with seconds for metrics readings). */
+export function formatClockTime(timestamp: string | number | undefined, options: { withSeconds?: boolean } = {}): string {
   if (timestamp === undefined) return '';
   const at = typeof timestamp === 'number' ? timestamp : Date.parse(timestamp);
   if (Number.isNaN(at)) return '';
-  return new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', ...(options.withSeconds === true ? { second: '2-digit' } : {}) });
 }
 
 /** JSON text pretty-printed with two spaces; anything that is not JSON comes back unchanged. */

@@ -149,7 +149,7 @@ export class MetricsView implements View {
       this.#previous = snapshot;
       this.#renderTable(toolStatistics(snapshot));
       this.#renderCharts();
-      this.#summary.textContent = `From /metrics every ${this.#intervalSeconds} s · last read ${formatClockTime(snapshot.takenAt)}`;
+      this.#summary.textContent = `From /metrics every ${this.#intervalSeconds} s · last read ${formatClockTime(snapshot.takenAt, { withSeconds: true })}`;
       replaceChildren(this.#status);
     } catch (error) {
       if (isAbort(error)) return;
@@ -205,7 +205,7 @@ export class MetricsView implements View {
         ],
         {
           summary: `Latency of ${label} over the last ${samples.length} intervals; latest p50 ${formatSeconds(latest?.p50)}, p95 ${formatSeconds(latest?.p95)}.`,
-          formatX: formatClockTime,
+          formatX: clockWithSeconds,
           formatY: formatSeconds,
         },
       ),
@@ -220,8 +220,8 @@ export class MetricsView implements View {
       this.#callsChart,
       stackedBarChart(stacks, {
         summary: `Calls of ${label} over the last ${samples.length} intervals: ${totalCalls} calls, ${totalErrors} not ok.`,
-        formatX: formatClockTime,
-        formatY: (value) => (Number.isInteger(value) ? String(value) : value.toFixed(1)),
+        formatX: clockWithSeconds,
+        formatY: String,
       }),
     );
   }
@@ -233,6 +233,10 @@ function outcomeCount(entry: ToolStatistics | undefined, outcome: (typeof OUTCOM
   if (outcome !== 'error') return entry.outcomes[outcome] ?? 0;
   const known = new Set<string>(OUTCOMES);
   return Object.entries(entry.outcomes).reduce((sum, [name, count]) => (name === 'error' || !known.has(name) ? sum + count : sum), 0);
+}
+
+function clockWithSeconds(at: number): string {
+  return formatClockTime(at, { withSeconds: true });
 }
 
 function legend(entries: ReadonlyArray<readonly [string, string]>): HTMLElement {

@@ -1,4 +1,4 @@
-import { linearScale, niceCeiling, ticks } from './chart-scale.js';
+import { countAxis, linearScale, niceCeiling, ticks } from './chart-scale.js';
 import { svgElement } from './dom.js';
 
 // Small SVG charts drawn with DOM APIs: colours come from CSS classes (no inline styles under the
@@ -32,7 +32,7 @@ export function lineChart(series: readonly LineSeries[], options: AxisOptions): 
   const allPoints = series.flatMap((line) => line.points);
   const xs = allPoints.map((point) => point.x);
   const maximum = niceCeiling(Math.max(0, ...allPoints.map((point) => point.y ?? 0)));
-  const frame = chartFrame(options, [Math.min(...xs), Math.max(...xs)], maximum);
+  const frame = chartFrame(options, [Math.min(...xs), Math.max(...xs)], maximum, 4);
   for (const line of series) {
     // One path per run of defined points, so gaps stay gaps.
     let run: string[] = [];
@@ -60,9 +60,9 @@ export function lineChart(series: readonly LineSeries[], options: AxisOptions): 
 /** A stacked bar chart (e.g. calls per interval by outcome). */
 export function stackedBarChart(stacks: readonly BarStack[], options: AxisOptions): SVGSVGElement {
   const totals = stacks.map((stack) => stack.segments.reduce((sum, segment) => sum + segment.value, 0));
-  const maximum = niceCeiling(Math.max(0, ...totals));
+  const { maximum, tickCount } = countAxis(Math.max(0, ...totals));
   const xs = stacks.map((stack) => stack.x);
-  const frame = chartFrame(options, [Math.min(...xs), Math.max(...xs)], maximum, true);
+  const frame = chartFrame(options, [Math.min(...xs), Math.max(...xs)], maximum, tickCount, true);
   const slot = (WIDTH - MARGIN.left - MARGIN.right) / Math.max(stacks.length, 1);
   const barWidth = Math.max(2, Math.min(24, slot * 0.7));
   for (const stack of stacks) {
@@ -90,13 +90,13 @@ interface ChartFrame {
   readonly y: (value: number) => number;
 }
 
-function chartFrame(options: AxisOptions, xDomain: [number, number], maximum: number, isBanded = false): ChartFrame {
+function chartFrame(options: AxisOptions, xDomain: [number, number], maximum: number, tickCount: number, isBanded = false): ChartFrame {
   const svg = svgElement('svg', { class: 'chart', viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': options.summary });
   const inset = isBanded ? 14 : 0;
   const x = linearScale(Number.isFinite(xDomain[0]) ? xDomain : [0, 1], [MARGIN.left + inset, WIDTH - MARGIN.right - inset]);
   const y = linearScale([0, maximum], [HEIGHT - MARGIN.bottom, MARGIN.top]);
   const axes = svgElement('g', { class: 'chart-axes' });
-  for (const tick of ticks(maximum)) {
+  for (const tick of ticks(maximum, tickCount)) {
     axes.append(
       svgElement('line', { class: 'chart-grid-line', x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(tick).toFixed(1), y2: y(tick).toFixed(1) }),
       svgElement('text', { class: 'chart-label', x: MARGIN.left - 6, y: (y(tick) + 4).toFixed(1), 'text-anchor': 'end' }, options.formatY(tick)),

@@ -49,7 +49,8 @@ describe('GET /auth/whoami', () => {
   it('answers a missing, wrong or hostile key with unauthenticated and never reflects it', async () => {
     app = await buildApp();
     const hostile = `<script>alert(1)</script>${'x'.repeat(4000)}`;
-    for (const headers of [{}, { authorization: 'Bearer acai_wrong0000000000000000000000000' }, { 'x-api-key': hostile }, { authorization: 'Basic dXNlcjpwYXNz' }]) {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer acai_wrong0000000000000000000000000' }, { 'x-api-key': hostile }, { authorization: 'Basic dXNlcjpwYXNz' }];
+    for (const headers of attempts) {
       const response = await whoami(headers);
       expect(response.statusCode).toBe(401);
       expect(response.json().code).toBe('unauthenticated');
