@@ -88,7 +88,10 @@ export class ChatView implements View {
 
   /** Shows a conversation (or a fresh one when `conversationId` is undefined). */
   async open(conversationId: string | undefined): Promise<void> {
-    if (conversationId !== this.#conversationId) this.stop();
+    // Coming back to the conversation whose reply is streaming keeps it; going anywhere else in the
+    // chat (another conversation, a new one) stops the turn, which the host then discards.
+    if (conversationId !== undefined && conversationId === this.#conversationId && this.#turn !== undefined) return;
+    this.stop();
     const openCount = ++this.#openCount;
     this.#conversationId = conversationId;
     this.#list.setActive(conversationId);
