@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 // A local stand-in for the OpenAI Chat Completions API (external-apis.md §1), driven by tests through
@@ -71,6 +72,8 @@ export interface RecordedRequest {
   readonly body: ChatCompletionBody | undefined;
   /** How the exchange ended: the fake finished its answer, or the connection closed first (client abort, reset). */
   readonly outcome: Promise<'finished' | 'aborted'>;
+  /** Content chunks of a streamed answer the client's connection has taken so far (the fake honours back-pressure). */
+  readonly progress: { chunksSent: number };
 }
 
 /** The fields of a chat completion request the tests look at. */
@@ -174,8 +177,9 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
       const outcome = new Promise<'finished' | 'aborted'>((resolve) => {
         response.once('close', () => resolve(response.writableFinished ? 'finished' : 'aborted'));
       });
-      requests.push({ method: request.method ?? '', path, headers: { ...request.headers }, body, outcome });
-      handle(request, response, path, raw, body);
+      const progress = { chunksSent: 0 };
+      requests.push({ method: request.method ?? '', path, headers: { ...request.headers }, body, outcome, progress });
+      handle(request, response, path, raw, body, progress);
     });
   });
 
@@ -185,6 +189,7 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
     path: string,
     raw: string,
     body: ChatCompletionBody | undefined,
+    progress: { chunksSent: number },
   ): void {
     if (request.method !== 'POST' || path !== '/v1/chat/completions') {
       sendError(response, 404, { message: `Invalid URL (${request.method} ${path})`, type: 'invalid_request_error' });
@@ -214,7 +219,7 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
     }
     const step = modelQueues.get(body.model)?.shift() ?? sharedQueue.shift() ?? responder(body, completionCounter);
     completionCounter += 1;
-    const answer = (): void => answerWith(request, response, body, step);
+    const answer = (): void => answerWith(request, response, body, step, progress);
     const delayed = (): void => {
       if (step.delayMs !== undefined && step.delayMs > 0) {
         const timer = setTimeout(answer, step.delayMs);
@@ -227,7 +232,13 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
     else delayed();
   }
 
-  function answerWith(request: IncomingMessage, response: ServerResponse, body: ChatCompletionBody, step: FakeStep): void {
+  function answerWith(
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: ChatCompletionBody,
+    step: FakeStep,
+    progress: { chunksSent: number },
+  ): void {
     if (response.destroyed) return;
     switch (step.type) {
       case 'reset':
@@ -260,7 +271,7 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
         const finishReason = step.type === 'text' ? (step.finishReason ?? 'stop') : 'tool_calls';
         const usage = step.usage ?? estimateUsage(body, content, calls);
         if (body.stream === true) {
-          void streamAnswer(response, body, step, content, calls, finishReason, usage);
+          void streamAnswer(response, body, step, content, calls, finishReason, usage, progress);
         } else {
           sendJson(response, 200, {
             id: `chatcmpl-fake${completionCounter}`,
@@ -299,6 +310,7 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
     calls: readonly { id: string; type: 'function'; function: { name: string; arguments: string } }[] | undefined,
     finishReason: string,
     usage: FakeUsage,
+    progress: { chunksSent: number },
   ): Promise<void> {
     const includeUsage = body.stream_options?.include_usage === true;
     const base = {
@@ -343,26 +355,33 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
     const gone = new AbortController();
     response.once('close', () => gone.abort());
     response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-    let sentChunks = 0;
     let flushed: Promise<void> = Promise.resolve();
     try {
       for (const [position, { text, isChunk }] of frames.entries()) {
         if (isChunk) {
-          if (pacing.breakAfterChunks !== undefined && sentChunks >= pacing.breakAfterChunks) {
+          if (pacing.breakAfterChunks !== undefined && progress.chunksSent >= pacing.breakAfterChunks) {
             // What was sent reaches the client before the connection drops.
             await flushed;
             response.socket?.destroy();
             return;
           }
-          if (pacing.pauseAfterChunks !== undefined && sentChunks === pacing.pauseAfterChunks && pacing.resume) {
+          if (pacing.pauseAfterChunks !== undefined && progress.chunksSent === pacing.pauseAfterChunks && pacing.resume) {
             await Promise.race([pacing.resume, new Promise((resolve) => gone.signal.addEventListener('abort', resolve, { once: true }))]);
           }
           if (pacing.chunkDelayMs) await sleep(pacing.chunkDelayMs, undefined, { signal: gone.signal });
-          sentChunks += 1;
         }
         if (response.destroyed) return;
-        if (position === frames.length - 1) response.end(text);
-        else flushed = new Promise((resolve) => response.write(text, () => resolve()));
+        if (position === frames.length - 1) {
+          response.end(text);
+          return;
+        }
+        let isBelowHighWaterMark = true;
+        flushed = new Promise((resolve) => {
+          isBelowHighWaterMark = response.write(text, () => resolve());
+        });
+        if (isChunk) progress.chunksSent += 1;
+        // Like a real server, the fake waits while the client is not reading.
+        if (!isBelowHighWaterMark) await once(response, 'drain', { signal: gone.signal });
       }
     } catch (error) {
       // An abort while waiting means the client went away; nothing left to send.
