@@ -1,5 +1,7 @@
 // The chat API as clients see it on the wire (Twirp JSON, proto field names, defaults omitted).
 // Mirrors proto/chat.proto; every field is optional on responses because Twirp omits defaults.
+// The ContinueChatStream events are defined next to the route that sends them.
+export type { ChatStreamEvent, ChatStreamEventData, ChatStreamEventName } from '../rpc/chat-stream-events.js';
 
 /** Identifies an end user of a stateless client (e.g. a Telegram chat). */
 export interface SessionMetadata {
@@ -18,6 +20,8 @@ export interface ToolCallRecord {
   outcome?: string;
   duration_ms?: number;
   schema_fingerprint?: string;
+  /** The tool result as the model saw it (hosts before ContinueChatStream do not send it). */
+  result?: string;
 }
 
 export type MessageRole = 'UNKNOWN' | 'USER' | 'ASSISTANT';

@@ -11,6 +11,9 @@ export type { TwirpErrorCode } from './twirp-client-error.js';
 export type {
   ChatApi,
   ChatCallOptions,
+  ChatStreamEvent,
+  ChatStreamEventData,
+  ChatStreamEventName,
   ContinueConversationRequest,
   ContinueConversationResponse,
   Conversation,
