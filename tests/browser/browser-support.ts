@@ -18,6 +18,22 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ] as const;
 
+/**
+ * The few browser globals the tests touch inside `page.evaluate` / init scripts (the test code compiles
+ * without the DOM library, and these functions run in the page, not in Node).
+ */
+export interface PageGlobals {
+  readonly sessionStorage: { getItem(key: string): string | null };
+  readonly localStorage: { readonly length: number };
+  readonly document: {
+    readonly cookie: string;
+    addEventListener(type: 'securitypolicyviolation', listener: (event: { readonly violatedDirective: string; readonly blockedURI: string }) => void): void;
+  };
+  __acaiProblems?: string[];
+  /** Set by the console-probe fixture's markup if it ever ran. */
+  __acaiXss?: string;
+}
+
 export type BrowserAvailability = { readonly isAvailable: true; readonly browser: Browser } | { readonly isAvailable: false; readonly reason: string };
 
 /**
@@ -54,9 +70,10 @@ export async function openConsolePage(browser: Browser, baseUrl: string, options
   const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 860 } });
   // Runs before the console's own code; CSP violations are collected where the page sees them.
   await context.addInitScript(() => {
+    const page = globalThis as unknown as PageGlobals;
     const problems: string[] = [];
-    (window as unknown as { __acaiProblems: string[] }).__acaiProblems = problems;
-    document.addEventListener('securitypolicyviolation', (event) => problems.push(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline code'}`));
+    page.__acaiProblems = problems;
+    page.document.addEventListener('securitypolicyviolation', (event) => problems.push(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline code'}`));
   });
   const page = await context.newPage();
   const seen: string[] = [];
@@ -75,7 +92,7 @@ export async function openConsolePage(browser: Browser, baseUrl: string, options
     context,
     page,
     async problems() {
-      const inPage = page.isClosed() ? [] : await page.evaluate(() => (window as unknown as { __acaiProblems?: string[] }).__acaiProblems ?? []).catch(() => []);
+      const inPage = page.isClosed() ? [] : await page.evaluate(() => (globalThis as unknown as PageGlobals).__acaiProblems ?? []).catch(() => []);
       return [...seen, ...inPage];
     },
     close: () => context.close(),

@@ -55,6 +55,11 @@ describe('parseMarkdownBlocks', () => {
     ]);
   });
 
+  it('never takes underscores inside words for emphasis, so code-like text survives', () => {
+    const text = 'window.__acaiXss = "a"; window.__acaiXss = "b" and my__dunder__name';
+    expect(parseInlineSpans(text)).toEqual([{ kind: 'text', text }]);
+  });
+
   it('handles empty and whitespace-only text', () => {
     expect(parseMarkdownBlocks('')).toEqual([]);
     expect(parseMarkdownBlocks('\n\n  \n')).toEqual([]);
