@@ -119,6 +119,7 @@ describeInBrowser(SUITE, () => {
     const conversationId = new URL(page.url()).pathname.split('/').at(-1)!;
     const listed = page.locator(`.conversation-link[data-conversation-id="${conversationId}"]`);
     await expect.poll(() => listed.getAttribute('aria-current')).toBe('page');
+    expect(await page.locator('.conversation-status').textContent()).toBe('');
     // What the page shows is what the host stored.
     const described = await host.chat('DescribeConversation', { conversation_id: conversationId });
     expect(described.body.conversation.title).toMatch(/^About What Time/i);

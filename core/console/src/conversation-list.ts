@@ -71,6 +71,7 @@ export class ConversationList {
     if (title !== undefined && title !== '') entry.title = title;
     entry.timestamp = new Date().toISOString();
     this.#conversations = [entry, ...this.#conversations.filter((conversation) => conversation.id !== conversationId)];
+    if (!this.#isLoading) this.#status.textContent = '';
     this.#render();
   }
 
