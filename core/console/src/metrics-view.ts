@@ -5,6 +5,7 @@ import { fetchMetricsText, isAbort, type HostConnection } from './host-api.js';
 import { parsePrometheusText } from './prometheus-text.js';
 import { lineChart, stackedBarChart, type BarStack } from './svg-charts.js';
 import { ALL_TOOLS, toolMetricsSnapshot, toolStatistics, type ToolMetricsSnapshot, type ToolStatistics } from './tool-metrics.js';
+import { pageSection, type PageSection } from './page-section.js';
 import type { View } from './view.js';
 
 export interface MetricsViewOptions {
@@ -31,8 +32,7 @@ interface IntervalSample {
 export class MetricsView implements View {
   readonly element: HTMLElement;
   readonly #connection: HostConnection;
-  readonly #summary: HTMLElement;
-  readonly #status: HTMLElement;
+  readonly #page: PageSection;
   readonly #table: HTMLTableSectionElement;
   readonly #toolSelect: HTMLSelectElement;
   readonly #latencyChart: HTMLElement;
@@ -47,8 +47,6 @@ export class MetricsView implements View {
 
   constructor(options: MetricsViewOptions) {
     this.#connection = options.connection;
-    this.#summary = element('p', { class: 'muted page-summary' }, 'Reading /metrics…');
-    this.#status = element('div', { class: 'page-status', role: 'status' });
     this.#table = element('tbody');
     const intervalSelect = element(
       'select',
@@ -67,59 +65,50 @@ export class MetricsView implements View {
     });
     this.#latencyChart = element('div', { class: 'chart-body' });
     this.#callsChart = element('div', { class: 'chart-body' });
-    this.element = element(
-      'section',
-      { class: 'page metrics-page', 'aria-labelledby': 'metrics-title' },
-      element(
-        'header',
-        { class: 'page-header' },
-        element('div', {}, element('h1', { id: 'metrics-title', tabindex: '-1' }, 'Metrics'), this.#summary),
+    this.#page = pageSection({
+      name: 'metrics',
+      title: 'Metrics',
+      actions: [element('label', { for: 'metrics-tool' }, 'Tool '), this.#toolSelect, element('label', { for: 'metrics-interval' }, 'Refresh every '), intervalSelect],
+      body: [
         element(
           'div',
-          { class: 'page-actions' },
-          element('label', { for: 'metrics-tool' }, 'Tool '),
-          this.#toolSelect,
-          element('label', { for: 'metrics-interval' }, 'Refresh every '),
-          intervalSelect,
-        ),
-      ),
-      this.#status,
-      element(
-        'div',
-        { class: 'chart-grid' },
-        element('figure', { class: 'chart-card' }, element('figcaption', {}, 'Tool latency per interval (p50 and p95)'), legend([['p50', 'series-p50'], ['p95', 'series-p95']]), this.#latencyChart),
-        element(
-          'figure',
-          { class: 'chart-card' },
-          element('figcaption', {}, 'Tool calls per interval by outcome'),
-          legend(OUTCOMES.map((outcome) => [outcome, `outcome-${outcome}`] as const)),
-          this.#callsChart,
-        ),
-      ),
-      element(
-        'section',
-        { class: 'metrics-table-section', 'aria-labelledby': 'metrics-table-title' },
-        element('h2', { id: 'metrics-table-title' }, 'Tools since the host started'),
-        element(
-          'div',
-          { class: 'table-scroll' },
+          { class: 'chart-grid' },
+          element('figure', { class: 'chart-card' }, element('figcaption', {}, 'Tool latency per interval (p50 and p95)'), legend([['p50', 'series-p50'], ['p95', 'series-p95']]), this.#latencyChart),
           element(
-            'table',
-            { class: 'metrics-table' },
-            element(
-              'thead',
-              {},
-              element(
-                'tr',
-                {},
-                ...['Tool', 'Plugin', 'Calls', 'Errors', 'Error rate', 'p50', 'p95'].map((heading, index) => element('th', { scope: 'col', class: index >= 2 ? 'number' : undefined }, heading)),
-              ),
-            ),
-            this.#table,
+            'figure',
+            { class: 'chart-card' },
+            element('figcaption', {}, 'Tool calls per interval by outcome'),
+            legend(OUTCOMES.map((outcome) => [outcome, `outcome-${outcome}`] as const)),
+            this.#callsChart,
           ),
         ),
-      ),
-    );
+        element(
+          'section',
+          { class: 'metrics-table-section', 'aria-labelledby': 'metrics-table-title' },
+          element('h2', { id: 'metrics-table-title' }, 'Tools since the host started'),
+          element(
+            'div',
+            { class: 'table-scroll' },
+            element(
+              'table',
+              { class: 'metrics-table' },
+              element(
+                'thead',
+                {},
+                element(
+                  'tr',
+                  {},
+                  ...['Tool', 'Plugin', 'Calls', 'Errors', 'Error rate', 'p50', 'p95'].map((heading, index) => element('th', { scope: 'col', class: index >= 2 ? 'number' : undefined }, heading)),
+                ),
+              ),
+              this.#table,
+            ),
+          ),
+        ),
+      ],
+    });
+    this.#page.summary.textContent = 'Reading /metrics…';
+    this.element = this.#page.element;
     this.#renderCharts();
     this.#schedule(0);
   }
@@ -149,11 +138,11 @@ export class MetricsView implements View {
       this.#previous = snapshot;
       this.#renderTable(toolStatistics(snapshot));
       this.#renderCharts();
-      this.#summary.textContent = `From /metrics every ${this.#intervalSeconds} s · last read ${formatClockTime(snapshot.takenAt, { withSeconds: true })}`;
-      replaceChildren(this.#status);
+      this.#page.summary.textContent = `From /metrics every ${this.#intervalSeconds} s · last read ${formatClockTime(snapshot.takenAt, { withSeconds: true })}`;
+      this.#page.showStatus(undefined);
     } catch (error) {
       if (isAbort(error)) return;
-      replaceChildren(this.#status, element('p', { class: 'alert' }, `Cannot read /metrics. ${describeError(error)}`));
+      this.#page.showStatus(`Cannot read /metrics. ${describeError(error)}`, true);
     } finally {
       if (this.#inFlight === request) this.#inFlight = undefined;
     }

@@ -2,6 +2,7 @@ import { describeError } from './describe-error.js';
 import { element, replaceChildren } from './dom.js';
 import { formatClockTime, formatCount, formatRelativeTime } from './format.js';
 import { pluginApi, type HostConnection } from './host-api.js';
+import { pageSection, type PageSection } from './page-section.js';
 import type { View } from './view.js';
 import type { PluginInfo, ReloadPluginsResponse } from './wire-types.js';
 
@@ -21,33 +22,20 @@ const BREAKER_LABELS: Readonly<Record<string, string>> = { CLOSED: 'closed', OPE
 export class PluginsView implements View {
   readonly element: HTMLElement;
   readonly #options: PluginsViewOptions;
-  readonly #summary: HTMLElement;
-  readonly #status: HTMLElement;
+  readonly #page: PageSection;
   readonly #grid: HTMLElement;
   readonly #reloadButton: HTMLButtonElement;
   #isDisposed = false;
 
   constructor(options: PluginsViewOptions) {
     this.#options = options;
-    this.#summary = element('p', { class: 'muted page-summary' });
-    this.#status = element('div', { class: 'page-status', role: 'status' });
     this.#grid = element('div', { class: 'plugin-grid' });
     const refreshButton = element('button', { type: 'button', class: 'button button-secondary' }, 'Refresh');
     refreshButton.addEventListener('click', () => void this.refresh());
     this.#reloadButton = element('button', { type: 'button', class: 'button' }, 'Reload plugin set');
     this.#reloadButton.addEventListener('click', () => void this.#reload());
-    this.element = element(
-      'section',
-      { class: 'page plugins-page', 'aria-labelledby': 'plugins-title' },
-      element(
-        'header',
-        { class: 'page-header' },
-        element('div', {}, element('h1', { id: 'plugins-title', tabindex: '-1' }, 'Plugins'), this.#summary),
-        element('div', { class: 'page-actions' }, refreshButton, this.#reloadButton),
-      ),
-      this.#status,
-      this.#grid,
-    );
+    this.#page = pageSection({ name: 'plugins', title: 'Plugins', actions: [refreshButton, this.#reloadButton], body: [this.#grid] });
+    this.element = this.#page.element;
     void this.refresh();
   }
 
@@ -56,10 +44,10 @@ export class PluginsView implements View {
       const listing = await pluginApi.listPlugins(this.#options.connection);
       if (this.#isDisposed) return;
       const plugins = listing.plugins ?? [];
-      this.#summary.textContent = `${plugins.length} configured · generation ${listing.generation ?? '0'} · updated ${formatClockTime(Date.now())}`;
+      this.#page.summary.textContent = `${plugins.length} configured · generation ${listing.generation ?? '0'} · updated ${formatClockTime(Date.now())}`;
       replaceChildren(this.#grid, ...(plugins.length > 0 ? plugins.map((plugin) => this.#card(plugin)) : [element('p', { class: 'muted' }, 'No plugins are configured.')]));
     } catch (error) {
-      if (!this.#isDisposed) this.#showStatus(describeError(error), true);
+      if (!this.#isDisposed) this.#page.showStatus(describeError(error), true);
     }
   }
 
@@ -140,11 +128,11 @@ export class PluginsView implements View {
       try {
         await action();
         const done = `${label === 'Enable' ? 'Enabled' : label === 'Disable' ? 'Disabled' : 'Reset the breaker of'} ${pluginName}.`;
-        this.#showStatus(done, false);
+        this.#page.showStatus(done, false);
         this.#options.announce(done);
         await this.refresh();
       } catch (error) {
-        this.#showStatus(`${label} ${pluginName} failed. ${describeError(error)}`, true);
+        this.#page.showStatus(`${label} ${pluginName} failed. ${describeError(error)}`, true);
         button.disabled = false;
       }
     });
@@ -153,21 +141,17 @@ export class PluginsView implements View {
 
   async #reload(): Promise<void> {
     this.#reloadButton.disabled = true;
-    this.#showStatus('Reloading the plugin set…', false);
+    this.#page.showStatus('Reloading the plugin set…', false);
     try {
       const result = await pluginApi.reloadPlugins(this.#options.connection);
-      this.#showStatus(describeReload(result), false);
+      this.#page.showStatus(describeReload(result), false);
       this.#options.announce('Plugin set reloaded.');
       await this.refresh();
     } catch (error) {
-      this.#showStatus(`The reload was refused; the previous set keeps serving. ${describeError(error)}`, true);
+      this.#page.showStatus(`The reload was refused; the previous set keeps serving. ${describeError(error)}`, true);
     } finally {
       this.#reloadButton.disabled = false;
     }
-  }
-
-  #showStatus(text: string, isError: boolean): void {
-    replaceChildren(this.#status, element('p', { class: isError ? 'alert' : 'notice' }, text));
   }
 }
 
