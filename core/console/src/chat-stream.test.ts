@@ -131,6 +131,14 @@ describe('streamChat', () => {
     expect(events.at(-1)).toEqual({ type: 'error', error: { code: 'deadline_exceeded', msg: 'request deadline exceeded', meta: { step: '2' } } });
   });
 
+  it('reports a connection that breaks mid-reply as unavailable', async () => {
+    behaviour = (response) => {
+      response.writeHead(200, streamHeaders).write(sse('conversation', { conversation_id: 'c1', is_new: true }));
+      setTimeout(() => response.socket?.destroy(), 20);
+    };
+    await expect(collect()).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
   it('fails as unavailable when the connection ends before a terminal event', async () => {
     behaviour = (response) => response.writeHead(200, streamHeaders).end(sse('conversation', { conversation_id: 'c1', is_new: true }) + sse('delta', { text: 'half' }));
     const events: ChatStreamEvent[] = [];

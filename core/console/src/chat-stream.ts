@@ -1,5 +1,6 @@
-import { authorizationHeaders, CHAT_SERVICE, errorFromResponse, HostApiError, send, type HostConnection } from './host-api.js';
-import { ServerSentEventParser } from './server-sent-event-parser.js';
+// The host's own SSE reader (also used by the CLI's client): DOM-free, bounded, split-safe.
+import { readServerSentEvents } from '../../src/client/read-server-sent-events.js';
+import { authorizationHeaders, CHAT_SERVICE, errorFromResponse, HostApiError, isAbort, send, type HostConnection } from './host-api.js';
 import type { ToolCall, TwirpErrorBody } from './wire-types.js';
 
 /** Where the streaming RPC lives (POST, SSE answer). */
@@ -49,7 +50,7 @@ export type ChatStreamEvent =
 /**
  * Sends one chat turn to ContinueChatStream and yields its events as they arrive. The request is a
  * `fetch` POST (an EventSource could not send the Authorization header) read as a byte stream through
- * our SSE parser. Failures known before the stream starts arrive as an ordinary Twirp JSON error and
+ * the host's SSE reader. Failures known before the stream starts arrive as an ordinary Twirp JSON error and
  * are thrown as a HostApiError; failures during the turn are the terminal `error` event. Aborting
  * `signal` cancels the request, which makes the host cancel the turn (nothing of it is stored); the
  * generator then rejects with the AbortError. Breaking out of the loop cancels the request too.
@@ -69,29 +70,46 @@ export async function* streamChat(connection: HostConnection, request: ChatStrea
   }
   if (response.body === null) throw new HostApiError('internal', 'the host sent an empty event stream', { status: response.status });
 
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder('utf-8');
-  const parser = new ServerSentEventParser();
   let isFinished = false;
   try {
-    while (!isFinished) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      for (const sent of parser.push(decoder.decode(value, { stream: true }))) {
-        const event = decodeChatStreamEvent(sent.event, sent.data);
-        if (event === undefined) continue;
-        yield event;
-        if (event.type === 'message' || event.type === 'error') {
-          isFinished = true;
-          break;
-        }
+    for await (const sent of readServerSentEvents(chunksOf(response.body))) {
+      const event = decodeChatStreamEvent(sent.event, sent.data);
+      if (event === undefined) continue;
+      yield event;
+      if (event.type === 'message' || event.type === 'error') {
+        isFinished = true;
+        break;
       }
     }
-  } finally {
-    // Stops the download when the turn finished, the consumer stopped early or anything threw.
-    await reader.cancel().catch(() => undefined);
+  } catch (error) {
+    if (isAbort(error) || error instanceof HostApiError) throw error;
+    // The reader refused the stream (an event over its size bound); its message names the limit.
+    throw new HostApiError('internal', `the host's event stream could not be read (${(error as Error).message})`, { cause: error });
   }
   if (!isFinished) throw new HostApiError('unavailable', 'the connection closed before the reply was complete');
+}
+
+/**
+ * The body's chunks; leaving early (the turn finished, the consumer stopped, anything threw) cancels
+ * the download, which is how the host learns that the client went away.
+ */
+async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        if (isAbort(error)) throw error;
+        throw new HostApiError('unavailable', 'the connection to the host broke during the reply', { cause: error });
+      }
+      if (chunk.done) return;
+      yield chunk.value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
 }
 
 /**

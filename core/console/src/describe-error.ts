@@ -4,7 +4,6 @@ import { HostApiError, isAbort } from './host-api.js';
 export function describeError(error: unknown): string {
   if (isAbort(error)) return 'Stopped.';
   if (error instanceof HostApiError || isTwirpLike(error)) return describeTwirpError(error.code, error.message, error instanceof HostApiError ? error.meta : {});
-  if (error instanceof RangeError) return `The host sent more than the console can hold: ${error.message}.`;
   return 'Something went wrong in the console. Reload the page and try again.';
 }
 
