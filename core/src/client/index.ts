@@ -14,6 +14,8 @@ export type {
   ChatStreamEvent,
   ChatStreamEventData,
   ChatStreamEventName,
+  ChatTurnEvent,
+  ContinueChatStreamRequest,
   ContinueConversationRequest,
   ContinueConversationResponse,
   Conversation,
