@@ -27,6 +27,7 @@ export interface PageGlobals {
   readonly localStorage: { readonly length: number };
   readonly document: {
     readonly cookie: string;
+    readonly activeElement: { readonly id: string; readonly tagName: string } | null;
     addEventListener(type: 'securitypolicyviolation', listener: (event: { readonly violatedDirective: string; readonly blockedURI: string }) => void): void;
   };
   __acaiProblems?: string[];

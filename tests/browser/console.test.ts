@@ -46,6 +46,7 @@ describeInBrowser(SUITE, () => {
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
   }
 
+  const focused = (page: Page) => page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.id ?? '');
   const storedKey = (page: Page) => page.evaluate((name) => (globalThis as unknown as PageGlobals).sessionStorage.getItem(name), SESSION_KEY);
   const lastReply = (page: Page) => page.locator('.message[data-role="assistant"]').last();
 
@@ -86,6 +87,8 @@ describeInBrowser(SUITE, () => {
     const { page } = consolePage;
     await signIn(page, CHAT_KEY);
     expect(await storedKey(page)).toBe(CHAT_KEY);
+    // Signing in puts the cursor in the composer.
+    await expect.poll(() => focused(page)).toBe('composer-input');
     const input = page.getByLabel('Message', { exact: true });
     await input.fill('What time is it');
     await input.press('Shift+Enter');
@@ -239,6 +242,7 @@ describeInBrowser(SUITE, () => {
     await signIn(page, ADMIN_KEY);
     // An admin-only key lands on the plugins page and is offered no chat.
     await expect.poll(() => new URL(page.url()).pathname).toBe('/console/plugins');
+    await expect.poll(() => focused(page)).toBe('plugins-title');
     expect(await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents()).toEqual(['Plugins', 'Metrics']);
     const card = page.locator('.plugin-card[data-plugin="console-probe"]');
     await expect.poll(() => card.locator('[data-tool]').evaluateAll((items) => items.map((item) => item.getAttribute('data-tool')))).toEqual([PROBE_TOOL, 'console-probe__fail_loudly']);

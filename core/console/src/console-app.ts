@@ -113,14 +113,14 @@ class ConsoleApp {
       this.#announcer,
     );
     this.#listenOnce();
-    this.#render(parseConsoleRoute(window.location.pathname), true);
+    this.#render(parseConsoleRoute(window.location.pathname));
   }
 
   #listenOnce(): void {
     if (this.#isListening) return;
     this.#isListening = true;
     window.addEventListener('popstate', () => {
-      if (this.#identity !== undefined) this.#render(parseConsoleRoute(window.location.pathname), false);
+      if (this.#identity !== undefined) this.#render(parseConsoleRoute(window.location.pathname));
     });
     // Console links navigate in place; modified clicks (new tab) and other links behave normally.
     document.addEventListener('click', (event) => {
@@ -138,10 +138,10 @@ class ConsoleApp {
     const path = consoleRoutePath(route);
     if (options.replace === true) window.history.replaceState(null, '', path);
     else if (window.location.pathname !== path) window.history.pushState(null, '', path);
-    if (options.render !== false) this.#render(route, false);
+    if (options.render !== false) this.#render(route);
   }
 
-  #render(route: ConsoleRoute, isFirst: boolean): void {
+  #render(route: ConsoleRoute): void {
     const identity = this.#identity;
     const main = this.#main;
     if (identity === undefined || main === undefined) return;
@@ -162,7 +162,8 @@ class ConsoleApp {
     }
     const view = route.page === 'plugins' ? new PluginsView({ connection: this.#connection, announce: (text) => this.#announce(text) }) : new MetricsView({ connection: this.#connection });
     this.#show(route.page, route.page === 'plugins' ? 'Plugins' : 'Metrics', view);
-    if (!isFirst) view.element.querySelector<HTMLElement>('h1')?.focus();
+    // Focus follows navigation (and leaves the sign-in form that just disappeared).
+    view.element.querySelector<HTMLElement>('h1')?.focus();
   }
 
   /** Mounts a page; `view` undefined for static pages. Other pages are disposed; the chat page is kept. */

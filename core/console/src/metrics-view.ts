@@ -125,6 +125,8 @@ export class MetricsView implements View {
   }
 
   async #poll(): Promise<void> {
+    // A hidden tab does not read /metrics; the next reading after it shows again covers the gap.
+    if (document.visibilityState === 'hidden') return this.#schedule(this.#intervalSeconds * 1_000);
     this.#inFlight?.abort();
     const request = new AbortController();
     this.#inFlight = request;
