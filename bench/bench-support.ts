@@ -113,3 +113,21 @@ export async function startBenchServer(kind: 'acai' | 'baseline' | 'proxy', envi
     },
   };
 }
+
+/**
+ * The host environment every bench run shares: the repository's plugins, rate limits on (the Redis token
+ * bucket is part of every request) but far above the offered load, the fake model as `bench-chat` and
+ * `bench-title`, and info logging as in production.
+ */
+export function benchHostEnvironment(fake: { readonly apiKey: string; readonly baseURL: string }): Record<string, string> {
+  return {
+    PLUGINS_CONFIG: join(root, 'plugins.config.json'),
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_BURST: '1000000',
+    OPENAI_API_KEY: fake.apiKey,
+    OPENAI_BASE_URL: fake.baseURL,
+    OPENAI_MODEL: 'bench-chat',
+    OPENAI_TITLE_MODEL: 'bench-title',
+    LOG_LEVEL: 'info',
+  };
+}

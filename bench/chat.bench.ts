@@ -17,13 +17,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { MongoClient, ObjectId } from 'mongodb';
 import Database from 'better-sqlite3';
 import { EmbeddedConversationStore, MongoConversationStore, createObjectIdHex, type ConversationStore } from '../core/src/storage/index.js';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeStep } from '../tests/fakes/openai/index.js';
-import { median, percentile, startBenchServer, type BenchServer } from './bench-support.js';
+import { benchHostEnvironment, median, percentile, startBenchServer, type BenchServer } from './bench-support.js';
 
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -45,7 +44,6 @@ if (!mongodbUrl || !redisUrl) {
   process.exit(1);
 }
 
-const root = fileURLToPath(new URL('../', import.meta.url));
 const databaseName = `bench_chat_${Date.now().toString(36)}`;
 
 /** The fake model: a tool call on the user's turn, then a short answer built from the tool's result. */
@@ -128,15 +126,7 @@ function hostEnvironment(kind: StoreKind, dataDir: string): Record<string, strin
     ACAI_API_KEYS: `${API_KEY}:${TENANT}:chat,${LIST_API_KEY}:${LIST_TENANT}:chat`,
     ACAI_DATA_DIR: dataDir,
     BENCH_BASELINE_DATA_DIR: join(dataDir, 'baseline'),
-    PLUGINS_CONFIG: join(root, 'plugins.config.json'),
-    // Limits stay on (the Redis token bucket is part of every request) but far above the offered load.
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    RATE_LIMIT_BURST: '1000000',
-    OPENAI_API_KEY: fake.apiKey,
-    OPENAI_BASE_URL: fake.baseURL,
-    OPENAI_MODEL: 'bench-chat',
-    OPENAI_TITLE_MODEL: 'bench-title',
-    LOG_LEVEL: 'info',
+    ...benchHostEnvironment(fake),
   };
 }
 

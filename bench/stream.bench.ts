@@ -19,10 +19,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readServerSentEvents } from '../core/src/client/read-server-sent-events.js';
 import { startFakeOpenAI, streamedTextReply, type ChatCompletionBody, type FakeStep } from '../tests/fakes/openai/index.js';
-import { median, percentile, startBenchServer } from './bench-support.js';
+import { benchHostEnvironment, median, percentile, startBenchServer } from './bench-support.js';
 
 const TTFT_RUNS = Number(process.env.BENCH_TTFT_RUNS ?? 300);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 200);
@@ -38,7 +37,6 @@ if (!redisUrl || (STORE === 'mongodb' && !mongodbUrl)) {
   process.exit(1);
 }
 
-const root = fileURLToPath(new URL('../', import.meta.url));
 const format = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
 // While `hold` is pending, replies stop after their first chunk (the open-streams part).
@@ -58,14 +56,7 @@ const host = await startBenchServer('acai', {
   REDIS_KEY_PREFIX: `${databaseName}:`,
   ACAI_API_KEYS: `${API_KEY}:bench:chat+metrics`,
   ACAI_DATA_DIR: scratch,
-  PLUGINS_CONFIG: join(root, 'plugins.config.json'),
-  RATE_LIMIT_PER_MINUTE: '1000000',
-  RATE_LIMIT_BURST: '1000000',
-  OPENAI_API_KEY: fake.apiKey,
-  OPENAI_BASE_URL: fake.baseURL,
-  OPENAI_MODEL: 'bench-chat',
-  OPENAI_TITLE_MODEL: 'bench-title',
-  LOG_LEVEL: 'info',
+  ...benchHostEnvironment(fake),
 });
 const proxy = await startBenchServer('proxy', { OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.baseURL });
 const directUrl = `${fake.baseURL}/chat/completions`;
