@@ -3,18 +3,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { MemoryKeyValueStore } from '../../core/src/cache/index.js';
-import { createChatService, type ChatService, type SessionDirectory } from '../../core/src/chat/index.js';
+import { createChatService, type ChatService } from '../../core/src/chat/index.js';
 import { createInProcessChatApi, TwirpClientError, type ChatApi, type ChatTurnEvent } from '../../core/src/client/index.js';
 import { createModelClient } from '../../core/src/llm/index.js';
 import type { EmbeddedConversationStore } from '../../core/src/storage/index.js';
 import { errorReply, startFakeOpenAI, streamedTextReply, toolCallsReply, type FakeOpenAIServer } from '../fakes/openai/index.js';
-import { createFixtureTools, createTemporaryStore, eventually } from './chat-test-support.js';
-
-const noSessions: SessionDirectory = {
-  resolve: () => Promise.reject(new Error('no sessions in this suite')),
-  resolveOrCreate: () => Promise.reject(new Error('no sessions in this suite')),
-  bind: () => Promise.reject(new Error('no sessions in this suite')),
-};
+import { createFixtureTools, createTemporaryStore, eventually, noSessions } from './chat-test-support.js';
 
 let fake: FakeOpenAIServer;
 let store: EmbeddedConversationStore;

@@ -2,31 +2,22 @@
 // same conversation twice — once through StartConversation/ContinueConversation, once through
 // ContinueChatStream — and the two stored conversations are compared byte for byte (ids aside), on
 // both stores.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryKeyValueStore } from '../../core/src/cache/index.js';
-import { createChatService, type ChatService, type SessionDirectory, type ToolExecutor, type TurnEvents } from '../../core/src/chat/index.js';
+import { createChatService, type ChatService, type ToolExecutor, type TurnEvents } from '../../core/src/chat/index.js';
 import { createModelClient } from '../../core/src/llm/index.js';
-import { EmbeddedConversationStore, MongoConversationStore, type Conversation, type ConversationStore } from '../../core/src/storage/index.js';
+import type { Conversation, ConversationStore } from '../../core/src/storage/index.js';
 import { startFakeOpenAI, streamedTextReply, toolCallsReply, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
 import type { ConversationStoreFactory } from '../support/conversation-store-contract.js';
-import { requireMongoUrl, uniqueName } from '../support/env.js';
-import { callerFor, createFixtureTools } from './chat-test-support.js';
+import { embeddedStoreFactory, mongoStoreFactory } from '../support/conversation-store-factories.js';
+import { uniqueName } from '../support/env.js';
+import { callerFor, createFixtureTools, noSessions } from './chat-test-support.js';
 
 const CHAT_MODEL = 'parity-chat';
 const TITLE_MODEL = 'parity-title';
 const FIXED_NOW = new Date('2026-05-01T09:30:00Z');
 const clock = { now: () => FIXED_NOW, timeZone: 'Europe/Lisbon' };
 const usage = { prompt_tokens: 120, completion_tokens: 12 };
-
-const noSessions: SessionDirectory = {
-  resolve: () => Promise.reject(new Error('no sessions in this suite')),
-  resolveOrCreate: () => Promise.reject(new Error('no sessions in this suite')),
-  bind: () => Promise.reject(new Error('no sessions in this suite')),
-};
 
 /**
  * The scripted model, decided by the conversation so far (never by request order): a lookup with a
@@ -139,36 +130,5 @@ function describeStreamParity(name: string, makeFactory: () => Promise<Conversat
   });
 }
 
-describeStreamParity('MongoDB wire (MONGODB_URL)', async () => {
-  const url = requireMongoUrl();
-  const databaseName = uniqueName('parity');
-  return {
-    async open(now) {
-      const store = new MongoConversationStore({ url, databaseName, now });
-      await store.init();
-      return store;
-    },
-    async destroy() {
-      const client = new MongoClient(url);
-      try {
-        await client.db(databaseName).dropDatabase();
-      } finally {
-        await client.close();
-      }
-    },
-  };
-});
-
-describeStreamParity('embedded (SQLite file)', async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'acai-parity-'));
-  return {
-    async open(now) {
-      const store = new EmbeddedConversationStore({ dataDir, now });
-      await store.init();
-      return store;
-    },
-    async destroy() {
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-});
+describeStreamParity('MongoDB wire (MONGODB_URL)', () => mongoStoreFactory('parity'));
+describeStreamParity('embedded (SQLite file)', () => embeddedStoreFactory('parity'));

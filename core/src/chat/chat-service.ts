@@ -322,8 +322,10 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const conversationId = createObjectIdHex(startedAt);
     await events?.conversation?.({ conversationId, isNew: true });
     let title: string | undefined;
-    const titlePromise = titles
-      .titleFor(message, { signal: caller.signal, deadline: caller.deadline, logger: caller.logger })
+    // Started on the next turn of the event loop: by then the reply's model request (what the user is
+    // waiting for) has gone out, and the title's cache lookup and model call follow it, not lead it.
+    const titlePromise = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => titles.titleFor(message, { signal: caller.signal, deadline: caller.deadline, logger: caller.logger }))
       .then((value) => {
         title = value;
         return value;

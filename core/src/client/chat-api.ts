@@ -1,7 +1,7 @@
 // The chat API as clients see it on the wire (Twirp JSON, proto field names, defaults omitted).
 // Mirrors proto/chat.proto; every field is optional on responses because Twirp omits defaults.
 // The ContinueChatStream events are defined next to the route that sends them.
-import type { ChatStreamEvent } from '../rpc/chat-stream-events.js';
+import type { ChatStreamEvent, ToolCallJson } from '../rpc/chat-stream-events.js';
 
 export type { ChatStreamEvent, ChatStreamEventData, ChatStreamEventName } from '../rpc/chat-stream-events.js';
 
@@ -12,19 +12,8 @@ export interface SessionMetadata {
   chat_id: string;
 }
 
-/** One tool call made during a turn. */
-export interface ToolCallRecord {
-  id?: string;
-  name?: string;
-  plugin?: string;
-  plugin_version?: string;
-  arguments?: string;
-  outcome?: string;
-  duration_ms?: number;
-  schema_fingerprint?: string;
-  /** The tool result as the model saw it (hosts before ContinueChatStream do not send it). */
-  result?: string;
-}
+/** One tool call made during a turn (its `result` is missing from hosts older than ContinueChatStream). */
+export type ToolCallRecord = ToolCallJson;
 
 export type MessageRole = 'UNKNOWN' | 'USER' | 'ASSISTANT';
 

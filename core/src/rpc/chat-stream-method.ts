@@ -1,5 +1,5 @@
 import { create, toJson } from '@bufbuild/protobuf';
-import type { ChatService, TurnEvents } from '../chat/index.js';
+import type { ChatService, ToolCallStart, TurnEvents } from '../chat/index.js';
 import type { ToolCallRecord } from '../storage/conversation-store.js';
 import { callerOf, toSessionInput, toWireToolCall } from './chat-handlers.js';
 import type { ChatStreamEventData, ChatStreamEventName, ToolCallJson } from './chat-stream-events.js';
@@ -42,25 +42,15 @@ function turnEventsOf(emit: Emit): TurnEvents {
   return {
     conversation: ({ conversationId, isNew }) => emit('conversation', { conversation_id: conversationId, is_new: isNew }),
     textDelta: (text) => emit('delta', { text }),
-    toolCallStarted: (call) =>
-      emit('tool_call_started', {
-        id: call.id,
-        name: call.name,
-        plugin: call.plugin ?? '',
-        plugin_version: call.pluginVersion ?? '',
-        arguments: call.arguments,
-      }),
+    toolCallStarted: (call) => emit('tool_call_started', { ...provenanceOf(call), arguments: call.arguments }),
     toolCallFinished: (call) =>
-      emit('tool_call_finished', {
-        id: call.id,
-        name: call.name,
-        plugin: call.plugin ?? '',
-        plugin_version: call.pluginVersion ?? '',
-        outcome: call.outcome,
-        result: call.result,
-        duration_ms: toWireToolCall(call).durationMs,
-      }),
+      emit('tool_call_finished', { ...provenanceOf(call), outcome: call.outcome, result: call.result, duration_ms: toWireToolCall(call).durationMs }),
   };
+}
+
+/** Which call, and which plugin served it (empty strings for a tool no plugin knows). */
+function provenanceOf(call: ToolCallStart) {
+  return { id: call.id, name: call.name, plugin: call.plugin ?? '', plugin_version: call.pluginVersion ?? '' };
 }
 
 /** ToolCall JSON exactly as the Twirp JSON codec writes it in ContinueConversationResponse. */

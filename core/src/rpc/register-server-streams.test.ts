@@ -45,6 +45,12 @@ async function post(url: string, body: unknown = { message: 'hi' }, headers: Rec
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Sends one event, then never finishes (and ignores its signal). */
+const holdsOpen: Behaviour = async (_request, _context, stream) => {
+  await stream.send('first', {});
+  await new Promise(() => undefined);
+};
+
 /** A request on a raw socket the test can stop reading from or cut. */
 async function rawRequest(url: string): Promise<Socket> {
   const { hostname, port } = new URL(url);
@@ -120,10 +126,7 @@ describe('server streams next to a Twirp service', () => {
 
   it('ends a stream at the request deadline even when the method ignores its signal', async () => {
     const url = await serve(
-      async (_request, _context, stream) => {
-        await stream.send('first', {});
-        await new Promise(() => undefined);
-      },
+      holdsOpen,
       { requestDeadlineMs: 150 },
     );
     const { text } = await post(url);
@@ -170,10 +173,7 @@ describe('server streams next to a Twirp service', () => {
 
   it('ends streams still open after the shutdown grace with unavailable, and lets the server close', async () => {
     const url = await serve(
-      async (_request, _context, stream) => {
-        await stream.send('first', {});
-        await new Promise(() => undefined);
-      },
+      holdsOpen,
       { streamShutdownGraceMs: 100 },
     );
     const pending = post(url);

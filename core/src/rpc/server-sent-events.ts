@@ -64,7 +64,7 @@ export class ServerSentEvents implements ServerEventStream {
       // nginx (and proxies that follow it) would otherwise hold the events back in its buffer.
       'x-accel-buffering': 'no',
     });
-    this.#response.flushHeaders();
+    // No flushHeaders(): the headers leave with the first event, one write instead of two.
     const keepAlive = (): void => {
       // A client that reads nothing gets no comments piled up behind the events it has not taken.
       if (!this.#response.writableNeedDrain) this.#response.write(KEEP_ALIVE_COMMENT);
