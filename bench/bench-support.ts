@@ -1,7 +1,14 @@
-// What the benchmark scripts share: sample statistics, the sequential per-call timer, and the
-// generated no-op plugin package they load through the real host.
+// What the benchmark scripts share: sample statistics, the sequential per-call timer, the server under
+// test in its own process, and the generated no-op plugin package they load through the real host.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
 
 /** The middle of the samples (the mean of the two middle ones for an even count). */
 export function median(samples: readonly number[]): number {
@@ -73,4 +80,66 @@ export async function writeBenchPlugin(dir: string, name: string, source: string
   };
   await writeFile(join(dir, 'package.json'), JSON.stringify(packageJson));
   await writeFile(join(dir, 'index.js'), source);
+}
+
+/** A server under test running in a child process (bench/chat-bench-server.ts). */
+export interface BenchServer {
+  readonly url: string;
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `bench/chat-bench-server.ts <kind>` in its own process (so the server gets a core of its own)
+ * with `environment` on top of this process's, and waits for the port it announces on stderr.
+ * BENCH_PROFILE_DIR writes a CPU profile of the host (open it in Chrome DevTools) to find hot spots.
+ */
+export async function startBenchServer(kind: 'acai' | 'baseline' | 'proxy', environment: Record<string, string>): Promise<BenchServer> {
+  const profile = kind === 'acai' && process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(root, 'bench/chat-bench-server.ts'), kind], {
+    cwd: root,
+    env: { ...process.env, ...environment },
+    // stdout is the host's log (discarded, but still written, as in production); stderr announces the port.
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const lines = createInterface({ input: child.stderr as Readable });
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`${kind} server exited with code ${String(code)} before listening`);
+  });
+  const announced = new Promise<number>((resolve) => {
+    lines.on('line', (line) => {
+      const port = /^\{"port":(\d+)\}$/.exec(line)?.[1];
+      if (port) resolve(Number(port));
+      else process.stderr.write(`[${kind}] ${line}\n`);
+    });
+  });
+  const port = await Promise.race([announced, exited]);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    child,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const done = once(child, 'exit');
+      child.kill('SIGTERM');
+      await done;
+    },
+  };
+}
+
+/**
+ * The host environment every bench run shares: the repository's plugins, rate limits on (the Redis token
+ * bucket is part of every request) but far above the offered load, the fake model as `bench-chat` and
+ * `bench-title`, and info logging as in production.
+ */
+export function benchHostEnvironment(fake: { readonly apiKey: string; readonly baseURL: string }): Record<string, string> {
+  return {
+    PLUGINS_CONFIG: join(root, 'plugins.config.json'),
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_BURST: '1000000',
+    OPENAI_API_KEY: fake.apiKey,
+    OPENAI_BASE_URL: fake.baseURL,
+    OPENAI_MODEL: 'bench-chat',
+    OPENAI_TITLE_MODEL: 'bench-title',
+    LOG_LEVEL: 'info',
+  };
 }

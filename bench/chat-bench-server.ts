@@ -5,8 +5,12 @@
 //   tsx bench/chat-bench-server.ts baseline  a bare Fastify route making the same store calls
 //                                            (ConversationStore get + append), the same two model
 //                                            calls and the same tool call, and nothing else
+//   tsx bench/chat-bench-server.ts proxy     a bare node:http pass-through to the model's
+//                                            /chat/completions (body in, streamed answer piped
+//                                            back): the cost of one more process on the way
 // Both read the bench environment (MONGODB_URL or an embedded data dir, OPENAI_*) and write one JSON line
 // `{"port": N}` on stderr when listening (stdout is the host's log); they stop on SIGTERM.
+import { createServer, request as httpRequest } from 'node:http';
 import datetimePlugin from '@acai/plugin-datetime';
 import type { ToolContext } from '@acai/plugin-sdk';
 import Fastify from 'fastify';
@@ -81,9 +85,26 @@ async function serveBaseline(): Promise<void> {
   });
 }
 
+async function serveProxy(): Promise<void> {
+  const target = new URL(`${process.env.OPENAI_BASE_URL!.replace(/\/+$/, '')}/chat/completions`);
+  const server = createServer((request, response) => {
+    const upstream = httpRequest(target, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${process.env.OPENAI_API_KEY}` } }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? 'application/json' });
+      answer.pipe(response);
+    });
+    request.pipe(upstream);
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    announce(typeof address === 'object' && address ? address.port : 0);
+  });
+  process.once('SIGTERM', () => server.close(() => process.exit(0)));
+}
+
 if (mode === 'acai') await serveAcai();
 else if (mode === 'baseline') await serveBaseline();
+else if (mode === 'proxy') await serveProxy();
 else {
-  process.stderr.write('usage: chat-bench-server.ts acai|baseline\n');
+  process.stderr.write('usage: chat-bench-server.ts acai|baseline|proxy\n');
   process.exit(2);
 }

@@ -14,20 +14,15 @@
 // Redis). Tunables: BENCH_STORES (embedded,mongodb), BENCH_DURATION (s, default 10), BENCH_CONNECTIONS
 // (50), BENCH_ROUNDS (2), BENCH_LIST_CONVERSATIONS (100000), BENCH_LIST_PAGES (5), BENCH_HISTORY_TURNS
 // (10 conversations of each length; BENCH_FERRETDB_HISTORY_TURNS, default 2, on FerretDB).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { MongoClient, ObjectId } from 'mongodb';
 import Database from 'better-sqlite3';
 import { EmbeddedConversationStore, MongoConversationStore, createObjectIdHex, type ConversationStore } from '../core/src/storage/index.js';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeStep } from '../tests/fakes/openai/index.js';
-import { median, percentile } from './bench-support.js';
+import { benchHostEnvironment, median, percentile, startBenchServer, type BenchServer } from './bench-support.js';
 
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -49,7 +44,6 @@ if (!mongodbUrl || !redisUrl) {
   process.exit(1);
 }
 
-const root = fileURLToPath(new URL('../', import.meta.url));
 const databaseName = `bench_chat_${Date.now().toString(36)}`;
 
 /** The fake model: a tool call on the user's turn, then a short answer built from the tool's result. */
@@ -64,45 +58,6 @@ function instantModel(body: ChatCompletionBody): FakeStep {
 }
 
 const format = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
-
-interface Server {
-  readonly url: string;
-  readonly child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-async function startServer(kind: 'acai' | 'baseline', environment: Record<string, string>): Promise<Server> {
-  // BENCH_PROFILE_DIR: write a CPU profile of the host (open it in Chrome DevTools) to find hot spots.
-  const profile = kind === 'acai' && process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(root, 'bench/chat-bench-server.ts'), kind], {
-    cwd: root,
-    env: { ...process.env, ...environment },
-    // stdout is the host's log (discarded, but still written, as in production); stderr announces the port.
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const lines = createInterface({ input: child.stderr as Readable });
-  const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`${kind} server exited with code ${String(code)} before listening`);
-  });
-  const announced = new Promise<number>((resolve) => {
-    lines.on('line', (line) => {
-      const port = /^\{"port":(\d+)\}$/.exec(line)?.[1];
-      if (port) resolve(Number(port));
-      else process.stderr.write(`[${kind}] ${line}\n`);
-    });
-  });
-  const port = await Promise.race([announced, exited]);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    child,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const done = once(child, 'exit');
-      child.kill('SIGTERM');
-      await done;
-    },
-  };
-}
 
 async function rpc(url: string, method: string, body: unknown, apiKey = API_KEY): Promise<Record<string, any>> {
   const response = await fetch(`${url}/twirp/acai.chat.ChatService/${method}`, {
@@ -161,7 +116,7 @@ const fake = await startFakeOpenAI();
 fake.respondWith(instantModel);
 const mongo = new MongoClient(mongodbUrl);
 const scratch = await mkdtemp(join(tmpdir(), 'acai-bench-chat-'));
-const running: Server[] = [];
+const running: BenchServer[] = [];
 
 function hostEnvironment(kind: StoreKind, dataDir: string): Record<string, string> {
   return {
@@ -171,15 +126,7 @@ function hostEnvironment(kind: StoreKind, dataDir: string): Record<string, strin
     ACAI_API_KEYS: `${API_KEY}:${TENANT}:chat,${LIST_API_KEY}:${LIST_TENANT}:chat`,
     ACAI_DATA_DIR: dataDir,
     BENCH_BASELINE_DATA_DIR: join(dataDir, 'baseline'),
-    PLUGINS_CONFIG: join(root, 'plugins.config.json'),
-    // Limits stay on (the Redis token bucket is part of every request) but far above the offered load.
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    RATE_LIMIT_BURST: '1000000',
-    OPENAI_API_KEY: fake.apiKey,
-    OPENAI_BASE_URL: fake.baseURL,
-    OPENAI_MODEL: 'bench-chat',
-    OPENAI_TITLE_MODEL: 'bench-title',
-    LOG_LEVEL: 'info',
+    ...benchHostEnvironment(fake),
   };
 }
 
@@ -225,9 +172,9 @@ interface SuiteResult {
 async function runSuite(kind: StoreKind): Promise<SuiteResult> {
   const dataDir = join(scratch, kind);
   const environment = hostEnvironment(kind, dataDir);
-  const acai = await startServer('acai', environment);
+  const acai = await startBenchServer('acai', environment);
   running.push(acai);
-  const baseline = await startServer('baseline', environment);
+  const baseline = await startBenchServer('baseline', environment);
   running.push(baseline);
   let storeName = 'the embedded store (SQLite)';
   let isFerretDB = false;

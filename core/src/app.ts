@@ -7,12 +7,15 @@ import type { Logger } from 'pino';
 import type { DestinationStream } from 'pino';
 import { registerPluginAdminService } from './admin/index.js';
 import {
+  API_KEY_SCOPES,
   createAuthenticator,
   authPlugin,
   createClientIpResolver,
   loadApiKeysFile,
   parseBootstrapKeys,
   parseTrustedNetworks,
+  registerWhoamiRoute,
+  WHOAMI_PATH,
   type ApiKeySource,
 } from './auth/index.js';
 import { countCacheLookups, MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore, type RedisClient } from './cache/index.js';
@@ -27,6 +30,7 @@ import {
   instrumentConversationStore,
   instrumentSessionDirectory,
   connectionStringSecrets,
+  createStreamObserver,
   metricsPlugin,
   SecretRegistry,
   tracingPlugin,
@@ -41,10 +45,12 @@ import type { WorkerEventTracker } from './plugin-host/worker/index.js';
 import { createRequestLimiter, createTenantQuotas, DEFAULT_EXEMPT_PATHS, rateLimitPlugin, type TenantQuotas } from './rate-limit/index.js';
 import { ChatService as ChatServiceDescriptor, twirpPlugin, twirpServerOptions } from './rpc/index.js';
 import { createChatHandlers } from './rpc/chat-handlers.js';
+import { createChatStreamMethod } from './rpc/chat-stream-method.js';
 import { SessionResolver } from './sessions/index.js';
 import { MongoApiKeyStore, SqliteApiKeyStore, type ApiKeyStore } from './storage/api-keys/index.js';
 import { createConversationStore, type ConversationStore } from './storage/index.js';
 import { registerTelegramWebhook, TELEGRAM_WEBHOOK_PATH } from './telegram/index.js';
+import { registerWebConsole } from './web-console/index.js';
 
 /** The host's own version, checked against plugins' `acai.hostRange`. */
 export const HOST_VERSION: string = (
@@ -212,7 +218,9 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       logger,
     });
     await server.register(tracingPlugin);
-    await server.register(metricsPlugin, { metrics, exposePath: config.server.metricsPort > 0 ? false : '/metrics' });
+    // The main port always serves /metrics to keys with the metrics or admin scope (the web console's
+    // metrics view reads it with the admin's key); METRICS_PORT adds an unauthenticated private port.
+    await server.register(metricsPlugin, { metrics, exposePath: '/metrics' });
     await server.register(authPlugin, {
       authenticator,
       clientIp,
@@ -221,7 +229,9 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       protect: [
         { prefix: '/twirp/acai.admin.', scope: 'admin' },
         { prefix: '/twirp/', scope: 'chat' },
-        { prefix: '/metrics', scope: 'metrics' },
+        { prefix: '/metrics', scope: ['metrics', 'admin'] },
+        // Any valid key may ask who it is.
+        { prefix: WHOAMI_PATH, scope: API_KEY_SCOPES },
       ],
     });
     if (requestLimiter) {
@@ -232,11 +242,18 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
     }
 
     healthRoutes(server, { checks: readinessChecks(config, store, keyValueStore, pluginHost) });
-    server.get('/', async () => 'Acai is running. Chat API: POST /twirp/acai.chat.ChatService/{StartConversation,ContinueConversation,ListConversations,DescribeConversation}\n');
+    server.get('/', async () => 'Acai is running. Web console: /console. Chat API: POST /twirp/acai.chat.ChatService/{StartConversation,ContinueConversation,ListConversations,DescribeConversation}, streamed: ContinueChatStream (Server-Sent Events)\n');
+    registerWhoamiRoute(server);
+    await registerWebConsole(server, { logger });
 
     await server.register(twirpPlugin, {
       service: ChatServiceDescriptor,
       implementation: createChatHandlers(chat),
+      serverStreams: [createChatStreamMethod(chat)],
+      // Open streams may finish during most of the shutdown deadline, then end with `unavailable`
+      // before installShutdown cuts the remaining connections.
+      streamShutdownGraceMs: Math.floor(config.server.shutdownDeadlineMs * 0.8),
+      streamObserver: createStreamObserver(metrics.registry),
       requestDeadlineMs: config.server.requestDeadlineMs,
       bodyLimitBytes: config.server.maxBodyBytes,
       createContext: (request: FastifyRequest) => ({ principal: request.principal }),
@@ -338,15 +355,17 @@ function generationAwareToolExecutor(pluginHost: ReloadablePluginHost, quotas: T
   const host = pluginHost as unknown as ToolExecutor;
   let generation = pluginHost.generation;
   let instrumented = instrumentToolExecutor(host, pluginHost, quotas);
+  const current = (): ToolExecutor => {
+    if (pluginHost.generation !== generation) {
+      generation = pluginHost.generation;
+      instrumented = instrumentToolExecutor(host, pluginHost, quotas);
+    }
+    return instrumented;
+  };
   return {
     listModelTools: () => pluginHost.listModelTools() as ReturnType<ToolExecutor['listModelTools']>,
-    callTool(exposedName, rawArguments, options) {
-      if (pluginHost.generation !== generation) {
-        generation = pluginHost.generation;
-        instrumented = instrumentToolExecutor(host, pluginHost, quotas);
-      }
-      return instrumented.callTool(exposedName, rawArguments, options);
-    },
+    describeTool: (exposedName) => current().describeTool?.(exposedName),
+    callTool: (exposedName, rawArguments, options) => current().callTool(exposedName, rawArguments, options),
   };
 }
 

@@ -3,9 +3,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai/index.js';
+import { startFakeOpenAI, streamedTextReply, type FakeOpenAIServer } from '../fakes/openai/index.js';
 import { hasAnsi, runAcai, temporaryFolder, unusedUrl } from './cli-support.js';
-import { fakeModelEnv, scriptedAssistant, startTestHost, type RunningTestHost } from './host-support.js';
+import { startChatStub } from './cli-chat-stub.js';
+import { CHAT_MODEL, fakeModelEnv, scriptedAssistant, startTestHost, type RunningTestHost } from './host-support.js';
 
 const KEY = 'acai_cli_chat_key_0123456789abcdefghij';
 const OTHER_TENANT_KEY = 'acai_cli_other_key_0123456789abcdefghi';
@@ -38,21 +39,55 @@ function userEnv(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 describe('acai chat -m (one shot)', () => {
-  it('prints just the reply, with no colours or spinner when stdout is not a terminal', async () => {
+  it('prints just the reply on stdout and the tool calls on stderr, with no colours or spinner when not on a terminal', async () => {
     const run = await runAcai(['chat', '-m', 'What time is it in Madrid?'], { env: userEnv() });
-    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^The tool said: .*Europe\/Madrid.*\n$/s);
+    expect(run.stderr).toMatch(/^  → datetime__get_current_time \{"time_zone":"Europe\/Madrid"\}\n  ← datetime__get_current_time ok \(\d+ ms\)\n$/);
+    expect(hasAnsi(run.stderr)).toBe(false);
     expect(hasAnsi(run.stdout)).toBe(false);
     const remembered = (await readFile(join(state.path, 'acai', 'last-conversation'), 'utf8')).trim();
     expect(remembered).toMatch(/^[0-9a-f]{24}$/);
   });
 
-  it('prints the full response with --json, including the tool calls', async () => {
+  it('prints the final message as one JSON document with --json, including the tool calls and their results', async () => {
     const run = await runAcai(['chat', '-m', 'What time is it?', '--json'], { env: userEnv() });
-    expect(run.code).toBe(0);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
     const response = JSON.parse(run.stdout);
-    expect(response).toMatchObject({ conversation_id: expect.stringMatching(/^[0-9a-f]{24}$/), title: 'Asking About the Time', reply: expect.stringMatching(/^The tool said/) });
-    expect(response.tool_calls).toEqual([expect.objectContaining({ name: 'datetime__get_current_time', plugin: 'datetime', outcome: 'ok' })]);
+    expect(response).toMatchObject({
+      conversation_id: expect.stringMatching(/^[0-9a-f]{24}$/),
+      message_id: expect.stringMatching(/^[0-9a-f]{24}$/),
+      title: 'Asking About the Time',
+      reply: expect.stringMatching(/^The tool said/),
+    });
+    expect(response.tool_calls).toEqual([
+      expect.objectContaining({ name: 'datetime__get_current_time', plugin: 'datetime', outcome: 'ok', result: expect.stringContaining('Europe/Madrid') }),
+    ]);
+  });
+
+  it('shows the reply while the model is still writing it', async () => {
+    let release: () => void = () => {};
+    const resume = new Promise<void>((resolve) => (release = resolve));
+    fake.enqueueFor(CHAT_MODEL, streamedTextReply(['The first half, ', 'then the rest.'], { pauseAfterChunks: 1, resume }));
+    let seen = '';
+    const finished = runAcai(['chat', '-m', 'tell me slowly'], {
+      env: userEnv(),
+      onStdout: (text) => {
+        seen += text;
+        // The model is paused after its first chunk: only streaming can have shown it by now.
+        if (seen === 'The first half,') release();
+      },
+    });
+    const run = await finished;
+    expect(run).toMatchObject({ code: 0, stdout: 'The first half, then the rest.\n', stderr: '' });
+  });
+
+  it('keeps what streamed and explains the failure when the reply breaks off', async () => {
+    fake.enqueueFor(CHAT_MODEL, streamedTextReply(['Half a ', 'reply'], { breakAfterChunks: 1 }));
+    const run = await runAcai(['chat', '-m', 'break please'], { env: userEnv() });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('Half a\n');
+    expect(run.stderr).toBe('acai: unavailable: the model endpoint broke off its reply mid-stream; retry the turn (the host or one of its dependencies is down; retry later)\n');
   });
 
   it('resumes the last conversation with --continue', async () => {
@@ -97,15 +132,16 @@ describe('acai chat (interactive)', () => {
     });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Connected to http:\/\/127\.0\.0\.1:\d+\. New conversation\./);
-    expect(run.stdout).toMatch(/\(conversation [0-9a-f]{24}: Asking About the Time\)\nacai> The tool said: /);
-    expect(run.stdout).toMatch(/  tools: datetime__get_current_time \(ok(, \d+ ms)?\)/);
+    expect(run.stdout).toMatch(
+      /\n  → datetime__get_current_time \{"time_zone":"Europe\/Madrid"\}\n  ← datetime__get_current_time ok \(\d+ ms\)\nacai> The tool said: [^\n]+\n\(new conversation [0-9a-f]{24}: Asking About the Time\)\n/,
+    );
     // /show prints the current conversation with both sides and the tool call.
     expect(run.stdout).toMatch(/Asking About the Time\nID: +[0-9a-f]{24}\n/);
     expect(run.stdout).toMatch(/\nyou \S+ \S+\nWhat time is it\?\n/);
     // /list prints the table.
     expect(run.stdout).toMatch(/ID +UPDATED +TITLE\n/);
     expect(run.stdout).toContain('Started a fresh conversation; your next message opens it.');
-    expect(run.stdout).toMatch(/\(conversation [0-9a-f]{24}: .*\)\nacai> echo: a fresh start\n/);
+    expect(run.stdout).toMatch(/\nacai> echo: a fresh start\n\(new conversation [0-9a-f]{24}: .*\)\n/);
     expect(run.stdout).toContain('/new          start a fresh conversation');
     expect(run.stderr).toBe('error: unknown command /bogus; type /help\n');
     expect(run.stdout).not.toContain('never sent');
@@ -174,6 +210,27 @@ describe('acai conversations', () => {
     const run = await runAcai(['conversations', 'show', '../../etc/passwd'], { env: userEnv() });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^acai: (invalid_argument|not_found): [^\n]+\n$/);
+  });
+});
+
+describe('acai chat against a host without streaming', () => {
+  it('falls back to StartConversation and ContinueConversation, asking for the stream only once per session', async () => {
+    const stub = await startChatStub();
+    try {
+      const oneShot = await runAcai(['chat', '-m', 'hello', '--url', stub.url], { env: userEnv() });
+      expect(oneShot).toMatchObject({ code: 0, stdout: 'echo: hello\n', stderr: '' });
+      const session = await runAcai(['chat', '--url', stub.url], { env: userEnv(), stdin: ['one', 'two'] });
+      expect(session.stdout).toMatch(/\nacai> echo: one\n\(new conversation [0-9a-f]{24}: one\)\nacai> echo: two\n$/);
+      expect(stub.requests.map((request) => request.method)).toEqual([
+        'ContinueChatStream',
+        'StartConversation',
+        'ContinueChatStream',
+        'StartConversation',
+        'ContinueConversation',
+      ]);
+    } finally {
+      await stub.close();
+    }
   });
 });
 

@@ -30,6 +30,8 @@ export interface RunAcaiOptions {
   /** Pretend stdout (and stdin) is a terminal. */
   readonly isTTY?: boolean;
   readonly shutdownSignal?: AbortSignal;
+  /** Sees each stdout write as it happens (to prove output arrives before the command ends). */
+  readonly onStdout?: (text: string) => void;
 }
 
 /** Runs `acai <argv>` in this process. */
@@ -38,7 +40,13 @@ export async function runAcai(argv: readonly string[], options: RunAcaiOptions =
   const stderr: string[] = [];
   const stdin = options.stdin instanceof Readable ? options.stdin : Readable.from((options.stdin ?? []).map((line) => `${line}\n`));
   const io: CliIo = {
-    stdout: { isTTY: options.isTTY === true, write: (text: string) => stdout.push(text) },
+    stdout: {
+      isTTY: options.isTTY === true,
+      write: (text: string) => {
+        stdout.push(text);
+        options.onStdout?.(text);
+      },
+    },
     stderr: { isTTY: options.isTTY === true, write: (text: string) => stderr.push(text) },
     stdin: Object.assign(stdin, { isTTY: options.isTTY === true }),
     env: options.env ?? {},

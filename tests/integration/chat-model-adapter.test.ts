@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HostError } from '../../core/src/errors/index.js';
 import { createModelClient, type ModelCallRecord, type ModelClient, type ModelClientOptions } from '../../core/src/llm/index.js';
-import { errorReply, startFakeOpenAI, textReply, toolCallsReply, type FakeOpenAIServer } from '../fakes/openai/index.js';
+import { errorReply, startFakeOpenAI, streamedTextReply, textReply, toolCallsReply, type FakeOpenAIServer } from '../fakes/openai/index.js';
 
 const MODEL = 'fake-chat-model';
 const TITLE_MODEL = 'fake-title-model';
@@ -285,5 +285,88 @@ describe('fake OpenAI server validation', () => {
       ),
     );
     expect((error.cause as { param?: string }).param).toBe('tools[0].function.name');
+  });
+});
+
+describe('model adapter streaming text deltas (onTextDelta)', () => {
+  it('streams even when OPENAI_STREAM is off and hands out each chunk as it arrives, then the assembled answer', async () => {
+    fake.enqueue(streamedTextReply(['Hel', 'lo, ', 'world'], { usage: { prompt_tokens: 9, completion_tokens: 3 } }));
+    const deltas: string[] = [];
+    const completion = await client({ stream: false }).complete(
+      { purpose: 'reply', messages: hello },
+      { ...bounds(), onTextDelta: (text) => void deltas.push(text) },
+    );
+    expect(deltas).toEqual(['Hel', 'lo, ', 'world']);
+    expect(completion).toMatchObject({ content: 'Hello, world', toolCalls: [], finishReason: 'stop', attempts: 1 });
+    expect(completion.usage).toEqual({ promptTokens: 9, completionTokens: 3 });
+    expect(fake.requests[0]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(calls).toEqual([expect.objectContaining({ outcome: 'ok', streamed: true })]);
+  });
+
+  it('assembles tool calls from fragments and hands out the text the model wrote before them', async () => {
+    fake.enqueue(toolCallsReply([{ id: 'call_1', name: 'lookup', arguments: { q: 'x' } }], { content: 'Let me check.', chunks: ['Let me', ' check.'] }));
+    const deltas: string[] = [];
+    const completion = await client().complete({ purpose: 'reply', messages: hello }, { ...bounds(), onTextDelta: (text) => void deltas.push(text) });
+    expect(deltas).toEqual(['Let me', ' check.']);
+    expect(completion).toMatchObject({ content: 'Let me check.', toolCalls: [{ id: 'call_1', name: 'lookup', arguments: '{"q":"x"}' }], finishReason: 'tool_calls' });
+  });
+
+  it('waits for a slow consumer before reading further chunks', async () => {
+    fake.enqueue(streamedTextReply(['a', 'b', 'c']));
+    const seen: string[] = [];
+    let release: () => void = () => {};
+    const consumed = new Promise<void>((resolve) => (release = resolve));
+    const pending = client().complete(
+      { purpose: 'reply', messages: hello },
+      {
+        ...bounds(),
+        onTextDelta: (text) => {
+          seen.push(text);
+          return text === 'a' ? consumed : undefined;
+        },
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen).toEqual(['a']);
+    release();
+    expect((await pending).content).toBe('abc');
+    expect(seen).toEqual(['a', 'b', 'c']);
+  });
+
+  it('treats a stream that ends without a finish reason as incomplete and retries it (OPENAI_STREAM without deltas too)', async () => {
+    fake.enqueue(streamedTextReply(['trunc', 'ated', '!'], { breakAfterChunks: 2 }), textReply('whole answer'));
+    const completion = await client({ stream: true }).complete({ purpose: 'reply', messages: hello }, bounds());
+    expect(completion).toMatchObject({ content: 'whole answer', attempts: 2 });
+  });
+
+  it('retries a stream that broke before any text was handed out', async () => {
+    fake.enqueue(streamedTextReply(['x', 'y'], { breakAfterChunks: 0 }), streamedTextReply(['second ', 'try']));
+    const deltas: string[] = [];
+    const completion = await client().complete({ purpose: 'reply', messages: hello }, { ...bounds(), onTextDelta: (text) => void deltas.push(text) });
+    expect(completion).toMatchObject({ content: 'second try', attempts: 2 });
+    expect(deltas).toEqual(['second ', 'try']);
+  });
+
+  it('fails with HOST_MODEL_UNAVAILABLE instead of retrying once text was handed out, so the client never sees it twice', async () => {
+    fake.enqueue(streamedTextReply(['The ', 'answer ', 'is'], { breakAfterChunks: 2 }), textReply('never requested'));
+    const deltas: string[] = [];
+    const error = await failure(client().complete({ purpose: 'reply', messages: hello }, { ...bounds(), onTextDelta: (text) => void deltas.push(text) }));
+    expect(error.code).toBe('HOST_MODEL_UNAVAILABLE');
+    expect(error.message).toMatch(/mid-stream/);
+    expect(deltas).toEqual(['The ', 'answer ']);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('aborts the model request when the caller goes away mid-stream, reporting HOST_CANCELED', async () => {
+    fake.enqueue(streamedTextReply(['one ', 'two ', 'three ', 'four'], { chunkDelayMs: 150 }));
+    const controller = new AbortController();
+    const error = await failure(
+      client().complete(
+        { purpose: 'reply', messages: hello },
+        { ...bounds(10_000, controller.signal), onTextDelta: () => controller.abort(new Error('client left')) },
+      ),
+    );
+    expect(error.code).toBe('HOST_CANCELED');
+    expect(await fake.requests[0]!.outcome).toBe('aborted');
   });
 });

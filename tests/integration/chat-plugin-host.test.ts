@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryKeyValueStore } from '../../core/src/cache/index.js';
-import { createChatService, type ChatService, type SessionDirectory } from '../../core/src/chat/index.js';
+import { createChatService, type ChatService } from '../../core/src/chat/index.js';
 import { createModelClient } from '../../core/src/llm/index.js';
 import type { EmbeddedConversationStore } from '../../core/src/storage/index.js';
 import { startFakeOpenAI, textReply, toolCallsReply, type FakeOpenAIServer } from '../fakes/openai/index.js';
-import { callerFor, createTemporaryStore } from './chat-test-support.js';
+import { callerFor, createTemporaryStore, noSessions } from './chat-test-support.js';
 import { fixtureConfig, loadFixtureHost, type FixtureHost } from './plugin-host-support.js';
 
 // The tool loop against the real plugin host (loader, registry, Ajv validation, policies) running the
@@ -12,12 +12,6 @@ import { fixtureConfig, loadFixtureHost, type FixtureHost } from './plugin-host-
 
 const CHAT_MODEL = 'fake-chat';
 const TITLE_MODEL = 'fake-title';
-const noSessions: SessionDirectory = {
-  resolve: () => Promise.reject(new Error('not used')),
-  resolveOrCreate: () => Promise.reject(new Error('not used')),
-  bind: () => Promise.reject(new Error('not used')),
-};
-
 let fake: FakeOpenAIServer;
 let fixture: FixtureHost;
 let store: EmbeddedConversationStore;

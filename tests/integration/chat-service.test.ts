@@ -6,7 +6,6 @@ import {
   titleCacheKey,
   type ChatService,
   type ChatServiceOptions,
-  type SessionDirectory,
   type ToolExecutor,
 } from '../../core/src/chat/index.js';
 import { HostError } from '../../core/src/errors/index.js';
@@ -20,20 +19,13 @@ import {
   type ChatCompletionBody,
   type FakeOpenAIServer,
 } from '../fakes/openai/index.js';
-import { callerFor, createFixtureTools, createTemporaryStore, eventually } from './chat-test-support.js';
+import { callerFor, createFixtureTools, createTemporaryStore, eventually, noSessions } from './chat-test-support.js';
 
 const CHAT_MODEL = 'fake-chat';
 const TITLE_MODEL = 'fake-title';
 // About 120 tokens: a few of these overflow a 400-token budget next to the ~230-token system prompt.
 const LONG_REPLY = 'alpha beta '.repeat(60).trim();
 const clock = { now: () => new Date('2026-03-01T12:00:00Z'), timeZone: 'Europe/Madrid' };
-
-// Sessions are exercised in chat-sessions.test.ts against real Redis; here nothing may touch them.
-const noSessions: SessionDirectory = {
-  resolve: () => Promise.reject(new Error('sessions are not part of this suite')),
-  resolveOrCreate: () => Promise.reject(new Error('sessions are not part of this suite')),
-  bind: () => Promise.reject(new Error('sessions are not part of this suite')),
-};
 
 let fake: FakeOpenAIServer;
 let store: EmbeddedConversationStore;

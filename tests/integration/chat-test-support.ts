@@ -11,7 +11,7 @@ import {
   type PreparedTool,
 } from '@acai/plugin-sdk/host';
 import { pino } from 'pino';
-import type { CallerContext, ToolCallResult, ToolExecutor } from '../../core/src/chat/index.js';
+import type { CallerContext, SessionDirectory, ToolCallResult, ToolExecutor } from '../../core/src/chat/index.js';
 import type { ModelTool } from '../../core/src/llm/index.js';
 import { EmbeddedConversationStore } from '../../core/src/storage/index.js';
 
@@ -99,6 +99,16 @@ export function createFixtureTools(tools: readonly FixtureTool[]): FixtureTools 
     },
   };
 }
+
+/**
+ * A session directory for suites that must not touch sessions (they are exercised against real Redis
+ * in chat-sessions.test.ts): every call fails loudly.
+ */
+export const noSessions: SessionDirectory = {
+  resolve: () => Promise.reject(new Error('sessions are not part of this suite')),
+  resolveOrCreate: () => Promise.reject(new Error('sessions are not part of this suite')),
+  bind: () => Promise.reject(new Error('sessions are not part of this suite')),
+};
 
 /** A real embedded (SQLite) store in a fresh temporary folder. */
 export async function createTemporaryStore(): Promise<{ store: EmbeddedConversationStore; cleanup: () => Promise<void> }> {

@@ -1,21 +1,15 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryKeyValueStore } from '../../core/src/cache/index.js';
-import { createChatService, type SessionDirectory } from '../../core/src/chat/index.js';
+import { createChatService } from '../../core/src/chat/index.js';
 import { createModelClient, type ModelClient } from '../../core/src/llm/index.js';
 import { createChatHandlers } from '../../core/src/rpc/chat-handlers.js';
 import { ChatService, twirpPlugin } from '../../core/src/rpc/index.js';
 import { startFakeOpenAI, textReply, toolCallsReply, type FakeOpenAIServer } from '../fakes/openai/index.js';
-import { createFixtureTools, createTemporaryStore } from './chat-test-support.js';
+import { createFixtureTools, createTemporaryStore, noSessions } from './chat-test-support.js';
 
 const CHAT_MODEL = 'fake-chat';
 const TITLE_MODEL = 'fake-title';
-const noSessions: SessionDirectory = {
-  resolve: () => Promise.reject(new Error('not used')),
-  resolveOrCreate: () => Promise.reject(new Error('not used')),
-  bind: () => Promise.reject(new Error('not used')),
-};
-
 let fake: FakeOpenAIServer;
 let app: FastifyInstance;
 let cleanupStore: () => Promise<void>;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostError } from '../../core/src/errors/index.js';
+import { createObjectIdHex } from '../../core/src/storage/index.js';
 import type {
   ConversationHeader,
   ConversationStore,
@@ -154,6 +155,24 @@ export function describeConversationStoreContract(name: string, makeFactory: () 
         const created = await store.create({ tenantId, title: 't', messages: [{ ...user('x'), id: 'aaaaaaaaaaaaaaaaaaaaaaaa', createdAt }] });
         const loaded = await store.get(tenantId, created.id);
         expect(loaded?.messages[0]).toMatchObject({ id: 'aaaaaaaaaaaaaaaaaaaaaaaa', createdAt });
+      });
+
+      it('creates the conversation under an id the caller chose, lower-cased', async () => {
+        const tenantId = tenant();
+        const chosen = createObjectIdHex(clock.now()).toUpperCase();
+        const created = await store.create({ id: chosen, tenantId, title: 'announced', messages: [user('q'), assistant('a')] });
+        expect(created.id).toBe(chosen.toLowerCase());
+        const loaded = await store.get(tenantId, chosen.toLowerCase());
+        expect(loaded?.messages.map((message) => message.content)).toEqual(['q', 'a']);
+        expect(await store.append(tenantId, created.id, [user('more')])).toEqual({ version: 2 });
+      });
+
+      it('refuses a chosen id that is not 24 hex characters, storing nothing', async () => {
+        const tenantId = tenant();
+        for (const id of ['', 'nope', '{"$gt":""}', 'zzzzzzzzzzzzzzzzzzzzzzzz']) {
+          await expectHostError(store.create({ id, tenantId, title: 'bad', messages: [user('q')] }), 'HOST_INVALID_ARGUMENT', { argument: 'id' });
+        }
+        expect((await store.list(tenantId, { pageSize: 10 })).conversations).toEqual([]);
       });
     });
 

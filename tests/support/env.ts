@@ -34,6 +34,16 @@ export function redisServerBinary(): string {
 }
 
 /**
+ * The Chromium the browser suite drives: `required` when the test runner provisioned one
+ * (ACAI_TEST_CHROMIUM_BIN, set by tests/support/services.sh), so a launch failure is a failure;
+ * otherwise Debian's default path, and the suite may report itself skipped if it is missing.
+ */
+export function chromiumBinary(): { readonly path: string; readonly isRequired: boolean } {
+  const provisioned = process.env.ACAI_TEST_CHROMIUM_BIN;
+  return provisioned !== undefined && provisioned !== '' ? { path: provisioned, isRequired: true } : { path: '/usr/bin/chromium', isRequired: false };
+}
+
+/**
  * A name unique to this run, safe as a MongoDB database name (≤ 38 chars, no dots or slashes)
  * and as a Redis key prefix: `<prefix>_<base36 time>_<random hex>`.
  */

@@ -14,6 +14,11 @@ build_status=0
 acai_log "building (tsc -b)"
 "$ACAI_REPO_ROOT/node_modules/.bin/tsc" -b || build_status=$?
 
+# The web console is bundled by Vite into core/dist/console; the browser suite drives that build.
+console_status=0
+acai_log "building the web console (vite build)"
+"$ACAI_REPO_ROOT/node_modules/.bin/vite" build --config core/console/vite.config.ts --logLevel warn || console_status=$?
+
 typecheck_status=0
 acai_log "type-checking sources and tests (tsc -p tsconfig.tests.json)"
 "$ACAI_REPO_ROOT/node_modules/.bin/tsc" -p tsconfig.tests.json || typecheck_status=$?
@@ -22,9 +27,9 @@ vitest_status=0
 "$ACAI_REPO_ROOT/node_modules/.bin/vitest" run "$@" || vitest_status=$?
 
 describe_status() { if (($1 == 0)); then echo ok; else echo "FAILED (exit $1)"; fi; }
-acai_log "summary: build $(describe_status $build_status), typecheck $(describe_status $typecheck_status), vitest $(describe_status $vitest_status), $((SECONDS - started_at)) s"
+acai_log "summary: build $(describe_status $build_status), console $(describe_status $console_status), typecheck $(describe_status $typecheck_status), vitest $(describe_status $vitest_status), $((SECONDS - started_at)) s"
 
-for status in $vitest_status $build_status $typecheck_status; do
+for status in $vitest_status $build_status $console_status $typecheck_status; do
   if ((status != 0)); then exit "$status"; fi
 done
 exit 0

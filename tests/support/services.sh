@@ -2,7 +2,7 @@
 # Provisioning shared by run-tests.sh and with-services.sh (sourced, not executed).
 #
 # It makes a fresh Debian 12 machine able to run the suites: installs npm dependencies, the system
-# tools the suites call (redis-server, protoc, promtool), builds FerretDB once into a cache, starts a
+# tools the suites call (redis-server, protoc, promtool, chromium), builds FerretDB once into a cache, starts a
 # private Redis and FerretDB on free loopback ports unless REDIS_URL / MONGODB_URL are already set,
 # and stops whatever it started when the calling script exits.
 
@@ -68,6 +68,19 @@ acai_ensure_system_packages() {
   acai_log "installing system packages: ${missing[*]}"
   acai_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   acai_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# Chromium for the browser suite (tests/browser). Its install is allowed to fail: the browser tests
+# then report themselves skipped with the reason. When it is present, ACAI_TEST_CHROMIUM_BIN is
+# exported and the browser tests must run (a launch failure fails them instead of skipping).
+acai_ensure_browser() {
+  if ! command -v chromium >/dev/null; then
+    acai_log "installing chromium for the browser tests"
+    { acai_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+      acai_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } ||
+      acai_log "warning: chromium could not be installed; the browser tests will be skipped"
+  fi
+  if command -v chromium >/dev/null; then export ACAI_TEST_CHROMIUM_BIN="${ACAI_TEST_CHROMIUM_BIN:-$(command -v chromium)}"; fi
 }
 
 # Builds FerretDB from the Go module proxy once. A plain `go install` panics at start-up because
@@ -189,6 +202,7 @@ acai_provision() {
   cd "$ACAI_REPO_ROOT"
   acai_ensure_go_on_path
   acai_ensure_system_packages
+  acai_ensure_browser
   acai_ensure_node_modules
   acai_start_services
 }

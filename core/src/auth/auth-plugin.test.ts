@@ -34,8 +34,10 @@ describe('authPlugin', () => {
         { prefix: '/twirp/', scope: 'chat' },
         { prefix: '/metrics', scope: 'metrics' },
         { prefix: '/admin/', scope: 'admin' },
+        { prefix: '/reports/', scope: ['metrics', 'admin'] },
       ],
     });
+    instance.get('/reports/daily', async () => 'ok');
     instance.post(CHAT_URL, async (request) => ({ principal: request.principal }));
     instance.get('/metrics', async () => 'ok');
     instance.get('/admin/keys', async () => 'ok');
@@ -104,6 +106,18 @@ describe('authPlugin', () => {
     expect(response.json()).toEqual({ code: 'permission_denied', msg: 'this API key lacks the "chat" scope' });
     expect((await app.inject({ method: 'GET', url: '/metrics', headers: { 'x-api-key': key } })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/admin/keys', headers: { 'x-api-key': key } })).statusCode).toBe(403);
+  });
+
+  it('admits a key holding any one of a rule’s scopes and names them all when refusing', async () => {
+    const report = (key: string) => app.inject({ method: 'GET', url: '/reports/daily', headers: { 'x-api-key': key } });
+    const { key: metricsKey } = await createApiKey(store, { tenantId: 'globex', scopes: ['metrics'] });
+    const { key: adminKey } = await createApiKey(store, { tenantId: 'globex', scopes: ['admin'] });
+    const { key: chatKey } = await createApiKey(store, { tenantId: 'globex', scopes: ['chat'] });
+    expect((await report(metricsKey)).statusCode).toBe(200);
+    expect((await report(adminKey)).statusCode).toBe(200);
+    const refused = await report(chatKey);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toEqual({ code: 'permission_denied', msg: 'this API key lacks the "metrics" or "admin" scope' });
   });
 
   it('serves keyless legacy clients from a trusted network as the configured tenant', async () => {

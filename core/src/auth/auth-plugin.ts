@@ -15,10 +15,13 @@ declare module 'fastify' {
   }
 }
 
-/** A URL prefix and the scope needed for it, e.g. `{ prefix: '/twirp/', scope: 'chat' }`. */
+/**
+ * A URL prefix and the scope needed for it, e.g. `{ prefix: '/twirp/', scope: 'chat' }`; with a list,
+ * any one of the scopes admits the caller (`{ prefix: '/metrics', scope: ['metrics', 'admin'] }`).
+ */
 export interface ProtectedPrefix {
   readonly prefix: string;
-  readonly scope: ApiKeyScope;
+  readonly scope: ApiKeyScope | readonly ApiKeyScope[];
 }
 
 /** Options for {@link authPlugin}. */
@@ -108,9 +111,11 @@ const authPluginCallback: FastifyPluginCallback<AuthPluginOptions> = (app, optio
     request.principal = principal;
     request.log = request.log.child({ tenant: principal.tenantId, ...(principal.keyId ? { key_id: principal.keyId } : {}) });
     trace.getActiveSpan()?.setAttribute('acai.tenant.id', principal.tenantId);
-    if (!hasScope(principal, rule.scope)) {
+    const accepted: readonly ApiKeyScope[] = typeof rule.scope === 'string' ? [rule.scope] : rule.scope;
+    if (!accepted.some((scope) => hasScope(principal, scope))) {
       metrics?.authFailures.inc({ reason: 'forbidden' });
-      return sendError(reply, new HostError('HOST_PERMISSION_DENIED', `this API key lacks the "${rule.scope}" scope`));
+      const needed = accepted.map((scope) => `"${scope}"`).join(' or ');
+      return sendError(reply, new HostError('HOST_PERMISSION_DENIED', `this API key lacks the ${needed} scope`));
     }
     return undefined;
   });

@@ -14,3 +14,5 @@ export { createAuthenticator } from './create-authenticator.js';
 export type { Authenticator, AuthenticatorOptions, AuthResult, AuthFailureReason, Credentials } from './create-authenticator.js';
 export { authPlugin, extractApiKey } from './auth-plugin.js';
 export type { AuthPluginOptions, ProtectedPrefix } from './auth-plugin.js';
+export { registerWhoamiRoute, WHOAMI_PATH } from './whoami-route.js';
+export type { WhoamiResponse } from './whoami-route.js';

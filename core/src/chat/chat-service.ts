@@ -12,7 +12,7 @@ import type {
   SessionIdentity,
   ToolCallRecord,
 } from '../storage/conversation-store.js';
-import { isObjectIdHex } from '../storage/object-id.js';
+import { createObjectIdHex, isObjectIdHex } from '../storage/object-id.js';
 import { buildModelContext, type IndexedMessage, type ModelContext } from './build-model-context.js';
 import type { CallerContext } from './caller-context.js';
 import { fallbackTitle } from './format-title.js';
@@ -20,6 +20,7 @@ import { runToolLoop, type ToolLoopResult } from './run-tool-loop.js';
 import { createSystemPrompts, SUMMARY_PROMPT, type SystemPromptConfig } from './system-prompts.js';
 import { createTitleGenerator } from './title-generator.js';
 import type { ToolExecutor } from './tool-executor.js';
+import type { TurnEvents } from './turn-events.js';
 
 /** Tunables of the chat use cases (env-driven by the config module). */
 export interface ChatServiceOptions {
@@ -109,6 +110,8 @@ export interface StartConversationResult {
   readonly title: string;
   readonly reply: string;
   readonly toolCalls: readonly ToolCallRecord[];
+  /** The stored assistant message. */
+  readonly messageId: string;
 }
 
 export interface ContinueConversationInput {
@@ -121,6 +124,17 @@ export interface ContinueConversationResult {
   readonly conversationId: string;
   readonly reply: string;
   readonly toolCalls: readonly ToolCallRecord[];
+  /** The stored assistant message. */
+  readonly messageId: string;
+}
+
+/** A streamed turn: by conversation id, by session, or (neither given) in a new conversation. */
+export type ContinueChatStreamInput = ContinueConversationInput;
+
+export interface ContinueChatStreamResult extends ContinueConversationResult {
+  readonly isNew: boolean;
+  /** New conversations only: the title stored with it (a generated one may replace it shortly after). */
+  readonly title?: string | undefined;
 }
 
 export interface ListConversationsInput {
@@ -133,6 +147,13 @@ export interface ListConversationsInput {
 export interface ChatService {
   startConversation(caller: CallerContext, input: StartConversationInput): Promise<StartConversationResult>;
   continueConversation(caller: CallerContext, input: ContinueConversationInput): Promise<ContinueConversationResult>;
+  /**
+   * ContinueConversation that reports the turn as it happens through `events`, and starts a new
+   * conversation when neither a conversation id nor a session is given. What it stores is exactly what
+   * the non-streaming use cases store. Failures thrown before `events.conversation` was called are the
+   * request's own (bad input, unknown conversation, no model); later ones belong to the turn.
+   */
+  continueChatStream(caller: CallerContext, input: ContinueChatStreamInput, events: TurnEvents): Promise<ContinueChatStreamResult>;
   listConversations(caller: CallerContext, input: ListConversationsInput): Promise<ConversationPage>;
   describeConversation(caller: CallerContext, input: { readonly conversationId: string }): Promise<Conversation>;
 }
@@ -185,6 +206,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     userMessage: string,
     platform: string,
     conversation: Conversation | undefined,
+    events: TurnEvents | undefined,
   ): Promise<Turn> {
     const offered = tools.listModelTools();
     const prompt = prompts.render({ tenantId: caller.tenantId, platform, tools: offered });
@@ -212,7 +234,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     }
     const loop = await runToolLoop(
       { model, executor: tools, settings: loopSettings },
-      { messages: context.messages, rawPromptTokens: context.rawPromptTokens, tools: offered, caller },
+      { messages: context.messages, rawPromptTokens: context.rawPromptTokens, tools: offered, caller, events },
     );
     return { loop, promptVersion: prompt.version, userMessageTokens: context.userMessageTokens };
   }
@@ -267,19 +289,24 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     }
   }
 
-  function turnMessages(userMessage: string, turn: Turn, startedAt: Date): NewMessage[] {
+  /** The turn's two messages; the reply's id is chosen here so a streamed turn can report it. */
+  function turnMessages(userMessage: string, turn: Turn, startedAt: Date): { messages: NewMessage[]; replyId: string } {
     const counter = model.tokenCounter;
-    return [
+    const answeredAt = clock.now();
+    const replyId = createObjectIdHex(answeredAt);
+    const messages: NewMessage[] = [
       { role: 'user', content: userMessage, createdAt: startedAt, tokens: turn.userMessageTokens },
       {
+        id: replyId,
         role: 'assistant',
         content: turn.loop.reply,
-        createdAt: clock.now(),
+        createdAt: answeredAt,
         promptVersion: turn.promptVersion,
         tokens: counter.countText(turn.loop.reply),
         ...(turn.loop.toolCalls.length > 0 ? { toolCalls: turn.loop.toolCalls } : {}),
       },
     ];
+    return { messages, replyId };
   }
 
   /** A turn that creates its conversation: title generation runs next to the reply. */
@@ -288,26 +315,34 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     message: string,
     session: SessionIdentity | undefined,
     shouldBindSession: boolean,
+    events: TurnEvents | undefined,
   ): Promise<StartConversationResult> {
     const startedAt = clock.now();
+    // Chosen now so a streamed turn can name its conversation before anything is stored.
+    const conversationId = createObjectIdHex(startedAt);
+    await events?.conversation?.({ conversationId, isNew: true });
     let title: string | undefined;
-    const titlePromise = titles
-      .titleFor(message, { signal: caller.signal, deadline: caller.deadline, logger: caller.logger })
+    // Started on the next turn of the event loop: by then the reply's model request (what the user is
+    // waiting for) has gone out, and the title's cache lookup and model call follow it, not lead it.
+    const titlePromise = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => titles.titleFor(message, { signal: caller.signal, deadline: caller.deadline, logger: caller.logger }))
       .then((value) => {
         title = value;
         return value;
       });
-    const turn = await runTurn(caller, message, session?.platform ?? options.defaultPlatform, undefined);
+    const turn = await runTurn(caller, message, session?.platform ?? options.defaultPlatform, undefined, events);
     // A slow title never holds the reply back for long: after a short grace the fallback is stored
     // and the generated title replaces it when it arrives.
     if (title === undefined) await Promise.race([titlePromise, sleep(options.titleGraceMs, undefined, { ref: false })]);
     const provisionalTitle = title ?? fallbackTitle(message);
     ensureStillWanted(caller);
+    const { messages, replyId } = turnMessages(message, turn, startedAt);
     const conversation = await store.create({
+      id: conversationId,
       tenantId: caller.tenantId,
       title: provisionalTitle,
       ...(session ? { session } : {}),
-      messages: turnMessages(message, turn, startedAt),
+      messages,
     });
     if (title === undefined) {
       void titlePromise.then(async (generated) => {
@@ -325,6 +360,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       title: provisionalTitle,
       reply: turn.loop.reply,
       toolCalls: turn.loop.toolCalls,
+      messageId: replyId,
     };
   }
 
@@ -351,14 +387,56 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     caller: CallerContext,
     conversation: Conversation,
     message: string,
+    events: TurnEvents | undefined,
   ): Promise<ContinueConversationResult> {
     const startedAt = clock.now();
-    const turn = await runTurn(caller, message, conversation.session?.platform ?? options.defaultPlatform, conversation);
+    await events?.conversation?.({ conversationId: conversation.id, isNew: false });
+    const turn = await runTurn(caller, message, conversation.session?.platform ?? options.defaultPlatform, conversation, events);
     ensureStillWanted(caller);
+    const { messages, replyId } = turnMessages(message, turn, startedAt);
     // No expectedVersion: concurrent turns on one conversation are all kept, each user+assistant pair contiguous.
-    const appended = await store.append(caller.tenantId, conversation.id, turnMessages(message, turn, startedAt));
+    const appended = await store.append(caller.tenantId, conversation.id, messages);
     if (!appended) throw new HostError('HOST_CONVERSATION_NOT_FOUND', 'conversation not found');
-    return { conversationId: conversation.id, reply: turn.loop.reply, toolCalls: turn.loop.toolCalls };
+    return { conversationId: conversation.id, reply: turn.loop.reply, toolCalls: turn.loop.toolCalls, messageId: replyId };
+  }
+
+  /**
+   * ContinueConversation and its streamed twin: by id, by session (a new session conversation is
+   * titled like any other), or — only when `startsWhenUnaddressed` — a new conversation.
+   */
+  async function continueTurn(
+    caller: CallerContext,
+    input: ContinueConversationInput,
+    events: TurnEvents | undefined,
+    startsWhenUnaddressed: boolean,
+  ): Promise<ContinueChatStreamResult> {
+    validateMessage(input.message);
+    const conversationId = input.conversationId ?? '';
+    if (conversationId !== '') {
+      validateConversationId(conversationId);
+      ensureModelConfigured();
+      const conversation = await loadConversation(caller, conversationId, options.recentMessages);
+      return { ...(await continueExisting(caller, conversation, input.message, events)), isNew: false };
+    }
+    if (input.session === undefined) {
+      if (!startsWhenUnaddressed) {
+        throw invalidArgument('conversation_id or session_metadata', 'conversation_id or session_metadata is required');
+      }
+      ensureModelConfigured();
+      return { ...(await startFresh(caller, input.message, undefined, false, events)), isNew: true };
+    }
+    const session = validateSession(input.session);
+    ensureModelConfigured();
+    let started: StartConversationResult | undefined;
+    const resolved = await sessions.resolveOrCreate(caller.tenantId, session, async () => {
+      started = await startFresh(caller, input.message, session, false, events);
+      return started.conversationId;
+    });
+    if (resolved.isNew && started) return { ...started, isNew: true };
+    const conversation = await store.get(caller.tenantId, resolved.conversationId, { recentMessages: options.recentMessages });
+    if (conversation) return { ...(await continueExisting(caller, conversation, input.message, events)), isNew: false };
+    caller.logger.info({ source: resolved.source }, 'session pointed at a missing conversation; starting a new one');
+    return { ...(await startFresh(caller, input.message, session, true, events)), isNew: true };
   }
 
   return {
@@ -367,38 +445,15 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const session = input.session === undefined ? undefined : validateSession(input.session);
       ensureModelConfigured();
       // A Start with session metadata is how clients say "new chat": a fresh conversation, bound to the session.
-      return startFresh(caller, input.message, session, true);
+      return startFresh(caller, input.message, session, true, undefined);
     },
 
     async continueConversation(caller, input) {
-      validateMessage(input.message);
-      const conversationId = input.conversationId ?? '';
-      if (conversationId !== '') {
-        validateConversationId(conversationId);
-        ensureModelConfigured();
-        const conversation = await loadConversation(caller, conversationId, options.recentMessages);
-        return continueExisting(caller, conversation, input.message);
-      }
-      if (input.session === undefined) {
-        throw invalidArgument('conversation_id or session_metadata', 'conversation_id or session_metadata is required');
-      }
-      const session = validateSession(input.session);
-      ensureModelConfigured();
-      let started: StartConversationResult | undefined;
-      const resolved = await sessions.resolveOrCreate(caller.tenantId, session, async () => {
-        // A new session conversation: titled like any other, first user message stored once.
-        started = await startFresh(caller, input.message, session, false);
-        return started.conversationId;
-      });
-      if (resolved.isNew && started) {
-        return { conversationId: started.conversationId, reply: started.reply, toolCalls: started.toolCalls };
-      }
-      const conversation = await store.get(caller.tenantId, resolved.conversationId, { recentMessages: options.recentMessages });
-      if (conversation) return continueExisting(caller, conversation, input.message);
-      caller.logger.info({ source: resolved.source }, 'session pointed at a missing conversation; starting a new one');
-      const replacement = await startFresh(caller, input.message, session, true);
-      return { conversationId: replacement.conversationId, reply: replacement.reply, toolCalls: replacement.toolCalls };
+      const { conversationId, reply, toolCalls, messageId } = await continueTurn(caller, input, undefined, false);
+      return { conversationId, reply, toolCalls, messageId };
     },
+
+    continueChatStream: (caller, input, events) => continueTurn(caller, input, events, true),
 
     async listConversations(caller, input) {
       const requested = input.pageSize ?? 0;

@@ -3,6 +3,8 @@ export type {
   ChatService,
   ChatServiceDeps,
   ChatServiceOptions,
+  ContinueChatStreamInput,
+  ContinueChatStreamResult,
   ContinueConversationInput,
   ContinueConversationResult,
   ListConversationsInput,
@@ -14,6 +16,7 @@ export type {
 export { DEFAULT_TENANT_ID } from './caller-context.js';
 export type { CallerContext, ChatLogger } from './caller-context.js';
 export type { ToolCallOptions, ToolCallOutcome, ToolCallResult, ToolExecutor } from './tool-executor.js';
+export type { ToolCallStart, TurnEvents } from './turn-events.js';
 export { DEFAULT_SYSTEM_PROMPT, createSystemPrompts } from './system-prompts.js';
 export type { RenderedSystemPrompt, SystemPromptConfig, SystemPrompts } from './system-prompts.js';
 export { formatTitle, fallbackTitle, DEFAULT_TITLE, MAX_TITLE_CHARACTERS, MAX_TITLE_WORDS } from './format-title.js';

@@ -3,6 +3,7 @@ import type { ModelClient, ModelMessage, ModelTool, ModelToolCall } from '../llm
 import type { ToolCallRecord } from '../storage/conversation-store.js';
 import type { CallerContext } from './caller-context.js';
 import type { ToolCallResult, ToolExecutor } from './tool-executor.js';
+import type { ToolCallStart, TurnEvents } from './turn-events.js';
 
 /** Bounds of one turn's tool loop. */
 export interface ToolLoopSettings {
@@ -30,6 +31,8 @@ export interface ToolLoopInput {
   readonly rawPromptTokens: number;
   readonly tools: readonly ModelTool[];
   readonly caller: CallerContext;
+  /** Streaming edges follow the turn through these (text deltas, tool calls started and finished). */
+  readonly events?: TurnEvents | undefined;
 }
 
 /**
@@ -42,7 +45,8 @@ export async function runToolLoop(
   input: ToolLoopInput,
 ): Promise<ToolLoopResult> {
   const { model, executor, settings } = deps;
-  const { caller } = input;
+  const { caller, events } = input;
+  const onTextDelta = events?.textDelta?.bind(events);
   const counter = model.tokenCounter;
   const messages: ModelMessage[] = [...input.messages];
   let rawPromptTokens = input.rawPromptTokens;
@@ -66,7 +70,7 @@ export async function runToolLoop(
         toolChoice: isForcedFinal || !hasTools ? 'none' : 'auto',
         estimatedPromptTokens: rawPromptTokens,
       },
-      { signal: caller.signal, deadline: caller.deadline },
+      { signal: caller.signal, deadline: caller.deadline, onTextDelta },
     );
     modelCalls += 1;
     promptTokens += completion.usage?.promptTokens ?? 0;
@@ -91,14 +95,17 @@ export async function runToolLoop(
     messages.push(assistant);
     rawPromptTokens += counter.countMessage(assistant);
 
-    const results = await Promise.all(
-      calls.map((call) =>
-        withdrawn.has(call.name) ? Promise.resolve(withdrawnResult(call)) : callWithinDeadline(executor, call, caller),
-      ),
+    if (events?.toolCallStarted) {
+      for (const call of calls) await events.toolCallStarted(announce(executor, call));
+    }
+    // All calls run at once; results are taken in the model's order (each correction note depends on
+    // the ones before it), and each is reported as soon as it and those before it are done.
+    const pending = calls.map((call) =>
+      withdrawn.has(call.name) ? Promise.resolve(withdrawnResult(call)) : callWithinDeadline(executor, call, caller),
     );
 
     for (const [position, call] of calls.entries()) {
-      const result = results[position]!;
+      const result = await pending[position]!;
       let content = result.content;
       if (result.outcome === 'invalid_input') {
         const used = (corrections.get(call.name) ?? 0) + 1;
@@ -115,7 +122,7 @@ export async function runToolLoop(
       const toolMessage: ModelMessage = { role: 'tool', toolCallId: call.id, content };
       messages.push(toolMessage);
       rawPromptTokens += counter.countMessage(toolMessage);
-      records.push({
+      const record: ToolCallRecord = {
         id: call.id,
         name: call.name,
         ...(result.plugin ? { plugin: result.plugin.name, pluginVersion: result.plugin.version } : {}),
@@ -125,7 +132,9 @@ export async function runToolLoop(
         result: content,
         outcome: result.outcome,
         durationMs: Math.round(result.durationMs),
-      });
+      };
+      records.push(record);
+      await events?.toolCallFinished?.(record);
     }
   }
 }
@@ -139,6 +148,16 @@ function withUniqueIds(calls: readonly ModelToolCall[]): ModelToolCall[] {
     seen.add(id);
     return { ...call, id };
   });
+}
+
+function announce(executor: ToolExecutor, call: ModelToolCall): ToolCallStart {
+  const provenance = executor.describeTool?.(call.name);
+  return {
+    id: call.id,
+    name: call.name,
+    ...(provenance ? { plugin: provenance.plugin, pluginVersion: provenance.pluginVersion } : {}),
+    arguments: call.arguments,
+  };
 }
 
 function withdrawnResult(call: ModelToolCall): ToolCallResult {

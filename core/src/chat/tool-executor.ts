@@ -41,5 +41,7 @@ export interface ToolCallOptions {
  */
 export interface ToolExecutor {
   listModelTools(): readonly ModelTool[];
+  /** Which plugin serves a tool now (a lookup), to announce a call's provenance before it runs. */
+  describeTool?(exposedName: string): { readonly plugin: string; readonly pluginVersion: string } | undefined;
   callTool(exposedName: string, rawArguments: string, options: ToolCallOptions): Promise<ToolCallResult>;
 }

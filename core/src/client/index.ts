@@ -11,6 +11,11 @@ export type { TwirpErrorCode } from './twirp-client-error.js';
 export type {
   ChatApi,
   ChatCallOptions,
+  ChatStreamEvent,
+  ChatStreamEventData,
+  ChatStreamEventName,
+  ChatTurnEvent,
+  ContinueChatStreamRequest,
   ContinueConversationRequest,
   ContinueConversationResponse,
   Conversation,

@@ -117,4 +117,96 @@ describe('createTwirpChatClient', () => {
     expect(error.code).toBe('deadline_exceeded');
     server?.closeAllConnections();
   });
+
+  describe('continueChatStream', () => {
+    const sse = (...frames: string[]) => frames.join('');
+    const frame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
+    async function collect(url: string) {
+      const events: unknown[] = [];
+      for await (const event of createTwirpChatClient({ url, apiKey: 'k' }).continueChatStream({ message: 'hi' })) events.push(event);
+      return events;
+    }
+
+    it('asks for an event stream and yields the events up to the message, skipping comments and unknown events', async () => {
+      const seen: { accept?: string; url?: string } = {};
+      const url = await serve((request, _body, response) => {
+        Object.assign(seen, { accept: request.headers.accept, url: request.url });
+        response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+        response.end(
+          sse(
+            frame('conversation', { conversation_id: 'c1', is_new: true }),
+            ': keep-alive\n\n',
+            frame('delta', { text: 'Hi' }),
+            frame('from_a_newer_host', { x: 1 }),
+            frame('message', { conversation_id: 'c1', message_id: 'm1', reply: 'Hi', tool_calls: [] }),
+          ),
+        );
+      });
+      expect(await collect(url)).toEqual([
+        { event: 'conversation', data: { conversation_id: 'c1', is_new: true } },
+        { event: 'delta', data: { text: 'Hi' } },
+        { event: 'message', data: { conversation_id: 'c1', message_id: 'm1', reply: 'Hi', tool_calls: [] } },
+      ]);
+      expect(seen).toEqual({ accept: 'text/event-stream', url: '/twirp/acai.chat.ChatService/ContinueChatStream' });
+    });
+
+    it('throws the terminal error event as a TwirpClientError after the events before it', async () => {
+      const url = await serve((_request, _body, response) => {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.end(sse(frame('delta', { text: 'par' }), frame('error', { code: 'deadline_exceeded', msg: 'too slow', meta: { step: '2' } })));
+      });
+      const client = createTwirpChatClient({ url });
+      const seen: unknown[] = [];
+      const error = await captureError(
+        (async () => {
+          for await (const event of client.continueChatStream({ message: 'hi' })) seen.push(event);
+        })(),
+      );
+      expect(seen).toEqual([{ event: 'delta', data: { text: 'par' } }]);
+      expect(error).toMatchObject({ code: 'deadline_exceeded', message: 'too slow', meta: { step: '2' }, httpStatus: 200 });
+    });
+
+    it('throws a Twirp error answered before the stream, e.g. bad_route from a host without the route', async () => {
+      const url = await serve((_request, _body, response) => {
+        response.writeHead(404, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ code: 'bad_route', msg: 'no handler for path "/twirp/acai.chat.ChatService/ContinueChatStream"' }));
+      });
+      expect(await captureError(collect(url))).toMatchObject({ code: 'bad_route', httpStatus: 404 });
+    });
+
+    it('reports a stream that stops before its message as unavailable', async () => {
+      const url = await serve((_request, _body, response) => {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.write(frame('delta', { text: 'cut' }));
+        setTimeout(() => response.socket?.destroy(), 20);
+      });
+      const error = await captureError(collect(url));
+      expect(error).toMatchObject({ code: 'unavailable', message: 'the stream ended before the reply was complete' });
+      expect(error.isRetryable).toBe(true);
+    });
+
+    it('closes the connection when the reader leaves early, so the host can cancel the turn', async () => {
+      let closedEarly: Promise<boolean> = Promise.resolve(false);
+      const url = await serve((_request, _body, response) => {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.write(frame('delta', { text: 'one' }));
+        closedEarly = new Promise((resolve) => response.on('close', () => resolve(!response.writableFinished)));
+      });
+      for await (const event of createTwirpChatClient({ url }).continueChatStream({ message: 'hi' })) {
+        expect(event.event).toBe('delta');
+        break;
+      }
+      expect(await closedEarly).toBe(true);
+    });
+
+    it('refuses malformed event data as internal', async () => {
+      const url = await serve((_request, _body, response) => {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.end('event: delta\ndata: {not json\n\n');
+      });
+      expect(await captureError(collect(url))).toMatchObject({ code: 'internal' });
+    });
+  });
 });
+

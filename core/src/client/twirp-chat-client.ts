@@ -1,6 +1,8 @@
 import type {
   ChatApi,
   ChatCallOptions,
+  ChatTurnEvent,
+  ContinueChatStreamRequest,
   ContinueConversationRequest,
   ContinueConversationResponse,
   DescribeConversationRequest,
@@ -10,19 +12,27 @@ import type {
   StartConversationRequest,
   StartConversationResponse,
 } from './chat-api.js';
-import { createTwirpJsonCaller, type TwirpClientOptions } from './twirp-json-caller.js';
+import { incompleteStreamError, toChatTurnEvent } from './chat-turn-events.js';
+import { readServerSentEvents } from './read-server-sent-events.js';
+import { TwirpClientError } from './twirp-client-error.js';
+import { createTwirpJsonCaller, createTwirpPost, twirpErrorFromResponse, type TwirpClientOptions, type TwirpPost } from './twirp-json-caller.js';
 
 const SERVICE = 'acai.chat.ChatService';
 
 /**
- * A typed Twirp JSON client for the chat service. Errors are TwirpClientError.
+ * A typed Twirp JSON client for the chat service, with ContinueChatStream read as Server-Sent Events.
+ * Errors are TwirpClientError.
  *
  * @example
  * const chat = createTwirpChatClient({ url: 'http://127.0.0.1:8080', apiKey: process.env.ACAI_API_KEY });
  * const { reply } = await chat.startConversation({ message: 'hello' });
+ * for await (const event of chat.continueChatStream({ message: 'hello' })) {
+ *   if (event.event === 'delta') process.stdout.write(event.data.text);
+ * }
  */
 export function createTwirpChatClient(options: TwirpClientOptions): ChatApi {
   const call = createTwirpJsonCaller(options);
+  const post = createTwirpPost(options);
   return {
     startConversation: (request: StartConversationRequest, callOptions?: ChatCallOptions) =>
       call<StartConversationResponse>(SERVICE, 'StartConversation', request, callOptions),
@@ -32,5 +42,53 @@ export function createTwirpChatClient(options: TwirpClientOptions): ChatApi {
       call<ListConversationsResponse>(SERVICE, 'ListConversations', request, callOptions),
     describeConversation: (request: DescribeConversationRequest, callOptions?: ChatCallOptions) =>
       call<DescribeConversationResponse>(SERVICE, 'DescribeConversation', request, callOptions),
+    continueChatStream: (request, callOptions) => streamChatTurn(post, request, callOptions ?? {}),
   };
 }
+
+async function* streamChatTurn(post: TwirpPost, request: ContinueChatStreamRequest, callOptions: ChatCallOptions): AsyncGenerator<ChatTurnEvent> {
+  const exchange = await post(SERVICE, 'ContinueChatStream', request, callOptions, 'text/event-stream');
+  const { response } = exchange;
+  // The media type tells a stream from an error answered before it started.
+  if (!(response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream')) {
+    let body: string;
+    try {
+      body = await response.text();
+    } catch (error) {
+      throw exchange.failure(error);
+    }
+    if (response.status !== 200) throw twirpErrorFromResponse(response, body);
+    throw new TwirpClientError('internal', 'ContinueChatStream: the server answered 200 without an event stream', { httpStatus: 200 });
+  }
+  let isComplete = false;
+  try {
+    for await (const received of readServerSentEvents(response.body ?? emptyBody())) {
+      let data: unknown;
+      try {
+        data = JSON.parse(received.data);
+      } catch (error) {
+        throw new TwirpClientError('internal', `ContinueChatStream: the "${received.event}" event carried no JSON object`, { httpStatus: 200, cause: error });
+      }
+      const event = toChatTurnEvent(received.event, data);
+      if (TwirpClientError.isInstance(event)) {
+        isComplete = true;
+        throw event;
+      }
+      if (event === undefined) continue;
+      if (event.event === 'message') isComplete = true;
+      yield event;
+      if (isComplete) return;
+    }
+  } catch (error) {
+    if (TwirpClientError.isInstance(error)) throw error;
+    const failure = exchange.failure(error);
+    // The host answered, so a connection that broke now is an interrupted stream, not an unreachable host.
+    throw failure.isTransportFailure ? incompleteStreamError(error) : failure;
+  } finally {
+    // Left early (break, an exception in the loop body) or failed: closing the connection cancels the turn.
+    if (!isComplete) exchange.cancel();
+  }
+  throw incompleteStreamError();
+}
+
+async function* emptyBody(): AsyncGenerator<Uint8Array> {}

@@ -73,74 +73,108 @@ function describeTransportFailure(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** One POST in flight: the response, and how failures while its body is read are reported. */
+export interface TwirpExchange {
+  readonly response: globalThis.Response;
+  /** A failure while reading the body (cancel, timeout, reset) as the client error the call reports. */
+  failure(error: unknown): TwirpClientError;
+  /** Ends the exchange early: the connection is closed, so the host sees the client leave. */
+  cancel(): void;
+}
+
+/** Posts a JSON request to `method` of `service`, asking for `accept`. */
+export type TwirpPost = (service: string, method: string, request: object, options: TwirpCallOptions, accept: string) => Promise<TwirpExchange>;
+
 /**
- * The Twirp JSON transport every client shares: POST `<url><prefix>/<service>/<method>`, bearer key,
- * a per-call deadline, no redirects followed. Failures are TwirpClientError; non-Twirp responses from
- * proxies are mapped like the Go client does, with `http_error_from_intermediary` meta.
+ * The HTTP side every Twirp client shares: POST `<url><prefix>/<service>/<method>`, bearer key, a
+ * per-call deadline, no redirects followed, and failures as TwirpClientError (`canceled`,
+ * `deadline_exceeded`, or a transport failure naming the host).
  */
-export function createTwirpJsonCaller(options: TwirpClientOptions): TwirpJsonCall {
+export function createTwirpPost(options: TwirpClientOptions): TwirpPost {
   const baseUrl = options.url.replace(/\/+$/, '');
   const prefix = options.prefix ?? '/twirp';
   const timeoutMs = options.timeoutMs ?? 120_000;
   const doFetch = options.fetch ?? fetch;
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    accept: 'application/json',
-  };
-  if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
 
-  return async function call<Response>(service: string, method: string, request: object, callOptions: TwirpCallOptions = {}): Promise<Response> {
-    const url = `${baseUrl}${prefix}/${service}/${method}`;
+  return async (service, method, request, callOptions, accept) => {
+    const controller = new AbortController();
     const timeoutSignal = AbortSignal.timeout(timeoutMs);
-    const signal = callOptions.signal ? AbortSignal.any([callOptions.signal, timeoutSignal]) : timeoutSignal;
-    let response: globalThis.Response;
-    let body: string;
+    const signal = AbortSignal.any([controller.signal, timeoutSignal, ...(callOptions.signal ? [callOptions.signal] : [])]);
+    const failure = (error: unknown): TwirpClientError => {
+      if (TwirpClientError.isInstance(error)) return error;
+      if (callOptions.signal?.aborted || controller.signal.aborted) {
+        return new TwirpClientError('canceled', `${method} was cancelled`, { cause: error });
+      }
+      if (timeoutSignal.aborted) {
+        return new TwirpClientError('deadline_exceeded', `${method} got no answer within ${timeoutMs} ms`, { cause: error });
+      }
+      return new TwirpClientError('internal', `cannot reach ${baseUrl}: ${describeTransportFailure(error)}`, {
+        isTransportFailure: true,
+        cause: error,
+      });
+    };
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept };
+    if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
     try {
-      response = await doFetch(url, {
+      const response = await doFetch(`${baseUrl}${prefix}/${service}/${method}`, {
         method: 'POST',
         headers,
         body: JSON.stringify(request),
         signal,
         redirect: 'manual',
       });
-      body = await response.text();
+      return { response, failure, cancel: () => controller.abort() };
     } catch (error) {
-      if (callOptions.signal?.aborted) {
-        throw new TwirpClientError('canceled', `${method} was cancelled`, { cause: error });
-      }
-      if (timeoutSignal.aborted) {
-        throw new TwirpClientError('deadline_exceeded', `${method} got no answer within ${timeoutMs} ms`, { cause: error });
-      }
-      throw new TwirpClientError('internal', `cannot reach ${baseUrl}: ${describeTransportFailure(error)}`, {
-        isTransportFailure: true,
+      throw failure(error);
+    }
+  };
+}
+
+/**
+ * The error a non-success answer stands for: the Twirp error in its body, or (from a proxy, not the
+ * host) the Go client's mapping of the HTTP status, with `http_error_from_intermediary` meta.
+ */
+export function twirpErrorFromResponse(response: globalThis.Response, body: string): TwirpClientError {
+  const twirpError = parseTwirpError(body);
+  if (twirpError) {
+    return new TwirpClientError(twirpError.code, twirpError.msg, { meta: twirpError.meta, httpStatus: response.status });
+  }
+  const meta: Record<string, string> = {
+    http_error_from_intermediary: 'true',
+    status_code: String(response.status),
+    body,
+  };
+  const location = response.headers.get('location');
+  if (response.status >= 300 && response.status < 400 && location) meta.location = location;
+  return new TwirpClientError(codeFromHttpStatus(response.status), `non-Twirp HTTP ${response.status} response from an intermediary`, {
+    meta,
+    httpStatus: response.status,
+  });
+}
+
+/**
+ * The Twirp JSON transport every client shares: POST `<url><prefix>/<service>/<method>`, bearer key,
+ * a per-call deadline, no redirects followed. Failures are TwirpClientError; non-Twirp responses from
+ * proxies are mapped like the Go client does, with `http_error_from_intermediary` meta.
+ */
+export function createTwirpJsonCaller(options: TwirpClientOptions): TwirpJsonCall {
+  const post = createTwirpPost(options);
+  return async function call<Response>(service: string, method: string, request: object, callOptions: TwirpCallOptions = {}): Promise<Response> {
+    const exchange = await post(service, method, request, callOptions, 'application/json');
+    let body: string;
+    try {
+      body = await exchange.response.text();
+    } catch (error) {
+      throw exchange.failure(error);
+    }
+    if (exchange.response.status !== 200) throw twirpErrorFromResponse(exchange.response, body);
+    try {
+      return JSON.parse(body) as Response;
+    } catch (error) {
+      throw new TwirpClientError('internal', `${method}: the server answered 200 with a body that is not JSON`, {
+        httpStatus: 200,
         cause: error,
       });
     }
-    if (response.status === 200) {
-      try {
-        return JSON.parse(body) as Response;
-      } catch (error) {
-        throw new TwirpClientError('internal', `${method}: the server answered 200 with a body that is not JSON`, {
-          httpStatus: 200,
-          cause: error,
-        });
-      }
-    }
-    const twirpError = parseTwirpError(body);
-    if (twirpError) {
-      throw new TwirpClientError(twirpError.code, twirpError.msg, { meta: twirpError.meta, httpStatus: response.status });
-    }
-    const meta: Record<string, string> = {
-      http_error_from_intermediary: 'true',
-      status_code: String(response.status),
-      body,
-    };
-    const location = response.headers.get('location');
-    if (response.status >= 300 && response.status < 400 && location) meta.location = location;
-    throw new TwirpClientError(
-      codeFromHttpStatus(response.status),
-      `non-Twirp HTTP ${response.status} response from an intermediary`,
-      { meta, httpStatus: response.status },
-    );
   };
 }

@@ -40,6 +40,7 @@ export type HostErrorCode =
   | 'HOST_CANCELED'
   | 'HOST_STORE_UNAVAILABLE'
   | 'HOST_NOT_IMPLEMENTED'
+  | 'HOST_SHUTTING_DOWN'
   | 'HOST_INTERNAL';
 
 const BRAND = Symbol.for('acai.core.HostError');

@@ -36,6 +36,7 @@ const WIRE_CODE: Record<HostErrorCode, TwirpCode> = {
   HOST_CANCELED: 'canceled',
   HOST_STORE_UNAVAILABLE: 'unavailable',
   HOST_NOT_IMPLEMENTED: 'unimplemented',
+  HOST_SHUTTING_DOWN: 'unavailable',
   HOST_INTERNAL: 'internal',
 };
 

@@ -30,7 +30,7 @@ export interface ModelClientOptions {
   readonly timeoutMs: number;
   /** Total attempts including the first. */
   readonly maxAttempts: number;
-  /** Use `stream: true` and assemble the answer from the chunks. */
+  /** Use `stream: true` and assemble the answer from the chunks (calls with `onTextDelta` always stream). */
   readonly stream?: boolean | undefined;
   readonly retry?: Partial<Omit<RetryPolicy, 'maxAttempts'>> | undefined;
   /** Called once per completed or failed call (after retries): metrics and spans hook. */
@@ -82,6 +82,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
     request: CompletionRequest,
     modelName: string,
     signal: AbortSignal,
+    delivery: TextDelivery | undefined,
   ): Promise<Omit<Completion, 'attempts'>> {
     const body = {
       model: modelName,
@@ -90,7 +91,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
         ? { tools: request.tools as OpenAI.Chat.Completions.ChatCompletionTool[], tool_choice: request.toolChoice ?? 'auto' }
         : {}),
     };
-    if (!isStreaming) {
+    if (!isStreaming && delivery === undefined) {
       const response = await client.chat.completions.create({ ...body, stream: false }, { signal });
       const choice = response.choices[0];
       if (!choice) throw new EmptyChoicesError();
@@ -125,6 +126,10 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
       if (choice.delta.content) {
         content += choice.delta.content;
         hasContent = true;
+        if (delivery) {
+          delivery.hasDelivered = true;
+          await delivery.onTextDelta(choice.delta.content);
+        }
       }
       for (const fragment of choice.delta.tool_calls ?? []) {
         const current = fragments.get(fragment.index) ?? { id: '', name: '', arguments: '' };
@@ -135,6 +140,9 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
       }
       if (choice.finish_reason) finishReason = choice.finish_reason;
     }
+    // The SDK ends the iteration quietly when the body stops early (a dropped connection, an abort):
+    // without a finish reason the answer is truncated, not complete.
+    if (finishReason === null) throw new IncompleteStreamError();
     const toolCalls = [...fragments.entries()]
       .sort(([left], [right]) => left - right)
       .map(([, call]) => call);
@@ -149,13 +157,16 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
       const modelName = request.purpose === 'reply' ? model : titleModel;
       const startedAt = performance.now();
       let attempts = 0;
+      const delivery: TextDelivery | undefined = callOptions.onTextDelta
+        ? { onTextDelta: callOptions.onTextDelta, hasDelivered: false }
+        : undefined;
       const report = (record: Partial<ModelCallRecord> & Pick<ModelCallRecord, 'outcome'>): void => {
         options.onCall?.({
           purpose: request.purpose,
           model: modelName,
           attempts,
           durationMs: performance.now() - startedAt,
-          streamed: isStreaming,
+          streamed: isStreaming || delivery !== undefined,
           ...record,
         });
       };
@@ -167,7 +178,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
           const attemptSignal = AbortSignal.any([callOptions.signal, AbortSignal.timeout(attemptBudget)]);
           let failure: unknown;
           try {
-            const result = await attempt(request, modelName, attemptSignal);
+            const result = await attempt(request, modelName, attemptSignal, delivery);
             if (result.usage && request.estimatedPromptTokens !== undefined) {
               tokenCounter.observe(request.estimatedPromptTokens, result.usage.promptTokens);
             }
@@ -182,6 +193,12 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
             failure = error;
           }
           throwIfCallerStopped(callOptions, failure);
+          if (delivery?.hasDelivered) {
+            // A second attempt would send the client the start of the reply again.
+            throw new HostError('HOST_MODEL_UNAVAILABLE', 'the model endpoint broke off its reply mid-stream; retry the turn', {
+              cause: failure,
+            });
+          }
           const decision = classify(failure);
           if (decision.kind === 'fatal') throw decision.error;
           if (attempts >= policy.maxAttempts) {
@@ -219,9 +236,21 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
   };
 }
 
+/** Where a streaming call hands out text, and whether it has handed out any (which rules out retries). */
+interface TextDelivery {
+  readonly onTextDelta: (text: string) => void | Promise<void>;
+  hasDelivered: boolean;
+}
+
 class EmptyChoicesError extends Error {
   constructor() {
     super('the model endpoint returned no choices');
+  }
+}
+
+class IncompleteStreamError extends Error {
+  constructor() {
+    super('the model stream ended without a finish reason');
   }
 }
 
@@ -253,7 +282,7 @@ function classify(failure: unknown): FailureDecision {
       }),
     };
   }
-  if (failure instanceof EmptyChoicesError || failure instanceof SyntaxError) {
+  if (failure instanceof EmptyChoicesError || failure instanceof IncompleteStreamError || failure instanceof SyntaxError) {
     return { kind: 'retry', headers: undefined };
   }
   // Stream or socket failures surface as plain errors (ECONNRESET, premature close): transient.

@@ -61,6 +61,12 @@ export interface Completion {
 export interface ModelCallOptions {
   readonly signal: AbortSignal;
   readonly deadline: number;
+  /**
+   * Receives the reply text as the model generates it; with it the call always streams. The reading of
+   * the model's stream waits for a returned promise, so a slow consumer slows the model connection
+   * down instead of piling text up in memory. Once text was handed out the call is never retried.
+   */
+  readonly onTextDelta?: ((text: string) => void | Promise<void>) | undefined;
 }
 
 /** Reported once per model call (after retries), for metrics and tracing. */

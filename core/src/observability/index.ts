@@ -37,3 +37,5 @@ export { installUnhandledRejectionHandler } from './install-unhandled-rejection-
 export { instrumentConversationStore } from './instrument-conversation-store.js';
 export { instrumentSessionDirectory, ACAI_SESSION_SOURCE } from './instrument-session-directory.js';
 export { withTraceContextFetch } from './with-trace-context-fetch.js';
+export { createStreamObserver } from './stream-observer.js';
+export type { StreamObserver } from './stream-observer.js';

@@ -30,6 +30,10 @@ export function instrumentToolExecutor(executor: ToolExecutor, catalog: ToolCata
 
   return {
     listModelTools: () => executor.listModelTools(),
+    describeTool(exposedName) {
+      const info = lookup(exposedName);
+      return info === undefined ? undefined : { plugin: info.plugin, pluginVersion: info.pluginVersion };
+    },
     async callTool(exposedName, rawArguments, options) {
       const info = lookup(exposedName);
       if (info === undefined) return executor.callTool(exposedName, rawArguments, options);

@@ -79,7 +79,8 @@ export function callerOf(context: RpcContext): CallerContext {
   };
 }
 
-function toSessionInput(metadata: SessionMetadata | undefined) {
+/** Session metadata as the use cases take it (absent when the request had none). */
+export function toSessionInput(metadata: SessionMetadata | undefined) {
   return metadata === undefined ? undefined : { platform: metadata.platform, userId: metadata.userId, chatId: metadata.chatId };
 }
 
@@ -97,7 +98,8 @@ function toWireMessage(message: StoredMessage) {
   };
 }
 
-function toWireToolCall(call: ToolCallRecord) {
+/** A stored tool call as the proto ToolCall (init shape), with the result the model saw. */
+export function toWireToolCall(call: ToolCallRecord) {
   return {
     id: call.id,
     name: call.name,
@@ -107,5 +109,6 @@ function toWireToolCall(call: ToolCallRecord) {
     outcome: call.outcome,
     durationMs: Math.min(MAX_UINT32, Math.max(0, Math.round(call.durationMs))),
     schemaFingerprint: call.schemaFingerprint ?? '',
+    result: call.result,
   };
 }

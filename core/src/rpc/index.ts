@@ -6,6 +6,7 @@ export {
 } from './twirp-plugin.js';
 export type { TwirpPluginOptions } from './twirp-plugin.js';
 export type { RpcContext } from './rpc-context.js';
+export type { ServerEventStream, ServerStreamMethod, ServerStreamObserver, StreamOutcome } from './server-event-stream.js';
 export type { ServiceImplementation, ServiceMethods } from './service-implementation.js';
 export { ChatService } from './chat-service.js';
 export type { ChatServiceImplementation } from './chat-service.js';

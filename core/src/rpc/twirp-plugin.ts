@@ -2,12 +2,14 @@ import type { DescMessage, DescMethod } from '@bufbuild/protobuf';
 import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import type { Logger } from 'pino';
-import { HostError, TwirpError, toTwirpError } from '../errors/index.js';
+import { TwirpError, toTwirpError } from '../errors/index.js';
 import { badRouteError } from './bad-route-error.js';
 import { goQuote } from './go-quote.js';
+import { registerServerStreams } from './register-server-streams.js';
 import type { RpcContext } from './rpc-context.js';
+import type { ServerStreamMethod, ServerStreamObserver } from './server-event-stream.js';
 import type { ServiceImplementation } from './service-implementation.js';
+import { startRpcCall, type RpcCallOptions } from './start-rpc-call.js';
 import { toTransportTwirpError } from './transport-twirp-error.js';
 import { decodeTwirpRequest, encodeTwirpResponse } from './twirp-codec.js';
 import { readTwirpEncoding, twirpContentType } from './twirp-content-type.js';
@@ -40,6 +42,17 @@ export interface TwirpPluginOptions<Methods extends GenServiceMethods> {
   createContext?: (request: FastifyRequest) => Partial<RpcContext> | Promise<Partial<RpcContext>>;
   /** Clock for `context.deadline`; default `Date.now`. */
   now?: () => number;
+  /**
+   * Server-streaming methods served as Server-Sent Events under this service's path (Twirp itself has
+   * no streaming, so they are not in the service descriptor). Same body rules, auth and deadline.
+   */
+  serverStreams?: readonly ServerStreamMethod[];
+  /** Longest silence on a stream before a `: keep-alive` comment; default 15 s. */
+  streamKeepAliveMs?: number;
+  /** How long open streams may run on once the server starts closing; default 0 (ended at once). */
+  streamShutdownGraceMs?: number;
+  /** Telemetry for streams (metrics by route pattern and outcome, span status). */
+  streamObserver?: ServerStreamObserver;
 }
 
 type AnyImplementation = Record<string, (request: unknown, context: RpcContext) => Promise<unknown>>;
@@ -55,9 +68,12 @@ const catchAllPrefixes = new WeakMap<object, Set<string>>();
 
 async function registerTwirpService(app: FastifyInstance, options: TwirpPluginOptions<GenServiceMethods>): Promise<void> {
   const prefix = normalizePrefix(options.prefix ?? DEFAULT_TWIRP_PREFIX);
-  const deadlineMs = options.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  const now = options.now ?? Date.now;
+  const callOptions: RpcCallOptions = {
+    deadlineMs: options.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS,
+    now: options.now ?? Date.now,
+    createContext: options.createContext,
+  };
   const implementation = options.implementation as unknown as AnyImplementation;
   const routes = planRoutes(options.service, implementation, prefix);
 
@@ -97,31 +113,11 @@ async function registerTwirpService(app: FastifyInstance, options: TwirpPluginOp
           const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
           const input = decodeTwirpRequest(route.method.input, encoding, body);
 
-          const controller = new AbortController();
-          const { signal } = controller;
-          const timer = setTimeout(
-            () => controller.abort(new HostError('HOST_DEADLINE_EXCEEDED', 'request deadline exceeded')),
-            deadlineMs,
-          );
-          const onClose = (): void => {
-            if (!reply.raw.writableFinished) {
-              controller.abort(new HostError('HOST_CANCELED', 'the client closed the request'));
-            }
-          };
-          reply.raw.once('close', onClose);
+          const call = await startRpcCall(request, reply, callOptions);
+          const { signal } = call;
           try {
-            const extra = options.createContext === undefined ? {} : await options.createContext(request);
-            const context: RpcContext = {
-              requestId: request.id,
-              headers: request.headers,
-              signal,
-              deadline: now() + deadlineMs,
-              logger: request.log as unknown as Logger,
-              clientIp: request.ip,
-              ...extra,
-            };
             const output = await untilAborted(
-              Promise.resolve().then(() => implementation[route.method.localName]!(input, context)),
+              Promise.resolve().then(() => implementation[route.method.localName]!(input, call.context)),
               signal,
             );
             const payload = encodeTwirpResponse(route.method.output, encoding, output as never);
@@ -130,10 +126,20 @@ async function registerTwirpService(app: FastifyInstance, options: TwirpPluginOp
             // Whatever the handler threw after the deadline or a disconnect, the abort is the answer.
             throw signal.aborted ? toTwirpError(signal.reason) : error;
           } finally {
-            clearTimeout(timer);
-            reply.raw.off('close', onClose);
+            call.finish();
           }
         },
+      });
+    }
+
+    if (options.serverStreams !== undefined && options.serverStreams.length > 0) {
+      registerServerStreams(scope, {
+        servicePath: `${prefix}/${options.service.typeName}`,
+        methods: options.serverStreams,
+        callOptions,
+        keepAliveMs: options.streamKeepAliveMs,
+        shutdownGraceMs: options.streamShutdownGraceMs ?? 0,
+        observer: options.streamObserver,
       });
     }
 

@@ -76,6 +76,12 @@ export interface Conversation extends ConversationHeader {
 
 /** Input for {@link ConversationStore.create}. */
 export interface CreateConversationInput {
+  /**
+   * The new conversation's id (24 hex, from `createObjectIdHex`), when the caller must know it before
+   * the conversation is stored (a streamed turn announces it first); the store makes one when absent.
+   * It must be unused: reusing an id is a caller bug, not a way to overwrite.
+   */
+  readonly id?: string;
   readonly tenantId: string;
   readonly title: string;
   readonly session?: SessionIdentity;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { invalidArgument } from '../errors/index.js';
 
 const OBJECT_ID_PATTERN = /^[0-9a-f]{24}$/;
 // The ObjectId layout (4-byte seconds, 5-byte per-process random, 3-byte counter), so ids made by the
@@ -16,4 +17,11 @@ export function createObjectIdHex(now: Date = new Date()): string {
 /** True for exactly 24 lowercase or uppercase hex characters. */
 export function isObjectIdHex(value: string): boolean {
   return OBJECT_ID_PATTERN.test(value.toLowerCase());
+}
+
+/** The id of a record being created: the caller's choice (checked, lower-cased) or a new one. */
+export function chosenOrNewObjectIdHex(chosen: string | undefined, now: Date): string {
+  if (chosen === undefined) return createObjectIdHex(now);
+  if (!isObjectIdHex(chosen)) throw invalidArgument('id', 'invalid id: expected 24 hexadecimal characters');
+  return chosen.toLowerCase();
 }

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 // A local stand-in for the OpenAI Chat Completions API (external-apis.md §1), driven by tests through
 // the real `openai` package. It answers from scripted steps, validates what real endpoints validate
@@ -25,10 +27,25 @@ interface StepTiming {
   readonly waitFor?: Promise<unknown>;
 }
 
+/** How a streamed answer (`stream: true`) is paced; ignored for plain answers. */
+export interface StreamPacing {
+  /** The text in these pieces, one chunk each (they must join to `content`); default: two halves. */
+  readonly chunks?: readonly string[];
+  /** Wait this long before each content or argument chunk. */
+  readonly chunkDelayMs?: number;
+  /** After this many content chunks, wait for `resume` before sending the rest (a model pausing mid-reply). */
+  readonly pauseAfterChunks?: number;
+  readonly resume?: Promise<unknown>;
+  /** Drop the connection after this many content chunks (a stream that breaks off). */
+  readonly breakAfterChunks?: number;
+}
+
 /** One scripted answer. */
 export type FakeStep =
-  | (StepTiming & { readonly type: 'text'; readonly content: string; readonly usage?: FakeUsage; readonly finishReason?: string })
-  | (StepTiming & {
+  | (StepTiming &
+      StreamPacing & { readonly type: 'text'; readonly content: string; readonly usage?: FakeUsage; readonly finishReason?: string })
+  | (StepTiming &
+      StreamPacing & {
       readonly type: 'tool_calls';
       readonly calls: readonly FakeToolCall[];
       readonly content?: string | null;
@@ -53,6 +70,10 @@ export interface RecordedRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** Parsed JSON body (undefined when it was not JSON). */
   readonly body: ChatCompletionBody | undefined;
+  /** How the exchange ended: the fake finished its answer, or the connection closed first (client abort, reset). */
+  readonly outcome: Promise<'finished' | 'aborted'>;
+  /** Content chunks of a streamed answer the client's connection has taken so far (the fake honours back-pressure). */
+  readonly progress: { chunksSent: number };
 }
 
 /** The fields of a chat completion request the tests look at. */
@@ -104,10 +125,18 @@ export function textReply(content: string, extra: Partial<Omit<Extract<FakeStep,
   return { type: 'text', content, ...extra };
 }
 
+/** Shorthand: a text answer streamed in exactly these chunks (one `delta.content` each). */
+export function streamedTextReply(
+  chunks: readonly string[],
+  extra: Partial<Omit<Extract<FakeStep, { type: 'text' }>, 'type' | 'content' | 'chunks'>> = {},
+): FakeStep {
+  return { type: 'text', content: chunks.join(''), chunks, ...extra };
+}
+
 /** Shorthand: an answer asking for tool calls. */
 export function toolCallsReply(
   calls: readonly FakeToolCall[],
-  extra: { delayMs?: number; waitFor?: Promise<unknown>; usage?: FakeUsage; content?: string | null } = {},
+  extra: StreamPacing & { delayMs?: number; waitFor?: Promise<unknown>; usage?: FakeUsage; content?: string | null } = {},
 ): FakeStep {
   return { type: 'tool_calls', calls, ...extra };
 }
@@ -145,8 +174,12 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
         body = undefined;
       }
       const path = (request.url ?? '').split('?')[0] ?? '';
-      requests.push({ method: request.method ?? '', path, headers: { ...request.headers }, body });
-      handle(request, response, path, raw, body);
+      const outcome = new Promise<'finished' | 'aborted'>((resolve) => {
+        response.once('close', () => resolve(response.writableFinished ? 'finished' : 'aborted'));
+      });
+      const progress = { chunksSent: 0 };
+      requests.push({ method: request.method ?? '', path, headers: { ...request.headers }, body, outcome, progress });
+      handle(request, response, path, raw, body, progress);
     });
   });
 
@@ -156,6 +189,7 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
     path: string,
     raw: string,
     body: ChatCompletionBody | undefined,
+    progress: { chunksSent: number },
   ): void {
     if (request.method !== 'POST' || path !== '/v1/chat/completions') {
       sendError(response, 404, { message: `Invalid URL (${request.method} ${path})`, type: 'invalid_request_error' });
@@ -185,7 +219,7 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
     }
     const step = modelQueues.get(body.model)?.shift() ?? sharedQueue.shift() ?? responder(body, completionCounter);
     completionCounter += 1;
-    const answer = (): void => answerWith(request, response, body, step);
+    const answer = (): void => answerWith(request, response, body, step, progress);
     const delayed = (): void => {
       if (step.delayMs !== undefined && step.delayMs > 0) {
         const timer = setTimeout(answer, step.delayMs);
@@ -198,7 +232,13 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
     else delayed();
   }
 
-  function answerWith(request: IncomingMessage, response: ServerResponse, body: ChatCompletionBody, step: FakeStep): void {
+  function answerWith(
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: ChatCompletionBody,
+    step: FakeStep,
+    progress: { chunksSent: number },
+  ): void {
     if (response.destroyed) return;
     switch (step.type) {
       case 'reset':
@@ -231,7 +271,7 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
         const finishReason = step.type === 'text' ? (step.finishReason ?? 'stop') : 'tool_calls';
         const usage = step.usage ?? estimateUsage(body, content, calls);
         if (body.stream === true) {
-          streamAnswer(response, body, content, calls, finishReason, usage);
+          void streamAnswer(response, body, step, content, calls, finishReason, usage, progress);
         } else {
           sendJson(response, 200, {
             id: `chatcmpl-fake${completionCounter}`,
@@ -262,14 +302,16 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
     }
   }
 
-  function streamAnswer(
+  async function streamAnswer(
     response: ServerResponse,
     body: ChatCompletionBody,
+    pacing: StreamPacing,
     content: string | null,
     calls: readonly { id: string; type: 'function'; function: { name: string; arguments: string } }[] | undefined,
     finishReason: string,
     usage: FakeUsage,
-  ): void {
+    progress: { chunksSent: number },
+  ): Promise<void> {
     const includeUsage = body.stream_options?.include_usage === true;
     const base = {
       id: `chatcmpl-fake${completionCounter}`,
@@ -278,31 +320,73 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
       model: body.model,
       system_fingerprint: 'fp_fake',
     };
-    response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-    const send = (choices: unknown[], extra: Record<string, unknown> = {}): void => {
-      response.write(`data: ${JSON.stringify({ ...base, choices, ...(includeUsage ? { usage: null } : {}), ...extra })}\n\n`);
-    };
+    const frame = (choices: unknown[], extra: Record<string, unknown> = {}): string =>
+      `data: ${JSON.stringify({ ...base, choices, ...(includeUsage ? { usage: null } : {}), ...extra })}\n\n`;
     const delta = (value: Record<string, unknown>, finish: string | null = null): unknown[] => [
       { index: 0, delta: value, logprobs: null, finish_reason: finish },
     ];
+    const pieces = pacing.chunks ?? splitInTwo(content ?? '');
+    if (pieces.join('') !== (content ?? '')) throw new Error('fake OpenAI: the chunks of a step must join to its content');
+    // The frames in order; `isChunk` marks the ones the pacing options count and delay.
+    const frames: { text: string; isChunk: boolean }[] = [];
+    const contentStart = calls ? { role: 'assistant', content: content === null ? null : '' } : { role: 'assistant', content: '', refusal: null };
+    frames.push({ text: frame(delta(contentStart)), isChunk: false });
+    if (content !== null && content !== '') {
+      for (const piece of pieces) frames.push({ text: frame(delta({ content: piece })), isChunk: true });
+    }
     if (calls) {
-      send(delta({ role: 'assistant', content: null, tool_calls: calls.map((call, index) => ({ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } })) }));
       calls.forEach((call, index) => {
+        const header = { index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } };
+        frames.push({ text: frame(delta({ tool_calls: [header] })), isChunk: false });
         for (const piece of splitInTwo(call.function.arguments)) {
-          send(delta({ tool_calls: [{ index, function: { arguments: piece } }] }));
+          frames.push({ text: frame(delta({ tool_calls: [{ index, function: { arguments: piece } }] })), isChunk: false });
         }
       });
-    } else {
-      send(delta({ role: 'assistant', content: '', refusal: null }));
-      for (const piece of splitInTwo(content ?? '')) send(delta({ content: piece }));
     }
-    send(delta({}, finishReason));
+    frames.push({ text: frame(delta({}, finishReason)), isChunk: false });
     if (includeUsage) {
-      response.write(
-        `data: ${JSON.stringify({ ...base, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } })}\n\n`,
-      );
+      frames.push({
+        text: `data: ${JSON.stringify({ ...base, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } })}\n\n`,
+        isChunk: false,
+      });
     }
-    response.end('data: [DONE]\n\n');
+    frames.push({ text: 'data: [DONE]\n\n', isChunk: false });
+
+    const gone = new AbortController();
+    response.once('close', () => gone.abort());
+    response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+    let flushed: Promise<void> = Promise.resolve();
+    try {
+      for (const [position, { text, isChunk }] of frames.entries()) {
+        if (isChunk) {
+          if (pacing.breakAfterChunks !== undefined && progress.chunksSent >= pacing.breakAfterChunks) {
+            // What was sent reaches the client before the connection drops.
+            await flushed;
+            response.socket?.destroy();
+            return;
+          }
+          if (pacing.pauseAfterChunks !== undefined && progress.chunksSent === pacing.pauseAfterChunks && pacing.resume) {
+            await Promise.race([pacing.resume, new Promise((resolve) => gone.signal.addEventListener('abort', resolve, { once: true }))]);
+          }
+          if (pacing.chunkDelayMs) await sleep(pacing.chunkDelayMs, undefined, { signal: gone.signal });
+        }
+        if (response.destroyed) return;
+        if (position === frames.length - 1) {
+          response.end(text);
+          return;
+        }
+        let isBelowHighWaterMark = true;
+        flushed = new Promise((resolve) => {
+          isBelowHighWaterMark = response.write(text, () => resolve());
+        });
+        if (isChunk) progress.chunksSent += 1;
+        // Like a real server, the fake waits while the client is not reading.
+        if (!isBelowHighWaterMark) await once(response, 'drain', { signal: gone.signal });
+      }
+    } catch (error) {
+      // An abort while waiting means the client went away; nothing left to send.
+      if (!gone.signal.aborted) throw error;
+    }
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,4 +1,4 @@
-export { startFakeOpenAI, textReply, toolCallsReply, errorReply } from './fake-openai-server.js';
+export { startFakeOpenAI, textReply, streamedTextReply, toolCallsReply, errorReply } from './fake-openai-server.js';
 export type {
   ChatCompletionBody,
   FakeOpenAIServer,
@@ -7,5 +7,6 @@ export type {
   FakeToolCall,
   FakeUsage,
   RecordedRequest,
+  StreamPacing,
   WireMessage,
 } from './fake-openai-server.js';

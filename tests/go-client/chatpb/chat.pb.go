@@ -158,8 +158,10 @@ type ToolCall struct {
 	DurationMs uint32 `protobuf:"varint,7,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"`
 	// Hash of the tool's parameter schema at call time.
 	SchemaFingerprint string `protobuf:"bytes,8,opt,name=schema_fingerprint,json=schemaFingerprint,proto3" json:"schema_fingerprint,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Added: the tool result as the model saw it (capped, secrets scrubbed; for failures a readable error).
+	Result        string `protobuf:"bytes,9,opt,name=result,proto3" json:"result,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ToolCall) Reset() {
@@ -244,6 +246,13 @@ func (x *ToolCall) GetDurationMs() uint32 {
 func (x *ToolCall) GetSchemaFingerprint() string {
 	if x != nil {
 		return x.SchemaFingerprint
+	}
+	return ""
+}
+
+func (x *ToolCall) GetResult() string {
+	if x != nil {
+		return x.Result
 	}
 	return ""
 }
@@ -553,6 +562,69 @@ func (x *ContinueConversationResponse) GetToolCalls() []*ToolCall {
 	return nil
 }
 
+// Added: the body of ContinueChatStream (Server-Sent Events, not a Twirp RPC; see the service comment).
+// No conversation_id and no session_metadata start a new conversation; session_metadata works as in
+// ContinueConversation.
+type ContinueChatStreamRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	ConversationId  string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	Message         string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	SessionMetadata *SessionMetadata       `protobuf:"bytes,3,opt,name=session_metadata,json=sessionMetadata,proto3" json:"session_metadata,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ContinueChatStreamRequest) Reset() {
+	*x = ContinueChatStreamRequest{}
+	mi := &file_chat_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ContinueChatStreamRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ContinueChatStreamRequest) ProtoMessage() {}
+
+func (x *ContinueChatStreamRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ContinueChatStreamRequest.ProtoReflect.Descriptor instead.
+func (*ContinueChatStreamRequest) Descriptor() ([]byte, []int) {
+	return file_chat_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ContinueChatStreamRequest) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+func (x *ContinueChatStreamRequest) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *ContinueChatStreamRequest) GetSessionMetadata() *SessionMetadata {
+	if x != nil {
+		return x.SessionMetadata
+	}
+	return nil
+}
+
 type ListConversationsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Added: at most this many conversations (default 20, max 100).
@@ -565,7 +637,7 @@ type ListConversationsRequest struct {
 
 func (x *ListConversationsRequest) Reset() {
 	*x = ListConversationsRequest{}
-	mi := &file_chat_proto_msgTypes[7]
+	mi := &file_chat_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -577,7 +649,7 @@ func (x *ListConversationsRequest) String() string {
 func (*ListConversationsRequest) ProtoMessage() {}
 
 func (x *ListConversationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_proto_msgTypes[7]
+	mi := &file_chat_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -590,7 +662,7 @@ func (x *ListConversationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConversationsRequest.ProtoReflect.Descriptor instead.
 func (*ListConversationsRequest) Descriptor() ([]byte, []int) {
-	return file_chat_proto_rawDescGZIP(), []int{7}
+	return file_chat_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListConversationsRequest) GetPageSize() uint32 {
@@ -618,7 +690,7 @@ type ListConversationsResponse struct {
 
 func (x *ListConversationsResponse) Reset() {
 	*x = ListConversationsResponse{}
-	mi := &file_chat_proto_msgTypes[8]
+	mi := &file_chat_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -630,7 +702,7 @@ func (x *ListConversationsResponse) String() string {
 func (*ListConversationsResponse) ProtoMessage() {}
 
 func (x *ListConversationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_proto_msgTypes[8]
+	mi := &file_chat_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -643,7 +715,7 @@ func (x *ListConversationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConversationsResponse.ProtoReflect.Descriptor instead.
 func (*ListConversationsResponse) Descriptor() ([]byte, []int) {
-	return file_chat_proto_rawDescGZIP(), []int{8}
+	return file_chat_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListConversationsResponse) GetConversations() []*Conversation {
@@ -669,7 +741,7 @@ type DescribeConversationRequest struct {
 
 func (x *DescribeConversationRequest) Reset() {
 	*x = DescribeConversationRequest{}
-	mi := &file_chat_proto_msgTypes[9]
+	mi := &file_chat_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -681,7 +753,7 @@ func (x *DescribeConversationRequest) String() string {
 func (*DescribeConversationRequest) ProtoMessage() {}
 
 func (x *DescribeConversationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_proto_msgTypes[9]
+	mi := &file_chat_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -694,7 +766,7 @@ func (x *DescribeConversationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeConversationRequest.ProtoReflect.Descriptor instead.
 func (*DescribeConversationRequest) Descriptor() ([]byte, []int) {
-	return file_chat_proto_rawDescGZIP(), []int{9}
+	return file_chat_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DescribeConversationRequest) GetConversationId() string {
@@ -713,7 +785,7 @@ type DescribeConversationResponse struct {
 
 func (x *DescribeConversationResponse) Reset() {
 	*x = DescribeConversationResponse{}
-	mi := &file_chat_proto_msgTypes[10]
+	mi := &file_chat_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -725,7 +797,7 @@ func (x *DescribeConversationResponse) String() string {
 func (*DescribeConversationResponse) ProtoMessage() {}
 
 func (x *DescribeConversationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_proto_msgTypes[10]
+	mi := &file_chat_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -738,7 +810,7 @@ func (x *DescribeConversationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeConversationResponse.ProtoReflect.Descriptor instead.
 func (*DescribeConversationResponse) Descriptor() ([]byte, []int) {
-	return file_chat_proto_rawDescGZIP(), []int{10}
+	return file_chat_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *DescribeConversationResponse) GetConversation() *Conversation {
@@ -762,7 +834,7 @@ type Conversation_Message struct {
 
 func (x *Conversation_Message) Reset() {
 	*x = Conversation_Message{}
-	mi := &file_chat_proto_msgTypes[11]
+	mi := &file_chat_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -774,7 +846,7 @@ func (x *Conversation_Message) String() string {
 func (*Conversation_Message) ProtoMessage() {}
 
 func (x *Conversation_Message) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_proto_msgTypes[11]
+	mi := &file_chat_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -846,7 +918,7 @@ const file_chat_proto_rawDesc = "" +
 	"\x04Role\x12\v\n" +
 	"\aUNKNOWN\x10\x00\x12\b\n" +
 	"\x04USER\x10\x01\x12\r\n" +
-	"\tASSISTANT\x10\x02\"\xf5\x01\n" +
+	"\tASSISTANT\x10\x02\"\x8d\x02\n" +
 	"\bToolCall\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
@@ -856,7 +928,8 @@ const file_chat_proto_rawDesc = "" +
 	"\aoutcome\x18\x06 \x01(\tR\aoutcome\x12\x1f\n" +
 	"\vduration_ms\x18\a \x01(\rR\n" +
 	"durationMs\x12-\n" +
-	"\x12schema_fingerprint\x18\b \x01(\tR\x11schemaFingerprint\"{\n" +
+	"\x12schema_fingerprint\x18\b \x01(\tR\x11schemaFingerprint\x12\x16\n" +
+	"\x06result\x18\t \x01(\tR\x06result\"{\n" +
 	"\x18StartConversationRequest\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\tR\amessage\x12E\n" +
 	"\x10session_metadata\x18\x02 \x01(\v2\x1a.acai.chat.SessionMetadataR\x0fsessionMetadata\"\xa4\x01\n" +
@@ -878,7 +951,11 @@ const file_chat_proto_rawDesc = "" +
 	"\x05reply\x18\x01 \x01(\tR\x05reply\x12'\n" +
 	"\x0fconversation_id\x18\x02 \x01(\tR\x0econversationId\x122\n" +
 	"\n" +
-	"tool_calls\x18\x03 \x03(\v2\x13.acai.chat.ToolCallR\ttoolCalls\"V\n" +
+	"tool_calls\x18\x03 \x03(\v2\x13.acai.chat.ToolCallR\ttoolCalls\"\xa5\x01\n" +
+	"\x19ContinueChatStreamRequest\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12E\n" +
+	"\x10session_metadata\x18\x03 \x01(\v2\x1a.acai.chat.SessionMetadataR\x0fsessionMetadata\"V\n" +
 	"\x18ListConversationsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\rR\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -909,7 +986,7 @@ func file_chat_proto_rawDescGZIP() []byte {
 }
 
 var file_chat_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_chat_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_chat_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_chat_proto_goTypes = []any{
 	(Conversation_Role)(0),               // 0: acai.chat.Conversation.Role
 	(*Conversation)(nil),                 // 1: acai.chat.Conversation
@@ -919,38 +996,40 @@ var file_chat_proto_goTypes = []any{
 	(*ContinueConversationRequest)(nil),  // 5: acai.chat.ContinueConversationRequest
 	(*SessionMetadata)(nil),              // 6: acai.chat.SessionMetadata
 	(*ContinueConversationResponse)(nil), // 7: acai.chat.ContinueConversationResponse
-	(*ListConversationsRequest)(nil),     // 8: acai.chat.ListConversationsRequest
-	(*ListConversationsResponse)(nil),    // 9: acai.chat.ListConversationsResponse
-	(*DescribeConversationRequest)(nil),  // 10: acai.chat.DescribeConversationRequest
-	(*DescribeConversationResponse)(nil), // 11: acai.chat.DescribeConversationResponse
-	(*Conversation_Message)(nil),         // 12: acai.chat.Conversation.Message
-	(*timestamppb.Timestamp)(nil),        // 13: google.protobuf.Timestamp
+	(*ContinueChatStreamRequest)(nil),    // 8: acai.chat.ContinueChatStreamRequest
+	(*ListConversationsRequest)(nil),     // 9: acai.chat.ListConversationsRequest
+	(*ListConversationsResponse)(nil),    // 10: acai.chat.ListConversationsResponse
+	(*DescribeConversationRequest)(nil),  // 11: acai.chat.DescribeConversationRequest
+	(*DescribeConversationResponse)(nil), // 12: acai.chat.DescribeConversationResponse
+	(*Conversation_Message)(nil),         // 13: acai.chat.Conversation.Message
+	(*timestamppb.Timestamp)(nil),        // 14: google.protobuf.Timestamp
 }
 var file_chat_proto_depIdxs = []int32{
-	13, // 0: acai.chat.Conversation.timestamp:type_name -> google.protobuf.Timestamp
-	12, // 1: acai.chat.Conversation.messages:type_name -> acai.chat.Conversation.Message
+	14, // 0: acai.chat.Conversation.timestamp:type_name -> google.protobuf.Timestamp
+	13, // 1: acai.chat.Conversation.messages:type_name -> acai.chat.Conversation.Message
 	6,  // 2: acai.chat.StartConversationRequest.session_metadata:type_name -> acai.chat.SessionMetadata
 	2,  // 3: acai.chat.StartConversationResponse.tool_calls:type_name -> acai.chat.ToolCall
 	6,  // 4: acai.chat.ContinueConversationRequest.session_metadata:type_name -> acai.chat.SessionMetadata
 	2,  // 5: acai.chat.ContinueConversationResponse.tool_calls:type_name -> acai.chat.ToolCall
-	1,  // 6: acai.chat.ListConversationsResponse.conversations:type_name -> acai.chat.Conversation
-	1,  // 7: acai.chat.DescribeConversationResponse.conversation:type_name -> acai.chat.Conversation
-	0,  // 8: acai.chat.Conversation.Message.role:type_name -> acai.chat.Conversation.Role
-	13, // 9: acai.chat.Conversation.Message.timestamp:type_name -> google.protobuf.Timestamp
-	2,  // 10: acai.chat.Conversation.Message.tool_calls:type_name -> acai.chat.ToolCall
-	3,  // 11: acai.chat.ChatService.StartConversation:input_type -> acai.chat.StartConversationRequest
-	5,  // 12: acai.chat.ChatService.ContinueConversation:input_type -> acai.chat.ContinueConversationRequest
-	8,  // 13: acai.chat.ChatService.ListConversations:input_type -> acai.chat.ListConversationsRequest
-	10, // 14: acai.chat.ChatService.DescribeConversation:input_type -> acai.chat.DescribeConversationRequest
-	4,  // 15: acai.chat.ChatService.StartConversation:output_type -> acai.chat.StartConversationResponse
-	7,  // 16: acai.chat.ChatService.ContinueConversation:output_type -> acai.chat.ContinueConversationResponse
-	9,  // 17: acai.chat.ChatService.ListConversations:output_type -> acai.chat.ListConversationsResponse
-	11, // 18: acai.chat.ChatService.DescribeConversation:output_type -> acai.chat.DescribeConversationResponse
-	15, // [15:19] is the sub-list for method output_type
-	11, // [11:15] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	6,  // 6: acai.chat.ContinueChatStreamRequest.session_metadata:type_name -> acai.chat.SessionMetadata
+	1,  // 7: acai.chat.ListConversationsResponse.conversations:type_name -> acai.chat.Conversation
+	1,  // 8: acai.chat.DescribeConversationResponse.conversation:type_name -> acai.chat.Conversation
+	0,  // 9: acai.chat.Conversation.Message.role:type_name -> acai.chat.Conversation.Role
+	14, // 10: acai.chat.Conversation.Message.timestamp:type_name -> google.protobuf.Timestamp
+	2,  // 11: acai.chat.Conversation.Message.tool_calls:type_name -> acai.chat.ToolCall
+	3,  // 12: acai.chat.ChatService.StartConversation:input_type -> acai.chat.StartConversationRequest
+	5,  // 13: acai.chat.ChatService.ContinueConversation:input_type -> acai.chat.ContinueConversationRequest
+	9,  // 14: acai.chat.ChatService.ListConversations:input_type -> acai.chat.ListConversationsRequest
+	11, // 15: acai.chat.ChatService.DescribeConversation:input_type -> acai.chat.DescribeConversationRequest
+	4,  // 16: acai.chat.ChatService.StartConversation:output_type -> acai.chat.StartConversationResponse
+	7,  // 17: acai.chat.ChatService.ContinueConversation:output_type -> acai.chat.ContinueConversationResponse
+	10, // 18: acai.chat.ChatService.ListConversations:output_type -> acai.chat.ListConversationsResponse
+	12, // 19: acai.chat.ChatService.DescribeConversation:output_type -> acai.chat.DescribeConversationResponse
+	16, // [16:20] is the sub-list for method output_type
+	12, // [12:16] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_chat_proto_init() }
@@ -964,7 +1043,7 @@ func file_chat_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chat_proto_rawDesc), len(file_chat_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1,23 +1,29 @@
 import { createInterface } from 'node:readline';
-import type { ChatApi, ToolCallRecord } from '../../client/index.js';
+import { TwirpClientError, type ChatApi, type ContinueConversationResponse, type StartConversationResponse } from '../../client/index.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, connectChat } from '../host-connection.js';
 import { usageError } from '../cli-error.js';
 import { createStyle, type CliIo, type Style } from '../cli-io.js';
 import { describeClientError } from '../describe-client-error.js';
-import { formatConversation, formatConversationList, formatToolCalls } from '../format-conversation.js';
+import { formatConversation, formatConversationList } from '../format-conversation.js';
 import { lastConversationPath, readLastConversation, writeLastConversation } from '../last-conversation.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { withSpinner } from '../spinner.js';
+import { TurnPrinter } from '../turn-printer.js';
 
 export const CHAT_HELP = `Usage: acai chat [options]
 
-Chat with the assistant. Without -m it is interactive: type a message and press Enter.
-In the session: /new starts a fresh conversation, /list lists conversations,
-/show [id] prints one (default: the current one), /help, /exit (or Ctrl-D).
+Chat with the assistant. The reply streams in as the model writes it, with a line
+when a tool call starts (→) and when it finishes (← ok, ✗ otherwise). Without -m it is
+interactive: type a message and press Enter. In the session: /new starts a fresh
+conversation, /list lists conversations, /show [id] prints one (default: the current
+one), /help, /exit (or Ctrl-D). Hosts without streaming (older versions) are used
+through the non-streaming RPCs.
 
 Options:
-  -m, --message <text>  send one message, print the reply and exit
-      --json            with -m: print the full response as JSON
+  -m, --message <text>  send one message, stream the reply to stdout (tool calls to
+                        stderr) and exit
+      --json            with -m: print the final message (ids, reply, title, tool
+                        calls with results) as one JSON document
   -c, --continue        resume the last conversation used by \`acai chat\`
 ${CONNECTION_HELP}
 
@@ -36,36 +42,68 @@ const SESSION_HELP = `/new          start a fresh conversation
 /exit         leave (Ctrl-D works too)
 `;
 
+/** What a finished turn leaves for the command: where it went, and the document `--json` prints. */
 interface Turn {
-  conversationId: string | undefined;
-  title: string | undefined;
-  isNew: boolean;
-  reply: string;
-  toolCalls: ToolCallRecord[] | undefined;
-  response: object;
+  readonly conversationId: string;
+  readonly isNew: boolean;
+  readonly title: string | undefined;
+  readonly document: object;
 }
 
-async function sendTurn(chat: ChatApi, conversationId: string | undefined, message: string): Promise<Turn> {
-  if (conversationId === undefined) {
-    const response = await chat.startConversation({ message });
-    return {
-      conversationId: response.conversation_id,
-      title: response.title,
-      isNew: true,
-      reply: response.reply ?? '',
-      toolCalls: response.tool_calls,
-      response,
-    };
+/** Whether the host has ContinueChatStream; an older one answers bad_route and the session stops asking. */
+interface HostSupport {
+  canStream: boolean;
+}
+
+/**
+ * Sends one message, showing the turn as it streams. A host without the streaming route (bad_route
+ * before any event) gets the unary RPCs instead, shown through the same printer.
+ */
+async function sendTurn(chat: ChatApi, conversationId: string | undefined, message: string, printer: TurnPrinter, support: HostSupport): Promise<Turn> {
+  try {
+    if (support.canStream) {
+      let hasEvents = false;
+      try {
+        const request = conversationId === undefined ? { message } : { conversation_id: conversationId, message };
+        let opened: { conversation_id: string; is_new: boolean } | undefined;
+        for await (const event of chat.continueChatStream(request)) {
+          hasEvents = true;
+          printer.show(event);
+          if (event.event === 'conversation') opened = event.data;
+          if (event.event === 'message') {
+            return { conversationId: event.data.conversation_id, isNew: opened?.is_new ?? false, title: event.data.title, document: event.data };
+          }
+        }
+      } catch (error) {
+        if (hasEvents || !(TwirpClientError.isInstance(error) && error.code === 'bad_route')) throw error;
+        support.canStream = false;
+      }
+    }
+    return await sendUnaryTurn(chat, conversationId, message, printer);
+  } catch (error) {
+    printer.abandon();
+    throw error;
   }
-  const response = await chat.continueConversation({ conversation_id: conversationId, message });
-  return {
-    conversationId: response.conversation_id ?? conversationId,
-    title: undefined,
-    isNew: false,
-    reply: response.reply ?? '',
-    toolCalls: response.tool_calls,
-    response,
-  };
+}
+
+async function sendUnaryTurn(chat: ChatApi, conversationId: string | undefined, message: string, printer: TurnPrinter): Promise<Turn> {
+  let response: StartConversationResponse | ContinueConversationResponse;
+  let title: string | undefined;
+  if (conversationId === undefined) {
+    const started = await chat.startConversation({ message });
+    ({ title } = started);
+    response = started;
+  } else {
+    response = await chat.continueConversation({ conversation_id: conversationId, message });
+  }
+  const id = response.conversation_id ?? conversationId ?? '';
+  for (const call of response.tool_calls ?? []) {
+    const provenance = { id: call.id ?? '', name: call.name ?? '?', plugin: call.plugin ?? '', plugin_version: call.plugin_version ?? '' };
+    printer.show({ event: 'tool_call_started', data: { ...provenance, arguments: call.arguments ?? '' } });
+    printer.show({ event: 'tool_call_finished', data: { ...provenance, outcome: call.outcome ?? 'ok', result: call.result ?? '', duration_ms: call.duration_ms ?? 0 } });
+  }
+  printer.show({ event: 'message', data: { conversation_id: id, message_id: '', reply: response.reply ?? '', tool_calls: response.tool_calls ?? [] } });
+  return { conversationId: id, isNew: conversationId === undefined, title, document: response };
 }
 
 export async function runChatCommand(args: readonly string[], io: CliIo): Promise<number> {
@@ -92,14 +130,16 @@ export async function runChatCommand(args: readonly string[], io: CliIo): Promis
 
   if (values.message !== undefined) {
     if (values.message.trim() === '') throw usageError('the message is empty', 'chat');
+    // The reply streams to stdout; tool calls go to stderr so stdout stays the reply for scripts.
+    const printer = new TurnPrinter({ text: io.stdout, progress: io.stderr, style, replyPrefix: '', isQuiet: values.json === true });
     let turn: Turn;
     try {
-      turn = await withSpinner(io.stdout, style, 'thinking…', () => sendTurn(chat, conversationId, values.message!));
+      turn = await sendTurn(chat, conversationId, values.message, printer, { canStream: true });
     } catch (error) {
       throw describeClientError(error, url);
     }
     if (turn.conversationId) await writeLastConversation(statePath, turn.conversationId);
-    io.stdout.write(values.json ? `${JSON.stringify(turn.response, null, 2)}\n` : `${turn.reply}\n`);
+    if (values.json) io.stdout.write(`${JSON.stringify(turn.document, null, 2)}\n`);
     return 0;
   }
 
@@ -115,6 +155,7 @@ async function interactiveSession(
   statePath: string,
 ): Promise<number> {
   let conversationId = initialConversationId;
+  const support: HostSupport = { canStream: true };
   const isInteractive = io.stdin.isTTY === true;
   const prompt = () => {
     if (isInteractive) io.stdout.write(style.bold('you> '));
@@ -180,15 +221,13 @@ async function interactiveSession(
       continue;
     }
     try {
-      const turn = await withSpinner(io.stdout, style, 'thinking…', () => sendTurn(chat, conversationId, line));
+      const printer = new TurnPrinter({ text: io.stdout, progress: io.stdout, style, replyPrefix: `${style.green('acai>')} ` });
+      const turn = await sendTurn(chat, conversationId, line, printer, support);
       conversationId = turn.conversationId;
       if (conversationId) await writeLastConversation(statePath, conversationId);
       if (turn.isNew && conversationId) {
-        io.stdout.write(style.dim(`(conversation ${conversationId}${turn.title ? `: ${turn.title}` : ''})`) + '\n');
+        io.stdout.write(style.dim(`(new conversation ${conversationId}${turn.title ? `: ${turn.title}` : ''})`) + '\n');
       }
-      io.stdout.write(`${style.green('acai>')} ${turn.reply}\n`);
-      const tools = formatToolCalls(turn.toolCalls);
-      if (tools) io.stdout.write(style.dim(`  tools: ${tools}`) + '\n');
     } catch (error) {
       reportError(error);
     }

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chat.proto.
  */
 export const file_chat: GenFile = /*@__PURE__*/
-  fileDesc("CgpjaGF0LnByb3RvEglhY2FpLmNoYXQi5gIKDENvbnZlcnNhdGlvbhIKCgJpZBgBIAEoCRINCgV0aXRsZRgCIAEoCRItCgl0aW1lc3RhbXAYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKCG1lc3NhZ2VzGAQgAygLMh8uYWNhaS5jaGF0LkNvbnZlcnNhdGlvbi5NZXNzYWdlGqoBCgdNZXNzYWdlEgoKAmlkGAEgASgJEioKBHJvbGUYAiABKA4yHC5hY2FpLmNoYXQuQ29udmVyc2F0aW9uLlJvbGUSDwoHY29udGVudBgDIAEoCRItCgl0aW1lc3RhbXAYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKCnRvb2xfY2FsbHMYBSADKAsyEy5hY2FpLmNoYXQuVG9vbENhbGwiLAoEUm9sZRILCgdVTktOT1dOEAASCAoEVVNFUhABEg0KCUFTU0lTVEFOVBACIqEBCghUb29sQ2FsbBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg4KBnBsdWdpbhgDIAEoCRIWCg5wbHVnaW5fdmVyc2lvbhgEIAEoCRIRCglhcmd1bWVudHMYBSABKAkSDwoHb3V0Y29tZRgGIAEoCRITCgtkdXJhdGlvbl9tcxgHIAEoDRIaChJzY2hlbWFfZmluZ2VycHJpbnQYCCABKAkiYQoYU3RhcnRDb252ZXJzYXRpb25SZXF1ZXN0Eg8KB21lc3NhZ2UYASABKAkSNAoQc2Vzc2lvbl9tZXRhZGF0YRgCIAEoCzIaLmFjYWkuY2hhdC5TZXNzaW9uTWV0YWRhdGEiewoZU3RhcnRDb252ZXJzYXRpb25SZXNwb25zZRIXCg9jb252ZXJzYXRpb25faWQYASABKAkSDQoFdGl0bGUYAiABKAkSDQoFcmVwbHkYAyABKAkSJwoKdG9vbF9jYWxscxgEIAMoCzITLmFjYWkuY2hhdC5Ub29sQ2FsbCJ9ChtDb250aW51ZUNvbnZlcnNhdGlvblJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSNAoQc2Vzc2lvbl9tZXRhZGF0YRgDIAEoCzIaLmFjYWkuY2hhdC5TZXNzaW9uTWV0YWRhdGEiRQoPU2Vzc2lvbk1ldGFkYXRhEhAKCHBsYXRmb3JtGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSDwoHY2hhdF9pZBgDIAEoCSJvChxDb250aW51ZUNvbnZlcnNhdGlvblJlc3BvbnNlEg0KBXJlcGx5GAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRInCgp0b29sX2NhbGxzGAMgAygLMhMuYWNhaS5jaGF0LlRvb2xDYWxsIkEKGExpc3RDb252ZXJzYXRpb25zUmVxdWVzdBIRCglwYWdlX3NpemUYASABKA0SEgoKcGFnZV90b2tlbhgCIAEoCSJkChlMaXN0Q29udmVyc2F0aW9uc1Jlc3BvbnNlEi4KDWNvbnZlcnNhdGlvbnMYASADKAsyFy5hY2FpLmNoYXQuQ29udmVyc2F0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI2ChtEZXNjcmliZUNvbnZlcnNhdGlvblJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJIk0KHERlc2NyaWJlQ29udmVyc2F0aW9uUmVzcG9uc2USLQoMY29udmVyc2F0aW9uGAEgASgLMhcuYWNhaS5jaGF0LkNvbnZlcnNhdGlvbjKfAwoLQ2hhdFNlcnZpY2USXgoRU3RhcnRDb252ZXJzYXRpb24SIy5hY2FpLmNoYXQuU3RhcnRDb252ZXJzYXRpb25SZXF1ZXN0GiQuYWNhaS5jaGF0LlN0YXJ0Q29udmVyc2F0aW9uUmVzcG9uc2USZwoUQ29udGludWVDb252ZXJzYXRpb24SJi5hY2FpLmNoYXQuQ29udGludWVDb252ZXJzYXRpb25SZXF1ZXN0GicuYWNhaS5jaGF0LkNvbnRpbnVlQ29udmVyc2F0aW9uUmVzcG9uc2USXgoRTGlzdENvbnZlcnNhdGlvbnMSIy5hY2FpLmNoYXQuTGlzdENvbnZlcnNhdGlvbnNSZXF1ZXN0GiQuYWNhaS5jaGF0Lkxpc3RDb252ZXJzYXRpb25zUmVzcG9uc2USZwoURGVzY3JpYmVDb252ZXJzYXRpb24SJi5hY2FpLmNoYXQuRGVzY3JpYmVDb252ZXJzYXRpb25SZXF1ZXN0GicuYWNhaS5jaGF0LkRlc2NyaWJlQ29udmVyc2F0aW9uUmVzcG9uc2VCHFoaYWNhaS5kZXYvZ2VuL2NoYXRwYjtjaGF0cGJiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CgpjaGF0LnByb3RvEglhY2FpLmNoYXQi5gIKDENvbnZlcnNhdGlvbhIKCgJpZBgBIAEoCRINCgV0aXRsZRgCIAEoCRItCgl0aW1lc3RhbXAYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKCG1lc3NhZ2VzGAQgAygLMh8uYWNhaS5jaGF0LkNvbnZlcnNhdGlvbi5NZXNzYWdlGqoBCgdNZXNzYWdlEgoKAmlkGAEgASgJEioKBHJvbGUYAiABKA4yHC5hY2FpLmNoYXQuQ29udmVyc2F0aW9uLlJvbGUSDwoHY29udGVudBgDIAEoCRItCgl0aW1lc3RhbXAYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKCnRvb2xfY2FsbHMYBSADKAsyEy5hY2FpLmNoYXQuVG9vbENhbGwiLAoEUm9sZRILCgdVTktOT1dOEAASCAoEVVNFUhABEg0KCUFTU0lTVEFOVBACIrEBCghUb29sQ2FsbBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg4KBnBsdWdpbhgDIAEoCRIWCg5wbHVnaW5fdmVyc2lvbhgEIAEoCRIRCglhcmd1bWVudHMYBSABKAkSDwoHb3V0Y29tZRgGIAEoCRITCgtkdXJhdGlvbl9tcxgHIAEoDRIaChJzY2hlbWFfZmluZ2VycHJpbnQYCCABKAkSDgoGcmVzdWx0GAkgASgJImEKGFN0YXJ0Q29udmVyc2F0aW9uUmVxdWVzdBIPCgdtZXNzYWdlGAEgASgJEjQKEHNlc3Npb25fbWV0YWRhdGEYAiABKAsyGi5hY2FpLmNoYXQuU2Vzc2lvbk1ldGFkYXRhInsKGVN0YXJ0Q29udmVyc2F0aW9uUmVzcG9uc2USFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg0KBXRpdGxlGAIgASgJEg0KBXJlcGx5GAMgASgJEicKCnRvb2xfY2FsbHMYBCADKAsyEy5hY2FpLmNoYXQuVG9vbENhbGwifQobQ29udGludWVDb252ZXJzYXRpb25SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEjQKEHNlc3Npb25fbWV0YWRhdGEYAyABKAsyGi5hY2FpLmNoYXQuU2Vzc2lvbk1ldGFkYXRhIkUKD1Nlc3Npb25NZXRhZGF0YRIQCghwbGF0Zm9ybRgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg8KB2NoYXRfaWQYAyABKAkibwocQ29udGludWVDb252ZXJzYXRpb25SZXNwb25zZRINCgVyZXBseRgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSJwoKdG9vbF9jYWxscxgDIAMoCzITLmFjYWkuY2hhdC5Ub29sQ2FsbCJ7ChlDb250aW51ZUNoYXRTdHJlYW1SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEjQKEHNlc3Npb25fbWV0YWRhdGEYAyABKAsyGi5hY2FpLmNoYXQuU2Vzc2lvbk1ldGFkYXRhIkEKGExpc3RDb252ZXJzYXRpb25zUmVxdWVzdBIRCglwYWdlX3NpemUYASABKA0SEgoKcGFnZV90b2tlbhgCIAEoCSJkChlMaXN0Q29udmVyc2F0aW9uc1Jlc3BvbnNlEi4KDWNvbnZlcnNhdGlvbnMYASADKAsyFy5hY2FpLmNoYXQuQ29udmVyc2F0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI2ChtEZXNjcmliZUNvbnZlcnNhdGlvblJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJIk0KHERlc2NyaWJlQ29udmVyc2F0aW9uUmVzcG9uc2USLQoMY29udmVyc2F0aW9uGAEgASgLMhcuYWNhaS5jaGF0LkNvbnZlcnNhdGlvbjKfAwoLQ2hhdFNlcnZpY2USXgoRU3RhcnRDb252ZXJzYXRpb24SIy5hY2FpLmNoYXQuU3RhcnRDb252ZXJzYXRpb25SZXF1ZXN0GiQuYWNhaS5jaGF0LlN0YXJ0Q29udmVyc2F0aW9uUmVzcG9uc2USZwoUQ29udGludWVDb252ZXJzYXRpb24SJi5hY2FpLmNoYXQuQ29udGludWVDb252ZXJzYXRpb25SZXF1ZXN0GicuYWNhaS5jaGF0LkNvbnRpbnVlQ29udmVyc2F0aW9uUmVzcG9uc2USXgoRTGlzdENvbnZlcnNhdGlvbnMSIy5hY2FpLmNoYXQuTGlzdENvbnZlcnNhdGlvbnNSZXF1ZXN0GiQuYWNhaS5jaGF0Lkxpc3RDb252ZXJzYXRpb25zUmVzcG9uc2USZwoURGVzY3JpYmVDb252ZXJzYXRpb24SJi5hY2FpLmNoYXQuRGVzY3JpYmVDb252ZXJzYXRpb25SZXF1ZXN0GicuYWNhaS5jaGF0LkRlc2NyaWJlQ29udmVyc2F0aW9uUmVzcG9uc2VCHFoaYWNhaS5kZXYvZ2VuL2NoYXRwYjtjaGF0cGJiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message acai.chat.Conversation
@@ -169,6 +169,13 @@ export type ToolCall = Message<"acai.chat.ToolCall"> & {
    * @generated from field: string schema_fingerprint = 8;
    */
   schemaFingerprint: string;
+
+  /**
+   * Added: the tool result as the model saw it (capped, secrets scrubbed; for failures a readable error).
+   *
+   * @generated from field: string result = 9;
+   */
+  result: string;
 };
 
 /**
@@ -324,6 +331,37 @@ export const ContinueConversationResponseSchema: GenMessage<ContinueConversation
   messageDesc(file_chat, 6);
 
 /**
+ * Added: the body of ContinueChatStream (Server-Sent Events, not a Twirp RPC; see the service comment).
+ * No conversation_id and no session_metadata start a new conversation; session_metadata works as in
+ * ContinueConversation.
+ *
+ * @generated from message acai.chat.ContinueChatStreamRequest
+ */
+export type ContinueChatStreamRequest = Message<"acai.chat.ContinueChatStreamRequest"> & {
+  /**
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * @generated from field: string message = 2;
+   */
+  message: string;
+
+  /**
+   * @generated from field: acai.chat.SessionMetadata session_metadata = 3;
+   */
+  sessionMetadata?: SessionMetadata | undefined;
+};
+
+/**
+ * Describes the message acai.chat.ContinueChatStreamRequest.
+ * Use `create(ContinueChatStreamRequestSchema)` to create a new message.
+ */
+export const ContinueChatStreamRequestSchema: GenMessage<ContinueChatStreamRequest> = /*@__PURE__*/
+  messageDesc(file_chat, 7);
+
+/**
  * @generated from message acai.chat.ListConversationsRequest
  */
 export type ListConversationsRequest = Message<"acai.chat.ListConversationsRequest"> & {
@@ -347,7 +385,7 @@ export type ListConversationsRequest = Message<"acai.chat.ListConversationsReque
  * Use `create(ListConversationsRequestSchema)` to create a new message.
  */
 export const ListConversationsRequestSchema: GenMessage<ListConversationsRequest> = /*@__PURE__*/
-  messageDesc(file_chat, 7);
+  messageDesc(file_chat, 8);
 
 /**
  * @generated from message acai.chat.ListConversationsResponse
@@ -371,7 +409,7 @@ export type ListConversationsResponse = Message<"acai.chat.ListConversationsResp
  * Use `create(ListConversationsResponseSchema)` to create a new message.
  */
 export const ListConversationsResponseSchema: GenMessage<ListConversationsResponse> = /*@__PURE__*/
-  messageDesc(file_chat, 8);
+  messageDesc(file_chat, 9);
 
 /**
  * @generated from message acai.chat.DescribeConversationRequest
@@ -388,7 +426,7 @@ export type DescribeConversationRequest = Message<"acai.chat.DescribeConversatio
  * Use `create(DescribeConversationRequestSchema)` to create a new message.
  */
 export const DescribeConversationRequestSchema: GenMessage<DescribeConversationRequest> = /*@__PURE__*/
-  messageDesc(file_chat, 9);
+  messageDesc(file_chat, 10);
 
 /**
  * @generated from message acai.chat.DescribeConversationResponse
@@ -405,7 +443,7 @@ export type DescribeConversationResponse = Message<"acai.chat.DescribeConversati
  * Use `create(DescribeConversationResponseSchema)` to create a new message.
  */
 export const DescribeConversationResponseSchema: GenMessage<DescribeConversationResponse> = /*@__PURE__*/
-  messageDesc(file_chat, 10);
+  messageDesc(file_chat, 11);
 
 /**
  * @generated from service acai.chat.ChatService
@@ -443,6 +481,12 @@ export const ChatService: GenService<{
   },
   /**
    * Returns one conversation with its messages and the tool calls of each turn.
+   *
+   * ContinueChatStream is deliberately not listed here: Twirp has no streaming, so it is served as
+   * Server-Sent Events at POST /twirp/acai.chat.ChatService/ContinueChatStream with a
+   * ContinueChatStreamRequest body (see README.md, "Streaming replies"). Listed as a
+   * `returns (stream ...)` RPC, the official protoc-gen-twirp (v8) would ignore `stream` and give every
+   * generated client a unary method that cannot read an event stream.
    *
    * @generated from rpc acai.chat.ChatService.DescribeConversation
    */

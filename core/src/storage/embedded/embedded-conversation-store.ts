@@ -15,7 +15,7 @@ import type {
   StoredMessage,
   ToolCallRecord,
 } from '../conversation-store.js';
-import { createObjectIdHex, isObjectIdHex } from '../object-id.js';
+import { chosenOrNewObjectIdHex, createObjectIdHex, isObjectIdHex } from '../object-id.js';
 import { checkPageSize, decodePageToken, encodePageToken } from '../page-token.js';
 import { storeUnavailable } from '../store-unavailable.js';
 
@@ -216,7 +216,7 @@ export class EmbeddedConversationStore implements ConversationStore {
   async create(input: CreateConversationInput): Promise<Conversation> {
     const database = this.open();
     const now = this.now();
-    const id = createObjectIdHex(now);
+    const id = chosenOrNewObjectIdHex(input.id, now);
     const stored = input.messages.map((message) => this.toStored(message, now));
     try {
       database.transaction(() => {

@@ -13,7 +13,7 @@ import type {
   StoredMessage,
 } from '../conversation-store.js';
 import { KeyedSerializer } from '../keyed-serializer.js';
-import { createObjectIdHex, isObjectIdHex } from '../object-id.js';
+import { chosenOrNewObjectIdHex, isObjectIdHex } from '../object-id.js';
 import { checkPageSize, decodePageToken, encodePageToken } from '../page-token.js';
 import { storeUnavailable } from '../store-unavailable.js';
 import {
@@ -163,7 +163,7 @@ export class MongoConversationStore implements ConversationStore {
 
   async create(input: CreateConversationInput): Promise<Conversation> {
     const now = this.now();
-    const hex = createObjectIdHex(now);
+    const hex = chosenOrNewObjectIdHex(input.id, now);
     const messages = input.messages.map((message) => toMessageDocument(message, now));
     const header: ConversationDocument = {
       _id: new ObjectId(hex),

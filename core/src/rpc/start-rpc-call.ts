@@ -1,0 +1,58 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { HostError } from '../errors/index.js';
+import type { RpcContext } from './rpc-context.js';
+
+/** How the transport bounds one call. */
+export interface RpcCallOptions {
+  readonly deadlineMs: number;
+  readonly now: () => number;
+  readonly createContext?: ((request: FastifyRequest) => Partial<RpcContext> | Promise<Partial<RpcContext>>) | undefined;
+}
+
+/** One running call: its context and the abort that ends it early. */
+export interface RpcCall {
+  readonly context: RpcContext;
+  readonly signal: AbortSignal;
+  /** Ends the call early (the reason is what the client is told: a HostError). */
+  abort(reason: HostError): void;
+  /** Stops the deadline timer and the disconnect watch; call once the call is over. */
+  finish(): void;
+}
+
+/**
+ * Starts a call: an abort signal that fires at the deadline and when the client disconnects (a
+ * response closed before it finished), and the RpcContext the service method receives.
+ */
+export async function startRpcCall(request: FastifyRequest, reply: FastifyReply, options: RpcCallOptions): Promise<RpcCall> {
+  const controller = new AbortController();
+  const { signal } = controller;
+  const timer = setTimeout(
+    () => controller.abort(new HostError('HOST_DEADLINE_EXCEEDED', 'request deadline exceeded')),
+    options.deadlineMs,
+  );
+  const onClose = (): void => {
+    if (!reply.raw.writableFinished) controller.abort(new HostError('HOST_CANCELED', 'the client closed the request'));
+  };
+  reply.raw.once('close', onClose);
+  const finish = (): void => {
+    clearTimeout(timer);
+    reply.raw.off('close', onClose);
+  };
+  try {
+    const extra = options.createContext === undefined ? {} : await options.createContext(request);
+    const context: RpcContext = {
+      requestId: request.id,
+      headers: request.headers,
+      signal,
+      deadline: options.now() + options.deadlineMs,
+      logger: request.log as unknown as Logger,
+      clientIp: request.ip,
+      ...extra,
+    };
+    return { context, signal, abort: (reason) => controller.abort(reason), finish };
+  } catch (error) {
+    finish();
+    throw error;
+  }
+}
