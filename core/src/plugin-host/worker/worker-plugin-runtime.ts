@@ -375,8 +375,11 @@ export class WorkerPluginRuntime implements PluginRuntime {
       // The plugin must not read the host's secrets from the environment.
       env: {},
       serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      // Piped, not inherited: a plugin's stdout goes through process.stdout.write like a thread worker's,
+      // so a command that reserves stdout for a protocol (`acai mcp`) can redirect it.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
+    child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(chunk));
     let stderrTail = '';
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
@@ -413,7 +416,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
     });
     child.unref();
     (child.channel as { unref?: () => void } | undefined)?.unref?.();
-    (child.stderr as (NodeJS.ReadableStream & { unref?: () => void }) | null)?.unref?.();
+    for (const stream of [child.stdout, child.stderr]) (stream as (NodeJS.ReadableStream & { unref?: () => void }) | null)?.unref?.();
     return handle;
   }
 
