@@ -29,6 +29,11 @@ export interface CreateMcpServerOptions {
   readonly metrics: McpMetrics;
 }
 
+// Protocol.setRequestHandler parses a request with the schema it is given before the Server's own
+// tools/call check can answer malformed params with InvalidParams (-32602); a schema that pins only the
+// method lets that check run, instead of a zod error surfacing as InternalError (-32603).
+const TOOLS_CALL_METHOD = CallToolRequestSchema.pick({ method: true }).passthrough();
+
 const INSTRUCTIONS =
   'Tools of the plugins loaded by this Acai host, named <plugin>__<tool>. Every call runs through the host call path ' +
   '(argument validation, timeout, concurrency limit, circuit breaker, output cap, secret scrubbing); a failure comes back ' +
@@ -53,14 +58,23 @@ export function createMcpServer(options: CreateMcpServerOptions): Server {
     },
   );
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...options.catalog.list()] }));
-  server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
-    callTool(options, { name: request.params.name, arguments: request.params.arguments }, {
-      signal: extra.signal,
-      requestId: extra.requestId,
-      sessionId: extra.sessionId,
-      connectionSignal: connectionSignalOf(extra.authInfo),
-    }),
-  );
+  server.setRequestHandler(TOOLS_CALL_METHOD, async (request, extra) => {
+    // The Server checked the request against CallToolRequestSchema already; this only types it.
+    const { params } = CallToolRequestSchema.parse(request);
+    try {
+      return await callTool(options, { name: params.name, arguments: params.arguments }, {
+        signal: extra.signal,
+        requestId: extra.requestId,
+        sessionId: extra.sessionId,
+        connectionSignal: connectionSignalOf(extra.authInfo),
+      });
+    } catch (error) {
+      if (error instanceof McpError) throw error;
+      // The SDK would send the message of anything else to the client: log it, answer generically.
+      options.logger.error({ err: error, tool: params.name }, 'MCP tool call failed unexpectedly');
+      throw new McpError(ErrorCode.InternalError, 'Internal error: the tool call could not be run');
+    }
+  });
   server.onerror = (error) => options.logger.info({ err: error, transport: options.transport }, 'MCP message refused');
   return server;
 }

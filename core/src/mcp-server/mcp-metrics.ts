@@ -12,6 +12,7 @@ export type McpRefusalReason =
   | 'invalid_batch'
   | 'rate_limited'
   | 'session_required'
+  | 'invalid_initialize'
   | 'session_not_found'
   | 'session_wrong_caller'
   | 'sessions_full'

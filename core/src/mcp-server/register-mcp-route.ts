@@ -144,6 +144,14 @@ export async function registerMcpRoute(server: FastifyInstance, options: McpRout
           }
           session = found;
         } else {
+          if (request.method === 'POST' && isMalformedInitialize(parsedBody)) {
+            return refuse(reply, {
+              status: 400,
+              code: ErrorCode.InvalidParams,
+              message: 'Invalid params: initialize needs params.protocolVersion, params.capabilities and params.clientInfo {name, version}',
+              reason: 'invalid_initialize',
+            });
+          }
           if (request.method !== 'POST' || !containsInitialize(parsedBody)) {
             return refuse(reply, { status: 400, code: -32000, message: 'Bad Request: Mcp-Session-Id header is required (start a session with an initialize request)', reason: 'session_required' });
           }
@@ -226,6 +234,12 @@ function parseMessages(body: string | undefined): { body: unknown } | Refusal {
 
 function containsInitialize(body: unknown): boolean {
   return Array.isArray(body) ? body.some((message) => isInitializeRequest(message)) : isInitializeRequest(body);
+}
+
+/** An initialize whose params the SDK would not recognise: answered here, since no session can take it. */
+function isMalformedInitialize(body: unknown): boolean {
+  const messages: unknown[] = Array.isArray(body) ? body : [body];
+  return messages.some((message) => typeof message === 'object' && message !== null && (message as { method?: unknown }).method === 'initialize' && !isInitializeRequest(message));
 }
 
 /** Sessions belong to an API key; keyless callers (trusted networks, AUTH_DISABLED) to their tenant and address. */
