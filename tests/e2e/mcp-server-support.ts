@@ -15,8 +15,8 @@ export const TESTBED_PLUGIN = fileURLToPath(new URL('../fixtures/plugins/testbed
 export const TESTBED_SECRET = 'tb-mcp-secret-value-0123456789';
 
 /**
- * The shipped plugin set with weather pointed at the fake, plus the testbed plugin whose breaker opens
- * after two failures and stays open until reset.
+ * The shipped plugin set with weather pointed at the fake, plus the testbed plugin (inline) whose
+ * breaker opens after two failures and stays open until reset.
  */
 export function mcpPluginsConfig(weather: FakeOpenMeteo): PluginsConfig {
   const shipped = JSON.parse(readFileSync(REPO_PLUGINS_CONFIG, 'utf8')) as { defaults: unknown; plugins: Array<Record<string, unknown>> };
@@ -32,6 +32,8 @@ export function mcpPluginsConfig(weather: FakeOpenMeteo): PluginsConfig {
   plugins.push({
     name: 'testbed',
     path: TESTBED_PLUGIN,
+    // Inline, so a test can reach its state (globalThis.__acaiTestbed) in this process.
+    mode: 'inline',
     config: { apiKey: TESTBED_SECRET },
     policy: { timeoutMs: 2000, breaker: { failureThreshold: 2, halfOpenAfterMs: 600_000 } },
   });

@@ -58,6 +58,11 @@ export class McpHttpSessions {
     this.#now = options.now ?? Date.now;
   }
 
+  /** True from the start of shutdown: no new sessions or notification streams. */
+  get isDraining(): boolean {
+    return this.#isDraining;
+  }
+
   /** Open sessions (initialized or being initialized). */
   get size(): number {
     return this.#entries.size;

@@ -168,6 +168,8 @@ export async function registerMcpRoute(server: FastifyInstance, options: McpRout
         const webRequest = toWebRequest(request);
         const authInfo = connectionAuthInfo(caller, principal.scopes, controller.signal);
         if (request.method === 'GET') {
+          // A client reconnecting its stream during shutdown would hold the server open again.
+          if (sessions.isDraining) return refuse(reply, sessionRefusal('shutting_down', options.settings));
           // The notification stream keeps the session busy (never idle) while it is open.
           reply.raw.once('close', sessions.hold(session));
           const response = await session.transport.handleRequest(webRequest, { authInfo });
