@@ -114,8 +114,9 @@ export async function openRawSession(hostUrl: string, key: string): Promise<stri
   return sessionId;
 }
 
-/** The text of a CallToolResult's first content block. */
-export function resultText(result: { content?: unknown }): string {
-  const [first] = (result.content ?? []) as Array<{ type: string; text?: string }>;
+/** The text of a CallToolResult's first content block (the SDK types the result loosely). */
+export function resultText(result: object): string {
+  const content = (result as { content?: unknown }).content;
+  const [first] = (Array.isArray(content) ? content : []) as Array<{ type?: string; text?: string }>;
   return first?.type === 'text' ? (first.text ?? '') : '';
 }
