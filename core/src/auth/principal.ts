@@ -5,6 +5,9 @@
 export const API_KEY_SCOPES = ['chat', 'admin', 'metrics', 'tools'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
+/** Tenant ids: 1–64 letters, digits, `_`, `.` or `-`, starting with a letter or digit. */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
 /** How the caller was identified. */
 export type PrincipalSource = 'api_key' | 'trusted_network' | 'auth_disabled';
 

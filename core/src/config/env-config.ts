@@ -97,7 +97,8 @@ export interface HostConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+/** The log levels LOG_LEVEL and `--log-level` accept. */
+export const LOG_LEVELS: ReadonlySet<string> = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** The process environment: the one place the host reads `process.env` (the entry point passes it in). */
 export function processEnvironment(): Readonly<Record<string, string | undefined>> {

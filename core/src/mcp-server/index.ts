@@ -9,4 +9,6 @@ export type { McpHttpSession, McpHttpSessionsOptions, McpSessionRefusal } from '
 export { createMcpMetrics, methodLabel } from './mcp-metrics.js';
 export type { McpMetrics, McpRefusalReason, McpSessionEndReason, McpTransportKind } from './mcp-metrics.js';
 export { MAX_BATCH_MESSAGES, MCP_PATH, registerMcpRoute } from './register-mcp-route.js';
+export { serveMcpOverStdio } from './serve-mcp-stdio.js';
+export type { McpStdioStop, ServeMcpStdioOptions } from './serve-mcp-stdio.js';
 export type { McpRouteOptions } from './register-mcp-route.js';

@@ -1,13 +1,10 @@
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { Logger } from 'pino';
-import type { ToolExecutor } from '../../chat/index.js';
 import { HOST_VERSION } from '../../app.js';
+import { TENANT_ID_PATTERN } from '../../auth/index.js';
 import { RedisKeyValueStore } from '../../cache/index.js';
-import { countMcpRequests, createMcpMetrics, createMcpServer, McpToolCatalog } from '../../mcp-server/index.js';
+import { LOG_LEVELS } from '../../config/env-config.js';
+import { serveMcpOverStdio } from '../../mcp-server/index.js';
 import { instrumentPluginHost } from '../../observability/instrument-tool-executor.js';
-import { createTenantQuotas } from '../../rate-limit/index.js';
+import { createTenantQuotas, type TenantQuotas } from '../../rate-limit/index.js';
 import { claimStdout } from '../claim-stdout.js';
 import { shutdownSignalOf, type CliIo } from '../cli-io.js';
 import { createCliLogger } from '../cli-logger.js';
@@ -55,8 +52,6 @@ Examples:
   npx @modelcontextprotocol/inspector node core/bin/acai.js mcp     # try it in the MCP Inspector
 `;
 
-const TENANT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const LOG_LEVELS = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 
 export async function runMcpCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('mcp', args, {
@@ -70,9 +65,9 @@ export async function runMcpCommand(args: readonly string[], io: CliIo): Promise
   }
   if (positionals.length > 0) throw usageError(`unexpected argument "${positionals[0]!.slice(0, 60)}"`, 'mcp');
   const tenantId = values.tenant ?? 'default';
-  if (!TENANT_PATTERN.test(tenantId)) throw usageError('--tenant must be 1-64 letters, digits, "_", "." or "-"', 'mcp');
+  if (!TENANT_ID_PATTERN.test(tenantId)) throw usageError('--tenant must be 1-64 letters, digits, "_", "." or "-"', 'mcp');
   const logLevel = values['log-level'] ?? 'info';
-  if (!LOG_LEVELS.includes(logLevel)) throw usageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`, 'mcp');
+  if (!LOG_LEVELS.has(logLevel)) throw usageError(`--log-level must be one of ${[...LOG_LEVELS].join(', ')}`, 'mcp');
 
   // Claimed before the plugins load: a plugin that prints while it is imported must not corrupt the stream.
   const stdout = claimStdout(io);
@@ -80,7 +75,19 @@ export async function runMcpCommand(args: readonly string[], io: CliIo): Promise
     const logger = createCliLogger(io, logLevel);
     const local = await loadLocalPluginHost(io, values.config, logger);
     try {
-      return await serveStdio(io, local, tenantId, stdout.output, logger);
+      await serveMcpOverStdio({
+        source: local.host,
+        tools: instrumentPluginHost(local.host, toolQuotas(local)),
+        caller: { tenantId },
+        hostVersion: HOST_VERSION,
+        input: io.stdin,
+        output: stdout.output,
+        maxMessageBytes: local.hostConfig.server.maxBodyBytes,
+        stop: shutdownSignalOf(io),
+        logger,
+        registry: local.registry,
+      });
+      return 0;
     } finally {
       await local.close();
     }
@@ -89,84 +96,10 @@ export async function runMcpCommand(args: readonly string[], io: CliIo): Promise
   }
 }
 
-async function serveStdio(
-  io: CliIo,
-  local: LocalPluginHost,
-  tenantId: string,
-  output: Writable,
-  logger: Logger,
-): Promise<number> {
-  const { hostConfig } = local;
-  const quotas =
-    hostConfig.rateLimit.toolCallsPerMinute > 0
-      ? createTenantQuotas({
-          toolCallsPerMinute: hostConfig.rateLimit.toolCallsPerMinute,
-          modelTokensPerMinute: 0,
-          ...(local.keyValueStore instanceof RedisKeyValueStore ? { redis: local.keyValueStore.client } : {}),
-        })
-      : undefined;
-  const calls = trackCalls(instrumentPluginHost(local.host, quotas));
-  const catalog = new McpToolCatalog(local.host);
-  const metrics = createMcpMetrics(local.registry);
-  const server = createMcpServer({ catalog, tools: calls.tools, caller: { tenantId }, hostVersion: HOST_VERSION, transport: 'stdio', logger, metrics });
-  // A message that never ends in a newline cannot be resynchronised: past MAX_BODY_BYTES the transport closes.
-  const transport = new StdioServerTransport(io.stdin, output, { maxBufferSize: hostConfig.server.maxBodyBytes });
-  countMcpRequests(transport, metrics, 'stdio');
-
-  const shutdown = shutdownSignalOf(io);
-  const transportClosed = new Promise<void>((resolve) => {
-    transport.onclose = resolve;
-  });
-  const inputEnded = Promise.race([once(io.stdin, 'end'), once(io.stdin, 'close')]);
-  const stopped = new Promise<void>((resolve) => {
-    if (shutdown.aborted) resolve();
-    shutdown.addEventListener('abort', () => resolve(), { once: true });
-  });
-  const stopWatching = catalog.onChange(() => {
-    server.sendToolListChanged().catch((error: unknown) => logger.debug({ err: error }, 'MCP tools/list_changed not delivered'));
-  });
-
-  await server.connect(transport);
-  metrics.sessions.inc({ transport: 'stdio' });
-  const failed = local.host.listPlugins().filter((plugin) => plugin.state === 'failed');
-  logger.info({ tools: catalog.list().length, tenant: tenantId, failedPlugins: failed.map((plugin) => plugin.name) }, 'acai mcp: serving the plugin tools over stdio');
-
-  const reason = await Promise.race([
-    inputEnded.then(() => 'stdin closed' as const),
-    transportClosed.then(() => 'transport closed' as const),
-    stopped.then(() => 'signal' as const),
-  ]);
-  stopWatching();
-  // The client hung up after its last request: answer what is in progress (tool timeouts bound it).
-  if (reason === 'stdin closed') await calls.idle();
-  await server.close();
-  metrics.sessions.dec({ transport: 'stdio' });
-  logger.info({ reason }, 'acai mcp: stopped');
-  return 0;
-}
-
-/** The call path with a count of calls in progress, so the server can finish them before it stops. */
-function trackCalls(tools: ToolExecutor): { tools: ToolExecutor; idle(): Promise<void> } {
-  let inProgress = 0;
-  let waiters: Array<() => void> = [];
-  return {
-    tools: {
-      listModelTools: () => tools.listModelTools(),
-      async callTool(exposedName, rawArguments, options) {
-        inProgress += 1;
-        try {
-          return await tools.callTool(exposedName, rawArguments, options);
-        } finally {
-          inProgress -= 1;
-          if (inProgress === 0) {
-            // Resolved after the response went out: the SDK writes it in the microtasks that follow.
-            const done = waiters;
-            waiters = [];
-            setImmediate(() => done.forEach((resolve) => resolve()));
-          }
-        }
-      },
-    },
-    idle: () => (inProgress === 0 ? new Promise((resolve) => setImmediate(resolve)) : new Promise((resolve) => waiters.push(resolve))),
-  };
+/** The tenant tool quota, as the host applies it (shared with the hosts through Redis when configured). */
+function toolQuotas(local: LocalPluginHost): TenantQuotas | undefined {
+  const perMinute = local.hostConfig.rateLimit.toolCallsPerMinute;
+  if (perMinute <= 0) return undefined;
+  const redis = local.keyValueStore instanceof RedisKeyValueStore ? local.keyValueStore.client : undefined;
+  return createTenantQuotas({ toolCallsPerMinute: perMinute, modelTokensPerMinute: 0, ...(redis ? { redis } : {}) });
 }
