@@ -256,6 +256,7 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
         hostVersion: HOST_VERSION,
         settings: config.mcp,
         bodyLimitBytes: config.server.maxBodyBytes,
+        requestDeadlineMs: config.server.requestDeadlineMs,
         clientIp,
         ...(requestLimiter ? { requestLimiter } : {}),
         registry: metrics.registry,

@@ -76,6 +76,25 @@ describe('/mcp limits', () => {
     expect((await initialize(KEY_C)).status).toBe(200);
   });
 
+  it('answers a request its client cancelled with a timeout at REQUEST_DEADLINE_MS instead of leaving the POST open', async () => {
+    host = await start({ RATE_LIMIT_PER_MINUTE: '0', REQUEST_DEADLINE_MS: '1000' });
+    const sessionId = await openRawSession(host.url, KEY_A);
+    const headers = mcpHeaders(KEY_A, { 'mcp-session-id': sessionId });
+    const testbed = (globalThis as { __acaiTestbed?: TestbedState }).__acaiTestbed!;
+    const running = testbed.running;
+    const call = rawMcp(host.url, { headers, body: JSON.stringify({ jsonrpc: '2.0', id: 41, method: 'tools/call', params: { name: 'testbed__wait_for_gate', arguments: {} } }) });
+    while (testbed.running === running) await new Promise((resolve) => setTimeout(resolve, 10));
+    const cancelled = await rawMcp(host.url, { headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 41, reason: 'user pressed stop' } }) });
+    expect(cancelled.status).toBe(202);
+    const answer = await call;
+    expect(answer.status).toBe(504);
+    expect(answer.body).toEqual({ jsonrpc: '2.0', error: { code: -32001, message: 'Request timed out: no answer within 1000 ms (a cancelled request is never answered)' }, id: null });
+    testbed.gates.splice(0).forEach((open) => open());
+    // The session is still usable.
+    const list = await rawMcp(host.url, { headers, body: JSON.stringify({ jsonrpc: '2.0', id: 42, method: 'tools/list' }) });
+    expect(list.status).toBe(200);
+  });
+
   it('shuts down (SIGTERM path) without hanging on an open notification stream, and answers the call in progress first', async () => {
     host = await start({ RATE_LIMIT_PER_MINUTE: '0' });
     const running = host;

@@ -104,17 +104,7 @@ export class McpHttpSessions {
     return entry.session;
   }
 
-  /** Runs one request's work on a session, which counts as busy meanwhile. */
-  async use<T>(session: McpHttpSession, work: () => Promise<T>): Promise<T> {
-    const release = this.hold(session);
-    try {
-      return await work();
-    } finally {
-      release();
-    }
-  }
-
-  /** Marks a session busy (an open stream) until the returned function is called. */
+  /** Marks a session busy (a request in progress, an open stream) until the returned function is called. */
   hold(session: McpHttpSession): () => void {
     const entry = this.#entries.get(session.id);
     if (entry === undefined) return () => {};

@@ -18,6 +18,7 @@ export type McpRefusalReason =
   | 'sessions_full'
   | 'caller_sessions_full'
   | 'shutting_down'
+  | 'deadline_exceeded'
   | 'method_not_allowed';
 
 /** Why a session ended. */

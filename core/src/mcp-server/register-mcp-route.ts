@@ -26,6 +26,8 @@ export interface McpRouteOptions {
   readonly hostVersion: string;
   readonly settings: HostConfig['mcp'];
   readonly bodyLimitBytes: number;
+  /** A POST not answered by then (a request its client cancelled never is) gets a timeout error. */
+  readonly requestDeadlineMs: number;
   readonly clientIp: ClientIpResolver;
   /** The request limiter: the extra messages of a batch are charged to the caller's budget. */
   readonly requestLimiter?: RateLimiter;
@@ -175,7 +177,23 @@ export async function registerMcpRoute(server: FastifyInstance, options: McpRout
           const response = await session.transport.handleRequest(webRequest, { authInfo });
           return reply.send(flushingEventStream(response));
         }
-        const response = await sessions.use(session, () => session.transport.handleRequest(webRequest, { authInfo, ...(parsedBody === undefined ? {} : { parsedBody }) }));
+        // The request keeps the session busy (never idle) until it is answered, or given up on.
+        const release = sessions.hold(session);
+        let response: Response | undefined;
+        try {
+          // The SDK sends nothing for a request its client cancelled, and the POST would wait forever.
+          response = await withDeadline(session.transport.handleRequest(webRequest, { authInfo, ...(parsedBody === undefined ? {} : { parsedBody }) }), options.requestDeadlineMs);
+        } finally {
+          release();
+        }
+        if (response === undefined) {
+          return refuse(reply, {
+            status: 504,
+            code: ErrorCode.RequestTimeout,
+            message: `Request timed out: no answer within ${options.requestDeadlineMs} ms (a cancelled request is never answered)`,
+            reason: 'deadline_exceeded',
+          });
+        }
         if (isNew) {
           await sessions.discardUnlessInitialized(session);
           if (session.transport.sessionId !== undefined) request.log.info({ session: session.id, tenant: caller.tenantId }, 'MCP session opened');
@@ -191,6 +209,16 @@ export async function registerMcpRoute(server: FastifyInstance, options: McpRout
     });
   });
   return sessions;
+}
+
+/** The promise's value, or undefined when it takes longer than `ms`. */
+async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Origin (DNS rebinding), Accept and Content-Type, in the order the SDK's transport checks them. */

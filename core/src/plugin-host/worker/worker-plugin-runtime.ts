@@ -375,11 +375,8 @@ export class WorkerPluginRuntime implements PluginRuntime {
       // The plugin must not read the host's secrets from the environment.
       env: {},
       serialization: 'advanced',
-      // Piped, not inherited: a plugin's stdout goes through process.stdout.write like a thread worker's,
-      // so a command that reserves stdout for a protocol (`acai mcp`) can redirect it.
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
-    child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(chunk));
     let stderrTail = '';
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
@@ -416,7 +413,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
     });
     child.unref();
     (child.channel as { unref?: () => void } | undefined)?.unref?.();
-    for (const stream of [child.stdout, child.stderr]) (stream as (NodeJS.ReadableStream & { unref?: () => void }) | null)?.unref?.();
+    (child.stderr as (NodeJS.ReadableStream & { unref?: () => void }) | null)?.unref?.();
     return handle;
   }
 
