@@ -11,9 +11,9 @@ export interface ClaimedStdout {
 
 /**
  * Reserves stdout for a protocol stream (`acai mcp`): anything else written to process.stdout — a
- * console.log in an inline plugin, a worker plugin's stdout, which the host forwards through
- * process.stdout.write — goes to stderr instead, so stray text can never corrupt the JSON-RPC stream.
- * An `io.stdout` that is not the process's (tests) is used as it is.
+ * console.log in an inline plugin or a library — goes to stderr instead, so stray text can never
+ * corrupt the JSON-RPC stream (worker plugins send their stdout to stderr themselves). An `io.stdout`
+ * that is not the process's (tests) is used as it is.
  */
 export function claimStdout(io: CliIo): ClaimedStdout {
   if (io.stdout !== process.stdout) {
