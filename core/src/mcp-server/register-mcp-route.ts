@@ -11,6 +11,7 @@ import { connectionAuthInfo, createMcpServer, type McpCaller } from './create-mc
 import { McpHttpSessions, type McpHttpSession } from './mcp-http-sessions.js';
 import { createMcpMetrics, type McpRefusalReason } from './mcp-metrics.js';
 import type { McpToolCatalog } from './mcp-tool-catalog.js';
+import { flushingEventStream, toWebRequest } from './web-request-bridge.js';
 
 /** Where the host serves MCP over Streamable HTTP. */
 export const MCP_PATH = '/mcp';
@@ -45,8 +46,6 @@ interface Refusal {
   readonly headers?: Record<string, string>;
 }
 
-type McpRequest = FastifyRequest<{ Body: string | undefined }>;
-
 /**
  * Serves MCP at `/mcp` over Streamable HTTP in stateful mode (sessions with `Mcp-Session-Id`), so
  * clients can hold the GET stream that carries `notifications/tools/list_changed`. Authentication and
@@ -77,6 +76,44 @@ export async function registerMcpRoute(server: FastifyInstance, options: McpRout
       .headers(refusal.headers ?? {})
       .type('application/json')
       .send({ jsonrpc: '2.0', error: { code: refusal.code, message: refusal.message }, id: null });
+  };
+
+  /** Every message of a batch past the first costs one more request of the caller's rate limit. */
+  const chargeBatch = async (request: FastifyRequest, body: unknown): Promise<Refusal | undefined> => {
+    if (!Array.isArray(body) || body.length < 2 || options.requestLimiter === undefined) return undefined;
+    const budget = await options.requestLimiter.consume(rateLimitKey(request, options.clientIp), { cost: body.length - 1 });
+    if (budget.allowed || budget.isDegraded === true) return undefined;
+    return {
+      status: 429,
+      code: -32000,
+      message: `Too Many Requests: a batch of ${body.length} messages costs ${body.length} requests of the rate limit; retry in ${budget.retryAfterSeconds} s`,
+      reason: 'rate_limited',
+      headers: { 'retry-after': String(budget.retryAfterSeconds) },
+    };
+  };
+
+  /** The caller's session named by Mcp-Session-Id, or a new one for an initialize. */
+  const sessionFor = async (request: FastifyRequest, body: unknown, owner: string, caller: McpCaller): Promise<{ session: McpHttpSession; isNew: boolean } | Refusal> => {
+    const sessionId = request.headers['mcp-session-id'];
+    if (typeof sessionId === 'string') {
+      const found = sessions.find(sessionId, owner);
+      if (typeof found !== 'string') return { session: found, isNew: false };
+      if (found === 'session_wrong_caller') request.log.warn({ session: sessionId.slice(0, 64) }, 'MCP session used by a caller that did not open it; refused');
+      return { status: 404, code: -32001, message: 'Session not found', reason: found };
+    }
+    if (request.method === 'POST' && isMalformedInitialize(body)) {
+      return {
+        status: 400,
+        code: ErrorCode.InvalidParams,
+        message: 'Invalid params: initialize needs params.protocolVersion, params.capabilities and params.clientInfo {name, version}',
+        reason: 'invalid_initialize',
+      };
+    }
+    if (request.method !== 'POST' || !containsInitialize(body)) {
+      return { status: 400, code: -32000, message: 'Bad Request: Mcp-Session-Id header is required (start a session with an initialize request)', reason: 'session_required' };
+    }
+    const opened = await sessions.open(owner, caller);
+    return typeof opened === 'string' ? sessionRefusal(opened, options.settings) : { session: opened, isNew: true };
   };
 
   // An encapsulated child: the body parser and the error handler apply to /mcp only.
@@ -121,47 +158,12 @@ export async function registerMcpRoute(server: FastifyInstance, options: McpRout
           const parsed = parseMessages(request.body);
           if ('status' in parsed) return refuse(reply, parsed);
           parsedBody = parsed.body;
-          if (Array.isArray(parsedBody) && parsedBody.length > 1 && options.requestLimiter !== undefined) {
-            const budget = await options.requestLimiter.consume(rateLimitKey(request, options.clientIp), { cost: parsedBody.length - 1 });
-            if (!budget.allowed && budget.isDegraded !== true) {
-              return refuse(reply, {
-                status: 429,
-                code: -32000,
-                message: `Too Many Requests: a batch of ${parsedBody.length} messages costs ${parsedBody.length} requests of the rate limit; retry in ${budget.retryAfterSeconds} s`,
-                reason: 'rate_limited',
-                headers: { 'retry-after': String(budget.retryAfterSeconds) },
-              });
-            }
-          }
+          const overBudget = await chargeBatch(request, parsedBody);
+          if (overBudget !== undefined) return refuse(reply, overBudget);
         }
-
-        const sessionId = request.headers['mcp-session-id'];
-        let session: McpHttpSession;
-        let isNew = false;
-        if (typeof sessionId === 'string') {
-          const found = sessions.find(sessionId, owner);
-          if (typeof found === 'string') {
-            if (found === 'session_wrong_caller') request.log.warn({ session: sessionId.slice(0, 64) }, 'MCP session used by a caller that did not open it; refused');
-            return refuse(reply, { status: 404, code: -32001, message: 'Session not found', reason: found });
-          }
-          session = found;
-        } else {
-          if (request.method === 'POST' && isMalformedInitialize(parsedBody)) {
-            return refuse(reply, {
-              status: 400,
-              code: ErrorCode.InvalidParams,
-              message: 'Invalid params: initialize needs params.protocolVersion, params.capabilities and params.clientInfo {name, version}',
-              reason: 'invalid_initialize',
-            });
-          }
-          if (request.method !== 'POST' || !containsInitialize(parsedBody)) {
-            return refuse(reply, { status: 400, code: -32000, message: 'Bad Request: Mcp-Session-Id header is required (start a session with an initialize request)', reason: 'session_required' });
-          }
-          const opened = await sessions.open(owner, caller);
-          if (typeof opened === 'string') return refuse(reply, sessionRefusal(opened, options.settings));
-          session = opened;
-          isNew = true;
-        }
+        const target = await sessionFor(request, parsedBody, owner, caller);
+        if ('status' in target) return refuse(reply, target);
+        const { session, isNew } = target;
 
         const controller = new AbortController();
         reply.raw.once('close', () => {
@@ -174,8 +176,7 @@ export async function registerMcpRoute(server: FastifyInstance, options: McpRout
           if (sessions.isDraining) return refuse(reply, sessionRefusal('shutting_down', options.settings));
           // The notification stream keeps the session busy (never idle) while it is open.
           reply.raw.once('close', sessions.hold(session));
-          const response = await session.transport.handleRequest(webRequest, { authInfo });
-          return reply.send(flushingEventStream(response));
+          return reply.send(flushingEventStream(await session.transport.handleRequest(webRequest, { authInfo })));
         }
         // The request keeps the session busy (never idle) until it is answered, or given up on.
         const release = sessions.hold(session);
@@ -292,38 +293,4 @@ function sessionRefusal(refusal: 'sessions_full' | 'caller_sessions_full' | 'shu
     default:
       return { status: 503, code: -32000, message: 'Service Unavailable: the host is shutting down', reason: refusal };
   }
-}
-
-/** The Fastify request as the Web-standard Request the SDK's transport reads (the body, if any, goes as parsedBody). */
-function toWebRequest(request: McpRequest): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
-  }
-  return new Request(new URL(request.url, 'http://acai.invalid'), { method: request.method, headers });
-}
-
-/**
- * Node sends response headers with the first body chunk, and the notification stream may stay silent
- * for a long time: a leading SSE comment lets the client see the stream is open at once.
- */
-function flushingEventStream(response: Response): Response {
-  if (response.body === null || !response.headers.get('content-type')?.includes('text/event-stream')) return response;
-  const reader = response.body.getReader();
-  const opened = new TextEncoder().encode(': stream open\n\n');
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(opened);
-    },
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
-  return new Response(body, { status: response.status, headers: response.headers });
 }
