@@ -19,11 +19,12 @@ import {
   type ApiKeySource,
 } from './auth/index.js';
 import { countCacheLookups, MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore, type RedisClient } from './cache/index.js';
-import { createChatService, type ChatService, type ToolExecutor } from './chat/index.js';
+import { createChatService, type ChatService } from './chat/index.js';
 import type { HostConfig } from './config/env-config.js';
 import { loadPluginsConfig, SECRET_NAME_PATTERN, type PluginsConfig } from './config/plugins-config.js';
 import { healthRoutes, modelConfiguredCheck, pingCheck, stateCheck, type HealthCheck } from './health/index.js';
 import { createModelClient } from './llm/index.js';
+import { MCP_PATH, McpToolCatalog, registerMcpRoute } from './mcp-server/index.js';
 import {
   createLogger,
   createMetrics,
@@ -38,11 +39,11 @@ import {
   type HostMetrics,
 } from './observability/index.js';
 import { instrumentModelClient } from './observability/instrument-model-client.js';
-import { instrumentToolExecutor } from './observability/instrument-tool-executor.js';
+import { instrumentPluginHost } from './observability/instrument-tool-executor.js';
 import { startPluginHost, type StartedPluginHost } from './plugin-host/index.js';
 import type { ConfigFileWatch, ReloadablePluginHost, ReloadResult, ReloadTrigger } from './plugin-host/reload/index.js';
 import type { WorkerEventTracker } from './plugin-host/worker/index.js';
-import { createRequestLimiter, createTenantQuotas, DEFAULT_EXEMPT_PATHS, rateLimitPlugin, type TenantQuotas } from './rate-limit/index.js';
+import { createRequestLimiter, createTenantQuotas, DEFAULT_EXEMPT_PATHS, rateLimitPlugin } from './rate-limit/index.js';
 import { ChatService as ChatServiceDescriptor, twirpPlugin, twirpServerOptions } from './rpc/index.js';
 import { createChatHandlers } from './rpc/chat-handlers.js';
 import { createChatStreamMethod } from './rpc/chat-stream-method.js';
@@ -150,6 +151,9 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
           })
         : undefined;
 
+    // One instrumented call path for every tool caller: the chat loop and the MCP server.
+    const tools = instrumentPluginHost(pluginHost, quotas);
+
     const sessions = new SessionResolver({
       keyValueStore,
       conversationStore: store,
@@ -177,8 +181,7 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       store: instrumentConversationStore(store),
       sessions: instrumentSessionDirectory(sessions),
       model,
-      // The host's tool specs are JSON Schema objects (the strict lint guarantees an object root).
-      tools: generationAwareToolExecutor(pluginHost, quotas),
+      tools,
       cache: countCacheLookups(keyValueStore, metrics.cacheRequests, 'title'),
       clock,
       options: {
@@ -230,6 +233,7 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
         { prefix: '/twirp/acai.admin.', scope: 'admin' },
         { prefix: '/twirp/', scope: 'chat' },
         { prefix: '/metrics', scope: ['metrics', 'admin'] },
+        { prefix: MCP_PATH, scope: 'tools' },
         // Any valid key may ask who it is.
         { prefix: WHOAMI_PATH, scope: API_KEY_SCOPES },
       ],
@@ -260,6 +264,22 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
     });
 
     await registerPluginAdminService(server, { host: pluginHost, workerHealth: (name) => plugins.workerEvents.get(name) });
+
+    if (config.mcp.httpEnabled) {
+      // Sessions are closed by the server's close hooks (streams first, so the drain cannot hang on them).
+      await registerMcpRoute(server, {
+        catalog: new McpToolCatalog(pluginHost),
+        tools,
+        hostVersion: HOST_VERSION,
+        settings: config.mcp,
+        bodyLimitBytes: config.server.maxBodyBytes,
+        requestDeadlineMs: config.server.requestDeadlineMs,
+        clientIp,
+        ...(requestLimiter ? { requestLimiter } : {}),
+        registry: metrics.registry,
+        logger: logger.child({ component: 'mcp' }),
+      });
+    }
 
     const watches = new Set<ConfigFileWatch>();
     disposers.unshift(async () => {
@@ -343,30 +363,6 @@ async function startPlugins(config: HostConfig, dependencies: PluginDependencies
     maxDrainMs: config.plugins.reloadDrainMs,
     autoRollbackWindowMs: config.plugins.autoRollbackWindowMs,
   });
-}
-
-/**
- * The chat loop's tool executor: the plugin host behind tracing spans and tenant tool quotas. The span
- * decorator indexes tools by name once; rebuilding it when the generation changes keeps the plugin
- * version on spans right after an upgrade that kept the tool's name.
- */
-function generationAwareToolExecutor(pluginHost: ReloadablePluginHost, quotas: TenantQuotas | undefined): ToolExecutor {
-  // The host's tool specs are JSON Schema objects (the strict lint guarantees an object root).
-  const host = pluginHost as unknown as ToolExecutor;
-  let generation = pluginHost.generation;
-  let instrumented = instrumentToolExecutor(host, pluginHost, quotas);
-  const current = (): ToolExecutor => {
-    if (pluginHost.generation !== generation) {
-      generation = pluginHost.generation;
-      instrumented = instrumentToolExecutor(host, pluginHost, quotas);
-    }
-    return instrumented;
-  };
-  return {
-    listModelTools: () => pluginHost.listModelTools() as ReturnType<ToolExecutor['listModelTools']>,
-    describeTool: (exposedName) => current().describeTool?.(exposedName),
-    callTool: (exposedName, rawArguments, options) => current().callTool(exposedName, rawArguments, options),
-  };
 }
 
 /** The host serves the Telegram webhook when both the bot token and the webhook secret are set. */

@@ -61,4 +61,15 @@ describe('deploy/docker-compose.scale.yml over docker-compose.yml', () => {
     const config = loadHostConfig({ ACAI_TRUSTED_PROXIES: services.acai?.environment?.ACAI_TRUSTED_PROXIES });
     expect(config.auth.trustedProxies).toEqual(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']);
   });
+
+  it('routes /mcp by API key, so every request of an MCP session reaches the replica holding it, and streams it unbuffered', () => {
+    const nginx = read('deploy/nginx-lb.conf');
+    const upstream = /upstream acai_mcp \{([^}]*)\}/.exec(nginx)?.[1] ?? '';
+    expect(upstream).toMatch(/hash "\$http_authorization\$http_x_api_key" consistent;/);
+    expect(upstream).toMatch(new RegExp(`server acai:${services.acai?.environment?.PORT}\\b`));
+    const location = /location = \/mcp \{([^}]*)\}/.exec(nginx)?.[1] ?? '';
+    expect(location).toMatch(/proxy_pass http:\/\/acai_mcp;/);
+    expect(location).toMatch(/proxy_buffering off;/);
+    expect(location).toMatch(/X-Forwarded-For \$proxy_add_x_forwarded_for/);
+  });
 });

@@ -21,7 +21,7 @@ function variablesTheHostReads(): string[] {
   ];
   const names = new Set<string>();
   for (const source of sources) {
-    for (const match of source.matchAll(/\b(?:text|integer|flag|list|url|connectionString|path)\(\s*'([A-Z][A-Z0-9_]+)'/g)) names.add(match[1]!);
+    for (const match of source.matchAll(/\b(?:text|integer|flag|list|origins|url|connectionString|path)\(\s*'([A-Z][A-Z0-9_]+)'/g)) names.add(match[1]!);
     for (const match of source.matchAll(/\benv(?:\.|\[')([A-Z][A-Z0-9_]+)/g)) names.add(match[1]!);
   }
   return [...names].sort();

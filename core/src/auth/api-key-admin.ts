@@ -1,7 +1,7 @@
 import { HostError } from '../errors/index.js';
 import type { ApiKeyRecord, ApiKeyStore } from '../storage/api-keys/index.js';
 import { generateApiKey, generateApiKeyId, hashApiKey } from './api-key-hash.js';
-import { knownScopes, type ApiKeyScope } from './principal.js';
+import { knownScopes, SCOPE_CHOICES, TENANT_ID_PATTERN, type ApiKeyScope } from './principal.js';
 
 /** A key as listed: everything but the hash (and never the plaintext). */
 export interface ApiKeySummary {
@@ -40,11 +40,11 @@ export async function createApiKey(
   input: CreateApiKeyInput,
   options: { pepper?: string; now?: Date } = {},
 ): Promise<{ key: string; summary: ApiKeySummary }> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(input.tenantId)) {
+  if (!TENANT_ID_PATTERN.test(input.tenantId)) {
     throw new HostError('HOST_INVALID_ARGUMENT', 'tenant id must be 1-64 letters, digits, "_", "." or "-"', { meta: { argument: 'tenant' } });
   }
   const scopes = knownScopes(input.scopes);
-  if (scopes.length === 0) throw new HostError('HOST_INVALID_ARGUMENT', 'give at least one scope: chat, admin or metrics', { meta: { argument: 'scopes' } });
+  if (scopes.length === 0) throw new HostError('HOST_INVALID_ARGUMENT', `give at least one scope: ${SCOPE_CHOICES}`, { meta: { argument: 'scopes' } });
   const key = generateApiKey();
   const record: ApiKeyRecord = {
     id: generateApiKeyId(),

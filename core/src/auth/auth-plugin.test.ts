@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteApiKeyStore } from '../storage/api-keys/index.js';
@@ -6,7 +9,7 @@ import { hashApiKey } from './api-key-hash.js';
 import { authPlugin } from './auth-plugin.js';
 import { createClientIpResolver } from './client-ip.js';
 import { createAuthenticator, type Authenticator } from './create-authenticator.js';
-import { parseBootstrapKeys, StaticApiKeySource } from './static-api-key-source.js';
+import { loadApiKeysFile, parseBootstrapKeys, StaticApiKeySource } from './static-api-key-source.js';
 import { parseTrustedNetworks } from './trusted-networks.js';
 
 const CHAT_URL = '/twirp/acai.chat.v1.ChatService/ListConversations';
@@ -35,12 +38,14 @@ describe('authPlugin', () => {
         { prefix: '/metrics', scope: 'metrics' },
         { prefix: '/admin/', scope: 'admin' },
         { prefix: '/reports/', scope: ['metrics', 'admin'] },
+        { prefix: '/mcp', scope: 'tools' },
       ],
     });
     instance.get('/reports/daily', async () => 'ok');
     instance.post(CHAT_URL, async (request) => ({ principal: request.principal }));
     instance.get('/metrics', async () => 'ok');
     instance.get('/admin/keys', async () => 'ok');
+    instance.post('/mcp', async (request) => ({ principal: request.principal }));
     instance.get('/healthz', async (request) => ({ status: 'ok', hasPrincipal: request.principal !== undefined }));
     return instance;
   }
@@ -120,6 +125,20 @@ describe('authPlugin', () => {
     expect(refused.json()).toEqual({ code: 'permission_denied', msg: 'this API key lacks the "metrics" or "admin" scope' });
   });
 
+  it('guards the MCP endpoint with the tools scope: a chat key is refused there, a tools-only key cannot chat', async () => {
+    const chatKey = (await createApiKey(store, { tenantId: 'globex', scopes: ['chat'] })).key;
+    const toolsKey = (await createApiKey(store, { tenantId: 'globex', scopes: ['tools'] })).key;
+    const mcp = (key: string) => app.inject({ method: 'POST', url: '/mcp', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, payload: {} });
+    const refused = await mcp(chatKey);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toEqual({ code: 'permission_denied', msg: 'this API key lacks the "tools" scope' });
+    const allowed = await mcp(toolsKey);
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.json().principal).toMatchObject({ tenantId: 'globex', scopes: ['tools'], source: 'api_key' });
+    expect((await chat({ authorization: `Bearer ${toolsKey}` })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'POST', url: '/mcp', payload: {} })).statusCode).toBe(401);
+  });
+
   it('serves keyless legacy clients from a trusted network as the configured tenant', async () => {
     const legacy = await chat({}, '10.20.3.4');
     expect(legacy.statusCode).toBe(200);
@@ -140,7 +159,7 @@ describe('authPlugin', () => {
     app = await buildApp({ disabled: true });
     const response = await chat();
     expect(response.statusCode).toBe(200);
-    expect(response.json().principal).toEqual({ tenantId: 'default', scopes: ['chat', 'admin', 'metrics'], source: 'auth_disabled' });
+    expect(response.json().principal).toEqual({ tenantId: 'default', scopes: ['chat', 'admin', 'metrics', 'tools'], source: 'auth_disabled' });
   });
 
   it('keeps serving recently seen keys when the store fails, and answers unavailable otherwise', async () => {
@@ -156,6 +175,22 @@ describe('authPlugin', () => {
 });
 
 describe('API key sources', () => {
+  it('accepts the tools scope in bootstrap keys, the keys file and trusted networks', async () => {
+    const source = parseBootstrapKeys(`${BOOTSTRAP_KEY}:acme:tools+chat`);
+    expect(await source.findByHash(hashApiKey(BOOTSTRAP_KEY))).toMatchObject({ tenantId: 'acme', scopes: ['tools', 'chat'] });
+    expect(parseTrustedNetworks(['127.0.0.0/8=dev:tools'])[0]).toMatchObject({ tenantId: 'dev', scopes: ['tools'] });
+    const folder = mkdtempSync(join(tmpdir(), 'acai-keys-file-'));
+    try {
+      const path = join(folder, 'keys.json');
+      writeFileSync(path, JSON.stringify({ keys: [{ id: 'k_ide', tenantId: 'acme', scopes: ['tools'], hash: hashApiKey(BOOTSTRAP_KEY) }] }));
+      expect(await loadApiKeysFile(path).findByHash(hashApiKey(BOOTSTRAP_KEY))).toMatchObject({ id: 'k_ide', scopes: ['tools'] });
+      writeFileSync(path, JSON.stringify({ keys: [{ id: 'k_ide', tenantId: 'acme', scopes: ['tool'], hash: hashApiKey(BOOTSTRAP_KEY) }] }));
+      expect(() => loadApiKeysFile(path)).toThrow(/scopes must be chat, admin, metrics or tools/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('hashes bootstrap keys and never keeps the plaintext', async () => {
     const source = parseBootstrapKeys(`${BOOTSTRAP_KEY}:acme:chat, acai_secondKEY000000000000:beta:admin+chat`);
     expect(source.size).toBe(2);
@@ -165,7 +200,8 @@ describe('API key sources', () => {
 
   it('rejects malformed bootstrap entries with a message naming the fix', () => {
     expect(() => parseBootstrapKeys('just-a-key')).toThrow(/key:tenant:scope\+scope/);
-    expect(() => parseBootstrapKeys(`${BOOTSTRAP_KEY}:acme:root`)).toThrow(/chat, admin or metrics/);
+    expect(() => parseBootstrapKeys(`${BOOTSTRAP_KEY}:acme:root`)).toThrow(/chat, admin, metrics or tools/);
+    expect(() => parseTrustedNetworks(['127.0.0.0/8=dev:tools+mcp'])).toThrow(/unknown scope mcp \(use chat, admin, metrics or tools\)/);
   });
 
   it('uses the pepper when one is configured', async () => {

@@ -1,4 +1,4 @@
-export { API_KEY_SCOPES, isApiKeyScope, knownScopes, hasScope } from './principal.js';
+export { API_KEY_SCOPES, SCOPE_CHOICES, TENANT_ID_PATTERN, isApiKeyScope, knownScopes, hasScope } from './principal.js';
 export type { ApiKeyScope, Principal, PrincipalSource } from './principal.js';
 export { generateApiKey, generateApiKeyId, hashApiKey, hashesEqual, isApiKeyHash, API_KEY_PREFIX } from './api-key-hash.js';
 export { StaticApiKeySource, parseBootstrapKeys, loadApiKeysFile } from './static-api-key-source.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { HostError } from '../errors/index.js';
 import type { ApiKeyRecord } from '../storage/api-keys/index.js';
 import { hashApiKey, hashesEqual, isApiKeyHash } from './api-key-hash.js';
-import { isApiKeyScope } from './principal.js';
+import { isApiKeyScope, SCOPE_CHOICES } from './principal.js';
 
 /** Anything that can find a key record by hash: env/file lists, the MongoDB or SQLite store. */
 export interface ApiKeySource {
@@ -39,7 +39,7 @@ function parseScopeList(scopes: string, where: string): string[] {
   const list = scopes.split('+').map((scope) => scope.trim()).filter((scope) => scope.length > 0);
   const unknown = list.filter((scope) => !isApiKeyScope(scope));
   if (list.length === 0 || unknown.length > 0) {
-    throw new HostError('HOST_CONFIG_INVALID', `${where}: scopes must be chat, admin or metrics joined with "+", got "${scopes}"`);
+    throw new HostError('HOST_CONFIG_INVALID', `${where}: scopes must be ${SCOPE_CHOICES} joined with "+", got "${scopes}"`);
   }
   return list;
 }

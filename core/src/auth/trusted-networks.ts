@@ -1,6 +1,6 @@
 import { HostError } from '../errors/index.js';
 import { NetworkList } from './network-list.js';
-import { isApiKeyScope, type ApiKeyScope } from './principal.js';
+import { isApiKeyScope, SCOPE_CHOICES, type ApiKeyScope } from './principal.js';
 
 /** Keyless access for legacy clients from a network range, as a fixed tenant with fixed scopes. */
 export interface TrustedNetwork {
@@ -21,7 +21,7 @@ export function parseTrustedNetworks(entries: readonly string[], defaults: { ten
     const scopes = scopeText ? scopeText.split('+').map((scope) => scope.trim()) : [...(defaults.scopes ?? ['chat'])];
     const unknown = scopes.filter((scope) => !isApiKeyScope(scope));
     if (unknown.length > 0) {
-      throw new HostError('HOST_CONFIG_INVALID', `ACAI_TRUSTED_NETWORKS "${entry}": unknown scope ${unknown.join(', ')} (use chat, admin or metrics)`);
+      throw new HostError('HOST_CONFIG_INVALID', `ACAI_TRUSTED_NETWORKS "${entry}": unknown scope ${unknown.join(', ')} (use ${SCOPE_CHOICES})`);
     }
     try {
       return { cidr, tenantId: tenant || defaults.tenantId || 'default', scopes: scopes as ApiKeyScope[], networks: new NetworkList([cidr]) };

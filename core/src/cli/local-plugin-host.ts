@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { HOST_VERSION } from '../app.js';
 import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from '../cache/index.js';
-import { loadHostConfig } from '../config/env-config.js';
+import { loadHostConfig, type HostConfig } from '../config/env-config.js';
 import { loadPluginsConfig } from '../config/plugins-config.js';
 import { createHostRuntimeFactory, loadPluginHost, type PluginHost } from '../plugin-host/index.js';
 import type { CliIo } from './cli-io.js';
@@ -14,6 +14,10 @@ export interface LocalPluginHost {
   readonly host: PluginHost;
   readonly registry: Registry;
   readonly configPath: string;
+  /** The host configuration the plugins were loaded with. */
+  readonly hostConfig: HostConfig;
+  /** The plugin cache's store (Redis when REDIS_URL is set), for other per-process parts such as tenant quotas. */
+  readonly keyValueStore: KeyValueStore;
   close(): Promise<void>;
 }
 
@@ -46,6 +50,8 @@ export async function loadLocalPluginHost(io: CliIo, configFlag: string | undefi
       host,
       registry,
       configPath: config.pluginsConfigPath,
+      hostConfig: config,
+      keyValueStore: store,
       close: async () => {
         await host.dispose();
         await store.close();

@@ -30,6 +30,7 @@ const HELP_PAGES = [
   ['plugin', 'validate'],
   ['plugin', 'test'],
   ['tools'],
+  ['mcp'],
   ['keys'],
   ['telegram'],
 ];
@@ -38,7 +39,7 @@ describe('runCli', () => {
   it('prints the command overview for --help and exits 0; without arguments it exits 2', async () => {
     const help = bufferedIo();
     expect(await runCli(['--help'], help.io)).toBe(0);
-    for (const command of ['serve', 'chat', 'conversations', 'plugin', 'tools', 'keys', 'telegram']) expect(help.stdout()).toContain(`  ${command}`);
+    for (const command of ['serve', 'chat', 'conversations', 'plugin', 'tools', 'mcp', 'keys', 'telegram']) expect(help.stdout()).toContain(`  ${command}`);
     const bare = bufferedIo();
     expect(await runCli([], bare.io)).toBe(2);
     expect(bare.stdout()).toContain('Usage: acai <command>');

@@ -10,6 +10,7 @@ Commands:
   plugin create|add|enable|disable|list|validate|test
                              scaffold, configure, check and test plugins
   tools list|call            list tools or call one through the host's call path
+  mcp                        serve the plugins' tools to MCP clients over stdio
   keys create|list|revoke    manage API keys (MongoDB or the embedded store)
   telegram                   run the Telegram bot (long polling), or register its webhook
 
@@ -34,6 +35,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   conversations: async (args, io) => (await import('./commands/conversations-command.js')).runConversationsCommand(args, io),
   plugin: async (args, io) => (await import('./commands/plugin-command.js')).runPluginCommand(args, io),
   tools: async (args, io) => (await import('./commands/tools-command.js')).runToolsCommand(args, io),
+  mcp: async (args, io) => (await import('./commands/mcp-command.js')).runMcpCommand(args, io),
   keys: async (args, io) => (await import('./commands/keys-command.js')).runKeysCommand(args, io),
   telegram: async (args, io) => (await import('./commands/telegram-command.js')).runTelegramCommand(args, io),
 };

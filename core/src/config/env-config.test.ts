@@ -36,6 +36,31 @@ describe('loadHostConfig', () => {
     for (const name of ['PORT', 'LOG_LEVEL', 'MONGODB_URL', 'AUTH_DISABLED']) expect(message).toContain(name);
   });
 
+  it('serves MCP at /mcp by default with bounded sessions and no browser origins', () => {
+    expect(loadHostConfig({}).mcp).toEqual({ httpEnabled: true, maxSessions: 1000, maxSessionsPerCaller: 100, sessionIdleMinutes: 30, allowedOrigins: [] });
+    const mcp = loadHostConfig({
+      MCP_HTTP_ENABLED: 'false',
+      MCP_MAX_SESSIONS: '10',
+      MCP_MAX_SESSIONS_PER_CALLER: '2',
+      MCP_SESSION_IDLE_MINUTES: '5',
+      MCP_ALLOWED_ORIGINS: 'https://console.example.com, http://localhost:5173',
+    }).mcp;
+    expect(mcp).toEqual({ httpEnabled: false, maxSessions: 10, maxSessionsPerCaller: 2, sessionIdleMinutes: 5, allowedOrigins: ['https://console.example.com', 'http://localhost:5173'] });
+  });
+
+  it('refuses MCP settings out of range and origins that are not origins, naming each variable', () => {
+    let message = '';
+    try {
+      loadHostConfig({ MCP_MAX_SESSIONS: '0', MCP_SESSION_IDLE_MINUTES: 'forever', MCP_ALLOWED_ORIGINS: 'https://ok.example.com,https://app.example.com/path,*,file:///etc' });
+    } catch (error) {
+      message = (error as HostError).message;
+    }
+    expect(message).toContain('MCP_MAX_SESSIONS: expected a whole number from 1 to 100000');
+    expect(message).toContain('MCP_SESSION_IDLE_MINUTES');
+    for (const origin of ['"https://app.example.com/path"', '"*"', '"file:///etc"']) expect(message).toContain(`MCP_ALLOWED_ORIGINS: expected origins such as https://app.example.com (scheme, host and port only), got ${origin}`);
+    expect(message).not.toContain('"https://ok.example.com"');
+  });
+
   it('defaults the plugin isolation and reload settings', () => {
     const { plugins } = loadHostConfig({});
     expect(plugins).toEqual({

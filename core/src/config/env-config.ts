@@ -78,13 +78,27 @@ export interface HostConfig {
       readonly niceness: number;
     };
   };
+  /** Acai as an MCP server over Streamable HTTP at /mcp (the `acai mcp` stdio command needs none of this). */
+  readonly mcp: {
+    /** Serve /mcp (behind the `tools` scope). */
+    readonly httpEnabled: boolean;
+    /** Open sessions on this replica, all callers together. */
+    readonly maxSessions: number;
+    /** Open sessions per caller (an API key; a keyless caller is its tenant and address). */
+    readonly maxSessionsPerCaller: number;
+    /** A session with no request and no open stream for this long is closed. */
+    readonly sessionIdleMinutes: number;
+    /** Browser origins allowed to call /mcp; a request with any other Origin header is refused (DNS rebinding). */
+    readonly allowedOrigins: readonly string[];
+  };
   /** Webhook mode when both the token and the secret are set; apiRoot points at a self-hosted Bot API server. */
   readonly telegram: { readonly botToken: string | undefined; readonly webhookSecret: string | undefined; readonly apiRoot: string | undefined };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+/** The log levels LOG_LEVEL and `--log-level` accept. */
+export const LOG_LEVELS: ReadonlySet<string> = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** The process environment: the one place the host reads `process.env` (the entry point passes it in). */
 export function processEnvironment(): Readonly<Record<string, string | undefined>> {
@@ -144,6 +158,19 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
     problems.push(`${name}: expected one of ${choices.join(', ')}, got ${shown(raw)}`);
     return fallback;
   };
+  // Origins as browsers send them: scheme://host[:port], nothing else.
+  const origins = (name: string): string[] =>
+    list(name).filter((origin) => {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        parsed = undefined;
+      }
+      const isOrigin = parsed !== undefined && ['http:', 'https:'].includes(parsed.protocol) && parsed.origin === origin;
+      if (!isOrigin) problems.push(`${name}: expected origins such as https://app.example.com (scheme, host and port only), got ${shown(origin)}`);
+      return isOrigin;
+    });
   const path = (value: string): string => (isAbsolute(value) ? value : resolve(cwd, value));
   // Connection strings with host lists (replica sets, Sentinel, Cluster) are not WHATWG URLs.
   const connectionString = (name: string, problemOf: (value: string) => string | undefined): string | undefined => {
@@ -221,6 +248,13 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
         hardDeadlineMs: integer('PLUGIN_WORKER_HARD_DEADLINE_MS', 15_000, 100, 600_000),
         niceness: integer('PLUGIN_WORKER_NICE', 10, 0, 19),
       },
+    },
+    mcp: {
+      httpEnabled: flag('MCP_HTTP_ENABLED', true),
+      maxSessions: integer('MCP_MAX_SESSIONS', 1000, 1, 100_000),
+      maxSessionsPerCaller: integer('MCP_MAX_SESSIONS_PER_CALLER', 100, 1, 100_000),
+      sessionIdleMinutes: integer('MCP_SESSION_IDLE_MINUTES', 30, 1, 7 * 24 * 60),
+      allowedOrigins: origins('MCP_ALLOWED_ORIGINS'),
     },
     telegram: { botToken: text('TELEGRAM_BOT_TOKEN'), webhookSecret: text('TELEGRAM_WEBHOOK_SECRET'), apiRoot: url('TELEGRAM_API_ROOT', ['http:', 'https:']) },
     // A copy: plugins.config.json is re-read on every reload, against the environment the host started with.

@@ -1,4 +1,5 @@
 import type { ToolCallResult, ToolExecutor } from '../chat/index.js';
+import type { PluginHost } from '../plugin-host/index.js';
 import type { TenantQuotas } from '../rate-limit/index.js';
 import { recordToolOutcome, withToolCallSpan } from './gen-ai-spans.js';
 import { currentTraceparent } from './with-span.js';
@@ -69,5 +70,30 @@ function rateLimitedResult(
     content: JSON.stringify({ error: { code: 'RATE_LIMITED', message } }),
     error: { code: 'RATE_LIMITED', message },
     durationMs: 0,
+  };
+}
+
+/**
+ * The plugin host as every tool caller uses it (the chat loop, the MCP server): its call path behind
+ * tracing spans and tenant tool quotas. The span decorator indexes tools by name once; a reloadable
+ * host's generation changing rebuilds it, which keeps the plugin version on spans right after an
+ * upgrade that kept the tool's name.
+ */
+export function instrumentPluginHost(pluginHost: PluginHost & { readonly generation?: number }, quotas: TenantQuotas | undefined): ToolExecutor {
+  // The host's tool specs are JSON Schema objects (the strict lint guarantees an object root).
+  const host = pluginHost as unknown as ToolExecutor;
+  let generation = pluginHost.generation;
+  let instrumented = instrumentToolExecutor(host, pluginHost, quotas);
+  const current = (): ToolExecutor => {
+    if (pluginHost.generation !== generation) {
+      generation = pluginHost.generation;
+      instrumented = instrumentToolExecutor(host, pluginHost, quotas);
+    }
+    return instrumented;
+  };
+  return {
+    listModelTools: () => pluginHost.listModelTools() as ReturnType<ToolExecutor['listModelTools']>,
+    describeTool: (exposedName) => current().describeTool?.(exposedName),
+    callTool: (exposedName, rawArguments, options) => current().callTool(exposedName, rawArguments, options),
   };
 }

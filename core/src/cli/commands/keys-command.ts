@@ -17,7 +17,8 @@ Manage the API keys clients authenticate with, in the host's key store: MongoDB 
 api_keys) when MONGODB_URL is set, else the embedded store (<ACAI_DATA_DIR>/keys.db). Run it with
 the host's environment. Only a hash of each key is stored: \`create\` prints the key once.
 
-Scopes: ${API_KEY_SCOPES.join(', ')} (chat: the chat API; admin: the plugin admin API; metrics: /metrics).
+Scopes: ${API_KEY_SCOPES.join(', ')} (chat: the chat API; admin: the plugin admin API; metrics: /metrics;
+tools: the plugins' tools over MCP at /mcp).
 A revoked key stops working within the host's key cache TTL (10 s) and stays listed for audit.
 
 Options:
@@ -29,6 +30,7 @@ Options:
 Examples:
   acai keys create --tenant acme --scopes chat --label "acme web app"
   acai keys create --tenant ops --scopes admin,metrics --json | jq -r .key
+  acai keys create --tenant acme --scopes tools --label "Claude Desktop via /mcp"
   acai keys list --tenant acme
   MONGODB_URL=mongodb://db:27017 acai keys revoke key_3kTq9ZcV0bXy7LmN
 `;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { TENANT_ID_PATTERN } from '../../auth/index.js';
 import type { ChatApi } from '../../client/index.js';
 import { CliError, usageError } from '../cli-error.js';
 import { createStyle, shutdownSignalOf, type CliIo } from '../cli-io.js';
@@ -38,8 +39,6 @@ Examples:
   TELEGRAM_WEBHOOK_SECRET=s3cret-token acai telegram set-webhook https://acai.example.com
 `;
 
-const TENANT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-
 export async function runTelegramCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('telegram', args, {
     ...CONNECTION_OPTIONS,
@@ -65,7 +64,7 @@ export async function runTelegramCommand(args: readonly string[], io: CliIo): Pr
     return manageWebhook(io, subcommand, rest, { token, apiRoot, secret: values.secret ?? (io.env.TELEGRAM_WEBHOOK_SECRET?.trim() || undefined) });
   }
   if (subcommand !== undefined) throw usageError(`unknown subcommand "${subcommand}"`, 'telegram');
-  if (values.tenant !== undefined && !TENANT_PATTERN.test(values.tenant)) throw usageError('--tenant must be 1-64 letters, digits, "_", "." or "-"', 'telegram');
+  if (values.tenant !== undefined && !TENANT_ID_PATTERN.test(values.tenant)) throw usageError('--tenant must be 1-64 letters, digits, "_", "." or "-"', 'telegram');
   if (values.tenant !== undefined && values.url !== undefined) throw usageError('--tenant is for the in-process mode; over --url the API key decides the tenant', 'telegram');
 
   const [{ createTelegramBot }, { HttpError }] = await Promise.all([import('../../telegram/index.js'), import('grammy')]);

@@ -67,6 +67,10 @@ function processChannel(): HostChannel {
   };
 }
 
+// The host's stdout is its JSON log stream (and for `acai mcp` the JSON-RPC stream): whatever a plugin
+// prints goes to stderr instead, in both transports.
+process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+
 const channel = parentPort === null ? processChannel() : threadChannel(parentPort);
 const boot = channel.boot;
 lowerOwnPriority(boot.niceness ?? 0, parentPort !== null);
