@@ -180,7 +180,9 @@ async function hostMemory(host: BenchServer): Promise<{ rssKiB: number; heapKiB:
 }
 
 async function measureOpenStreams(host: BenchServer): Promise<void> {
-  await settle(1_000);
+  // A first full collection hands memory back to the system only gradually: let RSS settle before the baseline.
+  host.child.kill('SIGUSR2');
+  await settle(3_000);
   const before = await hostMemory(host);
   let release: () => void = () => {};
   hold = new Promise<void>((resolve) => (release = resolve));
