@@ -96,7 +96,8 @@ export interface BenchServer {
  */
 export async function startBenchServer(kind: 'acai' | 'baseline' | 'proxy', environment: Record<string, string>): Promise<BenchServer> {
   const profile = kind === 'acai' && process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(root, 'bench/chat-bench-server.ts'), kind], {
+  // --expose-gc lets a driver force a full collection (SIGUSR2) before it reads memory figures.
+  const child = spawn(process.execPath, [...profile, '--expose-gc', '--import', 'tsx', join(root, 'bench/chat-bench-server.ts'), kind], {
     cwd: root,
     env: { ...process.env, ...environment },
     // stdout is the host's log (discarded, but still written, as in production); stderr announces the port.

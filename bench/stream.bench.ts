@@ -5,15 +5,16 @@
 //  1. Time to first token: the wall time from sending a request to reading the first text event,
 //     through Acai (ContinueChatStream → the fake model streaming at once) against the same fake
 //     model read directly over the same loopback, with the very request body Acai sent it (so the
-//     model's own work is the same on both paths). Runs alternate between the paths; medians and p95,
+//     model's own work is the same on both paths). The paths take turns run by run; medians and p95,
 //     for new conversations and for continuing ones (a store read and the history in the prompt).
-//     Target: Acai adds ≤ 5 ms at the median. A third path, the same body through a bare pass-through
-//     proxy in its own process, shows what any extra process on the way costs on this machine right
-//     now (scheduling on a busy machine dominates it), so "Acai − proxy" is Acai's own work.
+//     Target: Acai adds ≤ 5 ms at the median. Two more paths split what Acai adds: the same body
+//     through a bare pass-through proxy in its own process (what any extra process on the way costs
+//     on this machine right now; on a busy machine scheduling dominates it), and a second host with
+//     the request rate limit off (RATE_LIMIT_PER_MINUTE=0: the Redis round trip it makes per request).
 //  2. Open streams: 200 (BENCH_STREAMS) streams held open at once, the model paused after its first
-//     chunk. The host's RSS (from /proc) and V8 heap (from its /metrics) before, while they are open,
-//     and after they finished: growth per open stream in KiB, and whether memory returns near its
-//     starting point.
+//     chunk. The host's RSS (from /proc) and V8 heap (its /metrics, read after a forced GC) before,
+//     while they are open, and after they finished: growth per open stream in KiB, and whether
+//     memory returns to where it started.
 //
 // Tunables: BENCH_TTFT_RUNS (300 per path and kind), BENCH_STREAMS (200), BENCH_STORE (embedded|mongodb).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -21,13 +22,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readServerSentEvents } from '../core/src/client/read-server-sent-events.js';
 import { startFakeOpenAI, streamedTextReply, type ChatCompletionBody, type FakeStep } from '../tests/fakes/openai/index.js';
-import { benchHostEnvironment, median, percentile, startBenchServer } from './bench-support.js';
+import { benchHostEnvironment, median, percentile, startBenchServer, type BenchServer } from './bench-support.js';
 
 const TTFT_RUNS = Number(process.env.BENCH_TTFT_RUNS ?? 300);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 200);
 const STORE = process.env.BENCH_STORE ?? 'embedded';
 const API_KEY = 'acai_bench_stream_key_0123456789abcdef';
 const STREAM_URL = '/twirp/acai.chat.ChatService/ContinueChatStream';
+const CONVERSATIONS = 50;
 const usage = { prompt_tokens: 900, completion_tokens: 12 };
 
 const redisUrl = process.env.REDIS_URL;
@@ -38,6 +40,7 @@ if (!redisUrl || (STORE === 'mongodb' && !mongodbUrl)) {
 }
 
 const format = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // While `hold` is pending, replies stop after their first chunk (the open-streams part).
 let hold: Promise<void> | undefined;
@@ -50,19 +53,25 @@ fake.respondWith((body: ChatCompletionBody): FakeStep => {
 
 const scratch = await mkdtemp(join(tmpdir(), 'acai-bench-stream-'));
 const databaseName = `bench_stream_${Date.now().toString(36)}`;
-const host = await startBenchServer('acai', {
-  ...(STORE === 'mongodb' ? { MONGODB_URL: mongodbUrl!, MONGODB_DATABASE: databaseName } : { MONGODB_URL: '' }),
-  REDIS_URL: redisUrl,
-  REDIS_KEY_PREFIX: `${databaseName}:`,
-  ACAI_API_KEYS: `${API_KEY}:bench:chat+metrics`,
-  ACAI_DATA_DIR: scratch,
-  ...benchHostEnvironment(fake),
-});
-const proxy = await startBenchServer('proxy', { OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.baseURL });
-const directUrl = `${fake.baseURL}/chat/completions`;
+const running: BenchServer[] = [];
+
+/** A host like `npm start` with the fake model; `variant` keeps its data apart from the other host's. */
+async function startHost(variant: string, extra: Record<string, string>): Promise<BenchServer> {
+  const server = await startBenchServer('acai', {
+    ...(STORE === 'mongodb' ? { MONGODB_URL: mongodbUrl!, MONGODB_DATABASE: `${databaseName}_${variant}` } : { MONGODB_URL: '' }),
+    REDIS_URL: redisUrl!,
+    REDIS_KEY_PREFIX: `${databaseName}:${variant}:`,
+    ACAI_API_KEYS: `${API_KEY}:bench:chat+metrics`,
+    ACAI_DATA_DIR: join(scratch, variant),
+    ...benchHostEnvironment(fake),
+    ...extra,
+  });
+  running.push(server);
+  return server;
+}
 
 /** Milliseconds to the first text event of a ContinueChatStream turn, and the conversation it used. */
-async function acaiFirstToken(body: object): Promise<{ ms: number; conversationId: string }> {
+async function acaiFirstToken(host: BenchServer, body: object): Promise<{ ms: number; conversationId: string }> {
   const started = performance.now();
   const response = await fetch(`${host.url}${STREAM_URL}`, {
     method: 'POST',
@@ -103,57 +112,78 @@ function lastReplyBody(): ChatCompletionBody {
   return body;
 }
 
+/** Warms a host up (JIT, pools, title cache) and opens the conversations the "continued" runs take turns on. */
+async function openConversations(host: BenchServer): Promise<string[]> {
+  const ids: string[] = [];
+  for (let index = 0; index < CONVERSATIONS; index += 1) ids.push((await acaiFirstToken(host, { message: `What time is it? (${index})` })).conversationId);
+  for (const id of ids) await acaiFirstToken(host, { conversation_id: id, message: 'And now?' });
+  return ids;
+}
+
 interface Timings {
   readonly acai: number[];
+  readonly unlimited: number[];
   readonly direct: number[];
   readonly proxy: number[];
 }
 
-async function measureFirstToken(kind: 'new' | 'continued', conversationIds: readonly string[]): Promise<Timings> {
-  const timings: Timings = { acai: [], direct: [], proxy: [] };
+async function measureFirstToken(kind: 'new' | 'continued', hosts: { limited: Turns; unlimited: Turns }, directUrl: string, proxyUrl: string): Promise<Timings> {
+  const timings: Timings = { acai: [], unlimited: [], direct: [], proxy: [] };
   for (let run = 0; run < TTFT_RUNS; run += 1) {
-    const body =
-      kind === 'new'
-        ? { message: `What time is it? (${run % 50})` }
-        : { conversation_id: conversationIds[run % conversationIds.length], message: 'And now?' };
-    const acai = await acaiFirstToken(body);
-    timings.acai.push(acai.ms);
+    timings.acai.push(await hosts.limited(kind, run));
     const sent = lastReplyBody();
     timings.direct.push(await modelFirstToken(directUrl, sent));
-    timings.proxy.push(await modelFirstToken(proxy.url, sent));
+    timings.proxy.push(await modelFirstToken(proxyUrl, sent));
+    timings.unlimited.push(await hosts.unlimited(kind, run));
     // The fake keeps every request it saw; a long run would otherwise measure its bookkeeping.
     if (run % 50 === 49) fake.reset();
   }
   return timings;
 }
 
+type Turns = (kind: 'new' | 'continued', run: number) => Promise<number>;
+
+function turnsOn(host: BenchServer, conversationIds: readonly string[]): Turns {
+  return async (kind, run) => {
+    const body = kind === 'new' ? { message: `What time is it? (${run % CONVERSATIONS})` } : { conversation_id: conversationIds[run % CONVERSATIONS], message: 'And now?' };
+    return (await acaiFirstToken(host, body)).ms;
+  };
+}
+
 function report(label: string, timings: Timings): number {
-  const acaiMedian = median(timings.acai);
-  const directMedian = median(timings.direct);
-  const proxyMedian = median(timings.proxy);
-  const added = acaiMedian - directMedian;
+  const line = (name: string, samples: number[]) =>
+    console.log(`    ${name.padEnd(36)} median ${format(median(samples)).padStart(6)} ms   p95 ${format(percentile(samples, 0.95)).padStart(6)} ms`);
+  const direct = median(timings.direct);
+  const acai = median(timings.acai);
+  const added = acai - direct;
   console.log(`  ${label}`);
-  console.log(`    direct from the model      median ${format(directMedian)} ms   p95 ${format(percentile(timings.direct, 0.95))} ms`);
-  console.log(`    through a bare proxy       median ${format(proxyMedian)} ms   p95 ${format(percentile(timings.proxy, 0.95))} ms`);
-  console.log(`    through Acai               median ${format(acaiMedian)} ms   p95 ${format(percentile(timings.acai, 0.95))} ms`);
-  console.log(`    Acai adds                  median ${format(added)} ms (target ≤ 5 ms: ${added <= 5 ? 'met' : 'NOT met'})   ratio ${format(acaiMedian / directMedian)}×`);
-  console.log(`      of which one more process ${format(proxyMedian - directMedian)} ms, Acai's own work ${format(acaiMedian - proxyMedian)} ms`);
+  line('direct from the model', timings.direct);
+  line('through a bare proxy process', timings.proxy);
+  line('through Acai, request rate limit off', timings.unlimited);
+  line('through Acai', timings.acai);
+  console.log(`    Acai adds ${format(added)} ms at the median (target ≤ 5 ms: ${added <= 5 ? 'met' : 'NOT met'}), ratio ${format(acai / direct)}×:`);
+  console.log(
+    `      one more process ${format(median(timings.proxy) - direct)} ms, the rate limit's Redis round trip ${format(acai - median(timings.unlimited))} ms, the rest of Acai ${format(median(timings.unlimited) - median(timings.proxy))} ms`,
+  );
   return added;
 }
 
-async function hostMemory(): Promise<{ rssKiB: number; heapKiB: number }> {
+/** The host's RSS (from /proc) and, after a forced GC, its V8 heap in use (from its /metrics). */
+async function hostMemory(host: BenchServer): Promise<{ rssKiB: number; heapKiB: number }> {
+  host.child.kill('SIGUSR2');
+  await settle(300);
   const status = await readFile(`/proc/${host.child.pid}/status`, 'utf8');
   const rssKiB = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? Number.NaN);
   const metrics = await (await fetch(`${host.url}/metrics`, { headers: { authorization: `Bearer ${API_KEY}` } })).text();
-  const heapBytes = Number(/^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(metrics)?.[1] ?? Number.NaN);
+  const heapBytes = Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics)?.[1] ?? Number.NaN);
   return { rssKiB, heapKiB: heapBytes / 1024 };
 }
 
-const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function measureOpenStreams(): Promise<void> {
-  await settle(1_000);
-  const before = await hostMemory();
+async function measureOpenStreams(host: BenchServer): Promise<void> {
+  // A first full collection hands memory back to the system only gradually: let RSS settle before the baseline.
+  host.child.kill('SIGUSR2');
+  await settle(3_000);
+  const before = await hostMemory(host);
   let release: () => void = () => {};
   hold = new Promise<void>((resolve) => (release = resolve));
   const firstTokens: Array<Promise<void>> = [];
@@ -177,41 +207,43 @@ async function measureOpenStreams(): Promise<void> {
   }
   await Promise.all(firstTokens);
   await settle(1_000);
-  const open = await hostMemory();
+  const open = await hostMemory(host);
   hold = undefined;
   release();
   await Promise.all(finished);
-  await settle(3_000);
-  const after = await hostMemory();
-  const perStream = (open.rssKiB - before.rssKiB) / STREAMS;
-  console.log(`  ${STREAMS} streams open at once, each paused after its first token`);
-  console.log(`    host RSS   before ${format(before.rssKiB / 1024, 1)} MiB   open ${format(open.rssKiB / 1024, 1)} MiB   after close ${format(after.rssKiB / 1024, 1)} MiB`);
-  console.log(`    host heap  before ${format(before.heapKiB / 1024, 1)} MiB   open ${format(open.heapKiB / 1024, 1)} MiB   after close ${format(after.heapKiB / 1024, 1)} MiB`);
-  console.log(`    RSS growth per open stream ${format(perStream, 1)} KiB (heap ${format((open.heapKiB - before.heapKiB) / STREAMS, 1)} KiB)`);
-  console.log(`    after close: RSS ${format(after.rssKiB - before.rssKiB, 0)} KiB, heap ${format(after.heapKiB - before.heapKiB, 0)} KiB from where it started`);
+  await settle(2_000);
+  const after = await hostMemory(host);
+  const mib = (kib: number) => format(kib / 1024, 1);
+  console.log(`  ${STREAMS} streams open at once, each paused after its first token (heap after a forced GC)`);
+  console.log(`    host RSS   before ${mib(before.rssKiB)} MiB   open ${mib(open.rssKiB)} MiB   after they closed ${mib(after.rssKiB)} MiB`);
+  console.log(`    host heap  before ${mib(before.heapKiB)} MiB   open ${mib(open.heapKiB)} MiB   after they closed ${mib(after.heapKiB)} MiB`);
+  console.log(
+    `    per open stream: RSS ${format((open.rssKiB - before.rssKiB) / STREAMS, 1)} KiB, heap ${format((open.heapKiB - before.heapKiB) / STREAMS, 1)} KiB`,
+  );
+  console.log(`    after they closed: heap ${format(after.heapKiB - before.heapKiB, 0)} KiB from where it started, RSS ${format(after.rssKiB - before.rssKiB, 0)} KiB`);
 }
 
 try {
+  const limited = await startHost('limited', {});
+  const unlimited = await startHost('unlimited', { RATE_LIMIT_PER_MINUTE: '0' });
+  const proxy = await startBenchServer('proxy', { OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.baseURL });
+  running.push(proxy);
+  const directUrl = `${fake.baseURL}/chat/completions`;
   console.log(`=== ContinueChatStream on the ${STORE === 'mongodb' ? 'MongoDB-wire' : 'embedded'} store + Redis, ${TTFT_RUNS} turns per path ===`);
-  // Warm-up (JIT, connection pools, the title cache) that also opens the conversations the "continued"
-  // runs take turns on: 50 of them, so their history stays a few turns long.
-  const conversationIds: string[] = [];
-  for (let run = 0; run < 100; run += 1) {
-    const { conversationId } = await acaiFirstToken(run < 50 ? { message: `What time is it? (${run})` } : { conversation_id: conversationIds[run - 50], message: 'And now?' });
-    if (run < 50) conversationIds.push(conversationId);
+  const hosts = { limited: turnsOn(limited, await openConversations(limited)), unlimited: turnsOn(unlimited, await openConversations(unlimited)) };
+  for (let run = 0; run < 30; run += 1) {
     await modelFirstToken(directUrl, lastReplyBody());
     await modelFirstToken(proxy.url, lastReplyBody());
   }
   fake.reset();
   console.log('time to first token');
-  const addedNew = report(`new conversation (${TTFT_RUNS} runs)`, await measureFirstToken('new', []));
-  const addedContinued = report(`continued conversation, 50 taking turns (${TTFT_RUNS} runs)`, await measureFirstToken('continued', conversationIds));
+  const addedNew = report(`new conversation (${TTFT_RUNS} runs)`, await measureFirstToken('new', hosts, directUrl, proxy.url));
+  const addedContinued = report(`continued conversation, ${CONVERSATIONS} taking turns (${TTFT_RUNS} runs)`, await measureFirstToken('continued', hosts, directUrl, proxy.url));
   console.log('open streams');
-  await measureOpenStreams();
+  await measureOpenStreams(limited);
   console.log(`\nsummary: Acai adds ${format(addedNew)} ms (new) / ${format(addedContinued)} ms (continued) to the median time to first token`);
 } finally {
-  await proxy.stop();
-  await host.stop();
+  for (const server of running) await server.stop();
   await fake.close();
   await rm(scratch, { recursive: true, force: true });
 }

@@ -195,7 +195,7 @@ describe('ContinueChatStream: failures after the stream started', () => {
     const exchange = await streamChat(host.url, { message: 'doomed' }, bearer(KEY_A));
     expect(exchange.status).toBe(200);
     expect(exchange.events.map((event) => event.event)).toEqual(['conversation', 'tool_call_started', 'tool_call_finished', 'error']);
-    expect(eventsNamed(exchange, 'error')).toEqual([{ code: 'internal', msg: 'internal error' }]);
+    expect(eventsNamed(exchange, 'error')).toEqual([{ code: 'internal', msg: 'internal error', meta: {} }]);
     const id = eventsNamed(exchange, 'conversation')[0]!.conversation_id;
     expect((await describeConversation(id)).body.code).toBe('not_found');
   });
@@ -207,7 +207,7 @@ describe('ContinueChatStream: failures after the stream started', () => {
     const exchange = await streamChat(host.url, { conversation_id: opened, message: 'broken' }, bearer(KEY_A));
     expect(fake.completionBodies(CHAT_MODEL)).toHaveLength(modelRequestsBefore + 1);
     expect(eventsNamed(exchange, 'delta').map((delta) => delta.text)).toEqual(['half ', 'a ']);
-    expect(eventsNamed(exchange, 'error')).toEqual([{ code: 'unavailable', msg: 'the model endpoint broke off its reply mid-stream; retry the turn' }]);
+    expect(eventsNamed(exchange, 'error')).toEqual([{ code: 'unavailable', msg: 'the model endpoint broke off its reply mid-stream; retry the turn', meta: {} }]);
     expect((await describeConversation(opened)).body.conversation.messages).toHaveLength(2);
   });
 });
@@ -307,7 +307,7 @@ describe('ContinueChatStream: deadline and shutdown', () => {
     expect(await shutdown.shutdown('test')).toBe(0);
     expect(Date.now() - startedClosing).toBeLessThan(1_000);
     await stream.waitFor('0\r\n\r\n');
-    expect(stream.received()).toContain('event: error\ndata: {"code":"unavailable","msg":"the host is shutting down; retry the request"}\n\n');
+    expect(stream.received()).toContain('event: error\ndata: {"code":"unavailable","msg":"the host is shutting down; retry the request","meta":{}}\n\n');
     expect(stream.received()).toMatch(/0\r\n\r\n$/);
   });
 });

@@ -34,7 +34,7 @@ export interface ChatStreamEventData {
   /** Terminal on success: the stored reply. `title` only for new conversations. */
   message: { conversation_id: string; message_id: string; reply: string; title?: string; tool_calls: ToolCallJson[] };
   /** Terminal on failure: a Twirp error; nothing of the turn was stored. */
-  error: { code: string; msg: string; meta?: Record<string, string> };
+  error: { code: string; msg: string; meta: Record<string, string> };
 }
 
 /** The name of a ContinueChatStream event. */

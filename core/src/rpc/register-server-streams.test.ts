@@ -91,7 +91,7 @@ describe('server streams next to a Twirp service', () => {
     });
     const answer = await post(url);
     expect(answer.status).toBe(200);
-    expect(answer.text).toBe('event: first\ndata: {}\n\nevent: error\ndata: {"code":"internal","msg":"internal error"}\n\n');
+    expect(answer.text).toBe('event: first\ndata: {}\n\nevent: error\ndata: {"code":"internal","msg":"internal error","meta":{}}\n\n');
     expect(closed).toEqual([{ route: ROUTE, outcome: 'internal' }]);
   });
 
@@ -130,7 +130,7 @@ describe('server streams next to a Twirp service', () => {
       { requestDeadlineMs: 150 },
     );
     const { text } = await post(url);
-    expect(text).toBe('event: first\ndata: {}\n\nevent: error\ndata: {"code":"deadline_exceeded","msg":"request deadline exceeded"}\n\n');
+    expect(text).toBe('event: first\ndata: {}\n\nevent: error\ndata: {"code":"deadline_exceeded","msg":"request deadline exceeded","meta":{}}\n\n');
   });
 
   it('aborts the method when the client disconnects and records the stream as canceled', async () => {
@@ -182,6 +182,6 @@ describe('server streams next to a Twirp service', () => {
     await app!.close();
     app = undefined;
     expect(Date.now() - startedClosing).toBeLessThan(2_000);
-    expect((await pending).text).toBe('event: first\ndata: {}\n\nevent: error\ndata: {"code":"unavailable","msg":"the host is shutting down; retry the request"}\n\n');
+    expect((await pending).text).toBe('event: first\ndata: {}\n\nevent: error\ndata: {"code":"unavailable","msg":"the host is shutting down; retry the request","meta":{}}\n\n');
   });
 });

@@ -77,7 +77,8 @@ export function registerServerStreams(scope: FastifyInstance, options: ServerStr
           outcome = twirpError.code;
           if (!events.isOpen) throw error;
           logStreamFailure(request, error, twirpError);
-          events.end('error', twirpError.toJSON());
+          // Unlike an error response body, the event always carries `meta` (the stream contract's shape).
+          events.end('error', { code: twirpError.code, msg: twirpError.message, meta: twirpError.meta });
         } finally {
           call.finish();
           open.delete(call.abort);
