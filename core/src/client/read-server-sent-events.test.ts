@@ -41,6 +41,16 @@ describe('readServerSentEvents', () => {
     expect(await parse(['event: lonely\n\nevent: cut\ndata: {"text":"par'])).toEqual([]);
   });
 
+  it('reassembles one long data line delivered in many chunks, with line ends at chunk edges', async () => {
+    const piece = 'z'.repeat(4096);
+    const chunks = ['event: delta\ndata: ', ...Array.from({ length: 256 }, () => piece), '\n', '\nevent: message\ndata: {}', '\n\n'];
+    const events = await parse(chunks);
+    expect(events.map((event) => [event.event, event.data.length])).toEqual([
+      ['delta', 256 * 4096],
+      ['message', 2],
+    ]);
+  });
+
   it('refuses an event that grows past the size limit instead of buffering it', async () => {
     const endless = ['event: delta\ndata: ', ...Array.from({ length: 20 }, () => 'x'.repeat(100))];
     await expect(parse(endless, 1_000)).rejects.toThrow(/larger than 1000/);

@@ -52,9 +52,12 @@ export async function* readServerSentEvents(
     let text = decoder.decode(chunk, { stream: true });
     if (isAfterCarriageReturn && text.startsWith('\n')) text = text.slice(1);
     isAfterCarriageReturn = false;
+    // Everything held over from earlier chunks has no line end in it, so only the new text is scanned:
+    // one long event arriving in many chunks then costs linear, not quadratic, time.
+    const scanFrom = pending.length;
     pending += text;
     let start = 0;
-    for (let index = 0; index < pending.length; index += 1) {
+    for (let index = scanFrom; index < pending.length; index += 1) {
       const character = pending[index];
       if (character !== '\n' && character !== '\r') continue;
       yield* takeLine(pending.slice(start, index));
