@@ -18,6 +18,9 @@ export const TIME_TOOL = 'datetime__get_current_time';
 
 const REPO_NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
 const PROBE_PLUGIN = fileURLToPath(new URL('../fixtures/plugins/console-probe', import.meta.url));
+const MCP_STDIO_SERVER = fileURLToPath(new URL('../fixtures/mcp-servers/stdio-server.js', import.meta.url));
+/** An MCP server over stdio, so the plugins page shows the other plugin kind too. */
+export const MCP_PLUGIN = 'echo-mcp';
 
 export interface ConsoleHost {
   readonly url: string;
@@ -60,6 +63,7 @@ export async function startConsoleHost(prefix: string): Promise<ConsoleHost> {
       plugins: [
         { name: 'datetime', package: '@acai/plugin-datetime', version: '^1.0.0' },
         { name: 'console-probe', path: PROBE_PLUGIN },
+        { name: MCP_PLUGIN, mcp: { command: process.execPath, args: [MCP_STDIO_SERVER, '--only=echo', '--name=echo-fixture', '--version=0.4.0'] } },
       ],
     }),
   );

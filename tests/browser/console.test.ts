@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_CONSOLE_DIRECTORY, CONSOLE_CONTENT_SECURITY_POLICY } from '../../core/src/web-console/index.js';
 import { expectCleanConsole, launchChromium, openConsolePage, WHOAMI_PROBE_401, type ConsolePage, type PageGlobals } from './browser-support.js';
-import { ADMIN_KEY, CHAT_KEY, CHAT_MODEL, PROBE_TOOL, startConsoleHost, TIME_TOOL, type ConsoleHost } from './console-host.js';
+import { ADMIN_KEY, CHAT_KEY, CHAT_MODEL, MCP_PLUGIN, PROBE_TOOL, startConsoleHost, TIME_TOOL, type ConsoleHost } from './console-host.js';
 
 const availability = await launchChromium();
 if (!availability.isAvailable) console.warn(`[browser tests] skipped: ${availability.reason}`);
@@ -263,6 +263,19 @@ describeInBrowser(SUITE, () => {
     await expect.poll(() => card.locator('[data-tool]').count()).toBe(2);
     await host.chat('StartConversation', { message: 'markup again' });
     expect(host.fake.completionBodies(CHAT_MODEL).some((body) => body.tools?.some((tool) => tool.function.name === PROBE_TOOL))).toBe(true);
+    await expectCleanConsole(consolePage);
+  });
+
+  it('shows an MCP server as a plugin with its transport, server name and tools', async () => {
+    const consolePage = await open();
+    const { page } = consolePage;
+    await signIn(page, ADMIN_KEY);
+    const card = page.locator(`.plugin-card[data-plugin="${MCP_PLUGIN}"]`);
+    await expect.poll(() => card.getAttribute('data-state')).toBe('active');
+    expect(await card.locator('.fact').allTextContents()).toEqual(
+      expect.arrayContaining(['Version0.4.0', 'TransportMCP over stdio', 'Serverecho-fixture', 'Breakerclosed', 'Restarts0']),
+    );
+    expect(await card.locator('[data-tool]').evaluateAll((items) => items.map((item) => item.getAttribute('data-tool')))).toEqual([`${MCP_PLUGIN}__echo`]);
     await expectCleanConsole(consolePage);
   });
 

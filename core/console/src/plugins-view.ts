@@ -59,6 +59,7 @@ export class PluginsView implements View {
     const name = plugin.name ?? '';
     const state = plugin.state ?? 'STATE_UNSPECIFIED';
     const breaker = plugin.breaker_state ?? 'BREAKER_STATE_UNSPECIFIED';
+    const isMcp = plugin.kind === 'mcp';
     const tools = plugin.tools ?? [];
     const isOff = state === 'DISABLED';
     const toggle = this.#actionButton(isOff ? 'Enable' : 'Disable', name, () =>
@@ -82,13 +83,13 @@ export class PluginsView implements View {
         'dl',
         { class: 'plugin-facts' },
         fact('Version', plugin.version || '–'),
-        fact('Mode', plugin.mode || '–'),
+        isMcp ? fact('Transport', plugin.transport === 'streamable_http' ? 'MCP over HTTP' : 'MCP over stdio') : fact('Mode', plugin.mode || '–'),
         fact('Source', plugin.source || '–'),
-        fact('SDK range', plugin.sdk_range || '–'),
+        isMcp ? fact('Server', plugin.server_name || '–') : fact('SDK range', plugin.sdk_range || '–'),
         fact('Breaker', element('span', { class: `breaker breaker--${breaker.toLowerCase()}` }, BREAKER_LABELS[breaker] ?? 'unknown')),
         fact('Calls', formatCount(plugin.call_count)),
         fact('Errors', formatCount(plugin.error_count)),
-        plugin.mode === 'worker' ? fact('Restarts', formatCount(plugin.restart_count)) : null,
+        plugin.mode === 'worker' || isMcp ? fact('Restarts', formatCount(plugin.restart_count)) : null,
       ),
       plugin.last_error
         ? element(

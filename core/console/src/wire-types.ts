@@ -84,6 +84,12 @@ export interface PluginInfo {
   readonly last_error?: string;
   readonly last_error_time?: string;
   readonly restart_count?: string;
+  /** `npm` or `mcp`. */
+  readonly kind?: string;
+  /** MCP servers: `stdio` or `streamable_http`. */
+  readonly transport?: string;
+  /** MCP servers: the name the server gave in initialize. */
+  readonly server_name?: string;
 }
 
 export interface ListPluginsResponse {
