@@ -10,6 +10,7 @@ import {
   connectHttpClient,
   initializeMessage,
   mcpHeaders,
+  MCP_PLUGIN,
   mcpPluginsConfig,
   openRawSession,
   rawMcp,
@@ -108,6 +109,22 @@ describe('MCP over Streamable HTTP: tools', () => {
     expect(text).toMatch(/^acai_mcp_requests_total\{transport="http",method="tools\/call"\} [3-9]/m);
     expect(text).toMatch(/^acai_mcp_sessions\{transport="http"\} [1-9]/m);
     expect(text).toMatch(/^acai_http_requests_total\{route="\/mcp",method="POST",status="200"\} [1-9]/m);
+  });
+
+  it('relays the tools of an MCP server loaded as a plugin: the client calls it through Acai\'s call path', async () => {
+    const { tools } = await ide.client.listTools();
+    const relayed = tools.find((tool) => tool.name === `${MCP_PLUGIN}__echo`);
+    // The strict form the model is offered too: optional properties are required but nullable.
+    expect(relayed?.inputSchema).toMatchObject({ type: 'object', required: ['text', 'repeat', 'tags'], additionalProperties: false });
+    const result = await ide.client.callTool({ name: `${MCP_PLUGIN}__echo`, arguments: { text: 'through two hops', repeat: null, tags: ['a'] } });
+    expect(result.isError).toBeUndefined();
+    expect(result._meta).toEqual({ 'acai/outcome': 'ok', 'acai/plugin': MCP_PLUGIN, 'acai/plugin_version': '1.2.0' });
+    // A null for an optional property reaches the upstream server as "left out", as its own schema expects.
+    const text = resultText(result);
+    expect(text).toContain('"text":"through two hops"');
+    expect(text).toContain('"tags":["a"]');
+    expect(text).not.toContain('repeat');
+    expect(await metricsText()).toMatch(new RegExp(`^acai_tool_calls_total\\{plugin="${MCP_PLUGIN}",tool="echo",outcome="ok"\\} [1-9]`, 'm'));
   });
 
   it('answers invalid arguments with the readable isError result a model gets, and counts the validation failure', async () => {

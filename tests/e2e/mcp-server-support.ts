@@ -11,12 +11,15 @@ import type { FakeOpenMeteo } from '../fakes/open-meteo/index.js';
 import { REPO_PLUGINS_CONFIG } from './host-support.js';
 
 export const TESTBED_PLUGIN = fileURLToPath(new URL('../fixtures/plugins/testbed', import.meta.url));
+const MCP_STDIO_SERVER = fileURLToPath(new URL('../fixtures/mcp-servers/stdio-server.js', import.meta.url));
+/** An MCP server loaded as a plugin, so MCP clients reach another MCP server's tools through Acai. */
+export const MCP_PLUGIN = 'relayed';
 /** The testbed's configured secret: the call path must scrub it from every result. */
 export const TESTBED_SECRET = 'tb-mcp-secret-value-0123456789';
 
 /**
  * The shipped plugin set with weather pointed at the fake, plus the testbed plugin (inline) whose
- * breaker opens after two failures and stays open until reset.
+ * breaker opens after two failures and stays open until reset, and an MCP server over stdio.
  */
 export function mcpPluginsConfig(weather: FakeOpenMeteo): PluginsConfig {
   const shipped = JSON.parse(readFileSync(REPO_PLUGINS_CONFIG, 'utf8')) as { defaults: unknown; plugins: Array<Record<string, unknown>> };
@@ -37,6 +40,7 @@ export function mcpPluginsConfig(weather: FakeOpenMeteo): PluginsConfig {
     config: { apiKey: TESTBED_SECRET },
     policy: { timeoutMs: 2000, breaker: { failureThreshold: 2, halfOpenAfterMs: 600_000 } },
   });
+  plugins.push({ name: MCP_PLUGIN, mcp: { command: process.execPath, args: [MCP_STDIO_SERVER, '--only=echo', '--name=relayed-fixture', '--version=1.2.0'] } });
   return parsePluginsConfig({ ...shipped, plugins }, { path: REPO_PLUGINS_CONFIG, env: {} });
 }
 
