@@ -4,7 +4,7 @@ import { badRouteError } from './bad-route-error.js';
 import { goQuote } from './go-quote.js';
 import type { ServerStreamMethod, ServerStreamObserver } from './server-event-stream.js';
 import { ServerSentEvents } from './server-sent-events.js';
-import { startRpcCall, type RpcCallOptions } from './start-rpc-call.js';
+import { startRpcCall, untilAborted, type RpcCallOptions } from './start-rpc-call.js';
 import { decodeTwirpRequest } from './twirp-codec.js';
 import { readTwirpEncoding } from './twirp-content-type.js';
 
@@ -103,18 +103,6 @@ function acceptsEventStream(request: FastifyRequest): boolean {
     const isRejected = parameters.some((parameter) => /^q=0(\.0*)?$/.test(parameter));
     return !isRejected && (type === 'text/event-stream' || type === 'text/*' || type === '*/*');
   });
-}
-
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  // The work keeps running after an abort until it notices; its late failure is not news to anyone.
-  work.catch(() => {});
-  return Promise.race([
-    work,
-    new Promise<never>((_resolve, reject) => {
-      if (signal.aborted) reject(signal.reason);
-      else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-    }),
-  ]);
 }
 
 function logStreamFailure(request: FastifyRequest, error: unknown, twirpError: TwirpError): void {

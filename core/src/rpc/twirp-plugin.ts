@@ -9,7 +9,7 @@ import { registerServerStreams } from './register-server-streams.js';
 import type { RpcContext } from './rpc-context.js';
 import type { ServerStreamMethod, ServerStreamObserver } from './server-event-stream.js';
 import type { ServiceImplementation } from './service-implementation.js';
-import { startRpcCall, type RpcCallOptions } from './start-rpc-call.js';
+import { startRpcCall, untilAborted, type RpcCallOptions } from './start-rpc-call.js';
 import { toTransportTwirpError } from './transport-twirp-error.js';
 import { decodeTwirpRequest, encodeTwirpResponse } from './twirp-codec.js';
 import { readTwirpEncoding, twirpContentType } from './twirp-content-type.js';
@@ -187,15 +187,6 @@ async function rejectRoute(request: FastifyRequest): Promise<never> {
     throw badRouteError(`unsupported method ${goQuote(request.method)} (only POST is allowed)`, request.method, path);
   }
   throw badRouteError(`no handler for path ${goQuote(path)}`, request.method, path);
-}
-
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return Promise.race([
-    work,
-    new Promise<never>((_resolve, reject) => {
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-    }),
-  ]);
 }
 
 function sendTwirpError(reply: FastifyReply, twirpError: TwirpError): FastifyReply {
