@@ -61,18 +61,10 @@ export class TurnPrinter {
       }
       case 'message': {
         const { reply } = event.data;
-        if (!this.#hasStretch) {
-          this.#spinner.stop();
-          this.#options.text.write(`${this.#options.replyPrefix}${reply}\n`);
-        } else if (this.#stretch !== reply) {
-          // What streamed was not the reply (the model's text was replaced): show the reply itself.
-          this.#options.text.write(`\n${this.#options.replyPrefix}${reply}\n`);
-        } else {
-          this.#options.text.write('\n');
-        }
-        this.#hasStretch = false;
-        this.#stretch = '';
-        this.#heldWhitespace = '';
+        const wasStreamed = this.#hasStretch && this.#stretch === reply;
+        this.#endStretch();
+        // Nothing streamed, or what streamed was not the reply (the model's text was replaced).
+        if (!wasStreamed) this.#options.text.write(`${this.#options.replyPrefix}${reply}\n`);
         return;
       }
     }

@@ -70,6 +70,6 @@ export async function* readServerSentEvents(
     pending = pending.slice(start);
     if (pending.length + dataLength > maxEventBytes) throw new Error(`server-sent event larger than ${maxEventBytes} characters`);
   }
-  pending += decoder.decode();
-  // A stream that ends without a blank line leaves its last event undispatched, as the standard says.
+  // A stream that ends without a blank line leaves its last event undispatched, as the standard says,
+  // so what is still pending (or held in the decoder) is dropped.
 }

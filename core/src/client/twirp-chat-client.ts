@@ -15,7 +15,7 @@ import type {
 import { incompleteStreamError, toChatTurnEvent } from './chat-turn-events.js';
 import { readServerSentEvents } from './read-server-sent-events.js';
 import { TwirpClientError } from './twirp-client-error.js';
-import { createTwirpJsonCaller, createTwirpPost, twirpErrorFromResponse, type TwirpClientOptions, type TwirpPost } from './twirp-json-caller.js';
+import { createTwirpJsonCaller, createTwirpPost, type TwirpClientOptions, type TwirpPost } from './twirp-json-caller.js';
 
 const SERVICE = 'acai.chat.ChatService';
 
@@ -51,13 +51,7 @@ async function* streamChatTurn(post: TwirpPost, request: ContinueChatStreamReque
   const { response } = exchange;
   // The media type tells a stream from an error answered before it started.
   if (!(response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream')) {
-    let body: string;
-    try {
-      body = await response.text();
-    } catch (error) {
-      throw exchange.failure(error);
-    }
-    if (response.status !== 200) throw twirpErrorFromResponse(response, body);
+    await exchange.successBody();
     throw new TwirpClientError('internal', 'ContinueChatStream: the server answered 200 without an event stream', { httpStatus: 200 });
   }
   let isComplete = false;

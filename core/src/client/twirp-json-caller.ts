@@ -80,6 +80,8 @@ export interface TwirpExchange {
   failure(error: unknown): TwirpClientError;
   /** Ends the exchange early: the connection is closed, so the host sees the client leave. */
   cancel(): void;
+  /** Reads the whole body of a 200 answer; any other answer is thrown as the Twirp error it stands for. */
+  successBody(): Promise<string>;
 }
 
 /** Posts a JSON request to `method` of `service`, asking for `accept`. */
@@ -123,7 +125,17 @@ export function createTwirpPost(options: TwirpClientOptions): TwirpPost {
         signal,
         redirect: 'manual',
       });
-      return { response, failure, cancel: () => controller.abort() };
+      const successBody = async (): Promise<string> => {
+        let body: string;
+        try {
+          body = await response.text();
+        } catch (error) {
+          throw failure(error);
+        }
+        if (response.status !== 200) throw twirpErrorFromResponse(response, body);
+        return body;
+      };
+      return { response, failure, cancel: () => controller.abort(), successBody };
     } catch (error) {
       throw failure(error);
     }
@@ -134,7 +146,7 @@ export function createTwirpPost(options: TwirpClientOptions): TwirpPost {
  * The error a non-success answer stands for: the Twirp error in its body, or (from a proxy, not the
  * host) the Go client's mapping of the HTTP status, with `http_error_from_intermediary` meta.
  */
-export function twirpErrorFromResponse(response: globalThis.Response, body: string): TwirpClientError {
+function twirpErrorFromResponse(response: globalThis.Response, body: string): TwirpClientError {
   const twirpError = parseTwirpError(body);
   if (twirpError) {
     return new TwirpClientError(twirpError.code, twirpError.msg, { meta: twirpError.meta, httpStatus: response.status });
@@ -161,13 +173,7 @@ export function createTwirpJsonCaller(options: TwirpClientOptions): TwirpJsonCal
   const post = createTwirpPost(options);
   return async function call<Response>(service: string, method: string, request: object, callOptions: TwirpCallOptions = {}): Promise<Response> {
     const exchange = await post(service, method, request, callOptions, 'application/json');
-    let body: string;
-    try {
-      body = await exchange.response.text();
-    } catch (error) {
-      throw exchange.failure(error);
-    }
-    if (exchange.response.status !== 200) throw twirpErrorFromResponse(exchange.response, body);
+    const body = await exchange.successBody();
     try {
       return JSON.parse(body) as Response;
     } catch (error) {

@@ -107,8 +107,13 @@ export function toWireToolCall(call: ToolCallRecord) {
     pluginVersion: call.pluginVersion ?? '',
     arguments: call.arguments,
     outcome: call.outcome,
-    durationMs: Math.min(MAX_UINT32, Math.max(0, Math.round(call.durationMs))),
+    durationMs: toWireDurationMs(call.durationMs),
     schemaFingerprint: call.schemaFingerprint ?? '',
     result: call.result,
   };
+}
+
+/** A duration as the proto's uint32 milliseconds. */
+export function toWireDurationMs(durationMs: number): number {
+  return Math.min(MAX_UINT32, Math.max(0, Math.round(durationMs)));
 }

@@ -1,7 +1,7 @@
 import { create, toJson } from '@bufbuild/protobuf';
 import type { ChatService, ToolCallStart, TurnEvents } from '../chat/index.js';
 import type { ToolCallRecord } from '../storage/conversation-store.js';
-import { callerOf, toSessionInput, toWireToolCall } from './chat-handlers.js';
+import { callerOf, toSessionInput, toWireDurationMs, toWireToolCall } from './chat-handlers.js';
 import type { ChatStreamEventData, ChatStreamEventName, ToolCallJson } from './chat-stream-events.js';
 import { ContinueChatStreamRequestSchema, ToolCallSchema } from './generated/chat_pb.js';
 import type { ServerEventStream, ServerStreamMethod } from './server-event-stream.js';
@@ -44,7 +44,7 @@ function turnEventsOf(emit: Emit): TurnEvents {
     textDelta: (text) => emit('delta', { text }),
     toolCallStarted: (call) => emit('tool_call_started', { ...provenanceOf(call), arguments: call.arguments }),
     toolCallFinished: (call) =>
-      emit('tool_call_finished', { ...provenanceOf(call), outcome: call.outcome, result: call.result, duration_ms: toWireToolCall(call).durationMs }),
+      emit('tool_call_finished', { ...provenanceOf(call), outcome: call.outcome, result: call.result, duration_ms: toWireDurationMs(call.durationMs) }),
   };
 }
 

@@ -1,12 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HostError, TwirpError, toTwirpError } from '../errors/index.js';
-import { badRouteError } from './bad-route-error.js';
-import { goQuote } from './go-quote.js';
 import type { ServerStreamMethod, ServerStreamObserver } from './server-event-stream.js';
 import { ServerSentEvents } from './server-sent-events.js';
-import { startRpcCall, type RpcCallOptions } from './start-rpc-call.js';
-import { decodeTwirpRequest } from './twirp-codec.js';
-import { readTwirpEncoding } from './twirp-content-type.js';
+import { startRpcCall, untilAborted, type RpcCallOptions } from './start-rpc-call.js';
+import { readTwirpRequest, requireTwirpContentType } from './twirp-request.js';
 
 /** How the server streams of one service are served. */
 export interface ServerStreamsOptions {
@@ -49,9 +46,7 @@ export function registerServerStreams(scope: FastifyInstance, options: ServerStr
       method: 'POST',
       url,
       onRequest: async (request) => {
-        if (readTwirpEncoding(request.headers['content-type']) === undefined) {
-          throw badRouteError(`unexpected Content-Type: ${goQuote(request.headers['content-type'] ?? '')}`, request.method, url);
-        }
+        await requireTwirpContentType(request);
         if (!acceptsEventStream(request)) {
           throw new TwirpError('invalid_argument', `${method.name} answers with text/event-stream; send Accept: text/event-stream`, {
             argument: 'accept',
@@ -59,9 +54,7 @@ export function registerServerStreams(scope: FastifyInstance, options: ServerStr
         }
       },
       handler: async (request, reply) => {
-        const encoding = readTwirpEncoding(request.headers['content-type']) ?? 'json';
-        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        const input = decodeTwirpRequest(method.input, encoding, body);
+        const { input } = readTwirpRequest(request, method.input);
         const call = await startRpcCall(request, reply, options.callOptions);
         const events = new ServerSentEvents(reply.raw, { signal: call.signal, ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}) });
         const startedAt = performance.now();
@@ -103,18 +96,6 @@ function acceptsEventStream(request: FastifyRequest): boolean {
     const isRejected = parameters.some((parameter) => /^q=0(\.0*)?$/.test(parameter));
     return !isRejected && (type === 'text/event-stream' || type === 'text/*' || type === '*/*');
   });
-}
-
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  // The work keeps running after an abort until it notices; its late failure is not news to anyone.
-  work.catch(() => {});
-  return Promise.race([
-    work,
-    new Promise<never>((_resolve, reject) => {
-      if (signal.aborted) reject(signal.reason);
-      else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-    }),
-  ]);
 }
 
 function logStreamFailure(request: FastifyRequest, error: unknown, twirpError: TwirpError): void {

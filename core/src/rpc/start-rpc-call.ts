@@ -56,3 +56,17 @@ export async function startRpcCall(request: FastifyRequest, reply: FastifyReply,
     throw error;
   }
 }
+
+/**
+ * The work's result, or the abort reason once the call is aborted (at once if it already was), so a
+ * method that ignores its signal is abandoned, not awaited. The race handles the work's late failure.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return Promise.race([
+    work,
+    new Promise<never>((_resolve, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    }),
+  ]);
+}

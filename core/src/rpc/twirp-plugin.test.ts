@@ -596,6 +596,16 @@ describe('twirpPlugin errors and context', () => {
     expect(HostError.isInstance(context?.signal.reason) && context.signal.reason.code).toBe('HOST_DEADLINE_EXCEEDED');
   });
 
+  it('answers deadline_exceeded when the deadline passed while createContext ran', async () => {
+    const { app } = await buildApp({
+      requestDeadlineMs: 20,
+      createContext: () => new Promise((resolve) => setTimeout(() => resolve({}), 60)),
+    });
+    const response = await postJson(app, START, '{"message":"hi"}');
+    expect(response.statusCode).toBe(408);
+    expect(response.json()).toEqual({ code: 'deadline_exceeded', msg: 'request deadline exceeded' });
+  });
+
   it('aborts the context signal when the client disconnects', async () => {
     const { app, seen } = await buildApp();
     const url = await app.listen({ port: 0, host: '127.0.0.1' });

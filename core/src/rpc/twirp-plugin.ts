@@ -9,10 +9,11 @@ import { registerServerStreams } from './register-server-streams.js';
 import type { RpcContext } from './rpc-context.js';
 import type { ServerStreamMethod, ServerStreamObserver } from './server-event-stream.js';
 import type { ServiceImplementation } from './service-implementation.js';
-import { startRpcCall, type RpcCallOptions } from './start-rpc-call.js';
+import { startRpcCall, untilAborted, type RpcCallOptions } from './start-rpc-call.js';
 import { toTransportTwirpError } from './transport-twirp-error.js';
-import { decodeTwirpRequest, encodeTwirpResponse } from './twirp-codec.js';
-import { readTwirpEncoding, twirpContentType } from './twirp-content-type.js';
+import { encodeTwirpResponse } from './twirp-codec.js';
+import { twirpContentType } from './twirp-content-type.js';
+import { readTwirpRequest, requestPath, requireTwirpContentType } from './twirp-request.js';
 
 /** Twirp's conventional path prefix. */
 export const DEFAULT_TWIRP_PREFIX = '/twirp';
@@ -98,21 +99,9 @@ async function registerTwirpService(app: FastifyInstance, options: TwirpPluginOp
         method: 'POST',
         url: route.url,
         bodyLimit,
-        // Before the body is read, as in the Go server: a wrong Content-Type never costs an upload.
-        onRequest: async (request) => {
-          if (readTwirpEncoding(request.headers['content-type']) === undefined) {
-            throw badRouteError(
-              `unexpected Content-Type: ${goQuote(request.headers['content-type'] ?? '')}`,
-              request.method,
-              requestPath(request),
-            );
-          }
-        },
+        onRequest: requireTwirpContentType,
         handler: async (request, reply) => {
-          const encoding = readTwirpEncoding(request.headers['content-type']) ?? 'json';
-          const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-          const input = decodeTwirpRequest(route.method.input, encoding, body);
-
+          const { encoding, input } = readTwirpRequest(request, route.method.input);
           const call = await startRpcCall(request, reply, callOptions);
           const { signal } = call;
           try {
@@ -189,15 +178,6 @@ async function rejectRoute(request: FastifyRequest): Promise<never> {
   throw badRouteError(`no handler for path ${goQuote(path)}`, request.method, path);
 }
 
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return Promise.race([
-    work,
-    new Promise<never>((_resolve, reject) => {
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-    }),
-  ]);
-}
-
 function sendTwirpError(reply: FastifyReply, twirpError: TwirpError): FastifyReply {
   // Error bodies are always JSON, whatever the request's encoding. A Buffer payload keeps the
   // bare Content-Type the Go server sends (Fastify appends "; charset=utf-8" to JSON strings).
@@ -213,16 +193,6 @@ function logFailure(request: FastifyRequest, error: unknown, twirpError: TwirpEr
     request.log.error({ err: error, twirpCode: twirpError.code }, 'twirp request failed');
   } else {
     request.log.info({ twirpCode: twirpError.code, twirpMessage: twirpError.message }, 'twirp request rejected');
-  }
-}
-
-// Go's server reports URL.Path: no query string, percent-decoded.
-function requestPath(request: FastifyRequest): string {
-  const rawPath = request.url.split('?', 1)[0] ?? '';
-  try {
-    return decodeURIComponent(rawPath);
-  } catch {
-    return rawPath;
   }
 }
 
