@@ -248,8 +248,9 @@ describeInBrowser(SUITE, () => {
     await expect.poll(() => card.locator('[data-tool]').evaluateAll((items) => items.map((item) => item.getAttribute('data-tool')))).toEqual([PROBE_TOOL, 'console-probe__fail_loudly']);
     expect(await card.locator('.fact').allTextContents()).toEqual(expect.arrayContaining(['Version2.3.1', 'Modeworker', 'Breakerclosed', 'Restarts0']));
 
+    // Stopping and starting the worker-mode probe takes up to a second on a busy machine, expect.poll's default.
     await card.getByRole('button', { name: 'Disable console-probe' }).click();
-    await expect.poll(() => card.getAttribute('data-state')).toBe('disabled');
+    await expect.poll(() => card.getAttribute('data-state'), { timeout: 10_000 }).toBe('disabled');
     expect(await card.locator('[data-tool]').count()).toBe(0);
     expect(await card.locator('.plugin-tools').textContent()).toContain('Disabled: its tools are not offered to the model.');
     // The model is no longer offered the probe's tools.
@@ -259,7 +260,7 @@ describeInBrowser(SUITE, () => {
     expect(offered).not.toContain(PROBE_TOOL);
 
     await card.getByRole('button', { name: 'Enable console-probe' }).click();
-    await expect.poll(() => card.getAttribute('data-state')).toBe('active');
+    await expect.poll(() => card.getAttribute('data-state'), { timeout: 10_000 }).toBe('active');
     await expect.poll(() => card.locator('[data-tool]').count()).toBe(2);
     await host.chat('StartConversation', { message: 'markup again' });
     expect(host.fake.completionBodies(CHAT_MODEL).some((body) => body.tools?.some((tool) => tool.function.name === PROBE_TOOL))).toBe(true);

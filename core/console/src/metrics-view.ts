@@ -18,6 +18,7 @@ const INTERVAL_CHOICES_SECONDS = [2, 5, 15, 30] as const;
 const DEFAULT_INTERVAL_SECONDS = 5;
 /** Chart order and colour class of the outcomes the host records; anything else is drawn as "error". */
 const OUTCOMES = ['ok', 'invalid_input', 'timeout', 'unavailable', 'breaker_open', 'rejected', 'rate_limited', 'unknown_tool', 'error'] as const;
+const KNOWN_OUTCOMES: ReadonlySet<string> = new Set(OUTCOMES);
 
 interface IntervalSample {
   readonly endedAt: number;
@@ -222,8 +223,7 @@ export class MetricsView implements View {
 function outcomeCount(entry: ToolStatistics | undefined, outcome: (typeof OUTCOMES)[number]): number {
   if (entry === undefined) return 0;
   if (outcome !== 'error') return entry.outcomes[outcome] ?? 0;
-  const known = new Set<string>(OUTCOMES);
-  return Object.entries(entry.outcomes).reduce((sum, [name, count]) => (name === 'error' || !known.has(name) ? sum + count : sum), 0);
+  return Object.entries(entry.outcomes).reduce((sum, [name, count]) => (name === 'error' || !KNOWN_OUTCOMES.has(name) ? sum + count : sum), 0);
 }
 
 function clockWithSeconds(at: number): string {

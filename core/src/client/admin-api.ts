@@ -55,6 +55,19 @@ export interface ReloadPluginsResponse {
   removed?: string[];
   unchanged?: string[];
   failed?: string[];
+  schema_changes?: ToolSchemaChange[];
+}
+
+/** A tool whose parameter schema changed since it was last loaded. */
+export interface ToolSchemaChange {
+  /** Exposed name (`<plugin>__<tool>`). */
+  tool?: string;
+  plugin?: string;
+  from_version?: string;
+  to_version?: string;
+  from_fingerprint?: string;
+  to_fingerprint?: string;
+  major_bump?: boolean;
 }
 
 /** `acai.admin.PluginService`; every method needs an API key with the `admin` scope. */

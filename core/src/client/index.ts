@@ -39,4 +39,5 @@ export type {
   PluginState,
   PluginToolInfo,
   ReloadPluginsResponse,
+  ToolSchemaChange,
 } from './admin-api.js';

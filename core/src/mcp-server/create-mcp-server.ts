@@ -3,7 +3,7 @@ import { SpanKind } from '@opentelemetry/api';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { ToolCallResult, ToolExecutor } from '../chat/index.js';
 import { ACAI_TENANT_ID, ACAI_TOOL_OUTCOME, GEN_AI_TOOL_NAME, withSpan } from '../observability/index.js';
@@ -59,8 +59,8 @@ export function createMcpServer(options: CreateMcpServerOptions): Server {
   );
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...options.catalog.list()] }));
   server.setRequestHandler(TOOLS_CALL_METHOD, async (request, extra) => {
-    // The Server checked the request against CallToolRequestSchema already; this only types it.
-    const { params } = CallToolRequestSchema.parse(request);
+    // The Server validated the request against CallToolRequestSchema before calling this handler.
+    const { params } = request as CallToolRequest;
     try {
       return await callTool(options, { name: params.name, arguments: params.arguments }, {
         signal: extra.signal,

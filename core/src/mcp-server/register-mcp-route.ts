@@ -51,9 +51,9 @@ interface Refusal {
  * clients can hold the GET stream that carries `notifications/tools/list_changed`. Authentication and
  * the request rate limit run before (the auth plugin guards the path with the `tools` scope); this
  * route checks the Origin against DNS rebinding, bounds bodies and batches, binds every session to
- * the caller that opened it, and hands the rest to the SDK's transport. Returns the session registry.
+ * the caller that opened it, and hands the rest to the SDK's transport.
  */
-export async function registerMcpRoute(server: FastifyInstance, options: McpRouteOptions): Promise<McpHttpSessions> {
+export async function registerMcpRoute(server: FastifyInstance, options: McpRouteOptions): Promise<void> {
   const metrics = createMcpMetrics(options.registry);
   const allowedOrigins = new Set(options.settings.allowedOrigins);
   const sessions = new McpHttpSessions({
@@ -209,7 +209,6 @@ export async function registerMcpRoute(server: FastifyInstance, options: McpRout
         refuse(reply, { status: 405, code: -32000, message: 'Method not allowed: use POST, GET or DELETE', reason: 'method_not_allowed', headers: { allow: 'GET, POST, DELETE' } }),
     });
   });
-  return sessions;
 }
 
 /** The promise's value, or undefined when it takes longer than `ms`. */
