@@ -152,18 +152,21 @@ export class McpPluginRuntime implements PluginRuntime {
       ...(context.traceparent === undefined ? {} : { _meta: { traceparent: context.traceparent } }),
     };
     const signal = context.signal;
+    const call = (target: McpConnection) => target.client.callTool(params, undefined, { signal, timeout: this.#requestTimeoutMs }) as Promise<CallToolResult>;
+    let target = connection;
     let result: CallToolResult;
     try {
-      result = (await connection.client.callTool(params, undefined, { signal, timeout: this.#requestTimeoutMs })) as CallToolResult;
+      try {
+        result = await call(connection);
+      } catch (error) {
+        if (signal.aborted || !isSessionExpired(error)) throw error;
+        // The server forgot the session (restart, expiry): the request was not processed, so it is sent once more on a new session.
+        target = await this.#renewSession(connection);
+        result = await call(target);
+      }
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      if (isSessionExpired(error)) {
-        // The server forgot the session (restart, expiry): the request was not processed, so it is sent once more on a new session.
-        const renewed = await this.#renewSession(connection);
-        result = (await renewed.client.callTool(params, undefined, { signal, timeout: this.#requestTimeoutMs })) as CallToolResult;
-      } else {
-        throw this.#callFailure(error, connection, toolName);
-      }
+      throw this.#callFailure(error, target, toolName);
     }
     if (this.#consecutiveCrashes > 0) this.#consecutiveCrashes = 0;
     return toToolOutput(result, toolName);
