@@ -227,8 +227,8 @@ export class McpPluginRuntime implements PluginRuntime {
     this.#scheduleRestart();
   }
 
-  #scheduleRestart(): void {
-    if (this.#state === 'disposed') return;
+  /** Schedules the next restart attempt and returns its delay (the first is immediate, then exponential backoff). */
+  #scheduleRestart(): number {
     this.#consecutiveCrashes += 1;
     const attempt = this.#consecutiveCrashes;
     const backoff = this.#options.settings.restartBackoff;
@@ -236,6 +236,7 @@ export class McpPluginRuntime implements PluginRuntime {
     this.#backoffUntil = Date.now() + delay;
     this.#restartTimer = setTimeout(() => void this.#restart(attempt), delay);
     this.#restartTimer.unref();
+    return delay;
   }
 
   async #restart(attempt: number): Promise<void> {
@@ -245,12 +246,10 @@ export class McpPluginRuntime implements PluginRuntime {
       connection = await this.#connect();
     } catch (error) {
       if (this.#isDisposed) return;
-      const backoff = this.#options.settings.restartBackoff;
-      const retryInMs = Math.min(backoff.initialMs * 2 ** Math.max(0, attempt - 1), backoff.maxMs);
+      const retryInMs = this.#scheduleRestart();
       const message = this.#options.scrub(error instanceof Error ? error.message : String(error));
       this.#options.logger.error({ attempt, retryInMs, err: message }, 'restarting the MCP server failed');
       this.#options.onEvent?.({ type: 'restart-failed', attempt, message, retryInMs });
-      this.#scheduleRestart();
       return;
     }
     if (this.#isDisposed) {
