@@ -3,6 +3,7 @@ import { ErrorCode, McpError, type CallToolResult, type LoggingLevel, type Tool 
 import type { Logger } from 'pino';
 import type { McpServerConfig } from '../../config/plugins-config.js';
 import type { PluginMode, PluginRuntime, RuntimeCallContext, RuntimePluginInfo } from '../plugin-runtime.js';
+import { restartDelay, type RestartBackoff } from '../restart-delay.js';
 import { connectMcpServer, isSessionExpired, listAllTools, type McpConnection } from './connect-mcp-server.js';
 import { toToolOutput } from './mcp-tool-output.js';
 import { createLogThrottle, type LogThrottle } from './log-throttle.js';
@@ -10,8 +11,8 @@ import { toStrictToolSchema } from './strict-tool-schema.js';
 
 /** Host-wide settings of MCP-server plugins. */
 export interface McpRuntimeSettings {
-  /** After a crash: the first restart is immediate, then initialMs·2ⁿ up to maxMs. */
-  readonly restartBackoff: { readonly initialMs: number; readonly maxMs: number };
+  /** After a crash (see restartDelay). */
+  readonly restartBackoff: RestartBackoff;
   /** The largest message accepted from a stdio server; a larger one stops (and restarts) the server. */
   readonly maxMessageBytes: number;
   /** CPU niceness of stdio servers (and what they start), as for worker plugins; 0 keeps the host's priority. */
@@ -227,12 +228,11 @@ export class McpPluginRuntime implements PluginRuntime {
     this.#scheduleRestart();
   }
 
-  /** Schedules the next restart attempt and returns its delay (the first is immediate, then exponential backoff). */
+  /** Schedules the next restart attempt; returns its delay. */
   #scheduleRestart(): number {
     this.#consecutiveCrashes += 1;
     const attempt = this.#consecutiveCrashes;
-    const backoff = this.#options.settings.restartBackoff;
-    const delay = attempt <= 1 ? 0 : Math.min(backoff.initialMs * 2 ** (attempt - 2), backoff.maxMs);
+    const delay = restartDelay(attempt, this.#options.settings.restartBackoff);
     this.#backoffUntil = Date.now() + delay;
     this.#restartTimer = setTimeout(() => void this.#restart(attempt), delay);
     this.#restartTimer.unref();
