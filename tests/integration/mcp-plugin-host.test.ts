@@ -175,6 +175,29 @@ describe('an MCP Streamable HTTP server as a plugin', () => {
     expect(loaded.lines.some((line) => line['msg'] === 'the MCP session expired; starting a new one')).toBe(true);
   });
 
+  it('maps a failure of the call sent again on the new session like any call failure', async () => {
+    const server = await httpServer();
+    // Once armed: the next tools/call finds its session gone (404), and the one sent again on the new
+    // session is refused with JSON-RPC's invalid-params error.
+    let callsToRefuse = 0;
+    const fetchThrough: typeof fetch = async (input, init) => {
+      const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as { method?: string; id?: number }) : undefined;
+      if (callsToRefuse > 0 && body?.method === 'tools/call') {
+        callsToRefuse -= 1;
+        if (callsToRefuse === 1) return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null }), { status: 404 });
+        return Response.json({ jsonrpc: '2.0', id: body.id, error: { code: -32602, message: 'text is too long' } });
+      }
+      return fetch(input, init);
+    };
+    const loaded = await loadFixtureHost(fixtureConfig([{ name: 'remote', mcp: { url: server.url, headers: { Authorization: 'Bearer http-token-abc123' } } }]), { fetch: fetchThrough });
+    hosts.push(loaded);
+    callsToRefuse = 2;
+    const result = await loaded.host.callTool('remote__echo', { text: 'long', repeat: null, tags: null });
+    expect(callsToRefuse).toBe(0);
+    expect(result).toMatchObject({ outcome: 'invalid_input', error: { code: 'INVALID_INPUT' } });
+    expect(result.error?.message).toContain('The remote server refused the arguments of "echo"');
+  });
+
   it('refuses a server that rejects the credentials, naming the HTTP status, while the rest loads', async () => {
     const server = await httpServer();
     const loaded = await load([{ name: 'remote', mcp: { url: server.url, headers: { Authorization: 'Bearer wrong-token' } } }, TESTBED]);

@@ -72,6 +72,13 @@ export interface PluginEntryConfig {
   readonly unresolvedVariables: readonly UnresolvedVariable[];
 }
 
+/** The rule of an entry's `tools.allow`/`tools.deny` lists: a tool is exposed when allowed (all are, without a list) and not denied. */
+export function createToolFilter(tools: PluginEntryConfig['tools']): (toolName: string) => boolean {
+  const allow = tools.allow === undefined ? undefined : new Set(tools.allow);
+  const deny = new Set(tools.deny);
+  return (toolName) => (allow === undefined || allow.has(toolName)) && !deny.has(toolName);
+}
+
 /** The validated, frozen plugins.config.json. */
 export interface PluginsConfig {
   /** Absolute path of the file (or a label for in-memory configs). */

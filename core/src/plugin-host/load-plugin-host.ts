@@ -20,7 +20,7 @@ import {
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { KeyValueStore } from '../cache/index.js';
-import type { McpTransportKind, PluginEntryConfig, PluginsConfig } from '../config/plugins-config.js';
+import { createToolFilter, type McpTransportKind, type PluginEntryConfig, type PluginsConfig } from '../config/plugins-config.js';
 import { HostError, type HostErrorCode } from '../errors/index.js';
 import { createPluginCache } from './create-plugin-cache.js';
 import { executeToolCall, type ToolCallOptions, type ToolCallResult } from './execute-tool-call.js';
@@ -399,9 +399,8 @@ function registerChecked(record: PluginRecord, checkedSource: CheckedSource, env
   for (const listed of [...(entry.tools.allow ?? []), ...entry.tools.deny]) {
     if (!declared.has(listed)) record.warnings.push(`${named}: tools.allow/deny names "${listed}", which the plugin does not have (tools: ${[...declared].join(', ')})`);
   }
-  const allow = entry.tools.allow === undefined ? undefined : new Set(entry.tools.allow);
-  const deny = new Set(entry.tools.deny);
-  const exposed = prepared.tools.filter((tool) => (allow === undefined || allow.has(tool.name)) && !deny.has(tool.name));
+  const isExposed = createToolFilter(entry.tools);
+  const exposed = prepared.tools.filter((tool) => isExposed(tool.name));
 
   const loaded: LoadedPlugin = new LoadedPlugin({
     name,

@@ -47,8 +47,8 @@ export function entryFor(
  * Never throws: when any step fails the name is guessed and the host's checks report the failure.
  */
 export async function identifyPlugin(source: PluginSourceSpec, options: { configPath: string; configDir: string; dataDir: string; env: Env }): Promise<PluginIdentity> {
-  // An MCP server has no package: its name is the operator's (`--name`), given by the caller.
-  if (source.kind === 'mcp') return { name: 'mcp-server', isDeclared: false, packageName: undefined, version: undefined, secretKeys: [] };
+  // An MCP server has no package: its name is the operator's (`--name`).
+  if (source.kind === 'mcp') return { name: source.name, isDeclared: false, packageName: undefined, version: undefined, secretKeys: [] };
   let packageName: string | undefined;
   let version: string | undefined;
   let secretKeys: string[] = [];

@@ -10,8 +10,11 @@ export type PluginSourceSpec =
   | { readonly kind: 'package'; readonly package: string; readonly version?: string }
   | { readonly kind: 'path'; readonly path: string; readonly absolutePath: string }
   | { readonly kind: 'tarball'; readonly tarball: string; readonly absolutePath: string }
-  /** An MCP server: the `mcp` block as written to plugins.config.json (checked by the host's config loader). */
-  | { readonly kind: 'mcp'; readonly mcp: Readonly<Record<string, unknown>>; readonly version?: string };
+  /**
+   * An MCP server: the `mcp` block as written to plugins.config.json (checked by the host's config loader)
+   * and the entry's name, which a server does not declare itself.
+   */
+  | { readonly kind: 'mcp'; readonly mcp: Readonly<Record<string, unknown>>; readonly name: string; readonly version?: string };
 
 // npm's package-name rules (lower case, URL-safe, optional scope); a range may follow after "@".
 const PACKAGE_SPEC = /^((?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*)(?:@(.+))?$/;
@@ -88,9 +91,9 @@ export function sourceFields(source: PluginSourceSpec): { package?: string; path
  * (`{"command": …}` or `{"url": …}`; the host's config loader checks the rest) and the entry's name,
  * which an MCP server does not declare itself.
  */
-export function parseMcpSource(text: string, name: string | undefined, command: string): { source: PluginSourceSpec; name: string } {
+export function parseMcpSource(text: string, name: string | undefined, command: string): PluginSourceSpec {
   const mcp = parseJsonFlag(text, '--mcp', command) as Record<string, unknown>;
   if (name === undefined) throw usageError('--mcp needs --name <name>: the plugin name its tools are exposed under (<name>__<tool>)', command);
   if (!PLUGIN_NAME_PATTERN.test(name)) throw usageError(`--name "${name.slice(0, 40)}" is not a plugin name (lowercase letters, digits and "-", 2 to 32 characters)`, command);
-  return { source: { kind: 'mcp', mcp }, name };
+  return { kind: 'mcp', mcp, name };
 }

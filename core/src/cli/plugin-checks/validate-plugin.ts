@@ -32,8 +32,6 @@ export interface ValidationReport {
 /** Options for {@link validatePlugin}. */
 export interface ValidatePluginOptions {
   readonly source: PluginSourceSpec;
-  /** The entry's name; required for an MCP server, which declares none (a package's own name wins). */
-  readonly name?: string;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
@@ -66,8 +64,7 @@ export async function loadPluginForInspection(options: ValidatePluginOptions): P
   try {
     // The label the host uses in its messages is the config file's name.
     const configPath = join(options.cwd, 'plugins.config.json');
-    const identified = await identifyPlugin(options.source, { configPath, configDir: options.cwd, dataDir: workspace.dataDir, env: options.env });
-    const identity = options.source.kind === 'mcp' && options.name !== undefined ? { ...identified, name: options.name } : identified;
+    const identity = await identifyPlugin(options.source, { configPath, configDir: options.cwd, dataDir: workspace.dataDir, env: options.env });
     const pluginConfig = typeof options.pluginConfig === 'function' ? options.pluginConfig(identity) : options.pluginConfig;
     const makeConfig = (policy: Record<string, unknown> | undefined): PluginsConfig => {
       const entry = entryFor(identity.name, options.source, {

@@ -1,7 +1,7 @@
 import { createSecretScrubber, type PreparedPlugin } from '@acai/plugin-sdk/host';
 import type { Logger } from 'pino';
 import semver from 'semver';
-import { SECRET_NAME_PATTERN, type McpServerConfig, type PluginEntryConfig } from '../../config/plugins-config.js';
+import { createToolFilter, SECRET_NAME_PATTERN, type McpServerConfig, type PluginEntryConfig } from '../../config/plugins-config.js';
 import { HostError } from '../../errors/index.js';
 import { McpPluginRuntime, type McpRuntimeSettings, type McpServerEvent } from './mcp-plugin-runtime.js';
 import { prepareMcpTools } from './prepare-mcp-tools.js';
@@ -71,12 +71,8 @@ export async function checkMcpServer(options: CheckMcpServerOptions): Promise<Ch
       }
     }
     // Servers often offer many tools of which an operator allows a few: only those are checked (and reported).
-    const allow = entry.tools.allow === undefined ? undefined : new Set(entry.tools.allow);
-    const deny = new Set(entry.tools.deny);
-    const tools = prepareMcpTools(
-      info.tools.filter((tool) => (allow === undefined || allow.has(tool.name)) && !deny.has(tool.name)),
-      named,
-    );
+    const isExposed = createToolFilter(entry.tools);
+    const tools = prepareMcpTools(info.tools.filter((tool) => isExposed(tool.name)), named);
     return {
       runtime,
       version: server.version,

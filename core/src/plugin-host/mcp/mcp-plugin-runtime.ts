@@ -3,6 +3,7 @@ import { ErrorCode, McpError, type CallToolResult, type LoggingLevel, type Tool 
 import type { Logger } from 'pino';
 import type { McpServerConfig } from '../../config/plugins-config.js';
 import type { PluginMode, PluginRuntime, RuntimeCallContext, RuntimePluginInfo } from '../plugin-runtime.js';
+import { restartDelay, type RestartBackoff } from '../restart-delay.js';
 import { connectMcpServer, isSessionExpired, listAllTools, type McpConnection } from './connect-mcp-server.js';
 import { toToolOutput } from './mcp-tool-output.js';
 import { createLogThrottle, type LogThrottle } from './log-throttle.js';
@@ -10,8 +11,8 @@ import { toStrictToolSchema } from './strict-tool-schema.js';
 
 /** Host-wide settings of MCP-server plugins. */
 export interface McpRuntimeSettings {
-  /** After a crash: the first restart is immediate, then initialMs·2ⁿ up to maxMs. */
-  readonly restartBackoff: { readonly initialMs: number; readonly maxMs: number };
+  /** After a crash (see restartDelay). */
+  readonly restartBackoff: RestartBackoff;
   /** The largest message accepted from a stdio server; a larger one stops (and restarts) the server. */
   readonly maxMessageBytes: number;
   /** CPU niceness of stdio servers (and what they start), as for worker plugins; 0 keeps the host's priority. */
@@ -152,18 +153,21 @@ export class McpPluginRuntime implements PluginRuntime {
       ...(context.traceparent === undefined ? {} : { _meta: { traceparent: context.traceparent } }),
     };
     const signal = context.signal;
+    const call = (target: McpConnection) => target.client.callTool(params, undefined, { signal, timeout: this.#requestTimeoutMs }) as Promise<CallToolResult>;
+    let target = connection;
     let result: CallToolResult;
     try {
-      result = (await connection.client.callTool(params, undefined, { signal, timeout: this.#requestTimeoutMs })) as CallToolResult;
+      try {
+        result = await call(connection);
+      } catch (error) {
+        if (signal.aborted || !isSessionExpired(error)) throw error;
+        // The server forgot the session (restart, expiry): the request was not processed, so it is sent once more on a new session.
+        target = await this.#renewSession(connection);
+        result = await call(target);
+      }
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      if (isSessionExpired(error)) {
-        // The server forgot the session (restart, expiry): the request was not processed, so it is sent once more on a new session.
-        const renewed = await this.#renewSession(connection);
-        result = (await renewed.client.callTool(params, undefined, { signal, timeout: this.#requestTimeoutMs })) as CallToolResult;
-      } else {
-        throw this.#callFailure(error, connection, toolName);
-      }
+      throw this.#callFailure(error, target, toolName);
     }
     if (this.#consecutiveCrashes > 0) this.#consecutiveCrashes = 0;
     return toToolOutput(result, toolName);
@@ -224,15 +228,15 @@ export class McpPluginRuntime implements PluginRuntime {
     this.#scheduleRestart();
   }
 
-  #scheduleRestart(): void {
-    if (this.#state === 'disposed') return;
+  /** Schedules the next restart attempt; returns its delay. */
+  #scheduleRestart(): number {
     this.#consecutiveCrashes += 1;
     const attempt = this.#consecutiveCrashes;
-    const backoff = this.#options.settings.restartBackoff;
-    const delay = attempt <= 1 ? 0 : Math.min(backoff.initialMs * 2 ** (attempt - 2), backoff.maxMs);
+    const delay = restartDelay(attempt, this.#options.settings.restartBackoff);
     this.#backoffUntil = Date.now() + delay;
     this.#restartTimer = setTimeout(() => void this.#restart(attempt), delay);
     this.#restartTimer.unref();
+    return delay;
   }
 
   async #restart(attempt: number): Promise<void> {
@@ -242,12 +246,10 @@ export class McpPluginRuntime implements PluginRuntime {
       connection = await this.#connect();
     } catch (error) {
       if (this.#isDisposed) return;
-      const backoff = this.#options.settings.restartBackoff;
-      const retryInMs = Math.min(backoff.initialMs * 2 ** Math.max(0, attempt - 1), backoff.maxMs);
+      const retryInMs = this.#scheduleRestart();
       const message = this.#options.scrub(error instanceof Error ? error.message : String(error));
       this.#options.logger.error({ attempt, retryInMs, err: message }, 'restarting the MCP server failed');
       this.#options.onEvent?.({ type: 'restart-failed', attempt, message, retryInMs });
-      this.#scheduleRestart();
       return;
     }
     if (this.#isDisposed) {

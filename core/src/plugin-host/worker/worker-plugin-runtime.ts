@@ -7,6 +7,7 @@ import { ToolError, type Clock, type PluginIdentity, type ToolCache, type ToolHt
 import type { Logger } from 'pino';
 import { HostError } from '../../errors/index.js';
 import type { PluginRuntime, RuntimeCallContext, RuntimePluginInfo } from '../plugin-runtime.js';
+import { restartDelay, type RestartBackoff } from '../restart-delay.js';
 import { deserializeError, serializeError } from './serialize-error.js';
 import type {
   HostMessage,
@@ -63,8 +64,8 @@ export interface WorkerPluginRuntimeOptions {
    * on Linux only (elsewhere it would renice the whole host); child processes everywhere.
    */
   readonly niceness?: number;
-  /** Restart backoff after crashes: the first restart is immediate, then initial·2ⁿ up to max. */
-  readonly restartBackoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** Restart backoff after crashes (see restartDelay). */
+  readonly restartBackoff?: RestartBackoff;
   /** Lifecycle events (crash, restart, unhandled rejection) for logs, metrics and the admin API. */
   readonly onEvent?: (event: WorkerRuntimeEvent) => void;
   /**
@@ -170,7 +171,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
   readonly #setupHardDeadlineMs: number;
   readonly #maxResultBytes: number;
   readonly #niceness: number;
-  readonly #backoff: { readonly initialMs: number; readonly maxMs: number };
+  readonly #backoff: RestartBackoff;
   readonly #onEvent: (event: WorkerRuntimeEvent) => void;
   readonly #isolation: WorkerIsolation;
   /** Fires on dispose: ends HTTP done outside any call and stops restarts. */
@@ -470,7 +471,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
     }
     this.#consecutiveCrashes += 1;
     const attempt = this.#consecutiveCrashes;
-    const delay = attempt <= 1 ? 0 : Math.min(this.#backoff.initialMs * 2 ** (attempt - 2), this.#backoff.maxMs);
+    const delay = restartDelay(attempt, this.#backoff);
     this.#state = delay === 0 ? 'starting' : 'backoff';
     this.#backoffUntil = Date.now() + delay;
     this.#restarting = new Promise<void>((resolve) => {
@@ -497,7 +498,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
       this.#handle = undefined;
       handle.isRetiring = true;
       void handle.kill();
-      const retryInMs = Math.min(this.#backoff.initialMs * 2 ** Math.max(0, attempt - 1), this.#backoff.maxMs);
+      const retryInMs = restartDelay(attempt + 1, this.#backoff);
       this.#onEvent({ type: 'restart-failed', attempt, message: describe(error), retryInMs });
       this.#services.logger.error({ err: error, attempt }, 'plugin worker restart failed');
       this.#scheduleRestart();

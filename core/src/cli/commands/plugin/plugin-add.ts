@@ -72,8 +72,7 @@ export async function runPluginAdd(args: readonly string[], io: CliIo): Promise<
   const configPath = pluginsConfigPath(values.config, io.env, io.cwd);
   const configDir = dirname(configPath);
   const file = await PluginsConfigFile.open(configPath, { createIfMissing: true });
-  const mcp = isMcp ? parseMcpSource(values.mcp ?? '', values.name, 'plugin add') : undefined;
-  let source = mcp?.source ?? parsePluginSource(argument ?? '', io.cwd, configDir);
+  let source = isMcp ? parseMcpSource(values.mcp ?? '', values.name, 'plugin add') : parsePluginSource(argument ?? '', io.cwd, configDir);
   if (values.version !== undefined) {
     if (source.kind !== 'package' && source.kind !== 'mcp') throw usageError('--version applies to package and MCP sources; a folder or tarball is one exact version', 'plugin add');
     source = { ...source, version: values.version };
@@ -81,8 +80,7 @@ export async function runPluginAdd(args: readonly string[], io: CliIo): Promise<
   const style = createStyle(io);
   const workspace = await InspectionWorkspace.create(createCliLogger(io, values['log-level']));
   try {
-    const identified = await identifyPlugin(source, { configPath, configDir, dataDir: workspace.dataDir, env: io.env });
-    const identity = mcp === undefined ? identified : { ...identified, name: mcp.name };
+    const identity = await identifyPlugin(source, { configPath, configDir, dataDir: workspace.dataDir, env: io.env });
     file.add({
       name: identity.name,
       ...sourceFields(source),

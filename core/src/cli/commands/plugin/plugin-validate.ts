@@ -67,12 +67,11 @@ export async function runPluginValidate(args: readonly string[], io: CliIo): Pro
   if (isMcp && values['plugin-config'] !== undefined) throw usageError('--plugin-config applies to plugin packages; an MCP server is configured in its --mcp block', 'plugin validate');
   if (!isMcp && values.name !== undefined) throw usageError('--name applies to --mcp; a package declares its own name', 'plugin validate');
   const pluginConfig = readPluginConfigFlag(values['plugin-config'], 'plugin validate');
-  const { source, name } = isMcp ? parseMcpSource(values.mcp ?? '', values.name, 'plugin validate') : { source: localPluginSource(positionals[0], 'plugin validate', io.cwd), name: undefined };
+  const source = isMcp ? parseMcpSource(values.mcp ?? '', values.name, 'plugin validate') : localPluginSource(positionals[0], 'plugin validate', io.cwd);
   let report: ValidationReport;
   try {
     report = await validatePlugin({
       source,
-      ...(name === undefined ? {} : { name }),
       cwd: io.cwd,
       env: io.env,
       logger: createCliLogger(io, values['log-level']),
