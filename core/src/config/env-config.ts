@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { redisUrlProblem } from '../cache/redis-connection.js';
 import { HostError } from '../errors/index.js';
-import type { WorkerIsolation } from '../plugin-host/worker/worker-plugin-runtime.js';
+import { WORKER_ISOLATIONS, type WorkerIsolation } from './isolation-modes.js';
 import { mongodbUrlProblem } from '../storage/mongodb-url-problem.js';
 
 /** Everything the host reads from the environment, parsed once at boot. */
@@ -243,7 +243,7 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
       reloadDrainMs: integer('PLUGINS_RELOAD_DRAIN_MS', 60_000, 0, 600_000),
       autoRollbackWindowMs: integer('PLUGINS_AUTO_ROLLBACK_WINDOW_MS', 0, 0, 24 * 60 * 60 * 1000),
       worker: {
-        isolation: choice('PLUGIN_WORKER_ISOLATION', ['thread', 'process'] as const, 'thread'),
+        isolation: choice('PLUGIN_WORKER_ISOLATION', WORKER_ISOLATIONS, 'thread'),
         maxHeapMb: integer('PLUGIN_WORKER_MAX_HEAP_MB', 128, 16, 16_384),
         hardDeadlineMs: integer('PLUGIN_WORKER_HARD_DEADLINE_MS', 15_000, 100, 600_000),
         niceness: integer('PLUGIN_WORKER_NICE', 10, 0, 19),
