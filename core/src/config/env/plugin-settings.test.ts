@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { EnvReader } from './env-reader.js';
+import { readPluginSettings } from './plugin-settings.js';
+
+describe('readPluginSettings', () => {
+  it('watches the config and runs worker plugins in threads at niceness 10 by default', () => {
+    expect(readPluginSettings(new EnvReader({}, '/srv'))).toEqual({
+      watchConfig: true,
+      watchDebounceMs: 300,
+      reloadDrainMs: 60_000,
+      autoRollbackWindowMs: 0,
+      worker: { isolation: 'thread', maxHeapMb: 128, hardDeadlineMs: 15_000, niceness: 10 },
+    });
+  });
+
+  it('accepts either isolation in any case and refuses anything else, listing both', () => {
+    expect(readPluginSettings(new EnvReader({ PLUGIN_WORKER_ISOLATION: 'PROCESS' }, '/srv')).worker.isolation).toBe('process');
+    const read = new EnvReader({ PLUGIN_WORKER_ISOLATION: 'vm' }, '/srv');
+    expect(readPluginSettings(read).worker.isolation).toBe('thread');
+    expect(read.problems).toEqual(['PLUGIN_WORKER_ISOLATION: expected one of thread, process, got "vm"']);
+  });
+
+  it('reports limits outside their ranges, naming each variable', () => {
+    const read = new EnvReader({ PLUGINS_WATCH_DEBOUNCE_MS: '60001', PLUGIN_WORKER_MAX_HEAP_MB: '15', PLUGIN_WORKER_HARD_DEADLINE_MS: '99', PLUGIN_WORKER_NICE: '20' }, '/srv');
+    readPluginSettings(read);
+    expect(read.problems.map((problem) => problem.split(':')[0])).toEqual(['PLUGINS_WATCH_DEBOUNCE_MS', 'PLUGIN_WORKER_MAX_HEAP_MB', 'PLUGIN_WORKER_HARD_DEADLINE_MS', 'PLUGIN_WORKER_NICE']);
+  });
+});
