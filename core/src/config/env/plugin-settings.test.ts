@@ -3,14 +3,11 @@ import { EnvReader } from './env-reader.js';
 import { readPluginSettings } from './plugin-settings.js';
 
 describe('readPluginSettings', () => {
-  it('watches the config and runs worker plugins in threads at niceness 10 by default', () => {
-    expect(readPluginSettings(new EnvReader({}, '/srv'))).toEqual({
-      watchConfig: true,
-      watchDebounceMs: 300,
-      reloadDrainMs: 60_000,
-      autoRollbackWindowMs: 0,
-      worker: { isolation: 'thread', maxHeapMb: 128, hardDeadlineMs: 15_000, niceness: 10 },
-    });
+  // The defaults are checked through loadHostConfig in ../env-config.test.ts.
+  it('reads the watch and reload settings, an off switch included', () => {
+    const read = new EnvReader({ PLUGINS_WATCH: 'off', PLUGINS_WATCH_DEBOUNCE_MS: '0', PLUGINS_RELOAD_DRAIN_MS: '600000', PLUGINS_AUTO_ROLLBACK_WINDOW_MS: '86400000' }, '/srv');
+    expect(readPluginSettings(read)).toMatchObject({ watchConfig: false, watchDebounceMs: 0, reloadDrainMs: 600_000, autoRollbackWindowMs: 86_400_000 });
+    expect(read.problems).toEqual([]);
   });
 
   it('accepts either isolation in any case and refuses anything else, listing both', () => {
