@@ -10,7 +10,6 @@ export type { PluginLastError } from './loaded-plugin.js';
 export { InlinePluginRuntime } from './inline-plugin-runtime.js';
 export { createPluginCache } from './create-plugin-cache.js';
 export type {
-  IsolationMode,
   PluginRuntime,
   PluginRuntimeFactory,
   PluginRuntimeOptions,

@@ -20,6 +20,7 @@ import {
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { KeyValueStore } from '../cache/index.js';
+import type { PluginMode } from '../config/isolation-modes.js';
 import { createToolFilter, type McpTransportKind, type PluginEntryConfig, type PluginsConfig } from '../config/plugins-config.js';
 import { HostError, type HostErrorCode } from '../errors/index.js';
 import { createPluginCache } from './create-plugin-cache.js';
@@ -28,7 +29,7 @@ import { InlinePluginRuntime } from './inline-plugin-runtime.js';
 import { LoadedPlugin, type PluginLastError } from './loaded-plugin.js';
 import { checkMcpServer, DEFAULT_MCP_SETTINGS, describeMcpServer, type McpRuntimeSettings, type McpServerEvent } from './mcp/index.js';
 import { PluginCallPolicy } from './plugin-call-policy.js';
-import type { PluginMode, PluginRuntime, PluginRuntimeFactory, PluginRuntimeServices } from './plugin-runtime.js';
+import type { PluginRuntime, PluginRuntimeFactory, PluginRuntimeServices } from './plugin-runtime.js';
 import { resolvePluginPackage } from './resolve-plugin-package.js';
 import { breakerGaugeValue, createToolMetrics, type BreakerState, type ToolMetrics } from './tool-metrics.js';
 import { exposedToolName, ToolRegistry, type ModelToolSpec, type RegisteredTool, type RegisteredToolInfo } from './tool-registry.js';

@@ -1,14 +1,6 @@
 import type { Clock, JsonSchema, PluginIdentity, ToolCache, ToolHttpClient, ToolOutput } from '@acai/plugin-sdk';
 import type { Logger } from 'pino';
-
-/** Where a plugin package's code runs. */
-export type IsolationMode = 'inline' | 'worker';
-
-/**
- * Where a plugin runs: a package `inline` or in a `worker`, or `external` — an MCP server in its own
- * process or behind a URL, which the host only talks to.
- */
-export type PluginMode = IsolationMode | 'external';
+import type { IsolationMode, PluginMode } from '../config/isolation-modes.js';
 
 /** What the host learns about a tool after importing the plugin (schemas are validated host-side). */
 export interface RuntimeToolInfo {

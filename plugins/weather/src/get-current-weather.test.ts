@@ -67,6 +67,13 @@ describe('get_current_weather with WeatherAPI.com', () => {
     });
   });
 
+  it('accepts a base URL written with trailing slashes', async () => {
+    const harness = await createHarness(plugin, { ...harnessOptions, config: { provider: 'weatherapi', apiKey: weatherApi.apiKey, weatherApiBaseUrl: `${weatherApi.baseUrl}//` } });
+    harnesses.push(harness);
+    expect(await harness.call('get_current_weather', { location: 'London' })).toMatchObject({ ok: true });
+    expect(weatherApi.requests[0]).toMatchObject({ path: '/v1/current.json' });
+  });
+
   it('calls current.json over the configured base URL with the key, the query and aqi=no', async () => {
     const harness = await weatherApiHarness();
     await harness.call('get_current_weather', { location: 'London' });

@@ -63,31 +63,8 @@ export const weatherConfigSchema = {
   then: { properties: { apiKey: { type: 'string', minLength: 1 } }, required: ['apiKey'] },
 } as const;
 
-/** The weather plugin's configuration as the host hands it over (validated, defaults filled). */
+/**
+ * The weather plugin's configuration as the host hands it over: validated, with every schema default filled
+ * (the host and the test harness validate it with Ajv's `useDefaults`), so only `apiKey` may be missing.
+ */
 export type WeatherConfig = InferSchema<typeof weatherConfigSchema>;
-
-/** Configuration with every default applied (the host fills them too; this keeps direct callers safe). */
-export interface ResolvedWeatherConfig {
-  readonly provider: 'open-meteo' | 'weatherapi';
-  readonly apiKey: string | undefined;
-  readonly weatherApiBaseUrl: string;
-  readonly openMeteoGeocodingUrl: string;
-  readonly openMeteoForecastUrl: string;
-  readonly cacheTtlSeconds: number;
-  readonly staleTtlSeconds: number;
-  readonly requestTimeoutMs: number;
-}
-
-/** Fills defaults the host may not have applied. */
-export function resolveWeatherConfig(config: Partial<WeatherConfig>): ResolvedWeatherConfig {
-  return {
-    provider: config.provider ?? 'open-meteo',
-    apiKey: config.apiKey,
-    weatherApiBaseUrl: (config.weatherApiBaseUrl ?? 'https://api.weatherapi.com/v1').replace(/\/+$/, ''),
-    openMeteoGeocodingUrl: config.openMeteoGeocodingUrl ?? 'https://geocoding-api.open-meteo.com/v1/search',
-    openMeteoForecastUrl: config.openMeteoForecastUrl ?? 'https://api.open-meteo.com/v1/forecast',
-    cacheTtlSeconds: config.cacheTtlSeconds ?? 600,
-    staleTtlSeconds: config.staleTtlSeconds ?? 86400,
-    requestTimeoutMs: config.requestTimeoutMs ?? 8000,
-  };
-}
