@@ -5,9 +5,6 @@ export { StaticApiKeySource, parseBootstrapKeys, loadApiKeysFile } from './stati
 export type { ApiKeySource } from './static-api-key-source.js';
 export { createApiKey, listApiKeys, revokeApiKey } from './api-key-admin.js';
 export type { ApiKeySummary, CreateApiKeyInput } from './api-key-admin.js';
-export { NetworkList, normalizeIp } from './network-list.js';
-export { createClientIpResolver } from './client-ip.js';
-export type { ClientIpResolver, ClientAddressSource } from './client-ip.js';
 export { parseTrustedNetworks } from './trusted-networks.js';
 export type { TrustedNetwork } from './trusted-networks.js';
 export { createAuthenticator } from './create-authenticator.js';
