@@ -1,5 +1,8 @@
-export { createTelegramBot, APOLOGY_GENERIC, APOLOGY_REJECTED, APOLOGY_UNAVAILABLE } from './create-telegram-bot.js';
-export type { TelegramBot, TelegramBotOptions, TelegramLogger, TelegramToolSummary } from './create-telegram-bot.js';
+export { createTelegramBot } from './create-telegram-bot.js';
+export type { TelegramBot, TelegramBotOptions } from './create-telegram-bot.js';
+export type { TelegramLogger } from './telegram-logger.js';
+export { APOLOGY_GENERIC, APOLOGY_REJECTED, APOLOGY_UNAVAILABLE } from './telegram-texts.js';
+export type { TelegramToolSummary } from './telegram-texts.js';
 export { telegramWebhook, TELEGRAM_SECRET_TOKEN_PATTERN, TELEGRAM_WEBHOOK_PATH } from './telegram-webhook.js';
 export type { TelegramWebhookOptions } from './telegram-webhook.js';
 export { renderTelegramHtml, escapeHtml } from './render-telegram-html.js';
