@@ -2,4 +2,4 @@
 // Both the auth plugin (failure budgets, trusted networks) and the rate limit (keyless buckets) depend on it.
 export { createClientIpResolver } from './client-ip.js';
 export type { ClientAddressSource, ClientIpResolver } from './client-ip.js';
-export { NetworkList, normalizeIp } from './network-list.js';
+export { NetworkList } from './network-list.js';
