@@ -1,7 +1,4 @@
-import type { InferSchema } from '@acai/plugin-sdk';
-
-// HTTPS only (WeatherAPI keys travel in the query string); plain HTTP is allowed for loopback test servers alone.
-const SECURE_URL_PATTERN = '^(https://[^\\s/?#]+|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[^\\s?#]*)?$';
+import { SECURE_BASE_URL_PATTERN, type InferSchema } from '@acai/plugin-sdk';
 
 /** JSON Schema of the weather plugin's configuration. */
 export const weatherConfigSchema = {
@@ -20,19 +17,19 @@ export const weatherConfigSchema = {
     },
     weatherApiBaseUrl: {
       type: 'string',
-      pattern: SECURE_URL_PATTERN,
+      pattern: SECURE_BASE_URL_PATTERN,
       default: 'https://api.weatherapi.com/v1',
       description: 'WeatherAPI.com base URL (HTTPS).',
     },
     openMeteoGeocodingUrl: {
       type: 'string',
-      pattern: SECURE_URL_PATTERN,
+      pattern: SECURE_BASE_URL_PATTERN,
       default: 'https://geocoding-api.open-meteo.com/v1/search',
       description: 'Open-Meteo geocoding search endpoint (HTTPS).',
     },
     openMeteoForecastUrl: {
       type: 'string',
-      pattern: SECURE_URL_PATTERN,
+      pattern: SECURE_BASE_URL_PATTERN,
       default: 'https://api.open-meteo.com/v1/forecast',
       description: 'Open-Meteo forecast endpoint (HTTPS).',
     },
