@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryKeyValueStore } from '../cache/index.js';
 import { createModelClient, type ModelClient } from '../llm/index.js';
 import { SessionResolver, sessionKey } from '../sessions/index.js';
@@ -7,24 +7,20 @@ import type { EmbeddedConversationStore } from '../storage/index.js';
 import { createChatService } from './chat-service.js';
 import type { ChatServiceOptions } from './chat-service-options.js';
 import type { ChatService } from './chat-use-cases.js';
-import { callerFor, createTemporaryStore } from './testing/chat-test-parts.js';
+import { callerFor, useTemporaryStore } from './testing/chat-test-parts.js';
 import { createFixtureTools } from './testing/fixture-tools.js';
 import { createScriptedModel, text, type ScriptedModelClient } from './testing/scripted-model-client.js';
 
 const clock = { now: () => new Date(), timeZone: 'UTC' };
 const telegram = { platform: 'telegram', userId: '42', chatId: '1001' };
 let store: EmbeddedConversationStore;
-let cleanup: () => Promise<void>;
+useTemporaryStore((created) => (store = created));
 let sessionValues: MemoryKeyValueStore;
 let model: ScriptedModelClient;
 
-beforeEach(async () => {
-  ({ store, cleanup } = await createTemporaryStore());
+beforeEach(() => {
   sessionValues = new MemoryKeyValueStore();
   model = createScriptedModel({ reply: () => text('A reply.'), title: () => text('A Title') });
-});
-afterEach(async () => {
-  await cleanup();
 });
 
 function service(options: Partial<ChatServiceOptions> = {}, client: ModelClient = model): ChatService {

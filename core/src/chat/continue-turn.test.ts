@@ -1,23 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryKeyValueStore } from '../cache/index.js';
 import type { Conversation, EmbeddedConversationStore } from '../storage/index.js';
 import { createChatStepDeps, type ChatStepDeps } from './chat-deps.js';
 import type { ChatServiceOptions } from './chat-service-options.js';
 import { continueTurn } from './continue-turn.js';
-import { callerFor, createTemporaryStore, noSessions } from './testing/chat-test-parts.js';
+import { callerFor, noSessions, useTemporaryStore } from './testing/chat-test-parts.js';
 import { createFixtureTools } from './testing/fixture-tools.js';
 import { createScriptedModel, text, type ScriptedAnswer, type ScriptedModelClient } from './testing/scripted-model-client.js';
 
 const clock = { now: () => new Date('2026-03-01T12:00:00Z'), timeZone: 'UTC' };
 let store: EmbeddedConversationStore;
-let cleanup: () => Promise<void>;
-
-beforeEach(async () => {
-  ({ store, cleanup } = await createTemporaryStore());
-});
-afterEach(async () => {
-  await cleanup();
-});
+useTemporaryStore((created) => (store = created));
 
 function stepDeps(model: ScriptedModelClient, options: Partial<ChatServiceOptions> = {}): ChatStepDeps {
   return createChatStepDeps({ store, sessions: noSessions, model, tools: createFixtureTools([]), cache: new MemoryKeyValueStore(), clock, options });

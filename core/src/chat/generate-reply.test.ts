@@ -1,10 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryKeyValueStore } from '../cache/index.js';
 import type { Conversation, EmbeddedConversationStore } from '../storage/index.js';
 import { createChatStepDeps } from './chat-deps.js';
 import type { ChatServiceOptions } from './chat-service-options.js';
 import { generateReply } from './generate-reply.js';
-import { callerFor, createTemporaryStore, noSessions } from './testing/chat-test-parts.js';
+import { callerFor, noSessions, useTemporaryStore } from './testing/chat-test-parts.js';
 import { createFixtureTools } from './testing/fixture-tools.js';
 import { createScriptedModel, text } from './testing/scripted-model-client.js';
 
@@ -12,14 +12,7 @@ const clock = { now: () => new Date('2026-03-01T12:00:00Z'), timeZone: 'UTC' };
 // About 120 tokens: three turns of these overflow a 400-token budget next to the system prompt.
 const LONG_ANSWER = 'alpha beta '.repeat(60).trim();
 let store: EmbeddedConversationStore;
-let cleanup: () => Promise<void>;
-
-beforeEach(async () => {
-  ({ store, cleanup } = await createTemporaryStore());
-});
-afterEach(async () => {
-  await cleanup();
-});
+useTemporaryStore((created) => (store = created));
 
 function parts(options: Partial<ChatServiceOptions>) {
   const model = createScriptedModel({ reply: [text('The reply.')], summary: [text('SUMMARY OF FIRST TURNS')] });

@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EmbeddedConversationStore } from '../storage/index.js';
 import { createObjectIdHex } from '../storage/object-id.js';
 import type { GeneratedReply } from './generate-reply.js';
 import { appendTurn, persistNewConversation, type AnsweredTurn } from './persist-turn.js';
-import { callerFor, createTemporaryStore } from './testing/chat-test-parts.js';
+import { callerFor, useTemporaryStore } from './testing/chat-test-parts.js';
 import { createScriptedModel } from './testing/scripted-model-client.js';
 
 const STARTED = new Date('2026-03-01T12:00:00Z');
@@ -11,14 +11,7 @@ const ANSWERED = new Date('2026-03-01T12:00:05Z');
 const model = createScriptedModel({});
 const clock = { now: () => ANSWERED, timeZone: 'UTC' };
 let store: EmbeddedConversationStore;
-let cleanup: () => Promise<void>;
-
-beforeEach(async () => {
-  ({ store, cleanup } = await createTemporaryStore());
-});
-afterEach(async () => {
-  await cleanup();
-});
+useTemporaryStore((created) => (store = created));
 
 function answered(reply: Partial<GeneratedReply['loop']> = {}): AnsweredTurn {
   return {

@@ -6,7 +6,7 @@ import type { ToolCallRecord } from '../storage/conversation-store.js';
 import type { CallerContext } from './caller-context.js';
 import { runToolLoop, type ToolLoopSettings } from './run-tool-loop.js';
 import { callerFor } from './testing/chat-test-parts.js';
-import { createFixtureTools, type FixtureTool, type FixtureTools } from './testing/fixture-tools.js';
+import { clockTool, createFixtureTools, type FixtureTool, type FixtureTools } from './testing/fixture-tools.js';
 import { createScriptedModel, text, toolCalls, type ScriptedAnswers, type ScriptedModelClient } from './testing/scripted-model-client.js';
 import type { ToolCallStart } from './turn-events.js';
 
@@ -15,18 +15,6 @@ const OPENING: readonly ModelMessage[] = [
   { role: 'system', content: 'You are a test.' },
   { role: 'user', content: 'What time is it?' },
 ];
-
-const clockTool: FixtureTool = {
-  name: 'get_time',
-  description: 'Current time in a time zone.',
-  parameters: {
-    type: 'object',
-    properties: { zone: { type: 'string', minLength: 3 } },
-    required: ['zone'],
-    additionalProperties: false,
-  },
-  execute: (args) => `12:00 in ${String(args.zone)}`,
-};
 
 interface LoopRun {
   readonly model: ScriptedModelClient;

@@ -1,37 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryKeyValueStore } from '../cache/index.js';
 import { HostError } from '../errors/index.js';
 import type { EmbeddedConversationStore } from '../storage/index.js';
 import { createChatStepDeps, type ChatStepDeps } from './chat-deps.js';
 import type { ChatServiceOptions } from './chat-service-options.js';
 import { startTurn } from './start-turn.js';
-import { callerFor, createTemporaryStore, noSessions } from './testing/chat-test-parts.js';
-import { createFixtureTools } from './testing/fixture-tools.js';
+import { callerFor, noSessions, useTemporaryStore } from './testing/chat-test-parts.js';
+import { clockTool, createFixtureTools } from './testing/fixture-tools.js';
 import { createScriptedModel, text, toolCalls, type ScriptedAnswer, type ScriptedModelClient } from './testing/scripted-model-client.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const clock = { now: () => NOW, timeZone: 'Europe/Madrid' };
 const telegram = { platform: 'telegram', userId: '42', chatId: '1001' };
 let store: EmbeddedConversationStore;
-let cleanup: () => Promise<void>;
-
-beforeEach(async () => {
-  ({ store, cleanup } = await createTemporaryStore());
-});
-afterEach(async () => {
-  await cleanup();
-});
+useTemporaryStore((created) => (store = created));
 
 function stepDeps(model: ScriptedModelClient, options: Partial<ChatServiceOptions> = {}): ChatStepDeps {
-  const tools = createFixtureTools([
-    {
-      name: 'get_time',
-      description: 'Current time in a time zone.',
-      parameters: { type: 'object', properties: { zone: { type: 'string' } }, required: ['zone'], additionalProperties: false },
-      execute: (args) => `12:00 in ${String(args.zone)}`,
-    },
-  ]);
-  return createChatStepDeps({ store, sessions: noSessions, model, tools, cache: new MemoryKeyValueStore(), clock, options });
+  return createChatStepDeps({ store, sessions: noSessions, model, tools: createFixtureTools([clockTool]), cache: new MemoryKeyValueStore(), clock, options });
 }
 
 async function storedConversations(tenantId = 'default') {

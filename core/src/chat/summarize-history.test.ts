@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryKeyValueStore } from '../cache/index.js';
 import { HostError } from '../errors/index.js';
 import type { Conversation, EmbeddedConversationStore, StoredMessage } from '../storage/index.js';
@@ -6,21 +6,14 @@ import type { IndexedMessage } from './build-model-context.js';
 import { createChatStepDeps, type ChatStepDeps } from './chat-deps.js';
 import { MAX_SUMMARY_INPUT_CHARACTERS, summarizeHistory, summaryInput } from './summarize-history.js';
 import { SUMMARY_PROMPT } from './system-prompts.js';
-import { callerFor, createTemporaryStore, noSessions, recordingCaller } from './testing/chat-test-parts.js';
+import { callerFor, noSessions, recordingCaller, useTemporaryStore } from './testing/chat-test-parts.js';
 import { createFixtureTools } from './testing/fixture-tools.js';
 import { createScriptedModel, text, type ScriptedAnswers } from './testing/scripted-model-client.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const clock = { now: () => NOW, timeZone: 'UTC' };
 let store: EmbeddedConversationStore;
-let cleanup: () => Promise<void>;
-
-beforeEach(async () => {
-  ({ store, cleanup } = await createTemporaryStore());
-});
-afterEach(async () => {
-  await cleanup();
-});
+useTemporaryStore((created) => (store = created));
 
 function stepDeps(summary: ScriptedAnswers): ChatStepDeps & { model: ReturnType<typeof createScriptedModel> } {
   const model = createScriptedModel({ summary });

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryKeyValueStore } from '../cache/index.js';
 import { createModelClient, type ModelClient } from '../llm/index.js';
 import { SessionResolver, sessionKey } from '../sessions/index.js';
@@ -7,27 +7,23 @@ import type { EmbeddedConversationStore } from '../storage/index.js';
 import { createChatStepDeps, type ChatStepDeps } from './chat-deps.js';
 import type { SessionDirectory } from './session-directory.js';
 import { takeTurn } from './take-turn.js';
-import { callerFor, createTemporaryStore, recordingCaller } from './testing/chat-test-parts.js';
+import { callerFor, recordingCaller, useTemporaryStore } from './testing/chat-test-parts.js';
 import { createFixtureTools } from './testing/fixture-tools.js';
 import { createScriptedModel, text, type ScriptedModelClient } from './testing/scripted-model-client.js';
 
 const clock = { now: () => new Date(), timeZone: 'UTC' };
 const telegram = { platform: 'telegram', userId: '42', chatId: '1001' };
 let store: EmbeddedConversationStore;
-let cleanup: () => Promise<void>;
+useTemporaryStore((created) => (store = created));
 let sessionValues: MemoryKeyValueStore;
 let sessions: SessionResolver;
 let model: ScriptedModelClient;
 
-beforeEach(async () => {
-  ({ store, cleanup } = await createTemporaryStore());
+beforeEach(() => {
   sessionValues = new MemoryKeyValueStore();
   sessions = new SessionResolver({ keyValueStore: sessionValues, conversationStore: store, logger: pino({ level: 'silent' }) });
   let replies = 0;
   model = createScriptedModel({ reply: () => text(`reply ${(replies += 1)}`), title: () => text('Session Chat') });
-});
-afterEach(async () => {
-  await cleanup();
 });
 
 function stepDeps(directory: SessionDirectory = sessions, client: ModelClient = model): ChatStepDeps {

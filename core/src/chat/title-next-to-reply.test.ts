@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryKeyValueStore } from '../cache/index.js';
 import { HostError } from '../errors/index.js';
 import type { EmbeddedConversationStore } from '../storage/index.js';
 import { createChatStepDeps, type ChatStepDeps } from './chat-deps.js';
-import { callerFor, createTemporaryStore, noSessions, recordingCaller } from './testing/chat-test-parts.js';
+import { callerFor, noSessions, recordingCaller, useTemporaryStore } from './testing/chat-test-parts.js';
 import { createFixtureTools } from './testing/fixture-tools.js';
 import { createScriptedModel, text, type ScriptedAnswer, type ScriptedAnswers } from './testing/scripted-model-client.js';
 import { startTitleNextToReply } from './title-next-to-reply.js';
@@ -12,15 +12,11 @@ import { titleCacheKey } from './title-generator.js';
 const clock = { now: () => new Date('2026-03-01T12:00:00Z'), timeZone: 'UTC' };
 const FIRST_MESSAGE = 'what is the weather in paris tomorrow?';
 let store: EmbeddedConversationStore;
-let cleanup: () => Promise<void>;
+useTemporaryStore((created) => (store = created));
 let cache: MemoryKeyValueStore;
 
-beforeEach(async () => {
-  ({ store, cleanup } = await createTemporaryStore());
+beforeEach(() => {
   cache = new MemoryKeyValueStore();
-});
-afterEach(async () => {
-  await cleanup();
 });
 
 function stepDeps(title: ScriptedAnswers, titleGraceMs = 1_500): ChatStepDeps {

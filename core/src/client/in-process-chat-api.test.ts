@@ -1,8 +1,8 @@
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryKeyValueStore } from '../cache/index.js';
 import { createChatService, type ChatService } from '../chat/index.js';
-import { createTemporaryStore, noSessions } from '../chat/testing/chat-test-parts.js';
+import { noSessions, useTemporaryStore } from '../chat/testing/chat-test-parts.js';
 import { createFixtureTools } from '../chat/testing/fixture-tools.js';
 import { createScriptedModel, text, toolCalls } from '../chat/testing/scripted-model-client.js';
 import type { EmbeddedConversationStore } from '../storage/index.js';
@@ -10,12 +10,11 @@ import { createInProcessChatApi } from './in-process-chat-api.js';
 import { TwirpClientError } from './twirp-client-error.js';
 
 let store: EmbeddedConversationStore;
-let cleanup: () => Promise<void>;
+useTemporaryStore((created) => (store = created));
 let toolAborted: boolean;
 let chat: ChatService;
 
-beforeEach(async () => {
-  ({ store, cleanup } = await createTemporaryStore());
+beforeEach(() => {
   toolAborted = false;
   const model = createScriptedModel({
     reply: (request) => (request.messages.some((message) => message.role === 'tool') ? text('never') : toolCalls([{ name: 'fixtures__wait', arguments: {} }])),
@@ -30,9 +29,6 @@ beforeEach(async () => {
     },
   ]);
   chat = createChatService({ store, sessions: noSessions, model, tools, cache: new MemoryKeyValueStore(), clock: { now: () => new Date(), timeZone: 'UTC' } });
-});
-afterEach(async () => {
-  await cleanup();
 });
 
 const api = () => createInProcessChatApi(chat, { tenantId: 'bot', logger: pino({ level: 'silent' }) });

@@ -1,8 +1,8 @@
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryKeyValueStore } from '../cache/index.js';
 import { createChatService, type ChatService } from '../chat/index.js';
-import { callerFor, createTemporaryStore, noSessions, type LoggedLine } from '../chat/testing/chat-test-parts.js';
+import { callerFor, noSessions, useTemporaryStore, type LoggedLine } from '../chat/testing/chat-test-parts.js';
 import { createFixtureTools } from '../chat/testing/fixture-tools.js';
 import { createScriptedModel, text, toolCalls, type ScriptedAnswers, type ScriptedModelClient } from '../chat/testing/scripted-model-client.js';
 import { HostError, TwirpError } from '../errors/index.js';
@@ -12,20 +12,16 @@ import { createInProcessChatTransport, type InProcessChatTransport, type InProce
 
 const clock = { now: () => new Date('2026-03-01T12:00:00Z'), timeZone: 'UTC' };
 let store: EmbeddedConversationStore;
-let cleanup: () => Promise<void>;
+useTemporaryStore((created) => (store = created));
 let model: ScriptedModelClient;
 let chat: ChatService;
 let abortedToolCalls: number;
 let logLines: LoggedLine[];
 
-beforeEach(async () => {
-  ({ store, cleanup } = await createTemporaryStore());
+beforeEach(() => {
   abortedToolCalls = 0;
   logLines = [];
   useModel({ reply: () => text('Hello there.', { chunks: ['Hello ', 'there.'] }), title: () => text('Greeting') });
-});
-afterEach(async () => {
-  await cleanup();
 });
 
 function useModel(script: { reply: ScriptedAnswers; title?: ScriptedAnswers }): void {

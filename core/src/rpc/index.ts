@@ -13,19 +13,3 @@ export type { ChatServiceImplementation } from './chat-service.js';
 export { twirpServerOptions } from './twirp-server-options.js';
 export { createInProcessChatTransport, DEFAULT_IN_PROCESS_DEADLINE_MS } from './in-process-chat-transport.js';
 export type { InProcessCallOptions, InProcessChatTransport, InProcessChatTransportOptions } from './in-process-chat-transport.js';
-export type {
-  ContinueChatStreamRequestJson,
-  ContinueConversationRequestJson,
-  ContinueConversationResponseJson,
-  ConversationJson,
-  ConversationMessageJson,
-  DescribeConversationRequestJson,
-  DescribeConversationResponseJson,
-  ListConversationsRequestJson,
-  ListConversationsResponseJson,
-  MessageRoleJson,
-  SessionMetadataJson,
-  StartConversationRequestJson,
-  StartConversationResponseJson,
-} from './chat-json.js';
-export type { ChatStreamEvent, ChatStreamEventData, ChatStreamEventName, ChatTurnEventJson, ChatTurnEventName, ToolCallJson } from './chat-stream-events.js';

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { afterEach, beforeEach } from 'vitest';
 import { EmbeddedConversationStore } from '../../storage/index.js';
 import type { CallerContext } from '../caller-context.js';
 import type { SessionDirectory } from '../session-directory.js';
@@ -30,6 +31,20 @@ export async function createTemporaryStore(): Promise<{ store: EmbeddedConversat
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Gives every test of the calling file a fresh temporary store (handed to `use` before the test), removed after it. */
+export function useTemporaryStore(use: (store: EmbeddedConversationStore) => void): void {
+  let cleanup: (() => Promise<void>) | undefined;
+  beforeEach(async () => {
+    const temporary = await createTemporaryStore();
+    cleanup = temporary.cleanup;
+    use(temporary.store);
+  });
+  afterEach(async () => {
+    await cleanup?.();
+    cleanup = undefined;
+  });
 }
 
 /** A caller in `tenantId` with a deadline `deadlineMs` from now. */

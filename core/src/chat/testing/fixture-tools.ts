@@ -26,6 +26,19 @@ export interface FixtureTools extends ToolExecutor {
   readonly calls: { name: string; arguments: string }[];
 }
 
+/** The tool most chat tests offer (`fixtures__get_time`): a fixed time, a zone of at least three characters. */
+export const clockTool: FixtureTool = {
+  name: 'get_time',
+  description: 'Current time in a time zone.',
+  parameters: {
+    type: 'object',
+    properties: { zone: { type: 'string', minLength: 3 } },
+    required: ['zone'],
+    additionalProperties: false,
+  },
+  execute: (args) => `12:00 in ${String(args.zone)}`,
+};
+
 const OUTCOME_BY_CODE: Record<string, ToolCallResult['outcome']> = {
   INVALID_INPUT: 'invalid_input',
   TIMEOUT: 'timeout',
