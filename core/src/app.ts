@@ -39,7 +39,7 @@ import {
   type HostMetrics,
 } from './observability/index.js';
 import { instrumentModelClient } from './observability/instrument-model-client.js';
-import { instrumentPluginHost } from './observability/instrument-tool-executor.js';
+import { instrumentToolExecutor } from './observability/instrument-tool-executor.js';
 import { startPluginHost, type StartedPluginHost } from './plugin-host/index.js';
 import type { ConfigFileWatch, ReloadablePluginHost, ReloadResult, ReloadTrigger } from './plugin-host/reload/index.js';
 import type { WorkerEventTracker } from './plugin-host/worker/index.js';
@@ -152,7 +152,7 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
         : undefined;
 
     // One instrumented call path for every tool caller: the chat loop and the MCP server.
-    const tools = instrumentPluginHost(pluginHost, quotas);
+    const tools = instrumentToolExecutor(pluginHost, quotas);
 
     const sessions = new SessionResolver({
       keyValueStore,

@@ -11,9 +11,10 @@ import {
   type PreparedTool,
 } from '@acai/plugin-sdk/host';
 import { pino } from 'pino';
-import type { CallerContext, SessionDirectory, ToolCallResult, ToolExecutor } from '../../core/src/chat/index.js';
+import type { CallerContext, SessionDirectory } from '../../core/src/chat/index.js';
 import type { ModelTool } from '../../core/src/llm/index.js';
 import { EmbeddedConversationStore } from '../../core/src/storage/index.js';
+import type { ToolCallResult, ToolExecutor } from '../../core/src/tool-calls/index.js';
 
 // Shared set-up for the chat suites: a real embedded store in a temporary folder, and a small tool
 // executor built from the SDK's own call-path steps (parse → Ajv validate → execute → structured
@@ -65,6 +66,10 @@ export function createFixtureTools(tools: readonly FixtureTool[]): FixtureTools 
   return {
     calls,
     listModelTools: () => modelTools,
+    describeTool: (exposedName) => {
+      const entry = prepared.get(exposedName);
+      return entry === undefined ? undefined : { plugin: 'fixtures', pluginVersion: '1.0.0', tool: entry.tool.name };
+    },
     async callTool(exposedName, rawArguments, options) {
       calls.push({ name: exposedName, arguments: rawArguments });
       const startedAt = performance.now();

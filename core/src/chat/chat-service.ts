@@ -13,13 +13,13 @@ import type {
   ToolCallRecord,
 } from '../storage/conversation-store.js';
 import { createObjectIdHex, isObjectIdHex } from '../storage/object-id.js';
+import type { ToolExecutor } from '../tool-calls/index.js';
 import { buildModelContext, type IndexedMessage, type ModelContext } from './build-model-context.js';
 import type { CallerContext } from './caller-context.js';
 import { fallbackTitle } from './format-title.js';
 import { runToolLoop, type ToolLoopResult } from './run-tool-loop.js';
 import { createSystemPrompts, SUMMARY_PROMPT, type SystemPromptConfig } from './system-prompts.js';
 import { createTitleGenerator } from './title-generator.js';
-import type { ToolExecutor } from './tool-executor.js';
 import type { TurnEvents } from './turn-events.js';
 
 /** Tunables of the chat use cases (env-driven by the config module). */

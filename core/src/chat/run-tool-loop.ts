@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ModelClient, ModelMessage, ModelTool, ModelToolCall } from '../llm/index.js';
 import type { ToolCallRecord } from '../storage/conversation-store.js';
+import type { ToolCallResult, ToolExecutor } from '../tool-calls/index.js';
 import type { CallerContext } from './caller-context.js';
-import type { ToolCallResult, ToolExecutor } from './tool-executor.js';
 import type { ToolCallStart, TurnEvents } from './turn-events.js';
 
 /** Bounds of one turn's tool loop. */

@@ -1,37 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { CALLER_FAULT_CODES, type ToolErrorCode, type ToolOutput } from '@acai/plugin-sdk';
 import { capToolOutput, checkToolArguments, formatToolFailure, normalizeToolOutput, parseToolArguments, toToolFailure, type ToolFailure } from '@acai/plugin-sdk/host';
+import type { ToolCallOptions, ToolCallOutcome, ToolCallResult } from '../tool-calls/index.js';
 import type { RuntimeCallContext } from './plugin-runtime.js';
 import type { RegisteredTool } from './tool-registry.js';
-import type { ToolCallOutcome } from './tool-metrics.js';
-
-/** Per-call options of {@link executeToolCall}. */
-export interface ToolCallOptions {
-  /** Cancels the call (e.g. the RPC was abandoned); the tool's signal fires. */
-  readonly signal?: AbortSignal;
-  readonly callId?: string;
-  /** For logs and quotas only; never a metric label. */
-  readonly tenantId?: string;
-  /** W3C traceparent of the caller's span. */
-  readonly traceparent?: string;
-}
-
-/** The structured result of one tool call; failures are results too, never exceptions. */
-export interface ToolCallResult {
-  readonly exposedName: string;
-  readonly plugin: { readonly name: string; readonly version: string } | undefined;
-  readonly tool: string | undefined;
-  readonly schemaFingerprint: string | undefined;
-  readonly outcome: ToolCallOutcome;
-  /** What the model sees: capped (head + marker + tail) and secret-scrubbed; failures are `{"error":{...}}` JSON. */
-  readonly content: string;
-  /** The uncapped, scrubbed content (for storage). */
-  readonly fullContent: string;
-  readonly data: unknown;
-  /** Set when the outcome is not `ok`. */
-  readonly error: { readonly code: string; readonly message: string } | undefined;
-  readonly durationMs: number;
-}
 
 /** The outcome of one attempt inside the breaker. */
 interface Attempt {
@@ -62,7 +34,7 @@ export async function executeToolCall(
   tool: RegisteredTool | undefined,
   exposedName: string,
   rawArguments: unknown,
-  options: ToolCallOptions = {},
+  options: Partial<ToolCallOptions> = {},
   availableNames?: () => readonly string[],
 ): Promise<ToolCallResult> {
   const startedAt = performance.now();
@@ -117,7 +89,7 @@ class AttemptRun implements RuntimeCallContext {
   private isAborted = false;
   private abortReason: unknown;
 
-  constructor(tool: RegisteredTool, callId: string, options: ToolCallOptions) {
+  constructor(tool: RegisteredTool, callId: string, options: Partial<ToolCallOptions>) {
     this.tool = tool;
     this.callId = callId;
     this.traceparent = options.traceparent;
@@ -158,7 +130,7 @@ function onAttemptTimeout(run: AttemptRun): void {
   run.settle({ countsAgainstBreaker: true, isRetryable: true, outcome: 'timeout', failure });
 }
 
-function runAttempt(tool: RegisteredTool, args: unknown, callId: string, options: ToolCallOptions): Promise<Attempt> {
+function runAttempt(tool: RegisteredTool, args: unknown, callId: string, options: Partial<ToolCallOptions>): Promise<Attempt> {
   const run = new AttemptRun(tool, callId, options);
   const promise = new Promise<Attempt>((resolve) => {
     run.resolve = resolve;
@@ -237,7 +209,7 @@ function rejected(pluginName: string, maxConcurrent: number, maxQueue: number): 
   };
 }
 
-function finish(tool: RegisteredTool, attempt: Attempt, startedAt: number, options: ToolCallOptions): ToolCallResult {
+function finish(tool: RegisteredTool, attempt: Attempt, startedAt: number, options: Partial<ToolCallOptions>): ToolCallResult {
   const plugin = tool.plugin;
   const durationMs = performance.now() - startedAt;
   tool.metrics.duration.observe(durationMs / 1000);

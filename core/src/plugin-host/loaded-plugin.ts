@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { PluginEntryConfig } from '../config/plugins-config.js';
 import type { PluginCallPolicy } from './plugin-call-policy.js';
 import type { PluginMode, PluginRuntime } from './plugin-runtime.js';
-import type { ToolCallOutcome } from './tool-metrics.js';
+import type { ToolCallOutcome } from '../tool-calls/index.js';
 
 /** The last failure of a plugin, for status listings. */
 export interface PluginLastError {
