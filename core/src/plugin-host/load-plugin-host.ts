@@ -453,22 +453,24 @@ function registerChecked(record: PluginRecord, checkedSource: CheckedSource, env
 async function runSetup(plugin: CheckedPlugin, source: string): Promise<void> {
   const timeoutMs = plugin.record.entry.policy.setupTimeoutMs;
   const controller = new AbortController();
+  const missedDeadline = new HostError(
+    'HOST_PLUGIN_SETUP_TIMEOUT',
+    `${source}: setup did not finish within ${timeoutMs} ms. Make setup faster or raise policy.setupTimeoutMs in plugins.config.json.`,
+  );
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
       controller.abort(new Error('setup deadline exceeded'));
-      reject(
-        new HostError(
-          'HOST_PLUGIN_SETUP_TIMEOUT',
-          `${source}: setup did not finish within ${timeoutMs} ms. Make setup faster or raise policy.setupTimeoutMs in plugins.config.json.`,
-        ),
-      );
+      reject(missedDeadline);
     }, timeoutMs);
   });
   try {
     await Promise.race([plugin.runtime.setup(plugin.prepared.config, controller.signal), deadline]);
   } catch (error) {
-    if (HostError.isInstance(error)) throw error;
+    if (error === missedDeadline) throw error;
+    // A runtime's own HostError (a worker's HOST_PLUGIN_SETUP_FAILED) quotes the plugin's error too, so
+    // it is scrubbed like any other: the message reaches the load report, the admin API and the logs.
+    if (HostError.isInstance(error)) throw new HostError(error.code, `${source}: ${plugin.loaded.scrub(error.message)}`, { cause: error });
     throw new HostError('HOST_PLUGIN_SETUP_FAILED', `${source}: setup failed: ${plugin.loaded.scrub(describeError(error))}`, { cause: error });
   } finally {
     clearTimeout(timer);
