@@ -72,7 +72,7 @@ export async function loadTestPlugins(
       { plugins: entries.map((entry) => (entry['mode'] === undefined && entry['mcp'] === undefined ? { ...entry, mode: 'inline' } : entry)) },
       { path: join(dir, 'plugins.config.json'), env: options.env ?? {} },
     );
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = createCapturingLogger();
     const metrics = new Registry();
     const host = await loadPluginHost({
       config,
@@ -121,7 +121,8 @@ async function writePackage(packageDir: string, folder: string, testPackage: Tes
   return key;
 }
 
-function capturingLogger(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {
+/** A pino logger whose lines are kept (parsed) for assertions. */
+export function createCapturingLogger(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
