@@ -6,11 +6,11 @@ import {
   titleCacheKey,
   type ChatService,
   type ChatServiceOptions,
-  type ToolExecutor,
 } from '../../core/src/chat/index.js';
 import { HostError } from '../../core/src/errors/index.js';
 import { createModelClient } from '../../core/src/llm/index.js';
 import type { EmbeddedConversationStore } from '../../core/src/storage/index.js';
+import type { ToolExecutor } from '../../core/src/tool-calls/index.js';
 import {
   errorReply,
   startFakeOpenAI,

@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import type { Clock } from '@acai/plugin-sdk';
 import type { Logger } from 'pino';
 import { countCacheLookups } from '../cache/index.js';
-import { createChatService, type ChatService, type ToolExecutor } from '../chat/index.js';
+import { createChatService, type ChatService } from '../chat/index.js';
 import type { HostConfig } from '../config/env-config.js';
 import { createModelClient } from '../llm/index.js';
 import { instrumentConversationStore, instrumentSessionDirectory, type HostMetrics } from '../observability/index.js';
 import { instrumentModelClient } from '../observability/instrument-model-client.js';
-import { instrumentPluginHost } from '../observability/instrument-tool-executor.js';
+import { instrumentToolExecutor } from '../observability/instrument-tool-executor.js';
+import type { ToolExecutor } from '../tool-calls/index.js';
 import type { ReloadablePluginHost } from '../plugin-host/reload/index.js';
 import { createTenantQuotas, type TenantQuotas } from '../rate-limit/index.js';
 import { SessionResolver } from '../sessions/index.js';
@@ -37,7 +38,7 @@ export interface UseCaseDependencies {
 export function buildUseCases(config: HostConfig, dependencies: UseCaseDependencies): UseCases {
   const { stores, metrics, logger } = dependencies;
   // One instrumented call path for every tool caller: the chat loop and the MCP server.
-  const tools = instrumentPluginHost(dependencies.pluginHost, createQuotas(config, stores, metrics));
+  const tools = instrumentToolExecutor(dependencies.pluginHost, createQuotas(config, stores, metrics));
 
   const sessions = new SessionResolver({
     keyValueStore: stores.keyValueStore,

@@ -6,7 +6,7 @@ import { DEFAULT_CHAT_SERVICE_OPTIONS, type ChatServiceOptions } from './chat-se
 import type { SessionDirectory } from './session-directory.js';
 import { createSystemPrompts, type SystemPrompts } from './system-prompts.js';
 import { createTitleGenerator, type TitleGenerator } from './title-generator.js';
-import type { ToolExecutor } from './tool-executor.js';
+import type { ToolExecutor } from '../tool-calls/index.js';
 
 /** What the use cases need. */
 export interface ChatServiceDeps {

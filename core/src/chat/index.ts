@@ -26,7 +26,6 @@ export type {
 } from '../storage/conversation-store.js';
 export { DEFAULT_TENANT_ID } from './caller-context.js';
 export type { CallerContext, ChatLogger } from './caller-context.js';
-export type { ToolCallOptions, ToolCallOutcome, ToolCallResult, ToolExecutor } from './tool-executor.js';
 export type { ToolCallStart, TurnEvents } from './turn-events.js';
 export { DEFAULT_SYSTEM_PROMPT, createSystemPrompts } from './system-prompts.js';
 export type { RenderedSystemPrompt, SystemPromptConfig, SystemPrompts } from './system-prompts.js';

@@ -238,7 +238,6 @@ describe('runToolLoop', () => {
       { ...toolCalls([{ id: 'call_a', name: 'fixtures__get_time', arguments: { zone: 'UTC' } }], 'Checking. '), chunks: ['Check', 'ing. '] },
       text('It is noon.', { chunks: ['It is ', 'noon.'] }),
     ]);
-    parts.tools.describeTool = (name) => (name === 'fixtures__get_time' ? { plugin: 'fixtures', pluginVersion: '1.0.0' } : undefined);
     const result = await run(parts, {
       events: {
         textDelta: (delta) => void seen.push(`delta:${delta}`),

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { ToolExecutor } from '../chat/index.js';
+import type { ToolExecutor } from '../tool-calls/index.js';
 import type { ClientIpResolver } from '../client-address/index.js';
 import type { HostConfig } from '../config/env-config.js';
 import type { RateLimiter } from '../rate-limit/index.js';

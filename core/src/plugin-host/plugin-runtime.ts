@@ -77,5 +77,5 @@ export interface PluginRuntimeOptions {
   readonly timeouts?: { readonly callMs: number; readonly setupMs: number };
 }
 
-/** Builds the runtime for a mode (the host's default maps `worker` to the worker runtime once available). */
+/** Builds the runtime for a mode: `inline` in the event loop, `worker` in a worker (see createPluginRuntimeFactory). */
 export type PluginRuntimeFactory = (mode: IsolationMode, options: PluginRuntimeOptions) => PluginRuntime;

@@ -11,7 +11,7 @@ import {
   type PreparedTool,
 } from '@acai/plugin-sdk/host';
 import type { ModelTool } from '../../llm/index.js';
-import type { ToolCallResult, ToolExecutor } from '../tool-executor.js';
+import type { ToolCallResult, ToolExecutor } from '../../tool-calls/index.js';
 
 /** A tool for {@link createFixtureTools}. */
 export interface FixtureTool {
@@ -72,6 +72,10 @@ export function createFixtureTools(tools: readonly FixtureTool[]): FixtureTools 
   return {
     calls,
     listModelTools: () => modelTools,
+    describeTool: (exposedName) => {
+      const entry = prepared.get(exposedName);
+      return entry === undefined ? undefined : { plugin: 'fixtures', pluginVersion: '1.0.0', tool: entry.tool.name };
+    },
     async callTool(exposedName, rawArguments, options) {
       calls.push({ name: exposedName, arguments: rawArguments });
       const startedAt = performance.now();
