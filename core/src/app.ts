@@ -245,7 +245,7 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       await server.register(rateLimitPlugin, { limiter: requestLimiter, clientIp, metrics, exemptPaths });
     }
 
-    healthRoutes(server, { checks: readinessChecks(config, store, keyValueStore, pluginHost) });
+    healthRoutes(server, { checks: readinessChecks(config, store, keyValueStore, pluginHost), registry: metrics.registry });
     server.get('/', async () => 'Acai is running. Web console: /console. Chat API: POST /twirp/acai.chat.ChatService/{StartConversation,ContinueConversation,ListConversations,DescribeConversation}, streamed: ContinueChatStream (Server-Sent Events)\n');
     registerWhoamiRoute(server);
     await registerWebConsole(server, { logger });
