@@ -3,7 +3,7 @@
  * default is to download them, and this machine reaches no such site. Inputs are files from Go modules
  * the provisioning script downloads through the module proxy:
  *   - Kubernetes' OpenAPI v2 document (`api/openapi-spec/swagger.json` of `k8s.io/kubernetes`);
- *   - CustomResourceDefinitions as JSON (the ServiceMonitor CRD of `prometheus-operator`).
+ *   - CustomResourceDefinitions as JSON (the ServiceMonitor and PrometheusRule CRDs of `prometheus-operator`).
  *
  * Output, in kubeconform's layout for `-schema-location '<dir>/{{ .ResourceKind }}{{ .KindSuffix }}.json'`:
  * `_definitions.json` (every definition, converted) and one small file per kind and API version

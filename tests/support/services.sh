@@ -151,7 +151,7 @@ acai_go_install_once() {
     if [[ -x "$target" ]]; then exit 0; fi
     acai_log "building $(basename "$target") $version into $target_dir (first run only, a few minutes)"
     local build_log="$target_dir/build.log"
-    if ! GOFLAGS="" GOTOOLCHAIN="${GOTOOLCHAIN:-auto}" GOBIN="$target_dir/.partial" go install "$package@$version" >"$build_log" 2>&1; then
+    if ! GOFLAGS="" GOTOOLCHAIN="${GOTOOLCHAIN:-auto}" GOBIN="$target_dir/.partial" go install -ldflags="-s -w" "$package@$version" >"$build_log" 2>&1; then
       tail -n 40 "$build_log" >&2
       exit 1
     fi
@@ -187,7 +187,8 @@ acai_ensure_k8s_schemas() {
       operator="$(module_dir github.com/prometheus-operator/prometheus-operator "$ACAI_PROMETHEUS_OPERATOR_VERSION")" &&
       "$ACAI_REPO_ROOT/node_modules/.bin/tsx" "$ACAI_REPO_ROOT/tests/support/generate-k8s-schemas.ts" \
         "$kubernetes/api/openapi-spec/swagger.json" "$ACAI_K8S_SCHEMA_DIR" \
-        "$operator/jsonnet/prometheus-operator/servicemonitors-crd.json"
+        "$operator/jsonnet/prometheus-operator/servicemonitors-crd.json" \
+        "$operator/jsonnet/prometheus-operator/prometheusrules-crd.json"
   ) 9>"$ACAI_CACHE_DIR/.k8s-schemas.lock"
 }
 

@@ -47,17 +47,17 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if or .Values.mongodb.url .Values.mongodb.existingSecret -}}true{{- end -}}
 {{- end -}}
 
-{{/* An env entry whose value is either plain (url) or read from a Secret key (existingSecret). */}}
+{{/* An env entry whose value is either plain (url) or read from a Secret key (existingSecret); nothing when neither is set. */}}
 {{- define "acai.urlEnv" -}}
 {{- $settings := index . 1 -}}
-{{- if $settings.existingSecret }}
+{{- if $settings.existingSecret -}}
 - name: {{ index . 0 }}
   valueFrom:
     secretKeyRef:
       name: {{ $settings.existingSecret }}
       key: {{ $settings.existingSecretKey }}
-{{- else if $settings.url }}
+{{- else if $settings.url -}}
 - name: {{ index . 0 }}
   value: {{ $settings.url | quote }}
-{{- end }}
+{{- end -}}
 {{- end -}}
