@@ -73,7 +73,7 @@ interface PodSpec {
 }
 function podOf(manifests: Manifest[]) {
   const deployment = one(manifests, 'Deployment');
-  const spec = deployment.spec as { replicas?: number; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
+  const spec = deployment.spec as { replicas?: number; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec } };
   return { deployment, spec, pod: spec.template.spec, container: spec.template.spec.containers[0]!, podLabels: spec.template.metadata.labels };
 }
 const envNamed = (container: Container, name: string) => container.env.find((variable) => variable.name === name);
@@ -130,7 +130,7 @@ describe('Helm chart deploy/helm/acai', () => {
     expect(mounted).toEqual(new Set([envNamed(container, 'ACAI_DATA_DIR')?.value, '/tmp', '/home/node']));
   });
 
-  it('mounts plugins.config.json from a ConfigMap as a directory, so updates reach the host’s watcher, with the image’s default plugin set', async () => {
+  it('mounts plugins.config.json from a ConfigMap as the config directory, with the image’s default plugin set', async () => {
     const { manifests } = template();
     const { pod, container } = podOf(manifests);
     const configMap = one(manifests, 'ConfigMap');
@@ -144,6 +144,17 @@ describe('Helm chart deploy/helm/acai', () => {
     const loaded = await loadPluginsConfig(file, {});
     const imageDefault = await loadPluginsConfig(join(root, 'plugins.config.json'), {});
     expect(loaded.plugins.map((plugin) => [plugin.name, plugin.source])).toEqual(imageDefault.plugins.map((plugin) => [plugin.name, plugin.source]));
+  });
+
+  it('rolls the pods when the plugin set changes (the host’s file watcher does not see kubelet’s ConfigMap swap)', () => {
+    const checksum = (sets: string[], files: string[] = []) =>
+      podOf(template(files, sets).manifests).spec.template.metadata.annotations?.['checksum/plugins-config'];
+    const before = checksum([]);
+    expect(before).toMatch(/^[0-9a-f]{64}$/);
+    expect(checksum(['podAnnotations.team=assistants'])).toBe(before);
+    expect(checksum(['pluginsConfig.plugins[0].version=^1.1.0'])).not.toBe(before);
+    // An operator's own ConfigMap is not the chart's to fingerprint: it is reloaded through the admin API.
+    expect(checksum([], ['external-secrets-values.yaml'])).toBeUndefined();
   });
 
   it('holds no secret itself: no Secret object and no literal value for a secret variable', () => {
