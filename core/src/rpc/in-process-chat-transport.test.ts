@@ -75,6 +75,10 @@ const deafChat: ChatService = {
   continueChatStream: () => new Promise(() => {}),
   listConversations: () => new Promise(() => {}),
   describeConversation: () => new Promise(() => {}),
+  renameConversation: () => new Promise(() => {}),
+  deleteConversation: () => new Promise(() => {}),
+  exportConversation: () => new Promise(() => {}),
+  regenerateReply: () => new Promise(() => {}),
 };
 
 describe('createInProcessChatTransport', () => {

@@ -17,6 +17,7 @@ export const noSessions: SessionDirectory = {
   resolve: () => Promise.reject(new Error('sessions are not part of this suite')),
   resolveOrCreate: () => Promise.reject(new Error('sessions are not part of this suite')),
   bind: () => Promise.reject(new Error('sessions are not part of this suite')),
+  unbind: () => Promise.reject(new Error('sessions are not part of this suite')),
 };
 
 /** A real embedded (SQLite) store in a fresh temporary folder. */
