@@ -46,6 +46,8 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
   logger.info({ url, version: HOST_VERSION }, 'acai host listening');
 
   const stopReloadTriggers = installPluginReloadTriggers(app, config);
+  // Retention runs only in a serving host (never in tests or the CLI that build the app); app.close() stops it.
+  app.retention.start();
 
   // The server stops accepting and drains first (installShutdown), then these run in order.
   const disposers = [
@@ -107,6 +109,8 @@ function announceStartup(app: AcaiApp, config: HostConfig, tracingDescription: s
       model: config.model.model,
       modelBaseURL: config.model.baseURL ? redactUrl(config.model.baseURL) : undefined,
       tracing: tracingDescription,
+      retentionDays: config.retention.defaultDays === 0 ? 'keep' : config.retention.defaultDays,
+      retentionTenantDays: Object.keys(config.retention.tenantDays).length === 0 ? undefined : config.retention.tenantDays,
       plugins: app.pluginHost.listPlugins().map((plugin) => `${plugin.name}@${plugin.version ?? '?'} ${plugin.state}`),
     },
     'acai host configured',
