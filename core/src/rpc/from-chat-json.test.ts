@@ -46,7 +46,9 @@ describe('reading in-process chat requests', () => {
     expect(exportInputFromJson({ conversation_id: 'abc', format: 2 }).format).toBe('markdown');
     // A number the enum does not know is passed on (proto3 enums are open) and refused by the use case.
     expect(exportInputFromJson({ conversation_id: 'abc', format: 9 }).format).toBe('9');
-    for (const format of ['markdown', 'EXPORT_FORMAT_PDF', '__proto__', 'toString', 1.5, true, {}]) {
+    // An unknown name is ignored, as the Twirp decoder ignores unknown enum values: the default, JSON.
+    for (const format of ['markdown', 'EXPORT_FORMAT_PDF', '__proto__', 'toString']) expect(exportInputFromJson({ conversation_id: 'abc', format }).format).toBe('json');
+    for (const format of [1.5, true, {}, ['EXPORT_FORMAT_JSON']]) {
       expect(malformed(() => exportInputFromJson({ conversation_id: 'abc', format })).message).toBe('the json request could not be decoded');
     }
   });

@@ -92,14 +92,12 @@ function uint32Field(fields: Fields, name: string): number {
   return value;
 }
 
-// Proto3 JSON enums: the value's name or its number; an unknown name is a malformed request.
+// Proto3 JSON enums: the value's name or its number. An unknown name is ignored (the field keeps its
+// default), as the Twirp JSON decoder does with ignoreUnknownFields; any other type is malformed.
 function enumField(fields: Fields, name: string, names: Readonly<Record<string, number>>): number {
   const value = fields[name];
   if (value === undefined || value === null) return 0;
-  if (typeof value === 'string') {
-    if (!Object.hasOwn(names, value)) throw malformed(`${name}: unknown enum value`);
-    return names[value]!;
-  }
+  if (typeof value === 'string') return Object.hasOwn(names, value) ? names[value]! : 0;
   if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > 0x7fff_ffff) throw malformed(`${name}: expected an enum name or number`);
   return value;
 }
