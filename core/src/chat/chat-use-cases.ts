@@ -101,7 +101,7 @@ export interface RegenerateReplyInput {
   readonly messageId: string;
 }
 
-/** The four chat use cases (and the streamed twin of ContinueConversation), tenant-scoped by the caller. */
+/** The chat use cases (turns, their streamed twin, and the conversation lifecycle), tenant-scoped by the caller. */
 export interface ChatService {
   startConversation(caller: CallerContext, input: StartConversationInput): Promise<StartConversationResult>;
   continueConversation(caller: CallerContext, input: ContinueConversationInput): Promise<ContinueConversationResult>;
