@@ -247,6 +247,30 @@ describe('conversation lifecycle on the real host', () => {
     expect(disguised.tool_calls?.[0]?.images).toBeUndefined();
   });
 
+  it('answers malformed, oversized and hostile bodies on every new RPC with a Twirp error, before any work', async () => {
+    const { conversation_id: id } = await start('hostile bodies target');
+    const replyRequests = () => fake.completionBodies('fake-chat').length;
+    const before = replyRequests();
+    const wrongTypes: Record<string, string> = {
+      RenameConversation: `{"conversation_id": "${id}", "title": 1}`,
+      DeleteConversation: `{"conversation_id": ["${id}"]}`,
+      ExportConversation: `{"conversation_id": "${id}", "format": {}}`,
+      RegenerateReply: `{"conversation_id": "${id}", "message_id": []}`,
+    };
+    for (const [method, wrongType] of Object.entries(wrongTypes)) {
+      for (const body of ['{"conversation_id": 5}', '[]', 'not json', '{"conversation_id": {"$ne": null}}', wrongType]) {
+        const response = await chat(method, body);
+        expect([response.status, response.body.code], `${method} ${body}`).toEqual([400, 'malformed']);
+      }
+      const oversized = await chat(method, { conversation_id: id, title: 'x'.repeat(1_100_000) });
+      expect([oversized.status, oversized.body.code, oversized.body.meta?.argument], method).toEqual([400, 'invalid_argument', 'body']);
+      const truncated = await fetch(`${host.url}/twirp/acai.chat.ChatService/${method}`, { method: 'POST', headers: { 'content-type': 'application/protobuf', ...bearer(KEY_A) }, body: Buffer.from([0x0a, 0x40, 0x61]) });
+      expect([truncated.status, (await truncated.json()).code], method).toEqual([400, 'malformed']);
+    }
+    expect(replyRequests()).toBe(before);
+    expect((await chat('DescribeConversation', { conversation_id: id })).body.conversation.title).toMatch(/^About /);
+  });
+
   it('checks conversation ids the same way on every new RPC', async () => {
     for (const [method, body] of [
       ['RenameConversation', { title: 'x' }],
