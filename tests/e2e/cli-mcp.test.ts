@@ -10,6 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { LATEST_PROTOCOL_VERSION, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killOnExit } from '../support/child-processes.js';
 import { ACAI_BIN, childPath, REPO_ROOT, runAcaiBinary, temporaryFolder } from './cli-support.js';
 import { REPO_PLUGINS_CONFIG } from './host-support.js';
 import { resultText, TESTBED_PLUGIN } from './mcp-server-support.js';
@@ -42,7 +43,7 @@ interface RawServer {
 }
 
 function startRaw(args: readonly string[], env: Record<string, string>): RawServer {
-  const child = spawn(process.execPath, [ACAI_BIN, 'mcp', ...args], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = killOnExit(spawn(process.execPath, [ACAI_BIN, 'mcp', ...args], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] }));
   const stdoutLines: string[] = [];
   const waiters = new Map<number, (message: Record<string, any>) => void>();
   let stderr = '';

@@ -13,6 +13,7 @@ import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type F
 import { startFakeWeatherApi, weatherApiError, type FakeWeatherApi } from '../fakes/weatherapi/index.js';
 import { redisServerBinary, requireMongoUrl, requireRedisUrl, uniqueName, mongoUrlWithDatabase } from '../support/env.js';
 import { freePort } from '../support/redis-server.js';
+import { killOnExit } from '../support/child-processes.js';
 import { startHostProcess, type HostProcess } from './edge-support.js';
 import { bearer, CHAT_MODEL, fakeModelEnv, scriptedAssistant, TITLE_MODEL, twirpJson } from './host-support.js';
 
@@ -45,7 +46,7 @@ async function host(env: Record<string, string>): Promise<HostProcess> {
 /** A redis-server that requires a password, so the password really is used (and must never be logged). */
 async function startPasswordRedis(password: string): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const child: ChildProcess = spawn(redisServerBinary(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', password], { stdio: 'ignore' });
+  const child: ChildProcess = killOnExit(spawn(redisServerBinary(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', password], { stdio: 'ignore' }));
   const url = `redis://:${password}@127.0.0.1:${port}`;
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on('error', () => {});

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai/index.js';
 import { mongoUrlWithDatabase, requireRedisUrl, uniqueName } from '../support/env.js';
 import { startPrivateRedis, type PrivateRedisServer } from '../support/redis-server.js';
+import { waitUntil } from '../support/timing.js';
 import { hostAndPort, startTcpHop, type TcpHop } from './edge-support.js';
 import { bearer, fakeModelEnv, scriptedAssistant, startTestHost, twirpJson, type RunningTestHost } from './host-support.js';
 
@@ -117,12 +118,10 @@ describe('readiness with a dependency stopped', () => {
   }
 
   async function eventually(predicate: (report: Awaited<ReturnType<typeof readiness>>) => boolean) {
-    let report = await readiness();
-    for (let attempt = 0; attempt < 100 && !predicate(report); attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      report = await readiness();
-    }
-    return report;
+    return waitUntil(async () => {
+      const report = await readiness();
+      return predicate(report) && report;
+    }, 'the readiness report');
   }
 
   it('is ready, then degraded (200) with Redis down while chat keeps working, then not ready (503) with the store down, and recovers', async () => {

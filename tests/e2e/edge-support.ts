@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { killOnExit } from '../support/child-processes.js';
 import { REPO_PLUGINS_CONFIG } from './host-support.js';
 
 const MAIN = fileURLToPath(new URL('../../core/src/main.ts', import.meta.url));
@@ -27,7 +28,7 @@ export interface HostProcess {
 
 /** Spawns `node --import tsx core/src/main.ts` with exactly `env` (plus PATH/HOME) on a free port. */
 export async function startHostProcess(env: Record<string, string>): Promise<HostProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const child = killOnExit(spawn(process.execPath, ['--import', 'tsx', MAIN], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -38,7 +39,7 @@ export async function startHostProcess(env: Record<string, string>): Promise<Hos
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   const lines: string[] = [];
   const waiters: Array<{ predicate: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }> = [];
   const parsed: Array<Record<string, unknown>> = [];

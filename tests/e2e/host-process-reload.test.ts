@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
 import { childProcessEnv, requireRedisUrl, uniqueName } from '../support/env.js';
+import { scaledMs, WAIT } from '../support/timing.js';
+import { killOnExit } from '../support/child-processes.js';
 import { bearer, fakeModelEnv, TITLE_MODEL, twirpJson } from './host-support.js';
 import { adminJson, createPluginsWorkspace, DATETIME_ENTRY, listedPlugin, type PluginsWorkspace } from './plugins-workspace.js';
 
@@ -84,7 +86,7 @@ async function startHostProcess(extraEnv: Record<string, string>): Promise<HostP
     ...extraEnv,
   });
   // Run from source like the rest of the suite (the @acai/source condition picks the workspaces' src/).
-  const child = spawn(process.execPath, [`--import=${TSX_LOADER}`, '--conditions=@acai/source', MAIN], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = killOnExit(spawn(process.execPath, [`--import=${TSX_LOADER}`, '--conditions=@acai/source', MAIN], { env, stdio: ['ignore', 'pipe', 'inherit'] }));
   const lines: LogLine[] = [];
   const waiters: Array<{ predicate: (line: LogLine) => boolean; after: number; resolve: (line: LogLine) => void }> = [];
   createInterface({ input: child.stdout! }).on('line', (text) => {
@@ -162,7 +164,7 @@ describe('plugin reloads of a host process', () => {
     expect(await forecastTurn(host)).toMatchObject({ plugin_version: '1.1.0', outcome: 'ok' });
 
     await stopWithSigterm(host);
-  }, 90_000);
+  }, scaledMs(90_000));
 
   it('reloads when plugins.config.json changes on disk (debounced), one burst of writes ending on the last content', async () => {
     await workspace.writeConfig([DATETIME_ENTRY, workspace.forecast('1.0.0')]);
@@ -187,7 +189,7 @@ describe('plugin reloads of a host process', () => {
         expect(listedPlugin(listed, 'holidays')).toMatchObject({ state: 'ACTIVE' });
         expect(listedPlugin(listed, 'forecast')).toMatchObject({ version: '1.0.0' });
       },
-      { timeout: 30_000, interval: 100 },
+      WAIT,
     );
     const reloads = host.lines.slice(mark).filter((line) => line.msg === 'plugin set reloaded');
     expect(reloads.length).toBeGreaterThan(0);
@@ -195,5 +197,5 @@ describe('plugin reloads of a host process', () => {
     expect(await forecastTurn(host)).toMatchObject({ plugin_version: '1.0.0', outcome: 'ok' });
 
     await stopWithSigterm(host);
-  }, 90_000);
+  }, scaledMs(90_000));
 });

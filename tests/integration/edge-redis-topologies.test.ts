@@ -11,6 +11,7 @@ import { startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai/index.js
 import { fakeModelEnv, scriptedAssistant, startTestHost, twirpJson, type RunningTestHost } from '../e2e/host-support.js';
 import { redisServerBinary } from '../support/env.js';
 import { freePort } from '../support/redis-server.js';
+import { killOnExit } from '../support/child-processes.js';
 
 // REDIS_URL beyond one server: the real host on a Sentinel-managed primary (through a failover)
 // and on a three-node Redis Cluster, all real redis-server processes on loopback ports.
@@ -21,7 +22,7 @@ let scratch = '';
 let fake: FakeOpenAIServer;
 
 function redisServer(arguments_: string[]): ChildProcess {
-  const child = spawn(redisServerBinary(), arguments_, { stdio: 'ignore' });
+  const child = killOnExit(spawn(redisServerBinary(), arguments_, { stdio: 'ignore' }));
   child.on('error', () => {});
   children.push(child);
   return child;
@@ -132,7 +133,7 @@ describe('REDIS_URL=redis+sentinel://…/<master>', () => {
     } finally {
       await host.close();
     }
-  }, 60_000);
+  });
 });
 
 describe('REDIS_URL=redis+cluster://…', () => {
@@ -176,5 +177,5 @@ describe('REDIS_URL=redis+cluster://…', () => {
     } finally {
       await host.close();
     }
-  }, 60_000);
+  });
 });

@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
+import { killOnExit } from '../support/child-processes.js';
 
 const fixture = fileURLToPath(new URL('./edge-shutdown-server.fixture.ts', import.meta.url));
 const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
@@ -16,7 +17,7 @@ interface Running {
 }
 
 function start(mode: 'finishes' | 'stuck', deadlineMs: number): Running {
-  const child = spawn(tsx, [fixture, mode, String(deadlineMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = killOnExit(spawn(tsx, [fixture, mode, String(deadlineMs)], { stdio: ['ignore', 'pipe', 'inherit'] }));
   const events: Array<Record<string, unknown>> = [];
   const waiters: Array<{ predicate: (event: Record<string, unknown>) => boolean; resolve: (event: Record<string, unknown>) => void }> = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {

@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { createFakeClock, createToolHttpClient, MemoryToolCache } from '@acai/plugin-sdk/host';
 import { pino, type Logger } from 'pino';
 import { WorkerPluginRuntime, type WorkerHostServices, type WorkerPluginRuntimeOptions } from '../../core/src/plugin-host/worker/index.js';
+import { CALL_DEADLINE_MS, START_UP_DEADLINE_MS } from '../support/timing.js';
 
 /** Directory URL of one hostile (or healthy) fixture plugin package. */
 export function fixturePackageUrl(name: string): URL {
@@ -41,7 +42,11 @@ export function createTestServices(name: string, logger: Logger, allowedHosts: r
   };
 }
 
-/** Loads and sets up a fixture plugin in a worker runtime. */
+/**
+ * Loads and sets up a fixture plugin in a worker runtime. Importing and setting up get the generous
+ * start-up budget (a process worker boots a whole Node on a busy machine); calls get `hardDeadlineMs`,
+ * by default a budget no healthy call reaches. Tests about the hard deadline pass a short one.
+ */
 export async function startWorkerFixture(
   name: string,
   options: Partial<WorkerPluginRuntimeOptions> & { config?: Record<string, unknown>; logger?: Logger } = {},
@@ -50,7 +55,8 @@ export async function startWorkerFixture(
   const runtime = new WorkerPluginRuntime({
     entryUrl: fixtureEntryUrl(name),
     services: options.services ?? createTestServices(name, logger),
-    hardDeadlineMs: options.hardDeadlineMs ?? 2_000,
+    hardDeadlineMs: options.hardDeadlineMs ?? CALL_DEADLINE_MS,
+    setupHardDeadlineMs: options.setupHardDeadlineMs ?? START_UP_DEADLINE_MS,
     ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
     ...(options.maxResultBytes === undefined ? {} : { maxResultBytes: options.maxResultBytes }),
     ...(options.restartBackoff === undefined ? {} : { restartBackoff: options.restartBackoff }),
@@ -58,14 +64,14 @@ export async function startWorkerFixture(
     ...(options.isolation === undefined ? {} : { isolation: options.isolation }),
   });
   await runtime.load();
-  await runtime.setup(options.config ?? {}, AbortSignal.timeout(10_000));
+  await runtime.setup(options.config ?? {}, AbortSignal.timeout(START_UP_DEADLINE_MS));
   return runtime;
 }
 
 let callCounter = 0;
 
 /** Calls a tool with a fresh call id and a generous timeout signal (no timing is asserted). */
-export function callTool(runtime: WorkerPluginRuntime, toolName: string, args: unknown = {}, signal: AbortSignal = AbortSignal.timeout(20_000)) {
+export function callTool(runtime: WorkerPluginRuntime, toolName: string, args: unknown = {}, signal: AbortSignal = AbortSignal.timeout(CALL_DEADLINE_MS)) {
   callCounter += 1;
   return runtime.execute(toolName, args, { callId: `call-${callCounter}`, signal });
 }

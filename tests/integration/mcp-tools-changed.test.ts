@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryKeyValueStore } from '../../core/src/cache/index.js';
 import { loadPluginsConfig } from '../../core/src/config/plugins-config.js';
 import { startPluginHost, type StartedPluginHost } from '../../core/src/plugin-host/index.js';
-import { eventually, stdioServerEntry } from './mcp-support.js';
+import { waitUntil } from '../support/timing.js';
+import { stdioServerEntry } from './mcp-support.js';
 import { createCapturingLogger, metricValue } from './plugin-host-support.js';
 
 interface ToolsChangedBed {
@@ -58,7 +59,7 @@ describe('tools/list_changed from an MCP server', () => {
     expect(host.listTools().map((tool) => tool.exposedName)).not.toContain('files__extra_lookup');
     await writeFile(bed.toolsFile, JSON.stringify(['extra_lookup']));
     expect(await host.callTool('files__announce_tools_changed', {})).toMatchObject({ outcome: 'ok', content: 'announced' });
-    await eventually(() => host.generation === 2, 15_000, 'the reload');
+    await waitUntil(() => host.generation === 2, 'the reload');
     expect(await host.callTool('files__extra_lookup', { text: 'tea' })).toMatchObject({ outcome: 'ok', content: 'extra: tea' });
     expect(await metricValue(bed, 'acai_plugin_reloads_total', { trigger: 'tools_changed', outcome: 'ok' })).toBe(1);
     expect(await metricValue(bed, 'acai_mcp_tools_changed_total', { plugin: 'files', cause: 'notification' })).toBe(1);
@@ -67,7 +68,7 @@ describe('tools/list_changed from an MCP server', () => {
 
   it('costs only a tools/list, no reload, when a server announces changes it did not make', async () => {
     const bed = await start(['--list-changed-every=40'], 1_000);
-    await eventually(async () => ((await metricValue(bed, 'acai_mcp_list_changed_notifications_total', { plugin: 'files' })) ?? 0) >= 10, 15_000, 'ten announcements');
+    await waitUntil(async () => ((await metricValue(bed, 'acai_mcp_list_changed_notifications_total', { plugin: 'files' })) ?? 0) >= 10, 'ten announcements');
     expect(bed.started.host.generation).toBe(1);
     expect(await metricValue(bed, 'acai_plugin_reloads_total', { trigger: 'tools_changed', outcome: 'ok' })).toBeUndefined();
     expect(bed.lines.some((line) => line['msg'] === 'the MCP server announced tools/list_changed, but its tools are unchanged')).toBe(true);

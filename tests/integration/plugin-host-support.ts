@@ -10,6 +10,7 @@ import { Registry } from 'prom-client';
 import { MemoryKeyValueStore, type KeyValueStore } from '../../core/src/cache/index.js';
 import { parsePluginsConfig, type PluginsConfig } from '../../core/src/config/plugins-config.js';
 import { loadPluginHost, type LoadPluginHostOptions, type PluginHost } from '../../core/src/plugin-host/index.js';
+import { START_UP_DEADLINE_MS } from '../support/timing.js';
 
 /** Directory holding the fixture plugin packages; `path` entries are relative to it. */
 export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
@@ -32,9 +33,14 @@ export function testbedState(): TestbedState {
   return global.__acaiTestbed;
 }
 
-/** Validates entries the way plugins.config.json is validated (the file sits in the fixtures directory). */
-export function fixtureConfig(plugins: Array<Record<string, unknown>>, env: Record<string, string> = {}, defaults?: Record<string, unknown>): PluginsConfig {
-  return parsePluginsConfig(defaults === undefined ? { plugins } : { defaults, plugins }, { path: join(FIXTURES_DIR, 'plugins.config.json'), env });
+/**
+ * Validates entries the way plugins.config.json is validated (the file sits in the fixtures directory).
+ * Setup gets the suite's start-up budget unless `defaults` or an entry sets its own: a fixture MCP server
+ * or worker starting next to busy processes can take longer than the production default.
+ */
+export function fixtureConfig(plugins: Array<Record<string, unknown>>, env: Record<string, string> = {}, defaults: Record<string, unknown> = {}): PluginsConfig {
+  const policy = { setupTimeoutMs: START_UP_DEADLINE_MS, ...(defaults['policy'] as Record<string, unknown> | undefined) };
+  return parsePluginsConfig({ defaults: { ...defaults, policy }, plugins }, { path: join(FIXTURES_DIR, 'plugins.config.json'), env });
 }
 
 /** A pino logger whose lines are kept for assertions. */

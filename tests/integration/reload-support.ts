@@ -13,6 +13,7 @@ import { loadPluginsConfig } from '../../core/src/config/plugins-config.js';
 import { loadPluginHost } from '../../core/src/plugin-host/index.js';
 import { ReloadablePluginHost, type ReloadablePluginHostOptions } from '../../core/src/plugin-host/reload/index.js';
 import { createPluginRuntimeFactory, WorkerEventTracker } from '../../core/src/plugin-host/worker/index.js';
+import { START_UP_DEADLINE_MS } from '../support/timing.js';
 import { createCapturingLogger } from './isolation-support.js';
 
 const run = promisify(execFile);
@@ -58,7 +59,7 @@ export async function startReloadTestbed(
   const configPath = join(dir, 'plugins.config.json');
   const writeConfig = async (entries: Array<Record<string, unknown>>) => {
     const document = {
-      defaults: { policy: { timeoutMs: 5_000, breaker: { failureThreshold: 2, halfOpenAfterMs: 60_000 } } },
+      defaults: { policy: { timeoutMs: 5_000, setupTimeoutMs: START_UP_DEADLINE_MS, breaker: { failureThreshold: 2, halfOpenAfterMs: 60_000 } } },
       plugins: entries,
     };
     // write-then-rename, as deploy tools do, so the watcher never reads a half-written file

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createConnection, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { killOnExit } from './child-processes.js';
 import { redisServerBinary } from './env.js';
 
 /** A private redis-server owned by one test file, so the test may kill and restart it. */
@@ -42,11 +43,11 @@ async function answersPing(port: number): Promise<boolean> {
 }
 
 function spawnRedis(port: number): ChildProcess {
-  const child = spawn(
+  const child = killOnExit(spawn(
     redisServerBinary(),
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
     { stdio: 'ignore' },
-  );
+  ));
   child.on('error', () => {});
   return child;
 }
