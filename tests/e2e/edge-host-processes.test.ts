@@ -14,6 +14,7 @@ import { startFakeWeatherApi, weatherApiError, type FakeWeatherApi } from '../fa
 import { redisServerBinary, requireMongoUrl, requireRedisUrl, uniqueName, mongoUrlWithDatabase } from '../support/env.js';
 import { freePort } from '../support/redis-server.js';
 import { killOnExit } from '../support/child-processes.js';
+import { waitUntil } from '../support/timing.js';
 import { startHostProcess, type HostProcess } from './edge-support.js';
 import { bearer, CHAT_MODEL, fakeModelEnv, scriptedAssistant, TITLE_MODEL, twirpJson } from './host-support.js';
 
@@ -50,16 +51,14 @@ async function startPasswordRedis(password: string): Promise<{ url: string; stop
   const url = `redis://:${password}@127.0.0.1:${port}`;
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on('error', () => {});
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      break;
-    } catch (error) {
-      if (attempt > 100) throw error;
-      await sleep(50);
-    }
-  }
+  await waitUntil(
+    () =>
+      probe
+        .connect()
+        .then(() => probe.ping())
+        .then(() => true, () => false),
+    'the password-protected redis-server to answer',
+  );
   probe.disconnect();
   return {
     url,

@@ -128,12 +128,3 @@ export async function createTemporaryStore(): Promise<{ store: EmbeddedConversat
 export function callerFor(tenantId = 'default', deadlineMs = 15_000, signal: AbortSignal = new AbortController().signal): CallerContext {
   return { tenantId, signal, deadline: Date.now() + deadlineMs, logger: pino({ level: 'silent' }) };
 }
-
-/** Resolves when `predicate` holds, polling briefly (for "both requests are in flight" checks). */
-export async function eventually(predicate: () => boolean, attempts = 500): Promise<void> {
-  for (let attempt = 0; attempt < attempts; attempt += 1) {
-    if (predicate()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('condition not reached');
-}
