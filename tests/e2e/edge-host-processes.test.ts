@@ -18,8 +18,8 @@ import { waitUntil } from '../support/timing.js';
 import { startHostProcess, type HostProcess } from './edge-support.js';
 import { bearer, CHAT_MODEL, fakeModelEnv, scriptedAssistant, TITLE_MODEL, twirpJson } from './host-support.js';
 
-// The host as operators run it: `core/src/main.ts` in its own process, configured only by its
-// environment. Log redaction across start-up, requests, errors and shutdown; graceful shutdown
+// The host as operators run it: `core/dist/main.js` (what `npm start` runs) in its own process, configured
+// only by its environment. Log redaction across start-up, requests, errors and shutdown; graceful shutdown
 // with a request in flight; two processes sharing one Redis and one MongoDB.
 const PLUGINS_DIR = fileURLToPath(new URL('../../plugins/', import.meta.url));
 const running: HostProcess[] = [];
