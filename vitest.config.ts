@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { HOOK_TIMEOUT_MS, TEST_TIMEOUT_MS, WAIT_TIMEOUT_MS } from './tests/support/timing.js';
 
@@ -13,5 +14,8 @@ export default defineConfig({
     hookTimeout: HOOK_TIMEOUT_MS,
     expect: { poll: { timeout: WAIT_TIMEOUT_MS, interval: 50 } },
     pool: 'forks',
+    // vitest runs cores − 1 files at a time: one on a 2-core machine. Most suite files spend their time
+    // waiting on child processes, servers and sockets, so two at a time keep both cores busy.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
