@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { START_UP_DEADLINE_MS } from '../support/timing.js';
 import { ADMIN_KEY, startAdminTestHost, type AdminTestHost } from './cli-admin-host.js';
 import { hasAnsi, REPO_ROOT, runAcai, temporaryFolder } from './cli-support.js';
 import { REPO_PLUGINS_CONFIG } from './host-support.js';
@@ -21,7 +22,9 @@ beforeAll(async () => {
   await writeFile(
     testbedConfig,
     JSON.stringify({
-      defaults: { policy: { timeoutMs: 200, maxOutputBytes: 256 } },
+      // The call timeout is waited out once (wait_forever); every other testbed call must beat it, on a busy
+      // machine too, so it is a second rather than a blink.
+      defaults: { policy: { timeoutMs: 1_000, maxOutputBytes: 256 } },
       plugins: [
         { name: 'testbed', path: join(FIXTURES, 'testbed'), config: { apiKey: '${TESTBED_API_KEY}' } },
         { name: 'throws-on-import', path: join(FIXTURES, 'throws-on-import') },
@@ -70,7 +73,7 @@ describe('acai tools list', () => {
 describe('acai tools call', () => {
   it('runs a worker-mode plugin in a worker, as the host does: a busy loop times out instead of hanging the CLI', async () => {
     const config = join(folder.path, 'busy.config.json');
-    await writeFile(config, JSON.stringify({ plugins: [{ name: 'busy-loop', path: join(HOSTILE_FIXTURES, 'busy-loop'), mode: 'worker', policy: { timeoutMs: 300 } }] }));
+    await writeFile(config, JSON.stringify({ plugins: [{ name: 'busy-loop', path: join(HOSTILE_FIXTURES, 'busy-loop'), mode: 'worker', policy: { timeoutMs: 300, setupTimeoutMs: START_UP_DEADLINE_MS } }] }));
     const env = { PLUGINS_CONFIG: config, ACAI_DATA_DIR: join(folder.path, 'data'), PLUGIN_WORKER_HARD_DEADLINE_MS: '1000' };
     const spun = await runAcai(['tools', 'call', 'busy-loop__spin_forever', '--args', '{}'], { env });
     expect(spun.code).toBe(1);
@@ -113,7 +116,7 @@ describe('acai tools call', () => {
     expect(capped.stdout).toMatch(/BEGINx+\n…\[\d+ bytes truncated\]…\nx+END\n\(the model sees this capped form; the full result is 5008 bytes, see --json\)\n$/);
     const slow = await runAcai(['tools', 'call', 'testbed__wait_forever'], { env: testbedEnv() });
     expect(slow.code).toBe(1);
-    expect(slow.stderr).toBe('acai: testbed__wait_forever: timeout: TIMEOUT: The tool "wait_forever" did not finish within 200 ms.\n');
+    expect(slow.stderr).toBe('acai: testbed__wait_forever: timeout: TIMEOUT: The tool "wait_forever" did not finish within 1000 ms.\n');
   });
 
   it('scrubs the plugin secrets from what it prints', async () => {
