@@ -29,8 +29,11 @@ export function scaledMs(milliseconds: number): number {
 export const TEST_TIMEOUT_MS = scaledMs(120_000);
 /** vitest's timeout for one hook: `beforeAll` hooks start hosts, browsers, private servers and workers. */
 export const HOOK_TIMEOUT_MS = scaledMs(180_000);
-/** How long to wait for something that normally happens within a second (vi.waitFor, expect.poll, waitUntil). */
-export const WAIT_TIMEOUT_MS = scaledMs(20_000);
+/**
+ * How long to wait for something that normally happens within a second or two (vi.waitFor, expect.poll,
+ * waitUntil): a worker or MCP server restart is a new process, niced below the CPU hogs of a loaded run.
+ */
+export const WAIT_TIMEOUT_MS = scaledMs(30_000);
 /**
  * Start-up deadlines the host enforces (a worker importing its plugin and running setup, an MCP server
  * answering initialize) in tests that are not about start-up: a loaded machine can take seconds.
