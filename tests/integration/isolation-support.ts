@@ -46,6 +46,10 @@ export function createTestServices(name: string, logger: Logger, allowedHosts: r
  * Loads and sets up a fixture plugin in a worker runtime. Importing and setting up get the generous
  * start-up budget (a process worker boots a whole Node on a busy machine); calls get `hardDeadlineMs`,
  * by default a budget no healthy call reaches. Tests about the hard deadline pass a short one.
+ *
+ * Workers run at the test's own CPU priority unless `niceness` is given: the production default (10)
+ * starves a worker filling its heap or building a 50 MB result next to busy processes for minutes, and
+ * these suites are about containment, not priority (isolation-worker-priority.test.ts is).
  */
 export async function startWorkerFixture(
   name: string,
@@ -57,6 +61,7 @@ export async function startWorkerFixture(
     services: options.services ?? createTestServices(name, logger),
     hardDeadlineMs: options.hardDeadlineMs ?? CALL_DEADLINE_MS,
     setupHardDeadlineMs: options.setupHardDeadlineMs ?? START_UP_DEADLINE_MS,
+    niceness: options.niceness ?? 0,
     ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
     ...(options.maxResultBytes === undefined ? {} : { maxResultBytes: options.maxResultBytes }),
     ...(options.restartBackoff === undefined ? {} : { restartBackoff: options.restartBackoff }),

@@ -13,7 +13,7 @@ import { loadPluginsConfig } from '../../core/src/config/plugins-config.js';
 import { loadPluginHost } from '../../core/src/plugin-host/index.js';
 import { ReloadablePluginHost, type ReloadablePluginHostOptions } from '../../core/src/plugin-host/reload/index.js';
 import { createPluginRuntimeFactory, WorkerEventTracker } from '../../core/src/plugin-host/worker/index.js';
-import { START_UP_DEADLINE_MS } from '../support/timing.js';
+import { CALL_DEADLINE_MS, START_UP_DEADLINE_MS } from '../support/timing.js';
 import { createCapturingLogger } from './isolation-support.js';
 
 const run = promisify(execFile);
@@ -71,7 +71,15 @@ export async function startReloadTestbed(
   const registry = new Registry();
   const keyValueStore = new MemoryKeyValueStore();
   const workerEvents = new WorkerEventTracker();
-  const runtimeFactory = createPluginRuntimeFactory({ hardDeadlineMs: 10_000, resourceLimits: { maxOldGenerationSizeMb: 48 }, onWorkerEvent: workerEvents.record });
+  // Workers at the test's priority with a hard deadline no healthy call reaches: a memory bomb niced below
+  // busy processes would otherwise hit the deadline before it fills its heap (these suites are about
+  // reloads and crashes, not priority).
+  const runtimeFactory = createPluginRuntimeFactory({
+    hardDeadlineMs: CALL_DEADLINE_MS,
+    niceness: 0,
+    resourceLimits: { maxOldGenerationSizeMb: 48 },
+    onWorkerEvent: workerEvents.record,
+  });
   const host = await ReloadablePluginHost.start({
     readConfig: () => loadPluginsConfig(configPath, {}),
     loadSet: (config) =>
