@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { START_UP_DEADLINE_MS } from '../support/timing.js';
+import { CALL_DEADLINE_MS, START_UP_DEADLINE_MS } from '../support/timing.js';
 import { ADMIN_KEY, startAdminTestHost, type AdminTestHost } from './cli-admin-host.js';
 import { hasAnsi, REPO_ROOT, runAcai, temporaryFolder } from './cli-support.js';
 import { REPO_PLUGINS_CONFIG } from './host-support.js';
@@ -15,22 +15,19 @@ const SECRET = 'tb-secret-value-0123456789';
 
 let folder: { path: string; remove(): Promise<void> };
 let testbedConfig: string;
+let impatientConfig: string;
 
 beforeAll(async () => {
   folder = await temporaryFolder('acai-cli-tools-');
   testbedConfig = join(folder.path, 'testbed.config.json');
-  await writeFile(
-    testbedConfig,
-    JSON.stringify({
-      // The call timeout is waited out once (wait_forever); every other testbed call must beat it, on a busy
-      // machine too, so it is a second rather than a blink.
-      defaults: { policy: { timeoutMs: 1_000, maxOutputBytes: 256 } },
-      plugins: [
-        { name: 'testbed', path: join(FIXTURES, 'testbed'), config: { apiKey: '${TESTBED_API_KEY}' } },
-        { name: 'throws-on-import', path: join(FIXTURES, 'throws-on-import') },
-      ],
-    }),
-  );
+  impatientConfig = join(folder.path, 'impatient.config.json');
+  const plugins = [
+    { name: 'testbed', path: join(FIXTURES, 'testbed'), config: { apiKey: '${TESTBED_API_KEY}' } },
+    { name: 'throws-on-import', path: join(FIXTURES, 'throws-on-import') },
+  ];
+  await writeFile(testbedConfig, JSON.stringify({ defaults: { policy: { timeoutMs: CALL_DEADLINE_MS, maxOutputBytes: 256 } }, plugins }));
+  // A short call timeout, only for the call that waits it out: no healthy call has to beat it.
+  await writeFile(impatientConfig, JSON.stringify({ defaults: { policy: { timeoutMs: 200 } }, plugins }));
 });
 
 afterAll(async () => {
@@ -38,7 +35,7 @@ afterAll(async () => {
 });
 
 const repoEnv = () => ({ PLUGINS_CONFIG: REPO_PLUGINS_CONFIG, ACAI_DATA_DIR: join(folder.path, 'data') });
-const testbedEnv = () => ({ PLUGINS_CONFIG: testbedConfig, ACAI_DATA_DIR: join(folder.path, 'data'), TESTBED_API_KEY: SECRET });
+const testbedEnv = (config = testbedConfig) => ({ PLUGINS_CONFIG: config, ACAI_DATA_DIR: join(folder.path, 'data'), TESTBED_API_KEY: SECRET });
 
 describe('acai tools list', () => {
   it('lists the tools of the configured plugins as the host loads them', async () => {
@@ -114,9 +111,9 @@ describe('acai tools call', () => {
     const capped = await runAcai(['tools', 'call', 'testbed__big_output', '--args', '{"bytes":5000}'], { env: testbedEnv() });
     expect(capped.code).toBe(0);
     expect(capped.stdout).toMatch(/BEGINx+\n…\[\d+ bytes truncated\]…\nx+END\n\(the model sees this capped form; the full result is 5008 bytes, see --json\)\n$/);
-    const slow = await runAcai(['tools', 'call', 'testbed__wait_forever'], { env: testbedEnv() });
+    const slow = await runAcai(['tools', 'call', 'testbed__wait_forever'], { env: testbedEnv(impatientConfig) });
     expect(slow.code).toBe(1);
-    expect(slow.stderr).toBe('acai: testbed__wait_forever: timeout: TIMEOUT: The tool "wait_forever" did not finish within 1000 ms.\n');
+    expect(slow.stderr).toBe('acai: testbed__wait_forever: timeout: TIMEOUT: The tool "wait_forever" did not finish within 200 ms.\n');
   });
 
   it('scrubs the plugin secrets from what it prints', async () => {
