@@ -4,7 +4,7 @@
 // off and on: no request may fail and every tool call must succeed. Nothing asserts on durations.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
-import { WAIT } from '../support/timing.js';
+import { TEST_TIMEOUT_MS, WAIT } from '../support/timing.js';
 import { bearer, fakeModelEnv, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost, sharedServicesEnv } from './host-support.js';
 import { adminJson, createPluginsWorkspace, DATETIME_ENTRY, listedPlugin, type PluginsWorkspace } from './plugins-workspace.js';
 
@@ -63,7 +63,9 @@ describe('hot reload of the plugin set under chat load', () => {
     await workspace?.close();
   });
 
-  it('fails no chat request and no tool call while the set is reloaded by every trigger and a neighbour is switched off and on', async () => {
+  // Eight reloads (each starts the forecast worker anew) under four chat clients: the heaviest test of the
+  // suite, two minutes on a loaded 2-core machine, so it gets twice the usual budget.
+  it('fails no chat request and no tool call while the set is reloaded by every trigger and a neighbour is switched off and on', { timeout: 2 * TEST_TIMEOUT_MS }, async () => {
     const turns: TurnRecord[] = [];
     let isLoading = true;
     const clients = Array.from({ length: 4 }, async (_, client) => {
