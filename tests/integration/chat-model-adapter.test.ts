@@ -179,8 +179,10 @@ describe('model adapter against an OpenAI-compatible server', () => {
   });
 
   it('retries an attempt that hit the per-attempt timeout while the deadline allows', async () => {
+    // The first attempt waits out the per-attempt timeout; the second, answered at once, must beat it even
+    // on a busy machine, so the timeout is well above a loopback round trip.
     fake.enqueue(textReply('slow', { delayMs: 5_000 }), textReply('fast'));
-    const completion = await client({ timeoutMs: 300 }).complete({ purpose: 'reply', messages: hello }, bounds(10_000));
+    const completion = await client({ timeoutMs: 1_500 }).complete({ purpose: 'reply', messages: hello }, bounds(10_000));
     expect(completion).toMatchObject({ content: 'fast', attempts: 2 });
   });
 
