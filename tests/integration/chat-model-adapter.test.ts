@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HostError } from '../../core/src/errors/index.js';
 import { createModelClient, type ModelCallRecord, type ModelClient, type ModelClientOptions } from '../../core/src/llm/index.js';
 import { errorReply, startFakeOpenAI, streamedTextReply, textReply, toolCallsReply, type FakeOpenAIServer } from '../fakes/openai/index.js';
+import { waitUntil } from '../support/timing.js';
 
 const MODEL = 'fake-chat-model';
 const TITLE_MODEL = 'fake-title-model';
@@ -199,7 +200,10 @@ describe('model adapter against an OpenAI-compatible server', () => {
     fake.enqueue(textReply('slow', { delayMs: 5_000 }));
     const controller = new AbortController();
     const pending = client().complete({ purpose: 'reply', messages: hello }, bounds(10_000, controller.signal));
-    setTimeout(() => controller.abort(), 50);
+    // Cancel once the request is at the model, not after a guess of how long that takes: a request still on
+    // its way when the test ends would reach the fake during the next test and take that test's reply.
+    await waitUntil(() => fake.requests.length === 1, 'the request to reach the model');
+    controller.abort();
     const error = await failure(pending);
     expect(error.code).toBe('HOST_CANCELED');
   });
