@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryKeyValueStore } from '../../core/src/cache/index.js';
 import { loadPluginsConfig } from '../../core/src/config/plugins-config.js';
 import { startPluginHost, type StartedPluginHost } from '../../core/src/plugin-host/index.js';
-import { waitUntil } from '../support/timing.js';
+import { START_UP_DEADLINE_MS, waitUntil } from '../support/timing.js';
 import { stdioServerEntry } from './mcp-support.js';
 import { createCapturingLogger, metricValue } from './plugin-host-support.js';
 
@@ -31,7 +31,10 @@ async function start(flags: readonly string[], minIntervalMs: number): Promise<T
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const toolsFile = join(dir, 'extra-tools.json');
   const configPath = join(dir, 'plugins.config.json');
-  await writeFile(configPath, JSON.stringify({ plugins: [stdioServerEntry('files', [`--tools-file=${toolsFile}`, ...flags], { tools: { deny: ['broken_schema', 'free_form'] } })] }));
+  // Each reload starts the server anew: on a busy machine that can take longer than the default 10 s setup
+  // deadline, and a reload that timed out would drop the plugin.
+  const policy = { setupTimeoutMs: START_UP_DEADLINE_MS };
+  await writeFile(configPath, JSON.stringify({ plugins: [stdioServerEntry('files', [`--tools-file=${toolsFile}`, ...flags], { tools: { deny: ['broken_schema', 'free_form'] }, policy })] }));
   const { logger, lines } = createCapturingLogger();
   const registry = new Registry();
   const readConfig = () => loadPluginsConfig(configPath, {});
