@@ -53,14 +53,14 @@ export const WAIT = { timeout: WAIT_TIMEOUT_MS, interval: 20 } as const;
  * naming `what` was awaited. For conditions that are plain values; `vi.waitFor` suits `expect` callbacks.
  */
 export async function waitUntil<T>(
-  condition: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  condition: () => T | undefined | null | false | 0 | '' | Promise<T | undefined | null | false | 0 | ''>,
   what = 'the condition',
   timeoutMs: number = WAIT_TIMEOUT_MS,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await condition();
-    if (value !== undefined && value !== null && value !== false) return value;
+    if (value) return value;
     if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
