@@ -23,11 +23,15 @@ export class InspectionWorkspace {
   readonly registry = new Registry();
   private readonly hosts: PluginHost[] = [];
 
+  readonly #niceness: number;
+
   private constructor(
     readonly dataDir: string,
     readonly logger: Logger,
-    private readonly niceness: number,
-  ) {}
+    niceness: number,
+  ) {
+    this.#niceness = niceness;
+  }
 
   static async create(logger: Logger, env: Env, cwd: string): Promise<InspectionWorkspace> {
     const niceness = pluginNiceness(env, cwd);
@@ -48,8 +52,8 @@ export class InspectionWorkspace {
       keyValueStore: new MemoryKeyValueStore(),
       logger: this.logger,
       metricsRegistry: this.registry,
-      runtimeFactory: runtimeFactory ?? createPluginRuntimeFactory({ niceness: this.niceness }),
-      mcp: { niceness: this.niceness },
+      runtimeFactory: runtimeFactory ?? createPluginRuntimeFactory({ niceness: this.#niceness }),
+      mcp: { niceness: this.#niceness },
     });
     this.hosts.push(host);
     return host;
