@@ -265,7 +265,7 @@ describe('conversation lifecycle on the real host', () => {
       const oversized = await chat(method, { conversation_id: id, title: 'x'.repeat(1_100_000) });
       expect([oversized.status, oversized.body.code, oversized.body.meta?.argument], method).toEqual([400, 'invalid_argument', 'body']);
       const truncated = await fetch(`${host.url}/twirp/acai.chat.ChatService/${method}`, { method: 'POST', headers: { 'content-type': 'application/protobuf', ...bearer(KEY_A) }, body: Buffer.from([0x0a, 0x40, 0x61]) });
-      expect([truncated.status, (await truncated.json()).code], method).toEqual([400, 'malformed']);
+      expect([truncated.status, ((await truncated.json()) as { code?: string }).code], method).toEqual([400, 'malformed']);
     }
     expect(replyRequests()).toBe(before);
     expect((await chat('DescribeConversation', { conversation_id: id })).body.conversation.title).toMatch(/^About /);
