@@ -271,16 +271,18 @@ describe('conversation lifecycle on the real host', () => {
     expect((await chat('DescribeConversation', { conversation_id: id })).body.conversation.title).toMatch(/^About /);
   });
 
-  it('checks conversation ids the same way on every new RPC', async () => {
+  it('checks conversation ids as DescribeConversation does on every new RPC: required, and a malformed one is not found', async () => {
     for (const [method, body] of [
       ['RenameConversation', { title: 'x' }],
       ['DeleteConversation', {}],
       ['ExportConversation', {}],
       ['RegenerateReply', { message_id: 'ffffffffffffffffffffffff' }],
     ] as const) {
-      for (const conversationId of ['', 'not-an-object-id']) {
-        const response = await chat(method, { ...body, conversation_id: conversationId });
-        expect([response.status, response.body.meta?.argument], `${method} ${conversationId}`).toEqual([400, 'conversation_id']);
+      const missing = await chat(method, { ...body, conversation_id: '' });
+      expect([missing.status, missing.body.code, missing.body.meta?.argument], method).toEqual([400, 'invalid_argument', 'conversation_id']);
+      for (const conversationId of ['not-an-object-id', ' 0123456789abcdef01234567', '{"$gt":""}', 'f'.repeat(64 * 1024)]) {
+        const malformed = await chat(method, { ...body, conversation_id: conversationId });
+        expect([malformed.status, malformed.body], `${method} ${conversationId.slice(0, 30)}`).toEqual([404, { code: 'not_found', msg: 'invalid conversation ID' }]);
       }
       const unknown = await chat(method, { ...body, conversation_id: '0123456789abcdef01234567' });
       expect(unknown.body.code, method).toBe('not_found');

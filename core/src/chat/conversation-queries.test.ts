@@ -9,8 +9,12 @@ import { createFixtureTools } from './testing/fixture-tools.js';
 import { createScriptedModel, text } from './testing/scripted-model-client.js';
 
 const clock = { now: () => new Date(), timeZone: 'UTC' };
+// Every store write a second after the last: the order tests are about which write came later, and two
+// writes in the same millisecond of a real clock would tie (and fall back to id order).
+let storeSeconds = Date.UTC(2026, 0, 1);
+const steppingClock = (): Date => new Date((storeSeconds += 1_000));
 let store: EmbeddedConversationStore;
-useTemporaryStore((created) => (store = created));
+useTemporaryStore((created) => (store = created), steppingClock);
 
 function service(options: Partial<ChatServiceOptions> = {}): ChatService {
   const model = createScriptedModel({ reply: () => text('A reply.'), title: (request) => text(`About ${String(request.messages.at(-1)?.content)}`) });

@@ -4,7 +4,8 @@ import { decodePageToken } from '../storage/page-token.js';
 import type { CallerContext } from './caller-context.js';
 import type { ChatStepDeps } from './chat-deps.js';
 import type { ListConversationsInput } from './chat-use-cases.js';
-import { validateConversationId, validateSearchQuery } from './validate-chat-input.js';
+import { requireConversationId } from './conversation-id.js';
+import { validateSearchQuery } from './validate-chat-input.js';
 
 /** One of the caller's conversations; another tenant's id is not found, exactly like an unknown one. */
 export async function loadConversation(
@@ -49,7 +50,5 @@ export async function describeConversation(
   caller: CallerContext,
   input: { readonly conversationId: string },
 ): Promise<Conversation> {
-  if (input.conversationId === '') throw invalidArgument('conversation_id', 'conversation_id is required');
-  validateConversationId(input.conversationId);
-  return loadConversation(deps, caller, input.conversationId);
+  return loadConversation(deps, caller, requireConversationId(input.conversationId));
 }

@@ -68,13 +68,14 @@ describe('deleteConversation', () => {
     await expect(chat.deleteConversation(callerFor('owner'), { conversationId })).rejects.toMatchObject({ code: 'HOST_CONVERSATION_NOT_FOUND' });
   });
 
-  it('checks the id like DescribeConversation: required, 24 hex characters', async () => {
+  it('checks the id like DescribeConversation: required; anything but 24 hex characters is not found', async () => {
     const chat = service();
-    for (const conversationId of ['', 'not-an-object-id', '{"$ne":null}', 'x'.repeat(10_000), '0'.repeat(23)]) {
-      await expect(chat.deleteConversation(callerFor(), { conversationId })).rejects.toMatchObject({
-        code: 'HOST_INVALID_ARGUMENT',
-        meta: { argument: 'conversation_id' },
-      });
+    await expect(chat.deleteConversation(callerFor(), { conversationId: '' })).rejects.toMatchObject({
+      code: 'HOST_INVALID_ARGUMENT',
+      meta: { argument: 'conversation_id' },
+    });
+    for (const conversationId of ['not-an-object-id', '{"$ne":null}', 'x'.repeat(10_000), '0'.repeat(23)]) {
+      await expect(chat.deleteConversation(callerFor(), { conversationId })).rejects.toMatchObject({ code: 'HOST_CONVERSATION_NOT_FOUND' });
     }
   });
 

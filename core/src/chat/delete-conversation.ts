@@ -1,7 +1,7 @@
 import { HostError } from '../errors/index.js';
 import type { CallerContext } from './caller-context.js';
 import type { ChatStepDeps } from './chat-deps.js';
-import { requireConversationId } from './validate-chat-input.js';
+import { requireConversationId } from './conversation-id.js';
 
 /**
  * DeleteConversation: the conversation and everything derived from it (see ConversationRemover). An id
@@ -9,8 +9,8 @@ import { requireConversationId } from './validate-chat-input.js';
  * delete changes nothing and answers not_found, which a client may read as "done".
  */
 export async function deleteConversation(deps: Pick<ChatStepDeps, 'remover'>, caller: CallerContext, input: { readonly conversationId: string }): Promise<void> {
-  requireConversationId(input.conversationId);
-  const removed = await deps.remover.remove(caller.tenantId, input.conversationId, caller.logger);
+  const conversationId = requireConversationId(input.conversationId);
+  const removed = await deps.remover.remove(caller.tenantId, conversationId, caller.logger);
   if (removed === undefined) throw new HostError('HOST_CONVERSATION_NOT_FOUND', 'conversation not found');
   caller.logger.info({ conversationId: removed.header.id }, 'conversation deleted');
 }

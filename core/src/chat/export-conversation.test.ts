@@ -120,7 +120,7 @@ describe('exportConversation', () => {
       code: 'HOST_CONVERSATION_NOT_FOUND',
     });
     await expect(chat.exportConversation(callerFor('owner'), { conversationId: '../../etc/passwd', format: 'json' })).rejects.toMatchObject({
-      meta: { argument: 'conversation_id' },
+      code: 'HOST_CONVERSATION_NOT_FOUND',
     });
   });
 });

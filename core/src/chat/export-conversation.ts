@@ -4,7 +4,7 @@ import type { CallerContext } from './caller-context.js';
 import type { ChatStepDeps } from './chat-deps.js';
 import type { ConversationExport, ExportConversationInput, ExportFormat } from './chat-use-cases.js';
 import { loadConversation } from './conversation-queries.js';
-import { requireConversationId } from './validate-chat-input.js';
+import { requireConversationId } from './conversation-id.js';
 
 /** The `format` of a JSON export; a reader checks it before trusting the rest. */
 export const CONVERSATION_EXPORT_FORMAT = 'acai.conversation-export/v1';
@@ -16,9 +16,9 @@ const EXPORT_FORMATS: ReadonlySet<string> = new Set<ExportFormat>(['json', 'mark
  * as a JSON document for programs, or as Markdown for people (images named, not embedded).
  */
 export async function exportConversation(deps: Pick<ChatStepDeps, 'store' | 'clock'>, caller: CallerContext, input: ExportConversationInput): Promise<ConversationExport> {
-  requireConversationId(input.conversationId);
+  const conversationId = requireConversationId(input.conversationId);
   if (!EXPORT_FORMATS.has(input.format)) throw invalidArgument('format', 'format must be json or markdown');
-  const conversation = await loadConversation(deps, caller, input.conversationId);
+  const conversation = await loadConversation(deps, caller, conversationId);
   const exportedAt = deps.clock.now();
   if (input.format === 'json') {
     return {

@@ -108,9 +108,9 @@ describe('regenerateReply', () => {
     const { chat } = service(() => text('x'));
     const { conversationId, replyId } = await twoTurns(chat, 'owner');
     await expect(chat.regenerateReply(callerFor('intruder'), { conversationId, messageId: replyId })).rejects.toMatchObject({ code: 'HOST_CONVERSATION_NOT_FOUND' });
+    await expect(chat.regenerateReply(callerFor('owner'), { conversationId: 'nope', messageId: replyId })).rejects.toMatchObject({ code: 'HOST_CONVERSATION_NOT_FOUND' });
     for (const [input, argument] of [
       [{ conversationId: '', messageId: replyId }, 'conversation_id'],
-      [{ conversationId: 'nope', messageId: replyId }, 'conversation_id'],
       [{ conversationId, messageId: '' }, 'message_id'],
       [{ conversationId, messageId: '{"$gt":""}' }, 'message_id'],
     ] as const) {

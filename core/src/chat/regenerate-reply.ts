@@ -6,7 +6,8 @@ import { loadConversation } from './conversation-queries.js';
 import { generateReply } from './generate-reply.js';
 import { replaceReply } from './persist-turn.js';
 import type { TurnEvents } from './turn-events.js';
-import { requireConfiguredModel, requireConversationId, validateMessageId } from './validate-chat-input.js';
+import { requireConversationId } from './conversation-id.js';
+import { requireConfiguredModel, validateMessageId } from './validate-chat-input.js';
 
 /**
  * Regenerates the conversation's last reply. The model sees what it saw the first time — the history
@@ -21,13 +22,13 @@ export async function regenerateReply(
   input: RegenerateReplyInput,
   events?: TurnEvents | undefined,
 ): Promise<ContinueConversationResult> {
-  requireConversationId(input.conversationId);
-  validateMessageId(input.messageId);
+  const conversationId = requireConversationId(input.conversationId);
+  const messageId = validateMessageId(input.messageId);
   requireConfiguredModel(deps.model);
-  const conversation = await loadConversation(deps, caller, input.conversationId, deps.options.recentMessages);
+  const conversation = await loadConversation(deps, caller, conversationId, deps.options.recentMessages);
   const reply = conversation.messages.at(-1);
   const question = conversation.messages.at(-2);
-  if (reply?.id !== input.messageId || reply.role !== 'assistant' || question?.role !== 'user') {
+  if (reply?.id !== messageId || reply.role !== 'assistant' || question?.role !== 'user') {
     throw new HostError('HOST_CONVERSATION_CONFLICT', 'only the last reply of a conversation can be regenerated; reload the conversation and try again', {
       meta: { argument: 'message_id' },
     });

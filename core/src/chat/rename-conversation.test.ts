@@ -58,9 +58,8 @@ describe('renameConversation', () => {
     const { conversationId } = await chat.startConversation(callerFor('owner'), { message: 'x' });
     await expect(chat.renameConversation(callerFor('intruder'), { conversationId, title: 'pwned' })).rejects.toMatchObject({ code: 'HOST_CONVERSATION_NOT_FOUND' });
     await expect(chat.renameConversation(callerFor('owner'), { conversationId: 'e'.repeat(24), title: 'x' })).rejects.toMatchObject({ code: 'HOST_CONVERSATION_NOT_FOUND' });
-    for (const id of ['', 'not-an-object-id']) {
-      await expect(chat.renameConversation(callerFor('owner'), { conversationId: id, title: 'x' })).rejects.toMatchObject({ meta: { argument: 'conversation_id' } });
-    }
+    await expect(chat.renameConversation(callerFor('owner'), { conversationId: '', title: 'x' })).rejects.toMatchObject({ meta: { argument: 'conversation_id' } });
+    await expect(chat.renameConversation(callerFor('owner'), { conversationId: 'not-an-object-id', title: 'x' })).rejects.toMatchObject({ code: 'HOST_CONVERSATION_NOT_FOUND' });
     expect((await store.get('owner', conversationId))?.title).toBe('A Title');
   });
 });

@@ -25,18 +25,6 @@ export function validateMessage(message: string, maxMessageBytes: number): void 
   }
 }
 
-/** The id checks of every conversation RPC, made the way DescribeConversation makes them. */
-export function requireConversationId(conversationId: string): void {
-  if (conversationId === '') throw invalidArgument('conversation_id', 'conversation_id is required');
-  validateConversationId(conversationId);
-}
-
-export function validateConversationId(conversationId: string): void {
-  if (!isObjectIdHex(conversationId)) {
-    throw invalidArgument('conversation_id', 'invalid conversation ID: expected 24 hexadecimal characters');
-  }
-}
-
 /** A conversation title a user chose: whitespace collapsed to single spaces, trimmed, then checked. */
 export function validateTitle(title: string): string {
   const normalized = title.replace(/\s+/gu, ' ').trim();
@@ -60,10 +48,11 @@ export function validateSearchQuery(query: string): string {
   return trimmed;
 }
 
-/** The id of a stored message (24 hexadecimal characters, like conversation ids). */
-export function validateMessageId(messageId: string): void {
+/** The id of a stored message (24 hexadecimal characters, like conversation ids), in the stores' lower-case form. */
+export function validateMessageId(messageId: string): string {
   if (messageId === '') throw invalidArgument('message_id', 'message_id is required');
-  if (!isObjectIdHex(messageId)) throw invalidArgument('message_id', 'invalid message ID: expected 24 hexadecimal characters');
+  if (messageId.length !== 24 || !isObjectIdHex(messageId)) throw invalidArgument('message_id', 'invalid message ID: expected 24 hexadecimal characters');
+  return messageId.toLowerCase();
 }
 
 // Counts at most `limit` grapheme clusters (a huge input stops being counted once it is known to be too long).
