@@ -463,7 +463,7 @@ describe('ListConversations and DescribeConversation', () => {
   it('validates describe ids', async () => {
     const chat = service();
     expect((await hostError(chat.describeConversation(callerFor(), { conversationId: '' }))).meta.argument).toBe('conversation_id');
-    expect((await hostError(chat.describeConversation(callerFor(), { conversationId: 'not-hex' }))).code).toBe('HOST_INVALID_ARGUMENT');
+    expect((await hostError(chat.describeConversation(callerFor(), { conversationId: 'not-hex' }))).code).toBe('HOST_CONVERSATION_NOT_FOUND');
     expect((await hostError(chat.describeConversation(callerFor(), { conversationId: 'ffffffffffffffffffffffff' }))).code).toBe(
       'HOST_CONVERSATION_NOT_FOUND',
     );
