@@ -16,7 +16,7 @@ import { bearer, fakeModelEnv, startTestHost, TITLE_MODEL, twirpJson, type Runni
 const execFileAsync = promisify(execFile);
 const BUILD_OLD_CLI = fileURLToPath(new URL('../go-client/build-old-cli.sh', import.meta.url));
 const OTHER_TENANT_KEY = 'acai_legacy_suite_other_tenant_0123456789';
-const TITLE = 'Greeting The Assistant';
+const TITLE = 'Greeting the Assistant';
 
 /** Titles are fixed; replies repeat the user's message, so every output line is predictable. */
 function echoModel(body: ChatCompletionBody): FakeStep {

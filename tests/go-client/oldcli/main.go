@@ -7,7 +7,7 @@
 //	acai-cli list                    every conversation: "<id>   <title>"
 //	acai-cli show <conversation_id>  one conversation with its messages
 //
-// Its quirks are kept on purpose, since scripts around it depend on them: no command exits 255 after the
+// Its quirks are kept on purpose, so the suite sees what its users saw: no command exits 255 after the
 // usage, an unknown command prints nothing and exits 0, end of input ends `ask` with exit status 1.
 package main
 
