@@ -239,4 +239,15 @@ describe('formsOfPlainSchema', () => {
     expect(accept(forms, {}).errors).toEqual([" must have required property 'query'"]);
     expect(formsOfPlainSchema({ type: 'object', properties: {} } as JsonSchema).declared).toEqual({ type: 'object', properties: {} });
   });
+
+  it('keeps a property a hostile schema names __proto__ as a property in every form', () => {
+    const hostile = JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string"},"ok":{"type":["string","null"]}},"required":["ok"]}') as JsonSchema;
+    for (const forms of [formsOfPlainSchema(hostile), formsOfStrictSchema(hostile)]) {
+      for (const schema of [forms.strict, forms.loose]) {
+        const properties = (schema as { properties: object }).properties;
+        expect(Object.getPrototypeOf(properties)).toBe(Object.prototype);
+        expect(Object.keys(properties)).toEqual(['__proto__', 'ok']);
+      }
+    }
+  });
 });

@@ -134,22 +134,22 @@ function rewrite(value: unknown, isRoot: boolean, state: WalkState, pointer: str
     }
     if (isNode(node['properties'])) {
       const required = requiredList(node);
-      const properties: SchemaNode = {};
+      const properties: [string, unknown][] = [];
       const allRequired = [...required];
       for (const [key, child] of Object.entries(node['properties'])) {
         const rewritten = rewrite(child, false, state, `${pointer}/properties/${escapePointer(key)}`, depth + 1);
         plan.properties.set(key, rewritten.plan);
         if (required.includes(key)) {
-          properties[key] = rewritten.node;
+          properties.push([key, rewritten.node]);
           continue;
         }
         // Optional: required and nullable; a null the original did not accept is removed again before the call.
         if (!acceptsNull(rewritten.node)) plan.dropNull.add(key);
-        properties[key] = nullable(rewritten.node);
+        properties.push([key, nullable(rewritten.node)]);
         allRequired.push(key);
         state.isRewritten = true;
       }
-      node['properties'] = properties;
+      node['properties'] = ownProperties(properties);
       if (allRequired.length > 0 || node['required'] !== undefined) node['required'] = allRequired;
     }
   }
@@ -167,7 +167,7 @@ function rewrite(value: unknown, isRoot: boolean, state: WalkState, pointer: str
       return rewritten.node;
     });
   }
-  rewriteDefinitions(node, pointer, state, (child, childPointer) => rewrite(child, false, state, childPointer, depth + 1));
+  walkDefinitions(node, pointer, state, (child, childPointer) => rewrite(child, false, state, childPointer, depth + 1));
   return { node, plan };
 }
 
@@ -179,14 +179,14 @@ function relax(value: unknown, state: WalkState, pointer: string, depth: number)
   if (typeof node['$ref'] === 'string') plan.ref = node['$ref'];
   if (isNode(node['properties'])) {
     const required = requiredList(node);
-    const properties: SchemaNode = {};
+    const properties: [string, unknown][] = [];
     for (const [key, child] of Object.entries(node['properties'])) {
       const relaxed = relax(child, state, `${pointer}/properties/${escapePointer(key)}`, depth + 1);
       plan.properties.set(key, relaxed.plan);
-      properties[key] = relaxed.node;
+      properties.push([key, relaxed.node]);
       if (required.includes(key) && acceptsNull(child)) plan.fillNull.add(key);
     }
-    node['properties'] = properties;
+    node['properties'] = ownProperties(properties);
     if (plan.fillNull.size > 0) {
       node['required'] = required.filter((key) => !plan.fillNull.has(key));
       state.isRewritten = true;
@@ -197,12 +197,12 @@ function relax(value: unknown, state: WalkState, pointer: string, depth: number)
     node['items'] = relaxed.node;
     plan.items = relaxed.plan;
   }
-  rewriteDefinitions(node, pointer, state, (child, childPointer) => relax(child, state, childPointer, depth + 1));
+  walkDefinitions(node, pointer, state, (child, childPointer) => relax(child, state, childPointer, depth + 1));
   return { node, plan };
 }
 
 /** Walks `$defs`/`definitions`, keeping each definition's plan for the `$ref`s that point at it. */
-function rewriteDefinitions(
+function walkDefinitions(
   node: SchemaNode,
   pointer: string,
   state: WalkState,
@@ -211,15 +211,20 @@ function rewriteDefinitions(
   for (const keyword of ['$defs', 'definitions'] as const) {
     const definitions = node[keyword];
     if (!isNode(definitions)) continue;
-    const rewrittenDefinitions: SchemaNode = {};
+    const walkedDefinitions: [string, unknown][] = [];
     for (const [key, child] of Object.entries(definitions)) {
       const definitionPointer = `${pointer}/${keyword}/${escapePointer(key)}`;
       const walked = walk(child, definitionPointer);
-      rewrittenDefinitions[key] = walked.node;
+      walkedDefinitions.push([key, walked.node]);
       state.definitions.set(definitionPointer, walked.plan);
     }
-    node[keyword] = rewrittenDefinitions;
+    node[keyword] = ownProperties(walkedDefinitions);
   }
+}
+
+/** An object of own data properties: a property a schema names `__proto__` stays a property, never the prototype. */
+function ownProperties(entries: readonly [string, unknown][]): SchemaNode {
+  return Object.fromEntries(entries);
 }
 
 const ROOT_META_KEYWORDS = ['$schema', '$id'] as const;
