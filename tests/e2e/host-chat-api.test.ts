@@ -95,6 +95,48 @@ describe('the chat API on the real host (MongoDB-wire store, Redis, shipped plug
     expect(text).toContain('plugin: "datetime"');
   });
 
+  it('answers not_found for ids with odd bytes, in JSON and in protobuf, as the old service did', async () => {
+    const post = async (method: string, contentType: string, body: Uint8Array | string) => {
+      const response = await fetch(`${host.url}/twirp/acai.chat.ChatService/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': contentType, ...bearer(KEY_A) },
+        body,
+      });
+      return { status: response.status, text: Buffer.from(await response.arrayBuffer()).toString('utf8') };
+    };
+    const NOT_FOUND = JSON.stringify({ code: 'not_found', msg: 'invalid conversation ID' });
+    const before = fake.completionBodies().length;
+
+    // JSON text the stdlib encoder would never write: raw bytes that are not UTF-8, lone surrogates, controls.
+    const rawId = (bytes: number[]) => Buffer.concat([Buffer.from('{"conversation_id":"'), Buffer.from(bytes), Buffer.from('","message":"hi"}')]);
+    const jsonBodies = [
+      rawId([0xff, 0xfe, 0xc0, 0xaf, ...Buffer.from('0123456789abcdef0123')]),
+      rawId([...Buffer.from(conversationId.slice(0, 23)), 0xe2, 0x82]),
+      '{"conversation_id":"\\ud800\\udfff\\ud800' + '0'.repeat(21) + '","message":"hi"}',
+      `{"conversation_id":"${conversationId}\\u0000","message":"hi"}`,
+      `{"conversation_id":"\\u202e${conversationId.slice(1)}","message":"hi"}`,
+    ];
+    for (const body of jsonBodies) {
+      for (const method of ['DescribeConversation', 'ContinueConversation']) {
+        const response = await post(method, 'application/json', body);
+        expect([response.status, response.text], `${method} ${String(body)}`).toEqual([404, NOT_FOUND]);
+      }
+    }
+
+    // Protobuf: field 1 (conversation_id) holding 24 bytes that are not UTF-8, then (Continue) field 2, the message.
+    const field = (number: number, bytes: Buffer) => Buffer.concat([Buffer.from([(number << 3) | 2, bytes.length]), bytes]);
+    const notUtf8 = Buffer.from(Array.from({ length: 24 }, (_, index) => 0x80 + index));
+    for (const [method, body] of [
+      ['DescribeConversation', field(1, notUtf8)],
+      ['ContinueConversation', Buffer.concat([field(1, notUtf8), field(2, Buffer.from('hi'))])],
+    ] as const) {
+      const response = await post(method, 'application/protobuf', body);
+      expect(response.status, method).toBe(404);
+      expect(JSON.parse(response.text), method).toEqual({ code: 'not_found', msg: 'invalid conversation ID' });
+    }
+    expect(fake.completionBodies().length).toBe(before);
+  });
+
   it('never crosses tenants: another tenant sees not_found on every RPC and an empty list', async () => {
     for (const [method, body] of [
       ['DescribeConversation', { conversation_id: conversationId }],

@@ -14,8 +14,15 @@ import { CHAT_MODEL, fakeModelEnv, startTestHost, TITLE_MODEL, twirpJson, type R
 import { DATETIME_ENTRY } from './plugins-workspace.js';
 
 const REPO_NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
+const PROTOTYPE_NAMES_DIR = fileURLToPath(new URL('../fixtures/hostile-plugins/prototype-names', import.meta.url));
 const TIME_TOOL = 'datetime__get_current_time';
 const ECHO_TOOL = 'files__echo';
+/** Optional arguments named constructor, toString and hasOwnProperty; the tool reports the arguments it received. */
+const MEMBERS_TOOL = 'prototype-names__prototype_members';
+/** The MCP server's tool with the same optional names; it answers the entries it received. */
+const MCP_MEMBERS_TOOL = 'files__prototype_members';
+/** A parameter named __proto__, which the host cannot validate: quarantined. */
+const PROTO_TOOL = 'prototype-names__proto_property';
 
 /** Titles are fixed; a tool result is read back to the user; the tool calls themselves are queued per test. */
 function scriptedModel(body: ChatCompletionBody): FakeStep {
@@ -53,7 +60,7 @@ afterAll(async () => {
 /** A host whose datetime plugin runs `mode` and whose model endpoint is told OPENAI_STRICT_TOOLS=`strictTools`. */
 async function startHost(mode: 'inline' | 'worker', strictTools: 'on' | 'auto'): Promise<RunningTestHost> {
   const configPath = join(workspace, `plugins.${mode}.config.json`);
-  const plugins = [{ ...DATETIME_ENTRY, mode }, stdioServerEntry('files', ['--only=echo'])];
+  const plugins = [{ ...DATETIME_ENTRY, mode }, stdioServerEntry('files', ['--only=echo,prototype_members']), { name: 'prototype-names', path: PROTOTYPE_NAMES_DIR, mode }];
   await writeFile(configPath, JSON.stringify({ defaults: { policy: { timeoutMs: 10_000, setupTimeoutMs: 20_000 } }, plugins }));
   return startTestHost({ ...fakeModelEnv(fake), PLUGINS_CONFIG: configPath, AUTH_DISABLED: 'true', OPENAI_STRICT_TOOLS: strictTools });
 }
@@ -131,6 +138,39 @@ describe.each([
     }
     const full = await callThroughTurn(host, ECHO_TOOL, '{"text":"hi","repeat":2,"tags":["a"]}');
     expect([full.outcome, full.toolResult]).toEqual(['ok', '{"text":"hi","repeat":2,"tags":["a"]}']);
+  });
+
+  it('takes arguments named like Object.prototype members, left out or sent, and never offers a __proto__ parameter', async () => {
+    const received = (turn: ToolTurn) => JSON.parse(turn.toolResult) as { entries: unknown[]; plainPrototype: boolean };
+    for (const rawArguments of ['{}', '{"constructor":null,"toString":null,"hasOwnProperty":null}']) {
+      const turn = await callThroughTurn(host, MEMBERS_TOOL, rawArguments);
+      expect(turn.outcome, rawArguments).toBe('ok');
+      // Left out is not given: the SDK tool gets its nulls, never the inherited functions.
+      expect(received(turn), rawArguments).toEqual({ entries: [['constructor', null], ['toString', null], ['hasOwnProperty', null]], plainPrototype: true });
+    }
+    const sent = await callThroughTurn(host, MEMBERS_TOOL, '{"toString":3,"constructor":"c","hasOwnProperty":true}');
+    expect(received(sent)).toEqual({ entries: [['toString', 3], ['constructor', 'c'], ['hasOwnProperty', true]], plainPrototype: true });
+    const wrong = await callThroughTurn(host, MEMBERS_TOOL, '{"toString":"three"}');
+    expect([wrong.outcome, wrong.toolResult]).toEqual(['invalid_input', expect.stringContaining('/toString: must be integer,null')]);
+
+    // The MCP server's schema leaves them optional: left out or null, the server receives nothing.
+    for (const rawArguments of ['{}', '{"constructor":null,"toString":null,"hasOwnProperty":null}']) {
+      const turn = await callThroughTurn(host, MCP_MEMBERS_TOOL, rawArguments);
+      expect([turn.outcome, turn.toolResult], rawArguments).toEqual(['ok', '[]']);
+    }
+    const mcpSent = await callThroughTurn(host, MCP_MEMBERS_TOOL, '{"toString":3}');
+    expect([mcpSent.outcome, mcpSent.toolResult]).toEqual(['ok', '[["toString",3]]']);
+    const mcpWrong = await callThroughTurn(host, MCP_MEMBERS_TOOL, '{"constructor":7}');
+    expect([mcpWrong.outcome, mcpWrong.toolResult]).toEqual(['invalid_input', expect.stringContaining('/constructor: must be string')]);
+
+    // The tool that names a parameter __proto__ is quarantined: not offered, and a call to it is an unknown tool.
+    expect(sent.offered?.function.parameters).toMatchObject({ properties: { toString: {} } });
+    const offeredNames = fake.completionBodies(CHAT_MODEL).at(-1)?.tools?.map((tool) => tool.function.name);
+    expect(offeredNames).toEqual(expect.arrayContaining([TIME_TOOL, ECHO_TOOL, MEMBERS_TOOL, MCP_MEMBERS_TOOL]));
+    expect(offeredNames).not.toContain(PROTO_TOOL);
+    const proto = await callThroughTurn(host, PROTO_TOOL, '{"__proto__":{"isAdmin":true}}');
+    expect(proto.outcome).toBe('unknown_tool');
+    expect(({} as Record<string, unknown>)['isAdmin']).toBeUndefined();
   });
 
   it('answers wrong types, missing required arguments and hostile arguments with a readable invalid_input', async () => {

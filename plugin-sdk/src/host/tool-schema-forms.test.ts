@@ -221,6 +221,24 @@ describe('formsOfStrictSchema', () => {
   });
 });
 
+describe('arguments named like Object.prototype members', () => {
+  const PROTOTYPE_NAMES = {
+    type: 'object',
+    properties: { constructor: { type: 'string' }, toString: { type: 'integer' }, hasOwnProperty: { type: 'boolean' } },
+  } as unknown as JsonSchema;
+
+  it('are absent when left out, and checked when sent, in both dialects', () => {
+    for (const forms of [formsOfPlainSchema(PROTOTYPE_NAMES), formsOfStrictSchema(toStrictToolSchema(PROTOTYPE_NAMES).parameters)]) {
+      expect(accept(forms, {}).valid).toBe(true);
+      expect(accept(forms, { constructor: 'c', toString: 1, hasOwnProperty: true }).valid).toBe(true);
+      expect(accept(forms, { toString: 'one' }).errors).toEqual([expect.stringMatching(/^\/toString must be integer/)]);
+    }
+    // Strict form: the nulls that stand for "left out" go, and nothing inherited is validated in their place.
+    const plain = formsOfPlainSchema(PROTOTYPE_NAMES);
+    expect(accept(plain, { constructor: null, toString: null, hasOwnProperty: null })).toEqual({ valid: true, value: {}, errors: [] });
+  });
+});
+
 describe('formsOfPlainSchema', () => {
   it('offers an MCP schema as it is in the loose form, validates against it, and maps strict-form nulls back', () => {
     const original = {
