@@ -51,6 +51,7 @@ describe('createInProcessChatApi', () => {
     const error = await (async () => {
       for await (const _event of stream) throw new Error('no event expected');
     })().catch((caught: unknown) => caught);
+    // A malformed id is not found, as the old service answered.
     expect(error).toMatchObject({ code: 'not_found', httpStatus: 404 });
     expect(TwirpClientError.isInstance(error)).toBe(true);
   });
