@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { HostError } from '../../errors/index.js';
 import { isInside, type PermissionSet } from '../permissions/index.js';
-import { bubblewrapArguments, SCRATCH_DIR, type SandboxLayout } from './bubblewrap-arguments.js';
+import { bubblewrapArguments, innerBubblewrapArguments, SCRATCH_DIR, type SandboxLayout } from './bubblewrap-arguments.js';
 import { compiledHostFile, HOST_PACKAGE_JSON, requireCompiledHostFile } from './host-files.js';
 import { mirrorHostPaths, type SandboxMount } from './mirror-host-paths.js';
 import { startNetworkProxy, type NetworkProxy } from './network-proxy.js';
 import { programRuntimePaths, SYSTEM_RUNTIME_PATHS } from './runtime-paths.js';
 import { seccompArchitecture, seccompProgram } from './seccomp-program.js';
-import { planForwarder } from './sandbox-forwarder-plan.js';
+import type { ForwarderConfig } from './sandbox-forwarder.js';
+import { planForwarder, type ForwarderPlan } from './sandbox-forwarder-plan.js';
 
 /** A host path no sandbox may show, with what it is (for the refusal). */
 export interface ProtectedPath {
@@ -94,7 +95,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     ...(await programRuntimePaths(nodePath)),
     ...(options.runtime === 'system' || options.permissions.processes ? SYSTEM_RUNTIME_PATHS : []),
   ];
-  const codePaths = [...options.programPaths, ...options.permissions.read, ...(forwarderPath === undefined ? [] : [forwarderPath, HOST_PACKAGE_JSON])];
+  const codePaths = [...options.programPaths, ...options.permissions.read, ...(forwarderPath === undefined ? [] : [forwarderPath, HOST_PACKAGE_JSON, options.bubblewrapPath])];
   const mounts = await mirrorHostPaths([...runtimePaths, ...codePaths]);
   await refuseProtectedPaths(mounts, options.protectedPaths, options.name);
 
@@ -110,7 +111,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     });
   }
   const scratchMb = options.permissions.scratchMb;
-  const mayStartProcesses = options.permissions.processes || hasNetwork;
+  const mayStartProcesses = options.permissions.processes;
   const layout: SandboxLayout = {
     mounts,
     files:
@@ -124,7 +125,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     scratchBytes: scratchMb === undefined ? undefined : scratchMb * MIB,
     workingDirectory: options.workingDirectory ?? (scratchMb === undefined ? '/' : SCRATCH_DIR),
     seccomp: seccompProgram({ mayStartProcesses, architecture }),
-    capabilities: forwarder?.needsLowPorts === true ? ['CAP_NET_BIND_SERVICE'] : [],
+    isOuterOfTwo: hasNetwork,
   };
   const environment: Record<string, string> = {
     ...options.environment,
@@ -142,11 +143,12 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
   return {
     description,
     spawn(command, args, spawnOptions) {
-      const program =
-        forwarder === undefined || forwarderPath === undefined
-          ? [command, ...args]
-          : [nodePath, forwarderPath, JSON.stringify({ socket: PROXY_SOCKET_IN_SANDBOX, listeners: forwarder.listeners }), command, ...args];
       const invocation = bubblewrapArguments(layout, spawnOptions.stdio.length);
+      const seccompDescriptor = invocation.innerSeccompDescriptor;
+      const program =
+        forwarder === undefined || forwarderPath === undefined || seccompDescriptor === undefined
+          ? [command, ...args]
+          : [nodePath, forwarderPath, JSON.stringify(forwarderConfig(forwarder, layout.workingDirectory, options.bubblewrapPath, seccompDescriptor)), command, ...args];
       const child = spawn(options.bubblewrapPath, [...invocation.args, '--', ...program], {
         env: environment,
         stdio: [...spawnOptions.stdio, ...invocation.inputs.map((): StdioPipe => 'pipe')],
@@ -170,6 +172,16 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
       })();
       return disposed;
     },
+  };
+}
+
+/** The forwarder's instructions: its listeners, and the inner bwrap that gets the filter (as descriptor 3). */
+function forwarderConfig(plan: ForwarderPlan, workingDirectory: string, bubblewrapPath: string, seccompDescriptor: number): ForwarderConfig {
+  const innerDescriptor = 3;
+  return {
+    socket: PROXY_SOCKET_IN_SANDBOX,
+    listeners: plan.listeners,
+    inner: { bubblewrap: bubblewrapPath, args: innerBubblewrapArguments(workingDirectory, innerDescriptor), seccompDescriptor },
   };
 }
 

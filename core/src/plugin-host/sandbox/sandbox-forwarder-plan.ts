@@ -7,8 +7,6 @@ export interface ForwarderPlan {
   readonly listeners: ForwarderConfig['listeners'];
   /** /etc/hosts inside the sandbox. */
   readonly hostsFile: string;
-  /** A listener needs a port below 1024 (80, 443): the sandbox keeps CAP_NET_BIND_SERVICE for its own network. */
-  readonly needsLowPorts: boolean;
 }
 
 const DEFAULT_PORTS = [443, 80] as const;
@@ -46,6 +44,6 @@ export function planForwarder(patterns: readonly string[]): ForwarderPlan {
       listeners.set(`${address}:${listenPort}`, { address, port: listenPort, destination: `${hostname}:${listenPort}` });
     }
   }
-  const all = [...listeners.values()];
-  return { listeners: all, hostsFile: `${names.join('\n')}\n`, needsLowPorts: all.some((listener) => listener.port < 1024) };
+  // Ports below 1024 (80, 443) are fine: the forwarder holds the capabilities of the outer sandbox's own namespaces.
+  return { listeners: [...listeners.values()], hostsFile: `${names.join('\n')}\n` };
 }

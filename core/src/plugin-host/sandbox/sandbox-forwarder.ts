@@ -1,6 +1,8 @@
 // Runs INSIDE a sandbox whose program was granted network hosts, as the sandbox's first process, and starts
-// that program as its child (stdin, stdout and stderr passed straight through). The sandbox has no network
-// but loopback; this bridges loopback to the host's filtering CONNECT proxy (a unix socket bound in):
+// that program as its child, in a second bubblewrap nested in this one (stdin, stdout and stderr passed
+// straight through): the program gets no capabilities, no user namespaces and the seccomp filter, this
+// process keeps what it needs to make that inner sandbox. The sandbox has no network but loopback; this
+// bridges loopback to the host's filtering CONNECT proxy (a unix socket bound in):
 //
 // - for each granted host name, /etc/hosts (written by the host) points the name at a loopback address of
 //   its own, and a listener there tunnels every connection through the proxy to that host. Clients need
@@ -19,6 +21,11 @@ export interface ForwarderConfig {
   readonly socket: string;
   /** Loopback listeners, each tunnelling to one granted destination. */
   readonly listeners: readonly { readonly address: string; readonly port: number; readonly destination: string }[];
+  /**
+   * The program starts in an inner bubblewrap (no capabilities, no user namespaces, the seccomp filter):
+   * its path, its arguments, and which of this process's descriptors holds the filter (passed on as 3).
+   */
+  readonly inner: { readonly bubblewrap: string; readonly args: readonly string[]; readonly seccompDescriptor: number };
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ForwarderConfig;
@@ -101,7 +108,11 @@ async function main(): Promise<void> {
   const proxyPort = await listen(proxy, 0, '127.0.0.1');
   const proxyUrl = proxyPort === undefined ? {} : { HTTPS_PROXY: `http://127.0.0.1:${proxyPort}`, https_proxy: `http://127.0.0.1:${proxyPort}` };
 
-  const child = spawn(command, args, { stdio: 'inherit', env: { ...process.env, ...proxyUrl } });
+  const { inner } = config;
+  const child = spawn(inner.bubblewrap, [...inner.args, '--', command, ...args], {
+    stdio: ['inherit', 'inherit', 'inherit', inner.seccompDescriptor],
+    env: { ...process.env, ...proxyUrl },
+  });
   child.on('error', (error) => {
     report(`cannot start ${command}: ${error.message}`);
     process.exit(127);
