@@ -9,6 +9,7 @@ import { MemoryKeyValueStore, type KeyValueStore } from '../../core/src/cache/in
 import { parsePluginsConfig, type PluginsConfig } from '../../core/src/config/plugins-config.js';
 import { loadPluginHost, type LoadPluginHostOptions, type PluginHost } from '../../core/src/plugin-host/index.js';
 import { createCapturingLogger } from '../../core/src/plugin-host/__fixtures__/test-plugin-packages.js';
+import { forSuite } from '../support/plugin-grants.js';
 
 export { createCapturingLogger };
 
@@ -33,8 +34,12 @@ export function testbedState(): TestbedState {
   return global.__acaiTestbed;
 }
 
-/** Validates entries the way plugins.config.json is validated (the file sits in the fixtures directory). */
-export function fixtureConfig(plugins: Array<Record<string, unknown>>, env: Record<string, string> = {}, defaults?: Record<string, unknown>): PluginsConfig {
+/**
+ * Validates entries the way plugins.config.json is validated (the file sits in the fixtures directory), each
+ * granted what its fixture asks for and an inline one outside the sandbox (see forSuite).
+ */
+export function fixtureConfig(entries: Array<Record<string, unknown>>, env: Record<string, string> = {}, defaults?: Record<string, unknown>): PluginsConfig {
+  const plugins = entries.map((entry) => forSuite(entry, FIXTURES_DIR));
   return parsePluginsConfig(defaults === undefined ? { plugins } : { defaults, plugins }, { path: join(FIXTURES_DIR, 'plugins.config.json'), env });
 }
 
