@@ -1,5 +1,6 @@
 // Grants for the suites whose subject is not the sandbox: what a fixture asks for, granted as the operator
 // would with `acai plugin add --yes`, so those suites run third-party fixtures under the default sandbox.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,15 +19,14 @@ export function fixtureServerPermissions(): { readonly request: { read: string[]
 }
 
 /**
- * The entry with `permissions` set to exactly what its plugin package asks for (a `path` entry, relative to
- * `configDir`); entries that set `permissions` themselves, and other sources, are left as they are.
+ * The entry with `permissions` set to exactly what its plugin package asks for (a `path` or `tarball` entry,
+ * relative to `configDir`); entries that set `permissions` themselves, and other sources, are left as they are.
  */
 export function grantingWhatItAsks(entry: Record<string, unknown>, configDir: string): Record<string, unknown> {
-  if (entry['permissions'] !== undefined || typeof entry['path'] !== 'string') return entry;
-  const packageDir = isAbsolute(entry['path']) ? entry['path'] : resolve(configDir, entry['path']);
+  if (entry['permissions'] !== undefined) return entry;
   let manifest: PluginManifest | undefined;
   try {
-    manifest = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { acai?: PluginManifest }).acai;
+    manifest = (JSON.parse(readPackageJson(entry, configDir) ?? 'null') as { acai?: PluginManifest } | null)?.acai;
   } catch {
     return entry; // no readable package: the loader's own check says so
   }
@@ -35,6 +35,14 @@ export function grantingWhatItAsks(entry: Record<string, unknown>, configDir: st
   // A fixture with a broken manifest is refused by the manifest check; a malformed host would fail the whole config instead.
   const grant = toPermissionsBlock({ ...request, network: request.network.filter((host) => HOST_PATTERN.test(host)) });
   return Object.keys(grant).length === 0 ? entry : { ...entry, permissions: grant };
+}
+
+/** The package.json text of a `path` or `tarball` entry's package (undefined for other sources). */
+function readPackageJson(entry: Record<string, unknown>, configDir: string): string | undefined {
+  const at = (path: string) => (isAbsolute(path) ? path : resolve(configDir, path));
+  if (typeof entry['path'] === 'string') return readFileSync(join(at(entry['path']), 'package.json'), 'utf8');
+  if (typeof entry['tarball'] === 'string') return execFileSync('tar', ['-xzOf', at(entry['tarball']), 'package/package.json'], { encoding: 'utf8' });
+  return undefined;
 }
 
 /**
