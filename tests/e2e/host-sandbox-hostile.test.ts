@@ -9,13 +9,13 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
-import { requireRedisUrl, uniqueName } from '../support/env.js';
+import { requireMongoUrl, requireRedisUrl, uniqueName } from '../support/env.js';
 import { FIXTURE_SERVER_READ_PATHS } from '../support/plugin-grants.js';
 import { startHostProcess, type HostProcess } from './edge-support.js';
 import { bearer, fakeModelEnv, requestedToolCalls, TITLE_MODEL, twirpJson } from './host-support.js';
@@ -56,6 +56,7 @@ let home: string;
 let dataDir: string;
 let configPath: string;
 let redisPort: number;
+let mongoPort: number;
 let host: HostProcess;
 /** Every response body the client got, for the final search. */
 const clientSaw: string[] = [];
@@ -68,6 +69,7 @@ beforeAll(async () => {
   await once(granted, 'listening');
   grantedPort = (granted.address() as AddressInfo).port;
   redisPort = Number(new URL(requireRedisUrl()).port || 6379);
+  mongoPort = Number(new URL(requireMongoUrl()).port || 27017);
 
   root = await mkdtemp(join(tmpdir(), 'acai-sandbox-suite-'));
   home = join(root, 'home');
@@ -146,6 +148,19 @@ function expectRefused(call: TurnToolCall, systemAnswer: RegExp): void {
   for (const canary of CANARIES) expect(call.result).not.toContain(canary);
 }
 
+/** Whether a TCP connection to the loopback port opens from the test's own process (outside any sandbox). */
+async function canConnect(port: number): Promise<boolean> {
+  const socket = connect({ host: '127.0.0.1', port });
+  try {
+    await once(socket, 'connect');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    socket.destroy();
+  }
+}
+
 const NOT_THERE = /ENOENT|No such file|FileNotFoundError/;
 const DENIED = /ENOENT|EACCES|EROFS|No such file|Permission denied|Read-only file system|FileNotFoundError|PermissionError|OSError/;
 
@@ -187,8 +202,11 @@ describe.each(HOSTILE)('a hostile %s under default settings', (plugin) => {
     expectRefused(await attempt(plugin, 'spawn_child', {}), /EPERM|Operation not permitted/);
   });
 
-  it('cannot open a raw TCP connection to the loopback Redis', async () => {
-    expectRefused(await attempt(plugin, 'connect_tcp', { host: '127.0.0.1', port: redisPort }), /ECONNREFUSED|Connection refused/);
+  it.each(['Redis', 'MongoDB'] as const)('cannot open a raw TCP connection to the loopback %s', async (service) => {
+    const port = service === 'Redis' ? redisPort : mongoPort;
+    // The service does listen there: from the host's side the same connection opens.
+    await expect(canConnect(port)).resolves.toBe(true);
+    expectRefused(await attempt(plugin, 'connect_tcp', { host: '127.0.0.1', port }), /ECONNREFUSED|Connection refused/);
   });
 
   it('reaches a granted host, and nothing outside its grant', async () => {
@@ -199,6 +217,16 @@ describe.each(HOSTILE)('a hostile %s under default settings', (plugin) => {
     // server's connection finds nothing listening for a destination outside its grant.
     const outside = await attempt(plugin, 'fetch_url', { url: plugin === 'snoop' ? `http://localhost:${grantedPort}/outside` : `http://127.0.0.1:${redisPort}/outside` });
     expectRefused(outside, plugin === 'snoop' ? /not declared by this plugin/ : /fetch failed|Connection refused|ECONNREFUSED/);
+  });
+});
+
+describe('the JS plugin’s own sockets', () => {
+  it('do not get around its grant: node:net and node:http reach nothing, even the granted host', async () => {
+    await expect(canConnect(grantedPort)).resolves.toBe(true);
+    expectRefused(await attempt('snoop', 'connect_tcp', { host: '127.0.0.1', port: grantedPort }), /ECONNREFUSED/);
+    expectRefused(await attempt('snoop', 'http_get', { url: `http://127.0.0.1:${grantedPort}/around` }), /ECONNREFUSED/);
+    // The same host through the host-side fetch, under its grant.
+    expect(await attempt('snoop', 'fetch_url', { url: `http://127.0.0.1:${grantedPort}/through` })).toMatchObject({ outcome: 'ok' });
   });
 });
 
