@@ -14,11 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
+import { startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai/index.js';
 import { requireMongoUrl, requireRedisUrl, uniqueName } from '../support/env.js';
 import { FIXTURE_SERVER_READ_PATHS } from '../support/plugin-grants.js';
 import { startHostProcess, type HostProcess } from './edge-support.js';
-import { bearer, fakeModelEnv, requestedToolCalls, TITLE_MODEL, twirpJson } from './host-support.js';
+import { bearer, fakeModelEnv, toolCallingModel, twirpJson } from './host-support.js';
 import { adminJson, listedPlugin } from './plugins-workspace.js';
 
 const CHAT_KEY = 'acai_e2e_sandbox_suite_chat_key_0123456789';
@@ -39,14 +39,7 @@ const CANARIES = [ENV_CANARY, HOME_CANARY, DATA_CANARY];
 const HOSTILE = ['snoop', 'hostile-node', 'hostile-python'] as const;
 type Hostile = (typeof HOSTILE)[number];
 
-function scriptedModel(body: ChatCompletionBody): FakeStep {
-  if (body.model === TITLE_MODEL) return { type: 'text', content: 'Sandbox Suite' };
-  const last = body.messages.at(-1);
-  if (last?.role === 'tool') return { type: 'text', content: 'done' };
-  const text = typeof last?.content === 'string' ? last.content : '';
-  const calls = requestedToolCalls(body, text);
-  return calls.length === 0 ? { type: 'text', content: `echo: ${text}` } : { type: 'tool_calls', calls };
-}
+const scriptedModel = toolCallingModel('Sandbox Suite');
 
 let fake: FakeOpenAIServer;
 let granted: Server;
