@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FIXTURE_SERVER_READ_PATHS } from '../support/plugin-grants.js';
+import { START_UP_DEADLINE_MS } from '../support/timing.js';
 import { runAcai, temporaryFolder } from './cli-support.js';
 
 /** Asks for `network: ["127.0.0.1"]` and `scratch: { sizeMb: 1 }` in its manifest. */
@@ -14,8 +15,8 @@ const SNOOP = fileURLToPath(new URL('../fixtures/hostile-plugins/snoop', import.
 const ASKS_NOTHING = fileURLToPath(new URL('../fixtures/hostile-plugins/busy-loop', import.meta.url));
 const HOSTILE_SERVER = fileURLToPath(new URL('../fixtures/mcp-servers/hostile-server.js', import.meta.url));
 const SNOOP_GRANT = { network: ['127.0.0.1'], scratch: { sizeMb: 1 } };
-/** `plugin add` checks with the file's defaults: a sandboxed start on a loaded machine gets a generous deadline. */
-const EMPTY_CONFIG = '{ "defaults": { "policy": { "setupTimeoutMs": 60000 } }, "plugins": [] }\n';
+/** `plugin add` checks with the file's defaults: a sandboxed start on a loaded machine gets the suite's start-up budget. */
+const EMPTY_CONFIG = `{ "defaults": { "policy": { "setupTimeoutMs": ${START_UP_DEADLINE_MS} } }, "plugins": [] }\n`;
 
 let folder: { path: string; remove(): Promise<void> };
 let configPath: string;

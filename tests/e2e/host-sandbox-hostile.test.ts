@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai/index.js';
 import { requireMongoUrl, requireRedisUrl, uniqueName } from '../support/env.js';
 import { FIXTURE_SERVER_READ_PATHS } from '../support/plugin-grants.js';
+import { CALL_DEADLINE_MS, HOOK_TIMEOUT_MS, START_UP_DEADLINE_MS } from '../support/timing.js';
 import { startHostProcess, type HostProcess } from './edge-support.js';
 import { bearer, fakeModelEnv, toolCallingModel, twirpJson } from './host-support.js';
 import { adminJson, listedPlugin } from './plugins-workspace.js';
@@ -78,7 +79,7 @@ beforeAll(async () => {
   await writeFile(
     configPath,
     JSON.stringify({
-      defaults: { policy: { timeoutMs: 30_000, setupTimeoutMs: 60_000, breaker: { failureThreshold: 1_000, halfOpenAfterMs: 600_000 } } },
+      defaults: { policy: { timeoutMs: CALL_DEADLINE_MS, setupTimeoutMs: START_UP_DEADLINE_MS, breaker: { failureThreshold: 1_000, halfOpenAfterMs: 600_000 } } },
       plugins: [
         // First-party: the shipped package, found where the host's own plugins are.
         { name: 'datetime', path: DATETIME_PLUGIN },
@@ -102,7 +103,7 @@ beforeAll(async () => {
     RATE_LIMIT_BURST: '100000',
     PLUGINS_WATCH: 'off',
   });
-}, 300_000);
+}, HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await host?.stop();
