@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILT_CONSOLE_DIRECTORY } from '../../core/src/web-console/index.js';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
+import { forSuite } from '../support/plugin-grants.js';
 import { START_UP_DEADLINE_MS } from '../support/timing.js';
 import { CHAT_MODEL, fakeModelEnv, sharedServicesEnv, startTestHost, TITLE_MODEL, twirpJson, bearer, type RunningTestHost } from '../e2e/host-support.js';
 
@@ -72,7 +73,8 @@ export async function startConsoleHost(prefix: string, options: { readonly mcpTo
         { name: 'datetime', package: '@acai/plugin-datetime', version: '^1.0.0' },
         { name: 'console-probe', path: PROBE_PLUGIN },
         { name: MCP_PLUGIN, mcp: { command: process.execPath, args: [MCP_STDIO_SERVER, `--only=${(options.mcpTools ?? ['echo']).join(',')}`, '--name=echo-fixture', '--version=0.4.0'] } },
-      ],
+        // Granted what each fixture asks for, as an operator would, so they run under the default sandbox.
+      ].map((entry) => forSuite(entry, pluginsDir)),
     }),
   );
   const host = await startTestHost({

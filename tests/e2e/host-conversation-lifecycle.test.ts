@@ -9,6 +9,7 @@ import { stdioServerEntry } from '../integration/mcp-support.js';
 import { bearer, fakeModelEnv, requestedToolCalls, sharedServicesEnv, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost } from './host-support.js';
 import { createPluginsWorkspace, DATETIME_ENTRY, type PluginsWorkspace } from './plugins-workspace.js';
 import { eventsNamed, streamChat } from './stream-support.js';
+import { START_UP_DEADLINE_MS } from '../support/timing.js';
 
 const KEY_A = 'acai_e2e_lifecycle_a_key_0123456789abcdef';
 const KEY_B = 'acai_e2e_lifecycle_b_key_0123456789abcdef';
@@ -36,7 +37,7 @@ beforeAll(async () => {
   fake = await startFakeOpenAI();
   fake.respondWith(scriptedModel);
   workspace = await createPluginsWorkspace([], {});
-  await workspace.writeConfig([DATETIME_ENTRY, stdioServerEntry('pictures', ['--only=show_image,show_disguised_images'])], { timeoutMs: 10_000, setupTimeoutMs: 20_000 });
+  await workspace.writeConfig([DATETIME_ENTRY, stdioServerEntry('pictures', ['--only=show_image,show_disguised_images'])], { timeoutMs: 10_000, setupTimeoutMs: START_UP_DEADLINE_MS });
   host = await startTestHost({
     ...fakeModelEnv(fake),
     ...sharedServicesEnv('e2e_lifecycle'),
