@@ -1,0 +1,103 @@
+// The child-process half of bench:capacity's measurements. Every process the benchmark starts (the
+// host, the bare route, the fake model) installs this probe, and the driver asks it over the IPC
+// channel for the process's own figures: CPU time (user + system, all threads), memory, event-loop
+// delay and GC pauses since the last reset. Reading them inside the process works the same on every
+// revision of the host, so a "before" and an "after" run are measured alike.
+import { monitorEventLoopDelay, PerformanceObserver, type EntryType } from 'node:perf_hooks';
+
+/** What a process reports about itself. Times in milliseconds, sizes in bytes. */
+export interface ProcessReport {
+  readonly pid: number;
+  /** CPU time (user + system) since the process started. */
+  readonly cpuMs: number;
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  readonly heapTotalBytes: number;
+  readonly externalBytes: number;
+  /** Event-loop delay since the last reset (perf_hooks.monitorEventLoopDelay, 10 ms resolution). */
+  readonly loopDelay: { readonly p50: number; readonly p99: number; readonly max: number; readonly mean: number };
+  /** GC pauses since the last reset. */
+  readonly gc: { readonly count: number; readonly totalMs: number; readonly maxMs: number };
+}
+
+/** What the driver can ask for. */
+export type ProbeCommand = { readonly type: 'report'; readonly reset: boolean } | { readonly type: 'collect-garbage' };
+
+/** A request from the driver: a command and the id its answer carries. */
+export type ProbeRequest = ProbeCommand & { readonly id: number };
+
+/** The probe's answer to one request. */
+export interface ProbeAnswer {
+  readonly type: 'probe-answer';
+  readonly id: number;
+  readonly report: ProcessReport;
+}
+
+/** The first message a bench process sends: where it listens. */
+export interface ListeningMessage {
+  readonly type: 'listening';
+  readonly port: number;
+}
+
+/** Installs the probe and answers the driver's requests; no-op without an IPC channel. */
+export function installProcessProbe(): void {
+  const send = process.send?.bind(process);
+  if (send === undefined) return;
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  let gcCount = 0;
+  let gcTotalMs = 0;
+  let gcMaxMs = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcCount += 1;
+      gcTotalMs += entry.duration;
+      gcMaxMs = Math.max(gcMaxMs, entry.duration);
+    }
+  }).observe({ entryTypes: ['gc' as EntryType] });
+
+  const snapshot = (): ProcessReport => {
+    const cpu = process.cpuUsage();
+    const memory = process.memoryUsage();
+    const nanosToMs = (nanos: number): number => (Number.isFinite(nanos) ? nanos / 1e6 : 0);
+    return {
+      pid: process.pid,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      heapTotalBytes: memory.heapTotal,
+      externalBytes: memory.external,
+      loopDelay: {
+        p50: nanosToMs(loopDelay.percentile(50)),
+        p99: nanosToMs(loopDelay.percentile(99)),
+        max: nanosToMs(loopDelay.max),
+        mean: nanosToMs(loopDelay.mean),
+      },
+      gc: { count: gcCount, totalMs: gcTotalMs, maxMs: gcMaxMs },
+    };
+  };
+
+  process.on('message', (message: ProbeRequest) => {
+    if (message.type === 'collect-garbage') {
+      // The process runs with --expose-gc; two passes also collect what the first one only finalized.
+      const collect = (globalThis as { gc?: () => void }).gc;
+      collect?.();
+      collect?.();
+    }
+    const report = snapshot();
+    if (message.type === 'report' && message.reset) {
+      loopDelay.reset();
+      gcCount = 0;
+      gcTotalMs = 0;
+      gcMaxMs = 0;
+    }
+    send({ type: 'probe-answer', id: message.id, report } satisfies ProbeAnswer);
+  });
+  // The IPC channel must not keep a process alive that would otherwise exit.
+  process.channel?.unref();
+}
+
+/** Tells the driver where this process listens. */
+export function announceListening(port: number): void {
+  process.send?.({ type: 'listening', port } satisfies ListeningMessage);
+}
