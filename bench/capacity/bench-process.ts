@@ -20,6 +20,8 @@ export interface BenchProcess {
   report(reset?: boolean): Promise<ProcessReport>;
   /** Forces a full GC, then reports. */
   collectGarbage(): Promise<ProcessReport>;
+  /** Writes a heap snapshot (open it in Chrome DevTools), then reports. */
+  writeHeapSnapshot(path: string): Promise<ProcessReport>;
   stop(): Promise<void>;
 }
 
@@ -80,6 +82,7 @@ export async function startBenchProcess(options: BenchProcessOptions): Promise<B
     child,
     report: (reset = false) => ask({ type: 'report', reset }),
     collectGarbage: () => ask({ type: 'collect-garbage' }),
+    writeHeapSnapshot: (path) => ask({ type: 'heap-snapshot', path }),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const done = once(child, 'exit');

@@ -4,6 +4,7 @@
 // delay and GC pauses since the last reset. Reading them inside the process works the same on every
 // revision of the host, so a "before" and an "after" run are measured alike.
 import { monitorEventLoopDelay, PerformanceObserver, type EntryType } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 
 /** What a process reports about itself. Times in milliseconds, sizes in bytes. */
 export interface ProcessReport {
@@ -21,7 +22,10 @@ export interface ProcessReport {
 }
 
 /** What the driver can ask for. */
-export type ProbeCommand = { readonly type: 'report'; readonly reset: boolean } | { readonly type: 'collect-garbage' };
+export type ProbeCommand =
+  | { readonly type: 'report'; readonly reset: boolean }
+  | { readonly type: 'collect-garbage' }
+  | { readonly type: 'heap-snapshot'; readonly path: string };
 
 /** A request from the driver: a command and the id its answer carries. */
 export type ProbeRequest = ProbeCommand & { readonly id: number };
@@ -84,6 +88,7 @@ export function installProcessProbe(): void {
       collect?.();
       collect?.();
     }
+    if (message.type === 'heap-snapshot') writeHeapSnapshot(message.path);
     const report = snapshot();
     if (message.type === 'report' && message.reset) {
       loopDelay.reset();

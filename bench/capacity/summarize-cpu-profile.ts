@@ -1,0 +1,83 @@
+// Splits a V8 CPU profile (node --cpu-prof, e.g. from BENCH_PROFILE_DIR) by component: self time per
+// package (node_modules/<name>), per folder of the host (core/dist/<folder>), per part of Node's own
+// JavaScript (undici's fetch, web streams, AbortSignal…), GC and idle. Optionally divided by a turn
+// count, so the split reads as milliseconds per turn.
+//   npx tsx bench/capacity/summarize-cpu-profile.ts <file.cpuprofile> [turns]
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string };
+  readonly children?: readonly number[];
+}
+
+interface CpuProfile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+// Node's internal modules grouped by what they do on the request path.
+const NODE_INTERNALS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/internal\/deps\/undici/, 'node: undici (fetch)'],
+  [/internal\/webstreams/, 'node: web streams'],
+  [/internal\/abort_controller|internal\/event_target/, 'node: AbortSignal / EventTarget'],
+  [/internal\/streams|^node:stream/, 'node: streams'],
+  [/_http_|internal\/http|^node:http/, 'node: http'],
+  [/^node:net|internal\/net|stream_base_commons/, 'node: net'],
+  [/internal\/timers|^node:timers/, 'node: timers'],
+  [/internal\/(util|url|errors|validators|buffer)|^node:buffer|^node:url/, 'node: util/url/buffer/errors'],
+  [/internal\/process\/task_queues|internal\/async_hooks|async_hooks/, 'node: microtasks/async hooks'],
+];
+
+/** The component a call frame belongs to. */
+export function componentOf(url: string, functionName: string): string {
+  if (url === '') {
+    if (functionName === '(garbage collector)') return 'GC';
+    if (functionName === '(idle)') return 'idle';
+    if (functionName === '(program)') return 'program (native, unattributed)';
+    return `native: ${functionName || '(anonymous)'}`;
+  }
+  const packageMatch = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (packageMatch) return packageMatch[1]!;
+  const core = /\/core\/(?:dist|src)\/([^/]+)(?:\/|$)/.exec(url);
+  if (core) return `acai core/${core[1]!.replace(/\.js$/, '')}`;
+  const plugin = /\/(plugins\/[^/]+|plugin-sdk)\//.exec(url);
+  if (plugin) return `acai ${plugin[1]}`;
+  if (url.startsWith('node:')) {
+    for (const [pattern, name] of NODE_INTERNALS) if (pattern.test(url)) return name;
+    return 'node: other';
+  }
+  return url.includes('/bench/') ? 'bench harness' : `other: ${url.slice(-60)}`;
+}
+
+/** Self time (ms) by component, largest first. */
+export function selfTimeByComponent(profile: CpuProfile): Array<{ component: string; ms: number }> {
+  const byNode = new Map(profile.nodes.map((node) => [node.id, node]));
+  const totals = new Map<string, number>();
+  profile.samples.forEach((nodeId, index) => {
+    const node = byNode.get(nodeId);
+    if (!node) return;
+    const component = componentOf(node.callFrame.url, node.callFrame.functionName);
+    totals.set(component, (totals.get(component) ?? 0) + (profile.timeDeltas[index] ?? 0) / 1000);
+  });
+  return [...totals.entries()].map(([component, ms]) => ({ component, ms })).sort((left, right) => right.ms - left.ms);
+}
+
+if (process.argv[1]?.endsWith('summarize-cpu-profile.ts')) {
+  const [file, turnsText] = process.argv.slice(2);
+  if (!file) {
+    process.stderr.write('usage: summarize-cpu-profile.ts <file.cpuprofile> [turns]\n');
+    process.exit(2);
+  }
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const turns = turnsText ? Number(turnsText) : undefined;
+  const rows = selfTimeByComponent(profile);
+  const busy = rows.filter((row) => row.component !== 'idle').reduce((sum, row) => sum + row.ms, 0);
+  console.log(`busy ${busy.toFixed(0)} ms${turns ? ` (${(busy / turns).toFixed(3)} ms per turn over ${turns} turns)` : ''}`);
+  for (const row of rows) {
+    if (row.component === 'idle') continue;
+    const share = ((row.ms / busy) * 100).toFixed(1).padStart(5);
+    console.log(`  ${share}%  ${row.ms.toFixed(0).padStart(7)} ms${turns ? `  ${(row.ms / turns).toFixed(3)} ms/turn` : ''}  ${row.component}`);
+  }
+}
