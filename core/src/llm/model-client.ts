@@ -17,6 +17,7 @@ import {
   serverRequestedDelayMs,
   type RetryPolicy,
 } from './retry-policy.js';
+import { createNodeHttpFetch } from './node-http-fetch.js';
 import { createTokenCounter, type TokenCounter } from './token-counter.js';
 
 /** How to reach an OpenAI-compatible endpoint. Nothing here has a model-name default: config supplies it. */
@@ -74,6 +75,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
     timeout: options.timeoutMs,
     // Our own retry loop owns retries; SDK retries would stack on top of it.
     maxRetries: 0,
+    fetch: createNodeHttpFetch(),
   });
   const titleModel = options.titleModel?.trim() || model;
   const isStreaming = options.stream === true;
