@@ -18,6 +18,7 @@ import type {
 import { chosenOrNewObjectIdHex, createObjectIdHex, isObjectIdHex } from '../object-id.js';
 import { checkPageSize, decodePageToken, encodePageToken } from '../page-token.js';
 import { storeUnavailable } from '../store-unavailable.js';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
 /** Options for {@link EmbeddedConversationStore}. */
 export interface EmbeddedConversationStoreOptions {
@@ -28,6 +29,11 @@ export interface EmbeddedConversationStoreOptions {
   logger?: Logger;
   /** Injectable clock for timestamps (tests). */
   now?: () => Date;
+  /**
+   * Checkpoint the WAL from a worker thread instead of inside the COMMIT that crosses SQLite's
+   * threshold, which blocks the event loop on fsync (default false; the host's store turns it on).
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 const SCHEMA_VERSION = 1;
@@ -176,6 +182,8 @@ export class EmbeddedConversationStore implements ConversationStore {
   private readonly now: () => Date;
   private readonly logger: Logger | undefined;
   private database: Database.Database | undefined;
+  private readonly backgroundCheckpoints: boolean;
+  private checkpointer: WalCheckpointer | undefined;
   // Preparing a statement cost more than running it on the chat path (bench:chat profile); the SQL
   // texts are a small fixed set, so each is prepared once per open database.
   private readonly statements = new Map<string, Database.Statement>();
@@ -185,6 +193,7 @@ export class EmbeddedConversationStore implements ConversationStore {
     this.path = join(options.dataDir, options.fileName ?? 'acai.db');
     this.now = options.now ?? (() => new Date());
     this.logger = options.logger;
+    this.backgroundCheckpoints = options.backgroundCheckpoints ?? false;
   }
 
   async init(): Promise<void> {
@@ -206,6 +215,12 @@ export class EmbeddedConversationStore implements ConversationStore {
       }
       database.exec(SCHEMA);
       database.pragma(`user_version = ${SCHEMA_VERSION}`);
+      if (this.backgroundCheckpoints) {
+        database.pragma('wal_autocheckpoint = 0');
+        // After a checkpoint rewinds the WAL, the file is cut back to this size.
+        database.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+        this.checkpointer = startWalCheckpointer(this.path, { logger: this.logger });
+      }
       this.database = database;
       this.logger?.debug({ path: this.path }, 'embedded conversation store opened');
     } catch (error) {
@@ -412,6 +427,8 @@ export class EmbeddedConversationStore implements ConversationStore {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.stop();
+    this.checkpointer = undefined;
     this.statements.clear();
     this.database?.close();
     this.database = undefined;
