@@ -1,5 +1,6 @@
 import OpenAI, { APIError } from 'openai';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startTimeoutScope } from '../deadlines/index.js';
 import { HostError } from '../errors/index.js';
 import type {
   Completion,
@@ -177,10 +178,10 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
           ensureTimeLeft(callOptions, policy.minAttemptMs);
           attempts += 1;
           const attemptBudget = Math.min(options.timeoutMs, callOptions.deadline - Date.now());
-          const attemptSignal = AbortSignal.any([callOptions.signal, AbortSignal.timeout(attemptBudget)]);
+          const attemptScope = startTimeoutScope(callOptions.signal, attemptBudget);
           let failure: unknown;
           try {
-            const result = await attempt(request, modelName, attemptSignal, delivery);
+            const result = await attempt(request, modelName, attemptScope.signal, delivery);
             if (result.usage && request.estimatedPromptTokens !== undefined) {
               tokenCounter.observe(request.estimatedPromptTokens, result.usage.promptTokens);
             }
@@ -193,6 +194,8 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
             return { ...result, attempts };
           } catch (error) {
             failure = error;
+          } finally {
+            attemptScope.dispose();
           }
           throwIfCallerStopped(callOptions, failure);
           if (delivery?.hasDelivered) {
