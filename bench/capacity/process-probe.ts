@@ -15,7 +15,7 @@ export interface ProcessReport {
   readonly heapUsedBytes: number;
   readonly heapTotalBytes: number;
   readonly externalBytes: number;
-  /** Event-loop delay since the last reset (perf_hooks.monitorEventLoopDelay, 10 ms resolution). */
+  /** Event-loop delay since the last reset (perf_hooks.monitorEventLoopDelay at 10 ms, the sampling interval subtracted). */
   readonly loopDelay: { readonly p50: number; readonly p99: number; readonly max: number; readonly mean: number };
   /** GC pauses since the last reset. */
   readonly gc: { readonly count: number; readonly totalMs: number; readonly maxMs: number };
@@ -43,11 +43,13 @@ export interface ListeningMessage {
   readonly port: number;
 }
 
+const LOOP_DELAY_RESOLUTION_MS = 10;
+
 /** Installs the probe and answers the driver's requests; no-op without an IPC channel. */
 export function installProcessProbe(): void {
   const send = process.send?.bind(process);
   if (send === undefined) return;
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
   loopDelay.enable();
   let gcCount = 0;
   let gcTotalMs = 0;
@@ -63,7 +65,8 @@ export function installProcessProbe(): void {
   const snapshot = (): ProcessReport => {
     const cpu = process.cpuUsage();
     const memory = process.memoryUsage();
-    const nanosToMs = (nanos: number): number => (Number.isFinite(nanos) ? nanos / 1e6 : 0);
+    // The histogram records the whole interval of its 10 ms timer; the delay is what exceeds it.
+    const nanosToMs = (nanos: number): number => (Number.isFinite(nanos) && loopDelay.count > 0 ? Math.max(0, nanos / 1e6 - LOOP_DELAY_RESOLUTION_MS) : 0);
     return {
       pid: process.pid,
       cpuMs: (cpu.user + cpu.system) / 1000,
