@@ -2,7 +2,8 @@
 // package (node_modules/<name>), per folder of the host (core/dist/<folder>), per part of Node's own
 // JavaScript (undici's fetch, web streams, AbortSignal…), GC and idle. Optionally divided by a turn
 // count, so the split reads as milliseconds per turn.
-//   npx tsx bench/capacity/summarize-cpu-profile.ts <file.cpuprofile> [turns]
+//   npx tsx bench/capacity/summarize-cpu-profile.ts <file.cpuprofile> [turns] [skip seconds]
+// (skip the first seconds to leave start-up — module loading and compilation — out of the split).
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
@@ -51,11 +52,14 @@ export function componentOf(url: string, functionName: string): string {
   return url.includes('/bench/') ? 'bench harness' : `other: ${url.slice(-60)}`;
 }
 
-/** Self time (ms) by component, largest first. */
-export function selfTimeByComponent(profile: CpuProfile): Array<{ component: string; ms: number }> {
+/** Self time (ms) by component, largest first, leaving out the first `skipMs` of the profile. */
+export function selfTimeByComponent(profile: CpuProfile, skipMs = 0): Array<{ component: string; ms: number }> {
   const byNode = new Map(profile.nodes.map((node) => [node.id, node]));
   const totals = new Map<string, number>();
+  let elapsedMs = 0;
   profile.samples.forEach((nodeId, index) => {
+    elapsedMs += (profile.timeDeltas[index] ?? 0) / 1000;
+    if (elapsedMs < skipMs) return;
     const node = byNode.get(nodeId);
     if (!node) return;
     const component = componentOf(node.callFrame.url, node.callFrame.functionName);
@@ -65,14 +69,14 @@ export function selfTimeByComponent(profile: CpuProfile): Array<{ component: str
 }
 
 if (process.argv[1]?.endsWith('summarize-cpu-profile.ts')) {
-  const [file, turnsText] = process.argv.slice(2);
+  const [file, turnsText, skipText] = process.argv.slice(2);
   if (!file) {
-    process.stderr.write('usage: summarize-cpu-profile.ts <file.cpuprofile> [turns]\n');
+    process.stderr.write('usage: summarize-cpu-profile.ts <file.cpuprofile> [turns] [skip seconds]\n');
     process.exit(2);
   }
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const turns = turnsText ? Number(turnsText) : undefined;
-  const rows = selfTimeByComponent(profile);
+  const rows = selfTimeByComponent(profile, skipText ? Number(skipText) * 1000 : 0);
   const busy = rows.filter((row) => row.component !== 'idle').reduce((sum, row) => sum + row.ms, 0);
   console.log(`busy ${busy.toFixed(0)} ms${turns ? ` (${(busy / turns).toFixed(3)} ms per turn over ${turns} turns)` : ''}`);
   for (const row of rows) {

@@ -5,6 +5,7 @@ import { createSystemClock } from '@acai/plugin-sdk/host';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { DestinationStream } from 'pino';
+import { registerAdmission } from './admission/index.js';
 import { registerPluginAdminService } from './admin/index.js';
 import {
   API_KEY_SCOPES,
@@ -244,6 +245,7 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       const exemptPaths = [...DEFAULT_EXEMPT_PATHS, ...(telegramWebhookEnabled(config) ? [TELEGRAM_WEBHOOK_PATH] : [])];
       await server.register(rateLimitPlugin, { limiter: requestLimiter, clientIp, metrics, exemptPaths });
     }
+    await registerAdmission(server, { settings: config.admission, registry: metrics.registry });
 
     healthRoutes(server, { checks: readinessChecks(config, store, keyValueStore, pluginHost) });
     server.get('/', async () => 'Acai is running. Web console: /console. Chat API: POST /twirp/acai.chat.ChatService/{StartConversation,ContinueConversation,ListConversations,DescribeConversation}, streamed: ContinueChatStream (Server-Sent Events)\n');

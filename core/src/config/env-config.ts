@@ -58,6 +58,17 @@ export interface HostConfig {
     readonly toolCallsPerMinute: number;
   };
   readonly logging: { readonly level: string; readonly logContent: boolean };
+  /** Admission control of chat turns per replica (core/src/admission; defaults from bench:capacity). */
+  readonly admission: {
+    /** Turns in progress at once, at most (ADMISSION_MAX_IN_FLIGHT; 0 turns admission control off). */
+    readonly maxInFlight: number;
+    /** Turns waiting for room; one more is refused at once (ADMISSION_MAX_QUEUED). */
+    readonly maxQueued: number;
+    /** Longest wait for room before a turn is refused (ADMISSION_QUEUE_TIMEOUT_MS). */
+    readonly queueTimeoutMs: number;
+    /** Event-loop delay the adaptive limit aims below (ADMISSION_TARGET_LOOP_DELAY_MS; 0 = a fixed limit of maxInFlight). */
+    readonly targetLoopDelayMs: number;
+  };
   readonly plugins: {
     /** Reload the plugin set when plugins.config.json changes on disk. */
     readonly watchConfig: boolean;
@@ -237,6 +248,12 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
       toolCallsPerMinute: integer('TENANT_TOOL_CALLS_PER_MINUTE', 0, 0, 1_000_000),
     },
     logging: { level: logLevel, logContent: flag('LOG_CONTENT', false) },
+    admission: {
+      maxInFlight: integer('ADMISSION_MAX_IN_FLIGHT', 256, 0, 100_000),
+      maxQueued: integer('ADMISSION_MAX_QUEUED', 256, 0, 100_000),
+      queueTimeoutMs: integer('ADMISSION_QUEUE_TIMEOUT_MS', 100, 0, 60_000),
+      targetLoopDelayMs: integer('ADMISSION_TARGET_LOOP_DELAY_MS', 50, 0, 10_000),
+    },
     plugins: {
       watchConfig: flag('PLUGINS_WATCH', true),
       watchDebounceMs: integer('PLUGINS_WATCH_DEBOUNCE_MS', 300, 0, 60_000),
