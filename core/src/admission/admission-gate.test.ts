@@ -153,6 +153,40 @@ describe('AdmissionGate', () => {
     expect(admission.takePeakInFlight()).toBe(1);
   });
 
+  it('queues only as many turns as the recent admission rate serves within the budget, refusing the rest on arrival', async () => {
+    let now = 0;
+    const events: string[] = [];
+    const admission = new AdmissionGate(
+      { maxInFlight: 10, maxQueued: 100, maxQueueMs: 100 },
+      { timers: manualTimers(), now: () => now, observer: { refused: (reason) => events.push(reason) } },
+    );
+    const tickets = await Promise.all(Array.from({ length: 10 }, () => admission.enter()));
+    now = 1_000; // 10 admissions in the last second: one more fits in a 100 ms budget
+    const queued = admission.enter();
+    await expect(admission.enter()).rejects.toMatchObject({ reason: 'queue_full' });
+    expect(admission.queued).toBe(1);
+    tickets[0]!.release();
+    expect(await settledState(queued)).toBe('resolved');
+    now = 2_000; // one admission in the last second: still room for one waiting turn
+    const next = admission.enter();
+    expect(admission.queued).toBe(1);
+    for (const ticket of tickets.slice(1)) ticket.release();
+    (await next).release();
+    expect(events).toEqual(['queue_full']);
+  });
+
+  it('refuses on arrival while nothing was admitted for a whole second and the gate is full', async () => {
+    let now = 0;
+    const admission = new AdmissionGate({ maxInFlight: 1, maxQueued: 100, maxQueueMs: 100 }, { timers: manualTimers(), now: () => now });
+    await admission.enter();
+    now = 1_000; // one admission in the last second: room for one waiting turn
+    const waiting = admission.enter();
+    expect(admission.queued).toBe(1);
+    now = 2_000; // nothing admitted in the last second: nobody else can be served within the budget
+    await expect(admission.enter()).rejects.toMatchObject({ reason: 'queue_full' });
+    expect(await settledState(waiting)).toBe('pending');
+  });
+
   it('rejects a limit below one', () => {
     expect(() => new AdmissionGate({ maxInFlight: 0, maxQueued: 0, maxQueueMs: 0 })).toThrow(RangeError);
   });

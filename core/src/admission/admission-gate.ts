@@ -4,6 +4,10 @@
 // seconds to clear). The gate bounds the turns in progress; a turn that finds no room waits in a short
 // FIFO queue for at most its queue-time budget, and is refused at once when the queue is full, so the
 // client gets a fast `unavailable` with Retry-After and can go elsewhere, and accepted turns stay fast.
+// "Full" is whichever is smaller: the configured bound, or what the gate can be expected to admit
+// within one queue-time budget at the rate it admitted turns over the last second — a turn further back
+// would wait longer than its budget and be refused anyway, only later; refusing it on arrival keeps
+// refusals fast.
 
 /** Why a turn was not admitted. */
 export type RefusalReason = 'queue_full' | 'queue_timeout';
@@ -54,6 +58,9 @@ interface Waiter {
   detach: () => void;
 }
 
+/** The window over which the admission rate is counted. */
+const RATE_WINDOW_MS = 1_000;
+
 const systemTimers: GateTimers = {
   setTimeout: (callback, ms) => {
     const handle = setTimeout(callback, ms);
@@ -75,6 +82,10 @@ export class AdmissionGate {
   #inFlight = 0;
   /** The most turns in progress at once since the last {@link takePeakInFlight}. */
   #peakInFlight = 0;
+  /** Admissions in the current and the previous rate window. */
+  #windowStartedAt = Number.NEGATIVE_INFINITY;
+  #admittedThisWindow = 0;
+  #admittedLastWindow: number | undefined;
 
   constructor(limits: AdmissionLimits, options: { timers?: GateTimers; now?: () => number; observer?: AdmissionObserver } = {}) {
     if (!(limits.maxInFlight >= 1)) throw new RangeError('AdmissionGate maxInFlight must be at least 1');
@@ -121,7 +132,7 @@ export class AdmissionGate {
    */
   enter(signal?: AbortSignal): Promise<AdmissionTicket> {
     if (this.#inFlight < this.#limit && this.#queue.length === 0) return Promise.resolve(this.#admit(0));
-    if (this.#queue.length >= this.#maxQueued || this.#maxQueueMs === 0) {
+    if (this.#queue.length >= this.#queueBound()) {
       this.#observer.refused?.('queue_full');
       return Promise.reject(new AdmissionRefusedError('queue_full'));
     }
@@ -152,7 +163,28 @@ export class AdmissionGate {
     });
   }
 
+  /** Room in the queue: the configured bound, or what the recent admission rate can serve within the budget. */
+  #queueBound(): number {
+    if (this.#maxQueueMs === 0) return 0;
+    this.#rollWindow();
+    const recent = this.#admittedLastWindow;
+    if (recent === undefined) return this.#maxQueued;
+    return Math.min(this.#maxQueued, Math.ceil((recent * this.#maxQueueMs) / RATE_WINDOW_MS));
+  }
+
+  #rollWindow(): void {
+    const now = this.#now();
+    const elapsed = now - this.#windowStartedAt;
+    if (elapsed < RATE_WINDOW_MS) return;
+    // After a gap (the gate was not asked for a while) the old count says nothing about the rate now.
+    this.#admittedLastWindow = elapsed < 2 * RATE_WINDOW_MS ? this.#admittedThisWindow : undefined;
+    this.#admittedThisWindow = 0;
+    this.#windowStartedAt = now;
+  }
+
   #admit(queuedMs: number): AdmissionTicket {
+    this.#rollWindow();
+    this.#admittedThisWindow += 1;
     this.#inFlight += 1;
     if (this.#inFlight > this.#peakInFlight) this.#peakInFlight = this.#inFlight;
     this.#observer.admitted?.(queuedMs);
