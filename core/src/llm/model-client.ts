@@ -18,6 +18,7 @@ import {
   serverRequestedDelayMs,
   type RetryPolicy,
 } from './retry-policy.js';
+import { createChatCompletionsEndpoint } from './chat-completions-endpoint.js';
 import { createNodeHttpFetch } from './node-http-fetch.js';
 import { createTokenCounter, type TokenCounter } from './token-counter.js';
 
@@ -69,6 +70,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
   }
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry, maxAttempts: Math.max(1, options.maxAttempts) };
   const random = options.random ?? Math.random;
+  const fetch = createNodeHttpFetch();
   const client = new OpenAI({
     // Local servers need no key, but the SDK insists on one.
     apiKey: options.apiKey ?? 'not-needed',
@@ -76,8 +78,9 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
     timeout: options.timeoutMs,
     // Our own retry loop owns retries; SDK retries would stack on top of it.
     maxRetries: 0,
-    fetch: createNodeHttpFetch(),
+    fetch,
   });
+  const completions = createChatCompletionsEndpoint(client, fetch);
   const titleModel = options.titleModel?.trim() || model;
   const isStreaming = options.stream === true;
 
@@ -95,7 +98,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
         : {}),
     };
     if (!isStreaming && delivery === undefined) {
-      const response = await client.chat.completions.create({ ...body, stream: false }, { signal });
+      const response = await completions.create({ ...body, stream: false }, { signal });
       const choice = response.choices[0];
       if (!choice) throw new EmptyChoicesError();
       const toolCalls: ModelToolCall[] = [];
@@ -111,7 +114,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
         model: response.model || modelName,
       };
     }
-    const stream = await client.chat.completions.create(
+    const stream = await completions.create(
       { ...body, stream: true, stream_options: { include_usage: true } },
       { signal },
     );

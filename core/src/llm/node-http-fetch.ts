@@ -95,7 +95,9 @@ class NodeHttpResponse {
     this.url = url;
     this.headers = new ResponseHeaders(message.headers);
     this.#text = 'text' in body ? body.text : undefined;
-    this.body = 'stream' in body ? body.stream : null;
+    // A buffered body is still offered as a stream, as fetch does (a server that answers a streaming
+    // request with plain JSON must reach the SSE reader, which then finds no events).
+    this.body = 'stream' in body ? body.stream : body.text === '' ? null : bytesOnce(Buffer.from(body.text, 'utf8'));
   }
 
   async text(): Promise<string> {
@@ -113,6 +115,10 @@ class NodeHttpResponse {
 }
 
 const EVENT_STREAM = 'text/event-stream';
+
+async function* bytesOnce(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
 
 /**
  * A `fetch` for the `openai` client over node:http(s) keep-alive agents (one pool per protocol).

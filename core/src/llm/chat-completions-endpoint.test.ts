@@ -1,0 +1,127 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import OpenAI from 'openai';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createChatCompletionsEndpoint } from './chat-completions-endpoint.js';
+import { createNodeHttpFetch } from './node-http-fetch.js';
+
+let server: Server | undefined;
+
+afterEach(async () => {
+  const running = server;
+  server = undefined;
+  if (running === undefined) return;
+  running.closeAllConnections();
+  await new Promise((resolve) => running.close(resolve));
+});
+
+interface Seen {
+  readonly request: IncomingMessage;
+  readonly body: string;
+  readonly closed: Promise<void>;
+}
+
+async function serve(answer: (seen: Seen, response: ServerResponse) => void): Promise<{ baseURL: string; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    const closed = once(response, 'close').then(() => undefined);
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const entry = { request, body: Buffer.concat(chunks).toString('utf8'), closed };
+      seen.push(entry);
+      answer(entry, response);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/`, seen };
+}
+
+function endpointFor(baseURL: string, extra: Partial<ConstructorParameters<typeof OpenAI>[0]> = {}) {
+  const fetch = createNodeHttpFetch();
+  const client = new OpenAI({ apiKey: 'sk-endpoint', baseURL, maxRetries: 0, fetch, ...extra });
+  return createChatCompletionsEndpoint(client, fetch);
+}
+
+const COMPLETION = { id: 'c1', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }] };
+const messages = [{ role: 'user' as const, content: 'hello' }];
+
+describe('createChatCompletionsEndpoint', () => {
+  it("posts the body as JSON to the client's base URL with its key, organization and project", async () => {
+    const { baseURL, seen } = await serve((_seen, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(COMPLETION));
+    });
+    const completion = await endpointFor(baseURL, { organization: 'org-1', project: 'proj-1' }).create({ model: 'm', messages }, { signal: new AbortController().signal });
+    expect(completion.choices[0]?.message.content).toBe('Hi');
+    const { request, body } = seen[0]!;
+    expect([request.method, request.url]).toEqual(['POST', '/v1/chat/completions']);
+    expect(request.headers).toMatchObject({ authorization: 'Bearer sk-endpoint', 'content-type': 'application/json', 'openai-organization': 'org-1', 'openai-project': 'proj-1' });
+    expect(JSON.parse(body)).toEqual({ model: 'm', messages });
+  });
+
+  it('raises the SDK error class for the status, with the provider code and the response headers', async () => {
+    const { baseURL } = await serve((_seen, response) => {
+      response.writeHead(429, { 'content-type': 'application/json', 'retry-after-ms': '20', 'x-request-id': 'req_7' });
+      response.end(JSON.stringify({ error: { message: 'slow down', type: 'requests', code: 'rate_limit_exceeded' } }));
+    });
+    const failure = await endpointFor(baseURL).create({ model: 'm', messages }, { signal: new AbortController().signal }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(failure).toMatchObject({ status: 429, code: 'rate_limit_exceeded', requestID: 'req_7' });
+    expect((failure as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after-ms')).toBe('20');
+  });
+
+  it('keeps a non-JSON error body as the message and a malformed 200 body as a SyntaxError', async () => {
+    let status = 502;
+    const { baseURL } = await serve((_seen, response) => {
+      response.writeHead(status, { 'content-type': status === 200 ? 'application/json' : 'text/html' });
+      response.end(status === 200 ? '{"choices": [' : '<html>bad gateway</html>');
+    });
+    const endpoint = endpointFor(baseURL);
+    const gateway = await endpoint.create({ model: 'm', messages }, { signal: new AbortController().signal }).catch((error: unknown) => error);
+    expect(gateway).toBeInstanceOf(OpenAI.InternalServerError);
+    expect((gateway as Error).message).toContain('bad gateway');
+    status = 200;
+    await expect(endpoint.create({ model: 'm', messages }, { signal: new AbortController().signal })).rejects.toBeInstanceOf(SyntaxError);
+  });
+
+  it('streams chunks through the SDK reader and closes the connection when the reader stops early', async () => {
+    const { baseURL, seen } = await serve((_seen, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const text of ['one', 'two']) {
+        response.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: text }, finish_reason: null }] })}\n\n`);
+      }
+      // The rest never comes: the reader must not wait for it.
+    });
+    const stream = await endpointFor(baseURL).create({ model: 'm', messages, stream: true }, { signal: new AbortController().signal });
+    for await (const chunk of stream) {
+      expect(chunk.choices[0]?.delta.content).toBe('one');
+      break;
+    }
+    await seen[0]!.closed;
+  });
+
+  it('ends a waiting request with APIUserAbortError when the caller aborts, and closes the connection', async () => {
+    const { baseURL, seen } = await serve(() => {});
+    const caller = new AbortController();
+    const pending = endpointFor(baseURL).create({ model: 'm', messages }, { signal: caller.signal });
+    while (seen.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    caller.abort();
+    await expect(pending).rejects.toBeInstanceOf(OpenAI.APIUserAbortError);
+    await seen[0]!.closed;
+    await expect(endpointFor(baseURL).create({ model: 'm', messages }, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(OpenAI.APIUserAbortError);
+  });
+
+  it('reports an unreachable endpoint as APIConnectionError', async () => {
+    const { baseURL } = await serve(() => {});
+    const running = server!;
+    server = undefined;
+    running.closeAllConnections();
+    await new Promise((resolve) => running.close(resolve));
+    const failure = await endpointFor(baseURL).create({ model: 'm', messages }, { signal: new AbortController().signal }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OpenAI.APIConnectionError);
+    expect(failure).not.toBeInstanceOf(OpenAI.APIUserAbortError);
+  });
+});
