@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createChatCompletionsEndpoint } from './chat-completions-endpoint.js';
+import { createChatCompletionsEndpoint, serializeBody } from './chat-completions-endpoint.js';
 import { createNodeHttpFetch } from './node-http-fetch.js';
 
 let server: Server | undefined;
@@ -123,5 +123,18 @@ describe('createChatCompletionsEndpoint', () => {
     const failure = await endpointFor(baseURL).create({ model: 'm', messages }, { signal: new AbortController().signal }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OpenAI.APIConnectionError);
     expect(failure).not.toBeInstanceOf(OpenAI.APIUserAbortError);
+  });
+
+  it('serializes the same tool definitions once and the rest of each body every time', () => {
+    let serializations = 0;
+    const tool = { type: 'function' as const, function: { name: 'datetime__now', parameters: { type: 'object' } } };
+    const counted = { ...tool, toJSON: () => ((serializations += 1), tool) };
+    const tools = [counted] as unknown as OpenAI.Chat.Completions.ChatCompletionTool[];
+    for (const content of ['first', 'second "quoted" \u2028 text']) {
+      const body = { model: 'm', messages: [{ role: 'user' as const, content }], tools, tool_choice: 'auto' as const };
+      expect(JSON.parse(serializeBody(body))).toEqual({ model: 'm', messages: [{ role: 'user', content }], tools: [tool], tool_choice: 'auto' });
+    }
+    expect(serializations).toBe(1);
+    expect(JSON.parse(serializeBody({ model: 'm', messages }))).toEqual({ model: 'm', messages });
   });
 });

@@ -39,7 +39,7 @@ export function createChatCompletionsEndpoint(client: OpenAI, fetch: typeof glob
     options.signal.addEventListener('abort', onAbort, { once: true });
     let response: Response;
     try {
-      response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: controller.signal });
+      response = await fetch(url, { method: 'POST', headers, body: serializeBody(body), signal: controller.signal });
     } catch (error) {
       options.signal.removeEventListener('abort', onAbort);
       if (options.signal.aborted) throw new APIUserAbortError();
@@ -63,6 +63,23 @@ export function createChatCompletionsEndpoint(client: OpenAI, fetch: typeof glob
   }
 
   return { create } as ChatCompletionsEndpoint;
+}
+
+// The tool definitions are most of a request body (6.5 of 10 KB in bench:capacity) and the same array
+// is offered on every call until the plugin set changes, so its JSON is made once per array.
+const toolsJson = new WeakMap<object, string>();
+
+/** The request body as JSON, with the tool definitions' JSON reused from earlier calls. */
+export function serializeBody(body: CompletionParams): string {
+  const { tools, ...rest } = body;
+  if (tools === undefined) return JSON.stringify(body);
+  let serialized = toolsJson.get(tools);
+  if (serialized === undefined) {
+    serialized = JSON.stringify(tools);
+    toolsJson.set(tools, serialized);
+  }
+  const head = JSON.stringify(rest);
+  return head === '{}' ? `{"tools":${serialized}}` : `${head.slice(0, -1)},"tools":${serialized}}`;
 }
 
 function parseJson(text: string): object | undefined {
