@@ -1,7 +1,7 @@
 export type { KeyValueStore } from './key-value-store.js';
 export { MemoryKeyValueStore } from './memory-key-value-store.js';
 export type { MemoryKeyValueStoreOptions } from './memory-key-value-store.js';
-export { RedisKeyValueStore, createRedisClient } from './redis-key-value-store.js';
+export { RedisKeyValueStore, RedisUnavailableError, createRedisClient } from './redis-key-value-store.js';
 export type { RedisClient, RedisKeyValueStoreOptions } from './redis-key-value-store.js';
 export { parseRedisConnection, redisUrlProblem } from './redis-connection.js';
 export type { RedisConnection, RedisNodeAddress } from './redis-connection.js';
