@@ -15,7 +15,7 @@ export interface RedisKeyValueStoreOptions {
   keyPrefix?: string;
   /** How long a command may wait before failing, so a dead Redis degrades fast instead of hanging requests. */
   commandTimeoutMs?: number;
-  /** After a connection failure or timeout, commands fail at once for this long (default 1 s); then one command probes. */
+  /** After a command timed out, commands fail at once for this long (default 1 s); then one command probes. */
   failFastMs?: number;
   /** Injectable clock (ms). */
   now?: () => number;
@@ -33,8 +33,8 @@ export class RedisUnavailableError extends Error {
  * KeyValueStore on Redis; fails fast so callers can fall back while Redis is down. A refused connection
  * fails at once already (no offline queue), but a Redis that stops answering would make every command
  * wait its full timeout, one request after another, while turns pile up behind them (bench:capacity's
- * Redis-loss run). So after a connection failure or timeout, commands fail at once for `failFastMs`;
- * then a single command probes, and its success ends the window.
+ * Redis-loss run). So after a command timed out, commands fail at once for `failFastMs`; then a single
+ * command probes, and its success ends the window.
  */
 export class RedisKeyValueStore implements KeyValueStore {
   readonly kind = 'redis' as const;
@@ -107,8 +107,9 @@ export class RedisKeyValueStore implements KeyValueStore {
       this.failingUntil = Number.NEGATIVE_INFINITY;
       return result;
     } catch (error) {
-      // A reply error (wrong type, script error) means Redis answered: nothing to wait out.
-      if (!(error instanceof ReplyError)) this.failingUntil = this.now() + this.failFastMs;
+      // Only a command that waited out its timeout opens the window: a refused or closed connection
+      // fails at once anyway (no offline queue), and a reply error means Redis answered.
+      if (isTimeout(error)) this.failingUntil = this.now() + this.failFastMs;
       throw error;
     } finally {
       if (isProbe) this.isProbing = false;
@@ -118,6 +119,11 @@ export class RedisKeyValueStore implements KeyValueStore {
   async close(): Promise<void> {
     if (this.ownsClient) this.client.disconnect();
   }
+}
+
+/** ioredis rejects a command that waited `commandTimeout` with this message. */
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && !(error instanceof ReplyError) && /command timed out/i.test(error.message);
 }
 
 /**
