@@ -122,6 +122,8 @@ export async function measureStoreCost(url: string, databaseName: string, rounds
     const plans: Record<string, unknown> = {
       headerById: await explain('header by _id', { find: 'conversations', filter: { _id: sample }, limit: 1 }),
       turnsNewestFirst: await explain('turns newest first', { find: 'conversation_turns', filter: { _id: { $gt: `${hex}:`, $lt: `${hex};` } }, sort: { _id: -1 } }),
+      // For comparison: the same turns by equality on the conversation id (what a store could ask instead).
+      turnsByConversation: await explain('turns by conversation_id (comparison)', { find: 'conversation_turns', filter: { conversation_id: sample }, sort: { version: -1 } }),
       session: await explain('latest for session', {
         find: 'conversations',
         filter: { tenant_id: TENANT, platform: SESSION.platform, chat_id: 'chat-1', user_id: SESSION.userId, updated_at: { $gte: new Date(0) } },
