@@ -31,7 +31,9 @@
 // component), BENCH_HEAP_SNAPSHOT_DIR (host heap snapshots after the warm-up and at the end),
 // BENCH_HOST_NODE_ARGS (e.g. "--trace-gc"), BENCH_HOST_LOG=<file> (the host's stdout),
 // BENCH_HOST_ENV="NAME=value,…" (extra host environment, e.g. admission-control settings),
-// BENCH_HOST_ROOT=<checkout> (measure the built host of another checkout, e.g. main, with this benchmark).
+// BENCH_HOST_ROOT=<checkout> (measure the built host of another checkout, e.g. main, with this benchmark),
+// BENCH_COMPARE_ROOT=<checkout> (also start that checkout's host and measure it in the same capacity rounds,
+// alternating with this one: a before/after comparison under the same machine load).
 // The machine's load average is printed at the start and the end: wall-clock figures on a shared
 // machine are noisy, CPU per turn and the ratios to the bare route much less so.
 import { readFileSync } from 'node:fs';
@@ -51,6 +53,8 @@ import { measureStoreCost } from './capacity/store-cost.js';
 import { closedLoop, openLoop, TurnClient, type Outcome } from './capacity/turn-load.js';
 
 const hostRoot = process.env.BENCH_HOST_ROOT || fileURLToPath(new URL('../', import.meta.url));
+/** Another checkout (built) whose host runs next to this one in the capacity rounds: before/after on one machine state. */
+const compareRoot = process.env.BENCH_COMPARE_ROOT || undefined;
 const quick = process.env.BENCH_QUICK === '1';
 const number = (name: string, fallback: number): number => (process.env[name] ? Number(process.env[name]) : fallback);
 const settings = {
@@ -97,6 +101,8 @@ interface Bench {
   readonly hostClient: TurnClient;
   readonly bareClient: TurnClient;
   readonly bodies: readonly string[];
+  /** BENCH_COMPARE_ROOT's host and its client, when set. */
+  readonly compare?: { readonly host: BenchProcess; readonly client: TurnClient } | undefined;
   readonly saved: Record<string, unknown>;
 }
 
@@ -104,7 +110,7 @@ const scratch = await mkdtemp(join(tmpdir(), 'acai-bench-capacity-'));
 const running: BenchProcess[] = [];
 let redis: PrivateRedisServer | undefined;
 
-function hostEnvironment(model: BenchProcess, dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+function hostEnvironment(model: BenchProcess, dataDir: string, extra: Record<string, string> = {}, root = hostRoot): Record<string, string> {
   const fromUser = Object.fromEntries(
     (process.env.BENCH_HOST_ENV ?? '')
       .split(',')
@@ -114,8 +120,8 @@ function hostEnvironment(model: BenchProcess, dataDir: string, extra: Record<str
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/tmp',
-    PLUGINS_CONFIG: join(hostRoot, 'plugins.config.json'),
-    ...(process.env.BENCH_HOST_ROOT ? { BENCH_HOST_ROOT: hostRoot } : {}),
+    PLUGINS_CONFIG: join(root, 'plugins.config.json'),
+    BENCH_HOST_ROOT: root,
     RATE_LIMIT_PER_MINUTE: '0',
     OPENAI_API_KEY: MODEL_KEY,
     OPENAI_BASE_URL: `${model.url}/v1`,
@@ -130,12 +136,12 @@ function hostEnvironment(model: BenchProcess, dataDir: string, extra: Record<str
   };
 }
 
-async function startHostProcess(name: string, model: BenchProcess, dataDir: string, extra: Record<string, string> = {}): Promise<BenchProcess> {
+async function startHostProcess(name: string, model: BenchProcess, dataDir: string, extra: Record<string, string> = {}, root = hostRoot): Promise<BenchProcess> {
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   const host = await startBenchProcess({
     name,
     script: 'bench/capacity/host-process.ts',
-    env: hostEnvironment(model, dataDir, extra),
+    env: hostEnvironment(model, dataDir, extra, root),
     nodeArgs: [...profile, ...(process.env.BENCH_HOST_NODE_ARGS ?? '').split(' ').filter(Boolean)],
     stdoutFile: process.env.BENCH_HOST_LOG,
   });
@@ -154,6 +160,15 @@ async function rpc(host: BenchProcess, method: string, body: unknown): Promise<R
   return JSON.parse(text) as Record<string, unknown>;
 }
 
+/** Starts a conversation through `host` and copies it into the conversations its turns continue. */
+async function seedHost(host: BenchProcess, dataDir: string, root: string): Promise<string[]> {
+  const first = await rpc(host, 'StartConversation', { message: 'What time is it?' });
+  await rpc(host, 'ContinueConversation', { conversation_id: first.conversation_id, message: MESSAGE });
+  const location = { mongodbUrl, mongoDatabase: mongodbUrl && root !== hostRoot ? `${mongoDatabase}_compare` : mongoDatabase, dataDir, hostRoot: root };
+  const seeded = await seedConversations(location, TENANT, String(first.conversation_id), settings.conversations);
+  return seeded.map((id) => JSON.stringify({ conversation_id: id, message: MESSAGE }));
+}
+
 async function setUp(saved: Record<string, unknown>): Promise<Bench> {
   const model = await startBenchProcess({ name: 'model', script: 'bench/capacity/fake-model-process.ts', args: [MODEL_KEY], env: { PATH: process.env.PATH ?? '' } });
   running.push(model);
@@ -166,17 +181,24 @@ async function setUp(saved: Record<string, unknown>): Promise<Bench> {
     env: { PATH: process.env.PATH ?? '' },
   });
   running.push(bare);
-  const first = await rpc(host, 'StartConversation', { message: 'What time is it?' });
-  await rpc(host, 'ContinueConversation', { conversation_id: first.conversation_id, message: MESSAGE });
-  const seeded = await seedConversations({ mongodbUrl, mongoDatabase, dataDir }, TENANT, String(first.conversation_id), settings.conversations);
-  const bodies = seeded.map((id) => JSON.stringify({ conversation_id: id, message: MESSAGE }));
-  console.log(`seeded ${seeded.length} conversations of 4 messages (each turn continues the next one, round-robin)`);
+  const bodies = await seedHost(host, dataDir, hostRoot);
+  console.log(`seeded ${bodies.length} conversations of 4 messages (each turn continues the next one, round-robin)`);
+  let compare: Bench['compare'];
+  if (compareRoot) {
+    const compareDir = join(scratch, 'compare');
+    const extra: Record<string, string> = mongodbUrl ? { MONGODB_DATABASE: `${mongoDatabase}_compare` } : {};
+    const compareHost = await startHostProcess('compare', model, compareDir, extra, compareRoot);
+    const compareBodies = await seedHost(compareHost, compareDir, compareRoot);
+    compare = { host: compareHost, client: new TurnClient({ url: compareHost.url, path: TURN_PATH, headers: { authorization: `Bearer ${API_KEY}` }, bodies: compareBodies }, 2000) };
+    console.log(`comparing with the host of ${compareRoot} (its own store and conversations) in the capacity rounds`);
+  }
   return {
     model,
     host,
     bare,
     bodies,
     saved,
+    compare,
     hostClient: new TurnClient({ url: host.url, path: TURN_PATH, headers: { authorization: `Bearer ${API_KEY}` }, bodies }, 2000),
     bareClient: new TurnClient({ url: bare.url, path: BARE_TURN_PATH, headers: {}, bodies }, 2000),
   };
@@ -185,6 +207,7 @@ async function setUp(saved: Record<string, unknown>): Promise<Bench> {
 async function warmUp(bench: Bench): Promise<void> {
   const run = await measure([bench.host, bench.model], () => closedLoop(bench.hostClient, settings.connections, 3_600_000, settings.warmUpTurns));
   await closedLoop(bench.bareClient, settings.connections, 3_600_000, Math.min(2000, settings.warmUpTurns));
+  if (bench.compare) await closedLoop(bench.compare.client, settings.connections, 3_600_000, settings.warmUpTurns);
   const step = stepFigures('warm-up (closed)', 0, run.result, run.intervals[0]!, run.intervals[1]!);
   console.log(`\n1. warm-up: ${run.result.ok.length} turns`);
   printStep(step, run.result.failures);
@@ -200,6 +223,7 @@ async function measureCapacity(bench: Bench): Promise<number> {
   console.log(`\n2. capacity: closed loop, ${settings.connections} connections, ${settings.closedSeconds} s, ${settings.closedRounds} round(s)`);
   const hostRounds: StepFigures[] = [];
   const bareRounds: StepFigures[] = [];
+  const compareRounds: StepFigures[] = [];
   for (let round = 1; round <= settings.closedRounds; round += 1) {
     const bareRun = await measure([bench.bare, bench.model], () => closedLoop(bench.bareClient, settings.connections, settings.closedSeconds * 1000));
     bareRounds.push(stepFigures(`bare route, round ${round}`, 0, bareRun.result, bareRun.intervals[0]!, bareRun.intervals[1]!));
@@ -207,6 +231,12 @@ async function measureCapacity(bench: Bench): Promise<number> {
     const hostRun = await measure([bench.host, bench.model], () => closedLoop(bench.hostClient, settings.connections, settings.closedSeconds * 1000));
     hostRounds.push(stepFigures(`host, round ${round}`, 0, hostRun.result, hostRun.intervals[0]!, hostRun.intervals[1]!));
     printStep(hostRounds.at(-1)!, hostRun.result.failures);
+    if (bench.compare) {
+      const { host, client } = bench.compare;
+      const compareRun = await measure([host, bench.model], () => closedLoop(client, settings.connections, settings.closedSeconds * 1000));
+      compareRounds.push(stepFigures(`compare, round ${round}`, 0, compareRun.result, compareRun.intervals[0]!, compareRun.intervals[1]!));
+      printStep(compareRounds.at(-1)!, compareRun.result.failures);
+    }
   }
   const capacity = median(hostRounds.map((step) => step.throughput));
   const bareCapacity = median(bareRounds.map((step) => step.throughput));
@@ -216,6 +246,12 @@ async function measureCapacity(bench: Bench): Promise<number> {
   console.log(`  capacity: host ${format(capacity, 0)} turns/s, bare route ${format(bareCapacity, 0)} turns/s → host/bare ${format(capacity / bareCapacity, 2)}`);
   console.log(`  CPU per turn: host ${format(cpuPerTurn, 2)} ms, bare route ${format(bareCpuPerTurn, 2)} ms → host/bare ${format(cpuPerTurn / bareCpuPerTurn, 1)}×; model process ${format(modelCpuPerTurn, 2)} ms`);
   bench.saved.capacity = { host: capacity, bare: bareCapacity, cpuPerTurnMs: cpuPerTurn, bareCpuPerTurnMs: bareCpuPerTurn, modelCpuPerTurnMs: modelCpuPerTurn, hostRounds, bareRounds };
+  if (compareRounds.length > 0) {
+    const compareCapacity = median(compareRounds.map((step) => step.throughput));
+    const compareCpu = median(compareRounds.map((step) => step.cpuPerTurnMs));
+    console.log(`  compared with ${compareRoot}: capacity ${format(compareCapacity, 0)} turns/s (this host ${format(capacity / compareCapacity, 2)}×), CPU per turn ${format(compareCpu, 2)} ms (this host ${format(cpuPerTurn / compareCpu, 2)}×)`);
+    bench.saved.compare = { root: compareRoot, capacity: compareCapacity, cpuPerTurnMs: compareCpu, rounds: compareRounds };
+  }
   return capacity;
 }
 
@@ -370,6 +406,8 @@ try {
   if (snapshotDir) await bench.host.writeHeapSnapshot(join(snapshotDir, 'at-end.heapsnapshot'));
   bench.hostClient.close();
   bench.bareClient.close();
+  bench.compare?.client.close();
+  await bench.compare?.host.stop();
   await bench.host.stop();
   await bench.bare.stop();
   if (settings.phases.has('redis')) await runRedisLoss(bench, capacity);

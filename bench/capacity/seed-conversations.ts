@@ -4,19 +4,24 @@
 // start and the end of a run (and from two runs) measure the same work. Each one starts with a copy of
 // a real two-turn conversation made through the host (with its tool-call records), written straight
 // into the store through a second handle (the embedded file is shared safely in WAL mode).
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
-import { createConversationStore, type ConversationStore, type NewMessage } from '../../core/src/storage/index.js';
+import type { ConversationStore, NewMessage } from '../../core/src/storage/index.js';
 
-/** Where the host keeps conversations. */
+/** Where the host keeps conversations, and the checkout whose built store code wrote them. */
 export interface StoreLocation {
   readonly mongodbUrl?: string | undefined;
   readonly mongoDatabase?: string | undefined;
   readonly dataDir: string;
+  /** The host's checkout: its own store code opens the file (another revision may lay it out differently). */
+  readonly hostRoot: string;
 }
 
-/** Opens a second handle on the host's store. */
-export function openStore(location: StoreLocation): Promise<ConversationStore> {
-  return createConversationStore({
+/** Opens a second handle on the host's store, with the host's own (built) store code. */
+export async function openStore(location: StoreLocation): Promise<ConversationStore> {
+  const storage = (await import(pathToFileURL(join(location.hostRoot, 'core/dist/storage/index.js')).href)) as typeof import('../../core/dist/storage/index.js');
+  return storage.createConversationStore({
     ...(location.mongodbUrl ? { mongodbUrl: location.mongodbUrl } : {}),
     ...(location.mongoDatabase ? { mongoDatabase: location.mongoDatabase } : {}),
     dataDir: location.dataDir,
