@@ -6,7 +6,7 @@
 // one SQLite insert: the in-run baseline), and the scripted OpenAI-compatible model, each in its own
 // process; this process drives the load. Every turn is a ContinueConversation: two model round trips,
 // one datetime tool call, the history read and the turn's append. Each process measures itself
-// (bench/capacity/process-probe.ts): CPU time, RSS, event-loop delay, GC pauses.
+// (bench/capacity/process-probe.mjs): CPU time, RSS, event-loop delay, GC pauses.
 //
 //  1. Warm-up: BENCH_WARMUP_TURNS turns (closed loop) so the JIT, caches and the heap settle.
 //  2. Capacity: closed loop (BENCH_CONNECTIONS senders) against the bare route and the host, alternating,
@@ -140,7 +140,7 @@ async function startHostProcess(name: string, model: BenchProcess, dataDir: stri
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   const host = await startBenchProcess({
     name,
-    script: 'bench/capacity/host-process.ts',
+    script: 'bench/capacity/host-process.mjs',
     env: hostEnvironment(model, dataDir, extra, root),
     nodeArgs: [...profile, ...(process.env.BENCH_HOST_NODE_ARGS ?? '').split(' ').filter(Boolean)],
     stdoutFile: process.env.BENCH_HOST_LOG,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import { BENCH_CHAT_MODEL, BENCH_TOOL_NAME } from './fake-model-process.js';
-import { announceListening, installProcessProbe } from './process-probe.js';
+import { announceListening, installProcessProbe } from './process-probe.mjs';
 
 /** The path the bare route serves (the same JSON body as ContinueConversation). */
 export const BARE_TURN_PATH = '/turn';

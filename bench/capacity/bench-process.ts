@@ -1,12 +1,12 @@
-// The driver's side of a bench:capacity child process: starts a script under tsx with an IPC channel,
-// waits for the port it announces, and asks its probe for figures (process-probe.ts).
+// The driver's side of a bench:capacity child process: starts a script (under tsx when it is TypeScript) with an IPC channel,
+// waits for the port it announces, and asks its probe for figures (process-probe.mjs).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { ListeningMessage, ProbeAnswer, ProbeCommand, ProbeRequest, ProcessReport } from './process-probe.js';
+import type { ListeningMessage, ProbeAnswer, ProbeCommand, ProbeRequest, ProcessReport } from './process-probe.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -42,7 +42,9 @@ export interface BenchProcessOptions {
 
 /** Starts `options.script` and resolves once it announced its port. */
 export async function startBenchProcess(options: BenchProcessOptions): Promise<BenchProcess> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--expose-gc', '--import', 'tsx', options.script, ...(options.args ?? [])], {
+  // TypeScript scripts run under tsx; plain JavaScript (the host) runs under node alone.
+  const loader = options.script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--expose-gc', ...loader, options.script, ...(options.args ?? [])], {
     cwd: root,
     env: options.env,
     stdio: ['ignore', options.stdoutFile ? 'pipe' : 'ignore', 'pipe', 'ipc'],

@@ -3,7 +3,7 @@
 // reply built from the tool's result; titles get a fixed text. Usage figures are fixed, so the fake does
 // not serialise prompts to estimate them. Started with the API key as argv[2].
 import { startFakeOpenAI, type ChatCompletionBody, type FakeStep } from '../../tests/fakes/openai/index.js';
-import { announceListening, installProcessProbe } from './process-probe.js';
+import { announceListening, installProcessProbe } from './process-probe.mjs';
 
 /** The bench's model names: replies and titles. */
 export const BENCH_CHAT_MODEL = 'bench-chat';

@@ -1,7 +1,7 @@
 // The figures bench:capacity prints for one measured step (a closed-loop round, a ladder rate, a burst),
 // computed from the load generator's record and what the server and model processes reported.
 import { percentile } from '../bench-support.js';
-import type { ProcessReport } from './process-probe.js';
+import type { ProcessReport } from './process-probe.mjs';
 import type { LoadResult } from './turn-load.js';
 
 /** What one measured interval cost a process. */
