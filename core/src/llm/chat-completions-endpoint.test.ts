@@ -1,42 +1,21 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createChatCompletionsEndpoint, serializeBody } from './chat-completions-endpoint.js';
 import { createNodeHttpFetch } from './node-http-fetch.js';
+import { startLocalHttpServer, type LocalHttpServer, type ReceivedRequest } from './testing/local-http-server.js';
 
-let server: Server | undefined;
+let server: LocalHttpServer | undefined;
 
 afterEach(async () => {
-  const running = server;
+  await server?.stop();
   server = undefined;
-  if (running === undefined) return;
-  running.closeAllConnections();
-  await new Promise((resolve) => running.close(resolve));
 });
 
-interface Seen {
-  readonly request: IncomingMessage;
-  readonly body: string;
-  readonly closed: Promise<void>;
-}
-
-async function serve(answer: (seen: Seen, response: ServerResponse) => void): Promise<{ baseURL: string; seen: Seen[] }> {
-  const seen: Seen[] = [];
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    const closed = once(response, 'close').then(() => undefined);
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const entry = { request, body: Buffer.concat(chunks).toString('utf8'), closed };
-      seen.push(entry);
-      answer(entry, response);
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/`, seen };
+/** A local model endpoint under `/v1/`; `answer` sees each request once its body was read. */
+async function serve(answer: (request: ReceivedRequest, response: ServerResponse) => void): Promise<{ baseURL: string; seen: ReceivedRequest[] }> {
+  server = await startLocalHttpServer(answer);
+  return { baseURL: `${server.url}/v1/`, seen: server.received };
 }
 
 function endpointFor(baseURL: string, extra: Partial<ConstructorParameters<typeof OpenAI>[0]> = {}) {
@@ -56,9 +35,9 @@ describe('createChatCompletionsEndpoint', () => {
     });
     const completion = await endpointFor(baseURL, { organization: 'org-1', project: 'proj-1' }).create({ model: 'm', messages }, { signal: new AbortController().signal });
     expect(completion.choices[0]?.message.content).toBe('Hi');
-    const { request, body } = seen[0]!;
-    expect([request.method, request.url]).toEqual(['POST', '/v1/chat/completions']);
-    expect(request.headers).toMatchObject({ authorization: 'Bearer sk-endpoint', 'content-type': 'application/json', 'openai-organization': 'org-1', 'openai-project': 'proj-1' });
+    const { method, url, headers, body } = seen[0]!;
+    expect([method, url]).toEqual(['POST', '/v1/chat/completions']);
+    expect(headers).toMatchObject({ authorization: 'Bearer sk-endpoint', 'content-type': 'application/json', 'openai-organization': 'org-1', 'openai-project': 'proj-1' });
     expect(JSON.parse(body)).toEqual({ model: 'm', messages });
   });
 
@@ -116,10 +95,7 @@ describe('createChatCompletionsEndpoint', () => {
 
   it('reports an unreachable endpoint as APIConnectionError', async () => {
     const { baseURL } = await serve(() => {});
-    const running = server!;
-    server = undefined;
-    running.closeAllConnections();
-    await new Promise((resolve) => running.close(resolve));
+    await server!.stop();
     const failure = await endpointFor(baseURL).create({ model: 'm', messages }, { signal: new AbortController().signal }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OpenAI.APIConnectionError);
     expect(failure).not.toBeInstanceOf(OpenAI.APIUserAbortError);

@@ -1,46 +1,21 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeHttpFetch, ResponseTooLargeError } from './node-http-fetch.js';
+import { startLocalHttpServer, type LocalHttpServer, type ReceivedRequest } from './testing/local-http-server.js';
 
-interface Received {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: IncomingMessage['headers'];
-  readonly body: string;
-  readonly socketPort: number;
-}
-
-let server: Server | undefined;
+let server: LocalHttpServer | undefined;
 
 /** A local server; `handle` answers each request after its body was read. */
-async function serve(handle: (request: Received, response: ServerResponse) => void): Promise<{ url: string; received: Received[]; closed: Promise<void>[] }> {
-  const received: Received[] = [];
-  const closed: Promise<void>[] = [];
-  server = createServer((request, response) => {
-    closed.push(once(response, 'close').then(() => undefined));
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const entry = { method: request.method ?? '', url: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), socketPort: request.socket.remotePort ?? 0 };
-      received.push(entry);
-      handle(entry, response);
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, closed };
+async function serve(handle: (request: ReceivedRequest, response: ServerResponse) => void): Promise<{ url: string; received: ReceivedRequest[] }> {
+  server = await startLocalHttpServer(handle);
+  return server;
 }
 
 afterEach(async () => {
-  const running = server;
+  await server?.stop();
   server = undefined;
-  if (running === undefined) return;
-  running.closeAllConnections();
-  await new Promise((resolve) => running.close(resolve));
 });
 
 /** A promise and the function that resolves it (Node 20 has no Promise.withResolvers). */
@@ -114,13 +89,13 @@ describe('createNodeHttpFetch', () => {
   });
 
   it('refuses an answer larger than the limit and drops the connection', async () => {
-    const { url, closed } = await serve((_request, response) => {
+    const { url, received } = await serve((_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.write(`"${'x'.repeat(4096)}`);
       response.write('x'.repeat(4096));
     });
     await expect(createNodeHttpFetch({ maxResponseBytes: 1024 })(`${url}/x`, { method: 'POST', body: '{}' })).rejects.toBeInstanceOf(ResponseTooLargeError);
-    await closed[0];
+    await received[0]!.closed;
   });
 
   it('fails when the connection ends before the answer is complete', async () => {
@@ -134,13 +109,13 @@ describe('createNodeHttpFetch', () => {
 
   it('rejects with the abort reason and closes the connection when aborted before the answer', async () => {
     const arrived = deferred();
-    const { url, closed } = await serve(() => arrived.resolve());
+    const { url, received } = await serve(() => arrived.resolve());
     const controller = new AbortController();
     const pending = createNodeHttpFetch()(`${url}/x`, { method: 'POST', body: '{}', signal: controller.signal });
     await arrived.promise;
     controller.abort();
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
-    await closed[0];
+    await received[0]!.closed;
   });
 
   it('rejects at once when the signal was already aborted', async () => {
@@ -152,7 +127,7 @@ describe('createNodeHttpFetch', () => {
 
   it('streams an event stream chunk by chunk and stops it when aborted', async () => {
     const next = deferred();
-    const { url, closed } = await serve((_request, response) => {
+    const { url, received } = await serve((_request, response) => {
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       response.write('data: one\n\n');
       void next.promise.then(() => response.write('data: two\n\n'));
@@ -165,7 +140,7 @@ describe('createNodeHttpFetch', () => {
     expect(Buffer.from((await iterator.next()).value as Uint8Array).toString()).toBe('data: two\n\n');
     controller.abort();
     await expect(iterator.next()).rejects.toThrow();
-    await closed[0];
+    await received[0]!.closed;
   });
 
   it('passes request bodies it does not send itself to the fallback fetch', async () => {
