@@ -52,6 +52,26 @@ export function componentOf(url: string, functionName: string): string {
   return url.includes('/bench/') ? 'bench harness' : `other: ${url.slice(-60)}`;
 }
 
+// Components grouped into the parts of a turn the report speaks of.
+const GROUPS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^native: (writev|writeString|utf8Write|read)$|^node: (net|http)$/, 'socket I/O and HTTP framing (syscalls are wall time: inflated by preemption)'],
+  [/^openai$|undici|web streams|^acai core\/llm$/, 'model calls: client, transport, JSON bodies'],
+  [/^better-sqlite3$|^acai core\/storage$/, 'store (SQLite)'],
+  [/^gpt-tokenizer$|^native: RegExp/, 'tokenizer'],
+  [/^GC$/, 'garbage collection'],
+  [/AbortSignal|^acai core\/deadlines$/, 'AbortSignal / timers plumbing'],
+  [/^fastify$|find-my-way|^acai core\/(rpc|auth|admission)$|@bufbuild|^ajv$/, 'edge: Fastify, Twirp, protobuf/JSON codec, auth, admission'],
+  [/^pino$|sonic-boom|^acai core\/observability$|prom-client|@opentelemetry/, 'logging, metrics, tracing'],
+  [/^acai core\/(chat|cache|sessions)$/, 'chat use case (context, tool loop, caches)'],
+  [/^acai (plugins|plugin-sdk)|^acai core\/plugin-host$|cockatiel/, 'tool call (plugin host + datetime plugin)'],
+];
+
+/** The coarse part of a turn a component belongs to. */
+export function groupOf(component: string): string {
+  for (const [pattern, name] of GROUPS) if (pattern.test(component)) return name;
+  return 'other (Node internals, microtasks, unattributed)';
+}
+
 /** Self time (ms) by component, largest first, leaving out the first `skipMs` of the profile. */
 export function selfTimeByComponent(profile: CpuProfile, skipMs = 0): Array<{ component: string; ms: number }> {
   const byNode = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -79,6 +99,13 @@ if (process.argv[1]?.endsWith('summarize-cpu-profile.ts')) {
   const rows = selfTimeByComponent(profile, skipText ? Number(skipText) * 1000 : 0);
   const busy = rows.filter((row) => row.component !== 'idle').reduce((sum, row) => sum + row.ms, 0);
   console.log(`busy ${busy.toFixed(0)} ms${turns ? ` (${(busy / turns).toFixed(3)} ms per turn over ${turns} turns)` : ''}`);
+  const groups = new Map<string, number>();
+  for (const row of rows) if (row.component !== 'idle') groups.set(groupOf(row.component), (groups.get(groupOf(row.component)) ?? 0) + row.ms);
+  console.log('by part of the turn:');
+  for (const [group, ms] of [...groups.entries()].sort((left, right) => right[1] - left[1])) {
+    console.log(`  ${((ms / busy) * 100).toFixed(1).padStart(5)}%  ${ms.toFixed(0).padStart(7)} ms${turns ? `  ${(ms / turns).toFixed(3)} ms/turn` : ''}  ${group}`);
+  }
+  console.log('by component:');
   for (const row of rows) {
     if (row.component === 'idle') continue;
     const share = ((row.ms / busy) * 100).toFixed(1).padStart(5);

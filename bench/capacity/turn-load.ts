@@ -89,7 +89,11 @@ function record(result: LoadResult, answer: Awaited<ReturnType<TurnClient['send'
   if (answer.outcome === 'failed' && result.failures.length < 5) result.failures.push(answer.detail ?? '?');
 }
 
-/** `connections` back-to-back senders for `durationMs` (or until `maxRequests` were sent). */
+/**
+ * `connections` back-to-back senders for `durationMs` (or until `maxRequests` were sent). A sender that
+ * was refused waits the Retry-After it was given, as a well-behaved client does: a refusal is cheap but not
+ * free, and senders retrying at once would measure a refusal storm instead of the host's capacity.
+ */
 export async function closedLoop(client: TurnClient, connections: number, durationMs: number, maxRequests = Number.POSITIVE_INFINITY): Promise<LoadResult> {
   const result = emptyResult();
   const started = performance.now();
@@ -101,6 +105,10 @@ export async function closedLoop(client: TurnClient, connections: number, durati
       const begun = performance.now();
       const answer = await client.send();
       record(result, answer, performance.now() - begun);
+      if (answer.outcome === 'refused') {
+        const retryAfterMs = Number(answer.retryAfter ?? 1) * 1000;
+        await sleep(Math.max(0, Math.min(Number.isFinite(retryAfterMs) ? retryAfterMs : 1000, endsAt - performance.now())));
+      }
     }
   };
   await Promise.all(Array.from({ length: connections }, worker));
