@@ -126,21 +126,4 @@ describe('loadHostConfig', () => {
     // the 10,000-character value is quoted cut short, not echoed whole
     expect(message.length).toBeLessThan(1_500);
   });
-
-  it('bounds chat turns in progress by default and reads the admission settings', () => {
-    expect(loadHostConfig({}).admission).toEqual({ maxInFlight: 256, maxQueued: 256, queueTimeoutMs: 100, targetLoopDelayMs: 50 });
-    const tuned = loadHostConfig({ ADMISSION_MAX_IN_FLIGHT: '0', ADMISSION_MAX_QUEUED: '10', ADMISSION_QUEUE_TIMEOUT_MS: '250', ADMISSION_TARGET_LOOP_DELAY_MS: '0' });
-    expect(tuned.admission).toEqual({ maxInFlight: 0, maxQueued: 10, queueTimeoutMs: 250, targetLoopDelayMs: 0 });
-  });
-
-  it('refuses malformed and out-of-range admission settings, naming each variable', () => {
-    let caught: unknown;
-    try {
-      loadHostConfig({ ADMISSION_MAX_IN_FLIGHT: '-1', ADMISSION_MAX_QUEUED: '1e9', ADMISSION_QUEUE_TIMEOUT_MS: 'soon', ADMISSION_TARGET_LOOP_DELAY_MS: '2.5' });
-    } catch (error) {
-      caught = error;
-    }
-    const message = (caught as HostError).message;
-    for (const name of ['ADMISSION_MAX_IN_FLIGHT', 'ADMISSION_MAX_QUEUED', 'ADMISSION_QUEUE_TIMEOUT_MS', 'ADMISSION_TARGET_LOOP_DELAY_MS']) expect(message).toContain(name);
-  });
 });
