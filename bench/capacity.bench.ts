@@ -11,6 +11,8 @@
 //  1. Warm-up: BENCH_WARMUP_TURNS turns (closed loop) so the JIT, caches and the heap settle.
 //  2. Capacity: closed loop (BENCH_CONNECTIONS senders) against the bare route and the host, alternating,
 //     BENCH_CLOSED_ROUNDS times: turns/s and CPU per turn (process CPU ÷ turns); the medians are the figures.
+//  2b. CPU split (BENCH_PHASES "split"): one more closed-loop round with the V8 profiler running in the host
+//     (node:inspector, started and stopped over the probe), split by part of the turn and by component.
 //  3. Ladder: open loop at fractions of the host's capacity (BENCH_LADDER), BENCH_STEP_SECONDS each,
 //     BENCH_LADDER_ROUNDS times; latency from each request's scheduled start; p50/p99/max, event-loop
 //     delay, GC, RSS per step. The bare route runs the same absolute rates once (the machine's own noise).
@@ -25,7 +27,8 @@
 //     monitoring, and the plan of each query (bench/capacity/store-cost.ts).
 //
 // BENCH_QUICK=1 runs a short smoke version of everything; BENCH_PHASES picks the sections after the
-// capacity measurement (default "ladder,overload,memory,redis,store"). Other knobs: BENCH_CONVERSATIONS,
+// capacity measurement (default "split,ladder,overload,memory,redis,store"; "split" is one more
+// closed-loop round under the V8 sampling profiler, printed as the host's CPU split by component). Other knobs: BENCH_CONVERSATIONS,
 // BENCH_BARE_LADDER=0, BENCH_REDIS_LOSS_SECONDS, BENCH_JSON=<file> (all figures as JSON),
 // BENCH_PROFILE_DIR (--cpu-prof of the host; bench/capacity/summarize-cpu-profile.ts splits it by
 // component), BENCH_HEAP_SNAPSHOT_DIR (host heap snapshots after the warm-up and at the end),
@@ -37,7 +40,7 @@
 // The machine's load average is printed at the start and the end: wall-clock figures on a shared
 // machine are noisy, CPU per turn and the ratios to the bare route much less so.
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -48,6 +51,7 @@ import { BARE_TURN_PATH } from './capacity/bare-turn-process.js';
 import { startBenchProcess, type BenchProcess } from './capacity/bench-process.js';
 import { BENCH_CHAT_MODEL, BENCH_TITLE_MODEL } from './capacity/fake-model-process.js';
 import { seedConversations } from './capacity/seed-conversations.js';
+import { cpuSplit, printCpuSplit, type CpuProfile } from './capacity/summarize-cpu-profile.js';
 import { format, printStep, stepFigures, type Interval, type StepFigures } from './capacity/step-figures.js';
 import { measureStoreCost } from './capacity/store-cost.js';
 import { closedLoop, openLoop, TurnClient, type Outcome } from './capacity/turn-load.js';
@@ -71,7 +75,7 @@ const settings = {
   memoryTurns: number('BENCH_MEMORY_TURNS', quick ? 3000 : 50_000),
   memoryRate: number('BENCH_MEMORY_RATE', 0.7),
   redisLossSeconds: number('BENCH_REDIS_LOSS_SECONDS', quick ? 9 : 30),
-  phases: new Set((process.env.BENCH_PHASES ?? 'ladder,overload,memory,redis,store').split(',').map((phase) => phase.trim())),
+  phases: new Set((process.env.BENCH_PHASES ?? 'split,ladder,overload,memory,redis,store').split(',').map((phase) => phase.trim())),
 };
 const API_KEY = 'acai_bench_key_0123456789abcdefghij';
 const MODEL_KEY = 'sk-bench-model-key';
@@ -255,6 +259,21 @@ async function measureCapacity(bench: Bench): Promise<number> {
   return capacity;
 }
 
+/**
+ * One more closed-loop round with the V8 CPU profiler running in the host: where a turn's CPU goes, by
+ * part of the turn and by component, scaled to the CPU per turn measured without the profiler.
+ */
+async function measureCpuSplit(bench: Bench, cpuPerTurnMs: number): Promise<void> {
+  const file = join(scratch, 'host.cpuprofile');
+  await bench.host.startProfile();
+  const run = await closedLoop(bench.hostClient, settings.connections, settings.closedSeconds * 1000);
+  await bench.host.stopProfile(file);
+  const split = cpuSplit(JSON.parse(await readFile(file, 'utf8')) as CpuProfile);
+  console.log(`\n2b. host CPU split (sampling profiler over one more ${settings.closedSeconds} s closed-loop round, ${run.ok.length} turns; main thread only, shares × ${format(cpuPerTurnMs, 2)} ms/turn)`);
+  printCpuSplit(split, { cpuPerTurnMs, maxComponents: 15 });
+  bench.saved.cpuSplit = { turns: run.ok.length, busyMs: split.busyMs, groups: split.groups, components: split.components.slice(0, 40) };
+}
+
 async function runLadder(bench: Bench, capacity: number): Promise<StepFigures[]> {
   console.log(`\n3. open-loop ladder: ${settings.ladder.map((fraction) => `${fraction * 100}%`).join(', ')} of ${format(capacity, 0)} turns/s, ${settings.stepSeconds} s each, ${settings.ladderRounds} round(s)`);
   const ladder: StepFigures[] = [];
@@ -400,6 +419,7 @@ try {
   const bench = await setUp(saved);
   await warmUp(bench);
   const capacity = await measureCapacity(bench);
+  if (settings.phases.has('split') && !process.env.BENCH_PROFILE_DIR) await measureCpuSplit(bench, (saved.capacity as { cpuPerTurnMs: number }).cpuPerTurnMs);
   const ladder = settings.phases.has('ladder') ? await runLadder(bench, capacity) : [];
   const overload = settings.phases.has('overload') ? await runOverload(bench, capacity) : undefined;
   if (settings.phases.has('memory') && settings.memoryTurns > 0) await runMemory(bench, capacity);

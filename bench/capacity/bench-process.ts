@@ -22,6 +22,10 @@ export interface BenchProcess {
   collectGarbage(): Promise<ProcessReport>;
   /** Writes a heap snapshot (open it in Chrome DevTools), then reports. */
   writeHeapSnapshot(path: string): Promise<ProcessReport>;
+  /** Starts the CPU profiler inside the process. */
+  startProfile(): Promise<ProcessReport>;
+  /** Stops it and writes the profile to `path`. */
+  stopProfile(path: string): Promise<ProcessReport>;
   stop(): Promise<void>;
 }
 
@@ -85,6 +89,8 @@ export async function startBenchProcess(options: BenchProcessOptions): Promise<B
     report: (reset = false) => ask({ type: 'report', reset }),
     collectGarbage: () => ask({ type: 'collect-garbage' }),
     writeHeapSnapshot: (path) => ask({ type: 'heap-snapshot', path }),
+    startProfile: () => ask({ type: 'profile-start' }),
+    stopProfile: (path) => ask({ type: 'profile-stop', path }),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const done = once(child, 'exit');

@@ -19,7 +19,11 @@ export interface ProcessReport {
 export type ProbeCommand =
   | { readonly type: 'report'; readonly reset: boolean }
   | { readonly type: 'collect-garbage' }
-  | { readonly type: 'heap-snapshot'; readonly path: string };
+  | { readonly type: 'heap-snapshot'; readonly path: string }
+  /** Starts the V8 CPU profiler in the process (node:inspector). */
+  | { readonly type: 'profile-start' }
+  /** Stops it and writes the profile (.cpuprofile JSON) to `path`. */
+  | { readonly type: 'profile-stop'; readonly path: string };
 
 /** A request from the driver: a command and the id its answer carries. */
 export type ProbeRequest = ProbeCommand & { readonly id: number };

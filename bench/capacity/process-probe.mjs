@@ -4,6 +4,8 @@
 // threads), memory, event-loop delay and GC pauses since the last reset. Reading them inside the process
 // works the same on every revision of the host, so a "before" and an "after" run are measured alike.
 // Plain JavaScript, so the host process runs without a TypeScript loader.
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 
@@ -49,7 +51,23 @@ export function installProcessProbe() {
     };
   };
 
-  process.on('message', (/** @type {import('./process-probe.mjs').ProbeRequest} */ message) => {
+  /** The CPU profiler's session while a profile is being taken (node:inspector: no restart, no --cpu-prof). */
+  /** @type {Session | undefined} */
+  let profiler;
+
+  process.on('message', async (/** @type {import('./process-probe.mjs').ProbeRequest} */ message) => {
+    if (message.type === 'profile-start' && profiler === undefined) {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
+    if (message.type === 'profile-stop' && profiler !== undefined) {
+      const { profile } = await profiler.post('Profiler.stop');
+      profiler.disconnect();
+      profiler = undefined;
+      await writeFile(message.path, JSON.stringify(profile));
+    }
     if (message.type === 'collect-garbage') {
       // The process runs with --expose-gc; two passes also collect what the first one only finalized.
       const collect = /** @type {{ gc?: () => void }} */ (globalThis).gc;
