@@ -41,7 +41,7 @@ const ROOT_TEXT =
  */
 export async function registerRoutes(server: FastifyInstance, config: HostConfig, dependencies: RouteDependencies): Promise<void> {
   const { stores, pluginHost, useCases, access, metrics, logger } = dependencies;
-  healthRoutes(server, { checks: readinessChecks(config, stores, pluginHost), registry: metrics.registry });
+  healthRoutes(server, { checks: readinessChecks(config, stores, pluginHost, useCases.modelCredentials), registry: metrics.registry });
   server.get('/', async () => ROOT_TEXT);
   registerWhoamiRoute(server);
   await registerWebConsole(server, { logger });
