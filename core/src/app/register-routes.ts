@@ -59,7 +59,7 @@ export async function registerRoutes(server: FastifyInstance, config: HostConfig
     createContext: (request: FastifyRequest) => ({ principal: request.principal }),
   });
 
-  await registerPluginAdminService(server, { host: pluginHost, workerHealth: (name) => dependencies.workerEvents.get(name) });
+  await registerPluginAdminService(server, { host: pluginHost, workerHealth: (name) => dependencies.workerEvents.get(name), bodyLimitBytes: config.server.maxBodyBytes });
 
   if (config.mcp.httpEnabled) {
     // Sessions are closed by the server's close hooks (streams first, so the drain cannot hang on them).

@@ -1,37 +1,42 @@
 import { HostError } from '../errors/index.js';
 import type { ModelClient } from './model-client.js';
+import type { ModelCallPurpose } from './model-types.js';
 
-/** What the last model call said about the host's model credentials. */
+/** What the latest model call of one purpose said about the host's model credentials. */
 export type ModelCredentialVerdict =
   | { readonly state: 'unknown' }
   | { readonly state: 'accepted' }
   | { readonly state: 'rejected'; readonly message: string; readonly since: Date };
 
 /**
- * Remembers whether the provider accepted the host's model key on the latest call, so `/readyz` can
- * say "degraded: the model key was rejected" instead of "ok" while every chat fails. Only the
- * provider's answer counts: a call that failed for any other reason leaves the verdict as it was.
+ * Remembers whether the provider accepted the host's model key on the latest call, so `/readyz` can say
+ * "degraded: the model key was rejected" instead of "ok" while every chat fails. Kept per purpose, because
+ * replies and titles may use different models and a 403 can refuse one model while the key serves the
+ * other. Only the provider's answer counts: a call that failed for any other reason changes nothing.
  */
 export class ModelCredentialHealth {
-  #verdict: ModelCredentialVerdict = { state: 'unknown' };
+  readonly #verdicts = new Map<ModelCallPurpose, ModelCredentialVerdict>();
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
+  /** The first rejected purpose's verdict, else accepted when any call succeeded, else unknown. */
   get verdict(): ModelCredentialVerdict {
-    return this.#verdict;
+    const verdicts = [...this.#verdicts.values()];
+    return verdicts.find((verdict) => verdict.state === 'rejected') ?? verdicts.find((verdict) => verdict.state === 'accepted') ?? { state: 'unknown' };
   }
 
-  recordAccepted(): void {
-    this.#verdict = { state: 'accepted' };
+  recordAccepted(purpose: ModelCallPurpose): void {
+    this.#verdicts.set(purpose, { state: 'accepted' });
   }
 
-  recordRejected(error: HostError): void {
-    // Keep the first rejection's time: "since" says how long chat has been failing.
-    const since = this.#verdict.state === 'rejected' ? this.#verdict.since : this.now();
-    this.#verdict = { state: 'rejected', message: error.message, since };
+  recordRejected(purpose: ModelCallPurpose, error: HostError): void {
+    // Keep the first rejection's time: "since" says how long those calls have been failing.
+    const previous = this.#verdicts.get(purpose);
+    const since = previous?.state === 'rejected' ? previous.since : this.now();
+    this.#verdicts.set(purpose, { state: 'rejected', message: error.message, since });
   }
 
-  /** Wraps a model client so every call's outcome updates the verdict. */
+  /** Wraps a model client so every call's outcome updates the verdict of its purpose. */
   watch(client: ModelClient): ModelClient {
     return {
       get isConfigured() {
@@ -46,10 +51,10 @@ export class ModelCredentialHealth {
       complete: async (request, options) => {
         try {
           const completion = await client.complete(request, options);
-          this.recordAccepted();
+          this.recordAccepted(request.purpose);
           return completion;
         } catch (error) {
-          if (HostError.isInstance(error) && error.code === 'HOST_MODEL_CREDENTIALS_REJECTED') this.recordRejected(error);
+          if (HostError.isInstance(error) && error.code === 'HOST_MODEL_CREDENTIALS_REJECTED') this.recordRejected(request.purpose, error);
           throw error;
         }
       },
