@@ -85,6 +85,19 @@ describe('authPlugin with a failure limiter', () => {
     expect((await call(app, { authorization: `Bearer ${KEY}` })).statusCode).toBe(200);
   });
 
+  it('charges hostile keys (huge, two different ones, odd bytes) to the address, and buckets never hold key text', async () => {
+    const { app, limiter } = await build();
+    const huge = `acai_${'A'.repeat(8_000)}`;
+    expect((await call(app, { authorization: `Bearer ${huge}` })).statusCode).toBe(401);
+    expect((await call(app, { authorization: `Bearer ${KEY}`, 'x-api-key': 'acai_someone_elses_key_000000' })).statusCode).toBe(401);
+    expect((await call(app, { 'x-api-key': 'acai_\u00e9\u0000-odd' })).statusCode).toBe(429);
+    expect(keyPrefixBucket(huge)).toMatch(/^auth-failures:key:[0-9a-f]{24}$/);
+    expect(keyPrefixBucket(huge)).not.toContain('AAAA');
+    // Two different keys count against the address only: neither key's prefix is charged for them.
+    expect((await limiter.consume(keyPrefixBucket(KEY), { mode: 'peek' })).remaining).toBe(2);
+    expect((await call(app, { authorization: `Bearer ${KEY}` })).statusCode).toBe(200);
+  });
+
   it('charges failures to their own bucket, not to the address\'s request budget', async () => {
     const { app, limiter } = await build();
     await call(app, { authorization: 'Bearer wrong-key-number-one-000000' });
