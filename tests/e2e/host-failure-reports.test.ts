@@ -27,7 +27,7 @@ const MAX_BODY_BYTES = 64 * 1024;
 const FAILURE_BURST = 20;
 const WRONG_MODEL_KEY = 'sk-wrong-model-key-16f';
 const UNSET_SECRET = 'ACAI_16F_NEVER_SET_SECRET';
-const UNSET_GREETING = 'ACAI_16F_NEVER_SET_GREETING';
+const UNSET_ZONE = 'ACAI_16F_NEVER_SET_ZONE';
 
 /** pino lines the host wrote, parsed (levels as labels). */
 type LogLine = Record<string, unknown> & { level: string; msg?: string };
@@ -46,6 +46,7 @@ function assistant(body: ChatCompletionBody): FakeStep {
   if (body.model === TITLE_MODEL) return { type: 'text', content: 'Failure Reports' };
   const last = body.messages.at(-1);
   const text = typeof last?.content === 'string' ? last.content : '';
+  if (/\bforever\b/.test(text)) return { type: 'tool_calls', calls: [{ name: 'testbed__wait_forever', arguments: {} }] };
   if (/\bhold\b/.test(text)) return streamedTextReply(['first ', 'second'], { pauseAfterChunks: 1, resume: new Promise<void>((resolve) => (release = resolve)) });
   return streamedTextReply(['echo: ', text]);
 }
@@ -57,10 +58,11 @@ async function writePluginsConfig(): Promise<string> {
     path,
     JSON.stringify({
       plugins: [
-        // A temp directory has no node_modules to resolve packages from: the repo's plugin by path.
-        { name: 'datetime', path: fileURLToPath(new URL('../../plugins/datetime', import.meta.url)), mode: 'inline' },
         { name: 'vault', path: join(FIXTURES_DIR, 'needs-secret'), config: { apiKey: `\${${UNSET_SECRET}}` } },
-        { name: 'greeter', path: join(FIXTURES_DIR, 'testbed'), mode: 'inline', config: { greeting: `Hello \${${UNSET_GREETING}}` } },
+        // A temp directory has no node_modules to resolve packages from: the repo's plugin by path.
+        { name: 'datetime', path: fileURLToPath(new URL('../../plugins/datetime', import.meta.url)), mode: 'inline', config: { defaultTimeZone: `\${${UNSET_ZONE}}` } },
+        // Loaded: its wait_forever tool keeps a turn busy until the client goes away.
+        { name: 'testbed', path: join(FIXTURES_DIR, 'testbed'), mode: 'inline', policy: { timeoutMs: 60_000 } },
       ],
     }),
   );
@@ -153,18 +155,19 @@ describe('a model key the provider rejects', () => {
 describe('an unset ${VAR} in plugins.config.json', () => {
   it('refuses only that entry, with a code and a message naming the variable and the entry', async () => {
     const byName = new Map(host.app.pluginHost.listPlugins().map((plugin) => [plugin.name, plugin]));
-    expect(byName.get('datetime')?.state).toBe('loaded');
     expect(byName.get('vault')?.state).toBe('failed');
     expect(byName.get('vault')?.error?.code).toBe('HOST_PLUGIN_SECRET_MISSING');
     expect(byName.get('vault')?.error?.message).toContain(`plugins.config.json › vault › apiKey: environment variable ${UNSET_SECRET} is not set`);
-    expect(byName.get('greeter')?.error?.code).toBe('HOST_PLUGIN_CONFIG_INVALID');
-    expect(byName.get('greeter')?.error?.message).toContain(`plugins.config.json › greeter › greeting: environment variable ${UNSET_GREETING} is not set`);
+    expect(byName.get('datetime')?.error?.code).toBe('HOST_PLUGIN_CONFIG_INVALID');
+    expect(byName.get('datetime')?.error?.message).toContain(`plugins.config.json › datetime › defaultTimeZone: environment variable ${UNSET_ZONE} is not set`);
     // Operators see the same through the admin API and /readyz.
     const listed = await twirpJson(host.url, 'ListPlugins', {}, bearer(ADMIN_KEY), 'acai.admin.PluginService');
     const vault = (listed.body.plugins as Array<{ name: string; state: string; last_error: string }>).find((plugin) => plugin.name === 'vault');
     expect(vault).toMatchObject({ state: 'FAILED', last_error: expect.stringContaining(UNSET_SECRET) });
     const readiness = (await (await fetch(`${host.url}/readyz`)).json()) as { checks: Array<{ name: string; message?: string }> };
-    expect(readiness.checks.find((check) => check.name === 'plugins')?.message).toContain('failed: vault, greeter');
+    expect(readiness.checks.find((check) => check.name === 'plugins')?.message).toContain('failed: vault, datetime');
+    // Only the entries with an unset variable are refused.
+    expect(byName.get('testbed')?.state).toBe('loaded');
   });
 });
 
@@ -226,6 +229,22 @@ describe('a client cancelling a stream', () => {
     await waitUntil(() => isOver, 'the model exchanges to end');
     // The title's side of the cancel is logged once its call gave up.
     if (!isStored) await waitUntil(() => logs.slice(before).some((line) => line.msg?.startsWith('title generation')), 'the title outcome');
+    const after = logs.slice(before);
+    expect(after.filter((line) => ABOVE_INFO.has(line.level)).map((line) => line.msg)).toEqual([]);
+    expect(JSON.stringify(after)).not.toMatch(/"stack"|\n\s+at /);
+  });
+});
+
+describe('a client cancelling a stream during a tool call', () => {
+  it('is logged at info, the stopped tool call too, without a stack', async () => {
+    const started = await twirpJson(host.url, 'StartConversation', { message: 'set up' }, bearer(CHAT_KEY));
+    const before = logs.length;
+    const stream = await openRawStream(host.url, { conversation_id: started.body.conversation_id, message: 'wait forever' }, CHAT_KEY);
+    await stream.waitFor('event: tool_call_started');
+    stream.cut();
+    await waitUntil(() => logs.slice(before).find((line) => line.msg === 'stream ended: the client went away'), 'the cancel log line');
+    const stopped = await waitUntil(() => logs.slice(before).find((line) => line.tool === 'wait_forever'), 'the tool call to stop');
+    expect(stopped.level).toBe('info');
     const after = logs.slice(before);
     expect(after.filter((line) => ABOVE_INFO.has(line.level)).map((line) => line.msg)).toEqual([]);
     expect(JSON.stringify(after)).not.toMatch(/"stack"|\n\s+at /);
