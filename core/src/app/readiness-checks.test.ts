@@ -5,7 +5,7 @@ import { ModelCredentialHealth } from '../llm/index.js';
 import type { PluginStatus } from '../plugin-host/index.js';
 import { describePluginSet, readinessChecks } from './readiness-checks.js';
 
-function pluginSet(plugins: ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting'>>, generation = 3) {
+function pluginSet(plugins: ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting' | 'sandbox'>>, generation = 3) {
   return { generation, listPlugins: () => plugins };
 }
 
@@ -26,6 +26,18 @@ describe('describePluginSet', () => {
       ]),
     );
     expect(result).toEqual({ state: 'degraded', message: '2 plugin(s) loaded (generation 3); failed: weather; restarting: holidays' });
+  });
+
+  it('names the plugins an operator runs without a sandbox, without making the host unready', () => {
+    const result = describePluginSet(
+      pluginSet([
+        { name: 'legacy', state: 'loaded', sandbox: { kind: 'none', exemption: 'opted-out' } },
+        { name: 'datetime', state: 'loaded', sandbox: { kind: 'none', exemption: 'first-party' } },
+        { name: 'files', state: 'failed', sandbox: { kind: 'none', exemption: 'opted-out' } },
+      ]),
+    );
+    expect(result).toEqual({ state: 'degraded', message: '2 plugin(s) loaded (generation 3); WITHOUT a sandbox by operator choice: legacy; failed: files' });
+    expect(describePluginSet(pluginSet([{ name: 'legacy', state: 'loaded', sandbox: { kind: 'none', exemption: 'opted-out' } }])).state).toBe('ok');
   });
 
   it('describes an empty set as ok', () => {
