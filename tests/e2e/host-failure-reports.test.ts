@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES_DIR } from '../integration/plugin-host-support.js';
 import { errorReply, startFakeOpenAI, streamedTextReply, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
+import { forSuite } from '../support/plugin-grants.js';
 import { waitUntil } from '../support/timing.js';
 import { startHostProcess } from './edge-support.js';
 import { bearer, CHAT_MODEL, fakeModelEnv, sharedServicesEnv, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost } from './host-support.js';
@@ -57,13 +58,14 @@ async function writePluginsConfig(): Promise<string> {
   await writeFile(
     path,
     JSON.stringify({
+      // Granted what each asks for, inline ones outside the sandbox, as every suite not about the sandbox runs them.
       plugins: [
         { name: 'vault', path: join(FIXTURES_DIR, 'needs-secret'), config: { apiKey: `\${${UNSET_SECRET}}` } },
         // A temp directory has no node_modules to resolve packages from: the repo's plugin by path.
         { name: 'datetime', path: fileURLToPath(new URL('../../plugins/datetime', import.meta.url)), mode: 'inline', config: { defaultTimeZone: `\${${UNSET_ZONE}}` } },
         // Loaded: its wait_forever tool keeps a turn busy until the client goes away.
         { name: 'testbed', path: join(FIXTURES_DIR, 'testbed'), mode: 'inline', policy: { timeoutMs: 60_000 } },
-      ],
+      ].map((entry) => forSuite(entry, configDir)),
     }),
   );
   return path;
