@@ -136,7 +136,7 @@ describe('conversation lifecycle on the real host', () => {
     expect([intruder.status, intruder.body.code]).toEqual([404, 'not_found']);
     expect((await chat('DescribeConversation', { conversation_id: id })).body.conversation.title).toBe('Budget, final');
     const huge = await chat('RenameConversation', { conversation_id: id, title: 'x'.repeat(2 * 1024 * 1024) });
-    expect([huge.status, huge.body.code, huge.body.meta?.argument]).toEqual([400, 'invalid_argument', 'body']);
+    expect([huge.status, huge.body.code, huge.body.meta?.argument]).toEqual([413, 'resource_exhausted', 'body']);
   });
 
   it('deletes a conversation with its messages, tool results and session binding; a repeat and other tenants get not_found', async () => {
@@ -264,7 +264,7 @@ describe('conversation lifecycle on the real host', () => {
         expect([response.status, response.body.code], `${method} ${body}`).toEqual([400, 'malformed']);
       }
       const oversized = await chat(method, { conversation_id: id, title: 'x'.repeat(1_100_000) });
-      expect([oversized.status, oversized.body.code, oversized.body.meta?.argument], method).toEqual([400, 'invalid_argument', 'body']);
+      expect([oversized.status, oversized.body.code, oversized.body.meta?.argument], method).toEqual([413, 'resource_exhausted', 'body']);
       const truncated = await fetch(`${host.url}/twirp/acai.chat.ChatService/${method}`, { method: 'POST', headers: { 'content-type': 'application/protobuf', ...bearer(KEY_A) }, body: Buffer.from([0x0a, 0x40, 0x61]) });
       expect([truncated.status, ((await truncated.json()) as { code?: string }).code], method).toEqual([400, 'malformed']);
     }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { countCacheLookups } from '../cache/index.js';
 import { createChatService, createConversationRemover, type ChatService } from '../chat/index.js';
 import type { HostConfig } from '../config/env-config.js';
-import { createModelClient } from '../llm/index.js';
+import { createModelClient, ModelCredentialHealth } from '../llm/index.js';
 import { instrumentConversationStore, instrumentSessionDirectory, type HostMetrics } from '../observability/index.js';
 import { instrumentModelClient } from '../observability/instrument-model-client.js';
 import { instrumentToolExecutor } from '../observability/instrument-tool-executor.js';
@@ -22,6 +22,8 @@ export interface UseCases {
   readonly chat: ChatService;
   /** Deletes conversations past their tenant's retention (inactive when nothing is to be deleted). */
   readonly retention: RetentionSweeper;
+  /** Whether the provider accepted the host's model key on the latest call (read by `/readyz`). */
+  readonly modelCredentials: ModelCredentialHealth;
 }
 
 /** What {@link buildUseCases} wires together. */
@@ -51,8 +53,9 @@ export function buildUseCases(config: HostConfig, dependencies: UseCaseDependenc
     registry: metrics.registry,
   });
 
+  const modelCredentials = new ModelCredentialHealth();
   const model = instrumentModelClient(
-    createModelClient({
+    modelCredentials.watch(createModelClient({
       apiKey: config.model.apiKey,
       baseURL: config.model.baseURL,
       model: config.model.model,
@@ -61,7 +64,7 @@ export function buildUseCases(config: HostConfig, dependencies: UseCaseDependenc
       maxAttempts: config.model.maxAttempts,
       stream: config.model.stream,
       strictTools: config.model.strictTools,
-    }),
+    })),
     metrics,
     logger.child({ component: 'model' }),
   );
@@ -97,7 +100,7 @@ export function buildUseCases(config: HostConfig, dependencies: UseCaseDependenc
     registry: metrics.registry,
     now: () => dependencies.clock.now(),
   });
-  return { tools, chat, retention };
+  return { tools, chat, modelCredentials, retention };
 }
 
 /** Per-tenant budgets for tool calls and model tokens; none when both limits are off. */
