@@ -21,6 +21,7 @@ import { createMetrics, type HostMetrics } from './observability/index.js';
 import type { ConfigFileWatch, ReloadablePluginHost, ReloadResult, ReloadTrigger } from './plugin-host/reload/index.js';
 import type { WorkerEventTracker } from './plugin-host/worker/index.js';
 import type { ApiKeyStore } from './storage/api-keys/index.js';
+import type { RetentionSweeper } from './retention/index.js';
 import type { ConversationStore } from './storage/index.js';
 
 export { HOST_VERSION } from './app/host-version.js';
@@ -52,6 +53,8 @@ export interface AcaiApp {
   readonly workerEvents: WorkerEventTracker;
   readonly chat: ChatService;
   readonly apiKeys: ApiKeyStore;
+  /** Deletes conversations past their retention (CONVERSATION_RETENTION_DAYS…); started with the app when it has anything to delete. */
+  readonly retention: RetentionSweeper;
   /**
    * Re-reads plugins.config.json and swaps in the new set. Rejects (the old set keeps serving) when the
    * file is invalid or a required plugin fails; the outcome is logged and counted either way.
@@ -92,6 +95,8 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
     shutdown.add('plugins', () => pluginHost.dispose());
 
     const useCases = buildUseCases(config, { stores, pluginHost, metrics, logger, clock });
+    // Stopped first: a sweep in progress finishes its current delete before the stores close.
+    shutdown.add('config-watches', () => useCases.retention.stop());
 
     const server = createHttpServer(config, logger);
     shutdown.add('server', () => server.close());
@@ -113,6 +118,7 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       workerEvents: plugins.workerEvents,
       chat: useCases.chat,
       apiKeys: stores.apiKeys,
+      retention: useCases.retention,
       reloadPlugins: (trigger) => pluginHost.reload(trigger),
       watchPluginsConfig: () => watches.watch(),
       close: () => shutdown.run(),

@@ -47,6 +47,8 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
   logger.info({ url, version: HOST_VERSION }, 'acai host listening');
 
   const stopReloadTriggers = installPluginReloadTriggers(app, config);
+  // Retention runs only in a serving host (never in tests or the CLI that build the app); app.close() stops it.
+  app.retention.start();
 
   // The server stops accepting and drains first (installShutdown), then these run in order.
   const disposers = [
@@ -109,6 +111,8 @@ function announceStartup(app: AcaiApp, config: HostConfig, tracingDescription: s
       modelBaseURL: config.model.baseURL ? redactUrl(config.model.baseURL) : undefined,
       strictToolSchemas: usesStrictTools(config.model.strictTools, config.model.baseURL),
       tracing: tracingDescription,
+      retentionDays: config.retention.defaultDays === 0 ? 'keep' : config.retention.defaultDays,
+      retentionTenantDays: Object.keys(config.retention.tenantDays).length === 0 ? undefined : config.retention.tenantDays,
       plugins: app.pluginHost.listPlugins().map((plugin) => `${plugin.name}@${plugin.version ?? '?'} ${plugin.state}`),
     },
     'acai host configured',

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILT_CONSOLE_DIRECTORY } from '../../core/src/web-console/index.js';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
+import { forSuite } from '../support/plugin-grants.js';
 import { START_UP_DEADLINE_MS } from '../support/timing.js';
 import { CHAT_MODEL, fakeModelEnv, sharedServicesEnv, startTestHost, TITLE_MODEL, twirpJson, bearer, type RunningTestHost } from '../e2e/host-support.js';
 
@@ -16,6 +17,9 @@ export const CHAT_KEY = 'acai_browser_chat_key_0123456789abcdef';
 export const ADMIN_KEY = 'acai_browser_admin_key_0123456789abcdef';
 export const PROBE_TOOL = 'console-probe__render_markup';
 export const TIME_TOOL = 'datetime__get_current_time';
+/** MCP fixture tools that return images (offered when the host is started with them, see startConsoleHost). */
+export const IMAGE_TOOL = 'echo-mcp__show_image';
+export const DISGUISED_IMAGE_TOOL = 'echo-mcp__show_disguised_images';
 
 const REPO_NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
 const PROBE_PLUGIN = fileURLToPath(new URL('../fixtures/plugins/console-probe', import.meta.url));
@@ -44,11 +48,14 @@ export function scriptedConsoleModel(body: ChatCompletionBody): FakeStep {
   if (last?.role === 'tool') return { type: 'text', content: `The tool said: ${String(last.content)}`, chunks: ['The tool said: ', String(last.content)] };
   const offered = new Set(body.tools?.map((tool) => tool.function.name) ?? []);
   if (/\bmarkup\b/i.test(text) && offered.has(PROBE_TOOL)) return { type: 'tool_calls', calls: [{ name: PROBE_TOOL, arguments: { label: 'probe' } }] };
+  if (/\bpicture\b/i.test(text) && offered.has(IMAGE_TOOL)) return { type: 'tool_calls', calls: [{ name: IMAGE_TOOL, arguments: {} }] };
+  if (/\bdisguised\b/i.test(text) && offered.has(DISGUISED_IMAGE_TOOL)) return { type: 'tool_calls', calls: [{ name: DISGUISED_IMAGE_TOOL, arguments: {} }] };
   if (/\btime\b/i.test(text) && offered.has(TIME_TOOL)) return { type: 'tool_calls', calls: [{ name: TIME_TOOL, arguments: { time_zone: 'Europe/Madrid' } }] };
   return { type: 'text', content: `echo: ${text}` };
 }
 
-export async function startConsoleHost(prefix: string): Promise<ConsoleHost> {
+/** The MCP fixture's tools the host offers; the image tools only for suites that use them. */
+export async function startConsoleHost(prefix: string, options: { readonly mcpTools?: readonly string[] } = {}): Promise<ConsoleHost> {
   if (!existsSync(join(BUILT_CONSOLE_DIRECTORY, 'index.html'))) {
     throw new Error(`the console is not built (${BUILT_CONSOLE_DIRECTORY}); run \`npm run build:console\` (npm test does)`);
   }
@@ -65,8 +72,9 @@ export async function startConsoleHost(prefix: string): Promise<ConsoleHost> {
       plugins: [
         { name: 'datetime', package: '@acai/plugin-datetime', version: '^1.0.0' },
         { name: 'console-probe', path: PROBE_PLUGIN },
-        { name: MCP_PLUGIN, mcp: { command: process.execPath, args: [MCP_STDIO_SERVER, '--only=echo', '--name=echo-fixture', '--version=0.4.0'] } },
-      ],
+        { name: MCP_PLUGIN, mcp: { command: process.execPath, args: [MCP_STDIO_SERVER, `--only=${(options.mcpTools ?? ['echo']).join(',')}`, '--name=echo-fixture', '--version=0.4.0'] } },
+        // Granted what each fixture asks for, as an operator would, so they run under the default sandbox.
+      ].map((entry) => forSuite(entry, pluginsDir)),
     }),
   );
   const host = await startTestHost({

@@ -198,7 +198,7 @@ describe('acai conversations', () => {
     [['conversations', 'list', '--limit', '1e400'], /--limit must be an integer/],
     [['conversations', 'show'], /missing the conversation id/],
     [['conversations', 'show', 'a', 'b'], /unexpected argument "b"/],
-    [['conversations', 'delete'], /unknown subcommand "delete"/],
+    [['conversations', 'archive'], /unknown subcommand "archive"/],
     [['conversations'], /^$/],
   ])('refuses %j with exit 2', async (argv, message) => {
     const run = await runAcai(argv, { env: userEnv() });

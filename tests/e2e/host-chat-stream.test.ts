@@ -114,7 +114,14 @@ describe('ContinueChatStream: a streamed turn', () => {
     const next = await streamChat(host.url, { conversation_id: conversationId, message: 'hello again' }, bearer(KEY_A));
     expect(eventsNamed(next, 'conversation')).toEqual([{ conversation_id: conversationId, is_new: false }]);
     const [message] = eventsNamed(next, 'message');
-    expect(message).toEqual({ conversation_id: conversationId, message_id: expect.stringMatching(/^[0-9a-f]{24}$/), reply: 'echo: hello again', tool_calls: [] });
+    expect(message).toEqual({
+      conversation_id: conversationId,
+      message_id: expect.stringMatching(/^[0-9a-f]{24}$/),
+      reply: 'echo: hello again',
+      tool_calls: [],
+      // The fake reports token usage with every completion, as OpenAI does.
+      usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) },
+    });
 
     const session = { platform: 'web', user_id: 'u-1', chat_id: 'c-1' };
     const first = await streamChat(host.url, { message: 'first', session_metadata: session }, bearer(KEY_A));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { HostError, invalidArgument } from '../../core/src/errors/index.js';
-import { Conversation_Role } from '../../core/src/rpc/generated/chat_pb.js';
+import { Conversation_Role, ExportFormat } from '../../core/src/rpc/generated/chat_pb.js';
 import type { ChatServiceImplementation } from '../../core/src/rpc/index.js';
 
 interface StoredMessage {
@@ -13,6 +13,7 @@ interface StoredMessage {
 interface StoredConversation {
   id: string;
   title: string;
+  createdAt: number;
   updatedAt: number;
   messages: StoredMessage[];
 }
@@ -43,7 +44,7 @@ export function inMemoryChatService(): ChatServiceImplementation {
   };
 
   const open = (message: string): StoredConversation => {
-    const conversation: StoredConversation = { id: objectId(), title: message.slice(0, 40), updatedAt: clock, messages: [] };
+    const conversation: StoredConversation = { id: objectId(), title: message.slice(0, 40), createdAt: clock, updatedAt: clock, messages: [] };
     conversations.set(conversation.id, conversation);
     return conversation;
   };
@@ -85,13 +86,59 @@ export function inMemoryChatService(): ChatServiceImplementation {
     },
 
     async listConversations(request) {
+      const header = (conversation: StoredConversation) => ({ id: conversation.id, title: conversation.title, timestamp: timestamp(conversation.updatedAt) });
+      // An empty request (what the original service's clients send) lists everything, newest created first.
+      if (request.pageSize === 0 && request.pageToken === '' && request.query === '') {
+        return { conversations: [...conversations.values()].sort((left, right) => right.createdAt - left.createdAt).map(header) };
+      }
       const pageSize = Math.min(request.pageSize === 0 ? 20 : request.pageSize, 100);
-      const newestFirst = [...conversations.values()].sort((left, right) => right.updatedAt - left.updatedAt);
-      return {
-        conversations: newestFirst
-          .slice(0, pageSize)
-          .map((conversation) => ({ id: conversation.id, title: conversation.title, timestamp: timestamp(conversation.updatedAt) })),
-      };
+      const query = request.query.toLowerCase();
+      const newestFirst = [...conversations.values()]
+        .filter((conversation) => query === '' || conversation.title.toLowerCase().includes(query) || conversation.messages.some((message) => message.content.toLowerCase().includes(query)))
+        .sort((left, right) => right.updatedAt - left.updatedAt);
+      return { conversations: newestFirst.slice(0, pageSize).map(header) };
+    },
+
+    async renameConversation(request) {
+      if (request.conversationId === '') throw invalidArgument('conversation_id', 'conversation_id is required');
+      const conversation = find(request.conversationId);
+      const title = request.title.replace(/\s+/g, ' ').trim();
+      if (title === '') throw invalidArgument('title', 'title is required');
+      conversation.title = title;
+      return { conversation: { id: conversation.id, title, timestamp: timestamp(conversation.updatedAt) } };
+    },
+
+    async deleteConversation(request) {
+      if (request.conversationId === '') throw invalidArgument('conversation_id', 'conversation_id is required');
+      find(request.conversationId);
+      conversations.delete(request.conversationId);
+      for (const [key, id] of sessions) if (id === request.conversationId) sessions.delete(key);
+      return {};
+    },
+
+    async exportConversation(request) {
+      if (request.conversationId === '') throw invalidArgument('conversation_id', 'conversation_id is required');
+      const conversation = find(request.conversationId);
+      if (request.format === ExportFormat.MARKDOWN) {
+        const body = conversation.messages.map((message) => `## ${message.role === Conversation_Role.USER ? 'You' : 'Assistant'}\n\n${message.content}\n`).join('\n');
+        return { fileName: `acai-conversation-${conversation.id}.md`, contentType: 'text/markdown; charset=utf-8', content: `# ${conversation.title}\n\n${body}` };
+      }
+      return { fileName: `acai-conversation-${conversation.id}.json`, contentType: 'application/json', content: JSON.stringify({ id: conversation.id, title: conversation.title }) };
+    },
+
+    async regenerateReply(request) {
+      if (request.conversationId === '') throw invalidArgument('conversation_id', 'conversation_id is required');
+      const conversation = find(request.conversationId);
+      const last = conversation.messages.at(-1);
+      const question = conversation.messages.at(-2);
+      if (last?.id !== request.messageId || last.role !== Conversation_Role.ASSISTANT || question === undefined) {
+        throw new HostError('HOST_CONVERSATION_CONFLICT', 'only the last reply can be regenerated', { meta: { argument: 'message_id' } });
+      }
+      clock += 10;
+      const replacement = { id: objectId(), role: Conversation_Role.ASSISTANT, content: `You said, again: ${question.content}`, createdAt: clock };
+      conversation.messages[conversation.messages.length - 1] = replacement;
+      conversation.updatedAt = clock;
+      return { conversationId: conversation.id, messageId: replacement.id, reply: replacement.content };
     },
 
     async describeConversation(request) {

@@ -158,6 +158,8 @@ func run(c *checker, kind string, client chatpb.ChatService, timeout time.Durati
 
 	_, err = client.DescribeConversation(ctx, &chatpb.DescribeConversationRequest{ConversationId: "0123456789abcdef01234567"})
 	checkTwirpError(c, label("DescribeConversation of an unknown id"), err, twirp.NotFound, "")
+
+	runLifecycle(ctx, c, kind, client)
 }
 
 func checkTwirpError(c *checker, label string, err error, code twirp.ErrorCode, argument string) {

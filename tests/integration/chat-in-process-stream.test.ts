@@ -71,6 +71,8 @@ describe('createInProcessChatApi().continueChatStream', () => {
       reply: 'Hello there',
       title: 'In Process',
       tool_calls: [],
+      // The fake reports token usage with every completion, as OpenAI does.
+      usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) },
     });
     const stored = await store.get('in-process', message.data.conversation_id);
     expect(stored?.messages[1]?.id).toBe(message.data.message_id);

@@ -80,7 +80,12 @@ describe('ChatService over Twirp JSON', () => {
     ]);
 
     const continued = await call('ContinueConversation', { conversationId: startBody.conversation_id, message: 'Thanks!' });
-    expect(continued.json()).toEqual({ reply: 'It is noon.', conversation_id: startBody.conversation_id });
+    expect(continued.json()).toEqual({
+      reply: 'It is noon.',
+      conversation_id: startBody.conversation_id,
+      // The fake reports token usage with every completion, as OpenAI does.
+      usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) },
+    });
 
     const described = (await call('DescribeConversation', { conversation_id: startBody.conversation_id })).json();
     expect(described.conversation.messages.map((message: { role: string }) => message.role)).toEqual(['USER', 'ASSISTANT', 'USER', 'ASSISTANT']);

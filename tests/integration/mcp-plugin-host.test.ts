@@ -111,7 +111,16 @@ describe('an MCP stdio server as a plugin', () => {
     expect(JSON.parse(failed.content)).toEqual({ error: { code: 'UPSTREAM_FAILED', message: 'the upstream service refused the request' } });
     expect(loaded.host.listPlugins()[0]).toMatchObject({ errors: 1, lastError: { code: 'UPSTREAM_FAILED' } });
     const image = await loaded.host.callTool('files__show_image', {});
-    expect(image).toMatchObject({ outcome: 'ok', content: 'a red dot\n[image image/png, 16 bytes, not shown]\n[resource file:///notes.txt (text/plain)]\nnote text', data: { colour: 'red' } });
+    expect(image).toMatchObject({
+      outcome: 'ok',
+      content: 'a red dot\n[image image/png, 75 bytes, shown to the user]\n[image image/png, 16 bytes, not shown: the data is not a PNG image]\n[resource file:///notes.txt (text/plain)]\nnote text',
+      data: { colour: 'red' },
+      images: [{ mimeType: 'image/png', data: 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEklEQVR4nGO4Iyd3R06OAUIBACGmBGHH+C56AAAAAElFTkSuQmCC' }],
+    });
+    const disguised = await loaded.host.callTool('files__show_disguised_images', {});
+    expect(disguised.outcome).toBe('ok');
+    expect(disguised.images).toBeUndefined();
+    expect(disguised.content).toMatch(/^two pictures\n\[image image\/svg\+xml, \d+ bytes, not shown: only PNG, JPEG, GIF and WebP images are shown\]\n\[image image\/png, \d+ bytes, not shown: the data is not a PNG image\]$/);
     expect(await metricValue(loaded, 'acai_tool_calls_total', { plugin: 'files', tool: 'fail_softly', outcome: 'unavailable' })).toBe(1);
     expect(await metricValue(loaded, 'acai_tool_calls_total', { plugin: 'files', tool: 'show_image', outcome: 'ok' })).toBe(1);
   });

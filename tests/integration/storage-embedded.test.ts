@@ -32,8 +32,35 @@ describe('EmbeddedConversationStore specifics', () => {
     await store.close();
     const raw = new Database(join(dataDir, 'acai.db'));
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    expect(raw.pragma('user_version', { simple: true })).toBe(2);
     raw.close();
+  });
+
+  it('upgrades a version-1 file in place: messages gain the usage column, old rows read as before', async () => {
+    const dataDir = join(root, 'version-1');
+    const store = new EmbeddedConversationStore({ dataDir });
+    await store.init();
+    const created = await store.create({ tenantId: 't', title: 'old', messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }] });
+    await store.close();
+    // Make it the file a version-1 host wrote: no usage column, no created-order index, user_version 1.
+    const raw = new Database(join(dataDir, 'acai.db'));
+    raw.exec('DROP INDEX conversations_tenant_created; DROP INDEX conversations_updated; ALTER TABLE messages DROP COLUMN usage');
+    raw.pragma('user_version = 1');
+    raw.close();
+
+    const upgraded = new EmbeddedConversationStore({ dataDir });
+    await upgraded.init();
+    expect((await upgraded.get('t', created.id))?.messages.map((message) => [message.content, message.usage])).toEqual([
+      ['q', undefined],
+      ['a', undefined],
+    ]);
+    await upgraded.append('t', created.id, [{ role: 'user', content: 'q2' }, { role: 'assistant', content: 'a2', usage: { promptTokens: 9, completionTokens: 2 } }]);
+    expect((await upgraded.get('t', created.id))?.messages.at(-1)?.usage).toEqual({ promptTokens: 9, completionTokens: 2 });
+    expect((await upgraded.list('t', { pageSize: 5, order: 'created' })).conversations.map((header) => header.id)).toEqual([created.id]);
+    await upgraded.close();
+    const after = new Database(join(dataDir, 'acai.db'));
+    expect(after.pragma('user_version', { simple: true })).toBe(2);
+    after.close();
   });
 
   it('keeps committed appends when the writing process is killed (SIGKILL)', async () => {

@@ -78,6 +78,9 @@ describe('streamChat', () => {
     expect(JSON.parse(received[0]!.body)).toEqual({ conversation_id: 'c0', message: 'Hello <b>there</b>' });
     await collect();
     expect(JSON.parse(received[1]!.body)).toEqual({ message: 'What time is it?' });
+    // Regenerating sends the reply to replace and no message.
+    for await (const _event of streamChat(connection, { conversationId: 'c0', regenerateMessageId: 'm9' })) void _event;
+    expect(JSON.parse(received[2]!.body)).toEqual({ conversation_id: 'c0', regenerate_message_id: 'm9' });
   });
 
   it('yields the typed events in order, skipping comments and unknown events, and stops at the terminal one', async () => {
@@ -199,5 +202,13 @@ describe('decodeChatStreamEvent', () => {
     });
     expect(decodeChatStreamEvent('message', '{"tool_calls":[null, 3, {"name":"x"}]}')).toMatchObject({ message: { tool_calls: [{ name: 'x' }] } });
     expect(decodeChatStreamEvent('error', '{}')).toEqual({ type: 'error', error: { code: 'unknown', msg: '', meta: {} } });
+  });
+
+  it('keeps structured data, images and usage, dropping entries that are not objects', () => {
+    const finished = decodeChatStreamEvent('tool_call_finished', JSON.stringify({ id: 'a', data: '{"x":1}', images: [{ mime_type: 'image/png', data: 'iVBO' }, 'x', null] }));
+    expect(finished).toMatchObject({ call: { data: '{"x":1}', images: [{ mime_type: 'image/png', data: 'iVBO' }] } });
+    expect(decodeChatStreamEvent('tool_call_finished', '{"id":"a","data":7,"images":"x"}')).not.toHaveProperty('call.data');
+    expect(decodeChatStreamEvent('message', '{"usage":{"prompt_tokens":12,"completion_tokens":3}}')).toMatchObject({ message: { usage: { prompt_tokens: 12, completion_tokens: 3 } } });
+    expect(decodeChatStreamEvent('message', '{"usage":[1]}')).not.toHaveProperty('message.usage');
   });
 });

@@ -1,16 +1,19 @@
 // The host's own SSE reader (also used by the CLI's client): DOM-free, bounded, split-safe.
 import { readServerSentEvents } from '../../src/client/read-server-sent-events.js';
 import { authorizationHeaders, CHAT_SERVICE, errorFromResponse, HostApiError, isAbort, send, type HostConnection } from './host-api.js';
-import type { ToolCall, TwirpErrorBody } from './wire-types.js';
+import type { TokenUsage, ToolCall, ToolImage, TwirpErrorBody } from './wire-types.js';
 
 /** Where the streaming RPC lives (POST, SSE answer). */
 export const CHAT_STREAM_PATH = `/twirp/${CHAT_SERVICE}/ContinueChatStream`;
 
-/** What to send: no conversation id starts a new conversation. */
-export interface ChatStreamRequest {
-  readonly conversationId?: string;
-  readonly message: string;
-}
+/**
+ * What to send: no conversation id starts a new conversation. With `regenerateMessageId` (the
+ * conversation's last reply) and no message, the host answers the last question again and the new
+ * reply replaces that one.
+ */
+export type ChatStreamRequest =
+  | { readonly conversationId?: string; readonly message: string }
+  | { readonly conversationId: string; readonly regenerateMessageId: string };
 
 /** A tool call as `tool_call_started` announces it. */
 export interface StartedToolCall {
@@ -26,6 +29,10 @@ export interface FinishedToolCall extends StartedToolCall {
   readonly outcome: string;
   readonly result: string;
   readonly duration_ms: number;
+  /** The tool's structured result as JSON text, when it had one. */
+  readonly data?: string;
+  /** Images the tool returned for the user. */
+  readonly images?: ToolImage[];
 }
 
 /** The terminal `message` event: the stored reply. */
@@ -36,6 +43,8 @@ export interface FinalMessage {
   /** Only for a new conversation. */
   readonly title?: string;
   readonly tool_calls: readonly ToolCall[];
+  /** What the model reported it used for this reply. */
+  readonly usage?: TokenUsage;
 }
 
 /** The events of ContinueChatStream, in the order the host sends them. */
@@ -59,7 +68,7 @@ export async function* streamChat(connection: HostConnection, request: ChatStrea
   const response = await send(connection, CHAT_STREAM_PATH, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...authorizationHeaders(connection) },
-    body: JSON.stringify({ message: request.message, ...(request.conversationId ? { conversation_id: request.conversationId } : {}) }),
+    body: JSON.stringify(requestBody(request)),
     ...(signal === undefined ? {} : { signal }),
   });
   const contentType = response.headers.get('content-type') ?? '';
@@ -87,6 +96,11 @@ export async function* streamChat(connection: HostConnection, request: ChatStrea
     throw new HostApiError('internal', `the host's event stream could not be read (${(error as Error).message})`, { cause: error });
   }
   if (!isFinished) throw new HostApiError('unavailable', 'the connection closed before the reply was complete');
+}
+
+function requestBody(request: ChatStreamRequest): Record<string, string> {
+  if ('regenerateMessageId' in request) return { conversation_id: request.conversationId, regenerate_message_id: request.regenerateMessageId };
+  return { message: request.message, ...(request.conversationId ? { conversation_id: request.conversationId } : {}) };
 }
 
 /**
@@ -134,7 +148,17 @@ export function decodeChatStreamEvent(name: string, data: string): ChatStreamEve
     case 'tool_call_started':
       return { type: 'tool_call_started', call: startedCall(payload) };
     case 'tool_call_finished':
-      return { type: 'tool_call_finished', call: { ...startedCall(payload), outcome: text(payload.outcome), result: text(payload.result), duration_ms: number(payload.duration_ms) } };
+      return {
+        type: 'tool_call_finished',
+        call: {
+          ...startedCall(payload),
+          outcome: text(payload.outcome),
+          result: text(payload.result),
+          duration_ms: number(payload.duration_ms),
+          ...(typeof payload.data === 'string' ? { data: payload.data } : {}),
+          ...(Array.isArray(payload.images) ? { images: payload.images.filter(isObject) as ToolImage[] } : {}),
+        },
+      };
     case 'message':
       return {
         type: 'message',
@@ -143,7 +167,8 @@ export function decodeChatStreamEvent(name: string, data: string): ChatStreamEve
           message_id: text(payload.message_id),
           reply: text(payload.reply),
           ...(typeof payload.title === 'string' ? { title: payload.title } : {}),
-          tool_calls: Array.isArray(payload.tool_calls) ? (payload.tool_calls.filter((call) => typeof call === 'object' && call !== null) as ToolCall[]) : [],
+          tool_calls: Array.isArray(payload.tool_calls) ? (payload.tool_calls.filter(isObject) as ToolCall[]) : [],
+          ...(isObject(payload.usage) ? { usage: payload.usage as TokenUsage } : {}),
         },
       };
     default: {
@@ -160,6 +185,10 @@ const KNOWN_EVENTS = new Set(['conversation', 'delta', 'tool_call_started', 'too
 
 function startedCall(payload: Record<string, unknown>): StartedToolCall {
   return { id: text(payload.id), name: text(payload.name), plugin: text(payload.plugin), plugin_version: text(payload.plugin_version), arguments: text(payload.arguments) };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function text(value: unknown): string {

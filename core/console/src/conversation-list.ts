@@ -14,9 +14,13 @@ interface ListedConversation {
   timestamp: string | undefined;
 }
 
+/** How long typing pauses before a search is sent. */
+const SEARCH_DELAY_MS = 250;
+
 /**
  * The sidebar list of the tenant's conversations, newest first, paged with ListConversations'
- * page tokens ("Load more"). Entries are links, so opening one is ordinary navigation.
+ * page tokens ("Load more"), or — with text in the search box — the conversations whose title or
+ * messages contain it. Entries are links, so opening one is ordinary navigation.
  */
 export class ConversationList {
   readonly element: HTMLElement;
@@ -24,10 +28,15 @@ export class ConversationList {
   readonly #list: HTMLUListElement;
   readonly #moreButton: HTMLButtonElement;
   readonly #status: HTMLElement;
+  readonly #search: HTMLInputElement;
   #conversations: ListedConversation[] = [];
   #nextPageToken: string | undefined;
   #activeId: string | undefined;
   #isLoading = false;
+  #query = '';
+  #searchTimer: number | undefined;
+  // Every load gets a number; an answer to an older one (a search typed over) is dropped.
+  #loadCount = 0;
 
   constructor(connection: HostConnection) {
     this.#connection = connection;
@@ -35,10 +44,36 @@ export class ConversationList {
     this.#status = element('p', { class: 'conversation-status muted', role: 'status' });
     this.#moreButton = element('button', { type: 'button', class: 'button-quiet conversation-more', hidden: true }, 'Load more');
     this.#moreButton.addEventListener('click', () => void this.loadMore());
+    this.#search = element('input', {
+      type: 'search',
+      id: 'conversation-search',
+      class: 'conversation-search',
+      placeholder: 'Search conversations',
+      maxlength: 200,
+      autocomplete: 'off',
+    });
+    this.#search.addEventListener('input', () => this.#scheduleSearch());
+    this.#search.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') {
+        event.preventDefault();
+        this.#searchNow();
+      }
+    });
+    const searchForm = element(
+      'form',
+      { class: 'conversation-search-form', role: 'search', 'aria-label': 'Search conversations' },
+      element('label', { class: 'visually-hidden', for: 'conversation-search' }, 'Search conversations'),
+      this.#search,
+    );
+    searchForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.#searchNow();
+    });
     this.element = element(
       'nav',
       { class: 'conversation-list', 'aria-label': 'Conversation history' },
       element('a', { class: 'button new-chat', href: consoleRoutePath({ page: 'chat' }) }, '+ New chat'),
+      searchForm,
       element('h2', { class: 'sidebar-heading' }, 'Conversations'),
       this.#list,
       this.#status,
@@ -46,11 +81,38 @@ export class ConversationList {
     );
   }
 
-  /** Loads the first page (again). */
+  /** Loads the first page (again), of the search when one is typed. */
   async reload(): Promise<void> {
     this.#conversations = [];
     this.#nextPageToken = undefined;
     await this.#loadPage(undefined);
+  }
+
+  /** A conversation was deleted: it leaves the list. */
+  remove(conversationId: string): void {
+    this.#conversations = this.#conversations.filter((conversation) => conversation.id !== conversationId);
+    if (this.#activeId === conversationId) this.#activeId = undefined;
+    this.#render();
+  }
+
+  /** A conversation was renamed: the list shows the new title where it is. */
+  rename(conversationId: string, title: string): void {
+    const entry = this.#conversations.find((conversation) => conversation.id === conversationId);
+    if (entry !== undefined) entry.title = title;
+    this.#render();
+  }
+
+  #scheduleSearch(): void {
+    window.clearTimeout(this.#searchTimer);
+    this.#searchTimer = window.setTimeout(() => this.#searchNow(), SEARCH_DELAY_MS);
+  }
+
+  #searchNow(): void {
+    window.clearTimeout(this.#searchTimer);
+    const query = this.#search.value.trim();
+    if (query === this.#query) return;
+    this.#query = query;
+    void this.reload();
   }
 
   /** Loads the next page. */
@@ -64,8 +126,9 @@ export class ConversationList {
     this.#render();
   }
 
-  /** A turn was saved: the conversation moves to the top (added if new). */
+  /** A turn was saved: the conversation moves to the top (added if new; while searching, only if listed). */
   touch(conversationId: string, title: string | undefined): void {
+    if (this.#query !== '' && !this.#conversations.some((conversation) => conversation.id === conversationId)) return;
     const existing = this.#conversations.find((conversation) => conversation.id === conversationId);
     const entry = existing ?? { id: conversationId, title: title ?? '', timestamp: undefined };
     if (title !== undefined && title !== '') entry.title = title;
@@ -81,25 +144,38 @@ export class ConversationList {
   }
 
   async #loadPage(pageToken: string | undefined): Promise<void> {
-    if (this.#isLoading) return;
+    // A new search replaces a load in flight; "Load more" waits for the current one.
+    if (this.#isLoading && pageToken !== undefined) return;
+    const load = ++this.#loadCount;
+    const query = this.#query;
     this.#isLoading = true;
     this.#moreButton.disabled = true;
-    this.#status.textContent = 'Loading…';
+    this.#status.textContent = query === '' ? 'Loading…' : 'Searching…';
     try {
-      const page = await chatApi.listConversations(this.#connection, CONVERSATION_PAGE_SIZE, pageToken);
+      const page = await chatApi.listConversations(this.#connection, CONVERSATION_PAGE_SIZE, pageToken, query);
+      if (load !== this.#loadCount) return;
       const known = new Set(this.#conversations.map((conversation) => conversation.id));
       for (const conversation of page.conversations ?? []) {
         if (conversation.id !== undefined && !known.has(conversation.id)) this.#conversations.push(listed(conversation));
       }
       this.#nextPageToken = page.next_page_token || undefined;
-      this.#status.textContent = this.#conversations.length === 0 ? 'No conversations yet.' : '';
+      this.#status.textContent = this.#emptyText();
     } catch (error) {
-      this.#status.textContent = describeError(error);
+      if (load === this.#loadCount) this.#status.textContent = describeError(error);
     } finally {
-      this.#isLoading = false;
-      this.#moreButton.disabled = false;
-      this.#render();
+      if (load === this.#loadCount) {
+        this.#isLoading = false;
+        this.#moreButton.disabled = false;
+        this.#render();
+      }
     }
+  }
+
+  // A search looks through a bounded number of conversations per request: an empty page may have more after it.
+  #emptyText(): string {
+    if (this.#conversations.length > 0) return '';
+    if (this.#query === '') return 'No conversations yet.';
+    return this.#nextPageToken === undefined ? 'No conversation matches.' : 'No match yet; load more to search older conversations.';
   }
 
   #render(): void {

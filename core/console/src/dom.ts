@@ -63,3 +63,36 @@ function isSafeUrl(url: string): boolean {
   if (url.startsWith('/') || url.startsWith('#')) return !url.startsWith('//');
   return /^https?:\/\//i.test(url);
 }
+
+// The raster types a tool image may have (the host checked the bytes too); never SVG, which is markup.
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** Longest base64 text shown as an image (the host caps images at 512 KiB; this leaves room for its encoding). */
+export const MAX_IMAGE_BASE64_LENGTH = 700_000;
+
+/**
+ * An `<img>` showing base64 image bytes through a `data:` URL (the CSP allows `img-src data:`), or null
+ * when the type is not a raster type from the list, the text is not base64, or it is too large. An
+ * `<img>` never runs script, and the type check keeps SVG out even so.
+ */
+export function dataImage(mimeType: string | undefined, base64: string | undefined, alt: string): HTMLImageElement | null {
+  if (mimeType === undefined || base64 === undefined || !IMAGE_TYPES.has(mimeType)) return null;
+  if (base64.length === 0 || base64.length > MAX_IMAGE_BASE64_LENGTH || base64.length % 4 !== 0 || !BASE64.test(base64)) return null;
+  const image = element('img', { alt, loading: 'lazy', decoding: 'async' });
+  // Set directly: element() only lets same-origin and http(s) URLs through, and this one is checked above.
+  image.src = `data:${mimeType};base64,${base64}`;
+  return image;
+}
+
+/**
+ * Offers `content` as a file download: a Blob URL the console made itself, clicked on a detached link
+ * and revoked right after.
+ */
+export function downloadFile(fileName: string, contentType: string, content: string): void {
+  const url = URL.createObjectURL(new Blob([content], { type: contentType }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.click();
+  window.setTimeout(() => URL.revokeObjectURL(url), 0);
+}

@@ -1,6 +1,8 @@
 import type {
   DescribeConversationResponse,
+  ExportConversationResponse,
   ListConversationsResponse,
+  RenameConversationResponse,
   ListPluginsResponse,
   PluginResponse,
   ReloadPluginsResponse,
@@ -119,10 +121,24 @@ export async function fetchMetricsText(connection: HostConnection, signal?: Abor
 
 /** The chat RPCs the console uses besides streaming. */
 export const chatApi = {
-  listConversations: (connection: HostConnection, pageSize: number, pageToken?: string) =>
-    callTwirp<ListConversationsResponse>(connection, CHAT_SERVICE, 'ListConversations', { page_size: pageSize, ...(pageToken ? { page_token: pageToken } : {}) }),
+  /** A page newest updated first; with `query`, only conversations whose title or messages contain it. */
+  listConversations: (connection: HostConnection, pageSize: number, pageToken?: string, query?: string) =>
+    callTwirp<ListConversationsResponse>(connection, CHAT_SERVICE, 'ListConversations', {
+      page_size: pageSize,
+      ...(pageToken ? { page_token: pageToken } : {}),
+      ...(query ? { query } : {}),
+    }),
   describeConversation: (connection: HostConnection, conversationId: string) =>
     callTwirp<DescribeConversationResponse>(connection, CHAT_SERVICE, 'DescribeConversation', { conversation_id: conversationId }),
+  renameConversation: (connection: HostConnection, conversationId: string, title: string) =>
+    callTwirp<RenameConversationResponse>(connection, CHAT_SERVICE, 'RenameConversation', { conversation_id: conversationId, title }),
+  deleteConversation: (connection: HostConnection, conversationId: string) =>
+    callTwirp<Record<string, never>>(connection, CHAT_SERVICE, 'DeleteConversation', { conversation_id: conversationId }),
+  exportConversation: (connection: HostConnection, conversationId: string, format: 'json' | 'markdown') =>
+    callTwirp<ExportConversationResponse>(connection, CHAT_SERVICE, 'ExportConversation', {
+      conversation_id: conversationId,
+      format: format === 'json' ? 'EXPORT_FORMAT_JSON' : 'EXPORT_FORMAT_MARKDOWN',
+    }),
 };
 
 /** acai.admin.PluginService (admin scope). */

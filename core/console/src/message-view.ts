@@ -1,9 +1,9 @@
 import type { FinalMessage, FinishedToolCall, StartedToolCall } from './chat-stream.js';
 import { element, replaceChildren } from './dom.js';
-import { formatClockTime } from './format.js';
+import { formatClockTime, formatCount } from './format.js';
 import { renderMarkdown } from './render-markdown.js';
 import { ToolCallView } from './tool-call-view.js';
-import type { ConversationMessage, ToolCall } from './wire-types.js';
+import type { ConversationMessage, TokenUsage, ToolCall } from './wire-types.js';
 
 type MessageState = 'streaming' | 'complete' | 'stopped' | 'failed';
 
@@ -21,19 +21,35 @@ export class MessageView {
   readonly element: HTMLElement;
   readonly #body: HTMLElement;
   readonly #status: HTMLElement;
+  readonly #usage: HTMLElement;
+  readonly #regenerateButton: HTMLButtonElement;
   readonly #toolCalls = new Map<string, ToolCallView>();
   #segments: TextSegment[] = [];
   #currentSegment: TextSegment | undefined;
+  #onRegenerate: (() => void) | undefined;
+  /** The stored message's id (an assistant reply's once it is stored); undefined before. */
+  messageId: string | undefined;
 
   private constructor(role: 'user' | 'assistant', timestamp: string | number | undefined) {
     this.#body = element('div', { class: 'message-body' });
     this.#status = element('p', { class: 'message-status', hidden: true });
+    this.#usage = element('span', { class: 'message-usage muted', hidden: true });
     const copyButton = element('button', { type: 'button', class: 'button-quiet message-copy', 'aria-label': `Copy ${role === 'user' ? 'your message' : 'the reply'}` }, 'Copy');
     copyButton.addEventListener('click', () => void copyToClipboard(this.text, copyButton));
+    this.#regenerateButton = element('button', { type: 'button', class: 'button-quiet message-regenerate', hidden: true, 'aria-label': 'Regenerate the reply' }, 'Regenerate');
+    this.#regenerateButton.addEventListener('click', () => this.#onRegenerate?.());
     this.element = element(
       'article',
       { class: `message message--${role}`, 'data-role': role, 'data-state': 'complete' },
-      element('header', { class: 'message-meta' }, element('span', { class: 'message-author' }, role === 'user' ? 'You' : 'Assistant'), element('time', {}, formatClockTime(timestamp)), copyButton),
+      element(
+        'header',
+        { class: 'message-meta' },
+        element('span', { class: 'message-author' }, role === 'user' ? 'You' : 'Assistant'),
+        element('time', {}, formatClockTime(timestamp)),
+        this.#usage,
+        copyButton,
+        this.#regenerateButton,
+      ),
       this.#body,
       this.#status,
     );
@@ -58,11 +74,24 @@ export class MessageView {
 
   /** A stored message from DescribeConversation, with its tool calls and their results. */
   static stored(message: ConversationMessage): MessageView {
-    if (message.role !== 'ASSISTANT') return MessageView.user(message.content ?? '', message.timestamp);
-    const view = new MessageView('assistant', message.timestamp);
+    const view = message.role !== 'ASSISTANT' ? MessageView.user(message.content ?? '', message.timestamp) : new MessageView('assistant', message.timestamp);
+    view.messageId = message.id;
+    if (message.role !== 'ASSISTANT') return view;
     for (const call of message.tool_calls ?? []) view.#addFinishedToolCall(call);
     view.appendText(message.content ?? '');
+    view.#showUsage(message.usage);
     return view;
+  }
+
+  /** True for the assistant's replies. */
+  get isReply(): boolean {
+    return this.element.dataset.role === 'assistant';
+  }
+
+  /** Offers "Regenerate" on this reply (the chat offers it on the last one only); undefined takes it away. */
+  offerRegenerate(onRegenerate: (() => void) | undefined): void {
+    this.#onRegenerate = onRegenerate;
+    this.#regenerateButton.hidden = onRegenerate === undefined;
   }
 
   /** The message's text (what Copy copies). */
@@ -86,7 +115,7 @@ export class MessageView {
     this.#clearThinking();
     const view = new ToolCallView(call);
     this.#toolCalls.set(call.id, view);
-    this.#body.append(view.element);
+    this.#body.append(view.element, view.images);
     this.#currentSegment = undefined;
   }
 
@@ -111,6 +140,8 @@ export class MessageView {
       this.#currentSegment = undefined;
       this.appendText(message.reply);
     }
+    this.messageId = message.message_id;
+    this.#showUsage(message.usage);
     this.#finish('complete');
   }
 
@@ -128,8 +159,18 @@ export class MessageView {
     const view = new ToolCallView(call);
     view.finish(call);
     if (call.id) this.#toolCalls.set(call.id, view);
-    this.#body.append(view.element);
+    this.#body.append(view.element, view.images);
     this.#currentSegment = undefined;
+  }
+
+  // The tokens the model reported for this reply; nothing when it reported none.
+  #showUsage(usage: TokenUsage | undefined): void {
+    if (usage === undefined) return;
+    const prompt = usage.prompt_tokens ?? 0;
+    const completion = usage.completion_tokens ?? 0;
+    this.#usage.textContent = `${formatCount(prompt)} in · ${formatCount(completion)} out`;
+    this.#usage.title = `The model reported ${formatCount(prompt)} prompt tokens and ${formatCount(completion)} completion tokens for this reply.`;
+    this.#usage.hidden = false;
   }
 
   #appendPlainSegment(text: string): void {

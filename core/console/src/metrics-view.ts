@@ -1,4 +1,5 @@
 import { describeError } from './describe-error.js';
+import { errorDefinition } from './error-definition.js';
 import { element, replaceChildren } from './dom.js';
 import { formatClockTime, formatCount, formatSeconds } from './format.js';
 import { fetchMetricsText, isAbort, type HostConnection } from './host-api.js';
@@ -105,6 +106,7 @@ export class MetricsView implements View {
               this.#table,
             ),
           ),
+          errorDefinition('The plugins page counts errors the same way.'),
         ),
       ],
     });
@@ -211,7 +213,7 @@ export class MetricsView implements View {
     replaceChildren(
       this.#callsChart,
       stackedBarChart(stacks, {
-        summary: `Calls of ${label} over the last ${samples.length} intervals: ${totalCalls} calls, ${totalErrors} not ok.`,
+        summary: `Calls of ${label} over the last ${samples.length} intervals: ${totalCalls} calls, ${totalErrors} errors.`,
         formatX: clockWithSeconds,
         formatY: String,
       }),

@@ -1,4 +1,5 @@
 import { describeError } from './describe-error.js';
+import { errorDefinition } from './error-definition.js';
 import { element, replaceChildren } from './dom.js';
 import { formatClockTime, formatCount, formatRelativeTime } from './format.js';
 import { pluginApi, type HostConnection } from './host-api.js';
@@ -35,7 +36,7 @@ export class PluginsView implements View {
     refreshButton.addEventListener('click', () => void this.refresh());
     this.#reloadButton = element('button', { type: 'button', class: 'button' }, 'Reload plugin set');
     this.#reloadButton.addEventListener('click', () => void this.#reload());
-    this.#page = pageSection({ name: 'plugins', title: 'Plugins', actions: [refreshButton, this.#reloadButton], body: [this.#grid] });
+    this.#page = pageSection({ name: 'plugins', title: 'Plugins', actions: [refreshButton, this.#reloadButton], body: [errorDefinition('The metrics page counts errors the same way.'), this.#grid] });
     this.element = this.#page.element;
     void this.refresh();
   }

@@ -57,6 +57,17 @@ describe('toolStatistics', () => {
     expect(idle!.p50).toBeUndefined();
   });
 
+  it('counts errors as the host counts a plugin\'s errors: invalid_input is the model\'s mistake, anything new is an error', async () => {
+    const host = hostLikeRegistry();
+    host.record('weather', 'get_forecast', 'ok', 0.1);
+    host.record('weather', 'get_forecast', 'invalid_input', 0.001);
+    host.record('weather', 'get_forecast', 'invalid_input', 0.001);
+    host.record('weather', 'get_forecast', 'rate_limited', 0.001);
+    host.record('weather', 'get_forecast', 'outcome_from_a_newer_host', 0.001);
+    const [all] = toolStatistics(await host.snapshot(1_000));
+    expect(all).toMatchObject({ calls: 5, errors: 2 });
+  });
+
   it('starts over after a host restart instead of showing negative counts', async () => {
     const old = hostLikeRegistry();
     for (let index = 0; index < 5; index += 1) old.record('datetime', 'get_current_time', 'ok', 0.002);

@@ -1,3 +1,5 @@
+// The host's own definition of an error, so this page and the plugins page count the same calls.
+import { isToolCallError } from '../../src/tool-calls/tool-call-error-outcomes.js';
 import { histogramQuantile, mergeBuckets, observationCount, subtractBuckets, type HistogramBucket } from './histogram-quantile.js';
 import { samplesNamed, type PrometheusExposition } from './prometheus-text.js';
 
@@ -30,7 +32,7 @@ export interface ToolStatistics {
   readonly plugin: string;
   readonly tool: string;
   readonly calls: number;
-  /** Calls whose outcome was not `ok`. */
+  /** Calls that count as errors (isToolCallError: any outcome but `ok` and `invalid_input`). */
   readonly errors: number;
   readonly outcomes: Readonly<Record<string, number>>;
   /** Seconds; undefined without observations. */
@@ -88,7 +90,7 @@ export function toolStatistics(current: ToolMetricsSnapshot, previous?: ToolMetr
 
 function statistics(key: string, plugin: string, tool: string, outcomes: Record<string, number>, latency: readonly HistogramBucket[]): ToolStatistics {
   const calls = Object.values(outcomes).reduce((sum, count) => sum + count, 0);
-  const errors = calls - (outcomes.ok ?? 0);
+  const errors = Object.entries(outcomes).reduce((sum, [outcome, count]) => (isToolCallError(outcome) ? sum + count : sum), 0);
   const hasObservations = observationCount(latency) > 0;
   const p50 = hasObservations ? histogramQuantile(0.5, latency) : undefined;
   const p95 = hasObservations ? histogramQuantile(0.95, latency) : undefined;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Clock } from '@acai/plugin-sdk';
 import type { Logger } from 'pino';
 import { countCacheLookups } from '../cache/index.js';
-import { createChatService, type ChatService } from '../chat/index.js';
+import { createChatService, createConversationRemover, type ChatService } from '../chat/index.js';
 import type { HostConfig } from '../config/env-config.js';
 import { createModelClient, ModelCredentialHealth } from '../llm/index.js';
 import { instrumentConversationStore, instrumentSessionDirectory, type HostMetrics } from '../observability/index.js';
@@ -11,6 +11,7 @@ import { instrumentToolExecutor } from '../observability/instrument-tool-executo
 import type { ToolExecutor } from '../tool-calls/index.js';
 import type { ReloadablePluginHost } from '../plugin-host/reload/index.js';
 import { createTenantQuotas, type TenantQuotas } from '../rate-limit/index.js';
+import { createRedisSweepLease, RetentionSweeper, UNCOORDINATED_LEASE } from '../retention/index.js';
 import { SessionResolver } from '../sessions/index.js';
 import type { HostStores } from './open-stores.js';
 
@@ -19,6 +20,8 @@ export interface UseCases {
   /** Tool span, tenant quota, then the plugin host: shared by the chat loop, the MCP server and Telegram's tool list. */
   readonly tools: ToolExecutor;
   readonly chat: ChatService;
+  /** Deletes conversations past their tenant's retention (inactive when nothing is to be deleted). */
+  readonly retention: RetentionSweeper;
   /** Whether the provider accepted the host's model key on the latest call (read by `/readyz`). */
   readonly modelCredentials: ModelCredentialHealth;
 }
@@ -66,10 +69,12 @@ export function buildUseCases(config: HostConfig, dependencies: UseCaseDependenc
     logger.child({ component: 'model' }),
   );
 
+  // Telemetry decorators: store and session spans, title-cache hit/miss counts.
+  const store = instrumentConversationStore(stores.store);
+  const sessionDirectory = instrumentSessionDirectory(sessions);
   const chat = createChatService({
-    // Telemetry decorators: store and session spans, title-cache hit/miss counts.
-    store: instrumentConversationStore(stores.store),
-    sessions: instrumentSessionDirectory(sessions),
+    store,
+    sessions: sessionDirectory,
     model,
     tools,
     cache: countCacheLookups(stores.keyValueStore, metrics.cacheRequests, 'title'),
@@ -83,7 +88,19 @@ export function buildUseCases(config: HostConfig, dependencies: UseCaseDependenc
       ...(config.chat.promptsFile ? { prompts: readPromptsFile(config.chat.promptsFile) } : {}),
     },
   });
-  return { tools, chat, modelCredentials };
+  const retentionLogger = logger.child({ component: 'retention' });
+  const retention = new RetentionSweeper({
+    policy: config.retention,
+    store,
+    // The same removal as DeleteConversation: session bindings and cached titles go with the conversation.
+    remover: createConversationRemover({ store, sessions: sessionDirectory, titleCache: stores.keyValueStore }),
+    lease: stores.redis ? createRedisSweepLease(stores.redis, (error) => retentionLogger.warn({ err: error }, 'retention lease unavailable; sweeping without it')) : UNCOORDINATED_LEASE,
+    intervalMs: config.retention.sweepIntervalMinutes * 60_000,
+    logger: retentionLogger,
+    registry: metrics.registry,
+    now: () => dependencies.clock.now(),
+  });
+  return { tools, chat, modelCredentials, retention };
 }
 
 /** Per-tenant budgets for tool calls and model tokens; none when both limits are off. */

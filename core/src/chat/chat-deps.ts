@@ -4,6 +4,7 @@ import type { ModelClient } from '../llm/index.js';
 import type { ConversationStore } from '../storage/conversation-store.js';
 import { DEFAULT_CHAT_SERVICE_OPTIONS, type ChatServiceOptions } from './chat-service-options.js';
 import type { SessionDirectory } from './session-directory.js';
+import { createConversationRemover, type ConversationRemover } from './remove-conversation.js';
 import { createSystemPrompts, type SystemPrompts } from './system-prompts.js';
 import { createTitleGenerator, type TitleGenerator } from './title-generator.js';
 import type { ToolExecutor } from '../tool-calls/index.js';
@@ -35,6 +36,7 @@ export interface ChatStepDeps {
   readonly options: ChatServiceOptions;
   readonly prompts: SystemPrompts;
   readonly titles: TitleGenerator;
+  readonly remover: ConversationRemover;
 }
 
 /** Fills in the option defaults and builds the prompt and title parts. */
@@ -50,5 +52,6 @@ export function createChatStepDeps(deps: ChatServiceDeps): ChatStepDeps {
     options,
     prompts: createSystemPrompts({ config: options.prompts, clock }),
     titles: createTitleGenerator({ model, cache: deps.cache, ttlSeconds: options.titleCacheTtlSeconds }),
+    remover: createConversationRemover({ store, sessions, titleCache: deps.cache }),
   };
 }

@@ -24,6 +24,11 @@ export interface ChatServiceOptions {
   readonly emptyReplyText: string;
   readonly defaultPageSize: number;
   readonly maxPageSize: number;
+  /**
+   * Most conversations an empty ListConversations returns (the old service's unpaged listing, newest
+   * created first); past it the response carries a token to go on. Default 1000, the store's page limit.
+   */
+  readonly listAllLimit: number;
   /** Platform recorded for prompts when a request carries no session (default "api"). */
   readonly defaultPlatform: string;
 }
@@ -40,5 +45,6 @@ export const DEFAULT_CHAT_SERVICE_OPTIONS: ChatServiceOptions = {
   emptyReplyText: "Sorry, I couldn't come up with an answer to that. Could you rephrase or add some detail?",
   defaultPageSize: 20,
   maxPageSize: 100,
+  listAllLimit: 1000,
   defaultPlatform: 'api',
 };

@@ -86,17 +86,19 @@ describe('createChatService', () => {
   it('answers StartConversation with exactly its result, and ContinueConversation without isNew or title', async () => {
     const chat = service();
     const started = await chat.startConversation(callerFor(), { message: 'hello', session: telegram });
-    expect(Object.keys(started).sort()).toEqual(['conversationId', 'messageId', 'reply', 'title', 'toolCalls']);
+    expect(Object.keys(started).sort()).toEqual(['conversationId', 'messageId', 'reply', 'title', 'toolCalls', 'usage']);
     const continued = await chat.continueConversation(callerFor(), { message: 'again', session: telegram });
     expect(continued.conversationId).toBe(started.conversationId);
-    expect(Object.keys(continued).sort()).toEqual(['conversationId', 'messageId', 'reply', 'toolCalls']);
+    expect(Object.keys(continued).sort()).toEqual(['conversationId', 'messageId', 'reply', 'toolCalls', 'usage']);
   });
 
   it('lists the caller\'s conversations a page at a time, with default and capped page sizes', async () => {
     const chat = service({ defaultPageSize: 2, maxPageSize: 3 });
     for (const message of ['one', 'two', 'three', 'four']) await chat.startConversation(callerFor('paging'), { message });
     await chat.startConversation(callerFor('someone-else'), { message: 'hidden' });
-    expect((await chat.listConversations(callerFor('paging'), {})).conversations).toHaveLength(2);
+    // An empty request is the old clients' unpaged listing (see conversation-lifecycle.test.ts); a page size pages.
+    expect((await chat.listConversations(callerFor('paging'), {})).conversations).toHaveLength(4);
+    expect((await chat.listConversations(callerFor('paging'), { pageToken: '' , pageSize: 0, query: '  ' })).conversations).toHaveLength(4);
     expect((await chat.listConversations(callerFor('paging'), { pageSize: 50 })).conversations).toHaveLength(3);
     const firstPage = await chat.listConversations(callerFor('paging'), { pageSize: 3 });
     const rest = await chat.listConversations(callerFor('paging'), { pageSize: 3, pageToken: firstPage.nextPageToken });

@@ -2,6 +2,10 @@ import { invalidArgument } from '../errors/index.js';
 import { createChatStepDeps, type ChatServiceDeps } from './chat-deps.js';
 import type { ChatService } from './chat-use-cases.js';
 import { describeConversation, listConversations } from './conversation-queries.js';
+import { deleteConversation } from './delete-conversation.js';
+import { exportConversation } from './export-conversation.js';
+import { regenerateReply } from './regenerate-reply.js';
+import { renameConversation } from './rename-conversation.js';
 import { takeTurn } from './take-turn.js';
 import { continuationTarget, newConversationTarget } from './turn-target.js';
 import { validateMessage } from './validate-chat-input.js';
@@ -29,11 +33,18 @@ export function createChatService(serviceDeps: ChatServiceDeps): ChatService {
       if (target === undefined) {
         throw invalidArgument('conversation_id or session_metadata', 'conversation_id or session_metadata is required');
       }
-      const { conversationId, reply, toolCalls, messageId } = await takeTurn(deps, caller, target, input.message);
-      return { conversationId, reply, toolCalls, messageId };
+      const { conversationId, reply, toolCalls, messageId, usage } = await takeTurn(deps, caller, target, input.message);
+      return { conversationId, reply, toolCalls, messageId, usage };
     },
 
     async continueChatStream(caller, input, events) {
+      const regenerated = input.regenerateMessageId ?? '';
+      if (regenerated !== '') {
+        // The reply is regenerated for the user message already stored; a new message would be a second question.
+        if (input.message !== '') throw invalidArgument('message', 'message must be empty when regenerate_message_id is set');
+        const result = await regenerateReply(deps, caller, { conversationId: input.conversationId ?? '', messageId: regenerated }, events);
+        return { ...result, isNew: false };
+      }
       validateMessage(input.message, maxMessageBytes);
       // The streaming API's "new chat": neither a conversation id nor a session.
       const target = continuationTarget(input) ?? { kind: 'new-conversation' };
@@ -42,5 +53,9 @@ export function createChatService(serviceDeps: ChatServiceDeps): ChatService {
 
     listConversations: (caller, input) => listConversations(deps, caller, input),
     describeConversation: (caller, input) => describeConversation(deps, caller, input),
+    renameConversation: (caller, input) => renameConversation(deps, caller, input),
+    deleteConversation: (caller, input) => deleteConversation(deps, caller, input),
+    exportConversation: (caller, input) => exportConversation(deps, caller, input),
+    regenerateReply: (caller, input, events) => regenerateReply(deps, caller, input, events),
   };
 }

@@ -23,5 +23,11 @@ export async function continueTurn(
     events,
   });
   const persisted = await appendTurn(deps, caller, conversation.id, { message, startedAt, reply });
-  return { conversationId: persisted.conversationId, reply: reply.loop.reply, toolCalls: reply.loop.toolCalls, messageId: persisted.messageId };
+  return {
+    conversationId: persisted.conversationId,
+    reply: reply.loop.reply,
+    toolCalls: reply.loop.toolCalls,
+    messageId: persisted.messageId,
+    usage: reply.loop.usage,
+  };
 }

@@ -8,7 +8,12 @@ export type {
   ContinueChatStreamResult,
   ContinueConversationInput,
   ContinueConversationResult,
+  ConversationExport,
+  ExportConversationInput,
+  ExportFormat,
   ListConversationsInput,
+  RegenerateReplyInput,
+  RenameConversationInput,
   SessionMetadataInput,
   StartConversationInput,
   StartConversationResult,
@@ -20,6 +25,7 @@ export type {
   Conversation,
   ConversationHeader,
   ConversationPage,
+  MessageTokenUsage,
   SessionIdentity,
   StoredMessage,
   ToolCallRecord,
@@ -33,3 +39,8 @@ export { formatTitle, fallbackTitle, DEFAULT_TITLE, MAX_TITLE_CHARACTERS, MAX_TI
 export { titleCacheKey } from './title-generator.js';
 export { buildModelContext, OMITTED_TOOL_RESULT } from './build-model-context.js';
 export { runToolLoop } from './run-tool-loop.js';
+export { createConversationRemover } from './remove-conversation.js';
+export type { ConversationRemover } from './remove-conversation.js';
+export { CONVERSATION_EXPORT_FORMAT } from './export-conversation.js';
+export { MAX_CONVERSATION_TITLE_CHARACTERS, MAX_SEARCH_QUERY_CHARACTERS } from './validate-chat-input.js';
+export { MAX_STORED_TOOL_DATA_BYTES, MAX_TURN_IMAGE_CHARACTERS } from './tool-call-record.js';

@@ -58,6 +58,24 @@ export async function appendTurn(
   return { conversationId, messageId: replyId };
 }
 
+/**
+ * Stores a regenerated reply in place of the conversation's last one (`replacedId`), atomically; the
+ * user message before it stays as it was. A turn that landed meanwhile makes it a conflict.
+ */
+export async function replaceReply(
+  deps: Pick<ChatStepDeps, 'store' | 'model' | 'clock'>,
+  caller: CallerContext,
+  conversationId: string,
+  replacedId: string,
+  reply: GeneratedReply,
+): Promise<PersistedTurn> {
+  ensureStillWanted(caller);
+  const { message, replyId } = replyMessage(deps, reply);
+  const replaced = await deps.store.replaceLastMessage(caller.tenantId, conversationId, replacedId, message);
+  if (!replaced) throw new HostError('HOST_CONVERSATION_NOT_FOUND', 'conversation not found');
+  return { conversationId, messageId: replyId };
+}
+
 /** A client that left, or a deadline that passed, while the reply was produced: the turn is not stored. */
 function ensureStillWanted(caller: CallerContext): void {
   if (caller.signal.aborted && Date.now() < caller.deadline) {
@@ -70,20 +88,24 @@ function ensureStillWanted(caller: CallerContext): void {
 
 /** The turn's two messages; the reply's id is chosen here so a streamed turn can report it. */
 function turnMessages(deps: Pick<ChatStepDeps, 'model' | 'clock'>, turn: AnsweredTurn): { messages: NewMessage[]; replyId: string } {
-  const { loop, promptVersion, userMessageTokens } = turn.reply;
+  const { message, replyId } = replyMessage(deps, turn.reply);
+  return { messages: [{ role: 'user', content: turn.message, createdAt: turn.startedAt, tokens: turn.reply.userMessageTokens }, message], replyId };
+}
+
+/** The assistant message of a reply, with its tool calls and the usage the model reported. */
+function replyMessage(deps: Pick<ChatStepDeps, 'model' | 'clock'>, reply: GeneratedReply): { message: NewMessage; replyId: string } {
+  const { loop, promptVersion } = reply;
   const answeredAt = deps.clock.now();
   const replyId = createObjectIdHex(answeredAt);
-  const messages: NewMessage[] = [
-    { role: 'user', content: turn.message, createdAt: turn.startedAt, tokens: userMessageTokens },
-    {
-      id: replyId,
-      role: 'assistant',
-      content: loop.reply,
-      createdAt: answeredAt,
-      promptVersion,
-      tokens: deps.model.tokenCounter.countText(loop.reply),
-      ...(loop.toolCalls.length > 0 ? { toolCalls: loop.toolCalls } : {}),
-    },
-  ];
-  return { messages, replyId };
+  const message: NewMessage = {
+    id: replyId,
+    role: 'assistant',
+    content: loop.reply,
+    createdAt: answeredAt,
+    promptVersion,
+    tokens: deps.model.tokenCounter.countText(loop.reply),
+    ...(loop.toolCalls.length > 0 ? { toolCalls: loop.toolCalls } : {}),
+    ...(loop.usage !== undefined ? { usage: loop.usage } : {}),
+  };
+  return { message, replyId };
 }

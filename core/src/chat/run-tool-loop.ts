@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { startTimeoutScope } from '../deadlines/index.js';
 import type { ModelClient, ModelMessage, ModelTool, ModelToolCall } from '../llm/index.js';
-import type { ToolCallRecord } from '../storage/conversation-store.js';
+import type { MessageTokenUsage, ToolCallRecord } from '../storage/conversation-store.js';
 import type { ToolCallResult, ToolExecutor } from '../tool-calls/index.js';
 import type { CallerContext } from './caller-context.js';
+import { toolCallRecord, TurnImageBudget } from './tool-call-record.js';
 import type { ToolCallStart, TurnEvents } from './turn-events.js';
 
 /** Bounds of one turn's tool loop. */
@@ -20,7 +21,8 @@ export interface ToolLoopSettings {
 export interface ToolLoopResult {
   readonly reply: string;
   readonly toolCalls: readonly ToolCallRecord[];
-  readonly usage: { readonly promptTokens: number; readonly completionTokens: number };
+  /** Summed over the turn's model calls; undefined when none of them reported usage. */
+  readonly usage: MessageTokenUsage | undefined;
   readonly modelCalls: number;
   /** True when the step limit forced the final answer. */
   readonly hitStepLimit: boolean;
@@ -55,9 +57,9 @@ export async function runToolLoop(
   const records: ToolCallRecord[] = [];
   const corrections = new Map<string, number>();
   const withdrawn = new Set<string>();
-  let promptTokens = 0;
-  let completionTokens = 0;
+  let usage: MessageTokenUsage | undefined;
   let modelCalls = 0;
+  const images = new TurnImageBudget();
 
   for (let step = 0; ; step += 1) {
     const isForcedFinal = step >= settings.maxSteps;
@@ -74,8 +76,12 @@ export async function runToolLoop(
       { signal: caller.signal, deadline: caller.deadline, onTextDelta },
     );
     modelCalls += 1;
-    promptTokens += completion.usage?.promptTokens ?? 0;
-    completionTokens += completion.usage?.completionTokens ?? 0;
+    if (completion.usage !== undefined) {
+      usage = {
+        promptTokens: (usage?.promptTokens ?? 0) + completion.usage.promptTokens,
+        completionTokens: (usage?.completionTokens ?? 0) + completion.usage.completionTokens,
+      };
+    }
 
     if (completion.toolCalls.length === 0 || isForcedFinal) {
       const content = completion.content?.trim() ?? '';
@@ -85,7 +91,7 @@ export async function runToolLoop(
       return {
         reply: content === '' ? settings.emptyReplyText : content,
         toolCalls: records,
-        usage: { promptTokens, completionTokens },
+        usage,
         modelCalls,
         hitStepLimit: isForcedFinal,
       };
@@ -123,17 +129,7 @@ export async function runToolLoop(
       const toolMessage: ModelMessage = { role: 'tool', toolCallId: call.id, content };
       messages.push(toolMessage);
       rawPromptTokens += counter.countMessage(toolMessage);
-      const record: ToolCallRecord = {
-        id: call.id,
-        name: call.name,
-        ...(result.plugin ? { plugin: result.plugin.name, pluginVersion: result.plugin.version } : {}),
-        ...(result.tool !== undefined ? { tool: result.tool } : {}),
-        ...(result.schemaFingerprint !== undefined ? { schemaFingerprint: result.schemaFingerprint } : {}),
-        arguments: call.arguments,
-        result: content,
-        outcome: result.outcome,
-        durationMs: Math.round(result.durationMs),
-      };
+      const record: ToolCallRecord = toolCallRecord(call, result, content, images, caller.logger);
       records.push(record);
       await events?.toolCallFinished?.(record);
     }

@@ -14,6 +14,8 @@ export interface SessionDirectory {
     create: () => Promise<string>,
   ): Promise<{ readonly conversationId: string; readonly source: string; readonly isNew: boolean }>;
   bind(tenantId: string, session: SessionIdentity, conversationId: string): Promise<void>;
+  /** A conversation was deleted: a session still pointing at it starts afresh with its next message. */
+  unbind(tenantId: string, session: SessionIdentity, conversationId: string): Promise<void>;
 }
 
 /** Points the session at a conversation the turn just created; a failed bind only costs the next lookup. */

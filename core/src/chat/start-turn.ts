@@ -38,5 +38,6 @@ export async function startTurn(
     reply: reply.loop.reply,
     toolCalls: reply.loop.toolCalls,
     messageId: persisted.messageId,
+    usage: reply.loop.usage,
   };
 }

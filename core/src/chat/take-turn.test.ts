@@ -56,6 +56,7 @@ describe('takeTurn', () => {
         resolve: (tenantId, session) => sessions.resolve(tenantId, session),
         resolveOrCreate: (tenantId, session, create) => sessions.resolveOrCreate(tenantId, session, create),
         bind: () => Promise.reject(new Error('redis down')),
+        unbind: (tenantId, session, conversationId) => sessions.unbind(tenantId, session, conversationId),
       };
       const { caller, lines } = recordingCaller();
       const outcome = await takeTurn(stepDeps(failingBind), caller, { kind: 'new-conversation', session: telegram }, 'hello');
@@ -143,6 +144,7 @@ describe('takeTurn', () => {
       resolve: () => Promise.reject(new Error('looked up')),
       resolveOrCreate: () => Promise.reject(new Error('looked up')),
       bind: () => Promise.reject(new Error('looked up')),
+      unbind: () => Promise.reject(new Error('looked up')),
     };
     for (const target of [{ kind: 'new-conversation' }, { kind: 'session-conversation', session: telegram }, { kind: 'known-conversation', conversationId: 'ffffffffffffffffffffffff' }] as const) {
       await expect(takeTurn(stepDeps(untouchable, unconfigured), callerFor(), target, 'hello')).rejects.toMatchObject({

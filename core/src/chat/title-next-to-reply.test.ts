@@ -73,6 +73,18 @@ describe('startTitleNextToReply', () => {
     expect((await store.get('default', id))!.title).toBe('Paris Forecast');
   });
 
+  it('keeps a title the user chose while the generated one was late', async () => {
+    const held = heldTitle('Paris Forecast');
+    const deps = stepDeps([held.answer], 0);
+    const title = startTitleNextToReply(deps, callerFor(), FIRST_MESSAGE);
+    const id = await storedConversation(await title.settle());
+    const replaced = title.replaceFallback(id);
+    await store.setTitle('default', id, 'My Own Title');
+    held.release();
+    await replaced;
+    expect((await store.get('default', id))!.title).toBe('My Own Title');
+  });
+
   it('stores the generated title even when it arrives while the conversation is being created', async () => {
     const held = heldTitle('Paris Forecast');
     const deps = stepDeps([held.answer], 0);

@@ -46,7 +46,8 @@ export function startTitleNextToReply(
       try {
         const title = await generation;
         if (title === stored.title) return;
-        await deps.store.setTitle(caller.tenantId, conversationId, title);
+        // Only over the fallback: a title the user chose in the meantime stays.
+        await deps.store.setTitle(caller.tenantId, conversationId, title, { ifTitle: stored.title });
       } catch (error) {
         caller.logger.warn({ err: error }, 'could not store the late title');
       }

@@ -6,7 +6,8 @@ export const MAIN_HELP = `Usage: acai <command> [options]
 Commands:
   serve                      start the host
   chat                       chat with the assistant (interactive, or one shot with -m)
-  conversations list|show    list conversations or print one
+  conversations list|search|show|rename|delete|export
+                             list, find, print, rename, delete or export conversations
   plugin create|add|enable|disable|list|validate|test
                              scaffold, configure, check and test plugins
   tools list|call            list tools or call one through the host's call path

@@ -7,16 +7,25 @@ import type {
   ContinueConversationResponseJson,
   ConversationJson,
   ConversationMessageJson,
+  DeleteConversationRequestJson,
+  DeleteConversationResponseJson,
   DescribeConversationRequestJson,
   DescribeConversationResponseJson,
+  ExportConversationRequestJson,
+  ExportConversationResponseJson,
+  ExportFormatJson,
   ListConversationsRequestJson,
   ListConversationsResponseJson,
   MessageRoleJson,
+  RegenerateReplyRequestJson,
+  RegenerateReplyResponseJson,
+  RenameConversationRequestJson,
+  RenameConversationResponseJson,
   SessionMetadataJson,
   StartConversationRequestJson,
   StartConversationResponseJson,
 } from '../rpc/chat-json.js';
-import type { ChatTurnEventJson, ToolCallJson } from '../rpc/chat-stream-events.js';
+import type { ChatTurnEventJson, TokenUsageJson, ToolCallJson, ToolImageJson } from '../rpc/chat-stream-events.js';
 
 // Type-only imports of the two type-only files: the web console compiles this file for the browser.
 export type { ChatStreamEvent, ChatStreamEventData, ChatStreamEventName } from '../rpc/chat-stream-events.js';
@@ -40,6 +49,19 @@ export type ListConversationsRequest = ListConversationsRequestJson;
 export type ListConversationsResponse = ListConversationsResponseJson;
 export type DescribeConversationRequest = DescribeConversationRequestJson;
 export type DescribeConversationResponse = DescribeConversationResponseJson;
+export type RenameConversationRequest = RenameConversationRequestJson;
+export type RenameConversationResponse = RenameConversationResponseJson;
+export type DeleteConversationRequest = DeleteConversationRequestJson;
+export type DeleteConversationResponse = DeleteConversationResponseJson;
+export type ExportFormat = ExportFormatJson;
+export type ExportConversationRequest = ExportConversationRequestJson;
+export type ExportConversationResponse = ExportConversationResponseJson;
+export type RegenerateReplyRequest = RegenerateReplyRequestJson;
+export type RegenerateReplyResponse = RegenerateReplyResponseJson;
+/** An image a tool returned (base64 `data`). */
+export type ToolImage = ToolImageJson;
+/** The tokens a model reported for one reply. */
+export type TokenUsage = TokenUsageJson;
 
 /** Per-call options. */
 export interface ChatCallOptions {
@@ -62,4 +84,10 @@ export interface ChatApi {
   continueConversation(request: ContinueConversationRequest, options?: ChatCallOptions): Promise<ContinueConversationResponse>;
   listConversations(request: ListConversationsRequest, options?: ChatCallOptions): Promise<ListConversationsResponse>;
   describeConversation(request: DescribeConversationRequest, options?: ChatCallOptions): Promise<DescribeConversationResponse>;
+  renameConversation(request: RenameConversationRequest, options?: ChatCallOptions): Promise<RenameConversationResponse>;
+  /** Deletes the conversation and what was derived from it; an id that is not there is `not_found`. */
+  deleteConversation(request: DeleteConversationRequest, options?: ChatCallOptions): Promise<DeleteConversationResponse>;
+  exportConversation(request: ExportConversationRequest, options?: ChatCallOptions): Promise<ExportConversationResponse>;
+  /** Replaces the last reply with a new one (streamed: continueChatStream with regenerate_message_id). */
+  regenerateReply(request: RegenerateReplyRequest, options?: ChatCallOptions): Promise<RegenerateReplyResponse>;
 }

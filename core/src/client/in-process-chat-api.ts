@@ -21,6 +21,10 @@ export function createInProcessChatApi(chat: ChatService, options: InProcessChat
     continueConversation: (request, callOptions) => transport.continueConversation(request, callOptions).catch(rethrowAsClientError),
     listConversations: (request, callOptions) => transport.listConversations(request, callOptions).catch(rethrowAsClientError),
     describeConversation: (request, callOptions) => transport.describeConversation(request, callOptions).catch(rethrowAsClientError),
+    renameConversation: (request, callOptions) => transport.renameConversation(request, callOptions).catch(rethrowAsClientError),
+    deleteConversation: (request, callOptions) => transport.deleteConversation(request, callOptions).catch(rethrowAsClientError),
+    exportConversation: (request, callOptions) => transport.exportConversation(request, callOptions).catch(rethrowAsClientError),
+    regenerateReply: (request, callOptions) => transport.regenerateReply(request, callOptions).catch(rethrowAsClientError),
     continueChatStream: (request, callOptions) => withClientErrors(transport.continueChatStream(request, callOptions)),
   };
 }

@@ -5,10 +5,18 @@ import type {
   ContinueChatStreamRequest,
   ContinueConversationRequest,
   ContinueConversationResponse,
+  DeleteConversationRequest,
+  DeleteConversationResponse,
   DescribeConversationRequest,
   DescribeConversationResponse,
+  ExportConversationRequest,
+  ExportConversationResponse,
   ListConversationsRequest,
   ListConversationsResponse,
+  RegenerateReplyRequest,
+  RegenerateReplyResponse,
+  RenameConversationRequest,
+  RenameConversationResponse,
   StartConversationRequest,
   StartConversationResponse,
 } from './chat-api.js';
@@ -42,6 +50,14 @@ export function createTwirpChatClient(options: TwirpClientOptions): ChatApi {
       call<ListConversationsResponse>(SERVICE, 'ListConversations', request, callOptions),
     describeConversation: (request: DescribeConversationRequest, callOptions?: ChatCallOptions) =>
       call<DescribeConversationResponse>(SERVICE, 'DescribeConversation', request, callOptions),
+    renameConversation: (request: RenameConversationRequest, callOptions?: ChatCallOptions) =>
+      call<RenameConversationResponse>(SERVICE, 'RenameConversation', request, callOptions),
+    deleteConversation: (request: DeleteConversationRequest, callOptions?: ChatCallOptions) =>
+      call<DeleteConversationResponse>(SERVICE, 'DeleteConversation', request, callOptions),
+    exportConversation: (request: ExportConversationRequest, callOptions?: ChatCallOptions) =>
+      call<ExportConversationResponse>(SERVICE, 'ExportConversation', request, callOptions),
+    regenerateReply: (request: RegenerateReplyRequest, callOptions?: ChatCallOptions) =>
+      call<RegenerateReplyResponse>(SERVICE, 'RegenerateReply', request, callOptions),
     continueChatStream: (request, callOptions) => streamChatTurn(post, request, callOptions ?? {}),
   };
 }

@@ -8,6 +8,7 @@ import { readMcpSettings, type McpSettings } from './env/mcp-settings.js';
 import { readModelSettings, type ModelSettings } from './env/model-settings.js';
 import { readPluginSettings, type PluginSettings } from './env/plugin-settings.js';
 import { readRateLimitSettings, type RateLimitSettings } from './env/rate-limit-settings.js';
+import { readRetentionSettings, type RetentionSettings } from './env/retention-settings.js';
 import { readServerSettings, type ServerSettings } from './env/server-settings.js';
 import { readMongodbSettings, readRedisSettings, type MongodbSettings, type RedisSettings } from './env/storage-settings.js';
 import { readTelegramSettings, type TelegramSettings } from './env/telegram-settings.js';
@@ -32,6 +33,7 @@ export interface HostConfig {
   readonly plugins: PluginSettings;
   readonly mcp: McpSettings;
   readonly telegram: TelegramSettings;
+  readonly retention: RetentionSettings;
 }
 
 /** The process environment: the one place the host reads `process.env` (the entry point passes it in). */
@@ -60,6 +62,7 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
     plugins: readPluginSettings(read),
     mcp: readMcpSettings(read),
     telegram: readTelegramSettings(read),
+    retention: readRetentionSettings(read),
     // A copy: plugins.config.json is re-read on every reload, against the environment the host started with.
     pluginVariables: { ...env },
   };

@@ -24,5 +24,6 @@ export function instrumentSessionDirectory(sessions: SessionDirectory): SessionD
         return resolution;
       }),
     bind: (tenantId, session, conversationId) => withSpan('session.bind', {}, () => sessions.bind(tenantId, session, conversationId)),
+    unbind: (tenantId, session, conversationId) => withSpan('session.unbind', {}, () => sessions.unbind(tenantId, session, conversationId)),
   };
 }

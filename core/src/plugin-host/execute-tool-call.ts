@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { CALLER_FAULT_CODES, type ToolErrorCode, type ToolOutput } from '@acai/plugin-sdk';
+import { CALLER_FAULT_CODES, type ToolErrorCode } from '@acai/plugin-sdk';
 import { capToolOutput, checkToolArguments, formatToolFailure, normalizeToolOutput, parseToolArguments, toToolFailure, type ToolFailure } from '@acai/plugin-sdk/host';
-import type { ToolCallOptions, ToolCallOutcome, ToolCallResult } from '../tool-calls/index.js';
-import type { RuntimeCallContext } from './plugin-runtime.js';
+import { isToolCallError, type ToolCallOptions, type ToolCallOutcome, type ToolCallResult, type ToolImage } from '../tool-calls/index.js';
+import type { RuntimeCallContext, RuntimeToolOutput } from './plugin-runtime.js';
 import type { RegisteredTool } from './tool-registry.js';
 
 /** The outcome of one attempt inside the breaker. */
@@ -10,7 +10,7 @@ interface Attempt {
   readonly countsAgainstBreaker: boolean;
   readonly isRetryable: boolean;
   readonly outcome: ToolCallOutcome;
-  readonly output?: { content: string; data?: unknown };
+  readonly output?: { content: string; data?: unknown; images?: readonly ToolImage[] | undefined };
   readonly failure?: ToolFailure;
 }
 
@@ -144,7 +144,7 @@ function runAttempt(tool: RegisteredTool, args: unknown, callId: string, options
     callerSignal.addEventListener('abort', run.onCallerAbort, { once: true });
   }
   run.timer = setTimeout(onAttemptTimeout, tool.plugin.callPolicy.policy.timeoutMs, run);
-  let pending: Promise<ToolOutput>;
+  let pending: Promise<RuntimeToolOutput>;
   try {
     pending = tool.plugin.runtime.execute(tool.prepared.name, args, run);
   } catch (error) {
@@ -155,13 +155,25 @@ function runAttempt(tool: RegisteredTool, args: unknown, callId: string, options
   return promise;
 }
 
-async function settleWhenDone(run: AttemptRun, pending: Promise<ToolOutput>): Promise<void> {
+async function settleWhenDone(run: AttemptRun, pending: Promise<RuntimeToolOutput>): Promise<void> {
   try {
-    const normalized = normalizeToolOutput(await pending);
-    run.settle('code' in normalized ? classifyFailure(normalized) : { countsAgainstBreaker: false, isRetryable: false, outcome: 'ok', output: normalized });
+    const returned = await pending;
+    const normalized = normalizeToolOutput(returned);
+    if ('code' in normalized) {
+      run.settle(classifyFailure(normalized));
+      return;
+    }
+    // Images come only from MCP runtimes, which checked them (the SDK's ToolOutput has none).
+    const images = run.tool.plugin.mode === 'external' ? runtimeImages(returned) : undefined;
+    run.settle({ countsAgainstBreaker: false, isRetryable: false, outcome: 'ok', output: images === undefined ? normalized : { ...normalized, images } });
   } catch (error) {
     run.settle(classifyFailure(toFailure(error)));
   }
+}
+
+function runtimeImages(output: RuntimeToolOutput): readonly ToolImage[] | undefined {
+  if (typeof output !== 'object' || output === null || !('images' in output)) return undefined;
+  return Array.isArray(output.images) && output.images.length > 0 ? output.images : undefined;
 }
 
 /** Anything a tool threw as a failure, even a value whose toString throws (the call path must not). */
@@ -244,6 +256,7 @@ function finish(tool: RegisteredTool, attempt: Attempt, startedAt: number, optio
       content: capToolOutput(fullContent, maxOutputBytes),
       fullContent,
       data,
+      images: output.images,
       error: undefined,
       durationMs,
     };
@@ -253,7 +266,8 @@ function finish(tool: RegisteredTool, attempt: Attempt, startedAt: number, optio
   // Details are written into the model's text, so ones that cannot be written as JSON are left out.
   const details = failure.details === undefined ? undefined : (scrubbedJsonCopy(plugin, failure.details) as Record<string, unknown> | undefined);
   const fullContent = formatToolFailure(details === undefined ? { code: failure.code, message } : { code: failure.code, message, details });
-  if (attempt.outcome !== 'invalid_input') {
+  // One definition of an error, shared with the console's metrics page (tool-calls/tool-call-error-outcomes.ts).
+  if (isToolCallError(attempt.outcome)) {
     plugin.errors += 1;
     plugin.lastError = { code: failure.code, message, at: new Date().toISOString() };
   }
@@ -272,6 +286,7 @@ function finish(tool: RegisteredTool, attempt: Attempt, startedAt: number, optio
     content: capToolOutput(fullContent, maxOutputBytes),
     fullContent,
     data: undefined,
+    images: undefined,
     error: { code: failure.code, message },
     durationMs,
   };
@@ -314,6 +329,7 @@ function unknownTool(exposedName: string, startedAt: number, availableNames: (()
     content: fullContent,
     fullContent,
     data: undefined,
+    images: undefined,
     error: { code: 'NOT_FOUND', message },
     durationMs: performance.now() - startedAt,
   };

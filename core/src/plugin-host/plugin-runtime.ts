@@ -1,7 +1,15 @@
 import type { Clock, JsonSchema, PluginIdentity, ToolCache, ToolHttpClient, ToolOutput } from '@acai/plugin-sdk';
 import type { Logger } from 'pino';
 import type { IsolationMode, PluginMode } from '../config/isolation-modes.js';
+import type { ToolImage } from '../tool-calls/index.js';
 import type { Sandbox } from './sandbox/index.js';
+
+/**
+ * What a runtime hands back from a tool: the SDK's ToolOutput, or — for MCP servers, whose results can
+ * hold image blocks — that plus images already checked by the runtime. The call path keeps images only
+ * from `external` (MCP) runtimes; a package plugin has no way to send them.
+ */
+export type RuntimeToolOutput = ToolOutput | { readonly content: string; readonly data?: unknown; readonly images?: readonly ToolImage[] };
 
 /** What the host learns about a tool after importing the plugin (schemas are validated host-side). */
 export interface RuntimeToolInfo {
@@ -43,7 +51,7 @@ export interface PluginRuntime {
   /** Runs the plugin's setup with its validated config; rejects when it fails or the signal fires. */
   setup(config: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<void>;
   /** Runs one tool with already validated arguments. Throws ToolError (or anything) on failure. */
-  execute(toolName: string, args: unknown, context: RuntimeCallContext): Promise<ToolOutput>;
+  execute(toolName: string, args: unknown, context: RuntimeCallContext): Promise<RuntimeToolOutput>;
   /** Runs dispose and frees resources (terminates the worker). */
   dispose(): Promise<void>;
 }

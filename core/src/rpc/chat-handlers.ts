@@ -1,8 +1,8 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import type { ChatService, ConversationHeader, StoredMessage, ToolCallRecord } from '../chat/index.js';
+import type { ChatService, ConversationHeader, ExportFormat as ExportFormatName, MessageTokenUsage, StoredMessage, ToolCallRecord } from '../chat/index.js';
 import { callerOf } from './chat-caller.js';
 import type { ChatServiceImplementation } from './chat-service.js';
-import { Conversation_Role, type SessionMetadata } from './generated/chat_pb.js';
+import { Conversation_Role, ExportFormat, type SessionMetadata } from './generated/chat_pb.js';
 
 const MAX_UINT32 = 0xffff_ffff;
 
@@ -23,6 +23,7 @@ export function createChatHandlers(chat: ChatService): ChatServiceImplementation
         title: result.title,
         reply: result.reply,
         toolCalls: result.toolCalls.map(toWireToolCall),
+        usage: toWireUsage(result.usage),
       };
     },
 
@@ -36,6 +37,7 @@ export function createChatHandlers(chat: ChatService): ChatServiceImplementation
         reply: result.reply,
         conversationId: result.conversationId,
         toolCalls: result.toolCalls.map(toWireToolCall),
+        usage: toWireUsage(result.usage),
       };
     },
 
@@ -43,6 +45,7 @@ export function createChatHandlers(chat: ChatService): ChatServiceImplementation
       const page = await chat.listConversations(callerOf(context), {
         pageSize: request.pageSize,
         pageToken: request.pageToken,
+        query: request.query,
       });
       return {
         conversations: page.conversations.map(toWireHeader),
@@ -59,7 +62,52 @@ export function createChatHandlers(chat: ChatService): ChatServiceImplementation
         },
       };
     },
+
+    async renameConversation(request, context) {
+      const header = await chat.renameConversation(callerOf(context), { conversationId: request.conversationId, title: request.title });
+      return { conversation: toWireHeader(header) };
+    },
+
+    async deleteConversation(request, context) {
+      await chat.deleteConversation(callerOf(context), { conversationId: request.conversationId });
+      return {};
+    },
+
+    async exportConversation(request, context) {
+      const exported = await chat.exportConversation(callerOf(context), { conversationId: request.conversationId, format: exportFormatName(request.format) });
+      return { fileName: exported.fileName, contentType: exported.contentType, content: exported.content };
+    },
+
+    async regenerateReply(request, context) {
+      const result = await chat.regenerateReply(callerOf(context), { conversationId: request.conversationId, messageId: request.messageId });
+      return {
+        conversationId: result.conversationId,
+        messageId: result.messageId,
+        reply: result.reply,
+        toolCalls: result.toolCalls.map(toWireToolCall),
+        usage: toWireUsage(result.usage),
+      };
+    },
   };
+}
+
+/**
+ * The export format the use case takes. UNSPECIFIED is JSON (proto3's zero value); a number the enum
+ * does not know (a newer client) is passed on as itself, so the use case refuses it as invalid.
+ */
+export function exportFormatName(format: ExportFormat | number): ExportFormatName {
+  if (format === ExportFormat.MARKDOWN) return 'markdown';
+  if (format === ExportFormat.JSON || format === ExportFormat.UNSPECIFIED) return 'json';
+  return String(format) as ExportFormatName;
+}
+
+/** Reported token usage as the proto's TokenUsage; unset when the model reported none. */
+export function toWireUsage(usage: MessageTokenUsage | undefined) {
+  return usage === undefined ? undefined : { promptTokens: toWireCount(usage.promptTokens), completionTokens: toWireCount(usage.completionTokens) };
+}
+
+function toWireCount(count: number): number {
+  return Math.min(MAX_UINT32, Math.max(0, Math.round(count)));
 }
 
 /** Session metadata as the use cases take it (absent when the request had none). */
@@ -78,6 +126,7 @@ function toWireMessage(message: StoredMessage) {
     content: message.content,
     timestamp: timestampFromDate(message.createdAt),
     toolCalls: (message.toolCalls ?? []).map(toWireToolCall),
+    usage: toWireUsage(message.usage),
   };
 }
 
@@ -93,6 +142,8 @@ export function toWireToolCall(call: ToolCallRecord) {
     durationMs: toWireDurationMs(call.durationMs),
     schemaFingerprint: call.schemaFingerprint ?? '',
     result: call.result,
+    data: call.data ?? '',
+    images: (call.images ?? []).map((image) => ({ mimeType: image.mimeType, data: Buffer.from(image.data, 'base64') })),
   };
 }
 

@@ -2,7 +2,7 @@
 // defaults omitted, enums by name and RFC 3339 timestamps. Mirrors proto/chat.proto; every response
 // field is optional because Twirp omits defaults. The in-process transport speaks it too, and clients
 // import these types from core/src/client under their proto names.
-import type { ToolCallJson } from './chat-stream-events.js';
+import type { TokenUsageJson, ToolCallJson } from './chat-stream-events.js';
 
 /** Identifies an end user of a stateless client (e.g. a Telegram chat). */
 export interface SessionMetadataJson {
@@ -19,6 +19,7 @@ export interface ConversationMessageJson {
   content?: string;
   timestamp?: string;
   tool_calls?: ToolCallJson[];
+  usage?: TokenUsageJson;
 }
 
 export interface ConversationJson {
@@ -38,6 +39,7 @@ export interface StartConversationResponseJson {
   title?: string;
   reply?: string;
   tool_calls?: ToolCallJson[];
+  usage?: TokenUsageJson;
 }
 
 export interface ContinueConversationRequestJson {
@@ -50,18 +52,25 @@ export interface ContinueConversationResponseJson {
   reply?: string;
   conversation_id?: string;
   tool_calls?: ToolCallJson[];
+  usage?: TokenUsageJson;
 }
 
 /** ContinueChatStream: no conversation_id and no session_metadata start a new conversation. */
 export interface ContinueChatStreamRequestJson {
   conversation_id?: string;
+  /** Empty when regenerating. */
   message: string;
   session_metadata?: SessionMetadataJson;
+  /** Regenerate this reply (the conversation's last message) instead of sending a message. */
+  regenerate_message_id?: string;
 }
 
+/** No field set (`{}`): every conversation, newest created first, up to 1000. */
 export interface ListConversationsRequestJson {
   page_size?: number;
   page_token?: string;
+  /** Only conversations whose title or message text contains this text. */
+  query?: string;
 }
 
 export interface ListConversationsResponseJson {
@@ -75,4 +84,47 @@ export interface DescribeConversationRequestJson {
 
 export interface DescribeConversationResponseJson {
   conversation?: ConversationJson;
+}
+
+export interface RenameConversationRequestJson {
+  conversation_id: string;
+  title: string;
+}
+
+export interface RenameConversationResponseJson {
+  conversation?: ConversationJson;
+}
+
+export interface DeleteConversationRequestJson {
+  conversation_id: string;
+}
+
+/** Always `{}`. */
+export type DeleteConversationResponseJson = Record<string, never>;
+
+/** ExportFormat by name; UNSPECIFIED is JSON. */
+export type ExportFormatJson = 'EXPORT_FORMAT_UNSPECIFIED' | 'EXPORT_FORMAT_JSON' | 'EXPORT_FORMAT_MARKDOWN';
+
+export interface ExportConversationRequestJson {
+  conversation_id: string;
+  format?: ExportFormatJson;
+}
+
+export interface ExportConversationResponseJson {
+  file_name?: string;
+  content_type?: string;
+  content?: string;
+}
+
+export interface RegenerateReplyRequestJson {
+  conversation_id: string;
+  message_id: string;
+}
+
+export interface RegenerateReplyResponseJson {
+  conversation_id?: string;
+  message_id?: string;
+  reply?: string;
+  tool_calls?: ToolCallJson[];
+  usage?: TokenUsageJson;
 }

@@ -4,5 +4,5 @@ import type { ServiceImplementation, ServiceMethods } from './service-implementa
 /** The chat API's Twirp service descriptor (`acai.chat.ChatService`). */
 export { ChatService };
 
-/** What the chat use cases provide to be served over Twirp: the four RPCs, typed from chat.proto. */
+/** What the chat use cases provide to be served over Twirp: every RPC of chat.proto, typed from it. */
 export type ChatServiceImplementation = ServiceImplementation<ServiceMethods<typeof ChatService>>;

@@ -13,6 +13,22 @@ export interface ToolCallJson {
   schema_fingerprint?: string;
   /** The tool result as the model saw it. */
   result?: string;
+  /** A successful tool's structured result as JSON text. */
+  data?: string;
+  /** Images the tool returned for the user. */
+  images?: ToolImageJson[];
+}
+
+/** ToolImage JSON: `data` is standard base64 (proto3 JSON `bytes`). */
+export interface ToolImageJson {
+  mime_type?: string;
+  data?: string;
+}
+
+/** TokenUsage JSON: what the model reported for one reply. */
+export interface TokenUsageJson {
+  prompt_tokens?: number;
+  completion_tokens?: number;
 }
 
 /** The payload of each event, by event name. */
@@ -30,9 +46,15 @@ export interface ChatStreamEventData {
     outcome: string;
     result: string;
     duration_ms: number;
+    /** Added: as in ToolCall, when the tool returned them. */
+    data?: string;
+    images?: ToolImageJson[];
   };
-  /** Terminal on success: the stored reply. `title` only for new conversations. */
-  message: { conversation_id: string; message_id: string; reply: string; title?: string; tool_calls: ToolCallJson[] };
+  /**
+   * Terminal on success: the stored reply. `title` only for new conversations; `usage` only when the
+   * model reported it. A regeneration's `message_id` is the new reply's, which replaced the old one.
+   */
+  message: { conversation_id: string; message_id: string; reply: string; title?: string; tool_calls: ToolCallJson[]; usage?: TokenUsageJson };
   /** Terminal on failure: a Twirp error; nothing of the turn was stored. */
   error: { code: string; msg: string; meta: Record<string, string> };
 }

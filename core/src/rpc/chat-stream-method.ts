@@ -4,7 +4,7 @@ import { toSessionInput, toWireDurationMs } from './chat-handlers.js';
 import type { ChatStreamEventData, ChatTurnEventName } from './chat-stream-events.js';
 import { ContinueChatStreamRequestSchema } from './generated/chat_pb.js';
 import type { ServerStreamMethod } from './server-event-stream.js';
-import { toToolCallJson } from './to-chat-json.js';
+import { toToolCallJson, toToolImageJson, toUsageJson } from './to-chat-json.js';
 
 /** The URL name of the streaming chat method (`/twirp/acai.chat.ChatService/ContinueChatStream`). */
 export const CONTINUE_CHAT_STREAM = 'ContinueChatStream';
@@ -30,7 +30,12 @@ export function createChatStreamMethod(chat: ChatService): ServerStreamMethod<ty
       streamChatTurn(
         chat,
         callerOf(context),
-        { conversationId: request.conversationId, message: request.message, session: toSessionInput(request.sessionMetadata) },
+        {
+          conversationId: request.conversationId,
+          message: request.message,
+          session: toSessionInput(request.sessionMetadata),
+          regenerateMessageId: request.regenerateMessageId,
+        },
         stream,
       ),
   };
@@ -45,6 +50,7 @@ export async function streamChatTurn(chat: ChatService, caller: CallerContext, i
     reply: result.reply,
     ...(result.isNew && result.title !== undefined ? { title: result.title } : {}),
     tool_calls: result.toolCalls.map(toToolCallJson),
+    ...(result.usage === undefined ? {} : { usage: toUsageJson(result.usage) }),
   });
 }
 
@@ -54,7 +60,14 @@ function turnEventsOf(sink: ChatTurnEventSink): TurnEvents {
     textDelta: (text) => sink.send('delta', { text }),
     toolCallStarted: (call) => sink.send('tool_call_started', { ...provenanceOf(call), arguments: call.arguments }),
     toolCallFinished: (call) =>
-      sink.send('tool_call_finished', { ...provenanceOf(call), outcome: call.outcome, result: call.result, duration_ms: toWireDurationMs(call.durationMs) }),
+      sink.send('tool_call_finished', {
+        ...provenanceOf(call),
+        outcome: call.outcome,
+        result: call.result,
+        duration_ms: toWireDurationMs(call.durationMs),
+        ...(call.data === undefined ? {} : { data: call.data }),
+        ...(call.images === undefined || call.images.length === 0 ? {} : { images: call.images.map(toToolImageJson) }),
+      }),
   };
 }
 

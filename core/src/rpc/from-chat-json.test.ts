@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { continueInputFromJson, describeInputFromJson, listInputFromJson, startInputFromJson } from './from-chat-json.js';
+import {
+  continueInputFromJson,
+  continueStreamInputFromJson,
+  describeInputFromJson,
+  exportInputFromJson,
+  listInputFromJson,
+  regenerateInputFromJson,
+  renameInputFromJson,
+  startInputFromJson,
+} from './from-chat-json.js';
 import { MalformedRequestError } from './twirp-codec.js';
 
 function malformed(read: () => unknown): MalformedRequestError {
@@ -17,15 +26,38 @@ describe('reading in-process chat requests', () => {
     expect(
       continueInputFromJson({ conversation_id: 'abc', message: 'hi', session_metadata: { platform: 'telegram', user_id: '1', chat_id: '2' }, extra: true }),
     ).toEqual({ conversationId: 'abc', message: 'hi', session: { platform: 'telegram', userId: '1', chatId: '2' } });
-    expect(listInputFromJson({ page_size: 10, page_token: 'next' })).toEqual({ pageSize: 10, pageToken: 'next' });
+    expect(listInputFromJson({ page_size: 10, page_token: 'next', query: 'kiwi' })).toEqual({ pageSize: 10, pageToken: 'next', query: 'kiwi' });
     expect(describeInputFromJson({ conversation_id: 'abc' })).toEqual({ conversationId: 'abc' });
+    expect(renameInputFromJson({ conversation_id: 'abc', title: 'T', extra: 1 })).toEqual({ conversationId: 'abc', title: 'T' });
+    expect(regenerateInputFromJson({ conversation_id: 'abc', message_id: 'm' })).toEqual({ conversationId: 'abc', messageId: 'm' });
+    expect(continueStreamInputFromJson({ conversation_id: 'abc', regenerate_message_id: 'm' })).toEqual({
+      conversationId: 'abc',
+      message: '',
+      session: undefined,
+      regenerateMessageId: 'm',
+    });
+  });
+
+  it('reads export formats by enum name or number, unspecified meaning JSON, as the JSON decoder does', () => {
+    expect(exportInputFromJson({ conversation_id: 'abc' })).toEqual({ conversationId: 'abc', format: 'json' });
+    expect(exportInputFromJson({ conversation_id: 'abc', format: 'EXPORT_FORMAT_UNSPECIFIED' }).format).toBe('json');
+    expect(exportInputFromJson({ conversation_id: 'abc', format: 'EXPORT_FORMAT_JSON' }).format).toBe('json');
+    expect(exportInputFromJson({ conversation_id: 'abc', format: 'EXPORT_FORMAT_MARKDOWN' }).format).toBe('markdown');
+    expect(exportInputFromJson({ conversation_id: 'abc', format: 2 }).format).toBe('markdown');
+    // A number the enum does not know is passed on (proto3 enums are open) and refused by the use case.
+    expect(exportInputFromJson({ conversation_id: 'abc', format: 9 }).format).toBe('9');
+    // An unknown name is ignored, as the Twirp decoder ignores unknown enum values: the default, JSON.
+    for (const format of ['markdown', 'EXPORT_FORMAT_PDF', '__proto__', 'toString']) expect(exportInputFromJson({ conversation_id: 'abc', format }).format).toBe('json');
+    for (const format of [1.5, true, {}, ['EXPORT_FORMAT_JSON']]) {
+      expect(malformed(() => exportInputFromJson({ conversation_id: 'abc', format })).message).toBe('the json request could not be decoded');
+    }
   });
 
   it('reads missing and null fields as their defaults, as the JSON decoder does', () => {
     expect(startInputFromJson({})).toEqual({ message: '', session: undefined });
     expect(continueInputFromJson({ conversation_id: null, message: null, session_metadata: null })).toEqual({ conversationId: '', message: '', session: undefined });
     expect(startInputFromJson({ message: 'hi', session_metadata: {} })).toEqual({ message: 'hi', session: { platform: '', userId: '', chatId: '' } });
-    expect(listInputFromJson({})).toEqual({ pageSize: 0, pageToken: '' });
+    expect(listInputFromJson({})).toEqual({ pageSize: 0, pageToken: '', query: '' });
   });
 
   it('answers malformed for requests that are not objects', () => {
@@ -45,6 +77,9 @@ describe('reading in-process chat requests', () => {
       [() => continueInputFromJson({ message: 'hi', session_metadata: 'telegram' }), 'session_metadata: expected an object'],
       [() => startInputFromJson({ message: 'hi', session_metadata: { platform: 'x', user_id: 1, chat_id: '2' } }), 'session_metadata.user_id: expected a string'],
       [() => describeInputFromJson({ conversation_id: 7 }), 'conversation_id: expected a string'],
+      [() => renameInputFromJson({ conversation_id: 'a', title: ['t'] }), 'title: expected a string'],
+      [() => listInputFromJson({ query: 7 }), 'query: expected a string'],
+      [() => regenerateInputFromJson({ conversation_id: 'a', message_id: {} }), 'message_id: expected a string'],
     ];
     for (const [read, detail] of cases) {
       const error = malformed(read);

@@ -1,4 +1,15 @@
-import type { ContinueConversationInput, ListConversationsInput, SessionMetadataInput, StartConversationInput } from '../chat/index.js';
+import type {
+  ContinueChatStreamInput,
+  ContinueConversationInput,
+  ExportConversationInput,
+  ListConversationsInput,
+  RegenerateReplyInput,
+  RenameConversationInput,
+  SessionMetadataInput,
+  StartConversationInput,
+} from '../chat/index.js';
+import { exportFormatName } from './chat-handlers.js';
+import { ExportFormat } from './generated/chat_pb.js';
 import { MALFORMED_MESSAGE, MalformedRequestError } from './twirp-codec.js';
 
 // In-process requests (the wire's JSON shapes, as objects) read into use-case inputs the way the Twirp
@@ -17,10 +28,36 @@ export function continueInputFromJson(request: unknown): ContinueConversationInp
   return { conversationId: stringField(fields, 'conversation_id'), message: stringField(fields, 'message'), session: sessionField(fields) };
 }
 
+/** ContinueChatStream also reads `regenerate_message_id`. */
+export function continueStreamInputFromJson(request: unknown): ContinueChatStreamInput {
+  return { ...continueInputFromJson(request), regenerateMessageId: stringField(requestFields(request), 'regenerate_message_id') };
+}
+
 export function listInputFromJson(request: unknown): ListConversationsInput {
   const fields = requestFields(request);
-  return { pageSize: uint32Field(fields, 'page_size'), pageToken: stringField(fields, 'page_token') };
+  return { pageSize: uint32Field(fields, 'page_size'), pageToken: stringField(fields, 'page_token'), query: stringField(fields, 'query') };
 }
+
+export function renameInputFromJson(request: unknown): RenameConversationInput {
+  const fields = requestFields(request);
+  return { conversationId: stringField(fields, 'conversation_id'), title: stringField(fields, 'title') };
+}
+
+export function exportInputFromJson(request: unknown): ExportConversationInput {
+  const fields = requestFields(request);
+  return { conversationId: stringField(fields, 'conversation_id'), format: exportFormatName(enumField(fields, 'format', EXPORT_FORMAT_NAMES)) };
+}
+
+export function regenerateInputFromJson(request: unknown): RegenerateReplyInput {
+  const fields = requestFields(request);
+  return { conversationId: stringField(fields, 'conversation_id'), messageId: stringField(fields, 'message_id') };
+}
+
+const EXPORT_FORMAT_NAMES: Readonly<Record<string, number>> = {
+  EXPORT_FORMAT_UNSPECIFIED: ExportFormat.UNSPECIFIED,
+  EXPORT_FORMAT_JSON: ExportFormat.JSON,
+  EXPORT_FORMAT_MARKDOWN: ExportFormat.MARKDOWN,
+};
 
 export function describeInputFromJson(request: unknown): { readonly conversationId: string } {
   return { conversationId: stringField(requestFields(request), 'conversation_id') };
@@ -52,6 +89,16 @@ function uint32Field(fields: Fields, name: string): number {
   const value = fields[name];
   if (value === undefined || value === null) return 0;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff_ffff) throw malformed(`${name}: expected a uint32`);
+  return value;
+}
+
+// Proto3 JSON enums: the value's name or its number. An unknown name is ignored (the field keeps its
+// default), as the Twirp JSON decoder does with ignoreUnknownFields; any other type is malformed.
+function enumField(fields: Fields, name: string, names: Readonly<Record<string, number>>): number {
+  const value = fields[name];
+  if (value === undefined || value === null) return 0;
+  if (typeof value === 'string') return Object.hasOwn(names, value) ? names[value]! : 0;
+  if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > 0x7fff_ffff) throw malformed(`${name}: expected an enum name or number`);
   return value;
 }
 

@@ -75,6 +75,10 @@ const deafChat: ChatService = {
   continueChatStream: () => new Promise(() => {}),
   listConversations: () => new Promise(() => {}),
   describeConversation: () => new Promise(() => {}),
+  renameConversation: () => new Promise(() => {}),
+  deleteConversation: () => new Promise(() => {}),
+  exportConversation: () => new Promise(() => {}),
+  regenerateReply: () => new Promise(() => {}),
 };
 
 describe('createInProcessChatTransport', () => {
@@ -95,6 +99,27 @@ describe('createInProcessChatTransport', () => {
     ]);
     expect(await store.get('in-process', conversationId)).toBeDefined();
     expect(await store.get('default', conversationId)).toBeUndefined();
+  });
+
+  it('serves the lifecycle RPCs in the wire JSON, with the wire errors, for the transport\'s tenant only', async () => {
+    const api = transport();
+    const { conversation_id: conversationId } = await api.startConversation({ message: 'hi' });
+    const id = conversationId!;
+    expect(await api.renameConversation({ conversation_id: id, title: ' Mine ' })).toEqual({ conversation: { id, title: 'Mine', timestamp: expect.any(String) } });
+    expect((await api.listConversations({ query: 'hello' })).conversations?.map((conversation) => conversation.id)).toEqual([id]);
+    const exported = await api.exportConversation({ conversation_id: id, format: 'EXPORT_FORMAT_MARKDOWN' });
+    expect(exported).toMatchObject({ file_name: `acai-conversation-${id}.md`, content_type: 'text/markdown; charset=utf-8' });
+    expect(exported.content).toMatch(/^# Mine\n/);
+    const described = await api.describeConversation({ conversation_id: id });
+    const regenerated = await api.regenerateReply({ conversation_id: id, message_id: described.conversation!.messages![1]!.id! });
+    expect(regenerated).toEqual({ conversation_id: id, message_id: expect.stringMatching(/^[0-9a-f]{24}$/), reply: 'Hello there.' });
+    const events = await collect(api.continueChatStream({ conversation_id: id, message: '', regenerate_message_id: regenerated.message_id! }));
+    expect(events.events.at(-1)).toMatchObject({ event: 'message', data: { conversation_id: id, reply: 'Hello there.' } });
+    expect(await api.deleteConversation({ conversation_id: id })).toEqual({});
+    expect(await failure(api.describeConversation({ conversation_id: id }))).toMatchObject({ code: 'not_found', httpStatus: 404 });
+    expect(await failure(api.deleteConversation({ conversation_id: id }))).toMatchObject({ code: 'not_found' });
+    expect(await failure(api.renameConversation({ conversation_id: id, title: 7 } as never))).toMatchObject({ code: 'malformed' });
+    expect(await failure(api.exportConversation({ conversation_id: id, format: { pdf: true } } as never))).toMatchObject({ code: 'malformed' });
   });
 
   it('acts for the default tenant when given none', async () => {

@@ -7,22 +7,42 @@ import type {
   ContinueChatStreamRequestJson,
   ContinueConversationRequestJson,
   ContinueConversationResponseJson,
+  DeleteConversationRequestJson,
+  DeleteConversationResponseJson,
   DescribeConversationRequestJson,
   DescribeConversationResponseJson,
+  ExportConversationRequestJson,
+  ExportConversationResponseJson,
   ListConversationsRequestJson,
   ListConversationsResponseJson,
+  RegenerateReplyRequestJson,
+  RegenerateReplyResponseJson,
+  RenameConversationRequestJson,
+  RenameConversationResponseJson,
   StartConversationRequestJson,
   StartConversationResponseJson,
 } from './chat-json.js';
 import type { ChatTurnEventJson } from './chat-stream-events.js';
 import { CONTINUE_CHAT_STREAM, streamChatTurn, type ChatTurnEventSink } from './chat-stream-method.js';
-import { continueInputFromJson, describeInputFromJson, listInputFromJson, startInputFromJson } from './from-chat-json.js';
+import {
+  continueInputFromJson,
+  continueStreamInputFromJson,
+  describeInputFromJson,
+  exportInputFromJson,
+  listInputFromJson,
+  regenerateInputFromJson,
+  renameInputFromJson,
+  startInputFromJson,
+} from './from-chat-json.js';
 import { InProcessEventChannel } from './in-process-event-channel.js';
 import { untilAborted } from './start-rpc-call.js';
 import {
   toContinueConversationJson,
   toDescribeConversationJson,
+  toExportConversationJson,
   toListConversationsJson,
+  toRegenerateReplyJson,
+  toRenameConversationJson,
   toStartConversationJson,
 } from './to-chat-json.js';
 
@@ -53,6 +73,10 @@ export interface InProcessChatTransport {
   continueConversation(request: ContinueConversationRequestJson, options?: InProcessCallOptions): Promise<ContinueConversationResponseJson>;
   listConversations(request: ListConversationsRequestJson, options?: InProcessCallOptions): Promise<ListConversationsResponseJson>;
   describeConversation(request: DescribeConversationRequestJson, options?: InProcessCallOptions): Promise<DescribeConversationResponseJson>;
+  renameConversation(request: RenameConversationRequestJson, options?: InProcessCallOptions): Promise<RenameConversationResponseJson>;
+  deleteConversation(request: DeleteConversationRequestJson, options?: InProcessCallOptions): Promise<DeleteConversationResponseJson>;
+  exportConversation(request: ExportConversationRequestJson, options?: InProcessCallOptions): Promise<ExportConversationResponseJson>;
+  regenerateReply(request: RegenerateReplyRequestJson, options?: InProcessCallOptions): Promise<RegenerateReplyResponseJson>;
   /**
    * ContinueChatStream's events, `message` last; a failure — before the first event or during the turn —
    * is thrown rather than sent as an `error` event. Leaving the loop early cancels the turn.
@@ -127,7 +151,7 @@ export function createInProcessChatTransport(chat: ChatService, options: InProce
     // The typed send pairs each event name with its data; the channel holds the union of those pairs.
     const sink: ChatTurnEventSink = { send: (event, data) => channel.push({ event, data } as ChatTurnEventJson) };
     try {
-      channel.follow(streamChatTurn(chat, call.caller, continueInputFromJson(request), sink));
+      channel.follow(streamChatTurn(chat, call.caller, continueStreamInputFromJson(request), sink));
       yield* channel;
     } catch (error) {
       throw call.failure(error, CONTINUE_CHAT_STREAM);
@@ -151,6 +175,17 @@ export function createInProcessChatTransport(chat: ChatService, options: InProce
       unary('DescribeConversation', callOptions, async (caller) =>
         toDescribeConversationJson(await chat.describeConversation(caller, describeInputFromJson(request))),
       ),
+    renameConversation: (request, callOptions) =>
+      unary('RenameConversation', callOptions, async (caller) => toRenameConversationJson(await chat.renameConversation(caller, renameInputFromJson(request)))),
+    deleteConversation: (request, callOptions) =>
+      unary('DeleteConversation', callOptions, async (caller) => {
+        await chat.deleteConversation(caller, describeInputFromJson(request));
+        return {};
+      }),
+    exportConversation: (request, callOptions) =>
+      unary('ExportConversation', callOptions, async (caller) => toExportConversationJson(await chat.exportConversation(caller, exportInputFromJson(request)))),
+    regenerateReply: (request, callOptions) =>
+      unary('RegenerateReply', callOptions, async (caller) => toRegenerateReplyJson(await chat.regenerateReply(caller, regenerateInputFromJson(request)))),
     continueChatStream,
   };
 }

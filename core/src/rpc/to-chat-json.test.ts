@@ -8,8 +8,14 @@ import {
   ContinueConversationResponseSchema,
   DescribeConversationRequestSchema,
   DescribeConversationResponseSchema,
+  ExportConversationRequestSchema,
+  ExportConversationResponseSchema,
   ListConversationsRequestSchema,
   ListConversationsResponseSchema,
+  RegenerateReplyRequestSchema,
+  RegenerateReplyResponseSchema,
+  RenameConversationRequestSchema,
+  RenameConversationResponseSchema,
   StartConversationRequestSchema,
   StartConversationResponseSchema,
   ToolCallSchema,
@@ -18,7 +24,10 @@ import type { RpcContext } from './rpc-context.js';
 import {
   toContinueConversationJson,
   toDescribeConversationJson,
+  toExportConversationJson,
   toListConversationsJson,
+  toRegenerateReplyJson,
+  toRenameConversationJson,
   toStartConversationJson,
   toToolCallJson,
 } from './to-chat-json.js';
@@ -46,6 +55,22 @@ const toolCalls: ToolCallRecord[] = [
   // Durations outside the proto's uint32 are clamped.
   { id: 'call_big', name: 'slow__tool', arguments: '{}', result: 'late', outcome: 'timeout', durationMs: 2 ** 33 },
   { id: 'call_negative', name: 'odd__clock', arguments: '{}', result: 'x', outcome: 'error', durationMs: -4 },
+  // Structured data and images (base64 as the host stores it: canonical, padded).
+  {
+    id: 'call_image',
+    name: 'painter__draw',
+    plugin: 'painter',
+    pluginVersion: '0.1.0',
+    arguments: '{}',
+    result: '[image image/png, 12 bytes: shown to the user]',
+    outcome: 'ok',
+    durationMs: 5,
+    data: '{"shapes":[{"kind":"circle","r":2}],"note":"Zürich"}',
+    images: [
+      { mimeType: 'image/png', data: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xfe, 0xfd, 0x00]).toString('base64') },
+      { mimeType: 'image/gif', data: Buffer.from('GIF89a\x01').toString('base64') },
+    ],
+  },
 ];
 
 const messages: StoredMessage[] = [
@@ -57,7 +82,11 @@ const messages: StoredMessage[] = [
     createdAt: new Date('2026-03-01T12:00:01.250Z'),
     toolCalls,
     promptVersion: 'sp-000000000000',
+    usage: { promptTokens: 1234, completionTokens: 56 },
   },
+  // Reported usage of zero tokens, and counts past uint32 (clamped).
+  { id: '65f000000000000000000005', role: 'assistant', content: 'zero', createdAt: new Date(1000), usage: { promptTokens: 0, completionTokens: 0 } },
+  { id: '65f000000000000000000006', role: 'assistant', content: 'huge', createdAt: new Date(2000), usage: { promptTokens: 2 ** 40, completionTokens: 3 } },
   { id: '65f000000000000000000003', role: 'assistant', content: '', createdAt: new Date('1999-12-31T23:59:59.001Z') },
   // A role the proto does not know is its zero value, which JSON leaves out.
   { id: '65f000000000000000000004', role: 'system' as StoredMessage['role'], content: 'odd', createdAt: new Date(0) },
@@ -95,6 +124,10 @@ function handlersAnswering(answers: Partial<ChatService>) {
     continueChatStream: refuse,
     listConversations: refuse,
     describeConversation: refuse,
+    renameConversation: refuse,
+    deleteConversation: refuse,
+    exportConversation: refuse,
+    regenerateReply: refuse,
     ...answers,
   });
 }
@@ -113,7 +146,7 @@ function expectSameBytes(ours: unknown, schema: DescMessage, init: unknown): voi
 describe('the in-process JSON mapping matches the Twirp codec', () => {
   it('for StartConversation, with and without tool calls', async () => {
     for (const result of [
-      { conversationId: conversation.id, title: 'Title', reply: 'Hello', toolCalls, messageId: 'm' },
+      { conversationId: conversation.id, title: 'Title', reply: 'Hello', toolCalls, messageId: 'm', usage: { promptTokens: 10, completionTokens: 2 } },
       { conversationId: conversation.id, title: '', reply: '', toolCalls: [], messageId: 'm' },
     ]) {
       const handlers = handlersAnswering({ startConversation: async () => result });
@@ -124,7 +157,7 @@ describe('the in-process JSON mapping matches the Twirp codec', () => {
 
   it('for ContinueConversation', async () => {
     for (const result of [
-      { conversationId: conversation.id, reply: 'Again', toolCalls, messageId: 'm' },
+      { conversationId: conversation.id, reply: 'Again', toolCalls, messageId: 'm', usage: { promptTokens: 0, completionTokens: 7 } },
       { conversationId: '', reply: '', toolCalls: [], messageId: 'm' },
     ]) {
       const handlers = handlersAnswering({ continueConversation: async () => result });
@@ -151,6 +184,24 @@ describe('the in-process JSON mapping matches the Twirp codec', () => {
       const init = await handlers.describeConversation(request(DescribeConversationRequestSchema, { conversation_id: described.id }), context);
       expectSameBytes(toDescribeConversationJson(described), DescribeConversationResponseSchema, init);
     }
+  });
+
+  it('for RenameConversation, ExportConversation and RegenerateReply', async () => {
+    const handlers = handlersAnswering({
+      renameConversation: async () => conversation,
+      exportConversation: async () => ({ fileName: 'a.md', contentType: 'text/markdown; charset=utf-8', content: '# Zürich\n' }),
+      regenerateReply: async () => ({ conversationId: conversation.id, reply: 'New', toolCalls, messageId: 'm2', usage: { promptTokens: 5, completionTokens: 1 } }),
+    });
+    const renamed = await handlers.renameConversation(request(RenameConversationRequestSchema, { conversation_id: conversation.id, title: 'x' }), context);
+    expectSameBytes(toRenameConversationJson(conversation), RenameConversationResponseSchema, renamed);
+    const exported = await handlers.exportConversation(request(ExportConversationRequestSchema, { conversation_id: conversation.id }), context);
+    expectSameBytes(toExportConversationJson({ fileName: 'a.md', contentType: 'text/markdown; charset=utf-8', content: '# Zürich\n' }), ExportConversationResponseSchema, exported);
+    const regenerated = await handlers.regenerateReply(request(RegenerateReplyRequestSchema, { conversation_id: conversation.id, message_id: 'm' }), context);
+    expectSameBytes(
+      toRegenerateReplyJson({ conversationId: conversation.id, reply: 'New', toolCalls, messageId: 'm2', usage: { promptTokens: 5, completionTokens: 1 } }),
+      RegenerateReplyResponseSchema,
+      regenerated,
+    );
   });
 
   it('for the tool calls of a streamed message event', () => {

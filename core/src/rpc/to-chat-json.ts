@@ -1,23 +1,29 @@
 import type {
   Conversation,
+  ConversationExport,
   ConversationHeader,
   ConversationPage,
   ContinueConversationResult,
+  MessageTokenUsage,
   StartConversationResult,
   StoredMessage,
   ToolCallRecord,
 } from '../chat/index.js';
-import { toWireDurationMs } from './chat-handlers.js';
+import type { ToolImage } from '../tool-calls/index.js';
+import { toWireDurationMs, toWireUsage } from './chat-handlers.js';
 import type {
   ContinueConversationResponseJson,
   ConversationJson,
   ConversationMessageJson,
   DescribeConversationResponseJson,
+  ExportConversationResponseJson,
   ListConversationsResponseJson,
   MessageRoleJson,
+  RegenerateReplyResponseJson,
+  RenameConversationResponseJson,
   StartConversationResponseJson,
 } from './chat-json.js';
-import type { ToolCallJson } from './chat-stream-events.js';
+import type { TokenUsageJson, ToolCallJson, ToolImageJson } from './chat-stream-events.js';
 
 // Use-case results as the Twirp JSON codec writes the proto messages (proto3 JSON with proto field
 // names and defaults omitted), built directly so an in-process caller gets the wire's JSON without a
@@ -30,6 +36,7 @@ export function toStartConversationJson(result: StartConversationResult): StartC
     title: result.title,
     reply: result.reply,
     tool_calls: result.toolCalls.map(toToolCallJson),
+    usage: toUsageJson(result.usage),
   });
 }
 
@@ -38,6 +45,25 @@ export function toContinueConversationJson(result: ContinueConversationResult): 
     reply: result.reply,
     conversation_id: result.conversationId,
     tool_calls: result.toolCalls.map(toToolCallJson),
+    usage: toUsageJson(result.usage),
+  });
+}
+
+export function toRenameConversationJson(header: ConversationHeader): RenameConversationResponseJson {
+  return { conversation: toConversationJson(header) };
+}
+
+export function toExportConversationJson(exported: ConversationExport): ExportConversationResponseJson {
+  return withoutDefaults({ file_name: exported.fileName, content_type: exported.contentType, content: exported.content });
+}
+
+export function toRegenerateReplyJson(result: ContinueConversationResult): RegenerateReplyResponseJson {
+  return withoutDefaults({
+    conversation_id: result.conversationId,
+    message_id: result.messageId,
+    reply: result.reply,
+    tool_calls: result.toolCalls.map(toToolCallJson),
+    usage: toUsageJson(result.usage),
   });
 }
 
@@ -65,7 +91,20 @@ export function toToolCallJson(call: ToolCallRecord): ToolCallJson {
     duration_ms: toWireDurationMs(call.durationMs),
     schema_fingerprint: call.schemaFingerprint ?? '',
     result: call.result,
+    data: call.data ?? '',
+    images: (call.images ?? []).map(toToolImageJson),
   });
+}
+
+/** A tool image as ToolImage JSON (its base64 is already canonical: checked where it entered the host). */
+export function toToolImageJson(image: ToolImage): ToolImageJson {
+  return { mime_type: image.mimeType, data: image.data };
+}
+
+/** TokenUsage JSON, as the codec writes it (zero counts left out); undefined when the model reported none. */
+export function toUsageJson(usage: MessageTokenUsage | undefined): TokenUsageJson | undefined {
+  const wire = toWireUsage(usage);
+  return wire === undefined ? undefined : withoutDefaults({ prompt_tokens: wire.promptTokens, completion_tokens: wire.completionTokens });
 }
 
 function toConversationJson(header: ConversationHeader, messages: readonly StoredMessage[] = []): ConversationJson {
@@ -84,6 +123,7 @@ function toMessageJson(message: StoredMessage): ConversationMessageJson {
     content: message.content,
     timestamp: toTimestampJson(message.createdAt),
     tool_calls: (message.toolCalls ?? []).map(toToolCallJson),
+    usage: toUsageJson(message.usage),
   });
 }
 

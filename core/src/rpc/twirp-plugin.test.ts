@@ -106,6 +106,23 @@ function stubChatService(seen: Seen): ChatServiceImplementation {
         },
       };
     },
+    // The methods added later answer like any unary RPC; their behaviour is tested against the real use cases.
+    async renameConversation(request) {
+      seen.requests.push(request);
+      return { conversation: { id: request.conversationId, title: request.title } };
+    },
+    async deleteConversation(request) {
+      seen.requests.push(request);
+      return {};
+    },
+    async exportConversation(request) {
+      seen.requests.push(request);
+      return { fileName: 'x.json', contentType: 'application/json', content: '{}' };
+    },
+    async regenerateReply(request) {
+      seen.requests.push(request);
+      return { conversationId: request.conversationId, messageId: request.messageId };
+    },
   };
 }
 
@@ -157,7 +174,7 @@ describe('twirpPlugin routing', () => {
   });
 
   it.each([
-    ['an unknown method', '/twirp/acai.chat.ChatService/DeleteConversation'],
+    ['an unknown method', '/twirp/acai.chat.ChatService/DropConversation'],
     ['an unknown service', '/twirp/chat.ChatService/StartConversation'],
     ['a lowercase method name', '/twirp/acai.chat.ChatService/startConversation'],
     ['extra path segments', `${START}/extra`],

@@ -8,6 +8,10 @@ const implementation: ChatServiceImplementation = {
   continueConversation: async () => ({}),
   listConversations: async () => ({}),
   describeConversation: async () => ({}),
+  renameConversation: async () => ({}),
+  deleteConversation: async () => ({}),
+  exportConversation: async () => ({}),
+  regenerateReply: async () => ({}),
 };
 
 const apps: FastifyInstance[] = [];

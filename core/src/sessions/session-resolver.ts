@@ -170,6 +170,28 @@ export class SessionResolver {
     await this.write(sessionKey(tenantId, session), { conversation_id: null });
   }
 
+  /**
+   * A deleted conversation leaves its session: when the session still points at `conversationId`, it
+   * gets the tombstone {@link forget} writes, so the next message starts a new conversation instead of
+   * the store recovery reviving an older one. A session bound elsewhere meanwhile is left alone. Never
+   * throws on Redis failure (a binding to a missing conversation only costs the turn a new one).
+   */
+  async unbind(tenantId: string, session: SessionIdentity, conversationId: string): Promise<void> {
+    const key = sessionKey(tenantId, session);
+    await this.serializer.run(key, async () => {
+      try {
+        const raw = await this.keyValueStore.get(key);
+        this.noteHealthy();
+        const value = raw === undefined ? undefined : this.parse(raw);
+        if (value === undefined || value === 'corrupt' || value.conversation_id !== conversationId) return;
+      } catch (error) {
+        this.noteDegraded(error);
+        return;
+      }
+      await this.write(key, { conversation_id: null });
+    });
+  }
+
   private parse(raw: string): SessionValue | 'corrupt' {
     try {
       const value = JSON.parse(raw) as Partial<SessionValue> | null;

@@ -1,3 +1,5 @@
+import type { ToolImage } from '../tool-calls/index.js';
+
 /** Where a conversation came from, for session-based clients (Telegram, web...). */
 export interface SessionIdentity {
   readonly platform: string;
@@ -22,6 +24,16 @@ export interface ToolCallRecord {
   /** ok | invalid_input | timeout | unavailable | breaker_open | rejected | rate_limited | error | unknown_tool */
   readonly outcome: string;
   readonly durationMs: number;
+  /** A successful tool's structured result as JSON text, when it had one that fit the stored limit. */
+  readonly data?: string;
+  /** Images the tool returned for the user (checked and bounded before they are stored). */
+  readonly images?: readonly ToolImage[];
+}
+
+/** Tokens the model reported for the model calls of one turn (summed over the tool loop's steps). */
+export interface MessageTokenUsage {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
 }
 
 /** A stored message. Tool calls live on the assistant message of the turn that made them. */
@@ -36,6 +48,8 @@ export interface StoredMessage {
   readonly promptVersion?: string;
   /** Token count of this message (offline estimate, corrected by reported usage where known). */
   readonly tokens?: number;
+  /** Assistant messages: what the model reported it used to produce this reply; absent when it reported nothing. */
+  readonly usage?: MessageTokenUsage;
 }
 
 /** A message to append; the store assigns id and createdAt when absent. */
@@ -95,6 +109,53 @@ export interface ConversationPage {
 }
 
 /**
+ * Which timestamp a listing is ordered by, newest first: `updated` (the last turn; what clients page
+ * through) or `created` (what the old service's unpaged listing returned). A page token remembers it.
+ */
+export type ConversationOrder = 'updated' | 'created';
+
+/** Options of {@link ConversationStore.list}. */
+export interface ListConversationsOptions {
+  readonly pageSize: number;
+  /** A token from a previous page; it carries the order, which then wins over `order`. */
+  readonly pageToken?: string;
+  readonly userId?: string;
+  /** Default `updated`. */
+  readonly order?: ConversationOrder;
+}
+
+/** Options of {@link ConversationStore.search}. */
+export interface SearchConversationsOptions {
+  /** Matched case-insensitively as plain text (never as a pattern) against titles and message text. */
+  readonly query: string;
+  readonly pageSize: number;
+  readonly pageToken?: string;
+  /**
+   * Most conversations one call examines (newest updated first, from the token on). A call that reaches
+   * it returns the matches found so far — possibly none — with a token to go on, so one request's cost
+   * is bounded however large the tenant's history is. Default {@link DEFAULT_SEARCH_SCAN_LIMIT}.
+   */
+  readonly scanLimit?: number;
+}
+
+/** Default {@link SearchConversationsOptions.scanLimit}. */
+export const DEFAULT_SEARCH_SCAN_LIMIT = 500;
+
+/** What {@link ConversationStore.remove} deleted, so the caller can clear what was derived from it. */
+export interface RemovedConversation {
+  readonly header: ConversationHeader;
+  /** The text of the conversation's first message (its cached title is keyed by it); absent without messages. */
+  readonly firstMessage?: string;
+}
+
+/** Which conversations {@link ConversationStore.listUntouched} looks at. */
+export type UntouchedScope =
+  /** One tenant's conversations. */
+  | { readonly tenantId: string }
+  /** Every tenant's but these (tenants with a retention of their own). */
+  | { readonly exceptTenantIds: readonly string[] };
+
+/**
  * Durable conversation storage. Every read and write is scoped to a tenant: another tenant's id
  * behaves exactly like an unknown id. Implementations: MongoDB (production) and embedded (SQLite file).
  */
@@ -120,15 +181,43 @@ export interface ConversationStore {
     messages: readonly NewMessage[],
     options?: { expectedVersion?: number },
   ): Promise<{ version: number } | undefined>;
-  /** Rejects with HostError HOST_CONVERSATION_NOT_FOUND for unknown (or other tenants') ids; same for setSummary. */
-  setTitle(tenantId: string, id: string, title: string): Promise<void>;
+  /**
+   * Rejects with HostError HOST_CONVERSATION_NOT_FOUND for unknown (or other tenants') ids; same for setSummary.
+   * With `ifTitle`, changes the title only while it is still that one (a late generated title must not
+   * replace one the user chose meanwhile); returns whether it changed. The last update time is kept:
+   * a rename is not a turn.
+   */
+  setTitle(tenantId: string, id: string, title: string, options?: { ifTitle?: string }): Promise<boolean>;
   setSummary(tenantId: string, id: string, summary: ConversationSummary): Promise<void>;
   /**
-   * Newest first by updatedAt; stable keyset paging by (updatedAt, id) with an opaque token.
-   * A malformed token or a pageSize outside 1..1000 is HostError HOST_INVALID_ARGUMENT
+   * Newest first by updatedAt (or createdAt, see `order`); stable keyset paging by (time, id) with an
+   * opaque token. A malformed token or a pageSize outside 1..1000 is HostError HOST_INVALID_ARGUMENT
    * (meta.argument `page_token` / `page_size`).
    */
-  list(tenantId: string, options: { pageSize: number; pageToken?: string; userId?: string }): Promise<ConversationPage>;
+  list(tenantId: string, options: ListConversationsOptions): Promise<ConversationPage>;
+  /**
+   * The tenant's conversations whose title or any message text contains `query` (case-insensitive),
+   * newest updated first, paged like `list` (its tokens). Bounded per call by `scanLimit`: a page may
+   * hold fewer than `pageSize` matches and still carry a token. A created-order token is
+   * HOST_INVALID_ARGUMENT (`page_token`).
+   */
+  search(tenantId: string, options: SearchConversationsOptions): Promise<ConversationPage>;
+  /**
+   * Deletes a conversation with its messages and tool-call records. With `ifUpdatedBefore`, only when
+   * its last turn is older (retention: a conversation that just got a turn is kept). Undefined when there
+   * was nothing to delete (unknown id, another tenant's, already deleted, or touched since); deleting
+   * twice is harmless.
+   */
+  remove(tenantId: string, id: string, options?: { ifUpdatedBefore?: Date }): Promise<RemovedConversation | undefined>;
+  /**
+   * Replaces the conversation's last message — which must be the assistant message `messageId` — with
+   * `replacement` (an id and time are assigned when absent), atomically. Undefined for an unknown id;
+   * HOST_CONVERSATION_CONFLICT when the last message is another one (a turn landed meanwhile). The
+   * version is unchanged (it counts appends); the last update time moves.
+   */
+  replaceLastMessage(tenantId: string, id: string, messageId: string, replacement: NewMessage): Promise<{ version: number } | undefined>;
+  /** Up to `limit` conversations last updated before `before`, oldest first, across tenants as `scope` says (retention). */
+  listUntouched(scope: UntouchedScope, before: Date, limit: number): Promise<readonly ConversationHeader[]>;
   /** Newest conversation of this session updated at or after `updatedSince` (session recovery when Redis misses). */
   findLatestForSession(tenantId: string, session: SessionIdentity, updatedSince: Date): Promise<ConversationHeader | undefined>;
   /** Which conversations ran a given plugin (and optionally version): provenance queries for operators. */

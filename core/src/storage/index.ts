@@ -1,15 +1,22 @@
 export type {
   Conversation,
   ConversationHeader,
+  ConversationOrder,
   ConversationPage,
   ConversationStore,
   ConversationSummary,
   CreateConversationInput,
+  ListConversationsOptions,
+  MessageTokenUsage,
   NewMessage,
+  RemovedConversation,
+  SearchConversationsOptions,
   SessionIdentity,
   StoredMessage,
   ToolCallRecord,
+  UntouchedScope,
 } from './conversation-store.js';
+export { DEFAULT_SEARCH_SCAN_LIMIT } from './conversation-store.js';
 export { createConversationStore } from './create-conversation-store.js';
 export type { CreateConversationStoreOptions } from './create-conversation-store.js';
 export { EmbeddedConversationStore } from './embedded/embedded-conversation-store.js';

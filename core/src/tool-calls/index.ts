@@ -4,3 +4,6 @@ export type { ToolCallOutcome } from './tool-call-outcome.js';
 export type { ToolCallOptions } from './tool-call-options.js';
 export type { ToolCallError, ToolCallResult } from './tool-call-result.js';
 export type { ToolExecutor, ToolProvenance } from './tool-executor.js';
+export { TOOL_IMAGE_MIME_TYPES } from './tool-image.js';
+export type { ToolImage, ToolImageMimeType } from './tool-image.js';
+export { TOOL_CALL_ERROR_DEFINITION, isToolCallError } from './tool-call-error-outcomes.js';

@@ -1,4 +1,5 @@
 import type { ToolCallOutcome } from './tool-call-outcome.js';
+import type { ToolImage } from './tool-image.js';
 
 /** A failed call's code (a ToolError code such as TIMEOUT or NOT_FOUND) and readable, secret-scrubbed message. */
 export interface ToolCallError {
@@ -26,6 +27,11 @@ export interface ToolCallResult {
   readonly fullContent?: string | undefined;
   /** A successful tool's structured data, scrubbed. */
   readonly data?: unknown;
+  /**
+   * Images a successful call returned for the user (MCP servers only, today), checked and bounded where
+   * they entered the host; `content` says they were shown. Absent when there are none.
+   */
+  readonly images?: readonly ToolImage[] | undefined;
   /** Set when the outcome is not `ok` (results the chat loop makes up itself may carry only `content`). */
   readonly error?: ToolCallError | undefined;
 }

@@ -25,6 +25,59 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Added.
+type ExportFormat int32
+
+const (
+	// Treated as EXPORT_FORMAT_JSON.
+	ExportFormat_EXPORT_FORMAT_UNSPECIFIED ExportFormat = 0
+	// A JSON document (format "acai.conversation-export/v1") with every message, tool call and image.
+	ExportFormat_EXPORT_FORMAT_JSON ExportFormat = 1
+	// Markdown for people; images are named, not embedded.
+	ExportFormat_EXPORT_FORMAT_MARKDOWN ExportFormat = 2
+)
+
+// Enum value maps for ExportFormat.
+var (
+	ExportFormat_name = map[int32]string{
+		0: "EXPORT_FORMAT_UNSPECIFIED",
+		1: "EXPORT_FORMAT_JSON",
+		2: "EXPORT_FORMAT_MARKDOWN",
+	}
+	ExportFormat_value = map[string]int32{
+		"EXPORT_FORMAT_UNSPECIFIED": 0,
+		"EXPORT_FORMAT_JSON":        1,
+		"EXPORT_FORMAT_MARKDOWN":    2,
+	}
+)
+
+func (x ExportFormat) Enum() *ExportFormat {
+	p := new(ExportFormat)
+	*p = x
+	return p
+}
+
+func (x ExportFormat) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ExportFormat) Descriptor() protoreflect.EnumDescriptor {
+	return file_chat_proto_enumTypes[0].Descriptor()
+}
+
+func (ExportFormat) Type() protoreflect.EnumType {
+	return &file_chat_proto_enumTypes[0]
+}
+
+func (x ExportFormat) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ExportFormat.Descriptor instead.
+func (ExportFormat) EnumDescriptor() ([]byte, []int) {
+	return file_chat_proto_rawDescGZIP(), []int{0}
+}
+
 type Conversation_Role int32
 
 const (
@@ -58,11 +111,11 @@ func (x Conversation_Role) String() string {
 }
 
 func (Conversation_Role) Descriptor() protoreflect.EnumDescriptor {
-	return file_chat_proto_enumTypes[0].Descriptor()
+	return file_chat_proto_enumTypes[1].Descriptor()
 }
 
 func (Conversation_Role) Type() protoreflect.EnumType {
-	return &file_chat_proto_enumTypes[0]
+	return &file_chat_proto_enumTypes[1]
 }
 
 func (x Conversation_Role) Number() protoreflect.EnumNumber {
@@ -159,7 +212,11 @@ type ToolCall struct {
 	// Hash of the tool's parameter schema at call time.
 	SchemaFingerprint string `protobuf:"bytes,8,opt,name=schema_fingerprint,json=schemaFingerprint,proto3" json:"schema_fingerprint,omitempty"`
 	// Added: the tool result as the model saw it (capped, secrets scrubbed; for failures a readable error).
-	Result        string `protobuf:"bytes,9,opt,name=result,proto3" json:"result,omitempty"`
+	Result string `protobuf:"bytes,9,opt,name=result,proto3" json:"result,omitempty"`
+	// Added: a successful tool's structured result as JSON text (secrets scrubbed; left out over 64 KiB).
+	Data string `protobuf:"bytes,10,opt,name=data,proto3" json:"data,omitempty"`
+	// Added: images the tool returned for the user (PNG, JPEG, GIF or WebP; checked and size-capped).
+	Images        []*ToolImage `protobuf:"bytes,11,rep,name=images,proto3" json:"images,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -257,6 +314,127 @@ func (x *ToolCall) GetResult() string {
 	return ""
 }
 
+func (x *ToolCall) GetData() string {
+	if x != nil {
+		return x.Data
+	}
+	return ""
+}
+
+func (x *ToolCall) GetImages() []*ToolImage {
+	if x != nil {
+		return x.Images
+	}
+	return nil
+}
+
+// Added: an image from a tool result. Never SVG or any other markup.
+type ToolImage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// image/png, image/jpeg, image/gif or image/webp; the bytes were checked to match it.
+	MimeType      string `protobuf:"bytes,1,opt,name=mime_type,json=mimeType,proto3" json:"mime_type,omitempty"`
+	Data          []byte `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ToolImage) Reset() {
+	*x = ToolImage{}
+	mi := &file_chat_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ToolImage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ToolImage) ProtoMessage() {}
+
+func (x *ToolImage) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ToolImage.ProtoReflect.Descriptor instead.
+func (*ToolImage) Descriptor() ([]byte, []int) {
+	return file_chat_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ToolImage) GetMimeType() string {
+	if x != nil {
+		return x.MimeType
+	}
+	return ""
+}
+
+func (x *ToolImage) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+// Added: tokens a model reported for one reply, summed over the model calls of its tool loop.
+type TokenUsage struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	PromptTokens     uint32                 `protobuf:"varint,1,opt,name=prompt_tokens,json=promptTokens,proto3" json:"prompt_tokens,omitempty"`
+	CompletionTokens uint32                 `protobuf:"varint,2,opt,name=completion_tokens,json=completionTokens,proto3" json:"completion_tokens,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *TokenUsage) Reset() {
+	*x = TokenUsage{}
+	mi := &file_chat_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TokenUsage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TokenUsage) ProtoMessage() {}
+
+func (x *TokenUsage) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TokenUsage.ProtoReflect.Descriptor instead.
+func (*TokenUsage) Descriptor() ([]byte, []int) {
+	return file_chat_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *TokenUsage) GetPromptTokens() uint32 {
+	if x != nil {
+		return x.PromptTokens
+	}
+	return 0
+}
+
+func (x *TokenUsage) GetCompletionTokens() uint32 {
+	if x != nil {
+		return x.CompletionTokens
+	}
+	return 0
+}
+
 type StartConversationRequest struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	Message         string                 `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
@@ -267,7 +445,7 @@ type StartConversationRequest struct {
 
 func (x *StartConversationRequest) Reset() {
 	*x = StartConversationRequest{}
-	mi := &file_chat_proto_msgTypes[2]
+	mi := &file_chat_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -279,7 +457,7 @@ func (x *StartConversationRequest) String() string {
 func (*StartConversationRequest) ProtoMessage() {}
 
 func (x *StartConversationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_proto_msgTypes[2]
+	mi := &file_chat_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -292,7 +470,7 @@ func (x *StartConversationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartConversationRequest.ProtoReflect.Descriptor instead.
 func (*StartConversationRequest) Descriptor() ([]byte, []int) {
-	return file_chat_proto_rawDescGZIP(), []int{2}
+	return file_chat_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *StartConversationRequest) GetMessage() string {
@@ -315,14 +493,16 @@ type StartConversationResponse struct {
 	Title          string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
 	Reply          string                 `protobuf:"bytes,3,opt,name=reply,proto3" json:"reply,omitempty"`
 	// Added.
-	ToolCalls     []*ToolCall `protobuf:"bytes,4,rep,name=tool_calls,json=toolCalls,proto3" json:"tool_calls,omitempty"`
+	ToolCalls []*ToolCall `protobuf:"bytes,4,rep,name=tool_calls,json=toolCalls,proto3" json:"tool_calls,omitempty"`
+	// Added: unset when the model reported no usage.
+	Usage         *TokenUsage `protobuf:"bytes,5,opt,name=usage,proto3" json:"usage,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StartConversationResponse) Reset() {
 	*x = StartConversationResponse{}
-	mi := &file_chat_proto_msgTypes[3]
+	mi := &file_chat_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -334,7 +514,7 @@ func (x *StartConversationResponse) String() string {
 func (*StartConversationResponse) ProtoMessage() {}
 
 func (x *StartConversationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_proto_msgTypes[3]
+	mi := &file_chat_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -347,7 +527,7 @@ func (x *StartConversationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartConversationResponse.ProtoReflect.Descriptor instead.
 func (*StartConversationResponse) Descriptor() ([]byte, []int) {
-	return file_chat_proto_rawDescGZIP(), []int{3}
+	return file_chat_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *StartConversationResponse) GetConversationId() string {
@@ -378,6 +558,13 @@ func (x *StartConversationResponse) GetToolCalls() []*ToolCall {
 	return nil
 }
 
+func (x *StartConversationResponse) GetUsage() *TokenUsage {
+	if x != nil {
+		return x.Usage
+	}
+	return nil
+}
+
 type ContinueConversationRequest struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	ConversationId  string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
@@ -389,7 +576,7 @@ type ContinueConversationRequest struct {
 
 func (x *ContinueConversationRequest) Reset() {
 	*x = ContinueConversationRequest{}
-	mi := &file_chat_proto_msgTypes[4]
+	mi := &file_chat_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -401,7 +588,7 @@ func (x *ContinueConversationRequest) String() string {
 func (*ContinueConversationRequest) ProtoMessage() {}
 
 func (x *ContinueConversationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_proto_msgTypes[4]
+	mi := &file_chat_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -414,7 +601,7 @@ func (x *ContinueConversationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContinueConversationRequest.ProtoReflect.Descriptor instead.
 func (*ContinueConversationRequest) Descriptor() ([]byte, []int) {
-	return file_chat_proto_rawDescGZIP(), []int{4}
+	return file_chat_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ContinueConversationRequest) GetConversationId() string {
@@ -451,7 +638,7 @@ type SessionMetadata struct {
 
 func (x *SessionMetadata) Reset() {
 	*x = SessionMetadata{}
-	mi := &file_chat_proto_msgTypes[5]
+	mi := &file_chat_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -463,7 +650,7 @@ func (x *SessionMetadata) String() string {
 func (*SessionMetadata) ProtoMessage() {}
 
 func (x *SessionMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_proto_msgTypes[5]
+	mi := &file_chat_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -476,7 +663,7 @@ func (x *SessionMetadata) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionMetadata.ProtoReflect.Descriptor instead.
 func (*SessionMetadata) Descriptor() ([]byte, []int) {
-	return file_chat_proto_rawDescGZIP(), []int{5}
+	return file_chat_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *SessionMetadata) GetPlatform() string {
@@ -506,14 +693,16 @@ type ContinueConversationResponse struct {
 	// Added: the conversation the message went to (useful when it was resolved from a session).
 	ConversationId string `protobuf:"bytes,2,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
 	// Added.
-	ToolCalls     []*ToolCall `protobuf:"bytes,3,rep,name=tool_calls,json=toolCalls,proto3" json:"tool_calls,omitempty"`
+	ToolCalls []*ToolCall `protobuf:"bytes,3,rep,name=tool_calls,json=toolCalls,proto3" json:"tool_calls,omitempty"`
+	// Added: unset when the model reported no usage.
+	Usage         *TokenUsage `protobuf:"bytes,4,opt,name=usage,proto3" json:"usage,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ContinueConversationResponse) Reset() {
 	*x = ContinueConversationResponse{}
-	mi := &file_chat_proto_msgTypes[6]
+	mi := &file_chat_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -525,7 +714,7 @@ func (x *ContinueConversationResponse) String() string {
 func (*ContinueConversationResponse) ProtoMessage() {}
 
 func (x *ContinueConversationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_proto_msgTypes[6]
+	mi := &file_chat_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -538,7 +727,7 @@ func (x *ContinueConversationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContinueConversationResponse.ProtoReflect.Descriptor instead.
 func (*ContinueConversationResponse) Descriptor() ([]byte, []int) {
-	return file_chat_proto_rawDescGZIP(), []int{6}
+	return file_chat_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ContinueConversationResponse) GetReply() string {
@@ -562,6 +751,13 @@ func (x *ContinueConversationResponse) GetToolCalls() []*ToolCall {
 	return nil
 }
 
+func (x *ContinueConversationResponse) GetUsage() *TokenUsage {
+	if x != nil {
+		return x.Usage
+	}
+	return nil
+}
+
 // Added: the body of ContinueChatStream (Server-Sent Events, not a Twirp RPC; see the service comment).
 // No conversation_id and no session_metadata start a new conversation; session_metadata works as in
 // ContinueConversation.
@@ -570,13 +766,16 @@ type ContinueChatStreamRequest struct {
 	ConversationId  string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
 	Message         string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
 	SessionMetadata *SessionMetadata       `protobuf:"bytes,3,opt,name=session_metadata,json=sessionMetadata,proto3" json:"session_metadata,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Added: regenerate this reply — the conversation's last message — instead of sending a message
+	// (conversation_id required, message empty); the stream is the same, `message` carries the new reply.
+	RegenerateMessageId string `protobuf:"bytes,4,opt,name=regenerate_message_id,json=regenerateMessageId,proto3" json:"regenerate_message_id,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *ContinueChatStreamRequest) Reset() {
 	*x = ContinueChatStreamRequest{}
-	mi := &file_chat_proto_msgTypes[7]
+	mi := &file_chat_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -588,7 +787,7 @@ func (x *ContinueChatStreamRequest) String() string {
 func (*ContinueChatStreamRequest) ProtoMessage() {}
 
 func (x *ContinueChatStreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_proto_msgTypes[7]
+	mi := &file_chat_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -601,7 +800,7 @@ func (x *ContinueChatStreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContinueChatStreamRequest.ProtoReflect.Descriptor instead.
 func (*ContinueChatStreamRequest) Descriptor() ([]byte, []int) {
-	return file_chat_proto_rawDescGZIP(), []int{7}
+	return file_chat_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ContinueChatStreamRequest) GetConversationId() string {
@@ -625,19 +824,30 @@ func (x *ContinueChatStreamRequest) GetSessionMetadata() *SessionMetadata {
 	return nil
 }
 
+func (x *ContinueChatStreamRequest) GetRegenerateMessageId() string {
+	if x != nil {
+		return x.RegenerateMessageId
+	}
+	return ""
+}
+
 type ListConversationsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Added: at most this many conversations (default 20, max 100).
 	PageSize uint32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Added: next_page_token of the previous page.
-	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Added: only conversations whose title or message text contains this text (case-insensitive, at
+	// most 200 characters). Each call examines a bounded number of conversations, so a page may hold
+	// fewer than page_size (even none) and still carry a next_page_token.
+	Query         string `protobuf:"bytes,3,opt,name=query,proto3" json:"query,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListConversationsRequest) Reset() {
 	*x = ListConversationsRequest{}
-	mi := &file_chat_proto_msgTypes[8]
+	mi := &file_chat_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -649,7 +859,7 @@ func (x *ListConversationsRequest) String() string {
 func (*ListConversationsRequest) ProtoMessage() {}
 
 func (x *ListConversationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_proto_msgTypes[8]
+	mi := &file_chat_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -662,7 +872,7 @@ func (x *ListConversationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConversationsRequest.ProtoReflect.Descriptor instead.
 func (*ListConversationsRequest) Descriptor() ([]byte, []int) {
-	return file_chat_proto_rawDescGZIP(), []int{8}
+	return file_chat_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListConversationsRequest) GetPageSize() uint32 {
@@ -679,6 +889,13 @@ func (x *ListConversationsRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *ListConversationsRequest) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
+}
+
 type ListConversationsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Conversations []*Conversation        `protobuf:"bytes,1,rep,name=conversations,proto3" json:"conversations,omitempty"`
@@ -690,7 +907,7 @@ type ListConversationsResponse struct {
 
 func (x *ListConversationsResponse) Reset() {
 	*x = ListConversationsResponse{}
-	mi := &file_chat_proto_msgTypes[9]
+	mi := &file_chat_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -702,7 +919,7 @@ func (x *ListConversationsResponse) String() string {
 func (*ListConversationsResponse) ProtoMessage() {}
 
 func (x *ListConversationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_proto_msgTypes[9]
+	mi := &file_chat_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -715,7 +932,7 @@ func (x *ListConversationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConversationsResponse.ProtoReflect.Descriptor instead.
 func (*ListConversationsResponse) Descriptor() ([]byte, []int) {
-	return file_chat_proto_rawDescGZIP(), []int{9}
+	return file_chat_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListConversationsResponse) GetConversations() []*Conversation {
@@ -741,7 +958,7 @@ type DescribeConversationRequest struct {
 
 func (x *DescribeConversationRequest) Reset() {
 	*x = DescribeConversationRequest{}
-	mi := &file_chat_proto_msgTypes[10]
+	mi := &file_chat_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -753,7 +970,7 @@ func (x *DescribeConversationRequest) String() string {
 func (*DescribeConversationRequest) ProtoMessage() {}
 
 func (x *DescribeConversationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_proto_msgTypes[10]
+	mi := &file_chat_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -766,7 +983,7 @@ func (x *DescribeConversationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeConversationRequest.ProtoReflect.Descriptor instead.
 func (*DescribeConversationRequest) Descriptor() ([]byte, []int) {
-	return file_chat_proto_rawDescGZIP(), []int{10}
+	return file_chat_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DescribeConversationRequest) GetConversationId() string {
@@ -785,7 +1002,7 @@ type DescribeConversationResponse struct {
 
 func (x *DescribeConversationResponse) Reset() {
 	*x = DescribeConversationResponse{}
-	mi := &file_chat_proto_msgTypes[11]
+	mi := &file_chat_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -797,7 +1014,7 @@ func (x *DescribeConversationResponse) String() string {
 func (*DescribeConversationResponse) ProtoMessage() {}
 
 func (x *DescribeConversationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_proto_msgTypes[11]
+	mi := &file_chat_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -810,12 +1027,440 @@ func (x *DescribeConversationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeConversationResponse.ProtoReflect.Descriptor instead.
 func (*DescribeConversationResponse) Descriptor() ([]byte, []int) {
-	return file_chat_proto_rawDescGZIP(), []int{11}
+	return file_chat_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DescribeConversationResponse) GetConversation() *Conversation {
 	if x != nil {
 		return x.Conversation
+	}
+	return nil
+}
+
+// Added.
+type RenameConversationRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ConversationId string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	// One line, 1 to 200 characters; runs of whitespace become one space.
+	Title         string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenameConversationRequest) Reset() {
+	*x = RenameConversationRequest{}
+	mi := &file_chat_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenameConversationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenameConversationRequest) ProtoMessage() {}
+
+func (x *RenameConversationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenameConversationRequest.ProtoReflect.Descriptor instead.
+func (*RenameConversationRequest) Descriptor() ([]byte, []int) {
+	return file_chat_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *RenameConversationRequest) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+func (x *RenameConversationRequest) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+// Added: the renamed conversation, without messages.
+type RenameConversationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Conversation  *Conversation          `protobuf:"bytes,1,opt,name=conversation,proto3" json:"conversation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenameConversationResponse) Reset() {
+	*x = RenameConversationResponse{}
+	mi := &file_chat_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenameConversationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenameConversationResponse) ProtoMessage() {}
+
+func (x *RenameConversationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenameConversationResponse.ProtoReflect.Descriptor instead.
+func (*RenameConversationResponse) Descriptor() ([]byte, []int) {
+	return file_chat_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *RenameConversationResponse) GetConversation() *Conversation {
+	if x != nil {
+		return x.Conversation
+	}
+	return nil
+}
+
+// Added.
+type DeleteConversationRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ConversationId string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *DeleteConversationRequest) Reset() {
+	*x = DeleteConversationRequest{}
+	mi := &file_chat_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteConversationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteConversationRequest) ProtoMessage() {}
+
+func (x *DeleteConversationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteConversationRequest.ProtoReflect.Descriptor instead.
+func (*DeleteConversationRequest) Descriptor() ([]byte, []int) {
+	return file_chat_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *DeleteConversationRequest) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+// Added.
+type DeleteConversationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteConversationResponse) Reset() {
+	*x = DeleteConversationResponse{}
+	mi := &file_chat_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteConversationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteConversationResponse) ProtoMessage() {}
+
+func (x *DeleteConversationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteConversationResponse.ProtoReflect.Descriptor instead.
+func (*DeleteConversationResponse) Descriptor() ([]byte, []int) {
+	return file_chat_proto_rawDescGZIP(), []int{17}
+}
+
+// Added.
+type ExportConversationRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ConversationId string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	Format         ExportFormat           `protobuf:"varint,2,opt,name=format,proto3,enum=acai.chat.ExportFormat" json:"format,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ExportConversationRequest) Reset() {
+	*x = ExportConversationRequest{}
+	mi := &file_chat_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportConversationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportConversationRequest) ProtoMessage() {}
+
+func (x *ExportConversationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportConversationRequest.ProtoReflect.Descriptor instead.
+func (*ExportConversationRequest) Descriptor() ([]byte, []int) {
+	return file_chat_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ExportConversationRequest) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+func (x *ExportConversationRequest) GetFormat() ExportFormat {
+	if x != nil {
+		return x.Format
+	}
+	return ExportFormat_EXPORT_FORMAT_UNSPECIFIED
+}
+
+// Added.
+type ExportConversationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A suggested file name, e.g. acai-conversation-<id>.md.
+	FileName string `protobuf:"bytes,1,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
+	// application/json or text/markdown; charset=utf-8.
+	ContentType   string `protobuf:"bytes,2,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	Content       string `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportConversationResponse) Reset() {
+	*x = ExportConversationResponse{}
+	mi := &file_chat_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportConversationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportConversationResponse) ProtoMessage() {}
+
+func (x *ExportConversationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportConversationResponse.ProtoReflect.Descriptor instead.
+func (*ExportConversationResponse) Descriptor() ([]byte, []int) {
+	return file_chat_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ExportConversationResponse) GetFileName() string {
+	if x != nil {
+		return x.FileName
+	}
+	return ""
+}
+
+func (x *ExportConversationResponse) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *ExportConversationResponse) GetContent() string {
+	if x != nil {
+		return x.Content
+	}
+	return ""
+}
+
+// Added.
+type RegenerateReplyRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ConversationId string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	// The conversation's last message, an assistant reply; anything else is aborted (the conversation changed).
+	MessageId     string `protobuf:"bytes,2,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegenerateReplyRequest) Reset() {
+	*x = RegenerateReplyRequest{}
+	mi := &file_chat_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegenerateReplyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegenerateReplyRequest) ProtoMessage() {}
+
+func (x *RegenerateReplyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegenerateReplyRequest.ProtoReflect.Descriptor instead.
+func (*RegenerateReplyRequest) Descriptor() ([]byte, []int) {
+	return file_chat_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *RegenerateReplyRequest) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+func (x *RegenerateReplyRequest) GetMessageId() string {
+	if x != nil {
+		return x.MessageId
+	}
+	return ""
+}
+
+// Added: the new reply, which replaced the old one.
+type RegenerateReplyResponse struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ConversationId string                 `protobuf:"bytes,1,opt,name=conversation_id,json=conversationId,proto3" json:"conversation_id,omitempty"`
+	MessageId      string                 `protobuf:"bytes,2,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
+	Reply          string                 `protobuf:"bytes,3,opt,name=reply,proto3" json:"reply,omitempty"`
+	ToolCalls      []*ToolCall            `protobuf:"bytes,4,rep,name=tool_calls,json=toolCalls,proto3" json:"tool_calls,omitempty"`
+	Usage          *TokenUsage            `protobuf:"bytes,5,opt,name=usage,proto3" json:"usage,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *RegenerateReplyResponse) Reset() {
+	*x = RegenerateReplyResponse{}
+	mi := &file_chat_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegenerateReplyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegenerateReplyResponse) ProtoMessage() {}
+
+func (x *RegenerateReplyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_chat_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegenerateReplyResponse.ProtoReflect.Descriptor instead.
+func (*RegenerateReplyResponse) Descriptor() ([]byte, []int) {
+	return file_chat_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *RegenerateReplyResponse) GetConversationId() string {
+	if x != nil {
+		return x.ConversationId
+	}
+	return ""
+}
+
+func (x *RegenerateReplyResponse) GetMessageId() string {
+	if x != nil {
+		return x.MessageId
+	}
+	return ""
+}
+
+func (x *RegenerateReplyResponse) GetReply() string {
+	if x != nil {
+		return x.Reply
+	}
+	return ""
+}
+
+func (x *RegenerateReplyResponse) GetToolCalls() []*ToolCall {
+	if x != nil {
+		return x.ToolCalls
+	}
+	return nil
+}
+
+func (x *RegenerateReplyResponse) GetUsage() *TokenUsage {
+	if x != nil {
+		return x.Usage
 	}
 	return nil
 }
@@ -827,14 +1472,16 @@ type Conversation_Message struct {
 	Content   string                 `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"`
 	Timestamp *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
 	// Added: the tool calls the assistant made to produce this reply (assistant messages only).
-	ToolCalls     []*ToolCall `protobuf:"bytes,5,rep,name=tool_calls,json=toolCalls,proto3" json:"tool_calls,omitempty"`
+	ToolCalls []*ToolCall `protobuf:"bytes,5,rep,name=tool_calls,json=toolCalls,proto3" json:"tool_calls,omitempty"`
+	// Added: the tokens the model reported for this reply (assistant messages; unset when it reported none).
+	Usage         *TokenUsage `protobuf:"bytes,6,opt,name=usage,proto3" json:"usage,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Conversation_Message) Reset() {
 	*x = Conversation_Message{}
-	mi := &file_chat_proto_msgTypes[12]
+	mi := &file_chat_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -846,7 +1493,7 @@ func (x *Conversation_Message) String() string {
 func (*Conversation_Message) ProtoMessage() {}
 
 func (x *Conversation_Message) ProtoReflect() protoreflect.Message {
-	mi := &file_chat_proto_msgTypes[12]
+	mi := &file_chat_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -897,28 +1544,36 @@ func (x *Conversation_Message) GetToolCalls() []*ToolCall {
 	return nil
 }
 
+func (x *Conversation_Message) GetUsage() *TokenUsage {
+	if x != nil {
+		return x.Usage
+	}
+	return nil
+}
+
 var File_chat_proto protoreflect.FileDescriptor
 
 const file_chat_proto_rawDesc = "" +
 	"\n" +
 	"\n" +
-	"chat.proto\x12\tacai.chat\x1a\x1fgoogle/protobuf/timestamp.proto\"\xaf\x03\n" +
+	"chat.proto\x12\tacai.chat\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdc\x03\n" +
 	"\fConversation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x128\n" +
 	"\ttimestamp\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\ttimestamp\x12;\n" +
-	"\bmessages\x18\x04 \x03(\v2\x1f.acai.chat.Conversation.MessageR\bmessages\x1a\xd3\x01\n" +
+	"\bmessages\x18\x04 \x03(\v2\x1f.acai.chat.Conversation.MessageR\bmessages\x1a\x80\x02\n" +
 	"\aMessage\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x120\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x1c.acai.chat.Conversation.RoleR\x04role\x12\x18\n" +
 	"\acontent\x18\x03 \x01(\tR\acontent\x128\n" +
 	"\ttimestamp\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\ttimestamp\x122\n" +
 	"\n" +
-	"tool_calls\x18\x05 \x03(\v2\x13.acai.chat.ToolCallR\ttoolCalls\",\n" +
+	"tool_calls\x18\x05 \x03(\v2\x13.acai.chat.ToolCallR\ttoolCalls\x12+\n" +
+	"\x05usage\x18\x06 \x01(\v2\x15.acai.chat.TokenUsageR\x05usage\",\n" +
 	"\x04Role\x12\v\n" +
 	"\aUNKNOWN\x10\x00\x12\b\n" +
 	"\x04USER\x10\x01\x12\r\n" +
-	"\tASSISTANT\x10\x02\"\x8d\x02\n" +
+	"\tASSISTANT\x10\x02\"\xcf\x02\n" +
 	"\bToolCall\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
@@ -929,16 +1584,27 @@ const file_chat_proto_rawDesc = "" +
 	"\vduration_ms\x18\a \x01(\rR\n" +
 	"durationMs\x12-\n" +
 	"\x12schema_fingerprint\x18\b \x01(\tR\x11schemaFingerprint\x12\x16\n" +
-	"\x06result\x18\t \x01(\tR\x06result\"{\n" +
+	"\x06result\x18\t \x01(\tR\x06result\x12\x12\n" +
+	"\x04data\x18\n" +
+	" \x01(\tR\x04data\x12,\n" +
+	"\x06images\x18\v \x03(\v2\x14.acai.chat.ToolImageR\x06images\"<\n" +
+	"\tToolImage\x12\x1b\n" +
+	"\tmime_type\x18\x01 \x01(\tR\bmimeType\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"^\n" +
+	"\n" +
+	"TokenUsage\x12#\n" +
+	"\rprompt_tokens\x18\x01 \x01(\rR\fpromptTokens\x12+\n" +
+	"\x11completion_tokens\x18\x02 \x01(\rR\x10completionTokens\"{\n" +
 	"\x18StartConversationRequest\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\tR\amessage\x12E\n" +
-	"\x10session_metadata\x18\x02 \x01(\v2\x1a.acai.chat.SessionMetadataR\x0fsessionMetadata\"\xa4\x01\n" +
+	"\x10session_metadata\x18\x02 \x01(\v2\x1a.acai.chat.SessionMetadataR\x0fsessionMetadata\"\xd1\x01\n" +
 	"\x19StartConversationResponse\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x14\n" +
 	"\x05reply\x18\x03 \x01(\tR\x05reply\x122\n" +
 	"\n" +
-	"tool_calls\x18\x04 \x03(\v2\x13.acai.chat.ToolCallR\ttoolCalls\"\xa7\x01\n" +
+	"tool_calls\x18\x04 \x03(\v2\x13.acai.chat.ToolCallR\ttoolCalls\x12+\n" +
+	"\x05usage\x18\x05 \x01(\v2\x15.acai.chat.TokenUsageR\x05usage\"\xa7\x01\n" +
 	"\x1bContinueConversationRequest\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12E\n" +
@@ -946,32 +1612,70 @@ const file_chat_proto_rawDesc = "" +
 	"\x0fSessionMetadata\x12\x1a\n" +
 	"\bplatform\x18\x01 \x01(\tR\bplatform\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x17\n" +
-	"\achat_id\x18\x03 \x01(\tR\x06chatId\"\x91\x01\n" +
+	"\achat_id\x18\x03 \x01(\tR\x06chatId\"\xbe\x01\n" +
 	"\x1cContinueConversationResponse\x12\x14\n" +
 	"\x05reply\x18\x01 \x01(\tR\x05reply\x12'\n" +
 	"\x0fconversation_id\x18\x02 \x01(\tR\x0econversationId\x122\n" +
 	"\n" +
-	"tool_calls\x18\x03 \x03(\v2\x13.acai.chat.ToolCallR\ttoolCalls\"\xa5\x01\n" +
+	"tool_calls\x18\x03 \x03(\v2\x13.acai.chat.ToolCallR\ttoolCalls\x12+\n" +
+	"\x05usage\x18\x04 \x01(\v2\x15.acai.chat.TokenUsageR\x05usage\"\xd9\x01\n" +
 	"\x19ContinueChatStreamRequest\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12E\n" +
-	"\x10session_metadata\x18\x03 \x01(\v2\x1a.acai.chat.SessionMetadataR\x0fsessionMetadata\"V\n" +
+	"\x10session_metadata\x18\x03 \x01(\v2\x1a.acai.chat.SessionMetadataR\x0fsessionMetadata\x122\n" +
+	"\x15regenerate_message_id\x18\x04 \x01(\tR\x13regenerateMessageId\"l\n" +
 	"\x18ListConversationsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\rR\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tR\tpageToken\"\x82\x01\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x14\n" +
+	"\x05query\x18\x03 \x01(\tR\x05query\"\x82\x01\n" +
 	"\x19ListConversationsResponse\x12=\n" +
 	"\rconversations\x18\x01 \x03(\v2\x17.acai.chat.ConversationR\rconversations\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"F\n" +
 	"\x1bDescribeConversationRequest\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\"[\n" +
 	"\x1cDescribeConversationResponse\x12;\n" +
-	"\fconversation\x18\x01 \x01(\v2\x17.acai.chat.ConversationR\fconversation2\x9f\x03\n" +
+	"\fconversation\x18\x01 \x01(\v2\x17.acai.chat.ConversationR\fconversation\"Z\n" +
+	"\x19RenameConversationRequest\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\"Y\n" +
+	"\x1aRenameConversationResponse\x12;\n" +
+	"\fconversation\x18\x01 \x01(\v2\x17.acai.chat.ConversationR\fconversation\"D\n" +
+	"\x19DeleteConversationRequest\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\"\x1c\n" +
+	"\x1aDeleteConversationResponse\"u\n" +
+	"\x19ExportConversationRequest\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12/\n" +
+	"\x06format\x18\x02 \x01(\x0e2\x17.acai.chat.ExportFormatR\x06format\"v\n" +
+	"\x1aExportConversationResponse\x12\x1b\n" +
+	"\tfile_name\x18\x01 \x01(\tR\bfileName\x12!\n" +
+	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x18\n" +
+	"\acontent\x18\x03 \x01(\tR\acontent\"`\n" +
+	"\x16RegenerateReplyRequest\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x1d\n" +
+	"\n" +
+	"message_id\x18\x02 \x01(\tR\tmessageId\"\xd8\x01\n" +
+	"\x17RegenerateReplyResponse\x12'\n" +
+	"\x0fconversation_id\x18\x01 \x01(\tR\x0econversationId\x12\x1d\n" +
+	"\n" +
+	"message_id\x18\x02 \x01(\tR\tmessageId\x12\x14\n" +
+	"\x05reply\x18\x03 \x01(\tR\x05reply\x122\n" +
+	"\n" +
+	"tool_calls\x18\x04 \x03(\v2\x13.acai.chat.ToolCallR\ttoolCalls\x12+\n" +
+	"\x05usage\x18\x05 \x01(\v2\x15.acai.chat.TokenUsageR\x05usage*a\n" +
+	"\fExportFormat\x12\x1d\n" +
+	"\x19EXPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12EXPORT_FORMAT_JSON\x10\x01\x12\x1a\n" +
+	"\x16EXPORT_FORMAT_MARKDOWN\x10\x022\xa2\x06\n" +
 	"\vChatService\x12^\n" +
 	"\x11StartConversation\x12#.acai.chat.StartConversationRequest\x1a$.acai.chat.StartConversationResponse\x12g\n" +
 	"\x14ContinueConversation\x12&.acai.chat.ContinueConversationRequest\x1a'.acai.chat.ContinueConversationResponse\x12^\n" +
 	"\x11ListConversations\x12#.acai.chat.ListConversationsRequest\x1a$.acai.chat.ListConversationsResponse\x12g\n" +
-	"\x14DescribeConversation\x12&.acai.chat.DescribeConversationRequest\x1a'.acai.chat.DescribeConversationResponseB\x1cZ\x1aacai.dev/gen/chatpb;chatpbb\x06proto3"
+	"\x14DescribeConversation\x12&.acai.chat.DescribeConversationRequest\x1a'.acai.chat.DescribeConversationResponse\x12a\n" +
+	"\x12RenameConversation\x12$.acai.chat.RenameConversationRequest\x1a%.acai.chat.RenameConversationResponse\x12a\n" +
+	"\x12DeleteConversation\x12$.acai.chat.DeleteConversationRequest\x1a%.acai.chat.DeleteConversationResponse\x12a\n" +
+	"\x12ExportConversation\x12$.acai.chat.ExportConversationRequest\x1a%.acai.chat.ExportConversationResponse\x12X\n" +
+	"\x0fRegenerateReply\x12!.acai.chat.RegenerateReplyRequest\x1a\".acai.chat.RegenerateReplyResponseB\x1cZ\x1aacai.dev/gen/chatpb;chatpbb\x06proto3"
 
 var (
 	file_chat_proto_rawDescOnce sync.Once
@@ -985,51 +1689,78 @@ func file_chat_proto_rawDescGZIP() []byte {
 	return file_chat_proto_rawDescData
 }
 
-var file_chat_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_chat_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_chat_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_chat_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_chat_proto_goTypes = []any{
-	(Conversation_Role)(0),               // 0: acai.chat.Conversation.Role
-	(*Conversation)(nil),                 // 1: acai.chat.Conversation
-	(*ToolCall)(nil),                     // 2: acai.chat.ToolCall
-	(*StartConversationRequest)(nil),     // 3: acai.chat.StartConversationRequest
-	(*StartConversationResponse)(nil),    // 4: acai.chat.StartConversationResponse
-	(*ContinueConversationRequest)(nil),  // 5: acai.chat.ContinueConversationRequest
-	(*SessionMetadata)(nil),              // 6: acai.chat.SessionMetadata
-	(*ContinueConversationResponse)(nil), // 7: acai.chat.ContinueConversationResponse
-	(*ContinueChatStreamRequest)(nil),    // 8: acai.chat.ContinueChatStreamRequest
-	(*ListConversationsRequest)(nil),     // 9: acai.chat.ListConversationsRequest
-	(*ListConversationsResponse)(nil),    // 10: acai.chat.ListConversationsResponse
-	(*DescribeConversationRequest)(nil),  // 11: acai.chat.DescribeConversationRequest
-	(*DescribeConversationResponse)(nil), // 12: acai.chat.DescribeConversationResponse
-	(*Conversation_Message)(nil),         // 13: acai.chat.Conversation.Message
-	(*timestamppb.Timestamp)(nil),        // 14: google.protobuf.Timestamp
+	(ExportFormat)(0),                    // 0: acai.chat.ExportFormat
+	(Conversation_Role)(0),               // 1: acai.chat.Conversation.Role
+	(*Conversation)(nil),                 // 2: acai.chat.Conversation
+	(*ToolCall)(nil),                     // 3: acai.chat.ToolCall
+	(*ToolImage)(nil),                    // 4: acai.chat.ToolImage
+	(*TokenUsage)(nil),                   // 5: acai.chat.TokenUsage
+	(*StartConversationRequest)(nil),     // 6: acai.chat.StartConversationRequest
+	(*StartConversationResponse)(nil),    // 7: acai.chat.StartConversationResponse
+	(*ContinueConversationRequest)(nil),  // 8: acai.chat.ContinueConversationRequest
+	(*SessionMetadata)(nil),              // 9: acai.chat.SessionMetadata
+	(*ContinueConversationResponse)(nil), // 10: acai.chat.ContinueConversationResponse
+	(*ContinueChatStreamRequest)(nil),    // 11: acai.chat.ContinueChatStreamRequest
+	(*ListConversationsRequest)(nil),     // 12: acai.chat.ListConversationsRequest
+	(*ListConversationsResponse)(nil),    // 13: acai.chat.ListConversationsResponse
+	(*DescribeConversationRequest)(nil),  // 14: acai.chat.DescribeConversationRequest
+	(*DescribeConversationResponse)(nil), // 15: acai.chat.DescribeConversationResponse
+	(*RenameConversationRequest)(nil),    // 16: acai.chat.RenameConversationRequest
+	(*RenameConversationResponse)(nil),   // 17: acai.chat.RenameConversationResponse
+	(*DeleteConversationRequest)(nil),    // 18: acai.chat.DeleteConversationRequest
+	(*DeleteConversationResponse)(nil),   // 19: acai.chat.DeleteConversationResponse
+	(*ExportConversationRequest)(nil),    // 20: acai.chat.ExportConversationRequest
+	(*ExportConversationResponse)(nil),   // 21: acai.chat.ExportConversationResponse
+	(*RegenerateReplyRequest)(nil),       // 22: acai.chat.RegenerateReplyRequest
+	(*RegenerateReplyResponse)(nil),      // 23: acai.chat.RegenerateReplyResponse
+	(*Conversation_Message)(nil),         // 24: acai.chat.Conversation.Message
+	(*timestamppb.Timestamp)(nil),        // 25: google.protobuf.Timestamp
 }
 var file_chat_proto_depIdxs = []int32{
-	14, // 0: acai.chat.Conversation.timestamp:type_name -> google.protobuf.Timestamp
-	13, // 1: acai.chat.Conversation.messages:type_name -> acai.chat.Conversation.Message
-	6,  // 2: acai.chat.StartConversationRequest.session_metadata:type_name -> acai.chat.SessionMetadata
-	2,  // 3: acai.chat.StartConversationResponse.tool_calls:type_name -> acai.chat.ToolCall
-	6,  // 4: acai.chat.ContinueConversationRequest.session_metadata:type_name -> acai.chat.SessionMetadata
-	2,  // 5: acai.chat.ContinueConversationResponse.tool_calls:type_name -> acai.chat.ToolCall
-	6,  // 6: acai.chat.ContinueChatStreamRequest.session_metadata:type_name -> acai.chat.SessionMetadata
-	1,  // 7: acai.chat.ListConversationsResponse.conversations:type_name -> acai.chat.Conversation
-	1,  // 8: acai.chat.DescribeConversationResponse.conversation:type_name -> acai.chat.Conversation
-	0,  // 9: acai.chat.Conversation.Message.role:type_name -> acai.chat.Conversation.Role
-	14, // 10: acai.chat.Conversation.Message.timestamp:type_name -> google.protobuf.Timestamp
-	2,  // 11: acai.chat.Conversation.Message.tool_calls:type_name -> acai.chat.ToolCall
-	3,  // 12: acai.chat.ChatService.StartConversation:input_type -> acai.chat.StartConversationRequest
-	5,  // 13: acai.chat.ChatService.ContinueConversation:input_type -> acai.chat.ContinueConversationRequest
-	9,  // 14: acai.chat.ChatService.ListConversations:input_type -> acai.chat.ListConversationsRequest
-	11, // 15: acai.chat.ChatService.DescribeConversation:input_type -> acai.chat.DescribeConversationRequest
-	4,  // 16: acai.chat.ChatService.StartConversation:output_type -> acai.chat.StartConversationResponse
-	7,  // 17: acai.chat.ChatService.ContinueConversation:output_type -> acai.chat.ContinueConversationResponse
-	10, // 18: acai.chat.ChatService.ListConversations:output_type -> acai.chat.ListConversationsResponse
-	12, // 19: acai.chat.ChatService.DescribeConversation:output_type -> acai.chat.DescribeConversationResponse
-	16, // [16:20] is the sub-list for method output_type
-	12, // [12:16] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	25, // 0: acai.chat.Conversation.timestamp:type_name -> google.protobuf.Timestamp
+	24, // 1: acai.chat.Conversation.messages:type_name -> acai.chat.Conversation.Message
+	4,  // 2: acai.chat.ToolCall.images:type_name -> acai.chat.ToolImage
+	9,  // 3: acai.chat.StartConversationRequest.session_metadata:type_name -> acai.chat.SessionMetadata
+	3,  // 4: acai.chat.StartConversationResponse.tool_calls:type_name -> acai.chat.ToolCall
+	5,  // 5: acai.chat.StartConversationResponse.usage:type_name -> acai.chat.TokenUsage
+	9,  // 6: acai.chat.ContinueConversationRequest.session_metadata:type_name -> acai.chat.SessionMetadata
+	3,  // 7: acai.chat.ContinueConversationResponse.tool_calls:type_name -> acai.chat.ToolCall
+	5,  // 8: acai.chat.ContinueConversationResponse.usage:type_name -> acai.chat.TokenUsage
+	9,  // 9: acai.chat.ContinueChatStreamRequest.session_metadata:type_name -> acai.chat.SessionMetadata
+	2,  // 10: acai.chat.ListConversationsResponse.conversations:type_name -> acai.chat.Conversation
+	2,  // 11: acai.chat.DescribeConversationResponse.conversation:type_name -> acai.chat.Conversation
+	2,  // 12: acai.chat.RenameConversationResponse.conversation:type_name -> acai.chat.Conversation
+	0,  // 13: acai.chat.ExportConversationRequest.format:type_name -> acai.chat.ExportFormat
+	3,  // 14: acai.chat.RegenerateReplyResponse.tool_calls:type_name -> acai.chat.ToolCall
+	5,  // 15: acai.chat.RegenerateReplyResponse.usage:type_name -> acai.chat.TokenUsage
+	1,  // 16: acai.chat.Conversation.Message.role:type_name -> acai.chat.Conversation.Role
+	25, // 17: acai.chat.Conversation.Message.timestamp:type_name -> google.protobuf.Timestamp
+	3,  // 18: acai.chat.Conversation.Message.tool_calls:type_name -> acai.chat.ToolCall
+	5,  // 19: acai.chat.Conversation.Message.usage:type_name -> acai.chat.TokenUsage
+	6,  // 20: acai.chat.ChatService.StartConversation:input_type -> acai.chat.StartConversationRequest
+	8,  // 21: acai.chat.ChatService.ContinueConversation:input_type -> acai.chat.ContinueConversationRequest
+	12, // 22: acai.chat.ChatService.ListConversations:input_type -> acai.chat.ListConversationsRequest
+	14, // 23: acai.chat.ChatService.DescribeConversation:input_type -> acai.chat.DescribeConversationRequest
+	16, // 24: acai.chat.ChatService.RenameConversation:input_type -> acai.chat.RenameConversationRequest
+	18, // 25: acai.chat.ChatService.DeleteConversation:input_type -> acai.chat.DeleteConversationRequest
+	20, // 26: acai.chat.ChatService.ExportConversation:input_type -> acai.chat.ExportConversationRequest
+	22, // 27: acai.chat.ChatService.RegenerateReply:input_type -> acai.chat.RegenerateReplyRequest
+	7,  // 28: acai.chat.ChatService.StartConversation:output_type -> acai.chat.StartConversationResponse
+	10, // 29: acai.chat.ChatService.ContinueConversation:output_type -> acai.chat.ContinueConversationResponse
+	13, // 30: acai.chat.ChatService.ListConversations:output_type -> acai.chat.ListConversationsResponse
+	15, // 31: acai.chat.ChatService.DescribeConversation:output_type -> acai.chat.DescribeConversationResponse
+	17, // 32: acai.chat.ChatService.RenameConversation:output_type -> acai.chat.RenameConversationResponse
+	19, // 33: acai.chat.ChatService.DeleteConversation:output_type -> acai.chat.DeleteConversationResponse
+	21, // 34: acai.chat.ChatService.ExportConversation:output_type -> acai.chat.ExportConversationResponse
+	23, // 35: acai.chat.ChatService.RegenerateReply:output_type -> acai.chat.RegenerateReplyResponse
+	28, // [28:36] is the sub-list for method output_type
+	20, // [20:28] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_chat_proto_init() }
@@ -1042,8 +1773,8 @@ func file_chat_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_chat_proto_rawDesc), len(file_chat_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   13,
+			NumEnums:      2,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

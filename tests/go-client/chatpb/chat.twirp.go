@@ -38,11 +38,26 @@ type ChatService interface {
 	// Adds a user message to a conversation, by id or by session metadata.
 	ContinueConversation(context.Context, *ContinueConversationRequest) (*ContinueConversationResponse, error)
 
-	// Lists the caller's conversations, most recently updated first, one page at a time.
+	// Lists the caller's conversations, most recently updated first, one page at a time. An empty request
+	// (what the original service's clients send) lists them all, newest created first, up to 1000.
 	ListConversations(context.Context, *ListConversationsRequest) (*ListConversationsResponse, error)
 
 	// Returns one conversation with its messages and the tool calls of each turn.
 	DescribeConversation(context.Context, *DescribeConversationRequest) (*DescribeConversationResponse, error)
+
+	// Added: gives a conversation a title of the user's choosing (it keeps its place in the list).
+	RenameConversation(context.Context, *RenameConversationRequest) (*RenameConversationResponse, error)
+
+	// Added: deletes a conversation with its messages, tool results, session binding and cached title.
+	// A conversation that is not (or no longer) there is not_found, so a repeated delete changes nothing.
+	DeleteConversation(context.Context, *DeleteConversationRequest) (*DeleteConversationResponse, error)
+
+	// Added: the whole conversation as a JSON document or as Markdown.
+	ExportConversation(context.Context, *ExportConversationRequest) (*ExportConversationResponse, error)
+
+	// Added: replaces the conversation's last reply with a new one to the same user message.
+	// Streamed: ContinueChatStream with regenerate_message_id.
+	RegenerateReply(context.Context, *RegenerateReplyRequest) (*RegenerateReplyResponse, error)
 }
 
 // ===========================
@@ -51,7 +66,7 @@ type ChatService interface {
 
 type chatServiceProtobufClient struct {
 	client      HTTPClient
-	urls        [4]string
+	urls        [8]string
 	interceptor twirp.Interceptor
 	opts        twirp.ClientOptions
 }
@@ -79,11 +94,15 @@ func NewChatServiceProtobufClient(baseURL string, client HTTPClient, opts ...twi
 	// Build method URLs: <baseURL>[<prefix>]/<package>.<Service>/<Method>
 	serviceURL := sanitizeBaseURL(baseURL)
 	serviceURL += baseServicePath(pathPrefix, "acai.chat", "ChatService")
-	urls := [4]string{
+	urls := [8]string{
 		serviceURL + "StartConversation",
 		serviceURL + "ContinueConversation",
 		serviceURL + "ListConversations",
 		serviceURL + "DescribeConversation",
+		serviceURL + "RenameConversation",
+		serviceURL + "DeleteConversation",
+		serviceURL + "ExportConversation",
+		serviceURL + "RegenerateReply",
 	}
 
 	return &chatServiceProtobufClient{
@@ -278,13 +297,197 @@ func (c *chatServiceProtobufClient) callDescribeConversation(ctx context.Context
 	return out, nil
 }
 
+func (c *chatServiceProtobufClient) RenameConversation(ctx context.Context, in *RenameConversationRequest) (*RenameConversationResponse, error) {
+	ctx = ctxsetters.WithPackageName(ctx, "acai.chat")
+	ctx = ctxsetters.WithServiceName(ctx, "ChatService")
+	ctx = ctxsetters.WithMethodName(ctx, "RenameConversation")
+	caller := c.callRenameConversation
+	if c.interceptor != nil {
+		caller = func(ctx context.Context, req *RenameConversationRequest) (*RenameConversationResponse, error) {
+			resp, err := c.interceptor(
+				func(ctx context.Context, req interface{}) (interface{}, error) {
+					typedReq, ok := req.(*RenameConversationRequest)
+					if !ok {
+						return nil, twirp.InternalError("failed type assertion req.(*RenameConversationRequest) when calling interceptor")
+					}
+					return c.callRenameConversation(ctx, typedReq)
+				},
+			)(ctx, req)
+			if resp != nil {
+				typedResp, ok := resp.(*RenameConversationResponse)
+				if !ok {
+					return nil, twirp.InternalError("failed type assertion resp.(*RenameConversationResponse) when calling interceptor")
+				}
+				return typedResp, err
+			}
+			return nil, err
+		}
+	}
+	return caller(ctx, in)
+}
+
+func (c *chatServiceProtobufClient) callRenameConversation(ctx context.Context, in *RenameConversationRequest) (*RenameConversationResponse, error) {
+	out := new(RenameConversationResponse)
+	ctx, err := doProtobufRequest(ctx, c.client, c.opts.Hooks, c.urls[4], in, out)
+	if err != nil {
+		twerr, ok := err.(twirp.Error)
+		if !ok {
+			twerr = twirp.InternalErrorWith(err)
+		}
+		callClientError(ctx, c.opts.Hooks, twerr)
+		return nil, err
+	}
+
+	callClientResponseReceived(ctx, c.opts.Hooks)
+
+	return out, nil
+}
+
+func (c *chatServiceProtobufClient) DeleteConversation(ctx context.Context, in *DeleteConversationRequest) (*DeleteConversationResponse, error) {
+	ctx = ctxsetters.WithPackageName(ctx, "acai.chat")
+	ctx = ctxsetters.WithServiceName(ctx, "ChatService")
+	ctx = ctxsetters.WithMethodName(ctx, "DeleteConversation")
+	caller := c.callDeleteConversation
+	if c.interceptor != nil {
+		caller = func(ctx context.Context, req *DeleteConversationRequest) (*DeleteConversationResponse, error) {
+			resp, err := c.interceptor(
+				func(ctx context.Context, req interface{}) (interface{}, error) {
+					typedReq, ok := req.(*DeleteConversationRequest)
+					if !ok {
+						return nil, twirp.InternalError("failed type assertion req.(*DeleteConversationRequest) when calling interceptor")
+					}
+					return c.callDeleteConversation(ctx, typedReq)
+				},
+			)(ctx, req)
+			if resp != nil {
+				typedResp, ok := resp.(*DeleteConversationResponse)
+				if !ok {
+					return nil, twirp.InternalError("failed type assertion resp.(*DeleteConversationResponse) when calling interceptor")
+				}
+				return typedResp, err
+			}
+			return nil, err
+		}
+	}
+	return caller(ctx, in)
+}
+
+func (c *chatServiceProtobufClient) callDeleteConversation(ctx context.Context, in *DeleteConversationRequest) (*DeleteConversationResponse, error) {
+	out := new(DeleteConversationResponse)
+	ctx, err := doProtobufRequest(ctx, c.client, c.opts.Hooks, c.urls[5], in, out)
+	if err != nil {
+		twerr, ok := err.(twirp.Error)
+		if !ok {
+			twerr = twirp.InternalErrorWith(err)
+		}
+		callClientError(ctx, c.opts.Hooks, twerr)
+		return nil, err
+	}
+
+	callClientResponseReceived(ctx, c.opts.Hooks)
+
+	return out, nil
+}
+
+func (c *chatServiceProtobufClient) ExportConversation(ctx context.Context, in *ExportConversationRequest) (*ExportConversationResponse, error) {
+	ctx = ctxsetters.WithPackageName(ctx, "acai.chat")
+	ctx = ctxsetters.WithServiceName(ctx, "ChatService")
+	ctx = ctxsetters.WithMethodName(ctx, "ExportConversation")
+	caller := c.callExportConversation
+	if c.interceptor != nil {
+		caller = func(ctx context.Context, req *ExportConversationRequest) (*ExportConversationResponse, error) {
+			resp, err := c.interceptor(
+				func(ctx context.Context, req interface{}) (interface{}, error) {
+					typedReq, ok := req.(*ExportConversationRequest)
+					if !ok {
+						return nil, twirp.InternalError("failed type assertion req.(*ExportConversationRequest) when calling interceptor")
+					}
+					return c.callExportConversation(ctx, typedReq)
+				},
+			)(ctx, req)
+			if resp != nil {
+				typedResp, ok := resp.(*ExportConversationResponse)
+				if !ok {
+					return nil, twirp.InternalError("failed type assertion resp.(*ExportConversationResponse) when calling interceptor")
+				}
+				return typedResp, err
+			}
+			return nil, err
+		}
+	}
+	return caller(ctx, in)
+}
+
+func (c *chatServiceProtobufClient) callExportConversation(ctx context.Context, in *ExportConversationRequest) (*ExportConversationResponse, error) {
+	out := new(ExportConversationResponse)
+	ctx, err := doProtobufRequest(ctx, c.client, c.opts.Hooks, c.urls[6], in, out)
+	if err != nil {
+		twerr, ok := err.(twirp.Error)
+		if !ok {
+			twerr = twirp.InternalErrorWith(err)
+		}
+		callClientError(ctx, c.opts.Hooks, twerr)
+		return nil, err
+	}
+
+	callClientResponseReceived(ctx, c.opts.Hooks)
+
+	return out, nil
+}
+
+func (c *chatServiceProtobufClient) RegenerateReply(ctx context.Context, in *RegenerateReplyRequest) (*RegenerateReplyResponse, error) {
+	ctx = ctxsetters.WithPackageName(ctx, "acai.chat")
+	ctx = ctxsetters.WithServiceName(ctx, "ChatService")
+	ctx = ctxsetters.WithMethodName(ctx, "RegenerateReply")
+	caller := c.callRegenerateReply
+	if c.interceptor != nil {
+		caller = func(ctx context.Context, req *RegenerateReplyRequest) (*RegenerateReplyResponse, error) {
+			resp, err := c.interceptor(
+				func(ctx context.Context, req interface{}) (interface{}, error) {
+					typedReq, ok := req.(*RegenerateReplyRequest)
+					if !ok {
+						return nil, twirp.InternalError("failed type assertion req.(*RegenerateReplyRequest) when calling interceptor")
+					}
+					return c.callRegenerateReply(ctx, typedReq)
+				},
+			)(ctx, req)
+			if resp != nil {
+				typedResp, ok := resp.(*RegenerateReplyResponse)
+				if !ok {
+					return nil, twirp.InternalError("failed type assertion resp.(*RegenerateReplyResponse) when calling interceptor")
+				}
+				return typedResp, err
+			}
+			return nil, err
+		}
+	}
+	return caller(ctx, in)
+}
+
+func (c *chatServiceProtobufClient) callRegenerateReply(ctx context.Context, in *RegenerateReplyRequest) (*RegenerateReplyResponse, error) {
+	out := new(RegenerateReplyResponse)
+	ctx, err := doProtobufRequest(ctx, c.client, c.opts.Hooks, c.urls[7], in, out)
+	if err != nil {
+		twerr, ok := err.(twirp.Error)
+		if !ok {
+			twerr = twirp.InternalErrorWith(err)
+		}
+		callClientError(ctx, c.opts.Hooks, twerr)
+		return nil, err
+	}
+
+	callClientResponseReceived(ctx, c.opts.Hooks)
+
+	return out, nil
+}
+
 // =======================
 // ChatService JSON Client
 // =======================
 
 type chatServiceJSONClient struct {
 	client      HTTPClient
-	urls        [4]string
+	urls        [8]string
 	interceptor twirp.Interceptor
 	opts        twirp.ClientOptions
 }
@@ -312,11 +515,15 @@ func NewChatServiceJSONClient(baseURL string, client HTTPClient, opts ...twirp.C
 	// Build method URLs: <baseURL>[<prefix>]/<package>.<Service>/<Method>
 	serviceURL := sanitizeBaseURL(baseURL)
 	serviceURL += baseServicePath(pathPrefix, "acai.chat", "ChatService")
-	urls := [4]string{
+	urls := [8]string{
 		serviceURL + "StartConversation",
 		serviceURL + "ContinueConversation",
 		serviceURL + "ListConversations",
 		serviceURL + "DescribeConversation",
+		serviceURL + "RenameConversation",
+		serviceURL + "DeleteConversation",
+		serviceURL + "ExportConversation",
+		serviceURL + "RegenerateReply",
 	}
 
 	return &chatServiceJSONClient{
@@ -511,6 +718,190 @@ func (c *chatServiceJSONClient) callDescribeConversation(ctx context.Context, in
 	return out, nil
 }
 
+func (c *chatServiceJSONClient) RenameConversation(ctx context.Context, in *RenameConversationRequest) (*RenameConversationResponse, error) {
+	ctx = ctxsetters.WithPackageName(ctx, "acai.chat")
+	ctx = ctxsetters.WithServiceName(ctx, "ChatService")
+	ctx = ctxsetters.WithMethodName(ctx, "RenameConversation")
+	caller := c.callRenameConversation
+	if c.interceptor != nil {
+		caller = func(ctx context.Context, req *RenameConversationRequest) (*RenameConversationResponse, error) {
+			resp, err := c.interceptor(
+				func(ctx context.Context, req interface{}) (interface{}, error) {
+					typedReq, ok := req.(*RenameConversationRequest)
+					if !ok {
+						return nil, twirp.InternalError("failed type assertion req.(*RenameConversationRequest) when calling interceptor")
+					}
+					return c.callRenameConversation(ctx, typedReq)
+				},
+			)(ctx, req)
+			if resp != nil {
+				typedResp, ok := resp.(*RenameConversationResponse)
+				if !ok {
+					return nil, twirp.InternalError("failed type assertion resp.(*RenameConversationResponse) when calling interceptor")
+				}
+				return typedResp, err
+			}
+			return nil, err
+		}
+	}
+	return caller(ctx, in)
+}
+
+func (c *chatServiceJSONClient) callRenameConversation(ctx context.Context, in *RenameConversationRequest) (*RenameConversationResponse, error) {
+	out := new(RenameConversationResponse)
+	ctx, err := doJSONRequest(ctx, c.client, c.opts.Hooks, c.urls[4], in, out)
+	if err != nil {
+		twerr, ok := err.(twirp.Error)
+		if !ok {
+			twerr = twirp.InternalErrorWith(err)
+		}
+		callClientError(ctx, c.opts.Hooks, twerr)
+		return nil, err
+	}
+
+	callClientResponseReceived(ctx, c.opts.Hooks)
+
+	return out, nil
+}
+
+func (c *chatServiceJSONClient) DeleteConversation(ctx context.Context, in *DeleteConversationRequest) (*DeleteConversationResponse, error) {
+	ctx = ctxsetters.WithPackageName(ctx, "acai.chat")
+	ctx = ctxsetters.WithServiceName(ctx, "ChatService")
+	ctx = ctxsetters.WithMethodName(ctx, "DeleteConversation")
+	caller := c.callDeleteConversation
+	if c.interceptor != nil {
+		caller = func(ctx context.Context, req *DeleteConversationRequest) (*DeleteConversationResponse, error) {
+			resp, err := c.interceptor(
+				func(ctx context.Context, req interface{}) (interface{}, error) {
+					typedReq, ok := req.(*DeleteConversationRequest)
+					if !ok {
+						return nil, twirp.InternalError("failed type assertion req.(*DeleteConversationRequest) when calling interceptor")
+					}
+					return c.callDeleteConversation(ctx, typedReq)
+				},
+			)(ctx, req)
+			if resp != nil {
+				typedResp, ok := resp.(*DeleteConversationResponse)
+				if !ok {
+					return nil, twirp.InternalError("failed type assertion resp.(*DeleteConversationResponse) when calling interceptor")
+				}
+				return typedResp, err
+			}
+			return nil, err
+		}
+	}
+	return caller(ctx, in)
+}
+
+func (c *chatServiceJSONClient) callDeleteConversation(ctx context.Context, in *DeleteConversationRequest) (*DeleteConversationResponse, error) {
+	out := new(DeleteConversationResponse)
+	ctx, err := doJSONRequest(ctx, c.client, c.opts.Hooks, c.urls[5], in, out)
+	if err != nil {
+		twerr, ok := err.(twirp.Error)
+		if !ok {
+			twerr = twirp.InternalErrorWith(err)
+		}
+		callClientError(ctx, c.opts.Hooks, twerr)
+		return nil, err
+	}
+
+	callClientResponseReceived(ctx, c.opts.Hooks)
+
+	return out, nil
+}
+
+func (c *chatServiceJSONClient) ExportConversation(ctx context.Context, in *ExportConversationRequest) (*ExportConversationResponse, error) {
+	ctx = ctxsetters.WithPackageName(ctx, "acai.chat")
+	ctx = ctxsetters.WithServiceName(ctx, "ChatService")
+	ctx = ctxsetters.WithMethodName(ctx, "ExportConversation")
+	caller := c.callExportConversation
+	if c.interceptor != nil {
+		caller = func(ctx context.Context, req *ExportConversationRequest) (*ExportConversationResponse, error) {
+			resp, err := c.interceptor(
+				func(ctx context.Context, req interface{}) (interface{}, error) {
+					typedReq, ok := req.(*ExportConversationRequest)
+					if !ok {
+						return nil, twirp.InternalError("failed type assertion req.(*ExportConversationRequest) when calling interceptor")
+					}
+					return c.callExportConversation(ctx, typedReq)
+				},
+			)(ctx, req)
+			if resp != nil {
+				typedResp, ok := resp.(*ExportConversationResponse)
+				if !ok {
+					return nil, twirp.InternalError("failed type assertion resp.(*ExportConversationResponse) when calling interceptor")
+				}
+				return typedResp, err
+			}
+			return nil, err
+		}
+	}
+	return caller(ctx, in)
+}
+
+func (c *chatServiceJSONClient) callExportConversation(ctx context.Context, in *ExportConversationRequest) (*ExportConversationResponse, error) {
+	out := new(ExportConversationResponse)
+	ctx, err := doJSONRequest(ctx, c.client, c.opts.Hooks, c.urls[6], in, out)
+	if err != nil {
+		twerr, ok := err.(twirp.Error)
+		if !ok {
+			twerr = twirp.InternalErrorWith(err)
+		}
+		callClientError(ctx, c.opts.Hooks, twerr)
+		return nil, err
+	}
+
+	callClientResponseReceived(ctx, c.opts.Hooks)
+
+	return out, nil
+}
+
+func (c *chatServiceJSONClient) RegenerateReply(ctx context.Context, in *RegenerateReplyRequest) (*RegenerateReplyResponse, error) {
+	ctx = ctxsetters.WithPackageName(ctx, "acai.chat")
+	ctx = ctxsetters.WithServiceName(ctx, "ChatService")
+	ctx = ctxsetters.WithMethodName(ctx, "RegenerateReply")
+	caller := c.callRegenerateReply
+	if c.interceptor != nil {
+		caller = func(ctx context.Context, req *RegenerateReplyRequest) (*RegenerateReplyResponse, error) {
+			resp, err := c.interceptor(
+				func(ctx context.Context, req interface{}) (interface{}, error) {
+					typedReq, ok := req.(*RegenerateReplyRequest)
+					if !ok {
+						return nil, twirp.InternalError("failed type assertion req.(*RegenerateReplyRequest) when calling interceptor")
+					}
+					return c.callRegenerateReply(ctx, typedReq)
+				},
+			)(ctx, req)
+			if resp != nil {
+				typedResp, ok := resp.(*RegenerateReplyResponse)
+				if !ok {
+					return nil, twirp.InternalError("failed type assertion resp.(*RegenerateReplyResponse) when calling interceptor")
+				}
+				return typedResp, err
+			}
+			return nil, err
+		}
+	}
+	return caller(ctx, in)
+}
+
+func (c *chatServiceJSONClient) callRegenerateReply(ctx context.Context, in *RegenerateReplyRequest) (*RegenerateReplyResponse, error) {
+	out := new(RegenerateReplyResponse)
+	ctx, err := doJSONRequest(ctx, c.client, c.opts.Hooks, c.urls[7], in, out)
+	if err != nil {
+		twerr, ok := err.(twirp.Error)
+		if !ok {
+			twerr = twirp.InternalErrorWith(err)
+		}
+		callClientError(ctx, c.opts.Hooks, twerr)
+		return nil, err
+	}
+
+	callClientResponseReceived(ctx, c.opts.Hooks)
+
+	return out, nil
+}
+
 // ==========================
 // ChatService Server Handler
 // ==========================
@@ -619,6 +1010,18 @@ func (s *chatServiceServer) ServeHTTP(resp http.ResponseWriter, req *http.Reques
 		return
 	case "DescribeConversation":
 		s.serveDescribeConversation(ctx, resp, req)
+		return
+	case "RenameConversation":
+		s.serveRenameConversation(ctx, resp, req)
+		return
+	case "DeleteConversation":
+		s.serveDeleteConversation(ctx, resp, req)
+		return
+	case "ExportConversation":
+		s.serveExportConversation(ctx, resp, req)
+		return
+	case "RegenerateReply":
+		s.serveRegenerateReply(ctx, resp, req)
 		return
 	default:
 		msg := fmt.Sprintf("no handler for path %q", req.URL.Path)
@@ -1347,6 +1750,726 @@ func (s *chatServiceServer) serveDescribeConversationProtobuf(ctx context.Contex
 	callResponseSent(ctx, s.hooks)
 }
 
+func (s *chatServiceServer) serveRenameConversation(ctx context.Context, resp http.ResponseWriter, req *http.Request) {
+	header := req.Header.Get("Content-Type")
+	i := strings.Index(header, ";")
+	if i == -1 {
+		i = len(header)
+	}
+	switch strings.TrimSpace(strings.ToLower(header[:i])) {
+	case "application/json":
+		s.serveRenameConversationJSON(ctx, resp, req)
+	case "application/protobuf":
+		s.serveRenameConversationProtobuf(ctx, resp, req)
+	default:
+		msg := fmt.Sprintf("unexpected Content-Type: %q", req.Header.Get("Content-Type"))
+		twerr := badRouteError(msg, req.Method, req.URL.Path)
+		s.writeError(ctx, resp, twerr)
+	}
+}
+
+func (s *chatServiceServer) serveRenameConversationJSON(ctx context.Context, resp http.ResponseWriter, req *http.Request) {
+	var err error
+	ctx = ctxsetters.WithMethodName(ctx, "RenameConversation")
+	ctx, err = callRequestRouted(ctx, s.hooks)
+	if err != nil {
+		s.writeError(ctx, resp, err)
+		return
+	}
+
+	d := json.NewDecoder(req.Body)
+	rawReqBody := json.RawMessage{}
+	if err := d.Decode(&rawReqBody); err != nil {
+		s.handleRequestBodyError(ctx, resp, "the json request could not be decoded", err)
+		return
+	}
+	reqContent := new(RenameConversationRequest)
+	unmarshaler := protojson.UnmarshalOptions{DiscardUnknown: true}
+	if err = unmarshaler.Unmarshal(rawReqBody, reqContent); err != nil {
+		s.handleRequestBodyError(ctx, resp, "the json request could not be decoded", err)
+		return
+	}
+
+	handler := s.ChatService.RenameConversation
+	if s.interceptor != nil {
+		handler = func(ctx context.Context, req *RenameConversationRequest) (*RenameConversationResponse, error) {
+			resp, err := s.interceptor(
+				func(ctx context.Context, req interface{}) (interface{}, error) {
+					typedReq, ok := req.(*RenameConversationRequest)
+					if !ok {
+						return nil, twirp.InternalError("failed type assertion req.(*RenameConversationRequest) when calling interceptor")
+					}
+					return s.ChatService.RenameConversation(ctx, typedReq)
+				},
+			)(ctx, req)
+			if resp != nil {
+				typedResp, ok := resp.(*RenameConversationResponse)
+				if !ok {
+					return nil, twirp.InternalError("failed type assertion resp.(*RenameConversationResponse) when calling interceptor")
+				}
+				return typedResp, err
+			}
+			return nil, err
+		}
+	}
+
+	// Call service method
+	var respContent *RenameConversationResponse
+	func() {
+		defer ensurePanicResponses(ctx, resp, s.hooks)
+		respContent, err = handler(ctx, reqContent)
+	}()
+
+	if err != nil {
+		s.writeError(ctx, resp, err)
+		return
+	}
+	if respContent == nil {
+		s.writeError(ctx, resp, twirp.InternalError("received a nil *RenameConversationResponse and nil error while calling RenameConversation. nil responses are not supported"))
+		return
+	}
+
+	ctx = callResponsePrepared(ctx, s.hooks)
+
+	marshaler := &protojson.MarshalOptions{UseProtoNames: !s.jsonCamelCase, EmitUnpopulated: !s.jsonSkipDefaults}
+	respBytes, err := marshaler.Marshal(respContent)
+	if err != nil {
+		s.writeError(ctx, resp, wrapInternal(err, "failed to marshal json response"))
+		return
+	}
+
+	ctx = ctxsetters.WithStatusCode(ctx, http.StatusOK)
+	resp.Header().Set("Content-Type", "application/json")
+	resp.Header().Set("Content-Length", strconv.Itoa(len(respBytes)))
+	resp.WriteHeader(http.StatusOK)
+
+	if n, err := resp.Write(respBytes); err != nil {
+		msg := fmt.Sprintf("failed to write response, %d of %d bytes written: %s", n, len(respBytes), err.Error())
+		twerr := twirp.NewError(twirp.Unknown, msg)
+		ctx = callError(ctx, s.hooks, twerr)
+	}
+	callResponseSent(ctx, s.hooks)
+}
+
+func (s *chatServiceServer) serveRenameConversationProtobuf(ctx context.Context, resp http.ResponseWriter, req *http.Request) {
+	var err error
+	ctx = ctxsetters.WithMethodName(ctx, "RenameConversation")
+	ctx, err = callRequestRouted(ctx, s.hooks)
+	if err != nil {
+		s.writeError(ctx, resp, err)
+		return
+	}
+
+	buf, err := io.ReadAll(req.Body)
+	if err != nil {
+		s.handleRequestBodyError(ctx, resp, "failed to read request body", err)
+		return
+	}
+	reqContent := new(RenameConversationRequest)
+	if err = proto.Unmarshal(buf, reqContent); err != nil {
+		s.writeError(ctx, resp, malformedRequestError("the protobuf request could not be decoded"))
+		return
+	}
+
+	handler := s.ChatService.RenameConversation
+	if s.interceptor != nil {
+		handler = func(ctx context.Context, req *RenameConversationRequest) (*RenameConversationResponse, error) {
+			resp, err := s.interceptor(
+				func(ctx context.Context, req interface{}) (interface{}, error) {
+					typedReq, ok := req.(*RenameConversationRequest)
+					if !ok {
+						return nil, twirp.InternalError("failed type assertion req.(*RenameConversationRequest) when calling interceptor")
+					}
+					return s.ChatService.RenameConversation(ctx, typedReq)
+				},
+			)(ctx, req)
+			if resp != nil {
+				typedResp, ok := resp.(*RenameConversationResponse)
+				if !ok {
+					return nil, twirp.InternalError("failed type assertion resp.(*RenameConversationResponse) when calling interceptor")
+				}
+				return typedResp, err
+			}
+			return nil, err
+		}
+	}
+
+	// Call service method
+	var respContent *RenameConversationResponse
+	func() {
+		defer ensurePanicResponses(ctx, resp, s.hooks)
+		respContent, err = handler(ctx, reqContent)
+	}()
+
+	if err != nil {
+		s.writeError(ctx, resp, err)
+		return
+	}
+	if respContent == nil {
+		s.writeError(ctx, resp, twirp.InternalError("received a nil *RenameConversationResponse and nil error while calling RenameConversation. nil responses are not supported"))
+		return
+	}
+
+	ctx = callResponsePrepared(ctx, s.hooks)
+
+	respBytes, err := proto.Marshal(respContent)
+	if err != nil {
+		s.writeError(ctx, resp, wrapInternal(err, "failed to marshal proto response"))
+		return
+	}
+
+	ctx = ctxsetters.WithStatusCode(ctx, http.StatusOK)
+	resp.Header().Set("Content-Type", "application/protobuf")
+	resp.Header().Set("Content-Length", strconv.Itoa(len(respBytes)))
+	resp.WriteHeader(http.StatusOK)
+	if n, err := resp.Write(respBytes); err != nil {
+		msg := fmt.Sprintf("failed to write response, %d of %d bytes written: %s", n, len(respBytes), err.Error())
+		twerr := twirp.NewError(twirp.Unknown, msg)
+		ctx = callError(ctx, s.hooks, twerr)
+	}
+	callResponseSent(ctx, s.hooks)
+}
+
+func (s *chatServiceServer) serveDeleteConversation(ctx context.Context, resp http.ResponseWriter, req *http.Request) {
+	header := req.Header.Get("Content-Type")
+	i := strings.Index(header, ";")
+	if i == -1 {
+		i = len(header)
+	}
+	switch strings.TrimSpace(strings.ToLower(header[:i])) {
+	case "application/json":
+		s.serveDeleteConversationJSON(ctx, resp, req)
+	case "application/protobuf":
+		s.serveDeleteConversationProtobuf(ctx, resp, req)
+	default:
+		msg := fmt.Sprintf("unexpected Content-Type: %q", req.Header.Get("Content-Type"))
+		twerr := badRouteError(msg, req.Method, req.URL.Path)
+		s.writeError(ctx, resp, twerr)
+	}
+}
+
+func (s *chatServiceServer) serveDeleteConversationJSON(ctx context.Context, resp http.ResponseWriter, req *http.Request) {
+	var err error
+	ctx = ctxsetters.WithMethodName(ctx, "DeleteConversation")
+	ctx, err = callRequestRouted(ctx, s.hooks)
+	if err != nil {
+		s.writeError(ctx, resp, err)
+		return
+	}
+
+	d := json.NewDecoder(req.Body)
+	rawReqBody := json.RawMessage{}
+	if err := d.Decode(&rawReqBody); err != nil {
+		s.handleRequestBodyError(ctx, resp, "the json request could not be decoded", err)
+		return
+	}
+	reqContent := new(DeleteConversationRequest)
+	unmarshaler := protojson.UnmarshalOptions{DiscardUnknown: true}
+	if err = unmarshaler.Unmarshal(rawReqBody, reqContent); err != nil {
+		s.handleRequestBodyError(ctx, resp, "the json request could not be decoded", err)
+		return
+	}
+
+	handler := s.ChatService.DeleteConversation
+	if s.interceptor != nil {
+		handler = func(ctx context.Context, req *DeleteConversationRequest) (*DeleteConversationResponse, error) {
+			resp, err := s.interceptor(
+				func(ctx context.Context, req interface{}) (interface{}, error) {
+					typedReq, ok := req.(*DeleteConversationRequest)
+					if !ok {
+						return nil, twirp.InternalError("failed type assertion req.(*DeleteConversationRequest) when calling interceptor")
+					}
+					return s.ChatService.DeleteConversation(ctx, typedReq)
+				},
+			)(ctx, req)
+			if resp != nil {
+				typedResp, ok := resp.(*DeleteConversationResponse)
+				if !ok {
+					return nil, twirp.InternalError("failed type assertion resp.(*DeleteConversationResponse) when calling interceptor")
+				}
+				return typedResp, err
+			}
+			return nil, err
+		}
+	}
+
+	// Call service method
+	var respContent *DeleteConversationResponse
+	func() {
+		defer ensurePanicResponses(ctx, resp, s.hooks)
+		respContent, err = handler(ctx, reqContent)
+	}()
+
+	if err != nil {
+		s.writeError(ctx, resp, err)
+		return
+	}
+	if respContent == nil {
+		s.writeError(ctx, resp, twirp.InternalError("received a nil *DeleteConversationResponse and nil error while calling DeleteConversation. nil responses are not supported"))
+		return
+	}
+
+	ctx = callResponsePrepared(ctx, s.hooks)
+
+	marshaler := &protojson.MarshalOptions{UseProtoNames: !s.jsonCamelCase, EmitUnpopulated: !s.jsonSkipDefaults}
+	respBytes, err := marshaler.Marshal(respContent)
+	if err != nil {
+		s.writeError(ctx, resp, wrapInternal(err, "failed to marshal json response"))
+		return
+	}
+
+	ctx = ctxsetters.WithStatusCode(ctx, http.StatusOK)
+	resp.Header().Set("Content-Type", "application/json")
+	resp.Header().Set("Content-Length", strconv.Itoa(len(respBytes)))
+	resp.WriteHeader(http.StatusOK)
+
+	if n, err := resp.Write(respBytes); err != nil {
+		msg := fmt.Sprintf("failed to write response, %d of %d bytes written: %s", n, len(respBytes), err.Error())
+		twerr := twirp.NewError(twirp.Unknown, msg)
+		ctx = callError(ctx, s.hooks, twerr)
+	}
+	callResponseSent(ctx, s.hooks)
+}
+
+func (s *chatServiceServer) serveDeleteConversationProtobuf(ctx context.Context, resp http.ResponseWriter, req *http.Request) {
+	var err error
+	ctx = ctxsetters.WithMethodName(ctx, "DeleteConversation")
+	ctx, err = callRequestRouted(ctx, s.hooks)
+	if err != nil {
+		s.writeError(ctx, resp, err)
+		return
+	}
+
+	buf, err := io.ReadAll(req.Body)
+	if err != nil {
+		s.handleRequestBodyError(ctx, resp, "failed to read request body", err)
+		return
+	}
+	reqContent := new(DeleteConversationRequest)
+	if err = proto.Unmarshal(buf, reqContent); err != nil {
+		s.writeError(ctx, resp, malformedRequestError("the protobuf request could not be decoded"))
+		return
+	}
+
+	handler := s.ChatService.DeleteConversation
+	if s.interceptor != nil {
+		handler = func(ctx context.Context, req *DeleteConversationRequest) (*DeleteConversationResponse, error) {
+			resp, err := s.interceptor(
+				func(ctx context.Context, req interface{}) (interface{}, error) {
+					typedReq, ok := req.(*DeleteConversationRequest)
+					if !ok {
+						return nil, twirp.InternalError("failed type assertion req.(*DeleteConversationRequest) when calling interceptor")
+					}
+					return s.ChatService.DeleteConversation(ctx, typedReq)
+				},
+			)(ctx, req)
+			if resp != nil {
+				typedResp, ok := resp.(*DeleteConversationResponse)
+				if !ok {
+					return nil, twirp.InternalError("failed type assertion resp.(*DeleteConversationResponse) when calling interceptor")
+				}
+				return typedResp, err
+			}
+			return nil, err
+		}
+	}
+
+	// Call service method
+	var respContent *DeleteConversationResponse
+	func() {
+		defer ensurePanicResponses(ctx, resp, s.hooks)
+		respContent, err = handler(ctx, reqContent)
+	}()
+
+	if err != nil {
+		s.writeError(ctx, resp, err)
+		return
+	}
+	if respContent == nil {
+		s.writeError(ctx, resp, twirp.InternalError("received a nil *DeleteConversationResponse and nil error while calling DeleteConversation. nil responses are not supported"))
+		return
+	}
+
+	ctx = callResponsePrepared(ctx, s.hooks)
+
+	respBytes, err := proto.Marshal(respContent)
+	if err != nil {
+		s.writeError(ctx, resp, wrapInternal(err, "failed to marshal proto response"))
+		return
+	}
+
+	ctx = ctxsetters.WithStatusCode(ctx, http.StatusOK)
+	resp.Header().Set("Content-Type", "application/protobuf")
+	resp.Header().Set("Content-Length", strconv.Itoa(len(respBytes)))
+	resp.WriteHeader(http.StatusOK)
+	if n, err := resp.Write(respBytes); err != nil {
+		msg := fmt.Sprintf("failed to write response, %d of %d bytes written: %s", n, len(respBytes), err.Error())
+		twerr := twirp.NewError(twirp.Unknown, msg)
+		ctx = callError(ctx, s.hooks, twerr)
+	}
+	callResponseSent(ctx, s.hooks)
+}
+
+func (s *chatServiceServer) serveExportConversation(ctx context.Context, resp http.ResponseWriter, req *http.Request) {
+	header := req.Header.Get("Content-Type")
+	i := strings.Index(header, ";")
+	if i == -1 {
+		i = len(header)
+	}
+	switch strings.TrimSpace(strings.ToLower(header[:i])) {
+	case "application/json":
+		s.serveExportConversationJSON(ctx, resp, req)
+	case "application/protobuf":
+		s.serveExportConversationProtobuf(ctx, resp, req)
+	default:
+		msg := fmt.Sprintf("unexpected Content-Type: %q", req.Header.Get("Content-Type"))
+		twerr := badRouteError(msg, req.Method, req.URL.Path)
+		s.writeError(ctx, resp, twerr)
+	}
+}
+
+func (s *chatServiceServer) serveExportConversationJSON(ctx context.Context, resp http.ResponseWriter, req *http.Request) {
+	var err error
+	ctx = ctxsetters.WithMethodName(ctx, "ExportConversation")
+	ctx, err = callRequestRouted(ctx, s.hooks)
+	if err != nil {
+		s.writeError(ctx, resp, err)
+		return
+	}
+
+	d := json.NewDecoder(req.Body)
+	rawReqBody := json.RawMessage{}
+	if err := d.Decode(&rawReqBody); err != nil {
+		s.handleRequestBodyError(ctx, resp, "the json request could not be decoded", err)
+		return
+	}
+	reqContent := new(ExportConversationRequest)
+	unmarshaler := protojson.UnmarshalOptions{DiscardUnknown: true}
+	if err = unmarshaler.Unmarshal(rawReqBody, reqContent); err != nil {
+		s.handleRequestBodyError(ctx, resp, "the json request could not be decoded", err)
+		return
+	}
+
+	handler := s.ChatService.ExportConversation
+	if s.interceptor != nil {
+		handler = func(ctx context.Context, req *ExportConversationRequest) (*ExportConversationResponse, error) {
+			resp, err := s.interceptor(
+				func(ctx context.Context, req interface{}) (interface{}, error) {
+					typedReq, ok := req.(*ExportConversationRequest)
+					if !ok {
+						return nil, twirp.InternalError("failed type assertion req.(*ExportConversationRequest) when calling interceptor")
+					}
+					return s.ChatService.ExportConversation(ctx, typedReq)
+				},
+			)(ctx, req)
+			if resp != nil {
+				typedResp, ok := resp.(*ExportConversationResponse)
+				if !ok {
+					return nil, twirp.InternalError("failed type assertion resp.(*ExportConversationResponse) when calling interceptor")
+				}
+				return typedResp, err
+			}
+			return nil, err
+		}
+	}
+
+	// Call service method
+	var respContent *ExportConversationResponse
+	func() {
+		defer ensurePanicResponses(ctx, resp, s.hooks)
+		respContent, err = handler(ctx, reqContent)
+	}()
+
+	if err != nil {
+		s.writeError(ctx, resp, err)
+		return
+	}
+	if respContent == nil {
+		s.writeError(ctx, resp, twirp.InternalError("received a nil *ExportConversationResponse and nil error while calling ExportConversation. nil responses are not supported"))
+		return
+	}
+
+	ctx = callResponsePrepared(ctx, s.hooks)
+
+	marshaler := &protojson.MarshalOptions{UseProtoNames: !s.jsonCamelCase, EmitUnpopulated: !s.jsonSkipDefaults}
+	respBytes, err := marshaler.Marshal(respContent)
+	if err != nil {
+		s.writeError(ctx, resp, wrapInternal(err, "failed to marshal json response"))
+		return
+	}
+
+	ctx = ctxsetters.WithStatusCode(ctx, http.StatusOK)
+	resp.Header().Set("Content-Type", "application/json")
+	resp.Header().Set("Content-Length", strconv.Itoa(len(respBytes)))
+	resp.WriteHeader(http.StatusOK)
+
+	if n, err := resp.Write(respBytes); err != nil {
+		msg := fmt.Sprintf("failed to write response, %d of %d bytes written: %s", n, len(respBytes), err.Error())
+		twerr := twirp.NewError(twirp.Unknown, msg)
+		ctx = callError(ctx, s.hooks, twerr)
+	}
+	callResponseSent(ctx, s.hooks)
+}
+
+func (s *chatServiceServer) serveExportConversationProtobuf(ctx context.Context, resp http.ResponseWriter, req *http.Request) {
+	var err error
+	ctx = ctxsetters.WithMethodName(ctx, "ExportConversation")
+	ctx, err = callRequestRouted(ctx, s.hooks)
+	if err != nil {
+		s.writeError(ctx, resp, err)
+		return
+	}
+
+	buf, err := io.ReadAll(req.Body)
+	if err != nil {
+		s.handleRequestBodyError(ctx, resp, "failed to read request body", err)
+		return
+	}
+	reqContent := new(ExportConversationRequest)
+	if err = proto.Unmarshal(buf, reqContent); err != nil {
+		s.writeError(ctx, resp, malformedRequestError("the protobuf request could not be decoded"))
+		return
+	}
+
+	handler := s.ChatService.ExportConversation
+	if s.interceptor != nil {
+		handler = func(ctx context.Context, req *ExportConversationRequest) (*ExportConversationResponse, error) {
+			resp, err := s.interceptor(
+				func(ctx context.Context, req interface{}) (interface{}, error) {
+					typedReq, ok := req.(*ExportConversationRequest)
+					if !ok {
+						return nil, twirp.InternalError("failed type assertion req.(*ExportConversationRequest) when calling interceptor")
+					}
+					return s.ChatService.ExportConversation(ctx, typedReq)
+				},
+			)(ctx, req)
+			if resp != nil {
+				typedResp, ok := resp.(*ExportConversationResponse)
+				if !ok {
+					return nil, twirp.InternalError("failed type assertion resp.(*ExportConversationResponse) when calling interceptor")
+				}
+				return typedResp, err
+			}
+			return nil, err
+		}
+	}
+
+	// Call service method
+	var respContent *ExportConversationResponse
+	func() {
+		defer ensurePanicResponses(ctx, resp, s.hooks)
+		respContent, err = handler(ctx, reqContent)
+	}()
+
+	if err != nil {
+		s.writeError(ctx, resp, err)
+		return
+	}
+	if respContent == nil {
+		s.writeError(ctx, resp, twirp.InternalError("received a nil *ExportConversationResponse and nil error while calling ExportConversation. nil responses are not supported"))
+		return
+	}
+
+	ctx = callResponsePrepared(ctx, s.hooks)
+
+	respBytes, err := proto.Marshal(respContent)
+	if err != nil {
+		s.writeError(ctx, resp, wrapInternal(err, "failed to marshal proto response"))
+		return
+	}
+
+	ctx = ctxsetters.WithStatusCode(ctx, http.StatusOK)
+	resp.Header().Set("Content-Type", "application/protobuf")
+	resp.Header().Set("Content-Length", strconv.Itoa(len(respBytes)))
+	resp.WriteHeader(http.StatusOK)
+	if n, err := resp.Write(respBytes); err != nil {
+		msg := fmt.Sprintf("failed to write response, %d of %d bytes written: %s", n, len(respBytes), err.Error())
+		twerr := twirp.NewError(twirp.Unknown, msg)
+		ctx = callError(ctx, s.hooks, twerr)
+	}
+	callResponseSent(ctx, s.hooks)
+}
+
+func (s *chatServiceServer) serveRegenerateReply(ctx context.Context, resp http.ResponseWriter, req *http.Request) {
+	header := req.Header.Get("Content-Type")
+	i := strings.Index(header, ";")
+	if i == -1 {
+		i = len(header)
+	}
+	switch strings.TrimSpace(strings.ToLower(header[:i])) {
+	case "application/json":
+		s.serveRegenerateReplyJSON(ctx, resp, req)
+	case "application/protobuf":
+		s.serveRegenerateReplyProtobuf(ctx, resp, req)
+	default:
+		msg := fmt.Sprintf("unexpected Content-Type: %q", req.Header.Get("Content-Type"))
+		twerr := badRouteError(msg, req.Method, req.URL.Path)
+		s.writeError(ctx, resp, twerr)
+	}
+}
+
+func (s *chatServiceServer) serveRegenerateReplyJSON(ctx context.Context, resp http.ResponseWriter, req *http.Request) {
+	var err error
+	ctx = ctxsetters.WithMethodName(ctx, "RegenerateReply")
+	ctx, err = callRequestRouted(ctx, s.hooks)
+	if err != nil {
+		s.writeError(ctx, resp, err)
+		return
+	}
+
+	d := json.NewDecoder(req.Body)
+	rawReqBody := json.RawMessage{}
+	if err := d.Decode(&rawReqBody); err != nil {
+		s.handleRequestBodyError(ctx, resp, "the json request could not be decoded", err)
+		return
+	}
+	reqContent := new(RegenerateReplyRequest)
+	unmarshaler := protojson.UnmarshalOptions{DiscardUnknown: true}
+	if err = unmarshaler.Unmarshal(rawReqBody, reqContent); err != nil {
+		s.handleRequestBodyError(ctx, resp, "the json request could not be decoded", err)
+		return
+	}
+
+	handler := s.ChatService.RegenerateReply
+	if s.interceptor != nil {
+		handler = func(ctx context.Context, req *RegenerateReplyRequest) (*RegenerateReplyResponse, error) {
+			resp, err := s.interceptor(
+				func(ctx context.Context, req interface{}) (interface{}, error) {
+					typedReq, ok := req.(*RegenerateReplyRequest)
+					if !ok {
+						return nil, twirp.InternalError("failed type assertion req.(*RegenerateReplyRequest) when calling interceptor")
+					}
+					return s.ChatService.RegenerateReply(ctx, typedReq)
+				},
+			)(ctx, req)
+			if resp != nil {
+				typedResp, ok := resp.(*RegenerateReplyResponse)
+				if !ok {
+					return nil, twirp.InternalError("failed type assertion resp.(*RegenerateReplyResponse) when calling interceptor")
+				}
+				return typedResp, err
+			}
+			return nil, err
+		}
+	}
+
+	// Call service method
+	var respContent *RegenerateReplyResponse
+	func() {
+		defer ensurePanicResponses(ctx, resp, s.hooks)
+		respContent, err = handler(ctx, reqContent)
+	}()
+
+	if err != nil {
+		s.writeError(ctx, resp, err)
+		return
+	}
+	if respContent == nil {
+		s.writeError(ctx, resp, twirp.InternalError("received a nil *RegenerateReplyResponse and nil error while calling RegenerateReply. nil responses are not supported"))
+		return
+	}
+
+	ctx = callResponsePrepared(ctx, s.hooks)
+
+	marshaler := &protojson.MarshalOptions{UseProtoNames: !s.jsonCamelCase, EmitUnpopulated: !s.jsonSkipDefaults}
+	respBytes, err := marshaler.Marshal(respContent)
+	if err != nil {
+		s.writeError(ctx, resp, wrapInternal(err, "failed to marshal json response"))
+		return
+	}
+
+	ctx = ctxsetters.WithStatusCode(ctx, http.StatusOK)
+	resp.Header().Set("Content-Type", "application/json")
+	resp.Header().Set("Content-Length", strconv.Itoa(len(respBytes)))
+	resp.WriteHeader(http.StatusOK)
+
+	if n, err := resp.Write(respBytes); err != nil {
+		msg := fmt.Sprintf("failed to write response, %d of %d bytes written: %s", n, len(respBytes), err.Error())
+		twerr := twirp.NewError(twirp.Unknown, msg)
+		ctx = callError(ctx, s.hooks, twerr)
+	}
+	callResponseSent(ctx, s.hooks)
+}
+
+func (s *chatServiceServer) serveRegenerateReplyProtobuf(ctx context.Context, resp http.ResponseWriter, req *http.Request) {
+	var err error
+	ctx = ctxsetters.WithMethodName(ctx, "RegenerateReply")
+	ctx, err = callRequestRouted(ctx, s.hooks)
+	if err != nil {
+		s.writeError(ctx, resp, err)
+		return
+	}
+
+	buf, err := io.ReadAll(req.Body)
+	if err != nil {
+		s.handleRequestBodyError(ctx, resp, "failed to read request body", err)
+		return
+	}
+	reqContent := new(RegenerateReplyRequest)
+	if err = proto.Unmarshal(buf, reqContent); err != nil {
+		s.writeError(ctx, resp, malformedRequestError("the protobuf request could not be decoded"))
+		return
+	}
+
+	handler := s.ChatService.RegenerateReply
+	if s.interceptor != nil {
+		handler = func(ctx context.Context, req *RegenerateReplyRequest) (*RegenerateReplyResponse, error) {
+			resp, err := s.interceptor(
+				func(ctx context.Context, req interface{}) (interface{}, error) {
+					typedReq, ok := req.(*RegenerateReplyRequest)
+					if !ok {
+						return nil, twirp.InternalError("failed type assertion req.(*RegenerateReplyRequest) when calling interceptor")
+					}
+					return s.ChatService.RegenerateReply(ctx, typedReq)
+				},
+			)(ctx, req)
+			if resp != nil {
+				typedResp, ok := resp.(*RegenerateReplyResponse)
+				if !ok {
+					return nil, twirp.InternalError("failed type assertion resp.(*RegenerateReplyResponse) when calling interceptor")
+				}
+				return typedResp, err
+			}
+			return nil, err
+		}
+	}
+
+	// Call service method
+	var respContent *RegenerateReplyResponse
+	func() {
+		defer ensurePanicResponses(ctx, resp, s.hooks)
+		respContent, err = handler(ctx, reqContent)
+	}()
+
+	if err != nil {
+		s.writeError(ctx, resp, err)
+		return
+	}
+	if respContent == nil {
+		s.writeError(ctx, resp, twirp.InternalError("received a nil *RegenerateReplyResponse and nil error while calling RegenerateReply. nil responses are not supported"))
+		return
+	}
+
+	ctx = callResponsePrepared(ctx, s.hooks)
+
+	respBytes, err := proto.Marshal(respContent)
+	if err != nil {
+		s.writeError(ctx, resp, wrapInternal(err, "failed to marshal proto response"))
+		return
+	}
+
+	ctx = ctxsetters.WithStatusCode(ctx, http.StatusOK)
+	resp.Header().Set("Content-Type", "application/protobuf")
+	resp.Header().Set("Content-Length", strconv.Itoa(len(respBytes)))
+	resp.WriteHeader(http.StatusOK)
+	if n, err := resp.Write(respBytes); err != nil {
+		msg := fmt.Sprintf("failed to write response, %d of %d bytes written: %s", n, len(respBytes), err.Error())
+		twerr := twirp.NewError(twirp.Unknown, msg)
+		ctx = callError(ctx, s.hooks, twerr)
+	}
+	callResponseSent(ctx, s.hooks)
+}
+
 func (s *chatServiceServer) ServiceDescriptor() ([]byte, int) {
 	return twirpFileDescriptor0, 0
 }
@@ -1928,59 +3051,86 @@ func callClientError(ctx context.Context, h *twirp.ClientHooks, err twirp.Error)
 }
 
 var twirpFileDescriptor0 = []byte{
-	// 864 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xcc, 0x56, 0x4d, 0x6f, 0xe3, 0x44,
-	0x18, 0xc6, 0x49, 0xda, 0xc4, 0x6f, 0x36, 0xfd, 0x18, 0x2a, 0xd6, 0x4d, 0x83, 0x5a, 0x05, 0xd8,
-	0xed, 0x01, 0x52, 0x14, 0x2e, 0x48, 0x15, 0x87, 0xa5, 0xec, 0x4a, 0x15, 0xb4, 0x20, 0x27, 0xbb,
-	0x48, 0x20, 0xad, 0x35, 0x75, 0xa6, 0xee, 0x08, 0x7b, 0xc6, 0x78, 0xc6, 0x15, 0x2c, 0x37, 0xee,
-	0x1c, 0xf8, 0x05, 0x5c, 0x40, 0x1c, 0xf9, 0x31, 0xfc, 0x21, 0x34, 0x1f, 0x76, 0xed, 0x8d, 0xd3,
-	0xed, 0x8a, 0xcb, 0x9e, 0xe2, 0xf7, 0x9d, 0xc7, 0x33, 0xcf, 0xc7, 0xeb, 0x51, 0x00, 0xc2, 0x2b,
-	0x2c, 0x27, 0x69, 0xc6, 0x25, 0x47, 0x2e, 0x0e, 0x31, 0x9d, 0xa8, 0xc6, 0x70, 0x3f, 0xe2, 0x3c,
-	0x8a, 0xc9, 0x91, 0x5e, 0xb8, 0xc8, 0x2f, 0x8f, 0x24, 0x4d, 0x88, 0x90, 0x38, 0x49, 0x0d, 0x76,
-	0xfc, 0x4f, 0x1b, 0xee, 0x9d, 0x70, 0x76, 0x4d, 0x32, 0x81, 0x25, 0xe5, 0x0c, 0x6d, 0x40, 0x8b,
-	0x2e, 0x3c, 0xe7, 0xc0, 0x39, 0x74, 0xfd, 0x16, 0x5d, 0xa0, 0x1d, 0x58, 0x93, 0x54, 0xc6, 0xc4,
-	0x6b, 0xe9, 0x96, 0x29, 0xd0, 0xa7, 0xe0, 0x96, 0x3b, 0x79, 0xed, 0x03, 0xe7, 0xb0, 0x3f, 0x1d,
-	0x4e, 0xcc, 0x59, 0x93, 0xe2, 0xac, 0xc9, 0xbc, 0x40, 0xf8, 0x37, 0x60, 0x74, 0x0c, 0xbd, 0x84,
-	0x08, 0x81, 0x23, 0x22, 0xbc, 0xce, 0x41, 0xfb, 0xb0, 0x3f, 0xdd, 0x9f, 0x94, 0x7c, 0x27, 0x55,
-	0x2a, 0x93, 0x33, 0x83, 0xf3, 0xcb, 0x17, 0x86, 0xff, 0x3a, 0xd0, 0xb5, 0xdd, 0x25, 0xa2, 0x1f,
-	0x43, 0x27, 0xe3, 0x96, 0xe7, 0xc6, 0x74, 0xb4, 0x6a, 0x53, 0x9f, 0xc7, 0xc4, 0xd7, 0x48, 0xe4,
-	0x41, 0x37, 0xe4, 0x4c, 0x12, 0x26, 0xb5, 0x04, 0xd7, 0x2f, 0xca, 0xba, 0xbc, 0xce, 0xeb, 0xc8,
-	0x9b, 0x02, 0x48, 0xce, 0xe3, 0x20, 0xc4, 0x71, 0x2c, 0xbc, 0x35, 0x2d, 0xf0, 0xed, 0x0a, 0x97,
-	0x39, 0xe7, 0xf1, 0x09, 0x8e, 0x63, 0xdf, 0x95, 0xf6, 0x49, 0x8c, 0x3f, 0x84, 0x8e, 0x62, 0x85,
-	0xfa, 0xd0, 0x7d, 0x7a, 0xfe, 0xe5, 0xf9, 0xd7, 0xdf, 0x9e, 0x6f, 0xbd, 0x85, 0x7a, 0xd0, 0x79,
-	0x3a, 0x7b, 0xec, 0x6f, 0x39, 0x68, 0x00, 0xee, 0xa3, 0xd9, 0xec, 0x74, 0x36, 0x7f, 0x74, 0x3e,
-	0xdf, 0x6a, 0x8d, 0x7f, 0x6b, 0x41, 0xaf, 0xd8, 0x65, 0xc9, 0x04, 0x04, 0x1d, 0x86, 0x93, 0x22,
-	0x2c, 0xfd, 0x8c, 0xde, 0x81, 0xf5, 0x34, 0xce, 0x23, 0xca, 0xac, 0x4a, 0x5b, 0xa1, 0x0f, 0x60,
-	0xc3, 0x3c, 0x05, 0xca, 0x1d, 0xca, 0x99, 0x56, 0xea, 0xfa, 0x03, 0xd3, 0x7d, 0x66, 0x9a, 0x68,
-	0x04, 0x2e, 0xce, 0xa2, 0x3c, 0x21, 0x4c, 0x2a, 0x41, 0x0a, 0x71, 0xd3, 0x50, 0x1e, 0xf2, 0x5c,
-	0x86, 0x3c, 0x21, 0xde, 0xba, 0xf1, 0xd0, 0x96, 0x68, 0x1f, 0xfa, 0x8b, 0x3c, 0xd3, 0xa6, 0x07,
-	0x89, 0xf0, 0xba, 0x07, 0xce, 0xe1, 0xc0, 0x87, 0xa2, 0x75, 0x26, 0xd0, 0x47, 0x80, 0x44, 0x78,
-	0x45, 0x12, 0x1c, 0x5c, 0x52, 0x16, 0x91, 0x2c, 0xcd, 0x28, 0x93, 0x5e, 0x4f, 0xef, 0xb2, 0x6d,
-	0x56, 0x9e, 0xdc, 0x2c, 0x28, 0x19, 0x19, 0x11, 0x79, 0x2c, 0x3d, 0xd7, 0xc8, 0x30, 0xd5, 0xf8,
-	0x17, 0xf0, 0x66, 0x12, 0x67, 0xb2, 0x9a, 0xb2, 0x4f, 0x7e, 0xcc, 0x89, 0x90, 0x8a, 0x9d, 0x9d,
-	0x1d, 0xeb, 0x51, 0x51, 0xa2, 0xc7, 0xb0, 0x25, 0x88, 0x10, 0x9a, 0x1c, 0x91, 0x78, 0x81, 0x25,
-	0xd6, 0xa6, 0xa9, 0xa0, 0x6f, 0xd2, 0x9a, 0x19, 0xc8, 0x99, 0x45, 0xf8, 0x9b, 0xa2, 0xde, 0x18,
-	0xff, 0xe9, 0xc0, 0x6e, 0xc3, 0xe9, 0x22, 0xe5, 0x4c, 0x10, 0xf4, 0x10, 0x36, 0xc3, 0x4a, 0x3f,
-	0x28, 0xa3, 0xda, 0xa8, 0xb6, 0x4f, 0x57, 0x7d, 0x64, 0x3b, 0xb0, 0x96, 0x91, 0x34, 0xfe, 0xd9,
-	0xe6, 0x66, 0x8a, 0x97, 0x26, 0xac, 0x73, 0xa7, 0x09, 0xfb, 0xdb, 0x81, 0xbd, 0x13, 0xce, 0x24,
-	0x65, 0x39, 0x69, 0xf2, 0xe9, 0xce, 0x44, 0x2b, 0x86, 0xb6, 0x5e, 0x6d, 0x68, 0xfb, 0xf5, 0x0d,
-	0x0d, 0x60, 0xf3, 0x25, 0x0c, 0x1a, 0x42, 0x2f, 0x8d, 0xb1, 0xbc, 0xe4, 0x59, 0x62, 0x59, 0x95,
-	0x35, 0xba, 0x0f, 0xdd, 0x5c, 0x90, 0x4c, 0x11, 0x36, 0x7c, 0xd6, 0x55, 0x79, 0xba, 0x50, 0x0b,
-	0xea, 0x40, 0xb5, 0x60, 0xa7, 0x5e, 0x95, 0xa7, 0x8b, 0xf1, 0xef, 0x0e, 0x8c, 0x9a, 0xad, 0xb0,
-	0xa1, 0x95, 0xae, 0x3b, 0x55, 0xd7, 0x1b, 0x1c, 0x6a, 0x35, 0x3a, 0x54, 0x8f, 0xa7, 0x7d, 0xa7,
-	0x78, 0xfe, 0x72, 0x60, 0xb7, 0xe4, 0x74, 0x85, 0xe5, 0x4c, 0x66, 0x04, 0x27, 0x6f, 0x5e, 0x38,
-	0xcf, 0xc0, 0xfb, 0x8a, 0x8a, 0xda, 0xac, 0x8b, 0x82, 0xe5, 0x1e, 0xb8, 0x29, 0x8e, 0x48, 0x20,
-	0xe8, 0x0b, 0xf3, 0xb1, 0x0d, 0xfc, 0x9e, 0x6a, 0xcc, 0xe8, 0x0b, 0x82, 0xde, 0x05, 0xd0, 0x8b,
-	0x92, 0xff, 0x40, 0x98, 0x25, 0xa7, 0xe1, 0x73, 0xd5, 0x18, 0xff, 0xea, 0xc0, 0x6e, 0xc3, 0xc6,
-	0x36, 0x90, 0xcf, 0x60, 0x50, 0x15, 0x2a, 0x3c, 0x47, 0x9b, 0x7a, 0x7f, 0xc5, 0x0d, 0xef, 0xd7,
-	0xd1, 0xe8, 0x01, 0x6c, 0x32, 0xf2, 0x93, 0x0c, 0x96, 0x08, 0x0c, 0x54, 0xfb, 0x9b, 0x92, 0xc4,
-	0x13, 0xd8, 0xfb, 0x82, 0x88, 0x30, 0xa3, 0x17, 0xff, 0xeb, 0x13, 0x19, 0x7f, 0x0f, 0xa3, 0xe6,
-	0x7d, 0xac, 0x9c, 0x63, 0xb8, 0x57, 0x7d, 0x43, 0xef, 0x72, 0x8b, 0x9a, 0x1a, 0x78, 0xfa, 0x47,
-	0x1b, 0xfa, 0x7a, 0x42, 0x48, 0x76, 0x4d, 0x43, 0x82, 0x9e, 0xc3, 0xf6, 0xd2, 0xf5, 0x83, 0xde,
-	0xab, 0x66, 0xba, 0xe2, 0x6a, 0x1c, 0xbe, 0x7f, 0x3b, 0xc8, 0x92, 0x8d, 0x60, 0xa7, 0xe9, 0x63,
-	0x41, 0x0f, 0xea, 0x74, 0x57, 0x5d, 0x2c, 0xc3, 0x87, 0xaf, 0xc4, 0xd9, 0x83, 0x9e, 0xc3, 0xf6,
-	0xd2, 0x04, 0xd4, 0x84, 0xac, 0x1a, 0xbc, 0x9a, 0x90, 0xd5, 0x43, 0x14, 0xc1, 0x4e, 0x53, 0x2a,
-	0x35, 0x21, 0xb7, 0xc4, 0x5f, 0x13, 0x72, 0x5b, 0xbc, 0x9f, 0x8f, 0xbe, 0x1b, 0x6a, 0xe4, 0x82,
-	0x5c, 0x1f, 0x45, 0x84, 0x1d, 0xa9, 0x37, 0xd2, 0x8b, 0x63, 0xf3, 0x73, 0xb1, 0xae, 0xff, 0x3d,
-	0x7c, 0xf2, 0x5f, 0x00, 0x00, 0x00, 0xff, 0xff, 0x3d, 0x21, 0xce, 0xb0, 0xaf, 0x09, 0x00, 0x00,
+	// 1289 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xcc, 0x57, 0xcd, 0x6e, 0xdb, 0x46,
+	0x17, 0x0d, 0x65, 0x59, 0x16, 0xaf, 0x2c, 0x5b, 0x9e, 0x38, 0x0e, 0x45, 0x3b, 0x88, 0xc3, 0x7c,
+	0x49, 0x8c, 0xaf, 0xa9, 0x5c, 0xb8, 0x9b, 0x02, 0x69, 0x17, 0xae, 0x7f, 0x00, 0x35, 0xb5, 0x1c,
+	0x50, 0x72, 0x9b, 0xa6, 0x40, 0x58, 0x5a, 0x1a, 0x2b, 0x44, 0xf9, 0x17, 0xce, 0xd0, 0x48, 0xd2,
+	0x4d, 0xd1, 0x47, 0xe9, 0xa6, 0x6f, 0xd1, 0x57, 0x28, 0xba, 0x6b, 0x81, 0x3e, 0x4c, 0x31, 0x3f,
+	0xa4, 0x48, 0x8b, 0x54, 0x6c, 0xb8, 0x40, 0xbb, 0x32, 0xe7, 0xce, 0xd1, 0xdc, 0x7b, 0xce, 0x9d,
+	0x39, 0x33, 0x06, 0x18, 0xbe, 0xb2, 0x69, 0x27, 0x8c, 0x02, 0x1a, 0x20, 0xd5, 0x1e, 0xda, 0x4e,
+	0x87, 0x05, 0xf4, 0xbb, 0xe3, 0x20, 0x18, 0xbb, 0x78, 0x9b, 0x4f, 0x9c, 0xc6, 0x67, 0xdb, 0xd4,
+	0xf1, 0x30, 0xa1, 0xb6, 0x17, 0x0a, 0xac, 0xf1, 0xd7, 0x1c, 0x2c, 0xee, 0x05, 0xfe, 0x39, 0x8e,
+	0x88, 0x4d, 0x9d, 0xc0, 0x47, 0x4b, 0x50, 0x71, 0x46, 0x9a, 0xb2, 0xa9, 0x6c, 0xa9, 0x66, 0xc5,
+	0x19, 0xa1, 0x55, 0x98, 0xa7, 0x0e, 0x75, 0xb1, 0x56, 0xe1, 0x21, 0x31, 0x40, 0x9f, 0x80, 0x9a,
+	0xae, 0xa4, 0xcd, 0x6d, 0x2a, 0x5b, 0x8d, 0x1d, 0xbd, 0x23, 0x72, 0x75, 0x92, 0x5c, 0x9d, 0x41,
+	0x82, 0x30, 0x27, 0x60, 0xf4, 0x04, 0xea, 0x1e, 0x26, 0xc4, 0x1e, 0x63, 0xa2, 0x55, 0x37, 0xe7,
+	0xb6, 0x1a, 0x3b, 0x77, 0x3b, 0x69, 0xbd, 0x9d, 0x6c, 0x29, 0x9d, 0x23, 0x81, 0x33, 0xd3, 0x1f,
+	0xe8, 0x3f, 0x56, 0x60, 0x41, 0x46, 0xa7, 0x0a, 0xfd, 0x08, 0xaa, 0x51, 0x20, 0xeb, 0x5c, 0xda,
+	0xd9, 0x28, 0x5b, 0xd4, 0x0c, 0x5c, 0x6c, 0x72, 0x24, 0xd2, 0x60, 0x61, 0x18, 0xf8, 0x14, 0xfb,
+	0x94, 0x53, 0x50, 0xcd, 0x64, 0x98, 0xa7, 0x57, 0xbd, 0x0a, 0xbd, 0x1d, 0x00, 0x1a, 0x04, 0xae,
+	0x35, 0xb4, 0x5d, 0x97, 0x68, 0xf3, 0x9c, 0xe0, 0xcd, 0x4c, 0x2d, 0x83, 0x20, 0x70, 0xf7, 0x6c,
+	0xd7, 0x35, 0x55, 0x2a, 0xbf, 0x08, 0xfa, 0x00, 0xe6, 0x63, 0x46, 0x49, 0xab, 0xf1, 0x4c, 0xb7,
+	0x72, 0xf0, 0xef, 0xb1, 0x7f, 0xc2, 0x55, 0x10, 0x18, 0xe3, 0x31, 0x54, 0x19, 0x05, 0xd4, 0x80,
+	0x85, 0x93, 0xde, 0xd3, 0xde, 0xf1, 0xd7, 0xbd, 0xd6, 0x0d, 0x54, 0x87, 0xea, 0x49, 0xff, 0xc0,
+	0x6c, 0x29, 0xa8, 0x09, 0xea, 0x6e, 0xbf, 0xdf, 0xed, 0x0f, 0x76, 0x7b, 0x83, 0x56, 0xc5, 0xf8,
+	0xad, 0x02, 0xf5, 0x24, 0xe5, 0x94, 0x62, 0x08, 0xaa, 0xbe, 0xed, 0x25, 0x9d, 0xe5, 0xdf, 0x68,
+	0x0d, 0x6a, 0xa1, 0x1b, 0x8f, 0x1d, 0x5f, 0x4a, 0x22, 0x47, 0xe8, 0x01, 0x2c, 0x89, 0x2f, 0x8b,
+	0x49, 0xe9, 0x04, 0x3e, 0x97, 0x45, 0x35, 0x9b, 0x22, 0xfa, 0x95, 0x08, 0xa2, 0x0d, 0x50, 0xed,
+	0x68, 0x1c, 0x7b, 0xd8, 0xa7, 0x8c, 0x3d, 0x43, 0x4c, 0x02, 0x4c, 0xf0, 0x20, 0xa6, 0xc3, 0xc0,
+	0x13, 0x54, 0x55, 0x33, 0x19, 0xa2, 0xbb, 0xd0, 0x18, 0xc5, 0x11, 0xef, 0x90, 0xe5, 0x11, 0x6d,
+	0x61, 0x53, 0xd9, 0x6a, 0x9a, 0x90, 0x84, 0x8e, 0x08, 0xfa, 0x10, 0x10, 0x19, 0xbe, 0xc2, 0x9e,
+	0x6d, 0x9d, 0x39, 0xfe, 0x18, 0x47, 0x61, 0xe4, 0xf8, 0x54, 0xab, 0xf3, 0x55, 0x56, 0xc4, 0xcc,
+	0xe1, 0x64, 0x82, 0xd1, 0x88, 0x30, 0x89, 0x5d, 0xaa, 0xa9, 0x82, 0x86, 0x18, 0x31, 0xca, 0x23,
+	0x9b, 0xda, 0x1a, 0x08, 0xca, 0xec, 0x1b, 0x3d, 0x86, 0x9a, 0xe3, 0xf1, 0xfd, 0xd8, 0xe0, 0xed,
+	0x5a, 0xbd, 0xd0, 0xae, 0x2e, 0x9b, 0x34, 0x25, 0xc6, 0xf8, 0x14, 0xd4, 0x34, 0x88, 0xd6, 0x41,
+	0xf5, 0x1c, 0x0f, 0x5b, 0xf4, 0x6d, 0x88, 0xa5, 0xb0, 0x75, 0x16, 0x18, 0xbc, 0x0d, 0x71, 0x9a,
+	0x8b, 0xc9, 0xbb, 0x28, 0x72, 0x19, 0x2f, 0x01, 0x26, 0x2d, 0x45, 0xf7, 0xa1, 0x19, 0x46, 0x81,
+	0x17, 0x52, 0x8b, 0xb2, 0x20, 0xe1, 0x4b, 0x34, 0xcd, 0x45, 0x11, 0xe4, 0x40, 0xb6, 0x3b, 0x56,
+	0x86, 0x81, 0x17, 0xba, 0x98, 0x8b, 0x23, 0x81, 0x15, 0x0e, 0x6c, 0x4d, 0x26, 0x04, 0xd8, 0xf8,
+	0x01, 0xb4, 0x3e, 0xb5, 0x23, 0x9a, 0xdd, 0xf2, 0x26, 0x7e, 0x1d, 0x63, 0x42, 0x99, 0xfa, 0xf2,
+	0x20, 0xc9, 0x52, 0x93, 0x21, 0x3a, 0x80, 0x16, 0xc1, 0x84, 0x70, 0xf1, 0x31, 0xb5, 0xd3, 0xaa,
+	0xd9, 0xae, 0x9f, 0x68, 0xd1, 0x17, 0x90, 0x23, 0x89, 0x30, 0x97, 0x49, 0x3e, 0x60, 0xfc, 0xae,
+	0x40, 0xbb, 0x20, 0x3b, 0x09, 0x03, 0x9f, 0x60, 0xf4, 0x08, 0x96, 0x87, 0x99, 0xb8, 0x95, 0x6e,
+	0xc5, 0xa5, 0x6c, 0xb8, 0x5b, 0xe6, 0x38, 0xab, 0x30, 0x1f, 0xe1, 0xd0, 0x7d, 0x2b, 0xf7, 0xa5,
+	0x18, 0x5c, 0x38, 0x6e, 0xd5, 0xab, 0x1d, 0xb7, 0xf9, 0x4b, 0x1c, 0xb7, 0x5f, 0x14, 0x58, 0xdf,
+	0x0b, 0x7c, 0xea, 0xf8, 0x31, 0x2e, 0x12, 0xf5, 0xd2, 0xac, 0x32, 0xea, 0x57, 0xde, 0xaf, 0xfe,
+	0xdc, 0xd5, 0xd5, 0xb7, 0x60, 0xf9, 0x02, 0x06, 0xe9, 0x50, 0x0f, 0x5d, 0x9b, 0x9e, 0x05, 0x91,
+	0x97, 0xec, 0xce, 0x64, 0x8c, 0x6e, 0xc3, 0x42, 0x4c, 0x70, 0xc4, 0x0a, 0x16, 0xf5, 0xd4, 0xd8,
+	0xb0, 0x3b, 0x62, 0x13, 0x2c, 0x21, 0x9b, 0x90, 0x16, 0xc0, 0x86, 0xdd, 0x91, 0xf1, 0xab, 0x02,
+	0x1b, 0xc5, 0x52, 0xc8, 0x0e, 0xa7, 0x2d, 0x52, 0xb2, 0x2d, 0x2a, 0x50, 0xa8, 0x52, 0xa8, 0x50,
+	0xbe, 0x97, 0x73, 0x57, 0xeb, 0x65, 0xf5, 0x12, 0xbd, 0xfc, 0x53, 0x81, 0x76, 0x4a, 0xe0, 0x95,
+	0x4d, 0xfb, 0x34, 0xc2, 0xb6, 0xf7, 0x9f, 0xeb, 0x24, 0xda, 0x81, 0x5b, 0x11, 0x1e, 0x63, 0x1f,
+	0x47, 0x36, 0xc5, 0x96, 0x5c, 0x9c, 0xd5, 0x23, 0x2c, 0xf7, 0xe6, 0x64, 0x52, 0xde, 0x85, 0xdd,
+	0x91, 0xe1, 0x82, 0xf6, 0xa5, 0x43, 0x72, 0x27, 0x8f, 0x24, 0xcc, 0xd6, 0x41, 0x0d, 0xd9, 0x0a,
+	0xc4, 0x79, 0x87, 0xa5, 0xc5, 0xd4, 0x59, 0xa0, 0xef, 0xbc, 0xc3, 0xe8, 0x0e, 0x00, 0x9f, 0xe4,
+	0xc6, 0x22, 0x09, 0x71, 0x38, 0xd7, 0x8f, 0xf5, 0xf4, 0x75, 0x8c, 0xa3, 0xf4, 0xd8, 0xf1, 0x81,
+	0xf1, 0x93, 0x02, 0xed, 0x82, 0x74, 0x72, 0x1f, 0x7c, 0x06, 0xcd, 0xac, 0x64, 0xcc, 0xd6, 0x58,
+	0x2f, 0x6f, 0x97, 0x5c, 0xc9, 0x66, 0x1e, 0x8d, 0x1e, 0xc2, 0xb2, 0x8f, 0xdf, 0x50, 0x6b, 0xaa,
+	0xac, 0x26, 0x0b, 0x3f, 0x4b, 0x4a, 0x33, 0x0e, 0x61, 0x7d, 0x1f, 0x93, 0x61, 0xe4, 0x9c, 0x5e,
+	0xeb, 0x64, 0x1a, 0xdf, 0xc2, 0x46, 0xf1, 0x3a, 0x92, 0xce, 0x13, 0x58, 0xcc, 0xfe, 0x82, 0xaf,
+	0x32, 0x83, 0x4d, 0x0e, 0x6c, 0xbc, 0x80, 0xb6, 0x89, 0xd9, 0xcd, 0x7a, 0x2d, 0xf3, 0x28, 0xb4,
+	0x44, 0xe3, 0x1b, 0xd0, 0x8b, 0xd6, 0xfe, 0x27, 0xca, 0xde, 0x87, 0xf6, 0x3e, 0x76, 0x31, 0xbd,
+	0x9e, 0xb2, 0x1b, 0xa0, 0x17, 0xad, 0x22, 0x0a, 0x34, 0x62, 0x68, 0x1f, 0xbc, 0x09, 0x83, 0xe2,
+	0xcb, 0xea, 0xd2, 0xd2, 0x6c, 0x43, 0x8d, 0xf9, 0x99, 0x4d, 0xe5, 0xc3, 0x2f, 0x4b, 0x50, 0x2c,
+	0x7f, 0xc8, 0xa7, 0x4d, 0x09, 0x33, 0xce, 0x41, 0x2f, 0x4a, 0x2b, 0x55, 0x5b, 0x07, 0xf5, 0xcc,
+	0x71, 0xb1, 0xc5, 0x1f, 0x46, 0xd2, 0x33, 0x59, 0xa0, 0xc7, 0x1e, 0x47, 0xf7, 0xb8, 0xa4, 0xec,
+	0x85, 0x28, 0x6e, 0x7c, 0xd1, 0x8d, 0x86, 0x8c, 0xf1, 0x4b, 0xbf, 0xf4, 0x4d, 0x69, 0x7c, 0x07,
+	0x6b, 0x66, 0x7a, 0x70, 0x4d, 0x66, 0x8d, 0x57, 0xe6, 0x7a, 0x07, 0x20, 0xe3, 0x06, 0xf2, 0xac,
+	0x7a, 0xa9, 0x07, 0xfc, 0xa1, 0xc0, 0xed, 0xa9, 0x14, 0x57, 0xbd, 0x7d, 0x67, 0xe7, 0xf8, 0x97,
+	0xae, 0xe1, 0xff, 0xdb, 0xb0, 0x98, 0x6d, 0x26, 0xba, 0x03, 0xed, 0x83, 0xe7, 0xcf, 0x8e, 0xcd,
+	0x81, 0x75, 0x78, 0x6c, 0x1e, 0xed, 0x0e, 0xac, 0x93, 0x5e, 0xff, 0xd9, 0xc1, 0x5e, 0xf7, 0xb0,
+	0x7b, 0xb0, 0xdf, 0xba, 0x81, 0xd6, 0x00, 0xe5, 0xa7, 0xbf, 0xe8, 0x1f, 0xf7, 0x5a, 0x0a, 0xd2,
+	0x61, 0x2d, 0x1f, 0x3f, 0xda, 0x35, 0x9f, 0xee, 0xb3, 0x37, 0x74, 0x65, 0xe7, 0xe7, 0x1a, 0x34,
+	0xf8, 0xad, 0x80, 0xa3, 0x73, 0x67, 0x88, 0xd1, 0x4b, 0x58, 0x99, 0x7a, 0xcc, 0xa0, 0xfb, 0x59,
+	0x1f, 0x2f, 0x79, 0x68, 0xe9, 0xff, 0x9b, 0x0d, 0x92, 0x1d, 0x19, 0xc3, 0x6a, 0xd1, 0x6d, 0x8a,
+	0x1e, 0xe6, 0x4f, 0x68, 0xd9, 0xcb, 0x43, 0x7f, 0xf4, 0x5e, 0x9c, 0x4c, 0xf4, 0x12, 0x56, 0xa6,
+	0xbc, 0x3a, 0x47, 0xa4, 0xec, 0xe2, 0xc8, 0x11, 0x29, 0xb7, 0xfb, 0x31, 0xac, 0x16, 0xf9, 0x67,
+	0x8e, 0xc8, 0x0c, 0xa3, 0xce, 0x11, 0x99, 0x69, 0xc4, 0x36, 0xa0, 0x69, 0xbf, 0x43, 0xd9, 0x22,
+	0x4b, 0xad, 0x56, 0x7f, 0xf0, 0x1e, 0xd4, 0x24, 0xc5, 0xb4, 0x63, 0xe5, 0x52, 0x94, 0xda, 0x62,
+	0x2e, 0x45, 0xb9, 0xed, 0xb1, 0x14, 0xd3, 0xfe, 0x93, 0x4b, 0x51, 0xea, 0x8a, 0xb9, 0x14, 0x33,
+	0x4c, 0xec, 0x39, 0x2c, 0x5f, 0xf0, 0x01, 0x74, 0x2f, 0xc7, 0xbf, 0xc8, 0x86, 0x74, 0x63, 0x16,
+	0x44, 0xac, 0xfc, 0xf9, 0xc6, 0x0b, 0x9d, 0x83, 0x46, 0xf8, 0x7c, 0x7b, 0x8c, 0xfd, 0x6d, 0x06,
+	0x0e, 0x4f, 0x9f, 0x88, 0x3f, 0xa7, 0x35, 0xfe, 0xbf, 0xf1, 0xc7, 0x7f, 0x07, 0x00, 0x00, 0xff,
+	0xff, 0x93, 0x1c, 0xe3, 0x89, 0x8d, 0x10, 0x00, 0x00,
 }

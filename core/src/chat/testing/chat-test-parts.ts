@@ -17,12 +17,13 @@ export const noSessions: SessionDirectory = {
   resolve: () => Promise.reject(new Error('sessions are not part of this suite')),
   resolveOrCreate: () => Promise.reject(new Error('sessions are not part of this suite')),
   bind: () => Promise.reject(new Error('sessions are not part of this suite')),
+  unbind: () => Promise.reject(new Error('sessions are not part of this suite')),
 };
 
 /** A real embedded (SQLite) store in a fresh temporary folder. */
-export async function createTemporaryStore(): Promise<{ store: EmbeddedConversationStore; cleanup: () => Promise<void> }> {
+export async function createTemporaryStore(now?: () => Date): Promise<{ store: EmbeddedConversationStore; cleanup: () => Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'acai-chat-'));
-  const store = new EmbeddedConversationStore({ dataDir, logger: pino({ level: 'silent' }) });
+  const store = new EmbeddedConversationStore({ dataDir, logger: pino({ level: 'silent' }), ...(now ? { now } : {}) });
   await store.init();
   return {
     store,
@@ -33,11 +34,14 @@ export async function createTemporaryStore(): Promise<{ store: EmbeddedConversat
   };
 }
 
-/** Gives every test of the calling file a fresh temporary store (handed to `use` before the test), removed after it. */
-export function useTemporaryStore(use: (store: EmbeddedConversationStore) => void): void {
+/**
+ * Gives every test of the calling file a fresh temporary store (handed to `use` before the test), removed
+ * after it. `now` is the store's clock, for tests about the order of writes a real clock can tie.
+ */
+export function useTemporaryStore(use: (store: EmbeddedConversationStore) => void, now?: () => Date): void {
   let cleanup: (() => Promise<void>) | undefined;
   beforeEach(async () => {
-    const temporary = await createTemporaryStore();
+    const temporary = await createTemporaryStore(now);
     cleanup = temporary.cleanup;
     use(temporary.store);
   });

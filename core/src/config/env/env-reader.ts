@@ -81,6 +81,28 @@ export class EnvReader {
     return fallback;
   }
 
+  /**
+   * A comma-separated list of `key=whole number` pairs (`acme=30,globex=0`); a malformed pair, a number
+   * outside min..max or a repeated key is a problem, and that pair is left out.
+   */
+  keyedIntegers(name: string, min: number, max: number): Record<string, number> {
+    const values: Record<string, number> = {};
+    for (const item of this.list(name)) {
+      const separator = item.lastIndexOf('=');
+      const key = separator > 0 ? item.slice(0, separator).trim() : '';
+      const raw = separator > 0 ? item.slice(separator + 1).trim() : '';
+      const value = Number(raw);
+      if (key === '' || raw === '' || !Number.isInteger(value) || value < min || value > max) {
+        this.#problems.push(`${name}: expected name=number pairs with numbers from ${min} to ${max}, got ${shown(item)}`);
+      } else if (Object.hasOwn(values, key)) {
+        this.#problems.push(`${name}: ${shown(key)} is given twice`);
+      } else {
+        values[key] = value;
+      }
+    }
+    return values;
+  }
+
   /** A list of origins as browsers send them: scheme://host[:port], nothing else; others are refused one by one. */
   origins(name: string): string[] {
     return this.list(name).filter((origin) => {

@@ -1,9 +1,9 @@
-import { ToolError, type ToolOutput } from '@acai/plugin-sdk';
+import { ToolError } from '@acai/plugin-sdk';
 import { ErrorCode, McpError, type CallToolResult, type LoggingLevel, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { PluginMode } from '../../config/isolation-modes.js';
 import type { McpServerConfig } from '../../config/plugins-config.js';
-import type { PluginRuntime, RuntimeCallContext, RuntimePluginInfo } from '../plugin-runtime.js';
+import type { PluginRuntime, RuntimeCallContext, RuntimePluginInfo, RuntimeToolOutput } from '../plugin-runtime.js';
 import { restartDelay, type RestartBackoff } from '../restart-delay.js';
 import type { SandboxedCommand } from './child-process-transport.js';
 import { connectMcpServer, isSessionExpired, listAllTools, type McpConnection } from './connect-mcp-server.js';
@@ -144,7 +144,7 @@ export class McpPluginRuntime implements PluginRuntime {
   /** The server was initialized by load(); MCP has no separate setup step. */
   async setup(): Promise<void> {}
 
-  async execute(toolName: string, args: unknown, context: RuntimeCallContext): Promise<ToolOutput> {
+  async execute(toolName: string, args: unknown, context: RuntimeCallContext): Promise<RuntimeToolOutput> {
     const connection = this.#connection;
     if (this.#state !== 'ready' || connection === undefined) throw this.#unavailable();
     const params = {

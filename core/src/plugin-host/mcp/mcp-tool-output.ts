@@ -1,29 +1,39 @@
-import { ToolError, type ToolOutput } from '@acai/plugin-sdk';
+import { ToolError } from '@acai/plugin-sdk';
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolImage } from '../../tool-calls/index.js';
+import type { RuntimeToolOutput } from '../plugin-runtime.js';
+import { acceptToolImage } from './accept-tool-image.js';
 
 /**
  * Turns an MCP `CallToolResult` into what the call path expects: the content blocks as readable text
  * (binary blocks are described, never passed on as base64 the model cannot use), `structuredContent` as
- * the result's data. `isError: true` becomes an UPSTREAM_FAILED ToolError carrying the server's text,
- * so the model reads it and the breaker counts it like any plugin's upstream failure.
+ * the result's data, and image blocks that pass {@link acceptToolImage} as images for the user (the
+ * model reads that they were shown). `isError: true` becomes an UPSTREAM_FAILED ToolError carrying the
+ * server's text, so the model reads it and the breaker counts it like any plugin's upstream failure.
  */
-export function toToolOutput(result: CallToolResult, toolName: string): ToolOutput {
+export function toToolOutput(result: CallToolResult, toolName: string): RuntimeToolOutput {
   const blocks = Array.isArray(result.content) ? result.content : [];
-  const text = blocks.map(describeBlock).join('\n');
+  const images: ToolImage[] = [];
+  const text = blocks.map((block) => describeBlock(block, images)).join('\n');
   const structured = result.structuredContent;
   if (result.isError === true) {
     throw new ToolError('UPSTREAM_FAILED', text === '' ? `The tool "${toolName}" reported an error without a message.` : text);
   }
-  if (structured === undefined) return text;
+  if (structured === undefined && images.length === 0) return text;
   // A result with only structured content still needs text for the model.
-  return { content: text === '' ? JSON.stringify(structured) : text, data: structured };
+  const content = text === '' && structured !== undefined ? JSON.stringify(structured) : text;
+  return { content, ...(structured === undefined ? {} : { data: structured }), ...(images.length === 0 ? {} : { images }) };
 }
 
-function describeBlock(block: ContentBlock): string {
+function describeBlock(block: ContentBlock, images: ToolImage[]): string {
   switch (block.type) {
     case 'text':
       return block.text;
-    case 'image':
+    case 'image': {
+      const accepted = acceptToolImage(block, images.length);
+      if (accepted.image !== undefined) images.push(accepted.image);
+      return accepted.description;
+    }
     case 'audio':
       return `[${block.type} ${block.mimeType}, ${base64Bytes(block.data)} bytes, not shown]`;
     case 'resource': {

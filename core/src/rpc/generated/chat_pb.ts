@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file chat.proto.
  */
 export const file_chat: GenFile = /*@__PURE__*/
-  fileDesc("CgpjaGF0LnByb3RvEglhY2FpLmNoYXQi5gIKDENvbnZlcnNhdGlvbhIKCgJpZBgBIAEoCRINCgV0aXRsZRgCIAEoCRItCgl0aW1lc3RhbXAYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKCG1lc3NhZ2VzGAQgAygLMh8uYWNhaS5jaGF0LkNvbnZlcnNhdGlvbi5NZXNzYWdlGqoBCgdNZXNzYWdlEgoKAmlkGAEgASgJEioKBHJvbGUYAiABKA4yHC5hY2FpLmNoYXQuQ29udmVyc2F0aW9uLlJvbGUSDwoHY29udGVudBgDIAEoCRItCgl0aW1lc3RhbXAYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKCnRvb2xfY2FsbHMYBSADKAsyEy5hY2FpLmNoYXQuVG9vbENhbGwiLAoEUm9sZRILCgdVTktOT1dOEAASCAoEVVNFUhABEg0KCUFTU0lTVEFOVBACIrEBCghUb29sQ2FsbBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg4KBnBsdWdpbhgDIAEoCRIWCg5wbHVnaW5fdmVyc2lvbhgEIAEoCRIRCglhcmd1bWVudHMYBSABKAkSDwoHb3V0Y29tZRgGIAEoCRITCgtkdXJhdGlvbl9tcxgHIAEoDRIaChJzY2hlbWFfZmluZ2VycHJpbnQYCCABKAkSDgoGcmVzdWx0GAkgASgJImEKGFN0YXJ0Q29udmVyc2F0aW9uUmVxdWVzdBIPCgdtZXNzYWdlGAEgASgJEjQKEHNlc3Npb25fbWV0YWRhdGEYAiABKAsyGi5hY2FpLmNoYXQuU2Vzc2lvbk1ldGFkYXRhInsKGVN0YXJ0Q29udmVyc2F0aW9uUmVzcG9uc2USFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg0KBXRpdGxlGAIgASgJEg0KBXJlcGx5GAMgASgJEicKCnRvb2xfY2FsbHMYBCADKAsyEy5hY2FpLmNoYXQuVG9vbENhbGwifQobQ29udGludWVDb252ZXJzYXRpb25SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEjQKEHNlc3Npb25fbWV0YWRhdGEYAyABKAsyGi5hY2FpLmNoYXQuU2Vzc2lvbk1ldGFkYXRhIkUKD1Nlc3Npb25NZXRhZGF0YRIQCghwbGF0Zm9ybRgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg8KB2NoYXRfaWQYAyABKAkibwocQ29udGludWVDb252ZXJzYXRpb25SZXNwb25zZRINCgVyZXBseRgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSJwoKdG9vbF9jYWxscxgDIAMoCzITLmFjYWkuY2hhdC5Ub29sQ2FsbCJ7ChlDb250aW51ZUNoYXRTdHJlYW1SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEjQKEHNlc3Npb25fbWV0YWRhdGEYAyABKAsyGi5hY2FpLmNoYXQuU2Vzc2lvbk1ldGFkYXRhIkEKGExpc3RDb252ZXJzYXRpb25zUmVxdWVzdBIRCglwYWdlX3NpemUYASABKA0SEgoKcGFnZV90b2tlbhgCIAEoCSJkChlMaXN0Q29udmVyc2F0aW9uc1Jlc3BvbnNlEi4KDWNvbnZlcnNhdGlvbnMYASADKAsyFy5hY2FpLmNoYXQuQ29udmVyc2F0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI2ChtEZXNjcmliZUNvbnZlcnNhdGlvblJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJIk0KHERlc2NyaWJlQ29udmVyc2F0aW9uUmVzcG9uc2USLQoMY29udmVyc2F0aW9uGAEgASgLMhcuYWNhaS5jaGF0LkNvbnZlcnNhdGlvbjKfAwoLQ2hhdFNlcnZpY2USXgoRU3RhcnRDb252ZXJzYXRpb24SIy5hY2FpLmNoYXQuU3RhcnRDb252ZXJzYXRpb25SZXF1ZXN0GiQuYWNhaS5jaGF0LlN0YXJ0Q29udmVyc2F0aW9uUmVzcG9uc2USZwoUQ29udGludWVDb252ZXJzYXRpb24SJi5hY2FpLmNoYXQuQ29udGludWVDb252ZXJzYXRpb25SZXF1ZXN0GicuYWNhaS5jaGF0LkNvbnRpbnVlQ29udmVyc2F0aW9uUmVzcG9uc2USXgoRTGlzdENvbnZlcnNhdGlvbnMSIy5hY2FpLmNoYXQuTGlzdENvbnZlcnNhdGlvbnNSZXF1ZXN0GiQuYWNhaS5jaGF0Lkxpc3RDb252ZXJzYXRpb25zUmVzcG9uc2USZwoURGVzY3JpYmVDb252ZXJzYXRpb24SJi5hY2FpLmNoYXQuRGVzY3JpYmVDb252ZXJzYXRpb25SZXF1ZXN0GicuYWNhaS5jaGF0LkRlc2NyaWJlQ29udmVyc2F0aW9uUmVzcG9uc2VCHFoaYWNhaS5kZXYvZ2VuL2NoYXRwYjtjaGF0cGJiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CgpjaGF0LnByb3RvEglhY2FpLmNoYXQijAMKDENvbnZlcnNhdGlvbhIKCgJpZBgBIAEoCRINCgV0aXRsZRgCIAEoCRItCgl0aW1lc3RhbXAYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKCG1lc3NhZ2VzGAQgAygLMh8uYWNhaS5jaGF0LkNvbnZlcnNhdGlvbi5NZXNzYWdlGtABCgdNZXNzYWdlEgoKAmlkGAEgASgJEioKBHJvbGUYAiABKA4yHC5hY2FpLmNoYXQuQ29udmVyc2F0aW9uLlJvbGUSDwoHY29udGVudBgDIAEoCRItCgl0aW1lc3RhbXAYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEicKCnRvb2xfY2FsbHMYBSADKAsyEy5hY2FpLmNoYXQuVG9vbENhbGwSJAoFdXNhZ2UYBiABKAsyFS5hY2FpLmNoYXQuVG9rZW5Vc2FnZSIsCgRSb2xlEgsKB1VOS05PV04QABIICgRVU0VSEAESDQoJQVNTSVNUQU5UEAIi5QEKCFRvb2xDYWxsEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGcGx1Z2luGAMgASgJEhYKDnBsdWdpbl92ZXJzaW9uGAQgASgJEhEKCWFyZ3VtZW50cxgFIAEoCRIPCgdvdXRjb21lGAYgASgJEhMKC2R1cmF0aW9uX21zGAcgASgNEhoKEnNjaGVtYV9maW5nZXJwcmludBgIIAEoCRIOCgZyZXN1bHQYCSABKAkSDAoEZGF0YRgKIAEoCRIkCgZpbWFnZXMYCyADKAsyFC5hY2FpLmNoYXQuVG9vbEltYWdlIiwKCVRvb2xJbWFnZRIRCgltaW1lX3R5cGUYASABKAkSDAoEZGF0YRgCIAEoDCI+CgpUb2tlblVzYWdlEhUKDXByb21wdF90b2tlbnMYASABKA0SGQoRY29tcGxldGlvbl90b2tlbnMYAiABKA0iYQoYU3RhcnRDb252ZXJzYXRpb25SZXF1ZXN0Eg8KB21lc3NhZ2UYASABKAkSNAoQc2Vzc2lvbl9tZXRhZGF0YRgCIAEoCzIaLmFjYWkuY2hhdC5TZXNzaW9uTWV0YWRhdGEioQEKGVN0YXJ0Q29udmVyc2F0aW9uUmVzcG9uc2USFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg0KBXRpdGxlGAIgASgJEg0KBXJlcGx5GAMgASgJEicKCnRvb2xfY2FsbHMYBCADKAsyEy5hY2FpLmNoYXQuVG9vbENhbGwSJAoFdXNhZ2UYBSABKAsyFS5hY2FpLmNoYXQuVG9rZW5Vc2FnZSJ9ChtDb250aW51ZUNvbnZlcnNhdGlvblJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSNAoQc2Vzc2lvbl9tZXRhZGF0YRgDIAEoCzIaLmFjYWkuY2hhdC5TZXNzaW9uTWV0YWRhdGEiRQoPU2Vzc2lvbk1ldGFkYXRhEhAKCHBsYXRmb3JtGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSDwoHY2hhdF9pZBgDIAEoCSKVAQocQ29udGludWVDb252ZXJzYXRpb25SZXNwb25zZRINCgVyZXBseRgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSJwoKdG9vbF9jYWxscxgDIAMoCzITLmFjYWkuY2hhdC5Ub29sQ2FsbBIkCgV1c2FnZRgEIAEoCzIVLmFjYWkuY2hhdC5Ub2tlblVzYWdlIpoBChlDb250aW51ZUNoYXRTdHJlYW1SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEjQKEHNlc3Npb25fbWV0YWRhdGEYAyABKAsyGi5hY2FpLmNoYXQuU2Vzc2lvbk1ldGFkYXRhEh0KFXJlZ2VuZXJhdGVfbWVzc2FnZV9pZBgEIAEoCSJQChhMaXN0Q29udmVyc2F0aW9uc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgNEhIKCnBhZ2VfdG9rZW4YAiABKAkSDQoFcXVlcnkYAyABKAkiZAoZTGlzdENvbnZlcnNhdGlvbnNSZXNwb25zZRIuCg1jb252ZXJzYXRpb25zGAEgAygLMhcuYWNhaS5jaGF0LkNvbnZlcnNhdGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiNgobRGVzY3JpYmVDb252ZXJzYXRpb25SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCSJNChxEZXNjcmliZUNvbnZlcnNhdGlvblJlc3BvbnNlEi0KDGNvbnZlcnNhdGlvbhgBIAEoCzIXLmFjYWkuY2hhdC5Db252ZXJzYXRpb24iQwoZUmVuYW1lQ29udmVyc2F0aW9uUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSDQoFdGl0bGUYAiABKAkiSwoaUmVuYW1lQ29udmVyc2F0aW9uUmVzcG9uc2USLQoMY29udmVyc2F0aW9uGAEgASgLMhcuYWNhaS5jaGF0LkNvbnZlcnNhdGlvbiI0ChlEZWxldGVDb252ZXJzYXRpb25SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCSIcChpEZWxldGVDb252ZXJzYXRpb25SZXNwb25zZSJdChlFeHBvcnRDb252ZXJzYXRpb25SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRInCgZmb3JtYXQYAiABKA4yFy5hY2FpLmNoYXQuRXhwb3J0Rm9ybWF0IlYKGkV4cG9ydENvbnZlcnNhdGlvblJlc3BvbnNlEhEKCWZpbGVfbmFtZRgBIAEoCRIUCgxjb250ZW50X3R5cGUYAiABKAkSDwoHY29udGVudBgDIAEoCSJFChZSZWdlbmVyYXRlUmVwbHlSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRISCgptZXNzYWdlX2lkGAIgASgJIqQBChdSZWdlbmVyYXRlUmVwbHlSZXNwb25zZRIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEgoKbWVzc2FnZV9pZBgCIAEoCRINCgVyZXBseRgDIAEoCRInCgp0b29sX2NhbGxzGAQgAygLMhMuYWNhaS5jaGF0LlRvb2xDYWxsEiQKBXVzYWdlGAUgASgLMhUuYWNhaS5jaGF0LlRva2VuVXNhZ2UqYQoMRXhwb3J0Rm9ybWF0Eh0KGUVYUE9SVF9GT1JNQVRfVU5TUEVDSUZJRUQQABIWChJFWFBPUlRfRk9STUFUX0pTT04QARIaChZFWFBPUlRfRk9STUFUX01BUktET1dOEAIyogYKC0NoYXRTZXJ2aWNlEl4KEVN0YXJ0Q29udmVyc2F0aW9uEiMuYWNhaS5jaGF0LlN0YXJ0Q29udmVyc2F0aW9uUmVxdWVzdBokLmFjYWkuY2hhdC5TdGFydENvbnZlcnNhdGlvblJlc3BvbnNlEmcKFENvbnRpbnVlQ29udmVyc2F0aW9uEiYuYWNhaS5jaGF0LkNvbnRpbnVlQ29udmVyc2F0aW9uUmVxdWVzdBonLmFjYWkuY2hhdC5Db250aW51ZUNvbnZlcnNhdGlvblJlc3BvbnNlEl4KEUxpc3RDb252ZXJzYXRpb25zEiMuYWNhaS5jaGF0Lkxpc3RDb252ZXJzYXRpb25zUmVxdWVzdBokLmFjYWkuY2hhdC5MaXN0Q29udmVyc2F0aW9uc1Jlc3BvbnNlEmcKFERlc2NyaWJlQ29udmVyc2F0aW9uEiYuYWNhaS5jaGF0LkRlc2NyaWJlQ29udmVyc2F0aW9uUmVxdWVzdBonLmFjYWkuY2hhdC5EZXNjcmliZUNvbnZlcnNhdGlvblJlc3BvbnNlEmEKElJlbmFtZUNvbnZlcnNhdGlvbhIkLmFjYWkuY2hhdC5SZW5hbWVDb252ZXJzYXRpb25SZXF1ZXN0GiUuYWNhaS5jaGF0LlJlbmFtZUNvbnZlcnNhdGlvblJlc3BvbnNlEmEKEkRlbGV0ZUNvbnZlcnNhdGlvbhIkLmFjYWkuY2hhdC5EZWxldGVDb252ZXJzYXRpb25SZXF1ZXN0GiUuYWNhaS5jaGF0LkRlbGV0ZUNvbnZlcnNhdGlvblJlc3BvbnNlEmEKEkV4cG9ydENvbnZlcnNhdGlvbhIkLmFjYWkuY2hhdC5FeHBvcnRDb252ZXJzYXRpb25SZXF1ZXN0GiUuYWNhaS5jaGF0LkV4cG9ydENvbnZlcnNhdGlvblJlc3BvbnNlElgKD1JlZ2VuZXJhdGVSZXBseRIhLmFjYWkuY2hhdC5SZWdlbmVyYXRlUmVwbHlSZXF1ZXN0GiIuYWNhaS5jaGF0LlJlZ2VuZXJhdGVSZXBseVJlc3BvbnNlQhxaGmFjYWkuZGV2L2dlbi9jaGF0cGI7Y2hhdHBiYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message acai.chat.Conversation
@@ -81,6 +81,13 @@ export type Conversation_Message = Message<"acai.chat.Conversation.Message"> & {
    * @generated from field: repeated acai.chat.ToolCall tool_calls = 5;
    */
   toolCalls: ToolCall[];
+
+  /**
+   * Added: the tokens the model reported for this reply (assistant messages; unset when it reported none).
+   *
+   * @generated from field: acai.chat.TokenUsage usage = 6;
+   */
+  usage?: TokenUsage | undefined;
 };
 
 /**
@@ -176,6 +183,20 @@ export type ToolCall = Message<"acai.chat.ToolCall"> & {
    * @generated from field: string result = 9;
    */
   result: string;
+
+  /**
+   * Added: a successful tool's structured result as JSON text (secrets scrubbed; left out over 64 KiB).
+   *
+   * @generated from field: string data = 10;
+   */
+  data: string;
+
+  /**
+   * Added: images the tool returned for the user (PNG, JPEG, GIF or WebP; checked and size-capped).
+   *
+   * @generated from field: repeated acai.chat.ToolImage images = 11;
+   */
+  images: ToolImage[];
 };
 
 /**
@@ -184,6 +205,56 @@ export type ToolCall = Message<"acai.chat.ToolCall"> & {
  */
 export const ToolCallSchema: GenMessage<ToolCall> = /*@__PURE__*/
   messageDesc(file_chat, 1);
+
+/**
+ * Added: an image from a tool result. Never SVG or any other markup.
+ *
+ * @generated from message acai.chat.ToolImage
+ */
+export type ToolImage = Message<"acai.chat.ToolImage"> & {
+  /**
+   * image/png, image/jpeg, image/gif or image/webp; the bytes were checked to match it.
+   *
+   * @generated from field: string mime_type = 1;
+   */
+  mimeType: string;
+
+  /**
+   * @generated from field: bytes data = 2;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message acai.chat.ToolImage.
+ * Use `create(ToolImageSchema)` to create a new message.
+ */
+export const ToolImageSchema: GenMessage<ToolImage> = /*@__PURE__*/
+  messageDesc(file_chat, 2);
+
+/**
+ * Added: tokens a model reported for one reply, summed over the model calls of its tool loop.
+ *
+ * @generated from message acai.chat.TokenUsage
+ */
+export type TokenUsage = Message<"acai.chat.TokenUsage"> & {
+  /**
+   * @generated from field: uint32 prompt_tokens = 1;
+   */
+  promptTokens: number;
+
+  /**
+   * @generated from field: uint32 completion_tokens = 2;
+   */
+  completionTokens: number;
+};
+
+/**
+ * Describes the message acai.chat.TokenUsage.
+ * Use `create(TokenUsageSchema)` to create a new message.
+ */
+export const TokenUsageSchema: GenMessage<TokenUsage> = /*@__PURE__*/
+  messageDesc(file_chat, 3);
 
 /**
  * @generated from message acai.chat.StartConversationRequest
@@ -205,7 +276,7 @@ export type StartConversationRequest = Message<"acai.chat.StartConversationReque
  * Use `create(StartConversationRequestSchema)` to create a new message.
  */
 export const StartConversationRequestSchema: GenMessage<StartConversationRequest> = /*@__PURE__*/
-  messageDesc(file_chat, 2);
+  messageDesc(file_chat, 4);
 
 /**
  * @generated from message acai.chat.StartConversationResponse
@@ -232,6 +303,13 @@ export type StartConversationResponse = Message<"acai.chat.StartConversationResp
    * @generated from field: repeated acai.chat.ToolCall tool_calls = 4;
    */
   toolCalls: ToolCall[];
+
+  /**
+   * Added: unset when the model reported no usage.
+   *
+   * @generated from field: acai.chat.TokenUsage usage = 5;
+   */
+  usage?: TokenUsage | undefined;
 };
 
 /**
@@ -239,7 +317,7 @@ export type StartConversationResponse = Message<"acai.chat.StartConversationResp
  * Use `create(StartConversationResponseSchema)` to create a new message.
  */
 export const StartConversationResponseSchema: GenMessage<StartConversationResponse> = /*@__PURE__*/
-  messageDesc(file_chat, 3);
+  messageDesc(file_chat, 5);
 
 /**
  * @generated from message acai.chat.ContinueConversationRequest
@@ -266,7 +344,7 @@ export type ContinueConversationRequest = Message<"acai.chat.ContinueConversatio
  * Use `create(ContinueConversationRequestSchema)` to create a new message.
  */
 export const ContinueConversationRequestSchema: GenMessage<ContinueConversationRequest> = /*@__PURE__*/
-  messageDesc(file_chat, 4);
+  messageDesc(file_chat, 6);
 
 /**
  * Identifies an end user of a stateless client (e.g. a Telegram chat).
@@ -297,7 +375,7 @@ export type SessionMetadata = Message<"acai.chat.SessionMetadata"> & {
  * Use `create(SessionMetadataSchema)` to create a new message.
  */
 export const SessionMetadataSchema: GenMessage<SessionMetadata> = /*@__PURE__*/
-  messageDesc(file_chat, 5);
+  messageDesc(file_chat, 7);
 
 /**
  * @generated from message acai.chat.ContinueConversationResponse
@@ -321,6 +399,13 @@ export type ContinueConversationResponse = Message<"acai.chat.ContinueConversati
    * @generated from field: repeated acai.chat.ToolCall tool_calls = 3;
    */
   toolCalls: ToolCall[];
+
+  /**
+   * Added: unset when the model reported no usage.
+   *
+   * @generated from field: acai.chat.TokenUsage usage = 4;
+   */
+  usage?: TokenUsage | undefined;
 };
 
 /**
@@ -328,7 +413,7 @@ export type ContinueConversationResponse = Message<"acai.chat.ContinueConversati
  * Use `create(ContinueConversationResponseSchema)` to create a new message.
  */
 export const ContinueConversationResponseSchema: GenMessage<ContinueConversationResponse> = /*@__PURE__*/
-  messageDesc(file_chat, 6);
+  messageDesc(file_chat, 8);
 
 /**
  * Added: the body of ContinueChatStream (Server-Sent Events, not a Twirp RPC; see the service comment).
@@ -352,6 +437,14 @@ export type ContinueChatStreamRequest = Message<"acai.chat.ContinueChatStreamReq
    * @generated from field: acai.chat.SessionMetadata session_metadata = 3;
    */
   sessionMetadata?: SessionMetadata | undefined;
+
+  /**
+   * Added: regenerate this reply — the conversation's last message — instead of sending a message
+   * (conversation_id required, message empty); the stream is the same, `message` carries the new reply.
+   *
+   * @generated from field: string regenerate_message_id = 4;
+   */
+  regenerateMessageId: string;
 };
 
 /**
@@ -359,7 +452,7 @@ export type ContinueChatStreamRequest = Message<"acai.chat.ContinueChatStreamReq
  * Use `create(ContinueChatStreamRequestSchema)` to create a new message.
  */
 export const ContinueChatStreamRequestSchema: GenMessage<ContinueChatStreamRequest> = /*@__PURE__*/
-  messageDesc(file_chat, 7);
+  messageDesc(file_chat, 9);
 
 /**
  * @generated from message acai.chat.ListConversationsRequest
@@ -378,6 +471,15 @@ export type ListConversationsRequest = Message<"acai.chat.ListConversationsReque
    * @generated from field: string page_token = 2;
    */
   pageToken: string;
+
+  /**
+   * Added: only conversations whose title or message text contains this text (case-insensitive, at
+   * most 200 characters). Each call examines a bounded number of conversations, so a page may hold
+   * fewer than page_size (even none) and still carry a next_page_token.
+   *
+   * @generated from field: string query = 3;
+   */
+  query: string;
 };
 
 /**
@@ -385,7 +487,7 @@ export type ListConversationsRequest = Message<"acai.chat.ListConversationsReque
  * Use `create(ListConversationsRequestSchema)` to create a new message.
  */
 export const ListConversationsRequestSchema: GenMessage<ListConversationsRequest> = /*@__PURE__*/
-  messageDesc(file_chat, 8);
+  messageDesc(file_chat, 10);
 
 /**
  * @generated from message acai.chat.ListConversationsResponse
@@ -409,7 +511,7 @@ export type ListConversationsResponse = Message<"acai.chat.ListConversationsResp
  * Use `create(ListConversationsResponseSchema)` to create a new message.
  */
 export const ListConversationsResponseSchema: GenMessage<ListConversationsResponse> = /*@__PURE__*/
-  messageDesc(file_chat, 9);
+  messageDesc(file_chat, 11);
 
 /**
  * @generated from message acai.chat.DescribeConversationRequest
@@ -426,7 +528,7 @@ export type DescribeConversationRequest = Message<"acai.chat.DescribeConversatio
  * Use `create(DescribeConversationRequestSchema)` to create a new message.
  */
 export const DescribeConversationRequestSchema: GenMessage<DescribeConversationRequest> = /*@__PURE__*/
-  messageDesc(file_chat, 10);
+  messageDesc(file_chat, 12);
 
 /**
  * @generated from message acai.chat.DescribeConversationResponse
@@ -443,7 +545,242 @@ export type DescribeConversationResponse = Message<"acai.chat.DescribeConversati
  * Use `create(DescribeConversationResponseSchema)` to create a new message.
  */
 export const DescribeConversationResponseSchema: GenMessage<DescribeConversationResponse> = /*@__PURE__*/
-  messageDesc(file_chat, 11);
+  messageDesc(file_chat, 13);
+
+/**
+ * Added.
+ *
+ * @generated from message acai.chat.RenameConversationRequest
+ */
+export type RenameConversationRequest = Message<"acai.chat.RenameConversationRequest"> & {
+  /**
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * One line, 1 to 200 characters; runs of whitespace become one space.
+   *
+   * @generated from field: string title = 2;
+   */
+  title: string;
+};
+
+/**
+ * Describes the message acai.chat.RenameConversationRequest.
+ * Use `create(RenameConversationRequestSchema)` to create a new message.
+ */
+export const RenameConversationRequestSchema: GenMessage<RenameConversationRequest> = /*@__PURE__*/
+  messageDesc(file_chat, 14);
+
+/**
+ * Added: the renamed conversation, without messages.
+ *
+ * @generated from message acai.chat.RenameConversationResponse
+ */
+export type RenameConversationResponse = Message<"acai.chat.RenameConversationResponse"> & {
+  /**
+   * @generated from field: acai.chat.Conversation conversation = 1;
+   */
+  conversation?: Conversation | undefined;
+};
+
+/**
+ * Describes the message acai.chat.RenameConversationResponse.
+ * Use `create(RenameConversationResponseSchema)` to create a new message.
+ */
+export const RenameConversationResponseSchema: GenMessage<RenameConversationResponse> = /*@__PURE__*/
+  messageDesc(file_chat, 15);
+
+/**
+ * Added.
+ *
+ * @generated from message acai.chat.DeleteConversationRequest
+ */
+export type DeleteConversationRequest = Message<"acai.chat.DeleteConversationRequest"> & {
+  /**
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+};
+
+/**
+ * Describes the message acai.chat.DeleteConversationRequest.
+ * Use `create(DeleteConversationRequestSchema)` to create a new message.
+ */
+export const DeleteConversationRequestSchema: GenMessage<DeleteConversationRequest> = /*@__PURE__*/
+  messageDesc(file_chat, 16);
+
+/**
+ * Added.
+ *
+ * @generated from message acai.chat.DeleteConversationResponse
+ */
+export type DeleteConversationResponse = Message<"acai.chat.DeleteConversationResponse"> & {
+};
+
+/**
+ * Describes the message acai.chat.DeleteConversationResponse.
+ * Use `create(DeleteConversationResponseSchema)` to create a new message.
+ */
+export const DeleteConversationResponseSchema: GenMessage<DeleteConversationResponse> = /*@__PURE__*/
+  messageDesc(file_chat, 17);
+
+/**
+ * Added.
+ *
+ * @generated from message acai.chat.ExportConversationRequest
+ */
+export type ExportConversationRequest = Message<"acai.chat.ExportConversationRequest"> & {
+  /**
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * @generated from field: acai.chat.ExportFormat format = 2;
+   */
+  format: ExportFormat;
+};
+
+/**
+ * Describes the message acai.chat.ExportConversationRequest.
+ * Use `create(ExportConversationRequestSchema)` to create a new message.
+ */
+export const ExportConversationRequestSchema: GenMessage<ExportConversationRequest> = /*@__PURE__*/
+  messageDesc(file_chat, 18);
+
+/**
+ * Added.
+ *
+ * @generated from message acai.chat.ExportConversationResponse
+ */
+export type ExportConversationResponse = Message<"acai.chat.ExportConversationResponse"> & {
+  /**
+   * A suggested file name, e.g. acai-conversation-<id>.md.
+   *
+   * @generated from field: string file_name = 1;
+   */
+  fileName: string;
+
+  /**
+   * application/json or text/markdown; charset=utf-8.
+   *
+   * @generated from field: string content_type = 2;
+   */
+  contentType: string;
+
+  /**
+   * @generated from field: string content = 3;
+   */
+  content: string;
+};
+
+/**
+ * Describes the message acai.chat.ExportConversationResponse.
+ * Use `create(ExportConversationResponseSchema)` to create a new message.
+ */
+export const ExportConversationResponseSchema: GenMessage<ExportConversationResponse> = /*@__PURE__*/
+  messageDesc(file_chat, 19);
+
+/**
+ * Added.
+ *
+ * @generated from message acai.chat.RegenerateReplyRequest
+ */
+export type RegenerateReplyRequest = Message<"acai.chat.RegenerateReplyRequest"> & {
+  /**
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * The conversation's last message, an assistant reply; anything else is aborted (the conversation changed).
+   *
+   * @generated from field: string message_id = 2;
+   */
+  messageId: string;
+};
+
+/**
+ * Describes the message acai.chat.RegenerateReplyRequest.
+ * Use `create(RegenerateReplyRequestSchema)` to create a new message.
+ */
+export const RegenerateReplyRequestSchema: GenMessage<RegenerateReplyRequest> = /*@__PURE__*/
+  messageDesc(file_chat, 20);
+
+/**
+ * Added: the new reply, which replaced the old one.
+ *
+ * @generated from message acai.chat.RegenerateReplyResponse
+ */
+export type RegenerateReplyResponse = Message<"acai.chat.RegenerateReplyResponse"> & {
+  /**
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * @generated from field: string message_id = 2;
+   */
+  messageId: string;
+
+  /**
+   * @generated from field: string reply = 3;
+   */
+  reply: string;
+
+  /**
+   * @generated from field: repeated acai.chat.ToolCall tool_calls = 4;
+   */
+  toolCalls: ToolCall[];
+
+  /**
+   * @generated from field: acai.chat.TokenUsage usage = 5;
+   */
+  usage?: TokenUsage | undefined;
+};
+
+/**
+ * Describes the message acai.chat.RegenerateReplyResponse.
+ * Use `create(RegenerateReplyResponseSchema)` to create a new message.
+ */
+export const RegenerateReplyResponseSchema: GenMessage<RegenerateReplyResponse> = /*@__PURE__*/
+  messageDesc(file_chat, 21);
+
+/**
+ * Added.
+ *
+ * @generated from enum acai.chat.ExportFormat
+ */
+export enum ExportFormat {
+  /**
+   * Treated as EXPORT_FORMAT_JSON.
+   *
+   * @generated from enum value: EXPORT_FORMAT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A JSON document (format "acai.conversation-export/v1") with every message, tool call and image.
+   *
+   * @generated from enum value: EXPORT_FORMAT_JSON = 1;
+   */
+  JSON = 1,
+
+  /**
+   * Markdown for people; images are named, not embedded.
+   *
+   * @generated from enum value: EXPORT_FORMAT_MARKDOWN = 2;
+   */
+  MARKDOWN = 2,
+}
+
+/**
+ * Describes the enum acai.chat.ExportFormat.
+ */
+export const ExportFormatSchema: GenEnum<ExportFormat> = /*@__PURE__*/
+  enumDesc(file_chat, 0);
 
 /**
  * @generated from service acai.chat.ChatService
@@ -470,7 +807,8 @@ export const ChatService: GenService<{
     output: typeof ContinueConversationResponseSchema;
   },
   /**
-   * Lists the caller's conversations, most recently updated first, one page at a time.
+   * Lists the caller's conversations, most recently updated first, one page at a time. An empty request
+   * (what the original service's clients send) lists them all, newest created first, up to 1000.
    *
    * @generated from rpc acai.chat.ChatService.ListConversations
    */
@@ -482,18 +820,60 @@ export const ChatService: GenService<{
   /**
    * Returns one conversation with its messages and the tool calls of each turn.
    *
-   * ContinueChatStream is deliberately not listed here: Twirp has no streaming, so it is served as
-   * Server-Sent Events at POST /twirp/acai.chat.ChatService/ContinueChatStream with a
-   * ContinueChatStreamRequest body (see README.md, "Streaming replies"). Listed as a
-   * `returns (stream ...)` RPC, the official protoc-gen-twirp (v8) would ignore `stream` and give every
-   * generated client a unary method that cannot read an event stream.
-   *
    * @generated from rpc acai.chat.ChatService.DescribeConversation
    */
   describeConversation: {
     methodKind: "unary";
     input: typeof DescribeConversationRequestSchema;
     output: typeof DescribeConversationResponseSchema;
+  },
+  /**
+   * Added: gives a conversation a title of the user's choosing (it keeps its place in the list).
+   *
+   * @generated from rpc acai.chat.ChatService.RenameConversation
+   */
+  renameConversation: {
+    methodKind: "unary";
+    input: typeof RenameConversationRequestSchema;
+    output: typeof RenameConversationResponseSchema;
+  },
+  /**
+   * Added: deletes a conversation with its messages, tool results, session binding and cached title.
+   * A conversation that is not (or no longer) there is not_found, so a repeated delete changes nothing.
+   *
+   * @generated from rpc acai.chat.ChatService.DeleteConversation
+   */
+  deleteConversation: {
+    methodKind: "unary";
+    input: typeof DeleteConversationRequestSchema;
+    output: typeof DeleteConversationResponseSchema;
+  },
+  /**
+   * Added: the whole conversation as a JSON document or as Markdown.
+   *
+   * @generated from rpc acai.chat.ChatService.ExportConversation
+   */
+  exportConversation: {
+    methodKind: "unary";
+    input: typeof ExportConversationRequestSchema;
+    output: typeof ExportConversationResponseSchema;
+  },
+  /**
+   * Added: replaces the conversation's last reply with a new one to the same user message.
+   * Streamed: ContinueChatStream with regenerate_message_id.
+   *
+   * ContinueChatStream is deliberately not listed here: Twirp has no streaming, so it is served as
+   * Server-Sent Events at POST /twirp/acai.chat.ChatService/ContinueChatStream with a
+   * ContinueChatStreamRequest body (see README.md, "Streaming replies"). Listed as a
+   * `returns (stream ...)` RPC, the official protoc-gen-twirp (v8) would ignore `stream` and give every
+   * generated client a unary method that cannot read an event stream.
+   *
+   * @generated from rpc acai.chat.ChatService.RegenerateReply
+   */
+  regenerateReply: {
+    methodKind: "unary";
+    input: typeof RegenerateReplyRequestSchema;
+    output: typeof RegenerateReplyResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_chat, 0);

@@ -6,17 +6,25 @@ import { HostError } from '../../errors/index.js';
 import type {
   Conversation,
   ConversationHeader,
+  ConversationOrder,
   ConversationPage,
   ConversationStore,
   ConversationSummary,
   CreateConversationInput,
+  ListConversationsOptions,
+  MessageTokenUsage,
   NewMessage,
+  RemovedConversation,
+  SearchConversationsOptions,
   SessionIdentity,
   StoredMessage,
   ToolCallRecord,
+  UntouchedScope,
 } from '../conversation-store.js';
+import { lastMessageConflict } from '../last-message-conflict.js';
 import { chosenOrNewObjectIdHex, createObjectIdHex, isObjectIdHex } from '../object-id.js';
-import { checkPageSize, decodePageToken, encodePageToken } from '../page-token.js';
+import { checkPageSize, listingStart, pageFrom, type PagePosition } from '../page-token.js';
+import { containsText, searchByScan } from '../search-scan.js';
 import { storeUnavailable } from '../store-unavailable.js';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
@@ -36,7 +44,8 @@ export interface EmbeddedConversationStoreOptions {
   backgroundCheckpoints?: boolean;
 }
 
-const SCHEMA_VERSION = 1;
+// 2: messages.usage (the model's reported tokens per reply) and the created-order and retention indexes.
+const SCHEMA_VERSION = 2;
 
 // Every append moves the conversation's updated_at, and so its entry in every index that holds it.
 // Conversations without a session (API clients) have no user or platform to look them up by, so the
@@ -111,7 +120,17 @@ CREATE TABLE IF NOT EXISTS tool_uses (
   PRIMARY KEY (tenant_id, plugin_key, conversation_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tool_uses_recent ON tool_uses (tenant_id, plugin_key, used_at DESC);
+CREATE INDEX IF NOT EXISTS conversations_tenant_created ON conversations (tenant_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS conversations_updated ON conversations (updated_at);
 `;
+
+/** Columns added after version 1, each added to an older file when it opens (SQLite has no ADD COLUMN IF NOT EXISTS). */
+const ADDED_COLUMNS: ReadonlyArray<{ readonly table: string; readonly column: string; readonly definition: string }> = [
+  { table: 'messages', column: 'usage', definition: 'usage TEXT' },
+];
+
+/** Search's text check, registered on the connection: the same case folding as the title check in JavaScript. */
+const CONTAINS_FUNCTION = 'acai_contains';
 
 interface ConversationRow {
   id: string;
@@ -138,6 +157,7 @@ interface MessageRow {
   tool_calls: string | null;
   prompt_version: string | null;
   tokens: number | null;
+  usage: string | null;
 }
 
 const HEADER_COLUMNS = 'id, tenant_id, title, created_at, updated_at, platform, chat_id, user_id, version, message_count';
@@ -168,6 +188,7 @@ function toMessage(row: MessageRow): StoredMessage {
   if (row.tool_calls !== null) message.toolCalls = JSON.parse(row.tool_calls) as ToolCallRecord[];
   if (row.prompt_version !== null) message.promptVersion = row.prompt_version;
   if (row.tokens !== null) message.tokens = row.tokens;
+  if (row.usage !== null && row.usage !== undefined) message.usage = JSON.parse(row.usage) as MessageTokenUsage;
   return message;
 }
 
@@ -244,8 +265,10 @@ export class EmbeddedConversationStore implements ConversationStore {
         );
       }
       database.exec(SCHEMA);
+      addMissingColumns(database);
       makeSessionIndexesPartial(database);
       database.pragma(`user_version = ${SCHEMA_VERSION}`);
+      registerContainsFunction(database);
       if (this.backgroundCheckpoints) {
         database.pragma('wal_autocheckpoint = 0');
         // After a checkpoint rewinds the WAL, the file is cut back to this size.
@@ -372,8 +395,20 @@ export class EmbeddedConversationStore implements ConversationStore {
     }
   }
 
-  async setTitle(tenantId: string, id: string, title: string): Promise<void> {
-    this.updateHeader(tenantId, id, 'setTitle', 'title = ?', [title]);
+  async setTitle(tenantId: string, id: string, title: string, options: { ifTitle?: string } = {}): Promise<boolean> {
+    if (options.ifTitle === undefined) return this.updateHeader(tenantId, id, 'setTitle', 'title = ?', [title]);
+    // Conditional: decided in one statement, so a rename that lands first always wins.
+    const normalized = normalizeId(id);
+    if (normalized === undefined) throw notFound(id);
+    this.open(); // throws when the store is closed
+    try {
+      const changes = this.statement(`UPDATE conversations SET title = ? WHERE id = ? AND tenant_id = ? AND title = ?`).run(title, normalized, tenantId, options.ifTitle).changes;
+      if (changes > 0) return true;
+      if (this.statement(`SELECT 1 FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) === undefined) throw notFound(id);
+      return false;
+    } catch (error) {
+      throw storeUnavailable('setTitle', error);
+    }
   }
 
   async setSummary(tenantId: string, id: string, summary: ConversationSummary): Promise<void> {
@@ -384,32 +419,133 @@ export class EmbeddedConversationStore implements ConversationStore {
     ]);
   }
 
-  async list(tenantId: string, options: { pageSize: number; pageToken?: string; userId?: string }): Promise<ConversationPage> {
+  async list(tenantId: string, options: ListConversationsOptions): Promise<ConversationPage> {
     const pageSize = checkPageSize(options.pageSize);
-    const conditions = ['tenant_id = ?'];
-    const parameters: Array<string | number> = [tenantId];
-    if (options.userId !== undefined) {
-      conditions.push('user_id = ?');
-      parameters.push(options.userId);
-    }
-    if (options.pageToken !== undefined && options.pageToken !== '') {
-      const position = decodePageToken(options.pageToken);
-      conditions.push('(updated_at, id) < (?, ?)');
-      parameters.push(position.updatedAt.getTime(), position.id);
-    }
+    const { order, after } = listingStart(options);
     this.open(); // throws when the store is closed
     try {
-      const rows = this.statement(`SELECT ${HEADER_COLUMNS} FROM conversations WHERE ${conditions.join(' AND ')} ORDER BY updated_at DESC, id DESC LIMIT ?`)
-        .all(...parameters, pageSize + 1) as ConversationRow[];
-      const conversations = rows.slice(0, pageSize).map(toHeader);
-      const last = conversations[conversations.length - 1];
-      if (rows.length > pageSize && last) {
-        return { conversations, nextPageToken: encodePageToken({ updatedAt: last.updatedAt, id: last.id }) };
-      }
-      return { conversations };
+      return pageFrom(this.readHeaders(tenantId, order, after, pageSize + 1, options.userId), pageSize, order);
     } catch (error) {
       throw storeUnavailable('list', error);
     }
+  }
+
+  async search(tenantId: string, options: SearchConversationsOptions): Promise<ConversationPage> {
+    const titleMatches = containsText(options.query);
+    this.open(); // throws when the store is closed
+    try {
+      return await searchByScan(options, {
+        readHeaders: async (after, limit) => this.readHeaders(tenantId, 'updated', after, limit),
+        matchingIds: async (headers) => {
+          const matched = new Set(headers.filter((header) => titleMatches(header.title)).map((header) => header.id));
+          const rest = headers.filter((header) => !matched.has(header.id)).map((header) => header.id);
+          if (rest.length === 0) return matched;
+          // The batch's ids are this tenant's (read just above), so the message check needs no tenant join.
+          const rows = this.open()
+            .prepare(
+              `SELECT DISTINCT conversation_id FROM messages
+               WHERE conversation_id IN (${rest.map(() => '?').join(', ')}) AND ${CONTAINS_FUNCTION}(content, ?)`,
+            )
+            .all(...rest, options.query) as Array<{ conversation_id: string }>;
+          for (const row of rows) matched.add(row.conversation_id);
+          return matched;
+        },
+      });
+    } catch (error) {
+      throw storeUnavailable('search', error);
+    }
+  }
+
+  async remove(tenantId: string, id: string, options: { ifUpdatedBefore?: Date } = {}): Promise<RemovedConversation | undefined> {
+    const normalized = normalizeId(id);
+    if (normalized === undefined) return undefined;
+    const database = this.open();
+    try {
+      // One transaction: the header, its messages and tool-use rows (ON DELETE CASCADE) go together.
+      return database
+        .transaction((): RemovedConversation | undefined => {
+          const row = this.statement(`SELECT ${HEADER_COLUMNS} FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) as
+            | ConversationRow
+            | undefined;
+          if (!row) return undefined;
+          if (options.ifUpdatedBefore !== undefined && row.updated_at >= options.ifUpdatedBefore.getTime()) return undefined;
+          const first = this.statement(`SELECT content FROM messages WHERE conversation_id = ? AND position = 0`).get(normalized) as
+            | { content: string }
+            | undefined;
+          this.statement(`DELETE FROM conversations WHERE id = ? AND tenant_id = ?`).run(normalized, tenantId);
+          return { header: toHeader(row), ...(first === undefined ? {} : { firstMessage: first.content }) };
+        })
+        .immediate();
+    } catch (error) {
+      throw storeUnavailable('remove', error);
+    }
+  }
+
+  async replaceLastMessage(tenantId: string, id: string, messageId: string, replacement: NewMessage): Promise<{ version: number } | undefined> {
+    const normalized = normalizeId(id);
+    if (normalized === undefined) return undefined;
+    const database = this.open();
+    const now = this.now();
+    const stored = this.toStored(replacement, now);
+    try {
+      return database
+        .transaction((): { version: number } | undefined => {
+          const row = this.statement(`SELECT version, message_count FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) as
+            | Pick<ConversationRow, 'version' | 'message_count'>
+            | undefined;
+          if (!row) return undefined;
+          const last = this.statement(`SELECT id, role FROM messages WHERE conversation_id = ? AND position = ?`).get(normalized, row.message_count - 1) as
+            | Pick<MessageRow, 'id' | 'role'>
+            | undefined;
+          if (!last || last.id !== messageId || last.role !== 'assistant') throw lastMessageConflict(normalized, messageId);
+          this.statement(`DELETE FROM messages WHERE conversation_id = ? AND position = ?`).run(normalized, row.message_count - 1);
+          this.insertMessages(database, tenantId, normalized, row.message_count - 1, [stored], now);
+          this.statement(`UPDATE conversations SET updated_at = max(updated_at, ?) WHERE id = ?`).run(now.getTime(), normalized);
+          return { version: row.version };
+        })
+        .immediate();
+    } catch (error) {
+      throw storeUnavailable('replaceLastMessage', error);
+    }
+  }
+
+  async listUntouched(scope: UntouchedScope, before: Date, limit: number): Promise<readonly ConversationHeader[]> {
+    const conditions = ['updated_at < ?'];
+    const parameters: Array<string | number> = [before.getTime()];
+    if ('tenantId' in scope) {
+      conditions.push('tenant_id = ?');
+      parameters.push(scope.tenantId);
+    } else if (scope.exceptTenantIds.length > 0) {
+      conditions.push(`tenant_id NOT IN (${scope.exceptTenantIds.map(() => '?').join(', ')})`);
+      parameters.push(...scope.exceptTenantIds);
+    }
+    const database = this.open();
+    try {
+      const rows = database
+        .prepare(`SELECT ${HEADER_COLUMNS} FROM conversations WHERE ${conditions.join(' AND ')} ORDER BY updated_at, id LIMIT ?`)
+        .all(...parameters, limit) as ConversationRow[];
+      return rows.map(toHeader);
+    } catch (error) {
+      throw storeUnavailable('listUntouched', error);
+    }
+  }
+
+  /** Headers of one tenant in `order`, newest first, strictly after `after`. */
+  private readHeaders(tenantId: string, order: ConversationOrder, after: PagePosition | undefined, limit: number, userId?: string): ConversationHeader[] {
+    const column = order === 'created' ? 'created_at' : 'updated_at';
+    const conditions = ['tenant_id = ?'];
+    const parameters: Array<string | number> = [tenantId];
+    if (userId !== undefined) {
+      conditions.push('user_id = ?');
+      parameters.push(userId);
+    }
+    if (after !== undefined) {
+      conditions.push(`(${column}, id) < (?, ?)`);
+      parameters.push(after.at.getTime(), after.id);
+    }
+    const rows = this.statement(`SELECT ${HEADER_COLUMNS} FROM conversations WHERE ${conditions.join(' AND ')} ORDER BY ${column} DESC, id DESC LIMIT ?`)
+      .all(...parameters, limit) as ConversationRow[];
+    return rows.map(toHeader);
   }
 
   async findLatestForSession(tenantId: string, session: SessionIdentity, updatedSince: Date): Promise<ConversationHeader | undefined> {
@@ -491,6 +627,7 @@ export class EmbeddedConversationStore implements ConversationStore {
     if (message.toolCalls !== undefined && message.toolCalls.length > 0) stored.toolCalls = message.toolCalls;
     if (message.promptVersion !== undefined) stored.promptVersion = message.promptVersion;
     if (message.tokens !== undefined) stored.tokens = message.tokens;
+    if (message.usage !== undefined) stored.usage = message.usage;
     return stored;
   }
 
@@ -503,8 +640,8 @@ export class EmbeddedConversationStore implements ConversationStore {
     now: Date,
   ): void {
     const insert = this.statement(
-      `INSERT INTO messages (conversation_id, position, id, role, content, created_at, tool_calls, prompt_version, tokens)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO messages (conversation_id, position, id, role, content, created_at, tool_calls, prompt_version, tokens, usage)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     messages.forEach((message, offset) => {
       insert.run(
@@ -517,6 +654,7 @@ export class EmbeddedConversationStore implements ConversationStore {
         message.toolCalls === undefined ? null : JSON.stringify(message.toolCalls),
         message.promptVersion ?? null,
         message.tokens ?? null,
+        message.usage === undefined ? null : JSON.stringify({ promptTokens: message.usage.promptTokens, completionTokens: message.usage.completionTokens }),
       );
     });
     const recordUse = this.statement(
@@ -526,7 +664,7 @@ export class EmbeddedConversationStore implements ConversationStore {
     for (const key of toolPluginKeys(messages)) recordUse.run(tenantId, key, conversationId, now.getTime());
   }
 
-  private updateHeader(tenantId: string, id: string, operation: string, assignments: string, values: Array<string | number>): void {
+  private updateHeader(tenantId: string, id: string, operation: string, assignments: string, values: Array<string | number>): boolean {
     const normalized = normalizeId(id);
     if (normalized === undefined) throw notFound(id);
     this.open(); // throws when the store is closed
@@ -537,5 +675,27 @@ export class EmbeddedConversationStore implements ConversationStore {
       throw storeUnavailable(operation, error);
     }
     if (changes === 0) throw notFound(id);
+    return true;
   }
+}
+
+function addMissingColumns(database: Database.Database): void {
+  for (const { table, column, definition } of ADDED_COLUMNS) {
+    const columns = database.pragma(`table_info(${table})`) as Array<{ name: string }>;
+    if (!columns.some((existing) => existing.name === column)) database.exec(`ALTER TABLE ${table} ADD COLUMN ${definition}`);
+  }
+}
+
+function registerContainsFunction(database: Database.Database): void {
+  const cache = new Map<string, (text: string) => boolean>();
+  database.function(CONTAINS_FUNCTION, { deterministic: true }, (text: unknown, query: unknown) => {
+    if (typeof text !== 'string' || typeof query !== 'string') return 0;
+    let contains = cache.get(query);
+    if (contains === undefined) {
+      if (cache.size > 16) cache.clear();
+      contains = containsText(query);
+      cache.set(query, contains);
+    }
+    return contains(text) ? 1 : 0;
+  });
 }

@@ -4,17 +4,24 @@ import { HostError } from '../../errors/index.js';
 import type {
   Conversation,
   ConversationHeader,
+  ConversationOrder,
   ConversationPage,
   ConversationStore,
   ConversationSummary,
   CreateConversationInput,
+  ListConversationsOptions,
   NewMessage,
+  RemovedConversation,
+  SearchConversationsOptions,
   SessionIdentity,
   StoredMessage,
+  UntouchedScope,
 } from '../conversation-store.js';
 import { KeyedSerializer } from '../keyed-serializer.js';
+import { lastMessageConflict } from '../last-message-conflict.js';
 import { chosenOrNewObjectIdHex, isObjectIdHex } from '../object-id.js';
-import { checkPageSize, decodePageToken, encodePageToken } from '../page-token.js';
+import { checkPageSize, listingStart, pageFrom, type PagePosition } from '../page-token.js';
+import { containsText, literalPattern, searchByScan } from '../search-scan.js';
 import { storeUnavailable } from '../store-unavailable.js';
 import {
   HEADER_PROJECTION,
@@ -131,12 +138,18 @@ export class MongoConversationStore implements ConversationStore {
         // List: newest first, keyset paging on (updated_at, _id).
         { key: { tenant_id: 1, updated_at: -1, _id: -1 }, name: 'tenant_updated' },
         { key: { tenant_id: 1, user_id: 1, updated_at: -1, _id: -1 }, name: 'tenant_user_updated' },
+        // The unpaged listing old clients ask for: newest created first.
+        { key: { tenant_id: 1, created_at: -1, _id: -1 }, name: 'tenant_created' },
+        // Retention across tenants: the conversations untouched the longest.
+        { key: { updated_at: 1 }, name: 'updated' },
         // Session recovery when Redis misses or is down.
         { key: { tenant_id: 1, platform: 1, chat_id: 1, user_id: 1, updated_at: -1 }, name: 'tenant_session_updated' },
       ]);
       await this.ensureIndexes(this.turns, [
         // Provenance: "which conversations ran weather@1.2.0?"
         { key: { tenant_id: 1, tool_plugins: 1, created_at: -1 }, name: 'tenant_tool_plugins_created' },
+        // Search: the message text of a batch of conversations.
+        { key: { tenant_id: 1, conversation_id: 1 }, name: 'tenant_conversation' },
       ]);
     } catch (error) {
       throw storeUnavailable('init', error);
@@ -291,8 +304,8 @@ export class MongoConversationStore implements ConversationStore {
     });
   }
 
-  async setTitle(tenantId: string, id: string, title: string): Promise<void> {
-    await this.updateHeader(tenantId, id, 'setTitle', { title });
+  async setTitle(tenantId: string, id: string, title: string, options: { ifTitle?: string } = {}): Promise<boolean> {
+    return this.updateHeader(tenantId, id, 'setTitle', { title }, options.ifTitle);
   }
 
   async setSummary(tenantId: string, id: string, summary: ConversationSummary): Promise<void> {
@@ -301,32 +314,129 @@ export class MongoConversationStore implements ConversationStore {
     });
   }
 
-  async list(tenantId: string, options: { pageSize: number; pageToken?: string; userId?: string }): Promise<ConversationPage> {
+  async list(tenantId: string, options: ListConversationsOptions): Promise<ConversationPage> {
     const pageSize = checkPageSize(options.pageSize);
-    const filter: Filter<ConversationDocument> = { tenant_id: tenantId };
-    if (options.userId !== undefined) filter.user_id = options.userId;
-    if (options.pageToken !== undefined && options.pageToken !== '') {
-      const position = decodePageToken(options.pageToken);
-      filter.$or = [
-        { updated_at: { $lt: position.updatedAt } },
-        { updated_at: position.updatedAt, _id: { $lt: new ObjectId(position.id) } },
-      ];
-    }
+    const { order, after } = listingStart(options);
     try {
-      const documents = await this.conversations
-        .find(filter, { projection: HEADER_PROJECTION })
-        .sort({ updated_at: -1, _id: -1 })
-        .limit(pageSize + 1)
-        .toArray();
-      const conversations = documents.slice(0, pageSize).map(fromConversationDocument);
-      const last = conversations[conversations.length - 1];
-      if (documents.length > pageSize && last) {
-        return { conversations, nextPageToken: encodePageToken({ updatedAt: last.updatedAt, id: last.id }) };
-      }
-      return { conversations };
+      const documents = await this.readHeaders(tenantId, order, after, pageSize + 1, options.userId);
+      return pageFrom(documents, pageSize, order);
     } catch (error) {
       throw storeUnavailable('list', error);
     }
+  }
+
+  async search(tenantId: string, options: SearchConversationsOptions): Promise<ConversationPage> {
+    const titleMatches = containsText(options.query);
+    const pattern = literalPattern(options.query);
+    try {
+      return await searchByScan(options, {
+        readHeaders: (after, limit) => this.readHeaders(tenantId, 'updated', after, limit),
+        matchingIds: async (headers) => {
+          const matched = new Set(headers.filter((header) => titleMatches(header.title)).map((header) => header.id));
+          const rest = headers.filter((header) => !matched.has(header.id)).map((header) => new ObjectId(header.id));
+          if (rest.length === 0) return matched;
+          // One query per batch over the turn log; a case-insensitive regex of the escaped text, which
+          // MongoDB and FerretDB both evaluate (neither needs a text index for it).
+          const turns = await this.turns
+            .find(
+              { tenant_id: tenantId, conversation_id: { $in: rest }, 'messages.content': { $regex: pattern, $options: 'i' } },
+              { projection: { conversation_id: 1 } },
+            )
+            .toArray();
+          for (const turn of turns) matched.add(turn.conversation_id.toHexString());
+          return matched;
+        },
+      });
+    } catch (error) {
+      throw storeUnavailable('search', error);
+    }
+  }
+
+  async remove(tenantId: string, id: string, options: { ifUpdatedBefore?: Date } = {}): Promise<RemovedConversation | undefined> {
+    const objectId = parseObjectId(id);
+    if (!objectId) return undefined;
+    const hex = objectId.toHexString();
+    return this.serializer.run(hex, async () => {
+      try {
+        const turnsOfIt = { _id: turnIdRange(hex), tenant_id: tenantId };
+        const header = await this.conversations.findOne({ _id: objectId, tenant_id: tenantId }, { projection: HEADER_PROJECTION });
+        if (!header) {
+          // Turns without a header are what a create that failed half-way leaves: the same tenant's, so cleared too.
+          await this.turns.deleteMany(turnsOfIt);
+          return undefined;
+        }
+        const newest = await this.turns.find({ _id: turnIdRange(hex) }).sort({ _id: -1 }).limit(1).next();
+        const lastTouched = newest && newest.created_at > header.updated_at ? newest.created_at : header.updated_at;
+        if (options.ifUpdatedBefore !== undefined && lastTouched >= options.ifUpdatedBefore) return undefined;
+        const first = await this.turns.findOne({ _id: turnId(hex, 1) });
+        // The header first, so the conversation is gone for readers at once; then its turns, twice: the
+        // second pass takes a turn another replica appended between its own check and the header delete.
+        const { deletedCount } = await this.conversations.deleteOne({ _id: objectId, tenant_id: tenantId });
+        await this.turns.deleteMany(turnsOfIt);
+        await this.turns.deleteMany(turnsOfIt);
+        if (deletedCount === 0) return undefined;
+        const firstMessage = first?.messages[0]?.content;
+        return { header: fromConversationDocument(header), ...(firstMessage === undefined ? {} : { firstMessage }) };
+      } catch (error) {
+        throw storeUnavailable('remove', error);
+      }
+    });
+  }
+
+  async replaceLastMessage(tenantId: string, id: string, messageId: string, replacement: NewMessage): Promise<{ version: number } | undefined> {
+    const objectId = parseObjectId(id);
+    if (!objectId) return undefined;
+    const hex = objectId.toHexString();
+    return this.serializer.run(hex, async () => {
+      try {
+        const header = await this.conversations.findOne({ _id: objectId }, { projection: { tenant_id: 1 } });
+        if (!header || header.tenant_id !== tenantId) return undefined;
+        const newest = await this.turns.find({ _id: turnIdRange(hex) }).sort({ _id: -1 }).limit(1).next();
+        const last = newest?.messages[newest.messages.length - 1];
+        if (!newest || !last || last._id !== messageId || last.role !== 'assistant') throw lastMessageConflict(hex, messageId);
+        const now = this.now();
+        const messages = [...newest.messages.slice(0, -1), toMessageDocument(replacement, now)];
+        const replaced: TurnDocument = this.turnDocument(newest, newest.version, newest.first_index, messages, newest.created_at);
+        // Replacing the whole turn document is atomic on every MongoDB-wire server (FerretDB 1.x applies
+        // partial updates as read-modify-write). The filter makes a concurrent regeneration lose cleanly.
+        const { matchedCount } = await this.turns.replaceOne({ _id: newest._id, 'messages._id': messageId }, replaced);
+        if (matchedCount === 0) throw lastMessageConflict(hex, messageId);
+        await this.refreshHeader(objectId, newest.version, newest.end_index, now);
+        return { version: newest.version };
+      } catch (error) {
+        throw storeUnavailable('replaceLastMessage', error);
+      }
+    });
+  }
+
+  async listUntouched(scope: UntouchedScope, before: Date, limit: number): Promise<readonly ConversationHeader[]> {
+    const tenant = 'tenantId' in scope ? { tenant_id: scope.tenantId } : scope.exceptTenantIds.length > 0 ? { tenant_id: { $nin: [...scope.exceptTenantIds] } } : {};
+    try {
+      const documents = await this.conversations
+        .find({ ...tenant, updated_at: { $lt: before } }, { projection: HEADER_PROJECTION })
+        .sort({ updated_at: 1, _id: 1 })
+        .limit(limit)
+        .toArray();
+      return documents.map(fromConversationDocument);
+    } catch (error) {
+      throw storeUnavailable('listUntouched', error);
+    }
+  }
+
+  /** Headers of one tenant in `order`, newest first, strictly after `after`. */
+  private async readHeaders(tenantId: string, order: ConversationOrder, after: PagePosition | undefined, limit: number, userId?: string): Promise<ConversationHeader[]> {
+    const field = order === 'created' ? 'created_at' : 'updated_at';
+    const filter: Filter<ConversationDocument> = { tenant_id: tenantId };
+    if (userId !== undefined) filter.user_id = userId;
+    if (after !== undefined) {
+      filter.$or = [{ [field]: { $lt: after.at } }, { [field]: after.at, _id: { $lt: new ObjectId(after.id) } }];
+    }
+    const documents = await this.conversations
+      .find(filter, { projection: HEADER_PROJECTION })
+      .sort({ [field]: -1, _id: -1 })
+      .limit(limit)
+      .toArray();
+    return documents.map(fromConversationDocument);
   }
 
   async findLatestForSession(tenantId: string, session: SessionIdentity, updatedSince: Date): Promise<ConversationHeader | undefined> {
@@ -401,15 +511,16 @@ export class MongoConversationStore implements ConversationStore {
   }
 
   private turnDocument(
-    conversation: Pick<ConversationDocument, '_id' | 'tenant_id'>,
+    conversation: Pick<ConversationDocument, 'tenant_id'> & ({ _id: ObjectId } | { conversation_id: ObjectId }),
     version: number,
     firstIndex: number,
     messages: TurnDocument['messages'],
     now: Date,
   ): TurnDocument {
+    const conversationId = 'conversation_id' in conversation ? conversation.conversation_id : conversation._id;
     const turn: TurnDocument = {
-      _id: turnId(conversation._id.toHexString(), version),
-      conversation_id: conversation._id,
+      _id: turnId(conversationId.toHexString(), version),
+      conversation_id: conversationId,
       tenant_id: conversation.tenant_id,
       version,
       first_index: firstIndex,
@@ -437,14 +548,20 @@ export class MongoConversationStore implements ConversationStore {
     id: string,
     operation: string,
     fields: Partial<Pick<ConversationDocument, 'title' | 'summary'>>,
-  ): Promise<void> {
+    ifTitle?: string,
+  ): Promise<boolean> {
     const objectId = parseObjectId(id);
     if (!objectId) throw notFound(id);
-    await this.serializer.run(objectId.toHexString(), async () => {
+    return this.serializer.run(objectId.toHexString(), async () => {
       try {
-        const header = await this.conversations.findOne({ _id: objectId }, { projection: { tenant_id: 1 } });
+        const header = await this.conversations.findOne({ _id: objectId }, { projection: { tenant_id: 1, title: 1 } });
         if (!header || header.tenant_id !== tenantId) throw notFound(id);
-        await this.conversations.updateOne({ _id: objectId }, { $set: fields });
+        if (ifTitle !== undefined && header.title !== ifTitle) return false;
+        const { matchedCount } = await this.conversations.updateOne(
+          ifTitle === undefined ? { _id: objectId } : { _id: objectId, title: ifTitle },
+          { $set: fields },
+        );
+        return matchedCount > 0;
       } catch (error) {
         throw storeUnavailable(operation, error);
       }

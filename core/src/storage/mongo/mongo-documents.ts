@@ -1,7 +1,9 @@
 import type { ObjectId } from 'mongodb';
+import type { ToolImage } from '../../tool-calls/index.js';
 import type {
   ConversationHeader,
   ConversationSummary,
+  MessageTokenUsage,
   NewMessage,
   StoredMessage,
   ToolCallRecord,
@@ -63,6 +65,7 @@ export interface MessageDocument {
   tool_calls?: ToolCallDocument[];
   prompt_version?: string;
   tokens?: number;
+  usage?: { prompt_tokens: number; completion_tokens: number };
 }
 
 export interface ToolCallDocument {
@@ -76,6 +79,10 @@ export interface ToolCallDocument {
   result: string;
   outcome: string;
   duration_ms: number;
+  /** JSON text of the tool's structured result. */
+  data?: string;
+  /** Base64 in a string, as on the wire: FerretDB and MongoDB store it alike, and nothing re-encodes it. */
+  images?: Array<{ mime_type: ToolImage['mimeType']; data: string }>;
 }
 
 const VERSION_DIGITS = 10;
@@ -101,6 +108,7 @@ export function toMessageDocument(message: NewMessage, now: Date): MessageDocume
   }
   if (message.promptVersion !== undefined) document.prompt_version = message.promptVersion;
   if (message.tokens !== undefined) document.tokens = message.tokens;
+  if (message.usage !== undefined) document.usage = { prompt_tokens: message.usage.promptTokens, completion_tokens: message.usage.completionTokens };
   return document;
 }
 
@@ -117,6 +125,8 @@ function toToolCallDocument(call: ToolCallRecord): ToolCallDocument {
   if (call.pluginVersion !== undefined) document.plugin_version = call.pluginVersion;
   if (call.tool !== undefined) document.tool = call.tool;
   if (call.schemaFingerprint !== undefined) document.schema_fingerprint = call.schemaFingerprint;
+  if (call.data !== undefined) document.data = call.data;
+  if (call.images !== undefined && call.images.length > 0) document.images = call.images.map((image) => ({ mime_type: image.mimeType, data: image.data }));
   return document;
 }
 
@@ -139,7 +149,12 @@ export function fromMessageDocument(document: MessageDocument): StoredMessage {
   if (document.tool_calls !== undefined) message.toolCalls = document.tool_calls.map(fromToolCallDocument);
   if (document.prompt_version !== undefined) message.promptVersion = document.prompt_version;
   if (document.tokens !== undefined) message.tokens = document.tokens;
+  if (document.usage !== undefined) message.usage = fromUsageDocument(document.usage);
   return message;
+}
+
+function fromUsageDocument(document: NonNullable<MessageDocument['usage']>): MessageTokenUsage {
+  return { promptTokens: document.prompt_tokens, completionTokens: document.completion_tokens };
 }
 
 function fromToolCallDocument(document: ToolCallDocument): ToolCallRecord {
@@ -155,6 +170,8 @@ function fromToolCallDocument(document: ToolCallDocument): ToolCallRecord {
   if (document.plugin_version !== undefined) call.pluginVersion = document.plugin_version;
   if (document.tool !== undefined) call.tool = document.tool;
   if (document.schema_fingerprint !== undefined) call.schemaFingerprint = document.schema_fingerprint;
+  if (document.data !== undefined) call.data = document.data;
+  if (document.images !== undefined) call.images = document.images.map((image) => ({ mimeType: image.mime_type, data: image.data }));
   return call;
 }
 
