@@ -39,8 +39,9 @@ function target(overrides: Partial<PluginAdminTarget> = {}): PluginAdminTarget {
         available: true,
       },
     ],
-    reload: async () => ({ generation: 4, reloaded: ['weather'], added: [], removed: [], unchanged: [], failed: [], schemaChanges: [] }),
+    reload: async () => ({ generation: 4, reloaded: ['weather'], added: [], removed: [], unchanged: [], failed: [], schemaChanges: [], configChanges: { added: [], removed: [], changed: [] }, skipped: false }),
     setEnabled: async () => status,
+    clearOverride: async () => status,
     resetBreaker: () => true,
     ...overrides,
   };

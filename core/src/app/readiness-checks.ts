@@ -2,6 +2,7 @@ import type { KeyValueStore } from '../cache/index.js';
 import type { HostConfig } from '../config/env-config.js';
 import { modelConfiguredCheck, pingCheck, stateCheck, type HealthCheck, type HealthCheckResult } from '../health/index.js';
 import type { PluginStatus } from '../plugin-host/index.js';
+import type { ConfigDrift } from '../plugin-host/reload/index.js';
 import type { ConversationStore } from '../storage/index.js';
 
 /** The stores as far as probing them goes. */
@@ -13,6 +14,8 @@ export interface ProbedStores {
 /** The plugin set as far as describing it goes (the reloadable plugin host fits). */
 export interface ProbedPluginSet {
   readonly generation: number;
+  /** Set while plugins.config.json is refused and an older config serves. */
+  readonly drift?: ConfigDrift | undefined;
   listPlugins(): ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting'>>;
 }
 
@@ -32,16 +35,22 @@ export function readinessChecks(config: HostConfig, stores: ProbedStores, plugin
   ];
 }
 
-/** The plugin set as a readiness state: ok while every plugin is loaded and none is restarting. */
+/**
+ * The plugin set as a readiness state: ok while every plugin is loaded, none is restarting and the file on
+ * disk is what serves (a refused file is drift: degraded, with the reason).
+ */
 export function describePluginSet(pluginHost: ProbedPluginSet): HealthCheckResult {
   const plugins = pluginHost.listPlugins();
   const failed = plugins.filter((plugin) => plugin.state === 'failed');
   const restarting = plugins.filter((plugin) => plugin.state === 'loaded' && plugin.isRestarting === true);
   const loaded = plugins.filter((plugin) => plugin.state === 'loaded').length;
   const summary = `${loaded} plugin(s) loaded (generation ${pluginHost.generation})`;
+  const drift = pluginHost.drift;
   const problems = [
     ...(failed.length > 0 ? [`failed: ${failed.map((plugin) => plugin.name).join(', ')}`] : []),
     ...(restarting.length > 0 ? [`restarting: ${restarting.map((plugin) => plugin.name).join(', ')}`] : []),
+    // The reason's first line only: the report's message is short, ListPlugins has the whole of it.
+    ...(drift === undefined ? [] : [`drift: plugins.config.json refused (${drift.code}: ${drift.reason.split('\n')[0]?.slice(0, 100) ?? ''}); the last config that loaded serves`]),
   ];
   return problems.length === 0 ? { state: 'ok', message: summary } : { state: 'degraded', message: `${summary}; ${problems.join('; ')}` };
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { HostError, toTwirpError } from '../errors/index.js';
+import type { Principal } from './principal.js';
 
 /** Where a client asks who its key makes it; protect it with every scope (any valid key may ask). */
 export const WHOAMI_PATH = '/auth/whoami';
@@ -28,12 +29,16 @@ export function registerWhoamiRoute(app: FastifyInstance): void {
       const wire = toTwirpError(new HostError('HOST_UNAUTHENTICATED', 'this route needs an API key'));
       return reply.code(wire.httpStatus).type('application/json').send(wire.toJSON());
     }
-    const body: WhoamiResponse = {
-      tenant_id: principal.tenantId,
-      ...(principal.keyId === undefined ? {} : { key_id: principal.keyId }),
-      scopes: [...principal.scopes],
-      source: principal.source,
-    };
-    return reply.type('application/json').send(body);
+    return reply.type('application/json').send(describePrincipal(principal));
   });
+}
+
+/** The whoami answer for a principal (never the key itself). */
+export function describePrincipal(principal: Principal): WhoamiResponse {
+  return {
+    tenant_id: principal.tenantId,
+    ...(principal.keyId === undefined ? {} : { key_id: principal.keyId }),
+    scopes: [...principal.scopes],
+    source: principal.source,
+  };
 }

@@ -6,3 +6,5 @@ export { parseRedisConnection, redisUrlProblem } from './redis-connection.js';
 export type { RedisConnection, RedisNodeAddress } from './redis-connection.js';
 export { countCacheLookups } from './count-cache-lookups.js';
 export type { CacheLookupCounter } from './count-cache-lookups.js';
+export { RedisChangeChannel } from './redis-change-channel.js';
+export type { ChangeChannelListener } from './redis-change-channel.js';
