@@ -31,6 +31,13 @@ export type {
   ToolCallRecord,
 } from './chat-api.js';
 export type {
+  Actor,
+  AuditEntry,
+  BreakerReset,
+  ConfigDrift,
+  EnabledOverride,
+  ListAuditEntriesRequest,
+  ListAuditEntriesResponse,
   ListPluginsResponse,
   PluginAdminApi,
   PluginBreakerState,
