@@ -1,4 +1,5 @@
 import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
+import { ensureIndexes } from '../mongo/ensure-indexes.js';
 import type { ApiKeyListFilter, ApiKeyRecord, ApiKeyStore } from './api-key-store.js';
 
 interface ApiKeyDocument {
@@ -47,12 +48,10 @@ export class MongoApiKeyStore implements ApiKeyStore {
 
   /** Creates the indexes once (idempotent); called lazily by writes, callable at boot. */
   ensureIndexes(): Promise<void> {
-    this.#indexes ??= this.#collection
-      .createIndexes([
-        { key: { hash: 1 }, name: 'hash_unique', unique: true },
-        { key: { tenantId: 1, createdAt: -1 }, name: 'tenant_created' },
-      ])
-      .then(
+    this.#indexes ??= ensureIndexes(this.#collection, [
+      { key: { hash: 1 }, name: 'hash_unique', unique: true },
+      { key: { tenantId: 1, createdAt: -1 }, name: 'tenant_created' },
+    ]).then(
         () => undefined,
         (error: unknown) => {
           this.#indexes = undefined;

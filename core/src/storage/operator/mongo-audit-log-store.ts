@@ -1,4 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
+import { ensureIndexes } from '../mongo/ensure-indexes.js';
 import type { AuditLogStore, AuditQuery, AuditRecord } from './audit-log-store.js';
 import { actorFromStored, normalizeActor } from './operator-actor.js';
 
@@ -41,14 +42,12 @@ export class MongoAuditLogStore implements AuditLogStore {
 
   /** Creates the indexes once (idempotent); a failure is retried by the next call. */
   ensureIndexes(): Promise<void> {
-    this.#indexes ??= this.#collection
-      .createIndexes([
-        { key: { at: -1, _id: -1 }, name: 'at' },
-        { key: { tenantId: 1, at: -1, _id: -1 }, name: 'tenant_at' },
-        { key: { action: 1, at: -1 }, name: 'action_at' },
-        { key: { 'actor.keyId': 1, at: -1 }, name: 'actor_at' },
-      ])
-      .then(
+    this.#indexes ??= ensureIndexes(this.#collection, [
+      { key: { at: -1, _id: -1 }, name: 'at' },
+      { key: { tenantId: 1, at: -1, _id: -1 }, name: 'tenant_at' },
+      { key: { action: 1, at: -1 }, name: 'action_at' },
+      { key: { 'actor.keyId': 1, at: -1 }, name: 'actor_at' },
+    ]).then(
         () => undefined,
         (error: unknown) => {
           this.#indexes = undefined;
