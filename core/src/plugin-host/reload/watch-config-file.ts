@@ -25,7 +25,7 @@ const KUBERNETES_DATA_LINK = '..data';
  * The directory entries whose change can change what `path` reads: the file itself, the `..data` link of
  * a Kubernetes volume, and the first hop of a relative symlink (any atomic-writer-like layout).
  */
-function entriesThatChangeTheFile(path: string): Set<string> {
+export function entriesThatChangeTheFile(path: string): Set<string> {
   const names = new Set([basename(path), KUBERNETES_DATA_LINK]);
   try {
     const target = readlinkSync(path);
