@@ -1,0 +1,130 @@
+// Operator switches that hold for every replica and across restarts: two hosts built like `npm start`
+// over one store. With Redis, a switch on one reaches the other by pub/sub (polling is set far out, so it
+// cannot be what delivers it); without Redis, by polling the store; and on the embedded store too.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { requireMongoUrl, requireRedisUrl, uniqueName, mongoUrlWithDatabase } from '../support/env.js';
+import { ACME_ADMIN_KEY, pluginNamed, startReplica, type ReplicaHost } from './operator-support.js';
+import { createPluginsWorkspace, DATETIME_ENTRY, type PluginsWorkspace } from './plugins-workspace.js';
+
+const HOLIDAYS_ENTRY = { name: 'holidays', package: '@acai/plugin-holidays', version: '^1.0.0' } as const;
+
+let workspace: PluginsWorkspace;
+const running: ReplicaHost[] = [];
+
+beforeAll(async () => {
+  workspace = await createPluginsWorkspace([DATETIME_ENTRY, HOLIDAYS_ENTRY]);
+});
+afterEach(async () => {
+  for (const replica of running.splice(0)) await replica.close();
+});
+afterAll(async () => {
+  await workspace?.close();
+});
+
+async function replica(env: Record<string, string | undefined>): Promise<ReplicaHost> {
+  const host = await startReplica({ PLUGINS_CONFIG: workspace.configPath, ...env });
+  running.push(host);
+  return host;
+}
+
+async function restart(host: ReplicaHost, env: Record<string, string | undefined>): Promise<ReplicaHost> {
+  running.splice(running.indexOf(host), 1);
+  await host.close();
+  return replica(env);
+}
+
+const isSync = (event: { trigger: string; outcome: string }) => event.trigger === 'sync' && event.outcome === 'ok';
+
+/** The disable → seen elsewhere → restart → clear story, on whichever shared store `env` names. */
+async function switchSurvivesReplicasAndRestarts(env: () => Record<string, string | undefined>): Promise<void> {
+  const shared = env();
+  let a = await replica(shared);
+  let b = await replica(shared);
+
+  const seenByB = b.nextReload(isSync, 'B applies the override set on A');
+  const disabled = await a.admin('DisablePlugin', { name: 'holidays' });
+  expect(disabled).toMatchObject({ status: 200, body: { plugin: { name: 'holidays', state: 'DISABLED', enabled_override: { set_by: { key_id: expect.stringMatching(/^env_/), tenant_id: 'ops', source: 'api_key' } } } } });
+  await seenByB;
+  const onB = pluginNamed((await b.admin('ListPlugins')).body, 'holidays');
+  expect(onB).toMatchObject({ state: 'DISABLED', file_enabled: true, enabled_override: { set_by: { tenant_id: 'ops' } } });
+  expect(onB?.enabled_override?.enabled).toBeUndefined(); // false is left out of proto3 JSON
+  expect(Date.parse(onB?.enabled_override?.set_time as string)).not.toBeNaN();
+  expect(b.app.pluginHost.listModelTools().some((tool) => tool.function.name.startsWith('holidays__'))).toBe(false);
+
+  // both restart (fresh data directories: the switch lives in the store) and come up with the plugin off
+  a = await restart(a, shared);
+  b = await restart(b, shared);
+  for (const host of [a, b]) {
+    expect(host.app.pluginHost.generation).toBe(1);
+    expect(host.app.pluginHost.listPlugins().find((plugin) => plugin.name === 'holidays')?.state).toBe('disabled');
+    expect(pluginNamed((await host.admin('ListPlugins')).body, 'holidays')).toMatchObject({ state: 'DISABLED', enabled_override: { set_by: { tenant_id: 'ops' } } });
+  }
+
+  // another admin clears it on B; A follows, and the file decides again
+  const enabledOnA = a.nextReload(isSync, 'A applies the override cleared on B');
+  expect(await b.admin('ClearPluginOverride', { name: 'holidays' }, ACME_ADMIN_KEY)).toMatchObject({ status: 200, body: { plugin: { state: 'ACTIVE' } } });
+  await enabledOnA;
+  const cleared = pluginNamed((await a.admin('ListPlugins')).body, 'holidays');
+  expect(cleared).toMatchObject({ state: 'ACTIVE', file_enabled: true });
+  expect(cleared?.enabled_override).toBeUndefined();
+
+  // a breaker reset on A is recorded for B (B's own breaker is closed already: only the record shows)
+  expect((await a.admin('ResetBreaker', { name: 'datetime' })).status).toBe(200);
+  await vi.waitFor(async () => expect(pluginNamed((await b.admin('ListPlugins')).body, 'datetime')?.last_breaker_reset?.reset_by).toMatchObject({ tenant_id: 'ops' }), { timeout: 20_000, interval: 50 });
+}
+
+describe('operator overrides across replicas', () => {
+  it('with Redis: a disable on one replica reaches the other by pub/sub and survives both restarting', async () => {
+    const database = uniqueName('e2e_replicas');
+    const env = { MONGODB_URL: mongoUrlWithDatabase(database), MONGODB_DATABASE: database, REDIS_URL: requireRedisUrl(), REDIS_KEY_PREFIX: `${database}:`, PLUGINS_OVERRIDES_POLL_MS: '600000' };
+    await switchSurvivesReplicasAndRestarts(() => env);
+  });
+
+  it('without Redis: replicas find the switch by polling the store', async () => {
+    requireMongoUrl();
+    const database = uniqueName('e2e_replicas_poll');
+    const env = { MONGODB_URL: mongoUrlWithDatabase(database), MONGODB_DATABASE: database, PLUGINS_OVERRIDES_POLL_MS: '200' };
+    await switchSurvivesReplicasAndRestarts(() => env);
+  });
+
+  it('on the embedded store: two hosts on one data directory share the switch by polling', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'acai-replicas-embedded-'));
+    try {
+      await switchSurvivesReplicasAndRestarts(() => ({ ACAI_DATA_DIR: dataDir, PLUGINS_OVERRIDES_POLL_MS: '200' }));
+    } finally {
+      for (const replicaHost of running.splice(0)) await replicaHost.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a switch another replica cannot load leaves that replica on its set, and it is not retried until the switch changes', async () => {
+    const database = uniqueName('e2e_replicas_refuse');
+    const env = { MONGODB_URL: mongoUrlWithDatabase(database), MONGODB_DATABASE: database, REDIS_URL: requireRedisUrl(), REDIS_KEY_PREFIX: `${database}:`, PLUGINS_OVERRIDES_POLL_MS: '100' };
+    // Both files have holidays switched off; on B it is a required plugin that cannot load.
+    const configA = join(workspace.dir, 'plugins.a.json');
+    const configB = join(workspace.dir, 'plugins.b.json');
+    await writeFile(configA, JSON.stringify({ plugins: [DATETIME_ENTRY, { ...HOLIDAYS_ENTRY, enabled: false }] }));
+    await writeFile(configB, JSON.stringify({ plugins: [DATETIME_ENTRY, { name: 'holidays', path: workspace.fixture('throw-on-import'), required: true, enabled: false }] }));
+    const a = await replica({ ...env, PLUGINS_CONFIG: configA });
+    const b = await replica({ ...env, PLUGINS_CONFIG: configB });
+
+    const refusedOnB = b.nextReload((event) => event.trigger === 'sync', 'B tries the switch');
+    expect(await a.admin('EnablePlugin', { name: 'holidays' })).toMatchObject({ status: 200, body: { plugin: { state: 'ACTIVE' } } });
+    expect((await refusedOnB).outcome).toBe('refused');
+    expect(b.app.pluginHost.listPlugins().find((plugin) => plugin.name === 'holidays')?.state).toBe('disabled');
+    await vi.waitFor(() => expect(b.logLines.some((line) => line.msg === 'operator overrides from the store were refused here; this replica keeps its plugin set until they change')).toBe(true));
+
+    // B keeps syncing (a breaker reset on A reaches it), but does not try the refused switch again
+    expect((await a.admin('ResetBreaker', { name: 'datetime' })).status).toBe(200);
+    await vi.waitFor(async () => expect(pluginNamed((await b.admin('ListPlugins')).body, 'datetime')?.last_breaker_reset).toBeDefined(), { timeout: 20_000, interval: 50 });
+    expect(b.reloads.filter((event) => event.trigger === 'sync').map((event) => event.outcome)).toEqual(['refused']);
+
+    // a new switch is tried: switching it off again is what B serves already, so B has nothing to reload
+    expect((await a.admin('DisablePlugin', { name: 'holidays' })).status).toBe(200);
+    await vi.waitFor(async () => expect(pluginNamed((await b.admin('ListPlugins')).body, 'holidays')?.enabled_override?.set_by).toBeDefined(), { timeout: 20_000, interval: 50 });
+    expect(b.app.pluginHost.overrides.get('holidays')).toBe(false);
+  });
+});
