@@ -243,7 +243,7 @@ describeInBrowser(SUITE, () => {
     // An admin-only key lands on the plugins page and is offered no chat.
     await expect.poll(() => new URL(page.url()).pathname).toBe('/console/plugins');
     await expect.poll(() => focused(page)).toBe('plugins-title');
-    expect(await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents()).toEqual(['Plugins', 'Metrics']);
+    expect(await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents()).toEqual(['Plugins', 'Metrics', 'Audit']);
     const card = page.locator('.plugin-card[data-plugin="console-probe"]');
     await expect.poll(() => card.locator('[data-tool]').evaluateAll((items) => items.map((item) => item.getAttribute('data-tool')))).toEqual([PROBE_TOOL, 'console-probe__fail_loudly']);
     expect(await card.locator('.fact').allTextContents()).toEqual(expect.arrayContaining(['Version2.3.1', 'Modeworker', 'Breakerclosed', 'Restarts0']));
@@ -253,6 +253,8 @@ describeInBrowser(SUITE, () => {
     await expect.poll(() => card.getAttribute('data-state'), { timeout: 10_000 }).toBe('disabled');
     expect(await card.locator('[data-tool]').count()).toBe(0);
     expect(await card.locator('.plugin-tools').textContent()).toContain('Disabled: its tools are not offered to the model.');
+    // The switch is an operator override, kept for every replica, naming who set it.
+    expect(await card.getByTestId('plugin-override').textContent()).toMatch(/^Disabled by an operator override \(every replica\): env_\w+ \(ops\)/);
     // The model is no longer offered the probe's tools.
     await host.chat('StartConversation', { message: 'markup while disabled' });
     const offered = host.fake.completionBodies(CHAT_MODEL).at(-1)?.tools?.map((tool) => tool.function.name) ?? [];
@@ -264,6 +266,24 @@ describeInBrowser(SUITE, () => {
     await expect.poll(() => card.locator('[data-tool]').count()).toBe(2);
     await host.chat('StartConversation', { message: 'markup again' });
     expect(host.fake.completionBodies(CHAT_MODEL).some((body) => body.tools?.some((tool) => tool.function.name === PROBE_TOOL))).toBe(true);
+    // Clearing the override lets plugins.config.json decide again.
+    await card.getByRole('button', { name: 'Clear override console-probe' }).click();
+    await expect.poll(() => card.getByTestId('plugin-override').count()).toBe(0);
+    await expectCleanConsole(consolePage);
+  });
+
+  it('shows an admin the audit trail, its own sign-in included, filtered by action', async () => {
+    const consolePage = await open();
+    const { page } = consolePage;
+    await signIn(page, ADMIN_KEY);
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/console/audit');
+    const rows = page.locator('.audit-table tbody tr');
+    await expect.poll(() => page.locator('tr[data-action="console.sign_in"]').count()).toBeGreaterThan(0);
+    expect(await page.locator('tr[data-action="console.sign_in"]').first().locator('td').allTextContents()).toEqual(expect.arrayContaining(['console.sign_in', 'ok', '127.0.0.1']));
+    await page.getByLabel('Action').selectOption('console.sign_in');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => rows.evaluateAll((items) => [...new Set(items.map((item) => item.getAttribute('data-action')))])).toEqual(['console.sign_in']);
     await expectCleanConsole(consolePage);
   });
 
