@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { requireMongoUrl, requireRedisUrl, uniqueName, mongoUrlWithDatabase } from '../support/env.js';
+import { startPrivateRedis } from '../support/redis-server.js';
 import { ACME_ADMIN_KEY, pluginNamed, startReplica, type ReplicaHost } from './operator-support.js';
 import { createPluginsWorkspace, DATETIME_ENTRY, type PluginsWorkspace } from './plugins-workspace.js';
 
@@ -97,6 +98,34 @@ describe('operator overrides across replicas', () => {
     } finally {
       for (const replicaHost of running.splice(0)) await replicaHost.close();
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a replica starts while Redis is down, and catches up on what it missed as soon as Redis is back', async () => {
+    const redis = await startPrivateRedis();
+    try {
+      const database = uniqueName('e2e_replicas_redis_down');
+      const env = { MONGODB_URL: mongoUrlWithDatabase(database), MONGODB_DATABASE: database, REDIS_URL: redis.url, REDIS_KEY_PREFIX: `${database}:`, PLUGINS_OVERRIDES_POLL_MS: '600000' };
+      const a = await replica(env);
+      await redis.kill();
+      // B starts without Redis (its start does not wait for it), then A switches holidays off: no notice gets through.
+      const b = await replica(env);
+      expect((await a.admin('DisablePlugin', { name: 'holidays' })).status).toBe(200);
+      expect(b.app.pluginHost.listPlugins().find((plugin) => plugin.name === 'holidays')?.state).toBe('loaded');
+      // When Redis is back, B's subscription comes up and B re-reads the store.
+      const caughtUp = b.nextReload(isSync, 'B re-reads the store once Redis is back');
+      await redis.restart();
+      await caughtUp;
+      expect(b.app.pluginHost.listPlugins().find((plugin) => plugin.name === 'holidays')?.state).toBe('disabled');
+      // and from now on B hears the notices (polling is too far out to be what delivers this one)
+      const heard = b.nextReload(isSync, 'B hears the next notice');
+      await vi.waitFor(() => a.app.keyValueStore.ping(), { timeout: 20_000, interval: 50 }); // A's own connection is back too
+      expect((await a.admin('EnablePlugin', { name: 'holidays' })).status).toBe(200);
+      await heard;
+      expect(b.app.pluginHost.listPlugins().find((plugin) => plugin.name === 'holidays')?.state).toBe('loaded');
+    } finally {
+      for (const host of running.splice(0)) await host.close();
+      await redis.stop();
     }
   });
 

@@ -1,3 +1,5 @@
+// The host's own list of actions (a constant without imports, bundled into the console).
+import { AUDIT_ACTIONS } from '../../src/audit/audit-action.js';
 import { describeError } from './describe-error.js';
 import { element, replaceChildren } from './dom.js';
 import { formatClockTime, formatRelativeTime } from './format.js';
@@ -11,19 +13,6 @@ export interface AuditViewOptions {
   readonly identity: Whoami;
 }
 
-/** The actions the host records (acai.admin.AuditService), for the filter. */
-const ACTIONS = [
-  'api_key.create',
-  'api_key.revoke',
-  'plugin.enable',
-  'plugin.disable',
-  'plugin.clear_override',
-  'plugin.reset_breaker',
-  'plugin.add',
-  'plugin.remove',
-  'config.reload',
-  'console.sign_in',
-] as const;
 const PAGE_SIZE = 50;
 
 /**
@@ -47,7 +36,7 @@ export class AuditView implements View {
 
   constructor(options: AuditViewOptions) {
     this.#options = options;
-    this.#action = element('select', { id: 'audit-action' }, element('option', { value: '' }, 'All actions'), ...ACTIONS.map((action) => element('option', { value: action }, action)));
+    this.#action = element('select', { id: 'audit-action' }, element('option', { value: '' }, 'All actions'), ...AUDIT_ACTIONS.map((action) => element('option', { value: action }, action)));
     this.#actor = element('input', { id: 'audit-actor', type: 'text', placeholder: 'key_…', maxlength: 80, spellcheck: 'false', autocomplete: 'off' });
     this.#tenant = element('input', { id: 'audit-tenant', type: 'text', placeholder: options.identity.tenant_id, maxlength: 64, spellcheck: 'false', autocomplete: 'off' });
     this.#since = element('input', { id: 'audit-since', type: 'datetime-local' });
@@ -72,7 +61,7 @@ export class AuditView implements View {
     refreshButton.addEventListener('click', () => void this.refresh());
     const table = element(
       'table',
-      { class: 'audit-table' },
+      { class: 'metrics-table audit-table' },
       element('thead', {}, element('tr', {}, ...['Time', 'Action', 'Target', 'Outcome', 'Actor', 'Tenant', 'From', 'Details'].map((label) => element('th', { scope: 'col' }, label)))),
       this.#rows,
     );

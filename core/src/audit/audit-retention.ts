@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { AuditLogStore } from '../storage/operator/index.js';
+import { auditCounters } from './audit-metrics.js';
 
 /** Options of {@link startAuditRetention}. */
 export interface AuditRetentionOptions {
@@ -30,12 +31,7 @@ const DEFAULT_INTERVAL_MS = 60 * 60 * 1000;
  */
 export function startAuditRetention(options: AuditRetentionOptions): AuditRetention {
   const now = options.now ?? (() => new Date());
-  const registry = options.metricsRegistry;
-  const deleted =
-    registry === undefined
-      ? undefined
-      : ((registry.getSingleMetric('acai_audit_entries_deleted_total') as Counter | undefined) ??
-        new Counter({ name: 'acai_audit_entries_deleted_total', help: 'Audit entries deleted because they were older than AUDIT_RETENTION_DAYS.', registers: [registry] }));
+  const deleted = options.metricsRegistry === undefined ? undefined : auditCounters(options.metricsRegistry).deleted;
   const logger = options.logger.child({ component: 'audit' });
   let running: Promise<number> | undefined;
   const runOnce = (): Promise<number> => {

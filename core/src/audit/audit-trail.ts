@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { createObjectIdHex } from '../storage/index.js';
 import type { AuditLogStore, AuditRecord, OperatorActor } from '../storage/operator/index.js';
 import type { AuditAction, AuditOutcome } from './audit-action.js';
+import { auditCounters } from './audit-metrics.js';
 
 /** One operator action to record. */
 export interface AuditEvent {
@@ -43,12 +44,7 @@ const MAX_DETAILS_BYTES = 16_384;
 export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
   const { store, logger } = options;
   const now = options.now ?? (() => new Date());
-  const registry = options.metricsRegistry;
-  const failures =
-    registry === undefined
-      ? undefined
-      : ((registry.getSingleMetric('acai_audit_write_failures_total') as Counter | undefined) ??
-        new Counter({ name: 'acai_audit_write_failures_total', help: 'Audit entries that could not be stored (they are still in the log).', registers: [registry] }));
+  const failures = options.metricsRegistry === undefined ? undefined : auditCounters(options.metricsRegistry).writeFailures;
   const auditLogger = logger.child({ component: 'audit' });
   return {
     async record(event) {

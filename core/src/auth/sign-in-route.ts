@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { HostError, toTwirpError } from '../errors/index.js';
 import type { Principal } from './principal.js';
-import { describePrincipal } from './whoami-route.js';
+import { describePrincipal, replyUnauthenticated } from './whoami-route.js';
 
 /** Where the web console signs in; protect it with every scope, like whoami. */
 export const SIGN_IN_PATH = '/auth/sign-in';
@@ -21,10 +20,7 @@ export function registerSignInRoute(app: FastifyInstance, options: SignInRouteOp
   app.post(SIGN_IN_PATH, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const principal = request.principal;
-    if (principal === undefined) {
-      const wire = toTwirpError(new HostError('HOST_UNAUTHENTICATED', 'this route needs an API key'));
-      return reply.code(wire.httpStatus).type('application/json').send(wire.toJSON());
-    }
+    if (principal === undefined) return replyUnauthenticated(reply);
     await options.onSignIn?.(principal, request);
     return reply.type('application/json').send(describePrincipal(principal));
   });

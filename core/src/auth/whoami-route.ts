@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { HostError, toTwirpError } from '../errors/index.js';
 import type { Principal } from './principal.js';
 
@@ -24,13 +24,15 @@ export function registerWhoamiRoute(app: FastifyInstance): void {
   app.get(WHOAMI_PATH, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const principal = request.principal;
-    if (principal === undefined) {
-      // Only reachable when the route is mounted without the auth plugin's protection.
-      const wire = toTwirpError(new HostError('HOST_UNAUTHENTICATED', 'this route needs an API key'));
-      return reply.code(wire.httpStatus).type('application/json').send(wire.toJSON());
-    }
+    if (principal === undefined) return replyUnauthenticated(reply);
     return reply.type('application/json').send(describePrincipal(principal));
   });
+}
+
+/** The answer of an identity route mounted without the auth plugin's protection (only then is there no principal). */
+export function replyUnauthenticated(reply: FastifyReply): FastifyReply {
+  const wire = toTwirpError(new HostError('HOST_UNAUTHENTICATED', 'this route needs an API key'));
+  return reply.code(wire.httpStatus).type('application/json').send(wire.toJSON());
 }
 
 /** The whoami answer for a principal (never the key itself). */

@@ -1,6 +1,9 @@
 import { Cluster, type Redis } from 'ioredis';
 import type { RedisClient } from './redis-key-value-store.js';
 
+/** How long {@link RedisChangeChannel.subscribe} waits for Redis before letting the host start without it. */
+export const SUBSCRIBE_WAIT_MS = 5_000;
+
 /** What a {@link RedisChangeChannel} subscriber is told. */
 export interface ChangeChannelListener {
   onMessage(message: string): void;
@@ -29,7 +32,11 @@ export class RedisChangeChannel {
     await this.#client.publish(this.#channel, message);
   }
 
-  /** Starts listening; the subscription survives reconnects. Call once. */
+  /**
+   * Starts listening; the subscription survives reconnects. Call once. Resolves when the subscription is
+   * live, or after {@link SUBSCRIBE_WAIT_MS} when Redis is unreachable (it then waits in the connection's
+   * queue, and `onReady` tells when it is live), so a Redis that is down never holds up the host's start.
+   */
   async subscribe(listener: ChangeChannelListener): Promise<void> {
     const subscriber = this.#client instanceof Cluster ? this.#client.duplicate(undefined, { enableOfflineQueue: true }) : this.#client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.#subscriber = subscriber;
@@ -40,7 +47,13 @@ export class RedisChangeChannel {
     });
     // ioredis resubscribes on reconnect and then emits `ready` again.
     subscriber.on('ready', () => listener.onReady());
-    await subscriber.subscribe(this.#channel);
+    const subscribed = subscriber.subscribe(this.#channel).then(
+      () => undefined,
+      () => undefined,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([subscribed, new Promise<void>((resolve) => (timer = setTimeout(resolve, SUBSCRIBE_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   /** True while the listening connection is up. */

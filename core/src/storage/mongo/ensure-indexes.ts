@@ -21,3 +21,18 @@ export async function ensureIndexes<Schema extends Document>(collection: Collect
     await collection.createIndex(key, options);
   }
 }
+
+/**
+ * {@link ensureIndexes} run once per store, lazily (the first write or read that needs them); a failure is
+ * not remembered, so the next call tries again.
+ */
+export function ensureIndexesOnce<Schema extends Document>(collection: Collection<Schema>, indexes: readonly IndexDescription[]): () => Promise<void> {
+  let created: Promise<void> | undefined;
+  return () => {
+    created ??= ensureIndexes(collection, indexes).catch((error: unknown) => {
+      created = undefined;
+      throw error;
+    });
+    return created;
+  };
+}

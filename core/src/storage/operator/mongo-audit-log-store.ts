@@ -1,5 +1,5 @@
 import type { Collection, Db, Filter } from 'mongodb';
-import { ensureIndexes } from '../mongo/ensure-indexes.js';
+import { ensureIndexesOnce } from '../mongo/ensure-indexes.js';
 import type { AuditLogStore, AuditQuery, AuditRecord } from './audit-log-store.js';
 import { actorFromStored, normalizeActor } from './operator-actor.js';
 
@@ -34,27 +34,17 @@ function toRecord(document: AuditDocument): AuditRecord {
 /** The audit log in the MongoDB collection `audit_log` (newest-first indexes per filter). */
 export class MongoAuditLogStore implements AuditLogStore {
   readonly #collection: Collection<AuditDocument>;
-  #indexes: Promise<void> | undefined;
+  /** Creates the indexes once (idempotent); a failure is retried by the next call. */
+  readonly ensureIndexes: () => Promise<void>;
 
   constructor(db: Db, collection = 'audit_log') {
     this.#collection = db.collection<AuditDocument>(collection);
-  }
-
-  /** Creates the indexes once (idempotent); a failure is retried by the next call. */
-  ensureIndexes(): Promise<void> {
-    this.#indexes ??= ensureIndexes(this.#collection, [
+    this.ensureIndexes = ensureIndexesOnce(this.#collection, [
       { key: { at: -1, _id: -1 }, name: 'at' },
       { key: { tenantId: 1, at: -1, _id: -1 }, name: 'tenant_at' },
       { key: { action: 1, at: -1 }, name: 'action_at' },
       { key: { 'actor.keyId': 1, at: -1 }, name: 'actor_at' },
-    ]).then(
-        () => undefined,
-        (error: unknown) => {
-          this.#indexes = undefined;
-          throw error;
-        },
-      );
-    return this.#indexes;
+    ]);
   }
 
   async append(record: AuditRecord): Promise<void> {
