@@ -5,12 +5,12 @@ import { once } from 'node:events';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { REPO_PLUGINS_CONFIG } from './host-support.js';
+import { killOnExit } from '../support/child-processes.js';
+import { BUILT_MAIN, REPO_PLUGINS_CONFIG } from './host-support.js';
 
-const MAIN = fileURLToPath(new URL('../../core/src/main.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A host started exactly as `npm start` starts it (core/src/main.ts), in its own process. */
+/** A host started exactly as `npm start` starts it (core/dist/main.js), in its own process. */
 export interface HostProcess {
   readonly url: string;
   readonly child: ChildProcess;
@@ -25,9 +25,9 @@ export interface HostProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Spawns `node --import tsx core/src/main.ts` with exactly `env` (plus PATH/HOME) on a free port. */
+/** Spawns `node core/dist/main.js` with exactly `env` (plus PATH/HOME) on a free port. */
 export async function startHostProcess(env: Record<string, string>): Promise<HostProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const child = killOnExit(spawn(process.execPath, [BUILT_MAIN], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -38,7 +38,7 @@ export async function startHostProcess(env: Record<string, string>): Promise<Hos
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   const lines: string[] = [];
   const waiters: Array<{ predicate: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }> = [];
   const parsed: Array<Record<string, unknown>> = [];

@@ -122,7 +122,7 @@ function describeActor(actor: Actor | undefined): string {
 async function listFromFile(io: CliIo, configFlag: string | undefined, logLevel: string | undefined): Promise<PluginListRow[]> {
   const file = await PluginsConfigFile.open(pluginsConfigPath(configFlag, io.env, io.cwd));
   const config = file.validate(io.env);
-  const workspace = await InspectionWorkspace.create(createCliLogger(io, logLevel));
+  const workspace = await InspectionWorkspace.create(createCliLogger(io, logLevel), io.env, io.cwd);
   try {
     const verdicts = await Promise.all(
       config.plugins.map((entry) =>
