@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { requireMongoUrl, requireRedisUrl, uniqueName, mongoUrlWithDatabase } from '../support/env.js';
 import { startPrivateRedis } from '../support/redis-server.js';
+import { WAIT } from '../support/timing.js';
 import { ACME_ADMIN_KEY, pluginNamed, startReplica, type ReplicaHost } from './operator-support.js';
 import { createPluginsWorkspace, DATETIME_ENTRY, type PluginsWorkspace } from './plugins-workspace.js';
 
@@ -74,7 +75,7 @@ async function switchSurvivesReplicasAndRestarts(env: () => Record<string, strin
 
   // a breaker reset on A is recorded for B (B's own breaker is closed already: only the record shows)
   expect((await a.admin('ResetBreaker', { name: 'datetime' })).status).toBe(200);
-  await vi.waitFor(async () => expect(pluginNamed((await b.admin('ListPlugins')).body, 'datetime')?.last_breaker_reset?.reset_by).toMatchObject({ tenant_id: 'ops' }), { timeout: 20_000, interval: 50 });
+  await vi.waitFor(async () => expect(pluginNamed((await b.admin('ListPlugins')).body, 'datetime')?.last_breaker_reset?.reset_by).toMatchObject({ tenant_id: 'ops' }), WAIT);
 }
 
 describe('operator overrides across replicas', () => {
@@ -119,7 +120,7 @@ describe('operator overrides across replicas', () => {
       expect(b.app.pluginHost.listPlugins().find((plugin) => plugin.name === 'holidays')?.state).toBe('disabled');
       // and from now on B hears the notices (polling is too far out to be what delivers this one)
       const heard = b.nextReload(isSync, 'B hears the next notice');
-      await vi.waitFor(() => a.app.keyValueStore.ping(), { timeout: 20_000, interval: 50 }); // A's own connection is back too
+      await vi.waitFor(() => a.app.keyValueStore.ping(), WAIT); // A's own connection is back too
       expect((await a.admin('EnablePlugin', { name: 'holidays' })).status).toBe(200);
       await heard;
       expect(b.app.pluginHost.listPlugins().find((plugin) => plugin.name === 'holidays')?.state).toBe('loaded');
@@ -144,16 +145,20 @@ describe('operator overrides across replicas', () => {
     expect(await a.admin('EnablePlugin', { name: 'holidays' })).toMatchObject({ status: 200, body: { plugin: { state: 'ACTIVE' } } });
     expect((await refusedOnB).outcome).toBe('refused');
     expect(b.app.pluginHost.listPlugins().find((plugin) => plugin.name === 'holidays')?.state).toBe('disabled');
-    await vi.waitFor(() => expect(b.logLines.some((line) => line.msg === 'operator overrides from the store were refused here; this replica keeps its plugin set until they change')).toBe(true));
+    await vi.waitFor(() => expect(b.logLines.some((line) => line.msg === 'operator overrides from the store were refused here; this replica keeps its plugin set until they change')).toBe(true), WAIT);
 
     // B keeps syncing (a breaker reset on A reaches it), but does not try the refused switch again
     expect((await a.admin('ResetBreaker', { name: 'datetime' })).status).toBe(200);
-    await vi.waitFor(async () => expect(pluginNamed((await b.admin('ListPlugins')).body, 'datetime')?.last_breaker_reset).toBeDefined(), { timeout: 20_000, interval: 50 });
+    await vi.waitFor(async () => expect(pluginNamed((await b.admin('ListPlugins')).body, 'datetime')?.last_breaker_reset).toBeDefined(), WAIT);
     expect(b.reloads.filter((event) => event.trigger === 'sync').map((event) => event.outcome)).toEqual(['refused']);
 
     // a new switch is tried: switching it off again is what B serves already, so B has nothing to reload
     expect((await a.admin('DisablePlugin', { name: 'holidays' })).status).toBe(200);
-    await vi.waitFor(async () => expect(pluginNamed((await b.admin('ListPlugins')).body, 'holidays')?.enabled_override?.set_by).toBeDefined(), { timeout: 20_000, interval: 50 });
-    expect(b.app.pluginHost.overrides.get('holidays')).toBe(false);
+    // (the enable's record already names who set it, so wait for B to hold the new switch itself)
+    await vi.waitFor(() => expect(b.app.pluginHost.overrides.get('holidays')).toBe(false), WAIT);
+    const onB = pluginNamed((await b.admin('ListPlugins')).body, 'holidays');
+    expect(onB).toMatchObject({ state: 'DISABLED', enabled_override: { set_by: { tenant_id: 'ops' } } });
+    expect(onB?.enabled_override?.enabled).toBeUndefined(); // false is left out of proto3 JSON
+    expect(b.reloads.filter((event) => event.trigger === 'sync').map((event) => event.outcome)).toEqual(['refused']);
   });
 });

@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { buildApp, type AcaiApp } from '../../core/src/app.js';
 import { loadHostConfig } from '../../core/src/config/env-config.js';
 import type { ReloadEvent } from '../../core/src/plugin-host/reload/index.js';
+import { WAIT_TIMEOUT_MS } from '../support/timing.js';
 
 export const OPS_ADMIN_KEY = 'acai_operator_suite_ops_admin_0123456789';
 export const ACME_ADMIN_KEY = 'acai_operator_suite_acme_admin_012345678';
@@ -14,8 +15,8 @@ export const ACME_CHAT_KEY = 'acai_operator_suite_acme_chat_0123456789';
 /** Bootstrap keys: `ops` is an operator tenant (the default ACAI_OPERATOR_TENANTS), `acme` a tenant with its own admin. */
 export const OPERATOR_SUITE_KEYS = `${OPS_ADMIN_KEY}:ops:admin+metrics,${ACME_ADMIN_KEY}:acme:admin,${ACME_CHAT_KEY}:acme:chat`;
 
-/** Generous: the suites wait on events, and this only bounds how long a missing event is waited for. */
-export const EVENT_BUDGET_MS = 20_000;
+/** The suites wait on events; this only bounds how long a missing event is waited for (the suite's scaled budget). */
+export const EVENT_BUDGET_MS = WAIT_TIMEOUT_MS;
 
 /** A host built by buildApp (not listening), with its log lines and reload events. */
 export interface ReplicaHost {
