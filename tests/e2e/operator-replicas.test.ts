@@ -1,14 +1,18 @@
 // Operator switches that hold for every replica and across restarts: two hosts built like `npm start`
 // over one store. With Redis, a switch on one reaches the other by pub/sub (polling is set far out, so it
-// cannot be what delivers it); without Redis, by polling the store; and on the embedded store too.
+// cannot be what delivers it); without Redis, by polling the store; and on the embedded store too. The
+// first case runs once more with the hosts as separate `npm start` processes, talking over HTTP.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { requireMongoUrl, requireRedisUrl, uniqueName, mongoUrlWithDatabase } from '../support/env.js';
 import { startPrivateRedis } from '../support/redis-server.js';
-import { WAIT } from '../support/timing.js';
-import { ACME_ADMIN_KEY, pluginNamed, startReplica, type ReplicaHost } from './operator-support.js';
+import { TEST_TIMEOUT_MS, WAIT } from '../support/timing.js';
+import { startHostProcess, type HostProcess } from './edge-support.js';
+import { ACME_ADMIN_KEY, OPERATOR_SUITE_KEYS, OPS_ADMIN_KEY, pluginNamed, startReplica, type ReplicaHost } from './operator-support.js';
+import { adminJson } from './plugins-workspace.js';
+import { bearer } from './host-support.js';
 import { createPluginsWorkspace, DATETIME_ENTRY, type PluginsWorkspace } from './plugins-workspace.js';
 
 const HOLIDAYS_ENTRY = { name: 'holidays', package: '@acai/plugin-holidays', version: '^1.0.0' } as const;
@@ -161,4 +165,55 @@ describe('operator overrides across replicas', () => {
     expect(onB?.enabled_override?.enabled).toBeUndefined(); // false is left out of proto3 JSON
     expect(b.reloads.filter((event) => event.trigger === 'sync').map((event) => event.outcome)).toEqual(['refused']);
   });
+
+  it('as two host processes sharing FerretDB and Redis: a disable on one is seen by the other and survives both restarting', async () => {
+    const database = uniqueName('e2e_replica_procs');
+    const dataRoot = await mkdtemp(join(tmpdir(), 'acai-replica-procs-'));
+    const env = (name: string) => ({
+      PLUGINS_CONFIG: workspace.configPath,
+      ACAI_DATA_DIR: join(dataRoot, name),
+      ACAI_API_KEYS: OPERATOR_SUITE_KEYS,
+      MONGODB_URL: mongoUrlWithDatabase(database),
+      MONGODB_DATABASE: database,
+      REDIS_URL: requireRedisUrl(),
+      REDIS_KEY_PREFIX: `${database}:`,
+      // far out: only the pub/sub notice can deliver the switch within the test
+      PLUGINS_OVERRIDES_POLL_MS: '3600000',
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'info',
+    });
+    const processes: HostProcess[] = [];
+    const start = async (name: string) => {
+      const started = await startHostProcess(env(name));
+      processes.push(started);
+      return started;
+    };
+    const holidaysOn = async (host: HostProcess) => {
+      const listed = await adminJson(host.url, 'ListPlugins', {}, bearer(OPS_ADMIN_KEY));
+      expect(listed.status).toBe(200);
+      return pluginNamed(listed.body, 'holidays');
+    };
+    try {
+      // Each host subscribes before it listens, so once both listen a notice from either reaches the other.
+      let [a, b] = await Promise.all([start('a'), start('b')]);
+      const disabled = await adminJson(a.url, 'DisablePlugin', { name: 'holidays' }, bearer(OPS_ADMIN_KEY));
+      expect(disabled).toMatchObject({ status: 200, body: { plugin: { state: 'DISABLED' } } });
+      await vi.waitFor(async () => expect(await holidaysOn(b)).toMatchObject({ state: 'DISABLED', file_enabled: true, enabled_override: { set_by: { tenant_id: 'ops' } } }), WAIT);
+      expect(b.logs().some((line) => line.msg === 'applied operator overrides set on another replica')).toBe(true);
+
+      // both stop (SIGTERM, clean exits) and start again on fresh data directories: the switch is in the store
+      expect(await Promise.all(processes.splice(0).map((host) => host.stop()))).toEqual([0, 0]);
+      [a, b] = await Promise.all([start('a2'), start('b2')]);
+      for (const host of [a, b]) expect(await holidaysOn(host)).toMatchObject({ state: 'DISABLED', enabled_override: { set_by: { tenant_id: 'ops' } } });
+
+      // cleared on B, A follows
+      expect(await adminJson(b.url, 'ClearPluginOverride', { name: 'holidays' }, bearer(OPS_ADMIN_KEY))).toMatchObject({ status: 200, body: { plugin: { state: 'ACTIVE' } } });
+      await vi.waitFor(async () => expect(await holidaysOn(a)).toMatchObject({ state: 'ACTIVE' }), WAIT);
+      expect((await holidaysOn(a))?.enabled_override).toBeUndefined();
+    } finally {
+      for (const host of processes.splice(0)) await host.stop();
+      await rm(dataRoot, { recursive: true, force: true });
+    }
+    // four host processes start (two at a time): half a minute each round on a loaded 2-core machine
+  }, 2 * TEST_TIMEOUT_MS);
 });
