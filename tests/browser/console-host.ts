@@ -27,6 +27,8 @@ export interface ConsoleHost {
   readonly url: string;
   readonly host: RunningTestHost;
   readonly fake: FakeOpenAIServer;
+  /** The host's plugins.config.json (PLUGINS_WATCH is off: the host reads it on a reload). */
+  readonly configPath: string;
   /** A chat RPC with the chat key (test set-up through the API, not the browser). */
   chat(method: string, body: unknown): Promise<{ status: number; body: Record<string, any> }>;
   close(): Promise<void>;
@@ -82,6 +84,7 @@ export async function startConsoleHost(prefix: string): Promise<ConsoleHost> {
     url: host.url,
     host,
     fake,
+    configPath,
     chat: (method, body) => twirpJson(host.url, method, body, bearer(CHAT_KEY)),
     async close() {
       await host.close();

@@ -2,7 +2,7 @@
 // host: sign-in, a streamed chat turn with a tool call, stopping a turn, hostile tool output, reloads,
 // paging, the plugins page and the metrics view. Every test also checks that the page met no CSP
 // violation, script error or dialog.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -321,6 +321,32 @@ describeInBrowser(SUITE, () => {
     expect(await page.locator('svg.chart').first().getAttribute('aria-label')).toMatch(/Latency of all tools over the last \d+ intervals/);
     await page.getByLabel('Tool', { exact: true }).selectOption('datetime/get_current_time');
     expect(await page.locator('svg.chart').first().getAttribute('aria-label')).toContain('datetime/get_current_time');
+    await expectCleanConsole(consolePage);
+  });
+
+  // Last: the fixed file's reload restarts every plugin, which the tests above do not expect mid-way.
+  it('shows a refused plugins.config.json as drift above the plugins until a reload of the fixed file', async () => {
+    // The refused reload answers with a Twirp error, which the browser logs as a failed load.
+    const consolePage = await open('/console', [WHOAMI_PROBE_401, /status of 4\d\d.*ReloadPlugins/]);
+    const { page } = consolePage;
+    await signIn(page, ADMIN_KEY);
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/console/plugins');
+    const banner = page.getByTestId('config-drift');
+    expect(await banner.isHidden()).toBe(true);
+    const original = await readFile(host.configPath, 'utf8');
+    try {
+      await writeFile(host.configPath, '{ "plugins": [ <script>alert(1)</script> ');
+      await page.getByRole('button', { name: 'Reload plugin set' }).click();
+      await expect.poll(() => banner.isVisible()).toBe(true);
+      expect(await banner.textContent()).toMatch(/^plugins\.config\.json is not what serves\. A reload \(admin\) refused it.*the previous set keeps serving\. HOST_CONFIG_INVALID: /);
+      // the file's text reaches the page only as text
+      expect(await page.locator('.drift-banner script').count()).toBe(0);
+      expect(await page.locator('.plugin-card').count()).toBe(3);
+    } finally {
+      await writeFile(host.configPath, original);
+    }
+    await page.getByRole('button', { name: 'Reload plugin set' }).click();
+    await expect.poll(() => banner.isHidden()).toBe(true);
     await expectCleanConsole(consolePage);
   });
 });

@@ -187,6 +187,8 @@ export class PluginsView implements View {
       await this.refresh();
     } catch (error) {
       this.#page.showStatus(`The reload was refused; the previous set keeps serving. ${describeError(error)}`, true);
+      // A refused file is drift now: the listing carries it, so the banner shows without a manual refresh.
+      await this.refresh();
     } finally {
       this.#reloadButton.disabled = false;
     }
