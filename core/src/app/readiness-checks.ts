@@ -49,8 +49,9 @@ export function describePluginSet(pluginHost: ProbedPluginSet): HealthCheckResul
   const problems = [
     ...(failed.length > 0 ? [`failed: ${failed.map((plugin) => plugin.name).join(', ')}`] : []),
     ...(restarting.length > 0 ? [`restarting: ${restarting.map((plugin) => plugin.name).join(', ')}`] : []),
-    // The reason's first line only: the report's message is short, ListPlugins has the whole of it.
-    ...(drift === undefined ? [] : [`drift: plugins.config.json refused (${drift.code}: ${drift.reason.split('\n')[0]?.slice(0, 100) ?? ''}); the last config that loaded serves`]),
+    // The code only: /readyz is public, and a refusal's reason can quote the file (Node's JSON syntax errors
+    // carry a snippet of the text, which may be a literal key). Admins read the reason in ListPlugins.
+    ...(drift === undefined ? [] : [`drift: plugins.config.json refused (${drift.code}) since ${drift.since.toISOString()}; the last config that loaded serves (reason: ListPlugins)`]),
   ];
   return problems.length === 0 ? { state: 'ok', message: summary } : { state: 'degraded', message: `${summary}; ${problems.join('; ')}` };
 }
