@@ -9,6 +9,7 @@ export type {
   ListAuditEntriesRequest,
   ListAuditEntriesResponse,
   ListPluginsResponse,
+  PermissionsInfo,
   PluginInfo,
   PluginResponse,
   ReloadPluginsResponse,

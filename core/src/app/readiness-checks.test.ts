@@ -3,7 +3,7 @@ import { loadHostConfig } from '../config/env-config.js';
 import type { PluginStatus } from '../plugin-host/index.js';
 import { describePluginSet, readinessChecks } from './readiness-checks.js';
 
-function pluginSet(plugins: ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting'>>, generation = 3) {
+function pluginSet(plugins: ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting' | 'sandbox'>>, generation = 3) {
   return { generation, listPlugins: () => plugins };
 }
 
@@ -35,6 +35,18 @@ describe('describePluginSet', () => {
       message: '1 plugin(s) loaded (generation 3); drift: plugins.config.json refused (HOST_CONFIG_INVALID) since 2026-03-01T10:00:00.000Z; the last config that loaded serves (reason: ListPlugins)',
     });
     expect(result.message).not.toContain('sk-live');
+  });
+
+  it('names the plugins an operator runs without a sandbox, without making the host unready', () => {
+    const result = describePluginSet(
+      pluginSet([
+        { name: 'legacy', state: 'loaded', sandbox: { kind: 'none', exemption: 'opted-out' } },
+        { name: 'datetime', state: 'loaded', sandbox: { kind: 'none', exemption: 'first-party' } },
+        { name: 'files', state: 'failed', sandbox: { kind: 'none', exemption: 'opted-out' } },
+      ]),
+    );
+    expect(result).toEqual({ state: 'degraded', message: '2 plugin(s) loaded (generation 3); WITHOUT a sandbox by operator choice: legacy; failed: files' });
+    expect(describePluginSet(pluginSet([{ name: 'legacy', state: 'loaded', sandbox: { kind: 'none', exemption: 'opted-out' } }])).state).toBe('ok');
   });
 
   it('describes an empty set as ok', () => {

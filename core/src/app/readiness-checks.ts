@@ -16,7 +16,7 @@ export interface ProbedPluginSet {
   readonly generation: number;
   /** Set while plugins.config.json is refused and an older config serves. */
   readonly drift?: ConfigDrift | undefined;
-  listPlugins(): ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting'>>;
+  listPlugins(): ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting' | 'sandbox'>>;
 }
 
 /**
@@ -37,14 +37,19 @@ export function readinessChecks(config: HostConfig, stores: ProbedStores, plugin
 
 /**
  * The plugin set as a readiness state: ok while every plugin is loaded, none is restarting and the file on
- * disk is what serves (a refused file is drift: degraded, with the reason).
+ * disk is what serves (a refused file is drift: degraded, with its code). Plugins an operator runs without a
+ * sandbox (`"sandbox": "none"`) are named in the message whatever the state: a deliberate choice does not
+ * make the host unready, but nobody should forget it.
  */
 export function describePluginSet(pluginHost: ProbedPluginSet): HealthCheckResult {
   const plugins = pluginHost.listPlugins();
   const failed = plugins.filter((plugin) => plugin.state === 'failed');
   const restarting = plugins.filter((plugin) => plugin.state === 'loaded' && plugin.isRestarting === true);
   const loaded = plugins.filter((plugin) => plugin.state === 'loaded').length;
-  const summary = `${loaded} plugin(s) loaded (generation ${pluginHost.generation})`;
+  const unsandboxed = plugins.filter((plugin) => plugin.state === 'loaded' && plugin.sandbox?.kind === 'none' && plugin.sandbox.exemption === 'opted-out');
+  const summary =
+    `${loaded} plugin(s) loaded (generation ${pluginHost.generation})` +
+    (unsandboxed.length > 0 ? `; WITHOUT a sandbox by operator choice: ${unsandboxed.map((plugin) => plugin.name).join(', ')}` : '');
   const drift = pluginHost.drift;
   const problems = [
     ...(failed.length > 0 ? [`failed: ${failed.map((plugin) => plugin.name).join(', ')}`] : []),
