@@ -36,7 +36,7 @@ describe('acai against a running host', () => {
     expect(await readFile(workspace.configPath, 'utf8')).toBe(before);
 
     const listed = await acai(['plugin', 'list', '--url', url]);
-    expect(listed.stdout).toMatch(/^holidays +\S+ +npm +unknown +disabled +-$/m);
+    expect(listed.stdout).toMatch(/^holidays +\S+ +npm +unknown +disabled +- +-$/m);
     expect(listed.stdout).toMatch(/^Operator overrides:\n~ holidays: disabled by env_\w+ \(tenant ops\) at \d{4}-\d{2}-\d{2}T[\d:.]+Z \(plugins\.config\.json: enabled\)$/m);
     const json = JSON.parse((await acai(['plugin', 'list', '--url', url, '--json'])).stdout) as Array<Record<string, any>>;
     expect(json.find((row) => row.name === 'holidays')).toMatchObject({ state: 'disabled', fileEnabled: true, override: { enabled: false, setBy: expect.stringContaining('(tenant ops)') } });
