@@ -7,6 +7,7 @@ import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { forSuite } from '../support/plugin-grants.js';
 import { BUILT_CONSOLE_DIRECTORY } from '../../core/src/web-console/index.js';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
 import { START_UP_DEADLINE_MS } from '../support/timing.js';
@@ -64,11 +65,12 @@ export async function startConsoleHost(prefix: string): Promise<ConsoleHost> {
     JSON.stringify({
       // Start-up gets the suite's budget: the worker probe and the MCP server start next to busy processes.
       defaults: { policy: { timeoutMs: 10_000, setupTimeoutMs: START_UP_DEADLINE_MS } },
+      // Granted what they ask for, as `acai plugin add --yes` would: the probe and the stdio server run sandboxed.
       plugins: [
         { name: 'datetime', package: '@acai/plugin-datetime', version: '^1.0.0' },
         { name: 'console-probe', path: PROBE_PLUGIN },
         { name: MCP_PLUGIN, mcp: { command: process.execPath, args: [MCP_STDIO_SERVER, '--only=echo', '--name=echo-fixture', '--version=0.4.0'] } },
-      ],
+      ].map((entry) => forSuite(entry, pluginsDir)),
     }),
   );
   const host = await startTestHost({
