@@ -45,6 +45,7 @@ export type HostErrorCode =
   | 'HOST_STORE_UNAVAILABLE'
   | 'HOST_NOT_IMPLEMENTED'
   | 'HOST_SHUTTING_DOWN'
+  | 'HOST_OVERLOADED'
   | 'HOST_INTERNAL';
 
 const BRAND = Symbol.for('acai.core.HostError');

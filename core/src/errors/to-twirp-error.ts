@@ -40,6 +40,7 @@ const WIRE_CODE: Record<HostErrorCode, TwirpCode> = {
   HOST_STORE_UNAVAILABLE: 'unavailable',
   HOST_NOT_IMPLEMENTED: 'unimplemented',
   HOST_SHUTTING_DOWN: 'unavailable',
+  HOST_OVERLOADED: 'unavailable',
   HOST_INTERNAL: 'internal',
 };
 
@@ -74,7 +75,7 @@ export function toTwirpError(error: unknown): TwirpError {
     const message = CLIENT_FACING.has(code) ? error.message : INTERNAL_MESSAGE;
     const meta = CLIENT_FACING.has(code) ? error.meta : {};
     const headers: Record<string, string> = {};
-    if (code === 'resource_exhausted' && error.meta.retry_after_seconds) {
+    if ((code === 'resource_exhausted' || code === 'unavailable') && error.meta.retry_after_seconds) {
       headers['retry-after'] = error.meta.retry_after_seconds;
     }
     return new TwirpError(code, message, meta, headers);
