@@ -16,6 +16,8 @@ export interface AdminRouteOptions extends PluginAdminServiceOptions {
   readonly clientIp?: ClientIpResolver;
   /** Serves `acai.admin.AuditService` too when given. */
   readonly auditLog?: AuditAdminServiceOptions;
+  /** MAX_BODY_BYTES, like every other route (the transport's 1 MiB default otherwise). */
+  readonly bodyLimitBytes?: number;
 }
 
 /**
@@ -28,8 +30,9 @@ export async function registerPluginAdminService(app: FastifyInstance, options: 
     principal: (request as { principal?: unknown }).principal,
     ...(clientIp === undefined ? {} : { clientIp: clientIp(request) }),
   });
-  await app.register(twirpPlugin, { service: PluginService, implementation: createPluginAdminService(options), createContext });
+  const bodyLimit = options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes };
+  await app.register(twirpPlugin, { service: PluginService, ...bodyLimit, implementation: createPluginAdminService(options), createContext });
   if (options.auditLog !== undefined) {
-    await app.register(twirpPlugin, { service: AuditService, implementation: createAuditAdminService(options.auditLog), createContext });
+    await app.register(twirpPlugin, { service: AuditService, ...bodyLimit, implementation: createAuditAdminService(options.auditLog), createContext });
   }
 }

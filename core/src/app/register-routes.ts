@@ -44,7 +44,7 @@ export interface RouteDependencies {
  */
 export async function registerRoutes(server: FastifyInstance, config: HostConfig, dependencies: RouteDependencies): Promise<void> {
   const { stores, pluginHost, useCases, access, metrics, logger } = dependencies;
-  healthRoutes(server, { checks: readinessChecks(config, stores, pluginHost), registry: metrics.registry, index: hostServiceIndex(config) });
+  healthRoutes(server, { checks: readinessChecks(config, stores, pluginHost, useCases.modelCredentials), registry: metrics.registry, index: hostServiceIndex(config) });
   registerWhoamiRoute(server);
   // The console signs in here; a sign-in with the admin scope is an operator action.
   registerSignInRoute(server, {
@@ -73,6 +73,7 @@ export async function registerRoutes(server: FastifyInstance, config: HostConfig
     audit: dependencies.audit,
     clientIp: access.clientIp,
     auditLog: { store: stores.operator.audit, operatorTenants: config.operator.tenants },
+    bodyLimitBytes: config.server.maxBodyBytes,
   });
 
   if (config.mcp.httpEnabled) {

@@ -46,7 +46,10 @@ export type HostErrorCode =
   | 'HOST_NOT_IMPLEMENTED'
   | 'HOST_SHUTTING_DOWN'
   | 'HOST_OVERLOADED'
-  | 'HOST_INTERNAL';
+  | 'HOST_INTERNAL'
+  // failures named for their reader (issue 16)
+  | 'HOST_MODEL_CREDENTIALS_REJECTED'
+  | 'HOST_REQUEST_TOO_LARGE';
 
 const BRAND = Symbol.for('acai.core.HostError');
 

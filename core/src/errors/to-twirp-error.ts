@@ -42,6 +42,10 @@ const WIRE_CODE: Record<HostErrorCode, TwirpCode> = {
   HOST_SHUTTING_DOWN: 'unavailable',
   HOST_OVERLOADED: 'unavailable',
   HOST_INTERNAL: 'internal',
+  // Like HOST_MODEL_NOT_CONFIGURED: the host's model setup, not the request, is what must change.
+  HOST_MODEL_CREDENTIALS_REJECTED: 'failed_precondition',
+  // Twirp has no 413 code; the transport sends resource_exhausted with HTTP 413 and the limit in meta.
+  HOST_REQUEST_TOO_LARGE: 'resource_exhausted',
 };
 
 // Codes whose HostError message was written for clients (an `unavailable` error says what to retry,
@@ -78,7 +82,7 @@ export function toTwirpError(error: unknown): TwirpError {
     if ((code === 'resource_exhausted' || code === 'unavailable') && error.meta.retry_after_seconds) {
       headers['retry-after'] = error.meta.retry_after_seconds;
     }
-    return new TwirpError(code, message, meta, headers);
+    return new TwirpError(code, message, meta, headers, error.code === 'HOST_REQUEST_TOO_LARGE' ? 413 : undefined);
   }
   return new TwirpError('internal', INTERNAL_MESSAGE);
 }
