@@ -13,16 +13,20 @@ import { registerRequestHooks } from './app/register-request-hooks.js';
 import { registerRoutes } from './app/register-routes.js';
 import { ShutdownSteps } from './app/shutdown-steps.js';
 import { startPlugins } from './app/start-plugins.js';
+import { readInitialOverrides, startOperatorState } from './app/start-operator-state.js';
+import type { AuditTrail } from './audit/index.js';
 import type { KeyValueStore } from './cache/index.js';
 import type { ChatService } from './chat/index.js';
 import type { HostConfig } from './config/env-config.js';
 import type { PluginsConfig } from './config/plugins-config.js';
 import { createMetrics, type HostMetrics } from './observability/index.js';
+import { overridesFrom, type OperatorState } from './operator-state/index.js';
 import type { ConfigFileWatch, ReloadablePluginHost, ReloadResult, ReloadTrigger } from './plugin-host/reload/index.js';
 import type { WorkerEventTracker } from './plugin-host/worker/index.js';
 import type { ApiKeyStore } from './storage/api-keys/index.js';
 import type { RetentionSweeper } from './retention/index.js';
 import type { ConversationStore } from './storage/index.js';
+import type { OperatorStores } from './storage/operator/index.js';
 
 export { HOST_VERSION } from './app/host-version.js';
 
@@ -55,6 +59,12 @@ export interface AcaiApp {
   readonly apiKeys: ApiKeyStore;
   /** Deletes conversations past their retention (CONVERSATION_RETENTION_DAYS…); started with the app when it has anything to delete. */
   readonly retention: RetentionSweeper;
+  /** Operator overrides shared by replicas, and the audit log. */
+  readonly operatorStores: OperatorStores;
+  /** Enable/disable overrides and breaker resets that hold for every replica and across restarts. */
+  readonly operatorState: OperatorState;
+  /** Where operator actions are recorded. */
+  readonly audit: AuditTrail;
   /**
    * Re-reads plugins.config.json and swaps in the new set. Rejects (the old set keeps serving) when the
    * file is invalid or a required plugin fails; the outcome is logged and counted either way.
@@ -80,6 +90,8 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
     // Settings that can be refused are checked before the host opens stores or starts plugins.
     telegramWebhookSettings(config);
     const stores = await openStores(config, logger, shutdown);
+    // Overrides already in the store apply to the first set: a plugin switched off never starts.
+    const initialRecords = await readInitialOverrides(stores, logger);
     const plugins = await startPlugins(config, {
       env: overrides.env ?? config.pluginVariables,
       secrets,
@@ -89,10 +101,15 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       clock,
       pluginsConfig: overrides.pluginsConfig,
       fetch: overrides.fetch,
+      overrides: overridesFrom(initialRecords),
     });
     const pluginHost = plugins.host;
     // Plugins are disposed after the server drained, before the stores they use.
-    shutdown.add('plugins', () => pluginHost.dispose());
+    shutdown.add('plugins', async () => {
+      await plugins.whenSaved();
+      await pluginHost.dispose();
+    });
+    const { operatorState, audit } = await startOperatorState(config, { stores, pluginHost, initialRecords, metrics, logger, shutdown });
 
     const useCases = buildUseCases(config, { stores, pluginHost, metrics, logger, clock });
     // Stopped first: a sweep in progress finishes its current delete before the stores close.
@@ -102,7 +119,7 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
     shutdown.add('server', () => server.close());
     const access = createAccessControl(config, { apiKeys: stores.apiKeys, secrets, redis: stores.redis, metrics, logger });
     await registerRequestHooks(server, config, access, metrics);
-    await registerRoutes(server, config, { stores, pluginHost, workerEvents: plugins.workerEvents, useCases, access, metrics, logger });
+    await registerRoutes(server, config, { stores, pluginHost, workerEvents: plugins.workerEvents, useCases, access, metrics, logger, operatorState, audit });
 
     const watches = new PluginConfigWatches(() => pluginHost.watchConfigFile(config.pluginsConfigPath, config.plugins.watchDebounceMs));
     shutdown.add('config-watches', () => watches.closeAll());
@@ -119,6 +136,9 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
       chat: useCases.chat,
       apiKeys: stores.apiKeys,
       retention: useCases.retention,
+      operatorStores: stores.operator,
+      operatorState,
+      audit,
       reloadPlugins: (trigger) => pluginHost.reload(trigger),
       watchPluginsConfig: () => watches.watch(),
       close: () => shutdown.run(),

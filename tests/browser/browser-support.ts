@@ -106,5 +106,5 @@ export async function expectCleanConsole(consolePage: ConsolePage): Promise<void
   expect(await consolePage.problems()).toEqual([]);
 }
 
-/** The console probes /auth/whoami without a key before sign-in; that 401 is expected. */
-export const WHOAMI_PROBE_401: ExpectedFailure = /status of 401.*\/auth\/whoami/;
+/** The console probes /auth/whoami without a key before sign-in, and signs in at /auth/sign-in; a 401 from either is expected. */
+export const WHOAMI_PROBE_401: ExpectedFailure = /status of 401.*\/auth\/(whoami|sign-in)/;

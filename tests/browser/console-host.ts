@@ -7,9 +7,9 @@ import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { forSuite } from '../support/plugin-grants.js';
 import { BUILT_CONSOLE_DIRECTORY } from '../../core/src/web-console/index.js';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
-import { forSuite } from '../support/plugin-grants.js';
 import { START_UP_DEADLINE_MS } from '../support/timing.js';
 import { CHAT_MODEL, fakeModelEnv, sharedServicesEnv, startTestHost, TITLE_MODEL, twirpJson, bearer, type RunningTestHost } from '../e2e/host-support.js';
 
@@ -31,6 +31,8 @@ export interface ConsoleHost {
   readonly url: string;
   readonly host: RunningTestHost;
   readonly fake: FakeOpenAIServer;
+  /** The host's plugins.config.json (PLUGINS_WATCH is off: the host reads it on a reload). */
+  readonly configPath: string;
   /** A chat RPC with the chat key (test set-up through the API, not the browser). */
   chat(method: string, body: unknown): Promise<{ status: number; body: Record<string, any> }>;
   close(): Promise<void>;
@@ -69,11 +71,11 @@ export async function startConsoleHost(prefix: string, options: { readonly mcpTo
     JSON.stringify({
       // Start-up gets the suite's budget: the worker probe and the MCP server start next to busy processes.
       defaults: { policy: { timeoutMs: 10_000, setupTimeoutMs: START_UP_DEADLINE_MS } },
+      // Granted what they ask for, as `acai plugin add --yes` would: the probe and the stdio server run sandboxed.
       plugins: [
         { name: 'datetime', package: '@acai/plugin-datetime', version: '^1.0.0' },
         { name: 'console-probe', path: PROBE_PLUGIN },
         { name: MCP_PLUGIN, mcp: { command: process.execPath, args: [MCP_STDIO_SERVER, `--only=${(options.mcpTools ?? ['echo']).join(',')}`, '--name=echo-fixture', '--version=0.4.0'] } },
-        // Granted what each fixture asks for, as an operator would, so they run under the default sandbox.
       ].map((entry) => forSuite(entry, pluginsDir)),
     }),
   );
@@ -90,6 +92,7 @@ export async function startConsoleHost(prefix: string, options: { readonly mcpTo
     url: host.url,
     host,
     fake,
+    configPath,
     chat: (method, body) => twirpJson(host.url, method, body, bearer(CHAT_KEY)),
     async close() {
       await host.close();

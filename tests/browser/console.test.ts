@@ -2,7 +2,7 @@
 // host: sign-in, a streamed chat turn with a tool call, stopping a turn, hostile tool output, reloads,
 // paging, the plugins page and the metrics view. Every test also checks that the page met no CSP
 // violation, script error or dialog.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -243,7 +243,7 @@ describeInBrowser(SUITE, () => {
     // An admin-only key lands on the plugins page and is offered no chat.
     await expect.poll(() => new URL(page.url()).pathname).toBe('/console/plugins');
     await expect.poll(() => focused(page)).toBe('plugins-title');
-    expect(await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents()).toEqual(['Plugins', 'Metrics']);
+    expect(await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents()).toEqual(['Plugins', 'Metrics', 'Audit']);
     const card = page.locator('.plugin-card[data-plugin="console-probe"]');
     await expect.poll(() => card.locator('[data-tool]').evaluateAll((items) => items.map((item) => item.getAttribute('data-tool')))).toEqual([PROBE_TOOL, 'console-probe__fail_loudly']);
     expect(await card.locator('.fact').allTextContents()).toEqual(expect.arrayContaining(['Version2.3.1', 'Modeworker', 'Breakerclosed', 'Restarts0']));
@@ -254,6 +254,8 @@ describeInBrowser(SUITE, () => {
     await expect.poll(() => card.getAttribute('data-state')).toBe('disabled');
     expect(await card.locator('[data-tool]').count()).toBe(0);
     expect(await card.locator('.plugin-tools').textContent()).toContain('Disabled: its tools are not offered to the model.');
+    // The switch is an operator override, kept for every replica, naming who set it.
+    expect(await card.getByTestId('plugin-override').textContent()).toMatch(/^Disabled by an operator override \(every replica\): env_\w+ \(ops\)/);
     // The model is no longer offered the probe's tools.
     await host.chat('StartConversation', { message: 'markup while disabled' });
     const offered = host.fake.completionBodies(CHAT_MODEL).at(-1)?.tools?.map((tool) => tool.function.name) ?? [];
@@ -265,6 +267,24 @@ describeInBrowser(SUITE, () => {
     await expect.poll(() => card.locator('[data-tool]').count()).toBe(2);
     await host.chat('StartConversation', { message: 'markup again' });
     expect(host.fake.completionBodies(CHAT_MODEL).some((body) => body.tools?.some((tool) => tool.function.name === PROBE_TOOL))).toBe(true);
+    // Clearing the override lets plugins.config.json decide again.
+    await card.getByRole('button', { name: 'Clear override console-probe' }).click();
+    await expect.poll(() => card.getByTestId('plugin-override').count()).toBe(0);
+    await expectCleanConsole(consolePage);
+  });
+
+  it('shows an admin the audit trail, its own sign-in included, filtered by action', async () => {
+    const consolePage = await open();
+    const { page } = consolePage;
+    await signIn(page, ADMIN_KEY);
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/console/audit');
+    const rows = page.locator('.audit-table tbody tr');
+    await expect.poll(() => page.locator('tr[data-action="console.sign_in"]').count()).toBeGreaterThan(0);
+    expect(await page.locator('tr[data-action="console.sign_in"]').first().locator('td').allTextContents()).toEqual(expect.arrayContaining(['console.sign_in', 'ok', '127.0.0.1']));
+    await page.getByLabel('Action').selectOption('console.sign_in');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => rows.evaluateAll((items) => [...new Set(items.map((item) => item.getAttribute('data-action')))])).toEqual(['console.sign_in']);
     await expectCleanConsole(consolePage);
   });
 
@@ -301,6 +321,32 @@ describeInBrowser(SUITE, () => {
     expect(await page.locator('svg.chart').first().getAttribute('aria-label')).toMatch(/Latency of all tools over the last \d+ intervals/);
     await page.getByLabel('Tool', { exact: true }).selectOption('datetime/get_current_time');
     expect(await page.locator('svg.chart').first().getAttribute('aria-label')).toContain('datetime/get_current_time');
+    await expectCleanConsole(consolePage);
+  });
+
+  // Last: the fixed file's reload restarts every plugin, which the tests above do not expect mid-way.
+  it('shows a refused plugins.config.json as drift above the plugins until a reload of the fixed file', async () => {
+    // The refused reload answers with a Twirp error, which the browser logs as a failed load.
+    const consolePage = await open('/console', [WHOAMI_PROBE_401, /status of 4\d\d.*ReloadPlugins/]);
+    const { page } = consolePage;
+    await signIn(page, ADMIN_KEY);
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/console/plugins');
+    const banner = page.getByTestId('config-drift');
+    expect(await banner.isHidden()).toBe(true);
+    const original = await readFile(host.configPath, 'utf8');
+    try {
+      await writeFile(host.configPath, '{ "plugins": [ <script>alert(1)</script> ');
+      await page.getByRole('button', { name: 'Reload plugin set' }).click();
+      await expect.poll(() => banner.isVisible()).toBe(true);
+      expect(await banner.textContent()).toMatch(/^plugins\.config\.json is not what serves\. A reload \(admin\) refused it.*the previous set keeps serving\. HOST_CONFIG_INVALID: /);
+      // the file's text reaches the page only as text
+      expect(await page.locator('.drift-banner script').count()).toBe(0);
+      expect(await page.locator('.plugin-card').count()).toBe(3);
+    } finally {
+      await writeFile(host.configPath, original);
+    }
+    await page.getByRole('button', { name: 'Reload plugin set' }).click();
+    await expect.poll(() => banner.isHidden()).toBe(true);
     await expectCleanConsole(consolePage);
   });
 });

@@ -68,9 +68,8 @@ afterAll(async () => {
 beforeEach(async () => {
   await workspace.writeConfig([DATETIME_ENTRY, workspace.forecast('1.0.0')]);
   await host.app.reloadPlugins('admin');
-  for (const name of ['datetime', 'forecast']) {
-    if (host.app.pluginHost.listPlugins().find((plugin) => plugin.name === name)?.state === 'disabled') await host.app.pluginHost.setEnabled(name, true);
-  }
+  // Operator overrides are stored for every replica: clear them where they live, not only in this host.
+  for (const name of ['datetime', 'forecast']) await host.app.operatorState.clearOverride(name);
   fake.reset();
   fake.respondWith(scriptedModel);
 });

@@ -2,7 +2,8 @@ import { ChatView } from './chat-view.js';
 import { consoleRoutePath, parseConsoleRoute, type ConsoleRoute } from './console-route.js';
 import { describeError } from './describe-error.js';
 import { element, replaceChildren } from './dom.js';
-import { fetchWhoami, HostApiError, type HostConnection } from './host-api.js';
+import { AuditView } from './audit-view.js';
+import { fetchWhoami, HostApiError, signIn, type HostConnection } from './host-api.js';
 import { MetricsView } from './metrics-view.js';
 import { PluginsView } from './plugins-view.js';
 import { clearSessionKey, readSessionKey, storeSessionKey } from './session-key.js';
@@ -10,12 +11,13 @@ import { signInView } from './sign-in-view.js';
 import type { View } from './view.js';
 import type { Whoami } from './wire-types.js';
 
-type Page = 'chat' | 'plugins' | 'metrics';
+type Page = 'chat' | 'plugins' | 'metrics' | 'audit';
 
 const PAGES: readonly { readonly page: Page; readonly label: string; readonly scopes: readonly string[] }[] = [
   { page: 'chat', label: 'Chat', scopes: ['chat'] },
   { page: 'plugins', label: 'Plugins', scopes: ['admin'] },
   { page: 'metrics', label: 'Metrics', scopes: ['admin', 'metrics'] },
+  { page: 'audit', label: 'Audit', scopes: ['admin'] },
 ];
 
 /** Boots the console into `root`: signs in (or finds it needs no key) and shows the page in the address bar. */
@@ -66,7 +68,8 @@ class ConsoleApp {
 
   async #signIn(key: string): Promise<string | undefined> {
     try {
-      const identity = await fetchWhoami({ baseUrl: '', apiKey: key });
+      // A sign-in, not only a question: the host records it when the key has the admin scope.
+      const identity = await signIn({ baseUrl: '', apiKey: key });
       if (!PAGES.some((page) => allows(identity, page.scopes))) return 'The host accepted this key, but it has none of the scopes the console uses (chat, admin, metrics).';
       storeSessionKey(key);
       this.#enter(identity, key);
@@ -160,8 +163,13 @@ class ConsoleApp {
       void this.#chatView.open(route.conversationId);
       return;
     }
-    const view = route.page === 'plugins' ? new PluginsView({ connection: this.#connection, announce: (text) => this.#announce(text) }) : new MetricsView({ connection: this.#connection });
-    this.#show(route.page, route.page === 'plugins' ? 'Plugins' : 'Metrics', view);
+    const view =
+      route.page === 'plugins'
+        ? new PluginsView({ connection: this.#connection, announce: (text) => this.#announce(text) })
+        : route.page === 'audit'
+          ? new AuditView({ connection: this.#connection, identity })
+          : new MetricsView({ connection: this.#connection });
+    this.#show(route.page, PAGES.find((page) => page.page === route.page)!.label, view);
     // Focus follows navigation (and leaves the sign-in form that just disappeared).
     view.element.querySelector<HTMLElement>('h1')?.focus();
   }

@@ -6,6 +6,7 @@ export type ConsoleRoute =
   | { readonly page: 'chat'; readonly conversationId?: string }
   | { readonly page: 'plugins' }
   | { readonly page: 'metrics' }
+  | { readonly page: 'audit' }
   | { readonly page: 'not_found' };
 
 // Conversation ids are ObjectId hex or UUIDs; the host's static handler falls back to the app only
@@ -23,7 +24,7 @@ export function parseConsoleRoute(pathname: string): ConsoleRoute {
     if (argument === undefined) return { page: 'chat' };
     return CONVERSATION_ID.test(argument) ? { page: 'chat', conversationId: argument } : { page: 'not_found' };
   }
-  if ((page === 'plugins' || page === 'metrics') && argument === undefined) return { page };
+  if ((page === 'plugins' || page === 'metrics' || page === 'audit') && argument === undefined) return { page };
   return { page: 'not_found' };
 }
 
@@ -34,6 +35,7 @@ export function consoleRoutePath(route: ConsoleRoute): string {
       return route.conversationId === undefined ? `${CONSOLE_BASE}/` : `${CONSOLE_BASE}/chat/${encodeURIComponent(route.conversationId)}`;
     case 'plugins':
     case 'metrics':
+    case 'audit':
       return `${CONSOLE_BASE}/${route.page}`;
     default:
       return `${CONSOLE_BASE}/`;

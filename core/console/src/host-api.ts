@@ -1,6 +1,8 @@
 import type {
   DescribeConversationResponse,
   ExportConversationResponse,
+  ListAuditEntriesRequest,
+  ListAuditEntriesResponse,
   ListConversationsResponse,
   RenameConversationResponse,
   ListPluginsResponse,
@@ -36,6 +38,7 @@ export class HostApiError extends Error {
 
 export const CHAT_SERVICE = 'acai.chat.ChatService';
 export const PLUGIN_SERVICE = 'acai.admin.PluginService';
+export const AUDIT_SERVICE = 'acai.admin.AuditService';
 
 /** The request headers that carry the key (never a cookie: the key lives in memory and sessionStorage). */
 export function authorizationHeaders(connection: HostConnection): Record<string, string> {
@@ -103,6 +106,19 @@ export async function callTwirp<Output>(connection: HostConnection, service: str
 /** Who the connection's key makes the caller (tenant, scopes); `unauthenticated` for a bad or missing key. */
 export async function fetchWhoami(connection: HostConnection): Promise<Whoami> {
   const response = await send(connection, '/auth/whoami', { headers: { accept: 'application/json', ...authorizationHeaders(connection) } });
+  return readWhoami(response);
+}
+
+/**
+ * Signs a person in with the connection's key (`POST /auth/sign-in`): the same answer as whoami, and
+ * the host records a sign-in with the admin scope in its audit trail.
+ */
+export async function signIn(connection: HostConnection): Promise<Whoami> {
+  const response = await send(connection, '/auth/sign-in', { method: 'POST', headers: { accept: 'application/json', ...authorizationHeaders(connection) } });
+  return readWhoami(response);
+}
+
+async function readWhoami(response: Response): Promise<Whoami> {
   if (!response.ok) throw await errorFromResponse(response);
   const body = (await response.json()) as Partial<Whoami>;
   if (typeof body.tenant_id !== 'string' || !Array.isArray(body.scopes)) throw new HostApiError('internal', 'the host sent an unexpected identity');
@@ -147,5 +163,12 @@ export const pluginApi = {
   enablePlugin: (connection: HostConnection, name: string) => callTwirp<PluginResponse>(connection, PLUGIN_SERVICE, 'EnablePlugin', { name }),
   disablePlugin: (connection: HostConnection, name: string) => callTwirp<PluginResponse>(connection, PLUGIN_SERVICE, 'DisablePlugin', { name }),
   resetBreaker: (connection: HostConnection, name: string) => callTwirp<PluginResponse>(connection, PLUGIN_SERVICE, 'ResetBreaker', { name }),
+  clearPluginOverride: (connection: HostConnection, name: string) => callTwirp<PluginResponse>(connection, PLUGIN_SERVICE, 'ClearPluginOverride', { name }),
   reloadPlugins: (connection: HostConnection) => callTwirp<ReloadPluginsResponse>(connection, PLUGIN_SERVICE, 'ReloadPlugins', {}),
+};
+
+/** acai.admin.AuditService (admin scope; tenant-scoped unless the key's tenant is an operator tenant). */
+export const auditApi = {
+  listAuditEntries: (connection: HostConnection, request: ListAuditEntriesRequest, signal?: AbortSignal) =>
+    callTwirp<ListAuditEntriesResponse>(connection, AUDIT_SERVICE, 'ListAuditEntries', request, signal),
 };

@@ -6,7 +6,8 @@ import { pluginApi, type HostConnection } from './host-api.js';
 import { pageSection, type PageSection } from './page-section.js';
 import { permissionLines, sandboxLabel } from './plugin-isolation.js';
 import type { View } from './view.js';
-import type { PluginInfo, ReloadPluginsResponse } from './wire-types.js';
+import { describeActor } from './audit-view.js';
+import type { ConfigDrift, PluginInfo, ReloadPluginsResponse } from './wire-types.js';
 
 export interface PluginsViewOptions {
   readonly connection: HostConnection;
@@ -18,25 +19,28 @@ const BREAKER_LABELS: Readonly<Record<string, string>> = { CLOSED: 'closed', OPE
 
 /**
  * The plugin set of the host (admin scope), through acai.admin.PluginService: each plugin's state,
- * version, mode, breaker, counters, last error and tools, with enable/disable, breaker reset and a
- * reload of the whole set from plugins.config.json.
+ * version, mode, breaker, counters, last error and tools, with enable/disable (operator overrides, kept
+ * for every replica; who set them and when), breaker reset and a reload of the whole set from
+ * plugins.config.json. A refused file shows as drift above the plugins.
  */
 export class PluginsView implements View {
   readonly element: HTMLElement;
   readonly #options: PluginsViewOptions;
   readonly #page: PageSection;
   readonly #grid: HTMLElement;
+  readonly #drift: HTMLElement;
   readonly #reloadButton: HTMLButtonElement;
   #isDisposed = false;
 
   constructor(options: PluginsViewOptions) {
     this.#options = options;
     this.#grid = element('div', { class: 'plugin-grid' });
+    this.#drift = element('div', { class: 'drift-banner', role: 'alert', hidden: true, 'data-testid': 'config-drift' });
     const refreshButton = element('button', { type: 'button', class: 'button button-secondary' }, 'Refresh');
     refreshButton.addEventListener('click', () => void this.refresh());
     this.#reloadButton = element('button', { type: 'button', class: 'button' }, 'Reload plugin set');
     this.#reloadButton.addEventListener('click', () => void this.#reload());
-    this.#page = pageSection({ name: 'plugins', title: 'Plugins', actions: [refreshButton, this.#reloadButton], body: [errorDefinition('The metrics page counts errors the same way.'), this.#grid] });
+    this.#page = pageSection({ name: 'plugins', title: 'Plugins', actions: [refreshButton, this.#reloadButton], body: [this.#drift, errorDefinition('The metrics page counts errors the same way.'), this.#grid] });
     this.element = this.#page.element;
     void this.refresh();
   }
@@ -47,6 +51,7 @@ export class PluginsView implements View {
       if (this.#isDisposed) return;
       const plugins = listing.plugins ?? [];
       this.#page.summary.textContent = `${plugins.length} configured · generation ${listing.generation ?? '0'} · updated ${formatClockTime(Date.now())}`;
+      this.#showDrift(listing.drift);
       replaceChildren(this.#grid, ...(plugins.length > 0 ? plugins.map((plugin) => this.#card(plugin)) : [element('p', { class: 'muted' }, 'No plugins are configured.')]));
     } catch (error) {
       if (!this.#isDisposed) this.#page.showStatus(describeError(error), true);
@@ -55,6 +60,19 @@ export class PluginsView implements View {
 
   dispose(): void {
     this.#isDisposed = true;
+  }
+
+  #showDrift(drift: ConfigDrift | undefined): void {
+    this.#drift.hidden = drift === undefined;
+    if (drift === undefined) return replaceChildren(this.#drift);
+    replaceChildren(
+      this.#drift,
+      element('strong', {}, 'plugins.config.json is not what serves. '),
+      drift.trigger === 'startup'
+        ? `The host refused it at start-up and started on the last config that loaded${drift.last_good_time ? ` (saved ${drift.last_good_time})` : ''}. `
+        : `A reload (${drift.trigger ?? 'unknown'}) refused it${drift.since ? ` ${formatRelativeTime(drift.since, Date.now())}` : ''}; the previous set keeps serving. `,
+      element('pre', { class: 'code-block' }, element('code', {}, `${drift.code ?? ''}: ${drift.reason ?? ''}`)),
+    );
   }
 
   #card(plugin: PluginInfo): HTMLElement {
@@ -68,6 +86,8 @@ export class PluginsView implements View {
       isOff ? pluginApi.enablePlugin(this.#options.connection, name) : pluginApi.disablePlugin(this.#options.connection, name),
     );
     const reset = this.#actionButton('Reset breaker', name, () => pluginApi.resetBreaker(this.#options.connection, name));
+    const override = plugin.enabled_override;
+    const clearOverride = override === undefined ? null : this.#actionButton('Clear override', name, () => pluginApi.clearPluginOverride(this.#options.connection, name));
     reset.disabled = state !== 'ACTIVE' || breaker === 'CLOSED';
     if (reset.disabled) reset.title = 'The breaker is closed (or the plugin is not loaded).';
     const lastErrorTime = plugin.last_error_time;
@@ -93,10 +113,27 @@ export class PluginsView implements View {
         fact('Calls', formatCount(plugin.call_count)),
         fact('Errors', formatCount(plugin.error_count)),
         plugin.mode === 'worker' || isMcp ? fact('Restarts', formatCount(plugin.restart_count)) : null,
+        fact('In the file', plugin.file_enabled === true ? 'enabled' : 'disabled'),
         sandbox === undefined
           ? null
           : fact('Sandbox', element('span', { class: sandbox.isWarning ? 'sandbox sandbox--off' : 'sandbox', 'data-testid': 'plugin-sandbox' }, sandbox.text)),
       ),
+      override === undefined
+        ? null
+        : element(
+            'p',
+            { class: 'plugin-override', 'data-testid': 'plugin-override' },
+            `${override.enabled === true ? 'Enabled' : 'Disabled'} by an operator override (every replica): ${describeActor(override.set_by)}`,
+            override.set_time ? element('time', { datetime: override.set_time, title: override.set_time }, ` · ${formatRelativeTime(override.set_time, Date.now())}`) : null,
+          ),
+      plugin.last_breaker_reset === undefined
+        ? null
+        : element(
+            'p',
+            { class: 'plugin-override muted' },
+            `Breaker last reset by ${describeActor(plugin.last_breaker_reset.reset_by)}`,
+            plugin.last_breaker_reset.reset_time ? ` · ${formatRelativeTime(plugin.last_breaker_reset.reset_time, Date.now())}` : '',
+          ),
       plugin.requested_permissions === undefined && plugin.granted_permissions === undefined
         ? null
         : element(
@@ -137,7 +174,7 @@ export class PluginsView implements View {
             )
           : element('p', { class: 'muted' }, isOff ? 'Disabled: its tools are not offered to the model.' : 'No tools are offered.'),
       ),
-      element('footer', { class: 'plugin-actions' }, toggle, reset),
+      element('footer', { class: 'plugin-actions' }, toggle, reset, clearOverride),
     );
   }
 
@@ -147,7 +184,7 @@ export class PluginsView implements View {
       button.disabled = true;
       try {
         await action();
-        const done = `${label === 'Enable' ? 'Enabled' : label === 'Disable' ? 'Disabled' : 'Reset the breaker of'} ${pluginName}.`;
+        const done = `${label === 'Enable' ? 'Enabled' : label === 'Disable' ? 'Disabled' : label === 'Clear override' ? 'Cleared the override of' : 'Reset the breaker of'} ${pluginName}.`;
         this.#page.showStatus(done, false);
         this.#options.announce(done);
         await this.refresh();
@@ -169,6 +206,8 @@ export class PluginsView implements View {
       await this.refresh();
     } catch (error) {
       this.#page.showStatus(`The reload was refused; the previous set keeps serving. ${describeError(error)}`, true);
+      // A refused file is drift now: the listing carries it, so the banner shows without a manual refresh.
+      await this.refresh();
     } finally {
       this.#reloadButton.disabled = false;
     }

@@ -12,7 +12,18 @@ export type {
   ToolCallRecord as ToolCall,
   ToolImage,
 } from '../../src/client/chat-api.js';
-export type { ListPluginsResponse, PermissionsInfo, PluginInfo, PluginResponse, ReloadPluginsResponse } from '../../src/client/admin-api.js';
+export type {
+  Actor,
+  AuditEntry,
+  ConfigDrift,
+  ListAuditEntriesRequest,
+  ListAuditEntriesResponse,
+  ListPluginsResponse,
+  PermissionsInfo,
+  PluginInfo,
+  PluginResponse,
+  ReloadPluginsResponse,
+} from '../../src/client/admin-api.js';
 
 /** A Twirp error body (`{"code","msg","meta"}`), also the payload of the stream's `error` event. */
 export interface TwirpErrorBody {

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { AuditEvent, AuditTrail } from '../audit/index.js';
 import { HostError, toTwirpError } from '../errors/index.js';
 import type { PluginStatus } from '../plugin-host/index.js';
 import type { RpcContext } from '../rpc/index.js';
@@ -39,8 +40,9 @@ function target(overrides: Partial<PluginAdminTarget> = {}): PluginAdminTarget {
         available: true,
       },
     ],
-    reload: async () => ({ generation: 4, reloaded: ['weather'], added: [], removed: [], unchanged: [], failed: [], schemaChanges: [] }),
+    reload: async () => ({ generation: 4, reloaded: ['weather'], added: [], removed: [], unchanged: [], failed: [], schemaChanges: [], configChanges: { added: [], removed: [], changed: [] }, skipped: false }),
     setEnabled: async () => status,
+    clearOverride: async () => status,
     resetBreaker: () => true,
     ...overrides,
   };
@@ -165,5 +167,59 @@ describe('createPluginAdminService', () => {
         expect((failure as Error).message.length).toBeLessThan(200);
       }
     }
+  });
+});
+
+describe('createPluginAdminService operator records', () => {
+  const actor = { source: 'api_key', tenantId: 'ops' };
+
+  it('shows the file value, the override with who set it, the last breaker reset and the config drift', async () => {
+    const at = new Date('2025-03-02T08:00:00.000Z');
+    const service = createPluginAdminService({
+      host: target({
+        drift: { code: 'HOST_PLUGIN_REQUIRED_FAILED', reason: 'weather failed', since: at, trigger: 'startup', lastGoodAt: new Date('2025-03-01T00:00:00.000Z') },
+        fileEnabled: () => true,
+        overrideOf: () => ({ plugin: 'weather', enabled: { value: false, actor: { source: 'api_key', keyId: 'key_ops1', tenantId: 'ops' }, at }, breakerReset: { actor: { source: 'cli', name: 'alice@build-1' }, at } }),
+      }),
+    });
+    const response = await service.listPlugins({} as never, context(['admin']));
+    expect(response.drift).toMatchObject({ code: 'HOST_PLUGIN_REQUIRED_FAILED', reason: 'weather failed', trigger: 'startup' });
+    expect(response.drift?.lastGoodTime).toBeDefined();
+    expect(response.plugins?.[0]).toMatchObject({
+      fileEnabled: true,
+      enabledOverride: { enabled: false, setBy: { keyId: 'key_ops1', tenantId: 'ops', source: 'api_key', name: '' } },
+      lastBreakerReset: { resetBy: { source: 'cli', name: 'alice@build-1', keyId: '', tenantId: '' } },
+    });
+  });
+
+  it('records every change with the caller, its address and the outcome; a refusal as refused with its reason', async () => {
+    const events: AuditEvent[] = [];
+    const audit: AuditTrail = { record: async (event) => void events.push(event) };
+    const refusal = new HostError('HOST_PLUGIN_REQUIRED_FAILED', 'Required plugin failed to load: weather');
+    const service = createPluginAdminService({ host: target({ setEnabled: async (_name, isEnabled) => (isEnabled ? status : Promise.reject(refusal)) }), audit });
+    const call = { ...context(['admin']), clientIp: '203.0.113.9' };
+    await service.enablePlugin({ name: 'weather' } as never, call);
+    await service.disablePlugin({ name: 'weather' } as never, call).catch(() => {});
+    await service.resetBreaker({ name: 'weather' } as never, call);
+    await service.clearPluginOverride({ name: 'weather' } as never, call);
+    await service.reloadPlugins({ ifChanged: false } as never, call);
+    expect(events.map((event) => [event.action, event.outcome, event.target ?? '', event.clientAddress])).toEqual([
+      ['plugin.enable', 'ok', 'weather', '203.0.113.9'],
+      ['plugin.disable', 'refused', 'weather', '203.0.113.9'],
+      ['plugin.reset_breaker', 'ok', 'weather', '203.0.113.9'],
+      ['plugin.clear_override', 'ok', 'weather', '203.0.113.9'],
+      ['config.reload', 'ok', '', '203.0.113.9'],
+    ]);
+    expect(events.every((event) => JSON.stringify(event.actor) === JSON.stringify(actor))).toBe(true);
+    expect(events[1]?.message).toContain('Required plugin failed to load');
+  });
+
+  it('records nothing for a request refused before it reached the host (bad name, no admin scope)', async () => {
+    const events: AuditEvent[] = [];
+    const service = createPluginAdminService({ host: target(), audit: { record: async (event) => void events.push(event) } });
+    await service.disablePlugin({ name: '../../etc/passwd' } as never, context(['admin'])).catch(() => {});
+    await service.disablePlugin({ name: 'weather' } as never, context(['chat'])).catch(() => {});
+    await service.resetBreaker({ name: 'ghost' } as never, context(['admin'])).catch(() => {});
+    expect(events).toEqual([]);
   });
 });

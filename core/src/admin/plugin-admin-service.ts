@@ -1,28 +1,42 @@
 import { PLUGIN_NAME_PATTERN } from '@acai/plugin-sdk';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { MessageInitShape } from '@bufbuild/protobuf';
+import { actorFromPrincipal, recordReload, type AuditAction, type AuditTrail } from '../audit/index.js';
 import { hasScope, type Principal } from '../auth/index.js';
 import { HostError, invalidArgument } from '../errors/index.js';
 import type { PermissionSet, PluginStatus, RegisteredToolInfo } from '../plugin-host/index.js';
-import type { ReloadResult, ReloadTrigger } from '../plugin-host/reload/index.js';
+import type { ConfigDrift, ReloadOptions, ReloadResult, ReloadTrigger } from '../plugin-host/reload/index.js';
 import type { WorkerHealth } from '../plugin-host/worker/index.js';
-import { PluginInfo_BreakerState, PluginInfo_State, PluginInfoSchema, PluginService, type PluginInfo_PermissionsSchema } from '../rpc/generated/admin_pb.js';
+import { PluginInfo_BreakerState, PluginInfo_State, PluginInfoSchema, PluginService, type ConfigDriftSchema, type PluginInfo_PermissionsSchema } from '../rpc/generated/admin_pb.js';
 import type { RpcContext, ServiceImplementation, ServiceMethods } from '../rpc/index.js';
+import type { OperatorActor, PluginOverrideRecord } from '../storage/operator/index.js';
+import { toWireActor } from './wire-actor.js';
 
 /** The admin API's Twirp service descriptor (`acai.admin.PluginService`). */
 export { PluginService };
 
-/** The five RPCs of `acai.admin.PluginService`, typed from admin.proto. */
+/** The RPCs of `acai.admin.PluginService`, typed from admin.proto. */
 export type PluginServiceImplementation = ServiceImplementation<ServiceMethods<typeof PluginService>>;
 
-/** What the admin service operates (a ReloadablePluginHost provides all of it). */
+/**
+ * What the admin service operates. A ReloadablePluginHost provides all of it (switches held in memory);
+ * the app passes the host with operator state, which stores them for every replica and says who set them.
+ */
 export interface PluginAdminTarget {
   readonly generation: number;
+  /** Set while plugins.config.json is refused and an older config serves. */
+  readonly drift?: ConfigDrift | undefined;
   listPlugins(): readonly PluginStatus[];
   listTools(): readonly RegisteredToolInfo[];
-  reload(trigger: ReloadTrigger): Promise<ReloadResult>;
-  setEnabled(pluginName: string, isEnabled: boolean): Promise<PluginStatus>;
-  resetBreaker(pluginName: string): boolean;
+  reload(trigger: ReloadTrigger, options?: ReloadOptions): Promise<ReloadResult>;
+  setEnabled(pluginName: string, isEnabled: boolean, actor: OperatorActor): Promise<PluginStatus>;
+  /** Removes the enable/disable override; the file decides again. */
+  clearOverride(pluginName: string, actor: OperatorActor): Promise<PluginStatus>;
+  resetBreaker(pluginName: string, actor: OperatorActor): boolean | Promise<boolean>;
+  /** `enabled` in plugins.config.json. */
+  fileEnabled?(pluginName: string): boolean | undefined;
+  /** Who set the plugin's override and reset its breaker, and when. */
+  overrideOf?(pluginName: string): PluginOverrideRecord | undefined;
 }
 
 /** Options of {@link createPluginAdminService}. */
@@ -30,6 +44,8 @@ export interface PluginAdminServiceOptions {
   readonly host: PluginAdminTarget;
   /** Worker crash and MCP server exit/restart counts per plugin (a WorkerEventTracker's `get`). */
   readonly workerHealth?: (pluginName: string) => WorkerHealth;
+  /** Where every change is recorded (who, what, from where, outcome); none in unit tests. */
+  readonly audit?: AuditTrail;
 }
 
 const BREAKER_STATES: Record<PluginStatus['breakerState'], PluginInfo_BreakerState> = {
@@ -96,6 +112,8 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
       kind: status.kind,
       transport: status.transport ?? '',
       serverName: status.serverName ?? '',
+      fileEnabled: host.fileEnabled?.(status.name) ?? status.state !== 'disabled',
+      ...overrideFields(host.overrideOf?.(status.name)),
       ...describeIsolation(status),
     };
   };
@@ -111,25 +129,56 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
     return name;
   };
 
+  /** Runs an operator action and records it, whatever its outcome, with the caller and its address. */
+  const audited = async <T>(context: RpcContext, action: AuditAction, target: string, operation: (actor: OperatorActor) => Promise<T>): Promise<T> => {
+    const actor = actorFromPrincipal(requireAdmin(context));
+    try {
+      const result = await operation(actor);
+      await options.audit?.record({ action, actor, target, clientAddress: context.clientIp, outcome: 'ok' });
+      return result;
+    } catch (error) {
+      const isRefusal = HostError.isInstance(error) && error.code !== 'HOST_INTERNAL' && error.code !== 'HOST_STORE_UNAVAILABLE';
+      const message = HostError.isInstance(error) ? error.message : 'the host failed (see its log)';
+      await options.audit?.record({ action, actor, target, clientAddress: context.clientIp, outcome: isRefusal ? 'refused' : 'failed', message });
+      throw error;
+    }
+  };
   return {
     async listPlugins(_request, context) {
       requireAdmin(context);
-      return { plugins: host.listPlugins().map(describe), generation: BigInt(host.generation) };
+      const drift = host.drift;
+      return { plugins: host.listPlugins().map(describe), generation: BigInt(host.generation), ...(drift === undefined ? {} : { drift: toWireDrift(drift) }) };
     },
     async enablePlugin(request, context) {
       requireAdmin(context);
-      find(requireName(request.name));
-      return { plugin: describe(await operatorFacing(() => host.setEnabled(request.name, true))) };
+      const name = requireName(request.name);
+      find(name);
+      return audited(context, 'plugin.enable', name, async (actor) => ({ plugin: describe(await operatorFacing(() => host.setEnabled(name, true, actor))) }));
     },
     async disablePlugin(request, context) {
       requireAdmin(context);
-      find(requireName(request.name));
-      return { plugin: describe(await operatorFacing(() => host.setEnabled(request.name, false))) };
+      const name = requireName(request.name);
+      find(name);
+      return audited(context, 'plugin.disable', name, async (actor) => ({ plugin: describe(await operatorFacing(() => host.setEnabled(name, false, actor))) }));
     },
-    async reloadPlugins(_request, context) {
+    async clearPluginOverride(request, context) {
       requireAdmin(context);
-      const result = await operatorFacing(() => host.reload('admin'));
+      const name = requireName(request.name);
+      find(name);
+      return audited(context, 'plugin.clear_override', name, async (actor) => ({ plugin: describe(await operatorFacing(() => host.clearOverride(name, actor))) }));
+    },
+    async reloadPlugins(request, context) {
+      const actor = actorFromPrincipal(requireAdmin(context));
+      let result: ReloadResult;
+      try {
+        result = await operatorFacing(() => host.reload('admin', { ifChanged: request.ifChanged }));
+      } catch (error) {
+        if (options.audit !== undefined) await recordReload(options.audit, { actor, clientAddress: context.clientIp, trigger: 'admin', outcome: { error } });
+        throw error;
+      }
+      if (options.audit !== undefined) await recordReload(options.audit, { actor, clientAddress: context.clientIp, trigger: 'admin', outcome: { result } });
       return {
+        skipped: result.skipped,
         generation: BigInt(result.generation),
         reloaded: [...result.reloaded],
         added: [...result.added],
@@ -149,22 +198,47 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
     },
     async resetBreaker(request, context) {
       requireAdmin(context);
-      const status = find(requireName(request.name));
-      if (status.state !== 'loaded' || !host.resetBreaker(request.name)) {
-        throw new HostError('HOST_ADMIN_PLUGIN_NOT_LOADED', `plugin "${request.name}" is not loaded (state: ${status.state})`, { meta: { argument: 'name' } });
-      }
-      return { plugin: describe(find(request.name)) };
+      const name = requireName(request.name);
+      const status = find(name);
+      return audited(context, 'plugin.reset_breaker', name, async (actor) => {
+        if (status.state !== 'loaded' || !(await host.resetBreaker(name, actor))) {
+          throw new HostError('HOST_ADMIN_PLUGIN_NOT_LOADED', `plugin "${name}" is not loaded (state: ${status.state})`, { meta: { argument: 'name' } });
+        }
+        return { plugin: describe(find(name)) };
+      });
     },
   };
 }
 
-/** Refuses callers without the `admin` scope. */
-function requireAdmin(context: RpcContext): void {
+/** Refuses callers without the `admin` scope; returns the caller. */
+export function requireAdmin(context: RpcContext): Principal {
   const principal = context.principal as Principal | undefined;
   if (principal === undefined || !Array.isArray(principal.scopes)) {
-    throw new HostError('HOST_UNAUTHENTICATED', 'the plugin admin API needs an API key with the "admin" scope');
+    throw new HostError('HOST_UNAUTHENTICATED', 'the admin API needs an API key with the "admin" scope');
   }
   if (!hasScope(principal, 'admin')) throw new HostError('HOST_PERMISSION_DENIED', 'this API key lacks the "admin" scope');
+  return principal;
+}
+
+/** The override and breaker-reset fields of PluginInfo. */
+function overrideFields(record: PluginOverrideRecord | undefined): Pick<MessageInitShape<typeof PluginInfoSchema>, 'enabledOverride' | 'lastBreakerReset'> {
+  if (record === undefined) return {};
+  return {
+    ...(record.enabled === undefined
+      ? {}
+      : { enabledOverride: { enabled: record.enabled.value, setBy: toWireActor(record.enabled.actor), setTime: timestampFromDate(record.enabled.at) } }),
+    ...(record.breakerReset === undefined ? {} : { lastBreakerReset: { resetBy: toWireActor(record.breakerReset.actor), resetTime: timestampFromDate(record.breakerReset.at) } }),
+  };
+}
+
+function toWireDrift(drift: ConfigDrift): MessageInitShape<typeof ConfigDriftSchema> {
+  return {
+    code: drift.code,
+    reason: drift.reason,
+    since: timestampFromDate(drift.since),
+    trigger: drift.trigger,
+    ...(drift.lastGoodAt === undefined ? {} : { lastGoodTime: timestampFromDate(drift.lastGoodAt) }),
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   loadApiKeysFile,
   parseBootstrapKeys,
   parseTrustedNetworks,
+  SIGN_IN_PATH,
   WHOAMI_PATH,
   type ApiKeySource,
   type Authenticator,
@@ -49,6 +50,7 @@ export const PROTECTED_PREFIXES: readonly ProtectedPrefix[] = [
   { prefix: MCP_PATH, scope: 'tools' },
   // Any valid key may ask who it is.
   { prefix: WHOAMI_PATH, scope: API_KEY_SCOPES },
+  { prefix: SIGN_IN_PATH, scope: API_KEY_SCOPES },
 ];
 
 /** The client address resolver, the authenticator over every key source, and the request limiter. */

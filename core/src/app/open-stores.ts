@@ -4,15 +4,18 @@ import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore, type Redis
 import type { HostConfig } from '../config/env-config.js';
 import { MongoApiKeyStore, SqliteApiKeyStore, type ApiKeyStore } from '../storage/api-keys/index.js';
 import { createConversationStore, type ConversationStore } from '../storage/index.js';
+import { openOperatorStores, operatorStoresLocation, type OperatorStores } from '../storage/operator/index.js';
 import type { ShutdownSteps } from './shutdown-steps.js';
 
-/** The adapters that hold state: one Redis client (or memory), the conversation store, the API-key store. */
+/** The adapters that hold state: one Redis client (or memory), the conversation store, the API-key store, the operator's records. */
 export interface HostStores {
   readonly keyValueStore: KeyValueStore;
   /** The one Redis client of the process, shared by rate limits and quotas; undefined without REDIS_URL. */
   readonly redis: RedisClient | undefined;
   readonly store: ConversationStore;
   readonly apiKeys: ApiKeyStore;
+  /** Operator overrides shared by replicas, and the audit log. */
+  readonly operator: OperatorStores;
 }
 
 /**
@@ -40,5 +43,8 @@ export async function openStores(config: HostConfig, logger: Logger, shutdown: S
     : new SqliteApiKeyStore(join(config.dataDir, 'keys.db'));
   shutdown.add('stores', () => apiKeys.close());
 
-  return { keyValueStore, redis, store, apiKeys };
+  const operator = openOperatorStores(operatorStoresLocation({ mongodbUrl: config.mongodb.url, database: config.mongodb.database, dataDir: config.dataDir }));
+  shutdown.add('stores', () => operator.close());
+
+  return { keyValueStore, redis, store, apiKeys, operator };
 }

@@ -28,6 +28,17 @@ describe('describePluginSet', () => {
     expect(result).toEqual({ state: 'degraded', message: '2 plugin(s) loaded (generation 3); failed: weather; restarting: holidays' });
   });
 
+  it('reports drift with its code, never the reason (which can quote the file) on the public /readyz', () => {
+    const since = new Date('2026-03-01T10:00:00Z');
+    const drift = { code: 'HOST_CONFIG_INVALID', reason: 'plugins.config.json: not valid JSON (..."apiKey": "sk-live-123... is not valid JSON)', since, trigger: 'file' };
+    const result = describePluginSet({ ...pluginSet([{ name: 'datetime', state: 'loaded' }]), drift });
+    expect(result).toEqual({
+      state: 'degraded',
+      message: '1 plugin(s) loaded (generation 3); drift: plugins.config.json refused (HOST_CONFIG_INVALID) since 2026-03-01T10:00:00.000Z; the last config that loaded serves (reason: ListPlugins)',
+    });
+    expect(result.message).not.toContain('sk-live');
+  });
+
   it('names the plugins an operator runs without a sandbox, without making the host unready', () => {
     const result = describePluginSet(
       pluginSet([

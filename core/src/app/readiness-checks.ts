@@ -3,6 +3,7 @@ import type { HostConfig } from '../config/env-config.js';
 import type { ModelCredentialHealth } from '../llm/index.js';
 import { modelConfiguredCheck, pingCheck, stateCheck, type HealthCheck, type HealthCheckResult } from '../health/index.js';
 import type { PluginStatus } from '../plugin-host/index.js';
+import type { ConfigDrift } from '../plugin-host/reload/index.js';
 import type { ConversationStore } from '../storage/index.js';
 
 /** The stores as far as probing them goes. */
@@ -14,6 +15,8 @@ export interface ProbedStores {
 /** The plugin set as far as describing it goes (the reloadable plugin host fits). */
 export interface ProbedPluginSet {
   readonly generation: number;
+  /** Set while plugins.config.json is refused and an older config serves. */
+  readonly drift?: ConfigDrift | undefined;
   listPlugins(): ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting' | 'sandbox'>>;
 }
 
@@ -34,9 +37,10 @@ export function readinessChecks(config: HostConfig, stores: ProbedStores, plugin
 }
 
 /**
- * The plugin set as a readiness state: ok while every plugin is loaded and none is restarting. Plugins an
- * operator runs without a sandbox (`"sandbox": "none"`) are named in the message whatever the state: a
- * deliberate choice does not make the host unready, but nobody should forget it.
+ * The plugin set as a readiness state: ok while every plugin is loaded, none is restarting and the file on
+ * disk is what serves (a refused file is drift: degraded, with its code). Plugins an operator runs without a
+ * sandbox (`"sandbox": "none"`) are named in the message whatever the state: a deliberate choice does not
+ * make the host unready, but nobody should forget it.
  */
 export function describePluginSet(pluginHost: ProbedPluginSet): HealthCheckResult {
   const plugins = pluginHost.listPlugins();
@@ -47,9 +51,13 @@ export function describePluginSet(pluginHost: ProbedPluginSet): HealthCheckResul
   const summary =
     `${loaded} plugin(s) loaded (generation ${pluginHost.generation})` +
     (unsandboxed.length > 0 ? `; WITHOUT a sandbox by operator choice: ${unsandboxed.map((plugin) => plugin.name).join(', ')}` : '');
+  const drift = pluginHost.drift;
   const problems = [
     ...(failed.length > 0 ? [`failed: ${failed.map((plugin) => plugin.name).join(', ')}`] : []),
     ...(restarting.length > 0 ? [`restarting: ${restarting.map((plugin) => plugin.name).join(', ')}`] : []),
+    // The code only: /readyz is public, and a refusal's reason can quote the file (Node's JSON syntax errors
+    // carry a snippet of the text, which may be a literal key). Admins read the reason in ListPlugins.
+    ...(drift === undefined ? [] : [`drift: plugins.config.json refused (${drift.code}) since ${drift.since.toISOString()}; the last config that loaded serves (reason: ListPlugins)`]),
   ];
   return problems.length === 0 ? { state: 'ok', message: summary } : { state: 'degraded', message: `${summary}; ${problems.join('; ')}` };
 }

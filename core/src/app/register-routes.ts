@@ -1,11 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { registerPluginAdminService } from '../admin/index.js';
-import { registerWhoamiRoute } from '../auth/index.js';
+import { actorFromPrincipal, type AuditTrail } from '../audit/index.js';
+import { hasScope, registerSignInRoute, registerWhoamiRoute } from '../auth/index.js';
 import type { HostConfig } from '../config/env-config.js';
 import { healthRoutes } from '../health/index.js';
 import { McpToolCatalog, registerMcpRoute } from '../mcp-server/index.js';
 import { createStreamObserver, type HostMetrics } from '../observability/index.js';
+import type { OperatorState } from '../operator-state/index.js';
 import type { ReloadablePluginHost } from '../plugin-host/reload/index.js';
 import type { WorkerEventTracker } from '../plugin-host/worker/index.js';
 import { ChatService as ChatServiceDescriptor, twirpPlugin } from '../rpc/index.js';
@@ -17,6 +19,7 @@ import type { AccessControl } from './access-control.js';
 import type { UseCases } from './build-use-cases.js';
 import { hostServiceIndex } from './host-service-index.js';
 import { HOST_VERSION } from './host-version.js';
+import { operatorAdminTarget } from './operator-admin-target.js';
 import type { HostStores } from './open-stores.js';
 import { readinessChecks } from './readiness-checks.js';
 import { telegramWebhookSettings } from './telegram-webhook-settings.js';
@@ -30,6 +33,8 @@ export interface RouteDependencies {
   readonly access: AccessControl;
   readonly metrics: HostMetrics;
   readonly logger: Logger;
+  readonly operatorState: OperatorState;
+  readonly audit: AuditTrail;
 }
 
 /**
@@ -41,6 +46,12 @@ export async function registerRoutes(server: FastifyInstance, config: HostConfig
   const { stores, pluginHost, useCases, access, metrics, logger } = dependencies;
   healthRoutes(server, { checks: readinessChecks(config, stores, pluginHost, useCases.modelCredentials), registry: metrics.registry, index: hostServiceIndex(config) });
   registerWhoamiRoute(server);
+  // The console signs in here; a sign-in with the admin scope is an operator action.
+  registerSignInRoute(server, {
+    onSignIn: async (principal, request) => {
+      if (hasScope(principal, 'admin')) await dependencies.audit.record({ action: 'console.sign_in', actor: actorFromPrincipal(principal), clientAddress: access.clientIp(request), outcome: 'ok' });
+    },
+  });
   await registerWebConsole(server, { logger });
 
   await server.register(twirpPlugin, {
@@ -56,7 +67,14 @@ export async function registerRoutes(server: FastifyInstance, config: HostConfig
     createContext: (request: FastifyRequest) => ({ principal: request.principal }),
   });
 
-  await registerPluginAdminService(server, { host: pluginHost, workerHealth: (name) => dependencies.workerEvents.get(name), bodyLimitBytes: config.server.maxBodyBytes });
+  await registerPluginAdminService(server, {
+    host: operatorAdminTarget(pluginHost, dependencies.operatorState),
+    workerHealth: (name) => dependencies.workerEvents.get(name),
+    audit: dependencies.audit,
+    clientIp: access.clientIp,
+    auditLog: { store: stores.operator.audit, operatorTenants: config.operator.tenants },
+    bodyLimitBytes: config.server.maxBodyBytes,
+  });
 
   if (config.mcp.httpEnabled) {
     // Sessions are closed by the server's close hooks (streams first, so the drain cannot hang on them).

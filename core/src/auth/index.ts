@@ -13,3 +13,5 @@ export { authPlugin } from './auth-plugin.js';
 export type { AuthPluginOptions, ProtectedPrefix } from './auth-plugin.js';
 export { registerWhoamiRoute, WHOAMI_PATH } from './whoami-route.js';
 export type { WhoamiResponse } from './whoami-route.js';
+export { registerSignInRoute, SIGN_IN_PATH } from './sign-in-route.js';
+export type { SignInRouteOptions } from './sign-in-route.js';

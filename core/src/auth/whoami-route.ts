@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { HostError, toTwirpError } from '../errors/index.js';
+import type { Principal } from './principal.js';
 
 /** Where a client asks who its key makes it; protect it with every scope (any valid key may ask). */
 export const WHOAMI_PATH = '/auth/whoami';
@@ -23,17 +24,23 @@ export function registerWhoamiRoute(app: FastifyInstance): void {
   app.get(WHOAMI_PATH, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const principal = request.principal;
-    if (principal === undefined) {
-      // Only reachable when the route is mounted without the auth plugin's protection.
-      const wire = toTwirpError(new HostError('HOST_UNAUTHENTICATED', 'this route needs an API key'));
-      return reply.code(wire.httpStatus).type('application/json').send(wire.toJSON());
-    }
-    const body: WhoamiResponse = {
-      tenant_id: principal.tenantId,
-      ...(principal.keyId === undefined ? {} : { key_id: principal.keyId }),
-      scopes: [...principal.scopes],
-      source: principal.source,
-    };
-    return reply.type('application/json').send(body);
+    if (principal === undefined) return replyUnauthenticated(reply);
+    return reply.type('application/json').send(describePrincipal(principal));
   });
+}
+
+/** The answer of an identity route mounted without the auth plugin's protection (only then is there no principal). */
+export function replyUnauthenticated(reply: FastifyReply): FastifyReply {
+  const wire = toTwirpError(new HostError('HOST_UNAUTHENTICATED', 'this route needs an API key'));
+  return reply.code(wire.httpStatus).type('application/json').send(wire.toJSON());
+}
+
+/** The whoami answer for a principal (never the key itself). */
+export function describePrincipal(principal: Principal): WhoamiResponse {
+  return {
+    tenant_id: principal.tenantId,
+    ...(principal.keyId === undefined ? {} : { key_id: principal.keyId }),
+    scopes: [...principal.scopes],
+    source: principal.source,
+  };
 }

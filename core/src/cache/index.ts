@@ -7,6 +7,8 @@ export { parseRedisConnection, redisUrlProblem } from './redis-connection.js';
 export type { RedisConnection, RedisNodeAddress } from './redis-connection.js';
 export { countCacheLookups } from './count-cache-lookups.js';
 export type { CacheLookupCounter } from './count-cache-lookups.js';
+export { RedisChangeChannel } from './redis-change-channel.js';
+export type { ChangeChannelListener } from './redis-change-channel.js';
 export { ByteBoundedLru, ENTRY_OVERHEAD_BYTES, stringBytes } from './byte-bounded-lru.js';
 export type { ByteBoundedLruOptions } from './byte-bounded-lru.js';
 export { cacheStatistics, trackCache } from './cache-directory.js';

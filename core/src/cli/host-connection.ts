@@ -1,5 +1,5 @@
 import { createTwirpAdminClient, createTwirpChatClient, type ChatApi, type PluginAdminApi } from '../client/index.js';
-import type { PluginInfo } from '../client/index.js';
+import type { ConfigDrift, PluginInfo } from '../client/index.js';
 import type { CliIo } from './cli-io.js';
 import { describeClientError } from './describe-client-error.js';
 
@@ -35,11 +35,12 @@ export function connectAdmin(io: CliIo, values: ConnectionValues): { admin: Plug
   return { admin: createTwirpAdminClient({ url, timeoutMs: 60_000, ...(apiKey ? { apiKey } : {}) }), url };
 }
 
-/** The plugins a running host reports through its admin API; failures become one-line CLI errors. */
-export async function listHostPlugins(io: CliIo, values: ConnectionValues): Promise<{ plugins: PluginInfo[]; url: string }> {
+/** The plugins a running host reports through its admin API (and its config drift); failures become one-line CLI errors. */
+export async function listHostPlugins(io: CliIo, values: ConnectionValues): Promise<{ plugins: PluginInfo[]; drift: ConfigDrift | undefined; url: string }> {
   const { admin, url } = connectAdmin(io, values);
   try {
-    return { plugins: (await admin.listPlugins()).plugins ?? [], url };
+    const listing = await admin.listPlugins();
+    return { plugins: listing.plugins ?? [], drift: listing.drift, url };
   } catch (error) {
     throw describeClientError(error, url);
   }

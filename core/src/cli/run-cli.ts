@@ -8,11 +8,12 @@ Commands:
   chat                       chat with the assistant (interactive, or one shot with -m)
   conversations list|search|show|rename|delete|export
                              list, find, print, rename, delete or export conversations
-  plugin create|add|enable|disable|list|validate|test
-                             scaffold, configure, check and test plugins
+  plugin create|add|enable|disable|list|validate|test|clear-override|reset-breaker|reload
+                             scaffold, configure, check and test plugins; operate a running host's
   tools list|call            list tools or call one through the host's call path
   mcp                        serve the plugins' tools to MCP clients over stdio
   keys create|list|revoke    manage API keys (MongoDB or the embedded store)
+  audit                      read the host's audit trail (who did what, when, from where)
   telegram                   run the Telegram bot (long polling), or register its webhook
 
 Run \`acai <command> --help\` for a command's options and examples. Failures print one line
@@ -38,6 +39,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   tools: async (args, io) => (await import('./commands/tools-command.js')).runToolsCommand(args, io),
   mcp: async (args, io) => (await import('./commands/mcp-command.js')).runMcpCommand(args, io),
   keys: async (args, io) => (await import('./commands/keys-command.js')).runKeysCommand(args, io),
+  audit: async (args, io) => (await import('./commands/audit-command.js')).runAuditCommand(args, io),
   telegram: async (args, io) => (await import('./commands/telegram-command.js')).runTelegramCommand(args, io),
 };
 

@@ -47,6 +47,12 @@ export interface PluginInfo {
   transport?: string;
   /** MCP servers: the name the server gave in initialize. */
   server_name?: string;
+  /** `enabled` in plugins.config.json (`enabled_override`, when set, wins). */
+  file_enabled?: boolean;
+  /** The operator's switch, stored for every replica; absent while the file decides. */
+  enabled_override?: EnabledOverride;
+  /** The last breaker reset by an operator. */
+  last_breaker_reset?: BreakerReset;
   requested_permissions?: PermissionsInfo;
   granted_permissions?: PermissionsInfo;
   /** `bubblewrap` or `none`; absent until decided. */
@@ -55,9 +61,46 @@ export interface PluginInfo {
   sandbox_exemption?: string;
 }
 
+/** Who did something (an admin.proto `Actor`). */
+export interface Actor {
+  key_id?: string;
+  tenant_id?: string;
+  /** `api_key`, `trusted_network`, `auth_disabled`, `cli` or `host`. */
+  source?: string;
+  /** `cli`: user@machine. */
+  name?: string;
+}
+
+/** An operator's override of a plugin's `enabled`. */
+export interface EnabledOverride {
+  enabled?: boolean;
+  set_by?: Actor;
+  /** RFC 3339. */
+  set_time?: string;
+}
+
+/** The last operator breaker reset of a plugin. */
+export interface BreakerReset {
+  reset_by?: Actor;
+  reset_time?: string;
+}
+
+/** plugins.config.json was refused; an older config serves. */
+export interface ConfigDrift {
+  code?: string;
+  reason?: string;
+  since?: string;
+  /** `startup` or the refused reload's trigger. */
+  trigger?: string;
+  /** Set when the host started from its last good config. */
+  last_good_time?: string;
+}
+
 export interface ListPluginsResponse {
   plugins?: PluginInfo[];
   generation?: string;
+  /** Set while plugins.config.json is refused. */
+  drift?: ConfigDrift;
 }
 
 export interface PluginResponse {
@@ -72,6 +115,8 @@ export interface ReloadPluginsResponse {
   unchanged?: string[];
   failed?: string[];
   schema_changes?: ToolSchemaChange[];
+  /** True when `if_changed` was asked and the file matched what serves: nothing was reloaded. */
+  skipped?: boolean;
 }
 
 /** A tool whose parameter schema changed since it was last loaded. */
@@ -86,11 +131,47 @@ export interface ToolSchemaChange {
   major_bump?: boolean;
 }
 
-/** `acai.admin.PluginService`; every method needs an API key with the `admin` scope. */
+/** One operator action (an admin.proto `AuditEntry`). */
+export interface AuditEntry {
+  id?: string;
+  /** RFC 3339. */
+  time?: string;
+  action?: string;
+  actor?: Actor;
+  tenant_id?: string;
+  target?: string;
+  client_address?: string;
+  /** `ok`, `refused`, `failed` or `unchanged`. */
+  outcome?: string;
+  message?: string;
+  details?: Record<string, unknown>;
+}
+
+/** Filters and paging of ListAuditEntries (times as RFC 3339). */
+export interface ListAuditEntriesRequest {
+  page_size?: number;
+  page_token?: string;
+  since?: string;
+  until?: string;
+  actions?: string[];
+  actor_key_id?: string;
+  tenant_id?: string;
+}
+
+export interface ListAuditEntriesResponse {
+  entries?: AuditEntry[];
+  next_page_token?: string;
+}
+
+/** `acai.admin.PluginService` and `acai.admin.AuditService`; every method needs an API key with the `admin` scope. */
 export interface PluginAdminApi {
   listPlugins(): Promise<ListPluginsResponse>;
   enablePlugin(name: string): Promise<PluginResponse>;
   disablePlugin(name: string): Promise<PluginResponse>;
-  reloadPlugins(): Promise<ReloadPluginsResponse>;
+  /** Removes the operator override, so plugins.config.json decides again. */
+  clearPluginOverride(name: string): Promise<PluginResponse>;
+  /** `ifChanged`: reload only when plugins.config.json differs from what serves (after writing the file). */
+  reloadPlugins(options?: { ifChanged?: boolean }): Promise<ReloadPluginsResponse>;
   resetBreaker(name: string): Promise<PluginResponse>;
+  listAuditEntries(request: ListAuditEntriesRequest): Promise<ListAuditEntriesResponse>;
 }

@@ -42,6 +42,13 @@ export type {
   ToolImage,
 } from './chat-api.js';
 export type {
+  Actor,
+  AuditEntry,
+  BreakerReset,
+  ConfigDrift,
+  EnabledOverride,
+  ListAuditEntriesRequest,
+  ListAuditEntriesResponse,
   ListPluginsResponse,
   PluginAdminApi,
   PluginBreakerState,

@@ -35,13 +35,19 @@ describe('createTwirpAdminClient', () => {
     await admin.disablePlugin('weather');
     await admin.enablePlugin('weather');
     await admin.reloadPlugins();
+    await admin.reloadPlugins({ ifChanged: true });
     await admin.resetBreaker('weather');
+    await admin.clearPluginOverride('weather');
+    await admin.listAuditEntries({ page_size: 10, actions: ['plugin.disable'] });
     expect(seen.map((call) => [call.url, call.body])).toEqual([
       ['/twirp/acai.admin.PluginService/ListPlugins', '{}'],
       ['/twirp/acai.admin.PluginService/DisablePlugin', '{"name":"weather"}'],
       ['/twirp/acai.admin.PluginService/EnablePlugin', '{"name":"weather"}'],
       ['/twirp/acai.admin.PluginService/ReloadPlugins', '{}'],
+      ['/twirp/acai.admin.PluginService/ReloadPlugins', '{"if_changed":true}'],
       ['/twirp/acai.admin.PluginService/ResetBreaker', '{"name":"weather"}'],
+      ['/twirp/acai.admin.PluginService/ClearPluginOverride', '{"name":"weather"}'],
+      ['/twirp/acai.admin.AuditService/ListAuditEntries', '{"page_size":10,"actions":["plugin.disable"]}'],
     ]);
     expect(seen.every((call) => call.authorization === 'Bearer k-admin')).toBe(true);
   });

@@ -1,7 +1,8 @@
-import type { ListPluginsResponse, PluginAdminApi, PluginResponse, ReloadPluginsResponse } from './admin-api.js';
+import type { ListAuditEntriesResponse, ListPluginsResponse, PluginAdminApi, PluginResponse, ReloadPluginsResponse } from './admin-api.js';
 import { createTwirpJsonCaller, type TwirpClientOptions } from './twirp-json-caller.js';
 
 const SERVICE = 'acai.admin.PluginService';
+const AUDIT_SERVICE = 'acai.admin.AuditService';
 
 /**
  * A Twirp JSON client for the plugin admin API of a running host. Errors are TwirpClientError.
@@ -16,7 +17,9 @@ export function createTwirpAdminClient(options: TwirpClientOptions): PluginAdmin
     listPlugins: () => call<ListPluginsResponse>(SERVICE, 'ListPlugins', {}),
     enablePlugin: (name) => call<PluginResponse>(SERVICE, 'EnablePlugin', { name }),
     disablePlugin: (name) => call<PluginResponse>(SERVICE, 'DisablePlugin', { name }),
-    reloadPlugins: () => call<ReloadPluginsResponse>(SERVICE, 'ReloadPlugins', {}),
+    clearPluginOverride: (name) => call<PluginResponse>(SERVICE, 'ClearPluginOverride', { name }),
+    reloadPlugins: (options = {}) => call<ReloadPluginsResponse>(SERVICE, 'ReloadPlugins', options.ifChanged === true ? { if_changed: true } : {}),
     resetBreaker: (name) => call<PluginResponse>(SERVICE, 'ResetBreaker', { name }),
+    listAuditEntries: (request) => call<ListAuditEntriesResponse>(AUDIT_SERVICE, 'ListAuditEntries', request),
   };
 }

@@ -6,6 +6,7 @@ import { EnvReader, type Env } from './env/env-reader.js';
 import { readLoggingSettings, type LoggingSettings } from './env/logging-settings.js';
 import { readMcpSettings, type McpSettings } from './env/mcp-settings.js';
 import { readModelSettings, type ModelSettings } from './env/model-settings.js';
+import { readOperatorSettings, type OperatorSettings } from './env/operator-settings.js';
 import { readPluginSettings, type PluginSettings } from './env/plugin-settings.js';
 import { readRateLimitSettings, type RateLimitSettings } from './env/rate-limit-settings.js';
 import { readRetentionSettings, type RetentionSettings } from './env/retention-settings.js';
@@ -34,6 +35,7 @@ export interface HostConfig {
   readonly mcp: McpSettings;
   readonly telegram: TelegramSettings;
   readonly retention: RetentionSettings;
+  readonly operator: OperatorSettings;
 }
 
 /** The process environment: the one place the host reads `process.env` (the entry point passes it in). */
@@ -63,6 +65,7 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
     mcp: readMcpSettings(read),
     telegram: readTelegramSettings(read),
     retention: readRetentionSettings(read),
+    operator: readOperatorSettings(read),
     // A copy: plugins.config.json is re-read on every reload, against the environment the host started with.
     pluginVariables: { ...env },
   };

@@ -109,6 +109,11 @@ let schemaPolicyDefaults: PolicyDefaults | undefined;
 
 /** Reads and validates a plugins.config.json file; every problem is reported in one HOST_CONFIG_INVALID error. */
 export async function loadPluginsConfig(path: string, env: Env): Promise<PluginsConfig> {
+  return (await readPluginsConfigFile(path, env)).config;
+}
+
+/** {@link loadPluginsConfig}, with the text it was parsed from (`${VAR}` references unresolved, so free of their secrets). */
+export async function readPluginsConfigFile(path: string, env: Env): Promise<{ readonly config: PluginsConfig; readonly text: string }> {
   const absolutePath = resolve(path);
   let text: string;
   try {
@@ -122,7 +127,7 @@ export async function loadPluginsConfig(path: string, env: Env): Promise<Plugins
   } catch (error) {
     throw new HostError('HOST_CONFIG_INVALID', `${absolutePath}: not valid JSON (${(error as Error).message})`, { cause: error });
   }
-  return parsePluginsConfig(document, { path: absolutePath, env });
+  return { config: parsePluginsConfig(document, { path: absolutePath, env }), text };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { WorkerIsolation } from '../config/isolation-modes.js';
 import type { PluginsConfig } from '../config/plugins-config.js';
 import { loadPluginHost, type LoadPluginHostOptions } from './load-plugin-host.js';
 import { createMcpMetrics, type McpServerEvent } from './mcp/index.js';
-import { ReloadablePluginHost, type ReloadThrottleOptions } from './reload/index.js';
+import { ReloadablePluginHost, type ReloadableStartOptions, type ReloadThrottleOptions } from './reload/index.js';
 import { ToolSchemaLedger } from './tool-schema-changes.js';
 import type { PluginRuntimeFactory } from './plugin-runtime.js';
 import {
@@ -38,6 +38,8 @@ export interface StartPluginHostOptions extends Omit<LoadPluginHostOptions, 'con
   readonly autoRollbackWindowMs: number;
   /** Spacing of the reloads MCP servers ask for when their tools change (default: 1 s debounce, 10 s apart). */
   readonly toolsChangedReload?: ReloadThrottleOptions;
+  /** Operator overrides and start-up drift for the first set (see ReloadablePluginHost.start). */
+  readonly start?: ReloadableStartOptions;
 }
 
 /** The running plugin host and what the admin API reads besides it. */
@@ -69,7 +71,7 @@ export function createHostRuntimeFactory(worker: WorkerSettings, onWorkerEvent?:
  * and their metrics. An MCP server whose tools changed asks for a (throttled) reload of the set.
  */
 export async function startPluginHost(options: StartPluginHostOptions): Promise<StartedPluginHost> {
-  const { initialConfig, readConfig, worker, maxDrainMs, autoRollbackWindowMs, toolsChangedReload, mcp, ...loaderOptions } = options;
+  const { initialConfig, readConfig, worker, maxDrainMs, autoRollbackWindowMs, toolsChangedReload, mcp, start, ...loaderOptions } = options;
   const workerEvents = new WorkerEventTracker();
   const workerMetrics = createWorkerMetrics(options.metricsRegistry);
   const mcpMetrics = createMcpMetrics(options.metricsRegistry);
@@ -99,6 +101,7 @@ export async function startPluginHost(options: StartPluginHostOptions): Promise<
       ...(toolsChangedReload === undefined ? {} : { toolsChangedReload }),
     },
     initialConfig,
+    start,
   );
   reloadable = host;
   return { host, workerEvents };

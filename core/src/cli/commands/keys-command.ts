@@ -1,8 +1,11 @@
 import { join } from 'node:path';
+import { cliActor, createAuditTrail, type AuditEvent } from '../../audit/index.js';
 import { API_KEY_SCOPES, createApiKey, isApiKeyScope, listApiKeys, revokeApiKey, type ApiKeyScope, type ApiKeySummary } from '../../auth/index.js';
-import { loadHostConfig } from '../../config/env-config.js';
+import { loadHostConfig, type HostConfig } from '../../config/env-config.js';
 import { HostError } from '../../errors/index.js';
 import { MongoApiKeyStore, SqliteApiKeyStore, type ApiKeyStore } from '../../storage/api-keys/index.js';
+import { openOperatorStores, operatorStoresLocation } from '../../storage/operator/index.js';
+import { createCliLogger } from '../cli-logger.js';
 import { CliError, usageError } from '../cli-error.js';
 import { createStyle, type CliIo } from '../cli-io.js';
 import { formatTable } from '../format-table.js';
@@ -20,6 +23,7 @@ the host's environment. Only a hash of each key is stored: \`create\` prints the
 Scopes: ${API_KEY_SCOPES.join(', ')} (chat: the chat API; admin: the plugin admin API; metrics: /metrics;
 tools: the plugins' tools over MCP at /mcp).
 A revoked key stops working within the host's key cache TTL (10 s) and stays listed for audit.
+Creating and revoking are recorded in the host's audit log (\`acai audit\`) as done by the CLI (user@machine).
 
 Options:
       --tenant <tenant>   create: the tenant the key acts for; list: only that tenant's keys
@@ -38,17 +42,34 @@ Examples:
 const KEY_ID_PATTERN = /^key_[0-9A-Za-z]{1,64}$/;
 const MAX_LABEL_LENGTH = 200;
 
-/** The key store the host uses, chosen from the same environment (see buildApp). */
-function openKeyStore(io: CliIo): ApiKeyStore {
-  let config;
+/** The host's configuration, from the same environment (see buildApp). */
+function readConfig(io: CliIo): HostConfig {
   try {
-    config = loadHostConfig(io.env, io.cwd);
+    return loadHostConfig(io.env, io.cwd);
   } catch (error) {
     throw configErrorToCli(error);
   }
+}
+
+/** The key store the host uses. */
+function openKeyStore(config: HostConfig): ApiKeyStore {
   return config.mongodb.url
     ? new MongoApiKeyStore({ url: config.mongodb.url, database: config.mongodb.database })
     : new SqliteApiKeyStore(join(config.dataDir, 'keys.db'));
+}
+
+/**
+ * Records a key change in the host's audit log, as the CLI's user@machine (there is no API key behind
+ * this command). A store failure is reported on stderr by the trail's logger; the key change stands.
+ */
+async function recordKeyChange(config: HostConfig, io: CliIo, event: Omit<AuditEvent, 'actor' | 'clientAddress'>): Promise<void> {
+  const stores = openOperatorStores(operatorStoresLocation({ mongodbUrl: config.mongodb.url, database: config.mongodb.database, dataDir: config.dataDir }));
+  try {
+    const actor = cliActor();
+    await createAuditTrail({ store: stores.audit, logger: createCliLogger(io, 'error') }).record({ ...event, actor, clientAddress: actor.name ?? '' });
+  } finally {
+    await stores.close();
+  }
 }
 
 function parseScopes(text: string | undefined): ApiKeyScope[] {
@@ -110,12 +131,14 @@ export async function runKeysCommand(args: readonly string[], io: CliIo): Promis
   }
 
   const style = createStyle(io);
-  const store = openKeyStore(io);
+  const config = readConfig(io);
+  const store = openKeyStore(config);
   try {
     if (subcommand === 'create') {
       const { key, summary } = await createApiKey(store, { tenantId: values.tenant!, scopes, ...(values.label !== undefined ? { label: values.label } : {}) }).catch((error: unknown) => {
         throw storeFailure(error, store);
       });
+      await recordKeyChange(config, io, { action: 'api_key.create', tenantId: summary.tenantId, target: summary.id, outcome: 'ok', details: { scopes: summary.scopes, label: summary.label } });
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ key, ...summaryJson(summary) }, null, 2)}\n`);
       } else {
@@ -154,9 +177,11 @@ export async function runKeysCommand(args: readonly string[], io: CliIo): Promis
       return 0;
     }
     const id = rest[0]!;
+    const revoked = (await listApiKeys(store).catch(() => [])).find((key) => key.id === id);
     const isRevoked = await revokeApiKey(store, id).catch((error: unknown) => {
       throw storeFailure(error, store);
     });
+    await recordKeyChange(config, io, { action: 'api_key.revoke', tenantId: revoked?.tenantId ?? '', target: id, outcome: isRevoked ? 'ok' : 'unchanged' });
     if (!isRevoked) throw new CliError(`no active key ${id} (unknown or already revoked; see \`acai keys list\`)`);
     io.stdout.write(`${style.green('Revoked')} ${id}; hosts stop accepting it within 10 s\n`);
     return 0;

@@ -57,6 +57,15 @@ export class EnvReader {
       .filter((item) => item.length > 0);
   }
 
+  /** A comma-separated list whose items `problemOf` accepts (it returns why an item is wrong); wrong items are reported and dropped. */
+  checkedList(name: string, problemOf: (item: string) => string | undefined): string[] {
+    return this.list(name).filter((item) => {
+      const problem = problemOf(item);
+      if (problem !== undefined) this.#problems.push(`${name}: ${shown(item)} ${problem}`);
+      return problem === undefined;
+    });
+  }
+
   /** A URL with one of `protocols` (`'https:'`); returned as written. */
   url(name: string, protocols: readonly string[]): string | undefined {
     const raw = this.text(name);

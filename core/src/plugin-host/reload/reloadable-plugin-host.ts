@@ -5,11 +5,35 @@ import { HostError } from '../../errors/index.js';
 import type { ToolCallOptions, ToolCallResult, ToolProvenance } from '../../tool-calls/index.js';
 import type { LoadReport, PluginHost, PluginStatus } from '../load-plugin-host.js';
 import { diffToolSchemas, snapshotToolSchemas, type ToolSchemaChange, type ToolSchemaLedger, type ToolSchemaSnapshot } from '../tool-schema-changes.js';
+import { diffPluginsConfig, type PluginsConfigChanges } from './config-changes.js';
+import { driftFromRefusal, type ConfigDrift } from './config-drift.js';
+import { configFingerprint } from './config-fingerprint.js';
 import { DEFAULT_TOOLS_CHANGED_RELOAD, ReloadThrottle, type ReloadThrottleOptions } from './reload-throttle.js';
 import { watchConfigFile, type ConfigFileWatch } from './watch-config-file.js';
 
-/** What started a reload (`tools_changed`: an MCP server's tools changed). */
-export type ReloadTrigger = 'file' | 'signal' | 'admin' | 'enable' | 'disable' | 'rollback' | 'tools_changed';
+/**
+ * What started a reload (`tools_changed`: an MCP server's tools changed; `sync`: operator overrides set on
+ * another replica; `override`: an override cleared on this one).
+ */
+export type ReloadTrigger = 'file' | 'signal' | 'admin' | 'enable' | 'disable' | 'rollback' | 'tools_changed' | 'sync' | 'override';
+
+/** Triggers whose reload reads plugins.config.json (the others re-apply the config already serving). */
+const FILE_TRIGGERS: ReadonlySet<ReloadTrigger> = new Set(['file', 'signal', 'admin', 'tools_changed']);
+
+/** Options of {@link ReloadablePluginHost.reload}. */
+export interface ReloadOptions {
+  /** Reload only when the file differs from the config serving now (the watcher, tools that just wrote the file). */
+  readonly ifChanged?: boolean;
+}
+
+/** Operator overrides of `enabled`, by plugin name, applied over plugins.config.json. */
+export type EnabledOverrides = ReadonlyMap<string, boolean>;
+
+/** One reload's outcome, as {@link ReloadablePluginHost.onReload} listeners see it. */
+export type ReloadEvent =
+  | { readonly outcome: 'ok'; readonly trigger: ReloadTrigger; readonly result: ReloadResult; readonly source: PluginsConfig }
+  | { readonly outcome: 'refused'; readonly trigger: ReloadTrigger; readonly error: unknown }
+  | { readonly outcome: 'skipped'; readonly trigger: ReloadTrigger; readonly generation: number };
 
 /** What a successful reload changed, by plugin name. */
 export interface ReloadResult {
@@ -25,6 +49,10 @@ export interface ReloadResult {
   readonly failed: readonly string[];
   /** Tools whose parameter schema changed since they were last loaded. */
   readonly schemaChanges: readonly ToolSchemaChange[];
+  /** How plugins.config.json changed since the previous generation (entries and field names, no values). */
+  readonly configChanges: PluginsConfigChanges;
+  /** True when nothing was reloaded: `ifChanged` was asked and the file matched the serving config. */
+  readonly skipped: boolean;
 }
 
 /** Options of {@link ReloadablePluginHost}. */
@@ -49,11 +77,21 @@ export interface ReloadablePluginHostOptions {
   readonly toolsChangedReload?: ReloadThrottleOptions;
 }
 
+/** What {@link ReloadablePluginHost.start} may add to the first set. */
+export interface ReloadableStartOptions {
+  /** Operator overrides already in the store, so a plugin switched off never starts. */
+  readonly overrides?: EnabledOverrides;
+  /** The host started on its last good config because the file was refused. */
+  readonly drift?: ConfigDrift;
+}
+
 interface Generation {
   readonly number: number;
   readonly host: PluginHost;
   /** The config as loaded (with enable/disable overrides applied). */
   readonly config: PluginsConfig;
+  /** The config as the file says (no overrides). */
+  readonly source: PluginsConfig;
   inFlight: number;
   idleWaiters: Array<() => void>;
 }
@@ -70,7 +108,11 @@ const DEFAULT_MAX_DRAIN_MS = 60_000;
 export class ReloadablePluginHost implements PluginHost {
   readonly #options: ReloadablePluginHostOptions;
   readonly #logger: Logger;
-  readonly #overrides = new Map<string, boolean>();
+  #overrides: EnabledOverrides = new Map();
+  /** Overrides that a sync could not apply (a required plugin failed): not retried until they change. */
+  #refusedOverrides: string | undefined;
+  #drift: ConfigDrift | undefined;
+  readonly #listeners = new Set<(event: ReloadEvent) => void>();
   readonly #reloads: Counter<'trigger' | 'outcome'> | undefined;
   readonly #rollbacks: Counter<'plugin'> | undefined;
   readonly #schemaChanges: Counter<'plugin' | 'announced'> | undefined;
@@ -80,8 +122,9 @@ export class ReloadablePluginHost implements PluginHost {
   #ledgerWrites: Promise<void> = Promise.resolve();
   #current: Generation;
   #sourceConfig: PluginsConfig;
+  #sourceFingerprint: string;
   #running: Promise<unknown> = Promise.resolve();
-  #queued: { trigger: ReloadTrigger; promise: Promise<ReloadResult> } | undefined;
+  #queued: { isForced: boolean; promise: Promise<ReloadResult> } | undefined;
   #rollbackWatch: NodeJS.Timeout | undefined;
   #retiring = new Set<Promise<void>>();
   #isDisposed = false;
@@ -94,7 +137,8 @@ export class ReloadablePluginHost implements PluginHost {
     this.#options = options;
     this.#logger = options.logger;
     this.#current = first;
-    this.#sourceConfig = first.config;
+    this.#sourceConfig = first.source;
+    this.#sourceFingerprint = configFingerprint(first.source);
     const registry = options.metricsRegistry;
     this.#reloads =
       registry === undefined
@@ -119,10 +163,14 @@ export class ReloadablePluginHost implements PluginHost {
   }
 
   /** Loads the initial plugin set from `readConfig()` (or the given config) and starts serving it. */
-  static async start(options: ReloadablePluginHostOptions, initialConfig?: PluginsConfig): Promise<ReloadablePluginHost> {
-    const config = initialConfig ?? (await options.readConfig());
+  static async start(options: ReloadablePluginHostOptions, initialConfig?: PluginsConfig, startOptions: ReloadableStartOptions = {}): Promise<ReloadablePluginHost> {
+    const source = initialConfig ?? (await options.readConfig());
+    const overrides = startOptions.overrides ?? new Map<string, boolean>();
+    const config = applyOverrides(source, overrides);
     const host = await options.loadSet(config);
-    const reloadable = new ReloadablePluginHost(options, { number: 1, host, config, inFlight: 0, idleWaiters: [] });
+    const reloadable = new ReloadablePluginHost(options, { number: 1, host, config, source, inFlight: 0, idleWaiters: [] });
+    reloadable.#overrides = new Map(overrides);
+    reloadable.#drift = startOptions.drift;
     const recorded = (await options.schemaLedger?.read()) ?? new Map();
     reloadable.#startupSchemaChanges = reloadable.#detectSchemaChanges(recorded, 'restart');
     await reloadable.#recordSchemas();
@@ -142,6 +190,32 @@ export class ReloadablePluginHost implements PluginHost {
   /** Automatic rollbacks performed so far. */
   get rollbackCount(): number {
     return this.#rollbackCount;
+  }
+
+  /** Set while plugins.config.json is refused (or rolled back) and an older config serves. */
+  get drift(): ConfigDrift | undefined {
+    return this.#drift;
+  }
+
+  /** The operator overrides in effect (by plugin name). */
+  get overrides(): EnabledOverrides {
+    return this.#overrides;
+  }
+
+  /** The serving plugins config as the file says it (no overrides). */
+  get sourceConfig(): PluginsConfig {
+    return this.#sourceConfig;
+  }
+
+  /** `enabled` as the serving plugins.config.json says; undefined for a plugin the file does not name. */
+  fileEnabled(pluginName: string): boolean | undefined {
+    return this.#sourceConfig.plugins.find((entry) => entry.name === pluginName)?.enabled;
+  }
+
+  /** Calls `listener` after every reload attempt (done, refused or skipped); returns the unsubscribe. */
+  onReload(listener: (event: ReloadEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   // --- PluginHost, served by the current generation --------------------------------------------------
@@ -209,15 +283,41 @@ export class ReloadablePluginHost implements PluginHost {
    * Re-reads plugins.config.json and swaps in the new set. Rejects (and keeps the old set serving)
    * when the config is invalid or a required plugin fails.
    */
-  reload(trigger: ReloadTrigger = 'admin'): Promise<ReloadResult> {
-    if (this.#queued !== undefined) return this.#queued.promise;
-    const promise = this.#running.catch(() => {}).then(() => {
-      if (this.#queued?.promise === promise) this.#queued = undefined;
-      return this.#reloadNow(trigger, async () => this.#options.readConfig());
+  reload(trigger: ReloadTrigger = 'admin', options: ReloadOptions = {}): Promise<ReloadResult> {
+    const isForced = options.ifChanged !== true;
+    if (this.#queued !== undefined) {
+      // Joining a queued reload: one that must happen wins over one only wanted if the file changed.
+      this.#queued.isForced ||= isForced;
+      return this.#queued.promise;
+    }
+    const promise: Promise<ReloadResult> = this.#running.catch(() => {}).then(() => {
+      // Nothing replaces a queued entry before it runs, so this is the entry made below (joiners included).
+      const queued = this.#queued;
+      if (queued?.promise === promise) this.#queued = undefined;
+      return this.#reloadFromFile(trigger, queued?.isForced ?? isForced);
     });
-    this.#queued = { trigger, promise };
+    this.#queued = { isForced, promise };
     this.#running = promise;
     return promise;
+  }
+
+  /** Reads the file; unless forced, a file that means what already serves reloads nothing (and ends any drift). */
+  async #reloadFromFile(trigger: ReloadTrigger, isForced: boolean): Promise<ReloadResult> {
+    if (this.#isDisposed) throw new HostError('HOST_INTERNAL', 'the plugin host is shut down');
+    let source: PluginsConfig;
+    try {
+      source = await this.#options.readConfig();
+    } catch (error) {
+      this.#refused(trigger, error);
+      throw error;
+    }
+    if (!isForced && configFingerprint(source) === this.#sourceFingerprint) {
+      this.#drift = undefined;
+      this.#logger.info({ trigger, generation: this.#current.number }, 'plugins.config.json is unchanged; nothing to reload');
+      this.#emit({ outcome: 'skipped', trigger, generation: this.#current.number });
+      return this.#skippedResult();
+    }
+    return this.#reloadNow(trigger, async () => source);
   }
 
   /**
@@ -228,28 +328,63 @@ export class ReloadablePluginHost implements PluginHost {
     if (!this.#sourceConfig.plugins.some((entry) => entry.name === pluginName)) {
       throw new HostError('HOST_PLUGIN_NOT_FOUND', `No plugin named "${pluginName}" is configured in plugins.config.json.`, { meta: { plugin: pluginName } });
     }
-    const previous = this.#overrides.get(pluginName);
-    this.#overrides.set(pluginName, isEnabled);
-    const run = this.#running.catch(() => {}).then(() => this.#reloadNow(isEnabled ? 'enable' : 'disable', async () => this.#sourceConfig));
-    this.#running = run;
-    try {
-      await run;
-    } catch (error) {
-      if (previous === undefined) this.#overrides.delete(pluginName);
-      else this.#overrides.set(pluginName, previous);
-      throw error;
-    }
+    const next = new Map(this.#overrides);
+    next.set(pluginName, isEnabled);
+    await this.#changeOverrides(next, isEnabled ? 'enable' : 'disable');
     const status = this.listPlugins().find((plugin) => plugin.name === pluginName);
     if (status === undefined) throw new HostError('HOST_INTERNAL', `plugin ${pluginName} vanished during the reload`);
     return status;
   }
 
-  /** Reloads whenever the config file changes (debounced). */
+  /** Removes a plugin's enable/disable override, so the file decides again; resolves to its status. */
+  async clearOverride(pluginName: string): Promise<PluginStatus> {
+    const next = new Map(this.#overrides);
+    next.delete(pluginName);
+    await this.#changeOverrides(next, 'override');
+    const status = this.listPlugins().find((plugin) => plugin.name === pluginName);
+    if (status === undefined) throw new HostError('HOST_PLUGIN_NOT_FOUND', `No plugin named "${pluginName}" is configured in plugins.config.json.`, { meta: { plugin: pluginName } });
+    return status;
+  }
+
+  /**
+   * Replaces every operator override at once (a sync from the shared store, or clearing one). The set is
+   * reloaded only when the plugins in effect change; when a sync's overrides are refused (a required plugin
+   * fails), they are not retried until they change, so polling cannot turn into a reload loop.
+   * Resolves to the reload's result, or undefined when nothing had to be reloaded.
+   */
+  applyOverrides(overrides: EnabledOverrides, trigger: 'sync' | 'override'): Promise<ReloadResult | undefined> {
+    return this.#changeOverrides(new Map(overrides), trigger);
+  }
+
+  #changeOverrides(next: ReadonlyMap<string, boolean>, trigger: ReloadTrigger): Promise<ReloadResult | undefined> {
+    const run = this.#running.catch(() => {}).then(async () => {
+      if (this.#isDisposed) throw new HostError('HOST_INTERNAL', 'the plugin host is shut down');
+      const key = overridesKey(next);
+      if (trigger === 'sync' && key === this.#refusedOverrides) return undefined;
+      const previous = this.#overrides;
+      this.#overrides = next;
+      // The same plugins in effect (an override that repeats the file): nothing to reload.
+      if (configFingerprint(applyOverrides(this.#sourceConfig, next)) === configFingerprint(this.#current.config)) return undefined;
+      try {
+        const result = await this.#reloadNow(trigger, async () => this.#sourceConfig);
+        this.#refusedOverrides = undefined;
+        return result;
+      } catch (error) {
+        this.#overrides = previous;
+        if (trigger === 'sync') this.#refusedOverrides = key;
+        throw error;
+      }
+    });
+    this.#running = run;
+    return run;
+  }
+
+  /** Reloads whenever the config file changes (debounced), when it means something new. */
   watchConfigFile(path: string, debounceMs?: number): ConfigFileWatch {
     return watchConfigFile(
       path,
       () => {
-        this.reload('file').catch(() => {
+        this.reload('file', { ifChanged: true }).catch(() => {
           // already logged and counted by the reload; the old set keeps serving
         });
       },
@@ -280,35 +415,59 @@ export class ReloadablePluginHost implements PluginHost {
     let next: PluginHost;
     try {
       sourceConfig = await readConfig();
-      next = await this.#options.loadSet(this.#applyOverrides(sourceConfig));
+      next = await this.#options.loadSet(applyOverrides(sourceConfig, this.#overrides));
     } catch (error) {
-      this.#reloads?.labels(trigger, 'refused').inc();
-      this.#logger.error({ err: error, trigger, generation: this.#current.number }, 'plugin reload refused; the previous plugin set keeps serving');
+      this.#refused(trigger, error);
       throw error;
     }
     const previous = this.#current;
-    const generation: Generation = { number: previous.number + 1, host: next, config: this.#applyOverrides(sourceConfig), inFlight: 0, idleWaiters: [] };
+    const generation: Generation = { number: previous.number + 1, host: next, config: applyOverrides(sourceConfig, this.#overrides), source: sourceConfig, inFlight: 0, idleWaiters: [] };
     this.#current = generation;
     this.#sourceConfig = sourceConfig;
+    this.#sourceFingerprint = configFingerprint(sourceConfig);
+    if (FILE_TRIGGERS.has(trigger)) this.#drift = undefined;
     this.#retire(previous);
     const schemaChanges = this.#detectSchemaChanges(this.#seenSchemas, trigger);
-    const result = { ...this.#describe(previous, generation), schemaChanges };
+    const result: ReloadResult = { ...this.#describe(previous, generation), schemaChanges, configChanges: diffPluginsConfig(previous.source, sourceConfig), skipped: false };
     this.#reloads?.labels(trigger, 'ok').inc();
     this.#logger.info({ trigger, ...result }, 'plugin set reloaded');
+    this.#emit({ outcome: 'ok', trigger, result, source: sourceConfig });
     if (trigger !== 'rollback') this.#watchForRollback(previous, generation, result);
     // The ledger is only advisory: written in the background, one write at a time, awaited by dispose().
     this.#ledgerWrites = this.#ledgerWrites.then(() => this.#recordSchemas());
     return result;
   }
 
-  #applyOverrides(config: PluginsConfig): PluginsConfig {
-    if (this.#overrides.size === 0) return config;
+  /** A refused reload: counted, logged, and (when it read the file) reported as drift. */
+  #refused(trigger: ReloadTrigger, error: unknown): void {
+    this.#reloads?.labels(trigger, 'refused').inc();
+    this.#logger.error({ err: error, trigger, generation: this.#current.number }, 'plugin reload refused; the previous plugin set keeps serving');
+    if (FILE_TRIGGERS.has(trigger)) this.#drift = driftFromRefusal(error, trigger, new Date());
+    this.#emit({ outcome: 'refused', trigger, error });
+  }
+
+  #emit(event: ReloadEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#logger.warn({ err: error }, 'a reload listener failed');
+      }
+    }
+  }
+
+  #skippedResult(): ReloadResult {
+    const enabled = this.#current.config.plugins.filter((entry) => entry.enabled).map((entry) => entry.name);
     return {
-      ...config,
-      plugins: config.plugins.map((entry) => {
-        const isEnabled = this.#overrides.get(entry.name);
-        return isEnabled === undefined || isEnabled === entry.enabled ? entry : { ...entry, enabled: isEnabled };
-      }),
+      generation: this.#current.number,
+      reloaded: [],
+      added: [],
+      removed: [],
+      unchanged: enabled,
+      failed: [],
+      schemaChanges: [],
+      configChanges: { added: [], removed: [], changed: [] },
+      skipped: true,
     };
   }
 
@@ -340,7 +499,7 @@ export class ReloadablePluginHost implements PluginHost {
     while (this.#retiring.size > 0) await Promise.all([...this.#retiring]);
   }
 
-  #describe(previous: Generation, next: Generation): Omit<ReloadResult, 'schemaChanges'> {
+  #describe(previous: Generation, next: Generation): Omit<ReloadResult, 'schemaChanges' | 'configChanges' | 'skipped'> {
     const before = new Map(previous.config.plugins.filter((entry) => entry.enabled).map((entry) => [entry.name, entry]));
     const statuses = new Map(next.host.listPlugins().map((status) => [status.name, status]));
     const previousVersions = new Map(previous.host.listPlugins().map((status) => [status.name, status.version]));
@@ -417,14 +576,40 @@ export class ReloadablePluginHost implements PluginHost {
         { plugin: tripped.name, version: tripped.version, previousVersion: previousVersions.get(tripped.name), windowMs: settings.windowMs },
         'new plugin version tripped its breaker soon after the reload; rolling back to the previous plugin set',
       );
-      const previousSource = previous.config;
-      const run = this.#running.catch(() => {}).then(() => this.#reloadNow('rollback', async () => previousSource));
+      const previousSource = previous.source;
+      const run = this.#running.catch(() => {}).then(async () => {
+        await this.#reloadNow('rollback', async () => previousSource);
+        // The file still names the version that tripped: it no longer describes what serves.
+        this.#drift = {
+          code: 'ROLLED_BACK',
+          reason: `${tripped.name} ${tripped.version ?? ''} opened its breaker within ${settings.windowMs} ms of the reload; the previous plugin set serves`,
+          since: new Date(),
+          trigger: 'rollback',
+        };
+      });
       this.#running = run;
       run.catch(() => {});
     }, settings.checkEveryMs ?? 250);
     timer.unref();
     this.#rollbackWatch = timer;
   }
+}
+
+/** `config` with operator overrides of `enabled` applied (entries the overrides do not name keep the file's value). */
+export function applyOverrides(config: PluginsConfig, overrides: EnabledOverrides): PluginsConfig {
+  if (overrides.size === 0) return config;
+  return {
+    ...config,
+    plugins: config.plugins.map((entry) => {
+      const isEnabled = overrides.get(entry.name);
+      return isEnabled === undefined || isEnabled === entry.enabled ? entry : { ...entry, enabled: isEnabled };
+    }),
+  };
+}
+
+/** A stable key of an override set, to tell whether two sets are the same. */
+function overridesKey(overrides: EnabledOverrides): string {
+  return JSON.stringify([...overrides].sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0)));
 }
 
 /** What decides whether a plugin entry "changed" between two configs. */

@@ -1,4 +1,5 @@
 import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
+import { ensureIndexesOnce } from '../mongo/ensure-indexes.js';
 import type { ApiKeyListFilter, ApiKeyRecord, ApiKeyStore } from './api-key-store.js';
 
 interface ApiKeyDocument {
@@ -32,7 +33,7 @@ export class MongoApiKeyStore implements ApiKeyStore {
   readonly #collection: Collection<ApiKeyDocument>;
   readonly #db: Db;
   readonly #ownedClient: MongoClient | undefined;
-  #indexes: Promise<void> | undefined;
+  readonly #ensureIndexes: () => Promise<void>;
 
   constructor(options: MongoApiKeyStoreOptions) {
     if ('db' in options) {
@@ -43,23 +44,15 @@ export class MongoApiKeyStore implements ApiKeyStore {
       this.#db = this.#ownedClient.db(options.database);
     }
     this.#collection = this.#db.collection<ApiKeyDocument>(options.collection ?? 'api_keys');
+    this.#ensureIndexes = ensureIndexesOnce(this.#collection, [
+      { key: { hash: 1 }, name: 'hash_unique', unique: true },
+      { key: { tenantId: 1, createdAt: -1 }, name: 'tenant_created' },
+    ]);
   }
 
   /** Creates the indexes once (idempotent); called lazily by writes, callable at boot. */
   ensureIndexes(): Promise<void> {
-    this.#indexes ??= this.#collection
-      .createIndexes([
-        { key: { hash: 1 }, name: 'hash_unique', unique: true },
-        { key: { tenantId: 1, createdAt: -1 }, name: 'tenant_created' },
-      ])
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          this.#indexes = undefined;
-          throw error;
-        },
-      );
-    return this.#indexes;
+    return this.#ensureIndexes();
   }
 
   async insert(record: ApiKeyRecord): Promise<void> {

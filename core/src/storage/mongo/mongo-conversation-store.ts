@@ -19,6 +19,7 @@ import type {
 } from '../conversation-store.js';
 import { KeyedSerializer } from '../keyed-serializer.js';
 import { lastMessageConflict } from '../last-message-conflict.js';
+import { ensureIndexes } from './ensure-indexes.js';
 import { chosenOrNewObjectIdHex, isObjectIdHex } from '../object-id.js';
 import { checkPageSize, listingStart, pageFrom, type PagePosition } from '../page-token.js';
 import { containsText, literalPattern, searchByScan } from '../search-scan.js';
@@ -52,7 +53,6 @@ export interface MongoConversationStoreOptions {
 }
 
 const DUPLICATE_KEY = 11000;
-const NAMESPACE_NOT_FOUND = 26;
 // A writer that keeps losing the race for the next version gives up eventually instead of spinning.
 const MAX_APPEND_ATTEMPTS = 100;
 const DEFAULT_PROVENANCE_LIMIT = 100;
@@ -156,22 +156,9 @@ export class MongoConversationStore implements ConversationStore {
     }
   }
 
-  /**
-   * Creates only the missing indexes, one per command. Re-sending existing ones is a no-op on
-   * MongoDB, but FerretDB 1.24 drops the connection when one createIndexes names several existing indexes.
-   */
+  /** Creates only the missing indexes (see {@link ensureIndexes}). */
   private async ensureIndexes(collection: Collection<ConversationDocument> | Collection<TurnDocument>, indexes: IndexDescription[]): Promise<void> {
-    let existing: Set<string>;
-    try {
-      existing = new Set((await collection.listIndexes().toArray()).map((index) => String(index.name)));
-    } catch (error) {
-      if (!(error instanceof MongoServerError && error.code === NAMESPACE_NOT_FOUND)) throw error;
-      existing = new Set();
-    }
-    for (const index of indexes) {
-      if (index.name !== undefined && existing.has(index.name)) continue;
-      await collection.createIndex(index.key, { name: index.name });
-    }
+    await ensureIndexes(collection as Collection<ConversationDocument>, indexes);
   }
 
   async create(input: CreateConversationInput): Promise<Conversation> {

@@ -3,6 +3,7 @@ import { usageError } from '../../cli-error.js';
 import { createStyle, type CliIo, type Style } from '../../cli-io.js';
 import { createCliLogger } from '../../cli-logger.js';
 import { formatTable } from '../../format-table.js';
+import type { Actor } from '../../../client/index.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, listHostPlugins } from '../../host-connection.js';
 import { parseCommandArgs } from '../../parse-command-args.js';
 import { checkPluginCompatibility } from '../../plugin-checks/check-plugin-compatibility.js';
@@ -20,7 +21,9 @@ their tools.
 Without --url it reads plugins.config.json and loads the enabled plugins through the host's checks
 (disabled ones are only resolved and range-checked, never imported; disabled MCP servers are not
 started, so their compatibility is unknown). With --url it asks a running
-host (admin API acai.admin.PluginService; the API key needs the "admin" scope).
+host (admin API acai.admin.PluginService; the API key needs the "admin" scope), which also says what
+plugins.config.json sets, the operator overrides (who set them, when) and whether the file on disk is
+refused while an older config serves (drift).
 
 Options:
       --config <path>      plugins.config.json to read (env PLUGINS_CONFIG, default ./plugins.config.json)
@@ -49,6 +52,12 @@ export interface PluginListRow {
   readonly source: string;
   /** Why it failed or is incompatible. */
   readonly problem?: string;
+  /** --url: `enabled` as plugins.config.json says. */
+  readonly fileEnabled?: boolean;
+  /** --url: the operator's switch over the file, who set it and when. */
+  readonly override?: { readonly enabled: boolean; readonly setBy: string; readonly setAt: string };
+  /** --url: the last operator breaker reset. */
+  readonly lastBreakerReset?: { readonly by: string; readonly at: string };
 }
 
 export async function runPluginList(args: readonly string[], io: CliIo): Promise<number> {
@@ -64,17 +73,25 @@ export async function runPluginList(args: readonly string[], io: CliIo): Promise
   }
   if (positionals.length > 0) throw usageError(`unexpected argument "${positionals[0]}"`, 'plugin list');
   if (values.url !== undefined && values.config !== undefined) throw usageError('pass either --url (a running host) or --config (a file), not both', 'plugin list');
-  const rows = values.url !== undefined ? await listFromHost(io, values) : await listFromFile(io, values.config, values['log-level']);
+  const style = createStyle(io);
+  const rows = values.url !== undefined ? await listFromHost(io, values, style) : await listFromFile(io, values.config, values['log-level']);
   if (values.json) {
     io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;
   }
-  io.stdout.write(formatRows(rows, createStyle(io)));
+  io.stdout.write(formatRows(rows, style));
   return 0;
 }
 
-async function listFromHost(io: CliIo, values: { url?: string | undefined; 'api-key'?: string | undefined }): Promise<PluginListRow[]> {
-  const { plugins } = await listHostPlugins(io, values);
+async function listFromHost(io: CliIo, values: { url?: string | undefined; 'api-key'?: string | undefined }, style: Style): Promise<PluginListRow[]> {
+  const { plugins, drift } = await listHostPlugins(io, values);
+  // On stderr, so `--json` output stays the list.
+  if (drift !== undefined) {
+    io.stderr.write(
+      `${style.red('drift')}: the host refused its plugins.config.json (${drift.code ?? '?'}${drift.since ? ` since ${drift.since}` : ''}): ${drift.reason ?? ''}\n` +
+        `  ${drift.trigger === 'startup' ? `it started on the last config that loaded (saved ${drift.last_good_time ?? '?'})` : 'the config that loaded before keeps serving'}; fix the file and it reloads\n`,
+    );
+  }
   return plugins.map((plugin): PluginListRow => {
     const state = plugin.state === 'ACTIVE' ? 'enabled' : plugin.state === 'DISABLED' ? 'disabled' : plugin.state === 'RESTARTING' ? 'restarting' : 'failed';
     return {
@@ -88,8 +105,22 @@ async function listFromHost(io: CliIo, values: { url?: string | undefined; 'api-
       tools: (plugin.tools ?? []).map((tool) => tool.exposed_name ?? ''),
       source: plugin.source ?? '',
       ...(state === 'failed' && plugin.last_error ? { problem: plugin.last_error } : {}),
+      // proto3 JSON leaves out false.
+      fileEnabled: plugin.file_enabled === true,
+      ...(plugin.enabled_override === undefined
+        ? {}
+        : { override: { enabled: plugin.enabled_override.enabled === true, setBy: describeActor(plugin.enabled_override.set_by), setAt: plugin.enabled_override.set_time ?? '' } }),
+      ...(plugin.last_breaker_reset === undefined ? {} : { lastBreakerReset: { by: describeActor(plugin.last_breaker_reset.reset_by), at: plugin.last_breaker_reset.reset_time ?? '' } }),
     };
   });
+}
+
+/** `key_3kTq… (tenant ops)`, `cli alice@build-1`, `host`. */
+function describeActor(actor: Actor | undefined): string {
+  if (actor === undefined) return 'unknown';
+  if (actor.key_id) return `${actor.key_id} (tenant ${actor.tenant_id ?? '?'})`;
+  if (actor.name) return `${actor.source ?? 'cli'} ${actor.name}`;
+  return actor.tenant_id ? `${actor.source ?? 'unknown'} (tenant ${actor.tenant_id})` : (actor.source ?? 'unknown');
 }
 
 async function listFromFile(io: CliIo, configFlag: string | undefined, logLevel: string | undefined): Promise<PluginListRow[]> {
@@ -152,5 +183,10 @@ function formatRows(rows: readonly PluginListRow[], style: Style): string {
     ]),
   );
   const problems = rows.filter((row) => row.problem !== undefined).map((row) => `${style.red('!')} ${row.name}: ${row.problem}\n`);
-  return table + (problems.length > 0 ? `\n${problems.join('')}` : '');
+  const overrides = rows.flatMap((row) =>
+    row.override === undefined
+      ? []
+      : [`~ ${row.name}: ${row.override.enabled ? 'enabled' : 'disabled'} by ${row.override.setBy} at ${row.override.setAt} (plugins.config.json: ${row.fileEnabled === true ? 'enabled' : 'disabled'})\n`],
+  );
+  return table + (overrides.length > 0 ? `\nOperator overrides:\n${overrides.join('')}` : '') + (problems.length > 0 ? `\n${problems.join('')}` : '');
 }

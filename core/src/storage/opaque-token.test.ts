@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { decodeOpaqueToken, encodeOpaqueToken } from './opaque-token.js';
+
+describe('opaque page tokens', () => {
+  it('round-trips the fields it was given', () => {
+    expect(decodeOpaqueToken(encodeOpaqueToken({ t: 1_700_000_000_000, i: 'abc' }))).toEqual({ t: 1_700_000_000_000, i: 'abc' });
+  });
+
+  it('turns away what it did not make: oversized, not base64url, not JSON, not an object', () => {
+    const encode = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+    for (const token of ['', 'a'.repeat(201), 'has spaces', 'plus+slash/', encode('{"t":'), encode('[1,2]'), encode('null'), encode('42'), encode('"text"')]) {
+      expect(decodeOpaqueToken(token), token).toBeUndefined();
+    }
+  });
+});
