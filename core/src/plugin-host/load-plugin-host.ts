@@ -28,7 +28,8 @@ import { createPluginCache } from './create-plugin-cache.js';
 import { executeToolCall } from './execute-tool-call.js';
 import { isFirstPartyPackage } from './first-party.js';
 import { checkPermissionGrant, manifestRequest, toPermissionSet, type PermissionSet } from './permissions/index.js';
-import { grantOf, placePackage, warnSandboxOptOut, type PluginSandboxStatus, type SandboxSettings } from './place-plugin.js';
+import { grantOf, placePackage, protectedHostPaths, warnSandboxOptOut, type PluginSandboxStatus, type SandboxSettings } from './place-plugin.js';
+import type { ProtectedPath } from './sandbox/index.js';
 import { openMcpServerSandbox, openPackageSandbox, type SandboxContext } from './plugin-sandboxes.js';
 import { LoadedPlugin, type PluginLastError } from './loaded-plugin.js';
 import { checkMcpServer, DEFAULT_MCP_SETTINGS, describeMcpServer, type McpRuntimeSettings, type McpServerEvent } from './mcp/index.js';
@@ -63,6 +64,11 @@ export interface LoadPluginHostOptions {
   readonly mcp?: McpHostOptions;
   /** The OS sandbox of third-party plugins and stdio MCP servers (default: bubblewrap at its usual places). */
   readonly sandbox?: SandboxSettings;
+  /**
+   * Paths no sandbox may show (default: the host's, {@link protectedHostPaths}). The CLI's inspections pass their
+   * own: they load a plugin in place, from the author's working directory, with a throwaway data directory.
+   */
+  readonly protectedPaths?: readonly ProtectedPath[];
 }
 
 /** Host-wide options of MCP-server plugins. */
@@ -212,7 +218,10 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
 
   // Packages are checked one after another, as always; MCP servers start and initialize next to them, so
   // ten servers cost about one server's start-up rather than ten. Results are taken in config order.
-  const sandboxContext: SandboxContext = { settings: options.sandbox ?? {}, dataDir: options.dataDir, configPath: options.config.path };
+  const sandboxContext: SandboxContext = {
+    settings: options.sandbox ?? {},
+    protectedPaths: options.protectedPaths ?? protectedHostPaths(options.dataDir, options.config.path),
+  };
   const environment: CheckEnvironment = { ...options, clock, metrics, registry, runtimeFactory, sandboxContext };
   let packageChecks: Promise<unknown> = Promise.resolve();
   const outcomes = records.map((record) => {

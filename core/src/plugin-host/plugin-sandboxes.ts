@@ -1,16 +1,16 @@
 import type { Logger } from 'pino';
 import type { McpServerConfig } from '../config/plugins-config.js';
 import { HostError } from '../errors/index.js';
-import { openSandbox, protectedHostPaths, type SandboxSettings } from './place-plugin.js';
+import { openSandbox, type SandboxSettings } from './place-plugin.js';
 import { isInside, type PermissionSet } from './permissions/index.js';
-import { packageDependencyPaths, resolveCommand, type Sandbox } from './sandbox/index.js';
+import { packageDependencyPaths, resolveCommand, type ProtectedPath, type Sandbox } from './sandbox/index.js';
 import { sandboxedWorkerProgram } from './worker/index.js';
 
 /** What every plugin sandbox of one load shares. */
 export interface SandboxContext {
   readonly settings: SandboxSettings;
-  readonly dataDir: string;
-  readonly configPath: string;
+  /** What no sandbox may mount (the data directory, the config, home, the host's working directory). */
+  readonly protectedPaths: readonly ProtectedPath[];
 }
 
 /** A plugin package's sandbox: Node, the compiled worker and the SDK, the package with its dependencies, and its grant. */
@@ -31,7 +31,7 @@ export async function openPackageSandbox(
       // HTTP runs host-side through the worker protocol, under the same grant: the sandbox itself has no way out.
       networkHosts: [],
       environment: plugin.environment,
-      protectedPaths: protectedHostPaths(context.dataDir, context.configPath),
+      protectedPaths: context.protectedPaths,
       logger: plugin.logger,
     },
     named,
@@ -64,7 +64,7 @@ export async function openMcpServerSandbox(
       networkHosts: plugin.grant.network,
       environment: { ...server.env, ...plugin.environment },
       ...(plugin.grant.read.some((path) => isInside(server.cwd, path)) ? { workingDirectory: server.cwd } : {}),
-      protectedPaths: protectedHostPaths(context.dataDir, context.configPath),
+      protectedPaths: context.protectedPaths,
       logger: plugin.logger,
     },
     named,

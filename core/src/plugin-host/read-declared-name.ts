@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { createSystemClock, createToolHttpClient, MemoryToolCache } from '@acai/plugin-sdk/host';
 import type { Logger } from 'pino';
 import { NO_PERMISSIONS } from './permissions/index.js';
-import type { SandboxSettings } from './place-plugin.js';
+import { protectedHostPaths, type SandboxSettings } from './place-plugin.js';
 import { openPackageSandbox } from './plugin-sandboxes.js';
 import { WorkerPluginRuntime } from './worker/index.js';
 
@@ -34,7 +34,7 @@ export async function readDeclaredPluginName(options: ReadDeclaredNameOptions): 
   }
   const name = 'inspection';
   const sandboxed = await openPackageSandbox(
-    { settings: options.sandbox ?? {}, dataDir: options.dataDir, configPath: options.configPath },
+    { settings: options.sandbox ?? {}, protectedPaths: protectedHostPaths(options.dataDir, options.configPath) },
     { name, packageDir: options.packageDir, grant: NO_PERMISSIONS, environment: {}, logger: options.logger },
     `${options.packageDir}`,
   );

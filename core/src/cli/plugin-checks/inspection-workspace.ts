@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
@@ -54,6 +54,12 @@ export class InspectionWorkspace {
       metricsRegistry: this.registry,
       runtimeFactory: runtimeFactory ?? createPluginRuntimeFactory({ niceness: this.#niceness }),
       mcp: { niceness: this.#niceness },
+      // The inspection loads the author's plugin in place, often from the working directory, so that directory and
+      // the stand-in config path beside it are not protected; the throwaway data directory and home still are.
+      protectedPaths: [
+        { path: this.dataDir, what: "the inspection's data directory" },
+        { path: homedir(), what: "the user's home directory" },
+      ],
     });
     this.hosts.push(host);
     return host;
