@@ -26,9 +26,10 @@ import { createPluginRuntimeFactory } from '../core/src/plugin-host/worker/index
 import { startFakeOpenAI, type ChatCompletionBody, type FakeStep } from '../tests/fakes/openai/index.js';
 import { measureCallMicros, median, NOOP_PLUGIN_SOURCE, percentile, writeBenchPlugin } from './bench-support.js';
 
-const WARM_UP_CALLS = 10_000;
-const ROUNDS = 40;
-const CALLS_PER_ROUND = 1_000;
+// Overridable for a quicker run on a busy machine (the ratios are still against the same run's inline row).
+const WARM_UP_CALLS = Number(process.env.BENCH_WARM_UP_CALLS ?? 10_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
+const CALLS_PER_ROUND = Number(process.env.BENCH_CALLS_PER_ROUND ?? 1_000);
 const TIMING = { warmUpCalls: WARM_UP_CALLS, rounds: ROUNDS, callsPerRound: CALLS_PER_ROUND };
 const CHAT_CLIENTS = 4;
 const CHAT_WARM_UP_TURNS = 100;
