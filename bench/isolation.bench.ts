@@ -55,10 +55,9 @@ interface Placement {
 /**
  * The bench package is third-party (it lives in a temporary folder), so it runs sandboxed unless its entry
  * says `"sandbox": "none"`. The first rows run at the host's priority, so they compare the mechanisms; the
- * last two at production's niceness 10. A sandbox is a session of its own (started detached: `setsid`), so under
- * Linux's autogroup scheduling the renice lowers its whole group against every other session on the machine,
- * where an unsandboxed worker process competes only inside the host's session: on a loaded machine that is
- * most of the difference between those two rows.
+ * last two at production's niceness 10. Both kinds of worker process run in the host's session (a sandbox
+ * used to get one of its own, which under Linux's autogroup scheduling made each call wait for its group's
+ * turn; docs/sandbox.md), so the niceness only ranks them inside the host's own scheduling group.
  */
 const PLACEMENTS: readonly Placement[] = [
   { label: 'inline', mode: 'inline', sandbox: 'none', isolation: 'thread', niceness: 0 },
