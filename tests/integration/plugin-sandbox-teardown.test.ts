@@ -5,13 +5,14 @@
 // the plugin, what the plugin started) and waits until none of them runs. Real bubblewrap, real processes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPluginRuntimeFactory } from '../../core/src/plugin-host/worker/index.js';
-import { FIXTURE_SERVER_READ_PATHS } from '../support/plugin-grants.js';
 import { anyAlive, sandboxProcessIds, type ProcessIdentity } from '../support/sandbox-processes.js';
 import { scaledMs, waitUntil } from '../support/timing.js';
 import { MCP_SERVERS_DIR } from './mcp-support.js';
 import { fixtureConfig, loadFixtureHost, type FixtureHost } from './plugin-host-support.js';
 
 const HOSTILE_PLUGINS = new URL('../fixtures/hostile-plugins/', import.meta.url).pathname;
+/** What the stdio servers read: their scripts and the installed packages (not tests/fixtures, which holds the config). */
+const SERVER_PERMISSIONS = { read: [MCP_SERVERS_DIR, new URL('../../node_modules', import.meta.url).pathname], processes: true };
 const hosts: FixtureHost[] = [];
 
 afterEach(async () => {
@@ -44,7 +45,7 @@ async function expectAllEnd(pids: readonly ProcessIdentity[], what: string): Pro
 /** A stdio server that starts a grandchild which ignores SIGTERM and never exits by itself. */
 function serverWithGrandchild(name: string, serverFlags: readonly string[] = []): Record<string, unknown> {
   const grandchild = `${process.execPath} -e "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"`;
-  const permissions = { read: [...FIXTURE_SERVER_READ_PATHS], processes: true };
+  const permissions = SERVER_PERMISSIONS;
   return {
     name,
     mcp: { command: '/bin/sh', args: ['-c', `${grandchild} & exec ${process.execPath} ${MCP_SERVERS_DIR}stdio-server.js ${serverFlags.join(' ')}`], permissions },
@@ -54,25 +55,25 @@ function serverWithGrandchild(name: string, serverFlags: readonly string[] = [])
 
 describe.runIf(process.platform === 'linux')('a sandboxed worker plugin leaves no process behind', () => {
   it('when its call runs past the hard deadline and the worker is killed', async () => {
-    const host = await load([{ name: 'busy', path: `${HOSTILE_PLUGINS}busy-loop`, policy: { timeoutMs: 200 } }], scaledMs(2_000));
+    const host = await load([{ name: 'busy-loop', path: `${HOSTILE_PLUGINS}busy-loop`, policy: { timeoutMs: 200 } }], scaledMs(2_000));
     const before = await runningSandbox();
-    expect(await host.host.callTool('busy__spin_forever', {})).toMatchObject({ outcome: 'timeout' });
+    expect(await host.host.callTool('busy-loop__spin_forever', {})).toMatchObject({ outcome: 'timeout' });
     await expectAllEnd(before, 'the killed sandbox to end');
     // The restarted worker answers from a new sandbox.
-    await waitUntil(async () => (await host.host.callTool('busy__do_nothing', {})).outcome === 'ok', 'the restarted worker');
+    await waitUntil(async () => (await host.host.callTool('busy-loop__do_nothing', {})).outcome === 'ok', 'the restarted worker');
   });
 
   it('when the plugin process exits in the middle of a call', async () => {
-    const host = await load([{ name: 'exits', path: `${HOSTILE_PLUGINS}reports-priority` }]);
+    const host = await load([{ name: 'reports-priority', path: `${HOSTILE_PLUGINS}reports-priority` }]);
     const before = await runningSandbox();
-    expect((await host.host.callTool('exits__exit_worker', {})).outcome).not.toBe('ok');
+    expect((await host.host.callTool('reports-priority__exit_worker', {})).outcome).not.toBe('ok');
     await expectAllEnd(before, 'the crashed sandbox to end');
   });
 
   it('when the host unloads it', async () => {
-    const host = await load([{ name: 'idle', path: `${HOSTILE_PLUGINS}never-resolves` }]);
+    const host = await load([{ name: 'never-resolves', path: `${HOSTILE_PLUGINS}never-resolves` }]);
     const before = await runningSandbox();
-    void host.host.callTool('idle__hang_forever', {});
+    void host.host.callTool('never-resolves__hang_forever', {});
     hosts.splice(hosts.indexOf(host), 1);
     await host.close();
     await expectAllEnd(before, 'the unloaded sandbox to end');
@@ -100,7 +101,7 @@ describe.runIf(process.platform === 'linux')('a sandboxed stdio MCP server leave
 
   it('when it hangs in a call and ignores stdin closing and SIGTERM', async () => {
     // PID 1 is a shell that ignores SIGTERM and does not read stdin; the server in it hangs every call.
-    const permissions = { read: [...FIXTURE_SERVER_READ_PATHS], processes: true };
+    const permissions = SERVER_PERMISSIONS;
     const script = `trap '' TERM; ${process.execPath} ${MCP_SERVERS_DIR}stdio-server.js --hang-calls; sleep 3600`;
     const host = await load([{ name: 'stuck', mcp: { command: '/bin/sh', args: ['-c', script], permissions }, permissions, policy: { timeoutMs: 300 } }]);
     const before = await runningSandbox(3);
