@@ -148,7 +148,7 @@ describe('ContinueChatStream: failures known before the stream are Twirp JSON er
     ['a wrong field type', { message: 42 }, bearer(KEY_A), 400, 'malformed'],
     ['an empty message', { message: '   ' }, bearer(KEY_A), 400, 'invalid_argument'],
     ['an oversized message', { message: 'x'.repeat(40 * 1024) }, bearer(KEY_A), 400, 'invalid_argument'],
-    ['an oversized body', { message: 'x'.repeat(MAX_BODY_BYTES + 10) }, bearer(KEY_A), 400, 'invalid_argument'],
+    ['an oversized body', { message: 'x'.repeat(MAX_BODY_BYTES + 10) }, bearer(KEY_A), 413, 'resource_exhausted'],
     // Malformed ids are not found, as in the old service (old clients forget such an id).
     ['a malformed conversation id', { conversation_id: '../../etc', message: 'hi' }, bearer(KEY_A), 404, 'not_found'],
     ['a malformed id next to session metadata', { conversation_id: 'not-an-object-id', message: 'hi', session_metadata: { platform: 'web', user_id: 'u', chat_id: 'c' } }, bearer(KEY_A), 404, 'not_found'],

@@ -169,8 +169,14 @@ describe('ChatService over Twirp JSON', () => {
     app = await buildApp(configuredModel());
     fake.enqueueFor(CHAT_MODEL, { type: 'error', status: 401, message: 'Incorrect API key provided: sk-secret' });
     const response = await call('StartConversation', { message: 'hello' });
-    expect(response.statusCode).toBe(500);
+    // A rejected model key is the host's setup to fix, named as such; the provider's text stays out.
+    expect(response.statusCode).toBe(412);
     expect(response.body).not.toContain('sk-secret');
-    expect(response.json()).toMatchObject({ code: 'internal' });
+    expect(response.json()).toMatchObject({ code: 'failed_precondition', meta: { upstream_status: '401' } });
+    fake.enqueueFor(CHAT_MODEL, { type: 'error', status: 400, message: 'Bad request quoting sk-secret' });
+    const rejected = await call('StartConversation', { message: 'hello' });
+    expect(rejected.statusCode).toBe(500);
+    expect(rejected.body).not.toContain('sk-secret');
+    expect(rejected.json()).toMatchObject({ code: 'internal' });
   });
 });

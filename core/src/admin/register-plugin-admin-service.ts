@@ -9,9 +9,11 @@ export const PLUGIN_ADMIN_PATH_PREFIX = `/twirp/${PluginService.typeName}/`;
  * Serves `acai.admin.PluginService` over Twirp on `app`. The principal the auth plugin attached to
  * the request is handed to the service, which requires the `admin` scope.
  */
-export async function registerPluginAdminService(app: FastifyInstance, options: PluginAdminServiceOptions): Promise<void> {
+export async function registerPluginAdminService(app: FastifyInstance, options: PluginAdminServiceOptions & { bodyLimitBytes?: number }): Promise<void> {
   await app.register(twirpPlugin, {
     service: PluginService,
+    // MAX_BODY_BYTES, like every other route (the transport's 1 MiB default otherwise).
+    ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
     implementation: createPluginAdminService(options),
     createContext: (request: FastifyRequest) => ({ principal: (request as { principal?: unknown }).principal }),
   });

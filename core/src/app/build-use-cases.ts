@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { countCacheLookups } from '../cache/index.js';
 import { createChatService, type ChatService } from '../chat/index.js';
 import type { HostConfig } from '../config/env-config.js';
-import { createModelClient } from '../llm/index.js';
+import { createModelClient, ModelCredentialHealth } from '../llm/index.js';
 import { instrumentConversationStore, instrumentSessionDirectory, type HostMetrics } from '../observability/index.js';
 import { instrumentModelClient } from '../observability/instrument-model-client.js';
 import { instrumentToolExecutor } from '../observability/instrument-tool-executor.js';
@@ -19,6 +19,8 @@ export interface UseCases {
   /** Tool span, tenant quota, then the plugin host: shared by the chat loop, the MCP server and Telegram's tool list. */
   readonly tools: ToolExecutor;
   readonly chat: ChatService;
+  /** Whether the provider accepted the host's model key on the latest call (read by `/readyz`). */
+  readonly modelCredentials: ModelCredentialHealth;
 }
 
 /** What {@link buildUseCases} wires together. */
@@ -48,8 +50,9 @@ export function buildUseCases(config: HostConfig, dependencies: UseCaseDependenc
     registry: metrics.registry,
   });
 
+  const modelCredentials = new ModelCredentialHealth();
   const model = instrumentModelClient(
-    createModelClient({
+    modelCredentials.watch(createModelClient({
       apiKey: config.model.apiKey,
       baseURL: config.model.baseURL,
       model: config.model.model,
@@ -58,7 +61,7 @@ export function buildUseCases(config: HostConfig, dependencies: UseCaseDependenc
       maxAttempts: config.model.maxAttempts,
       stream: config.model.stream,
       strictTools: config.model.strictTools,
-    }),
+    })),
     metrics,
     logger.child({ component: 'model' }),
   );
@@ -80,7 +83,7 @@ export function buildUseCases(config: HostConfig, dependencies: UseCaseDependenc
       ...(config.chat.promptsFile ? { prompts: readPromptsFile(config.chat.promptsFile) } : {}),
     },
   });
-  return { tools, chat };
+  return { tools, chat, modelCredentials };
 }
 
 /** Per-tenant budgets for tool calls and model tokens; none when both limits are off. */

@@ -1,11 +1,12 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { HostConfig } from '../config/env-config.js';
+import { answerWhileClosing } from '../health/index.js';
 import { twirpServerOptions } from '../rpc/index.js';
 
 /** The Fastify instance every edge registers on; it is built here and never listens (main.ts does). */
 export function createHttpServer(config: HostConfig, logger: Logger): FastifyInstance {
-  return Fastify({
+  const server = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     ...twirpServerOptions(),
     bodyLimit: config.server.maxBodyBytes,
@@ -15,5 +16,10 @@ export function createHttpServer(config: HostConfig, logger: Logger): FastifyIns
     keepAliveTimeout: 72_000,
     // The client address is resolved by the auth plugin's ClientIpResolver, from ACAI_TRUSTED_PROXIES only.
     trustProxy: false,
+    // Fastify's own 503 while closing has no Twirp code; answerWhileClosing sends a Twirp error instead.
+    return503OnClosing: false,
   });
+  // The first onRequest hook: a closing host refuses before tracing, auth or any route work.
+  answerWhileClosing(server);
+  return server;
 }

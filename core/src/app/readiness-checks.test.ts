@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadHostConfig } from '../config/env-config.js';
+import { HostError } from '../errors/index.js';
+import { ModelCredentialHealth } from '../llm/index.js';
 import type { PluginStatus } from '../plugin-host/index.js';
 import { describePluginSet, readinessChecks } from './readiness-checks.js';
 
@@ -67,5 +69,20 @@ describe('readinessChecks', () => {
     expect(await check.check(new AbortController().signal)).toMatchObject({ state: 'ok' });
     plugins = [{ name: 'weather', state: 'failed' }];
     expect(await check.check(new AbortController().signal)).toMatchObject({ state: 'degraded', message: expect.stringContaining('failed: weather') });
+  });
+
+  it('turns the model check degraded while the provider rejects the model key, naming the setting', async () => {
+    const config = loadHostConfig({ OPENAI_MODEL: 'gpt-test', OPENAI_API_KEY: 'sk-test' }, '/srv/acai');
+    const health = new ModelCredentialHealth(() => new Date('2026-01-02T03:04:05Z'));
+    const stores = { store: { kind: 'embedded' as const, ping: async () => undefined }, keyValueStore: { kind: 'memory' as const, ping: async () => undefined } };
+    const check = readinessChecks(config, stores, pluginSet([]), health).find((candidate) => candidate.name === 'model')!;
+    expect(await check.check(new AbortController().signal)).toEqual({ state: 'ok' });
+    health.recordRejected('reply', new HostError('HOST_MODEL_CREDENTIALS_REJECTED', 'the model endpoint rejected the host\'s model API key (HTTP 401); fix OPENAI_API_KEY'));
+    expect(await check.check(new AbortController().signal)).toEqual({
+      state: 'degraded',
+      message: "the model endpoint rejected the host's model API key (HTTP 401); fix OPENAI_API_KEY (since 2026-01-02T03:04:05.000Z)",
+    });
+    health.recordAccepted('reply');
+    expect(await check.check(new AbortController().signal)).toEqual({ state: 'ok' });
   });
 });

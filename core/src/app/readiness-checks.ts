@@ -1,5 +1,6 @@
 import type { KeyValueStore } from '../cache/index.js';
 import type { HostConfig } from '../config/env-config.js';
+import type { ModelCredentialHealth } from '../llm/index.js';
 import { modelConfiguredCheck, pingCheck, stateCheck, type HealthCheck, type HealthCheckResult } from '../health/index.js';
 import type { PluginStatus } from '../plugin-host/index.js';
 import type { ConversationStore } from '../storage/index.js';
@@ -19,16 +20,16 @@ export interface ProbedPluginSet {
 /**
  * What `/readyz` asks: the conversation store is critical; Redis down with the store up is only
  * "degraded", because sessions fall back to the store; failed or restarting plugins degrade; and whether
- * a model endpoint is configured at all.
+ * a model endpoint is configured at all and the provider did not reject its key on the latest call.
  */
-export function readinessChecks(config: HostConfig, stores: ProbedStores, pluginHost: ProbedPluginSet): HealthCheck[] {
+export function readinessChecks(config: HostConfig, stores: ProbedStores, pluginHost: ProbedPluginSet, modelCredentials?: Pick<ModelCredentialHealth, 'verdict'>): HealthCheck[] {
   const { store, keyValueStore } = stores;
   return [
     pingCheck(store.kind === 'mongodb' ? 'mongodb' : 'store', () => store.ping(), { critical: true }),
     pingCheck(keyValueStore.kind === 'redis' ? 'redis' : 'cache', () => keyValueStore.ping(), { critical: false }),
     // Read on every probe, so it always describes the generation serving now.
     stateCheck('plugins', true, () => describePluginSet(pluginHost)),
-    modelConfiguredCheck(config.model.isConfigured),
+    modelConfiguredCheck(config.model.isConfigured, () => describeModelCredentials(modelCredentials)),
   ];
 }
 
@@ -51,4 +52,11 @@ export function describePluginSet(pluginHost: ProbedPluginSet): HealthCheckResul
     ...(restarting.length > 0 ? [`restarting: ${restarting.map((plugin) => plugin.name).join(', ')}`] : []),
   ];
   return problems.length === 0 ? { state: 'ok', message: summary } : { state: 'degraded', message: `${summary}; ${problems.join('; ')}` };
+}
+
+/** Why the model check is degraded by the provider's answer, or undefined while the key is not known to be bad. */
+export function describeModelCredentials(modelCredentials: Pick<ModelCredentialHealth, 'verdict'> | undefined): string | undefined {
+  const verdict = modelCredentials?.verdict;
+  if (verdict?.state !== 'rejected') return undefined;
+  return `${verdict.message} (since ${verdict.since.toISOString()})`;
 }

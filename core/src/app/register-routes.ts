@@ -39,7 +39,7 @@ export interface RouteDependencies {
  */
 export async function registerRoutes(server: FastifyInstance, config: HostConfig, dependencies: RouteDependencies): Promise<void> {
   const { stores, pluginHost, useCases, access, metrics, logger } = dependencies;
-  healthRoutes(server, { checks: readinessChecks(config, stores, pluginHost), registry: metrics.registry, index: hostServiceIndex(config) });
+  healthRoutes(server, { checks: readinessChecks(config, stores, pluginHost, useCases.modelCredentials), registry: metrics.registry, index: hostServiceIndex(config) });
   registerWhoamiRoute(server);
   await registerWebConsole(server, { logger });
 
@@ -56,7 +56,7 @@ export async function registerRoutes(server: FastifyInstance, config: HostConfig
     createContext: (request: FastifyRequest) => ({ principal: request.principal }),
   });
 
-  await registerPluginAdminService(server, { host: pluginHost, workerHealth: (name) => dependencies.workerEvents.get(name) });
+  await registerPluginAdminService(server, { host: pluginHost, workerHealth: (name) => dependencies.workerEvents.get(name), bodyLimitBytes: config.server.maxBodyBytes });
 
   if (config.mcp.httpEnabled) {
     // Sessions are closed by the server's close hooks (streams first, so the drain cannot hang on them).

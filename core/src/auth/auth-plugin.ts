@@ -5,6 +5,7 @@ import { HostError, toTwirpError } from '../errors/index.js';
 import type { HostMetrics } from '../observability/index.js';
 import type { RateLimiter } from '../rate-limit/index.js';
 import type { ClientIpResolver } from '../client-address/index.js';
+import { AuthFailureThrottle, type FailureThrottle } from './auth-failure-throttle.js';
 import type { Authenticator, AuthFailureReason, AuthResult } from './create-authenticator.js';
 import { hasScope, type ApiKeyScope, type Principal } from './principal.js';
 
@@ -32,10 +33,10 @@ export interface AuthPluginOptions {
   clientIp: ClientIpResolver;
   metrics?: HostMetrics;
   /**
-   * Failed attempts are charged to the client address in this limiter (an `auth-failures:ip:<address>`
-   * bucket, apart from its request budget). Once that budget is spent, the address's requests are
-   * refused with 429 before any key-store lookup — guessing keys costs the guesser, not the key store —
-   * except those with a key the host has verified recently, which are still served.
+   * Failed attempts are counted in this limiter, apart from its request budgets, per client address and
+   * per presented key prefix ({@link AuthFailureThrottle}). Once either budget is spent, failures are
+   * answered 429 instead of 401, and an address's requests without a usable key are refused at once.
+   * A request with a valid key is always checked and served: others' failures never lock it out.
    */
   failureLimiter?: RateLimiter;
 }
@@ -62,6 +63,22 @@ function sendError(reply: FastifyReply, error: HostError): FastifyReply {
   return reply.code(wire.httpStatus).headers(wire.headers).type('application/json').send(wire.toJSON());
 }
 
+const THROTTLED_BY: Record<FailureThrottle['by'], string> = {
+  address: 'from this address',
+  key_prefix: 'with this API key',
+};
+
+function sendThrottled(reply: FastifyReply, spent: FailureThrottle, metrics: HostMetrics | undefined): FastifyReply {
+  metrics?.rateLimitRejections.inc({ limit: 'auth_failures' });
+  const seconds = String(spent.retryAfterSeconds);
+  return sendError(
+    reply,
+    new HostError('HOST_RATE_LIMITED', `too many failed authentication attempts ${THROTTLED_BY[spent.by]}, retry in ${seconds} s`, {
+      meta: { retry_after_seconds: seconds, throttled_by: spent.by },
+    }),
+  );
+}
+
 function pathOf(url: string): string {
   const queryStart = url.indexOf('?');
   return queryStart === -1 ? url : url.slice(0, queryStart);
@@ -74,6 +91,7 @@ function pathOf(url: string): string {
  */
 const authPluginCallback: FastifyPluginCallback<AuthPluginOptions> = (app, options, done) => {
   const { authenticator, protect, clientIp, metrics, failureLimiter } = options;
+  const throttle = failureLimiter ? new AuthFailureThrottle(failureLimiter) : undefined;
   app.decorateRequest('principal', undefined);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -84,15 +102,11 @@ const authPluginCallback: FastifyPluginCallback<AuthPluginOptions> = (app, optio
     const { key, isConflicting } = extractApiKey(request.headers);
     const address = clientIp(request);
     const credentials = { ...(key === undefined ? {} : { apiKey: key }), clientIp: address };
-    const failureKey = `auth-failures:ip:${address}`;
     let result: AuthResult | undefined = isConflicting ? { ok: false, reason: 'invalid' } : authenticator.cachedResult(credentials);
-    // Only a verified key skips the check: a request that fails or needs a store lookup pays first.
-    if (result?.ok !== true && failureLimiter) {
-      const budget = await failureLimiter.consume(failureKey, { mode: 'peek' });
-      if (!budget.allowed && !budget.isDegraded) {
-        metrics?.rateLimitRejections.inc({ limit: 'auth_failures' });
-        return sendError(reply, new HostError('HOST_RATE_LIMITED', `too many failed authentication attempts, retry in ${budget.retryAfterSeconds} s`, { meta: { retry_after_seconds: String(budget.retryAfterSeconds) } }));
-      }
+    // Nothing to check (no key, or two): a throttled address is refused before anything else.
+    if ((key === undefined || isConflicting) && result?.ok !== true && throttle) {
+      const spent = await throttle.throttledWithoutKey(address);
+      if (spent) return sendThrottled(reply, spent, metrics);
     }
     try {
       result ??= await authenticator.authenticate(credentials);
@@ -102,8 +116,9 @@ const authPluginCallback: FastifyPluginCallback<AuthPluginOptions> = (app, optio
     }
     if (!result.ok) {
       metrics?.authFailures.inc({ reason: result.reason });
-      if (failureLimiter) await failureLimiter.consume(failureKey, { mode: 'record' });
-      request.log.info({ reason: result.reason, route: rule.prefix }, 'request not authenticated');
+      const spent = throttle ? await throttle.recordFailure(address, isConflicting ? undefined : key) : undefined;
+      request.log.info({ reason: result.reason, route: rule.prefix, ...(spent ? { throttled_by: spent.by } : {}) }, 'request not authenticated');
+      if (spent) return sendThrottled(reply, spent, metrics);
       reply.header('www-authenticate', 'Bearer');
       return sendError(reply, new HostError('HOST_UNAUTHENTICATED', FAILURE_MESSAGE[result.reason]));
     }

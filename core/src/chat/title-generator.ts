@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KeyValueStore } from '../cache/index.js';
+import { HostError } from '../errors/index.js';
 import type { ModelCallOptions, ModelClient } from '../llm/index.js';
 import type { ChatLogger } from './caller-context.js';
 import { fallbackTitle, formatTitle } from './format-title.js';
@@ -44,7 +45,9 @@ export function createTitleGenerator(deps: {
         );
         title = formatTitle(completion.content ?? '');
       } catch (error) {
-        logger.warn({ err: error }, 'title generation failed; using a title derived from the message');
+        // A client that went away is an ordinary cancel, not a failure worth a warning and a stack.
+        if (isCancel(error)) logger.info('title generation stopped: the request was cancelled');
+        else logger.warn({ err: error }, 'title generation failed; using a title derived from the message');
       }
       if (title === '') return fallbackTitle(firstMessage);
       try {
@@ -55,4 +58,8 @@ export function createTitleGenerator(deps: {
       return title;
     },
   };
+}
+
+function isCancel(error: unknown): boolean {
+  return HostError.isInstance(error) && error.code === 'HOST_CANCELED';
 }

@@ -16,5 +16,7 @@ export function describeClientError(error: unknown, url: string): CliError {
     resource_exhausted: ' (rate limited; retry later)',
     unavailable: ' (the host or one of its dependencies is down; retry later)',
   };
-  return new CliError(`${error.code}: ${error.message}${hint[error.code] ?? ''}`, { cause: error });
+  // An oversized request is resource_exhausted too, but waiting will not help: its message says what will.
+  const isTooLarge = error.meta['reason'] === 'body_too_large';
+  return new CliError(`${error.code}: ${error.message}${isTooLarge ? '' : (hint[error.code] ?? '')}`, { cause: error });
 }

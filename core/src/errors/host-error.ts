@@ -45,7 +45,11 @@ export type HostErrorCode =
   | 'HOST_STORE_UNAVAILABLE'
   | 'HOST_NOT_IMPLEMENTED'
   | 'HOST_SHUTTING_DOWN'
-  | 'HOST_INTERNAL';
+  | 'HOST_OVERLOADED'
+  | 'HOST_INTERNAL'
+  // failures named for their reader (issue 16)
+  | 'HOST_MODEL_CREDENTIALS_REJECTED'
+  | 'HOST_REQUEST_TOO_LARGE';
 
 const BRAND = Symbol.for('acai.core.HostError');
 

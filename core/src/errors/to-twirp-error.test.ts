@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HostError, invalidArgument } from './host-error.js';
+import { requestTooLarge } from './request-too-large.js';
 import { toTwirpError } from './to-twirp-error.js';
 import { TwirpError } from './twirp-error.js';
 
@@ -37,6 +38,30 @@ describe('toTwirpError', () => {
     const limited = toTwirpError(new HostError('HOST_RATE_LIMITED', 'rate limited', { meta: { retry_after_seconds: '3' } }));
     expect(limited.httpStatus).toBe(429);
     expect(limited.headers['retry-after']).toBe('3');
+  });
+
+  it('answers an overloaded host with unavailable (503) and Retry-After', () => {
+    const overloaded = toTwirpError(new HostError('HOST_OVERLOADED', 'the host is at capacity; retry shortly', { meta: { retry_after_seconds: '1' } }));
+    expect(overloaded.httpStatus).toBe(503);
+    expect(overloaded.headers['retry-after']).toBe('1');
+    expect(overloaded.toJSON()).toEqual({ code: 'unavailable', msg: 'the host is at capacity; retry shortly', meta: { retry_after_seconds: '1' } });
+    expect(toTwirpError(new HostError('HOST_STORE_UNAVAILABLE', 'down')).headers['retry-after']).toBeUndefined();
+  });
+
+  it('sends a rejected model key as failed_precondition with its client-facing message', () => {
+    const wire = toTwirpError(new HostError('HOST_MODEL_CREDENTIALS_REJECTED', 'fix OPENAI_API_KEY', { meta: { upstream_status: '401' } }));
+    expect([wire.httpStatus, wire.toJSON()]).toEqual([412, { code: 'failed_precondition', msg: 'fix OPENAI_API_KEY', meta: { upstream_status: '401' } }]);
+  });
+
+  it('sends an oversized body as resource_exhausted with HTTP 413 and no Retry-After', () => {
+    const wire = toTwirpError(requestTooLarge(2048));
+    expect(wire.httpStatus).toBe(413);
+    expect(wire.headers).toEqual({});
+    expect(wire.toJSON()).toEqual({
+      code: 'resource_exhausted',
+      msg: 'request body too large: the limit is 2048 bytes (MAX_BODY_BYTES); send a smaller request',
+      meta: { argument: 'body', reason: 'body_too_large', limit_bytes: '2048' },
+    });
   });
 
   it('recognises HostErrors from another copy of the module by brand', () => {

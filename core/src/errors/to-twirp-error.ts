@@ -40,7 +40,12 @@ const WIRE_CODE: Record<HostErrorCode, TwirpCode> = {
   HOST_STORE_UNAVAILABLE: 'unavailable',
   HOST_NOT_IMPLEMENTED: 'unimplemented',
   HOST_SHUTTING_DOWN: 'unavailable',
+  HOST_OVERLOADED: 'unavailable',
   HOST_INTERNAL: 'internal',
+  // Like HOST_MODEL_NOT_CONFIGURED: the host's model setup, not the request, is what must change.
+  HOST_MODEL_CREDENTIALS_REJECTED: 'failed_precondition',
+  // Twirp has no 413 code; the transport sends resource_exhausted with HTTP 413 and the limit in meta.
+  HOST_REQUEST_TOO_LARGE: 'resource_exhausted',
 };
 
 // Codes whose HostError message was written for clients (an `unavailable` error says what to retry,
@@ -74,10 +79,10 @@ export function toTwirpError(error: unknown): TwirpError {
     const message = CLIENT_FACING.has(code) ? error.message : INTERNAL_MESSAGE;
     const meta = CLIENT_FACING.has(code) ? error.meta : {};
     const headers: Record<string, string> = {};
-    if (code === 'resource_exhausted' && error.meta.retry_after_seconds) {
+    if ((code === 'resource_exhausted' || code === 'unavailable') && error.meta.retry_after_seconds) {
       headers['retry-after'] = error.meta.retry_after_seconds;
     }
-    return new TwirpError(code, message, meta, headers);
+    return new TwirpError(code, message, meta, headers, error.code === 'HOST_REQUEST_TOO_LARGE' ? 413 : undefined);
   }
   return new TwirpError('internal', INTERNAL_MESSAGE);
 }

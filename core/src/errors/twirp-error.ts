@@ -28,17 +28,20 @@ export class TwirpError extends Error {
   readonly meta: Record<string, string>;
   /** Extra HTTP headers to send (e.g. Retry-After for resource_exhausted). */
   readonly headers: Record<string, string>;
+  /** An HTTP status other than the code's own, for proxies that act on it (413 for an oversized body). */
+  readonly #httpStatus: number | undefined;
 
-  constructor(code: TwirpCode, message: string, meta: Record<string, string> = {}, headers: Record<string, string> = {}) {
+  constructor(code: TwirpCode, message: string, meta: Record<string, string> = {}, headers: Record<string, string> = {}, httpStatus?: number) {
     super(message);
     this.name = 'TwirpError';
     this.code = code;
     this.meta = meta;
     this.headers = headers;
+    this.#httpStatus = httpStatus;
   }
 
   get httpStatus(): number {
-    return TWIRP_HTTP_STATUS[this.code];
+    return this.#httpStatus ?? TWIRP_HTTP_STATUS[this.code];
   }
 
   toJSON(): { code: TwirpCode; msg: string; meta?: Record<string, string> } {

@@ -114,9 +114,14 @@ export function stateCheck(name: string, critical: boolean, evaluate: () => Heal
   return { name, critical, check: async () => evaluate() };
 }
 
-/** "model": ok when a model is configured, degraded (chat will fail) otherwise. */
-export function modelConfiguredCheck(isConfigured: boolean): HealthCheck {
-  return stateCheck('model', false, () =>
-    isConfigured ? { state: 'ok' } : { state: 'degraded', message: 'no model configured: set OPENAI_MODEL and OPENAI_API_KEY or OPENAI_BASE_URL' },
-  );
+/**
+ * "model": ok when a model is configured, degraded (chat will fail) otherwise, or when
+ * `credentialProblem` reports that the provider rejected the host's model key on the latest call.
+ */
+export function modelConfiguredCheck(isConfigured: boolean, credentialProblem: () => string | undefined = () => undefined): HealthCheck {
+  return stateCheck('model', false, () => {
+    if (!isConfigured) return { state: 'degraded', message: 'no model configured: set OPENAI_MODEL and OPENAI_API_KEY or OPENAI_BASE_URL' };
+    const problem = credentialProblem();
+    return problem === undefined ? { state: 'ok' } : { state: 'degraded', message: problem };
+  });
 }

@@ -7,3 +7,4 @@ export { installShutdown } from './install-shutdown.js';
 export type { Disposer, InstallShutdownOptions, ShutdownHandle } from './install-shutdown.js';
 export { registerReadinessMetric } from './readiness-metric.js';
 export type { ReadinessMetricOptions } from './readiness-metric.js';
+export { answerWhileClosing } from './answer-while-closing.js';

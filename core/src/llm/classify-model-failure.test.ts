@@ -36,6 +36,19 @@ describe('classifyModelFailure', () => {
     for (const status of [401, 403, 404, 422]) expect(classifyModelFailure(apiError(status)).kind).toBe('fatal');
   });
 
+  it('reports a rejected model key (401) or model access (403) as HOST_MODEL_CREDENTIALS_REJECTED naming the setting', () => {
+    for (const status of [401, 403]) {
+      const decision = classifyModelFailure(apiError(status, 'invalid_api_key'));
+      expect(decision.kind).toBe('fatal');
+      if (decision.kind !== 'fatal') continue;
+      expect(decision.error.code).toBe('HOST_MODEL_CREDENTIALS_REJECTED');
+      expect(decision.error.message).toContain(`(HTTP ${status})`);
+      expect(decision.error.message).toContain('OPENAI_API_KEY');
+      expect(decision.error.message).not.toContain('sk-secret');
+      expect(decision.error.meta).toEqual({ upstream_status: String(status), reason: 'model_credentials_rejected' });
+    }
+  });
+
   it('retries malformed and truncated answers and dropped connections', () => {
     for (const failure of [new EmptyChoicesError(), new IncompleteStreamError(), new SyntaxError('Unexpected end of JSON input'), new APIConnectionError({ message: 'Connection error.' })]) {
       expect(classifyModelFailure(failure).kind).toBe('retry');

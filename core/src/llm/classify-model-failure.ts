@@ -26,6 +26,7 @@ export function classifyModelFailure(failure: unknown): FailureDecision {
         }),
       };
     }
+    if (failure.status === 401 || failure.status === 403) return { kind: 'fatal', error: credentialsRejected(failure.status, failure) };
     const meta: Record<string, string> = {};
     if (failure.status !== undefined) meta.upstream_status = String(failure.status);
     if (failure.code === 'context_length_exceeded') meta.reason = 'context_length_exceeded';
@@ -48,4 +49,18 @@ export function classifyModelFailure(failure: unknown): FailureDecision {
     kind: 'fatal',
     error: new HostError('HOST_INTERNAL', 'model call failed', { cause: failure }),
   };
+}
+
+/**
+ * The provider refused the host's own key (401) or its access to the model (403). Neither the client nor a
+ * retry can fix that, so it is a precondition failure, worded for both readers: the client learns the
+ * host is misconfigured, the operator which setting to fix.
+ */
+function credentialsRejected(status: 401 | 403, cause: APIError): HostError {
+  const what = status === 401 ? 'rejected the host\'s model API key' : 'refused the host\'s model API key access to the model';
+  return new HostError(
+    'HOST_MODEL_CREDENTIALS_REJECTED',
+    `the model endpoint ${what} (HTTP ${status}); chat is unavailable until the operator fixes OPENAI_API_KEY (and OPENAI_MODEL / OPENAI_BASE_URL)`,
+    { cause, meta: { upstream_status: String(status), reason: 'model_credentials_rejected' } },
+  );
 }

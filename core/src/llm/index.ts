@@ -17,3 +17,5 @@ export { createTokenCounter, encodingForModel, MESSAGE_OVERHEAD_TOKENS, REPLY_PR
 export type { TokenCounter } from './token-counter.js';
 export { DEFAULT_RETRY_POLICY, backoffDelayMs, isRetryableFailure, serverRequestedDelayMs } from './retry-policy.js';
 export type { RetryPolicy } from './retry-policy.js';
+export { ModelCredentialHealth } from './model-credential-health.js';
+export type { ModelCredentialVerdict } from './model-credential-health.js';

@@ -257,7 +257,9 @@ function finish(tool: RegisteredTool, attempt: Attempt, startedAt: number, optio
     plugin.errors += 1;
     plugin.lastError = { code: failure.code, message, at: new Date().toISOString() };
   }
-  plugin.logger.warn(
+  // A caller that went away (or ran out its deadline) stopped the call: an ordinary end, not the tool's failure.
+  const level = options.signal?.aborted === true ? 'info' : 'warn';
+  plugin.logger[level](
     { tool: tool.prepared.name, outcome: attempt.outcome, code: failure.code, callId: options.callId, tenantId: options.tenantId, durationMs },
     `tool call failed: ${message}`,
   );

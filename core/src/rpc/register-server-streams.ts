@@ -32,7 +32,7 @@ export function registerServerStreams(scope: FastifyInstance, options: ServerStr
 
   scope.addHook('preClose', (done) => {
     isClosing = true;
-    // New requests get 503 from Fastify now; streams still open after the grace period are ended
+    // New requests get a Twirp `unavailable` now (answerWhileClosing); streams still open after the grace period are ended
     // (including any whose request was still being read at this moment).
     setTimeout(() => {
       for (const abort of open) abort(new HostError('HOST_SHUTTING_DOWN', 'the host is shutting down; retry the request'));

@@ -1,4 +1,4 @@
-import { TwirpError, toTwirpError } from '../errors/index.js';
+import { requestTooLarge, TwirpError, toTwirpError } from '../errors/index.js';
 
 interface FastifyLikeError {
   code?: unknown;
@@ -14,12 +14,7 @@ interface FastifyLikeError {
 export function toTransportTwirpError(error: unknown, bodyLimitBytes: number): TwirpError {
   if (error instanceof TwirpError) return error;
   const { code, statusCode } = (typeof error === 'object' && error !== null ? error : {}) as FastifyLikeError;
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    // Twirp has no 413; invalid_argument (400) names the argument, like every other bad input.
-    return new TwirpError('invalid_argument', `request body too large (limit ${bodyLimitBytes} bytes)`, {
-      argument: 'body',
-    });
-  }
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return toTwirpError(requestTooLarge(bodyLimitBytes));
   if (code === 'ECONNRESET') return new TwirpError('canceled', 'the client closed the request');
   if (typeof code === 'string' && code.startsWith('FST_') && typeof statusCode === 'number' && statusCode < 500) {
     return new TwirpError('malformed', 'the request body could not be read');

@@ -419,14 +419,15 @@ describe('twirpPlugin malformed requests', () => {
     expect(response.rawPayload.length).toBe(0);
   });
 
-  it('answers a body over the limit with invalid_argument naming the body, never a 413', async () => {
+  it('answers a body over the limit with HTTP 413 and resource_exhausted naming the limit', async () => {
     const { app, seen } = await buildApp({ bodyLimitBytes: 1024 });
     const response = await postJson(app, START, JSON.stringify({ message: 'x'.repeat(2000) }));
-    expect(response.statusCode).toBe(400);
+    expect(response.statusCode).toBe(413);
+    expect(response.headers['retry-after']).toBeUndefined();
     expect(response.json()).toEqual({
-      code: 'invalid_argument',
-      msg: 'request body too large (limit 1024 bytes)',
-      meta: { argument: 'body' },
+      code: 'resource_exhausted',
+      msg: 'request body too large: the limit is 1024 bytes (MAX_BODY_BYTES); send a smaller request',
+      meta: { argument: 'body', reason: 'body_too_large', limit_bytes: '1024' },
     });
     expect(seen.requests).toHaveLength(0);
   });
@@ -435,8 +436,8 @@ describe('twirpPlugin malformed requests', () => {
     const { app } = await buildApp();
     const huge = toBinary(StartConversationRequestSchema, create(StartConversationRequestSchema, { message: 'x'.repeat(1024 * 1024) }));
     const response = await postProtobuf(app, START, huge);
-    expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ code: 'invalid_argument', meta: { argument: 'body' } });
+    expect(response.statusCode).toBe(413);
+    expect(response.json()).toMatchObject({ code: 'resource_exhausted', meta: { argument: 'body', limit_bytes: String(1024 * 1024) } });
   });
 
   it('answers a chunked upload over the limit with a Twirp error over a real socket', async () => {
@@ -455,8 +456,8 @@ describe('twirpPlugin malformed requests', () => {
       outgoing.write('x'.repeat(4096));
       outgoing.end('"}');
     });
-    expect(status).toBe(400);
-    expect(JSON.parse(body)).toMatchObject({ code: 'invalid_argument', meta: { argument: 'body' } });
+    expect(status).toBe(413);
+    expect(JSON.parse(body)).toMatchObject({ code: 'resource_exhausted', meta: { argument: 'body', limit_bytes: '1024' } });
   });
 });
 

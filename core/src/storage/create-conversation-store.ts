@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import { HostError } from '../errors/index.js';
 import type { ConversationStore } from './conversation-store.js';
+import { describeMongodbFailure, describeMongodbTarget } from './describe-mongodb-target.js';
 import { EmbeddedConversationStore } from './embedded/embedded-conversation-store.js';
 import { MongoConversationStore } from './mongo/mongo-conversation-store.js';
 
@@ -31,6 +33,7 @@ export async function createConversationStore(options: CreateConversationStoreOp
     store = new EmbeddedConversationStore({
       dataDir: options.dataDir,
       logger,
+      backgroundCheckpoints: true,
       ...(options.now === undefined ? {} : { now: options.now }),
     });
   }
@@ -38,8 +41,19 @@ export async function createConversationStore(options: CreateConversationStoreOp
     await store.init();
   } catch (error) {
     await store.close().catch(() => {});
-    throw error;
+    throw store.kind === 'mongodb' && options.mongodbUrl !== undefined ? unreachableMongodb(options.mongodbUrl, error) : error;
   }
   logger.info({ store: store.kind }, 'conversation store ready');
   return store;
+}
+
+/** A start-up failure that names the servers and the reason, never the credentials in the URL. */
+function unreachableMongodb(url: string, error: unknown): HostError {
+  const cause = HostError.isInstance(error) && error.cause !== undefined ? error.cause : error;
+  return new HostError(
+    'HOST_STORE_UNAVAILABLE',
+    `conversation store unavailable (init): cannot use MongoDB at ${describeMongodbTarget(url)}: ${describeMongodbFailure(cause)}. Check MONGODB_URL and that the server is reachable from this host.`,
+    // Raised at start-up only, never on a request, so the servers' names reach operators, not clients.
+    { cause: error },
+  );
 }

@@ -1,0 +1,63 @@
+import { HostError } from '../errors/index.js';
+import type { ModelClient } from './model-client.js';
+import type { ModelCallPurpose } from './model-types.js';
+
+/** What the latest model call of one purpose said about the host's model credentials. */
+export type ModelCredentialVerdict =
+  | { readonly state: 'unknown' }
+  | { readonly state: 'accepted' }
+  | { readonly state: 'rejected'; readonly message: string; readonly since: Date };
+
+/**
+ * Remembers whether the provider accepted the host's model key on the latest call, so `/readyz` can say
+ * "degraded: the model key was rejected" instead of "ok" while every chat fails. Kept per purpose, because
+ * replies and titles may use different models and a 403 can refuse one model while the key serves the
+ * other. Only the provider's answer counts: a call that failed for any other reason changes nothing.
+ */
+export class ModelCredentialHealth {
+  readonly #verdicts = new Map<ModelCallPurpose, ModelCredentialVerdict>();
+
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  /** The first rejected purpose's verdict, else accepted when any call succeeded, else unknown. */
+  get verdict(): ModelCredentialVerdict {
+    const verdicts = [...this.#verdicts.values()];
+    return verdicts.find((verdict) => verdict.state === 'rejected') ?? verdicts.find((verdict) => verdict.state === 'accepted') ?? { state: 'unknown' };
+  }
+
+  recordAccepted(purpose: ModelCallPurpose): void {
+    this.#verdicts.set(purpose, { state: 'accepted' });
+  }
+
+  recordRejected(purpose: ModelCallPurpose, error: HostError): void {
+    // Keep the first rejection's time: "since" says how long those calls have been failing.
+    const previous = this.#verdicts.get(purpose);
+    const since = previous?.state === 'rejected' ? previous.since : this.now();
+    this.#verdicts.set(purpose, { state: 'rejected', message: error.message, since });
+  }
+
+  /** Wraps a model client so every call's outcome updates the verdict of its purpose. */
+  watch(client: ModelClient): ModelClient {
+    return {
+      get isConfigured() {
+        return client.isConfigured;
+      },
+      get model() {
+        return client.model;
+      },
+      get tokenCounter() {
+        return client.tokenCounter;
+      },
+      complete: async (request, options) => {
+        try {
+          const completion = await client.complete(request, options);
+          this.recordAccepted(request.purpose);
+          return completion;
+        } catch (error) {
+          if (HostError.isInstance(error) && error.code === 'HOST_MODEL_CREDENTIALS_REJECTED') this.recordRejected(request.purpose, error);
+          throw error;
+        }
+      },
+    };
+  }
+}
