@@ -145,12 +145,13 @@ describe('MCP servers that misbehave while serving', () => {
     if (hostAutogroup !== undefined) expect(await readFile('/proc/self/autogroup', 'utf8')).toBe(hostAutogroup);
   });
 
-  it('stops the server\'s whole process tree when the host disposes it', async () => {
+  it('stops an unsandboxed server\'s whole process tree when the host disposes it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'acai-mcp-tree-'));
     try {
       const pidFile = join(dir, 'grandchild.pid');
       const script = `${process.execPath} -e "setInterval(() => {}, 1000)" & echo $! > ${pidFile}; exec ${process.execPath} ${MCP_SERVERS_DIR}stdio-server.js`;
-      const loaded = await loadFixtureHost(fixtureConfig([{ name: 'tree', mcp: { command: '/bin/sh', args: ['-c', script] } }]));
+      // Unsandboxed: the process-group path (a sandboxed tree is plugin-sandbox-teardown.test.ts's, in host pids).
+      const loaded = await loadFixtureHost(fixtureConfig([{ name: 'tree', sandbox: 'none', mcp: { command: '/bin/sh', args: ['-c', script] } }]));
       expect(loaded.host.listPlugins()[0]?.state).toBe('loaded');
       const grandchild = Number((await readFile(pidFile, 'utf8')).trim());
       expect(isProcessAlive(grandchild)).toBe(true);

@@ -10,8 +10,9 @@ import { manifestRequest, toPermissionsBlock } from '../../core/src/plugin-host/
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const HOST_PATTERN = /^(\*\.)?[a-z0-9][a-z0-9.-]*(:[0-9]{1,5})?$/;
 
-/** What a stdio MCP server started from tests/fixtures must read inside its sandbox: the fixtures and the installed packages. */
-export const FIXTURE_SERVER_READ_PATHS: readonly string[] = [join(REPO, 'tests/fixtures'), join(REPO, 'node_modules')];
+/** What a stdio MCP server started from tests/fixtures must read inside its sandbox: the server fixtures and the installed packages. */
+// Not all of tests/fixtures: it holds the suites' plugins.config.json, which no sandbox may mount.
+export const FIXTURE_SERVER_READ_PATHS: readonly string[] = [join(REPO, 'tests/fixtures/mcp-servers'), join(REPO, 'node_modules')];
 
 /** An MCP entry's request (`mcp.permissions`) and grant (`permissions`) to read {@link FIXTURE_SERVER_READ_PATHS}. */
 export function fixtureServerPermissions(): { readonly request: { read: string[] }; readonly grant: { read: string[] } } {
