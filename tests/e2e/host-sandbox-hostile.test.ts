@@ -196,6 +196,13 @@ describe.each(HOSTILE)('a hostile %s under default settings', (plugin) => {
     expectRefused(await attempt(plugin, 'spawn_child', {}), /EPERM|Operation not permitted/);
   });
 
+  it('cannot signal the process group it shares with the host (kill(0, …))', async () => {
+    expectRefused(await attempt(plugin, 'signal_group', {}), /EPERM|Operation not permitted/);
+    // The host got no signal: it still serves (attempt checked the neighbour) and has not exited.
+    expect(host.child.exitCode).toBeNull();
+    expect(host.child.signalCode).toBeNull();
+  });
+
   it.each(['Redis', 'MongoDB'] as const)('cannot open a raw TCP connection to the loopback %s', async (service) => {
     const port = service === 'Redis' ? redisPort : mongoPort;
     // The service does listen there: from the host's side the same connection opens.

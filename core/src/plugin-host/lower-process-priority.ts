@@ -2,12 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
 /**
- * Best effort, like the worker plugins' niceness. A process in a session of its own (a stdio MCP server,
- * a sandbox) is, under Linux's autogroup scheduling, an equal of the host's whole session; renicing its
- * autogroup (which everything it starts shares) keeps it below the host's request path, renicing the
- * process does where autogroups are off.
+ * Best effort, like the worker plugins' niceness. `process` renices that one process (what it starts
+ * later inherits it). `session` is for a process that leads a session of its own (an unsandboxed stdio
+ * MCP server): under Linux's autogroup scheduling that session is an equal of the host's whole session,
+ * so its autogroup (which everything it starts shares) is reniced too. Never `session` for a process in
+ * the host's own session: that autogroup is the host's.
  */
-export function lowerProcessPriority(pid: number | undefined, niceness: number): void {
+export function lowerProcessPriority(pid: number | undefined, niceness: number, scope: 'process' | 'session' = 'process'): void {
   if (pid === undefined || niceness <= 0) return;
   const value = Math.min(19, niceness);
   try {
@@ -15,7 +16,7 @@ export function lowerProcessPriority(pid: number | undefined, niceness: number):
   } catch {
     // not permitted here; the process runs at the host's priority
   }
-  if (process.platform !== 'linux') return;
+  if (scope !== 'session' || process.platform !== 'linux') return;
   try {
     writeFileSync(`/proc/${pid}/autogroup`, String(value));
   } catch {

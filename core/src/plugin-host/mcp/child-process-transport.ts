@@ -56,8 +56,8 @@ const DEFAULT_STOP_GRACE_MS = 2_000;
 /**
  * The stdio transport of an MCP server plugin. The SDK's `StdioClientTransport` does the same framing
  * (this one uses the SDK's own `ReadBuffer` and `serializeMessage`, so no protocol code is ours); it
- * exists because the host needs what that class does not offer: the server starts in a process group of
- * its own so stopping it also stops the processes it started (`npx` → node → …), a bound on an unread
+ * exists because the host needs what that class does not offer: stopping the server also stops the
+ * processes it started (`npx` → node → …; a process group of its own, or its sandbox), a bound on an unread
  * message, stderr as lines for the plugin's logger, and how the process ended, for the crash report.
  */
 export class ChildProcessTransport implements Transport {
@@ -94,7 +94,8 @@ export class ChildProcessTransport implements Transport {
     if (this.#process !== undefined) throw new Error('ChildProcessTransport already started');
     return new Promise((resolve, reject) => {
       const sandbox = this.#options.sandbox;
-      // Its own process group, so dispose can signal the whole tree (see #signalGroup); a sandbox is one too.
+      // Unsandboxed: its own session and process group, so dispose can signal the whole tree (see #signal).
+      // Sandboxed: bwrap in the host's session (see Sandbox.spawn); signalling bwrap ends the whole sandbox.
       const child = (
         sandbox === undefined
           ? spawn(this.#options.command, [...this.#options.args], {
@@ -105,7 +106,7 @@ export class ChildProcessTransport implements Transport {
               shell: false,
               windowsHide: true,
             })
-          : sandbox.sandbox.spawn(sandbox.command, this.#options.args, { stdio: ['pipe', 'pipe', 'pipe'] })
+          : sandbox.sandbox.spawn(sandbox.command, this.#options.args, { stdio: ['pipe', 'pipe', 'pipe'], niceness: this.#options.niceness ?? 0 })
       ) as ChildProcessWithoutNullStreams;
       this.#process = child;
       this.#exited = once(child, 'exit').catch(() => undefined);
@@ -115,7 +116,7 @@ export class ChildProcessTransport implements Transport {
         else this.onerror?.(error);
       });
       child.once('spawn', () => {
-        lowerProcessPriority(child.pid, this.#options.niceness ?? 0);
+        if (sandbox === undefined) lowerProcessPriority(child.pid, this.#options.niceness ?? 0, 'session');
         // An idle server must not keep the host process alive; calls in flight hold their own timers.
         child.unref();
         for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as { unref?: () => void }).unref?.();
@@ -156,7 +157,7 @@ export class ChildProcessTransport implements Transport {
     });
   }
 
-  /** Closes stdin (a well-behaved server exits), then SIGTERM, then SIGKILL to the whole process group. */
+  /** Closes stdin (a well-behaved server exits), then SIGTERM, then SIGKILL to the whole process group or sandbox. */
   async close(): Promise<void> {
     const child = this.#process;
     // Never started, or failed to spawn: there is nothing to stop.
@@ -171,12 +172,12 @@ export class ChildProcessTransport implements Transport {
       child.ref();
       child.stdin.end();
       if (!(await within(this.#exited, graceMs))) {
-        this.#signalGroup('SIGTERM');
-        if (!(await within(this.#exited, graceMs))) this.#signalGroup('SIGKILL');
+        this.#signal('SIGTERM');
+        if (!(await within(this.#exited, graceMs))) this.#signal('SIGKILL');
       }
     }
-    // Children the server left behind share its group (and may hold its pipes open); they go too.
-    this.#signalGroup('SIGKILL');
+    // Children the server left behind share its group or its sandbox (and may hold its pipes open); they go too.
+    this.#signal('SIGKILL');
     if (!(await within(this.#closed, graceMs))) {
       // Something outside the group (it called setsid) still holds the pipes: let go of them.
       for (const stream of [child.stdin, child.stdout, child.stderr]) stream.destroy();
@@ -185,7 +186,7 @@ export class ChildProcessTransport implements Transport {
 
   /** Stops the server at once (a stream that cannot be resynchronised); its exit then closes the transport. */
   kill(): void {
-    this.#signalGroup('SIGKILL');
+    this.#signal('SIGKILL');
   }
 
   #onStdout(chunk: Buffer): void {
@@ -210,11 +211,14 @@ export class ChildProcessTransport implements Transport {
     }
   }
 
-  #signalGroup(signal: NodeJS.Signals): void {
+  /** Unsandboxed: the server's process group. Sandboxed: bwrap, whose PID namespace dies with it. */
+  #signal(signal: NodeJS.Signals): void {
     const pid = this.#process?.pid;
     if (pid === undefined) return;
+    // Once bwrap has exited its PID 1 is gone or going (--die-with-parent), and the namespace with it; its pid may be reused.
+    if (this.#options.sandbox !== undefined && this.#exit !== undefined) return;
     try {
-      process.kill(-pid, signal);
+      process.kill(this.#options.sandbox === undefined ? -pid : pid, signal);
     } catch {
       // the group is gone already
     }

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess, type IOType, type StdioNull, type StdioPipe } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { HostError } from '../../errors/index.js';
+import { lowerProcessPriority } from '../lower-process-priority.js';
 import { isInside, type PermissionSet } from '../permissions/index.js';
 import { bubblewrapArguments, innerBubblewrapArguments, SCRATCH_DIR, type SandboxLayout } from './bubblewrap-arguments.js';
 import { compiledHostFile, HOST_PACKAGE_JSON, requireCompiledHostFile } from './host-files.js';
@@ -60,14 +62,19 @@ export interface SandboxDescription {
 export interface SandboxSpawnOptions {
   readonly stdio: ReadonlyArray<IOType | StdioNull | StdioPipe | 'ipc'>;
   readonly serialization?: 'json' | 'advanced';
+  /** CPU niceness (1–19) of everything in the sandbox, from its first instruction; 0 or absent leaves it. */
+  readonly niceness?: number;
 }
 
 /** A prepared sandbox: every process it spawns gets the same file system, network and limits. */
 export interface Sandbox {
   readonly description: SandboxDescription;
   /**
-   * Starts `command` (an absolute path as the sandbox sees it) under bubblewrap, in a session and process
-   * group of its own: no controlling terminal to inject keystrokes into, and one group to signal.
+   * Starts `command` (an absolute path as the sandbox sees it) under bubblewrap, in the host's session and
+   * process group: a session of its own would be a scheduler autogroup of its own, which costs every call a
+   * wait for that group's turn (docs/sandbox.md, "Measurements"). What a group of its own protected against
+   * (kill(0, …), TIOCSTI) the seccomp filter refuses. The returned process is bwrap: signalling it stops the
+   * whole sandbox (`--die-with-parent` kills its PID 1, and the PID namespace dies with it).
    */
   spawn(command: string, args: readonly string[], options: SandboxSpawnOptions): ChildProcess;
   /** Stops the network proxy and removes its socket (once; later calls wait for the first). */
@@ -75,6 +82,8 @@ export interface Sandbox {
 }
 
 const PROXY_SOCKET_IN_SANDBOX = '/run/acai/proxy.sock';
+/** coreutils' nice: bwrap starts already reniced, so no process of the sandbox ever runs at the host's priority. */
+const NICE_LOCATIONS = ['/usr/bin/nice', '/bin/nice'];
 const MIB = 1024 * 1024;
 
 /**
@@ -139,6 +148,7 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
     networkHosts: [...options.networkHosts],
     mayStartProcesses,
   };
+  const nicePath = NICE_LOCATIONS.find((path) => existsSync(path));
   let disposed: Promise<void> | undefined;
   return {
     description,
@@ -149,12 +159,17 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
         forwarder === undefined || forwarderPath === undefined || seccompDescriptor === undefined
           ? [command, ...args]
           : [nodePath, forwarderPath, JSON.stringify(forwarderConfig(forwarder, layout.workingDirectory, options.bubblewrapPath, seccompDescriptor)), command, ...args];
-      const child = spawn(options.bubblewrapPath, [...invocation.args, '--', ...program], {
+      const niceness = Math.min(19, spawnOptions.niceness ?? 0);
+      const bubblewrapArgs = [...invocation.args, '--', ...program];
+      // nice execs bwrap in place: the pid (what the caller signals) is bwrap's.
+      const viaNice = niceness > 0 && nicePath !== undefined;
+      const child = spawn(viaNice ? nicePath : options.bubblewrapPath, viaNice ? ['-n', String(niceness), options.bubblewrapPath, ...bubblewrapArgs] : bubblewrapArgs, {
         env: environment,
         stdio: [...spawnOptions.stdio, ...invocation.inputs.map((): StdioPipe => 'pipe')],
-        detached: true,
         ...(spawnOptions.serialization === undefined ? {} : { serialization: spawnOptions.serialization }),
       });
+      // No nice on this machine: renice bwrap at once (what it has already started keeps the host's priority).
+      if (niceness > 0 && !viaNice) lowerProcessPriority(child.pid, niceness);
       invocation.inputs.forEach((bytes, index) => {
         const stream = child.stdio[spawnOptions.stdio.length + index] as NodeJS.WritableStream & { unref?: () => void } | null | undefined;
         if (stream === null || stream === undefined) return;

@@ -13,6 +13,7 @@ interface Syscall {
   readonly arch: number;
   readonly nr: number;
   readonly arg0?: number;
+  readonly arg1?: number;
 }
 
 function run(program: Buffer, call: Syscall): number {
@@ -20,6 +21,7 @@ function run(program: Buffer, call: Syscall): number {
   data.writeInt32LE(call.nr, 0);
   data.writeUInt32LE(call.arch, 4);
   data.writeUInt32LE((call.arg0 ?? 0) >>> 0, 16);
+  data.writeUInt32LE((call.arg1 ?? 0) >>> 0, 24);
   let accumulator = 0;
   for (let pc = 0; pc < program.length / 8; pc += 1) {
     const code = program.readUInt16LE(pc * 8);
@@ -96,5 +98,24 @@ describe('seccompProgram', () => {
     expect(seccompArchitecture('x64')).toBe('x64');
     expect(seccompArchitecture('arm64')).toBe('arm64');
     expect(seccompArchitecture('ia32')).toBeUndefined();
+  });
+
+  it.each([
+    ['x64', X64, 62, 16],
+    ['arm64', ARM64, 129, 29],
+  ] as const)('refuses kill(0, …) and terminal input injection, allows other signals and ioctls (%s)', (architecture, arch, kill, ioctl) => {
+    for (const mayStartProcesses of [false, true]) {
+      const decideHere = (call: Omit<Syscall, 'arch'>) => decide(architecture, mayStartProcesses, { arch, ...call });
+      // kill(0, SIGKILL): the caller's process group, which is the host's.
+      expect(decideHere({ nr: kill, arg0: 0, arg1: 9 })).toBe(errno(EPERM));
+      // Its own pids (1 is itself as PID 1), and -1 (confined to its PID namespace by the kernel).
+      expect(decideHere({ nr: kill, arg0: 1, arg1: 15 })).toBe(ALLOW);
+      expect(decideHere({ nr: kill, arg0: -1, arg1: 9 })).toBe(ALLOW);
+      expect(decideHere({ nr: kill, arg0: 42, arg1: 0 })).toBe(ALLOW);
+      expect(decideHere({ nr: ioctl, arg0: 0, arg1: 0x5412 })).toBe(errno(EPERM)); // TIOCSTI
+      expect(decideHere({ nr: ioctl, arg0: 3, arg1: 0x541c })).toBe(errno(EPERM)); // TIOCLINUX
+      expect(decideHere({ nr: ioctl, arg0: 1, arg1: 0x5401 })).toBe(ALLOW); // TCGETS (isatty)
+      expect(decideHere({ nr: ioctl, arg0: 1, arg1: 0x541b })).toBe(ALLOW); // FIONREAD
+    }
   });
 });

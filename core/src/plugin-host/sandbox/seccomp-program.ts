@@ -13,7 +13,12 @@
 //      perf, userfaultfd, io_uring, module loading, mounts, namespaces, ptrace, reading other processes'
 //      memory, file handles that bypass the mount namespace) fail with EPERM (io_uring with ENOSYS, so
 //      libuv falls back to its thread pool).
-//   4. Everything else is allowed.
+//   4. Always: signals and keystrokes aimed past the sandbox. The sandbox shares the host's session and
+//      process group (a session of its own is a scheduler autogroup of its own, which made every call
+//      wait for that group's turn: see docs/sandbox.md), so kill(0, …) — "my whole process group" — and
+//      TIOCSTI / TIOCLINUX on an inherited controlling terminal would reach the host: they fail with
+//      EPERM. Other process groups and pids of the host are not visible in the sandbox's PID namespace.
+//   5. Everything else is allowed.
 
 /** The architectures the filter knows; on any other the sandbox reports itself unavailable. */
 export type SeccompArchitecture = 'x64' | 'arm64';
@@ -34,6 +39,11 @@ const ENOSYS = 38;
 const OFFSET_NR = 0;
 const OFFSET_ARCH = 4;
 const OFFSET_ARG0_LOW = 16;
+const OFFSET_ARG1_LOW = 24;
+
+/** ioctl requests that push input into a terminal (the same numbers on x86_64 and arm64). */
+const TIOCSTI = 0x5412;
+const TIOCLINUX = 0x541c;
 
 const CLONE_THREAD = 0x00010000;
 /** x86_64 marks x32-ABI syscalls with this bit in the number. */
@@ -43,6 +53,8 @@ interface ArchitectureTable {
   readonly auditArch: number;
   readonly clone: number;
   readonly clone3: number;
+  readonly kill: number;
+  readonly ioctl: number;
   /** fork and vfork (absent on arm64, where libc uses clone). */
   readonly forks: readonly number[];
   /** Denied with EPERM in every sandbox. */
@@ -58,6 +70,8 @@ const TABLES: Record<SeccompArchitecture, ArchitectureTable> = {
     auditArch: 0xc000003e,
     clone: 56,
     clone3: 435,
+    kill: 62,
+    ioctl: 16,
     forks: [57, 58],
     denied: [
       101, // ptrace
@@ -106,6 +120,8 @@ const TABLES: Record<SeccompArchitecture, ArchitectureTable> = {
     auditArch: 0xc00000b7,
     clone: 220,
     clone3: 435,
+    kill: 129,
+    ioctl: 29,
     forks: [],
     denied: [
       39, // umount2
@@ -195,6 +211,17 @@ export function seccompProgram(options: SeccompOptions): Buffer {
     refuse(table.forks, errno(EPERM));
     refuse([table.clone3], errno(ENOSYS));
   }
+  // kill(0, …) signals the caller's process group, which is the host's; a pid_t of 0 is 0 in the low word.
+  program.push(jumpIfEqual(table.kill, 0, 4), load(OFFSET_ARG0_LOW), jumpIfEqual(0, 0, 1), returning(errno(EPERM)), load(OFFSET_NR));
+  // ioctl(fd, TIOCSTI | TIOCLINUX, …): the request is an unsigned int, so its low word is all of it.
+  program.push(
+    jumpIfEqual(table.ioctl, 0, 5),
+    load(OFFSET_ARG1_LOW),
+    jumpIfEqual(TIOCSTI, 1, 0),
+    jumpIfEqual(TIOCLINUX, 0, 1),
+    returning(errno(EPERM)),
+    load(OFFSET_NR),
+  );
   refuse(table.denied, errno(EPERM));
   refuse(table.unsupported, errno(ENOSYS));
   program.push(returning(SECCOMP_RET_ALLOW));

@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import type { WorkerIsolation } from '../../config/isolation-modes.js';
 import { HostError } from '../../errors/index.js';
 import type { PluginRuntime, RuntimeCallContext, RuntimePluginInfo } from '../plugin-runtime.js';
-import { lowerProcessPriority } from '../lower-process-priority.js';
 import { restartDelay, type RestartBackoff } from '../restart-delay.js';
 import type { Sandbox } from '../sandbox/index.js';
 import { deserializeError, serializeError } from './serialize-error.js';
@@ -405,9 +404,9 @@ export class WorkerPluginRuntime implements PluginRuntime {
         const exited = once(child, 'exit');
         // Held until the exit event, or a host with nothing else running would quit before the dispose finished.
         child.ref();
+        // In a sandbox this is bwrap: its PID 1 (the worker) dies with it (--die-with-parent), and with
+        // that PID 1 every other process of the sandbox's PID namespace.
         child.kill('SIGKILL');
-        // A sandbox is a process group of its own; nothing in it outlives the worker.
-        if (this.#sandbox !== undefined && child.pid !== undefined) killGroup(child.pid);
         await exited;
       },
       close: () => {},
@@ -435,10 +434,9 @@ export class WorkerPluginRuntime implements PluginRuntime {
   #startProcess(execArgv: readonly string[], boot: string): ChildProcess {
     const stdio = ['ignore', 'pipe', 'pipe', 'ipc'] as const;
     if (this.#sandbox !== undefined) {
-      const child = this.#sandbox.sandbox.spawn(process.execPath, [...execArgv, this.#sandbox.entryPath, boot], { stdio, serialization: 'advanced' });
-      // A sandbox is a session (and scheduler autogroup) of its own: renice that, not only the worker.
-      lowerProcessPriority(child.pid, this.#niceness);
-      return child;
+      // Reniced per process from its start (the worker lowers itself too); the sandbox is in the host's
+      // session, whose autogroup is the host's and is never reniced.
+      return this.#sandbox.sandbox.spawn(process.execPath, [...execArgv, this.#sandbox.entryPath, boot], { stdio, serialization: 'advanced', niceness: this.#niceness });
     }
     return fork(fileURLToPath(workerEntryUrl), [boot], {
       execArgv: [...execArgv, ...(isSourceMode ? [`--import=${new URL('./dist/loader.mjs', tsxPackageUrl()).href}`, '--conditions=@acai/source'] : [])],
@@ -758,14 +756,6 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // the group is gone already
-  }
 }
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
