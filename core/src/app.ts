@@ -408,6 +408,7 @@ function readinessChecks(config: HostConfig, store: ConversationStore, keyValueS
       const problems = [
         ...(failed.length > 0 ? [`failed: ${failed.map((plugin) => plugin.name).join(', ')}`] : []),
         ...(restarting.length > 0 ? [`restarting: ${restarting.map((plugin) => plugin.name).join(', ')}`] : []),
+        ...plugins.flatMap((plugin) => (plugin.refusedRelease === undefined ? [] : [`${plugin.name} ${plugin.refusedRelease.version ?? '?'} refused (${plugin.refusedRelease.code}), ${plugin.version ?? '?'} keeps serving`])),
       ];
       return problems.length === 0 ? { state: 'ok', message: summary } : { state: 'degraded', message: `${summary}; ${problems.join('; ')}` };
     }),

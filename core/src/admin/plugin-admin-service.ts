@@ -57,7 +57,7 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
     const lastError = status.lastError ?? (status.error === undefined ? undefined : { message: status.error.message, at: undefined });
     const crash = health?.lastCrash;
     const newest = crash !== undefined && (lastError?.at === undefined || crash.at.getTime() > Date.parse(lastError.at)) ? { message: crash.message, at: crash.at } : undefined;
-    const errorMessage = newest?.message ?? lastError?.message ?? '';
+    const errorMessage = newest?.message ?? lastError?.message ?? status.refusedRelease?.message ?? '';
     const errorTime = newest?.at ?? (lastError?.at === undefined ? undefined : new Date(lastError.at));
     return {
       name: status.name,
@@ -81,6 +81,9 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
       kind: status.kind,
       transport: status.transport ?? '',
       serverName: status.serverName ?? '',
+      integrity: status.installed?.integrity ?? '',
+      signer: status.signer ?? '',
+      refusedVersion: status.refusedRelease?.version ?? '',
     };
   };
   const find = (name: string): PluginStatus => {

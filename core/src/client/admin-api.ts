@@ -37,6 +37,12 @@ export interface PluginInfo {
   transport?: string;
   /** MCP servers: the name the server gave in initialize. */
   server_name?: string;
+  /** Installed by `acai plugin add`: the serving release's sha512 integrity. */
+  integrity?: string;
+  /** Fingerprint of the trusted key that signed the package. */
+  signer?: string;
+  /** A configured release that was refused or failed while the last good one (`version`) serves. */
+  refused_version?: string;
 }
 
 export interface ListPluginsResponse {

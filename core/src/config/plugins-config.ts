@@ -4,6 +4,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { createSchemaCompiler, toCheckProblems } from '@acai/plugin-sdk/host';
 import { HostError } from '../errors/index.js';
 import type { IsolationMode, PluginMode } from '../plugin-host/plugin-runtime.js';
+import { readEntrySupplyChain, readSupplyChainSettings, supplyChainProblems, type EntrySupplyChain, type SupplyChainSettings } from './supply-chain-config.js';
 
 /** The call policy of one plugin, fully resolved (defaults.policy merged under the plugin's own). */
 export interface PluginPolicy {
@@ -55,7 +56,7 @@ export interface UnresolvedVariable {
 }
 
 /** One entry of plugins.config.json after validation, defaults and interpolation. */
-export interface PluginEntryConfig {
+export interface PluginEntryConfig extends EntrySupplyChain {
   readonly name: string;
   readonly source: PluginSource;
   /** Semver range of plugin versions the operator accepts. */
@@ -79,8 +80,8 @@ export function createToolFilter(tools: PluginEntryConfig['tools']): (toolName: 
   return (toolName) => (allow === undefined || allow.has(toolName)) && !deny.has(toolName);
 }
 
-/** The validated, frozen plugins.config.json. */
-export interface PluginsConfig {
+/** The validated, frozen plugins.config.json (install folder and signature settings: defaults when left out). */
+export interface PluginsConfig extends Partial<SupplyChainSettings> {
   /** Absolute path of the file (or a label for in-memory configs). */
   readonly path: string;
   /** Directory relative paths are resolved against. */
@@ -144,6 +145,7 @@ export function parsePluginsConfig(document: unknown, options: { path: string; e
       problems.push(`${label} › ${entry.name}: set exactly one of "package", "path", "tarball" or "mcp" (found ${sources.length === 0 ? 'none' : sources.join(' and ')})`);
     }
     if (isRecord(entry.mcp)) problems.push(...mcpEntryProblems(entry.mcp, written[index], `${label} › ${entry.name}`));
+    problems.push(...supplyChainProblems(entry, `${label} › ${entry.name}`));
     if (seen.has(entry.name)) problems.push(`${label} › ${entry.name}: the name is used by more than one plugin entry; names must be unique`);
     seen.add(entry.name);
   }
@@ -153,7 +155,7 @@ export function parsePluginsConfig(document: unknown, options: { path: string; e
   const dir = dirname(options.path);
   const defaultsPolicy = raw.defaults.policy as PluginPolicy;
   const plugins = raw.plugins.map((entry) => resolveEntry(entry, defaultsPolicy, dir, label, options.env));
-  return deepFreeze({ path: options.path, dir, defaults: { policy: defaultsPolicy }, plugins });
+  return deepFreeze({ path: options.path, dir, defaults: { policy: defaultsPolicy }, plugins, ...readSupplyChainSettings(candidate, dir) });
 }
 
 interface RawPolicy {
@@ -241,6 +243,7 @@ function resolveEntry(entry: RawEntry, defaults: PluginPolicy, dir: string, labe
     tools: { allow: entry.tools.allow, deny: entry.tools.deny ?? [] },
     network: { allowHosts: entry.network.allowHosts },
     unresolvedVariables,
+    ...readEntrySupplyChain(entry),
   };
 }
 

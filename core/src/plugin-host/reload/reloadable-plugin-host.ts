@@ -29,8 +29,11 @@ export interface ReloadResult {
 
 /** Options of {@link ReloadablePluginHost}. */
 export interface ReloadablePluginHostOptions {
-  /** Loads a complete plugin set (normally `loadPluginHost` with the host's fixed options and this config). */
-  readonly loadSet: (config: PluginsConfig) => Promise<PluginHost>;
+  /**
+   * Loads a complete plugin set (normally `loadPluginHost` with the host's fixed options and this config);
+   * `baseline` is the tool schemas served so far, for the loader's breaking-change guard and fallback.
+   */
+  readonly loadSet: (config: PluginsConfig, baseline: ToolSchemaSnapshot) => Promise<PluginHost>;
   /** Reads and validates plugins.config.json anew (throws HOST_CONFIG_INVALID). */
   readonly readConfig: () => Promise<PluginsConfig>;
   readonly logger: Logger;
@@ -121,9 +124,9 @@ export class ReloadablePluginHost implements PluginHost {
   /** Loads the initial plugin set from `readConfig()` (or the given config) and starts serving it. */
   static async start(options: ReloadablePluginHostOptions, initialConfig?: PluginsConfig): Promise<ReloadablePluginHost> {
     const config = initialConfig ?? (await options.readConfig());
-    const host = await options.loadSet(config);
-    const reloadable = new ReloadablePluginHost(options, { number: 1, host, config, inFlight: 0, idleWaiters: [] });
     const recorded = (await options.schemaLedger?.read()) ?? new Map();
+    const host = await options.loadSet(config, recorded);
+    const reloadable = new ReloadablePluginHost(options, { number: 1, host, config, inFlight: 0, idleWaiters: [] });
     reloadable.#startupSchemaChanges = reloadable.#detectSchemaChanges(recorded, 'restart');
     await reloadable.#recordSchemas();
     return reloadable;
@@ -275,7 +278,7 @@ export class ReloadablePluginHost implements PluginHost {
     let next: PluginHost;
     try {
       sourceConfig = await readConfig();
-      next = await this.#options.loadSet(this.#applyOverrides(sourceConfig));
+      next = await this.#options.loadSet(this.#applyOverrides(sourceConfig), this.#seenSchemas);
     } catch (error) {
       this.#reloads?.labels(trigger, 'refused').inc();
       this.#logger.error({ err: error, trigger, generation: this.#current.number }, 'plugin reload refused; the previous plugin set keeps serving');
@@ -365,7 +368,8 @@ export class ReloadablePluginHost implements PluginHost {
    * plugin changed parameters without a major version bump), and remembers the current schemas.
    */
   #detectSchemaChanges(previous: ToolSchemaSnapshot, trigger: ReloadTrigger | 'restart'): ToolSchemaChange[] {
-    const current = snapshotToolSchemas(this.#current.host.listTools());
+    const installed = new Map(this.#current.host.listPlugins().map((plugin) => [plugin.name, plugin.installed]));
+    const current = snapshotToolSchemas(this.#current.host.listTools(), (plugin) => installed.get(plugin));
     const changes = diffToolSchemas(previous, current);
     for (const change of changes) {
       this.#schemaChanges?.labels(change.plugin, String(change.isMajorBump)).inc();
