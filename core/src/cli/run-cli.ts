@@ -7,8 +7,8 @@ Commands:
   serve                      start the host
   chat                       chat with the assistant (interactive, or one shot with -m)
   conversations list|show    list conversations or print one
-  plugin create|add|enable|disable|list|validate|test
-                             scaffold, configure, check and test plugins
+  plugin create|add|upgrade|remove|enable|disable|list|validate|test|keygen|sign|verify|trust
+                             scaffold, install, upgrade, check, test and sign plugins
   tools list|call            list tools or call one through the host's call path
   mcp                        serve the plugins' tools to MCP clients over stdio
   keys create|list|revoke    manage API keys (MongoDB or the embedded store)

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { PLUGIN_NAME_PATTERN } from '@acai/plugin-sdk';
 import { readPackageJson } from '@acai/plugin-sdk/host';
 import { parsePluginsConfig, type PluginEntryConfig } from '../../config/plugins-config.js';
+import type { InstalledRelease } from '../../config/supply-chain-config.js';
 import { resolvePluginPackage } from '../../plugin-host/resolve-plugin-package.js';
 import { sourceFields, type PluginSourceSpec } from './parse-plugin-source.js';
 
@@ -32,11 +33,11 @@ export function guessPluginName(packageName: string | undefined): string {
 export function entryFor(
   name: string,
   source: PluginSourceSpec,
-  options: { configPath: string; env: Env; config?: Record<string, unknown>; policy?: Record<string, unknown> },
+  options: { configPath: string; env: Env; config?: Record<string, unknown>; policy?: Record<string, unknown>; installed?: InstalledRelease },
 ): PluginEntryConfig {
   const document = {
     ...(options.policy ? { defaults: { policy: options.policy } } : {}),
-    plugins: [{ name, ...sourceFields(source), ...(options.config ? { config: options.config } : {}) }],
+    plugins: [{ name, ...sourceFields(source), ...(options.config ? { config: options.config } : {}), ...(options.installed ? { installed: options.installed } : {}) }],
   };
   return parsePluginsConfig(document, { path: options.configPath, env: options.env }).plugins[0]!;
 }
