@@ -35,7 +35,8 @@ export async function readTrustStore(directory: string): Promise<TrustStore> {
       const key = readPublicKeyPem(text, file);
       keys.set(fingerprintOf(key), { key, file });
     } catch (error) {
-      problems.push((error as Error).message);
+      const message = (error as Error).message;
+      problems.push(message.includes(file) ? message : `${file}: ${message}`);
     }
   }
   return { keys, problems };
