@@ -95,6 +95,8 @@ export async function createNpmHome(registry: LocalRegistry, extraEnv: Record<st
     `registry=${registry.url}`,
     `//${host.host}/:_authToken=${registry.token}`,
     `cache=${join(home, '.npm')}`,
+    // `npm install --global` lands in this HOME too (its bin folder is first on PATH).
+    `prefix=${join(home, '.local')}`,
     'update-notifier=false',
     'fund=false',
     'audit=false',

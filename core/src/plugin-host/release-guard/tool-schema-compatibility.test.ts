@@ -22,7 +22,7 @@ describe('diffToolParameters', () => {
   });
 
   it('reports a new required property, a removed property and a property that became required', () => {
-    const after = { ...strict({ number: { type: 'integer', minimum: 0, maximum: 1000 }, digits: { type: 'integer' } }) } as Record<string, unknown>;
+    const after = strict({ number: { type: 'integer', minimum: 0, maximum: 1000 }, digits: { type: 'integer' } });
     expect(changes(before, after)).toEqual(['/properties/base: the property was removed', '/properties/digits: a new required property']);
     const optional = strict({ number: { type: 'integer' }, note: { type: 'string' } }, ['number']);
     expect(changes(optional, strict({ number: { type: 'integer' }, note: { type: 'string' } }))).toEqual(['/properties/note: the property is now required']);
