@@ -133,13 +133,15 @@ describe('the plugin ecosystem through a registry, with no host checkout', () =>
       expect(response.status, name).toBe(200);
     }
     const cli = (await (await fetch(new URL('@acai%2fcli', ecosystem.registry.url))).json()) as { versions: Record<string, { _hasShrinkwrap?: boolean; bin?: unknown }> };
-    expect(cli.versions['0.1.0']).toMatchObject({ _hasShrinkwrap: true, bin: { acai: 'bin/acai.js' } });
+    expect(cli.versions['0.1.0']).toMatchObject({ _hasShrinkwrap: true, bin: { acai: './bin/acai.js' } });
   });
 
   it('scaffolds a plugin with npm create, gives it a runtime dependency, tests, validates and publishes it', SLOW, async () => {
     expectOk(await npm(['create', 'acai-plugin', 'duration', '--', '--description', 'Formats durations', '--author', 'Ada'], join(work.path, 'author')), 'npm create acai-plugin');
     expect(JSON.parse(await readFile(join(pluginDir, 'package.json'), 'utf8')).devDependencies['@acai/plugin-sdk']).toBe('^1.0.0');
     expectOk(await npm(['install', 'ms@^2.1.3']), 'npm install ms');
+    // ms ships no types; a two-line declaration does.
+    await writeFile(join(pluginDir, 'src', 'ms.d.ts'), "declare module 'ms' {\n  export default function ms(milliseconds: number, options?: { long?: boolean }): string;\n}\n");
     await writeDurationTool(false);
     await writeFile(join(pluginDir, 'src', 'index.ts'), "import { definePlugin } from '@acai/plugin-sdk';\nimport { formatDuration } from './format-duration.js';\n\nexport default definePlugin({ name: 'duration', description: 'Formats durations.', tools: [formatDuration] });\n");
     await writeFile(
