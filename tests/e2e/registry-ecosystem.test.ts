@@ -251,7 +251,8 @@ describe('the plugin ecosystem through a registry, with no host checkout', () =>
     expect(fingerprint).toMatch(/^SHA256:/);
     expectOk(await npx(['plugin', 'sign', '.', '--key', join(work.path, 'author', 'signing-key.pem')]), 'acai plugin sign');
     expectOk(await npx(['plugin', 'verify', '.']), 'acai plugin verify');
-    expectOk(await npm(['publish']), 'npm publish 1.0.1');
+    // 1.1.0 is `latest`: a fix on the 1.0 line is published under a tag of its own, as npm requires.
+    expectOk(await npm(['publish', '--tag', 'v1.0-line']), 'npm publish 1.0.1');
 
     const untrusted = await acai(['plugin', 'upgrade', 'duration', '--to', '1.0.1']);
     expect(untrusted.code).toBe(1);

@@ -32,7 +32,7 @@ export async function verifyPluginPackage(entry: PluginEntryConfig, resolved: Re
   const trustStore = await readTrustStore(signatures.trustedKeysDir);
   const verdict = await judgePackage(resolved.packageDir, trustStore.keys, entry.source.kind === 'path');
   const warnings = trustStore.problems.map((problem) => `trust store: ${problem}`);
-  const fix = `Add the signer's public key to the trust store ${signatures.trustedKeysDir} with \`acai plugin trust add <key.pub>\` once you have checked its fingerprint with the author, or set "signatures": { "policy": "warn" } in plugins.config.json`;
+  const fix = `Add the signer's public key with \`acai plugin trust add <key.pub>\` once you have checked its fingerprint with the author, or set "signatures": { "policy": "warn" } in plugins.config.json`;
   switch (verdict.status) {
     case 'trusted':
       return { signer: verdict.fingerprint, warnings };
@@ -42,7 +42,7 @@ export async function verifyPluginPackage(entry: PluginEntryConfig, resolved: Re
         `${named}: the package signature${verdict.fingerprint === undefined ? '' : ` by key ${verdict.fingerprint}`} is invalid: ${verdict.reason}. Do not run this package; reinstall it from its publisher and ask them to sign it again (\`acai plugin sign\`).`,
       );
     case 'untrusted': {
-      const message = `${named}: signed by key ${verdict.fingerprint}, which is not in the trust store`;
+      const message = `${named}: signed by key ${verdict.fingerprint}, which is not in the trust store ${signatures.trustedKeysDir}`;
       if (policy === 'required') throw new HostError('HOST_PLUGIN_SIGNATURE_UNTRUSTED', `${message}. ${fix}.`, { meta: { fingerprint: verdict.fingerprint } });
       return { warnings: [...warnings, `${message} (signatures.policy is "warn")`] };
     }
