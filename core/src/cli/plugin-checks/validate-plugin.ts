@@ -6,6 +6,7 @@ import type { PluginHost } from '../../plugin-host/index.js';
 import { checkOfCode, LOAD_CHECKS, MCP_LOAD_CHECKS, type LoadCheck } from './describe-load-failure.js';
 import { entryFor, identifyPlugin, type PluginIdentity } from './identify-plugin.js';
 import { InspectionWorkspace } from './inspection-workspace.js';
+import { DEFAULT_INSTALL_DIR } from '../../config/supply-chain-config.js';
 import { stageFromSource } from '../plugin-install/stage-from-source.js';
 import { createObservedRuntimeFactory, type RuntimeObservations } from './observed-runtime-factory.js';
 import type { PluginSourceSpec } from './parse-plugin-source.js';
@@ -66,7 +67,7 @@ export async function loadPluginForInspection(options: ValidatePluginOptions): P
     // The label the host uses in its messages is the config file's name.
     const configPath = join(options.cwd, 'plugins.config.json');
     // A tarball is installed with its dependencies first, as `acai plugin add` installs it for the host.
-    const staged = options.source.kind === 'tarball' ? await stageFromSource({ kind: 'tarball', path: options.source.absolutePath }, { installDir: join(workspace.dataDir, 'installed'), env: options.env }) : undefined;
+    const staged = options.source.kind === 'tarball' ? await stageFromSource({ kind: 'tarball', path: options.source.absolutePath }, { installDir: join(workspace.dataDir, DEFAULT_INSTALL_DIR), env: options.env }) : undefined;
     const identity = staged?.identity ?? (await identifyPlugin(options.source, { configPath, configDir: options.cwd, dataDir: workspace.dataDir, env: options.env }));
     const pluginConfig = typeof options.pluginConfig === 'function' ? options.pluginConfig(identity) : options.pluginConfig;
     const makeConfig = (policy: Record<string, unknown> | undefined): PluginsConfig => {

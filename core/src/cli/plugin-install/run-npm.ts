@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { dirname } from 'node:path';
 import { CliError } from '../cli-error.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -25,7 +26,15 @@ export async function runNpm(args: readonly string[], options: { cwd: string; en
       {
         cwd: options.cwd,
         // npm's own chatter would break --json output; the update check would reach the public registry.
-        env: { ...options.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', npm_config_loglevel: 'error' },
+        env: {
+          ...options.env,
+          // Without a PATH (an environment stripped by its caller) npm is looked for next to this Node.js, where it is installed.
+          PATH: options.env.PATH ?? dirname(process.execPath),
+          npm_config_update_notifier: 'false',
+          npm_config_fund: 'false',
+          npm_config_audit: 'false',
+          npm_config_loglevel: 'error',
+        },
         maxBuffer: 64 * 1024 * 1024,
       },
       (error, stdout, stderr) => {

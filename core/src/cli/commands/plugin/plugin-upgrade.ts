@@ -84,6 +84,8 @@ export async function runPluginUpgrade(args: readonly string[], io: CliIo): Prom
       io.stdout.write(`${name} is already at ${current.version} (${source.kind === 'registry' ? source.spec : 'the same archive'}).\n`);
       return 0;
     }
+    // What the current release offers, read before the entry changes (the guard compares with it).
+    const previous = current === undefined || values['accept-breaking'] ? undefined : await loadConfiguredEntry(workspace, file.validate(io.env), name);
     const installed: InstalledRelease = { version: staged.version, integrity: staged.integrity, ...(source.kind === 'registry' && source.registry !== undefined ? { registry: source.registry } : {}) };
     file.setEntryField(name, 'installed', installed);
     if (source.kind === 'tarball') file.setEntryField(name, 'tarball', pathForConfig(source.path, file.validate(io.env).dir));
@@ -91,7 +93,7 @@ export async function runPluginUpgrade(args: readonly string[], io: CliIo): Prom
     file.setEntryField(name, 'acceptBreakingRelease', values['accept-breaking'] ? staged.version : undefined);
     const config = file.validate(io.env);
     const outcome = await loadConfiguredEntry(workspace, config, name, staged.stagingDir);
-    const breaking = current === undefined || values['accept-breaking'] ? undefined : breakingChanges(current.version, await loadConfiguredEntry(workspace, withInstalled(config, name, current), name), staged.version, outcome);
+    const breaking = current === undefined || previous === undefined ? undefined : breakingChanges(current.version, previous, staged.version, outcome);
     if (breaking !== undefined && !values.force) {
       throw new CliError(
         `not upgraded: ${breaking.message}. It should have been published as ${requiredVersionFor(current!.version)}; ${current!.version} stays. ` +
@@ -145,10 +147,6 @@ function readInstalled(value: unknown): InstalledRelease | undefined {
   const { version, integrity, registry } = value as Record<string, unknown>;
   if (typeof version !== 'string' || typeof integrity !== 'string') return undefined;
   return { version, integrity, ...(typeof registry === 'string' ? { registry } : {}) };
-}
-
-function withInstalled(config: Awaited<ReturnType<PluginsConfigFile['validate']>>, name: string, installed: InstalledRelease) {
-  return { ...config, plugins: config.plugins.map((entry) => (entry.name === name ? { ...entry, installed, acceptBreakingRelease: undefined } : entry)) };
 }
 
 /**
