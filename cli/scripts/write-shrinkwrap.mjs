@@ -6,6 +6,7 @@
 // get exactly those instead of whatever the ranges resolve to on the day.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { lockfileClosure } from './lockfile-closure.mjs';
 
 const cliFolder = fileURLToPath(new URL('../', import.meta.url));
 const target = `${cliFolder}npm-shrinkwrap.json`;
@@ -22,17 +23,6 @@ const cli = JSON.parse(readFileSync(`${cliFolder}package.json`, 'utf8'));
 const WORKSPACES = new Map();
 for (const [path, entry] of Object.entries(lockfile.packages)) {
   if (entry.link === true && typeof entry.resolved === 'string') WORKSPACES.set(entry.resolved, path);
-}
-
-/** Node's lookup from a repository path: <from>/node_modules/<name>, then each enclosing node_modules. */
-function resolveFrom(from, name) {
-  for (let base = from; ; ) {
-    const candidate = `${base === '' ? '' : `${base}/`}node_modules/${name}`;
-    if (lockfile.packages[candidate] !== undefined) return candidate;
-    if (base === '') return undefined;
-    const index = base.lastIndexOf('/node_modules/');
-    base = index >= 0 ? base.slice(0, index) : '';
-  }
 }
 
 /** A repository path as an installed path: `core/node_modules/x` → `node_modules/@acai/core/node_modules/x`. */
@@ -57,31 +47,14 @@ const KEPT_FIELDS = ['version', 'integrity', 'license', 'dependencies', 'optiona
 const packages = {
   '': { name: cli.name, version: cli.version, license: cli.license, dependencies: cli.dependencies, bin: cli.bin, engines: cli.engines },
 };
-const queue = ['core'];
-const visited = new Set();
-while (queue.length > 0) {
-  const path = queue.shift();
-  if (visited.has(path)) continue;
-  visited.add(path);
-  let entry = lockfile.packages[path];
-  if (entry === undefined) throw new Error(`write-shrinkwrap: ${path} is not in package-lock.json (run npm install at the repository root)`);
-  if (entry.link === true) {
-    queue.push(entry.resolved);
-    continue;
-  }
+for (const path of lockfileClosure(lockfile, ['core'])) {
+  const entry = lockfile.packages[path];
   const copy = {};
   for (const field of KEPT_FIELDS) if (entry[field] !== undefined) copy[field] = entry[field];
   const target = installedPath(path);
   if (WORKSPACES.has(path)) copy.version = JSON.parse(readFileSync(`${repoRoot}${path}/package.json`, 'utf8')).version;
   const name = target.slice(target.lastIndexOf('node_modules/') + 'node_modules/'.length);
   packages[target] = { version: copy.version, resolved: resolvedUrl(name, copy.version), ...copy };
-  const optionalPeers = new Set(Object.entries(entry.peerDependenciesMeta ?? {}).filter(([, meta]) => meta.optional === true).map(([name]) => name));
-  const names = [...Object.keys(entry.dependencies ?? {}), ...Object.keys(entry.optionalDependencies ?? {}), ...Object.keys(entry.peerDependencies ?? {}).filter((name) => !optionalPeers.has(name))];
-  for (const name of names) {
-    const resolved = resolveFrom(path, name);
-    if (resolved !== undefined) queue.push(resolved);
-    else if (!(entry.optionalDependencies ?? {})[name]) throw new Error(`write-shrinkwrap: ${name} (needed by ${path}) is not in package-lock.json`);
-  }
 }
 const sorted = Object.fromEntries(Object.entries(packages).sort(([left], [right]) => (left === '' ? -1 : right === '' ? 1 : left < right ? -1 : 1)));
 writeFileSync(target, `${JSON.stringify({ name: cli.name, version: cli.version, lockfileVersion: 3, requires: true, packages: sorted }, null, 2)}\n`);

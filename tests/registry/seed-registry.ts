@@ -7,23 +7,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import semver from 'semver';
 import { readPackageTarball } from '../../core/src/plugin-host/integrity/read-package-tarball.js';
+import { lockfileClosure, resolveFrom, type Lockfile } from '../../cli/scripts/lockfile-closure.mjs';
 import type { LocalRegistry } from './local-registry.js';
-
-interface LockEntry {
-  readonly version?: string;
-  readonly integrity?: string;
-  readonly link?: boolean;
-  readonly resolved?: string;
-  readonly dependencies?: Record<string, string>;
-  readonly optionalDependencies?: Record<string, string>;
-  readonly peerDependencies?: Record<string, string>;
-  readonly peerDependenciesMeta?: Record<string, { optional?: boolean }>;
-  readonly devDependencies?: Record<string, string>;
-}
-
-interface Lockfile {
-  readonly packages: Record<string, LockEntry>;
-}
 
 /** What to seed: the workspaces whose dependencies are needed, and root dev dependencies by name. */
 export interface SeedRoots {
@@ -43,55 +28,25 @@ interface SeedPackage {
 /**
  * The packages (name@version from the lockfile) that installing `roots` needs: the dependency
  * closure, resolved the way Node and npm nest node_modules. Platform-specific optional packages whose
- * archive this machine never downloaded are left out (npm skips what does not fit the platform).
+ * archive this machine never downloaded are left out later (npm skips what does not fit the platform).
  */
 export function packagesToSeed(lockfile: Lockfile, roots: SeedRoots): SeedPackage[] {
+  const rootPaths = [
+    ...roots.workspaces,
+    ...roots.packages.map((name) => {
+      const resolved = resolveFrom(lockfile, '', name);
+      if (resolved === undefined) throw new Error(`${name} is not in package-lock.json`);
+      return resolved;
+    }),
+  ];
   const needed = new Map<string, SeedPackage>();
-  const visited = new Set<string>();
-  const queue: string[] = [];
-  const visit = (path: string, includeDev: boolean) => {
+  for (const path of lockfileClosure(lockfile, rootPaths)) {
     const entry = lockfile.packages[path];
-    if (entry === undefined || visited.has(path)) return;
-    visited.add(path);
-    if (entry.link === true && entry.resolved !== undefined) {
-      visit(entry.resolved, false);
-      return;
-    }
+    if (!path.includes('node_modules/') || entry?.version === undefined || entry.integrity === undefined) continue;
     const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
-    if (path.includes('node_modules/') && entry.version !== undefined && entry.integrity !== undefined) {
-      needed.set(`${name}@${entry.version}`, { name, version: entry.version, integrity: entry.integrity });
-    }
-    const optionalPeers = new Set(Object.entries(entry.peerDependenciesMeta ?? {}).filter(([, meta]) => meta.optional === true).map(([peer]) => peer));
-    const names = [
-      ...Object.keys(entry.dependencies ?? {}),
-      ...Object.keys(entry.optionalDependencies ?? {}),
-      ...Object.keys(entry.peerDependencies ?? {}).filter((peer) => !optionalPeers.has(peer)),
-      ...(includeDev ? Object.keys(entry.devDependencies ?? {}) : []),
-    ];
-    for (const dependency of names) {
-      const resolved = resolveFrom(lockfile, path, dependency);
-      if (resolved !== undefined) queue.push(resolved);
-    }
-  };
-  for (const workspace of roots.workspaces) visit(workspace, false);
-  for (const name of roots.packages) {
-    const resolved = resolveFrom(lockfile, '', name);
-    if (resolved === undefined) throw new Error(`${name} is not in package-lock.json`);
-    queue.push(resolved);
+    needed.set(`${name}@${entry.version}`, { name, version: entry.version, integrity: entry.integrity });
   }
-  while (queue.length > 0) visit(queue.shift()!, false);
   return [...needed.values()];
-}
-
-/** Node's lookup: `<from>/node_modules/<name>`, then each enclosing node_modules up to the root. */
-function resolveFrom(lockfile: Lockfile, from: string, name: string): string | undefined {
-  for (let base = from; ; ) {
-    const candidate = `${base === '' ? '' : `${base}/`}node_modules/${name}`;
-    if (lockfile.packages[candidate] !== undefined) return candidate;
-    if (base === '') return undefined;
-    const index = base.lastIndexOf('/node_modules/');
-    base = index >= 0 ? base.slice(0, index) : '';
-  }
 }
 
 /** Where npm's content cache keeps an archive with this integrity (cacache's layout), or undefined. */

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { access, mkdir, mkdtemp, readFile, realpath, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { PluginEntryConfig } from '../config/plugins-config.js';
 import { DEFAULT_INSTALL_DIR } from '../config/supply-chain-config.js';
 import { HostError } from '../errors/index.js';
-import { resolveInstalledRelease } from './install/installed-release.js';
+import { exists, resolveInstalledRelease } from './install/installed-release.js';
 import { linkHostSdk } from './install/link-host-sdk.js';
 
 const run = promisify(execFile);
@@ -86,14 +86,5 @@ async function extractTarball(tarball: string, target: string, label: string): P
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw new HostError('HOST_PLUGIN_NOT_FOUND', `${label}: cannot extract ${tarball}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
   }
 }

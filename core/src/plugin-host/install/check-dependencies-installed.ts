@@ -16,14 +16,15 @@ export async function checkDependenciesInstalled(packageDir: string, packageJson
   if (typeof declared !== 'object' || declared === null) return;
   const dependencies = Object.entries(declared as Record<string, unknown>).slice(0, MAX_DEPENDENCIES);
   for (const [name, range] of dependencies) {
-    if (!(await isResolvable(packageDir, name))) {
+    if (!(await isInstalledFrom(packageDir, name))) {
       throw new HostError('HOST_PLUGIN_DEPENDENCY_MISSING', `${named}: its dependency ${name}${typeof range === 'string' ? ` (${range.slice(0, 100)})` : ''} is not installed, so importing the plugin would fail. ${fixFor(source)}`);
     }
   }
 }
 
-async function isResolvable(packageDir: string, name: string): Promise<boolean> {
-  for (let folder = packageDir; ; folder = dirname(folder)) {
+/** True when `node_modules/<name>` exists in `from` or a folder above it: where Node.js finds an import of `name`. */
+export async function isInstalledFrom(from: string, name: string): Promise<boolean> {
+  for (let folder = from; ; folder = dirname(folder)) {
     try {
       await access(join(folder, 'node_modules', name, 'package.json'));
       return true;

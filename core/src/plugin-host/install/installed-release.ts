@@ -77,7 +77,8 @@ async function checkTarballUnchanged(tarball: string, installed: InstalledReleas
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+/** True when the path can be reached (the loader's resolve checks share it). */
+export async function exists(path: string): Promise<boolean> {
   try {
     await access(path);
     return true;

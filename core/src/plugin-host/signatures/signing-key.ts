@@ -47,23 +47,20 @@ export function publicKeyFromRaw(raw: Buffer): KeyObject {
 
 /** Reads an Ed25519 public key from PEM (SPKI); `source` names the file in messages. */
 export function readPublicKeyPem(pem: string, source: string): KeyObject {
-  let key: KeyObject;
-  try {
-    key = createPublicKey(pem);
-  } catch (error) {
-    throw new SigningKeyError(`${source} is not a PEM public key (${(error as Error).message})`);
-  }
-  if (key.asymmetricKeyType !== 'ed25519') throw new SigningKeyError(`${source} holds a ${key.asymmetricKeyType ?? 'unknown'} key; acai signatures use Ed25519 (\`acai plugin keygen\`)`);
-  return key;
+  return readEd25519Pem(pem, source, 'public');
 }
 
 /** Reads an Ed25519 private key from PEM (PKCS#8); `source` names the file in messages. */
 export function readPrivateKeyPem(pem: string, source: string): KeyObject {
+  return readEd25519Pem(pem, source, 'private');
+}
+
+function readEd25519Pem(pem: string, source: string, kind: 'public' | 'private'): KeyObject {
   let key: KeyObject;
   try {
-    key = createPrivateKey(pem);
+    key = kind === 'public' ? createPublicKey(pem) : createPrivateKey(pem);
   } catch (error) {
-    throw new SigningKeyError(`${source} is not a PEM private key (${(error as Error).message})`);
+    throw new SigningKeyError(`${source} is not a PEM ${kind} key (${(error as Error).message})`);
   }
   if (key.asymmetricKeyType !== 'ed25519') throw new SigningKeyError(`${source} holds a ${key.asymmetricKeyType ?? 'unknown'} key; acai signatures use Ed25519 (\`acai plugin keygen\`)`);
   return key;

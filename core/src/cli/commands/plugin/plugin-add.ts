@@ -1,5 +1,5 @@
-import { access } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+import { isInstalledFrom } from '../../../plugin-host/install/check-dependencies-installed.js';
 import { CliError, usageError } from '../../cli-error.js';
 import { createStyle, type CliIo } from '../../cli-io.js';
 import { createCliLogger } from '../../cli-logger.js';
@@ -93,7 +93,7 @@ export async function runPluginAdd(args: readonly string[], io: CliIo): Promise<
     source = { ...source, version: values.version };
   }
   if (registry !== undefined && source.kind !== 'package') throw usageError('--registry applies to package sources', 'plugin add');
-  const isInstall = source.kind === 'tarball' || (source.kind === 'package' && (registry !== undefined || !(await isInstalledAbove(configDir, source.package))));
+  const isInstall = source.kind === 'tarball' || (source.kind === 'package' && (registry !== undefined || !(await isInstalledFrom(configDir, source.package))));
   const style = createStyle(io);
   const workspace = await InspectionWorkspace.create(createCliLogger(io, values['log-level']));
   const installDir = file.validate(io.env).installDir ?? join(configDir, 'acai-plugins');
@@ -147,16 +147,4 @@ function releaseSourceOf(source: PluginSourceSpec, registry: string | undefined)
   if (source.kind === 'tarball') return { kind: 'tarball', path: source.absolutePath };
   if (source.kind !== 'package') throw new CliError(`a ${source.kind} source is not installed`);
   return { kind: 'registry', spec: `${source.package}@${source.version ?? 'latest'}`, registry };
-}
-
-/** True when `node_modules/<name>` exists in the config's folder or above (the host's own workspace installed it). */
-async function isInstalledAbove(configDir: string, packageName: string): Promise<boolean> {
-  for (let folder = configDir; ; folder = dirname(folder)) {
-    try {
-      await access(join(folder, 'node_modules', packageName, 'package.json'));
-      return true;
-    } catch {
-      if (dirname(folder) === folder) return false;
-    }
-  }
 }
