@@ -117,6 +117,22 @@ describe('createPluginAdminService', () => {
     expect(response.plugins?.[1]).toMatchObject({ name: 'weather', kind: 'npm', transport: '', serverName: '' });
   });
 
+  it('shows an installed release with its integrity and signer, and a refused release next to the last good one serving', async () => {
+    const integrity = `sha512-${'A'.repeat(86)}==`;
+    const kept: PluginStatus = {
+      ...status,
+      version: '1.0.0',
+      lastError: undefined,
+      installed: { version: '1.0.0', integrity },
+      signer: 'SHA256:abc',
+      refusedRelease: { version: '1.1.0', code: 'HOST_PLUGIN_BREAKING_CHANGE', message: 'release 1.1.0 breaks the tool parameters of 1.0.0' },
+    };
+    const service = createPluginAdminService({ host: target({ listPlugins: () => [kept, status] }) });
+    const response = await service.listPlugins({} as never, context(['admin']));
+    expect(response.plugins?.[0]).toMatchObject({ version: '1.0.0', state: 1, integrity, signer: 'SHA256:abc', refusedVersion: '1.1.0', lastError: 'release 1.1.0 breaks the tool parameters of 1.0.0' });
+    expect(response.plugins?.[1]).toMatchObject({ integrity: '', signer: '', refusedVersion: '' });
+  });
+
   it('reports a refused reload to the operator with its message instead of a generic internal error', async () => {
     const refusal = new HostError('HOST_PLUGIN_REQUIRED_FAILED', 'Required plugin failed to load: weather: setup failed');
     const service = createPluginAdminService({ host: target({ reload: () => Promise.reject(refusal) }) });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parsePluginsConfig, type PluginsConfig } from '../config/plugins-config.js';
 import type { InstalledRelease } from '../config/supply-chain-config.js';
@@ -62,9 +62,11 @@ export class PluginsConfigFile {
       if (!options.createIfMissing) {
         throw new CliError(`${path} does not exist (pass --config, set PLUGINS_CONFIG, or \`acai plugin add\` to create it)`);
       }
+      // Editors find the schema through $schema; npx runs the CLI from a cache folder that may be cleared, so none then.
+      const isTransient = SCHEMA_PATH.split(sep).includes('_npx');
       let schema = relative(dirname(path), SCHEMA_PATH);
       if (!schema.startsWith('.')) schema = `./${schema}`;
-      return new PluginsConfigFile(path, `${JSON.stringify({ $schema: schema, plugins: [] }, null, 2)}\n`, false);
+      return new PluginsConfigFile(path, `${JSON.stringify({ ...(isTransient ? {} : { $schema: schema }), plugins: [] }, null, 2)}\n`, false);
     }
     const file = new PluginsConfigFile(path, text, true);
     file.tree(); // fail early on broken JSON
