@@ -193,3 +193,22 @@ describe('signing: keygen, sign, verify, trust', () => {
     expect((await acai(['plugin', 'trust', 'frobnicate'])).stderr).toMatch(/unknown action "frobnicate"/);
   });
 });
+
+describe('hostile archives', () => {
+  it.each([
+    ['a version that climbs out of the install folder', { name: '@acai-fixtures/plugin-forecast', version: '../../../escape' }, /is not a semver version/],
+    ['a name that climbs out of node_modules', { name: '../../escape', version: '1.0.0' }, /is not an npm package name/],
+  ])('refuses %s before installing anything', async (_case, manifest, message) => {
+    const source = join(folder.path, 'hostile-source');
+    await cp(join(HOSTILE, 'forecast-1.0.0'), source, { recursive: true });
+    const original = JSON.parse(await readFile(join(source, 'package.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(join(source, 'package.json'), JSON.stringify({ ...original, ...manifest }));
+    const archive = join(folder.path, 'hostile.tgz');
+    await pack(source, archive, folder.path);
+    const result = await acai(['plugin', 'add', archive]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(message);
+    expect(await readdir(join(folder.path, 'acai-plugins'))).toEqual([]);
+    expect((await readdir(join(folder.path, '..'))).includes('escape')).toBe(false);
+  });
+});

@@ -1,11 +1,15 @@
 import { copyFile, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import semver from 'semver';
 import { integrityOf } from '../../plugin-host/integrity/package-integrity.js';
 import { readPackageTarball } from '../../plugin-host/integrity/read-package-tarball.js';
 import { CliError } from '../cli-error.js';
 import { runNpm } from './run-npm.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+// npm's rules for a package name: lower case, URL-safe, optionally scoped.
+const PACKAGE_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
 
 /** A package archive fetched for installation, and what it is. */
 export interface FetchedRelease {
@@ -60,5 +64,8 @@ export async function describeArchive(archive: string): Promise<FetchedRelease> 
     throw new CliError(`${archive} is not a package archive made by \`npm pack\`: ${(error as Error).message}`);
   }
   if (typeof manifest.name !== 'string' || typeof manifest.version !== 'string') throw new CliError(`${archive}: its package.json has no name or version`);
+  // Both become folder names of the install: only what npm itself accepts gets that far.
+  if (!PACKAGE_NAME.test(manifest.name) || manifest.name.length > 214) throw new CliError(`${archive}: "${manifest.name.slice(0, 80)}" is not an npm package name`);
+  if (semver.valid(manifest.version) !== manifest.version) throw new CliError(`${archive}: "${manifest.version.slice(0, 80)}" is not a semver version`);
   return { archive, packageName: manifest.name, version: manifest.version, integrity: integrityOf(bytes) };
 }
