@@ -100,8 +100,10 @@ export async function createNpmHome(registry: LocalRegistry, extraEnv: Record<st
     'update-notifier=false',
     'fund=false',
     'audit=false',
-    // One quick attempt: the registry is on loopback, and a missing package must fail fast.
-    'fetch-retries=0',
+    // The registry is on loopback: retry a dropped connection at once (a missing package is a 404, never retried).
+    'fetch-retries=2',
+    'fetch-retry-mintimeout=200',
+    'fetch-retry-maxtimeout=2000',
   ].join('\n');
   await writeFile(join(home, '.npmrc'), `${npmrc}\n`);
   await mkdir(join(home, '.npm'), { recursive: true });

@@ -27,6 +27,10 @@ const configuration = {
   web: { enable: false },
 };
 const server = await verdaccio.runServer(configuration);
+// npm keeps connections open between requests; Node's 5 s default would close them under npm's feet
+// ("socket hang up") whenever a busy machine leaves a connection idle a little longer.
+server.keepAliveTimeout = 120_000;
+server.headersTimeout = 125_000;
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
   process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}/` })}\n`);
