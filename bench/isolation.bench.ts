@@ -14,9 +14,10 @@ import { Registry } from 'prom-client';
 import { buildApp, type AcaiApp } from '../core/src/app.js';
 import { MemoryKeyValueStore } from '../core/src/cache/index.js';
 import { loadHostConfig } from '../core/src/config/env-config.js';
+import type { IsolationMode, WorkerIsolation } from '../core/src/config/isolation-modes.js';
 import { parsePluginsConfig } from '../core/src/config/plugins-config.js';
-import { loadPluginHost, type IsolationMode, type PluginHost } from '../core/src/plugin-host/index.js';
-import { createPluginRuntimeFactory, type WorkerIsolation } from '../core/src/plugin-host/worker/index.js';
+import { loadPluginHost, type PluginHost } from '../core/src/plugin-host/index.js';
+import { createPluginRuntimeFactory } from '../core/src/plugin-host/worker/index.js';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeStep } from '../tests/fakes/openai/index.js';
 import { measureCallMicros, NOOP_PLUGIN_SOURCE, percentile, writeBenchPlugin } from './bench-support.js';
 

@@ -33,9 +33,13 @@ afterAll(async () => {
 
 const acai = (argv: string[], env: Record<string, string> = {}) => runAcai(argv, { cwd: folder.path, env });
 
-/** What the host's own loader says about a plugin configured from `folder.path/plugins.config.json` (a path, or other source fields). */
+/**
+ * What the host's own loader says about a plugin configured from `folder.path/plugins.config.json` (a path,
+ * or other source fields). A package runs inline, as `acai plugin validate` runs it, so its import and
+ * setup are observed in this process.
+ */
 async function hostVerdict(name: string, source: string | Record<string, unknown>, config?: Record<string, unknown>) {
-  const fields = typeof source === 'string' ? { path: source } : source;
+  const fields = typeof source === 'string' ? { path: source, mode: 'inline' } : source;
   const pluginsConfig = parsePluginsConfig({ plugins: [{ name, ...fields, ...(config ? { config } : {}) }] }, { path: join(folder.path, 'plugins.config.json'), env: {} });
   const host = await loadPluginHost({
     config: pluginsConfig,

@@ -6,11 +6,11 @@ import {
   titleCacheKey,
   type ChatService,
   type ChatServiceOptions,
-  type ToolExecutor,
 } from '../../core/src/chat/index.js';
 import { HostError } from '../../core/src/errors/index.js';
 import { createModelClient } from '../../core/src/llm/index.js';
 import type { EmbeddedConversationStore } from '../../core/src/storage/index.js';
+import type { ToolExecutor } from '../../core/src/tool-calls/index.js';
 import {
   errorReply,
   startFakeOpenAI,
@@ -19,7 +19,7 @@ import {
   type ChatCompletionBody,
   type FakeOpenAIServer,
 } from '../fakes/openai/index.js';
-import { callerFor, createFixtureTools, createTemporaryStore, eventually, noSessions } from './chat-test-support.js';
+import { callerFor, clockTool, createFixtureTools, createTemporaryStore, eventually, noSessions } from './chat-test-support.js';
 
 const CHAT_MODEL = 'fake-chat';
 const TITLE_MODEL = 'fake-title';
@@ -31,18 +31,6 @@ let fake: FakeOpenAIServer;
 let store: EmbeddedConversationStore;
 let cleanupStore: () => Promise<void>;
 let cache: MemoryKeyValueStore;
-
-const clockTool = {
-  name: 'get_time',
-  description: 'Current time in a time zone.',
-  parameters: {
-    type: 'object',
-    properties: { zone: { type: 'string', minLength: 3 } },
-    required: ['zone'],
-    additionalProperties: false,
-  },
-  execute: (args: Record<string, unknown>) => `12:00 in ${String(args.zone)}`,
-} as const;
 
 function service(tools: ToolExecutor = createFixtureTools([clockTool]), options: Partial<ChatServiceOptions> = {}, model = defaultModel()): ChatService {
   return createChatService({ store, sessions: noSessions, model, tools, cache, clock, options });

@@ -4,9 +4,10 @@
 // both stores.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryKeyValueStore } from '../../core/src/cache/index.js';
-import { createChatService, type ChatService, type ToolExecutor, type TurnEvents } from '../../core/src/chat/index.js';
+import { createChatService, type ChatService, type TurnEvents } from '../../core/src/chat/index.js';
 import { createModelClient } from '../../core/src/llm/index.js';
 import type { Conversation, ConversationStore } from '../../core/src/storage/index.js';
+import type { ToolExecutor } from '../../core/src/tool-calls/index.js';
 import { startFakeOpenAI, streamedTextReply, toolCallsReply, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
 import type { ConversationStoreFactory } from '../support/conversation-store-contract.js';
 import { embeddedStoreFactory, mongoStoreFactory } from '../support/conversation-store-factories.js';
@@ -45,7 +46,7 @@ function steadyTools(): ToolExecutor {
   ]);
   return {
     listModelTools: () => tools.listModelTools(),
-    describeTool: () => ({ plugin: 'fixtures', pluginVersion: '1.0.0' }),
+    describeTool: (name) => tools.describeTool(name),
     callTool: async (name, rawArguments, options) => ({ ...(await tools.callTool(name, rawArguments, options)), durationMs: 7 }),
   };
 }

@@ -1,7 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { authPlugin, createAuthenticator, createClientIpResolver, parseBootstrapKeys } from '../../core/src/auth/index.js';
+import { authPlugin, createAuthenticator, parseBootstrapKeys } from '../../core/src/auth/index.js';
+import { createClientIpResolver } from '../../core/src/client-address/index.js';
 import { createLogger, createMetrics } from '../../core/src/observability/index.js';
 import {
   createRequestLimiter,

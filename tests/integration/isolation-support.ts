@@ -3,10 +3,12 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { createFakeClock, createToolHttpClient, MemoryToolCache } from '@acai/plugin-sdk/host';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createCapturingLogger } from '../../core/src/plugin-host/__fixtures__/test-plugin-packages.js';
 import { WorkerPluginRuntime, type WorkerHostServices, type WorkerPluginRuntimeOptions } from '../../core/src/plugin-host/worker/index.js';
+
+export { createCapturingLogger };
 
 /** Directory URL of one hostile (or healthy) fixture plugin package. */
 export function fixturePackageUrl(name: string): URL {
@@ -16,18 +18,6 @@ export function fixturePackageUrl(name: string): URL {
 /** Entry URL of a fixture plugin (every fixture's `acai.entry` is ./index.js). */
 export function fixtureEntryUrl(name: string): URL {
   return new URL('index.js', fixturePackageUrl(name));
-}
-
-/** A pino logger whose lines are kept in memory for assertions. */
-export function createCapturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      callback();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines };
 }
 
 /** Host-side services for one fixture plugin. */

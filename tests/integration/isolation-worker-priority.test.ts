@@ -3,7 +3,8 @@
 // the suite runs on Linux, as CI does.
 import { getPriority } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WorkerPluginRuntime, type WorkerIsolation } from '../../core/src/plugin-host/worker/index.js';
+import type { WorkerIsolation } from '../../core/src/config/isolation-modes.js';
+import { WorkerPluginRuntime } from '../../core/src/plugin-host/worker/index.js';
 import { callTool, createCapturingLogger, createTestServices, fixtureEntryUrl } from './isolation-support.js';
 
 const started: WorkerPluginRuntime[] = [];

@@ -4,12 +4,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Writable } from 'node:stream';
-import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { MemoryKeyValueStore, type KeyValueStore } from '../../core/src/cache/index.js';
 import { parsePluginsConfig, type PluginsConfig } from '../../core/src/config/plugins-config.js';
 import { loadPluginHost, type LoadPluginHostOptions, type PluginHost } from '../../core/src/plugin-host/index.js';
+import { createCapturingLogger } from '../../core/src/plugin-host/__fixtures__/test-plugin-packages.js';
+
+export { createCapturingLogger };
 
 /** Directory holding the fixture plugin packages; `path` entries are relative to it. */
 export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
@@ -37,17 +38,6 @@ export function fixtureConfig(plugins: Array<Record<string, unknown>>, env: Reco
   return parsePluginsConfig(defaults === undefined ? { plugins } : { defaults, plugins }, { path: join(FIXTURES_DIR, 'plugins.config.json'), env });
 }
 
-/** A pino logger whose lines are kept for assertions. */
-export function createCapturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      callback();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines };
-}
 
 export interface FixtureHost {
   readonly host: PluginHost;

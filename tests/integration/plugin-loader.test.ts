@@ -13,8 +13,14 @@ afterEach(async () => {
   await Promise.all(hosts.splice(0).map((host) => host.close()));
 });
 
+/**
+ * The named checks are the same in both modes, so the suite runs its fixture plugins inline (in this
+ * process, started in no time) unless an entry asks for a worker; the loader's default runtime factory
+ * runs `worker` entries in real workers.
+ */
 async function load(plugins: Array<Record<string, unknown>>, env: Record<string, string> = {}, hostVersion?: string): Promise<FixtureHost> {
-  const loaded = await loadFixtureHost(fixtureConfig(plugins, env), hostVersion === undefined ? {} : { hostVersion });
+  const entries = plugins.map((entry) => (entry['mode'] === undefined ? { ...entry, mode: 'inline' } : entry));
+  const loaded = await loadFixtureHost(fixtureConfig(entries, env), hostVersion === undefined ? {} : { hostVersion });
   hosts.push(loaded);
   return loaded;
 }
@@ -34,7 +40,7 @@ async function refusal(entry: Record<string, unknown>, code: HostErrorCode, env:
 
 describe('plugin loader', () => {
   it('loads a plugin, namespaces its tools and precomputes the strict OpenAI tool list', async () => {
-    const { host } = await load([{ name: 'testbed', path: './testbed', config: { apiKey: 'k-123456' } }]);
+    const { host } = await load([{ name: 'testbed', path: './testbed', mode: 'worker', config: { apiKey: 'k-123456' } }]);
     const tools = host.listTools();
     expect(tools.map((tool) => tool.exposedName)).toContain('testbed__echo_text');
     const echo = tools.find((tool) => tool.tool === 'echo_text');
@@ -144,6 +150,13 @@ describe('plugin loader', () => {
   it('refuses a plugin whose setup throws, without leaking its secret', async () => {
     const message = await refusal({ name: 'setup-fails', path: './setup-fails', config: { token: 'tok-very-secret' } }, 'HOST_PLUGIN_SETUP_FAILED');
     expect(message).toContain('upstream refused token [REDACTED]');
+  });
+
+  it('refuses a worker plugin whose setup throws, without leaking its secret either', async () => {
+    const message = await refusal({ name: 'setup-fails', path: './setup-fails', mode: 'worker', config: { token: 'tok-very-secret' } }, 'HOST_PLUGIN_SETUP_FAILED');
+    expect(message).toContain('setup-fails');
+    expect(message).toContain('upstream refused token [REDACTED]');
+    expect(message).not.toContain('tok-very-secret');
   });
 
   it('stops the whole load when a required plugin fails', async () => {

@@ -3,7 +3,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PLUGIN_ADMIN_PATH_PREFIX, registerPluginAdminService } from '../../core/src/admin/index.js';
-import { authPlugin, createAuthenticator, createClientIpResolver, parseBootstrapKeys } from '../../core/src/auth/index.js';
+import { authPlugin, createAuthenticator, parseBootstrapKeys } from '../../core/src/auth/index.js';
+import { createClientIpResolver } from '../../core/src/client-address/index.js';
 import { startReloadTestbed, type ReloadTestbed } from './reload-support.js';
 
 const ADMIN_KEY = 'acai_admin_key_0123456789';

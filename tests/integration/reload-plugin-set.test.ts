@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HostError } from '../../core/src/errors/index.js';
-import type { ToolCallResult } from '../../core/src/plugin-host/index.js';
+import type { ToolCallResult } from '../../core/src/tool-calls/index.js';
 import { startReloadTestbed, type ReloadTestbed } from './reload-support.js';
 
 const testbeds: ReloadTestbed[] = [];

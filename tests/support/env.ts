@@ -59,3 +59,18 @@ export function uniqueName(prefix: string): string {
 export function childProcessEnv(variables: Record<string, string>): Record<string, string> {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...variables };
 }
+
+/** helm, built from the Go module proxy by tests/support/services.sh, for the Helm chart test. Throws when unset. */
+export function requireHelmBinary(): string {
+  return requireEnv('ACAI_TEST_HELM_BIN', 'The Helm chart test renders deploy/helm/acai with helm.');
+}
+
+/** kubeconform, built like helm. Throws when unset. */
+export function requireKubeconformBinary(): string {
+  return requireEnv('ACAI_TEST_KUBECONFORM_BIN', 'The Helm chart test validates the rendered manifests with kubeconform.');
+}
+
+/** Kubernetes and ServiceMonitor JSON Schemas generated offline for kubeconform (tests/support/generate-k8s-schemas.ts). Throws when unset. */
+export function requireKubernetesSchemaDir(): string {
+  return requireEnv('ACAI_TEST_K8S_SCHEMA_DIR', 'kubeconform needs the Kubernetes JSON Schemas generated at provisioning.');
+}

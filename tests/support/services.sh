@@ -2,7 +2,8 @@
 # Provisioning shared by run-tests.sh and with-services.sh (sourced, not executed).
 #
 # It makes a fresh Debian 12 machine able to run the suites: installs npm dependencies, the system
-# tools the suites call (redis-server, protoc, promtool, chromium), builds FerretDB once into a cache, starts a
+# tools the suites call (redis-server, protoc, promtool, chromium), builds FerretDB, helm and kubeconform
+# once into a cache (with the Kubernetes JSON Schemas kubeconform checks the Helm chart against), starts a
 # private Redis and FerretDB on free loopback ports unless REDIS_URL / MONGODB_URL are already set,
 # and stops whatever it started when the calling script exits.
 
@@ -10,6 +11,16 @@ ACAI_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ACAI_CACHE_DIR="${ACAI_CACHE_DIR:-${HOME:-/root}/.cache/acai}"
 ACAI_FERRETDB_VERSION="v1.24.2"
 ACAI_FERRETDB_BIN="$ACAI_CACHE_DIR/ferretdb-$ACAI_FERRETDB_VERSION/ferretdb"
+# The Helm chart's checks (tests/integration/deploy-helm-chart.test.ts): helm renders it, kubeconform
+# validates the output against JSON Schemas generated from Kubernetes' OpenAPI document (module
+# k8s.io/kubernetes) and the ServiceMonitor CRD (module prometheus-operator), all from the Go module proxy.
+ACAI_HELM_VERSION="v4.3.2"
+ACAI_KUBECONFORM_VERSION="v0.8.0"
+ACAI_KUBERNETES_VERSION="v1.37.2"
+ACAI_PROMETHEUS_OPERATOR_VERSION="v0.85.0"
+ACAI_HELM_BIN="$ACAI_CACHE_DIR/helm-$ACAI_HELM_VERSION/helm"
+ACAI_KUBECONFORM_BIN="$ACAI_CACHE_DIR/kubeconform-$ACAI_KUBECONFORM_VERSION/kubeconform"
+ACAI_K8S_SCHEMA_DIR="$ACAI_CACHE_DIR/k8s-schemas-$ACAI_KUBERNETES_VERSION-prometheus-operator-$ACAI_PROMETHEUS_OPERATOR_VERSION"
 # Process state of this run; filled by acai_start_services, used by acai_stop_services.
 ACAI_RUN_DIR=""
 ACAI_STARTED_REDIS_PORT=""
@@ -121,6 +132,76 @@ acai_ensure_ferretdb() {
   [[ -x "$ACAI_FERRETDB_BIN" ]] || acai_fail "FerretDB build failed"
 }
 
+# `go install <module>/<cmd>@<version>` into <target>, once; serialised like the FerretDB build.
+# Returns non-zero (after printing the build log's tail) instead of exiting: the test that needs the tool
+# then fails and names it, while the rest of the suite still runs.
+acai_go_install_once() {
+  local target="$1" package="$2" version="$3"
+  if [[ -x "$target" ]]; then return 0; fi
+  acai_ensure_go_on_path
+  if ! command -v go >/dev/null; then
+    acai_log "warning: Go is needed to build $(basename "$target") $version; the Helm chart test will fail"
+    return 1
+  fi
+  local target_dir
+  target_dir="$(dirname "$target")"
+  mkdir -p "$target_dir"
+  (
+    flock 9
+    if [[ -x "$target" ]]; then exit 0; fi
+    acai_log "building $(basename "$target") $version into $target_dir (first run only, a few minutes)"
+    local build_log="$target_dir/build.log"
+    if ! GOFLAGS="" GOTOOLCHAIN="${GOTOOLCHAIN:-auto}" GOBIN="$target_dir/.partial" go install -ldflags="-s -w" "$package@$version" >"$build_log" 2>&1; then
+      tail -n 40 "$build_log" >&2
+      exit 1
+    fi
+    mv "$target_dir/.partial/$(basename "$package")" "$target"
+    rm -rf "$target_dir/.partial" "$build_log"
+  ) 9>"$target_dir/.build.lock"
+}
+
+# JSON Schemas for kubeconform, generated offline (its default downloads them from a site this machine
+# cannot reach) by tests/support/generate-k8s-schemas.ts from two module zips fetched with `go mod
+# download` into a scratch module cache that is removed afterwards. Needs node_modules (tsx).
+acai_ensure_k8s_schemas() {
+  if [[ -f "$ACAI_K8S_SCHEMA_DIR/_definitions.json" ]]; then return 0; fi
+  acai_ensure_go_on_path
+  if ! command -v go >/dev/null; then
+    acai_log "warning: Go is needed to fetch the Kubernetes OpenAPI document; the Helm chart test will fail"
+    return 1
+  fi
+  mkdir -p "$ACAI_CACHE_DIR"
+  (
+    flock 9
+    if [[ -f "$ACAI_K8S_SCHEMA_DIR/_definitions.json" ]]; then exit 0; fi
+    acai_log "generating Kubernetes $ACAI_KUBERNETES_VERSION JSON Schemas into $ACAI_K8S_SCHEMA_DIR (first run only)"
+    local scratch
+    scratch="$(mktemp -d "$ACAI_CACHE_DIR/k8s-modules.XXXXXX")"
+    trap 'rm -rf "$scratch"' EXIT
+    module_dir() {
+      GOFLAGS=-modcacherw GOMODCACHE="$scratch" go mod download -json "$1@$2" | node -e \
+        "let s='';process.stdin.on('data',(c)=>s+=c).on('end',()=>{const m=JSON.parse(s);if(m.Error){console.error(m.Error);process.exit(1)}console.log(m.Dir)})"
+    }
+    local kubernetes operator
+    kubernetes="$(module_dir k8s.io/kubernetes "$ACAI_KUBERNETES_VERSION")" &&
+      operator="$(module_dir github.com/prometheus-operator/prometheus-operator "$ACAI_PROMETHEUS_OPERATOR_VERSION")" &&
+      "$ACAI_REPO_ROOT/node_modules/.bin/tsx" "$ACAI_REPO_ROOT/tests/support/generate-k8s-schemas.ts" \
+        "$kubernetes/api/openapi-spec/swagger.json" "$ACAI_K8S_SCHEMA_DIR" \
+        "$operator/jsonnet/prometheus-operator/servicemonitors-crd.json" \
+        "$operator/jsonnet/prometheus-operator/prometheusrules-crd.json"
+  ) 9>"$ACAI_CACHE_DIR/.k8s-schemas.lock"
+}
+
+# helm, kubeconform and the schemas for the Helm chart test. Anything missing is reported by that test.
+acai_ensure_k8s_tools() {
+  acai_go_install_once "$ACAI_HELM_BIN" helm.sh/helm/v4/cmd/helm "$ACAI_HELM_VERSION" &&
+    export ACAI_TEST_HELM_BIN="$ACAI_HELM_BIN"
+  acai_go_install_once "$ACAI_KUBECONFORM_BIN" github.com/yannh/kubeconform/cmd/kubeconform "$ACAI_KUBECONFORM_VERSION" &&
+    export ACAI_TEST_KUBECONFORM_BIN="$ACAI_KUBECONFORM_BIN"
+  acai_ensure_k8s_schemas && export ACAI_TEST_K8S_SCHEMA_DIR="$ACAI_K8S_SCHEMA_DIR"
+  return 0
+}
+
 acai_free_port() {
   node -e "const s=require('node:net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close();})"
 }
@@ -204,5 +285,6 @@ acai_provision() {
   acai_ensure_system_packages
   acai_ensure_browser
   acai_ensure_node_modules
+  acai_ensure_k8s_tools
   acai_start_services
 }

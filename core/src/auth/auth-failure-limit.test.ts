@@ -1,8 +1,8 @@
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryRateLimiter } from '../rate-limit/memory-rate-limiter.js';
+import { createClientIpResolver } from '../client-address/index.js';
+import { MemoryRateLimiter } from '../rate-limit/index.js';
 import { authPlugin } from './auth-plugin.js';
-import { createClientIpResolver } from './client-ip.js';
 import { createAuthenticator } from './create-authenticator.js';
 import { parseBootstrapKeys } from './static-api-key-source.js';
 

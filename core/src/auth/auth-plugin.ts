@@ -4,7 +4,7 @@ import fastifyPlugin from 'fastify-plugin';
 import { HostError, toTwirpError } from '../errors/index.js';
 import type { HostMetrics } from '../observability/index.js';
 import type { RateLimiter } from '../rate-limit/index.js';
-import type { ClientIpResolver } from './client-ip.js';
+import type { ClientIpResolver } from '../client-address/index.js';
 import type { Authenticator, AuthFailureReason, AuthResult } from './create-authenticator.js';
 import { hasScope, type ApiKeyScope, type Principal } from './principal.js';
 

@@ -1,5 +1,5 @@
 import { HostError } from '../errors/index.js';
-import { NetworkList } from './network-list.js';
+import { NetworkList } from '../client-address/index.js';
 import { isApiKeyScope, SCOPE_CHOICES, type ApiKeyScope } from './principal.js';
 
 /** Keyless access for legacy clients from a network range, as a fixed tenant with fixed scopes. */

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createClientIpResolver } from '../client-address/index.js';
 import { authPlugin } from './auth-plugin.js';
-import { createClientIpResolver } from './client-ip.js';
 import { createAuthenticator } from './create-authenticator.js';
 import { API_KEY_SCOPES } from './principal.js';
 import { parseBootstrapKeys } from './static-api-key-source.js';

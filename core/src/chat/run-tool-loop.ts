@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ModelClient, ModelMessage, ModelTool, ModelToolCall } from '../llm/index.js';
 import type { ToolCallRecord } from '../storage/conversation-store.js';
+import type { ToolCallResult, ToolExecutor } from '../tool-calls/index.js';
 import type { CallerContext } from './caller-context.js';
-import type { ToolCallResult, ToolExecutor } from './tool-executor.js';
 import type { ToolCallStart, TurnEvents } from './turn-events.js';
 
 /** Bounds of one turn's tool loop. */
@@ -151,7 +151,7 @@ function withUniqueIds(calls: readonly ModelToolCall[]): ModelToolCall[] {
 }
 
 function announce(executor: ToolExecutor, call: ModelToolCall): ToolCallStart {
-  const provenance = executor.describeTool?.(call.name);
+  const provenance = executor.describeTool(call.name);
   return {
     id: call.id,
     name: call.name,

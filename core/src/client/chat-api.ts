@@ -1,88 +1,45 @@
-// The chat API as clients see it on the wire (Twirp JSON, proto field names, defaults omitted).
-// Mirrors proto/chat.proto; every field is optional on responses because Twirp omits defaults.
-// The ContinueChatStream events are defined next to the route that sends them.
-import type { ChatStreamEvent, ToolCallJson } from '../rpc/chat-stream-events.js';
+// The chat API as clients see it on the wire (Twirp JSON, proto field names, defaults omitted). The
+// shapes are defined next to the edge that serves them (rpc/chat-json.ts, rpc/chat-stream-events.ts)
+// and named here as clients know them from chat.proto.
+import type {
+  ContinueChatStreamRequestJson,
+  ContinueConversationRequestJson,
+  ContinueConversationResponseJson,
+  ConversationJson,
+  ConversationMessageJson,
+  DescribeConversationRequestJson,
+  DescribeConversationResponseJson,
+  ListConversationsRequestJson,
+  ListConversationsResponseJson,
+  MessageRoleJson,
+  SessionMetadataJson,
+  StartConversationRequestJson,
+  StartConversationResponseJson,
+} from '../rpc/chat-json.js';
+import type { ChatTurnEventJson, ToolCallJson } from '../rpc/chat-stream-events.js';
 
+// Type-only imports of the two type-only files: the web console compiles this file for the browser.
 export type { ChatStreamEvent, ChatStreamEventData, ChatStreamEventName } from '../rpc/chat-stream-events.js';
 
 /** Identifies an end user of a stateless client (e.g. a Telegram chat). */
-export interface SessionMetadata {
-  platform: string;
-  user_id: string;
-  chat_id: string;
-}
-
+export type SessionMetadata = SessionMetadataJson;
 /** One tool call made during a turn (its `result` is missing from hosts older than ContinueChatStream). */
 export type ToolCallRecord = ToolCallJson;
-
-export type MessageRole = 'UNKNOWN' | 'USER' | 'ASSISTANT';
-
-export interface ConversationMessage {
-  id?: string;
-  role?: MessageRole;
-  content?: string;
-  timestamp?: string;
-  tool_calls?: ToolCallRecord[];
-}
-
-export interface Conversation {
-  id?: string;
-  title?: string;
-  timestamp?: string;
-  messages?: ConversationMessage[];
-}
-
-export interface StartConversationRequest {
-  message: string;
-  session_metadata?: SessionMetadata;
-}
-
-export interface StartConversationResponse {
-  conversation_id?: string;
-  title?: string;
-  reply?: string;
-  tool_calls?: ToolCallRecord[];
-}
-
-export interface ContinueConversationRequest {
-  conversation_id?: string;
-  message: string;
-  session_metadata?: SessionMetadata;
-}
-
-export interface ContinueConversationResponse {
-  reply?: string;
-  conversation_id?: string;
-  tool_calls?: ToolCallRecord[];
-}
-
+export type MessageRole = MessageRoleJson;
+export type ConversationMessage = ConversationMessageJson;
+export type Conversation = ConversationJson;
+export type StartConversationRequest = StartConversationRequestJson;
+export type StartConversationResponse = StartConversationResponseJson;
+export type ContinueConversationRequest = ContinueConversationRequestJson;
+export type ContinueConversationResponse = ContinueConversationResponseJson;
 /** ContinueChatStream: no conversation_id and no session_metadata start a new conversation. */
-export interface ContinueChatStreamRequest {
-  conversation_id?: string;
-  message: string;
-  session_metadata?: SessionMetadata;
-}
-
+export type ContinueChatStreamRequest = ContinueChatStreamRequestJson;
 /** What a streamed turn yields, `message` last; a terminal `error` event is thrown as TwirpClientError instead. */
-export type ChatTurnEvent = Exclude<ChatStreamEvent, { readonly event: 'error' }>;
-
-export interface ListConversationsRequest {
-  page_size?: number;
-  page_token?: string;
-}
-
-export interface ListConversationsResponse {
-  conversations?: Conversation[];
-  next_page_token?: string;
-}
-
-export interface DescribeConversationRequest {
-  conversation_id: string;
-}
-
-export interface DescribeConversationResponse {
-  conversation?: Conversation;
-}
+export type ChatTurnEvent = ChatTurnEventJson;
+export type ListConversationsRequest = ListConversationsRequestJson;
+export type ListConversationsResponse = ListConversationsResponseJson;
+export type DescribeConversationRequest = DescribeConversationRequestJson;
+export type DescribeConversationResponse = DescribeConversationResponseJson;
 
 /** Per-call options. */
 export interface ChatCallOptions {

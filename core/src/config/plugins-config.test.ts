@@ -47,6 +47,14 @@ describe('parsePluginsConfig', () => {
     expect(Object.isFrozen(config.plugins[0]?.policy)).toBe(true);
   });
 
+  it('resolves policies with one key order whatever order the file writes them in, so reloads see no change', () => {
+    const resolve = (policy: Record<string, unknown>, own: Record<string, unknown>) =>
+      JSON.stringify(parsePluginsConfig({ defaults: { policy }, plugins: [{ name: 'echo', path: './echo', policy: own }] }, { path, env: {} }).plugins[0]?.policy);
+    expect(resolve({ retry: { maxAttempts: 2 }, timeoutMs: 5000 }, { breaker: { halfOpenAfterMs: 5, failureThreshold: 2 }, maxQueue: 0 })).toBe(
+      resolve({ timeoutMs: 5000, retry: { maxAttempts: 2 } }, { maxQueue: 0, breaker: { failureThreshold: 2, halfOpenAfterMs: 5 } }),
+    );
+  });
+
   it('gathers every problem into one error naming the plugin and field', () => {
     const error = refusal(() =>
       parsePluginsConfig(

@@ -1,21 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { createSchemaCompiler, toCheckProblems } from '@acai/plugin-sdk/host';
 import { HostError } from '../errors/index.js';
-import type { IsolationMode, PluginMode } from '../plugin-host/plugin-runtime.js';
+import type { PluginMode } from './isolation-modes.js';
+import { mergeDefaults } from './merge-defaults.js';
 import { readEntrySupplyChain, readSupplyChainSettings, supplyChainProblems, type EntrySupplyChain, type SupplyChainSettings } from './supply-chain-config.js';
+import { pluginsConfigSchema, type McpServerDocument, type PluginEntryDocument, type PluginsConfigDocument, type PolicyDefaults } from './plugins-config-schema.js';
+
+type DeepReadonly<T> = { readonly [K in keyof T]: T[K] extends object ? DeepReadonly<T[K]> : T[K] };
 
 /** The call policy of one plugin, fully resolved (defaults.policy merged under the plugin's own). */
-export interface PluginPolicy {
-  readonly timeoutMs: number;
-  readonly setupTimeoutMs: number;
-  readonly maxConcurrent: number;
-  readonly maxQueue: number;
-  readonly maxOutputBytes: number;
-  readonly breaker: { readonly failureThreshold: number; readonly halfOpenAfterMs: number };
-  readonly retry: { readonly maxAttempts: number };
-}
+export type PluginPolicy = DeepReadonly<PolicyDefaults>;
 
 /** How the host reaches an MCP server (`${ENV}` references resolved; `cwd` absolute; `env` complete, inherited variables included). */
 export type McpServerConfig =
@@ -92,8 +87,9 @@ export interface PluginsConfig extends Partial<SupplyChainSettings> {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const schema = JSON.parse(readFileSync(new URL('../../schemas/plugins.config.schema.json', import.meta.url), 'utf8')) as object;
-let validateDocument: ReturnType<ReturnType<typeof createSchemaCompiler>['compile']> | undefined;
+type DocumentValidator = ReturnType<ReturnType<typeof createSchemaCompiler>['compile']>;
+let validateDocument: DocumentValidator | undefined;
+let schemaPolicyDefaults: PolicyDefaults | undefined;
 
 /** Reads and validates a plugins.config.json file; every problem is reported in one HOST_CONFIG_INVALID error. */
 export async function loadPluginsConfig(path: string, env: Env): Promise<PluginsConfig> {
@@ -114,13 +110,13 @@ export async function loadPluginsConfig(path: string, env: Env): Promise<Plugins
 }
 
 /**
- * Validates a plugins.config.json document against core/schemas/plugins.config.schema.json, fills defaults,
+ * Validates a plugins.config.json document against {@link pluginsConfigSchema}, fills defaults,
  * merges defaults.policy under each plugin's policy and resolves `${ENV}` references in plugin configs.
  * Unset variables do not fail the whole file: they are recorded on the entry so only that plugin is refused.
  */
 export function parsePluginsConfig(document: unknown, options: { path: string; env: Env }): PluginsConfig {
   const label = basename(options.path);
-  validateDocument ??= createSchemaCompiler().compile(schema);
+  validateDocument ??= createSchemaCompiler().compile(pluginsConfigSchema);
   const candidate = structuredClone(document);
   if (isRecord(candidate)) {
     // `default` next to a draft-07 $ref is ignored, so seed the object whose nested defaults the schema fills.
@@ -134,7 +130,7 @@ export function parsePluginsConfig(document: unknown, options: { path: string; e
       problems.push(`${label} › ${describePointer(candidate, problem.pointer)}: ${problem.message}`);
     }
   }
-  const raw = candidate as RawDocument;
+  const raw = candidate as PluginsConfigDocument;
   const seen = new Set<string>();
   // The document as written (before schema defaults), to tell keys the operator set from filled-in ones.
   const written = isRecord(document) && Array.isArray(document['plugins']) ? (document['plugins'] as unknown[]) : [];
@@ -153,52 +149,22 @@ export function parsePluginsConfig(document: unknown, options: { path: string; e
     throw new HostError('HOST_CONFIG_INVALID', `${label} is invalid:\n  - ${[...new Set(problems)].join('\n  - ')}`, { meta: { file: options.path } });
   }
   const dir = dirname(options.path);
-  const defaultsPolicy = raw.defaults.policy as PluginPolicy;
+  // defaults.policy was seeded above, so the schema filled every field. Merged over the schema's own defaults it
+  // takes their key order, so resolved policies serialise alike whatever order the file uses (reloads compare entries as JSON).
+  schemaPolicyDefaults ??= fillPolicyDefaults(validateDocument);
+  const defaultsPolicy: PluginPolicy = mergeDefaults(schemaPolicyDefaults, raw.defaults.policy);
   const plugins = raw.plugins.map((entry) => resolveEntry(entry, defaultsPolicy, dir, label, options.env));
   return deepFreeze({ path: options.path, dir, defaults: { policy: defaultsPolicy }, plugins, ...readSupplyChainSettings(candidate, dir) });
 }
 
-interface RawPolicy {
-  timeoutMs?: number;
-  setupTimeoutMs?: number;
-  maxConcurrent?: number;
-  maxQueue?: number;
-  maxOutputBytes?: number;
-  breaker?: { failureThreshold?: number; halfOpenAfterMs?: number };
-  retry?: { maxAttempts?: number };
+/** Every policy field at the schema's default, in schema order. */
+function fillPolicyDefaults(validate: DocumentValidator): PolicyDefaults {
+  const empty = { plugins: [], defaults: { policy: {} } };
+  validate(empty);
+  return empty.defaults.policy as PolicyDefaults;
 }
 
-interface RawMcp {
-  command?: string;
-  args?: string[];
-  env?: Record<string, string>;
-  cwd?: string;
-  url?: string;
-  headers?: Record<string, string>;
-}
-
-interface RawEntry {
-  name: string;
-  package?: string;
-  path?: string;
-  tarball?: string;
-  mcp?: RawMcp;
-  version?: string;
-  enabled: boolean;
-  required: boolean;
-  mode?: IsolationMode;
-  config: Record<string, unknown>;
-  policy?: RawPolicy;
-  tools: { allow?: string[]; deny?: string[] };
-  network: { allowHosts: string[] };
-}
-
-interface RawDocument {
-  defaults: { policy: RawPolicy };
-  plugins: RawEntry[];
-}
-
-function resolveEntry(entry: RawEntry, defaults: PluginPolicy, dir: string, label: string, env: Env): PluginEntryConfig {
+function resolveEntry(entry: PluginEntryDocument, defaults: PluginPolicy, dir: string, label: string, env: Env): PluginEntryConfig {
   const unresolvedVariables: UnresolvedVariable[] = [];
   const onMissing = (prefix: string) => (pointer: string, variable: string) =>
     unresolvedVariables.push({
@@ -219,7 +185,6 @@ function resolveEntry(entry: RawEntry, defaults: PluginPolicy, dir: string, labe
   }
   const isFirstParty = source.kind === 'package' && source.package.startsWith('@acai/');
   const config = interpolate(entry.config, '', env, onMissing('')) as Record<string, unknown>;
-  const policy = entry.policy ?? {};
   return {
     name: entry.name,
     source,
@@ -228,18 +193,7 @@ function resolveEntry(entry: RawEntry, defaults: PluginPolicy, dir: string, labe
     required: entry.required,
     mode: source.kind === 'mcp' ? 'external' : (entry.mode ?? (isFirstParty ? 'inline' : 'worker')),
     config,
-    policy: {
-      timeoutMs: policy.timeoutMs ?? defaults.timeoutMs,
-      setupTimeoutMs: policy.setupTimeoutMs ?? defaults.setupTimeoutMs,
-      maxConcurrent: policy.maxConcurrent ?? defaults.maxConcurrent,
-      maxQueue: policy.maxQueue ?? defaults.maxQueue,
-      maxOutputBytes: policy.maxOutputBytes ?? defaults.maxOutputBytes,
-      breaker: {
-        failureThreshold: policy.breaker?.failureThreshold ?? defaults.breaker.failureThreshold,
-        halfOpenAfterMs: policy.breaker?.halfOpenAfterMs ?? defaults.breaker.halfOpenAfterMs,
-      },
-      retry: { maxAttempts: policy.retry?.maxAttempts ?? defaults.retry.maxAttempts },
-    },
+    policy: mergeDefaults(defaults, entry.policy),
     tools: { allow: entry.tools.allow, deny: entry.tools.deny ?? [] },
     network: { allowHosts: entry.network.allowHosts },
     unresolvedVariables,
@@ -257,7 +211,7 @@ export const MCP_INHERITED_VARIABLES = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TER
 const TRANSPORT_HEADERS = new Set(['accept', 'content-type', 'content-length', 'host', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id']);
 
 /** What an `mcp` block must satisfy beyond the schema: one transport, and no keys that do not apply to MCP servers. */
-function mcpEntryProblems(mcp: RawMcp, written: unknown, source: string): string[] {
+function mcpEntryProblems(mcp: McpServerDocument, written: unknown, source: string): string[] {
   const problems: string[] = [];
   const isStdio = mcp.command !== undefined;
   const isHttp = mcp.url !== undefined;
@@ -284,12 +238,12 @@ function mcpEntryProblems(mcp: RawMcp, written: unknown, source: string): string
 }
 
 /** Resolves an `mcp` block: `${ENV}` references (unset ones reported), `cwd` against the config's directory, and which values are secret. */
-function resolveMcpSource(mcp: RawMcp, dir: string, env: Env, onMissing: (pointer: string, variable: string) => void): PluginSource {
+function resolveMcpSource(mcp: McpServerDocument, dir: string, env: Env, onMissing: (pointer: string, variable: string) => void): PluginSource {
   const secretValues = new Set<string>();
   const resolved = interpolate(mcp, '', env, onMissing, (pointer, variable, value) => {
     // Anything substituted into env or headers is treated as secret; elsewhere only secret-looking variables.
     if (pointer.startsWith('/env/') || pointer.startsWith('/headers/') || SECRET_NAME_PATTERN.test(variable)) secretValues.add(value);
-  }) as RawMcp;
+  }) as McpServerDocument;
   for (const values of [resolved.env, resolved.headers]) {
     for (const [key, value] of Object.entries(values ?? {})) {
       if (!SECRET_NAME_PATTERN.test(key)) continue;
@@ -375,7 +329,7 @@ function interpolate(
 function describePointer(document: unknown, pointer: string): string {
   const segments = pointer.split('/').slice(1);
   if (segments[0] === 'plugins' && segments[1] !== undefined) {
-    const entry = (document as RawDocument | undefined)?.plugins?.[Number(segments[1])];
+    const entry = (document as PluginsConfigDocument | undefined)?.plugins?.[Number(segments[1])];
     const name = typeof entry?.name === 'string' ? entry.name : `plugins[${segments[1]}]`;
     return [name, ...segments.slice(2)].join(' › ');
   }

@@ -17,6 +17,12 @@ describe('toTwirpError', () => {
     expect(JSON.stringify(wire.toJSON())).not.toContain('sk-live');
   });
 
+  it('keeps the client-written message of unavailable errors, which says what to retry', () => {
+    const wire = toTwirpError(new HostError('HOST_STORE_UNAVAILABLE', 'conversation store unavailable (append)', { cause: new Error('MongoNetworkError: mongodb://u:p@h') }));
+    expect(wire.toJSON()).toEqual({ code: 'unavailable', msg: 'conversation store unavailable (append)' });
+    expect(wire.httpStatus).toBe(503);
+  });
+
   it('turns anything unrecognised into internal, never a client-fault code', () => {
     for (const thrown of [new Error('MongoServerError: E11000 at mongodb://u:p@h'), 'boom', undefined, { code: 'not_found' }]) {
       const wire = toTwirpError(thrown);

@@ -46,8 +46,9 @@ const WIRE_CODE: Record<HostErrorCode, TwirpCode> = {
   HOST_INTERNAL: 'internal',
 };
 
-// Codes whose HostError message was written for clients; everything else gets a generic text
-// so upstream, driver or plugin detail never reaches the wire.
+// Codes whose HostError message was written for clients (an `unavailable` error says what to retry,
+// never which driver failed). Every other code — of the mapped ones only `internal` — gets
+// INTERNAL_MESSAGE, so upstream, driver or plugin detail never reaches the wire.
 const CLIENT_FACING: ReadonlySet<TwirpCode> = new Set([
   'invalid_argument',
   'not_found',
@@ -62,10 +63,8 @@ const CLIENT_FACING: ReadonlySet<TwirpCode> = new Set([
   'unavailable',
 ]);
 
-const GENERIC_MESSAGE: Partial<Record<TwirpCode, string>> = {
-  internal: 'internal error',
-  unavailable: 'a dependency is temporarily unavailable, retry later',
-};
+/** The whole text of every error that is not client-facing, and of anything unrecognised. */
+const INTERNAL_MESSAGE = 'internal error';
 
 /**
  * The one mapping from anything thrown to the wire. Unknown errors become `internal`
@@ -75,7 +74,7 @@ export function toTwirpError(error: unknown): TwirpError {
   if (error instanceof TwirpError) return error;
   if (HostError.isInstance(error)) {
     const code = WIRE_CODE[error.code] ?? 'internal';
-    const message = CLIENT_FACING.has(code) ? error.message : (GENERIC_MESSAGE[code] ?? 'internal error');
+    const message = CLIENT_FACING.has(code) ? error.message : INTERNAL_MESSAGE;
     const meta = CLIENT_FACING.has(code) ? error.meta : {};
     const headers: Record<string, string> = {};
     if (code === 'resource_exhausted' && error.meta.retry_after_seconds) {
@@ -83,5 +82,5 @@ export function toTwirpError(error: unknown): TwirpError {
     }
     return new TwirpError(code, message, meta, headers);
   }
-  return new TwirpError('internal', 'internal error');
+  return new TwirpError('internal', INTERNAL_MESSAGE);
 }

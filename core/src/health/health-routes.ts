@@ -1,6 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { runHealthChecks, type HealthCheck } from './health-check.js';
+import { registerReadinessMetric } from './readiness-metric.js';
 
 /** Options for {@link healthRoutes}. */
 export interface HealthRoutesOptions {
@@ -9,6 +11,8 @@ export interface HealthRoutesOptions {
   timeoutMs?: number;
   /** When true, /readyz answers not_ready so load balancers drain this replica. */
   isShuttingDown?: () => boolean;
+  /** Also export the readiness as `acai_readiness_status{status}` on this registry (evaluated at scrape time). */
+  registry?: Registry;
 }
 
 /**
@@ -22,6 +26,9 @@ export function healthRoutes<Logger extends FastifyBaseLogger>(
   options: HealthRoutesOptions,
 ): void {
   const timeoutMs = options.timeoutMs ?? 1000;
+  if (options.registry) {
+    registerReadinessMetric(options.registry, { checks: options.checks, timeoutMs, isShuttingDown: options.isShuttingDown });
+  }
   app.get('/healthz', async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     reply.header('cache-control', 'no-store');

@@ -4,3 +4,5 @@ export { healthRoutes } from './health-routes.js';
 export type { HealthRoutesOptions } from './health-routes.js';
 export { installShutdown } from './install-shutdown.js';
 export type { Disposer, InstallShutdownOptions, ShutdownHandle } from './install-shutdown.js';
+export { registerReadinessMetric } from './readiness-metric.js';
+export type { ReadinessMetricOptions } from './readiness-metric.js';

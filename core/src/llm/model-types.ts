@@ -1,4 +1,4 @@
-// Provider-neutral shapes the rest of the host uses; only model-client.ts knows the OpenAI wire names.
+// Provider-neutral shapes the rest of the host uses; only llm/'s adapter files (model-client.ts and its steps) know the OpenAI wire names.
 
 /** A tool call the model asked for. `arguments` is the raw JSON text the model produced. */
 export interface ModelToolCall {

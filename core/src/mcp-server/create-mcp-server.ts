@@ -5,8 +5,8 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import type { ToolCallResult, ToolExecutor } from '../chat/index.js';
 import { ACAI_TENANT_ID, ACAI_TOOL_OUTCOME, GEN_AI_TOOL_NAME, withSpan } from '../observability/index.js';
+import type { ToolCallResult, ToolExecutor } from '../tool-calls/index.js';
 import { methodLabel, type McpMetrics, type McpTransportKind } from './mcp-metrics.js';
 import type { McpToolCatalog } from './mcp-tool-catalog.js';
 

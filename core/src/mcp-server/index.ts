@@ -4,11 +4,9 @@ export { createMcpServer, countMcpRequests, connectionAuthInfo, toCallToolResult
 export type { CreateMcpServerOptions, McpCaller } from './create-mcp-server.js';
 export { McpToolCatalog, toMcpTool } from './mcp-tool-catalog.js';
 export type { McpToolCatalogOptions, McpToolSource } from './mcp-tool-catalog.js';
-export { McpHttpSessions } from './mcp-http-sessions.js';
-export type { McpHttpSession, McpHttpSessionsOptions, McpSessionRefusal } from './mcp-http-sessions.js';
 export { createMcpMetrics, methodLabel } from './mcp-metrics.js';
 export type { McpMetrics, McpRefusalReason, McpSessionEndReason, McpTransportKind } from './mcp-metrics.js';
-export { MAX_BATCH_MESSAGES, MCP_PATH, registerMcpRoute } from './register-mcp-route.js';
+export { MCP_PATH, registerMcpRoute } from './register-mcp-route.js';
+export type { McpRouteOptions } from './register-mcp-route.js';
 export { serveMcpOverStdio } from './serve-mcp-stdio.js';
 export type { McpStdioStop, ServeMcpStdioOptions } from './serve-mcp-stdio.js';
-export type { McpRouteOptions } from './register-mcp-route.js';

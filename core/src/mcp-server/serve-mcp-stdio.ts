@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { ToolExecutor } from '../chat/index.js';
+import type { ToolExecutor } from '../tool-calls/index.js';
 import { countMcpRequests, createMcpServer, type McpCaller } from './create-mcp-server.js';
 import { createMcpMetrics } from './mcp-metrics.js';
 import { McpToolCatalog, type McpToolSource } from './mcp-tool-catalog.js';
@@ -83,6 +83,7 @@ function trackCalls(tools: ToolExecutor): { tools: ToolExecutor; idle(): Promise
   return {
     tools: {
       listModelTools: () => tools.listModelTools(),
+      describeTool: (exposedName) => tools.describeTool(exposedName),
       async callTool(exposedName, rawArguments, options) {
         inProgress += 1;
         try {

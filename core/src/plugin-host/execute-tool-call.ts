@@ -1,37 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { CALLER_FAULT_CODES, type ToolErrorCode, type ToolOutput } from '@acai/plugin-sdk';
 import { capToolOutput, checkToolArguments, formatToolFailure, normalizeToolOutput, parseToolArguments, toToolFailure, type ToolFailure } from '@acai/plugin-sdk/host';
+import type { ToolCallOptions, ToolCallOutcome, ToolCallResult } from '../tool-calls/index.js';
 import type { RuntimeCallContext } from './plugin-runtime.js';
 import type { RegisteredTool } from './tool-registry.js';
-import type { ToolCallOutcome } from './tool-metrics.js';
-
-/** Per-call options of {@link executeToolCall}. */
-export interface ToolCallOptions {
-  /** Cancels the call (e.g. the RPC was abandoned); the tool's signal fires. */
-  readonly signal?: AbortSignal;
-  readonly callId?: string;
-  /** For logs and quotas only; never a metric label. */
-  readonly tenantId?: string;
-  /** W3C traceparent of the caller's span. */
-  readonly traceparent?: string;
-}
-
-/** The structured result of one tool call; failures are results too, never exceptions. */
-export interface ToolCallResult {
-  readonly exposedName: string;
-  readonly plugin: { readonly name: string; readonly version: string } | undefined;
-  readonly tool: string | undefined;
-  readonly schemaFingerprint: string | undefined;
-  readonly outcome: ToolCallOutcome;
-  /** What the model sees: capped (head + marker + tail) and secret-scrubbed; failures are `{"error":{...}}` JSON. */
-  readonly content: string;
-  /** The uncapped, scrubbed content (for storage). */
-  readonly fullContent: string;
-  readonly data: unknown;
-  /** Set when the outcome is not `ok`. */
-  readonly error: { readonly code: string; readonly message: string } | undefined;
-  readonly durationMs: number;
-}
 
 /** The outcome of one attempt inside the breaker. */
 interface Attempt {
@@ -62,7 +34,7 @@ export async function executeToolCall(
   tool: RegisteredTool | undefined,
   exposedName: string,
   rawArguments: unknown,
-  options: ToolCallOptions = {},
+  options: Partial<ToolCallOptions> = {},
   availableNames?: () => readonly string[],
 ): Promise<ToolCallResult> {
   const startedAt = performance.now();
@@ -117,7 +89,7 @@ class AttemptRun implements RuntimeCallContext {
   private isAborted = false;
   private abortReason: unknown;
 
-  constructor(tool: RegisteredTool, callId: string, options: ToolCallOptions) {
+  constructor(tool: RegisteredTool, callId: string, options: Partial<ToolCallOptions>) {
     this.tool = tool;
     this.callId = callId;
     this.traceparent = options.traceparent;
@@ -158,7 +130,7 @@ function onAttemptTimeout(run: AttemptRun): void {
   run.settle({ countsAgainstBreaker: true, isRetryable: true, outcome: 'timeout', failure });
 }
 
-function runAttempt(tool: RegisteredTool, args: unknown, callId: string, options: ToolCallOptions): Promise<Attempt> {
+function runAttempt(tool: RegisteredTool, args: unknown, callId: string, options: Partial<ToolCallOptions>): Promise<Attempt> {
   const run = new AttemptRun(tool, callId, options);
   const promise = new Promise<Attempt>((resolve) => {
     run.resolve = resolve;
@@ -176,7 +148,7 @@ function runAttempt(tool: RegisteredTool, args: unknown, callId: string, options
   try {
     pending = tool.plugin.runtime.execute(tool.prepared.name, args, run);
   } catch (error) {
-    run.settle(classifyFailure(toToolFailure(error)));
+    run.settle(classifyFailure(toFailure(error)));
     return promise;
   }
   void settleWhenDone(run, pending);
@@ -188,7 +160,16 @@ async function settleWhenDone(run: AttemptRun, pending: Promise<ToolOutput>): Pr
     const normalized = normalizeToolOutput(await pending);
     run.settle('code' in normalized ? classifyFailure(normalized) : { countsAgainstBreaker: false, isRetryable: false, outcome: 'ok', output: normalized });
   } catch (error) {
-    run.settle(classifyFailure(toToolFailure(error)));
+    run.settle(classifyFailure(toFailure(error)));
+  }
+}
+
+/** Anything a tool threw as a failure, even a value whose toString throws (the call path must not). */
+function toFailure(error: unknown): ToolFailure {
+  try {
+    return toToolFailure(error);
+  } catch {
+    return { code: 'INTERNAL', message: 'The tool failed unexpectedly with a value that cannot be described.' };
   }
 }
 
@@ -237,7 +218,7 @@ function rejected(pluginName: string, maxConcurrent: number, maxQueue: number): 
   };
 }
 
-function finish(tool: RegisteredTool, attempt: Attempt, startedAt: number, options: ToolCallOptions): ToolCallResult {
+function finish(tool: RegisteredTool, attempt: Attempt, startedAt: number, options: Partial<ToolCallOptions>): ToolCallResult {
   const plugin = tool.plugin;
   const durationMs = performance.now() - startedAt;
   tool.metrics.duration.observe(durationMs / 1000);
@@ -252,7 +233,7 @@ function finish(tool: RegisteredTool, attempt: Attempt, startedAt: number, optio
   const output = attempt.output;
   if (output !== undefined) {
     const fullContent = plugin.hasSecrets ? plugin.scrub(output.content) : output.content;
-    const data = output.data === undefined || !plugin.hasSecrets ? output.data : (JSON.parse(plugin.scrub(JSON.stringify(output.data))) as unknown);
+    const data = output.data === undefined || !plugin.hasSecrets ? output.data : scrubbedJsonCopy(plugin, output.data);
     // One literal with a fixed shape: the hot path allocates exactly this object.
     return {
       exposedName: tool.exposedName,
@@ -269,7 +250,8 @@ function finish(tool: RegisteredTool, attempt: Attempt, startedAt: number, optio
   }
   const failure = attempt.failure as ToolFailure;
   const message = plugin.scrub(failure.message);
-  const details = failure.details === undefined || !plugin.hasSecrets ? failure.details : (JSON.parse(plugin.scrub(JSON.stringify(failure.details))) as Record<string, unknown>);
+  // Details are written into the model's text, so ones that cannot be written as JSON are left out.
+  const details = failure.details === undefined ? undefined : (scrubbedJsonCopy(plugin, failure.details) as Record<string, unknown> | undefined);
   const fullContent = formatToolFailure(details === undefined ? { code: failure.code, message } : { code: failure.code, message, details });
   if (attempt.outcome !== 'invalid_input') {
     plugin.errors += 1;
@@ -291,6 +273,29 @@ function finish(tool: RegisteredTool, attempt: Attempt, startedAt: number, optio
     error: { code: failure.code, message },
     durationMs,
   };
+}
+
+/**
+ * `value` as plain JSON data with the plugin's secrets scrubbed from every string (keys too); undefined
+ * when it cannot be written as JSON (a cycle, a BigInt, absurd nesting). Strings are scrubbed one by one
+ * rather than in the JSON text, where a secret holding a quote or a backslash would appear escaped.
+ */
+function scrubbedJsonCopy(plugin: RegisteredTool['plugin'], value: unknown): unknown {
+  try {
+    const json = JSON.stringify(value);
+    if (json === undefined) return undefined;
+    const copy = JSON.parse(json) as unknown;
+    return plugin.hasSecrets ? scrubStrings(copy, plugin.scrub) : copy;
+  } catch {
+    return undefined;
+  }
+}
+
+function scrubStrings(value: unknown, scrub: (text: string) => string): unknown {
+  if (typeof value === 'string') return scrub(value);
+  if (Array.isArray(value)) return value.map((item) => scrubStrings(item, scrub));
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [scrub(key), scrubStrings(item, scrub)]));
+  return value;
 }
 
 function unknownTool(exposedName: string, startedAt: number, availableNames: (() => readonly string[]) | undefined): ToolCallResult {

@@ -1,16 +1,13 @@
 // The plugin host: resolve → check → load → registry → call path. See load-plugin-host.ts.
 export { loadPluginHost } from './load-plugin-host.js';
 export type { LoadPluginHostOptions, LoadReport, PluginHost, PluginStatus, QuarantinedToolReport } from './load-plugin-host.js';
-export { executeToolCall } from './execute-tool-call.js';
-export type { ToolCallOptions, ToolCallResult } from './execute-tool-call.js';
 export { exposedToolName, EXPOSED_NAME_PATTERN } from './tool-registry.js';
 export type { ModelToolSpec, RegisteredToolInfo } from './tool-registry.js';
-export type { BreakerState, ToolCallOutcome } from './tool-metrics.js';
+export type { BreakerState } from './tool-metrics.js';
 export type { PluginLastError } from './loaded-plugin.js';
 export { InlinePluginRuntime } from './inline-plugin-runtime.js';
 export { createPluginCache } from './create-plugin-cache.js';
 export type {
-  IsolationMode,
   PluginRuntime,
   PluginRuntimeFactory,
   PluginRuntimeOptions,

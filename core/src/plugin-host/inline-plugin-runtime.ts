@@ -1,8 +1,8 @@
 import type { PluginDefinition, PluginSetupContext, ToolContext, ToolDefinition, ToolHttpClient, ToolLogger, ToolOutput } from '@acai/plugin-sdk';
 import { checkPluginDefinition } from '@acai/plugin-sdk/host';
 import type { Logger } from 'pino';
+import type { IsolationMode } from '../config/isolation-modes.js';
 import type {
-  IsolationMode,
   PluginRuntime,
   PluginRuntimeOptions,
   PluginRuntimeServices,

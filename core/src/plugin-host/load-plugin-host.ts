@@ -20,16 +20,17 @@ import {
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { KeyValueStore } from '../cache/index.js';
+import type { PluginMode } from '../config/isolation-modes.js';
 import { createToolFilter, type McpTransportKind, type PluginEntryConfig, type PluginsConfig } from '../config/plugins-config.js';
 import type { InstalledRelease } from '../config/supply-chain-config.js';
 import { HostError, type HostErrorCode } from '../errors/index.js';
+import type { ToolCallOptions, ToolCallResult, ToolExecutor, ToolProvenance } from '../tool-calls/index.js';
 import { createPluginCache } from './create-plugin-cache.js';
-import { executeToolCall, type ToolCallOptions, type ToolCallResult } from './execute-tool-call.js';
-import { InlinePluginRuntime } from './inline-plugin-runtime.js';
+import { executeToolCall } from './execute-tool-call.js';
 import { LoadedPlugin, type PluginLastError } from './loaded-plugin.js';
 import { checkMcpServer, DEFAULT_MCP_SETTINGS, describeMcpServer, type McpRuntimeSettings, type McpServerEvent } from './mcp/index.js';
 import { PluginCallPolicy } from './plugin-call-policy.js';
-import type { PluginMode, PluginRuntime, PluginRuntimeFactory, PluginRuntimeServices } from './plugin-runtime.js';
+import type { PluginRuntime, PluginRuntimeFactory, PluginRuntimeServices } from './plugin-runtime.js';
 import { checkDependenciesInstalled } from './install/check-dependencies-installed.js';
 import { checkReleaseCompatibility, lastGoodRelease } from './release-guard/release-guard.js';
 import { resolvePluginPackage } from './resolve-plugin-package.js';
@@ -37,6 +38,7 @@ import type { ToolSchemaSnapshot } from './tool-schema-changes.js';
 import { verifyPluginPackage } from './verify-plugin-package.js';
 import { breakerGaugeValue, createToolMetrics, type BreakerState, type ToolMetrics } from './tool-metrics.js';
 import { exposedToolName, ToolRegistry, type ModelToolSpec, type RegisteredTool, type RegisteredToolInfo } from './tool-registry.js';
+import { createPluginRuntimeFactory } from './worker/index.js';
 import { withTraceHeaders } from '../observability/with-trace-context-fetch.js';
 
 /** Options for {@link loadPluginHost}. */
@@ -53,7 +55,10 @@ export interface LoadPluginHostOptions {
   readonly metricsRegistry: Registry;
   readonly clock?: Clock;
   readonly fetch?: typeof fetch;
-  /** Builds plugin runtimes; the default runs both modes inline until the worker runtime is wired in. */
+  /**
+   * Builds plugin runtimes. The default runs `inline` entries in the event loop and `worker` entries in
+   * workers with default limits; the host passes one with its own (createHostRuntimeFactory).
+   */
   readonly runtimeFactory?: PluginRuntimeFactory;
   /** MCP-server plugins: runtime settings and where their lifecycle events go. */
   readonly mcp?: McpHostOptions;
@@ -129,13 +134,19 @@ export interface LoadReport {
   }[];
 }
 
-/** The loaded plugins and the one call path into them. */
-export interface PluginHost {
+/**
+ * The loaded plugins and the one call path into them. It is the tool callers' {@link ToolExecutor} as it
+ * is; it also answers callers outside a request (the CLI, tests), who may pass arguments as an object
+ * and leave any call option out.
+ */
+export interface PluginHost extends ToolExecutor {
   /** The tools to offer the model now (excludes breaker-open plugins and quarantined tools); precomputed. */
   listModelTools(): readonly ModelToolSpec[];
   listTools(): readonly RegisteredToolInfo[];
+  /** Which plugin serves a tool now: a lookup in the tool registry. */
+  describeTool(exposedName: string): ToolProvenance | undefined;
   /** Runs one tool call through validation, policy, cap and scrubbing. Never throws. */
-  callTool(exposedName: string, rawArguments: string | unknown, options?: ToolCallOptions): Promise<ToolCallResult>;
+  callTool(exposedName: string, rawArguments: unknown, options?: Partial<ToolCallOptions>): Promise<ToolCallResult>;
   listPlugins(): readonly PluginStatus[];
   loadReport(): LoadReport;
   /** Closes a plugin's breaker; false when no such loaded plugin. */
@@ -180,8 +191,6 @@ const CHECK_CODES: Record<PluginCheckCode, HostErrorCode> = {
   DUPLICATE_TOOL: 'HOST_DUPLICATE_TOOL',
 };
 
-const defaultRuntimeFactory: PluginRuntimeFactory = (_mode, options) => new InlinePluginRuntime(options);
-
 /**
  * Loads every enabled plugin through the named checks (resolve → manifest → version ranges →
  * import → config → secrets → tool schemas + lint → allow/deny → exposed-name collisions → setup).
@@ -193,9 +202,8 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
   const metrics = createToolMetrics(options.metricsRegistry);
   const registry = new ToolRegistry();
   const clock = options.clock ?? createSystemClock();
-  const runtimeFactory = options.runtimeFactory ?? defaultRuntimeFactory;
+  const runtimeFactory = options.runtimeFactory ?? createPluginRuntimeFactory();
   const checked: CheckedPlugin[] = [];
-  const reservedNames = new Map<string, string>();
   const records: PluginRecord[] = options.config.plugins.map(newRecord);
 
   // Packages are checked one after another, as always; MCP servers start and initialize next to them, so
@@ -220,7 +228,8 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
       continue;
     }
     try {
-      reserveNames(outcome.plugin, reservedNames, `${label} › ${record.entry.name}`);
+      // Check "no exposed-name collisions", in config order and before any setup runs.
+      registry.claim(record.tools, `${label} › ${record.entry.name}`);
       checked.push(outcome.plugin);
     } catch (error) {
       fail(record, error, options.logger);
@@ -234,7 +243,7 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
     checked.map((plugin) => runSetup(plugin, `${label} › ${plugin.record.entry.name}`).then(() => undefined, (error: unknown) => error)),
   );
   const activate = (plugin: CheckedPlugin): void => {
-    registry.addAll(plugin.record.tools);
+    registry.addAll(plugin.record.tools, `${label} › ${plugin.record.entry.name}`);
     plugin.record.state = 'loaded';
     plugin.record.loaded = plugin.loaded;
     plugin.loaded.metrics.breakerState.set(0);
@@ -256,7 +265,7 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
 
   // An optional installed plugin whose configured release was refused or failed: the release served before keeps serving.
   for (const [index, record] of records.entries()) {
-    const fallback = await loadLastGoodRelease(record, `${label} › ${record.entry.name}`, environment, reservedNames);
+    const fallback = await loadLastGoodRelease(record, `${label} › ${record.entry.name}`, environment);
     if (fallback === undefined) continue;
     records[index] = fallback.record;
     activate(fallback);
@@ -462,6 +471,7 @@ function registerChecked(record: PluginRecord, checkedSource: CheckedSource, env
       exposedName,
       plugin: loaded,
       prepared: tool,
+      provenance: Object.freeze({ plugin: name, pluginVersion: checkedSource.version, tool: tool.name }),
       spec: Object.freeze({ type: 'function' as const, function: Object.freeze({ name: exposedName, description: tool.description, parameters: tool.parameters, strict: true as const }) }),
       metrics: {
         duration: environment.metrics.duration.labels(name, tool.name),
@@ -484,7 +494,7 @@ function newRecord(entry: PluginEntryConfig): PluginRecord {
  * through every check from its own release folder. The record it returns replaces the failed one and
  * names the refused release; undefined when there is nothing to fall back to or that fails too.
  */
-async function loadLastGoodRelease(record: PluginRecord, source: string, environment: CheckEnvironment, reservedNames: Map<string, string>): Promise<CheckedPlugin | undefined> {
+async function loadLastGoodRelease(record: PluginRecord, source: string, environment: CheckEnvironment): Promise<CheckedPlugin | undefined> {
   const { entry, error } = record;
   if (record.state !== 'failed' || entry.required || entry.installed === undefined || error === undefined) return undefined;
   const release = lastGoodRelease(environment.releaseBaseline, entry.name, entry.installed);
@@ -494,7 +504,9 @@ async function loadLastGoodRelease(record: PluginRecord, source: string, environ
   let plugin: CheckedPlugin | undefined;
   try {
     plugin = await checkPlugin(fallback, source, environment);
-    reserveNames(plugin, reservedNames, source);
+    // The failed release may have claimed the same tool names before its setup failed.
+    environment.registry.releaseUnregistered(entry.name);
+    environment.registry.claim(plugin.record.tools, source);
     await runSetup(plugin, source);
   } catch (fallbackError) {
     environment.logger.warn({ plugin: entry.name, version: release.version, err: fallbackError }, 'the last good release could not be loaded either');
@@ -511,40 +523,28 @@ async function loadLastGoodRelease(record: PluginRecord, source: string, environ
   return plugin;
 }
 
-/** Check "no exposed-name collisions": refuses, never overwrites. */
-function reserveNames(plugin: CheckedPlugin, reserved: Map<string, string>, source: string): void {
-  for (const tool of plugin.record.tools) {
-    const owner = reserved.get(tool.exposedName);
-    if (owner !== undefined) {
-      throw new HostError(
-        'HOST_DUPLICATE_TOOL',
-        `${source}: tool "${tool.prepared.name}" would be exposed as "${tool.exposedName}", which plugin ${owner} already uses. Disable one of the plugins or deny the tool in plugins.config.json.`,
-      );
-    }
-  }
-  for (const tool of plugin.record.tools) reserved.set(tool.exposedName, plugin.loaded.name);
-}
-
 /** Check "setup within deadline". */
 async function runSetup(plugin: CheckedPlugin, source: string): Promise<void> {
   const timeoutMs = plugin.record.entry.policy.setupTimeoutMs;
   const controller = new AbortController();
+  const missedDeadline = new HostError(
+    'HOST_PLUGIN_SETUP_TIMEOUT',
+    `${source}: setup did not finish within ${timeoutMs} ms. Make setup faster or raise policy.setupTimeoutMs in plugins.config.json.`,
+  );
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
       controller.abort(new Error('setup deadline exceeded'));
-      reject(
-        new HostError(
-          'HOST_PLUGIN_SETUP_TIMEOUT',
-          `${source}: setup did not finish within ${timeoutMs} ms. Make setup faster or raise policy.setupTimeoutMs in plugins.config.json.`,
-        ),
-      );
+      reject(missedDeadline);
     }, timeoutMs);
   });
   try {
     await Promise.race([plugin.runtime.setup(plugin.prepared.config, controller.signal), deadline]);
   } catch (error) {
-    if (HostError.isInstance(error)) throw error;
+    if (error === missedDeadline) throw error;
+    // A runtime's own HostError (a worker's HOST_PLUGIN_SETUP_FAILED) quotes the plugin's error too, so
+    // it is scrubbed like any other: the message reaches the load report, the admin API and the logs.
+    if (HostError.isInstance(error)) throw new HostError(error.code, `${source}: ${plugin.loaded.scrub(error.message)}`, { cause: error });
     throw new HostError('HOST_PLUGIN_SETUP_FAILED', `${source}: setup failed: ${plugin.loaded.scrub(describeError(error))}`, { cause: error });
   } finally {
     clearTimeout(timer);
@@ -578,6 +578,7 @@ function createHost(records: PluginRecord[], registry: ToolRegistry, logger: Log
   return {
     listModelTools: () => registry.modelToolList(),
     listTools: () => registry.list(),
+    describeTool: (exposedName) => registry.describe(exposedName),
     callTool: (exposedName, rawArguments, callOptions) => executeToolCall(registry.get(exposedName), exposedName, rawArguments, callOptions, names),
     listPlugins: () =>
       records.map((record) => {

@@ -1,9 +1,10 @@
 import type { Counter, Gauge } from 'prom-client';
 import type { Logger } from 'pino';
+import type { PluginMode } from '../config/isolation-modes.js';
 import type { PluginEntryConfig } from '../config/plugins-config.js';
 import type { PluginCallPolicy } from './plugin-call-policy.js';
-import type { PluginMode, PluginRuntime } from './plugin-runtime.js';
-import type { ToolCallOutcome } from './tool-metrics.js';
+import type { PluginRuntime } from './plugin-runtime.js';
+import type { ToolCallOutcome } from '../tool-calls/index.js';
 
 /** The last failure of a plugin, for status listings. */
 export interface PluginLastError {

@@ -1,14 +1,6 @@
 import type { Clock, JsonSchema, PluginIdentity, ToolCache, ToolHttpClient, ToolOutput } from '@acai/plugin-sdk';
 import type { Logger } from 'pino';
-
-/** Where a plugin package's code runs. */
-export type IsolationMode = 'inline' | 'worker';
-
-/**
- * Where a plugin runs: a package `inline` or in a `worker`, or `external` — an MCP server in its own
- * process or behind a URL, which the host only talks to.
- */
-export type PluginMode = IsolationMode | 'external';
+import type { IsolationMode, PluginMode } from '../config/isolation-modes.js';
 
 /** What the host learns about a tool after importing the plugin (schemas are validated host-side). */
 export interface RuntimeToolInfo {
@@ -85,5 +77,5 @@ export interface PluginRuntimeOptions {
   readonly timeouts?: { readonly callMs: number; readonly setupMs: number };
 }
 
-/** Builds the runtime for a mode (the host's default maps `worker` to the worker runtime once available). */
+/** Builds the runtime for a mode: `inline` in the event loop, `worker` in a worker (see createPluginRuntimeFactory). */
 export type PluginRuntimeFactory = (mode: IsolationMode, options: PluginRuntimeOptions) => PluginRuntime;

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { WorkerIsolation } from '../config/isolation-modes.js';
 import type { PluginsConfig } from '../config/plugins-config.js';
 import { loadPluginHost, type LoadPluginHostOptions } from './load-plugin-host.js';
 import { createMcpMetrics, type McpServerEvent } from './mcp/index.js';
@@ -10,7 +11,6 @@ import {
   createWorkerMetrics,
   WorkerEventTracker,
   type PluginRuntimeFactoryOptions,
-  type WorkerIsolation,
   type WorkerRuntimeEvent,
 } from './worker/index.js';
 

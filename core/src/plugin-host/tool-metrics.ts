@@ -1,17 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** Outcomes of a tool call, as results and metrics report them. */
-export type ToolCallOutcome =
-  | 'ok'
-  | 'invalid_input'
-  | 'timeout'
-  | 'unavailable'
-  | 'breaker_open'
-  | 'rejected'
-  | 'rate_limited'
-  | 'error'
-  | 'unknown_tool';
-
 /** Breaker states as the gauge reports them. */
 export type BreakerState = 'closed' | 'half-open' | 'open';
 

@@ -3,8 +3,8 @@ import type { JsonSchema } from '@acai/plugin-sdk';
 import type { PreparedTool } from '@acai/plugin-sdk/host';
 import type { Counter, Histogram } from 'prom-client';
 import { HostError } from '../errors/index.js';
+import type { ToolCallOutcome, ToolProvenance } from '../tool-calls/index.js';
 import type { LoadedPlugin } from './loaded-plugin.js';
-import type { ToolCallOutcome } from './tool-metrics.js';
 
 /** OpenAI function names: letters, digits, `_` and `-`, at most 64 characters. */
 export const EXPOSED_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -40,6 +40,8 @@ export interface RegisteredTool {
   readonly plugin: LoadedPlugin;
   readonly prepared: PreparedTool;
   readonly spec: ModelToolSpec;
+  /** Plugin, version and tool name, frozen at registration: what describeTool answers, without allocating. */
+  readonly provenance: ToolProvenance;
   readonly metrics: {
     readonly duration: Histogram.Internal<'plugin' | 'tool'>;
     readonly validationFailures: Counter.Internal;
@@ -58,53 +60,83 @@ export function exposedToolName(pluginName: string, toolName: string): string {
 
 /**
  * Exposed name → tool, with O(1) lookup and the model's tool list precomputed; the list is rebuilt
- * only when a plugin's breaker state changes. Registration never overwrites: a second tool with the
- * same exposed name is refused with HOST_DUPLICATE_TOOL.
+ * only when a plugin's breaker state changes. It is the host's one index of tools: calls, listings
+ * and describeTool all read it.
+ *
+ * It also owns the check "no exposed-name collisions": the loader claims a plugin's names as soon as
+ * its checks pass (in config order, before any setup runs) and registers the tools once setup
+ * succeeded. A name is never overwritten: a second claim is refused with HOST_DUPLICATE_TOOL.
  */
 export class ToolRegistry {
-  private readonly tools = new Map<string, RegisteredTool>();
-  private modelTools: readonly ModelToolSpec[] = [];
-  private isModelListStale = true;
+  readonly #tools = new Map<string, RegisteredTool>();
+  /** Exposed name → the tool that claimed it (registered or still in setup). */
+  readonly #claims = new Map<string, RegisteredTool>();
+  #modelTools: readonly ModelToolSpec[] = [];
+  #isModelListStale = true;
 
   get(exposedName: string): RegisteredTool | undefined {
-    return this.tools.get(exposedName);
+    return this.#tools.get(exposedName);
   }
 
-  /** Adds all tools of one plugin, or none of them when any name is taken. */
-  addAll(tools: readonly RegisteredTool[]): void {
+  /** Which plugin serves a registered tool; undefined for any other name. */
+  describe(exposedName: string): ToolProvenance | undefined {
+    return this.#tools.get(exposedName)?.provenance;
+  }
+
+  /**
+   * Claims the exposed names of one plugin's tools, or none of them when any name is invalid or
+   * already claimed by another tool (of another plugin, or of this batch). Claiming the same tools
+   * again changes nothing. `source` names the plugin in the refusal (`plugins.config.json › name`).
+   */
+  claim(tools: readonly RegisteredTool[], source: string): void {
+    const batch = new Map<string, RegisteredTool>();
     for (const tool of tools) {
-      const existing = this.tools.get(tool.exposedName);
-      if (existing !== undefined) {
+      const owner = this.#claims.get(tool.exposedName) ?? batch.get(tool.exposedName);
+      if (owner !== undefined && owner !== tool) {
         throw new HostError(
           'HOST_DUPLICATE_TOOL',
-          `Tool "${tool.prepared.name}" of plugin ${tool.plugin.name} would be exposed as "${tool.exposedName}", which tool "${existing.prepared.name}" of plugin ${existing.plugin.name} already uses. ` +
+          `${source}: tool "${tool.prepared.name}" would be exposed as "${tool.exposedName}", which tool "${owner.prepared.name}" of plugin ${owner.plugin.name} already uses. ` +
             'Disable one of the plugins or deny one of the tools in plugins.config.json.',
         );
       }
       if (!EXPOSED_NAME_PATTERN.test(tool.exposedName)) {
-        throw new HostError('HOST_PLUGIN_MANIFEST_INVALID', `Exposed tool name "${tool.exposedName}" is not a valid function name (${EXPOSED_NAME_PATTERN}).`);
+        throw new HostError('HOST_PLUGIN_MANIFEST_INVALID', `${source}: exposed tool name "${tool.exposedName}" is not a valid function name (${EXPOSED_NAME_PATTERN}).`);
       }
+      batch.set(tool.exposedName, tool);
     }
-    for (const tool of tools) this.tools.set(tool.exposedName, tool);
-    this.isModelListStale = true;
+    for (const tool of tools) this.#claims.set(tool.exposedName, tool);
+  }
+
+  /** Gives back the names a plugin claimed but never registered (it failed after its claim), so another release of it may claim them. */
+  releaseUnregistered(pluginName: string): void {
+    for (const [exposedName, tool] of this.#claims) {
+      if (tool.plugin.name === pluginName && this.#tools.get(exposedName) !== tool) this.#claims.delete(exposedName);
+    }
+  }
+
+  /** Registers one plugin's tools (claiming their names first if the loader has not), or none of them. */
+  addAll(tools: readonly RegisteredTool[], source: string): void {
+    this.claim(tools, source);
+    for (const tool of tools) this.#tools.set(tool.exposedName, tool);
+    this.#isModelListStale = true;
   }
 
   /** Tools the model may call now: all but those of plugins whose breaker is open. */
   modelToolList(): readonly ModelToolSpec[] {
-    if (this.isModelListStale) {
-      this.modelTools = Object.freeze([...this.tools.values()].filter((tool) => tool.plugin.isAvailable()).map((tool) => tool.spec));
-      this.isModelListStale = false;
+    if (this.#isModelListStale) {
+      this.#modelTools = Object.freeze([...this.#tools.values()].filter((tool) => tool.plugin.isAvailable()).map((tool) => tool.spec));
+      this.#isModelListStale = false;
     }
-    return this.modelTools;
+    return this.#modelTools;
   }
 
   /** Marks the model list for rebuilding (a breaker changed state). */
   invalidate(): void {
-    this.isModelListStale = true;
+    this.#isModelListStale = true;
   }
 
   list(): readonly RegisteredToolInfo[] {
-    return [...this.tools.values()].map((tool) => ({
+    return [...this.#tools.values()].map((tool) => ({
       exposedName: tool.exposedName,
       plugin: tool.plugin.name,
       pluginVersion: tool.plugin.version,
@@ -118,6 +150,6 @@ export class ToolRegistry {
   }
 
   names(): string[] {
-    return [...this.tools.keys()];
+    return [...this.#tools.keys()];
   }
 }

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { authPlugin, createAuthenticator, createClientIpResolver, parseBootstrapKeys } from '../auth/index.js';
+import { authPlugin, createAuthenticator, parseBootstrapKeys } from '../auth/index.js';
+import { createClientIpResolver } from '../client-address/index.js';
 import { createMetrics } from '../observability/index.js';
 import { MemoryRateLimiter } from './memory-rate-limiter.js';
 import { rateLimitPlugin } from './rate-limit-plugin.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import type { ClientIpResolver } from '../auth/index.js';
+import type { ClientIpResolver } from '../client-address/index.js';
 import { HostError, toTwirpError } from '../errors/index.js';
 import type { HostMetrics } from '../observability/index.js';
 import type { RateLimitDecision, RateLimiter } from './rate-limiter.js';

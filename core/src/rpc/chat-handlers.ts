@@ -1,10 +1,8 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { context as otelContext, propagation } from '@opentelemetry/api';
-import { DEFAULT_TENANT_ID, type CallerContext, type ChatService } from '../chat/index.js';
-import type { ConversationHeader, StoredMessage, ToolCallRecord } from '../storage/conversation-store.js';
+import type { ChatService, ConversationHeader, StoredMessage, ToolCallRecord } from '../chat/index.js';
+import { callerOf } from './chat-caller.js';
 import type { ChatServiceImplementation } from './chat-service.js';
 import { Conversation_Role, type SessionMetadata } from './generated/chat_pb.js';
-import type { RpcContext } from './rpc-context.js';
 
 const MAX_UINT32 = 0xffff_ffff;
 
@@ -61,21 +59,6 @@ export function createChatHandlers(chat: ChatService): ChatServiceImplementation
         },
       };
     },
-  };
-}
-
-/** The use-case view of an RPC call: tenant from the authenticated principal ("default" without auth). */
-export function callerOf(context: RpcContext): CallerContext {
-  const principal = context.principal as { tenantId?: unknown } | undefined;
-  const tenantId = typeof principal?.tenantId === 'string' && principal.tenantId !== '' ? principal.tenantId : DEFAULT_TENANT_ID;
-  const carrier: Record<string, string> = {};
-  propagation.inject(otelContext.active(), carrier);
-  return {
-    tenantId,
-    signal: context.signal,
-    deadline: context.deadline,
-    logger: context.logger,
-    ...(carrier.traceparent ? { traceparent: carrier.traceparent } : {}),
   };
 }
 

@@ -42,3 +42,9 @@ export type ChatStreamEventName = keyof ChatStreamEventData;
 
 /** One event as a client receives it. */
 export type ChatStreamEvent = { [Name in ChatStreamEventName]: { readonly event: Name; readonly data: ChatStreamEventData[Name] } }[ChatStreamEventName];
+
+/** The events of a turn that went well: every event but the terminal `error`. */
+export type ChatTurnEventName = Exclude<ChatStreamEventName, 'error'>;
+
+/** One such event, as a client yields it (a terminal `error` is thrown instead). */
+export type ChatTurnEventJson = Exclude<ChatStreamEvent, { readonly event: 'error' }>;

@@ -11,3 +11,5 @@ export type { ServiceImplementation, ServiceMethods } from './service-implementa
 export { ChatService } from './chat-service.js';
 export type { ChatServiceImplementation } from './chat-service.js';
 export { twirpServerOptions } from './twirp-server-options.js';
+export { createInProcessChatTransport, DEFAULT_IN_PROCESS_DEADLINE_MS } from './in-process-chat-transport.js';
+export type { InProcessCallOptions, InProcessChatTransport, InProcessChatTransportOptions } from './in-process-chat-transport.js';

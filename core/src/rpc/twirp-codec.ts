@@ -16,7 +16,8 @@ import type { TwirpEncoding } from './twirp-content-type.js';
 // text so JSON.parse rejects it, as Go's decoder does.
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-const MALFORMED_MESSAGE: Readonly<Record<TwirpEncoding, string>> = {
+/** What a body the decoder cannot read is answered with, per encoding (Go's exact words). */
+export const MALFORMED_MESSAGE: Readonly<Record<TwirpEncoding, string>> = {
   json: 'the json request could not be decoded',
   protobuf: 'the protobuf request could not be decoded',
 };

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { DEFAULT_TENANT_ID, type ChatService } from '../chat/index.js';
 import { createInProcessChatApi } from '../client/index.js';
 import { HostError } from '../errors/index.js';
-import { createTelegramBot, type TelegramBot, type TelegramToolSummary } from './create-telegram-bot.js';
+import { createTelegramBot, type TelegramBot } from './create-telegram-bot.js';
+import type { TelegramToolSummary } from './telegram-texts.js';
 import { TELEGRAM_SECRET_TOKEN_PATTERN, TELEGRAM_WEBHOOK_PATH, telegramWebhook } from './telegram-webhook.js';
 
 /** What {@link registerTelegramWebhook} needs from the host. */

@@ -1,52 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import semver from 'semver';
-import type { PluginPackageJson } from '../manifest.js';
+import { pluginPackageJsonSchema, type PluginPackageJson } from '../manifest.js';
 import { createSchemaCompiler, toCheckProblems } from './create-schema-compiler.js';
 import { formatProblems, PluginCheckError, type CheckProblem } from './plugin-check-error.js';
 
 /** The package name of the SDK, as plugins name it in `peerDependencies`. */
 export const SDK_PACKAGE_NAME = '@acai/plugin-sdk';
-
-const HOST_NAME = '^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*(:[0-9]{1,5})?$';
-
-const PACKAGE_JSON_SCHEMA = {
-  type: 'object',
-  required: ['name', 'version', 'acai'],
-  properties: {
-    name: { type: 'string', minLength: 1 },
-    version: { type: 'string', minLength: 1 },
-    peerDependencies: { type: 'object', additionalProperties: { type: 'string' } },
-    acai: {
-      type: 'object',
-      required: ['entry', 'sdkApi'],
-      additionalProperties: false,
-      properties: {
-        entry: { type: 'string', pattern: '^\\.{1,2}/' },
-        sdkApi: { type: 'string', pattern: '^[0-9]+$' },
-        hostRange: { type: 'string', minLength: 1 },
-        network: {
-          type: 'object',
-          required: ['hosts'],
-          additionalProperties: false,
-          properties: { hosts: { type: 'array', items: { type: 'string', pattern: HOST_NAME } } },
-        },
-        secrets: {
-          type: 'array',
-          items: {
-            type: 'object',
-            required: ['key'],
-            additionalProperties: false,
-            properties: {
-              key: { type: 'string', minLength: 1 },
-              required: { type: 'boolean' },
-              description: { type: 'string' },
-            },
-          },
-        },
-      },
-    },
-  },
-} as const;
 
 let validatePackageJson: ReturnType<ReturnType<typeof createSchemaCompiler>['compile']> | undefined;
 
@@ -56,7 +15,7 @@ let validatePackageJson: ReturnType<ReturnType<typeof createSchemaCompiler>['com
  * Throws PLUGIN_MANIFEST_INVALID listing every problem; returns the typed package.json.
  */
 export function checkManifest(packageJson: unknown, source: string): PluginPackageJson {
-  validatePackageJson ??= createSchemaCompiler().compile(PACKAGE_JSON_SCHEMA);
+  validatePackageJson ??= createSchemaCompiler().compile(pluginPackageJsonSchema);
   // Validate a copy: the compiler fills defaults and must not touch the caller's object.
   const candidate = structuredClone(packageJson);
   const problems: CheckProblem[] = validatePackageJson(candidate) ? [] : toCheckProblems(validatePackageJson.errors);

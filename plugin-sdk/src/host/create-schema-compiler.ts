@@ -16,9 +16,23 @@ export const SCHEMA_COMPILER_OPTIONS: Readonly<Options> = Object.freeze({
   code: { optimize: 1 },
 });
 
-/** A configured Ajv instance (strict, allErrors, formats); make one per plugin so `$id`s never collide. */
-export function createSchemaCompiler(): Ajv {
-  const ajv = new Ajv({ ...SCHEMA_COMPILER_OPTIONS });
+/** Options for {@link createSchemaCompiler}. */
+export interface SchemaCompilerOptions {
+  /**
+   * `'on-compile'` (default): Ajv checks every schema against the JSON Schema meta-schema before compiling it.
+   * `'already-checked'`: the caller checked them itself (e.g. once per process with a shared checker), so
+   * the compiler skips that pass.
+   */
+  readonly metaSchemaCheck?: 'on-compile' | 'already-checked';
+}
+
+/**
+ * A configured Ajv instance (strict, allErrors, formats); make one per plugin so `$id`s never collide.
+ * The one place an Acai check constructs Ajv with formats, so the options and the CommonJS shim above
+ * are never copied.
+ */
+export function createSchemaCompiler(options: SchemaCompilerOptions = {}): Ajv {
+  const ajv = new Ajv({ ...SCHEMA_COMPILER_OPTIONS, ...(options.metaSchemaCheck === 'already-checked' ? { validateSchema: false } : {}) });
   addFormats(ajv);
   return ajv;
 }

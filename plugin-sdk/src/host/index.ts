@@ -1,31 +1,40 @@
-// @acai/plugin-sdk/host: the load-time checks and call-path building blocks shared by the Acai host
-// and the test harness, so a plugin passing the harness passes the host. Anything exported here is public API.
+/**
+ * `@acai/plugin-sdk/host` — HOST-INTERNAL. Not part of the plugin authoring API and not covered by the
+ * SDK's semver promise: exports may change or disappear in any release.
+ *
+ * These are the load-time checks and call-path steps that the Acai host (`@acai/core`) and the SDK's own
+ * test harness share, so that a plugin passing `createHarness` passes the host's checks word for word.
+ * They live in the SDK package only so that both can import one copy. Plugin authors need
+ * `@acai/plugin-sdk` and `@acai/plugin-sdk/testing`, nothing from here.
+ *
+ * The list holds only what the host imports; the SDK's own modules import these files directly, so an
+ * unused export can be dropped here without breaking the harness.
+ *
+ * @packageDocumentation
+ * @internal
+ */
 export { PluginCheckError, formatProblems } from './plugin-check-error.js';
 export type { CheckProblem, PluginCheckCode } from './plugin-check-error.js';
-export { createSchemaCompiler, toCheckProblems, escapePointer, SCHEMA_COMPILER_OPTIONS } from './create-schema-compiler.js';
-export type { SchemaValidator } from './create-schema-compiler.js';
+export { createSchemaCompiler, toCheckProblems, escapePointer } from './create-schema-compiler.js';
+export type { SchemaCompilerOptions } from './create-schema-compiler.js';
 export { checkManifest, readPackageJson, SDK_PACKAGE_NAME } from './check-manifest.js';
 export { checkVersionRange, checkSdkCompatibility, checkHostCompatibility } from './check-compatibility.js';
 export { checkPluginDefinition } from './check-plugin-definition.js';
-export type { PluginShape, ToolShape } from './check-plugin-definition.js';
-export { preparePlugin, validatePluginConfig, checkSecrets } from './prepare-plugin.js';
+export { preparePlugin } from './prepare-plugin.js';
 export type { PreparedPlugin, PreparedTool, QuarantinedTool } from './prepare-plugin.js';
 export { lintStrictToolSchema } from './lint-strict-tool-schema.js';
-export { schemaFingerprint, canonicalJson } from './schema-fingerprint.js';
+export { schemaFingerprint } from './schema-fingerprint.js';
 export {
   parseToolArguments,
   checkToolArguments,
   normalizeToolOutput,
-  isToolFailure,
   toToolFailure,
   formatToolFailure,
   capToolOutput,
   createSecretScrubber,
   REDACTED,
 } from './tool-call-steps.js';
-export type { ParsedArguments, ToolFailure, ToolSuccess } from './tool-call-steps.js';
-export { createToolHttpClient, createHostMatcher } from './create-tool-http-client.js';
-export type { ToolHttpClientOptions } from './create-tool-http-client.js';
+export type { ToolFailure } from './tool-call-steps.js';
+export { createToolHttpClient } from './create-tool-http-client.js';
 export { MemoryToolCache } from './memory-tool-cache.js';
-export { createSystemClock, createFakeClock, systemTimeZone } from './clocks.js';
-export type { FakeClock } from './clocks.js';
+export { createSystemClock, createFakeClock } from './clocks.js';

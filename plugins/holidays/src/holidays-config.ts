@@ -1,7 +1,4 @@
-import type { InferSchema } from '@acai/plugin-sdk';
-
-// HTTPS only; plain HTTP is allowed for loopback test servers alone.
-const SECURE_URL_PATTERN = '^(https://[^\\s/?#]+|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[^\\s#]*)?$';
+import { SECURE_URL_PATTERN, type InferSchema } from '@acai/plugin-sdk';
 
 /** JSON Schema of the holidays plugin's configuration. */
 export const holidaysConfigSchema = {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createHarness, type Harness } from '@acai/plugin-sdk/testing';
+import { startFakeIcalServer, type FakeIcalServer } from '@acai/tests/fakes/ical';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeIcalServer, type FakeIcalServer } from '../../../tests/fakes/ical/index.js';
 import { parseIcalEvents } from './ical-feed.js';
 import plugin from './index.js';
 

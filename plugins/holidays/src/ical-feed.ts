@@ -81,7 +81,7 @@ interface CachedFeed {
 /** Fetches (or reads from the plugin cache) and parses the configured iCal feed, with timeout and size cap. */
 export async function loadIcalFeed(url: string, context: ToolContext<HolidaysConfig>): Promise<IcalEvent[]> {
   const key = `ical:v1:${createHash('sha256').update(url).digest('hex')}`;
-  const ttlSeconds = context.config.icalCacheTtlSeconds ?? 21600;
+  const ttlSeconds = context.config.icalCacheTtlSeconds;
   try {
     const cached = await context.cache.get<CachedFeed>(key);
     if (cached && Array.isArray(cached.events)) return cached.events;
@@ -89,8 +89,8 @@ export async function loadIcalFeed(url: string, context: ToolContext<HolidaysCon
     context.logger.warn({ err: error }, 'holiday calendar cache unavailable');
   }
   const response = await context.http.fetch(url, {
-    timeoutMs: context.config.icalTimeoutMs ?? 5000,
-    maxResponseBytes: context.config.icalMaxBytes ?? 1048576,
+    timeoutMs: context.config.icalTimeoutMs,
+    maxResponseBytes: context.config.icalMaxBytes,
     headers: { accept: 'text/calendar' },
   });
   if (response.status === 429 || response.status >= 500) {

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { createHarness, type Harness } from '@acai/plugin-sdk/testing';
+import { startFakeOpenMeteo, type FakeOpenMeteo } from '@acai/tests/fakes/open-meteo';
+import { startFakeWeatherApi, weatherApiError, type FakeWeatherApi } from '@acai/tests/fakes/weatherapi';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenMeteo, type FakeOpenMeteo } from '../../../tests/fakes/open-meteo/index.js';
-import { startFakeWeatherApi, weatherApiError, type FakeWeatherApi } from '../../../tests/fakes/weatherapi/index.js';
 import plugin from './index.js';
 
 const packageJson = fileURLToPath(new URL('../package.json', import.meta.url));
@@ -65,6 +65,13 @@ describe('get_current_weather with WeatherAPI.com', () => {
       location: { name: 'London', country: 'United Kingdom', latitude: 51.5171, longitude: -0.1062, timeZone: 'Europe/London' },
       current: { temperatureC: 9.2, humidityPercent: 81, windDirection: 'SW' },
     });
+  });
+
+  it('accepts a base URL written with trailing slashes', async () => {
+    const harness = await createHarness(plugin, { ...harnessOptions, config: { provider: 'weatherapi', apiKey: weatherApi.apiKey, weatherApiBaseUrl: `${weatherApi.baseUrl}//` } });
+    harnesses.push(harness);
+    expect(await harness.call('get_current_weather', { location: 'London' })).toMatchObject({ ok: true });
+    expect(weatherApi.requests[0]).toMatchObject({ path: '/v1/current.json' });
   });
 
   it('calls current.json over the configured base URL with the key, the query and aqi=no', async () => {

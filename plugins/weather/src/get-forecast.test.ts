@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { createHarness, type Harness } from '@acai/plugin-sdk/testing';
+import { startFakeOpenMeteo, type FakeOpenMeteo } from '@acai/tests/fakes/open-meteo';
+import { startFakeWeatherApi, type FakeWeatherApi } from '@acai/tests/fakes/weatherapi';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenMeteo, type FakeOpenMeteo } from '../../../tests/fakes/open-meteo/index.js';
-import { startFakeWeatherApi, type FakeWeatherApi } from '../../../tests/fakes/weatherapi/index.js';
 import plugin from './index.js';
 
 const packageJson = fileURLToPath(new URL('../package.json', import.meta.url));

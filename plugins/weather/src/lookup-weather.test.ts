@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { createHarness, type Harness } from '@acai/plugin-sdk/testing';
+import { OPEN_METEO_RATE_LIMITED, startFakeOpenMeteo, type FakeOpenMeteo } from '@acai/tests/fakes/open-meteo';
+import { startFakeWeatherApi, weatherApiError, type FakeWeatherApi } from '@acai/tests/fakes/weatherapi';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OPEN_METEO_RATE_LIMITED, startFakeOpenMeteo, type FakeOpenMeteo } from '../../../tests/fakes/open-meteo/index.js';
-import { startFakeWeatherApi, weatherApiError, type FakeWeatherApi } from '../../../tests/fakes/weatherapi/index.js';
 import plugin from './index.js';
 import { formatAge, weatherCacheKey } from './lookup-weather.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ToolError, type ToolContext, type ToolOutput } from '@acai/plugin-sdk';
 import { fetchFromOpenMeteo } from './open-meteo-provider.js';
-import { resolveWeatherConfig, type ResolvedWeatherConfig, type WeatherConfig } from './weather-config.js';
+import type { WeatherConfig } from './weather-config.js';
 import { formatReport, type WeatherReport } from './weather-report.js';
 import type { WeatherRequest } from './weather-request.js';
 import { fetchFromWeatherApi } from './weatherapi-provider.js';
@@ -31,7 +31,7 @@ export function weatherCacheKey(provider: string, request: WeatherRequest): stri
  * with UPSTREAM_UNAVAILABLE. Numbers are never made up.
  */
 export async function lookupWeather(request: WeatherRequest, context: ToolContext<WeatherConfig>): Promise<ToolOutput> {
-  const config = resolveWeatherConfig(context.config);
+  const { config } = context;
   const key = weatherCacheKey(config.provider, request);
   const nowMs = context.clock.now().getTime();
   const cached = await readCache(key, context);
@@ -66,7 +66,7 @@ export async function lookupWeather(request: WeatherRequest, context: ToolContex
   return present(report, { source: 'live', ageSeconds: 0 });
 }
 
-function fetchReport(request: WeatherRequest, config: ResolvedWeatherConfig, context: ToolContext<WeatherConfig>): Promise<WeatherReport> {
+function fetchReport(request: WeatherRequest, config: Readonly<WeatherConfig>, context: ToolContext<WeatherConfig>): Promise<WeatherReport> {
   return config.provider === 'weatherapi'
     ? fetchFromWeatherApi(request, config, context)
     : fetchFromOpenMeteo(request, config, context);

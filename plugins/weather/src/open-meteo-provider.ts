@@ -9,7 +9,7 @@ import {
   requireNumber,
 } from './payload-readers.js';
 import { describeWmoCode } from './wmo-weather-codes.js';
-import type { ResolvedWeatherConfig } from './weather-config.js';
+import type { WeatherConfig } from './weather-config.js';
 import type { ForecastDay, WeatherLocation, WeatherReport } from './weather-report.js';
 import { parseCoordinates, type WeatherRequest } from './weather-request.js';
 
@@ -38,7 +38,7 @@ const DAILY_VARIABLES = [
 /** Geocodes the location (unless it is `lat,lon`) and fetches the forecast from Open-Meteo. */
 export async function fetchFromOpenMeteo(
   request: WeatherRequest,
-  config: ResolvedWeatherConfig,
+  config: Readonly<WeatherConfig>,
   context: ToolContext<unknown>,
 ): Promise<WeatherReport> {
   const location = await geocode(request.location, config, context);
@@ -75,7 +75,7 @@ interface GeocodingResult {
   readonly timeZone: string | null;
 }
 
-async function geocode(location: string, config: ResolvedWeatherConfig, context: ToolContext<unknown>): Promise<WeatherLocation> {
+async function geocode(location: string, config: Readonly<WeatherConfig>, context: ToolContext<unknown>): Promise<WeatherLocation> {
   const coordinates = parseCoordinates(location);
   if (coordinates) {
     return { name: `${coordinates.latitude}, ${coordinates.longitude}`, region: null, country: null, ...coordinates, timeZone: null };
@@ -108,7 +108,7 @@ async function geocode(location: string, config: ResolvedWeatherConfig, context:
   };
 }
 
-async function search(name: string, config: ResolvedWeatherConfig, context: ToolContext<unknown>): Promise<GeocodingResult[]> {
+async function search(name: string, config: Readonly<WeatherConfig>, context: ToolContext<unknown>): Promise<GeocodingResult[]> {
   const url = new URL(config.openMeteoGeocodingUrl);
   url.search = new URLSearchParams({ name, count: '10', language: 'en', format: 'json' }).toString();
   const response = await context.http.fetch(url, { timeoutMs: config.requestTimeoutMs, headers: { accept: 'application/json' } });

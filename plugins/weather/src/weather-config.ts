@@ -1,7 +1,4 @@
-import type { InferSchema } from '@acai/plugin-sdk';
-
-// HTTPS only (WeatherAPI keys travel in the query string); plain HTTP is allowed for loopback test servers alone.
-const SECURE_URL_PATTERN = '^(https://[^\\s/?#]+|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[^\\s?#]*)?$';
+import { SECURE_BASE_URL_PATTERN, type InferSchema } from '@acai/plugin-sdk';
 
 /** JSON Schema of the weather plugin's configuration. */
 export const weatherConfigSchema = {
@@ -20,19 +17,19 @@ export const weatherConfigSchema = {
     },
     weatherApiBaseUrl: {
       type: 'string',
-      pattern: SECURE_URL_PATTERN,
+      pattern: SECURE_BASE_URL_PATTERN,
       default: 'https://api.weatherapi.com/v1',
       description: 'WeatherAPI.com base URL (HTTPS).',
     },
     openMeteoGeocodingUrl: {
       type: 'string',
-      pattern: SECURE_URL_PATTERN,
+      pattern: SECURE_BASE_URL_PATTERN,
       default: 'https://geocoding-api.open-meteo.com/v1/search',
       description: 'Open-Meteo geocoding search endpoint (HTTPS).',
     },
     openMeteoForecastUrl: {
       type: 'string',
-      pattern: SECURE_URL_PATTERN,
+      pattern: SECURE_BASE_URL_PATTERN,
       default: 'https://api.open-meteo.com/v1/forecast',
       description: 'Open-Meteo forecast endpoint (HTTPS).',
     },
@@ -63,31 +60,8 @@ export const weatherConfigSchema = {
   then: { properties: { apiKey: { type: 'string', minLength: 1 } }, required: ['apiKey'] },
 } as const;
 
-/** The weather plugin's configuration as the host hands it over (validated, defaults filled). */
+/**
+ * The weather plugin's configuration as the host hands it over: validated, with every schema default filled
+ * (the host and the test harness validate it with Ajv's `useDefaults`), so only `apiKey` may be missing.
+ */
 export type WeatherConfig = InferSchema<typeof weatherConfigSchema>;
-
-/** Configuration with every default applied (the host fills them too; this keeps direct callers safe). */
-export interface ResolvedWeatherConfig {
-  readonly provider: 'open-meteo' | 'weatherapi';
-  readonly apiKey: string | undefined;
-  readonly weatherApiBaseUrl: string;
-  readonly openMeteoGeocodingUrl: string;
-  readonly openMeteoForecastUrl: string;
-  readonly cacheTtlSeconds: number;
-  readonly staleTtlSeconds: number;
-  readonly requestTimeoutMs: number;
-}
-
-/** Fills defaults the host may not have applied. */
-export function resolveWeatherConfig(config: Partial<WeatherConfig>): ResolvedWeatherConfig {
-  return {
-    provider: config.provider ?? 'open-meteo',
-    apiKey: config.apiKey,
-    weatherApiBaseUrl: (config.weatherApiBaseUrl ?? 'https://api.weatherapi.com/v1').replace(/\/+$/, ''),
-    openMeteoGeocodingUrl: config.openMeteoGeocodingUrl ?? 'https://geocoding-api.open-meteo.com/v1/search',
-    openMeteoForecastUrl: config.openMeteoForecastUrl ?? 'https://api.open-meteo.com/v1/forecast',
-    cacheTtlSeconds: config.cacheTtlSeconds ?? 600,
-    staleTtlSeconds: config.staleTtlSeconds ?? 86400,
-    requestTimeoutMs: config.requestTimeoutMs ?? 8000,
-  };
-}

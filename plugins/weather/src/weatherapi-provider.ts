@@ -1,6 +1,6 @@
 import { ToolError, type HttpResponse, type ToolContext } from '@acai/plugin-sdk';
 import { parseBody, parseBodyLoosely, readNumber, readObject, readString, requireNumber } from './payload-readers.js';
-import type { ResolvedWeatherConfig } from './weather-config.js';
+import type { WeatherConfig } from './weather-config.js';
 import type { CurrentConditions, ForecastDay, WeatherLocation, WeatherReport } from './weather-report.js';
 import type { WeatherRequest } from './weather-request.js';
 
@@ -9,13 +9,14 @@ const PROVIDER = 'WeatherAPI.com';
 /** Fetches current conditions or a forecast from WeatherAPI.com (`current.json` / `forecast.json`). */
 export async function fetchFromWeatherApi(
   request: WeatherRequest,
-  config: ResolvedWeatherConfig,
+  config: Readonly<WeatherConfig>,
   context: ToolContext<unknown>,
 ): Promise<WeatherReport> {
   if (!config.apiKey) {
     throw new ToolError('UPSTREAM_FAILED', 'The weather plugin is configured for WeatherAPI.com but has no apiKey; an operator must set it.');
   }
-  const url = new URL(`${config.weatherApiBaseUrl}/${request.kind === 'current' ? 'current' : 'forecast'}.json`);
+  // The base URL may be written with a trailing slash; the endpoint is appended after exactly one.
+  const url = new URL(`${config.weatherApiBaseUrl.replace(/\/+$/, '')}/${request.kind === 'current' ? 'current' : 'forecast'}.json`);
   const query = new URLSearchParams({ key: config.apiKey, q: request.location });
   if (request.kind === 'forecast') query.set('days', String(request.days));
   query.set('aqi', 'no');

@@ -3,7 +3,7 @@ import { TENANT_ID_PATTERN } from '../../auth/index.js';
 import { RedisKeyValueStore } from '../../cache/index.js';
 import { LOG_LEVELS } from '../../config/env-config.js';
 import { serveMcpOverStdio } from '../../mcp-server/index.js';
-import { instrumentPluginHost } from '../../observability/instrument-tool-executor.js';
+import { instrumentToolExecutor } from '../../observability/instrument-tool-executor.js';
 import { createTenantQuotas, type TenantQuotas } from '../../rate-limit/index.js';
 import { claimStdout } from '../claim-stdout.js';
 import { shutdownSignalOf, type CliIo } from '../cli-io.js';
@@ -77,7 +77,7 @@ export async function runMcpCommand(args: readonly string[], io: CliIo): Promise
     try {
       await serveMcpOverStdio({
         source: local.host,
-        tools: instrumentPluginHost(local.host, toolQuotas(local)),
+        tools: instrumentToolExecutor(local.host, toolQuotas(local)),
         caller: { tenantId },
         hostVersion: HOST_VERSION,
         input: io.stdin,

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { ToolCallResult } from '../../plugin-host/index.js';
+import type { ToolCallResult } from '../../tool-calls/index.js';
 import { CliError, usageError } from '../cli-error.js';
 import { createStyle, type CliIo, type Style } from '../cli-io.js';
 import { createCliLogger } from '../cli-logger.js';
@@ -147,7 +147,8 @@ function describeResult(result: ToolCallResult, style: Style): string {
   const identity = result.plugin ? `${result.plugin.name} ${result.plugin.version}` : 'no plugin';
   const outcome = result.outcome === 'ok' ? style.green('ok') : style.red(result.outcome);
   const header = style.dim(`${result.exposedName} → ${outcome}${style.dim(` in ${Math.round(result.durationMs)} ms (${identity}${result.schemaFingerprint ? `, schema ${result.schemaFingerprint}` : ''})`)}`);
-  const truncated = result.content.length < result.fullContent.length ? style.dim(`\n(the model sees this capped form; the full result is ${Buffer.byteLength(result.fullContent)} bytes, see --json)`) : '';
+  const fullContent = result.fullContent ?? result.content;
+  const truncated = result.content.length < fullContent.length ? style.dim(`\n(the model sees this capped form; the full result is ${Buffer.byteLength(fullContent)} bytes, see --json)`) : '';
   return `${header}\n${result.content}${truncated}\n`;
 }
 

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ToolError } from '@acai/plugin-sdk';
 import type { Logger } from 'pino';
-import { runToolLoop, type ToolExecutor } from '../../chat/index.js';
-import type { PluginHost, RegisteredToolInfo, ToolCallResult } from '../../plugin-host/index.js';
+import { runToolLoop } from '../../chat/index.js';
+import type { PluginHost, RegisteredToolInfo } from '../../plugin-host/index.js';
+import type { ToolCallResult, ToolExecutor } from '../../tool-calls/index.js';
 import type { PluginIdentity } from './identify-plugin.js';
 import type { ObservedExecution, RuntimeObservations } from './observed-runtime-factory.js';
 import { createScriptedModel } from './scripted-model.js';
@@ -248,12 +249,13 @@ async function checkTool(tool: RegisteredToolInfo, args: unknown, context: ToolR
 
 /** The host as the chat loop's executor, keeping every result for the plugin-wide steps. */
 function recordingExecutor(context: ToolRunContext): ToolExecutor {
-  const host = context.host as unknown as ToolExecutor;
+  const host = context.host;
   return {
     listModelTools: () => host.listModelTools(),
+    describeTool: (exposedName) => host.describeTool(exposedName),
     callTool: async (exposedName, rawArguments, callOptions) => {
       const result = await host.callTool(exposedName, rawArguments, callOptions);
-      context.results.push(result as ToolCallResult);
+      context.results.push(result);
       return result;
     },
   };

@@ -1,8 +1,9 @@
 import { ToolError, type ToolOutput } from '@acai/plugin-sdk';
 import { ErrorCode, McpError, type CallToolResult, type LoggingLevel, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
+import type { PluginMode } from '../../config/isolation-modes.js';
 import type { McpServerConfig } from '../../config/plugins-config.js';
-import type { PluginMode, PluginRuntime, RuntimeCallContext, RuntimePluginInfo } from '../plugin-runtime.js';
+import type { PluginRuntime, RuntimeCallContext, RuntimePluginInfo } from '../plugin-runtime.js';
 import { restartDelay, type RestartBackoff } from '../restart-delay.js';
 import { connectMcpServer, isSessionExpired, listAllTools, type McpConnection } from './connect-mcp-server.js';
 import { toToolOutput } from './mcp-tool-output.js';

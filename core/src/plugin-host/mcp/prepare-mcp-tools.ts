@@ -1,6 +1,5 @@
-import { formatProblems, lintStrictToolSchema, schemaFingerprint, SCHEMA_COMPILER_OPTIONS, toCheckProblems, type PreparedTool, type QuarantinedTool } from '@acai/plugin-sdk/host';
+import { createSchemaCompiler, formatProblems, lintStrictToolSchema, schemaFingerprint, toCheckProblems, type PreparedTool, type QuarantinedTool } from '@acai/plugin-sdk/host';
 import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import type { RuntimeToolInfo } from '../plugin-runtime.js';
 import { toStrictToolSchema } from './strict-tool-schema.js';
 
@@ -9,24 +8,11 @@ const MCP_TOOL_NAME_PATTERN = /^[A-Za-z0-9_./-]{1,128}$/;
 /** Longer descriptions are cut: every one of them goes into every model request. */
 export const MAX_TOOL_DESCRIPTION_CHARACTERS = 2_048;
 
-// ajv-formats is CommonJS; under NodeNext its default import is the module object.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
-
 /**
  * Checks schemas against the JSON Schema meta-schema. One per process: compiling the meta-schema costs
  * tens of milliseconds, which every server of a plugin set would otherwise pay again at every load.
  */
 let metaSchemaChecker: Ajv | undefined;
-
-/**
- * The host's strict compiler (the SDK's SCHEMA_COMPILER_OPTIONS and formats), without its own meta-schema
- * pass, which {@link metaSchemaChecker} already made. One per plugin, so `$id`s of two servers never collide.
- */
-function createStrictCompiler(): Ajv {
-  const ajv = new Ajv({ ...SCHEMA_COMPILER_OPTIONS, validateSchema: false });
-  addFormats(ajv);
-  return ajv;
-}
 
 /** An MCP server's tools after the host's checks. */
 export interface PreparedMcpTools {
@@ -48,7 +34,9 @@ export interface PreparedMcpTools {
 export function prepareMcpTools(tools: readonly RuntimeToolInfo[], source: string): PreparedMcpTools {
   metaSchemaChecker ??= new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false });
   const checker = metaSchemaChecker;
-  const compiler = createStrictCompiler();
+  // The host's strict compiler, without its own meta-schema pass (metaSchemaChecker made it). One per
+  // plugin, so `$id`s of two servers never collide.
+  const compiler = createSchemaCompiler({ metaSchemaCheck: 'already-checked' });
   const prepared: PreparedTool[] = [];
   const quarantined: QuarantinedTool[] = [];
   const warnings: string[] = [];

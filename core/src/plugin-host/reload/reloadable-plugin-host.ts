@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { PluginEntryConfig, PluginsConfig } from '../../config/plugins-config.js';
 import { HostError } from '../../errors/index.js';
-import type { ToolCallOptions, ToolCallResult } from '../execute-tool-call.js';
+import type { ToolCallOptions, ToolCallResult, ToolProvenance } from '../../tool-calls/index.js';
 import type { LoadReport, PluginHost, PluginStatus } from '../load-plugin-host.js';
 import { diffToolSchemas, snapshotToolSchemas, type ToolSchemaChange, type ToolSchemaLedger, type ToolSchemaSnapshot } from '../tool-schema-changes.js';
 import { DEFAULT_TOOLS_CHANGED_RELOAD, ReloadThrottle, type ReloadThrottleOptions } from './reload-throttle.js';
@@ -157,7 +157,12 @@ export class ReloadablePluginHost implements PluginHost {
     return this.#current.host.listTools();
   }
 
-  async callTool(exposedName: string, rawArguments: string | unknown, options?: ToolCallOptions): Promise<ToolCallResult> {
+  /** The current generation's answer, so a span opened after a reload names the new plugin version. */
+  describeTool(exposedName: string): ToolProvenance | undefined {
+    return this.#current.host.describeTool(exposedName);
+  }
+
+  async callTool(exposedName: string, rawArguments: unknown, options?: Partial<ToolCallOptions>): Promise<ToolCallResult> {
     // The generation is pinned when the call starts: a reload mid-call lets it finish where it began.
     const generation = this.#current;
     generation.inFlight += 1;

@@ -1,6 +1,7 @@
 import { InlinePluginRuntime } from '../inline-plugin-runtime.js';
 import type { PluginRuntimeFactory } from '../plugin-runtime.js';
-import { DEFAULT_HARD_DEADLINE_MS, WorkerPluginRuntime, type WorkerIsolation, type WorkerPluginRuntimeOptions, type WorkerResourceLimits } from './worker-plugin-runtime.js';
+import type { WorkerIsolation } from '../../config/isolation-modes.js';
+import { DEFAULT_HARD_DEADLINE_MS, WorkerPluginRuntime, type WorkerPluginRuntimeOptions, type WorkerResourceLimits } from './worker-plugin-runtime.js';
 
 /** Host-wide settings of worker-mode plugins. */
 export interface PluginRuntimeFactoryOptions {

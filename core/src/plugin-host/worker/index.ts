@@ -1,7 +1,6 @@
 export { WorkerPluginRuntime } from './worker-plugin-runtime.js';
 export type {
   WorkerCrashReason,
-  WorkerIsolation,
   WorkerHostServices,
   WorkerPluginRuntimeOptions,
   WorkerResourceLimits,

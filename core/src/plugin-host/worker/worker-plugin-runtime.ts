@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, type ResourceLimits } from 'node:worker_threads';
 import { ToolError, type Clock, type PluginIdentity, type ToolCache, type ToolHttpClient, type ToolOutput } from '@acai/plugin-sdk';
 import type { Logger } from 'pino';
+import type { WorkerIsolation } from '../../config/isolation-modes.js';
 import { HostError } from '../../errors/index.js';
 import type { PluginRuntime, RuntimeCallContext, RuntimePluginInfo } from '../plugin-runtime.js';
 import { restartDelay, type RestartBackoff } from '../restart-delay.js';
@@ -75,9 +76,6 @@ export interface WorkerPluginRuntimeOptions {
    */
   readonly isolation?: WorkerIsolation;
 }
-
-/** How a worker plugin is separated from the host. */
-export type WorkerIsolation = 'thread' | 'process';
 
 /** Why a worker stopped without being asked to. */
 export type WorkerCrashReason = 'out-of-memory' | 'hard-deadline' | 'uncaught-exception' | 'exited';

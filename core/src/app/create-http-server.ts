@@ -1,0 +1,19 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { HostConfig } from '../config/env-config.js';
+import { twirpServerOptions } from '../rpc/index.js';
+
+/** The Fastify instance every edge registers on; it is built here and never listens (main.ts does). */
+export function createHttpServer(config: HostConfig, logger: Logger): FastifyInstance {
+  return Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    ...twirpServerOptions(),
+    bodyLimit: config.server.maxBodyBytes,
+    // The transport answers deadline_exceeded at requestDeadlineMs; the socket must outlive it.
+    requestTimeout: config.server.requestDeadlineMs + 15_000,
+    connectionTimeout: 0,
+    keepAliveTimeout: 72_000,
+    // The client address is resolved by the auth plugin's ClientIpResolver, from ACAI_TRUSTED_PROXIES only.
+    trustProxy: false,
+  });
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { loadHostConfig } from '../config/env-config.js';
+import type { PluginStatus } from '../plugin-host/index.js';
+import { describePluginSet, readinessChecks } from './readiness-checks.js';
+
+function pluginSet(plugins: ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting'> & Partial<Pick<PluginStatus, 'version' | 'refusedRelease'>>>, generation = 3) {
+  return { generation, listPlugins: () => plugins };
+}
+
+describe('describePluginSet', () => {
+  it('is ok while every plugin is loaded', () => {
+    expect(describePluginSet(pluginSet([{ name: 'weather', state: 'loaded' }, { name: 'datetime', state: 'loaded' }]))).toEqual({
+      state: 'ok',
+      message: '2 plugin(s) loaded (generation 3)',
+    });
+  });
+
+  it('is degraded, naming them, when plugins failed or are restarting', () => {
+    const result = describePluginSet(
+      pluginSet([
+        { name: 'weather', state: 'failed' },
+        { name: 'holidays', state: 'loaded', isRestarting: true },
+        { name: 'datetime', state: 'loaded' },
+      ]),
+    );
+    expect(result).toEqual({ state: 'degraded', message: '2 plugin(s) loaded (generation 3); failed: weather; restarting: holidays' });
+  });
+
+  it('is degraded, naming both releases, when a refused release left the last good one serving', () => {
+    const refusedRelease = { version: '1.1.0', code: 'HOST_PLUGIN_BREAKING_CHANGE' as const, message: 'release 1.1.0 breaks …' };
+    expect(describePluginSet(pluginSet([{ name: 'digits', state: 'loaded', version: '1.0.0', refusedRelease }]))).toEqual({
+      state: 'degraded',
+      message: '1 plugin(s) loaded (generation 3); digits 1.1.0 refused (HOST_PLUGIN_BREAKING_CHANGE), 1.0.0 keeps serving',
+    });
+  });
+
+  it('describes an empty set as ok', () => {
+    expect(describePluginSet(pluginSet([], 1))).toEqual({ state: 'ok', message: '0 plugin(s) loaded (generation 1)' });
+  });
+});
+
+describe('readinessChecks', () => {
+  it('makes the store critical and Redis, plugins and the model degrade only, named after what is configured', async () => {
+    const config = loadHostConfig({}, '/srv/acai');
+    const stores = {
+      store: { kind: 'mongodb' as const, ping: async () => undefined },
+      keyValueStore: { kind: 'redis' as const, ping: async () => undefined },
+    };
+    const checks = readinessChecks(config, stores, pluginSet([]));
+    expect(checks.map((check) => [check.name, check.critical])).toEqual([
+      ['mongodb', true],
+      ['redis', false],
+      ['plugins', true],
+      ['model', false],
+    ]);
+  });
+
+  it('reads the plugin set on every probe, so a reload shows at once', async () => {
+    const config = loadHostConfig({}, '/srv/acai');
+    let plugins: Array<Pick<PluginStatus, 'name' | 'state'>> = [{ name: 'weather', state: 'loaded' }];
+    const host = { generation: 1, listPlugins: () => plugins };
+    const check = readinessChecks(config, { store: { kind: 'embedded', ping: async () => undefined }, keyValueStore: { kind: 'memory', ping: async () => undefined } }, host).find((candidate) => candidate.name === 'plugins')!;
+    expect(await check.check(new AbortController().signal)).toMatchObject({ state: 'ok' });
+    plugins = [{ name: 'weather', state: 'failed' }];
+    expect(await check.check(new AbortController().signal)).toMatchObject({ state: 'degraded', message: expect.stringContaining('failed: weather') });
+  });
+});

@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import { authPlugin } from '../auth/index.js';
+import type { HostConfig } from '../config/env-config.js';
+import { metricsPlugin, tracingPlugin, type HostMetrics } from '../observability/index.js';
+import { rateLimitPlugin } from '../rate-limit/index.js';
+import { PROTECTED_PREFIXES, rateLimitExemptPaths, type AccessControl } from './access-control.js';
+
+/**
+ * The hooks every request passes, registered in the order they must run: the tracing span first (so
+ * everything below nests under it), the request metrics, authentication (which sets `request.principal`),
+ * then the rate limit, which keys its buckets by that principal.
+ */
+export async function registerRequestHooks(server: FastifyInstance, config: HostConfig, access: AccessControl, metrics: HostMetrics): Promise<void> {
+  await server.register(tracingPlugin);
+  // The main port always serves /metrics to keys with the metrics or admin scope (the web console's
+  // metrics view reads it with the admin's key); METRICS_PORT adds an unauthenticated private port.
+  await server.register(metricsPlugin, { metrics, exposePath: '/metrics' });
+  const { authenticator, clientIp, requestLimiter } = access;
+  await server.register(authPlugin, {
+    authenticator,
+    clientIp,
+    metrics,
+    ...(requestLimiter ? { failureLimiter: requestLimiter } : {}),
+    protect: PROTECTED_PREFIXES,
+  });
+  if (requestLimiter) {
+    await server.register(rateLimitPlugin, { limiter: requestLimiter, clientIp, metrics, exemptPaths: rateLimitExemptPaths(config) });
+  }
+}

@@ -1,0 +1,44 @@
+import { HostError, invalidArgument } from '../errors/index.js';
+import type { Conversation, ConversationPage } from '../storage/conversation-store.js';
+import type { CallerContext } from './caller-context.js';
+import type { ChatStepDeps } from './chat-deps.js';
+import type { ListConversationsInput } from './chat-use-cases.js';
+import { validateConversationId } from './validate-chat-input.js';
+
+/** One of the caller's conversations; another tenant's id is not found, exactly like an unknown one. */
+export async function loadConversation(
+  deps: Pick<ChatStepDeps, 'store'>,
+  caller: CallerContext,
+  conversationId: string,
+  recentMessages?: number,
+): Promise<Conversation> {
+  const conversation = await deps.store.get(caller.tenantId, conversationId, recentMessages === undefined ? undefined : { recentMessages });
+  if (!conversation) throw new HostError('HOST_CONVERSATION_NOT_FOUND', 'conversation not found');
+  return conversation;
+}
+
+/** ListConversations: newest first, the page size defaulted and capped. */
+export async function listConversations(
+  deps: Pick<ChatStepDeps, 'store' | 'options'>,
+  caller: CallerContext,
+  input: ListConversationsInput,
+): Promise<ConversationPage> {
+  const requested = input.pageSize ?? 0;
+  if (!Number.isInteger(requested) || requested < 0) throw invalidArgument('page_size', 'page_size must be a positive whole number');
+  const pageSize = requested === 0 ? deps.options.defaultPageSize : Math.min(requested, deps.options.maxPageSize);
+  return deps.store.list(caller.tenantId, {
+    pageSize,
+    ...(input.pageToken !== undefined && input.pageToken !== '' ? { pageToken: input.pageToken } : {}),
+  });
+}
+
+/** DescribeConversation: the whole conversation. */
+export async function describeConversation(
+  deps: Pick<ChatStepDeps, 'store'>,
+  caller: CallerContext,
+  input: { readonly conversationId: string },
+): Promise<Conversation> {
+  if (input.conversationId === '') throw invalidArgument('conversation_id', 'conversation_id is required');
+  validateConversationId(input.conversationId);
+  return loadConversation(deps, caller, input.conversationId);
+}
