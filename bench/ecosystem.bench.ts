@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeStep } from '../tests/fakes/openai/index.js';
 import { createNpmHome, type NpmHome } from '../tests/registry/local-registry.js';
-import { startEcosystemRegistry } from '../tests/registry/ecosystem-registry.js';
+import { cacheSqlitePrebuild, startEcosystemRegistry } from '../tests/registry/ecosystem-registry.js';
 
 const GOAL = { commands: 6, seconds: 120 };
 
@@ -107,8 +107,10 @@ const modelEnv = { OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: fake.baseURL, O
 let cold: NpmHome | undefined;
 try {
   process.stdout.write(`set-up took ${(Number(process.hrtime.bigint() - setUpStarted) / 1e9).toFixed(0)} s (registry ${ecosystem.registry.url}, ${ecosystem.seeded} packages from npm's cache)\n`);
-  // A user whose npm cache is empty: every package comes down from the registry.
+  // A user whose npm cache is empty: every package comes down from the registry (better-sqlite3's prebuilt
+  // binary, which a normal machine downloads from GitHub, is put where that download would land).
   cold = await createNpmHome(ecosystem.registry);
+  await cacheSqlitePrebuild(join(cold.home, '.npm'));
   const coldTotal = report('cold (first-time downloads from the loopback registry):', await journey(cold, 'greeter-one', modelEnv));
   const warm = await journey(cold, 'greeter-two', modelEnv);
   const warmTotal = report('warm (the same user again, packages already downloaded):', warm);

@@ -85,7 +85,7 @@ async function publishCheckout(registry: LocalRegistry, npm: NpmHome): Promise<v
 }
 
 /** Puts better-sqlite3's binary for this Node.js into an npm cache, named as prebuild-install names its download of it. */
-async function cacheSqlitePrebuild(npmCache: string): Promise<void> {
+export async function cacheSqlitePrebuild(npmCache: string): Promise<void> {
   const moduleFolder = join(REPO_ROOT, 'node_modules', 'better-sqlite3');
   const pkg = JSON.parse(await readFile(join(moduleFolder, 'package.json'), 'utf8')) as { name: string; version: string };
   const { getDownloadUrl } = createRequire(join(REPO_ROOT, 'package.json'))('prebuild-install/util') as { getDownloadUrl(options: object): string };
