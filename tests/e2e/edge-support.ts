@@ -5,12 +5,12 @@ import { once } from 'node:events';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { REPO_PLUGINS_CONFIG } from './host-support.js';
+import { killOnExit } from '../support/child-processes.js';
+import { BUILT_MAIN, REPO_PLUGINS_CONFIG } from './host-support.js';
 
-const MAIN = fileURLToPath(new URL('../../core/src/main.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A host started exactly as `npm start` starts it (core/src/main.ts), in its own process. */
+/** A host started exactly as `npm start` starts it (core/dist/main.js), in its own process. */
 export interface HostProcess {
   readonly url: string;
   readonly child: ChildProcess;
@@ -26,12 +26,12 @@ export interface HostProcess {
 }
 
 /**
- * Spawns `node --import tsx core/src/main.ts` with exactly `env` (plus PATH/HOME) on a free port;
+ * Spawns `node core/dist/main.js` with exactly `env` (plus PATH/HOME) on a free port;
  * `command` runs another host binary instead (e.g. an installed `acai serve`), `cwd` where it runs.
  */
 export async function startHostProcess(env: Record<string, string>, options: { command?: readonly [string, ...string[]]; cwd?: string } = {}): Promise<HostProcess> {
-  const [command, ...args] = options.command ?? [process.execPath, '--import', 'tsx', MAIN];
-  const child = spawn(command, args, {
+  const [command, ...args] = options.command ?? [process.execPath, BUILT_MAIN];
+  const child = killOnExit(spawn(command, args, {
     cwd: options.cwd ?? ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -42,7 +42,7 @@ export async function startHostProcess(env: Record<string, string>, options: { c
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   const lines: string[] = [];
   const waiters: Array<{ predicate: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }> = [];
   const parsed: Array<Record<string, unknown>> = [];

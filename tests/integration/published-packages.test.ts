@@ -48,11 +48,19 @@ afterAll(() => {
   rm(packs, { recursive: true, force: true }, () => {});
 });
 
-/** `npm pack` of the built workspace (the suite built it first, so prepack is not run again). */
-async function pack(directory: string): Promise<{ tarball: string; files: string[] }> {
-  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packs], { cwd: `${ROOT}${directory}` });
-  const [report] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
-  return { tarball: join(packs, basename(report!.filename)), files: report!.files.map((file) => file.path) };
+const packsByDirectory = new Map<string, Promise<{ tarball: string; files: string[] }>>();
+
+/** `npm pack` of the built workspace (the suite built it first, so prepack is not run again); once per package. */
+function pack(directory: string): Promise<{ tarball: string; files: string[] }> {
+  let packed = packsByDirectory.get(directory);
+  if (packed === undefined) {
+    packed = run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packs], { cwd: `${ROOT}${directory}` }).then(({ stdout }) => {
+      const [report] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+      return { tarball: join(packs, basename(report!.filename)), files: report!.files.map((file) => file.path) };
+    });
+    packsByDirectory.set(directory, packed);
+  }
+  return packed;
 }
 
 describe.each(PUBLISHED)('the published package %s', (directory) => {

@@ -95,7 +95,7 @@ export async function runPluginAdd(args: readonly string[], io: CliIo): Promise<
   if (registry !== undefined && source.kind !== 'package') throw usageError('--registry applies to package sources', 'plugin add');
   const isInstall = source.kind === 'tarball' || (source.kind === 'package' && (registry !== undefined || !(await isInstalledFrom(configDir, source.package))));
   const style = createStyle(io);
-  const workspace = await InspectionWorkspace.create(createCliLogger(io, values['log-level']));
+  const workspace = await InspectionWorkspace.create(createCliLogger(io, values['log-level']), io.env, io.cwd);
   const installDir = file.validate(io.env).installDir ?? join(configDir, 'acai-plugins');
   let staged: StagedRelease | undefined;
   try {

@@ -73,7 +73,7 @@ export async function runPluginUpgrade(args: readonly string[], io: CliIo): Prom
   const source = upgradeSource(name, fields, current, { tarball: tarballArgument === undefined ? undefined : resolve(io.cwd, tarballArgument), to: values.to, registry: values.registry === undefined ? undefined : checkRegistryUrl(values.registry, 'plugin upgrade') });
 
   const style = createStyle(io);
-  const workspace = await InspectionWorkspace.create(createCliLogger(io, values['log-level']));
+  const workspace = await InspectionWorkspace.create(createCliLogger(io, values['log-level']), io.env, io.cwd);
   let staged: StagedRelease | undefined;
   try {
     staged = await stageFromSource(source, { installDir, env: io.env });
