@@ -83,6 +83,33 @@ describe('installed releases in a running host', () => {
     expect(testbed.lines.some((line) => line.level === 40 && line.msg === 'release 1.3.0 was not loaded (HOST_PLUGIN_BREAKING_CHANGE); the last good release 1.0.0 keeps serving')).toBe(true);
   });
 
+  it('keeps the last good release serving when the upgrade fails to import or its setup throws', async () => {
+    const { testbed } = await servingRelease100();
+    // Two releases, since an inline module that failed to import stays failed under its URL in this process.
+    const failures = [
+      { release: '1.1.0', code: 'HOST_PLUGIN_IMPORT_FAILED', change: () => "throw new Error('release 1.1.0 cannot start');\n" },
+      {
+        release: '1.2.0',
+        code: 'HOST_PLUGIN_SETUP_FAILED',
+        change: (original: string) => original.replace("name: 'forecast',", "name: 'forecast',\n  setup() { throw new Error('the provider refused the key'); },"),
+      },
+    ] as const;
+    for (const failure of failures) {
+      const broken = await install(testbed, failure.release, async (packageDir) => {
+        const index = join(packageDir, 'index.js');
+        const original = await readFile(index, 'utf8');
+        const changed = failure.change(original);
+        expect(changed).not.toBe(original);
+        await writeFile(index, changed);
+      });
+      await testbed.writeConfig([entry(broken)]);
+      await testbed.host.reload('admin');
+      const [status] = testbed.host.listPlugins();
+      expect(status, failure.code).toMatchObject({ version: '1.0.0', state: 'loaded', refusedRelease: { version: failure.release, code: failure.code } });
+      expect(await testbed.host.callTool('forecast__get_forecast', { city: 'Faro' })).toMatchObject({ outcome: 'ok', content: 'Sunny in Faro' });
+    }
+  });
+
   it('loads a breaking release the operator accepted, and a major one', async () => {
     const { testbed } = await servingRelease100();
     const release130 = await install(testbed, '1.3.0');
