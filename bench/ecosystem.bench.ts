@@ -9,10 +9,13 @@
 // author and an operator have configured once. The six commands then run twice, each time in a new
 // empty folder with a new plugin: first with an empty npm cache (every package downloaded from the
 // loopback registry: the first-time downloads), then again with the cache warm. Both are printed, with
-// each command's wall time; the goal applies to the warm run.
-import { spawn } from 'node:child_process';
+// each command's wall time; the goal applies to the warm run. Next to the wall time each command's CPU
+// seconds are printed (its whole process tree, on Linux): wall time on a machine shared with other
+// work mostly measures the queue for the cores, CPU time what the command itself cost.
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeStep } from '../tests/fakes/openai/index.js';
 import { createNpmHome, type NpmHome } from '../tests/registry/local-registry.js';
@@ -50,6 +53,36 @@ function steps(plugin: string): Step[] {
   ];
 }
 
+/** Clock ticks per second of /proc's CPU times. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU seconds (user + system) of every child process this one has waited for, and theirs in turn
+ * (cutime + cstime of /proc/self/stat); undefined where there is no /proc.
+ */
+function childrenCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces: state is field 3, cutime 16, cstime 17.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+interface StepTime {
+  readonly shown: string;
+  readonly seconds: number;
+  readonly cpuSeconds: number | undefined;
+}
+
 /** Runs one command to completion; rejects with its output when it fails. */
 function runStep(command: readonly string[], cwd: string, env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -64,17 +97,23 @@ function runStep(command: readonly string[], cwd: string, env: Record<string, st
 }
 
 /** One pass of the steps in a new empty folder; the per-command wall times and the chat's answer. */
-async function journey(npm: NpmHome, plugin: string, modelEnv: Record<string, string>): Promise<{ times: Array<{ shown: string; seconds: number }>; answer: string }> {
+async function journey(npm: NpmHome, plugin: string, modelEnv: Record<string, string>): Promise<{ times: StepTime[]; answer: string }> {
   const folder = await mkdtemp(join(tmpdir(), 'acai-bench-ecosystem-'));
-  const times: Array<{ shown: string; seconds: number }> = [];
+  const times: StepTime[] = [];
   let answer = '';
   try {
     for (const step of steps(plugin)) {
       const cwd = join(folder, step.cwd);
       const started = process.hrtime.bigint();
+      const cpuBefore = childrenCpuSeconds();
       if (step.command === 'cd') await mkdir(cwd, { recursive: true });
       else answer = await runStep(step.command, cwd, { ...npm.env, ...modelEnv, ACAI_DATA_DIR: join(folder, '.acai-data'), ...step.env });
-      times.push({ shown: step.shown, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+      const cpuAfter = childrenCpuSeconds();
+      times.push({
+        shown: step.shown,
+        seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        cpuSeconds: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
+      });
     }
     return { times, answer: answer.trim() };
   } finally {
@@ -82,11 +121,17 @@ async function journey(npm: NpmHome, plugin: string, modelEnv: Record<string, st
   }
 }
 
-function report(title: string, run: { times: Array<{ shown: string; seconds: number }>; answer: string }): number {
+const cpuText = (seconds: number | undefined): string => (seconds === undefined ? '' : `(${seconds.toFixed(1)} s CPU)`);
+
+function report(title: string, run: { times: StepTime[]; answer: string }): number {
   const total = run.times.reduce((sum, step) => sum + step.seconds, 0);
+  const cpuTimes = run.times.map((step) => step.cpuSeconds);
+  const cpuTotal = cpuTimes.every((seconds) => seconds !== undefined) ? cpuTimes.reduce((sum, seconds) => sum + seconds, 0) : undefined;
   process.stdout.write(`\n${title}\n`);
-  for (const [index, step] of run.times.entries()) process.stdout.write(`  ${String(index + 1).padStart(2)}. ${step.seconds.toFixed(1).padStart(6)} s  ${step.shown}\n`);
-  process.stdout.write(`  ${run.times.length} commands, ${total.toFixed(1)} s; the model's answer: ${JSON.stringify(run.answer)}\n`);
+  for (const [index, step] of run.times.entries()) {
+    process.stdout.write(`  ${String(index + 1).padStart(2)}. ${step.seconds.toFixed(1).padStart(6)} s ${cpuText(step.cpuSeconds).padStart(16)}  ${step.shown}\n`);
+  }
+  process.stdout.write(`  ${run.times.length} commands, ${total.toFixed(1)} s ${cpuText(cpuTotal)}; the model's answer: ${JSON.stringify(run.answer)}\n`);
   return total;
 }
 
@@ -99,6 +144,7 @@ function greetingModel(body: ChatCompletionBody): FakeStep {
 }
 
 const setUpStarted = process.hrtime.bigint();
+process.stdout.write(`load average at the start: ${loadavg().map((load) => load.toFixed(1)).join(' ')} on ${availableParallelism()} cores\n`);
 process.stdout.write('setting up: local registry with this checkout published (not counted)…\n');
 const fake = await startFakeOpenAI();
 fake.respondWith(greetingModel);
