@@ -3,7 +3,10 @@ import { loadHostConfig } from '../config/env-config.js';
 import type { PluginStatus } from '../plugin-host/index.js';
 import { describePluginSet, readinessChecks } from './readiness-checks.js';
 
-function pluginSet(plugins: ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting'> & Partial<Pick<PluginStatus, 'version' | 'refusedRelease'>>>, generation = 3) {
+function pluginSet(
+  plugins: ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting'> & Partial<Pick<PluginStatus, 'version' | 'refusedRelease' | 'sandbox'>>>,
+  generation = 3,
+) {
   return { generation, listPlugins: () => plugins };
 }
 
@@ -32,6 +35,18 @@ describe('describePluginSet', () => {
       state: 'degraded',
       message: '1 plugin(s) loaded (generation 3); digits 1.1.0 refused (HOST_PLUGIN_BREAKING_CHANGE), 1.0.0 keeps serving',
     });
+  });
+
+  it('names the plugins an operator runs without a sandbox, without making the host unready', () => {
+    const result = describePluginSet(
+      pluginSet([
+        { name: 'legacy', state: 'loaded', sandbox: { kind: 'none', exemption: 'opted-out' } },
+        { name: 'datetime', state: 'loaded', sandbox: { kind: 'none', exemption: 'first-party' } },
+        { name: 'files', state: 'failed', sandbox: { kind: 'none', exemption: 'opted-out' } },
+      ]),
+    );
+    expect(result).toEqual({ state: 'degraded', message: '2 plugin(s) loaded (generation 3); WITHOUT a sandbox by operator choice: legacy; failed: files' });
+    expect(describePluginSet(pluginSet([{ name: 'legacy', state: 'loaded', sandbox: { kind: 'none', exemption: 'opted-out' } }])).state).toBe('ok');
   });
 
   it('describes an empty set as ok', () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PluginPermissions } from '@acai/plugin-sdk';
 import { parsePluginsConfig, type PluginsConfig } from '../config/plugins-config.js';
 import type { InstalledRelease } from '../config/supply-chain-config.js';
 import { HostError } from '../errors/index.js';
@@ -23,6 +24,8 @@ export interface NewPluginEntry {
   config?: Record<string, unknown>;
   /** The release `acai plugin add` installed (package and tarball sources). */
   installed?: InstalledRelease;
+  /** The operator's grant (`acai plugin add` writes it once confirmed). */
+  permissions?: PluginPermissions;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -69,6 +69,7 @@ describe('loadHostConfig', () => {
       reloadDrainMs: 60_000,
       autoRollbackWindowMs: 0,
       worker: { isolation: 'thread', maxHeapMb: 128, hardDeadlineMs: 15_000, niceness: 10 },
+      sandbox: { bubblewrapPath: undefined },
     });
     expect(Object.isFrozen(plugins.worker)).toBe(true);
   });
@@ -83,6 +84,7 @@ describe('loadHostConfig', () => {
       PLUGIN_WORKER_MAX_HEAP_MB: '64',
       PLUGIN_WORKER_HARD_DEADLINE_MS: '2500',
       PLUGIN_WORKER_NICE: '0',
+      PLUGIN_SANDBOX_BWRAP: '/opt/bubblewrap/bwrap',
     });
     expect(plugins).toEqual({
       watchConfig: false,
@@ -90,6 +92,7 @@ describe('loadHostConfig', () => {
       reloadDrainMs: 5_000,
       autoRollbackWindowMs: 120_000,
       worker: { isolation: 'process', maxHeapMb: 64, hardDeadlineMs: 2_500, niceness: 0 },
+      sandbox: { bubblewrapPath: '/opt/bubblewrap/bwrap' },
     });
   });
 

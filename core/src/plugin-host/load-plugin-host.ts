@@ -20,13 +20,17 @@ import {
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { KeyValueStore } from '../cache/index.js';
-import type { PluginMode } from '../config/isolation-modes.js';
+import type { IsolationMode, PluginMode } from '../config/isolation-modes.js';
 import { createToolFilter, type McpTransportKind, type PluginEntryConfig, type PluginsConfig } from '../config/plugins-config.js';
 import type { InstalledRelease } from '../config/supply-chain-config.js';
 import { HostError, type HostErrorCode } from '../errors/index.js';
 import type { ToolCallOptions, ToolCallResult, ToolExecutor, ToolProvenance } from '../tool-calls/index.js';
 import { createPluginCache } from './create-plugin-cache.js';
 import { executeToolCall } from './execute-tool-call.js';
+import { isFirstPartyPackage } from './first-party.js';
+import { checkPermissionGrant, manifestRequest, toPermissionSet, type PermissionSet } from './permissions/index.js';
+import { grantOf, placePackage, warnSandboxOptOut, type PluginSandboxStatus, type SandboxSettings } from './place-plugin.js';
+import { openMcpServerSandbox, openPackageSandbox, type SandboxContext } from './plugin-sandboxes.js';
 import { LoadedPlugin, type PluginLastError } from './loaded-plugin.js';
 import { checkMcpServer, DEFAULT_MCP_SETTINGS, describeMcpServer, type McpRuntimeSettings, type McpServerEvent } from './mcp/index.js';
 import { PluginCallPolicy } from './plugin-call-policy.js';
@@ -68,6 +72,8 @@ export interface LoadPluginHostOptions {
    * one served before. Without it (the CLI's checks) neither applies.
    */
   readonly releaseBaseline?: ToolSchemaSnapshot;
+  /** The OS sandbox of third-party plugins and stdio MCP servers (default: bubblewrap at its usual places). */
+  readonly sandbox?: SandboxSettings;
 }
 
 /** Host-wide options of MCP-server plugins. */
@@ -118,6 +124,10 @@ export interface PluginStatus {
   readonly signer?: string;
   /** The configured release that was refused or failed while the last good one (`version`) keeps serving. */
   readonly refusedRelease?: { readonly version: string | undefined; readonly code: HostErrorCode; readonly message: string };
+  /** What the plugin asks for and what its entry grants (once its manifest, or its MCP entry, was read). */
+  readonly permissions?: { readonly requested: PermissionSet; readonly granted: PermissionSet };
+  /** The OS sandbox it runs in, or why none (once that was decided). */
+  readonly sandbox?: PluginSandboxStatus;
 }
 
 /** What happened at load, per plugin. */
@@ -158,6 +168,10 @@ export interface PluginHost extends ToolExecutor {
 
 interface PluginRecord {
   readonly entry: PluginEntryConfig;
+  /** Where its code runs, once decided (a third-party package's entry runs in a sandboxed worker whatever mode the config guessed). */
+  mode?: IsolationMode;
+  permissions?: PluginStatus['permissions'];
+  sandbox?: PluginSandboxStatus;
   state: 'loaded' | 'failed' | 'disabled';
   version: string | undefined;
   sdkRange: string | undefined;
@@ -208,7 +222,8 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
 
   // Packages are checked one after another, as always; MCP servers start and initialize next to them, so
   // ten servers cost about one server's start-up rather than ten. Results are taken in config order.
-  const environment: CheckEnvironment = { ...options, clock, metrics, registry, runtimeFactory };
+  const sandboxContext: SandboxContext = { settings: options.sandbox ?? {}, dataDir: options.dataDir, configPath: options.config.path };
+  const environment: CheckEnvironment = { ...options, clock, metrics, registry, runtimeFactory, sandboxContext };
   let packageChecks: Promise<unknown> = Promise.resolve();
   const outcomes = records.map((record) => {
     if (!record.entry.enabled) return undefined;
@@ -286,6 +301,7 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
 }
 
 interface CheckEnvironment extends LoadPluginHostOptions {
+  readonly sandboxContext: SandboxContext;
   readonly clock: Clock;
   readonly metrics: ToolMetrics;
   readonly registry: ToolRegistry;
@@ -320,6 +336,16 @@ async function checkPackagePlugin(record: PluginRecord, source: string, environm
   await checkDependenciesInstalled(resolved.packageDir, rawPackageJson, entry.source, named);
   checkUnresolvedVariables(entry, packageJson, record);
 
+  // Check "request within grant", and where the code runs: anything not first-party in a sandbox.
+  const isFirstParty = await isFirstPartyPackage(resolved.packageDir, packageJson.name);
+  const request = manifestRequest(packageJson.acai);
+  const grant = grantOf(entry, request, isFirstParty);
+  record.permissions = { requested: request, granted: grant };
+  const placement = placePackage(entry, isFirstParty, named);
+  record.mode = placement.mode;
+  if (placement.exemption !== undefined) record.sandbox = { kind: 'none', exemption: placement.exemption };
+  checkPermissionGrant(request, grant, named);
+
   const entryPath = resolve(resolved.packageDir, packageJson.acai.entry);
   try {
     await access(entryPath);
@@ -328,7 +354,14 @@ async function checkPackagePlugin(record: PluginRecord, source: string, environm
   }
   const name = entry.name;
   const logger = environment.logger.child({ plugin: name });
-  const allowedHosts = [...(packageJson.acai.network?.hosts ?? []), ...entry.network.allowHosts];
+  if (placement.exemption === 'opted-out') warnSandboxOptOut(logger, named);
+  const allowedHosts = grant.network;
+  const pluginEnvironment = grantedVariables(entry, grant);
+  const sandboxed =
+    placement.exemption === undefined
+      ? await openPackageSandbox(environment.sandboxContext, { name, packageDir: resolved.packageDir, grant, environment: pluginEnvironment, logger }, named)
+      : undefined;
+  if (sandboxed !== undefined) record.sandbox = { kind: 'bubblewrap', description: sandboxed.sandbox.description };
   const defaultTimeoutMs = entry.policy.timeoutMs;
   const services: PluginRuntimeServices = {
     plugin: { name, version: packageJson.version },
@@ -340,11 +373,13 @@ async function checkPackagePlugin(record: PluginRecord, source: string, environm
     createHttpClient: (signal, traceparent) =>
       createToolHttpClient({ allowedHosts, signal, defaultTimeoutMs, fetch: withTraceHeaders(environment.fetch ?? globalThis.fetch, () => ({ traceparent })) }),
   };
-  const runtime = environment.runtimeFactory(entry.mode === 'inline' ? 'inline' : 'worker', {
+  const runtime = environment.runtimeFactory(placement.mode, {
     entryUrl: pathToFileURL(entryPath).href,
     packageDir: resolved.packageDir,
     services,
     timeouts: { callMs: entry.policy.timeoutMs, setupMs: entry.policy.setupTimeoutMs },
+    environment: pluginEnvironment,
+    ...(sandboxed === undefined ? {} : { sandbox: sandboxed }),
   });
   let info;
   try {
@@ -385,7 +420,21 @@ async function checkMcpPlugin(record: PluginRecord, source: string, environment:
   const logger = environment.logger.child({ plugin: entry.name });
   const mcp = environment.mcp;
   const onEvent = mcp?.onEvent;
-  const server = await checkMcpServer({
+  // Check "request within grant", then the sandbox: every stdio server runs in one unless its entry opts out.
+  const request = toPermissionSet(entry.source.request);
+  const grant = toPermissionSet(entry.permissions);
+  record.permissions = { requested: request, granted: grant };
+  const server = entry.source.server;
+  const isOptedOut = server.transport === 'stdio' && entry.sandbox === 'none';
+  if (server.transport !== 'stdio' || isOptedOut) record.sandbox = { kind: 'none', exemption: isOptedOut ? 'opted-out' : 'remote' };
+  checkPermissionGrant(request, grant, source);
+  if (isOptedOut) warnSandboxOptOut(logger, source);
+  const sandboxed =
+    server.transport === 'stdio' && !isOptedOut
+      ? await openMcpServerSandbox(environment.sandboxContext, server, { name: entry.name, grant, environment: grantedVariables(entry, grant), logger }, source)
+      : undefined;
+  if (sandboxed !== undefined) record.sandbox = { kind: 'bubblewrap', description: sandboxed.sandbox.description };
+  const checking = checkMcpServer({
     entry,
     server: entry.source.server,
     secretValues: entry.source.secretValues,
@@ -400,19 +449,25 @@ async function checkMcpPlugin(record: PluginRecord, source: string, environment:
     },
     ...(environment.fetch === undefined ? {} : { fetch: environment.fetch }),
     ...(onEvent === undefined ? {} : { onEvent: (event: McpServerEvent) => onEvent(entry.name, event) }),
+    ...(sandboxed === undefined ? {} : { sandbox: sandboxed }),
   });
-  record.version = server.version;
-  record.serverName = server.serverName;
-  record.warnings.push(...server.warnings);
+  // A check that failed before the runtime took the sandbox over must not leave its proxy running.
+  const checked = await checking.catch(async (error: unknown) => {
+    await sandboxed?.sandbox.dispose();
+    throw error;
+  });
+  record.version = checked.version;
+  record.serverName = checked.serverName;
+  record.warnings.push(...checked.warnings);
   try {
-    const named = `${source} (${server.serverName}@${server.version})`;
+    const named = `${source} (${checked.serverName}@${checked.version})`;
     return registerChecked(
       record,
-      { runtime: server.runtime, prepared: server.prepared, version: server.version, declaredTools: server.declaredTools, named, logger, exposedSegments: server.exposedSegments },
+      { runtime: checked.runtime, prepared: checked.prepared, version: checked.version, declaredTools: checked.declaredTools, named, logger, exposedSegments: checked.exposedSegments },
       environment,
     );
   } catch (error) {
-    await server.runtime.dispose().catch(() => {});
+    await checked.runtime.dispose().catch(() => {});
     throw error;
   }
 }
@@ -448,7 +503,7 @@ function registerChecked(record: PluginRecord, checkedSource: CheckedSource, env
   const loaded: LoadedPlugin = new LoadedPlugin({
     name,
     version: checkedSource.version,
-    mode: entry.mode,
+    mode: record.mode ?? entry.mode,
     entry,
     runtime,
     callPolicy: new PluginCallPolicy(entry.policy, (state) => {
@@ -555,6 +610,16 @@ async function runSetup(plugin: CheckedPlugin, source: string): Promise<void> {
   }
 }
 
+/** The granted host variables that are set (the config resolved the grant's names; the grant may narrow them). */
+function grantedVariables(entry: PluginEntryConfig, grant: PermissionSet): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const name of grant.env) {
+    const value = entry.grantedEnvironment[name];
+    if (value !== undefined) variables[name] = value;
+  }
+  return variables;
+}
+
 /** Unset ${ENV} references: fatal for required secrets and non-secret keys; optional secrets just stay unset. */
 function checkUnresolvedVariables(entry: PluginEntryConfig, packageJson: PluginPackageJson, record: PluginRecord): void {
   const secrets = new Map((packageJson.acai.secrets ?? []).map((secret) => [secret.key, secret]));
@@ -591,7 +656,7 @@ function createHost(records: PluginRecord[], registry: ToolRegistry, logger: Log
           version: record.version,
           sdkRange: record.sdkRange,
           source: record.source,
-          mode: record.entry.mode,
+          mode: record.mode ?? record.entry.mode,
           kind: record.entry.source.kind === 'mcp' ? 'mcp' : 'npm',
           ...(record.entry.source.kind === 'mcp' ? { transport: record.entry.source.server.transport } : {}),
           ...(record.serverName === undefined ? {} : { serverName: record.serverName }),
@@ -607,6 +672,8 @@ function createHost(records: PluginRecord[], registry: ToolRegistry, logger: Log
           ...(record.entry.installed === undefined ? {} : { installed: record.entry.installed }),
           ...(record.signer === undefined ? {} : { signer: record.signer }),
           ...(record.refusedRelease === undefined ? {} : { refusedRelease: record.refusedRelease }),
+          ...(record.permissions === undefined ? {} : { permissions: record.permissions }),
+          ...(record.sandbox === undefined ? {} : { sandbox: record.sandbox }),
         };
         return record.error === undefined ? status : { ...status, error: record.error };
       }),

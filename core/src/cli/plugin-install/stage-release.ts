@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { integrityOf } from '../../plugin-host/integrity/package-integrity.js';
@@ -31,7 +32,7 @@ export interface StagedRelease {
  * scripts (a plugin's code runs only where the host puts it), no peers (the host provides the SDK,
  * which is linked in). npm writes the release's lockfile and checks every dependency's integrity.
  */
-export async function stageRelease(fetched: FetchedRelease, options: { installDir: string; registry: string | undefined; env: Env }): Promise<StagedRelease> {
+export async function stageRelease(fetched: FetchedRelease, options: { installDir: string; registry: string | undefined; env: Env; logger: Logger }): Promise<StagedRelease> {
   await mkdir(options.installDir, { recursive: true });
   const stagingDir = await mkdtemp(join(options.installDir, '.staging-'));
   try {
@@ -52,7 +53,7 @@ export async function stageRelease(fetched: FetchedRelease, options: { installDi
     });
     await linkHostSdk(work);
     const packageDir = join(work, 'node_modules', fetched.packageName);
-    const identity = await identifyPlugin({ kind: 'path', path: packageDir, absolutePath: packageDir }, { configPath: join(stagingDir, 'plugins.config.json'), configDir: stagingDir, dataDir: stagingDir, env: options.env });
+    const identity = await identifyPlugin({ kind: 'path', path: packageDir, absolutePath: packageDir }, { configPath: join(stagingDir, 'plugins.config.json'), configDir: stagingDir, dataDir: stagingDir, env: options.env, logger: options.logger });
     const folder = releaseFolder(stagingDir, identity.name, fetched.version);
     await mkdir(dirname(folder), { recursive: true });
     await rename(work, folder);
