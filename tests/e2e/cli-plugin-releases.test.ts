@@ -82,7 +82,7 @@ describe('acai plugin upgrade', () => {
     [['plugin', 'upgrade', 'healthy'], 1, /healthy is a plugin folder \("path"\), used in place; only installed packages and tarballs are upgraded/],
   ])('refuses %j (exit %i)', async (argv, code, message) => {
     await acai(['plugin', 'add', tarball('1.0.0')]);
-    await acai(['plugin', 'add', join(HOSTILE, 'healthy')]);
+    await acai(['plugin', 'add', join(HOSTILE, 'healthy'), '--yes']); // it asks for a loopback host: granted without a prompt
     const result = await acai(argv);
     expect(result.code).toBe(code);
     expect(result.stderr).toMatch(message);
@@ -101,7 +101,7 @@ describe('acai plugin upgrade', () => {
 describe('acai plugin remove', () => {
   it('takes the entry out and uninstalls its releases; a folder plugin only leaves the file', async () => {
     await acai(['plugin', 'add', tarball('1.0.0')]);
-    await acai(['plugin', 'add', join(HOSTILE, 'healthy')]);
+    await acai(['plugin', 'add', join(HOSTILE, 'healthy'), '--yes']); // it asks for a loopback host: granted without a prompt
     const removed = await acai(['plugin', 'remove', 'forecast']);
     expect(removed.code).toBe(0);
     expect(removed.stdout).toContain(`Removed forecast from ${configPath} and its releases from ${join(folder.path, 'acai-plugins', 'forecast')}`);
