@@ -8,12 +8,16 @@ export default defineConfig({
   resolve: { conditions: ['@acai/source'] },
   ssr: { resolve: { conditions: ['@acai/source'] } },
   test: {
-    include: ['{core,plugin-sdk,plugins/*,tests}/**/*.test.ts'],
+    include: ['{core,cli,create-acai-plugin,plugin-sdk,plugins/*,tests}/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: TEST_TIMEOUT_MS,
     hookTimeout: HOOK_TIMEOUT_MS,
     expect: { poll: { timeout: WAIT_TIMEOUT_MS, interval: 50 } },
     pool: 'forks',
+    // Plugin releases installed by the tests live in acai-plugins/<plugin>/<version>/node_modules, which
+    // vitest would hand to Node untransformed; there the SDK they import resolves to its TypeScript
+    // source (the @acai/source condition above). Run them through vitest like the rest of the code.
+    server: { deps: { inline: [/\/acai-plugins\//] } },
     // vitest runs cores − 1 files at a time: one on a 2-core machine. Most suite files spend their time
     // waiting on child processes, servers and sockets, so two at a time keep both cores busy.
     maxWorkers: Math.max(2, availableParallelism() - 1),

@@ -98,7 +98,9 @@ describe('a plugin author, from scaffold to a running host', () => {
     const added = await acai(['plugin', 'add', join(pluginDir, 'acai-plugin-greeter-0.1.0.tgz'), '--config', configPath]);
     expect(added.code).toBe(0);
     expect(added.stdout).toContain(`Added greeter 0.1.0 to ${configPath}`);
-    expect(JSON.parse(await readFile(configPath, 'utf8')).plugins).toEqual([{ name: 'greeter', tarball: join(pluginDir, 'acai-plugin-greeter-0.1.0.tgz') }]);
+    expect(JSON.parse(await readFile(configPath, 'utf8')).plugins).toEqual([
+      { name: 'greeter', tarball: join(pluginDir, 'acai-plugin-greeter-0.1.0.tgz'), installed: { version: '0.1.0', integrity: expect.stringMatching(/^sha512-/) } },
+    ]);
 
     const listed = await acai(['tools', 'list'], hostDir, hostEnv());
     expect(listed.stdout).toMatch(new RegExp(`^${TOOL} +greeter +0\\.1\\.0 +Greets a person by name`, 'm'));

@@ -98,7 +98,7 @@ describe('acai plugin validate', () => {
     const result = await acai(['plugin', 'validate', join(HOSTILE, 'healthy')]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`healthy (@acai-fixtures/healthy@1.0.0) against host ${HOST_VERSION}`);
-    for (const check of ['resolve', 'manifest', 'version ranges', 'import', 'config', 'secrets', 'tool schemas', 'tool names', 'setup']) {
+    for (const check of ['resolve', 'integrity', 'manifest', 'version ranges', 'dependencies', 'import', 'config', 'secrets', 'tool schemas', 'tool names', 'setup']) {
       expect(result.stdout).toContain(`  ✓ ${check}\n`);
     }
     expect(result.stdout).toMatch(/tools: healthy__echo_text, healthy__do_nothing, /);

@@ -1,14 +1,14 @@
 // `acai plugin add | enable | disable | list` on temporary plugins.config.json files, with fixture
 // plugins loaded by the host's real loader; `--url` against a real admin API.
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { START_UP_DEADLINE_MS } from '../support/timing.js';
 import { ADMIN_KEY, CHAT_ONLY_KEY, startAdminTestHost, type AdminTestHost } from './cli-admin-host.js';
-import { childPath, hasAnsi, REPO_ROOT, runAcai, temporaryFolder } from './cli-support.js';
+import { childPath, hasAnsi, REPO_ROOT, runAcai, temporaryFolder, unusedUrl } from './cli-support.js';
 
 const run = promisify(execFile);
 const FIXTURES = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
@@ -71,10 +71,12 @@ describe('acai plugin add', () => {
     const added = await acai(['plugin', 'add', '@acai/plugin-datetime@^1.0.0', '--plugin-config', '{}']);
     expect(added.code).toBe(0);
     expect(added.stdout).toContain('tools: datetime__get_current_time');
+    // The tarball is installed (with its dependencies, it has none) into acai-plugins/, pinned by version and integrity.
     expect((await config()).plugins).toEqual([
-      { name: 'testbed', tarball: testbedTarball, enabled: false },
+      { name: 'testbed', tarball: testbedTarball, installed: { version: '1.4.2', integrity: expect.stringMatching(/^sha512-[A-Za-z0-9+/]{86}==$/) }, enabled: false },
       { name: 'datetime', package: '@acai/plugin-datetime', version: '^1.0.0', config: {} },
     ]);
+    expect(await readFile(join(folder.path, 'acai-plugins', 'testbed', '1.4.2', 'package.json'), 'utf8')).toContain('"@acai-fixtures/plugin-testbed": "file:package.tgz"');
     expect(await readFile(configPath, 'utf8')).toMatch(/^\{\n {4}"plugins": \[\n {8}\{\n {12}"name": "testbed",/);
   });
 
@@ -96,10 +98,14 @@ describe('acai plugin add', () => {
     expect(refused.stderr).toMatch(/^acai: not added: HOST_PLUGIN_IMPORT_FAILED: plugins\.config\.json › throws-on-import /);
   });
 
-  it('refuses an installed package that is not there, saying how to install it', async () => {
-    const refused = await acai(['plugin', 'add', '@acai/plugin-not-installed']);
+  it('refuses a package the registry cannot provide with npm\'s reason, installing nothing and leaving the file alone', async () => {
+    await writeFile(configPath, '{ "plugins": [] }\n');
+    const registry = await unusedUrl();
+    const refused = await runAcai(['plugin', 'add', '@acai/plugin-not-installed', '--registry', registry], { cwd: folder.path, env: { npm_config_fetch_retries: '0' } });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/HOST_PLUGIN_NOT_FOUND: .*Run `npm install @acai\/plugin-not-installed`/);
+    expect(refused.stderr).toMatch(/^acai: downloading @acai\/plugin-not-installed@latest failed: .*(ECONNREFUSED|connect)/);
+    expect(await readFile(configPath, 'utf8')).toBe('{ "plugins": [] }\n');
+    expect(await readdir(join(folder.path, 'acai-plugins'))).toEqual([]);
   });
 
   it('refuses a second entry for the same plugin', async () => {

@@ -25,10 +25,14 @@ export interface HostProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Spawns `node core/dist/main.js` with exactly `env` (plus PATH/HOME) on a free port. */
-export async function startHostProcess(env: Record<string, string>): Promise<HostProcess> {
-  const child = killOnExit(spawn(process.execPath, [BUILT_MAIN], {
-    cwd: ROOT,
+/**
+ * Spawns `node core/dist/main.js` with exactly `env` (plus PATH/HOME) on a free port;
+ * `command` runs another host binary instead (e.g. an installed `acai serve`), `cwd` where it runs.
+ */
+export async function startHostProcess(env: Record<string, string>, options: { command?: readonly [string, ...string[]]; cwd?: string } = {}): Promise<HostProcess> {
+  const [command, ...args] = options.command ?? [process.execPath, BUILT_MAIN];
+  const child = killOnExit(spawn(command, args, {
+    cwd: options.cwd ?? ROOT,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',

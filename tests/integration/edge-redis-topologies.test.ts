@@ -76,7 +76,8 @@ async function readiness(host: RunningTestHost): Promise<{ status: string; redis
 describe('REDIS_URL=redis+sentinel://…/<master>', () => {
   it('finds the primary through Sentinel, keeps sessions there, and follows a failover to the promoted replica', async () => {
     const [primaryPort, replicaPort, sentinelPort] = [await freePort(), await freePort(), await freePort()];
-    const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    // The replica's full sync writes an RDB file even with saving off: keep it in the scratch folder.
+    const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', scratch];
     const primary = redisServer(['--port', String(primaryPort), ...common]);
     redisServer(['--port', String(replicaPort), ...common, '--replicaof', '127.0.0.1', String(primaryPort)]);
     const sentinelConfig = join(scratch, 'sentinel.conf');

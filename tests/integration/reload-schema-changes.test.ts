@@ -1,5 +1,7 @@
 // Tool parameter schema changes between plugin releases are reported: on hot reloads (in the reload
-// result, the logs and a counter) and across restarts (through the ledger in the data dir).
+// result, the logs and a counter) and across restarts (through the ledger in the data dir). A minor
+// release that breaks the parameters is refused unless the operator accepted it (acceptBreakingRelease);
+// the guard itself and the fallback to the last good release are in plugin-releases.test.ts.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +16,8 @@ afterEach(async () => {
   for (const dir of scratch.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-function forecastEntry(testbed: ReloadTestbed, release: ForecastRelease): Record<string, unknown> {
-  return { name: 'forecast', tarball: testbed.tarball(release), mode: 'inline', required: true };
+function forecastEntry(testbed: ReloadTestbed, release: ForecastRelease, options: { acceptBreaking?: boolean } = {}): Record<string, unknown> {
+  return { name: 'forecast', tarball: testbed.tarball(release), mode: 'inline', required: true, ...(options.acceptBreaking ? { acceptBreakingRelease: release } : {}) };
 }
 
 async function counterValue(testbed: ReloadTestbed, announced: 'true' | 'false'): Promise<number> {
@@ -24,7 +26,7 @@ async function counterValue(testbed: ReloadTestbed, announced: 'true' | 'false')
 }
 
 describe('tool schema changes on reload', () => {
-  it('reports nothing when a release keeps the parameters, and flags a minor release that changes them', async () => {
+  it('reports nothing when a release keeps the parameters, and flags a minor release that changes them (accepted by the operator)', async () => {
     const testbed = await startReloadTestbed([{ name: 'forecast', tarball: './forecast-1.0.0.tgz', mode: 'inline', required: true }]);
     testbeds.push(testbed);
     const before = testbed.host.listTools()[0]?.schemaFingerprint;
@@ -32,7 +34,12 @@ describe('tool schema changes on reload', () => {
     await testbed.writeConfig([forecastEntry(testbed, '1.1.0')]);
     expect((await testbed.host.reload('admin')).schemaChanges).toEqual([]);
 
+    // Not accepted, the breaking minor release is refused, and as the plugin is required the whole reload is.
     await testbed.writeConfig([forecastEntry(testbed, '1.3.0')]);
+    await expect(testbed.host.reload('admin')).rejects.toThrow(/HOST_PLUGIN_BREAKING_CHANGE: .*release 1\.3\.0 breaks the tool parameters of 1\.1\.0 without a major version bump: forecast__get_forecast \/properties\/units: a new required property/);
+    expect(testbed.host.listTools()[0]?.pluginVersion).toBe('1.1.0');
+
+    await testbed.writeConfig([forecastEntry(testbed, '1.3.0', { acceptBreaking: true })]);
     const result = await testbed.host.reload('admin');
     const after = testbed.host.listTools()[0]?.schemaFingerprint;
     expect(after).not.toBe(before);
@@ -59,7 +66,7 @@ describe('tool schema changes on reload', () => {
     testbeds.push(testbed);
     await testbed.host.setEnabled('forecast', false);
     expect(testbed.host.listTools()).toEqual([]);
-    await testbed.writeConfig([{ ...forecastEntry(testbed, '1.3.0'), required: false }]);
+    await testbed.writeConfig([{ ...forecastEntry(testbed, '1.3.0', { acceptBreaking: true }), required: false }]);
     await testbed.host.reload('admin');
     await testbed.host.setEnabled('forecast', true);
     expect(await counterValue(testbed, 'false')).toBe(1);
@@ -78,7 +85,12 @@ describe('tool schema changes across restarts', () => {
     const recorded = JSON.parse(await readFile(ledgerPath, 'utf8')) as { tools: Record<string, { pluginVersion: string }> };
     expect(recorded.tools['forecast__get_forecast']?.pluginVersion).toBe('1.0.0');
 
-    const second = await startReloadTestbed([{ name: 'forecast', tarball: './forecast-1.3.0.tgz', mode: 'inline' }], { schemaLedger: new ToolSchemaLedger(ledgerPath) });
+    // Not accepted, the breaking minor release is refused at start: the ledger remembers what the previous run served.
+    const refused = await startReloadTestbed([{ name: 'forecast', tarball: './forecast-1.3.0.tgz', mode: 'inline' }], { schemaLedger: new ToolSchemaLedger(ledgerPath) });
+    expect(refused.host.listPlugins()[0]).toMatchObject({ state: 'failed', error: { code: 'HOST_PLUGIN_BREAKING_CHANGE' } });
+    await refused.close();
+
+    const second = await startReloadTestbed([{ name: 'forecast', tarball: './forecast-1.3.0.tgz', mode: 'inline', acceptBreakingRelease: '1.3.0' }], { schemaLedger: new ToolSchemaLedger(ledgerPath) });
     testbeds.push(second);
     expect(second.host.startupSchemaChanges).toMatchObject([{ exposedName: 'forecast__get_forecast', fromVersion: '1.0.0', toVersion: '1.3.0', isMajorBump: false }]);
     expect(second.lines.some((line) => line.trigger === 'restart' && line.level === 40)).toBe(true);

@@ -32,8 +32,8 @@ export interface ReloadTestbed {
   tarball(version: ForecastRelease): string;
   /** Absolute path of a hostile-plugins fixture directory. */
   fixture(name: string): string;
-  /** Rewrites plugins.config.json. */
-  writeConfig(plugins: Array<Record<string, unknown>>): Promise<void>;
+  /** Rewrites plugins.config.json (`settings`: other top-level keys, e.g. `signatures`). */
+  writeConfig(plugins: Array<Record<string, unknown>>, settings?: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,15 +51,17 @@ export type ForecastRelease = (typeof FORECAST_RELEASES)[number];
 
 export async function startReloadTestbed(
   plugins: Array<Record<string, unknown>>,
-  options: Partial<Pick<ReloadablePluginHostOptions, 'autoRollback' | 'maxDrainMs' | 'schemaLedger'>> = {},
+  options: Partial<Pick<ReloadablePluginHostOptions, 'autoRollback' | 'maxDrainMs' | 'schemaLedger'>> & { readonly dir?: string } = {},
 ): Promise<ReloadTestbed> {
-  const dir = await mkdtemp(join(tmpdir(), 'acai-reload-'));
+  // `dir`: the folder of an earlier testbed, to start a host again where one stopped (a restart).
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'acai-reload-')));
   const dataDir = join(dir, 'data');
-  await mkdir(dataDir);
+  await mkdir(dataDir, { recursive: true });
   for (const version of FORECAST_RELEASES) await pack(join(HOSTILE_DIR, `forecast-${version}`), join(dir, `forecast-${version}.tgz`), dir);
   const configPath = join(dir, 'plugins.config.json');
-  const writeConfig = async (entries: Array<Record<string, unknown>>) => {
+  const writeConfig = async (entries: Array<Record<string, unknown>>, settings: Record<string, unknown> = {}) => {
     const document = {
+      ...settings,
       defaults: { policy: { timeoutMs: 5_000, setupTimeoutMs: START_UP_DEADLINE_MS, breaker: { failureThreshold: 2, halfOpenAfterMs: 60_000 } } },
       plugins: entries.map((entry) => forSuite(entry, dir)),
     };
@@ -83,11 +85,14 @@ export async function startReloadTestbed(
   });
   const host = await ReloadablePluginHost.start({
     readConfig: () => loadPluginsConfig(configPath, {}),
-    loadSet: (config) =>
-      loadPluginHost({ config, configDir: config.dir, dataDir, hostVersion: '0.1.0', keyValueStore, logger, metricsRegistry: registry, runtimeFactory }),
+    // As the host does: each set is checked against the schemas served before (the breaking-change guard).
+    loadSet: (config, releaseBaseline) =>
+      loadPluginHost({ config, configDir: config.dir, dataDir, hostVersion: '0.1.0', keyValueStore, logger, metricsRegistry: registry, runtimeFactory, releaseBaseline }),
     logger,
     metricsRegistry: registry,
-    ...options,
+    ...(options.autoRollback === undefined ? {} : { autoRollback: options.autoRollback }),
+    ...(options.maxDrainMs === undefined ? {} : { maxDrainMs: options.maxDrainMs }),
+    ...(options.schemaLedger === undefined ? {} : { schemaLedger: options.schemaLedger }),
   });
   return {
     dir,

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { killOnExit } from './child-processes.js';
 import { redisServerBinary } from './env.js';
 import { waitUntil } from './timing.js';
@@ -45,7 +46,8 @@ async function answersPing(port: number): Promise<boolean> {
 function spawnRedis(port: number): ChildProcess {
   const child = killOnExit(spawn(
     redisServerBinary(),
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
+    // --dir: whatever Redis might still write (a replication sync, a SAVE command) lands in the temp dir, not the checkout.
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir(), '--daemonize', 'no', '--loglevel', 'warning'],
     { stdio: 'ignore' },
   ));
   child.on('error', () => {});

@@ -119,6 +119,22 @@ describe('createPluginAdminService', () => {
     expect(response.plugins?.[1]).toMatchObject({ name: 'weather', kind: 'npm', transport: '', serverName: '' });
   });
 
+  it('shows an installed release with its integrity and signer, and a refused release next to the last good one serving', async () => {
+    const integrity = `sha512-${'A'.repeat(86)}==`;
+    const kept: PluginStatus = {
+      ...status,
+      version: '1.0.0',
+      lastError: undefined,
+      installed: { version: '1.0.0', integrity },
+      signer: 'SHA256:abc',
+      refusedRelease: { version: '1.1.0', code: 'HOST_PLUGIN_BREAKING_CHANGE', message: 'release 1.1.0 breaks the tool parameters of 1.0.0' },
+    };
+    const service = createPluginAdminService({ host: target({ listPlugins: () => [kept, status] }) });
+    const response = await service.listPlugins({} as never, context(['admin']));
+    expect(response.plugins?.[0]).toMatchObject({ version: '1.0.0', state: 1, integrity, signer: 'SHA256:abc', refusedVersion: '1.1.0', lastError: 'release 1.1.0 breaks the tool parameters of 1.0.0' });
+    expect(response.plugins?.[1]).toMatchObject({ integrity: '', signer: '', refusedVersion: '' });
+  });
+
   it('lists what each plugin asks for, what its entry grants and the sandbox it runs in (or why none)', async () => {
     const permissions = (network: string[], scratchMb?: number) => ({ network, env: [], read: [], scratchMb, processes: false });
     const sandboxed: PluginStatus = {

@@ -88,7 +88,7 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
     const lastError = status.lastError ?? (status.error === undefined ? undefined : { message: status.error.message, at: undefined });
     const crash = health?.lastCrash;
     const newest = crash !== undefined && (lastError?.at === undefined || crash.at.getTime() > Date.parse(lastError.at)) ? { message: crash.message, at: crash.at } : undefined;
-    const errorMessage = newest?.message ?? lastError?.message ?? '';
+    const errorMessage = newest?.message ?? lastError?.message ?? status.refusedRelease?.message ?? '';
     const errorTime = newest?.at ?? (lastError?.at === undefined ? undefined : new Date(lastError.at));
     return {
       name: status.name,
@@ -114,6 +114,9 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
       serverName: status.serverName ?? '',
       fileEnabled: host.fileEnabled?.(status.name) ?? status.state !== 'disabled',
       ...overrideFields(host.overrideOf?.(status.name)),
+      integrity: status.installed?.integrity ?? '',
+      signer: status.signer ?? '',
+      refusedVersion: status.refusedRelease?.version ?? '',
       ...describeIsolation(status),
     };
   };

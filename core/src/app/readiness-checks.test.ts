@@ -5,7 +5,10 @@ import { ModelCredentialHealth } from '../llm/index.js';
 import type { PluginStatus } from '../plugin-host/index.js';
 import { describePluginSet, readinessChecks } from './readiness-checks.js';
 
-function pluginSet(plugins: ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting' | 'sandbox'>>, generation = 3) {
+function pluginSet(
+  plugins: ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting'> & Partial<Pick<PluginStatus, 'version' | 'refusedRelease' | 'sandbox'>>>,
+  generation = 3,
+) {
   return { generation, listPlugins: () => plugins };
 }
 
@@ -37,6 +40,14 @@ describe('describePluginSet', () => {
       message: '1 plugin(s) loaded (generation 3); drift: plugins.config.json refused (HOST_CONFIG_INVALID) since 2026-03-01T10:00:00.000Z; the last config that loaded serves (reason: ListPlugins)',
     });
     expect(result.message).not.toContain('sk-live');
+  });
+
+  it('is degraded, naming both releases, when a refused release left the last good one serving', () => {
+    const refusedRelease = { version: '1.1.0', code: 'HOST_PLUGIN_BREAKING_CHANGE' as const, message: 'release 1.1.0 breaks …' };
+    expect(describePluginSet(pluginSet([{ name: 'digits', state: 'loaded', version: '1.0.0', refusedRelease }]))).toEqual({
+      state: 'degraded',
+      message: '1 plugin(s) loaded (generation 3); digits 1.1.0 refused (HOST_PLUGIN_BREAKING_CHANGE), 1.0.0 keeps serving',
+    });
   });
 
   it('names the plugins an operator runs without a sandbox, without making the host unready', () => {

@@ -17,7 +17,7 @@ export interface ProbedPluginSet {
   readonly generation: number;
   /** Set while plugins.config.json is refused and an older config serves. */
   readonly drift?: ConfigDrift | undefined;
-  listPlugins(): ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting' | 'sandbox'>>;
+  listPlugins(): ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting' | 'sandbox'> & Partial<Pick<PluginStatus, 'version' | 'refusedRelease'>>>;
 }
 
 /**
@@ -37,10 +37,10 @@ export function readinessChecks(config: HostConfig, stores: ProbedStores, plugin
 }
 
 /**
- * The plugin set as a readiness state: ok while every plugin is loaded, none is restarting and the file on
- * disk is what serves (a refused file is drift: degraded, with its code). Plugins an operator runs without a
- * sandbox (`"sandbox": "none"`) are named in the message whatever the state: a deliberate choice does not
- * make the host unready, but nobody should forget it.
+ * The plugin set as a readiness state: ok while every plugin is loaded, none is restarting, none serves an
+ * older release than configured, and the file on disk is what serves (a refused file is drift: degraded, with
+ * its code). Plugins an operator runs without a sandbox (`"sandbox": "none"`) are named in the message
+ * whatever the state: a deliberate choice does not make the host unready, but nobody should forget it.
  */
 export function describePluginSet(pluginHost: ProbedPluginSet): HealthCheckResult {
   const plugins = pluginHost.listPlugins();
@@ -58,6 +58,8 @@ export function describePluginSet(pluginHost: ProbedPluginSet): HealthCheckResul
     // The code only: /readyz is public, and a refusal's reason can quote the file (Node's JSON syntax errors
     // carry a snippet of the text, which may be a literal key). Admins read the reason in ListPlugins.
     ...(drift === undefined ? [] : [`drift: plugins.config.json refused (${drift.code}) since ${drift.since.toISOString()}; the last config that loaded serves (reason: ListPlugins)`]),
+    // A refused release (breaking change, integrity, signature, failure) whose last good release keeps serving.
+    ...plugins.flatMap((plugin) => (plugin.refusedRelease === undefined ? [] : [`${plugin.name} ${plugin.refusedRelease.version ?? '?'} refused (${plugin.refusedRelease.code}), ${plugin.version ?? '?'} keeps serving`])),
   ];
   return problems.length === 0 ? { state: 'ok', message: summary } : { state: 'degraded', message: `${summary}; ${problems.join('; ')}` };
 }

@@ -34,6 +34,32 @@ async function write(text: string): Promise<string> {
 }
 
 describe('PluginsConfigFile', () => {
+  it('sets, replaces and removes fields of an entry in its own style, and removes entries with their commas', async () => {
+    const path = await write(ORIGINAL);
+    const file = await PluginsConfigFile.open(path);
+    const integrity = `sha512-${'A'.repeat(86)}==`;
+    file.setEntryField('weather', 'installed', { version: '1.2.3', integrity });
+    file.setEntryField('datetime', 'version', '^2.0.0');
+    expect(file.content).toContain('\t\t\t"config": { "provider": "open-meteo" },\n\t\t\t"installed": {\n\t\t\t\t"version": "1.2.3",\n\t\t\t\t"integrity": "' + integrity + '"\n\t\t\t}\n\t\t}');
+    expect(file.content).toContain('{ "name": "datetime", "package": "@acai/plugin-datetime", "version": "^2.0.0" }');
+    file.setEntryField('weather', 'version', '^1.2.0');
+    expect(file.content).toContain('\t\t\t"version": "^1.2.0",\n');
+    file.setEntryField('weather', 'version', undefined);
+    file.setEntryField('datetime', 'version', undefined);
+    file.setEntryField('weather', 'installed', undefined);
+    file.setEntryField('weather', 'absent', undefined);
+    expect(file.content).toBe(ORIGINAL.replace('\t\t\t"version": "^1.0.0",\n', ''));
+    expect(file.entryFields('weather')).toEqual({ name: 'weather', package: '@acai/plugin-weather', config: { provider: 'open-meteo' } });
+
+    file.remove('datetime');
+    expect(file.names()).toEqual(['weather']);
+    file.remove('weather');
+    expect(JSON.parse(file.content)).toEqual({ $schema: './schema.json', plugins: [] });
+    expect(() => file.remove('weather')).toThrow(/no plugin "weather" in/);
+    await file.save({});
+    expect(JSON.parse(await readFile(path, 'utf8')).plugins).toEqual([]);
+  });
+
   it('disables and re-enables an entry, touching nothing else in the file', async () => {
     const path = await write(ORIGINAL);
     const file = await PluginsConfigFile.open(path);

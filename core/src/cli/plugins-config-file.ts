@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PluginPermissions } from '@acai/plugin-sdk';
 import { parsePluginsConfig, type PluginsConfig } from '../config/plugins-config.js';
+import type { InstalledRelease } from '../config/supply-chain-config.js';
 import { HostError } from '../errors/index.js';
 import { CliError } from './cli-error.js';
 import { findProperty, indentationAt, parseJsonTree, type JsonNode } from './json-tree.js';
@@ -21,6 +22,8 @@ export interface NewPluginEntry {
   version?: string;
   enabled?: boolean;
   config?: Record<string, unknown>;
+  /** The release `acai plugin add` installed (package and tarball sources). */
+  installed?: InstalledRelease;
   /** The operator's grant (`acai plugin add` writes it once confirmed). */
   permissions?: PluginPermissions;
 }
@@ -62,9 +65,11 @@ export class PluginsConfigFile {
       if (!options.createIfMissing) {
         throw new CliError(`${path} does not exist (pass --config, set PLUGINS_CONFIG, or \`acai plugin add\` to create it)`);
       }
+      // Editors find the schema through $schema; npx runs the CLI from a cache folder that may be cleared, so none then.
+      const isTransient = SCHEMA_PATH.split(sep).includes('_npx');
       let schema = relative(dirname(path), SCHEMA_PATH);
       if (!schema.startsWith('.')) schema = `./${schema}`;
-      return new PluginsConfigFile(path, `${JSON.stringify({ $schema: schema, plugins: [] }, null, 2)}\n`, false);
+      return new PluginsConfigFile(path, `${JSON.stringify({ ...(isTransient ? {} : { $schema: schema }), plugins: [] }, null, 2)}\n`, false);
     }
     const file = new PluginsConfigFile(path, text, true);
     file.tree(); // fail early on broken JSON
@@ -155,6 +160,61 @@ export class PluginsConfigFile {
     } else {
       this.splice(plugins.start, plugins.end, `[\n${itemIndent}${json}\n${arrayIndent}]`);
     }
+  }
+
+  /** An entry as written in the file (before defaults and `${VAR}` interpolation). */
+  entryFields(name: string): Record<string, unknown> {
+    const entry = this.entry(name);
+    return JSON.parse(this.text.slice(entry.start, entry.end)) as Record<string, unknown>;
+  }
+
+  /**
+   * Sets one property of an entry (replacing its value in place, or adding it after the last
+   * property, indented like its siblings); `undefined` removes the property.
+   */
+  setEntryField(name: string, key: string, value: unknown): void {
+    const entry = this.entry(name);
+    const index = entry.properties.findIndex((property) => property.key === key);
+    const anchor = entry.properties[index >= 0 ? index : entry.properties.length - 1];
+    const indent = anchor === undefined ? undefined : indentationAt(this.text, anchor.keyStart);
+    const spansLines = this.text.slice(entry.start, entry.end).includes('\n') && indent !== undefined;
+    // One indentation level: how much deeper the entry's properties sit than the entry itself.
+    const entryIndent = indentationAt(this.text, entry.start) ?? '';
+    const unit = indent !== undefined && indent.length > entryIndent.length ? indent.slice(entryIndent.length) : '  ';
+    const render = (json: unknown) =>
+      spansLines && typeof json === 'object' && json !== null ? JSON.stringify(json, null, unit).replace(/\n/g, `\n${indent}`) : JSON.stringify(json);
+    if (index >= 0) {
+      const property = entry.properties[index]!;
+      if (value !== undefined) {
+        this.splice(property.value.start, property.value.end, render(value));
+        return;
+      }
+      const previous = entry.properties[index - 1];
+      const next = entry.properties[index + 1];
+      if (previous !== undefined) this.splice(previous.value.end, property.value.end, '');
+      else if (next !== undefined) this.splice(property.keyStart, next.keyStart, '');
+      else this.splice(entry.start, entry.end, '{}');
+      return;
+    }
+    if (value === undefined) return;
+    if (anchor === undefined) {
+      this.splice(entry.start, entry.end, `{ ${JSON.stringify(key)}: ${JSON.stringify(value)} }`);
+      return;
+    }
+    const separator = spansLines ? `,\n${indent}` : ', ';
+    this.splice(anchor.value.end, anchor.value.end, `${separator}${JSON.stringify(key)}: ${render(value)}`);
+  }
+
+  /** Removes an entry from `plugins`, with the comma that joined it to its neighbours. */
+  remove(name: string): void {
+    const entry = this.entry(name);
+    const plugins = this.pluginsArray();
+    const index = plugins.items.findIndex((item) => item.start === entry.start);
+    const previous = plugins.items[index - 1];
+    const next = plugins.items[index + 1];
+    if (previous !== undefined) this.splice(previous.end, entry.end, '');
+    else if (next !== undefined) this.splice(entry.start, next.start, '');
+    else this.splice(plugins.start, plugins.end, '[]');
   }
 
   /** Runs the host's config validation on the edited text; throws a one-line CliError. */

@@ -8,8 +8,8 @@ Commands:
   chat                       chat with the assistant (interactive, or one shot with -m)
   conversations list|search|show|rename|delete|export
                              list, find, print, rename, delete or export conversations
-  plugin create|add|enable|disable|list|validate|test|clear-override|reset-breaker|reload
-                             scaffold, configure, check and test plugins; operate a running host's
+  plugin create|add|upgrade|remove|enable|disable|list|validate|test|keygen|sign|verify|trust|clear-override|reset-breaker|reload
+                             scaffold, install, upgrade, check, test and sign plugins; operate a running host's
   tools list|call            list tools or call one through the host's call path
   mcp                        serve the plugins' tools to MCP clients over stdio
   keys create|list|revoke    manage API keys (MongoDB or the embedded store)

@@ -53,6 +53,12 @@ export interface PluginInfo {
   enabled_override?: EnabledOverride;
   /** The last breaker reset by an operator. */
   last_breaker_reset?: BreakerReset;
+  /** Installed by `acai plugin add`: the serving release's sha512 integrity. */
+  integrity?: string;
+  /** Fingerprint of the trusted key that signed the package. */
+  signer?: string;
+  /** A configured release that was refused or failed while the last good one (`version`) serves. */
+  refused_version?: string;
   requested_permissions?: PermissionsInfo;
   granted_permissions?: PermissionsInfo;
   /** `bubblewrap` or `none`; absent until decided. */

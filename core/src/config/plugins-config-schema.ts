@@ -33,6 +33,31 @@ export const pluginsConfigSchema = {
       properties: { policy: { $ref: '#/definitions/policyWithDefaults' } },
     },
     plugins: { type: 'array', description: 'The plugins, in load order.', items: { $ref: '#/definitions/plugin' } },
+    installDir: {
+      type: 'string',
+      minLength: 1,
+      description:
+        "Folder, relative to this file, that `acai plugin add` installs registry and tarball plugins into, each release in <name>/<version>/ with its own package.json, lockfile and node_modules (never the host's own). Default: ./acai-plugins.",
+    },
+    signatures: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Ed25519 signatures of plugin packages (`acai plugin sign`).',
+      properties: {
+        policy: {
+          enum: ['off', 'warn', 'required'],
+          default: 'off',
+          description:
+            'off: not checked; warn: unsigned packages and unknown signers are logged; required: they are refused. A signature that does not match the files is refused under warn and required.',
+        },
+        trustedKeys: {
+          type: 'string',
+          minLength: 1,
+          description: "Folder, relative to this file, of trusted signers' public keys (*.pub, PEM; `acai plugin trust add`). Default: ./trusted-keys.",
+        },
+      },
+    },
   },
   definitions: {
     plugin: {
@@ -102,6 +127,27 @@ export const pluginsConfigSchema = {
               items: { type: 'string', minLength: 1 },
             },
           },
+        },
+        installed: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['version', 'integrity'],
+          description: 'The release `acai plugin add`/`upgrade` installed into installDir: the host loads exactly this one and verifies its files against the integrity at every load.',
+          properties: {
+            version: {
+              type: 'string',
+              pattern: '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$',
+              description: 'The exact version installed.',
+            },
+            integrity: { type: 'string', pattern: '^sha512-[A-Za-z0-9+/]{86}==$', description: "The package archive's sha512, as the registry published it." },
+            registry: { type: 'string', pattern: '^https?://', description: "The registry it was installed from, when not npm's configured default." },
+          },
+        },
+        acceptBreakingRelease: {
+          type: 'string',
+          minLength: 1,
+          description:
+            'A release (exact version) the operator accepts although its tool schemas break callers without a major version bump; the host refuses such a release otherwise.',
         },
       },
       description: 'One plugin. Exactly one of package, path, tarball or mcp says where it comes from.',

@@ -4,6 +4,7 @@ import { createSchemaCompiler, toCheckProblems } from '@acai/plugin-sdk/host';
 import { HostError } from '../errors/index.js';
 import type { IsolationMode, PluginMode, SandboxSetting } from './isolation-modes.js';
 import { mergeDefaults } from './merge-defaults.js';
+import { readEntrySupplyChain, readSupplyChainSettings, supplyChainProblems, type EntrySupplyChain, type SupplyChainSettings } from './supply-chain-config.js';
 import {
   pluginsConfigSchema,
   type McpServerDocument,
@@ -59,7 +60,7 @@ export interface UnresolvedVariable {
 }
 
 /** One entry of plugins.config.json after validation, defaults and interpolation. */
-export interface PluginEntryConfig {
+export interface PluginEntryConfig extends EntrySupplyChain {
   readonly name: string;
   readonly source: PluginSource;
   /** Semver range of plugin versions the operator accepts. */
@@ -91,8 +92,8 @@ export function createToolFilter(tools: PluginEntryConfig['tools']): (toolName: 
   return (toolName) => (allow === undefined || allow.has(toolName)) && !deny.has(toolName);
 }
 
-/** The validated, frozen plugins.config.json. */
-export interface PluginsConfig {
+/** The validated, frozen plugins.config.json (install folder and signature settings: defaults when left out). */
+export interface PluginsConfig extends Partial<SupplyChainSettings> {
   /** Absolute path of the file (or a label for in-memory configs). */
   readonly path: string;
   /** Directory relative paths are resolved against. */
@@ -162,6 +163,7 @@ export function parsePluginsConfig(document: unknown, options: { path: string; e
       problems.push(`${label} › ${entry.name}: set exactly one of "package", "path", "tarball" or "mcp" (found ${sources.length === 0 ? 'none' : sources.join(' and ')})`);
     }
     if (isRecord(entry.mcp)) problems.push(...mcpEntryProblems(entry.mcp, written[index], `${label} › ${entry.name}`));
+    problems.push(...supplyChainProblems(entry, `${label} › ${entry.name}`));
     if (seen.has(entry.name)) problems.push(`${label} › ${entry.name}: the name is used by more than one plugin entry; names must be unique`);
     seen.add(entry.name);
   }
@@ -174,7 +176,7 @@ export function parsePluginsConfig(document: unknown, options: { path: string; e
   schemaPolicyDefaults ??= fillPolicyDefaults(validateDocument);
   const defaultsPolicy: PluginPolicy = mergeDefaults(schemaPolicyDefaults, raw.defaults.policy);
   const plugins = raw.plugins.map((entry) => resolveEntry(entry, defaultsPolicy, dir, label, options.env));
-  return deepFreeze({ path: options.path, dir, defaults: { policy: defaultsPolicy }, plugins });
+  return deepFreeze({ path: options.path, dir, defaults: { policy: defaultsPolicy }, plugins, ...readSupplyChainSettings(candidate, dir) });
 }
 
 /** Every policy field at the schema's default, in schema order. */
@@ -222,6 +224,7 @@ function resolveEntry(entry: PluginEntryDocument, defaults: PluginPolicy, dir: s
     tools: { allow: entry.tools.allow, deny: entry.tools.deny ?? [] },
     network: { allowHosts: entry.network.allowHosts },
     unresolvedVariables,
+    ...readEntrySupplyChain(entry),
   };
 }
 

@@ -22,6 +22,7 @@ import type { Registry } from 'prom-client';
 import type { KeyValueStore } from '../cache/index.js';
 import type { IsolationMode, PluginMode } from '../config/isolation-modes.js';
 import { createToolFilter, type McpTransportKind, type PluginEntryConfig, type PluginsConfig } from '../config/plugins-config.js';
+import type { InstalledRelease } from '../config/supply-chain-config.js';
 import { HostError, type HostErrorCode } from '../errors/index.js';
 import type { ToolCallOptions, ToolCallResult, ToolExecutor, ToolProvenance } from '../tool-calls/index.js';
 import { createPluginCache } from './create-plugin-cache.js';
@@ -35,7 +36,11 @@ import { LoadedPlugin, type PluginLastError } from './loaded-plugin.js';
 import { checkMcpServer, DEFAULT_MCP_SETTINGS, describeMcpServer, type McpRuntimeSettings, type McpServerEvent } from './mcp/index.js';
 import { PluginCallPolicy } from './plugin-call-policy.js';
 import type { PluginRuntime, PluginRuntimeFactory, PluginRuntimeServices } from './plugin-runtime.js';
+import { checkDependenciesInstalled } from './install/check-dependencies-installed.js';
+import { checkReleaseCompatibility, lastGoodRelease } from './release-guard/release-guard.js';
 import { resolvePluginPackage } from './resolve-plugin-package.js';
+import type { ToolSchemaSnapshot } from './tool-schema-changes.js';
+import { verifyPluginPackage } from './verify-plugin-package.js';
 import { breakerGaugeValue, createToolMetrics, type BreakerState, type ToolMetrics } from './tool-metrics.js';
 import { exposedToolName, ToolRegistry, type ModelToolSpec, type RegisteredTool, type RegisteredToolInfo } from './tool-registry.js';
 import { createPluginRuntimeFactory } from './worker/index.js';
@@ -62,6 +67,12 @@ export interface LoadPluginHostOptions {
   readonly runtimeFactory?: PluginRuntimeFactory;
   /** MCP-server plugins: runtime settings and where their lifecycle events go. */
   readonly mcp?: McpHostOptions;
+  /**
+   * The tool schemas the host served last (the schema ledger). With it, a newer release that breaks
+   * them without a major bump is refused, and a refused or failing installed release falls back to the
+   * one served before. Without it (the CLI's checks) neither applies.
+   */
+  readonly releaseBaseline?: ToolSchemaSnapshot;
   /** The OS sandbox of third-party plugins and stdio MCP servers (default: bubblewrap at its usual places). */
   readonly sandbox?: SandboxSettings;
   /**
@@ -113,6 +124,12 @@ export interface PluginStatus {
   readonly lastError: PluginLastError | undefined;
   /** Worker and MCP plugins: true while the worker or server is being restarted after a crash. */
   readonly isRestarting?: boolean;
+  /** The release installed by `acai plugin add` that is serving (version and integrity). */
+  readonly installed?: InstalledRelease;
+  /** Fingerprint of the trusted key that signed the package (signature policy warn/required). */
+  readonly signer?: string;
+  /** The configured release that was refused or failed while the last good one (`version`) keeps serving. */
+  readonly refusedRelease?: { readonly version: string | undefined; readonly code: HostErrorCode; readonly message: string };
   /** What the plugin asks for and what its entry grants (once its manifest, or its MCP entry, was read). */
   readonly permissions?: { readonly requested: PermissionSet; readonly granted: PermissionSet };
   /** The OS sandbox it runs in, or why none (once that was decided). */
@@ -171,6 +188,8 @@ interface PluginRecord {
   warnings: string[];
   loaded?: LoadedPlugin;
   tools: RegisteredTool[];
+  signer?: string;
+  refusedRelease?: PluginStatus['refusedRelease'];
 }
 
 /** A plugin that passed the checks and waits for its setup. */
@@ -205,16 +224,7 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
   const clock = options.clock ?? createSystemClock();
   const runtimeFactory = options.runtimeFactory ?? createPluginRuntimeFactory();
   const checked: CheckedPlugin[] = [];
-  const records: PluginRecord[] = options.config.plugins.map((entry) => ({
-    entry,
-    state: entry.enabled ? 'failed' : 'disabled',
-    version: undefined,
-    sdkRange: undefined,
-    source: describeSource(entry),
-    quarantinedTools: [],
-    warnings: [],
-    tools: [],
-  }));
+  const records: PluginRecord[] = options.config.plugins.map(newRecord);
 
   // Packages are checked one after another, as always; MCP servers start and initialize next to them, so
   // ten servers cost about one server's start-up rather than ten. Results are taken in config order.
@@ -256,22 +266,33 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
   const setupErrors = await Promise.all(
     checked.map((plugin) => runSetup(plugin, `${label} › ${plugin.record.entry.name}`).then(() => undefined, (error: unknown) => error)),
   );
+  const activate = (plugin: CheckedPlugin): void => {
+    registry.addAll(plugin.record.tools, `${label} › ${plugin.record.entry.name}`);
+    plugin.record.state = 'loaded';
+    plugin.record.loaded = plugin.loaded;
+    plugin.loaded.metrics.breakerState.set(0);
+    options.logger.info(
+      { plugin: plugin.loaded.name, version: plugin.loaded.version, mode: plugin.loaded.mode, tools: plugin.record.tools.map((tool) => tool.exposedName) },
+      'plugin loaded',
+    );
+  };
   for (const [index, plugin] of checked.entries()) {
     try {
       if (setupErrors[index] !== undefined) throw setupErrors[index];
-      registry.addAll(plugin.record.tools, `${label} › ${plugin.record.entry.name}`);
-      plugin.record.state = 'loaded';
-      plugin.record.loaded = plugin.loaded;
-      plugin.loaded.metrics.breakerState.set(0);
-      options.logger.info(
-        { plugin: plugin.loaded.name, version: plugin.loaded.version, mode: plugin.loaded.mode, tools: plugin.record.tools.map((tool) => tool.exposedName) },
-        'plugin loaded',
-      );
+      activate(plugin);
     } catch (error) {
       fail(plugin.record, error, options.logger);
       plugin.loaded.callPolicy.dispose();
       await plugin.runtime.dispose().catch(() => {});
     }
+  }
+
+  // An optional installed plugin whose configured release was refused or failed: the release served before keeps serving.
+  for (const [index, record] of records.entries()) {
+    const fallback = await loadLastGoodRelease(record, `${label} › ${record.entry.name}`, environment);
+    if (fallback === undefined) continue;
+    records[index] = fallback.record;
+    activate(fallback);
   }
 
   const host = createHost(records, registry, options.logger);
@@ -304,7 +325,10 @@ async function checkPlugin(record: PluginRecord, source: string, environment: Ch
 /** The checks of a plugin package: resolve → manifest → version ranges → variables → import → config, secrets and tool schemas. */
 async function checkPackagePlugin(record: PluginRecord, source: string, environment: CheckEnvironment): Promise<CheckedPlugin> {
   const entry = record.entry;
-  const resolved = await resolvePluginPackage(entry, environment.configDir, environment.dataDir, source);
+  const resolved = await resolvePluginPackage(entry, environment.configDir, environment.dataDir, source, environment.config.installDir);
+  const trust = await verifyPluginPackage(entry, resolved, environment.config.signatures, source);
+  record.warnings.push(...trust.warnings);
+  if (trust.signer !== undefined) record.signer = trust.signer;
   let rawPackageJson: unknown;
   try {
     rawPackageJson = await readPackageJson(resolved.packageJsonPath);
@@ -318,6 +342,7 @@ async function checkPackagePlugin(record: PluginRecord, source: string, environm
   translate(() => checkVersionRange(packageJson, entry.version, named));
   translate(() => checkSdkCompatibility(packageJson, named));
   translate(() => checkHostCompatibility(packageJson, environment.hostVersion, named));
+  await checkDependenciesInstalled(resolved.packageDir, rawPackageJson, entry.source, named);
   checkUnresolvedVariables(entry, packageJson, record);
 
   // Check "request within grant", and where the code runs: anything not first-party in a sandbox.
@@ -381,6 +406,15 @@ async function checkPackagePlugin(record: PluginRecord, source: string, environm
       );
     }
     const prepared = translate(() => preparePlugin(info, packageJson, entry.config, named));
+    const isExposed = createToolFilter(entry.tools);
+    checkReleaseCompatibility({
+      plugin: name,
+      version: packageJson.version,
+      tools: new Map(prepared.tools.map((tool) => [exposedToolName(name, tool.name), { parameters: tool.parameters, isExposed: isExposed(tool.name) }])),
+      baseline: environment.releaseBaseline,
+      acceptBreakingRelease: entry.acceptBreakingRelease,
+      named,
+    });
     return registerChecked(record, { runtime, prepared, version: packageJson.version, declaredTools: info.tools.map((tool) => tool.name), named, logger }, environment);
   } catch (error) {
     await runtime.dispose().catch(() => {});
@@ -518,6 +552,45 @@ function registerChecked(record: PluginRecord, checkedSource: CheckedSource, env
   return { record, runtime, prepared, loaded };
 }
 
+function newRecord(entry: PluginEntryConfig): PluginRecord {
+  return { entry, state: entry.enabled ? 'failed' : 'disabled', version: undefined, sdkRange: undefined, source: describeSource(entry), quarantinedTools: [], warnings: [], tools: [] };
+}
+
+/**
+ * For an optional plugin installed by `acai plugin add` whose configured release failed (any check,
+ * the breaking-change guard included, or setup): the release the host served before, loaded anew
+ * through every check from its own release folder. The record it returns replaces the failed one and
+ * names the refused release; undefined when there is nothing to fall back to or that fails too.
+ */
+async function loadLastGoodRelease(record: PluginRecord, source: string, environment: CheckEnvironment): Promise<CheckedPlugin | undefined> {
+  const { entry, error } = record;
+  if (record.state !== 'failed' || entry.required || entry.installed === undefined || error === undefined) return undefined;
+  const release = lastGoodRelease(environment.releaseBaseline, entry.name, entry.installed);
+  if (release === undefined) return undefined;
+  const fallback = newRecord({ ...entry, installed: release, acceptBreakingRelease: undefined });
+  fallback.refusedRelease = { version: record.version ?? entry.installed.version, code: error.code, message: error.message };
+  let plugin: CheckedPlugin | undefined;
+  try {
+    plugin = await checkPlugin(fallback, source, environment);
+    // The failed release may have claimed the same tool names before its setup failed.
+    environment.registry.releaseUnregistered(entry.name);
+    environment.registry.claim(plugin.record.tools, source);
+    await runSetup(plugin, source);
+  } catch (fallbackError) {
+    environment.logger.warn({ plugin: entry.name, version: release.version, err: fallbackError }, 'the last good release could not be loaded either');
+    if (plugin !== undefined) {
+      plugin.loaded.callPolicy.dispose();
+      await plugin.runtime.dispose().catch(() => {});
+    }
+    return undefined;
+  }
+  environment.logger.warn(
+    { plugin: entry.name, version: release.version, refusedVersion: fallback.refusedRelease.version, code: error.code },
+    `release ${fallback.refusedRelease.version} was not loaded (${error.code}); the last good release ${release.version} keeps serving`,
+  );
+  return plugin;
+}
+
 /** Check "setup within deadline". */
 async function runSetup(plugin: CheckedPlugin, source: string): Promise<void> {
   const timeoutMs = plugin.record.entry.policy.setupTimeoutMs;
@@ -605,6 +678,9 @@ function createHost(records: PluginRecord[], registry: ToolRegistry, logger: Log
           errors: record.loaded?.errors ?? 0,
           lastError: record.loaded?.lastError,
           ...(record.loaded?.runtime.isRestarting === undefined ? {} : { isRestarting: record.loaded.runtime.isRestarting }),
+          ...(record.entry.installed === undefined ? {} : { installed: record.entry.installed }),
+          ...(record.signer === undefined ? {} : { signer: record.signer }),
+          ...(record.refusedRelease === undefined ? {} : { refusedRelease: record.refusedRelease }),
           ...(record.permissions === undefined ? {} : { permissions: record.permissions }),
           ...(record.sandbox === undefined ? {} : { sandbox: record.sandbox }),
         };

@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { access, mkdir, mkdtemp, readFile, realpath, rename, rm, symlink } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir, mkdtemp, readFile, realpath, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { PluginEntryConfig } from '../config/plugins-config.js';
+import { DEFAULT_INSTALL_DIR } from '../config/supply-chain-config.js';
 import { HostError } from '../errors/index.js';
+import { exists, resolveInstalledRelease } from './install/installed-release.js';
+import { linkHostSdk } from './install/link-host-sdk.js';
 
 const run = promisify(execFile);
 
@@ -15,6 +17,8 @@ export interface ResolvedPluginPackage {
   readonly packageJsonPath: string;
   /** Human description of the source, for reports ("package @acai/plugin-weather", "path ./x", "tarball ./x.tgz"). */
   readonly description: string;
+  /** For a release installed by `acai plugin add`: the archive its files are verified against. */
+  readonly installedArchive?: string;
 }
 
 /**
@@ -22,8 +26,12 @@ export interface ResolvedPluginPackage {
  * from the config file's directory), a local directory, or a tarball extracted into
  * `<dataDir>/plugins/<name>-<hash>/` with the host's SDK linked in so the plugin's peer resolves.
  */
-export async function resolvePluginPackage(entry: PluginEntryConfig, configDir: string, dataDir: string, label: string): Promise<ResolvedPluginPackage> {
+export async function resolvePluginPackage(entry: PluginEntryConfig, configDir: string, dataDir: string, label: string, installDir?: string): Promise<ResolvedPluginPackage> {
   const source = entry.source;
+  // A release `acai plugin add` installed (with its dependencies) into the install folder.
+  if (entry.installed !== undefined && (source.kind === 'package' || source.kind === 'tarball')) {
+    return resolveInstalledRelease(entry, entry.installed, installDir ?? join(configDir, DEFAULT_INSTALL_DIR), label);
+  }
   switch (source.kind) {
     case 'package': {
       for (let dir = configDir; ; dir = dirname(dir)) {
@@ -78,27 +86,5 @@ async function extractTarball(tarball: string, target: string, label: string): P
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw new HostError('HOST_PLUGIN_NOT_FOUND', `${label}: cannot extract ${tarball}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-/** Links node_modules/@acai/plugin-sdk inside an extracted package to the host's own SDK. */
-async function linkHostSdk(packageDir: string): Promise<void> {
-  const link = join(packageDir, 'node_modules', '@acai', 'plugin-sdk');
-  if (await exists(link)) return;
-  const sdkDir = dirname(createRequire(import.meta.url).resolve('@acai/plugin-sdk/package.json'));
-  await mkdir(dirname(link), { recursive: true });
-  try {
-    await symlink(sdkDir, link, 'dir');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -91,8 +91,8 @@ export async function startPluginHost(options: StartPluginHostOptions): Promise<
   const host = await ReloadablePluginHost.start(
     {
       readConfig,
-      loadSet: (config) =>
-        loadPluginHost({ ...loaderOptions, config, configDir: config.dir, runtimeFactory, mcp: { niceness: worker.niceness, ...mcp, onEvent: onMcpEvent } }),
+      loadSet: (config, releaseBaseline) =>
+        loadPluginHost({ ...loaderOptions, config, configDir: config.dir, runtimeFactory, releaseBaseline, mcp: { niceness: worker.niceness, ...mcp, onEvent: onMcpEvent } }),
       logger: options.logger,
       metricsRegistry: options.metricsRegistry,
       maxDrainMs,

@@ -111,6 +111,13 @@ export class ToolRegistry {
     for (const tool of tools) this.#claims.set(tool.exposedName, tool);
   }
 
+  /** Gives back the names a plugin claimed but never registered (it failed after its claim), so another release of it may claim them. */
+  releaseUnregistered(pluginName: string): void {
+    for (const [exposedName, tool] of this.#claims) {
+      if (tool.plugin.name === pluginName && this.#tools.get(exposedName) !== tool) this.#claims.delete(exposedName);
+    }
+  }
+
   /** Registers one plugin's tools (claiming their names first if the loader has not), or none of them. */
   addAll(tools: readonly RegisteredTool[], source: string): void {
     this.claim(tools, source);

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import semver from 'semver';
+import type { InstalledRelease } from '../config/supply-chain-config.js';
+import { isMajorBump, type Schema } from './release-guard/tool-schema-compatibility.js';
 import type { RegisteredToolInfo } from './tool-registry.js';
 
 /** What a tool's parameters looked like in one plugin release. */
@@ -8,6 +9,10 @@ export interface ToolSchemaRecord {
   readonly plugin: string;
   readonly pluginVersion: string;
   readonly schemaFingerprint: string;
+  /** The parameters themselves, so a later release can be checked for breaking changes (absent in older ledgers). */
+  readonly parameters?: Schema;
+  /** The integrity of the installed release these tools came from, so the host can fall back to it. */
+  readonly pluginIntegrity?: string;
 }
 
 /** Exposed tool name → its schema record. */
@@ -29,10 +34,21 @@ export interface ToolSchemaChange {
   readonly isMajorBump: boolean;
 }
 
-/** The schema records of a plugin set's tools. */
-export function snapshotToolSchemas(tools: readonly RegisteredToolInfo[]): ToolSchemaSnapshot {
+/** The schema records of a plugin set's tools; `installedOf` names the installed release of each plugin that has one. */
+export function snapshotToolSchemas(tools: readonly RegisteredToolInfo[], installedOf: (plugin: string) => InstalledRelease | undefined = () => undefined): ToolSchemaSnapshot {
   return new Map(
-    tools.map((tool) => [tool.exposedName, { plugin: tool.plugin, pluginVersion: tool.pluginVersion, schemaFingerprint: tool.schemaFingerprint }]),
+    tools.map((tool) => {
+      const installed = installedOf(tool.plugin);
+      const integrity = installed?.version === tool.pluginVersion ? installed.integrity : undefined;
+      const record: ToolSchemaRecord = {
+        plugin: tool.plugin,
+        pluginVersion: tool.pluginVersion,
+        schemaFingerprint: tool.schemaFingerprint,
+        parameters: tool.parameters as Schema,
+        ...(integrity === undefined ? {} : { pluginIntegrity: integrity }),
+      };
+      return [tool.exposedName, record];
+    }),
   );
 }
 
@@ -53,15 +69,6 @@ export function diffToolSchemas(previous: ToolSchemaSnapshot, current: ToolSchem
     });
   }
   return changes;
-}
-
-function isMajorBump(from: string, to: string): boolean {
-  const before = semver.parse(from);
-  const after = semver.parse(to);
-  if (before === null || after === null) return false;
-  // 0.x releases announce breaking changes with the minor number (semver's convention for unstable APIs).
-  if (before.major === 0 && after.major === 0) return after.minor > before.minor;
-  return after.major > before.major;
 }
 
 /**

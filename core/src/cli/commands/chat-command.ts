@@ -25,6 +25,8 @@ Options:
       --json            with -m: print the final message (ids, reply, title, tool
                         calls with results) as one JSON document
   -c, --continue        resume the last conversation used by \`acai chat\`
+      --local           no server: run the chat service in this process, configured
+                        from the environment like \`acai serve\` (model, store, plugins)
 ${CONNECTION_HELP}
 
 Examples:
@@ -32,6 +34,7 @@ Examples:
   acai chat -m "What's the weather in Lisbon tomorrow?"
   acai chat --continue -m "And the day after?"
   acai chat -m "hi" --json | jq .conversation_id
+  acai chat --local -m "What are the digits of 2026?"   # try a plugin without a server
   ACAI_URL=https://acai.example.com ACAI_API_KEY=… acai chat
 `;
 
@@ -112,6 +115,7 @@ export async function runChatCommand(args: readonly string[], io: CliIo): Promis
     message: { type: 'string', short: 'm' },
     json: { type: 'boolean' },
     continue: { type: 'boolean', short: 'c' },
+    local: { type: 'boolean' },
   });
   if (values.help) {
     io.stdout.write(CHAT_HELP);
@@ -120,7 +124,19 @@ export async function runChatCommand(args: readonly string[], io: CliIo): Promis
   if (positionals.length > 0) throw usageError(`unexpected argument "${positionals[0]}"; quote the message and pass it with -m`, 'chat');
   if (values.json && values.message === undefined) throw usageError('--json needs -m', 'chat');
 
-  const { chat, url } = connectChat(io, values);
+  if (values.local && (values.url !== undefined || values['api-key'] !== undefined)) throw usageError('--local runs the chat service in this process; it takes no --url or --api-key', 'chat');
+  // Loaded on use: a chat with a server never imports the host.
+  const local = values.local
+    ? await Promise.all([import('../in-process-chat.js'), import('../cli-logger.js')]).then(([{ startInProcessChat }, { createCliLogger }]) => startInProcessChat(io, undefined, createCliLogger(io, undefined)))
+    : undefined;
+  try {
+    return await chatWith(io, values, local === undefined ? connectChat(io, values) : { chat: local.chat, url: local.description });
+  } finally {
+    await local?.close();
+  }
+}
+
+async function chatWith(io: CliIo, values: { message?: string | undefined; json?: boolean | undefined; continue?: boolean | undefined }, { chat, url }: { chat: ChatApi; url: string }): Promise<number> {
   const style = createStyle(io);
   const statePath = lastConversationPath(io.env);
   let conversationId = values.continue ? await readLastConversation(statePath) : undefined;

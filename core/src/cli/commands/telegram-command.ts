@@ -6,7 +6,6 @@ import { createStyle, shutdownSignalOf, type CliIo } from '../cli-io.js';
 import { createCliLogger } from '../cli-logger.js';
 import { CONNECTION_OPTIONS, connectAdmin, connectChat } from '../host-connection.js';
 import { parseCommandArgs } from '../parse-command-args.js';
-import { configErrorToCli } from '../plugins-config-file.js';
 
 export const TELEGRAM_HELP = `Usage: acai telegram [options]
        acai telegram set-webhook <public-url> [options]
@@ -142,26 +141,9 @@ function remoteBackend(io: CliIo, values: { url?: string | undefined; 'api-key'?
 }
 
 async function inProcessBackend(io: CliIo, tenant: string | undefined, logger: Logger): Promise<ChatBackend> {
-  const [{ buildApp }, { loadHostConfig }, { createInProcessChatApi }, { summarizeTools }] = await Promise.all([
-    import('../../app.js'),
-    import('../../config/env-config.js'),
-    import('../../client/index.js'),
-    import('../../telegram/index.js'),
-  ]);
-  let app;
-  try {
-    const config = loadHostConfig(io.env, io.cwd);
-    app = await buildApp(config, { env: io.env, logDestination: { write: (line: string) => void io.stderr.write(line) } });
-  } catch (error) {
-    throw configErrorToCli(error);
-  }
-  const host = app;
-  return {
-    chat: createInProcessChatApi(host.chat, { tenantId: tenant ?? 'default', logger, deadlineMs: host.config.server.requestDeadlineMs }),
-    listTools: () => summarizeTools(host.pluginHost),
-    description: `chat service in this process, ${host.store.kind} store`,
-    close: () => host.close(),
-  };
+  const [{ startInProcessChat }, { summarizeTools }] = await Promise.all([import('../in-process-chat.js'), import('../../telegram/index.js')]);
+  const { chat, app, description, close } = await startInProcessChat(io, tenant, logger);
+  return { chat, listTools: () => summarizeTools(app.pluginHost), description, close };
 }
 
 async function manageWebhook(

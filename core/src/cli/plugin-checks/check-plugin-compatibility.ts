@@ -30,13 +30,13 @@ export interface CompatibilityVerdict {
  */
 export async function checkPluginCompatibility(
   entry: PluginEntryConfig,
-  options: { configDir: string; dataDir: string; hostVersion: string; label: string },
+  options: { configDir: string; dataDir: string; hostVersion: string; label: string; installDir?: string | undefined },
 ): Promise<CompatibilityVerdict> {
   if (entry.source.kind === 'mcp') return { verdict: 'unknown', version: undefined, sdkRange: undefined, hostRange: undefined };
   const source = `${options.label} › ${entry.name}`;
   let packageJson;
   try {
-    const resolved = await resolvePluginPackage(entry, options.configDir, options.dataDir, source);
+    const resolved = await resolvePluginPackage(entry, options.configDir, options.dataDir, source, options.installDir);
     packageJson = checkManifest(await readPackageJson(resolved.packageJsonPath), `${source} (${resolved.description})`);
   } catch (error) {
     return { verdict: 'unknown', version: undefined, sdkRange: undefined, hostRange: undefined, reason: describe(error) };

@@ -3,8 +3,10 @@ import type { HostErrorCode } from '../../errors/index.js';
 /** The host's named load checks, in the order the loader runs them. */
 export const LOAD_CHECKS = [
   'resolve',
+  'integrity',
   'manifest',
   'version ranges',
+  'dependencies',
   'import',
   'config',
   'secrets',
@@ -20,14 +22,20 @@ export type LoadCheck = (typeof LOAD_CHECKS)[number] | (typeof MCP_LOAD_CHECKS)[
 
 const CHECK_OF_CODE: Partial<Record<HostErrorCode, LoadCheck>> = {
   HOST_PLUGIN_NOT_FOUND: 'resolve',
+  HOST_PLUGIN_INTEGRITY_MISMATCH: 'integrity',
+  HOST_PLUGIN_SIGNATURE_MISSING: 'integrity',
+  HOST_PLUGIN_SIGNATURE_UNTRUSTED: 'integrity',
+  HOST_PLUGIN_SIGNATURE_INVALID: 'integrity',
   HOST_PLUGIN_MANIFEST_INVALID: 'manifest',
   HOST_PLUGIN_VERSION_MISMATCH: 'version ranges',
   HOST_PLUGIN_SDK_MISMATCH: 'version ranges',
   HOST_PLUGIN_HOST_MISMATCH: 'version ranges',
+  HOST_PLUGIN_DEPENDENCY_MISSING: 'dependencies',
   HOST_PLUGIN_IMPORT_FAILED: 'import',
   HOST_PLUGIN_CONFIG_INVALID: 'config',
   HOST_PLUGIN_SECRET_MISSING: 'secrets',
   HOST_PLUGIN_SCHEMA_INVALID: 'tool schemas',
+  HOST_PLUGIN_BREAKING_CHANGE: 'tool schemas',
   HOST_DUPLICATE_TOOL: 'tool names',
   HOST_PLUGIN_SETUP_FAILED: 'setup',
   HOST_PLUGIN_SETUP_TIMEOUT: 'setup',

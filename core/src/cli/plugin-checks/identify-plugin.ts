@@ -4,6 +4,7 @@ import { PLUGIN_NAME_PATTERN, type PluginPermissions } from '@acai/plugin-sdk';
 import { readPackageJson } from '@acai/plugin-sdk/host';
 import type { Logger } from 'pino';
 import { parsePluginsConfig, type PluginEntryConfig } from '../../config/plugins-config.js';
+import type { InstalledRelease } from '../../config/supply-chain-config.js';
 import { isFirstPartyPackage, readDeclaredPluginName, toPermissionsBlock, toPermissionSet, type PermissionSet, type SandboxSettings } from '../../plugin-host/index.js';
 import { resolvePluginPackage } from '../../plugin-host/resolve-plugin-package.js';
 import { sourceFields, type PluginSourceSpec } from './parse-plugin-source.js';
@@ -37,7 +38,7 @@ export function guessPluginName(packageName: string | undefined): string {
 export function entryFor(
   name: string,
   source: PluginSourceSpec,
-  options: { configPath: string; env: Env; config?: Record<string, unknown>; policy?: Record<string, unknown>; grant?: PermissionSet },
+  options: { configPath: string; env: Env; config?: Record<string, unknown>; policy?: Record<string, unknown>; installed?: InstalledRelease; grant?: PermissionSet },
 ): PluginEntryConfig {
   const document = {
     ...(options.policy ? { defaults: { policy: options.policy } } : {}),
@@ -46,6 +47,7 @@ export function entryFor(
         name,
         ...sourceFields(source),
         ...(options.config ? { config: options.config } : {}),
+        ...(options.installed ? { installed: options.installed } : {}),
         ...(options.grant === undefined ? {} : { permissions: toPermissionsBlock(options.grant) }),
       },
     ],

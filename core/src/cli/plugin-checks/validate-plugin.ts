@@ -6,6 +6,8 @@ import type { PermissionSet, PluginHost } from '../../plugin-host/index.js';
 import { checkOfCode, LOAD_CHECKS, MCP_LOAD_CHECKS, type LoadCheck } from './describe-load-failure.js';
 import { entryFor, identifyPlugin, type PluginIdentity } from './identify-plugin.js';
 import { InspectionWorkspace } from './inspection-workspace.js';
+import { DEFAULT_INSTALL_DIR } from '../../config/supply-chain-config.js';
+import { stageFromSource } from '../plugin-install/stage-from-source.js';
 import { createObservedRuntimeFactory, type RuntimeObservations } from './observed-runtime-factory.js';
 import type { PluginSourceSpec } from './parse-plugin-source.js';
 
@@ -68,7 +70,9 @@ export async function loadPluginForInspection(options: ValidatePluginOptions): P
   try {
     // The label the host uses in its messages is the config file's name.
     const configPath = join(options.cwd, 'plugins.config.json');
-    const identity = await identifyPlugin(options.source, { configPath, configDir: options.cwd, dataDir: workspace.dataDir, env: options.env, logger: options.logger });
+    // A tarball is installed with its dependencies first, as `acai plugin add` installs it for the host.
+    const staged = options.source.kind === 'tarball' ? await stageFromSource({ kind: 'tarball', path: options.source.absolutePath }, { installDir: join(workspace.dataDir, DEFAULT_INSTALL_DIR), env: options.env, logger: options.logger }) : undefined;
+    const identity = staged?.identity ?? (await identifyPlugin(options.source, { configPath, configDir: options.cwd, dataDir: workspace.dataDir, env: options.env, logger: options.logger }));
     const pluginConfig = typeof options.pluginConfig === 'function' ? options.pluginConfig(identity) : options.pluginConfig;
     const makeConfig = (policy: Record<string, unknown> | undefined): PluginsConfig => {
       const entry = entryFor(identity.name, options.source, {
@@ -76,10 +80,11 @@ export async function loadPluginForInspection(options: ValidatePluginOptions): P
         env: options.env,
         ...(pluginConfig ? { config: pluginConfig } : {}),
         ...(policy ? { policy } : {}),
+        ...(staged ? { installed: { version: staged.version, integrity: staged.integrity } } : {}),
         // Checked as if the operator granted what it asks for (the report shows the request).
         grant: identity.request,
       });
-      return { path: configPath, dir: options.cwd, defaults: { policy: entry.policy }, plugins: [entry] };
+      return { path: configPath, dir: options.cwd, defaults: { policy: entry.policy }, plugins: [entry], ...(staged ? { installDir: staged.stagingDir } : {}) };
     };
     const config = makeConfig(options.policy);
     const { factory, observations } = createObservedRuntimeFactory();

@@ -57,8 +57,11 @@ export interface ReloadResult {
 
 /** Options of {@link ReloadablePluginHost}. */
 export interface ReloadablePluginHostOptions {
-  /** Loads a complete plugin set (normally `loadPluginHost` with the host's fixed options and this config). */
-  readonly loadSet: (config: PluginsConfig) => Promise<PluginHost>;
+  /**
+   * Loads a complete plugin set (normally `loadPluginHost` with the host's fixed options and this config);
+   * `baseline` is the tool schemas served so far, for the loader's breaking-change guard and fallback.
+   */
+  readonly loadSet: (config: PluginsConfig, baseline: ToolSchemaSnapshot) => Promise<PluginHost>;
   /** Reads and validates plugins.config.json anew (throws HOST_CONFIG_INVALID). */
   readonly readConfig: () => Promise<PluginsConfig>;
   readonly logger: Logger;
@@ -167,11 +170,11 @@ export class ReloadablePluginHost implements PluginHost {
     const source = initialConfig ?? (await options.readConfig());
     const overrides = startOptions.overrides ?? new Map<string, boolean>();
     const config = applyOverrides(source, overrides);
-    const host = await options.loadSet(config);
+    const recorded = (await options.schemaLedger?.read()) ?? new Map();
+    const host = await options.loadSet(config, recorded);
     const reloadable = new ReloadablePluginHost(options, { number: 1, host, config, source, inFlight: 0, idleWaiters: [] });
     reloadable.#overrides = new Map(overrides);
     reloadable.#drift = startOptions.drift;
-    const recorded = (await options.schemaLedger?.read()) ?? new Map();
     reloadable.#startupSchemaChanges = reloadable.#detectSchemaChanges(recorded, 'restart');
     await reloadable.#recordSchemas();
     return reloadable;
@@ -415,7 +418,7 @@ export class ReloadablePluginHost implements PluginHost {
     let next: PluginHost;
     try {
       sourceConfig = await readConfig();
-      next = await this.#options.loadSet(applyOverrides(sourceConfig, this.#overrides));
+      next = await this.#options.loadSet(applyOverrides(sourceConfig, this.#overrides), this.#seenSchemas);
     } catch (error) {
       this.#refused(trigger, error);
       throw error;
@@ -529,7 +532,8 @@ export class ReloadablePluginHost implements PluginHost {
    * plugin changed parameters without a major version bump), and remembers the current schemas.
    */
   #detectSchemaChanges(previous: ToolSchemaSnapshot, trigger: ReloadTrigger | 'restart'): ToolSchemaChange[] {
-    const current = snapshotToolSchemas(this.#current.host.listTools());
+    const installed = new Map(this.#current.host.listPlugins().map((plugin) => [plugin.name, plugin.installed]));
+    const current = snapshotToolSchemas(this.#current.host.listTools(), (plugin) => installed.get(plugin));
     const changes = diffToolSchemas(previous, current);
     for (const change of changes) {
       this.#schemaChanges?.labels(change.plugin, String(change.isMajorBump)).inc();

@@ -1,13 +1,17 @@
-import { usageError } from '../../cli-error.js';
+import { realpath } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { displayPath, scaffoldPlugin, ScaffoldError, type ScaffoldResult } from 'create-acai-plugin';
+import { HOST_VERSION } from '../../../app.js';
+import { CliError, usageError } from '../../cli-error.js';
 import { createStyle, type CliIo } from '../../cli-io.js';
 import { parseCommandArgs } from '../../parse-command-args.js';
-import { displayPath, scaffoldPlugin } from '../../scaffold-plugin.js';
 
 export const PLUGIN_CREATE_HELP = `Usage: acai plugin create <name> [options]
 
 Scaffold a plugin package: package.json with the \`acai\` manifest and the SDK peer range, one
 example tool with a strict JSON Schema and typed arguments, a test using the SDK harness,
-tsconfig and README. In the new folder, \`npm install\`, \`npm test\`, \`npm run build\` and
+tsconfig, README, LICENSE, CHANGELOG and a CI workflow. In the new folder, \`npm install\`, \`npm test\`, \`npm run build\` and
 \`npm pack\` work out of the box.
 
 <name> is the plugin name: 2–32 lower-case letters, digits and dashes (the package is
@@ -42,15 +46,23 @@ export async function runPluginCreate(args: readonly string[], io: CliIo): Promi
   if (values.description !== undefined && /[\r\n]/.test(values.description)) {
     throw usageError('--description must be one line', 'plugin create');
   }
-  const result = await scaffoldPlugin(
-    {
-      name,
-      directory: values.dir ?? `acai-plugin-${name}`,
-      ...(values.sdk !== undefined ? { sdk: values.sdk } : {}),
-      ...(values.description !== undefined ? { description: values.description } : {}),
-    },
-    io.cwd,
-  );
+  const sdk = values.sdk ?? (await localSdkFolder());
+  let result: ScaffoldResult;
+  try {
+    result = await scaffoldPlugin(
+      {
+        name,
+        directory: values.dir ?? `acai-plugin-${name}`,
+        hostVersion: HOST_VERSION,
+        ...(sdk !== undefined ? { sdk } : {}),
+        ...(values.description !== undefined ? { description: values.description } : {}),
+      },
+      io.cwd,
+    );
+  } catch (error) {
+    if (ScaffoldError.isInstance(error)) throw new CliError(error.message, { exitCode: error.isUsage ? 2 : 1, cause: error });
+    throw error;
+  }
   const style = createStyle(io);
   const folder = displayPath(result.directory, io.cwd);
   io.stdout.write(
@@ -68,4 +80,14 @@ export async function runPluginCreate(args: readonly string[], io: CliIo): Promi
     ].join('\n'),
   );
   return 0;
+}
+
+/** The folder of the @acai/plugin-sdk this CLI runs with, when it is a checkout (not inside node_modules). */
+async function localSdkFolder(): Promise<string | undefined> {
+  try {
+    const folder = await realpath(dirname(createRequire(import.meta.url).resolve('@acai/plugin-sdk/package.json')));
+    return folder.split(/[\\/]/).includes('node_modules') ? undefined : folder;
+  } catch {
+    return undefined;
+  }
 }

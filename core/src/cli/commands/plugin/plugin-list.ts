@@ -130,7 +130,7 @@ async function listFromFile(io: CliIo, configFlag: string | undefined, logLevel:
   try {
     const verdicts = await Promise.all(
       config.plugins.map((entry) =>
-        checkPluginCompatibility(entry, { configDir: config.dir, dataDir: workspace.dataDir, hostVersion: workspace.hostVersion, label: basename(config.path) }),
+        checkPluginCompatibility(entry, { configDir: config.dir, dataDir: workspace.dataDir, hostVersion: workspace.hostVersion, label: basename(config.path), installDir: config.installDir }),
       ),
     );
     const host = await workspace.load(config);

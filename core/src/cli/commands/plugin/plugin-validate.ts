@@ -6,7 +6,9 @@ import { parseJsonFlag } from '../../parse-json-flag.js';
 import { describePermissionSet } from '../../../plugin-host/index.js';
 import { configErrorToCli } from '../../plugins-config-file.js';
 import { parseMcpSource, parsePluginSource, type PluginSourceSpec } from '../../plugin-checks/parse-plugin-source.js';
-import { validatePlugin, type ValidationReport } from '../../plugin-checks/validate-plugin.js';
+import { compareWithRelease, type ReleaseComparison } from '../../plugin-checks/compare-with-release.js';
+import { loadPluginForInspection, type ValidationReport } from '../../plugin-checks/validate-plugin.js';
+import { checkRegistryUrl } from './plugin-add.js';
 
 export const PLUGIN_VALIDATE_HELP = `Usage: acai plugin validate <path> [options]
        acai plugin validate --mcp <json> --name <name> [options]
@@ -23,7 +25,16 @@ With --mcp it checks an MCP server instead, as the host would load it from a plu
 with that "mcp" block: variables set, start, initialize within the setup deadline, version range,
 tool schemas (the strict rewriting and the provider lint) and tool names.
 
+With --against it also compares the plugin's tool schemas with a published release — a tarball,
+or <name>@<version|range> from the registry — and fails when they break callers of that release
+(a removed tool or property, a new required property, a narrower type, fewer enum values, tighter
+bounds) without a major version bump (minor for 0.x), printing each change and the version the
+release needs. Run it before publishing; hosts refuse such a release.
+
 Options:
+      --against <spec>        a published release to compare tool schemas with: <name>@<range>
+                              (from the registry) or a tarball
+      --registry <url>        the npm registry --against downloads from (default: npm's configuration)
       --plugin-config <json>  the plugin's "config" block as in plugins.config.json (\${VAR}
                               references are read from the environment)
       --mcp <json>            an MCP server's "mcp" block, e.g. '{"command":"npx","args":["-y","some-server"]}'
@@ -35,6 +46,8 @@ Options:
 Examples:
   acai plugin validate .
   acai plugin validate ./acai-plugin-stock-quotes-0.1.0.tgz
+  acai plugin validate . --against acai-plugin-stock-quotes@latest
+  acai plugin validate . --against ./acai-plugin-stock-quotes-1.0.0.tgz
   acai plugin validate ../weather --plugin-config '{"provider":"weatherapi","apiKey":"\${WEATHER_API_KEY}"}'
   acai plugin validate --mcp '{"command":"node","args":["./servers/files.js"]}' --name files
 `;
@@ -57,6 +70,8 @@ export async function runPluginValidate(args: readonly string[], io: CliIo): Pro
     'plugin-config': { type: 'string' },
     mcp: { type: 'string' },
     name: { type: 'string' },
+    against: { type: 'string' },
+    registry: { type: 'string' },
     json: { type: 'boolean' },
     'log-level': { type: 'string' },
   });
@@ -71,21 +86,34 @@ export async function runPluginValidate(args: readonly string[], io: CliIo): Pro
   if (!isMcp && values.name !== undefined) throw usageError('--name applies to --mcp; a package declares its own name', 'plugin validate');
   const pluginConfig = readPluginConfigFlag(values['plugin-config'], 'plugin validate');
   const source = isMcp ? parseMcpSource(values.mcp ?? '', values.name, 'plugin validate') : localPluginSource(positionals[0], 'plugin validate', io.cwd);
+  if (isMcp && values.against !== undefined) throw usageError('--against compares plugin packages; an MCP server is not published as one', 'plugin validate');
+  const registry = values.registry === undefined ? undefined : checkRegistryUrl(values.registry, 'plugin validate');
+  const logger = createCliLogger(io, values['log-level']);
   let report: ValidationReport;
+  let comparison: ReleaseComparison | undefined;
   try {
-    report = await validatePlugin({
-      source,
-      cwd: io.cwd,
-      env: io.env,
-      logger: createCliLogger(io, values['log-level']),
-      ...(pluginConfig ? { pluginConfig } : {}),
-    });
+    const loaded = await loadPluginForInspection({ source, cwd: io.cwd, env: io.env, logger, ...(pluginConfig ? { pluginConfig } : {}) });
+    try {
+      report = loaded.report;
+      if (values.against !== undefined && report.ok) {
+        comparison = await compareWithRelease({ version: report.identity.version ?? '0.0.0', tools: loaded.host.listTools() }, values.against, {
+          cwd: io.cwd,
+          env: io.env,
+          logger,
+          registry,
+          ...(pluginConfig ? { pluginConfig } : {}),
+        });
+      }
+    } finally {
+      await loaded.workspace.dispose();
+    }
   } catch (error) {
     throw configErrorToCli(error);
   }
+  const isOk = report.ok && comparison?.ok !== false;
   if (values.json) {
-    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    return report.ok ? 0 : 1;
+    io.stdout.write(`${JSON.stringify(comparison === undefined ? report : { ...report, ok: isOk, comparison }, null, 2)}\n`);
+    return isOk ? 0 : 1;
   }
   const style = createStyle(io);
   io.stdout.write(formatValidationReport(report, style));
@@ -93,7 +121,25 @@ export async function runPluginValidate(args: readonly string[], io: CliIo): Pro
     const failed = report.checks.find((check) => check.status === 'failed');
     throw new CliError(`${report.identity.name} fails the "${failed?.check}" check of host ${report.hostVersion}`);
   }
+  if (comparison !== undefined) {
+    io.stdout.write(formatComparison(comparison, style));
+    if (!comparison.ok) throw new CliError(`${report.identity.name} ${comparison.version} breaks callers of ${comparison.against}: publish it as ${comparison.requiredVersion}`);
+  }
   return 0;
+}
+
+/** The human form of `--against`: each breaking change, then the verdict. */
+export function formatComparison(comparison: ReleaseComparison, style: Style): string {
+  const lines = [`Compared with ${comparison.against}:`];
+  for (const change of comparison.breaks) lines.push(`  ${style.red('✗')} ${change.tool}${change.path === '' ? '' : ` ${change.path}`}: ${change.change}`);
+  if (comparison.breaks.length === 0) lines.push(`  ${style.green('✓')} every tool accepts what ${comparison.baselineVersion} accepted`);
+  if (comparison.requiredVersion !== undefined) {
+    lines.push(`${style.red('Breaking')}: these changes need a major release: publish ${comparison.requiredVersion} (or later), not ${comparison.version}.`);
+  } else if (comparison.breaks.length > 0) {
+    lines.push(`${style.green('OK')}: ${comparison.version} announces the breaking changes with its major version.`);
+  }
+  if (comparison.isNotNewer) lines.push(`note: ${comparison.version} is not newer than ${comparison.baselineVersion}; bump the version before publishing (\`npm version …\`).`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** The human form of a validation report (also the first part of `acai plugin test`). */
