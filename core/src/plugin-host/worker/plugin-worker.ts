@@ -24,6 +24,7 @@ import {
   type ToolLogger,
   type ToolOutput,
 } from '@acai/plugin-sdk';
+import { checkToolResult, isRefusedToolResult, MAX_TOOL_DATA_DEPTH } from '../tool-result-data.js';
 import { deserializeError, serializeError } from './serialize-error.js';
 import type {
   HostMessage,
@@ -271,67 +272,22 @@ function stringBytes(value: string, budget: number): number {
 }
 
 /**
- * An upper-bound-ish estimate of a value's serialised size that stops as soon as it passes `budget`.
- * It allocates nothing proportional to the value (JSON.stringify of 50 MB would), and terminates on cycles.
+ * Checks a tool's return value and copies its data as plain JSON before it is cloned to the host: the
+ * same check (and message) as the host's call path, so a result that is not JSON fails the same way in
+ * every mode, and what crosses the boundary is only ever plain data of bounded size.
  */
-function estimateBytes(root: unknown, budget: number): number {
-  let total = 0;
-  const stack: unknown[] = [root];
-  while (stack.length > 0 && total <= budget) {
-    const value = stack.pop();
-    if (typeof value === 'string') total += stringBytes(value, budget) + 2;
-    else if (typeof value === 'number' || typeof value === 'bigint') total += 24;
-    else if (typeof value === 'boolean' || value === null || value === undefined) total += 5;
-    else if (typeof value !== 'object') total += 16;
-    else if (isArrayBufferView(value)) total += value.byteLength;
-    else if (value instanceof ArrayBuffer) total += value.byteLength;
-    else if (value instanceof Map) {
-      total += 2;
-      for (const [key, entry] of value) stack.push(key, entry);
-    } else if (value instanceof Set) {
-      total += 2;
-      for (const entry of value) stack.push(entry);
-    } else if (isArray(value)) {
-      total += 2 + value.length;
-      for (let index = 0; index < value.length && total <= budget; index += 1) stack.push(value[index]);
-    } else {
-      const keys = objectKeys(value);
-      total += 2;
-      for (const key of keys) {
-        total += key.length + 4;
-        stack.push((value as Record<string, unknown>)[key]);
-      }
-    }
-  }
-  return total;
-}
-
-const objectKeys = Object.keys;
-const isArray = Array.isArray;
-const isArrayBufferView = ArrayBuffer.isView;
-
-/** Checks a tool's return value and measures it before it is cloned to the host. */
 function checkOutput(output: unknown): ToolOutput {
   const limit = boot.maxResultBytes;
-  let size: number;
-  let checked: ToolOutput;
-  if (typeof output === 'string') {
-    size = stringBytes(output, limit);
-    checked = output;
-  } else if (typeof output === 'object' && output !== null && typeof (output as { content?: unknown }).content === 'string') {
-    const { content, data } = output as { content: string; data?: unknown };
-    size = stringBytes(content, limit);
-    if (data !== undefined && size <= limit) size += estimateBytes(data, limit - size);
-    checked = data === undefined ? { content } : { content, data };
-  } else {
-    throw new ToolError('INTERNAL', 'tool returned neither a string nor { content: string, data? }');
-  }
+  const checked = checkToolResult(output, { maxDepth: MAX_TOOL_DATA_DEPTH, maxBytes: limit });
+  if (isRefusedToolResult(checked)) throw new ToolError(checked.code, checked.message);
+  const size = stringBytes(checked.content, limit);
   if (size > limit) {
     throw new ToolError('INTERNAL', `tool result is at least ${size} bytes, over the worker limit of ${limit} bytes`, {
       details: { resultBytes: size, maxResultBytes: limit },
     });
   }
-  return checked;
+  if (typeof output === 'string') return checked.content;
+  return checked.data === undefined ? { content: checked.content } : { content: checked.content, data: checked.data };
 }
 
 // --- requests ------------------------------------------------------------------------------------
