@@ -2,7 +2,7 @@ import { PLUGIN_NAME_PATTERN } from '@acai/plugin-sdk';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { hasScope, type Principal } from '../auth/index.js';
-import { HostError, invalidArgument } from '../errors/index.js';
+import { HostError, invalidArgument, type HostErrorCode } from '../errors/index.js';
 import type { PluginStatus, RegisteredToolInfo } from '../plugin-host/index.js';
 import type { ReloadResult, ReloadTrigger } from '../plugin-host/reload/index.js';
 import type { WorkerHealth } from '../plugin-host/worker/index.js';
@@ -42,6 +42,7 @@ const PLUGIN_STATES: Record<PluginStatus['state'], PluginInfo_State> = {
   loaded: PluginInfo_State.ACTIVE,
   disabled: PluginInfo_State.DISABLED,
   failed: PluginInfo_State.FAILED,
+  starting: PluginInfo_State.STARTING,
 };
 
 /**
@@ -54,11 +55,7 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
   const describe = (status: PluginStatus): MessageInitShape<typeof PluginInfoSchema> => {
     const tools = new Map(host.listTools().map((tool) => [tool.exposedName, tool]));
     const health = status.mode === 'inline' ? undefined : options.workerHealth?.(status.name);
-    const lastError = status.lastError ?? (status.error === undefined ? undefined : { message: status.error.message, at: undefined });
-    const crash = health?.lastCrash;
-    const newest = crash !== undefined && (lastError?.at === undefined || crash.at.getTime() > Date.parse(lastError.at)) ? { message: crash.message, at: crash.at } : undefined;
-    const errorMessage = newest?.message ?? lastError?.message ?? '';
-    const errorTime = newest?.at ?? (lastError?.at === undefined ? undefined : new Date(lastError.at));
+    const lastError = describeLastError(status, health);
     return {
       name: status.name,
       source: status.source,
@@ -75,9 +72,12 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
       breakerState: BREAKER_STATES[status.breakerState],
       callCount: BigInt(status.calls),
       errorCount: BigInt(status.errors),
-      lastError: errorMessage,
-      ...(errorTime === undefined || Number.isNaN(errorTime.getTime()) ? {} : { lastErrorTime: timestampFromDate(errorTime) }),
+      lastError: lastError?.message ?? '',
+      lastErrorCode: lastError?.code ?? '',
+      ...(lastError?.at === undefined || Number.isNaN(lastError.at.getTime()) ? {} : { lastErrorTime: timestampFromDate(lastError.at) }),
       restartCount: BigInt(health?.restarts ?? 0),
+      startAttempts: status.startAttempts.made,
+      maxStartAttempts: status.startAttempts.max,
       kind: status.kind,
       transport: status.transport ?? '',
       serverName: status.serverName ?? '',
@@ -140,6 +140,27 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
       return { plugin: describe(find(request.name)) };
     },
   };
+}
+
+/** A plugin's last error with its code and time, when it has one. */
+interface LastError {
+  readonly code: string;
+  readonly message: string;
+  readonly at: Date | undefined;
+}
+
+/**
+ * What ListPlugins reports as the last error. A plugin that is not serving shows why (the load or start
+ * failure, with its HOST_PLUGIN_* code), even when a start attempt's worker was killed on the way; a
+ * serving one shows the newer of its last failed call (a tool error code) and its worker's or server's
+ * last crash (HOST_PLUGIN_CRASHED).
+ */
+function describeLastError(status: PluginStatus, health: WorkerHealth | undefined): LastError | undefined {
+  if (status.state !== 'loaded') return status.error === undefined ? undefined : { code: status.error.code, message: status.error.message, at: undefined };
+  const call = status.lastError === undefined ? undefined : { code: status.lastError.code, message: status.lastError.message, at: new Date(status.lastError.at) };
+  const crash = health?.lastCrash === undefined ? undefined : { code: 'HOST_PLUGIN_CRASHED' satisfies HostErrorCode, message: health.lastCrash.message, at: health.lastCrash.at };
+  if (crash === undefined) return call;
+  return call === undefined || crash.at.getTime() > (call.at.getTime() || 0) ? crash : call;
 }
 
 /** Refuses callers without the `admin` scope. */

@@ -3,8 +3,10 @@ import { loadHostConfig } from '../config/env-config.js';
 import type { PluginStatus } from '../plugin-host/index.js';
 import { describePluginSet, readinessChecks } from './readiness-checks.js';
 
-function pluginSet(plugins: ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting'>>, generation = 3) {
-  return { generation, listPlugins: () => plugins };
+type ProbedPlugin = Pick<PluginStatus, 'name' | 'state' | 'isRestarting'> & Partial<Pick<PluginStatus, 'startAttempts'>>;
+
+function pluginSet(plugins: readonly ProbedPlugin[], generation = 3) {
+  return { generation, listPlugins: () => plugins.map((plugin) => ({ startAttempts: { made: 1, max: 4 }, ...plugin })) };
 }
 
 describe('describePluginSet', () => {
@@ -24,6 +26,11 @@ describe('describePluginSet', () => {
       ]),
     );
     expect(result).toEqual({ state: 'degraded', message: '2 plugin(s) loaded (generation 3); failed: weather; restarting: holidays' });
+  });
+
+  it('is degraded while a plugin whose start timed out waits for its next attempt, with the count', () => {
+    const result = describePluginSet(pluginSet([{ name: 'slow', state: 'starting', startAttempts: { made: 2, max: 4 } }, { name: 'datetime', state: 'loaded' }]));
+    expect(result).toEqual({ state: 'degraded', message: '1 plugin(s) loaded (generation 3); starting: slow (attempt 2 of 4 timed out)' });
   });
 
   it('describes an empty set as ok', () => {
@@ -49,8 +56,8 @@ describe('readinessChecks', () => {
 
   it('reads the plugin set on every probe, so a reload shows at once', async () => {
     const config = loadHostConfig({}, '/srv/acai');
-    let plugins: Array<Pick<PluginStatus, 'name' | 'state'>> = [{ name: 'weather', state: 'loaded' }];
-    const host = { generation: 1, listPlugins: () => plugins };
+    let plugins: ProbedPlugin[] = [{ name: 'weather', state: 'loaded' }];
+    const host = { generation: 1, listPlugins: () => pluginSet(plugins).listPlugins() };
     const check = readinessChecks(config, { store: { kind: 'embedded', ping: async () => undefined }, keyValueStore: { kind: 'memory', ping: async () => undefined } }, host).find((candidate) => candidate.name === 'plugins')!;
     expect(await check.check(new AbortController().signal)).toMatchObject({ state: 'ok' });
     plugins = [{ name: 'weather', state: 'failed' }];

@@ -13,7 +13,7 @@ export interface ProbedStores {
 /** The plugin set as far as describing it goes (the reloadable plugin host fits). */
 export interface ProbedPluginSet {
   readonly generation: number;
-  listPlugins(): ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting'>>;
+  listPlugins(): ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting' | 'startAttempts'>>;
 }
 
 /**
@@ -32,16 +32,18 @@ export function readinessChecks(config: HostConfig, stores: ProbedStores, plugin
   ];
 }
 
-/** The plugin set as a readiness state: ok while every plugin is loaded and none is restarting. */
+/** The plugin set as a readiness state: ok while every plugin is loaded and none is restarting or still starting. */
 export function describePluginSet(pluginHost: ProbedPluginSet): HealthCheckResult {
   const plugins = pluginHost.listPlugins();
   const failed = plugins.filter((plugin) => plugin.state === 'failed');
   const restarting = plugins.filter((plugin) => plugin.state === 'loaded' && plugin.isRestarting === true);
+  const starting = plugins.filter((plugin) => plugin.state === 'starting');
   const loaded = plugins.filter((plugin) => plugin.state === 'loaded').length;
   const summary = `${loaded} plugin(s) loaded (generation ${pluginHost.generation})`;
   const problems = [
     ...(failed.length > 0 ? [`failed: ${failed.map((plugin) => plugin.name).join(', ')}`] : []),
     ...(restarting.length > 0 ? [`restarting: ${restarting.map((plugin) => plugin.name).join(', ')}`] : []),
+    ...(starting.length > 0 ? [`starting: ${starting.map((plugin) => `${plugin.name} (attempt ${plugin.startAttempts.made} of ${plugin.startAttempts.max} timed out)`).join(', ')}`] : []),
   ];
   return problems.length === 0 ? { state: 'ok', message: summary } : { state: 'degraded', message: `${summary}; ${problems.join('; ')}` };
 }

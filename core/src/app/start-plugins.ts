@@ -51,6 +51,7 @@ export async function startPlugins(config: HostConfig, dependencies: PluginDepen
     worker: config.plugins.worker,
     maxDrainMs: config.plugins.reloadDrainMs,
     autoRollbackWindowMs: config.plugins.autoRollbackWindowMs,
+    startRetry: config.plugins.startRetry,
   });
 }
 

@@ -17,6 +17,8 @@ const WIRE_CODE: Record<HostErrorCode, TwirpCode> = {
   HOST_PLUGIN_SETUP_FAILED: 'internal',
   HOST_PLUGIN_SETUP_TIMEOUT: 'internal',
   HOST_PLUGIN_REQUIRED_FAILED: 'internal',
+  HOST_PLUGIN_IMPORT_TIMEOUT: 'internal',
+  HOST_PLUGIN_CRASHED: 'internal',
   HOST_PLUGIN_MCP_CONNECT_FAILED: 'internal',
   HOST_PLUGIN_MCP_INITIALIZE_TIMEOUT: 'internal',
   HOST_PLUGIN_MCP_PROTOCOL_ERROR: 'internal',

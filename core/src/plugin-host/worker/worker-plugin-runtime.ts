@@ -107,6 +107,8 @@ const DEFAULT_NICENESS = 10;
 const DEFAULT_RESOURCE_LIMITS: WorkerResourceLimits = { maxOldGenerationSizeMb: 128 };
 const DEFAULT_BACKOFF = { initialMs: 100, maxMs: 30_000 };
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error']);
+/** What was running when a hard deadline fired, for the crash message. */
+const DEADLINE_SUBJECTS = { load: 'importing the plugin', setup: 'setup', execute: 'a call', dispose: 'dispose' } as const;
 
 interface PendingRequest {
   readonly kind: 'load' | 'setup' | 'execute' | 'dispose';
@@ -237,12 +239,17 @@ export class WorkerPluginRuntime implements PluginRuntime {
   async load(): Promise<RuntimePluginInfo> {
     this.#assertNotDisposed();
     if (this.#handle === undefined) this.#handle = this.#spawn();
+    const handle = this.#handle;
     this.#state = 'starting';
     try {
-      this.#info = (await this.#request(this.#handle, { type: 'load' }, undefined)) as RuntimePluginInfo;
+      this.#info = (await this.#request(handle, { type: 'load' }, undefined)) as RuntimePluginInfo;
     } catch (error) {
       this.#retire();
       this.#state = 'idle';
+      // A slow import is not a broken one: its own code lets the loader try again later.
+      if (handle.crashReason === 'hard-deadline') {
+        throw new HostError('HOST_PLUGIN_IMPORT_TIMEOUT', `plugin worker was terminated: ${handle.crashMessage ?? 'importing the plugin took too long'} (${this.#entryUrl})`, { cause: error });
+      }
       throw new HostError('HOST_PLUGIN_IMPORT_FAILED', `plugin worker could not load ${this.#entryUrl}: ${describe(error)}`, { cause: error });
     }
     return this.#info;
@@ -255,6 +262,9 @@ export class WorkerPluginRuntime implements PluginRuntime {
     try {
       await this.#request(handle, this.#setupMessage(config), { signal });
     } catch (error) {
+      if (handle.crashReason === 'hard-deadline') {
+        throw new HostError('HOST_PLUGIN_SETUP_TIMEOUT', `plugin worker was terminated: ${handle.crashMessage ?? 'setup took too long'}`, { cause: error });
+      }
       throw new HostError('HOST_PLUGIN_SETUP_FAILED', `plugin ${this.#services.plugin.name} setup failed in its worker: ${describe(error)}`, {
         cause: error,
       });
@@ -434,9 +444,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
     this.#services.logger.error({ reason, exitCode, err: message }, 'plugin worker crashed');
     this.#onEvent({ type: 'crash', reason, message });
     const failure =
-      reason === 'hard-deadline'
-        ? new ToolError('TIMEOUT', `plugin worker was terminated: a call ran past the ${this.#hardDeadlineMs} ms hard deadline`)
-        : new ToolError('INTERNAL', `plugin worker crashed (${reason}: ${message})`);
+      reason === 'hard-deadline' ? new ToolError('TIMEOUT', `plugin worker was terminated: ${message}`) : new ToolError('INTERNAL', `plugin worker crashed (${reason}: ${message})`);
     this.#failPending(handle, failure);
     if (this.#handle === handle) {
       this.#handle = undefined;
@@ -454,10 +462,11 @@ export class WorkerPluginRuntime implements PluginRuntime {
   }
 
   /** Kills a worker that broke its hard deadline; the exit handler then fails its calls and restarts it. */
-  #killForDeadline(handle: WorkerHandle): void {
+  #killForDeadline(handle: WorkerHandle, kind: PendingRequest['kind']): void {
     if (handle.crashReason !== undefined || handle.isRetiring) return;
     handle.crashReason = 'hard-deadline';
-    handle.crashMessage = `a request ran past the ${this.#hardDeadlineMs} ms hard deadline`;
+    // Named after the deadline that fired: import and setup have their own, longer one.
+    handle.crashMessage = `${DEADLINE_SUBJECTS[kind]} ran past the ${this.#hardDeadlineFor(kind)} ms ${kind === 'load' || kind === 'setup' ? 'start-up' : kind === 'execute' ? 'call' : 'dispose'} hard deadline`;
     void handle.kill();
   }
 
@@ -562,7 +571,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
           if (!pending.isSettled) reject(error);
           pending.isSettled = true;
         },
-        deadline: setTimeout(() => this.#killForDeadline(handle), this.#hardDeadlineFor(message.type)),
+        deadline: setTimeout(() => this.#killForDeadline(handle, message.type), this.#hardDeadlineFor(message.type)),
         callId: call?.callId,
         toolName: message.type === 'execute' ? message.toolName : undefined,
         signal,

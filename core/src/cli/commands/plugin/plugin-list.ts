@@ -3,6 +3,7 @@ import { usageError } from '../../cli-error.js';
 import { createStyle, type CliIo, type Style } from '../../cli-io.js';
 import { createCliLogger } from '../../cli-logger.js';
 import { formatTable } from '../../format-table.js';
+import type { PluginInfo } from '../../../client/index.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, listHostPlugins } from '../../host-connection.js';
 import { parseCommandArgs } from '../../parse-command-args.js';
 import { checkPluginCompatibility } from '../../plugin-checks/check-plugin-compatibility.js';
@@ -41,11 +42,13 @@ export interface PluginListRow {
   readonly kind: 'npm' | 'mcp';
   readonly transport?: 'stdio' | 'streamable_http';
   readonly compatible: 'yes' | 'no' | 'unknown';
-  readonly state: 'enabled' | 'disabled' | 'failed' | 'restarting';
+  readonly state: 'enabled' | 'disabled' | 'failed' | 'restarting' | 'starting';
   readonly tools: readonly string[];
   readonly source: string;
-  /** Why it failed or is incompatible. */
+  /** Why it failed or is incompatible, with the host's error code (`HOST_PLUGIN_IMPORT_FAILED: …`). */
   readonly problem?: string;
+  /** A running host's plugin whose start timed out: attempts made and allowed. */
+  readonly startAttempts?: { readonly made: number; readonly max: number };
 }
 
 export async function runPluginList(args: readonly string[], io: CliIo): Promise<number> {
@@ -70,10 +73,19 @@ export async function runPluginList(args: readonly string[], io: CliIo): Promise
   return 0;
 }
 
+const HOST_STATES: Partial<Record<NonNullable<PluginInfo['state']>, PluginListRow['state']>> = {
+  ACTIVE: 'enabled',
+  DISABLED: 'disabled',
+  FAILED: 'failed',
+  RESTARTING: 'restarting',
+  STARTING: 'starting',
+};
+
 async function listFromHost(io: CliIo, values: { url?: string | undefined; 'api-key'?: string | undefined }): Promise<PluginListRow[]> {
   const { plugins } = await listHostPlugins(io, values);
   return plugins.map((plugin): PluginListRow => {
-    const state = plugin.state === 'ACTIVE' ? 'enabled' : plugin.state === 'DISABLED' ? 'disabled' : plugin.state === 'RESTARTING' ? 'restarting' : 'failed';
+    const state = HOST_STATES[plugin.state ?? 'STATE_UNSPECIFIED'] ?? 'failed';
+    const problem = plugin.last_error ? `${plugin.last_error_code ? `${plugin.last_error_code}: ` : ''}${plugin.last_error}` : undefined;
     return {
       name: plugin.name ?? '',
       version: plugin.version || undefined,
@@ -83,7 +95,8 @@ async function listFromHost(io: CliIo, values: { url?: string | undefined; 'api-
       state,
       tools: (plugin.tools ?? []).map((tool) => tool.exposed_name ?? ''),
       source: plugin.source ?? '',
-      ...(state === 'failed' && plugin.last_error ? { problem: plugin.last_error } : {}),
+      ...((state === 'failed' || state === 'starting') && problem !== undefined ? { problem } : {}),
+      ...(state === 'starting' ? { startAttempts: { made: plugin.start_attempts ?? 0, max: plugin.max_start_attempts ?? 0 } } : {}),
     };
   });
 }
@@ -132,7 +145,14 @@ function formatRows(rows: readonly PluginListRow[], style: Style): string {
   if (rows.length === 0) return 'No plugins configured. Add one with `acai plugin add`.\n';
   const table = formatTable(
     ['NAME', 'VERSION', 'KIND', 'COMPATIBLE', 'STATE', 'TOOLS'],
-    rows.map((row) => [row.name, row.version ?? '?', row.transport === undefined ? row.kind : `${row.kind} ${row.transport === 'streamable_http' ? 'http' : row.transport}`, row.compatible, row.state, row.tools.length > 0 ? row.tools.join(', ') : '-']),
+    rows.map((row) => [
+      row.name,
+      row.version ?? '?',
+      row.transport === undefined ? row.kind : `${row.kind} ${row.transport === 'streamable_http' ? 'http' : row.transport}`,
+      row.compatible,
+      row.startAttempts === undefined ? row.state : `${row.state} (${row.startAttempts.made}/${row.startAttempts.max})`,
+      row.tools.length > 0 ? row.tools.join(', ') : '-',
+    ]),
   );
   const problems = rows.filter((row) => row.problem !== undefined).map((row) => `${style.red('!')} ${row.name}: ${row.problem}\n`);
   return table + (problems.length > 0 ? `\n${problems.join('')}` : '');
