@@ -74,8 +74,11 @@ process.stdout.write = process.stderr.write.bind(process.stderr) as typeof proce
 
 const channel = parentPort === null ? processChannel() : threadChannel(parentPort);
 const boot = channel.boot;
-lowerOwnPriority(boot.niceness ?? 0, parentPort !== null);
 const postToHost = channel.send;
+// Captured now: the worker renices itself after the plugin's code has run, which could have patched them.
+const readPriority = getPriority;
+const writePriority = setPriority;
+const isLinux = process.platform === 'linux';
 const byteLength = Buffer.byteLength;
 const clockFlag = boot.clockFlag === undefined ? undefined : new Int32Array(boot.clockFlag);
 const clockPort: MessagePort | undefined = boot.clockPort;
@@ -385,7 +388,13 @@ function handle(message: HostMessage): void {
     case 'setup':
       identity = Object.freeze({ name: message.plugin.name, version: message.plugin.version });
       timeZone = message.timeZone;
-      track(message.id, (signal) => setup(message.id, message.config, signal).then(() => null));
+      track(message.id, async (signal) => {
+        await setup(message.id, message.config, signal);
+        // Import and setup ran at the host's priority, so a busy machine does not starve a plugin's start;
+        // from here on (every tool call) the plugin yields to the host's request path.
+        lowerOwnPriority(boot.niceness ?? 0, parentPort !== null);
+        return null;
+      });
       return;
     case 'execute':
       track(message.id, (signal) => execute(message.id, message.toolName, message.args, message.callId, signal));
@@ -431,10 +440,10 @@ channel.listen((message) => handle(message));
  * host, so threads skip it there. A child process can always renice itself.
  */
 function lowerOwnPriority(niceness: number, isThread: boolean): void {
-  if (niceness <= 0 || (isThread && process.platform !== 'linux')) return;
+  if (niceness <= 0 || (isThread && !isLinux)) return;
   try {
     // Never raise it: a host that already runs niced keeps its workers at least as low.
-    if (getPriority(0) < niceness) setPriority(0, Math.min(19, niceness));
+    if (readPriority(0) < niceness) writePriority(0, Math.min(19, niceness));
   } catch {
     // not permitted here: the worker runs at the host's priority
   }

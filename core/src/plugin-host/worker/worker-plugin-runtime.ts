@@ -60,9 +60,10 @@ export interface WorkerPluginRuntimeOptions {
   /** Results larger than this (UTF-8 bytes of content + JSON of data) are refused. Default 8 MiB. */
   readonly maxResultBytes?: number;
   /**
-   * CPU niceness (1–19) the worker gives itself before importing the plugin, so a busy plugin yields the
-   * CPU to the host's request path. 0 leaves it at the host's priority. Default 10. Threads are reniced
-   * on Linux only (elsewhere it would renice the whole host); child processes everywhere.
+   * CPU niceness (1–19) the worker gives itself once the plugin is set up, so a busy plugin yields the
+   * CPU to the host's request path (import and setup run at the host's priority, so a busy machine does
+   * not starve a start). 0 leaves it at the host's priority. Default 10. Threads are reniced on Linux
+   * only (elsewhere it would renice the whole host); child processes everywhere.
    */
   readonly niceness?: number;
   /** Restart backoff after crashes (see restartDelay). */
