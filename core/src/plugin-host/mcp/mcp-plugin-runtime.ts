@@ -7,7 +7,7 @@ import type { PluginRuntime, RuntimeCallContext, RuntimePluginInfo } from '../pl
 import { restartDelay, type RestartBackoff } from '../restart-delay.js';
 import { connectMcpServer, isSessionExpired, listAllTools, type McpConnection } from './connect-mcp-server.js';
 import { toToolOutput } from './mcp-tool-output.js';
-import { createLogThrottle, type LogThrottle } from './log-throttle.js';
+import { createLogThrottle, type LogThrottle } from '../log-throttle.js';
 import { toStrictToolSchema } from './strict-tool-schema.js';
 
 /** Host-wide settings of MCP-server plugins. */

@@ -8,7 +8,9 @@ import type { Logger } from 'pino';
 import type { WorkerIsolation } from '../../config/isolation-modes.js';
 import { HostError } from '../../errors/index.js';
 import type { PluginRuntime, RuntimeCallContext, RuntimePluginInfo } from '../plugin-runtime.js';
+import { createLogThrottle, type LogThrottle } from '../log-throttle.js';
 import { restartDelay, type RestartBackoff } from '../restart-delay.js';
+import { forwardWorkerOutput } from './forward-worker-output.js';
 import { deserializeError, serializeError } from './serialize-error.js';
 import type {
   HostMessage,
@@ -177,6 +179,8 @@ export class WorkerPluginRuntime implements PluginRuntime {
   readonly #isolation: WorkerIsolation;
   /** Fires on dispose: ends HTTP done outside any call and stops restarts. */
   readonly #lifetime = new AbortController();
+  /** What a thread worker prints, as the plugin's log lines. */
+  readonly #output: LogThrottle;
 
   #handle: WorkerHandle | undefined;
   #state: WorkerRuntimeState = 'idle';
@@ -204,6 +208,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
     this.#backoff = options.restartBackoff ?? DEFAULT_BACKOFF;
     this.#onEvent = options.onEvent ?? (() => {});
     this.#isolation = options.isolation ?? 'thread';
+    this.#output = createLogThrottle(this.#services.logger, { source: 'the plugin worker' });
   }
 
   /** How this plugin is separated from the host. */
@@ -299,6 +304,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
     this.#state = 'disposed';
     this.#lifetime.abort(new ToolError('UPSTREAM_UNAVAILABLE', 'plugin was unloaded'));
     clearTimeout(this.#restartTimer);
+    this.#output.flush();
     const handle = this.#handle;
     this.#handle = undefined;
     if (handle === undefined) return;
@@ -341,8 +347,13 @@ export class WorkerPluginRuntime implements PluginRuntime {
       resourceLimits: this.#resourceLimits,
       // The plugin must not read the host's secrets from the environment.
       env: {},
+      // What it prints comes to the host as streams (below), never straight to the host's stdout.
+      stdout: true,
+      stderr: true,
       ...(isSourceMode ? { execArgv: ['--conditions=@acai/source'] } : {}),
     });
+    forwardWorkerOutput(worker.stdout, 'stdout', this.#output);
+    forwardWorkerOutput(worker.stderr, 'stderr', this.#output);
     const handle = this.#newHandle({
       send: (message) => worker.postMessage(message),
       kill: async () => {
