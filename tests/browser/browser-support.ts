@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { chromiumBinary } from '../support/env.js';
+import { START_UP_DEADLINE_MS } from '../support/timing.js';
 
 /** Headless flags; the background-networking ones keep Chromium off the (closed) network. */
 export const CHROMIUM_ARGS = [
@@ -49,7 +50,7 @@ export async function launchChromium(): Promise<BrowserAvailability> {
   };
   if (!existsSync(path)) return unavailable(`Chromium is not installed at ${path} (tests/support/services.sh installs it with apt-get; run the suite with npm test)`);
   try {
-    return { isAvailable: true, browser: await chromium.launch({ executablePath: path, args: [...CHROMIUM_ARGS], timeout: 60_000 }) };
+    return { isAvailable: true, browser: await chromium.launch({ executablePath: path, args: [...CHROMIUM_ARGS], timeout: START_UP_DEADLINE_MS }) };
   } catch (error) {
     return unavailable(`Chromium did not start: ${String((error as Error).message).split('\n')[0]}`);
   }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILT_CONSOLE_DIRECTORY } from '../../core/src/web-console/index.js';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
+import { START_UP_DEADLINE_MS } from '../support/timing.js';
 import { CHAT_MODEL, fakeModelEnv, sharedServicesEnv, startTestHost, TITLE_MODEL, twirpJson, bearer, type RunningTestHost } from '../e2e/host-support.js';
 
 export const CHAT_KEY = 'acai_browser_chat_key_0123456789abcdef';
@@ -59,7 +60,8 @@ export async function startConsoleHost(prefix: string): Promise<ConsoleHost> {
   await writeFile(
     configPath,
     JSON.stringify({
-      defaults: { policy: { timeoutMs: 10_000 } },
+      // Start-up gets the suite's budget: the worker probe and the MCP server start next to busy processes.
+      defaults: { policy: { timeoutMs: 10_000, setupTimeoutMs: START_UP_DEADLINE_MS } },
       plugins: [
         { name: 'datetime', package: '@acai/plugin-datetime', version: '^1.0.0' },
         { name: 'console-probe', path: PROBE_PLUGIN },

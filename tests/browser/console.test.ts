@@ -25,7 +25,7 @@ describeInBrowser(SUITE, () => {
   beforeAll(async () => {
     browser = (availability as { browser: Browser }).browser;
     host = await startConsoleHost('browser_console');
-  }, 120_000);
+  });
 
   afterAll(async () => {
     for (const page of pages) await page.close().catch(() => undefined);
@@ -248,9 +248,10 @@ describeInBrowser(SUITE, () => {
     await expect.poll(() => card.locator('[data-tool]').evaluateAll((items) => items.map((item) => item.getAttribute('data-tool')))).toEqual([PROBE_TOOL, 'console-probe__fail_loudly']);
     expect(await card.locator('.fact').allTextContents()).toEqual(expect.arrayContaining(['Version2.3.1', 'Modeworker', 'Breakerclosed', 'Restarts0']));
 
-    // Stopping and starting the worker-mode probe takes up to a second on a busy machine, expect.poll's default.
+    // Stopping and starting the worker-mode probe takes seconds on a busy machine: expect.poll waits up to
+    // the suite's wait budget (vitest.config.ts).
     await card.getByRole('button', { name: 'Disable console-probe' }).click();
-    await expect.poll(() => card.getAttribute('data-state'), { timeout: 10_000 }).toBe('disabled');
+    await expect.poll(() => card.getAttribute('data-state')).toBe('disabled');
     expect(await card.locator('[data-tool]').count()).toBe(0);
     expect(await card.locator('.plugin-tools').textContent()).toContain('Disabled: its tools are not offered to the model.');
     // The model is no longer offered the probe's tools.
@@ -260,7 +261,7 @@ describeInBrowser(SUITE, () => {
     expect(offered).not.toContain(PROBE_TOOL);
 
     await card.getByRole('button', { name: 'Enable console-probe' }).click();
-    await expect.poll(() => card.getAttribute('data-state'), { timeout: 10_000 }).toBe('active');
+    await expect.poll(() => card.getAttribute('data-state')).toBe('active');
     await expect.poll(() => card.locator('[data-tool]').count()).toBe(2);
     await host.chat('StartConversation', { message: 'markup again' });
     expect(host.fake.completionBodies(CHAT_MODEL).some((body) => body.tools?.some((tool) => tool.function.name === PROBE_TOOL))).toBe(true);
@@ -295,7 +296,7 @@ describeInBrowser(SUITE, () => {
     // Calls between two readings fill the interval charts.
     await host.chat('StartConversation', { message: 'What time is it, interval one?' });
     await host.chat('StartConversation', { message: 'Render the markup for the chart' });
-    await expect.poll(() => page.locator('.chart-bar.outcome-ok').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('.chart-bar.outcome-ok').count()).toBeGreaterThan(0);
     await expect.poll(() => page.locator('.chart-point.series-p95').count()).toBeGreaterThan(0);
     expect(await page.locator('svg.chart').first().getAttribute('aria-label')).toMatch(/Latency of all tools over the last \d+ intervals/);
     await page.getByLabel('Tool', { exact: true }).selectOption('datetime/get_current_time');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
+import { scaledMs } from '../support/timing.js';
 import { ADMIN_KEY, startAdminTestHost } from './cli-admin-host.js';
 import { childPath, REPO_ROOT, runAcaiBinary, stripAnsi, temporaryFolder } from './cli-support.js';
 import { CHAT_MODEL, fakeModelEnv, startTestHost, TITLE_MODEL, type RunningTestHost } from './host-support.js';
@@ -37,7 +38,7 @@ const npm = (args: string[]) =>
   run('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], {
     cwd: pluginDir,
     env: { PATH: childPath(), HOME: homedir(), npm_config_update_notifier: 'false' },
-    timeout: 240_000,
+    timeout: scaledMs(240_000),
     maxBuffer: 16 * 1024 * 1024,
   });
 
@@ -67,7 +68,7 @@ describe('a plugin author, from scaffold to a running host', () => {
     await host?.close();
   });
 
-  it('scaffolds a plugin that installs, tests, builds and packs', { timeout: 300_000 }, async () => {
+  it('scaffolds a plugin that installs, tests, builds and packs', { timeout: scaledMs(300_000) }, async () => {
     const created = await acai(['plugin', 'create', 'greeter', '--description', 'Greets people by name']);
     expect(created.code).toBe(0);
     expect(created.stdout).toContain(`Created acai-plugin-greeter in acai-plugin-greeter`);

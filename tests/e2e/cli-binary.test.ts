@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killOnExit } from '../support/child-processes.js';
 import { ACAI_BIN, childPath, hasAnsi, REPO_ROOT, runAcaiBinary, temporaryFolder } from './cli-support.js';
 import { REPO_PLUGINS_CONFIG } from './host-support.js';
 
@@ -42,11 +43,13 @@ describe('the acai binary', () => {
   });
 
   it('serves the host with the given port, config and log level, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [ACAI_BIN, 'serve', '--port', '0', '--config', REPO_PLUGINS_CONFIG, '--log-level', 'info'], {
-      cwd: folder.path,
-      env: { PATH: childPath(), ACAI_DATA_DIR: join(folder.path, 'serve-data'), AUTH_DISABLED: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = killOnExit(
+      spawn(process.execPath, [ACAI_BIN, 'serve', '--port', '0', '--config', REPO_PLUGINS_CONFIG, '--log-level', 'info'], {
+        cwd: folder.path,
+        env: { PATH: childPath(), ACAI_DATA_DIR: join(folder.path, 'serve-data'), AUTH_DISABLED: 'true' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
     let output = '';
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const url = await new Promise<string>((resolve, reject) => {

@@ -10,6 +10,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { LATEST_PROTOCOL_VERSION, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killOnExit } from '../support/child-processes.js';
+import { START_UP_DEADLINE_MS } from '../support/timing.js';
 import { ACAI_BIN, childPath, REPO_ROOT, runAcaiBinary, temporaryFolder } from './cli-support.js';
 import { REPO_PLUGINS_CONFIG } from './host-support.js';
 import { resultText, TESTBED_PLUGIN } from './mcp-server-support.js';
@@ -42,7 +44,7 @@ interface RawServer {
 }
 
 function startRaw(args: readonly string[], env: Record<string, string>): RawServer {
-  const child = spawn(process.execPath, [ACAI_BIN, 'mcp', ...args], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = killOnExit(spawn(process.execPath, [ACAI_BIN, 'mcp', ...args], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] }));
   const stdoutLines: string[] = [];
   const waiters = new Map<number, (message: Record<string, any>) => void>();
   let stderr = '';
@@ -117,7 +119,9 @@ describe('acai mcp', () => {
     ['a worker process', { PLUGIN_WORKER_ISOLATION: 'process' }],
   ] as const)('keeps stdout for JSON-RPC alone while a plugin in %s prints to it, and answers the last call before exiting on stdin close', async (label, extra) => {
     const config = join(folder.path, `noisy-${label.replaceAll(' ', '-')}.config.json`);
-    await writeFile(config, JSON.stringify({ plugins: [{ name: 'noisy-stdout', path: NOISY_PLUGIN, mode: label === 'inline' ? 'inline' : 'worker' }] }));
+    // A worker process boots a whole Node below the host's priority: start-up gets the suite's budget.
+    const policy = { setupTimeoutMs: START_UP_DEADLINE_MS };
+    await writeFile(config, JSON.stringify({ plugins: [{ name: 'noisy-stdout', path: NOISY_PLUGIN, mode: label === 'inline' ? 'inline' : 'worker', policy }] }));
     const server = startRaw(['--log-level', 'warn'], environment({ PLUGINS_CONFIG: config, ...extra }));
     await initialize(server);
     server.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'noisy-stdout__say_hello', arguments: { name: 'Ada' } } });

@@ -38,7 +38,7 @@ const acai = (argv: string[], env: Record<string, string> = {}) => runAcai(argv,
  * or other source fields). A package runs inline, as `acai plugin validate` runs it, so its import and
  * setup are observed in this process.
  */
-async function hostVerdict(name: string, source: string | Record<string, unknown>, config?: Record<string, unknown>) {
+async function hostVerdict(name: string, source: string | Record<string, unknown>, config?: Record<string, unknown>, mcp: { niceness?: number } = {}) {
   const fields = typeof source === 'string' ? { path: source, mode: 'inline' } : source;
   const pluginsConfig = parsePluginsConfig({ plugins: [{ name, ...fields, ...(config ? { config } : {}) }] }, { path: join(folder.path, 'plugins.config.json'), env: {} });
   const host = await loadPluginHost({
@@ -49,6 +49,7 @@ async function hostVerdict(name: string, source: string | Record<string, unknown
     keyValueStore: new MemoryKeyValueStore(),
     logger: pino({ enabled: false }),
     metricsRegistry: new Registry(),
+    mcp,
   });
   try {
     return host.loadReport().plugins[0]!;
@@ -58,10 +59,14 @@ async function hostVerdict(name: string, source: string | Record<string, unknown
 }
 
 describe('acai plugin validate --mcp', () => {
+  // The checks start the server at PLUGIN_WORKER_NICE, as the host does. At the default (10) a Node MCP
+  // server next to busy processes takes about the 10 s initialize deadline to boot; these tests are about
+  // the checks, so it runs at the test's priority, in the CLI and in the host loader it is compared with.
+  const env = { PLUGIN_WORKER_NICE: '0' };
   const server = (flags: string[] = [], env: Record<string, string> = {}) => JSON.stringify({ command: process.execPath, args: [join(MCP_SERVERS, 'stdio-server.js'), ...flags], ...(Object.keys(env).length > 0 ? { env } : {}) });
 
   it('runs the host\'s MCP checks on a server, naming its version and tools', async () => {
-    const result = await acai(['plugin', 'validate', '--mcp', server(['--only=do_nothing,echo,files.read']), '--name', 'files']);
+    const result = await acai(['plugin', 'validate', '--mcp', server(['--only=do_nothing,echo,files.read']), '--name', 'files'], env);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`files against host ${HOST_VERSION}`);
     for (const check of ['variables', 'start', 'initialize', 'version ranges', 'tool schemas', 'tool names']) expect(result.stdout).toContain(`  ✓ ${check}\n`);
@@ -75,13 +80,13 @@ describe('acai plugin validate --mcp', () => {
     ['a missing command', JSON.stringify({ command: 'acai-no-such-mcp-server' }), 'start', 'HOST_PLUGIN_MCP_CONNECT_FAILED', /cannot start "acai-no-such-mcp-server"/],
     ['an unset variable', server([], { TOKEN: '${ACAI_TEST_UNSET_TOKEN}' }), 'variables', 'HOST_PLUGIN_SECRET_MISSING', /mcp\.env\.TOKEN: environment variable ACAI_TEST_UNSET_TOKEN is not set/],
   ])('reports %s as failing the "%s" check with the host loader\'s message', async (_what, mcp, check, code, message) => {
-    const result = await acai(['plugin', 'validate', '--mcp', mcp, '--name', 'files', '--json']);
+    const result = await acai(['plugin', 'validate', '--mcp', mcp, '--name', 'files', '--json'], env);
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
     const failed = report.checks.find((entry: { status: string }) => entry.status === 'failed');
     expect(failed).toMatchObject({ check, code });
     expect(failed.message).toMatch(message);
-    const host = await hostVerdict('files', { mcp: JSON.parse(mcp) });
+    const host = await hostVerdict('files', { mcp: JSON.parse(mcp) }, undefined, { niceness: 0 });
     expect(failed.message).toBe(host.error?.message ?? host.quarantinedTools.map((tool) => tool.reason).join('; '));
     const index = report.checks.indexOf(failed);
     expect(report.checks.slice(index + 1).every((entry: { status: string }) => entry.status === 'not run')).toBe(true);

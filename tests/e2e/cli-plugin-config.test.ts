@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { START_UP_DEADLINE_MS } from '../support/timing.js';
 import { ADMIN_KEY, CHAT_ONLY_KEY, startAdminTestHost, type AdminTestHost } from './cli-admin-host.js';
 import { childPath, hasAnsi, REPO_ROOT, runAcai, temporaryFolder } from './cli-support.js';
 
@@ -15,6 +16,11 @@ const HOSTILE = fileURLToPath(new URL('../fixtures/hostile-plugins/', import.met
 const MCP_SERVERS = fileURLToPath(new URL('../fixtures/mcp-servers/', import.meta.url));
 /** The fixture MCP server's "mcp" block, listing only tools that pass the checks. */
 const MCP_BLOCK = { command: process.execPath, args: [join(MCP_SERVERS, 'stdio-server.js'), '--only=do_nothing,echo'] };
+/**
+ * The defaults of the config files these tests write: the MCP server is a Node process started below
+ * the host's priority, which on a busy machine takes longer than the default 10 s to answer initialize.
+ */
+const DEFAULTS = { policy: { setupTimeoutMs: START_UP_DEADLINE_MS } };
 
 let folder: { path: string; remove(): Promise<void> };
 let configPath: string;
@@ -124,6 +130,7 @@ describe('acai plugin add', () => {
   });
 
   it('adds an MCP server under the given name after the host checks, keeping ${VAR} references in the file', async () => {
+    await writeFile(configPath, JSON.stringify({ defaults: DEFAULTS, plugins: [] }));
     const block = { ...MCP_BLOCK, env: { FIXTURE_SECRET: '${CLI_MCP_SECRET}' } };
     const added = await runAcai(['plugin', 'add', '--mcp', JSON.stringify(block), '--name', 'files', '--version', '^1.0.0'], { cwd: folder.path, env: { CLI_MCP_SECRET: 'cli-secret-123456' } });
     expect(added.code).toBe(0);
@@ -134,11 +141,12 @@ describe('acai plugin add', () => {
   });
 
   it('refuses an MCP server that fails a check and leaves the file alone', async () => {
-    await writeFile(configPath, '{ "plugins": [] }\n');
+    const original = `${JSON.stringify({ defaults: DEFAULTS, plugins: [] })}\n`;
+    await writeFile(configPath, original);
     const refused = await acai(['plugin', 'add', '--mcp', JSON.stringify({ command: process.execPath, args: [join(MCP_SERVERS, 'malformed-server.js')] }), '--name', 'garbled']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^acai: not added: HOST_PLUGIN_MCP_PROTOCOL_ERROR: plugins\.config\.json › garbled \(mcp stdio .*\): the server wrote a line that is not a JSON-RPC message/);
-    expect(await readFile(configPath, 'utf8')).toBe('{ "plugins": [] }\n');
+    expect(await readFile(configPath, 'utf8')).toBe(original);
   });
 
   it('refuses to edit a plugins.config.json that is not valid JSON', async () => {
@@ -205,6 +213,7 @@ describe('acai plugin list', () => {
     await writeFile(
       configPath,
       JSON.stringify({
+        defaults: DEFAULTS,
         plugins: [
           { name: 'datetime', package: '@acai/plugin-datetime', version: '^1.0.0' },
           { name: 'healthy', path: join(HOSTILE, 'healthy'), enabled: false },
@@ -267,7 +276,11 @@ describe('against a running host (--url, admin API)', () => {
   beforeEach(async () => {
     await writeFile(
       configPath,
-      JSON.stringify({ plugins: [{ name: 'healthy', path: join(HOSTILE, 'healthy') }, { name: 'datetime', package: '@acai/plugin-datetime' }, { name: 'files', mcp: MCP_BLOCK }] }, null, 2),
+      JSON.stringify(
+        { defaults: DEFAULTS, plugins: [{ name: 'healthy', path: join(HOSTILE, 'healthy') }, { name: 'datetime', package: '@acai/plugin-datetime' }, { name: 'files', mcp: MCP_BLOCK }] },
+        null,
+        2,
+      ),
     );
     admin = await startAdminTestHost(configPath, join(folder.path, 'data'));
   });

@@ -9,6 +9,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { CliIo } from '../../core/src/cli/cli-io.js';
 import { runCli } from '../../core/src/cli/run-cli.js';
+import { killOnExit } from '../support/child-processes.js';
+import { scaledMs } from '../support/timing.js';
 
 export const ACAI_BIN = fileURLToPath(new URL('../../core/bin/acai.js', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -71,15 +73,16 @@ export function childPath(): string {
 /** Runs the built `acai` binary (core/bin/acai.js → core/dist) in a child process. */
 export function runAcaiBinary(argv: readonly string[], options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [ACAI_BIN, ...argv],
-      { cwd: options.cwd ?? REPO_ROOT, env: { PATH: childPath(), ...options.env }, timeout: options.timeoutMs ?? 120_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: options.cwd ?? REPO_ROOT, env: { PATH: childPath(), ...options.env }, timeout: options.timeoutMs ?? scaledMs(120_000), maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
         resolve({ code, stdout, stderr });
       },
     );
+    killOnExit(child);
   });
 }
 

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALL_DEADLINE_MS, START_UP_DEADLINE_MS } from '../support/timing.js';
 import { ADMIN_KEY, startAdminTestHost, type AdminTestHost } from './cli-admin-host.js';
 import { hasAnsi, REPO_ROOT, runAcai, temporaryFolder } from './cli-support.js';
 import { REPO_PLUGINS_CONFIG } from './host-support.js';
@@ -14,20 +15,19 @@ const SECRET = 'tb-secret-value-0123456789';
 
 let folder: { path: string; remove(): Promise<void> };
 let testbedConfig: string;
+let impatientConfig: string;
 
 beforeAll(async () => {
   folder = await temporaryFolder('acai-cli-tools-');
   testbedConfig = join(folder.path, 'testbed.config.json');
-  await writeFile(
-    testbedConfig,
-    JSON.stringify({
-      defaults: { policy: { timeoutMs: 200, maxOutputBytes: 256 } },
-      plugins: [
-        { name: 'testbed', path: join(FIXTURES, 'testbed'), config: { apiKey: '${TESTBED_API_KEY}' } },
-        { name: 'throws-on-import', path: join(FIXTURES, 'throws-on-import') },
-      ],
-    }),
-  );
+  impatientConfig = join(folder.path, 'impatient.config.json');
+  const plugins = [
+    { name: 'testbed', path: join(FIXTURES, 'testbed'), config: { apiKey: '${TESTBED_API_KEY}' } },
+    { name: 'throws-on-import', path: join(FIXTURES, 'throws-on-import') },
+  ];
+  await writeFile(testbedConfig, JSON.stringify({ defaults: { policy: { timeoutMs: CALL_DEADLINE_MS, maxOutputBytes: 256 } }, plugins }));
+  // A short call timeout, only for the call that waits it out: no healthy call has to beat it.
+  await writeFile(impatientConfig, JSON.stringify({ defaults: { policy: { timeoutMs: 200 } }, plugins }));
 });
 
 afterAll(async () => {
@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 const repoEnv = () => ({ PLUGINS_CONFIG: REPO_PLUGINS_CONFIG, ACAI_DATA_DIR: join(folder.path, 'data') });
-const testbedEnv = () => ({ PLUGINS_CONFIG: testbedConfig, ACAI_DATA_DIR: join(folder.path, 'data'), TESTBED_API_KEY: SECRET });
+const testbedEnv = (config = testbedConfig) => ({ PLUGINS_CONFIG: config, ACAI_DATA_DIR: join(folder.path, 'data'), TESTBED_API_KEY: SECRET });
 
 describe('acai tools list', () => {
   it('lists the tools of the configured plugins as the host loads them', async () => {
@@ -70,7 +70,7 @@ describe('acai tools list', () => {
 describe('acai tools call', () => {
   it('runs a worker-mode plugin in a worker, as the host does: a busy loop times out instead of hanging the CLI', async () => {
     const config = join(folder.path, 'busy.config.json');
-    await writeFile(config, JSON.stringify({ plugins: [{ name: 'busy-loop', path: join(HOSTILE_FIXTURES, 'busy-loop'), mode: 'worker', policy: { timeoutMs: 300 } }] }));
+    await writeFile(config, JSON.stringify({ plugins: [{ name: 'busy-loop', path: join(HOSTILE_FIXTURES, 'busy-loop'), mode: 'worker', policy: { timeoutMs: 300, setupTimeoutMs: START_UP_DEADLINE_MS } }] }));
     const env = { PLUGINS_CONFIG: config, ACAI_DATA_DIR: join(folder.path, 'data'), PLUGIN_WORKER_HARD_DEADLINE_MS: '1000' };
     const spun = await runAcai(['tools', 'call', 'busy-loop__spin_forever', '--args', '{}'], { env });
     expect(spun.code).toBe(1);
@@ -111,7 +111,7 @@ describe('acai tools call', () => {
     const capped = await runAcai(['tools', 'call', 'testbed__big_output', '--args', '{"bytes":5000}'], { env: testbedEnv() });
     expect(capped.code).toBe(0);
     expect(capped.stdout).toMatch(/BEGINx+\n…\[\d+ bytes truncated\]…\nx+END\n\(the model sees this capped form; the full result is 5008 bytes, see --json\)\n$/);
-    const slow = await runAcai(['tools', 'call', 'testbed__wait_forever'], { env: testbedEnv() });
+    const slow = await runAcai(['tools', 'call', 'testbed__wait_forever'], { env: testbedEnv(impatientConfig) });
     expect(slow.code).toBe(1);
     expect(slow.stderr).toBe('acai: testbed__wait_forever: timeout: TIMEOUT: The tool "wait_forever" did not finish within 200 ms.\n');
   });

@@ -13,11 +13,13 @@ import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type F
 import { startFakeWeatherApi, weatherApiError, type FakeWeatherApi } from '../fakes/weatherapi/index.js';
 import { redisServerBinary, requireMongoUrl, requireRedisUrl, uniqueName, mongoUrlWithDatabase } from '../support/env.js';
 import { freePort } from '../support/redis-server.js';
+import { killOnExit } from '../support/child-processes.js';
+import { waitUntil } from '../support/timing.js';
 import { startHostProcess, type HostProcess } from './edge-support.js';
 import { bearer, CHAT_MODEL, fakeModelEnv, scriptedAssistant, TITLE_MODEL, twirpJson } from './host-support.js';
 
-// The host as operators run it: `core/src/main.ts` in its own process, configured only by its
-// environment. Log redaction across start-up, requests, errors and shutdown; graceful shutdown
+// The host as operators run it: `core/dist/main.js` (what `npm start` runs) in its own process, configured
+// only by its environment. Log redaction across start-up, requests, errors and shutdown; graceful shutdown
 // with a request in flight; two processes sharing one Redis and one MongoDB.
 const PLUGINS_DIR = fileURLToPath(new URL('../../plugins/', import.meta.url));
 const running: HostProcess[] = [];
@@ -45,20 +47,18 @@ async function host(env: Record<string, string>): Promise<HostProcess> {
 /** A redis-server that requires a password, so the password really is used (and must never be logged). */
 async function startPasswordRedis(password: string): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const child: ChildProcess = spawn(redisServerBinary(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', password], { stdio: 'ignore' });
+  const child: ChildProcess = killOnExit(spawn(redisServerBinary(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', password], { stdio: 'ignore' }));
   const url = `redis://:${password}@127.0.0.1:${port}`;
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on('error', () => {});
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      break;
-    } catch (error) {
-      if (attempt > 100) throw error;
-      await sleep(50);
-    }
-  }
+  await waitUntil(
+    () =>
+      probe
+        .connect()
+        .then(() => probe.ping())
+        .then(() => true, () => false),
+    'the password-protected redis-server to answer',
+  );
   probe.disconnect();
   return {
     url,

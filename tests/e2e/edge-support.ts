@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { REPO_PLUGINS_CONFIG } from './host-support.js';
+import { killOnExit } from '../support/child-processes.js';
+import { BUILT_MAIN, REPO_PLUGINS_CONFIG } from './host-support.js';
 
-const MAIN = fileURLToPath(new URL('../../core/src/main.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A host started exactly as `npm start` starts it (core/src/main.ts), in its own process. */
+/** A host started exactly as `npm start` starts it (core/dist/main.js), in its own process. */
 export interface HostProcess {
   readonly url: string;
   readonly child: ChildProcess;
@@ -44,13 +44,13 @@ function openFifo(): { writeFd: number; reader: Socket } {
 }
 
 /**
- * Spawns `node --import tsx core/src/main.ts` with exactly `env` (plus PATH/HOME) on a free port. Its stdout
+ * Spawns `node core/dist/main.js` with exactly `env` (plus PATH/HOME) on a free port. Its stdout
  * is a socket (what Node's `pipe` makes), or with `stdout: 'fifo'` a named pipe, as a shell pipeline or a
  * container runtime gives it.
  */
 export async function startHostProcess(env: Record<string, string>, options: { readonly stdout?: 'socket' | 'fifo' } = {}): Promise<HostProcess> {
   const fifo = options.stdout === 'fifo' ? openFifo() : undefined;
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const child = killOnExit(spawn(process.execPath, [BUILT_MAIN], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -61,7 +61,7 @@ export async function startHostProcess(env: Record<string, string>, options: { r
       ...env,
     },
     stdio: ['ignore', fifo?.writeFd ?? 'pipe', 'pipe'],
-  });
+  }));
   if (fifo !== undefined) closeSync(fifo.writeFd);
   const stdout = fifo?.reader ?? child.stdout!;
   const lines: string[] = [];

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installShutdown } from '../../core/src/health/index.js';
 import { fixtureConfig, testbedState } from '../integration/plugin-host-support.js';
 import { errorReply, startFakeOpenAI, streamedTextReply, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
+import { waitUntil } from '../support/timing.js';
 import { bearer, CHAT_MODEL, fakeModelEnv, sharedServicesEnv, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost } from './host-support.js';
 import { eventsNamed, openRawStream, STREAM_PATH, streamChat } from './stream-support.js';
 
@@ -54,14 +55,6 @@ afterAll(async () => {
 
 async function describeConversation(id: string, key = KEY_A) {
   return twirpJson(host.url, 'DescribeConversation', { conversation_id: id }, bearer(key));
-}
-
-async function eventually(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('ContinueChatStream: a streamed turn', () => {
@@ -232,7 +225,7 @@ describe('ContinueChatStream: a client that goes away', () => {
     const stream = await openRawStream(host.url, { conversation_id: continued, message: 'wait forever please' }, KEY_A);
     await stream.waitFor('event: tool_call_started');
     stream.cut();
-    await eventually(() => (testbedState().abortedCalls ?? 0) > before);
+    await waitUntil(() => (testbedState().abortedCalls ?? 0) > before, 'the tool call to be aborted');
     await new Promise((resolve) => setTimeout(resolve, 200));
     // The turn ended there: no model call after the tool, nothing appended.
     expect(fake.completionBodies(CHAT_MODEL)).toHaveLength(modelRequestsBefore + 1);
@@ -250,13 +243,13 @@ describe('ContinueChatStream: a client that goes away', () => {
     const modelRequest = fake.requests.findLast((request) => request.body?.model === CHAT_MODEL)!;
     // Wait until the pipeline is full and the fake is stuck.
     let sent = -1;
-    await eventually(async () => {
+    await waitUntil(async () => {
       const now = modelRequest.progress.chunksSent;
       const isStalled = now === sent;
       sent = now;
       await new Promise((resolve) => setTimeout(resolve, 300));
       return isStalled && modelRequest.progress.chunksSent === now;
-    }, 30_000);
+    }, 'the model connection to stall');
     expect(modelRequest.progress.chunksSent).toBeLessThan(chunks.length / 2);
     stream.cut();
     expect(await modelRequest.outcome).toBe('aborted');
@@ -288,10 +281,11 @@ describe('ContinueChatStream: deadline and shutdown', () => {
 
   it('ends a stream that outlives the request deadline with a deadline_exceeded event, storing nothing', async () => {
     fake.enqueueFor(CHAT_MODEL, streamedTextReply(['tick ', 'tick ', 'tick ', 'tick ', 'tick'], { chunkDelayMs: 500 }));
-    const started = Date.now();
     const exchange = await streamChat(bounded.url, { message: 'too slow' });
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(exchange.events.at(-1)).toMatchObject({ event: 'error', data: { code: 'deadline_exceeded', msg: expect.stringMatching(/deadline/) } });
+    // Cut at the deadline, not after the model finished: the host gave up on the model request mid-reply.
+    const modelRequest = fake.requests.findLast((request) => request.body?.model === CHAT_MODEL)!;
+    expect(await modelRequest.outcome).toBe('aborted');
     const id = eventsNamed(exchange, 'conversation')[0]!.conversation_id;
     expect((await twirpJson(bounded.url, 'DescribeConversation', { conversation_id: id })).body.code).toBe('not_found');
   });
@@ -303,9 +297,8 @@ describe('ContinueChatStream: deadline and shutdown', () => {
     await stream.waitFor('event: delta');
     // The production shutdown path: stop accepting, let requests finish, cut what is left at the deadline.
     const shutdown = installShutdown({ app: bounded.app.server, onShutdown: [], deadlineMs: 1_000, logger: bounded.app.logger, signals: [], exit: () => {} });
-    const startedClosing = Date.now();
     expect(await shutdown.shutdown('test')).toBe(0);
-    expect(Date.now() - startedClosing).toBeLessThan(1_000);
+    // Ended before the deadline cut the connection: a cut stream gets neither the event nor the last chunk.
     await stream.waitFor('0\r\n\r\n');
     expect(stream.received()).toContain('event: error\ndata: {"code":"unavailable","msg":"the host is shutting down; retry the request","meta":{}}\n\n');
     expect(stream.received()).toMatch(/0\r\n\r\n$/);

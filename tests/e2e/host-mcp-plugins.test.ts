@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
 import { startHttpFixtureServer, type HttpFixtureServer } from '../fixtures/mcp-servers/http-server.js';
-import { eventually, scriptServerEntry, stdioServerEntry } from '../integration/mcp-support.js';
+import { scriptServerEntry, stdioServerEntry } from '../integration/mcp-support.js';
 import { requireRedisUrl, uniqueName } from '../support/env.js';
+import { START_UP_DEADLINE_MS, waitUntil } from '../support/timing.js';
 import { bearer, CHAT_MODEL, fakeModelEnv, requestedToolCalls, scrapeMetrics, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost } from './host-support.js';
 import { ADMIN_SERVICE, adminJson, createPluginsWorkspace, DATETIME_ENTRY, decodeAdminMessage, encodeAdminMessage, listedPlugin, type PluginsWorkspace } from './plugins-workspace.js';
 
@@ -49,7 +50,7 @@ beforeAll(async () => {
       scriptServerEntry('garbled', 'malformed-server.js'),
     ],
     // A quick breaker for the hanging server; the rest never fails twice in a row.
-    { timeoutMs: 10_000, setupTimeoutMs: 20_000, breaker: { failureThreshold: 2, halfOpenAfterMs: 600_000 } },
+    { timeoutMs: 10_000, setupTimeoutMs: START_UP_DEADLINE_MS, breaker: { failureThreshold: 2, halfOpenAfterMs: 600_000 } },
   );
   host = await startTestHost(
     {
@@ -66,7 +67,7 @@ beforeAll(async () => {
     },
     { logDestination: { write: (line: string) => void logged.push(line) } },
   );
-}, 120_000);
+});
 
 afterAll(async () => {
   await host?.close();
@@ -126,7 +127,7 @@ describe('MCP servers as plugins on the real host', () => {
     const sent = JSON.stringify(fake.completionBodies(CHAT_MODEL));
     expect(sent).not.toContain(FILES_SECRET);
     // The server prints its secret on stderr; the host logs that line scrubbed.
-    await eventually(() => logged.some((line) => line.includes('fixture: configured with secret [REDACTED]')), 10_000, 'the scrubbed stderr line');
+    await waitUntil(() => logged.some((line) => line.includes('fixture: configured with secret [REDACTED]')), 'the scrubbed stderr line');
     expect(logged.join('')).not.toContain(FILES_SECRET);
     expect(logged.join('')).not.toContain(REMOTE_TOKEN);
   });
@@ -181,11 +182,11 @@ describe('MCP servers as plugins on the real host', () => {
     const crashed = await chat('call files__crash {} and tell the time');
     expect(crashed.tool_calls?.find((call) => call.name === 'files__crash')?.outcome).toBe('unavailable');
     expectTimeAnswered(crashed);
-    const restarted = await eventually(async () => {
+    const restarted = await waitUntil(async () => {
       const listed = await adminJson(host.url, 'ListPlugins', {}, bearer(ADMIN_KEY));
       const files = listedPlugin(listed.body, 'files');
       return files?.state === 'ACTIVE' && files['restart_count'] === '1' ? files : undefined;
-    }, 20_000, 'the restart of files');
+    }, 'the restart of files');
     expect(restarted['last_error']).toContain('exited with code 3');
     const after = await chat('call files__do_nothing {}');
     expect(after.tool_calls?.[0]).toMatchObject({ name: 'files__do_nothing', outcome: 'ok' });

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
+import { WAIT } from '../support/timing.js';
 import { bearer, CHAT_MODEL, fakeModelEnv, scrapeMetrics, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost, sharedServicesEnv } from './host-support.js';
 import {
   ADMIN_SERVICE,
@@ -267,13 +268,13 @@ describe('the plugin admin API on the real host', () => {
     try {
       const generation = host.app.pluginHost.generation;
       await workspace.writeConfig([DATETIME_ENTRY, workspace.forecast('1.1.0')]);
-      await vi.waitFor(() => expect(host.app.pluginHost.listPlugins().find((plugin) => plugin.name === 'forecast')?.version).toBe('1.1.0'), { timeout: 20_000 });
+      await vi.waitFor(() => expect(host.app.pluginHost.listPlugins().find((plugin) => plugin.name === 'forecast')?.version).toBe('1.1.0'), WAIT);
       expect(host.app.pluginHost.generation).toBeGreaterThan(generation);
       expect((await chat('forecast for Oslo')).tool_calls).toMatchObject([{ plugin_version: '1.1.0', outcome: 'ok' }]);
 
       const refusedBefore = reloadCount(await scrapeMetrics(host.url, ADMIN_KEY), 'file', 'refused');
       await workspace.writeRaw('{ "plugins": [ { "name": "forecast", ');
-      await vi.waitFor(async () => expect(reloadCount(await scrapeMetrics(host.url, ADMIN_KEY), 'file', 'refused')).toBe(refusedBefore + 1), { timeout: 20_000 });
+      await vi.waitFor(async () => expect(reloadCount(await scrapeMetrics(host.url, ADMIN_KEY), 'file', 'refused')).toBe(refusedBefore + 1), WAIT);
       expect(host.app.pluginHost.listPlugins().find((plugin) => plugin.name === 'forecast')?.version).toBe('1.1.0');
       expect((await chat('forecast for Oslo')).tool_calls).toMatchObject([{ plugin_version: '1.1.0', outcome: 'ok' }]);
       expect(reloadCount(await scrapeMetrics(host.url, ADMIN_KEY), 'file', 'ok')).toBeGreaterThanOrEqual(1);

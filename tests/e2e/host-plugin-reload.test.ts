@@ -4,6 +4,7 @@
 // off and on: no request may fail and every tool call must succeed. Nothing asserts on durations.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
+import { TEST_TIMEOUT_MS, WAIT } from '../support/timing.js';
 import { bearer, fakeModelEnv, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost, sharedServicesEnv } from './host-support.js';
 import { adminJson, createPluginsWorkspace, DATETIME_ENTRY, listedPlugin, type PluginsWorkspace } from './plugins-workspace.js';
 
@@ -62,7 +63,9 @@ describe('hot reload of the plugin set under chat load', () => {
     await workspace?.close();
   });
 
-  it('fails no chat request and no tool call while the set is reloaded by every trigger and a neighbour is switched off and on', async () => {
+  // Eight reloads (each starts the forecast worker anew) under four chat clients: the heaviest test of the
+  // suite, two minutes on a loaded 2-core machine, so it gets twice the usual budget.
+  it('fails no chat request and no tool call while the set is reloaded by every trigger and a neighbour is switched off and on', { timeout: 2 * TEST_TIMEOUT_MS }, async () => {
     const turns: TurnRecord[] = [];
     let isLoading = true;
     const clients = Array.from({ length: 4 }, async (_, client) => {
@@ -81,7 +84,7 @@ describe('hot reload of the plugin set under chat load', () => {
     /** Lets a batch of turns land on the generation that is serving now. */
     const letTurnsLand = async () => {
       const seen = turns.length;
-      await vi.waitFor(() => expect(turns.length).toBeGreaterThan(seen + 12), { timeout: 30_000, interval: 20 });
+      await vi.waitFor(() => expect(turns.length).toBeGreaterThan(seen + 12), WAIT);
     };
     const forecast = (release: '1.0.0' | '1.1.0') => workspace.forecast(release, { required: true });
 
@@ -100,7 +103,7 @@ describe('hot reload of the plugin set under chat load', () => {
       const watch = host.app.watchPluginsConfig();
       try {
         await workspace.writeConfig([DATETIME_ENTRY, HOLIDAYS_ENTRY, forecast('1.1.0')]);
-        await vi.waitFor(() => expect(host.app.pluginHost.listPlugins().find((plugin) => plugin.name === 'forecast')?.version).toBe('1.1.0'), { timeout: 30_000 });
+        await vi.waitFor(() => expect(host.app.pluginHost.listPlugins().find((plugin) => plugin.name === 'forecast')?.version).toBe('1.1.0'), WAIT);
         await letTurnsLand();
       } finally {
         watch.close();
@@ -164,7 +167,7 @@ describe('automatic rollback after an upgrade trips its breaker', () => {
       expect(turn.body.tool_calls).toMatchObject([{ plugin_version: '1.2.0', outcome: 'unavailable' }]);
     }
     // the breaker (threshold 2) is open now; the watcher rolls back to the set from before the upgrade
-    await vi.waitFor(() => expect(host.app.pluginHost.listPlugins().find((plugin) => plugin.name === 'forecast')?.version).toBe('1.1.0'), { timeout: 30_000 });
+    await vi.waitFor(() => expect(host.app.pluginHost.listPlugins().find((plugin) => plugin.name === 'forecast')?.version).toBe('1.1.0'), WAIT);
     expect(host.app.pluginHost.generation).toBe(upgradedGeneration + 1);
     expect(host.app.pluginHost.rollbackCount).toBe(1);
 

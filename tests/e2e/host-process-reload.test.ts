@@ -1,4 +1,4 @@
-// The host as a real process (core/src/main.ts → startHost, exactly what `npm start` runs): SIGHUP and
+// The host as a real process (core/dist/main.js → startHost, exactly what `npm start` runs): SIGHUP and
 // the plugins.config.json watch reload the plugin set, the outcome is logged, a broken file leaves the
 // old set serving, and SIGTERM still shuts down cleanly with the triggers removed. The test reads the
 // host's JSON log lines and calls its admin and chat APIs over HTTP.
@@ -8,17 +8,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
 import { childProcessEnv, requireRedisUrl, uniqueName } from '../support/env.js';
-import { bearer, fakeModelEnv, TITLE_MODEL, twirpJson } from './host-support.js';
+import { scaledMs, WAIT } from '../support/timing.js';
+import { killOnExit } from '../support/child-processes.js';
+import { bearer, BUILT_MAIN, fakeModelEnv, TITLE_MODEL, twirpJson } from './host-support.js';
 import { adminJson, createPluginsWorkspace, DATETIME_ENTRY, listedPlugin, type PluginsWorkspace } from './plugins-workspace.js';
 
-const MAIN = fileURLToPath(new URL('../../core/src/main.ts', import.meta.url));
-// The TypeScript loader is imported into the host's own node process: the tsx CLI would sit in between
-// as a parent process and not pass SIGHUP on.
-const TSX_LOADER = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
 const CHAT_KEY = 'acai_e2e_process_suite_chat_key_012345678';
 const ADMIN_KEY = 'acai_e2e_process_suite_ops_key_0123456789';
 const HOLIDAYS_ENTRY = { name: 'holidays', package: '@acai/plugin-holidays', version: '^1.0.0' } as const;
@@ -83,8 +80,8 @@ async function startHostProcess(extraEnv: Record<string, string>): Promise<HostP
     ACAI_API_KEYS: `${CHAT_KEY}:tenant-p:chat,${ADMIN_KEY}:ops:admin`,
     ...extraEnv,
   });
-  // Run from source like the rest of the suite (the @acai/source condition picks the workspaces' src/).
-  const child = spawn(process.execPath, [`--import=${TSX_LOADER}`, '--conditions=@acai/source', MAIN], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The built host in its own node process, as `npm start` runs it (no tsx CLI in between to pass SIGHUP on).
+  const child = killOnExit(spawn(process.execPath, [BUILT_MAIN], { env, stdio: ['ignore', 'pipe', 'inherit'] }));
   const lines: LogLine[] = [];
   const waiters: Array<{ predicate: (line: LogLine) => boolean; after: number; resolve: (line: LogLine) => void }> = [];
   createInterface({ input: child.stdout! }).on('line', (text) => {
@@ -162,7 +159,7 @@ describe('plugin reloads of a host process', () => {
     expect(await forecastTurn(host)).toMatchObject({ plugin_version: '1.1.0', outcome: 'ok' });
 
     await stopWithSigterm(host);
-  }, 90_000);
+  }, scaledMs(90_000));
 
   it('reloads when plugins.config.json changes on disk (debounced), one burst of writes ending on the last content', async () => {
     await workspace.writeConfig([DATETIME_ENTRY, workspace.forecast('1.0.0')]);
@@ -187,7 +184,7 @@ describe('plugin reloads of a host process', () => {
         expect(listedPlugin(listed, 'holidays')).toMatchObject({ state: 'ACTIVE' });
         expect(listedPlugin(listed, 'forecast')).toMatchObject({ version: '1.0.0' });
       },
-      { timeout: 30_000, interval: 100 },
+      WAIT,
     );
     const reloads = host.lines.slice(mark).filter((line) => line.msg === 'plugin set reloaded');
     expect(reloads.length).toBeGreaterThan(0);
@@ -195,5 +192,5 @@ describe('plugin reloads of a host process', () => {
     expect(await forecastTurn(host)).toMatchObject({ plugin_version: '1.0.0', outcome: 'ok' });
 
     await stopWithSigterm(host);
-  }, 90_000);
+  }, scaledMs(90_000));
 });

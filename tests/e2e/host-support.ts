@@ -1,11 +1,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildApp, type AcaiApp, type BuildAppOverrides } from '../../core/src/app.js';
 import { loadHostConfig } from '../../core/src/config/env-config.js';
 import { expect } from 'vitest';
 import type { ChatCompletionBody, FakeOpenAIServer, FakeStep, FakeToolCall } from '../fakes/openai/index.js';
 import { mongoUrlWithDatabase, requireRedisUrl, uniqueName } from '../support/env.js';
+
+/**
+ * The host's entry point as `npm start` runs it, for suites that start the host as a process. `npm test`
+ * builds it before vitest runs; it starts in about half the CPU time of compiling main.ts on the fly.
+ */
+export const BUILT_MAIN = fileURLToPath(new URL('../../core/dist/main.js', import.meta.url));
 
 /** The repository's own plugins.config.json: the suites run the shipped plugin set. */
 export const REPO_PLUGINS_CONFIG = new URL('../../plugins.config.json', import.meta.url).pathname;

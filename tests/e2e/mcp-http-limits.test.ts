@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { installShutdown } from '../../core/src/health/index.js';
 import { startFakeOpenMeteo, type FakeOpenMeteo } from '../fakes/open-meteo/index.js';
+import { WAIT_TIMEOUT_MS } from '../support/timing.js';
 import { startTestHost, type RunningTestHost } from './host-support.js';
 import { connectHttpClient, initializeMessage, mcpHeaders, mcpPluginsConfig, openRawSession, rawMcp, resultText } from './mcp-server-support.js';
 
@@ -131,7 +132,7 @@ describe('/mcp limits', () => {
       await Promise.race([
         closing,
         new Promise((_resolve, reject) => {
-          timer = setTimeout(() => reject(new Error('the host did not shut down within 15 s')), 15_000);
+          timer = setTimeout(() => reject(new Error(`the host did not shut down within ${WAIT_TIMEOUT_MS} ms`)), WAIT_TIMEOUT_MS);
         }),
       ]);
       clearTimeout(timer);
@@ -141,5 +142,5 @@ describe('/mcp limits', () => {
     } finally {
       await connected.close();
     }
-  }, 30_000);
+  });
 });

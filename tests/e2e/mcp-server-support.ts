@@ -8,6 +8,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { LATEST_PROTOCOL_VERSION, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { parsePluginsConfig, type PluginsConfig } from '../../core/src/config/plugins-config.js';
 import type { FakeOpenMeteo } from '../fakes/open-meteo/index.js';
+import { START_UP_DEADLINE_MS } from '../support/timing.js';
 import { REPO_PLUGINS_CONFIG } from './host-support.js';
 
 export const TESTBED_PLUGIN = fileURLToPath(new URL('../fixtures/plugins/testbed', import.meta.url));
@@ -40,7 +41,13 @@ export function mcpPluginsConfig(weather: FakeOpenMeteo): PluginsConfig {
     config: { apiKey: TESTBED_SECRET },
     policy: { timeoutMs: 2000, breaker: { failureThreshold: 2, halfOpenAfterMs: 600_000 } },
   });
-  plugins.push({ name: MCP_PLUGIN, mcp: { command: process.execPath, args: [MCP_STDIO_SERVER, '--only=echo', '--name=relayed-fixture', '--version=1.2.0'] } });
+  plugins.push({
+    name: MCP_PLUGIN,
+    mcp: { command: process.execPath, args: [MCP_STDIO_SERVER, '--only=echo', '--name=relayed-fixture', '--version=1.2.0'] },
+    // The server is a Node process started below the host's priority: on a busy machine it can take longer
+    // than the default 10 s to answer initialize, and the host would start without its tools.
+    policy: { setupTimeoutMs: START_UP_DEADLINE_MS },
+  });
   return parsePluginsConfig({ ...shipped, plugins }, { path: REPO_PLUGINS_CONFIG, env: {} });
 }
 

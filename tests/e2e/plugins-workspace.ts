@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pack } from '../integration/reload-support.js';
+import { START_UP_DEADLINE_MS } from '../support/timing.js';
 import { twirpJson } from './host-support.js';
 
 const REPO_NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
@@ -37,7 +38,7 @@ export interface PluginsWorkspace {
 }
 
 /** Default call policy of the suites: quick breaker, generous timeouts (nothing asserts on time). */
-export const TEST_DEFAULT_POLICY = { timeoutMs: 10_000, breaker: { failureThreshold: 2, halfOpenAfterMs: 600_000 } };
+export const TEST_DEFAULT_POLICY = { timeoutMs: 10_000, setupTimeoutMs: START_UP_DEADLINE_MS, breaker: { failureThreshold: 2, halfOpenAfterMs: 600_000 } };
 
 export async function createPluginsWorkspace(plugins: ReadonlyArray<Record<string, unknown>>, defaultPolicy: Record<string, unknown> = TEST_DEFAULT_POLICY): Promise<PluginsWorkspace> {
   const dir = await mkdtemp(join(tmpdir(), 'acai-e2e-plugins-'));

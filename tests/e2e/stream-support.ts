@@ -3,6 +3,7 @@
 import { connect, type Socket } from 'node:net';
 import { readServerSentEvents } from '../../core/src/client/read-server-sent-events.js';
 import type { ChatStreamEvent } from '../../core/src/client/index.js';
+import { WAIT_TIMEOUT_MS } from '../support/timing.js';
 
 export const STREAM_PATH = '/twirp/acai.chat.ChatService/ContinueChatStream';
 
@@ -86,7 +87,7 @@ export async function openRawStream(url: string, body: unknown, apiKey?: string)
   return {
     socket,
     received: () => text,
-    waitFor(marker, timeoutMs = 10_000) {
+    waitFor(marker, timeoutMs = WAIT_TIMEOUT_MS) {
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(check);

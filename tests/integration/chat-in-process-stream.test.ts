@@ -8,7 +8,8 @@ import { createInProcessChatApi, TwirpClientError, type ChatApi, type ChatTurnEv
 import { createModelClient } from '../../core/src/llm/index.js';
 import type { EmbeddedConversationStore } from '../../core/src/storage/index.js';
 import { errorReply, startFakeOpenAI, streamedTextReply, toolCallsReply, type FakeOpenAIServer } from '../fakes/openai/index.js';
-import { createFixtureTools, createTemporaryStore, eventually, noSessions } from './chat-test-support.js';
+import { waitUntil } from '../support/timing.js';
+import { createFixtureTools, createTemporaryStore, noSessions } from './chat-test-support.js';
 
 let fake: FakeOpenAIServer;
 let store: EmbeddedConversationStore;
@@ -94,7 +95,7 @@ describe('createInProcessChatApi().continueChatStream', () => {
       if (event.event === 'conversation') conversationId = event.data.conversation_id;
       if (event.event === 'tool_call_started') break;
     }
-    await eventually(() => abortedToolCalls === 1);
+    await waitUntil(() => abortedToolCalls === 1, 'the tool call to be aborted');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await store.get('in-process', conversationId)).toBeUndefined();
   });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HostError } from '../../core/src/errors/index.js';
 import { createModelClient, type ModelCallRecord, type ModelClient, type ModelClientOptions } from '../../core/src/llm/index.js';
 import { errorReply, startFakeOpenAI, streamedTextReply, textReply, toolCallsReply, type FakeOpenAIServer } from '../fakes/openai/index.js';
+import { waitUntil } from '../support/timing.js';
 
 const MODEL = 'fake-chat-model';
 const TITLE_MODEL = 'fake-title-model';
@@ -179,8 +180,10 @@ describe('model adapter against an OpenAI-compatible server', () => {
   });
 
   it('retries an attempt that hit the per-attempt timeout while the deadline allows', async () => {
+    // The first attempt waits out the per-attempt timeout; the second, answered at once, must beat it even
+    // on a busy machine, so the timeout is well above a loopback round trip.
     fake.enqueue(textReply('slow', { delayMs: 5_000 }), textReply('fast'));
-    const completion = await client({ timeoutMs: 300 }).complete({ purpose: 'reply', messages: hello }, bounds(10_000));
+    const completion = await client({ timeoutMs: 1_500 }).complete({ purpose: 'reply', messages: hello }, bounds(10_000));
     expect(completion).toMatchObject({ content: 'fast', attempts: 2 });
   });
 
@@ -197,7 +200,10 @@ describe('model adapter against an OpenAI-compatible server', () => {
     fake.enqueue(textReply('slow', { delayMs: 5_000 }));
     const controller = new AbortController();
     const pending = client().complete({ purpose: 'reply', messages: hello }, bounds(10_000, controller.signal));
-    setTimeout(() => controller.abort(), 50);
+    // Cancel once the request is at the model, not after a guess of how long that takes: a request still on
+    // its way when the test ends would reach the fake during the next test and take that test's reply.
+    await waitUntil(() => fake.requests.length === 1, 'the request to reach the model');
+    controller.abort();
     const error = await failure(pending);
     expect(error.code).toBe('HOST_CANCELED');
   });

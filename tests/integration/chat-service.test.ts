@@ -19,7 +19,8 @@ import {
   type ChatCompletionBody,
   type FakeOpenAIServer,
 } from '../fakes/openai/index.js';
-import { callerFor, clockTool, createFixtureTools, createTemporaryStore, eventually, noSessions } from './chat-test-support.js';
+import { waitUntil } from '../support/timing.js';
+import { callerFor, clockTool, createFixtureTools, createTemporaryStore, noSessions } from './chat-test-support.js';
 
 const CHAT_MODEL = 'fake-chat';
 const TITLE_MODEL = 'fake-title';
@@ -493,7 +494,7 @@ describe('retries inside a turn', () => {
     const error = await hostError(service().startConversation(callerFor(), { message: 'too big' }));
     expect(error.code).toBe('HOST_MODEL_REJECTED');
     expect(chatBodies()).toHaveLength(1);
-    await eventually(() => fake.completionBodies(TITLE_MODEL).length === 1);
+    await waitUntil(() => fake.completionBodies(TITLE_MODEL).length === 1, 'the title request');
     expect((await service().listConversations(callerFor(), {})).conversations).toEqual([]);
   });
 });

@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,8 @@ import { startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai/index.js
 import { fakeModelEnv, scriptedAssistant, startTestHost, twirpJson, type RunningTestHost } from '../e2e/host-support.js';
 import { redisServerBinary } from '../support/env.js';
 import { freePort } from '../support/redis-server.js';
+import { killOnExit } from '../support/child-processes.js';
+import { waitUntil } from '../support/timing.js';
 
 // REDIS_URL beyond one server: the real host on a Sentinel-managed primary (through a failover)
 // and on a three-node Redis Cluster, all real redis-server processes on loopback ports.
@@ -21,7 +22,7 @@ let scratch = '';
 let fake: FakeOpenAIServer;
 
 function redisServer(arguments_: string[]): ChildProcess {
-  const child = spawn(redisServerBinary(), arguments_, { stdio: 'ignore' });
+  const child = killOnExit(spawn(redisServerBinary(), arguments_, { stdio: 'ignore' }));
   child.on('error', () => {});
   children.push(child);
   return child;
@@ -34,17 +35,9 @@ async function kill(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, attempts = 200): Promise<T> {
-  for (let attempt = 0; attempt < attempts; attempt += 1) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch {
-      // not yet
-    }
-    await sleep(50);
-  }
-  throw new Error(`${what} did not happen in time`);
+/** The first value `probe` gives; a probe that throws has not succeeded yet. */
+function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  return waitUntil(() => probe().catch(() => undefined), what);
 }
 
 function client<T extends Redis | Cluster>(created: T): T {
@@ -124,15 +117,15 @@ describe('REDIS_URL=redis+sentinel://…/<master>', () => {
       await until('Sentinel to promote the replica', async () => {
         const [, port] = (await sentinel.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'acai-primary')) as [string, string];
         return Number(port) === replicaPort ? true : undefined;
-      }, 400);
-      await until('the host to reach the new primary', async () => ((await readiness(host)).redis === 'ok' ? true : undefined), 400);
+      });
+      await until('the host to reach the new primary', async () => ((await readiness(host)).redis === 'ok' ? true : undefined));
       const promoted = client(new Redis({ port: replicaPort }));
       await twirpJson(host.url, 'ContinueConversation', { message: 'after the failover', session_metadata: { platform: 'web', user_id: 'u-2', chat_id: 'c-2' } });
       expect(await promoted.get('sentinel-test:session:default:web:c-2:u-2')).toMatch(/conversation_id/);
     } finally {
       await host.close();
     }
-  }, 60_000);
+  });
 });
 
 describe('REDIS_URL=redis+cluster://…', () => {
@@ -176,5 +169,5 @@ describe('REDIS_URL=redis+cluster://…', () => {
     } finally {
       await host.close();
     }
-  }, 60_000);
+  });
 });

@@ -7,6 +7,7 @@ import { createFakeClock, createToolHttpClient, MemoryToolCache } from '@acai/pl
 import type { Logger } from 'pino';
 import { createCapturingLogger } from '../../core/src/plugin-host/__fixtures__/test-plugin-packages.js';
 import { WorkerPluginRuntime, type WorkerHostServices, type WorkerPluginRuntimeOptions } from '../../core/src/plugin-host/worker/index.js';
+import { CALL_DEADLINE_MS, START_UP_DEADLINE_MS } from '../support/timing.js';
 
 export { createCapturingLogger };
 
@@ -31,7 +32,15 @@ export function createTestServices(name: string, logger: Logger, allowedHosts: r
   };
 }
 
-/** Loads and sets up a fixture plugin in a worker runtime. */
+/**
+ * Loads and sets up a fixture plugin in a worker runtime. Importing and setting up get the generous
+ * start-up budget (a process worker boots a whole Node on a busy machine); calls get `hardDeadlineMs`,
+ * by default a budget no healthy call reaches. Tests about the hard deadline pass a short one.
+ *
+ * Workers run at the test's own CPU priority unless `niceness` is given: the production default (10)
+ * starves a worker filling its heap or building a 50 MB result next to busy processes for minutes, and
+ * these suites are about containment, not priority (isolation-worker-priority.test.ts is).
+ */
 export async function startWorkerFixture(
   name: string,
   options: Partial<WorkerPluginRuntimeOptions> & { config?: Record<string, unknown>; logger?: Logger } = {},
@@ -40,7 +49,9 @@ export async function startWorkerFixture(
   const runtime = new WorkerPluginRuntime({
     entryUrl: fixtureEntryUrl(name),
     services: options.services ?? createTestServices(name, logger),
-    hardDeadlineMs: options.hardDeadlineMs ?? 2_000,
+    hardDeadlineMs: options.hardDeadlineMs ?? CALL_DEADLINE_MS,
+    setupHardDeadlineMs: options.setupHardDeadlineMs ?? START_UP_DEADLINE_MS,
+    niceness: options.niceness ?? 0,
     ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
     ...(options.maxResultBytes === undefined ? {} : { maxResultBytes: options.maxResultBytes }),
     ...(options.restartBackoff === undefined ? {} : { restartBackoff: options.restartBackoff }),
@@ -48,14 +59,14 @@ export async function startWorkerFixture(
     ...(options.isolation === undefined ? {} : { isolation: options.isolation }),
   });
   await runtime.load();
-  await runtime.setup(options.config ?? {}, AbortSignal.timeout(10_000));
+  await runtime.setup(options.config ?? {}, AbortSignal.timeout(START_UP_DEADLINE_MS));
   return runtime;
 }
 
 let callCounter = 0;
 
 /** Calls a tool with a fresh call id and a generous timeout signal (no timing is asserted). */
-export function callTool(runtime: WorkerPluginRuntime, toolName: string, args: unknown = {}, signal: AbortSignal = AbortSignal.timeout(20_000)) {
+export function callTool(runtime: WorkerPluginRuntime, toolName: string, args: unknown = {}, signal: AbortSignal = AbortSignal.timeout(CALL_DEADLINE_MS)) {
   callCounter += 1;
   return runtime.execute(toolName, args, { callId: `call-${callCounter}`, signal });
 }

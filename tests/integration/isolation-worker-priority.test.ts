@@ -5,6 +5,7 @@ import { getPriority } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkerIsolation } from '../../core/src/config/isolation-modes.js';
 import { WorkerPluginRuntime } from '../../core/src/plugin-host/worker/index.js';
+import { CALL_DEADLINE_MS, START_UP_DEADLINE_MS } from '../support/timing.js';
 import { callTool, createCapturingLogger, createTestServices, fixtureEntryUrl } from './isolation-support.js';
 
 const started: WorkerPluginRuntime[] = [];
@@ -17,11 +18,15 @@ async function start(isolation: WorkerIsolation, niceness?: number): Promise<Wor
     isolation,
     entryUrl: fixtureEntryUrl('reports-priority'),
     services: createTestServices('reports-priority', createCapturingLogger().logger),
+    // A worker at niceness 19 next to busy processes gets a sliver of the CPU: start-up and calls get
+    // budgets no healthy run reaches.
+    hardDeadlineMs: CALL_DEADLINE_MS,
+    setupHardDeadlineMs: START_UP_DEADLINE_MS,
     ...(niceness === undefined ? {} : { niceness }),
   });
   started.push(runtime);
   await runtime.load();
-  await runtime.setup({}, AbortSignal.timeout(20_000));
+  await runtime.setup({}, AbortSignal.timeout(START_UP_DEADLINE_MS));
   return runtime;
 }
 

@@ -1,6 +1,7 @@
 import { ToolError } from '@acai/plugin-sdk';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WorkerPluginRuntime } from '../../core/src/plugin-host/worker/index.js';
+import { START_UP_DEADLINE_MS, WAIT } from '../support/timing.js';
 import { callTool, createCapturingLogger, startJsonServer, startWorkerFixture } from './isolation-support.js';
 
 describe.each(['thread', 'process'] as const)('WorkerPluginRuntime with a well-behaved plugin (%s isolation)', (isolation) => {
@@ -20,7 +21,7 @@ describe.each(['thread', 'process'] as const)('WorkerPluginRuntime with a well-b
   it('reports the plugin shape from inside the worker', async () => {
     const { WorkerPluginRuntime: Runtime } = await import('../../core/src/plugin-host/worker/index.js');
     const { fixtureEntryUrl, createTestServices } = await import('./isolation-support.js');
-    const fresh = new Runtime({ isolation, entryUrl: fixtureEntryUrl('healthy'), services: createTestServices('healthy', logger) });
+    const fresh = new Runtime({ isolation, entryUrl: fixtureEntryUrl('healthy'), services: createTestServices('healthy', logger), setupHardDeadlineMs: START_UP_DEADLINE_MS });
     const info = await fresh.load();
     await fresh.dispose();
     expect(info.name).toBe('healthy');
@@ -73,8 +74,9 @@ describe.each(['thread', 'process'] as const)('WorkerPluginRuntime with a well-b
     await callTool(runtime, 'do_nothing');
     controller.abort(new ToolError('TIMEOUT', 'caller gave up'));
     await expect(call).rejects.toMatchObject({ code: 'TIMEOUT', message: 'caller gave up' });
-    await vi.waitFor(() =>
-      expect(lines.find((line) => line.msg === 'saw abort' && line.callId === `abort-me-${isolation}`)).toMatchObject({ reason: 'caller gave up' }),
+    await vi.waitFor(
+      () => expect(lines.find((line) => line.msg === 'saw abort' && line.callId === `abort-me-${isolation}`)).toMatchObject({ reason: 'caller gave up' }),
+      WAIT,
     );
     // the worker saw the abort and finished the call, so it is still healthy
     await expect(callTool(runtime, 'do_nothing')).resolves.toBe('ok');

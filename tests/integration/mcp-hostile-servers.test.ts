@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HostErrorCode } from '../../core/src/errors/index.js';
 import type { McpServerEvent } from '../../core/src/plugin-host/mcp/index.js';
-import { eventually, isProcessAlive, scriptServerEntry, stdioServerEntry, MCP_SERVERS_DIR } from './mcp-support.js';
+import { waitUntil } from '../support/timing.js';
+import { isProcessAlive, scriptServerEntry, stdioServerEntry, MCP_SERVERS_DIR } from './mcp-support.js';
 import { fixtureConfig, loadFixtureHost, metricValue, type FixtureHost } from './plugin-host-support.js';
 
 const hosts: FixtureHost[] = [];
@@ -81,7 +82,7 @@ describe('MCP servers that misbehave while serving', () => {
     expect(crashed).toMatchObject({ outcome: 'unavailable', error: { code: 'UPSTREAM_UNAVAILABLE' } });
     expect(crashed.error?.message).toMatch(/The fragile server stopped during the call \(exited with code 3 \(last stderr line: fixture: crashing on purpose\)\); it is being restarted\./);
     await expectHostServing(loaded);
-    await eventually(() => events.some(([, event]) => event.type === 'restarted'), 15_000, 'the restart');
+    await waitUntil(() => events.some(([, event]) => event.type === 'restarted'), 'the restart');
     expect(loaded.host.listPlugins()[0]).toMatchObject({ state: 'loaded', isRestarting: false });
     expect(await loaded.host.callTool('fragile__do_nothing', {})).toMatchObject({ outcome: 'ok', content: 'ok' });
     expect(events.map(([plugin, event]) => `${plugin}:${event.type}`)).toEqual(['fragile:exited', 'fragile:restarted']);
@@ -97,7 +98,7 @@ describe('MCP servers that misbehave while serving', () => {
       const result = await loaded.host.callTool('flaky__do_nothing', {});
       outcomes.push(result.outcome);
       if (loaded.host.listPlugins()[0]?.isRestarting === true) sawRestarting = true;
-      if (result.outcome !== 'ok') await eventually(() => loaded.host.listPlugins()[0]?.isRestarting === false, 15_000, 'the restart');
+      if (result.outcome !== 'ok') await waitUntil(() => loaded.host.listPlugins()[0]?.isRestarting === false, 'the restart');
     }
     expect(sawRestarting).toBe(true);
     expect(outcomes.filter((outcome) => outcome === 'ok').length).toBeGreaterThanOrEqual(5);
@@ -126,7 +127,7 @@ describe('MCP servers that misbehave while serving', () => {
     const result = await loaded.host.callTool('bloated__big_result', { size: 500_000 });
     expect(result).toMatchObject({ outcome: 'unavailable', error: { code: 'UPSTREAM_UNAVAILABLE' } });
     expect(result.error?.message).toContain('the server sent a message larger than 65536 bytes');
-    await eventually(() => events.some(([, event]) => event.type === 'restarted'), 15_000, 'the restart');
+    await waitUntil(() => events.some(([, event]) => event.type === 'restarted'), 'the restart');
     expect(await loaded.host.callTool('bloated__big_result', { size: 1_000 })).toMatchObject({ outcome: 'ok' });
     await expectHostServing(loaded);
   });
@@ -153,7 +154,7 @@ describe('MCP servers that misbehave while serving', () => {
       const grandchild = Number((await readFile(pidFile, 'utf8')).trim());
       expect(isProcessAlive(grandchild)).toBe(true);
       await loaded.close();
-      await eventually(() => !isProcessAlive(grandchild), 10_000, 'the grandchild to be stopped');
+      await waitUntil(() => !isProcessAlive(grandchild), 'the grandchild to be stopped');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -2,7 +2,8 @@
 // stdio and Streamable HTTP) next to the inline testbed plugin. Servers are real child processes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHttpFixtureServer, type HttpFixtureServer } from '../fixtures/mcp-servers/http-server.js';
-import { eventually, stdioServerEntry } from './mcp-support.js';
+import { waitUntil } from '../support/timing.js';
+import { stdioServerEntry } from './mcp-support.js';
 import { fixtureConfig, loadFixtureHost, metricValue, type FixtureHost } from './plugin-host-support.js';
 
 const hosts: FixtureHost[] = [];
@@ -75,10 +76,10 @@ describe('an MCP stdio server as a plugin', () => {
     expect(result).toMatchObject({ outcome: 'ok', content: 'the secret is [REDACTED]' });
     expect(JSON.stringify(result)).not.toContain('mcp-secret-value-42');
     expect(loaded.host.listPlugins()[0]?.source).not.toContain('mcp-secret-value-42');
-    const stderr = await eventually(() => {
+    const stderr = await waitUntil(() => {
       const lines = loaded.lines.filter((line) => line['plugin'] === 'files' && line['stream'] === 'stderr').map((line) => line['msg']);
       return lines.length >= 2 ? lines : undefined;
-    }, 5_000, 'two stderr lines');
+    }, 'two stderr lines');
     expect(stderr).toEqual(['fixture: stdio server ready', 'fixture: configured with secret [REDACTED]']);
     expect(JSON.stringify(loaded.lines)).not.toContain('mcp-secret-value-42');
   });
@@ -139,7 +140,7 @@ describe('an MCP stdio server as a plugin', () => {
   });
 
   it('loads ten servers side by side, each with its own process', async () => {
-    const loaded = await load(Array.from({ length: 10 }, (_, index) => stdioServerEntry(`server-${index}`, [], { tools: { allow: ['do_nothing'] }, policy: { setupTimeoutMs: 60_000 } })));
+    const loaded = await load(Array.from({ length: 10 }, (_, index) => stdioServerEntry(`server-${index}`, [], { tools: { allow: ['do_nothing'] } })));
     expect(loaded.host.listTools()).toHaveLength(10);
     const results = await Promise.all(loaded.host.listTools().map((tool) => loaded.host.callTool(tool.exposedName, {})));
     expect(results.every((result) => result.outcome === 'ok' && result.content === 'ok')).toBe(true);

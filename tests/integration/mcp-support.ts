@@ -1,5 +1,5 @@
 // Shared set-up for the MCP-plugin suites: plugins.config.json entries that start the fixture servers
-// in tests/fixtures/mcp-servers, and small waits for what happens in the background (restarts, reloads).
+// in tests/fixtures/mcp-servers. Waits for what happens in the background use tests/support/timing.ts.
 import { fileURLToPath } from 'node:url';
 
 export const MCP_SERVERS_DIR = fileURLToPath(new URL('../fixtures/mcp-servers/', import.meta.url));
@@ -13,17 +13,6 @@ export function stdioServerEntry(name: string, flags: readonly string[] = [], ex
 /** An entry that starts one of the raw hostile peers (silent-server.js, malformed-server.js). */
 export function scriptServerEntry(name: string, script: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { name, mcp: { command: process.execPath, args: [`${MCP_SERVERS_DIR}${script}`] }, ...extra };
-}
-
-/** Polls `condition` every 20 ms until it holds (or fails the test after `timeoutMs`); no sleeps in logic. */
-export async function eventually<T>(condition: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await condition();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Whether a process is still running. */

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createFakeClock } from '@acai/plugin-sdk/host';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPluginRuntimeFactory } from '../../core/src/plugin-host/worker/index.js';
+import { scaledMs, WAIT } from '../support/timing.js';
 import { fixtureConfig, loadFixtureHost, metricValue, testbedState, type FixtureHost } from './plugin-host-support.js';
 
 const hosts: FixtureHost[] = [];
@@ -112,7 +113,8 @@ describe('tool call path', () => {
   });
 
   it('opens the breaker after consecutive failures, hides the tools, probes once half-open and closes on success', async () => {
-    const loaded = await testbed({ policy: { breaker: { failureThreshold: 2, halfOpenAfterMs: 100 } } });
+    // The checks of the open breaker below must run before it turns half-open, stalls of a busy machine included.
+    const loaded = await testbed({ policy: { breaker: { failureThreshold: 2, halfOpenAfterMs: scaledMs(1_000) } } });
     const { host } = loaded;
     const toolCount = host.listModelTools().length;
     expect((await host.callTool('testbed__fail_with', { code: 'UPSTREAM_UNAVAILABLE' })).outcome).toBe('unavailable');
@@ -128,14 +130,14 @@ describe('tool call path', () => {
     expect(refused.content).toContain('temporarily unavailable');
     expect(testbedState().executions).toBe(0);
 
-    await vi.waitFor(() => expect(host.listPlugins()[0]?.breakerState).toBe('half-open'), { timeout: 5000, interval: 20 });
+    await vi.waitFor(() => expect(host.listPlugins()[0]?.breakerState).toBe('half-open'), WAIT);
     expect(host.listModelTools()).toHaveLength(toolCount);
     expect(await metricValue(loaded, 'acai_plugin_breaker_state', { plugin: 'testbed' })).toBe(1);
 
     // The probe fails: open again; the next probe succeeds: closed.
     expect((await host.callTool('testbed__fail_with', { code: 'TIMEOUT' })).outcome).toBe('timeout');
     expect(host.listPlugins()[0]?.breakerState).toBe('open');
-    await vi.waitFor(() => expect(host.listPlugins()[0]?.breakerState).toBe('half-open'), { timeout: 5000, interval: 20 });
+    await vi.waitFor(() => expect(host.listPlugins()[0]?.breakerState).toBe('half-open'), WAIT);
     expect((await host.callTool('testbed__echo_text', { text: 'a', times: 1 })).outcome).toBe('ok');
     expect(host.listPlugins()[0]?.breakerState).toBe('closed');
     expect(await metricValue(loaded, 'acai_plugin_breaker_state', { plugin: 'testbed' })).toBe(0);
@@ -145,10 +147,10 @@ describe('tool call path', () => {
     const loaded = await testbed({ policy: { breaker: { failureThreshold: 1, halfOpenAfterMs: 50 } } });
     const { host } = loaded;
     await host.callTool('testbed__crash_now', {});
-    await vi.waitFor(() => expect(host.listPlugins()[0]?.breakerState).toBe('half-open'), { timeout: 5000, interval: 20 });
+    await vi.waitFor(() => expect(host.listPlugins()[0]?.breakerState).toBe('half-open'), WAIT);
     const probe = host.callTool('testbed__wait_for_gate', {});
     const follower = host.callTool('testbed__echo_text', { text: 'b', times: 1 });
-    await vi.waitFor(() => expect(testbedState().running).toBe(1));
+    await vi.waitFor(() => expect(testbedState().running).toBe(1), WAIT);
     expect(testbedState().executions).toBe(0);
     testbedState().gates.shift()?.();
     expect((await probe).outcome).toBe('ok');
@@ -180,14 +182,14 @@ describe('tool call path', () => {
     const loaded = await testbed({ policy: { maxConcurrent: 1, maxQueue: 1 } });
     const first = loaded.host.callTool('testbed__wait_for_gate', {});
     const queued = loaded.host.callTool('testbed__wait_for_gate', {});
-    await vi.waitFor(() => expect(testbedState().running).toBe(1));
+    await vi.waitFor(() => expect(testbedState().running).toBe(1), WAIT);
     const rejected = await loaded.host.callTool('testbed__do_nothing', {});
     expect(rejected.outcome).toBe('rejected');
     expect(rejected.content).toContain('busy');
     expect(await metricValue(loaded, 'acai_plugin_bulkhead_rejections_total', { plugin: 'testbed' })).toBe(1);
     testbedState().gates.shift()?.();
     expect((await first).outcome).toBe('ok');
-    await vi.waitFor(() => expect(testbedState().running).toBe(1));
+    await vi.waitFor(() => expect(testbedState().running).toBe(1), WAIT);
     testbedState().gates.shift()?.();
     expect((await queued).outcome).toBe('ok');
     expect(loaded.host.listPlugins()[0]?.breakerState).toBe('closed');

@@ -9,6 +9,7 @@ import { MemoryKeyValueStore, type KeyValueStore } from '../../core/src/cache/in
 import { parsePluginsConfig, type PluginsConfig } from '../../core/src/config/plugins-config.js';
 import { loadPluginHost, type LoadPluginHostOptions, type PluginHost } from '../../core/src/plugin-host/index.js';
 import { createCapturingLogger } from '../../core/src/plugin-host/__fixtures__/test-plugin-packages.js';
+import { START_UP_DEADLINE_MS } from '../support/timing.js';
 
 export { createCapturingLogger };
 
@@ -33,11 +34,15 @@ export function testbedState(): TestbedState {
   return global.__acaiTestbed;
 }
 
-/** Validates entries the way plugins.config.json is validated (the file sits in the fixtures directory). */
-export function fixtureConfig(plugins: Array<Record<string, unknown>>, env: Record<string, string> = {}, defaults?: Record<string, unknown>): PluginsConfig {
-  return parsePluginsConfig(defaults === undefined ? { plugins } : { defaults, plugins }, { path: join(FIXTURES_DIR, 'plugins.config.json'), env });
+/**
+ * Validates entries the way plugins.config.json is validated (the file sits in the fixtures directory).
+ * Setup gets the suite's start-up budget unless `defaults` or an entry sets its own: a fixture MCP server
+ * or worker starting next to busy processes can take longer than the production default.
+ */
+export function fixtureConfig(plugins: Array<Record<string, unknown>>, env: Record<string, string> = {}, defaults: Record<string, unknown> = {}): PluginsConfig {
+  const policy = { setupTimeoutMs: START_UP_DEADLINE_MS, ...(defaults['policy'] as Record<string, unknown> | undefined) };
+  return parsePluginsConfig({ defaults: { ...defaults, policy }, plugins }, { path: join(FIXTURES_DIR, 'plugins.config.json'), env });
 }
-
 
 export interface FixtureHost {
   readonly host: PluginHost;

@@ -22,11 +22,19 @@ function readPackage(directory: string): PackageJson {
   return JSON.parse(readFileSync(`${ROOT}${directory}/package.json`, 'utf8')) as PackageJson;
 }
 
-/** The files `npm pack` would publish (the build ran before the suite). */
-async function packedFiles(directory: string): Promise<string[]> {
-  const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: `${ROOT}${directory}` });
-  const [report] = JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>;
-  return (report?.files ?? []).map((file) => file.path);
+const packedFilesByDirectory = new Map<string, Promise<string[]>>();
+
+/** The files `npm pack` would publish (the build ran before the suite); npm runs once per package. */
+function packedFiles(directory: string): Promise<string[]> {
+  let packed = packedFilesByDirectory.get(directory);
+  if (packed === undefined) {
+    packed = run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: `${ROOT}${directory}` }).then(({ stdout }) => {
+      const [report] = JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>;
+      return (report?.files ?? []).map((file) => file.path);
+    });
+    packedFilesByDirectory.set(directory, packed);
+  }
+  return packed;
 }
 
 describe.each(PUBLISHED)('the published package %s', (directory) => {

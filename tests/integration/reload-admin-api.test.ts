@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PLUGIN_ADMIN_PATH_PREFIX, registerPluginAdminService } from '../../core/src/admin/index.js';
 import { authPlugin, createAuthenticator, parseBootstrapKeys } from '../../core/src/auth/index.js';
 import { createClientIpResolver } from '../../core/src/client-address/index.js';
+import { WAIT } from '../support/timing.js';
 import { startReloadTestbed, type ReloadTestbed } from './reload-support.js';
 
 const ADMIN_KEY = 'acai_admin_key_0123456789';
@@ -133,7 +134,7 @@ describe('acai.admin.PluginService', () => {
     await call('ReloadPlugins');
     const result = await testbed.host.callTool('memory-bomb__allocate_forever', {});
     expect(result.outcome).not.toBe('ok');
-    await vi.waitFor(() => expect(testbed.workerEvents.get('memory-bomb').restarts).toBe(1), { timeout: 20_000 });
+    await vi.waitFor(() => expect(testbed.workerEvents.get('memory-bomb').restarts).toBe(1), WAIT);
     const listed = plugin((await call('ListPlugins')).body, 'memory-bomb');
     expect(listed).toMatchObject({ state: 'ACTIVE', restart_count: '1' });
     expect(String(listed?.last_error)).toContain('out-of-memory');

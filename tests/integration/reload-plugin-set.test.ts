@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HostError } from '../../core/src/errors/index.js';
 import type { ToolCallResult } from '../../core/src/tool-calls/index.js';
+import { WAIT } from '../support/timing.js';
 import { startReloadTestbed, type ReloadTestbed } from './reload-support.js';
 
 const testbeds: ReloadTestbed[] = [];
@@ -83,7 +84,7 @@ describe('hot reload of the plugin set', () => {
       await testbed.host.reload('admin');
       // let some calls land on the new generation before the next swap
       const seen = results.length;
-      await vi.waitFor(() => expect(results.length).toBeGreaterThan(seen + 20));
+      await vi.waitFor(() => expect(results.length).toBeGreaterThan(seen + 20), WAIT);
     }
     isReloading = false;
     await Promise.all(loops);
@@ -101,7 +102,7 @@ describe('hot reload of the plugin set', () => {
     const watch = testbed.host.watchConfigFile(testbed.configPath, 50);
     try {
       await testbed.writeConfig([forecastEntry(testbed, '1.1.0')]);
-      await vi.waitFor(() => expect(testbed.host.listPlugins()[0]?.version).toBe('1.1.0'), { timeout: 20_000 });
+      await vi.waitFor(() => expect(testbed.host.listPlugins()[0]?.version).toBe('1.1.0'), WAIT);
       expect(testbed.host.generation).toBe(2);
     } finally {
       watch.close();
@@ -131,7 +132,7 @@ describe('hot reload of the plugin set', () => {
       const result = await testbed.host.callTool('forecast__get_forecast', { city: 'Rome' });
       expect(result.outcome).not.toBe('ok');
     }
-    await vi.waitFor(() => expect(testbed.host.listPlugins()[0]?.version).toBe('1.0.0'), { timeout: 20_000 });
+    await vi.waitFor(() => expect(testbed.host.listPlugins()[0]?.version).toBe('1.0.0'), WAIT);
     expect(testbed.host.rollbackCount).toBe(1);
     await expect(testbed.host.callTool('forecast__get_forecast', { city: 'Rome' })).resolves.toMatchObject({ outcome: 'ok', data: { release: '1.0.0' } });
     const metrics = await testbed.registry.getSingleMetricAsString('acai_plugin_rollbacks_total');

@@ -13,6 +13,7 @@ import { loadPluginsConfig } from '../../core/src/config/plugins-config.js';
 import { loadPluginHost } from '../../core/src/plugin-host/index.js';
 import { ReloadablePluginHost, type ReloadablePluginHostOptions } from '../../core/src/plugin-host/reload/index.js';
 import { createPluginRuntimeFactory, WorkerEventTracker } from '../../core/src/plugin-host/worker/index.js';
+import { CALL_DEADLINE_MS, START_UP_DEADLINE_MS } from '../support/timing.js';
 import { createCapturingLogger } from './isolation-support.js';
 
 const run = promisify(execFile);
@@ -58,7 +59,7 @@ export async function startReloadTestbed(
   const configPath = join(dir, 'plugins.config.json');
   const writeConfig = async (entries: Array<Record<string, unknown>>) => {
     const document = {
-      defaults: { policy: { timeoutMs: 5_000, breaker: { failureThreshold: 2, halfOpenAfterMs: 60_000 } } },
+      defaults: { policy: { timeoutMs: 5_000, setupTimeoutMs: START_UP_DEADLINE_MS, breaker: { failureThreshold: 2, halfOpenAfterMs: 60_000 } } },
       plugins: entries,
     };
     // write-then-rename, as deploy tools do, so the watcher never reads a half-written file
@@ -70,7 +71,15 @@ export async function startReloadTestbed(
   const registry = new Registry();
   const keyValueStore = new MemoryKeyValueStore();
   const workerEvents = new WorkerEventTracker();
-  const runtimeFactory = createPluginRuntimeFactory({ hardDeadlineMs: 10_000, resourceLimits: { maxOldGenerationSizeMb: 48 }, onWorkerEvent: workerEvents.record });
+  // Workers at the test's priority with a hard deadline no healthy call reaches: a memory bomb niced below
+  // busy processes would otherwise hit the deadline before it fills its heap (these suites are about
+  // reloads and crashes, not priority).
+  const runtimeFactory = createPluginRuntimeFactory({
+    hardDeadlineMs: CALL_DEADLINE_MS,
+    niceness: 0,
+    resourceLimits: { maxOldGenerationSizeMb: 48 },
+    onWorkerEvent: workerEvents.record,
+  });
   const host = await ReloadablePluginHost.start({
     readConfig: () => loadPluginsConfig(configPath, {}),
     loadSet: (config) =>

@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import pino from 'pino';
@@ -19,6 +18,7 @@ import {
 import { requireMongoUrl, requireRedisUrl, uniqueName } from '../support/env.js';
 import { startPrivateRedis, type PrivateRedisServer } from '../support/redis-server.js';
 import { TestClock } from '../support/test-clock.js';
+import { waitUntil } from '../support/timing.js';
 
 const MINUTE = 60_000;
 
@@ -194,15 +194,7 @@ describe.each(stores)('sessions on real Redis with the %s conversation store', (
 
       await privateRedis.restart();
       // ioredis reconnects in the background; wait for it (a condition, not a timed assertion).
-      for (let attempt = 0; ; attempt += 1) {
-        try {
-          await privateStore.ping();
-          break;
-        } catch (error) {
-          if (attempt > 100) throw error;
-          await sleep(50);
-        }
-      }
+      await waitUntil(() => privateStore.ping().then(() => true, () => false), 'the store to reach the restarted Redis');
       const first = bound[0]!;
       // The restarted Redis is empty: one store recovery re-binds, then Redis answers again.
       expect(await sessions.resolve('acme', first.session)).toEqual({ conversationId: first.id, source: 'store' });

@@ -28,6 +28,18 @@ export function mongoUrlWithDatabase(database: string, base: string = requireMon
   return url.toString();
 }
 
+/**
+ * The factor every test budget is multiplied by (ACAI_TEST_TIME_SCALE, default 1): raise it on a machine
+ * far slower than a busy 2-core one. Read here once; tests use it through ./timing.ts.
+ */
+export function testTimeScale(): number {
+  const raw = process.env.ACAI_TEST_TIME_SCALE;
+  if (raw === undefined || raw.trim() === '') return 1;
+  const scale = Number(raw);
+  if (!Number.isFinite(scale) || scale < 1 || scale > 100) throw new Error(`ACAI_TEST_TIME_SCALE must be a number from 1 to 100, got "${raw}".`);
+  return scale;
+}
+
 /** Path of the redis-server binary, for tests that start (and kill) a private Redis. */
 export function redisServerBinary(): string {
   return process.env.ACAI_TEST_REDIS_SERVER_BIN ?? 'redis-server';

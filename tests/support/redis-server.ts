@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createConnection, createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { killOnExit } from './child-processes.js';
 import { redisServerBinary } from './env.js';
+import { waitUntil } from './timing.js';
 
 /** A private redis-server owned by one test file, so the test may kill and restart it. */
 export interface PrivateRedisServer {
@@ -42,22 +43,20 @@ async function answersPing(port: number): Promise<boolean> {
 }
 
 function spawnRedis(port: number): ChildProcess {
-  const child = spawn(
+  const child = killOnExit(spawn(
     redisServerBinary(),
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
     { stdio: 'ignore' },
-  );
+  ));
   child.on('error', () => {});
   return child;
 }
 
 async function waitUntilReady(port: number, child: ChildProcess): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
+  await waitUntil(async () => {
     if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited with code ${child.exitCode}`);
-    if (await answersPing(port)) return;
-    await sleep(25);
-  }
-  throw new Error(`redis-server on port ${port} did not answer PING within 5 s`);
+    return answersPing(port);
+  }, `redis-server on port ${port} answering PING`);
 }
 
 async function killChild(child: ChildProcess | undefined): Promise<void> {

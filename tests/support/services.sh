@@ -210,12 +210,13 @@ acai_port_open() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# Waits for a service the script started; 60 s, because a loaded machine (npm run test:loaded) is slow to start them.
 acai_wait_for() {
-  local description="$1" attempts=200
+  local description="$1" attempts=600
   shift
   until "$@"; do
     attempts=$((attempts - 1))
-    if ((attempts == 0)); then acai_fail "$description did not come up within 20 s"; fi
+    if ((attempts == 0)); then acai_fail "$description did not come up within 60 s"; fi
     sleep 0.1
   done
 }

@@ -60,7 +60,7 @@ export interface LoadedForInspection {
  * (the host would load the plugin without them). The caller disposes `workspace`.
  */
 export async function loadPluginForInspection(options: ValidatePluginOptions): Promise<LoadedForInspection> {
-  const workspace = await InspectionWorkspace.create(options.logger);
+  const workspace = await InspectionWorkspace.create(options.logger, options.env, options.cwd);
   try {
     // The label the host uses in its messages is the config file's name.
     const configPath = join(options.cwd, 'plugins.config.json');

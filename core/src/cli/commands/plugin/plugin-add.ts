@@ -78,7 +78,7 @@ export async function runPluginAdd(args: readonly string[], io: CliIo): Promise<
     source = { ...source, version: values.version };
   }
   const style = createStyle(io);
-  const workspace = await InspectionWorkspace.create(createCliLogger(io, values['log-level']));
+  const workspace = await InspectionWorkspace.create(createCliLogger(io, values['log-level']), io.env, io.cwd);
   try {
     const identity = await identifyPlugin(source, { configPath, configDir, dataDir: workspace.dataDir, env: io.env });
     file.add({

@@ -104,7 +104,7 @@ async function listFromHost(io: CliIo, values: { url?: string | undefined; 'api-
 async function listFromFile(io: CliIo, configFlag: string | undefined, logLevel: string | undefined): Promise<PluginListRow[]> {
   const file = await PluginsConfigFile.open(pluginsConfigPath(configFlag, io.env, io.cwd));
   const config = file.validate(io.env);
-  const workspace = await InspectionWorkspace.create(createCliLogger(io, logLevel));
+  const workspace = await InspectionWorkspace.create(createCliLogger(io, logLevel), io.env, io.cwd);
   try {
     const verdicts = await Promise.all(
       config.plugins.map((entry) =>
