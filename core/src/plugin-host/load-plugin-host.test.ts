@@ -205,7 +205,7 @@ describe('loadPluginHost', () => {
 
     it('keeps an optional plugin whose setup timed out starting, with the count and the coded failure, and serves it once an attempt succeeds', async () => {
       const { state, definition } = slowToStart(1);
-      const { host } = await load({ ...HEALTHY, probe: { definition } }, [{ name: 'healthy', path: './healthy' }, SLOW_ENTRY], { loader: RETRY });
+      const { host, metricValue } = await load({ ...HEALTHY, probe: { definition } }, [{ name: 'healthy', path: './healthy' }, SLOW_ENTRY], { loader: RETRY });
       // Read before this test yields to the event loop: the next attempt waits for a timer, so it has not begun.
       const first = host.listPlugins().find((candidate) => candidate.name === 'probe');
       expect(first).toMatchObject({ state: 'starting', startAttempts: { made: 1, max: 3 }, tools: [], error: { code: 'HOST_PLUGIN_SETUP_TIMEOUT' } });
@@ -219,17 +219,22 @@ describe('loadPluginHost', () => {
       expect(await host.callTool('probe__get_status', '{}')).toMatchObject({ outcome: 'ok' });
       expect(host.breakerState('probe')).toBe('closed');
       expect(host.loadReport().ok).toBe(true);
+      expect(await metricValue('acai_plugin_start_attempts_total', { plugin: 'probe', outcome: 'timed_out' })).toBe(1);
+      expect(await metricValue('acai_plugin_start_attempts_total', { plugin: 'probe', outcome: 'started' })).toBe(1);
+      expect(await metricValue('acai_plugin_start_attempts_total', { plugin: 'healthy', outcome: 'started' })).toBe(1);
     });
 
     it('gives up after the last attempt and reports the failure with its code and the count', async () => {
       const { state, definition } = slowToStart(Number.POSITIVE_INFINITY);
-      const { host, logLines } = await load({ ...HEALTHY, probe: { definition } }, [{ name: 'healthy', path: './healthy' }, SLOW_ENTRY], { loader: RETRY });
+      const { host, logLines, metricValue } = await load({ ...HEALTHY, probe: { definition } }, [{ name: 'healthy', path: './healthy' }, SLOW_ENTRY], { loader: RETRY });
       await vi.waitFor(() => expect(host.listPlugins().find((candidate) => candidate.name === 'probe')?.state).toBe('failed'), { timeout: 10_000 });
       expect(state.attempts).toBe(3);
       const failed = host.listPlugins().find((candidate) => candidate.name === 'probe');
       expect(failed).toMatchObject({ startAttempts: { made: 3, max: 3 }, error: { code: 'HOST_PLUGIN_SETUP_TIMEOUT' } });
       expect(failed?.error?.message).toMatch(/\(gave up after 3 attempts\)$/);
       expect(logLines.filter((line) => line['plugin'] === 'probe' && line['code'] === 'HOST_PLUGIN_SETUP_TIMEOUT').map((line) => line['level'])).toEqual([40, 40, 50]);
+      expect(await metricValue('acai_plugin_start_attempts_total', { plugin: 'probe', outcome: 'timed_out' })).toBe(3);
+      expect(await metricValue('acai_plugin_start_attempts_total', { plugin: 'probe', outcome: 'started' })).toBeUndefined();
     });
 
     it('never retries a plugin that fails for another reason than time', async () => {
@@ -240,9 +245,10 @@ describe('loadPluginHost', () => {
           throw new Error('the config is wrong');
         },
       });
-      const { host } = await load({ probe: { definition } }, [{ name: 'probe', path: './probe' }], { loader: RETRY });
+      const { host, metricValue } = await load({ probe: { definition } }, [{ name: 'probe', path: './probe' }], { loader: RETRY });
       expect(host.listPlugins()[0]).toMatchObject({ state: 'failed', startAttempts: { made: 1, max: 3 }, error: { code: 'HOST_PLUGIN_SETUP_FAILED' } });
       expect(attempts).toBe(1);
+      expect(await metricValue('acai_plugin_start_attempts_total', { plugin: 'probe', outcome: 'failed' })).toBe(1);
     });
 
     it('retries a required plugin before the load returns', async () => {

@@ -231,7 +231,7 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
     const outcome = await outcomes[index];
     if (outcome === undefined) continue;
     if ('error' in outcome) {
-      fail(record, outcome.error, options.logger, startRetry);
+      fail(record, outcome.error, environment);
       continue;
     }
     try {
@@ -239,7 +239,7 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
       registry.claim(record.tools, `${label} › ${record.entry.name}`);
       checked.push(outcome.plugin);
     } catch (error) {
-      fail(record, error, options.logger, startRetry);
+      fail(record, error, environment);
       outcome.plugin.loaded.callPolicy.dispose();
       await outcome.plugin.runtime.dispose().catch(() => {});
     }
@@ -291,6 +291,7 @@ function register(plugin: CheckedPlugin, source: string, environment: CheckEnvir
   plugin.record.state = 'loaded';
   plugin.record.loaded = plugin.loaded;
   plugin.loaded.metrics.breakerState.set(0);
+  environment.metrics.startAttempts.inc({ plugin: plugin.record.entry.name, outcome: 'started' });
   environment.logger.info(
     { plugin: plugin.loaded.name, version: plugin.loaded.version, mode: plugin.loaded.mode, tools: plugin.record.tools.map((tool) => tool.exposedName), startAttempts: plugin.record.startAttempts },
     'plugin loaded',
@@ -300,7 +301,7 @@ function register(plugin: CheckedPlugin, source: string, environment: CheckEnvir
 /** A checked plugin whose setup failed: its names are free again, its runtime stops, and the failure is recorded. */
 async function abandon(plugin: CheckedPlugin, error: unknown, environment: CheckEnvironment): Promise<void> {
   environment.registry.release(plugin.record.tools);
-  fail(plugin.record, error, environment.logger, environment.startRetry);
+  fail(plugin.record, error, environment);
   plugin.loaded.callPolicy.dispose();
   await plugin.runtime.dispose().catch(() => {});
 }
@@ -320,7 +321,7 @@ async function retryStart(record: PluginRecord, source: string, environment: Che
     try {
       plugin = await checkPlugin(record, source, environment);
     } catch (error) {
-      if (!signal.aborted) fail(record, error, environment.logger, environment.startRetry);
+      if (!signal.aborted) fail(record, error, environment);
       continue;
     }
     try {
@@ -643,7 +644,8 @@ function createHost(records: PluginRecord[], registry: ToolRegistry, logger: Log
 }
 
 /** Records a failed attempt: the plugin is `starting` again when it only ran out of time and attempts are left, otherwise `failed`. */
-function fail(record: PluginRecord, error: unknown, logger: Logger, startRetry: StartRetryPolicy): void {
+function fail(record: PluginRecord, error: unknown, environment: Pick<CheckEnvironment, 'logger' | 'metrics' | 'startRetry'>): void {
+  const { logger, startRetry } = environment;
   const hostError = HostError.isInstance(error)
     ? error
     : PluginCheckError.isInstance(error)
@@ -651,6 +653,7 @@ function fail(record: PluginRecord, error: unknown, logger: Logger, startRetry: 
       : new HostError('HOST_PLUGIN_SETUP_FAILED', `${record.entry.name}: ${describeError(error)}`, { cause: error });
   record.tools = [];
   const fields = { plugin: record.entry.name, code: hostError.code, required: record.entry.required, attempt: record.startAttempts, maxAttempts: startRetry.maxAttempts };
+  environment.metrics.startAttempts.inc({ plugin: record.entry.name, outcome: isSlowStart(hostError) ? 'timed_out' : 'failed' });
   if (isSlowStart(hostError) && record.startAttempts < startRetry.maxAttempts) {
     record.state = 'starting';
     record.error = { code: hostError.code, message: `${hostError.message} (attempt ${record.startAttempts} of ${startRetry.maxAttempts}; trying again)` };
