@@ -44,6 +44,16 @@ function listedWhen(name: string, state: string, what = `${name} ${state}`): Pro
   }, what, scaledMs(120_000));
 }
 
+/** Calls one tool through /mcp with a fresh client; returns its text. */
+async function callOverMcp(tool: string): Promise<string> {
+  const client = await connectHttpClient(host.url, TOOLS_KEY);
+  try {
+    return resultText(await client.client.callTool({ name: tool, arguments: {} }));
+  } finally {
+    await client.close();
+  }
+}
+
 /** The value of one series of the start-attempts counter (0 when absent). */
 function startAttempts(metrics: string, plugin: string, outcome: string): number {
   const line = metrics.split('\n').find((candidate) => candidate.startsWith(`acai_plugin_start_attempts_total{plugin="${plugin}",outcome="${outcome}"}`));
@@ -99,23 +109,13 @@ describe('start-up retries on the real host', () => {
     expect(active.start_attempts).toBeGreaterThanOrEqual(2);
     expect(active.max_start_attempts).toBe(MAX_ATTEMPTS);
     expect(active.tools.map((tool: { exposed_name: string }) => tool.exposed_name)).toEqual(['slow-first-start__do_nothing']);
-    const client = await connectHttpClient(host.url, TOOLS_KEY);
-    try {
-      expect(resultText(await client.client.callTool({ name: 'slow-first-start__do_nothing', arguments: {} }))).toBe('ok');
-    } finally {
-      await client.close();
-    }
+    expect(await callOverMcp('slow-first-start__do_nothing')).toBe('ok');
   });
 
   it('starts a stdio MCP server that did not answer its first initialize again, by itself, and serves its tools', async () => {
     const active = await listedWhen('slow-mcp', 'ACTIVE');
     expect(active.start_attempts).toBeGreaterThanOrEqual(2);
-    const client = await connectHttpClient(host.url, TOOLS_KEY);
-    try {
-      expect(resultText(await client.client.callTool({ name: 'slow-mcp__do_nothing', arguments: {} }))).toBe('ok');
-    } finally {
-      await client.close();
-    }
+    expect(await callOverMcp('slow-mcp__do_nothing')).toBe('ok');
   });
 
   it('gives up on a plugin that spins while imported after the last attempt, naming the start-up deadline and the code', async () => {
