@@ -3,7 +3,8 @@
 // with backoff, until they serve — no reload needed — while ListPlugins shows STARTING with the attempt
 // count and the coded error, and the metrics count the attempts. A plugin that spins while imported is
 // killed at its start-up deadline on every attempt; the host gives up after the last one and reports
-// HOST_PLUGIN_IMPORT_TIMEOUT with a message naming the start-up deadline (never the call deadline).
+// HOST_PLUGIN_IMPORT_TIMEOUT with a message naming the start-up deadline (never the call deadline). Worker
+// plugins run in threads and in processes.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,36 +61,36 @@ function startAttempts(metrics: string, plugin: string, outcome: string): number
   return line === undefined ? 0 : Number(line.split(' ').at(-1));
 }
 
-beforeAll(async () => {
-  workspace = await createFixtureWorkspace();
-  markers = await mkdtemp(join(tmpdir(), 'acai-start-markers-'));
-  for (const fixture of ['slow-first-start', 'spins-at-import']) await workspace.writeVariant(fixture, fixture);
-  await workspace.writeConfig([
-    { name: 'slow-first-start', path: './slow-first-start', mode: 'worker', config: { markerPath: join(markers, 'worker') }, policy: { setupTimeoutMs: SLOW_START_DEADLINE_MS } },
-    { name: 'spins-at-import', path: './spins-at-import', mode: 'worker', policy: { setupTimeoutMs: SPIN_DEADLINE_MS } },
-    stdioServerEntry('slow-mcp', [`--silent-first-start=${join(markers, 'mcp')}`], { policy: { setupTimeoutMs: SLOW_START_DEADLINE_MS } }),
-  ]);
-  host = await startTestHost({
-    PLUGINS_CONFIG: workspace.configPath,
-    ACAI_API_KEYS: `${ADMIN_KEY}:ops:admin+metrics,${TOOLS_KEY}:tenant-r:tools`,
-    // The tests poll ListPlugins while the plugins start.
-    RATE_LIMIT_PER_MINUTE: '100000',
-    RATE_LIMIT_BURST: '100000',
-    PLUGIN_WORKER_ISOLATION: 'thread',
-    // The floor of the hard deadlines; each plugin's start-up one is its setupTimeoutMs + 1 s above it.
-    PLUGIN_WORKER_HARD_DEADLINE_MS: '1000',
-    PLUGIN_START_ATTEMPTS: String(MAX_ATTEMPTS),
-    PLUGIN_START_RETRY_DELAY_MS: '100',
+describe.each(['thread', 'process'] as const)('start-up retries on the real host, %s isolation', (isolation) => {
+  beforeAll(async () => {
+    workspace = await createFixtureWorkspace();
+    markers = await mkdtemp(join(tmpdir(), 'acai-start-markers-'));
+    for (const fixture of ['slow-first-start', 'spins-at-import']) await workspace.writeVariant(fixture, fixture);
+    await workspace.writeConfig([
+      { name: 'slow-first-start', path: './slow-first-start', mode: 'worker', config: { markerPath: join(markers, 'worker') }, policy: { setupTimeoutMs: SLOW_START_DEADLINE_MS } },
+      { name: 'spins-at-import', path: './spins-at-import', mode: 'worker', policy: { setupTimeoutMs: SPIN_DEADLINE_MS } },
+      stdioServerEntry('slow-mcp', [`--silent-first-start=${join(markers, 'mcp')}`], { policy: { setupTimeoutMs: SLOW_START_DEADLINE_MS } }),
+    ]);
+    host = await startTestHost({
+      PLUGINS_CONFIG: workspace.configPath,
+      ACAI_API_KEYS: `${ADMIN_KEY}:ops:admin+metrics,${TOOLS_KEY}:tenant-r:tools`,
+      // The tests poll ListPlugins while the plugins start.
+      RATE_LIMIT_PER_MINUTE: '100000',
+      RATE_LIMIT_BURST: '100000',
+      PLUGIN_WORKER_ISOLATION: isolation,
+      // The floor of the hard deadlines; each plugin's start-up one is its setupTimeoutMs + 1 s above it.
+      PLUGIN_WORKER_HARD_DEADLINE_MS: '1000',
+      PLUGIN_START_ATTEMPTS: String(MAX_ATTEMPTS),
+      PLUGIN_START_RETRY_DELAY_MS: '100',
+    });
   });
-});
 
-afterAll(async () => {
-  await host?.close();
-  await workspace?.close();
-  if (markers !== undefined) await rm(markers, { recursive: true, force: true });
-});
+  afterAll(async () => {
+    await host?.close();
+    await workspace?.close();
+    if (markers !== undefined) await rm(markers, { recursive: true, force: true });
+  });
 
-describe('start-up retries on the real host', () => {
   it('shows a plugin between attempts as STARTING, with the count and the coded error', async () => {
     // Every attempt of spins-at-import lasts until its deadline, so it is STARTING for seconds.
     const starting = await listedWhen('spins-at-import', 'STARTING');
