@@ -3,6 +3,7 @@ import { buildApp, HOST_VERSION, type AcaiApp } from './app.js';
 import { loadHostConfig, processEnvironment, type HostConfig } from './config/env-config.js';
 import { HostError } from './errors/index.js';
 import { installShutdown } from './health/index.js';
+import { usesStrictTools } from './llm/index.js';
 import { installUnhandledRejectionHandler, isolateLogStream, redactUrl, startMetricsServer, startTracing } from './observability/index.js';
 
 /** Overrides for `acai serve` flags; anything unset comes from the environment. */
@@ -113,6 +114,7 @@ function announceStartup(app: AcaiApp, config: HostConfig, tracingDescription: s
       dataDir: app.store.kind === 'embedded' ? config.dataDir : undefined,
       model: config.model.model,
       modelBaseURL: config.model.baseURL ? redactUrl(config.model.baseURL) : undefined,
+      strictToolSchemas: usesStrictTools(config.model.strictTools, config.model.baseURL),
       tracing: tracingDescription,
       plugins: app.pluginHost.listPlugins().map((plugin) => `${plugin.name}@${plugin.version ?? '?'} ${plugin.state}`),
     },

@@ -58,8 +58,7 @@ describe('request rate limits', () => {
 
     // Probes and scrapes are exempt even for a caller that is over its limit.
     for (let index = 0; index < 10; index += 1) {
-      expect((await fetch(`${host.url}/healthz`)).status).toBe(200);
-      expect((await fetch(`${host.url}/readyz`)).status).toBe(200);
+      for (const probe of ['/healthz', '/readyz', '/health', '/ready']) expect((await fetch(`${host.url}${probe}`)).status, probe).toBe(200);
     }
     const scrape = await fetch(`${host.url}/metrics`, { headers: bearer(OPS_KEY) });
     expect(scrape.status).toBe(200);
@@ -141,6 +140,10 @@ describe('readiness with a dependency stopped', () => {
     await storeHop.cut();
     const notReady = await eventually((report) => report.status === 503);
     expect([notReady.status, notReady.body.status, notReady.state('mongodb')]).toEqual([503, 'not_ready', 'failed']);
+    // The old service's probe path and the root document say the same.
+    expect((await fetch(`${host.url}/ready`)).status).toBe(503);
+    const root = await fetch(`${host.url}/`);
+    expect([root.status, ((await root.json()) as { status: string }).status]).toEqual([503, 'not_ready']);
     expect(JSON.stringify(notReady.body)).not.toMatch(/mongodb:\/\/[^"]*@/);
     // The liveness probe does not depend on anything.
     expect((await fetch(`${host.url}/healthz`)).status).toBe(200);

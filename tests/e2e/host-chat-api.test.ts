@@ -95,6 +95,52 @@ describe('the chat API on the real host (MongoDB-wire store, Redis, shipped plug
     expect(text).toContain('plugin: "datetime"');
   });
 
+  it('answers not_found for ids with odd characters and malformed for bytes that are not UTF-8, in JSON and protobuf, as the old service did', async () => {
+    const post = async (method: string, contentType: string, body: Uint8Array | string) => {
+      const response = await fetch(`${host.url}/twirp/acai.chat.ChatService/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': contentType, ...bearer(KEY_A) },
+        body,
+      });
+      return { status: response.status, body: JSON.parse(Buffer.from(await response.arrayBuffer()).toString('utf8')) as unknown };
+    };
+    const NOT_FOUND = { code: 'not_found', msg: 'invalid conversation ID' };
+    const METHODS = ['DescribeConversation', 'ContinueConversation'] as const;
+    const before = fake.completionBodies().length;
+
+    // Decodable ids no conversation can have: NUL, a bidi override, U+FFFD, a surrogate pair, full-width digits.
+    const jsonIds = [`${conversationId}\\u0000`, `\\u202e${conversationId.slice(1)}`, `${conversationId.slice(0, 23)}\\ufffd`, `\\ud83d\\ude00${conversationId.slice(2)}`, '０'.repeat(24)];
+    for (const id of jsonIds) {
+      for (const method of METHODS) {
+        const response = await post(method, 'application/json', `{"conversation_id":"${id}","message":"hi"}`);
+        expect(response, `${method} ${id}`).toEqual({ status: 404, body: NOT_FOUND });
+      }
+    }
+    // Protobuf: field 1 (conversation_id), then (Continue) field 2, the message.
+    const field = (number: number, bytes: Buffer) => Buffer.concat([Buffer.from([(number << 3) | 2, bytes.length]), bytes]);
+    const protobufBody = (method: string, id: Buffer) => (method === 'DescribeConversation' ? field(1, id) : Buffer.concat([field(1, id), field(2, Buffer.from('hi'))]));
+    for (const id of [Buffer.alloc(24), Buffer.from('０'.repeat(8)), Buffer.from(`${conversationId.slice(0, 22)}\u00e9`)]) {
+      for (const method of METHODS) {
+        expect(await post(method, 'application/protobuf', protobufBody(method, id)), `${method} ${id.toString('hex')}`).toEqual({ status: 404, body: NOT_FOUND });
+      }
+    }
+
+    // Bytes that are not UTF-8 (raw, or a lone surrogate escape) make the whole request undecodable: malformed, as
+    // Go's protojson and proto.Unmarshal answered; the id is never looked at.
+    const notUtf8 = Buffer.from(Array.from({ length: 24 }, (_, index) => 0x80 + index));
+    const rawJson = Buffer.concat([Buffer.from('{"conversation_id":"'), notUtf8, Buffer.from('","message":"hi"}')]);
+    for (const method of METHODS) {
+      for (const body of [rawJson, `{"conversation_id":"\\ud800${conversationId.slice(1)}","message":"hi"}`]) {
+        expect(await post(method, 'application/json', body), method).toEqual({ status: 400, body: { code: 'malformed', msg: 'the json request could not be decoded' } });
+      }
+      expect(await post(method, 'application/protobuf', protobufBody(method, notUtf8)), method).toEqual({
+        status: 400,
+        body: { code: 'malformed', msg: 'the protobuf request could not be decoded' },
+      });
+    }
+    expect(fake.completionBodies().length).toBe(before);
+  });
+
   it('never crosses tenants: another tenant sees not_found on every RPC and an empty list', async () => {
     for (const [method, body] of [
       ['DescribeConversation', { conversation_id: conversationId }],

@@ -149,7 +149,11 @@ describe('ContinueChatStream: failures known before the stream are Twirp JSON er
     ['an empty message', { message: '   ' }, bearer(KEY_A), 400, 'invalid_argument'],
     ['an oversized message', { message: 'x'.repeat(40 * 1024) }, bearer(KEY_A), 400, 'invalid_argument'],
     ['an oversized body', { message: 'x'.repeat(MAX_BODY_BYTES + 10) }, bearer(KEY_A), 400, 'invalid_argument'],
-    ['a malformed conversation id', { conversation_id: '../../etc', message: 'hi' }, bearer(KEY_A), 400, 'invalid_argument'],
+    // Malformed ids are not found, as in the old service (old clients forget such an id).
+    ['a malformed conversation id', { conversation_id: '../../etc', message: 'hi' }, bearer(KEY_A), 404, 'not_found'],
+    ['a malformed id next to session metadata', { conversation_id: 'not-an-object-id', message: 'hi', session_metadata: { platform: 'web', user_id: 'u', chat_id: 'c' } }, bearer(KEY_A), 404, 'not_found'],
+    ['a unicode conversation id', { conversation_id: 'ｆ'.repeat(24), message: 'hi' }, bearer(KEY_A), 404, 'not_found'],
+    ['an oversized conversation id', { conversation_id: 'f'.repeat(32 * 1024), message: 'hi' }, bearer(KEY_A), 404, 'not_found'],
     ['incomplete session metadata', { message: 'hi', session_metadata: { platform: 'web' } }, bearer(KEY_A), 400, 'invalid_argument'],
     ['an unknown conversation', { conversation_id: absent, message: 'hi' }, bearer(KEY_A), 404, 'not_found'],
     ['a wrong content type', { message: 'hi' }, { ...bearer(KEY_A), 'content-type': 'text/plain' }, 404, 'bad_route'],

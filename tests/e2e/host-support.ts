@@ -63,6 +63,8 @@ export function fakeModelEnv(fake: FakeOpenAIServer): Record<string, string> {
     OPENAI_MODEL: CHAT_MODEL,
     OPENAI_TITLE_MODEL: TITLE_MODEL,
     OPENAI_MAX_ATTEMPTS: '2',
+    // The fake plays OpenAI's own API, which honours strict mode (a local base URL would turn it off on auto).
+    OPENAI_STRICT_TOOLS: 'on',
   };
 }
 

@@ -101,6 +101,12 @@ describe('MCP over Streamable HTTP: tools', () => {
     });
     expect(holidays.isError).toBeUndefined();
     expect(resultText(holidays)).toContain('2026-12-25');
+    // MCP clients do not know strict mode: optional arguments left out mean "not given", as with nulls.
+    const leftOut = await ide.client.callTool({ name: 'holidays__list_holidays', arguments: { country: 'ES', year: 2026 } });
+    expect(resultText(leftOut)).toBe(resultText(holidays));
+    const noArguments = await ide.client.callTool({ name: 'datetime__get_current_time', arguments: {} });
+    expect(noArguments.isError).toBeUndefined();
+    expect(resultText(noArguments)).toMatch(/^Current time in /);
 
     const text = await metricsText();
     expect(text).toMatch(/^acai_tool_calls_total\{plugin="datetime",tool="get_current_time",outcome="ok"\} [1-9]/m);

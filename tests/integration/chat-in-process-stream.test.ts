@@ -79,6 +79,8 @@ describe('createInProcessChatApi().continueChatStream', () => {
   it('throws Twirp client errors: before the stream for bad requests, after its events for a failed turn', async () => {
     const missing = await collect({ conversation_id: 'ffffffffffffffffffffffff', message: 'hi' });
     expect(missing).toMatchObject({ events: [], error: { code: 'not_found', httpStatus: 404 } });
+    const malformed = await collect({ conversation_id: "' OR 1=1 --", message: 'hi' });
+    expect(malformed).toMatchObject({ events: [], error: { code: 'not_found', message: 'invalid conversation ID', httpStatus: 404 } });
 
     fake.enqueueFor('in-process-chat', errorReply(400));
     const failed = await collect({ message: 'will fail' });

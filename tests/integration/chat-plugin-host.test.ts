@@ -79,7 +79,8 @@ describe('chat tool loop through the plugin host', () => {
   it('returns the validator errors to the model and lets it correct the arguments', async () => {
     fake.enqueueFor(
       CHAT_MODEL,
-      toolCallsReply([{ id: 'call_bad', name: 'datetime__days_between', arguments: { start_date: 5 } }]),
+      // end_date and time_zone left out mean "not given" (null); a number for end_date is an error to correct.
+      toolCallsReply([{ id: 'call_bad', name: 'datetime__days_between', arguments: { start_date: '2026-01-01', end_date: 31 } }]),
       toolCallsReply([
         { id: 'call_good', name: 'datetime__days_between', arguments: { start_date: '2026-01-01', end_date: '2026-01-31', time_zone: null } },
       ]),
@@ -89,7 +90,8 @@ describe('chat tool loop through the plugin host', () => {
     expect(result.toolCalls.map((call) => call.outcome)).toEqual(['invalid_input', 'ok']);
     const correction = String(fake.completionBodies(CHAT_MODEL)[1]!.messages.at(-1)!.content);
     expect(correction).toContain('INVALID_INPUT');
-    expect(correction).toContain('end_date');
+    expect(correction).toContain('/end_date: must be string,null');
+    expect(correction).not.toContain('time_zone');
     expect(correction).toContain('corrections left');
     expect(result.reply).toBe('30 days.');
   });

@@ -206,8 +206,9 @@ describe('ContinueConversation', () => {
     const neither = await hostError(chat.continueConversation(callerFor(), { message: 'hi' }));
     expect(neither.meta.argument).toBe('conversation_id or session_metadata');
     const malformed = await hostError(chat.continueConversation(callerFor(), { conversationId: 'xyz', message: 'hi' }));
-    expect(malformed.code).toBe('HOST_INVALID_ARGUMENT');
-    expect(malformed.meta.argument).toBe('conversation_id');
+    // Not found, as the old service answered: its clients treat not_found as "forget this id".
+    expect(malformed.code).toBe('HOST_CONVERSATION_NOT_FOUND');
+    expect(malformed.message).toBe('invalid conversation ID');
     const unknown = await hostError(
       chat.continueConversation(callerFor(), { conversationId: '000000000000000000000000', message: 'hi' }),
     );
@@ -463,7 +464,7 @@ describe('ListConversations and DescribeConversation', () => {
   it('validates describe ids', async () => {
     const chat = service();
     expect((await hostError(chat.describeConversation(callerFor(), { conversationId: '' }))).meta.argument).toBe('conversation_id');
-    expect((await hostError(chat.describeConversation(callerFor(), { conversationId: 'not-hex' }))).code).toBe('HOST_INVALID_ARGUMENT');
+    expect((await hostError(chat.describeConversation(callerFor(), { conversationId: 'not-hex' }))).code).toBe('HOST_CONVERSATION_NOT_FOUND');
     expect((await hostError(chat.describeConversation(callerFor(), { conversationId: 'ffffffffffffffffffffffff' }))).code).toBe(
       'HOST_CONVERSATION_NOT_FOUND',
     );

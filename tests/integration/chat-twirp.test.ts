@@ -100,7 +100,6 @@ describe('ChatService over Twirp JSON', () => {
       ['StartConversation', { message: 'x'.repeat(32 * 1024 + 1) }, 'message'],
       ['ContinueConversation', { message: 'hi' }, 'conversation_id or session_metadata'],
       ['ContinueConversation', { message: 'hi', session_metadata: { platform: 'telegram', user_id: '1' } }, 'session_metadata'],
-      ['ContinueConversation', { message: 'hi', conversation_id: 'xyz' }, 'conversation_id'],
       ['DescribeConversation', {}, 'conversation_id'],
       ['ListConversations', { page_token: 'not a token!' }, 'page_token'],
     ];
@@ -113,6 +112,41 @@ describe('ChatService over Twirp JSON', () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual({ code: 'not_found', msg: 'conversation not found' });
     expect(fake.requests).toHaveLength(0);
+  });
+
+  it('answers not_found, as the old service did, for a malformed conversation id on every RPC that takes one', async () => {
+    app = await buildApp(configuredModel());
+    const malformed = [
+      'not-an-object-id',
+      ' ',
+      '\t0123456789abcdef01234567',
+      '0123456789abcdef0123456',
+      'ｆｆｆｆｆｆｆｆｆｆｆｆｆｆｆｆｆｆｆｆｆｆｆｆ',
+      '😀'.repeat(12),
+      "0123456789abcdef' OR 1=1 --",
+      '{"$gt":""}',
+      '0123456789abcdef01234567\u0000',
+      'f'.repeat(64 * 1024),
+    ];
+    for (const conversationId of malformed) {
+      for (const [method, body] of [
+        ['DescribeConversation', { conversation_id: conversationId }],
+        ['ContinueConversation', { conversation_id: conversationId, message: 'hi' }],
+        // The id wins over session metadata, so a malformed one is not silently replaced by the session's.
+        ['ContinueConversation', { conversation_id: conversationId, message: 'hi', session_metadata: { platform: 'api', user_id: 'u', chat_id: 'c' } }],
+      ] as const) {
+        const response = await call(method, body);
+        const label = `${method} ${JSON.stringify(conversationId).slice(0, 40)}`;
+        expect(response.statusCode, label).toBe(404);
+        expect(response.json(), label).toEqual({ code: 'not_found', msg: 'invalid conversation ID' });
+      }
+    }
+    // The old clients' other answers stay: an empty id on Describe is a missing argument, an unknown one not found.
+    expect((await call('DescribeConversation', { conversation_id: '' })).json()).toMatchObject({ code: 'invalid_argument', meta: { argument: 'conversation_id' } });
+    expect((await call('DescribeConversation', { conversation_id: 'FFFFFFFFFFFFFFFFFFFFFFFF' })).json()).toEqual({ code: 'not_found', msg: 'conversation not found' });
+    // Nothing reached the model or the store's sessions.
+    expect(fake.requests).toHaveLength(0);
+    expect((await call('ListConversations', {})).json()).toEqual({});
   });
 
   it('answers failed_precondition naming the env vars when no model is configured', async () => {

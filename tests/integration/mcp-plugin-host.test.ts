@@ -59,9 +59,19 @@ describe('an MCP stdio server as a plugin', () => {
     expect(dotted).toMatchObject({ outcome: 'ok', tool: 'files.read', content: 'contents of /etc/motd' });
   });
 
+  it('validates arguments against the server\'s own schema: optional ones may be left out, and what it leaves open stays open', async () => {
+    const loaded = await load([stdioServerEntry('files')]);
+    const leftOut = await loaded.host.callTool('files__echo', '{"text":"x"}');
+    expect(leftOut).toMatchObject({ outcome: 'ok', content: '{"text":"x"}' });
+    // The server's schema does not close the object, so an extra property is the server's to judge.
+    const extra = await loaded.host.callTool('files__echo', '{"text":"x","repeat":null,"extra":1}');
+    expect(extra.outcome).toBe('ok');
+    expect(extra.data).toMatchObject({ received: { text: 'x', extra: 1 } });
+  });
+
   it('refuses bad arguments in the call path before they reach the server', async () => {
     const loaded = await load([stdioServerEntry('files')]);
-    for (const raw of ['{"text": 5, "repeat": null, "tags": null}', '{"text":"x"}', '{not json', `{"text":"${'x'.repeat(10)}","repeat":null,"tags":null,"extra":1}`]) {
+    for (const raw of ['{"text": 5, "repeat": null, "tags": null}', '{"repeat":2}', '{not json', `{"text":"${'x'.repeat(10)}","repeat":"twice","tags":null}`]) {
       const result = await loaded.host.callTool('files__echo', raw);
       expect(result.outcome, raw).toBe('invalid_input');
       expect(result.error?.code).toBe('INVALID_INPUT');

@@ -51,6 +51,8 @@ describe('plugin loader', () => {
     expect(modelTools.find((tool) => tool.function.name === 'testbed__echo_text')).toEqual({
       type: 'function',
       function: { name: 'testbed__echo_text', description: 'Echoes the text back', parameters: echo?.parameters, strict: true },
+      // Nothing of echo_text is nullable, so the loose form (for endpoints without strict mode) is the same schema.
+      looseParameters: echo?.parameters,
     });
     expect(host.listPlugins()[0]).toMatchObject({ name: 'testbed', version: '1.4.2', state: 'loaded', mode: 'worker', breakerState: 'closed' });
   });

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../auth/index.js';
 import { loadHostConfig } from '../config/env-config.js';
 import { HostError } from '../errors/index.js';
+import { LIVENESS_PATHS, READINESS_PATHS } from '../health/index.js';
 import { createMetrics, SecretRegistry } from '../observability/index.js';
 import { SqliteApiKeyStore } from '../storage/api-keys/index.js';
 import { TELEGRAM_WEBHOOK_PATH } from '../telegram/index.js';
@@ -50,7 +51,9 @@ describe('apiKeySources', () => {
 describe('rateLimitExemptPaths', () => {
   it('exempts probes and scrapes, and the Telegram webhook only when the host serves it', () => {
     const without = rateLimitExemptPaths(loadHostConfig({}, '/srv/acai'));
-    expect(without).toEqual(['/healthz', '/readyz', '/metrics']);
+    expect(without).toEqual(['/healthz', '/readyz', '/health', '/ready', '/metrics']);
+    // Every probe path the health routes serve, the old service's included.
+    for (const path of [...LIVENESS_PATHS, ...READINESS_PATHS]) expect(without).toContain(path);
     expect(rateLimitExemptPaths(loadHostConfig({ TELEGRAM_BOT_TOKEN: '123:abc-token' }, '/srv/acai'))).toEqual(without);
     const served = rateLimitExemptPaths(loadHostConfig({ TELEGRAM_BOT_TOKEN: '123:abc-token', TELEGRAM_WEBHOOK_SECRET: 'hook-secret' }, '/srv/acai'));
     expect(served).toEqual([...without, TELEGRAM_WEBHOOK_PATH]);
@@ -62,6 +65,12 @@ describe('PROTECTED_PREFIXES', () => {
     const prefixes = PROTECTED_PREFIXES.map((entry) => entry.prefix);
     expect(prefixes.indexOf('/twirp/acai.admin.')).toBeLessThan(prefixes.indexOf('/twirp/'));
     expect(PROTECTED_PREFIXES.find((entry) => entry.prefix === '/mcp')?.scope).toBe('tools');
+  });
+
+  it('leaves the probes and the root document public', () => {
+    for (const path of ['/', ...LIVENESS_PATHS, ...READINESS_PATHS]) {
+      expect(PROTECTED_PREFIXES.filter((entry) => path.startsWith(entry.prefix)), path).toEqual([]);
+    }
   });
 });
 

@@ -57,6 +57,7 @@ export function buildUseCases(config: HostConfig, dependencies: UseCaseDependenc
       timeoutMs: config.model.timeoutMs,
       maxAttempts: config.model.maxAttempts,
       stream: config.model.stream,
+      strictTools: config.model.strictTools,
     }),
     metrics,
     logger.child({ component: 'model' }),

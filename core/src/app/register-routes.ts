@@ -15,6 +15,7 @@ import { registerTelegramWebhook } from '../telegram/index.js';
 import { registerWebConsole } from '../web-console/index.js';
 import type { AccessControl } from './access-control.js';
 import type { UseCases } from './build-use-cases.js';
+import { hostServiceIndex } from './host-service-index.js';
 import { HOST_VERSION } from './host-version.js';
 import type { HostStores } from './open-stores.js';
 import { readinessChecks } from './readiness-checks.js';
@@ -31,18 +32,14 @@ export interface RouteDependencies {
   readonly logger: Logger;
 }
 
-const ROOT_TEXT =
-  'Acai is running. Web console: /console. Chat API: POST /twirp/acai.chat.ChatService/{StartConversation,ContinueConversation,ListConversations,DescribeConversation}, streamed: ContinueChatStream (Server-Sent Events)\n';
-
 /**
- * Every edge the host serves, after the request hooks: health probes, the root text, whoami, the web
+ * Every edge the host serves, after the request hooks: health probes, the root document, whoami, the web
  * console, the chat service over Twirp (unary and streamed), the plugin admin service, MCP over HTTP
  * (MCP_HTTP_ENABLED) and the Telegram webhook (token and secret set).
  */
 export async function registerRoutes(server: FastifyInstance, config: HostConfig, dependencies: RouteDependencies): Promise<void> {
   const { stores, pluginHost, useCases, access, metrics, logger } = dependencies;
-  healthRoutes(server, { checks: readinessChecks(config, stores, pluginHost), registry: metrics.registry });
-  server.get('/', async () => ROOT_TEXT);
+  healthRoutes(server, { checks: readinessChecks(config, stores, pluginHost), registry: metrics.registry, index: hostServiceIndex(config) });
   registerWhoamiRoute(server);
   await registerWebConsole(server, { logger });
 

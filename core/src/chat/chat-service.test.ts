@@ -48,8 +48,10 @@ describe('createChatService', () => {
 
   it('checks conversation ids and session metadata before the model', async () => {
     const chat = service({}, createModelClient({ timeoutMs: 1_000, maxAttempts: 1 }));
+    // A malformed id is not found, as in the old service (its clients forget such an id).
     await expect(chat.continueConversation(callerFor(), { conversationId: 'xyz', message: 'hi' })).rejects.toMatchObject({
-      meta: { argument: 'conversation_id' },
+      code: 'HOST_CONVERSATION_NOT_FOUND',
+      message: 'invalid conversation ID',
     });
     await expect(chat.startConversation(callerFor(), { message: 'hi', session: { platform: 'telegram', userId: '1', chatId: ' ' } })).rejects.toMatchObject({
       meta: { argument: 'session_metadata' },
@@ -114,6 +116,6 @@ describe('createChatService', () => {
       message: 'conversation_id is required',
       meta: { argument: 'conversation_id' },
     });
-    await expect(chat.describeConversation(callerFor(), { conversationId: 'not-hex' })).rejects.toMatchObject({ code: 'HOST_INVALID_ARGUMENT' });
+    await expect(chat.describeConversation(callerFor(), { conversationId: 'not-hex' })).rejects.toMatchObject({ code: 'HOST_CONVERSATION_NOT_FOUND' });
   });
 });

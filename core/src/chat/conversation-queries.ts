@@ -3,7 +3,7 @@ import type { Conversation, ConversationPage } from '../storage/conversation-sto
 import type { CallerContext } from './caller-context.js';
 import type { ChatStepDeps } from './chat-deps.js';
 import type { ListConversationsInput } from './chat-use-cases.js';
-import { validateConversationId } from './validate-chat-input.js';
+import { requireConversationId } from './conversation-id.js';
 
 /** One of the caller's conversations; another tenant's id is not found, exactly like an unknown one. */
 export async function loadConversation(
@@ -38,7 +38,5 @@ export async function describeConversation(
   caller: CallerContext,
   input: { readonly conversationId: string },
 ): Promise<Conversation> {
-  if (input.conversationId === '') throw invalidArgument('conversation_id', 'conversation_id is required');
-  validateConversationId(input.conversationId);
-  return loadConversation(deps, caller, input.conversationId);
+  return loadConversation(deps, caller, requireConversationId(input.conversationId));
 }

@@ -1,6 +1,7 @@
 import type { SessionIdentity } from '../storage/conversation-store.js';
 import type { ContinueConversationInput, SessionMetadataInput } from './chat-use-cases.js';
-import { validateConversationId, validateSession } from './validate-chat-input.js';
+import { parseConversationId } from './conversation-id.js';
+import { validateSession } from './validate-chat-input.js';
 
 /** A turn that opens a conversation; with a session, the new conversation becomes the session's. */
 export interface NewConversationTarget {
@@ -35,8 +36,7 @@ export function newConversationTarget(session: SessionMetadataInput | undefined)
 export function continuationTarget(input: ContinueConversationInput): KnownConversationTarget | SessionConversationTarget | undefined {
   const conversationId = input.conversationId ?? '';
   if (conversationId !== '') {
-    validateConversationId(conversationId);
-    return { kind: 'known-conversation', conversationId };
+    return { kind: 'known-conversation', conversationId: parseConversationId(conversationId) };
   }
   if (input.session === undefined) return undefined;
   return { kind: 'session-conversation', session: validateSession(input.session) };

@@ -1,7 +1,6 @@
 import { HostError, invalidArgument } from '../errors/index.js';
 import type { ModelClient } from '../llm/index.js';
 import type { SessionIdentity } from '../storage/conversation-store.js';
-import { isObjectIdHex } from '../storage/object-id.js';
 import type { SessionMetadataInput } from './chat-use-cases.js';
 
 const MAX_SESSION_FIELD_LENGTH = 256;
@@ -12,12 +11,6 @@ export function validateMessage(message: string, maxMessageBytes: number): void 
   const bytes = Buffer.byteLength(message, 'utf8');
   if (bytes > maxMessageBytes) {
     throw invalidArgument('message', `message is too long: ${bytes} bytes, the limit is ${maxMessageBytes}`);
-  }
-}
-
-export function validateConversationId(conversationId: string): void {
-  if (!isObjectIdHex(conversationId)) {
-    throw invalidArgument('conversation_id', 'invalid conversation ID: expected 24 hexadecimal characters');
   }
 }
 

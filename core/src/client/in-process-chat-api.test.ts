@@ -51,7 +51,8 @@ describe('createInProcessChatApi', () => {
     const error = await (async () => {
       for await (const _event of stream) throw new Error('no event expected');
     })().catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: 'invalid_argument', httpStatus: 400 });
+    // A malformed id is not found, as the old service answered.
+    expect(error).toMatchObject({ code: 'not_found', httpStatus: 404 });
     expect(TwirpClientError.isInstance(error)).toBe(true);
   });
 

@@ -1,12 +1,13 @@
 import OpenAI from 'openai';
 import { HostError } from '../errors/index.js';
 import { accumulateStream, type TextDelivery } from './accumulate-stream.js';
-import type { Completion, CompletionRequest, ModelCallOptions, ModelCallRecord } from './model-types.js';
+import type { Completion, CompletionRequest, ModelCallOptions, ModelCallRecord, StrictToolsSetting } from './model-types.js';
 import { readCompletion, type AttemptResult } from './read-completion.js';
 import { ModelCallRetries } from './retry-model-call.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import { toWireRequest, type WireRequest } from './to-wire-request.js';
 import { createTokenCounter, type TokenCounter } from './token-counter.js';
+import { createWireTools, usesStrictTools } from './wire-tools.js';
 
 /** How to reach an OpenAI-compatible endpoint. Nothing here has a model-name default: config supplies it. */
 export interface ModelClientOptions {
@@ -21,6 +22,8 @@ export interface ModelClientOptions {
   readonly maxAttempts: number;
   /** Use `stream: true` and assemble the answer from the chunks (calls with `onTextDelta` always stream). */
   readonly stream?: boolean | undefined;
+  /** Offer tools in OpenAI's strict form (default `auto`: only to OpenAI's own API, see {@link usesStrictTools}). */
+  readonly strictTools?: StrictToolsSetting | undefined;
   readonly retry?: Partial<Omit<RetryPolicy, 'maxAttempts'>> | undefined;
   /** Called once per completed or failed call (after retries): metrics and spans hook. */
   readonly onCall?: ((record: ModelCallRecord) => void) | undefined;
@@ -70,6 +73,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
   });
   const titleModel = options.titleModel?.trim() || model;
   const isStreaming = options.stream === true;
+  const wireTools = createWireTools(usesStrictTools(options.strictTools ?? 'auto', options.baseURL));
 
   /** One HTTP attempt: a plain request, or a streamed one whenever text is to be handed out or OPENAI_STREAM is on. */
   async function attempt(request: WireRequest, signal: AbortSignal, delivery: TextDelivery | undefined): Promise<AttemptResult> {
@@ -108,7 +112,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
         });
       };
       try {
-        const wireRequest = toWireRequest(request, modelName);
+        const wireRequest = toWireRequest(request, modelName, wireTools);
         const result = await retries.run((signal) => attempt(wireRequest, signal, delivery));
         if (result.usage && request.estimatedPromptTokens !== undefined) {
           tokenCounter.observe(request.estimatedPromptTokens, result.usage.promptTokens);

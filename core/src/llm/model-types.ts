@@ -22,9 +22,22 @@ export interface ModelTool {
     readonly description: string;
     /** A JSON Schema with an object root (the plugin host lints it); typed loosely so the host's schema type fits. */
     readonly parameters: unknown;
+    /** True when `parameters` is in OpenAI's strict form (every property required, optional ones nullable). */
     readonly strict?: boolean;
   };
+  /**
+   * For a strict tool: the same parameters with optional properties optional, offered instead of the
+   * strict form to an endpoint that does not use strict mode (see {@link StrictToolsSetting}). A tool
+   * without it is offered as it is.
+   */
+  readonly looseParameters?: unknown;
 }
+
+/**
+ * OPENAI_STRICT_TOOLS: whether tools are offered in OpenAI's strict form. `auto` uses it for OpenAI's own
+ * API (no base URL, or api.openai.com) and not for other OpenAI-compatible servers, most of which ignore it.
+ */
+export type StrictToolsSetting = 'auto' | 'on' | 'off';
 
 /** Why a model call was made; used for metrics and to pick the model. */
 export type ModelCallPurpose = 'reply' | 'title' | 'summary';

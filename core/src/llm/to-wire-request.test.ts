@@ -1,19 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelTool } from './model-types.js';
 import { toWireMessage, toWireRequest } from './to-wire-request.js';
+import { createWireTools } from './wire-tools.js';
+
+const asOffered = createWireTools(true);
 
 const tool: ModelTool = { type: 'function', function: { name: 'weather__get_forecast', description: 'Forecast', parameters: { type: 'object', properties: {} }, strict: true } };
 
 describe('toWireRequest', () => {
   it('sends the chosen model and the messages, without tools or tool_choice when there are no tools', () => {
-    const body = toWireRequest({ purpose: 'title', messages: [{ role: 'user', content: 'hi' }], tools: [] }, 'small-model');
+    const body = toWireRequest({ purpose: 'title', messages: [{ role: 'user', content: 'hi' }], tools: [] }, 'small-model', asOffered);
     expect(body).toEqual({ model: 'small-model', messages: [{ role: 'user', content: 'hi' }] });
     expect(body).not.toHaveProperty('tool_choice');
   });
 
   it('offers the tools with tool_choice auto unless the request forces a final answer', () => {
-    expect(toWireRequest({ purpose: 'reply', messages: [], tools: [tool] }, 'm')).toMatchObject({ tools: [tool], tool_choice: 'auto' });
-    expect(toWireRequest({ purpose: 'reply', messages: [], tools: [tool], toolChoice: 'none' }, 'm')).toMatchObject({ tool_choice: 'none' });
+    expect(toWireRequest({ purpose: 'reply', messages: [], tools: [tool] }, 'm', asOffered)).toMatchObject({ tools: [tool], tool_choice: 'auto' });
+    expect(toWireRequest({ purpose: 'reply', messages: [], tools: [tool], toolChoice: 'none' }, 'm', asOffered)).toMatchObject({ tool_choice: 'none' });
   });
 });
 

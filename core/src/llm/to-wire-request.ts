@@ -1,5 +1,6 @@
 import type OpenAI from 'openai';
 import type { CompletionRequest, ModelMessage } from './model-types.js';
+import type { WireToolsOf } from './wire-tools.js';
 
 /** The part of a Chat Completions request every attempt shares; `stream` is added per attempt. */
 export interface WireRequest {
@@ -9,14 +10,15 @@ export interface WireRequest {
   readonly tool_choice?: 'auto' | 'none';
 }
 
-/** Builds the OpenAI request body; tools and `tool_choice` are sent only when there are tools. */
-export function toWireRequest(request: CompletionRequest, modelName: string): WireRequest {
+/**
+ * Builds the OpenAI request body; tools (in the endpoint's form, {@link WireToolsOf}) and `tool_choice`
+ * are sent only when there are tools.
+ */
+export function toWireRequest(request: CompletionRequest, modelName: string, wireTools: WireToolsOf): WireRequest {
   return {
     model: modelName,
     messages: request.messages.map(toWireMessage),
-    ...(request.tools && request.tools.length > 0
-      ? { tools: request.tools as OpenAI.Chat.Completions.ChatCompletionTool[], tool_choice: request.toolChoice ?? 'auto' }
-      : {}),
+    ...(request.tools && request.tools.length > 0 ? { tools: wireTools(request.tools), tool_choice: request.toolChoice ?? 'auto' } : {}),
   };
 }
 

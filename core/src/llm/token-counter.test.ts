@@ -20,6 +20,15 @@ describe('token counter', () => {
     expect(counter.countPrompt([{ role: 'user', content: 'hello world' }])).toBe(REPLY_PRIMING_TOKENS + MESSAGE_OVERHEAD_TOKENS + text);
   });
 
+  it('counts the tools as they go on the wire: one form of each schema, not the loose one next to it', () => {
+    const counter = createTokenCounter('gpt-4o');
+    const parameters = { type: 'object', properties: { time_zone: { type: ['string', 'null'], description: 'IANA zone' } }, required: ['time_zone'], additionalProperties: false };
+    const offered = { type: 'function', function: { name: 'datetime__get_current_time', description: 'Now', parameters, strict: true } } as const;
+    const withLoose = counter.countTools([{ ...offered, looseParameters: { ...parameters, required: [] } }]);
+    expect(withLoose).toBe(counter.countTools([offered]));
+    expect(withLoose).toBe(counter.countText(JSON.stringify([offered])));
+  });
+
   it('learns a bounded correction ratio from reported usage', () => {
     const counter = createTokenCounter('local-model');
     expect(counter.corrected(100)).toBe(100);

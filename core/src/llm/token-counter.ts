@@ -61,7 +61,8 @@ export function createTokenCounter(model: string | undefined): TokenCounter {
   const countTools = (tools: readonly ModelTool[]): number => {
     const cached = toolCountCache.get(tools);
     if (cached !== undefined) return cached;
-    const total = tools.length === 0 ? 0 : countText(JSON.stringify(tools));
+    // One form of each schema goes on the wire: count the strict one, not the loose alternative next to it.
+    const total = tools.length === 0 ? 0 : countText(JSON.stringify(tools.map(({ type, function: offered }) => ({ type, function: offered }))));
     toolCountCache.set(tools, total);
     return total;
   };

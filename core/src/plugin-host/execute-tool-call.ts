@@ -27,8 +27,8 @@ function nextCallId(): string {
 }
 
 /**
- * The one path every tool call takes: parse → validate (Ajv, all errors; a tool never runs with bad
- * arguments) → bulkhead → circuit breaker → timeout that aborts the tool's signal → retry (idempotent
+ * The one path every tool call takes: parse → the declared form (an optional argument may be left out
+ * or sent as null) → validate (Ajv, all errors; a tool never runs with bad arguments) → bulkhead → circuit breaker → timeout that aborts the tool's signal → retry (idempotent
  * tools only) → output cap → secret scrubbing → metrics. Never throws.
  */
 export async function executeToolCall(
@@ -42,12 +42,12 @@ export async function executeToolCall(
   if (tool === undefined) return unknownTool(exposedName, startedAt, availableNames);
 
   const parsed = parseToolArguments(tool.prepared.name, rawArguments);
-  const invalid = parsed.ok ? checkToolArguments(tool.prepared, parsed.value) : parsed.failure;
-  if (invalid !== undefined) {
+  const checked = parsed.ok ? checkToolArguments(tool.prepared, parsed.value) : parsed;
+  if (!checked.ok) {
     tool.metrics.validationFailures.inc();
-    return finish(tool, { countsAgainstBreaker: false, isRetryable: false, outcome: 'invalid_input', failure: invalid }, startedAt, options);
+    return finish(tool, { countsAgainstBreaker: false, isRetryable: false, outcome: 'invalid_input', failure: checked.failure }, startedAt, options);
   }
-  const args = (parsed as { value: unknown }).value;
+  const args = checked.value;
 
   const plugin = tool.plugin;
   const policy = plugin.callPolicy;

@@ -507,7 +507,11 @@ function registerChecked(record: PluginRecord, checkedSource: CheckedSource, env
       plugin: loaded,
       prepared: tool,
       provenance: Object.freeze({ plugin: name, pluginVersion: checkedSource.version, tool: tool.name }),
-      spec: Object.freeze({ type: 'function' as const, function: Object.freeze({ name: exposedName, description: tool.description, parameters: tool.parameters, strict: true as const }) }),
+      spec: Object.freeze({
+        type: 'function' as const,
+        function: Object.freeze({ name: exposedName, description: tool.description, parameters: tool.parameters, strict: true as const }),
+        looseParameters: tool.looseParameters,
+      }),
       metrics: {
         duration: environment.metrics.duration.labels(name, tool.name),
         validationFailures: environment.metrics.validationFailures.labels(name, tool.name),

@@ -10,8 +10,17 @@ function tool(pluginName: string, toolName: string, isAvailable = true): Registe
   return {
     exposedName,
     plugin,
-    prepared: { name: toolName, description: toolName, parameters, idempotent: false, validate: (() => true) as never, fingerprint: '0'.repeat(16) },
-    spec: { type: 'function', function: { name: exposedName, description: toolName, parameters, strict: true } },
+    prepared: {
+      name: toolName,
+      description: toolName,
+      parameters,
+      looseParameters: parameters,
+      idempotent: false,
+      validate: (() => true) as never,
+      toDeclaredArguments: (args) => args,
+      fingerprint: '0'.repeat(16),
+    },
+    spec: { type: 'function', function: { name: exposedName, description: toolName, parameters, strict: true }, looseParameters: parameters },
     provenance: { plugin: pluginName, pluginVersion: '1.0.0', tool: toolName },
     metrics: { duration: {} as never, validationFailures: {} as never, outcomes: new Map() },
   };

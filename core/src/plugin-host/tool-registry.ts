@@ -9,7 +9,10 @@ import type { LoadedPlugin } from './loaded-plugin.js';
 /** OpenAI function names: letters, digits, `_` and `-`, at most 64 characters. */
 export const EXPOSED_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 
-/** A tool as offered to the model (OpenAI Chat Completions `tools[]` entry, strict mode). */
+/**
+ * A tool as offered to the model: the OpenAI Chat Completions `tools[]` entry in strict mode, and the
+ * loose parameters the model client offers instead to an endpoint that does not use strict mode.
+ */
 export interface ModelToolSpec {
   readonly type: 'function';
   readonly function: {
@@ -18,6 +21,7 @@ export interface ModelToolSpec {
     readonly parameters: JsonSchema;
     readonly strict: true;
   };
+  readonly looseParameters: JsonSchema;
 }
 
 /** A registered tool, for listings (CLI, admin API, system prompt). */

@@ -10,12 +10,13 @@ export interface RateLimitPluginOptions {
   /** Usually `failOpen(new RedisRateLimiter(...))` or a MemoryRateLimiter. */
   limiter: RateLimiter;
   clientIp: ClientIpResolver;
-  /** Paths never limited (probes and scrapes). Default `/healthz`, `/readyz`, `/metrics`. */
+  /** Paths never limited (probes and scrapes). Default {@link DEFAULT_EXEMPT_PATHS}. */
   exemptPaths?: readonly string[];
   metrics?: HostMetrics;
 }
 
-export const DEFAULT_EXEMPT_PATHS = ['/healthz', '/readyz', '/metrics'] as const;
+/** Probes (`/healthz`, `/readyz` and the old service's `/health`, `/ready`) and scrapes. */
+export const DEFAULT_EXEMPT_PATHS = ['/healthz', '/readyz', '/health', '/ready', '/metrics'] as const;
 
 /** The limiter key: the API key's id for key holders, otherwise the client IP. */
 export function rateLimitKey(request: FastifyRequest, clientIp: ClientIpResolver): string {

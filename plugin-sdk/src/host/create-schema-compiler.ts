@@ -5,12 +5,15 @@ import type { CheckProblem } from './plugin-check-error.js';
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
-/** The Ajv options every Acai check uses: strict schemas, every error, union types (`["string","null"]`). */
+/** The Ajv options every Acai check uses: strict schemas, every error, union types (`["string","null"]`), own properties only. */
 export const SCHEMA_COMPILER_OPTIONS: Readonly<Options> = Object.freeze({
   strict: true,
   allErrors: true,
   allowUnionTypes: true,
   useDefaults: true,
+  // Only the value's own properties count: an optional property named like an Object.prototype member
+  // (`constructor`, `toString`) that a caller left out is absent, not the inherited function.
+  ownProperties: true,
   // One optimisation pass instead of the default many: compiles ~40% faster (load time with many
   // plugins) while validation speed stays the same.
   code: { optimize: 1 },

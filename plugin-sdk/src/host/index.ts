@@ -23,6 +23,8 @@ export { checkPluginDefinition } from './check-plugin-definition.js';
 export { preparePlugin } from './prepare-plugin.js';
 export type { PreparedPlugin, PreparedTool, QuarantinedTool } from './prepare-plugin.js';
 export { lintStrictToolSchema } from './lint-strict-tool-schema.js';
+export { formsOfPlainSchema, formsOfStrictSchema } from './tool-schema-forms.js';
+export type { ToolSchemaForms } from './tool-schema-forms.js';
 export { schemaFingerprint } from './schema-fingerprint.js';
 export {
   parseToolArguments,
@@ -34,7 +36,7 @@ export {
   createSecretScrubber,
   REDACTED,
 } from './tool-call-steps.js';
-export type { ToolFailure } from './tool-call-steps.js';
+export type { ParsedArguments, ToolFailure } from './tool-call-steps.js';
 export { createToolHttpClient } from './create-tool-http-client.js';
 export { MemoryToolCache } from './memory-tool-cache.js';
 export { createSystemClock, createFakeClock } from './clocks.js';

@@ -38,6 +38,26 @@ describe('lintStrictToolSchema', () => {
     ]);
   });
 
+  it('refuses a property named __proto__ at any depth, which the validator would skip; other prototype names are fine', () => {
+    const schema = JSON.parse(
+      JSON.stringify({
+        type: 'object',
+        properties: {
+          PROTO: { type: 'string' },
+          constructor: { type: ['string', 'null'] },
+          nested: { type: 'object', properties: { PROTO: { type: 'integer' } }, required: ['PROTO'], additionalProperties: false },
+          list: { type: 'array', items: { $ref: '#/$defs/item' } },
+        },
+        required: ['PROTO', 'constructor', 'nested', 'list'],
+        additionalProperties: false,
+        $defs: { item: { type: 'object', properties: { PROTO: { type: 'string' } }, required: ['PROTO'], additionalProperties: false } },
+      }).replaceAll('PROTO', '__proto__'),
+    ) as unknown;
+    const problems = lintStrictToolSchema(schema);
+    expect(problems.map((problem) => problem.pointer)).toEqual(['/properties/__proto__', '/properties/nested/properties/__proto__', '/$defs/item/properties/__proto__']);
+    expect(problems[0]?.message).toMatch(/"__proto__" cannot name a property: the host's validator skips that name/);
+  });
+
   it('requires an object root that is not anyOf', () => {
     expect(lintStrictToolSchema({ type: 'string' }).map((problem) => problem.pointer)).toEqual(['/type']);
     expect(lintStrictToolSchema({ anyOf: [] }).map((problem) => problem.pointer)).toContain('/anyOf');

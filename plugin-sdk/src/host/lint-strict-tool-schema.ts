@@ -12,11 +12,14 @@ const UNSUPPORTED_KEYWORDS = [
 
 const MAX_NESTING = 10;
 const MAX_ENUM_VALUES = 1000;
+/** Ajv leaves a property of this name out of `properties` and `required` checks (a guard against prototype pollution). */
+const UNCHECKABLE_PROPERTY = '__proto__';
 
 /**
  * The provider lint: checks a tool's parameter schema against OpenAI's strict function-calling rules
  * (object root without anyOf, `additionalProperties: false` and every property required on each object,
- * `items` on arrays, no unsupported keywords, local `$ref`s, ≤ 10 levels). Returns every problem; empty means sendable.
+ * `items` on arrays, no unsupported keywords, local `$ref`s, ≤ 10 levels), and that no property is named
+ * `__proto__`, which the host could not validate. Returns every problem; empty means sendable.
  */
 export function lintStrictToolSchema(schema: unknown): CheckProblem[] {
   const problems: CheckProblem[] = [];
@@ -56,6 +59,10 @@ function lintNode(node: unknown, pointer: string, depth: number, problems: Check
       const required = Array.isArray(node['required']) ? (node['required'] as unknown[]) : [];
       for (const [key, child] of Object.entries(properties)) {
         const childPointer = `${pointer}/properties/${escapePointer(key)}`;
+        if (key === UNCHECKABLE_PROPERTY) {
+          problems.push({ pointer: childPointer, message: `"${UNCHECKABLE_PROPERTY}" cannot name a property: the host's validator skips that name, so its value would go unchecked` });
+          continue;
+        }
         if (!required.includes(key)) {
           problems.push({ pointer: childPointer, message: `"${key}" must be listed in "required" (make it nullable, e.g. type ["string","null"], to keep it optional)` });
         }

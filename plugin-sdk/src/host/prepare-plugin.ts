@@ -6,15 +6,21 @@ import { createSchemaCompiler, toCheckProblems } from './create-schema-compiler.
 import { lintStrictToolSchema } from './lint-strict-tool-schema.js';
 import { formatProblems, PluginCheckError, type CheckProblem } from './plugin-check-error.js';
 import { schemaFingerprint } from './schema-fingerprint.js';
+import { formsOfStrictSchema, type ToolSchemaForms } from './tool-schema-forms.js';
 
 /** A tool whose parameter schema compiled and passed the provider lint, ready to be called. */
 export interface PreparedTool {
   readonly name: string;
   readonly description: string;
+  /** The strict form of the parameters (OpenAI strict function calling): offered to strict endpoints, shown in listings. */
   readonly parameters: JsonSchema;
+  /** The parameters with optional properties left optional: offered to endpoints that do not use strict mode. */
+  readonly looseParameters: JsonSchema;
   readonly idempotent: boolean;
-  /** Precompiled Ajv validator of the arguments (allErrors). */
+  /** Precompiled Ajv validator (allErrors) of the arguments in the form the tool declared. */
   readonly validate: ValidateFunction;
+  /** Maps a model's arguments, in either form, to the declared form `validate` checks (see {@link ToolSchemaForms}). */
+  readonly toDeclaredArguments: (args: unknown) => unknown;
   /** {@link schemaFingerprint} of `parameters`. */
   readonly fingerprint: string;
 }
@@ -73,12 +79,16 @@ export function preparePlugin(
       });
       continue;
     }
+    // Written in the strict dialect: a nullable property is an optional one, which a model may also leave out.
+    const forms = formsOfStrictSchema(tool.parameters);
     tools.push({
       name: tool.name,
       description: tool.description,
-      parameters: tool.parameters,
+      parameters: forms.strict,
+      looseParameters: forms.loose,
       idempotent: tool.idempotent === true,
       validate,
+      toDeclaredArguments: forms.toDeclaredArguments,
       fingerprint: schemaFingerprint(tool.parameters),
     });
   }

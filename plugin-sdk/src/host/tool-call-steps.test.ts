@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { JsonSchema } from '../schema-types.js';
 import { ToolError } from '../tool-error.js';
 import { createSchemaCompiler } from './create-schema-compiler.js';
 import type { PreparedTool } from './prepare-plugin.js';
@@ -12,6 +13,7 @@ import {
   parseToolArguments,
   toToolFailure,
 } from './tool-call-steps.js';
+import { formsOfStrictSchema } from './tool-schema-forms.js';
 
 const parameters = {
   type: 'object',
@@ -19,14 +21,20 @@ const parameters = {
   required: ['location', 'days'],
   additionalProperties: false,
 } as const;
-const tool: PreparedTool = {
-  name: 'get_forecast',
-  description: 'forecast',
-  parameters,
-  idempotent: true,
-  validate: createSchemaCompiler().compile(parameters),
-  fingerprint: schemaFingerprint(parameters),
-};
+function preparedTool(name: string, schema: JsonSchema): PreparedTool {
+  const forms = formsOfStrictSchema(schema);
+  return {
+    name,
+    description: name,
+    parameters: forms.strict,
+    looseParameters: forms.loose,
+    idempotent: true,
+    validate: createSchemaCompiler().compile(forms.declared as object),
+    toDeclaredArguments: forms.toDeclaredArguments,
+    fingerprint: schemaFingerprint(schema),
+  };
+}
+const tool = preparedTool('get_forecast', parameters);
 
 describe('argument checks', () => {
   it('refuses unparsable JSON as INVALID_INPUT', () => {
@@ -37,12 +45,34 @@ describe('argument checks', () => {
   });
 
   it('lists every validation error with its pointer in a model-fixable message', () => {
-    const failure = checkToolArguments(tool, { days: 11, unit: 'c' });
-    expect(failure?.code).toBe('INVALID_INPUT');
-    expect(failure?.message).toBe(
-      'Invalid arguments for tool "get_forecast": /location: is required but missing; /unit: is not an allowed property (remove it); /days: must be <= 10. Correct the arguments and call the tool again.',
-    );
-    expect(checkToolArguments(tool, { location: 'Paris', days: 3 })).toBeUndefined();
+    expect(checkToolArguments(tool, { days: 11, unit: 'c' })).toEqual({
+      ok: false,
+      failure: {
+        code: 'INVALID_INPUT',
+        message:
+          'Invalid arguments for tool "get_forecast": /location: is required but missing; /unit: is not an allowed property (remove it); /days: must be <= 10. Correct the arguments and call the tool again.',
+      },
+    });
+    expect(checkToolArguments(tool, { location: 'Paris', days: 3 })).toEqual({ ok: true, value: { location: 'Paris', days: 3 } });
+  });
+
+  it('takes an optional (nullable) argument left out as null, and still refuses a wrong type readably', () => {
+    const currentTime = preparedTool('get_current_time', {
+      type: 'object',
+      properties: { time_zone: { type: ['string', 'null'] } },
+      required: ['time_zone'],
+      additionalProperties: false,
+    });
+    expect(checkToolArguments(currentTime, {})).toEqual({ ok: true, value: { time_zone: null } });
+    expect(checkToolArguments(currentTime, { time_zone: null })).toEqual({ ok: true, value: { time_zone: null } });
+    expect(checkToolArguments(currentTime, { time_zone: 42 })).toEqual({
+      ok: false,
+      failure: {
+        code: 'INVALID_INPUT',
+        message: 'Invalid arguments for tool "get_current_time": /time_zone: must be string,null. Correct the arguments and call the tool again.',
+      },
+    });
+    expect(checkToolArguments(currentTime, [])).toMatchObject({ ok: false, failure: { message: expect.stringContaining('must be object') } });
   });
 });
 

@@ -17,7 +17,7 @@ export interface ToolSuccess {
   readonly data?: unknown;
 }
 
-/** The outcome of {@link parseToolArguments}. */
+/** The outcome of {@link parseToolArguments} and {@link checkToolArguments}. */
 export type ParsedArguments = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly failure: ToolFailure };
 
 /**
@@ -41,15 +41,21 @@ export function parseToolArguments(toolName: string, rawArguments: unknown): Par
 }
 
 /**
- * Validates parsed arguments with the tool's precompiled validator; returns undefined when valid,
- * otherwise an INVALID_INPUT failure listing every error with its JSON pointer so a model can fix them.
+ * Brings parsed arguments into the form the tool declared (a model may send a strict-form `null` or
+ * leave an optional property out; both mean "not given") and validates them with the tool's precompiled
+ * validator. Answers the arguments the tool runs with, or an INVALID_INPUT failure listing every error
+ * with its JSON pointer so a model can fix them.
  */
-export function checkToolArguments(tool: PreparedTool, args: unknown): ToolFailure | undefined {
-  if (tool.validate(args)) return undefined;
+export function checkToolArguments(tool: PreparedTool, args: unknown): ParsedArguments {
+  const declared = tool.toDeclaredArguments(args);
+  if (tool.validate(declared)) return { ok: true, value: declared };
   const problems = toCheckProblems(tool.validate.errors);
   return {
-    code: 'INVALID_INPUT',
-    message: `Invalid arguments for tool "${tool.name}": ${formatProblems(problems)}. Correct the arguments and call the tool again.`,
+    ok: false,
+    failure: {
+      code: 'INVALID_INPUT',
+      message: `Invalid arguments for tool "${tool.name}": ${formatProblems(problems)}. Correct the arguments and call the tool again.`,
+    },
   };
 }
 

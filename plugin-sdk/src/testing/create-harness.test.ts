@@ -147,6 +147,25 @@ describe('createHarness', () => {
     expect(harness.http.requests).toHaveLength(0);
   });
 
+  it('runs a tool with its optional (nullable) arguments left out as null, as the host does', async () => {
+    const echoZone = defineTool({
+      name: 'echo_zone',
+      description: 'Echoes its arguments',
+      parameters: {
+        type: 'object',
+        properties: { zone: { type: ['string', 'null'] }, count: { type: 'integer' } },
+        required: ['zone', 'count'],
+        additionalProperties: false,
+      },
+      execute: (args) => JSON.stringify(args),
+    });
+    const zones = definePlugin({ name: 'zones', description: 'Zones', tools: [echoZone] });
+    const harness = await createHarness(zones, { packageJson: { ...packageJson, name: '@acme/plugin-zones', acai: { entry: './dist/index.js', sdkApi: '1' } } });
+    expect(await harness.call('echo_zone', { count: 2 })).toMatchObject({ ok: true, content: '{"count":2,"zone":null}' });
+    expect(await harness.call('echo_zone', { count: 2, zone: null })).toMatchObject({ ok: true, content: '{"count":2,"zone":null}' });
+    expect(await harness.call('echo_zone', {})).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', message: expect.stringContaining('/count: is required but missing') } });
+  });
+
   it('uses the fake clock and time zone', async () => {
     const harness = await createHarness(plugin, { config: { apiKey: 'k-1234' }, now: '2026-03-01T12:00:00Z', timeZone: 'Asia/Tokyo' });
     expect(await harness.call('get_now')).toEqual({ ok: true, content: '2026-03-01T12:00:00.000Z Asia/Tokyo' });

@@ -173,8 +173,8 @@ export async function createHarness(plugin: PluginDefinition, options: HarnessOp
       }
       const parsed = parseToolArguments(toolName, args);
       if (!parsed.ok) return failed(parsed.failure, scrub);
-      const invalid = checkToolArguments(entry.prepared, parsed.value);
-      if (invalid !== undefined) return failed(invalid, scrub);
+      const checked = checkToolArguments(entry.prepared, parsed.value);
+      if (!checked.ok) return failed(checked.failure, scrub);
       callCount += 1;
       const callId = `harness-call-${callCount}`;
       const controller = new AbortController();
@@ -194,7 +194,7 @@ export async function createHarness(plugin: PluginDefinition, options: HarnessOp
         callId,
       };
       try {
-        const outcome = await runWithDeadline(() => entry.definition.execute(parsed.value as never, context), timeoutMs, controller);
+        const outcome = await runWithDeadline(() => entry.definition.execute(checked.value as never, context), timeoutMs, controller);
         if (outcome.timedOut) return failed({ code: 'TIMEOUT', message: `The tool "${toolName}" did not finish within ${timeoutMs} ms.` }, scrub);
         if (outcome.failed) return failed(toToolFailure(outcome.error), scrub);
         const normalized = normalizeToolOutput(outcome.value);

@@ -95,7 +95,11 @@ describe('get_current_time', () => {
 
   it('rejects arguments that do not match the schema', async () => {
     const harness = await harnessAt('2026-03-01T10:00:00Z');
-    expect(await harness.call('get_current_time', {})).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     expect(await harness.call('get_current_time', { time_zone: 5 })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect(await harness.call('get_current_time', { zone: 'UTC' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    // Left out is not given (what a model without strict mode sends): the default zone, as with null.
+    const leftOut = await harness.call('get_current_time', {});
+    expect(leftOut).toMatchObject({ ok: true });
+    expect(leftOut).toEqual(await harness.call('get_current_time', { time_zone: null }));
   });
 });

@@ -6,6 +6,7 @@ import {
   checkToolArguments,
   createSchemaCompiler,
   formatToolFailure,
+  formsOfStrictSchema,
   parseToolArguments,
   schemaFingerprint,
   type PreparedTool,
@@ -52,20 +53,24 @@ export function createFixtureTools(tools: readonly FixtureTool[]): FixtureTools 
   const modelTools: ModelTool[] = [];
   for (const tool of tools) {
     const exposedName = `fixtures__${tool.name}`;
+    const forms = formsOfStrictSchema(tool.parameters);
     prepared.set(exposedName, {
       tool,
       prepared: {
         name: tool.name,
         description: tool.description,
-        parameters: tool.parameters,
+        parameters: forms.strict,
+        looseParameters: forms.loose,
         idempotent: true,
-        validate: compiler.compile(tool.parameters as object),
+        validate: compiler.compile(forms.declared as object),
+        toDeclaredArguments: forms.toDeclaredArguments,
         fingerprint: schemaFingerprint(tool.parameters),
       },
     });
     modelTools.push({
       type: 'function',
-      function: { name: exposedName, description: tool.description, parameters: tool.parameters as Record<string, unknown>, strict: true },
+      function: { name: exposedName, description: tool.description, parameters: forms.strict, strict: true },
+      looseParameters: forms.loose,
     });
   }
   const calls: { name: string; arguments: string }[] = [];
@@ -91,10 +96,10 @@ export function createFixtureTools(tools: readonly FixtureTool[]): FixtureTools 
         schemaFingerprint: entry.prepared.fingerprint,
       };
       const parsed = parseToolArguments(exposedName, rawArguments);
-      const failure = parsed.ok ? checkToolArguments(entry.prepared, parsed.value) : parsed.failure;
-      if (failure) return { ...identity, outcome: 'invalid_input', content: formatToolFailure(failure), error: failure };
+      const checked = parsed.ok ? checkToolArguments(entry.prepared, parsed.value) : parsed;
+      if (!checked.ok) return { ...identity, outcome: 'invalid_input', content: formatToolFailure(checked.failure), error: checked.failure };
       try {
-        const content = await entry.tool.execute((parsed as { value: Record<string, unknown> }).value, options.signal);
+        const content = await entry.tool.execute(checked.value as Record<string, unknown>, options.signal);
         return { ...identity, outcome: 'ok', content, durationMs: performance.now() - startedAt };
       } catch (error) {
         const code = ToolError.isInstance(error) ? error.code : 'INTERNAL';

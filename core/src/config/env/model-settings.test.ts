@@ -26,9 +26,19 @@ describe('readModelSettings', () => {
     expect(settings({ OPENAI_TIMEOUT_MS: '100', OPENAI_MAX_ATTEMPTS: '1', OPENAI_STREAM: 'on' })).toMatchObject({ timeoutMs: 100, maxAttempts: 1, stream: true });
   });
 
-  it('reports a base URL that is not http(s) and out-of-range numbers, naming each variable', () => {
-    const read = new EnvReader({ OPENAI_BASE_URL: 'file:///etc/passwd', OPENAI_TIMEOUT_MS: '99', OPENAI_MAX_ATTEMPTS: '11', OPENAI_STREAM: 'perhaps' }, '/srv');
+  it('offers strict tool schemas on auto unless OPENAI_STRICT_TOOLS says on or off (any case)', () => {
+    expect(settings({}).strictTools).toBe('auto');
+    expect(settings({ OPENAI_STRICT_TOOLS: 'off' }).strictTools).toBe('off');
+    expect(settings({ OPENAI_STRICT_TOOLS: 'ON' }).strictTools).toBe('on');
+  });
+
+  it('reports a base URL that is not http(s), out-of-range numbers and unknown choices, naming each variable', () => {
+    const read = new EnvReader(
+      { OPENAI_BASE_URL: 'file:///etc/passwd', OPENAI_TIMEOUT_MS: '99', OPENAI_MAX_ATTEMPTS: '11', OPENAI_STREAM: 'perhaps', OPENAI_STRICT_TOOLS: 'true; rm -rf /' },
+      '/srv',
+    );
     readModelSettings(read);
-    expect(read.problems.map((problem) => problem.split(':')[0])).toEqual(['OPENAI_BASE_URL', 'OPENAI_TIMEOUT_MS', 'OPENAI_MAX_ATTEMPTS', 'OPENAI_STREAM']);
+    expect(read.problems.map((problem) => problem.split(':')[0])).toEqual(['OPENAI_BASE_URL', 'OPENAI_TIMEOUT_MS', 'OPENAI_MAX_ATTEMPTS', 'OPENAI_STREAM', 'OPENAI_STRICT_TOOLS']);
+    expect(read.problems.at(-1)).toContain('expected one of auto, on, off');
   });
 });

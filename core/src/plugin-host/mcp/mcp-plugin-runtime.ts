@@ -8,7 +8,6 @@ import { restartDelay, type RestartBackoff } from '../restart-delay.js';
 import { connectMcpServer, isSessionExpired, listAllTools, type McpConnection } from './connect-mcp-server.js';
 import { toToolOutput } from './mcp-tool-output.js';
 import { createLogThrottle, type LogThrottle } from '../log-throttle.js';
-import { toStrictToolSchema } from './strict-tool-schema.js';
 
 /** Host-wide settings of MCP-server plugins. */
 export interface McpRuntimeSettings {
@@ -90,7 +89,6 @@ export class McpPluginRuntime implements PluginRuntime {
   #state: RuntimeState = 'idle';
   #connection: McpConnection | undefined;
   #toolsFingerprint = '';
-  #restorers = new Map<string, (args: unknown) => unknown>();
   #renewal: Promise<McpConnection> | undefined;
   /** A re-listing after list_changed is running; notifications meanwhile ask for one more. */
   #relisting: Promise<void> | undefined;
@@ -146,10 +144,10 @@ export class McpPluginRuntime implements PluginRuntime {
   async execute(toolName: string, args: unknown, context: RuntimeCallContext): Promise<ToolOutput> {
     const connection = this.#connection;
     if (this.#state !== 'ready' || connection === undefined) throw this.#unavailable();
-    const restore = this.#restorers.get(toolName);
     const params = {
       name: toolName,
-      arguments: (restore === undefined ? args : restore(args)) as Record<string, unknown>,
+      // Already in the server's own form: the call path removed strict-form nulls before validating.
+      arguments: args as Record<string, unknown>,
       // W3C trace context for servers that join traces (MCP's _meta is the place for such metadata).
       ...(context.traceparent === undefined ? {} : { _meta: { traceparent: context.traceparent } }),
     };
@@ -214,7 +212,6 @@ export class McpPluginRuntime implements PluginRuntime {
     this.#connection = connection;
     this.#state = 'ready';
     this.#toolsFingerprint = fingerprintTools(connection.tools);
-    this.#restorers = new Map(connection.tools.map((tool) => [tool.name, toStrictToolSchema(tool.inputSchema).restoreArguments]));
   }
 
   #onConnectionLost(reason: string): void {

@@ -10,13 +10,20 @@ function tool(name: string, parameters: unknown, description = `Tool ${name}`): 
 const SOURCE = 'plugins.config.json › files (files-server@1.0.0)';
 
 describe('prepareMcpTools', () => {
-  it('prepares valid tools with the strict schema the model sees and a validator for the call path', () => {
-    const prepared = prepareMcpTools([tool('search', { type: 'object', properties: { query: { type: 'string' }, limit: { type: 'integer' } }, required: ['query'] })], SOURCE);
+  it('prepares valid tools with both forms the model may see and a validator of the server’s own schema for the call path', () => {
+    const inputSchema = { type: 'object', properties: { query: { type: 'string' }, limit: { type: 'integer' } }, required: ['query'] };
+    const prepared = prepareMcpTools([tool('search', inputSchema)], SOURCE);
     expect(prepared.quarantined).toEqual([]);
     const [search] = prepared.tools;
     expect(search?.parameters).toMatchObject({ required: ['query', 'limit'], additionalProperties: false });
-    expect(search?.validate({ query: 'tea', limit: null })).toBe(true);
-    expect(search?.validate({ query: 'tea' })).toBe(false);
+    expect(search?.looseParameters).toEqual(inputSchema);
+    const accepts = (args: unknown) => search?.validate(search.toDeclaredArguments(args));
+    // The strict form's null, and the loose form's absence, both mean "not given".
+    expect(search?.toDeclaredArguments({ query: 'tea', limit: null })).toEqual({ query: 'tea' });
+    expect(accepts({ query: 'tea', limit: null })).toBe(true);
+    expect(accepts({ query: 'tea' })).toBe(true);
+    expect(accepts({ query: 'tea', limit: 'ten' })).toBe(false);
+    expect(accepts({ limit: 3 })).toBe(false);
     expect(search?.fingerprint).toMatch(/^[0-9a-f]+$/);
     expect(prepared.exposedSegments.get('search')).toBe('search');
   });

@@ -1,7 +1,15 @@
-import { createSchemaCompiler, formatProblems, lintStrictToolSchema, schemaFingerprint, toCheckProblems, type PreparedTool, type QuarantinedTool } from '@acai/plugin-sdk/host';
+import {
+  createSchemaCompiler,
+  formatProblems,
+  formsOfPlainSchema,
+  lintStrictToolSchema,
+  schemaFingerprint,
+  toCheckProblems,
+  type PreparedTool,
+  type QuarantinedTool,
+} from '@acai/plugin-sdk/host';
 import { Ajv } from 'ajv';
 import type { RuntimeToolInfo } from '../plugin-runtime.js';
-import { toStrictToolSchema } from './strict-tool-schema.js';
 
 /** MCP's tool-name rule (1–128 characters; letters, digits, `_`, `-`, `.`; `/` is common in the wild). */
 const MCP_TOOL_NAME_PATTERN = /^[A-Za-z0-9_./-]{1,128}$/;
@@ -27,9 +35,10 @@ export interface PreparedMcpTools {
  * The tool-schema checks of an MCP server's tools. An MCP server is not the operator's code, so a bad tool
  * never costs the other tools: each problem quarantines only that tool. In order: a valid MCP tool name,
  * listed once, a distinct exposed name; the inputSchema is valid JSON Schema (checked against the
- * meta-schema, as the server's author meant it); it is rewritten into OpenAI's strict form ({@link toStrictToolSchema});
- * the provider lint passes; and the rewritten schema compiles with the host's strict Ajv, which is the
- * validator the call path uses. The model only ever sees the rewritten schema.
+ * meta-schema, as the server's author meant it); its strict form ({@link formsOfPlainSchema}) passes the
+ * provider lint; and the schema compiles with the host's strict Ajv, which is the validator the call path
+ * uses. Strict endpoints are offered the strict form, others the server's own schema; either way the
+ * arguments are validated against the server's schema, a strict-form null for a left-out property removed.
  */
 export function prepareMcpTools(tools: readonly RuntimeToolInfo[], source: string): PreparedMcpTools {
   metaSchemaChecker ??= new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false });
@@ -73,15 +82,15 @@ export function prepareMcpTools(tools: readonly RuntimeToolInfo[], source: strin
       quarantine(name, `its inputSchema is not a valid JSON Schema: ${problem}`);
       continue;
     }
-    const strict = toStrictToolSchema(tool.parameters);
-    const lintProblems = lintStrictToolSchema(strict.parameters);
+    const forms = formsOfPlainSchema(tool.parameters);
+    const lintProblems = lintStrictToolSchema(forms.strict);
     if (lintProblems.length > 0) {
       quarantine(name, `its inputSchema cannot be offered in OpenAI's strict function-calling mode: ${formatProblems(lintProblems)}`, lintProblems);
       continue;
     }
     let validate;
     try {
-      validate = compiler.compile(strict.parameters as object);
+      validate = compiler.compile(forms.declared as object);
     } catch (error) {
       quarantine(name, `its inputSchema breaks the host's strict schema rules: ${firstLine(error)}`, toCheckProblems((error as { errors?: [] }).errors));
       continue;
@@ -96,10 +105,12 @@ export function prepareMcpTools(tools: readonly RuntimeToolInfo[], source: strin
     prepared.push({
       name,
       description: description === '' ? name : description,
-      parameters: strict.parameters,
+      parameters: forms.strict,
+      looseParameters: forms.loose,
       idempotent: tool.idempotent,
       validate,
-      fingerprint: schemaFingerprint(strict.parameters),
+      toDeclaredArguments: forms.toDeclaredArguments,
+      fingerprint: schemaFingerprint(forms.strict),
     });
   }
   return { tools: prepared, quarantined, exposedSegments, warnings };
