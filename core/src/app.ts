@@ -7,6 +7,7 @@ import { buildUseCases } from './app/build-use-cases.js';
 import { createHostLogger } from './app/create-host-logger.js';
 import { createHttpServer } from './app/create-http-server.js';
 import { openStores } from './app/open-stores.js';
+import { telegramWebhookSettings } from './app/telegram-webhook-settings.js';
 import { PluginConfigWatches } from './app/plugin-config-watches.js';
 import { registerRequestHooks } from './app/register-request-hooks.js';
 import { registerRoutes } from './app/register-routes.js';
@@ -73,6 +74,8 @@ export async function buildApp(config: HostConfig, overrides: BuildAppOverrides 
   const metrics = createMetrics();
   const shutdown = new ShutdownSteps(logger);
   try {
+    // Settings that can be refused are checked before the host opens stores or starts plugins.
+    telegramWebhookSettings(config);
     const stores = await openStores(config, logger, shutdown);
     const plugins = await startPlugins(config, {
       env: overrides.env ?? config.pluginVariables,

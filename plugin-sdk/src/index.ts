@@ -17,7 +17,8 @@ export type {
   ToolHttpClient,
   ToolLogger,
 } from './context.js';
-export type { PluginManifest, PluginPackageJson, SecretDeclaration } from './manifest.js';
+export { permissionsSchema } from './manifest.js';
+export type { PluginManifest, PluginPackageJson, PluginPermissions, SecretDeclaration } from './manifest.js';
 export type { InferSchema, JsonSchema } from './schema-types.js';
 export { SECURE_BASE_URL_PATTERN, SECURE_URL_PATTERN } from './secure-url-pattern.js';
 export { SDK_API_VERSION, SDK_VERSION } from './version.js';

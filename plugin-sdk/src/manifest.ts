@@ -4,6 +4,47 @@ import type { DeepReadonly, InferSchema } from './schema-types.js';
 const HOST_NAME = '^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*(:[0-9]{1,5})?$';
 
 /**
+ * JSON Schema of a permission set: what a plugin asks for in `acai.permissions` (and an MCP server in its
+ * `mcp.permissions`), and what an operator grants in plugins.config.json (`permissions`). Every field is
+ * optional and an absent field asks for (or grants) nothing.
+ */
+export const permissionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    network: {
+      type: 'array',
+      maxItems: 256,
+      uniqueItems: true,
+      description: 'Hosts it may reach: "api.example.com" (any port), "api.example.com:8443" or "*.example.com".',
+      items: { type: 'string', pattern: HOST_NAME },
+    },
+    env: {
+      type: 'array',
+      maxItems: 64,
+      uniqueItems: true,
+      description: "Host environment variables it may read, by name (rare: secrets normally come through the plugin's config).",
+      items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' },
+    },
+    read: {
+      type: 'array',
+      maxItems: 64,
+      uniqueItems: true,
+      description: 'Extra absolute paths it may read (files or directories, read-only). Default: none.',
+      items: { type: 'string', pattern: '^/', maxLength: 4096 },
+    },
+    scratch: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['sizeMb'],
+      description: 'A private writable directory (/scratch, also $HOME and $TMPDIR), emptied at every start, of at most sizeMb MiB. Default: none.',
+      properties: { sizeMb: { type: 'integer', minimum: 1, maximum: 4096 } },
+    },
+    processes: { type: 'boolean', description: 'Whether it may start other processes (programs of the system, or another copy of itself). Default: false.' },
+  },
+} as const;
+
+/**
  * JSON Schema of the parts of a plugin's package.json the host reads; the manifest check validates against it
  * and the manifest types below are derived from it, so the two cannot drift apart.
  */
@@ -26,9 +67,10 @@ export const pluginPackageJsonSchema = {
           type: 'object',
           required: ['hosts'],
           additionalProperties: false,
-          description: 'Outbound network access.',
+          description: 'Outbound network access (the older spelling of permissions.network; both lists are asked for).',
           properties: { hosts: { type: 'array', items: { type: 'string', pattern: HOST_NAME } } },
         },
+        permissions: { ...permissionsSchema, description: 'What the plugin asks the operator for: network hosts, environment variables, extra read-only paths, a scratch directory, processes.' },
         secrets: {
           type: 'array',
           description: 'Secrets the plugin needs from its config.',
@@ -60,11 +102,20 @@ export type PluginPackageJson = DeepReadonly<Pick<InferSchema<typeof pluginPacka
  *   "entry": "./dist/index.js",
  *   "sdkApi": "1",
  *   "hostRange": ">=0.1.0 <1.0.0",
- *   "network": { "hosts": ["api.weatherapi.com"] },
+ *   "permissions": { "network": ["api.weatherapi.com"] },
  *   "secrets": [{ "key": "apiKey", "required": false }]
  * }
  */
 export type PluginManifest = PluginPackageJson['acai'];
+
+/**
+ * A permission set (each field described in {@link permissionsSchema}): what a plugin asks for in
+ * `acai.permissions`, and the shape of the grant an operator writes in plugins.config.json.
+ *
+ * @example
+ * "permissions": { "network": ["api.example.com"], "scratch": { "sizeMb": 16 } }
+ */
+export type PluginPermissions = DeepReadonly<InferSchema<typeof permissionsSchema>>;
 
 /** A secret a plugin needs: a top-level key of its config whose value must never be logged or shown. */
 export type SecretDeclaration = NonNullable<PluginManifest['secrets']>[number];

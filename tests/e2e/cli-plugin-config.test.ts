@@ -232,7 +232,7 @@ describe('acai plugin list', () => {
     const result = await acai(['plugin', 'list']);
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/^NAME +VERSION +KIND +COMPATIBLE +STATE +TOOLS$/);
+    expect(lines[0]).toMatch(/^NAME +VERSION +KIND +COMPATIBLE +STATE +SANDBOX +TOOLS$/);
     const row = (name: string) => lines.find((line) => line.startsWith(`${name} `))?.split(/ {2,}/);
     expect(row('datetime')).toEqual(['datetime', '1.0.0', 'npm', 'yes', 'enabled', expect.stringContaining('datetime__get_current_time, datetime__convert_time')]);
     expect(row('healthy')).toEqual(['healthy', '1.0.0', 'npm', 'yes', 'disabled', '-']);

@@ -4,10 +4,10 @@
 // request succeeds, datetime answers, the hostile call ends as a readable tool failure, and a worker
 // that had to be killed is restarted and serves again. No assertion is about durations.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
+import { startFakeOpenAI, type FakeOpenAIServer } from '../fakes/openai/index.js';
 import { requireRedisUrl, uniqueName } from '../support/env.js';
 import { CALL_DEADLINE_MS, START_UP_DEADLINE_MS, WAIT } from '../support/timing.js';
-import { bearer, CHAT_MODEL, fakeModelEnv, requestedToolCalls, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost } from './host-support.js';
+import { bearer, CHAT_MODEL, fakeModelEnv, startTestHost, toolCallingModel, twirpJson, type RunningTestHost } from './host-support.js';
 import { adminJson, createPluginsWorkspace, DATETIME_ENTRY, listedPlugin, type PluginsWorkspace } from './plugins-workspace.js';
 
 const CHAT_KEY = 'acai_e2e_hostile_suite_chat_key_012345678';
@@ -45,14 +45,7 @@ const CASES: readonly HostileCase[] = [
 ];
 
 /** Requests to call `<plugin>__<tool>` look like "call busy-loop__spin_forever {json} and tell the time". */
-function scriptedModel(body: ChatCompletionBody): FakeStep {
-  if (body.model === TITLE_MODEL) return { type: 'text', content: 'Hostile Suite' };
-  const last = body.messages.at(-1);
-  if (last?.role === 'tool') return { type: 'text', content: 'done' };
-  const text = typeof last?.content === 'string' ? last.content : '';
-  const calls = requestedToolCalls(body, text);
-  return calls.length === 0 ? { type: 'text', content: `echo: ${text}` } : { type: 'tool_calls', calls };
-}
+const scriptedModel = toolCallingModel('Hostile Suite');
 
 let fake: FakeOpenAIServer;
 let workspace: PluginsWorkspace;

@@ -82,10 +82,20 @@ describe.each([
       await client.close();
     }
     for (const when of ['at import', 'in a call']) {
-      // fs.writeSync(1) goes around every stream: descriptor 1 is a pipe the host reads, in every mode.
+      if (isolation === 'process') {
+        // A process worker's descriptors 1 and 2 are pipes to the host: everything it prints, whichever way,
+        // becomes the plugin's log lines.
+        for (const plugin of plugins) {
+          for (const [how, stream] of [['fd1', 'stdout'], ['stdout.write', 'stdout'], ['console.log', 'stdout'], ['fd2', 'stderr'], ['stderr.write', 'stderr'], ['console.error', 'stderr']] as const) {
+            expect(await framed(host, when, how, { plugin: plugin.name })).toMatchObject({ level: 'info', stream });
+          }
+        }
+        continue;
+      }
+      // fs.writeSync(1) from a thread goes around every stream: descriptor 1 is a pipe the host reads.
       expect(await framed(host, when, 'fd1', { component: 'stdout' })).toMatchObject({ level: 'warn', stream: 'stdout' });
       for (const plugin of plugins) {
-        if (plugin.mode === 'worker' && isolation === 'thread') {
+        if (plugin.mode === 'worker') {
           // A worker thread's own streams come to the host, attributed to the plugin.
           for (const [how, stream] of [['stdout.write', 'stdout'], ['console.log', 'stdout'], ['stderr.write', 'stderr'], ['console.error', 'stderr']] as const) {
             expect(await framed(host, when, how, { plugin: plugin.name })).toMatchObject({ level: 'info', stream });

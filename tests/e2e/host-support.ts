@@ -97,6 +97,21 @@ export function requestedToolCalls(body: ChatCompletionBody, text: string): Fake
   return calls;
 }
 
+/**
+ * A scripted model for the hostile suites: the title model answers `title`; a user message gets the calls it
+ * asks for ({@link requestedToolCalls}), or an echo when it asks for none; a tool result ends the turn.
+ */
+export function toolCallingModel(title: string): (body: ChatCompletionBody) => FakeStep {
+  return (body) => {
+    if (body.model === TITLE_MODEL) return { type: 'text', content: title };
+    const last = body.messages.at(-1);
+    if (last?.role === 'tool') return { type: 'text', content: 'done' };
+    const text = typeof last?.content === 'string' ? last.content : '';
+    const calls = requestedToolCalls(body, text);
+    return calls.length === 0 ? { type: 'text', content: `echo: ${text}` } : { type: 'tool_calls', calls };
+  };
+}
+
 /** The host's Prometheus text, read with a key that has the `metrics` scope. */
 export async function scrapeMetrics(url: string, key: string): Promise<string> {
   const response = await fetch(`${url}/metrics`, { headers: bearer(key) });

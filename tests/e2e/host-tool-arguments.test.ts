@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, toolCallsReply, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
 import { stdioServerEntry } from '../integration/mcp-support.js';
+import { forSuite } from '../support/plugin-grants.js';
 import { CHAT_MODEL, fakeModelEnv, startTestHost, TITLE_MODEL, twirpJson, type RunningTestHost } from './host-support.js';
 import { DATETIME_ENTRY } from './plugins-workspace.js';
 
@@ -60,7 +61,10 @@ afterAll(async () => {
 /** A host whose datetime plugin runs `mode` and whose model endpoint is told OPENAI_STRICT_TOOLS=`strictTools`. */
 async function startHost(mode: 'inline' | 'worker', strictTools: 'on' | 'auto'): Promise<RunningTestHost> {
   const configPath = join(workspace, `plugins.${mode}.config.json`);
-  const plugins = [{ ...DATETIME_ENTRY, mode }, stdioServerEntry('files', ['--only=echo,prototype_members']), { name: 'prototype-names', path: PROTOTYPE_NAMES_DIR, mode }];
+  // Granted what each fixture asks for; the third-party fixture runs inline outside the sandbox (forSuite).
+  const plugins = [{ ...DATETIME_ENTRY, mode }, stdioServerEntry('files', ['--only=echo,prototype_members']), { name: 'prototype-names', path: PROTOTYPE_NAMES_DIR, mode }].map((entry) =>
+    forSuite(entry, workspace),
+  );
   await writeFile(configPath, JSON.stringify({ defaults: { policy: { timeoutMs: 10_000, setupTimeoutMs: 20_000 } }, plugins }));
   return startTestHost({ ...fakeModelEnv(fake), PLUGINS_CONFIG: configPath, AUTH_DISABLED: 'true', OPENAI_STRICT_TOOLS: strictTools });
 }

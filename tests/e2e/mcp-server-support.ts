@@ -2,12 +2,14 @@
 // load (the shipped plugins, weather against a local Open-Meteo fake, and the call-path testbed) and
 // raw JSON-RPC requests for the hostile-input cases a well-behaved client never sends.
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LATEST_PROTOCOL_VERSION, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { parsePluginsConfig, type PluginsConfig } from '../../core/src/config/plugins-config.js';
 import type { FakeOpenMeteo } from '../fakes/open-meteo/index.js';
+import { forSuite } from '../support/plugin-grants.js';
 import { START_UP_DEADLINE_MS } from '../support/timing.js';
 import { REPO_PLUGINS_CONFIG } from './host-support.js';
 
@@ -48,7 +50,7 @@ export function mcpPluginsConfig(weather: FakeOpenMeteo): PluginsConfig {
     // than the default 10 s to answer initialize, and the host would start without its tools.
     policy: { setupTimeoutMs: START_UP_DEADLINE_MS },
   });
-  return parsePluginsConfig({ ...shipped, plugins }, { path: REPO_PLUGINS_CONFIG, env: {} });
+  return parsePluginsConfig({ ...shipped, plugins: plugins.map((plugin) => forSuite(plugin, dirname(REPO_PLUGINS_CONFIG))) }, { path: REPO_PLUGINS_CONFIG, env: {} });
 }
 
 /** An SDK client connected to `/mcp` with `key`, recording tools/list_changed notifications. */

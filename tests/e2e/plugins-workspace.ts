@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pack } from '../integration/reload-support.js';
+import { forSuite } from '../support/plugin-grants.js';
 import { START_UP_DEADLINE_MS } from '../support/timing.js';
 import { twirpJson } from './host-support.js';
 
@@ -50,7 +51,7 @@ export async function createPluginsWorkspace(plugins: ReadonlyArray<Record<strin
     await rename(`${configPath}.next`, configPath);
   };
   const writeConfig = (entries: ReadonlyArray<Record<string, unknown>>, policy: Record<string, unknown> = defaultPolicy) =>
-    writeRaw(JSON.stringify({ defaults: { policy }, plugins: entries }, null, 2));
+    writeRaw(JSON.stringify({ defaults: { policy }, plugins: entries.map((entry) => forSuite(entry, dir)) }, null, 2));
   await writeConfig(plugins);
   const tarball = (release: ForecastRelease) => join(dir, `forecast-${release}.tgz`);
   return {

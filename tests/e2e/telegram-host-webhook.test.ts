@@ -1,3 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 // The Telegram webhook served by the real host (TELEGRAM_BOT_TOKEN + TELEGRAM_WEBHOOK_SECRET), answering
 // through the host's own chat service in-process, against the fake Bot API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,7 +105,10 @@ describe('the host as a Telegram webhook', () => {
   });
 
   it('refuses to start with a webhook secret Telegram would not accept', async () => {
-    const env = { PLUGINS_CONFIG: REPO_PLUGINS_CONFIG, ACAI_DATA_DIR: '/tmp/acai-never-used', TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_WEBHOOK_SECRET: 'has spaces', LOG_LEVEL: 'silent' };
+    // The secret is refused before the host opens its stores: the data directory is never created.
+    const dataDir = join(tmpdir(), `acai-never-used-${randomUUID()}`);
+    const env = { PLUGINS_CONFIG: REPO_PLUGINS_CONFIG, ACAI_DATA_DIR: dataDir, TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_WEBHOOK_SECRET: 'has spaces', LOG_LEVEL: 'silent' };
     await expect(buildApp(loadHostConfig(env), { env })).rejects.toMatchObject({ code: 'HOST_CONFIG_INVALID', message: expect.stringContaining('TELEGRAM_WEBHOOK_SECRET must be 1–256 characters') });
+    expect(existsSync(dataDir)).toBe(false);
   });
 });

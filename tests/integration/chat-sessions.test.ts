@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RedisKeyValueStore } from '../../core/src/cache/index.js';
@@ -24,6 +25,9 @@ beforeAll(async () => {
   fake = await startFakeOpenAI();
   keyPrefix = `${uniqueName('chat_sessions')}:`;
   redis = new RedisKeyValueStore({ url: requireRedisUrl(), keyPrefix });
+  // Without an offline queue, commands sent before the connection is ready fail (and sessions fall
+  // back to the store): the bindings these tests look at would then be missing.
+  if (redis.client.status !== 'ready') await once(redis.client, 'ready');
 });
 afterAll(async () => {
   const keys = await redis.client.keys(`${keyPrefix}*`);

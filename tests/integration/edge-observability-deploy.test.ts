@@ -19,10 +19,11 @@ function promtool(...arguments_: string[]) {
 
 interface Dashboard {
   uid: string;
-  panels: Array<{ title: string; datasource: { uid: string }; targets: Array<{ expr: string; datasource: { uid: string } }> }>;
+  // Row panels only group the panels after them: no data source, no queries.
+  panels: Array<{ title: string; type: string; datasource?: { uid: string }; targets?: Array<{ expr: string; datasource: { uid: string } }> }>;
 }
 const dashboard = JSON.parse(read('deploy/grafana/dashboards/acai-overview.json')) as Dashboard;
-const expressions = dashboard.panels.flatMap((panel) => panel.targets.map((target) => ({ panel: panel.title, expr: target.expr })));
+const expressions = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })));
 
 describe('deploy/prometheus.yml', () => {
   it('passes promtool check config', () => {
@@ -48,6 +49,14 @@ describe('Grafana dashboard', () => {
     expect(dashboard.panels.some((panel) => /failures per plugin/i.test(panel.title))).toBe(true);
   });
 
+  it('has a capacity row: turns in progress, waiting and refused, event-loop delay, GC pauses and cache sizes', () => {
+    const all = expressions.map((entry) => entry.expr).join('\n');
+    for (const metric of ['acai_admission_in_flight', 'acai_admission_queued', 'acai_admission_limit', 'acai_admission_refusals_total', 'acai_event_loop_delay_p99_seconds', 'acai_gc_pause_seconds_total', 'acai_cache_bytes']) {
+      expect(all).toContain(metric);
+    }
+    expect(dashboard.panels.some((panel) => panel.type === 'row' && /capacity/i.test(panel.title))).toBe(true);
+  });
+
   it('queries only metrics the host exports', async () => {
     const exported = await metricsTheHostExports(root);
     const referenced = new Set(expressions.flatMap((entry) => metricNamesInPromQL(entry.expr)));
@@ -69,7 +78,7 @@ describe('Grafana dashboard', () => {
   it('uses the provisioned data source', () => {
     const datasources = parse(read('deploy/grafana/provisioning/datasources/datasources.yaml')) as { datasources: Array<{ uid: string }> };
     const uids = new Set(datasources.datasources.map((source) => source.uid));
-    for (const panel of dashboard.panels) expect(uids.has(panel.datasource.uid), panel.title).toBe(true);
+    for (const panel of dashboard.panels.filter((candidate) => candidate.type !== 'row')) expect(uids.has(panel.datasource?.uid ?? ''), panel.title).toBe(true);
   });
 });
 

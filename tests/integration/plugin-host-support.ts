@@ -9,6 +9,7 @@ import { MemoryKeyValueStore, type KeyValueStore } from '../../core/src/cache/in
 import { parsePluginsConfig, type PluginsConfig } from '../../core/src/config/plugins-config.js';
 import { loadPluginHost, type LoadPluginHostOptions, type PluginHost } from '../../core/src/plugin-host/index.js';
 import { createCapturingLogger } from '../../core/src/plugin-host/__fixtures__/test-plugin-packages.js';
+import { forSuite } from '../support/plugin-grants.js';
 import { START_UP_DEADLINE_MS } from '../support/timing.js';
 
 export { createCapturingLogger };
@@ -35,11 +36,13 @@ export function testbedState(): TestbedState {
 }
 
 /**
- * Validates entries the way plugins.config.json is validated (the file sits in the fixtures directory).
- * Setup gets the suite's start-up budget unless `defaults` or an entry sets its own: a fixture MCP server
- * or worker starting next to busy processes can take longer than the production default.
+ * Validates entries the way plugins.config.json is validated (the file sits in the fixtures directory), each
+ * granted what its fixture asks for and an inline one outside the sandbox (see forSuite). Setup gets the
+ * suite's start-up budget unless `defaults` or an entry sets its own: a fixture MCP server or worker starting
+ * next to busy processes can take longer than the production default.
  */
-export function fixtureConfig(plugins: Array<Record<string, unknown>>, env: Record<string, string> = {}, defaults: Record<string, unknown> = {}): PluginsConfig {
+export function fixtureConfig(entries: Array<Record<string, unknown>>, env: Record<string, string> = {}, defaults: Record<string, unknown> = {}): PluginsConfig {
+  const plugins = entries.map((entry) => forSuite(entry, FIXTURES_DIR));
   const policy = { setupTimeoutMs: START_UP_DEADLINE_MS, ...(defaults['policy'] as Record<string, unknown> | undefined) };
   return parsePluginsConfig({ defaults: { ...defaults, policy }, plugins }, { path: join(FIXTURES_DIR, 'plugins.config.json'), env });
 }

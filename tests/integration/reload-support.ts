@@ -13,6 +13,7 @@ import { loadPluginsConfig } from '../../core/src/config/plugins-config.js';
 import { loadPluginHost } from '../../core/src/plugin-host/index.js';
 import { ReloadablePluginHost, type ReloadablePluginHostOptions } from '../../core/src/plugin-host/reload/index.js';
 import { createPluginRuntimeFactory, WorkerEventTracker } from '../../core/src/plugin-host/worker/index.js';
+import { forSuite } from '../support/plugin-grants.js';
 import { CALL_DEADLINE_MS, START_UP_DEADLINE_MS } from '../support/timing.js';
 import { createCapturingLogger } from './isolation-support.js';
 
@@ -60,7 +61,7 @@ export async function startReloadTestbed(
   const writeConfig = async (entries: Array<Record<string, unknown>>) => {
     const document = {
       defaults: { policy: { timeoutMs: 5_000, setupTimeoutMs: START_UP_DEADLINE_MS, breaker: { failureThreshold: 2, halfOpenAfterMs: 60_000 } } },
-      plugins: entries,
+      plugins: entries.map((entry) => forSuite(entry, dir)),
     };
     // write-then-rename, as deploy tools do, so the watcher never reads a half-written file
     await writeFile(`${configPath}.next`, JSON.stringify(document, null, 2));

@@ -3,3 +3,6 @@ import { embeddedStoreFactory, mongoStoreFactory } from '../support/conversation
 
 describeConversationStoreContract('MongoDB wire (MONGODB_URL)', () => mongoStoreFactory('contract'));
 describeConversationStoreContract('embedded (SQLite file)', () => embeddedStoreFactory('store-contract'));
+describeConversationStoreContract('embedded (SQLite file, WAL checkpoints on a thread)', () =>
+  embeddedStoreFactory('store-contract-checkpoints', { backgroundCheckpoints: true }),
+);

@@ -56,6 +56,41 @@ describe('EmbeddedConversationStore specifics', () => {
     await store.close();
   });
 
+  it('makes the session indexes of an older file partial in place, and its session lookups and user listings use them', async () => {
+    const dataDir = join(root, 'older-indexes');
+    const first = new EmbeddedConversationStore({ dataDir });
+    await first.init();
+    const session = { platform: 'telegram', chatId: 'c1', userId: 'u1' };
+    const withSession = await first.create({ tenantId: 't', title: 'session', session, messages: [] });
+    await first.create({ tenantId: 't', title: 'api', messages: [] });
+    await first.close();
+    // The indexes as files written before them had them: over every conversation.
+    const raw = new Database(join(dataDir, 'acai.db'));
+    raw.exec(`DROP INDEX conversations_tenant_user_updated; DROP INDEX conversations_tenant_session;
+      CREATE INDEX conversations_tenant_user_updated ON conversations (tenant_id, user_id, updated_at DESC, id DESC);
+      CREATE INDEX conversations_tenant_session ON conversations (tenant_id, platform, chat_id, user_id, updated_at DESC);`);
+    raw.close();
+
+    const reopened = new EmbeddedConversationStore({ dataDir });
+    await reopened.init();
+    expect((await reopened.findLatestForSession('t', session, new Date(0)))?.id).toBe(withSession.id);
+    expect((await reopened.list('t', { pageSize: 10, userId: 'u1' })).conversations.map((conversation) => conversation.id)).toEqual([withSession.id]);
+    await reopened.close();
+
+    const check = new Database(join(dataDir, 'acai.db'), { readonly: true });
+    const definitions = check.prepare(`SELECT name, sql FROM sqlite_master WHERE name IN ('conversations_tenant_user_updated', 'conversations_tenant_session')`).all() as Array<{ sql: string }>;
+    expect(definitions.map((row) => /WHERE/.test(row.sql))).toEqual([true, true]);
+    const plan = (sql: string): string => (check.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((row) => row.detail).join('; ');
+    // Either partial index answers a session lookup without scanning; a user listing needs the user one.
+    const sessionPlan = plan(`SELECT id FROM conversations WHERE tenant_id = 't' AND platform = 'telegram' AND chat_id = 'c1' AND user_id = 'u1' AND updated_at >= 0 ORDER BY updated_at DESC, id DESC LIMIT 1`);
+    expect(sessionPlan).toMatch(/SEARCH conversations USING (COVERING )?INDEX conversations_tenant_(session|user_updated)/);
+    expect(sessionPlan).not.toMatch(/\bSCAN\b/);
+    expect(plan(`SELECT id FROM conversations WHERE tenant_id = 't' AND user_id = 'u1' ORDER BY updated_at DESC, id DESC LIMIT 11`)).toMatch(
+      /SEARCH conversations USING (COVERING )?INDEX conversations_tenant_user_updated/,
+    );
+    check.close();
+  });
+
   it('refuses a database written by a newer schema', async () => {
     const dataDir = join(root, 'future');
     const store = new EmbeddedConversationStore({ dataDir });

@@ -27,12 +27,12 @@ export async function mongoStoreFactory(prefix: string): Promise<ConversationSto
   };
 }
 
-/** Embedded (SQLite) stores in a temporary folder of their own (removed by `destroy`). */
-export async function embeddedStoreFactory(prefix: string): Promise<ConversationStoreFactory> {
+/** Embedded (SQLite) stores in a temporary folder of their own (removed by `destroy`); optionally checkpointing from a thread, as the host's store does. */
+export async function embeddedStoreFactory(prefix: string, options: { backgroundCheckpoints?: boolean } = {}): Promise<ConversationStoreFactory> {
   const dataDir = await mkdtemp(join(tmpdir(), `acai-${prefix}-`));
   return {
     async open(now) {
-      const store = new EmbeddedConversationStore({ dataDir, now });
+      const store = new EmbeddedConversationStore({ dataDir, now, ...options });
       await store.init();
       return store;
     },

@@ -2,7 +2,7 @@
 # Provisioning shared by run-tests.sh and with-services.sh (sourced, not executed).
 #
 # It makes a fresh Debian 12 machine able to run the suites: installs npm dependencies, the system
-# tools the suites call (redis-server, protoc, promtool, chromium), builds FerretDB, helm and kubeconform
+# tools the suites call (redis-server, protoc, promtool, bubblewrap, python3, chromium), builds FerretDB, helm and kubeconform
 # once into a cache (with the Kubernetes JSON Schemas kubeconform checks the Helm chart against), starts a
 # private Redis and FerretDB on free loopback ports unless REDIS_URL / MONGODB_URL are already set,
 # and stops whatever it started when the calling script exits.
@@ -75,6 +75,10 @@ acai_ensure_system_packages() {
   # apt only pulls in as a recommendation, so --no-install-recommends would leave them out.
   [[ -f /usr/include/google/protobuf/timestamp.proto ]] || missing+=(libprotobuf-dev)
   command -v promtool >/dev/null || missing+=(prometheus)
+  # The OS sandbox of third-party plugins and stdio MCP servers (core/src/plugin-host/sandbox), and the
+  # Python the hostile-server suites run a stdio MCP server with.
+  [[ -x /usr/bin/bwrap ]] || missing+=(bubblewrap)
+  [[ -x /usr/bin/python3 ]] || missing+=(python3)
   if ((${#missing[@]} == 0)); then return 0; fi
   acai_log "installing system packages: ${missing[*]}"
   acai_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

@@ -3,6 +3,7 @@ import { element, replaceChildren } from './dom.js';
 import { formatClockTime, formatCount, formatRelativeTime } from './format.js';
 import { pluginApi, type HostConnection } from './host-api.js';
 import { pageSection, type PageSection } from './page-section.js';
+import { permissionLines, sandboxLabel } from './plugin-isolation.js';
 import type { View } from './view.js';
 import type { PluginInfo, ReloadPluginsResponse } from './wire-types.js';
 
@@ -69,6 +70,7 @@ export class PluginsView implements View {
     reset.disabled = state !== 'ACTIVE' || breaker === 'CLOSED';
     if (reset.disabled) reset.title = 'The breaker is closed (or the plugin is not loaded).';
     const lastErrorTime = plugin.last_error_time;
+    const sandbox = sandboxLabel(plugin);
     return element(
       'article',
       { class: 'plugin-card', 'data-plugin': name, 'data-state': state.toLowerCase(), 'aria-labelledby': `plugin-${name}` },
@@ -91,7 +93,23 @@ export class PluginsView implements View {
         fact('Errors', formatCount(plugin.error_count)),
         plugin.mode === 'worker' || isMcp ? fact('Restarts', formatCount(plugin.restart_count)) : null,
         state === 'STARTING' || (plugin.start_attempts ?? 0) > 1 ? fact('Start attempts', `${plugin.start_attempts ?? 0} of ${plugin.max_start_attempts ?? 0}`) : null,
+        sandbox === undefined
+          ? null
+          : fact('Sandbox', element('span', { class: sandbox.isWarning ? 'sandbox sandbox--off' : 'sandbox', 'data-testid': 'plugin-sandbox' }, sandbox.text)),
       ),
+      plugin.requested_permissions === undefined && plugin.granted_permissions === undefined
+        ? null
+        : element(
+            'section',
+            { class: 'plugin-permissions', 'aria-label': `Permissions of ${name}` },
+            element('h3', {}, 'Permissions'),
+            element(
+              'dl',
+              { class: 'plugin-facts' },
+              fact('Requested', element('ul', { 'data-testid': 'permissions-requested' }, ...permissionLines(plugin.requested_permissions).map((line) => element('li', {}, line)))),
+              fact('Granted', element('ul', { 'data-testid': 'permissions-granted' }, ...permissionLines(plugin.granted_permissions).map((line) => element('li', {}, line)))),
+            ),
+          ),
       plugin.last_error
         ? element(
             'div',

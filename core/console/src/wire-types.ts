@@ -2,7 +2,7 @@
 // (snake_case), defaults omitted, 64-bit counters as strings. The Twirp APIs' shapes are the ones the
 // host's own clients declare (type-only imports: nothing of core/src/client is bundled for them).
 export type { Conversation, ConversationMessage, DescribeConversationResponse, ListConversationsResponse, ToolCallRecord as ToolCall } from '../../src/client/chat-api.js';
-export type { ListPluginsResponse, PluginInfo, PluginResponse, ReloadPluginsResponse } from '../../src/client/admin-api.js';
+export type { ListPluginsResponse, PermissionsInfo, PluginInfo, PluginResponse, ReloadPluginsResponse } from '../../src/client/admin-api.js';
 
 /** A Twirp error body (`{"code","msg","meta"}`), also the payload of the stream's `error` event. */
 export interface TwirpErrorBody {

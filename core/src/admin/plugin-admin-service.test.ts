@@ -152,6 +152,30 @@ describe('createPluginAdminService', () => {
     expect(response.plugins?.[1]).toMatchObject({ name: 'weather', kind: 'npm', transport: '', serverName: '' });
   });
 
+  it('lists what each plugin asks for, what its entry grants and the sandbox it runs in (or why none)', async () => {
+    const permissions = (network: string[], scratchMb?: number) => ({ network, env: [], read: [], scratchMb, processes: false });
+    const sandboxed: PluginStatus = {
+      ...status,
+      name: 'quotes',
+      permissions: { requested: permissions(['api.quotes.example']), granted: permissions(['api.quotes.example', '*.cdn.example'], 16) },
+      sandbox: { kind: 'bubblewrap', description: { kind: 'bubblewrap', readOnlyPaths: [], scratchMb: 16, networkHosts: [], mayStartProcesses: false } },
+    };
+    const optedOut: PluginStatus = { ...status, name: 'legacy', sandbox: { kind: 'none', exemption: 'opted-out' } };
+    const service = createPluginAdminService({ host: target({ listPlugins: () => [sandboxed, optedOut, status] }) });
+    const response = await service.listPlugins({} as never, context(['admin']));
+    expect(response.plugins?.[0]).toMatchObject({
+      name: 'quotes',
+      sandbox: 'bubblewrap',
+      sandboxExemption: '',
+      requestedPermissions: { network: ['api.quotes.example'], scratchMb: 0, processes: false },
+      grantedPermissions: { network: ['api.quotes.example', '*.cdn.example'], scratchMb: 16 },
+    });
+    expect(response.plugins?.[1]).toMatchObject({ name: 'legacy', sandbox: 'none', sandboxExemption: 'opted-out' });
+    // Not decided yet (a plugin that failed before its manifest was read): left empty.
+    expect(response.plugins?.[2]).toMatchObject({ name: 'weather', sandbox: '', sandboxExemption: '' });
+    expect(response.plugins?.[2]?.requestedPermissions).toBeUndefined();
+  });
+
   it('reports a refused reload to the operator with its message instead of a generic internal error', async () => {
     const refusal = new HostError('HOST_PLUGIN_REQUIRED_FAILED', 'Required plugin failed to load: weather: setup failed');
     const service = createPluginAdminService({ host: target({ reload: () => Promise.reject(refusal) }) });

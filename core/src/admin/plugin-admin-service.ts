@@ -3,10 +3,10 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { hasScope, type Principal } from '../auth/index.js';
 import { HostError, invalidArgument, type HostErrorCode } from '../errors/index.js';
-import type { PluginStatus, RegisteredToolInfo } from '../plugin-host/index.js';
+import type { PermissionSet, PluginStatus, RegisteredToolInfo } from '../plugin-host/index.js';
 import type { ReloadResult, ReloadTrigger } from '../plugin-host/reload/index.js';
 import type { WorkerHealth } from '../plugin-host/worker/index.js';
-import { PluginInfo_BreakerState, PluginInfo_State, PluginInfoSchema, PluginService } from '../rpc/generated/admin_pb.js';
+import { PluginInfo_BreakerState, PluginInfo_State, PluginInfoSchema, PluginService, type PluginInfo_PermissionsSchema } from '../rpc/generated/admin_pb.js';
 import type { RpcContext, ServiceImplementation, ServiceMethods } from '../rpc/index.js';
 
 /** The admin API's Twirp service descriptor (`acai.admin.PluginService`). */
@@ -37,6 +37,21 @@ const BREAKER_STATES: Record<PluginStatus['breakerState'], PluginInfo_BreakerSta
   open: PluginInfo_BreakerState.OPEN,
   'half-open': PluginInfo_BreakerState.HALF_OPEN,
 };
+
+/** A plugin's permissions and sandbox, in admin.proto's terms. */
+function describeIsolation(status: PluginStatus): Pick<MessageInitShape<typeof PluginInfoSchema>, 'requestedPermissions' | 'grantedPermissions' | 'sandbox' | 'sandboxExemption'> {
+  const permissions = status.permissions;
+  const sandbox = status.sandbox;
+  return {
+    ...(permissions === undefined ? {} : { requestedPermissions: toWirePermissions(permissions.requested), grantedPermissions: toWirePermissions(permissions.granted) }),
+    sandbox: sandbox?.kind ?? '',
+    sandboxExemption: sandbox?.kind === 'none' ? sandbox.exemption : '',
+  };
+}
+
+function toWirePermissions(set: PermissionSet): MessageInitShape<typeof PluginInfo_PermissionsSchema> {
+  return { network: [...set.network], env: [...set.env], read: [...set.read], scratchMb: set.scratchMb ?? 0, processes: set.processes };
+}
 
 const PLUGIN_STATES: Record<PluginStatus['state'], PluginInfo_State> = {
   loaded: PluginInfo_State.ACTIVE,
@@ -81,6 +96,7 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
       kind: status.kind,
       transport: status.transport ?? '',
       serverName: status.serverName ?? '',
+      ...describeIsolation(status),
     };
   };
   const find = (name: string): PluginStatus => {

@@ -3,7 +3,7 @@ import { loadHostConfig } from '../config/env-config.js';
 import type { PluginStatus } from '../plugin-host/index.js';
 import { describePluginSet, readinessChecks } from './readiness-checks.js';
 
-type ProbedPlugin = Pick<PluginStatus, 'name' | 'state' | 'isRestarting'> & Partial<Pick<PluginStatus, 'startAttempts'>>;
+type ProbedPlugin = Pick<PluginStatus, 'name' | 'state' | 'isRestarting'> & Partial<Pick<PluginStatus, 'startAttempts' | 'sandbox'>>;
 
 function pluginSet(plugins: readonly ProbedPlugin[], generation = 3) {
   return { generation, listPlugins: () => plugins.map((plugin) => ({ startAttempts: { made: 1, max: 4 }, ...plugin })) };
@@ -31,6 +31,18 @@ describe('describePluginSet', () => {
   it('is degraded while a plugin whose start timed out waits for its next attempt, with the count', () => {
     const result = describePluginSet(pluginSet([{ name: 'slow', state: 'starting', startAttempts: { made: 2, max: 4 } }, { name: 'datetime', state: 'loaded' }]));
     expect(result).toEqual({ state: 'degraded', message: '1 plugin(s) loaded (generation 3); starting: slow (attempt 2 of 4 timed out)' });
+  });
+
+  it('names the plugins an operator runs without a sandbox, without making the host unready', () => {
+    const result = describePluginSet(
+      pluginSet([
+        { name: 'legacy', state: 'loaded', sandbox: { kind: 'none', exemption: 'opted-out' } },
+        { name: 'datetime', state: 'loaded', sandbox: { kind: 'none', exemption: 'first-party' } },
+        { name: 'files', state: 'failed', sandbox: { kind: 'none', exemption: 'opted-out' } },
+      ]),
+    );
+    expect(result).toEqual({ state: 'degraded', message: '2 plugin(s) loaded (generation 3); WITHOUT a sandbox by operator choice: legacy; failed: files' });
+    expect(describePluginSet(pluginSet([{ name: 'legacy', state: 'loaded', sandbox: { kind: 'none', exemption: 'opted-out' } }])).state).toBe('ok');
   });
 
   it('describes an empty set as ok', () => {

@@ -13,7 +13,7 @@ export interface ProbedStores {
 /** The plugin set as far as describing it goes (the reloadable plugin host fits). */
 export interface ProbedPluginSet {
   readonly generation: number;
-  listPlugins(): ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting' | 'startAttempts'>>;
+  listPlugins(): ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting' | 'startAttempts' | 'sandbox'>>;
 }
 
 /**
@@ -32,14 +32,21 @@ export function readinessChecks(config: HostConfig, stores: ProbedStores, plugin
   ];
 }
 
-/** The plugin set as a readiness state: ok while every plugin is loaded and none is restarting or still starting. */
+/**
+ * The plugin set as a readiness state: ok while every plugin is loaded and none is restarting or still starting. Plugins an
+ * operator runs without a sandbox (`"sandbox": "none"`) are named in the message whatever the state: a
+ * deliberate choice does not make the host unready, but nobody should forget it.
+ */
 export function describePluginSet(pluginHost: ProbedPluginSet): HealthCheckResult {
   const plugins = pluginHost.listPlugins();
   const failed = plugins.filter((plugin) => plugin.state === 'failed');
   const restarting = plugins.filter((plugin) => plugin.state === 'loaded' && plugin.isRestarting === true);
   const starting = plugins.filter((plugin) => plugin.state === 'starting');
   const loaded = plugins.filter((plugin) => plugin.state === 'loaded').length;
-  const summary = `${loaded} plugin(s) loaded (generation ${pluginHost.generation})`;
+  const unsandboxed = plugins.filter((plugin) => plugin.state === 'loaded' && plugin.sandbox?.kind === 'none' && plugin.sandbox.exemption === 'opted-out');
+  const summary =
+    `${loaded} plugin(s) loaded (generation ${pluginHost.generation})` +
+    (unsandboxed.length > 0 ? `; WITHOUT a sandbox by operator choice: ${unsandboxed.map((plugin) => plugin.name).join(', ')}` : '');
   const problems = [
     ...(failed.length > 0 ? [`failed: ${failed.map((plugin) => plugin.name).join(', ')}`] : []),
     ...(restarting.length > 0 ? [`restarting: ${restarting.map((plugin) => plugin.name).join(', ')}`] : []),

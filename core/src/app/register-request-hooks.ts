@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { registerAdmission } from '../admission/index.js';
 import { authPlugin } from '../auth/index.js';
 import type { HostConfig } from '../config/env-config.js';
 import { metricsPlugin, tracingPlugin, type HostMetrics } from '../observability/index.js';
@@ -8,7 +9,8 @@ import { PROTECTED_PREFIXES, rateLimitExemptPaths, type AccessControl } from './
 /**
  * The hooks every request passes, registered in the order they must run: the tracing span first (so
  * everything below nests under it), the request metrics, authentication (which sets `request.principal`),
- * then the rate limit, which keys its buckets by that principal.
+ * then the rate limit, which keys its buckets by that principal, and last admission control for chat
+ * turns (so unauthenticated and rate-limited requests take no room).
  */
 export async function registerRequestHooks(server: FastifyInstance, config: HostConfig, access: AccessControl, metrics: HostMetrics): Promise<void> {
   await server.register(tracingPlugin);
@@ -26,4 +28,5 @@ export async function registerRequestHooks(server: FastifyInstance, config: Host
   if (requestLimiter) {
     await server.register(rateLimitPlugin, { limiter: requestLimiter, clientIp, metrics, exemptPaths: rateLimitExemptPaths(config) });
   }
+  await registerAdmission(server, { settings: config.admission, registry: metrics.registry });
 }

@@ -49,6 +49,7 @@ export async function startPlugins(config: HostConfig, dependencies: PluginDepen
     // Plugins' outgoing requests carry the chat turn's traceparent.
     fetch: withTraceContextFetch(dependencies.fetch ?? globalThis.fetch),
     worker: config.plugins.worker,
+    sandbox: config.plugins.sandbox,
     maxDrainMs: config.plugins.reloadDrainMs,
     autoRollbackWindowMs: config.plugins.autoRollbackWindowMs,
     startRetry: config.plugins.startRetry,
@@ -66,5 +67,7 @@ export function registerPluginSecrets(pluginsConfig: PluginsConfig, secrets: Sec
       if (typeof value === 'string' && SECRET_NAME_PATTERN.test(key)) secrets.register(value);
     }
     if (plugin.source.kind === 'mcp') for (const value of plugin.source.secretValues) secrets.register(value);
+    // Variables granted to a plugin are usually credentials: kept out of logs like its secrets.
+    for (const value of Object.values(plugin.grantedEnvironment)) secrets.register(value);
   }
 }

@@ -1,3 +1,4 @@
+import { ByteBoundedLru } from '../cache/index.js';
 import { HostError } from '../errors/index.js';
 import type { ApiKeyRecord } from '../storage/api-keys/index.js';
 import { hashApiKey } from './api-key-hash.js';
@@ -64,7 +65,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const ttlMs = options.cacheTtlMs ?? 10_000;
   const maxEntries = options.maxCacheEntries ?? 10_000;
   const now = options.now ?? Date.now;
-  const cache = new Map<string, CacheEntry>();
+  // A record is a few short strings; 512 bytes is a generous estimate (hit and miss entries alike).
+  const cache = new ByteBoundedLru<CacheEntry>({ name: 'api_key_lookups', maxEntries, maxBytes: maxEntries * 1024, valueBytes: () => 512 });
   const trustedNetworks = options.trustedNetworks ?? [];
 
   async function lookUp(hash: string): Promise<ApiKeyRecord | undefined> {
@@ -81,11 +83,6 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (cached) return cached.record;
       throw new HostError('HOST_STORE_UNAVAILABLE', 'API keys cannot be checked right now, retry later', { cause: error });
     }
-    if (cache.size >= maxEntries) {
-      const oldest = cache.keys().next();
-      if (!oldest.done) cache.delete(oldest.value);
-    }
-    cache.delete(hash);
     cache.set(hash, { record, expiresAt: now() + ttlMs });
     return record;
   }
@@ -115,7 +112,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     cachedResult(credentials) {
       const withoutLookup = resultWithoutKey(credentials);
       if (withoutLookup !== undefined) return withoutLookup;
-      const cached = cache.get(hashApiKey(credentials.apiKey!, options.pepper));
+      const cached = cache.peek(hashApiKey(credentials.apiKey!, options.pepper));
       return cached !== undefined && cached.expiresAt > now() ? toResult(cached.record) : undefined;
     },
     clearCache() {

@@ -1,8 +1,13 @@
 export type { KeyValueStore } from './key-value-store.js';
 export { MemoryKeyValueStore } from './memory-key-value-store.js';
-export { RedisKeyValueStore, createRedisClient } from './redis-key-value-store.js';
+export type { MemoryKeyValueStoreOptions } from './memory-key-value-store.js';
+export { RedisKeyValueStore, RedisUnavailableError, createRedisClient } from './redis-key-value-store.js';
 export type { RedisClient, RedisKeyValueStoreOptions } from './redis-key-value-store.js';
 export { parseRedisConnection, redisUrlProblem } from './redis-connection.js';
 export type { RedisConnection, RedisNodeAddress } from './redis-connection.js';
 export { countCacheLookups } from './count-cache-lookups.js';
 export type { CacheLookupCounter } from './count-cache-lookups.js';
+export { ByteBoundedLru, ENTRY_OVERHEAD_BYTES, stringBytes } from './byte-bounded-lru.js';
+export type { ByteBoundedLruOptions } from './byte-bounded-lru.js';
+export { cacheStatistics, trackCache } from './cache-directory.js';
+export type { CacheStatistics } from './cache-directory.js';

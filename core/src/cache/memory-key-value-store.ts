@@ -1,20 +1,34 @@
+import { ByteBoundedLru, stringBytes } from './byte-bounded-lru.js';
 import type { KeyValueStore } from './key-value-store.js';
 
 interface Entry {
-  value: string;
+  readonly value: string;
   expiresAt: number | undefined;
+}
+
+/** Bounds of a {@link MemoryKeyValueStore}. */
+export interface MemoryKeyValueStoreOptions {
+  now?: () => number;
+  /** Bound on entries (default 100,000). */
+  maxEntries?: number;
+  /** Bound on the estimated bytes of keys and values (default 32 MiB); the least recently used go first. */
+  maxBytes?: number;
 }
 
 /** In-process KeyValueStore with the same TTL semantics as Redis (for single-process set-ups and tests). */
 export class MemoryKeyValueStore implements KeyValueStore {
   readonly kind = 'memory' as const;
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: ByteBoundedLru<Entry>;
   private readonly now: () => number;
-  private readonly maxEntries: number;
 
-  constructor(options: { now?: () => number; maxEntries?: number } = {}) {
+  constructor(options: MemoryKeyValueStoreOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.maxEntries = options.maxEntries ?? 100_000;
+    this.entries = new ByteBoundedLru<Entry>({
+      name: 'key_value_memory',
+      maxBytes: options.maxBytes ?? 32 * 1024 * 1024,
+      maxEntries: options.maxEntries ?? 100_000,
+      valueBytes: (entry) => stringBytes(entry.value) + 16,
+    });
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -22,12 +36,6 @@ export class MemoryKeyValueStore implements KeyValueStore {
   }
 
   async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
-    // Re-insert so Map order tracks recency; evict the oldest entry when full (bounded memory).
-    this.entries.delete(key);
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
     const expiresAt = ttlSeconds !== undefined && ttlSeconds > 0 ? this.now() + ttlSeconds * 1000 : undefined;
     this.entries.set(key, { value, expiresAt });
   }

@@ -1,4 +1,4 @@
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, ReplyError, type RedisOptions } from 'ioredis';
 import type { KeyValueStore } from './key-value-store.js';
 import { parseRedisConnection } from './redis-connection.js';
 
@@ -15,15 +15,39 @@ export interface RedisKeyValueStoreOptions {
   keyPrefix?: string;
   /** How long a command may wait before failing, so a dead Redis degrades fast instead of hanging requests. */
   commandTimeoutMs?: number;
+  /** After a command timed out, commands fail at once for this long (default 1 s); then one command probes. */
+  failFastMs?: number;
+  /** Injectable clock (ms). */
+  now?: () => number;
 }
 
-/** KeyValueStore on Redis; fails fast (no offline queue) so callers can fall back while Redis is down. */
+/** Thrown instead of sending a command while Redis is known to be unreachable. */
+export class RedisUnavailableError extends Error {
+  constructor() {
+    super('Redis is unreachable (a recent command failed); failing fast');
+    this.name = 'RedisUnavailableError';
+  }
+}
+
+/**
+ * KeyValueStore on Redis; fails fast so callers can fall back while Redis is down. A refused connection
+ * fails at once already (no offline queue), but a Redis that stops answering would make every command
+ * wait its full timeout, one request after another, while turns pile up behind them (bench:capacity's
+ * Redis-loss run). So after a command timed out, commands fail at once for `failFastMs`; then a single
+ * command probes, and its success ends the window.
+ */
 export class RedisKeyValueStore implements KeyValueStore {
   readonly kind = 'redis' as const;
   readonly client: RedisClient;
   private readonly ownsClient: boolean;
+  private readonly failFastMs: number;
+  private readonly now: () => number;
+  private failingUntil = Number.NEGATIVE_INFINITY;
+  private isProbing = false;
 
   constructor(options: RedisKeyValueStoreOptions) {
+    this.failFastMs = options.failFastMs ?? 1000;
+    this.now = options.now ?? Date.now;
     if (options.client) {
       this.client = options.client;
       this.ownsClient = false;
@@ -45,33 +69,61 @@ export class RedisKeyValueStore implements KeyValueStore {
   }
 
   async get(key: string): Promise<string | undefined> {
-    const value = await this.client.get(key);
+    const value = await this.guarded(() => this.client.get(key));
     return value ?? undefined;
   }
 
   async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
     if (ttlSeconds !== undefined && ttlSeconds > 0) {
-      await this.client.set(key, value, 'PX', Math.round(ttlSeconds * 1000));
+      await this.guarded(() => this.client.set(key, value, 'PX', Math.round(ttlSeconds * 1000)));
     } else {
-      await this.client.set(key, value);
+      await this.guarded(() => this.client.set(key, value));
     }
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.del(key);
+    await this.guarded(() => this.client.del(key));
   }
 
   async expire(key: string, ttlSeconds: number): Promise<boolean> {
-    return (await this.client.pexpire(key, Math.round(ttlSeconds * 1000))) === 1;
+    return (await this.guarded(() => this.client.pexpire(key, Math.round(ttlSeconds * 1000)))) === 1;
   }
 
+  /** Always asks Redis (readiness probes must see it come back), and a success ends the fail-fast window. */
   async ping(): Promise<void> {
-    await this.client.ping();
+    await this.guarded(() => this.client.ping(), true);
+  }
+
+  private async guarded<T>(command: () => Promise<T>, alwaysSend = false): Promise<T> {
+    const isHealthy = this.failingUntil === Number.NEGATIVE_INFINITY;
+    let isProbe = false;
+    if (!isHealthy && !alwaysSend) {
+      if (this.now() < this.failingUntil || this.isProbing) throw new RedisUnavailableError();
+      isProbe = true;
+      this.isProbing = true;
+    }
+    try {
+      const result = await command();
+      this.failingUntil = Number.NEGATIVE_INFINITY;
+      return result;
+    } catch (error) {
+      // Only a command that waited out its timeout opens the window: a refused or closed connection
+      // fails at once anyway (no offline queue), and a reply error means Redis answered.
+      if (isTimeout(error)) this.failingUntil = this.now() + this.failFastMs;
+      throw error;
+    } finally {
+      if (isProbe) this.isProbing = false;
+    }
   }
 
   async close(): Promise<void> {
     if (this.ownsClient) this.client.disconnect();
   }
+}
+
+/** ioredis rejects a command that waited `commandTimeout` with this message. */
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && !(error instanceof ReplyError) && /command timed out/i.test(error.message);
 }
 
 /**

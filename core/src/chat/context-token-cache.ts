@@ -1,3 +1,4 @@
+import { ByteBoundedLru } from '../cache/index.js';
 import { MESSAGE_OVERHEAD_TOKENS, type ModelMessage, type TokenCounter } from '../llm/index.js';
 import type { StoredMessage } from '../storage/conversation-store.js';
 
@@ -7,6 +8,9 @@ export interface ContextTokenCacheOptions {
   readonly maxMessages?: number;
   /** System-prompt paragraphs whose counts are kept (default 256). */
   readonly maxSegments?: number;
+  /** Estimated bytes of each of the two maps (default 4 MiB for replays, 1 MiB for paragraphs). */
+  readonly maxReplayBytes?: number;
+  readonly maxSegmentBytes?: number;
 }
 
 // Tokenizing dominated the host's own CPU in bench:chat: every turn re-counted the system prompt and
@@ -17,19 +21,28 @@ const PARAGRAPH = '\n\n';
  * Remembers token counts that do not change between turns: the replay of a stored message (an
  * assistant message with tool calls expands to several model messages; stored messages never change)
  * and the paragraphs of a system prompt (template and tool list repeat; only the date line differs).
- * Both maps are bounded and forget their oldest entries first.
+ * Both maps are bounded by entries and estimated bytes, forget the least recently used first, and
+ * report their size as metrics (acai_cache_bytes{cache="context_token_replays"|"context_token_paragraphs"}).
  */
 export class ContextTokenCache {
   readonly #counter: TokenCounter;
-  readonly #maxMessages: number;
-  readonly #maxSegments: number;
-  readonly #replays = new Map<string, readonly number[]>();
-  readonly #segments = new Map<string, number>();
+  readonly #replays: ByteBoundedLru<readonly number[]>;
+  readonly #segments: ByteBoundedLru<number>;
 
   constructor(counter: TokenCounter, options: ContextTokenCacheOptions = {}) {
     this.#counter = counter;
-    this.#maxMessages = options.maxMessages ?? 20_000;
-    this.#maxSegments = options.maxSegments ?? 256;
+    this.#replays = new ByteBoundedLru({
+      name: 'context_token_replays',
+      maxEntries: options.maxMessages ?? 20_000,
+      maxBytes: options.maxReplayBytes ?? 4 * 1024 * 1024,
+      valueBytes: (counts) => 16 + counts.length * 8,
+    });
+    this.#segments = new ByteBoundedLru({
+      name: 'context_token_paragraphs',
+      maxEntries: options.maxSegments ?? 256,
+      maxBytes: options.maxSegmentBytes ?? 1024 * 1024,
+      valueBytes: () => 8,
+    });
   }
 
   /** Token counts of `replayed` (the model messages of one stored message), in order. */
@@ -39,7 +52,7 @@ export class ContextTokenCache {
     const cached = this.#replays.get(key);
     if (cached !== undefined && cached.length === replayed.length) return cached;
     const counts = replayed.map((modelMessage) => this.#counter.countMessage(modelMessage));
-    remember(this.#replays, key, counts, this.#maxMessages);
+    this.#replays.set(key, counts);
     return counts;
   }
 
@@ -54,20 +67,12 @@ export class ContextTokenCache {
       let count = this.#segments.get(paragraph);
       if (count === undefined) {
         count = this.#counter.countText(paragraph);
-        remember(this.#segments, paragraph, count, this.#maxSegments);
+        this.#segments.set(paragraph, count);
       }
       total += count;
     }
     return total;
   }
-}
-
-function remember<Value>(map: Map<string, Value>, key: string, value: Value, limit: number): void {
-  if (map.size >= limit) {
-    const oldest = map.keys().next();
-    if (!oldest.done) map.delete(oldest.value);
-  }
-  map.set(key, value);
 }
 
 const caches = new WeakMap<TokenCounter, ContextTokenCache>();

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { startTimeoutScope } from '../deadlines/index.js';
 import type { ModelClient, ModelMessage, ModelTool, ModelToolCall } from '../llm/index.js';
 import type { ToolCallRecord } from '../storage/conversation-store.js';
 import type { ToolCallResult, ToolExecutor } from '../tool-calls/index.js';
@@ -176,7 +177,8 @@ async function callWithinDeadline(
   caller: CallerContext,
 ): Promise<ToolCallResult> {
   const remaining = Math.max(0, caller.deadline - Date.now());
-  const signal = AbortSignal.any([caller.signal, AbortSignal.timeout(remaining)]);
+  const scope = startTimeoutScope(caller.signal, remaining);
+  const { signal } = scope;
   const startedAt = performance.now();
   const abandoned = new Promise<ToolCallResult>((resolve) => {
     const onAbort = (): void =>
@@ -197,5 +199,5 @@ async function callWithinDeadline(
       traceparent: caller.traceparent,
     }),
     abandoned,
-  ]);
+  ]).finally(() => scope.dispose());
 }

@@ -20,6 +20,19 @@ describe('system prompts', () => {
     expect(rendered.version).toMatch(/^sp-[0-9a-f]{12}$/);
   });
 
+  it('words the time to the minute, so the prompt is the same for every turn within a minute', () => {
+    let now = new Date('2026-03-01T14:30:05.123Z');
+    const prompts = createSystemPrompts({ clock: { now: () => now, timeZone: 'Europe/Madrid' } });
+    const first = prompts.render({ tenantId: 'default', tools }).content;
+    expect(first).toContain('ISO 2026-03-01T14:30Z');
+    now = new Date('2026-03-01T14:30:59.999Z');
+    expect(prompts.render({ tenantId: 'default', tools }).content).toBe(first);
+    now = new Date('2026-03-01T14:31:00.000Z');
+    const next = prompts.render({ tenantId: 'default', tools }).content;
+    expect(next).toContain('15:31');
+    expect(next).toContain('ISO 2026-03-01T14:31Z');
+  });
+
   it('picks the most specific operator prompt and versions each template', () => {
     const prompts = createSystemPrompts({
       clock,

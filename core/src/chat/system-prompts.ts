@@ -68,6 +68,18 @@ export function createSystemPrompts(options: { config?: SystemPromptConfig | und
     hour12: false,
     timeZoneName: 'longOffset',
   });
+  // To the minute, like the human-readable part: the line (and its token count, which the context
+  // builder caches by paragraph) then changes once a minute, not on every turn.
+  let cachedMinute = Number.NaN;
+  let cachedLine = '';
+  const dateLine = (now: Date): string => {
+    const minute = Math.floor(now.getTime() / 60_000);
+    if (minute !== cachedMinute) {
+      cachedMinute = minute;
+      cachedLine = `Current date and time: ${dateFormat.format(now)} (time zone ${clock.timeZone}; ISO ${now.toISOString().slice(0, 16)}Z).`;
+    }
+    return cachedLine;
+  };
   const toolListCache = new WeakMap<readonly ModelTool[], string>();
   const describeTools = (tools: readonly ModelTool[]): string => {
     let text = toolListCache.get(tools);
@@ -90,8 +102,7 @@ export function createSystemPrompts(options: { config?: SystemPromptConfig | und
         (platform !== undefined ? config.platforms?.[platform] : undefined) ??
         config.default ??
         DEFAULT_SYSTEM_PROMPT;
-      const now = clock.now();
-      const content = `${template}\n\nCurrent date and time: ${dateFormat.format(now)} (time zone ${clock.timeZone}; ISO ${now.toISOString()}).\n\n${describeTools(tools)}`;
+      const content = `${template}\n\n${dateLine(clock.now())}\n\n${describeTools(tools)}`;
       return { content, version: versionOf(template) };
     },
   };

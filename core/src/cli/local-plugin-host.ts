@@ -44,6 +44,7 @@ export async function loadLocalPluginHost(io: CliIo, configFlag: string | undefi
       metricsRegistry: registry,
       // worker-mode plugins get the host's isolation here too (heap limit, hard deadline, allow-listed fetch)
       runtimeFactory: createHostRuntimeFactory(config.plugins.worker),
+      sandbox: config.plugins.sandbox,
     });
     const store = keyValueStore;
     return {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PluginPermissions } from '@acai/plugin-sdk';
 import { parsePluginsConfig, type PluginsConfig } from '../config/plugins-config.js';
 import { HostError } from '../errors/index.js';
 import { CliError } from './cli-error.js';
@@ -20,6 +21,8 @@ export interface NewPluginEntry {
   version?: string;
   enabled?: boolean;
   config?: Record<string, unknown>;
+  /** The operator's grant (`acai plugin add` writes it once confirmed). */
+  permissions?: PluginPermissions;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -15,6 +15,16 @@ export interface PluginToolInfo {
   idempotent?: boolean;
 }
 
+/** A permission set (PluginInfo.Permissions): what a plugin asks for, or what its entry grants. */
+export interface PermissionsInfo {
+  network?: string[];
+  env?: string[];
+  read?: string[];
+  /** MiB; absent or 0: no scratch directory. */
+  scratch_mb?: number;
+  processes?: boolean;
+}
+
 /** One configured plugin of a running host. */
 export interface PluginInfo {
   name?: string;
@@ -42,6 +52,12 @@ export interface PluginInfo {
   /** Attempts made at starting it, and how many are allowed (STARTING while more are due). */
   start_attempts?: number;
   max_start_attempts?: number;
+  requested_permissions?: PermissionsInfo;
+  granted_permissions?: PermissionsInfo;
+  /** `bubblewrap` or `none`; absent until decided. */
+  sandbox?: string;
+  /** Why there is none: `first-party`, `opted-out` or `remote`. */
+  sandbox_exemption?: string;
 }
 
 export interface ListPluginsResponse {

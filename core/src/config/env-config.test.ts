@@ -70,6 +70,7 @@ describe('loadHostConfig', () => {
       autoRollbackWindowMs: 0,
       startRetry: { maxAttempts: 4, backoff: { initialMs: 1_000, maxMs: 30_000 } },
       worker: { isolation: 'thread', maxHeapMb: 128, hardDeadlineMs: 15_000, niceness: 10 },
+      sandbox: { bubblewrapPath: undefined },
     });
     expect(Object.isFrozen(plugins.worker)).toBe(true);
   });
@@ -86,6 +87,7 @@ describe('loadHostConfig', () => {
       PLUGIN_WORKER_NICE: '0',
       PLUGIN_START_ATTEMPTS: '1',
       PLUGIN_START_RETRY_DELAY_MS: '250',
+      PLUGIN_SANDBOX_BWRAP: '/opt/bubblewrap/bwrap',
     });
     expect(plugins).toEqual({
       watchConfig: false,
@@ -94,6 +96,7 @@ describe('loadHostConfig', () => {
       autoRollbackWindowMs: 120_000,
       startRetry: { maxAttempts: 1, backoff: { initialMs: 250, maxMs: 30_000 } },
       worker: { isolation: 'process', maxHeapMb: 64, hardDeadlineMs: 2_500, niceness: 0 },
+      sandbox: { bubblewrapPath: '/opt/bubblewrap/bwrap' },
     });
   });
 

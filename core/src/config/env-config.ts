@@ -1,4 +1,5 @@
 import { HostError } from '../errors/index.js';
+import { readAdmissionSettings, type AdmissionSettings } from './env/admission-settings.js';
 import { readAuthSettings, type AuthSettings } from './env/auth-settings.js';
 import { readChatSettings, type ChatSettings } from './env/chat-settings.js';
 import { EnvReader, type Env } from './env/env-reader.js';
@@ -27,6 +28,7 @@ export interface HostConfig {
   readonly auth: AuthSettings;
   readonly rateLimit: RateLimitSettings;
   readonly logging: LoggingSettings;
+  readonly admission: AdmissionSettings;
   readonly plugins: PluginSettings;
   readonly mcp: McpSettings;
   readonly telegram: TelegramSettings;
@@ -54,6 +56,7 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
     auth: readAuthSettings(read),
     rateLimit: readRateLimitSettings(read),
     logging: readLoggingSettings(read),
+    admission: readAdmissionSettings(read),
     plugins: readPluginSettings(read),
     mcp: readMcpSettings(read),
     telegram: readTelegramSettings(read),

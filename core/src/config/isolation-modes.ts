@@ -16,3 +16,6 @@ export const WORKER_ISOLATIONS = ['thread', 'process'] as const;
 
 /** How a worker plugin is separated from the host. */
 export type WorkerIsolation = (typeof WORKER_ISOLATIONS)[number];
+
+/** The OS sandbox an entry asks for (`sandbox` in plugins.config.json); unset means the default for its trust. */
+export type SandboxSetting = NonNullable<PluginEntryDocument['sandbox']>;

@@ -1,4 +1,4 @@
-import type { InferSchema } from '@acai/plugin-sdk';
+import { permissionsSchema, type InferSchema } from '@acai/plugin-sdk';
 
 // The one source of plugins.config.json's shape. The host validates against this object, the config types
 // below are derived from it, and core/schemas/plugins.config.schema.json (what editors read through `$schema`)
@@ -64,7 +64,17 @@ export const pluginsConfigSchema = {
         mode: {
           enum: ['inline', 'worker'],
           description:
-            'Where the plugin runs: inline (host event loop, trusted code) or worker (own thread). Default: inline for @acai/* packages, worker otherwise. Not for MCP servers, which always run outside the host.',
+            'Where the plugin runs: inline (host event loop, trusted code) or worker (own thread, or process in a sandbox). Default: inline for the first-party plugins shipped with the host, worker otherwise. Not for MCP servers, which always run outside the host.',
+        },
+        sandbox: {
+          enum: ['bubblewrap', 'none'],
+          description:
+            'The OS sandbox the plugin (or stdio MCP server) runs in. Default: bubblewrap for everything that is not first-party; "none" opts this entry out (it then gets every file, variable and network address the host has; logged and shown as a warning).',
+        },
+        permissions: {
+          $ref: '#/definitions/permissions',
+          description:
+            'What the operator grants this plugin. It loads only when its request (its manifest\'s acai.permissions, or mcp.permissions) asks for no more; it then gets exactly this.',
         },
         config: {
           type: 'object',
@@ -140,6 +150,7 @@ export const pluginsConfigSchema = {
         retry: { type: 'object', additionalProperties: false, default: {}, properties: { maxAttempts: { ...MAX_ATTEMPTS, default: 1 } } },
       },
     },
+    permissions: permissionsSchema,
     mcp: {
       type: 'object',
       additionalProperties: false,
@@ -170,6 +181,10 @@ export const pluginsConfigSchema = {
           pattern: '^https?://',
           maxLength: 2048,
           description: 'Streamable HTTP: the server\'s MCP endpoint, e.g. "https://mcp.example.com/mcp".',
+        },
+        permissions: {
+          $ref: '#/definitions/permissions',
+          description: "What the server needs (from its documentation): the request its entry's `permissions` must grant.",
         },
         headers: {
           type: 'object',
@@ -202,6 +217,9 @@ export type PolicyOverrides = NonNullable<PluginEntryDocument['policy']>;
 
 /** An entry's `mcp` block as written (`${ENV}` references unresolved). */
 export type McpServerDocument = NonNullable<PluginEntryDocument['mcp']>;
+
+/** A `permissions` block: an entry's grant, or an MCP server's request (`mcp.permissions`). */
+export type PermissionsDocument = NonNullable<PluginEntryDocument['permissions']>;
 
 /** `defaults.policy` after validation: every field filled from the schema's defaults. */
 export type PolicyDefaults = NonNullable<PluginsConfigDocument['defaults']['policy']>;

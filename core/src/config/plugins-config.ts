@@ -2,9 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { createSchemaCompiler, toCheckProblems } from '@acai/plugin-sdk/host';
 import { HostError } from '../errors/index.js';
-import type { PluginMode } from './isolation-modes.js';
+import type { IsolationMode, PluginMode, SandboxSetting } from './isolation-modes.js';
 import { mergeDefaults } from './merge-defaults.js';
-import { pluginsConfigSchema, type McpServerDocument, type PluginEntryDocument, type PluginsConfigDocument, type PolicyDefaults } from './plugins-config-schema.js';
+import {
+  pluginsConfigSchema,
+  type McpServerDocument,
+  type PermissionsDocument,
+  type PluginEntryDocument,
+  type PluginsConfigDocument,
+  type PolicyDefaults,
+} from './plugins-config-schema.js';
 
 type DeepReadonly<T> = { readonly [K in keyof T]: T[K] extends object ? DeepReadonly<T[K]> : T[K] };
 
@@ -35,6 +42,8 @@ export type PluginSource =
       readonly server: McpServerConfig;
       /** Values from `env`, `headers` and the URL that look secret; scrubbed from logs and tool results. */
       readonly secretValues: readonly string[];
+      /** What the server needs (`mcp.permissions`), the request the entry's grant must cover. */
+      readonly request: PermissionsDocument | undefined;
     };
 
 /** Config keys and variable names whose values are treated as secrets. */
@@ -57,8 +66,16 @@ export interface PluginEntryConfig {
   readonly version: string | undefined;
   readonly enabled: boolean;
   readonly required: boolean;
-  /** `inline` or `worker` for packages, `external` for MCP servers. */
+  /** `inline` or `worker` for packages, `external` for MCP servers (the loader may still run a third-party package's entry in a sandboxed worker). */
   readonly mode: PluginMode;
+  /** The mode the entry names; undefined when it names none (then the default for the package's trust applies). */
+  readonly explicitMode: IsolationMode | undefined;
+  /** The sandbox the entry names; undefined: the default (a sandbox for everything that is not first-party). */
+  readonly sandbox: SandboxSetting | undefined;
+  /** The operator's grant as written; undefined when the entry grants nothing. */
+  readonly permissions: PermissionsDocument | undefined;
+  /** Values of the host's environment variables the grant names (those that are set); secrets, never log them. */
+  readonly grantedEnvironment: Readonly<Record<string, string>>;
   /** The plugin's config with `${ENV}` references resolved (secrets included: never log it). */
   readonly config: Readonly<Record<string, unknown>>;
   readonly policy: PluginPolicy;
@@ -181,6 +198,7 @@ function resolveEntry(entry: PluginEntryDocument, defaults: PluginPolicy, dir: s
           ? { kind: 'path', path: resolve(dir, entry.path) }
           : { kind: 'tarball', tarball: resolve(dir, entry.tarball as string) };
   }
+  // A guess from the name for the default mode only; the loader decides trust from where the files are (first-party.ts).
   const isFirstParty = source.kind === 'package' && source.package.startsWith('@acai/');
   const config = interpolate(entry.config, '', env, onMissing('')) as Record<string, unknown>;
   return {
@@ -190,12 +208,26 @@ function resolveEntry(entry: PluginEntryDocument, defaults: PluginPolicy, dir: s
     enabled: entry.enabled,
     required: entry.required,
     mode: source.kind === 'mcp' ? 'external' : (entry.mode ?? (isFirstParty ? 'inline' : 'worker')),
+    explicitMode: entry.mode,
+    sandbox: entry.sandbox,
+    permissions: entry.permissions,
+    grantedEnvironment: grantedEnvironment(entry.permissions, env),
     config,
     policy: mergeDefaults(defaults, entry.policy),
     tools: { allow: entry.tools.allow, deny: entry.tools.deny ?? [] },
     network: { allowHosts: entry.network.allowHosts },
     unresolvedVariables,
   };
+}
+
+/** The granted variables that are set in the host's environment, by name. */
+function grantedEnvironment(permissions: PermissionsDocument | undefined, env: Env): Record<string, string> {
+  const granted: Record<string, string> = {};
+  for (const name of permissions?.env ?? []) {
+    const value = env[name];
+    if (value !== undefined) granted[name] = value;
+  }
+  return granted;
 }
 
 /**
@@ -217,7 +249,7 @@ function mcpEntryProblems(mcp: McpServerDocument, written: unknown, source: stri
   } else if (isStdio && mcp.headers !== undefined) {
     problems.push(`${source} › mcp › headers: applies to Streamable HTTP servers ("url"), not to stdio servers`);
   } else if (isHttp) {
-    const stdioKeys = (['args', 'env', 'cwd'] as const).filter((key) => mcp[key] !== undefined);
+    const stdioKeys = (['args', 'env', 'cwd', 'permissions'] as const).filter((key) => mcp[key] !== undefined);
     if (stdioKeys.length > 0) problems.push(`${source} › mcp › ${stdioKeys.join(', ')}: applies to stdio servers ("command"), not to Streamable HTTP servers`);
   }
   for (const header of Object.keys(mcp.headers ?? {})) {
@@ -227,8 +259,13 @@ function mcpEntryProblems(mcp: McpServerDocument, written: unknown, source: stri
   for (const key of ['mode', 'config', 'network'] as const) {
     if (writtenEntry[key] !== undefined) {
       problems.push(
-        `${source} › ${key}: does not apply to an MCP server (${key === 'mode' ? 'it always runs outside the host' : key === 'config' ? 'configure it through mcp.args, mcp.env or mcp.headers' : 'the host does not control its network access'}); remove it`,
+        `${source} › ${key}: does not apply to an MCP server (${key === 'mode' ? 'it always runs outside the host' : key === 'config' ? 'configure it through mcp.args, mcp.env or mcp.headers' : 'a stdio server asks for hosts in mcp.permissions.network and is granted them in permissions.network'}); remove it`,
       );
+    }
+  }
+  if (isHttp) {
+    for (const key of ['sandbox', 'permissions'] as const) {
+      if (writtenEntry[key] !== undefined) problems.push(`${source} › ${key}: applies to stdio servers ("command"); a Streamable HTTP server runs elsewhere, outside any sandbox of this host`);
     }
   }
   return problems;
@@ -255,7 +292,7 @@ function resolveMcpSource(mcp: McpServerDocument, dir: string, env: Env, onMissi
     resolved.url !== undefined
       ? { transport: 'streamable_http', url: resolved.url, headers: resolved.headers ?? {} }
       : { transport: 'stdio', command: resolved.command ?? '', args: resolved.args ?? [], env: { ...inheritedVariables(env), ...resolved.env }, cwd: resolve(dir, resolved.cwd ?? '.') };
-  return { kind: 'mcp', server, secretValues: [...secretValues].filter((value) => value !== '') };
+  return { kind: 'mcp', server, secretValues: [...secretValues].filter((value) => value !== ''), request: mcp.permissions };
 }
 
 function inheritedVariables(env: Env): Record<string, string> {

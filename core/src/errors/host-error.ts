@@ -26,6 +26,10 @@ export type HostErrorCode =
   | 'HOST_PLUGIN_MCP_CONNECT_FAILED'
   | 'HOST_PLUGIN_MCP_INITIALIZE_TIMEOUT'
   | 'HOST_PLUGIN_MCP_PROTOCOL_ERROR'
+  // permissions and the sandbox (operators)
+  | 'HOST_PLUGIN_PERMISSION_NOT_GRANTED'
+  | 'HOST_SANDBOX_UNAVAILABLE'
+  | 'HOST_SANDBOX_REFUSED'
   // plugin admin API (operators: its callers see the message)
   | 'HOST_ADMIN_PLUGIN_UNKNOWN'
   | 'HOST_ADMIN_PLUGIN_NOT_LOADED'
@@ -45,6 +49,7 @@ export type HostErrorCode =
   | 'HOST_STORE_UNAVAILABLE'
   | 'HOST_NOT_IMPLEMENTED'
   | 'HOST_SHUTTING_DOWN'
+  | 'HOST_OVERLOADED'
   | 'HOST_INTERNAL';
 
 const BRAND = Symbol.for('acai.core.HostError');

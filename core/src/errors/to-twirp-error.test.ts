@@ -39,6 +39,14 @@ describe('toTwirpError', () => {
     expect(limited.headers['retry-after']).toBe('3');
   });
 
+  it('answers an overloaded host with unavailable (503) and Retry-After', () => {
+    const overloaded = toTwirpError(new HostError('HOST_OVERLOADED', 'the host is at capacity; retry shortly', { meta: { retry_after_seconds: '1' } }));
+    expect(overloaded.httpStatus).toBe(503);
+    expect(overloaded.headers['retry-after']).toBe('1');
+    expect(overloaded.toJSON()).toEqual({ code: 'unavailable', msg: 'the host is at capacity; retry shortly', meta: { retry_after_seconds: '1' } });
+    expect(toTwirpError(new HostError('HOST_STORE_UNAVAILABLE', 'down')).headers['retry-after']).toBeUndefined();
+  });
+
   it('recognises HostErrors from another copy of the module by brand', () => {
     const foreign = Object.assign(new Error('conversation not found'), {
       code: 'HOST_CONVERSATION_NOT_FOUND',

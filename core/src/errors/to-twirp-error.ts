@@ -22,6 +22,9 @@ const WIRE_CODE: Record<HostErrorCode, TwirpCode> = {
   HOST_PLUGIN_MCP_CONNECT_FAILED: 'internal',
   HOST_PLUGIN_MCP_INITIALIZE_TIMEOUT: 'internal',
   HOST_PLUGIN_MCP_PROTOCOL_ERROR: 'internal',
+  HOST_PLUGIN_PERMISSION_NOT_GRANTED: 'internal',
+  HOST_SANDBOX_UNAVAILABLE: 'internal',
+  HOST_SANDBOX_REFUSED: 'internal',
   HOST_ADMIN_PLUGIN_UNKNOWN: 'not_found',
   HOST_ADMIN_PLUGIN_NOT_LOADED: 'failed_precondition',
   HOST_ADMIN_CHANGE_REFUSED: 'failed_precondition',
@@ -39,6 +42,7 @@ const WIRE_CODE: Record<HostErrorCode, TwirpCode> = {
   HOST_STORE_UNAVAILABLE: 'unavailable',
   HOST_NOT_IMPLEMENTED: 'unimplemented',
   HOST_SHUTTING_DOWN: 'unavailable',
+  HOST_OVERLOADED: 'unavailable',
   HOST_INTERNAL: 'internal',
 };
 
@@ -73,7 +77,7 @@ export function toTwirpError(error: unknown): TwirpError {
     const message = CLIENT_FACING.has(code) ? error.message : INTERNAL_MESSAGE;
     const meta = CLIENT_FACING.has(code) ? error.meta : {};
     const headers: Record<string, string> = {};
-    if (code === 'resource_exhausted' && error.meta.retry_after_seconds) {
+    if ((code === 'resource_exhausted' || code === 'unavailable') && error.meta.retry_after_seconds) {
       headers['retry-after'] = error.meta.retry_after_seconds;
     }
     return new TwirpError(code, message, meta, headers);

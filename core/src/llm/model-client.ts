@@ -1,7 +1,9 @@
 import OpenAI from 'openai';
 import { HostError } from '../errors/index.js';
 import { accumulateStream, type TextDelivery } from './accumulate-stream.js';
+import { createChatCompletionsEndpoint } from './chat-completions-endpoint.js';
 import type { Completion, CompletionRequest, ModelCallOptions, ModelCallRecord, StrictToolsSetting } from './model-types.js';
+import { createNodeHttpFetch } from './node-http-fetch.js';
 import { readCompletion, type AttemptResult } from './read-completion.js';
 import { ModelCallRetries } from './retry-model-call.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
@@ -63,6 +65,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
   }
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry, maxAttempts: Math.max(1, options.maxAttempts) };
   const random = options.random ?? Math.random;
+  const fetch = createNodeHttpFetch();
   const client = new OpenAI({
     // Local servers need no key, but the SDK insists on one.
     apiKey: options.apiKey ?? 'not-needed',
@@ -70,7 +73,9 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
     timeout: options.timeoutMs,
     // Our own retry loop owns retries; SDK retries would stack on top of it.
     maxRetries: 0,
+    fetch,
   });
+  const completions = createChatCompletionsEndpoint(client, fetch);
   const titleModel = options.titleModel?.trim() || model;
   const isStreaming = options.stream === true;
   const wireTools = createWireTools(usesStrictTools(options.strictTools ?? 'auto', options.baseURL));
@@ -78,9 +83,9 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
   /** One HTTP attempt: a plain request, or a streamed one whenever text is to be handed out or OPENAI_STREAM is on. */
   async function attempt(request: WireRequest, signal: AbortSignal, delivery: TextDelivery | undefined): Promise<AttemptResult> {
     if (!isStreaming && delivery === undefined) {
-      return readCompletion(await client.chat.completions.create({ ...request, stream: false }, { signal }), request.model);
+      return readCompletion(await completions.create({ ...request, stream: false }, { signal }), request.model);
     }
-    const stream = await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } }, { signal });
+    const stream = await completions.create({ ...request, stream: true, stream_options: { include_usage: true } }, { signal });
     return accumulateStream(stream, request.model, delivery);
   }
 

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startTimeoutScope } from '../deadlines/index.js';
 import { HostError } from '../errors/index.js';
 import { classifyModelFailure } from './classify-model-failure.js';
 import type { ModelCallOptions } from './model-types.js';
@@ -43,12 +44,14 @@ export class ModelCallRetries {
       ensureTimeLeft(call, policy.minAttemptMs);
       this.#attempts += 1;
       const attemptBudget = Math.min(attemptTimeoutMs, call.deadline - Date.now());
-      const attemptSignal = AbortSignal.any([call.signal, AbortSignal.timeout(attemptBudget)]);
+      const attemptScope = startTimeoutScope(call.signal, attemptBudget);
       let failure: unknown;
       try {
-        return await attempt(attemptSignal);
+        return await attempt(attemptScope.signal);
       } catch (error) {
         failure = error;
+      } finally {
+        attemptScope.dispose();
       }
       throwIfCallerStopped(call, failure);
       if (this.#settings.hasHandedOutText()) {

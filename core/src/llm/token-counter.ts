@@ -1,5 +1,5 @@
-import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
+import type * as BpeEncoding from 'gpt-tokenizer/encoding/o200k_base';
 import type { ModelMessage, ModelTool } from './model-types.js';
 
 /** Tokens the chat format adds around every message (role markers). */
@@ -42,10 +42,28 @@ export interface TokenCounter {
   readonly correctionRatio: number;
 }
 
+// Each encoding's rank table costs 10–20 MB of heap (and more RSS), so only the one a model uses is
+// loaded; and gpt-tokenizer's merge cache keeps 100,000 word pieces by default, which under a stream of
+// fresh text (timestamps, ids, tool results) churns old-generation objects for a hit rate that 5,000
+// entries give as well (bench:capacity).
+const MERGE_CACHE_ENTRIES = 5_000;
+const loadedEncodings = new Map<string, typeof BpeEncoding>();
+const requireEncoding = createRequire(import.meta.url);
+
+function loadEncoding(encoding: 'o200k_base' | 'cl100k_base'): typeof BpeEncoding {
+  let loaded = loadedEncodings.get(encoding);
+  if (loaded === undefined) {
+    loaded = requireEncoding(`gpt-tokenizer/encoding/${encoding}`) as typeof BpeEncoding;
+    loaded.setMergeCacheSize(MERGE_CACHE_ENTRIES);
+    loadedEncodings.set(encoding, loaded);
+  }
+  return loaded;
+}
+
 /** Builds a counter for a model name. */
 export function createTokenCounter(model: string | undefined): TokenCounter {
   const encoding = encodingForModel(model);
-  const count = encoding === 'cl100k_base' ? countCl100k : countO200k;
+  const count = loadEncoding(encoding).countTokens;
   let ratio = 1;
   let observations = 0;
   const toolCountCache = new WeakMap<readonly ModelTool[], number>();

@@ -1,8 +1,9 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { registerRuntimeMetrics } from './runtime-metrics.js';
 
 /** Options for {@link createMetrics}. */
 export interface CreateMetricsOptions {
-  /** Process and Node.js runtime metrics (CPU, memory, event loop lag, GC). Default true. */
+  /** Process and Node.js runtime metrics (CPU, memory, event-loop delay, GC pauses, cache sizes). Default true. */
   defaultMetrics?: boolean;
 }
 
@@ -51,6 +52,8 @@ export function createMetrics(options: CreateMetricsOptions = {}): HostMetrics {
     // Gauges with a `_total` suffix break Prometheus naming rules (promtool flags them); the
     // per-type gauges nodejs_active_handles / _requests / _resources carry the same information.
     for (const name of LINT_FAILING_DEFAULT_METRICS) registry.removeSingleMetric(name);
+    // Event-loop delay and GC pauses as they are, and every in-process cache's size.
+    registerRuntimeMetrics(registry);
   }
   const registers = [registry];
 

@@ -1,8 +1,13 @@
+import { createRequire } from 'node:module';
 import { trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import type * as OtlpHttpTraceExporter from '@opentelemetry/exporter-trace-otlp-http';
+import type * as Resources from '@opentelemetry/resources';
+import type * as SdkNode from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+// The SDK and its exporter weigh ~19 MB of heap and ~57 MB of RSS once loaded, and most hosts run with
+// tracing off; they are loaded (synchronously, from their CommonJS builds) only when tracing starts.
+const requireSdk = createRequire(import.meta.url);
 
 /** Options for {@link startTracing}. */
 export interface StartTracingOptions {
@@ -63,13 +68,16 @@ export function startTracing(options: StartTracingOptions): Tracing {
 
   const spanProcessors = options.spanProcessors;
   let description = 'tracing to in-process span processors';
-  let traceExporter: OTLPTraceExporter | undefined;
+  let traceExporter: OtlpHttpTraceExporter.OTLPTraceExporter | undefined;
   if (spanProcessors === undefined) {
     const url = otlpTracesUrl(env);
     if (url === undefined) return disabled('tracing off (set OTEL_EXPORTER_OTLP_ENDPOINT to export spans)');
+    const { OTLPTraceExporter } = requireSdk('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttpTraceExporter;
     traceExporter = new OTLPTraceExporter({ url });
     description = `tracing to ${url} (OTLP/HTTP)`;
   }
+  const { NodeSDK } = requireSdk('@opentelemetry/sdk-node') as typeof SdkNode;
+  const { resourceFromAttributes } = requireSdk('@opentelemetry/resources') as typeof Resources;
 
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME?.trim() || options.serviceName,

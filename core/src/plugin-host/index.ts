@@ -5,6 +5,13 @@ export { exposedToolName, EXPOSED_NAME_PATTERN } from './tool-registry.js';
 export type { ModelToolSpec, RegisteredToolInfo } from './tool-registry.js';
 export type { BreakerState } from './tool-metrics.js';
 export type { PluginLastError } from './loaded-plugin.js';
+export { describePermissionSet, isEmptyPermissionSet, manifestRequest, toPermissionsBlock, toPermissionSet } from './permissions/index.js';
+export type { PermissionSet } from './permissions/index.js';
+export type { PluginSandboxStatus, SandboxExemption, SandboxSettings } from './place-plugin.js';
+export { BUBBLEWRAP_LOCATIONS } from './sandbox/index.js';
+export { isFirstPartyPackage } from './first-party.js';
+export { readDeclaredPluginName } from './read-declared-name.js';
+export type { SandboxDescription } from './sandbox/index.js';
 export { InlinePluginRuntime } from './inline-plugin-runtime.js';
 export { createPluginCache } from './create-plugin-cache.js';
 export type {

@@ -295,7 +295,8 @@ describe('loadPluginHost', () => {
   it('runs a worker entry in a worker with the default runtime factory', async () => {
     // A plain plugin object (no SDK import), so the entry also loads in a worker thread outside the repository.
     const entrySource = `export default { name: 'probe', description: 'Reports its thread', tools: [{ name: 'get_thread', description: 'Thread id', parameters: ${JSON.stringify(NO_ARGUMENTS)}, execute: async () => { const { threadId } = await import('node:worker_threads'); return String(threadId); } }] };\n`;
-    const { host } = await load({ probe: { entrySource } }, [{ name: 'probe', path: './probe', mode: 'worker' }]);
+    // Outside the sandbox, so the worker is a thread (a sandboxed one is a process; tests/integration/sandbox-* cover it).
+    const { host } = await load({ probe: { entrySource } }, [{ name: 'probe', path: './probe', mode: 'worker', sandbox: 'none' }]);
     expect(host.listPlugins()[0]).toMatchObject({ state: 'loaded', mode: 'worker', isRestarting: false });
     const result = await host.callTool('probe__get_thread', '{}');
     expect(result.outcome).toBe('ok');

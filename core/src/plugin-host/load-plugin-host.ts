@@ -20,12 +20,16 @@ import {
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { KeyValueStore } from '../cache/index.js';
-import type { PluginMode } from '../config/isolation-modes.js';
+import type { IsolationMode, PluginMode } from '../config/isolation-modes.js';
 import { createToolFilter, type McpTransportKind, type PluginEntryConfig, type PluginsConfig } from '../config/plugins-config.js';
 import { HostError, type HostErrorCode } from '../errors/index.js';
 import type { ToolCallOptions, ToolCallResult, ToolExecutor, ToolProvenance } from '../tool-calls/index.js';
 import { createPluginCache } from './create-plugin-cache.js';
 import { executeToolCall } from './execute-tool-call.js';
+import { isFirstPartyPackage } from './first-party.js';
+import { checkPermissionGrant, manifestRequest, toPermissionSet, type PermissionSet } from './permissions/index.js';
+import { grantOf, placePackage, warnSandboxOptOut, type PluginSandboxStatus, type SandboxSettings } from './place-plugin.js';
+import { openMcpServerSandbox, openPackageSandbox, type SandboxContext } from './plugin-sandboxes.js';
 import { LoadedPlugin, type PluginLastError } from './loaded-plugin.js';
 import { checkMcpServer, DEFAULT_MCP_SETTINGS, describeMcpServer, type McpRuntimeSettings, type McpServerEvent } from './mcp/index.js';
 import { PluginCallPolicy } from './plugin-call-policy.js';
@@ -63,6 +67,8 @@ export interface LoadPluginHostOptions {
    * retried before the load returns; any other is `starting` and retried while the set serves. Default: none.
    */
   readonly startRetry?: StartRetryPolicy;
+  /** The OS sandbox of third-party plugins and stdio MCP servers (default: bubblewrap at its usual places). */
+  readonly sandbox?: SandboxSettings;
 }
 
 /** Host-wide options of MCP-server plugins. */
@@ -111,6 +117,10 @@ export interface PluginStatus {
   readonly lastError: PluginLastError | undefined;
   /** Worker and MCP plugins: true while the worker or server is being restarted after a crash. */
   readonly isRestarting?: boolean;
+  /** What the plugin asks for and what its entry grants (once its manifest, or its MCP entry, was read). */
+  readonly permissions?: { readonly requested: PermissionSet; readonly granted: PermissionSet };
+  /** The OS sandbox it runs in, or why none (once that was decided). */
+  readonly sandbox?: PluginSandboxStatus;
 }
 
 /** Where a configured plugin is: serving, switched off, given up on, or between attempts at starting it. */
@@ -154,9 +164,13 @@ export interface PluginHost extends ToolExecutor {
 
 interface PluginRecord {
   readonly entry: PluginEntryConfig;
-  state: PluginLoadState;
   /** Attempts made at starting it; 1 once the first load ran. */
   startAttempts: number;
+  /** Where its code runs, once decided (a third-party package's entry runs in a sandboxed worker whatever mode the config guessed). */
+  mode?: IsolationMode;
+  permissions?: PluginStatus['permissions'];
+  sandbox?: PluginSandboxStatus;
+  state: PluginLoadState;
   version: string | undefined;
   sdkRange: string | undefined;
   source: string;
@@ -215,7 +229,8 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
   // Packages are checked one after another, as always; MCP servers start and initialize next to them, so
   // ten servers cost about one server's start-up rather than ten. Results are taken in config order.
   const startRetry = options.startRetry ?? NO_START_RETRY;
-  const environment: CheckEnvironment = { ...options, clock, metrics, registry, runtimeFactory, startRetry };
+  const sandboxContext: SandboxContext = { settings: options.sandbox ?? {}, dataDir: options.dataDir, configPath: options.config.path };
+  const environment: CheckEnvironment = { ...options, clock, metrics, registry, runtimeFactory, startRetry, sandboxContext };
   let packageChecks: Promise<unknown> = Promise.resolve();
   const outcomes = records.map((record) => {
     if (!record.entry.enabled) return undefined;
@@ -278,6 +293,7 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
 }
 
 interface CheckEnvironment extends LoadPluginHostOptions {
+  readonly sandboxContext: SandboxContext;
   readonly clock: Clock;
   readonly metrics: ToolMetrics;
   readonly registry: ToolRegistry;
@@ -361,6 +377,16 @@ async function checkPackagePlugin(record: PluginRecord, source: string, environm
   translate(() => checkHostCompatibility(packageJson, environment.hostVersion, named));
   checkUnresolvedVariables(entry, packageJson, record);
 
+  // Check "request within grant", and where the code runs: anything not first-party in a sandbox.
+  const isFirstParty = await isFirstPartyPackage(resolved.packageDir, packageJson.name);
+  const request = manifestRequest(packageJson.acai);
+  const grant = grantOf(entry, request, isFirstParty);
+  record.permissions = { requested: request, granted: grant };
+  const placement = placePackage(entry, isFirstParty, named);
+  record.mode = placement.mode;
+  if (placement.exemption !== undefined) record.sandbox = { kind: 'none', exemption: placement.exemption };
+  checkPermissionGrant(request, grant, named);
+
   const entryPath = resolve(resolved.packageDir, packageJson.acai.entry);
   try {
     await access(entryPath);
@@ -369,7 +395,14 @@ async function checkPackagePlugin(record: PluginRecord, source: string, environm
   }
   const name = entry.name;
   const logger = environment.logger.child({ plugin: name });
-  const allowedHosts = [...(packageJson.acai.network?.hosts ?? []), ...entry.network.allowHosts];
+  if (placement.exemption === 'opted-out') warnSandboxOptOut(logger, named);
+  const allowedHosts = grant.network;
+  const pluginEnvironment = grantedVariables(entry, grant);
+  const sandboxed =
+    placement.exemption === undefined
+      ? await openPackageSandbox(environment.sandboxContext, { name, packageDir: resolved.packageDir, grant, environment: pluginEnvironment, logger }, named)
+      : undefined;
+  if (sandboxed !== undefined) record.sandbox = { kind: 'bubblewrap', description: sandboxed.sandbox.description };
   const defaultTimeoutMs = entry.policy.timeoutMs;
   const services: PluginRuntimeServices = {
     plugin: { name, version: packageJson.version },
@@ -381,11 +414,13 @@ async function checkPackagePlugin(record: PluginRecord, source: string, environm
     createHttpClient: (signal, traceparent) =>
       createToolHttpClient({ allowedHosts, signal, defaultTimeoutMs, fetch: withTraceHeaders(environment.fetch ?? globalThis.fetch, () => ({ traceparent })) }),
   };
-  const runtime = environment.runtimeFactory(entry.mode === 'inline' ? 'inline' : 'worker', {
+  const runtime = environment.runtimeFactory(placement.mode, {
     entryUrl: pathToFileURL(entryPath).href,
     packageDir: resolved.packageDir,
     services,
     timeouts: { callMs: entry.policy.timeoutMs, setupMs: entry.policy.setupTimeoutMs },
+    environment: pluginEnvironment,
+    ...(sandboxed === undefined ? {} : { sandbox: sandboxed }),
   });
   let info;
   try {
@@ -420,7 +455,21 @@ async function checkMcpPlugin(record: PluginRecord, source: string, environment:
   const logger = environment.logger.child({ plugin: entry.name });
   const mcp = environment.mcp;
   const onEvent = mcp?.onEvent;
-  const server = await checkMcpServer({
+  // Check "request within grant", then the sandbox: every stdio server runs in one unless its entry opts out.
+  const request = toPermissionSet(entry.source.request);
+  const grant = toPermissionSet(entry.permissions);
+  record.permissions = { requested: request, granted: grant };
+  const server = entry.source.server;
+  const isOptedOut = server.transport === 'stdio' && entry.sandbox === 'none';
+  if (server.transport !== 'stdio' || isOptedOut) record.sandbox = { kind: 'none', exemption: isOptedOut ? 'opted-out' : 'remote' };
+  checkPermissionGrant(request, grant, source);
+  if (isOptedOut) warnSandboxOptOut(logger, source);
+  const sandboxed =
+    server.transport === 'stdio' && !isOptedOut
+      ? await openMcpServerSandbox(environment.sandboxContext, server, { name: entry.name, grant, environment: grantedVariables(entry, grant), logger }, source)
+      : undefined;
+  if (sandboxed !== undefined) record.sandbox = { kind: 'bubblewrap', description: sandboxed.sandbox.description };
+  const checking = checkMcpServer({
     entry,
     server: entry.source.server,
     secretValues: entry.source.secretValues,
@@ -435,19 +484,25 @@ async function checkMcpPlugin(record: PluginRecord, source: string, environment:
     },
     ...(environment.fetch === undefined ? {} : { fetch: environment.fetch }),
     ...(onEvent === undefined ? {} : { onEvent: (event: McpServerEvent) => onEvent(entry.name, event) }),
+    ...(sandboxed === undefined ? {} : { sandbox: sandboxed }),
   });
-  record.version = server.version;
-  record.serverName = server.serverName;
-  record.warnings.push(...server.warnings);
+  // A check that failed before the runtime took the sandbox over must not leave its proxy running.
+  const checked = await checking.catch(async (error: unknown) => {
+    await sandboxed?.sandbox.dispose();
+    throw error;
+  });
+  record.version = checked.version;
+  record.serverName = checked.serverName;
+  record.warnings.push(...checked.warnings);
   try {
-    const named = `${source} (${server.serverName}@${server.version})`;
+    const named = `${source} (${checked.serverName}@${checked.version})`;
     return registerChecked(
       record,
-      { runtime: server.runtime, prepared: server.prepared, version: server.version, declaredTools: server.declaredTools, named, logger, exposedSegments: server.exposedSegments },
+      { runtime: checked.runtime, prepared: checked.prepared, version: checked.version, declaredTools: checked.declaredTools, named, logger, exposedSegments: checked.exposedSegments },
       environment,
     );
   } catch (error) {
-    await server.runtime.dispose().catch(() => {});
+    await checked.runtime.dispose().catch(() => {});
     throw error;
   }
 }
@@ -483,7 +538,7 @@ function registerChecked(record: PluginRecord, checkedSource: CheckedSource, env
   const loaded: LoadedPlugin = new LoadedPlugin({
     name,
     version: checkedSource.version,
-    mode: entry.mode,
+    mode: record.mode ?? entry.mode,
     entry,
     runtime,
     callPolicy: new PluginCallPolicy(entry.policy, (state) => {
@@ -551,6 +606,16 @@ async function runSetup(plugin: CheckedPlugin, source: string): Promise<void> {
   }
 }
 
+/** The granted host variables that are set (the config resolved the grant's names; the grant may narrow them). */
+function grantedVariables(entry: PluginEntryConfig, grant: PermissionSet): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const name of grant.env) {
+    const value = entry.grantedEnvironment[name];
+    if (value !== undefined) variables[name] = value;
+  }
+  return variables;
+}
+
 /** Unset ${ENV} references: fatal for required secrets and non-secret keys; optional secrets just stay unset. */
 function checkUnresolvedVariables(entry: PluginEntryConfig, packageJson: PluginPackageJson, record: PluginRecord): void {
   const secrets = new Map((packageJson.acai.secrets ?? []).map((secret) => [secret.key, secret]));
@@ -595,7 +660,7 @@ function createHost(records: PluginRecord[], registry: ToolRegistry, logger: Log
           version: record.version,
           sdkRange: record.sdkRange,
           source: record.source,
-          mode: record.entry.mode,
+          mode: record.mode ?? record.entry.mode,
           kind: record.entry.source.kind === 'mcp' ? 'mcp' : 'npm',
           ...(record.entry.source.kind === 'mcp' ? { transport: record.entry.source.server.transport } : {}),
           ...(record.serverName === undefined ? {} : { serverName: record.serverName }),
@@ -609,6 +674,8 @@ function createHost(records: PluginRecord[], registry: ToolRegistry, logger: Log
           errors: record.loaded?.errors ?? 0,
           lastError: record.loaded?.lastError,
           ...(record.loaded?.runtime.isRestarting === undefined ? {} : { isRestarting: record.loaded.runtime.isRestarting }),
+          ...(record.permissions === undefined ? {} : { permissions: record.permissions }),
+          ...(record.sandbox === undefined ? {} : { sandbox: record.sandbox }),
         };
         return record.error === undefined ? status : { ...status, error: record.error };
       }),

@@ -1,6 +1,7 @@
 import type { Clock, JsonSchema, PluginIdentity, ToolCache, ToolHttpClient, ToolOutput } from '@acai/plugin-sdk';
 import type { Logger } from 'pino';
 import type { IsolationMode, PluginMode } from '../config/isolation-modes.js';
+import type { Sandbox } from './sandbox/index.js';
 
 /** What the host learns about a tool after importing the plugin (schemas are validated host-side). */
 export interface RuntimeToolInfo {
@@ -75,6 +76,13 @@ export interface PluginRuntimeOptions {
   readonly services: PluginRuntimeServices;
   /** The plugin's soft deadlines from its call policy; a worker's hard deadline is kept above them. */
   readonly timeouts?: { readonly callMs: number; readonly setupMs: number };
+  /**
+   * `worker` mode: run the worker process in this sandbox, starting its compiled `entryPath` there. The runtime
+   * owns the sandbox from then on and disposes it with itself.
+   */
+  readonly sandbox?: { readonly sandbox: Sandbox; readonly entryPath: string };
+  /** The environment the plugin's worker sees: the granted variables (a sandbox brings its own copy). */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 /** Builds the runtime for a mode: `inline` in the event loop, `worker` in a worker (see createPluginRuntimeFactory). */

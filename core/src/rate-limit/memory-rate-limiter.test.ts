@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cacheStatistics } from '../cache/index.js';
 import { MemoryRateLimiter } from './memory-rate-limiter.js';
 
 describe('MemoryRateLimiter (token bucket)', () => {
@@ -59,5 +60,38 @@ describe('MemoryRateLimiter (sliding window)', () => {
     now += 10_000;
     await limiter.consume('c');
     expect(limiter.size).toBeLessThanOrEqual(2);
+  });
+
+  it('bounds the estimated bytes of its keys, counts what it dropped early, and reports itself as a cache', async () => {
+    const now = 0;
+    const name = `rate_limit_test_${Math.random().toString(36).slice(2)}`;
+    const limiter = new MemoryRateLimiter({ kind: 'token_bucket', capacity: 5, refillPerSecond: 1 }, { now: () => now, maxBytes: 4096, name });
+    // Long client-chosen keys (a forwarded address chain, say): the count bound alone would keep 100 000 of them.
+    for (let index = 0; index < 200; index += 1) await limiter.consume(`${'x'.repeat(200)}-${index}`);
+    expect(limiter.bytes).toBeLessThanOrEqual(4096);
+    expect(limiter.size).toBeGreaterThan(0);
+    expect(limiter.size).toBeLessThan(200);
+    expect(limiter.evictions).toBe(200 - limiter.size);
+    // The newest key survived; the oldest was dropped and starts from a full bucket again.
+    expect((await limiter.consume(`${'x'.repeat(200)}-199`, { mode: 'peek' })).remaining).toBe(4);
+    expect((await limiter.consume(`${'x'.repeat(200)}-0`, { mode: 'peek' })).remaining).toBe(5);
+    const reported = cacheStatistics().find((statistics) => statistics.name === name);
+    expect(reported).toEqual({ name, bytes: limiter.bytes, maxBytes: 4096, entries: limiter.size, evictions: limiter.evictions });
+  });
+
+  it('keeps its byte count exact when keys are written again and expire', async () => {
+    let now = 0;
+    const limiter = new MemoryRateLimiter({ kind: 'token_bucket', capacity: 1, refillPerSecond: 1 }, { now: () => now, maxKeys: 2 });
+    await limiter.consume('a');
+    const oneKey = limiter.bytes;
+    await limiter.consume('a');
+    expect(limiter.bytes).toBe(oneKey);
+    await limiter.consume('b');
+    now += 10_000;
+    await limiter.consume('c');
+    // 'a' and 'b' were idle: dropped without counting as evictions.
+    expect(limiter.size).toBe(1);
+    expect(limiter.bytes).toBe(oneKey);
+    expect(limiter.evictions).toBe(0);
   });
 });

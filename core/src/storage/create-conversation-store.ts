@@ -31,6 +31,7 @@ export async function createConversationStore(options: CreateConversationStoreOp
     store = new EmbeddedConversationStore({
       dataDir: options.dataDir,
       logger,
+      backgroundCheckpoints: true,
       ...(options.now === undefined ? {} : { now: options.now }),
     });
   }

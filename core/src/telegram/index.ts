@@ -6,5 +6,5 @@ export type { TelegramToolSummary } from './telegram-texts.js';
 export { telegramWebhook, TELEGRAM_SECRET_TOKEN_PATTERN, TELEGRAM_WEBHOOK_PATH } from './telegram-webhook.js';
 export type { TelegramWebhookOptions } from './telegram-webhook.js';
 export { TELEGRAM_MESSAGE_LIMIT } from './split-telegram-message.js';
-export { registerTelegramWebhook, summarizeTools } from './register-telegram-webhook.js';
+export { assertTelegramSecretToken, registerTelegramWebhook, summarizeTools } from './register-telegram-webhook.js';
 export type { TelegramWebhookRegistration } from './register-telegram-webhook.js';

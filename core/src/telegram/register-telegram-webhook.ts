@@ -7,6 +7,16 @@ import { createTelegramBot, type TelegramBot } from './create-telegram-bot.js';
 import type { TelegramToolSummary } from './telegram-texts.js';
 import { TELEGRAM_SECRET_TOKEN_PATTERN, TELEGRAM_WEBHOOK_PATH, telegramWebhook } from './telegram-webhook.js';
 
+/** Refuses a webhook secret Telegram's setWebhook would not accept, before the host opens anything. */
+export function assertTelegramSecretToken(secretToken: string): void {
+  if (!TELEGRAM_SECRET_TOKEN_PATTERN.test(secretToken)) {
+    throw new HostError(
+      'HOST_CONFIG_INVALID',
+      'TELEGRAM_WEBHOOK_SECRET must be 1–256 characters of A-Z, a-z, 0-9, _ and - (the rule of Telegram setWebhook secret_token)',
+    );
+  }
+}
+
 /** What {@link registerTelegramWebhook} needs from the host. */
 export interface TelegramWebhookRegistration {
   readonly botToken: string;
@@ -40,12 +50,7 @@ export function summarizeTools(tools: TelegramWebhookRegistration['tools']): Tel
  * public URL with Telegram once: `acai telegram set-webhook https://<host>`.
  */
 export async function registerTelegramWebhook(server: FastifyInstance, options: TelegramWebhookRegistration): Promise<TelegramBot> {
-  if (!TELEGRAM_SECRET_TOKEN_PATTERN.test(options.secretToken)) {
-    throw new HostError(
-      'HOST_CONFIG_INVALID',
-      'TELEGRAM_WEBHOOK_SECRET must be 1–256 characters of A-Z, a-z, 0-9, _ and - (the rule of Telegram setWebhook secret_token)',
-    );
-  }
+  assertTelegramSecretToken(options.secretToken);
   const logger = options.logger.child({ component: 'telegram' });
   const bot = createTelegramBot({
     token: options.botToken,

@@ -1,9 +1,10 @@
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { PLUGIN_NAME_PATTERN } from '@acai/plugin-sdk';
+import { PLUGIN_NAME_PATTERN, type PluginPermissions } from '@acai/plugin-sdk';
 import { readPackageJson } from '@acai/plugin-sdk/host';
+import type { Logger } from 'pino';
 import { parsePluginsConfig, type PluginEntryConfig } from '../../config/plugins-config.js';
+import { isFirstPartyPackage, readDeclaredPluginName, toPermissionsBlock, toPermissionSet, type PermissionSet, type SandboxSettings } from '../../plugin-host/index.js';
 import { resolvePluginPackage } from '../../plugin-host/resolve-plugin-package.js';
 import { sourceFields, type PluginSourceSpec } from './parse-plugin-source.js';
 
@@ -17,6 +18,10 @@ export interface PluginIdentity {
   readonly version: string | undefined;
   /** Config keys the manifest declares as secrets. */
   readonly secretKeys: readonly string[];
+  /** What it asks the operator for (its manifest's acai.permissions, or the MCP block's permissions). */
+  readonly request: PermissionSet;
+  /** Shipped with the host (see isFirstPartyPackage): granted what it asks for without a prompt. */
+  readonly isFirstParty: boolean;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -28,48 +33,98 @@ export function guessPluginName(packageName: string | undefined): string {
   return PLUGIN_NAME_PATTERN.test(cleaned) ? cleaned : 'plugin';
 }
 
-/** A plugins.config.json entry for `source`, parsed by the host's own config loader. */
+/** A plugins.config.json entry for `source`, parsed by the host's own config loader (with `grant` as its permissions). */
 export function entryFor(
   name: string,
   source: PluginSourceSpec,
-  options: { configPath: string; env: Env; config?: Record<string, unknown>; policy?: Record<string, unknown> },
+  options: { configPath: string; env: Env; config?: Record<string, unknown>; policy?: Record<string, unknown>; grant?: PermissionSet },
 ): PluginEntryConfig {
   const document = {
     ...(options.policy ? { defaults: { policy: options.policy } } : {}),
-    plugins: [{ name, ...sourceFields(source), ...(options.config ? { config: options.config } : {}) }],
+    plugins: [
+      {
+        name,
+        ...sourceFields(source),
+        ...(options.config ? { config: options.config } : {}),
+        ...(options.grant === undefined ? {} : { permissions: toPermissionsBlock(options.grant) }),
+      },
+    ],
   };
   return parsePluginsConfig(document, { path: options.configPath, env: options.env }).plugins[0]!;
 }
 
+/** What {@link identifyPlugin} needs: where the entry would live, and how to run a stranger's code to learn its name. */
+export interface IdentifyOptions {
+  readonly configPath: string;
+  readonly configDir: string;
+  readonly dataDir: string;
+  readonly env: Env;
+  readonly logger: Logger;
+  readonly sandbox?: SandboxSettings;
+}
+
 /**
- * Finds the name a plugin package declares, which its plugins.config.json entry must use: resolves the
- * package like the host (extracting tarballs into `dataDir`), reads its manifest and imports its entry.
- * Never throws: when any step fails the name is guessed and the host's checks report the failure.
+ * Finds the name a plugin package declares, which its plugins.config.json entry must use, and what it asks
+ * for: resolves the package like the host (extracting tarballs into `dataDir`), reads its manifest and
+ * imports its entry (a third-party one only inside a sandbox without permissions). Never throws: when any
+ * step fails the name is guessed and the host's checks report the failure.
  */
-export async function identifyPlugin(source: PluginSourceSpec, options: { configPath: string; configDir: string; dataDir: string; env: Env }): Promise<PluginIdentity> {
-  // An MCP server has no package: its name is the operator's (`--name`).
-  if (source.kind === 'mcp') return { name: source.name, isDeclared: false, packageName: undefined, version: undefined, secretKeys: [] };
+export async function identifyPlugin(source: PluginSourceSpec, options: IdentifyOptions): Promise<PluginIdentity> {
+  // An MCP server has no package: its name is the operator's (`--name`), its request in its block.
+  if (source.kind === 'mcp') {
+    return { name: source.name, isDeclared: false, packageName: undefined, version: undefined, secretKeys: [], request: readRequest(source.mcp['permissions'], undefined), isFirstParty: false };
+  }
   let packageName: string | undefined;
   let version: string | undefined;
   let secretKeys: string[] = [];
+  let request = toPermissionSet(undefined);
+  let isFirstParty = false;
   try {
     const provisional = entryFor('provisional', source, options);
     const resolved = await resolvePluginPackage(provisional, options.configDir, options.dataDir, 'inspection');
-    const packageJson = (await readPackageJson(resolved.packageJsonPath)) as { name?: unknown; version?: unknown; acai?: { entry?: unknown; secrets?: unknown } };
+    const packageJson = (await readPackageJson(resolved.packageJsonPath)) as {
+      name?: unknown;
+      version?: unknown;
+      acai?: { entry?: unknown; secrets?: unknown; permissions?: unknown; network?: { hosts?: unknown } };
+    };
     packageName = typeof packageJson.name === 'string' ? packageJson.name : undefined;
     version = typeof packageJson.version === 'string' ? packageJson.version : undefined;
+    request = readRequest(packageJson.acai?.permissions, packageJson.acai?.network?.hosts);
+    isFirstParty = packageName !== undefined && (await isFirstPartyPackage(resolved.packageDir, packageName));
     const secrets = packageJson.acai?.secrets;
     if (Array.isArray(secrets)) secretKeys = secrets.map((secret: { key?: unknown }) => secret?.key).filter((key): key is string => typeof key === 'string');
     const entry = packageJson.acai?.entry;
     if (typeof entry === 'string') {
       const entryPath = resolve(resolved.packageDir, entry);
       await access(entryPath);
-      const module = (await import(pathToFileURL(entryPath).href)) as { default?: { name?: unknown } };
-      const declared = module.default?.name;
-      if (typeof declared === 'string' && PLUGIN_NAME_PATTERN.test(declared)) return { name: declared, isDeclared: true, packageName, version, secretKeys };
+      const declared = await readDeclaredPluginName({
+        packageDir: resolved.packageDir,
+        entryPath,
+        isFirstParty,
+        dataDir: options.dataDir,
+        configPath: options.configPath,
+        logger: options.logger,
+        ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
+      });
+      if (declared !== undefined && PLUGIN_NAME_PATTERN.test(declared)) return { name: declared, isDeclared: true, packageName, version, secretKeys, request, isFirstParty };
     }
   } catch {
     // The host's checks run next and explain what is wrong in their own words.
   }
-  return { name: guessPluginName(packageName ?? (source.kind === 'package' ? source.package : undefined)), isDeclared: false, packageName, version, secretKeys };
+  return { name: guessPluginName(packageName ?? (source.kind === 'package' ? source.package : undefined)), isDeclared: false, packageName, version, secretKeys, request, isFirstParty };
+}
+
+/** A request as written, taken leniently (the host's manifest check reports a malformed one). */
+function readRequest(permissions: unknown, legacyHosts: unknown): PermissionSet {
+  const block = typeof permissions === 'object' && permissions !== null ? (permissions as Record<string, unknown>) : {};
+  const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
+  const scratch = block['scratch'] as { sizeMb?: unknown } | undefined;
+  const normalized: PluginPermissions = {
+    network: strings(block['network']),
+    env: strings(block['env']),
+    read: strings(block['read']).filter((path) => path.startsWith('/')),
+    ...(typeof scratch?.sizeMb === 'number' ? { scratch: { sizeMb: scratch.sizeMb } } : {}),
+    processes: block['processes'] === true,
+  };
+  return toPermissionSet(normalized, strings(legacyHosts));
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { PluginEntryConfig, PluginsConfig } from '../../config/plugins-config.js';
 import type { HostErrorCode } from '../../errors/index.js';
-import type { PluginHost } from '../../plugin-host/index.js';
+import type { PermissionSet, PluginHost } from '../../plugin-host/index.js';
 import { checkOfCode, LOAD_CHECKS, MCP_LOAD_CHECKS, type LoadCheck } from './describe-load-failure.js';
 import { entryFor, identifyPlugin, type PluginIdentity } from './identify-plugin.js';
 import { InspectionWorkspace } from './inspection-workspace.js';
@@ -27,6 +27,10 @@ export interface ValidationReport {
   readonly tools: readonly string[];
   readonly quarantinedTools: readonly { readonly tool: string; readonly reason: string }[];
   readonly warnings: readonly string[];
+  /** What the plugin asks for; the checks ran with exactly that granted. */
+  readonly permissions: PermissionSet;
+  /** The OS sandbox the host would run it in (`bubblewrap`), or why none (`first-party`, `remote`). */
+  readonly sandbox: string | undefined;
 }
 
 /** Options for {@link validatePlugin}. */
@@ -64,7 +68,7 @@ export async function loadPluginForInspection(options: ValidatePluginOptions): P
   try {
     // The label the host uses in its messages is the config file's name.
     const configPath = join(options.cwd, 'plugins.config.json');
-    const identity = await identifyPlugin(options.source, { configPath, configDir: options.cwd, dataDir: workspace.dataDir, env: options.env });
+    const identity = await identifyPlugin(options.source, { configPath, configDir: options.cwd, dataDir: workspace.dataDir, env: options.env, logger: options.logger });
     const pluginConfig = typeof options.pluginConfig === 'function' ? options.pluginConfig(identity) : options.pluginConfig;
     const makeConfig = (policy: Record<string, unknown> | undefined): PluginsConfig => {
       const entry = entryFor(identity.name, options.source, {
@@ -72,6 +76,8 @@ export async function loadPluginForInspection(options: ValidatePluginOptions): P
         env: options.env,
         ...(pluginConfig ? { config: pluginConfig } : {}),
         ...(policy ? { policy } : {}),
+        // Checked as if the operator granted what it asks for (the report shows the request).
+        grant: identity.request,
       });
       return { path: configPath, dir: options.cwd, defaults: { policy: entry.policy }, plugins: [entry] };
     };
@@ -131,5 +137,7 @@ function buildReport(host: PluginHost, identity: PluginIdentity, hostVersion: st
     tools: status.tools,
     quarantinedTools,
     warnings: plugin.warnings,
+    permissions: status.permissions?.requested ?? identity.request,
+    sandbox: status.sandbox === undefined ? undefined : status.sandbox.kind === 'none' ? status.sandbox.exemption : status.sandbox.kind,
   };
 }

@@ -17,6 +17,11 @@ describe('readPluginSettings', () => {
     expect(read.problems).toEqual(['PLUGIN_WORKER_ISOLATION: expected one of thread, process, got "vm"']);
   });
 
+  it('reads where bubblewrap is, relative paths against the working directory, and leaves it unset by default', () => {
+    expect(readPluginSettings(new EnvReader({ PLUGIN_SANDBOX_BWRAP: 'bin/bwrap' }, '/srv')).sandbox.bubblewrapPath).toBe('/srv/bin/bwrap');
+    expect(readPluginSettings(new EnvReader({}, '/srv')).sandbox.bubblewrapPath).toBeUndefined();
+  });
+
   it('reports limits outside their ranges, naming each variable', () => {
     const read = new EnvReader(
       { PLUGINS_WATCH_DEBOUNCE_MS: '60001', PLUGIN_START_ATTEMPTS: '0', PLUGIN_START_RETRY_DELAY_MS: '1e9', PLUGIN_WORKER_MAX_HEAP_MB: '15', PLUGIN_WORKER_HARD_DEADLINE_MS: '99', PLUGIN_WORKER_NICE: '20' },

@@ -23,9 +23,13 @@ export interface PluginSettings {
     /** CPU niceness of plugin workers (0–19; 0 = the host's priority), so a spinning plugin yields to the request path. */
     readonly niceness: number;
   };
+  readonly sandbox: {
+    /** bubblewrap's path; undefined: looked for in the usual places (/usr/bin/bwrap, …), never on PATH. */
+    readonly bubblewrapPath: string | undefined;
+  };
 }
 
-/** PLUGINS_WATCH, PLUGINS_WATCH_DEBOUNCE_MS, PLUGINS_RELOAD_DRAIN_MS, PLUGINS_AUTO_ROLLBACK_WINDOW_MS, PLUGIN_START_*, PLUGIN_WORKER_*. */
+/** PLUGINS_WATCH, PLUGINS_WATCH_DEBOUNCE_MS, PLUGINS_RELOAD_DRAIN_MS, PLUGINS_AUTO_ROLLBACK_WINDOW_MS, PLUGIN_START_*, PLUGIN_WORKER_*, PLUGIN_SANDBOX_BWRAP. */
 export function readPluginSettings(read: EnvReader): PluginSettings {
   return {
     watchConfig: read.flag('PLUGINS_WATCH', true),
@@ -42,5 +46,6 @@ export function readPluginSettings(read: EnvReader): PluginSettings {
       hardDeadlineMs: read.integer('PLUGIN_WORKER_HARD_DEADLINE_MS', 15_000, 100, 600_000),
       niceness: read.integer('PLUGIN_WORKER_NICE', 10, 0, 19),
     },
+    sandbox: { bubblewrapPath: read.path('PLUGIN_SANDBOX_BWRAP') },
   };
 }

@@ -52,7 +52,8 @@ export interface LoadTestPluginsOptions {
 
 /**
  * Writes `packages` (folder name → package) into a temporary folder and loads `entries` (plugins.config.json
- * entries; `path: './<folder>'` points at a package) with the real loader. Entries without a mode run inline.
+ * entries; `path: './<folder>'` points at a package) with the real loader. Entries without a mode run inline,
+ * outside any sandbox (`"sandbox": "none"`): these suites test the call path, the sandbox has its own.
  * The folder is removed when the host is closed, or at once when the load throws.
  */
 export async function loadTestPlugins(
@@ -69,7 +70,7 @@ export async function loadTestPlugins(
   try {
     for (const [folder, testPackage] of Object.entries(packages)) keys.push(await writePackage(join(dir, folder), folder, testPackage));
     const config = parsePluginsConfig(
-      { plugins: entries.map((entry) => (entry['mode'] === undefined && entry['mcp'] === undefined ? { ...entry, mode: 'inline' } : entry)) },
+      { plugins: entries.map((entry) => (entry['mode'] === undefined && entry['mcp'] === undefined ? { ...entry, mode: 'inline', sandbox: 'none' } : entry)) },
       { path: join(dir, 'plugins.config.json'), env: options.env ?? {} },
     );
     const { logger, lines } = createCapturingLogger();

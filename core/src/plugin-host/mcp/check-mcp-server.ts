@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import semver from 'semver';
 import { createToolFilter, SECRET_NAME_PATTERN, type McpServerConfig, type PluginEntryConfig } from '../../config/plugins-config.js';
 import { HostError } from '../../errors/index.js';
+import type { SandboxedCommand } from './child-process-transport.js';
 import { McpPluginRuntime, type McpRuntimeSettings, type McpServerEvent } from './mcp-plugin-runtime.js';
 import { prepareMcpTools } from './prepare-mcp-tools.js';
 
@@ -20,6 +21,8 @@ export interface CheckMcpServerOptions {
   readonly settings: McpRuntimeSettings;
   readonly fetch?: typeof fetch;
   readonly onEvent?: (event: McpServerEvent) => void;
+  /** A stdio server runs in this sandbox (the runtime owns it from here). */
+  readonly sandbox?: SandboxedCommand;
 }
 
 /** An MCP server that passed the checks, with what the loader registers. */
@@ -54,6 +57,7 @@ export async function checkMcpServer(options: CheckMcpServerOptions): Promise<Ch
     settings: options.settings,
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+    ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
   });
   try {
     const info = await runtime.load();

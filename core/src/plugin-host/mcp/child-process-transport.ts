@@ -1,10 +1,16 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { lowerProcessPriority } from '../lower-process-priority.js';
+import type { Sandbox } from '../sandbox/index.js';
+
+/** A stdio server's sandbox, and its command as found on the host (the sandbox starts it by that path). */
+export interface SandboxedCommand {
+  readonly sandbox: Sandbox;
+  readonly command: string;
+}
 
 /** Options of {@link ChildProcessTransport}. */
 export interface ChildProcessTransportOptions {
@@ -21,6 +27,8 @@ export interface ChildProcessTransportOptions {
   readonly stopGraceMs?: number;
   /** CPU niceness (1–19) for the server and what it starts once it is running (see lowerPriority), so a busy server yields to the host; 0 leaves it. */
   readonly niceness?: number;
+  /** Start the server in this sandbox (its environment and working directory are the sandbox's). */
+  readonly sandbox?: SandboxedCommand;
 }
 
 /** How a server process ended. */
@@ -85,15 +93,20 @@ export class ChildProcessTransport implements Transport {
   start(): Promise<void> {
     if (this.#process !== undefined) throw new Error('ChildProcessTransport already started');
     return new Promise((resolve, reject) => {
-      const child = spawn(this.#options.command, [...this.#options.args], {
-        cwd: this.#options.cwd,
-        env: { ...this.#options.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-        // Its own process group, so dispose can signal the whole tree (see #signalGroup).
-        detached: true,
-        shell: false,
-        windowsHide: true,
-      });
+      const sandbox = this.#options.sandbox;
+      // Its own process group, so dispose can signal the whole tree (see #signalGroup); a sandbox is one too.
+      const child = (
+        sandbox === undefined
+          ? spawn(this.#options.command, [...this.#options.args], {
+              cwd: this.#options.cwd,
+              env: { ...this.#options.env },
+              stdio: ['pipe', 'pipe', 'pipe'],
+              detached: true,
+              shell: false,
+              windowsHide: true,
+            })
+          : sandbox.sandbox.spawn(sandbox.command, this.#options.args, { stdio: ['pipe', 'pipe', 'pipe'] })
+      ) as ChildProcessWithoutNullStreams;
       this.#process = child;
       this.#exited = once(child, 'exit').catch(() => undefined);
       this.#closed = once(child, 'close').catch(() => undefined);
@@ -175,7 +188,7 @@ export class ChildProcessTransport implements Transport {
    * missing its start-up deadline, while a running one yields to the host's request path.
    */
   lowerPriority(): void {
-    lowerPriority(this.#process?.pid, this.#options.niceness ?? 0);
+    lowerProcessPriority(this.#process?.pid, this.#options.niceness ?? 0);
   }
 
   /** Stops the server at once (a stream that cannot be resynchronised); its exit then closes the transport. */
@@ -213,27 +226,6 @@ export class ChildProcessTransport implements Transport {
     } catch {
       // the group is gone already
     }
-  }
-}
-
-/**
- * Best effort, like the worker plugins' niceness. A server in a session of its own is, under Linux's
- * autogroup scheduling, an equal of the host's whole session; renicing its autogroup (which everything
- * it starts shares) keeps it below the host's request path, renicing the process does where autogroups are off.
- */
-function lowerPriority(pid: number | undefined, niceness: number): void {
-  if (pid === undefined || niceness <= 0) return;
-  const value = Math.min(19, niceness);
-  try {
-    setPriority(pid, value);
-  } catch {
-    // not permitted here; the server runs at the host's priority
-  }
-  if (process.platform !== 'linux') return;
-  try {
-    writeFileSync(`/proc/${pid}/autogroup`, String(value));
-  } catch {
-    // no autogroup scheduling (or not permitted)
   }
 }
 

@@ -13,7 +13,7 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { McpServerConfig } from '../../config/plugins-config.js';
 import { HostError } from '../../errors/index.js';
-import { ChildProcessTransport, ServerOutputError } from './child-process-transport.js';
+import { ChildProcessTransport, ServerOutputError, type SandboxedCommand } from './child-process-transport.js';
 
 /** A server's listing is refused beyond these: a hostile server must not make the host page or store forever. */
 export const MAX_LISTED_TOOLS = 1_000;
@@ -30,6 +30,8 @@ export interface ConnectMcpServerOptions {
   readonly maxMessageBytes: number;
   /** CPU niceness of a stdio server once it answered initialize and tools/list (0: the host's priority). */
   readonly niceness: number;
+  /** A stdio server starts in this sandbox. */
+  readonly sandbox?: SandboxedCommand;
   readonly fetch?: typeof fetch;
   /** `plugins.config.json › name` with the server's address, for messages. */
   readonly source: string;
@@ -83,6 +85,7 @@ export async function connectMcpServer(options: ConnectMcpServerOptions): Promis
           cwd: server.cwd,
           maxMessageBytes: options.maxMessageBytes,
           niceness: options.niceness,
+          ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
           onStderrLine: (line) => {
             lastStderrLine = line;
             options.onStderrLine?.(line);

@@ -5,6 +5,7 @@ import type { PluginMode } from '../../config/isolation-modes.js';
 import type { McpServerConfig } from '../../config/plugins-config.js';
 import type { PluginRuntime, RuntimeCallContext, RuntimePluginInfo } from '../plugin-runtime.js';
 import { restartDelay, type RestartBackoff } from '../restart-delay.js';
+import type { SandboxedCommand } from './child-process-transport.js';
 import { connectMcpServer, isSessionExpired, listAllTools, type McpConnection } from './connect-mcp-server.js';
 import { toToolOutput } from './mcp-tool-output.js';
 import { createLogThrottle, type LogThrottle } from '../log-throttle.js';
@@ -55,6 +56,8 @@ export interface McpPluginRuntimeOptions {
   /** Streamable HTTP requests go through it (the host's fetch adds the trace context). */
   readonly fetch?: typeof fetch;
   readonly onEvent?: (event: McpServerEvent) => void;
+  /** A stdio server runs in this sandbox (every restart too); the runtime disposes it with itself. */
+  readonly sandbox?: SandboxedCommand;
 }
 
 type RuntimeState = 'idle' | 'ready' | 'restarting' | 'disposed';
@@ -180,6 +183,7 @@ export class McpPluginRuntime implements PluginRuntime {
     const connection = this.#connection;
     this.#connection = undefined;
     await connection?.close();
+    await this.#options.sandbox?.sandbox.dispose();
   }
 
   #connect(): Promise<McpConnection> {
@@ -192,6 +196,7 @@ export class McpPluginRuntime implements PluginRuntime {
       niceness: options.settings.niceness,
       source: options.source,
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
       onStderrLine: (line) => this.#logs.write('info', { stream: 'stderr' }, options.scrub(line)),
       onLogMessage: (level, data) => this.#logs.write(LOG_LEVELS[level] ?? 'info', { stream: 'mcp-log' }, options.scrub(describeLogData(data))),
       onToolsChanged: () => {

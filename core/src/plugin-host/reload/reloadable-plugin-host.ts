@@ -429,5 +429,17 @@ export class ReloadablePluginHost implements PluginHost {
 
 /** What decides whether a plugin entry "changed" between two configs. */
 function fingerprint(entry: PluginEntryConfig): string {
-  return JSON.stringify([entry.source, entry.version, entry.mode, entry.config, entry.policy, entry.tools, entry.network]);
+  return JSON.stringify([
+    entry.source,
+    entry.version,
+    entry.mode,
+    entry.config,
+    entry.policy,
+    entry.tools,
+    entry.network,
+    // A changed grant or sandbox choice restarts the plugin under it.
+    entry.sandbox,
+    entry.permissions,
+    entry.grantedEnvironment,
+  ]);
 }

@@ -31,7 +31,10 @@ const HARD_DEADLINE_MARGIN_MS = 1_000;
  */
 export function createPluginRuntimeFactory(options: PluginRuntimeFactoryOptions = {}): PluginRuntimeFactory {
   return (mode, runtimeOptions) => {
-    if (mode === 'inline') return new InlinePluginRuntime(runtimeOptions);
+    if (mode === 'inline') {
+      if (runtimeOptions.sandbox !== undefined) throw new Error('an inline plugin cannot run in a sandbox');
+      return new InlinePluginRuntime(runtimeOptions);
+    }
     const pluginName = runtimeOptions.services.plugin.name;
     const onWorkerEvent = options.onWorkerEvent;
     const timeouts = runtimeOptions.timeouts;
@@ -42,6 +45,8 @@ export function createPluginRuntimeFactory(options: PluginRuntimeFactoryOptions 
       entryUrl: runtimeOptions.entryUrl,
       services: runtimeOptions.services,
       ...(options.isolation === undefined ? {} : { isolation: options.isolation }),
+      ...(runtimeOptions.sandbox === undefined ? {} : { sandbox: runtimeOptions.sandbox }),
+      ...(runtimeOptions.environment === undefined ? {} : { environment: runtimeOptions.environment }),
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
       hardDeadlineMs,
       setupHardDeadlineMs,

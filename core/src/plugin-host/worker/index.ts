@@ -10,6 +10,8 @@ export type {
 } from './worker-plugin-runtime.js';
 export { createPluginRuntimeFactory } from './create-plugin-runtime-factory.js';
 export type { PluginRuntimeFactoryOptions } from './create-plugin-runtime-factory.js';
+export { sandboxedWorkerProgram } from './sandboxed-worker-program.js';
+export type { SandboxedWorkerProgram } from './sandboxed-worker-program.js';
 export { WorkerEventTracker } from './worker-event-tracker.js';
 export type { WorkerHealth } from './worker-event-tracker.js';
 export { createWorkerMetrics } from './worker-metrics.js';

@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -9,7 +9,9 @@ import type { WorkerIsolation } from '../../config/isolation-modes.js';
 import { HostError } from '../../errors/index.js';
 import type { PluginRuntime, RuntimeCallContext, RuntimePluginInfo } from '../plugin-runtime.js';
 import { createLogThrottle, type LogThrottle } from '../log-throttle.js';
+import { lowerProcessPriority } from '../lower-process-priority.js';
 import { restartDelay, type RestartBackoff } from '../restart-delay.js';
+import type { Sandbox } from '../sandbox/index.js';
 import { forwardWorkerOutput } from './forward-worker-output.js';
 import { deserializeError, serializeError } from './serialize-error.js';
 import type {
@@ -78,6 +80,13 @@ export interface WorkerPluginRuntimeOptions {
    * answers by aborting the whole process (a worker thread cannot contain that).
    */
   readonly isolation?: WorkerIsolation;
+  /**
+   * Runs the worker process inside this sandbox (implies `process` isolation). `entryPath` is the compiled
+   * plugin-worker.js the sandbox holds (see sandboxedWorkerProgram).
+   */
+  readonly sandbox?: { readonly sandbox: Sandbox; readonly entryPath: string };
+  /** The environment the plugin sees (granted variables only; default: empty). A sandbox brings its own. */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 /** Why a worker stopped without being asked to. */
@@ -177,6 +186,8 @@ export class WorkerPluginRuntime implements PluginRuntime {
   readonly #backoff: RestartBackoff;
   readonly #onEvent: (event: WorkerRuntimeEvent) => void;
   readonly #isolation: WorkerIsolation;
+  readonly #sandbox: WorkerPluginRuntimeOptions['sandbox'];
+  readonly #environment: Readonly<Record<string, string>>;
   /** Fires on dispose: ends HTTP done outside any call and stops restarts. */
   readonly #lifetime = new AbortController();
   /** What a thread worker prints, as the plugin's log lines. */
@@ -207,7 +218,9 @@ export class WorkerPluginRuntime implements PluginRuntime {
     this.#niceness = options.niceness ?? DEFAULT_NICENESS;
     this.#backoff = options.restartBackoff ?? DEFAULT_BACKOFF;
     this.#onEvent = options.onEvent ?? (() => {});
-    this.#isolation = options.isolation ?? 'thread';
+    this.#sandbox = options.sandbox;
+    this.#isolation = options.sandbox === undefined ? (options.isolation ?? 'thread') : 'process';
+    this.#environment = options.environment ?? {};
     this.#output = createLogThrottle(this.#services.logger, { source: 'the plugin worker' });
   }
 
@@ -307,7 +320,10 @@ export class WorkerPluginRuntime implements PluginRuntime {
     this.#output.flush();
     const handle = this.#handle;
     this.#handle = undefined;
-    if (handle === undefined) return;
+    if (handle === undefined) {
+      await this.#sandbox?.sandbox.dispose();
+      return;
+    }
     if (this.#info !== undefined) {
       try {
         await this.#request(handle, { type: 'dispose' }, { signal: AbortSignal.timeout(Math.min(this.#hardDeadlineMs, 5_000)) });
@@ -319,6 +335,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
     this.#failPending(handle, new ToolError('UPSTREAM_UNAVAILABLE', 'plugin was unloaded while the call was running'));
     await handle.kill();
     handle.close();
+    await this.#sandbox?.sandbox.dispose();
   }
 
   // --- worker lifecycle ---------------------------------------------------------------------------
@@ -345,8 +362,8 @@ export class WorkerPluginRuntime implements PluginRuntime {
       workerData: bootData,
       transferList: [clockChannel.port2],
       resourceLimits: this.#resourceLimits,
-      // The plugin must not read the host's secrets from the environment.
-      env: {},
+      // The plugin must not read the host's secrets from the environment (/proc/self/environ still shows them: see docs/sandbox.md).
+      env: { ...this.#environment },
       // What it prints comes to the host as streams (below), never straight to the host's stdout.
       stdout: true,
       stderr: true,
@@ -389,19 +406,14 @@ export class WorkerPluginRuntime implements PluginRuntime {
       ...(limits.maxOldGenerationSizeMb === undefined ? [] : [`--max-old-space-size=${limits.maxOldGenerationSizeMb}`]),
       ...(limits.maxYoungGenerationSizeMb === undefined ? [] : [`--max-semi-space-size=${Math.max(1, Math.round(limits.maxYoungGenerationSizeMb / 3))}`]),
       ...(limits.stackSizeMb === undefined ? [] : [`--stack-size=${Math.round(limits.stackSizeMb * 1024)}`]),
-      ...(isSourceMode ? [`--import=${new URL('./dist/loader.mjs', tsxPackageUrl()).href}`, '--conditions=@acai/source'] : []),
     ];
-    const child = fork(fileURLToPath(workerEntryUrl), [JSON.stringify(bootData)], {
-      execArgv,
-      // The plugin must not read the host's secrets from the environment.
-      env: {},
-      serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-    });
+    const child = this.#startProcess(execArgv, JSON.stringify(bootData));
+    // Nothing the plugin prints reaches the host's stdout (its JSON log stream, or `acai mcp`'s JSON-RPC):
+    // both of its streams are pipes whose lines become the plugin's log lines, as a thread worker's do.
     let stderrTail = '';
-    child.stderr?.setEncoding('utf8');
+    if (child.stdout !== null) forwardWorkerOutput(child.stdout, 'stdout', this.#output);
+    if (child.stderr !== null) forwardWorkerOutput(child.stderr, 'stderr', this.#output);
     child.stderr?.on('data', (chunk: string) => {
-      process.stderr.write(chunk);
       stderrTail = (stderrTail + chunk).slice(-4096);
     });
     const handle = this.#newHandle({
@@ -415,6 +427,8 @@ export class WorkerPluginRuntime implements PluginRuntime {
         // Held until the exit event, or a host with nothing else running would quit before the dispose finished.
         child.ref();
         child.kill('SIGKILL');
+        // A sandbox is a process group of its own; nothing in it outlives the worker.
+        if (this.#sandbox !== undefined && child.pid !== undefined) killGroup(child.pid);
         await exited;
       },
       close: () => {},
@@ -434,8 +448,26 @@ export class WorkerPluginRuntime implements PluginRuntime {
     });
     child.unref();
     (child.channel as { unref?: () => void } | undefined)?.unref?.();
-    (child.stderr as (NodeJS.ReadableStream & { unref?: () => void }) | null)?.unref?.();
+    for (const stream of [child.stdout, child.stderr]) (stream as (NodeJS.ReadableStream & { unref?: () => void }) | null)?.unref?.();
     return handle;
+  }
+
+  /** The worker process: in the sandbox (its compiled entry, no TypeScript loader), or a plain child of the host. */
+  #startProcess(execArgv: readonly string[], boot: string): ChildProcess {
+    const stdio = ['ignore', 'pipe', 'pipe', 'ipc'] as const;
+    if (this.#sandbox !== undefined) {
+      const child = this.#sandbox.sandbox.spawn(process.execPath, [...execArgv, this.#sandbox.entryPath, boot], { stdio, serialization: 'advanced' });
+      // A sandbox is a session (and scheduler autogroup) of its own: renice that, not only the worker.
+      lowerProcessPriority(child.pid, this.#niceness);
+      return child;
+    }
+    return fork(fileURLToPath(workerEntryUrl), [boot], {
+      execArgv: [...execArgv, ...(isSourceMode ? [`--import=${new URL('./dist/loader.mjs', tsxPackageUrl()).href}`, '--conditions=@acai/source'] : [])],
+      // The plugin must not read the host's secrets from the environment.
+      env: { ...this.#environment },
+      serialization: 'advanced',
+      stdio: [...stdio],
+    });
   }
 
   #clockNow(): number {
@@ -746,6 +778,14 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // the group is gone already
+  }
 }
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

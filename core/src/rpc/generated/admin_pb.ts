@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file admin.proto.
  */
 export const file_admin: GenFile = /*@__PURE__*/
-  fileDesc("CgthZG1pbi5wcm90bxIKYWNhaS5hZG1pbiKcBgoKUGx1Z2luSW5mbxIMCgRuYW1lGAEgASgJEg4KBnNvdXJjZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEhEKCXNka19yYW5nZRgEIAEoCRIMCgRtb2RlGAUgASgJEisKBXN0YXRlGAYgASgOMhwuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlN0YXRlEhAKCHJlcXVpcmVkGAcgASgIEioKBXRvb2xzGAggAygLMhsuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlRvb2wSOgoNYnJlYWtlcl9zdGF0ZRgJIAEoDjIjLmFjYWkuYWRtaW4uUGx1Z2luSW5mby5CcmVha2VyU3RhdGUSEgoKY2FsbF9jb3VudBgKIAEoBBITCgtlcnJvcl9jb3VudBgLIAEoBBISCgpsYXN0X2Vycm9yGAwgASgJEjMKD2xhc3RfZXJyb3JfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcmVzdGFydF9jb3VudBgOIAEoBBIMCgRraW5kGA8gASgJEhEKCXRyYW5zcG9ydBgQIAEoCRITCgtzZXJ2ZXJfbmFtZRgRIAEoCRIXCg9sYXN0X2Vycm9yX2NvZGUYEiABKAkSFgoOc3RhcnRfYXR0ZW1wdHMYEyABKA0SGgoSbWF4X3N0YXJ0X2F0dGVtcHRzGBQgASgNGlMKBFRvb2wSFAoMZXhwb3NlZF9uYW1lGAEgASgJEgwKBG5hbWUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSEgoKaWRlbXBvdGVudBgEIAEoCCJiCgVTdGF0ZRIVChFTVEFURV9VTlNQRUNJRklFRBAAEgoKBkFDVElWRRABEgwKCERJU0FCTEVEEAISCgoGRkFJTEVEEAMSDgoKUkVTVEFSVElORxAEEgwKCFNUQVJUSU5HEAUiUgoMQnJlYWtlclN0YXRlEh0KGUJSRUFLRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIKCgZDTE9TRUQQARIICgRPUEVOEAISDQoJSEFMRl9PUEVOEAMiFAoSTGlzdFBsdWdpbnNSZXF1ZXN0IlIKE0xpc3RQbHVnaW5zUmVzcG9uc2USJwoHcGx1Z2lucxgBIAMoCzIWLmFjYWkuYWRtaW4uUGx1Z2luSW5mbxISCgpnZW5lcmF0aW9uGAIgASgEIiMKE0VuYWJsZVBsdWdpblJlcXVlc3QSDAoEbmFtZRgBIAEoCSI+ChRFbmFibGVQbHVnaW5SZXNwb25zZRImCgZwbHVnaW4YASABKAsyFi5hY2FpLmFkbWluLlBsdWdpbkluZm8iJAoURGlzYWJsZVBsdWdpblJlcXVlc3QSDAoEbmFtZRgBIAEoCSI/ChVEaXNhYmxlUGx1Z2luUmVzcG9uc2USJgoGcGx1Z2luGAEgASgLMhYuYWNhaS5hZG1pbi5QbHVnaW5JbmZvIhYKFFJlbG9hZFBsdWdpbnNSZXF1ZXN0IrYBChVSZWxvYWRQbHVnaW5zUmVzcG9uc2USEgoKZ2VuZXJhdGlvbhgBIAEoBBIQCghyZWxvYWRlZBgCIAMoCRINCgVhZGRlZBgDIAMoCRIPCgdyZW1vdmVkGAQgAygJEhEKCXVuY2hhbmdlZBgFIAMoCRIOCgZmYWlsZWQYBiADKAkSNAoOc2NoZW1hX2NoYW5nZXMYByADKAsyHC5hY2FpLmFkbWluLlRvb2xTY2hlbWFDaGFuZ2UioAEKEFRvb2xTY2hlbWFDaGFuZ2USDAoEdG9vbBgBIAEoCRIOCgZwbHVnaW4YAiABKAkSFAoMZnJvbV92ZXJzaW9uGAMgASgJEhIKCnRvX3ZlcnNpb24YBCABKAkSGAoQZnJvbV9maW5nZXJwcmludBgFIAEoCRIWCg50b19maW5nZXJwcmludBgGIAEoCRISCgptYWpvcl9idW1wGAcgASgIIiMKE1Jlc2V0QnJlYWtlclJlcXVlc3QSDAoEbmFtZRgBIAEoCSI+ChRSZXNldEJyZWFrZXJSZXNwb25zZRImCgZwbHVnaW4YASABKAsyFi5hY2FpLmFkbWluLlBsdWdpbkluZm8ysQMKDVBsdWdpblNlcnZpY2USTgoLTGlzdFBsdWdpbnMSHi5hY2FpLmFkbWluLkxpc3RQbHVnaW5zUmVxdWVzdBofLmFjYWkuYWRtaW4uTGlzdFBsdWdpbnNSZXNwb25zZRJRCgxFbmFibGVQbHVnaW4SHy5hY2FpLmFkbWluLkVuYWJsZVBsdWdpblJlcXVlc3QaIC5hY2FpLmFkbWluLkVuYWJsZVBsdWdpblJlc3BvbnNlElQKDURpc2FibGVQbHVnaW4SIC5hY2FpLmFkbWluLkRpc2FibGVQbHVnaW5SZXF1ZXN0GiEuYWNhaS5hZG1pbi5EaXNhYmxlUGx1Z2luUmVzcG9uc2USVAoNUmVsb2FkUGx1Z2lucxIgLmFjYWkuYWRtaW4uUmVsb2FkUGx1Z2luc1JlcXVlc3QaIS5hY2FpLmFkbWluLlJlbG9hZFBsdWdpbnNSZXNwb25zZRJRCgxSZXNldEJyZWFrZXISHy5hY2FpLmFkbWluLlJlc2V0QnJlYWtlclJlcXVlc3QaIC5hY2FpLmFkbWluLlJlc2V0QnJlYWtlclJlc3BvbnNlQh5aHGFjYWkuZGV2L2dlbi9hZG1pbnBiO2FkbWlucGJiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CgthZG1pbi5wcm90bxIKYWNhaS5hZG1pbiKuCAoKUGx1Z2luSW5mbxIMCgRuYW1lGAEgASgJEg4KBnNvdXJjZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEhEKCXNka19yYW5nZRgEIAEoCRIMCgRtb2RlGAUgASgJEisKBXN0YXRlGAYgASgOMhwuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlN0YXRlEhAKCHJlcXVpcmVkGAcgASgIEioKBXRvb2xzGAggAygLMhsuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlRvb2wSOgoNYnJlYWtlcl9zdGF0ZRgJIAEoDjIjLmFjYWkuYWRtaW4uUGx1Z2luSW5mby5CcmVha2VyU3RhdGUSEgoKY2FsbF9jb3VudBgKIAEoBBITCgtlcnJvcl9jb3VudBgLIAEoBBISCgpsYXN0X2Vycm9yGAwgASgJEjMKD2xhc3RfZXJyb3JfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcmVzdGFydF9jb3VudBgOIAEoBBIMCgRraW5kGA8gASgJEhEKCXRyYW5zcG9ydBgQIAEoCRITCgtzZXJ2ZXJfbmFtZRgRIAEoCRIXCg9sYXN0X2Vycm9yX2NvZGUYEiABKAkSFgoOc3RhcnRfYXR0ZW1wdHMYEyABKA0SGgoSbWF4X3N0YXJ0X2F0dGVtcHRzGBQgASgNEkEKFXJlcXVlc3RlZF9wZXJtaXNzaW9ucxgeIAEoCzIiLmFjYWkuYWRtaW4uUGx1Z2luSW5mby5QZXJtaXNzaW9ucxI/ChNncmFudGVkX3Blcm1pc3Npb25zGB8gASgLMiIuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlBlcm1pc3Npb25zEg8KB3NhbmRib3gYICABKAkSGQoRc2FuZGJveF9leGVtcHRpb24YISABKAkaUwoEVG9vbBIUCgxleHBvc2VkX25hbWUYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRISCgppZGVtcG90ZW50GAQgASgIGmAKC1Blcm1pc3Npb25zEg8KB25ldHdvcmsYASADKAkSCwoDZW52GAIgAygJEgwKBHJlYWQYAyADKAkSEgoKc2NyYXRjaF9tYhgEIAEoDRIRCglwcm9jZXNzZXMYBSABKAgiYgoFU3RhdGUSFQoRU1RBVEVfVU5TUEVDSUZJRUQQABIKCgZBQ1RJVkUQARIMCghESVNBQkxFRBACEgoKBkZBSUxFRBADEg4KClJFU1RBUlRJTkcQBBIMCghTVEFSVElORxAFIlIKDEJyZWFrZXJTdGF0ZRIdChlCUkVBS0VSX1NUQVRFX1VOU1BFQ0lGSUVEEAASCgoGQ0xPU0VEEAESCAoET1BFThACEg0KCUhBTEZfT1BFThADIhQKEkxpc3RQbHVnaW5zUmVxdWVzdCJSChNMaXN0UGx1Z2luc1Jlc3BvbnNlEicKB3BsdWdpbnMYASADKAsyFi5hY2FpLmFkbWluLlBsdWdpbkluZm8SEgoKZ2VuZXJhdGlvbhgCIAEoBCIjChNFbmFibGVQbHVnaW5SZXF1ZXN0EgwKBG5hbWUYASABKAkiPgoURW5hYmxlUGx1Z2luUmVzcG9uc2USJgoGcGx1Z2luGAEgASgLMhYuYWNhaS5hZG1pbi5QbHVnaW5JbmZvIiQKFERpc2FibGVQbHVnaW5SZXF1ZXN0EgwKBG5hbWUYASABKAkiPwoVRGlzYWJsZVBsdWdpblJlc3BvbnNlEiYKBnBsdWdpbhgBIAEoCzIWLmFjYWkuYWRtaW4uUGx1Z2luSW5mbyIWChRSZWxvYWRQbHVnaW5zUmVxdWVzdCK2AQoVUmVsb2FkUGx1Z2luc1Jlc3BvbnNlEhIKCmdlbmVyYXRpb24YASABKAQSEAoIcmVsb2FkZWQYAiADKAkSDQoFYWRkZWQYAyADKAkSDwoHcmVtb3ZlZBgEIAMoCRIRCgl1bmNoYW5nZWQYBSADKAkSDgoGZmFpbGVkGAYgAygJEjQKDnNjaGVtYV9jaGFuZ2VzGAcgAygLMhwuYWNhaS5hZG1pbi5Ub29sU2NoZW1hQ2hhbmdlIqABChBUb29sU2NoZW1hQ2hhbmdlEgwKBHRvb2wYASABKAkSDgoGcGx1Z2luGAIgASgJEhQKDGZyb21fdmVyc2lvbhgDIAEoCRISCgp0b192ZXJzaW9uGAQgASgJEhgKEGZyb21fZmluZ2VycHJpbnQYBSABKAkSFgoOdG9fZmluZ2VycHJpbnQYBiABKAkSEgoKbWFqb3JfYnVtcBgHIAEoCCIjChNSZXNldEJyZWFrZXJSZXF1ZXN0EgwKBG5hbWUYASABKAkiPgoUUmVzZXRCcmVha2VyUmVzcG9uc2USJgoGcGx1Z2luGAEgASgLMhYuYWNhaS5hZG1pbi5QbHVnaW5JbmZvMrEDCg1QbHVnaW5TZXJ2aWNlEk4KC0xpc3RQbHVnaW5zEh4uYWNhaS5hZG1pbi5MaXN0UGx1Z2luc1JlcXVlc3QaHy5hY2FpLmFkbWluLkxpc3RQbHVnaW5zUmVzcG9uc2USUQoMRW5hYmxlUGx1Z2luEh8uYWNhaS5hZG1pbi5FbmFibGVQbHVnaW5SZXF1ZXN0GiAuYWNhaS5hZG1pbi5FbmFibGVQbHVnaW5SZXNwb25zZRJUCg1EaXNhYmxlUGx1Z2luEiAuYWNhaS5hZG1pbi5EaXNhYmxlUGx1Z2luUmVxdWVzdBohLmFjYWkuYWRtaW4uRGlzYWJsZVBsdWdpblJlc3BvbnNlElQKDVJlbG9hZFBsdWdpbnMSIC5hY2FpLmFkbWluLlJlbG9hZFBsdWdpbnNSZXF1ZXN0GiEuYWNhaS5hZG1pbi5SZWxvYWRQbHVnaW5zUmVzcG9uc2USUQoMUmVzZXRCcmVha2VyEh8uYWNhaS5hZG1pbi5SZXNldEJyZWFrZXJSZXF1ZXN0GiAuYWNhaS5hZG1pbi5SZXNldEJyZWFrZXJSZXNwb25zZUIeWhxhY2FpLmRldi9nZW4vYWRtaW5wYjthZG1pbnBiYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message acai.admin.PluginInfo
@@ -142,6 +142,36 @@ export type PluginInfo = Message<"acai.admin.PluginInfo"> & {
    * @generated from field: uint32 max_start_attempts = 20;
    */
   maxStartAttempts: number;
+
+  /**
+   * (Fields 30–39: permissions and the sandbox.)
+   * What the plugin asks for (its manifest's acai.permissions, or an MCP entry's mcp.permissions); unset until read.
+   *
+   * @generated from field: acai.admin.PluginInfo.Permissions requested_permissions = 30;
+   */
+  requestedPermissions?: PluginInfo_Permissions | undefined;
+
+  /**
+   * What its entry grants (`permissions` in plugins.config.json); unset until read.
+   *
+   * @generated from field: acai.admin.PluginInfo.Permissions granted_permissions = 31;
+   */
+  grantedPermissions?: PluginInfo_Permissions | undefined;
+
+  /**
+   * The OS sandbox it runs in: `bubblewrap` or `none`; empty until decided (a plugin that failed earlier).
+   *
+   * @generated from field: string sandbox = 32;
+   */
+  sandbox: string;
+
+  /**
+   * Why it runs without one: `first-party` (shipped with the host), `opted-out` (its entry says "sandbox": "none"),
+   * `remote` (an MCP server behind a URL). Empty when sandboxed.
+   *
+   * @generated from field: string sandbox_exemption = 33;
+   */
+  sandboxExemption: string;
 };
 
 /**
@@ -186,6 +216,55 @@ export type PluginInfo_Tool = Message<"acai.admin.PluginInfo.Tool"> & {
  */
 export const PluginInfo_ToolSchema: GenMessage<PluginInfo_Tool> = /*@__PURE__*/
   messageDesc(file_admin, 0, 0);
+
+/**
+ * A permission set (see docs/sandbox.md): what a plugin asks for, or what its entry grants.
+ *
+ * @generated from message acai.admin.PluginInfo.Permissions
+ */
+export type PluginInfo_Permissions = Message<"acai.admin.PluginInfo.Permissions"> & {
+  /**
+   * Host patterns: "api.example.com" (any port), "api.example.com:8443" or "*.example.com".
+   *
+   * @generated from field: repeated string network = 1;
+   */
+  network: string[];
+
+  /**
+   * Names of host environment variables.
+   *
+   * @generated from field: repeated string env = 2;
+   */
+  env: string[];
+
+  /**
+   * Absolute host paths, read-only.
+   *
+   * @generated from field: repeated string read = 3;
+   */
+  read: string[];
+
+  /**
+   * Size cap of the private scratch directory in MiB; 0: none.
+   *
+   * @generated from field: uint32 scratch_mb = 4;
+   */
+  scratchMb: number;
+
+  /**
+   * Whether it may start processes.
+   *
+   * @generated from field: bool processes = 5;
+   */
+  processes: boolean;
+};
+
+/**
+ * Describes the message acai.admin.PluginInfo.Permissions.
+ * Use `create(PluginInfo_PermissionsSchema)` to create a new message.
+ */
+export const PluginInfo_PermissionsSchema: GenMessage<PluginInfo_Permissions> = /*@__PURE__*/
+  messageDesc(file_admin, 0, 1);
 
 /**
  * @generated from enum acai.admin.PluginInfo.State

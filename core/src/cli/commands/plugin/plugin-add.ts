@@ -1,4 +1,6 @@
 import { dirname } from 'node:path';
+import { toPermissionsBlock } from '../../../plugin-host/index.js';
+import { askToGrant } from '../../ask-to-grant.js';
 import { CliError, usageError } from '../../cli-error.js';
 import { createStyle, type CliIo } from '../../cli-io.js';
 import { createCliLogger } from '../../cli-logger.js';
@@ -20,10 +22,13 @@ Add a plugin to plugins.config.json (created when missing). The source is one of
   - a tarball made by \`npm pack\`: ./acai-plugin-stock-quotes-0.1.0.tgz
   - an MCP server (--mcp, with --name): started over stdio ({"command": …}) or reached over
     Streamable HTTP ({"url": …}); its tools are exposed as <name>__<tool>
-The entry is named after the plugin's own name (its definePlugin name). Before the file is written
-the plugin goes through every load-time check of the host; a plugin that fails them is refused
-(--force adds it anyway). Relative paths are stored relative to the config file; the rest of the
-file keeps its formatting.
+The entry is named after the plugin's own name (its definePlugin name). What the plugin asks for (its
+permissions: network hosts, environment variables, read paths, a scratch directory, processes; an MCP
+server's in its "mcp" block) is shown first and written as the entry's grant only once you confirm
+(type y, or pass --yes); a first-party plugin is granted what it asks for. Before the file is written
+the plugin goes through every load-time check of the host, a third-party one in its sandbox; a plugin
+that fails them is refused (--force adds it anyway). Relative paths are stored relative to the config
+file; the rest of the file keeps its formatting.
 
 Options:
       --config <path>        plugins.config.json to edit (env PLUGINS_CONFIG, default ./plugins.config.json)
@@ -32,6 +37,7 @@ Options:
       --mcp <json>           an MCP server's "mcp" block (\${VAR} references are kept in the file)
       --name <name>          with --mcp: the plugin name its tools are exposed under
       --disabled             add it switched off ("enabled": false)
+      --yes                  grant the permissions it asks for without asking (for scripts)
       --force                add it even when a load check fails
       --reload               then ask the running host to reload its plugins (implied by --url)
       --log-level <level>    show the host's log lines on stderr while checking
@@ -53,6 +59,7 @@ export async function runPluginAdd(args: readonly string[], io: CliIo): Promise<
     mcp: { type: 'string' },
     name: { type: 'string' },
     disabled: { type: 'boolean' },
+    yes: { type: 'boolean' },
     force: { type: 'boolean' },
     reload: { type: 'boolean' },
     'log-level': { type: 'string' },
@@ -80,12 +87,14 @@ export async function runPluginAdd(args: readonly string[], io: CliIo): Promise<
   const style = createStyle(io);
   const workspace = await InspectionWorkspace.create(createCliLogger(io, values['log-level']), io.env, io.cwd);
   try {
-    const identity = await identifyPlugin(source, { configPath, configDir, dataDir: workspace.dataDir, env: io.env });
+    const identity = await identifyPlugin(source, { configPath, configDir, dataDir: workspace.dataDir, env: io.env, logger: workspace.logger });
+    const grant = await askToGrant(identity, { isPreApproved: values.yes === true, io, style });
     file.add({
       name: identity.name,
       ...sourceFields(source),
       ...(values.disabled ? { enabled: false } : {}),
       ...(pluginConfig ? { config: pluginConfig } : {}),
+      ...(grant === undefined ? {} : { permissions: toPermissionsBlock(grant) }),
     });
     const config = file.validate(io.env);
     // The checks run on the new entry only (enabled even when it is added disabled), with the file's defaults.

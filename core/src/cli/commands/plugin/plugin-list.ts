@@ -15,7 +15,8 @@ export const PLUGIN_LIST_HELP = `Usage: acai plugin list [options]
 
 List the configured plugins with their version, kind (an npm package, or an MCP server with its
 transport), whether they are compatible with this host (SDK and host ranges, the operator's version
-range), their state and their tools.
+range), their state, their OS sandbox (bubblewrap, or why none: first-party, OPTED OUT, remote) and
+their tools.
 
 Without --url it reads plugins.config.json and loads the enabled plugins through the host's checks
 (disabled ones are only resolved and range-checked, never imported; disabled MCP servers are not
@@ -43,6 +44,8 @@ export interface PluginListRow {
   readonly transport?: 'stdio' | 'streamable_http';
   readonly compatible: 'yes' | 'no' | 'unknown';
   readonly state: 'enabled' | 'disabled' | 'failed' | 'restarting' | 'starting';
+  /** `bubblewrap`, or why none: `first-party`, `opted-out`, `remote`; absent until decided. */
+  readonly sandbox?: string;
   readonly tools: readonly string[];
   readonly source: string;
   /** Why it failed or is incompatible, with the host's error code (`HOST_PLUGIN_IMPORT_FAILED: …`). */
@@ -93,6 +96,7 @@ async function listFromHost(io: CliIo, values: { url?: string | undefined; 'api-
       // A loaded plugin passed the host's range checks; for the others the host's message says why.
       compatible: state === 'enabled' || state === 'restarting' ? 'yes' : 'unknown',
       state,
+      ...sandboxField(plugin.sandbox === 'none' ? plugin.sandbox_exemption : plugin.sandbox),
       tools: (plugin.tools ?? []).map((tool) => tool.exposed_name ?? ''),
       source: plugin.source ?? '',
       ...((state === 'failed' || state === 'starting') && problem !== undefined ? { problem } : {}),
@@ -126,6 +130,7 @@ async function listFromFile(io: CliIo, configFlag: string | undefined, logLevel:
         ...kindFields(entry.source.kind === 'mcp', entry.source.kind === 'mcp' ? entry.source.server.transport : undefined),
         compatible,
         state,
+        ...sandboxField(status?.sandbox?.kind === 'none' ? status.sandbox.exemption : status?.sandbox?.kind),
         tools: status?.tools ?? [],
         source: status?.source ?? '',
         ...(problem !== undefined ? { problem } : {}),
@@ -141,16 +146,21 @@ function kindFields(isMcp: boolean, transport: string | undefined): Pick<PluginL
   return transport === 'stdio' || transport === 'streamable_http' ? { kind: 'mcp', transport } : { kind: 'mcp' };
 }
 
+function sandboxField(value: string | undefined): Pick<PluginListRow, 'sandbox'> {
+  return value === undefined || value === '' ? {} : { sandbox: value };
+}
+
 function formatRows(rows: readonly PluginListRow[], style: Style): string {
   if (rows.length === 0) return 'No plugins configured. Add one with `acai plugin add`.\n';
   const table = formatTable(
-    ['NAME', 'VERSION', 'KIND', 'COMPATIBLE', 'STATE', 'TOOLS'],
+    ['NAME', 'VERSION', 'KIND', 'COMPATIBLE', 'STATE', 'SANDBOX', 'TOOLS'],
     rows.map((row) => [
       row.name,
       row.version ?? '?',
       row.transport === undefined ? row.kind : `${row.kind} ${row.transport === 'streamable_http' ? 'http' : row.transport}`,
       row.compatible,
       row.startAttempts === undefined ? row.state : `${row.state} (${row.startAttempts.made}/${row.startAttempts.max})`,
+      row.sandbox === 'opted-out' ? 'OPTED OUT' : (row.sandbox ?? '-'),
       row.tools.length > 0 ? row.tools.join(', ') : '-',
     ]),
   );

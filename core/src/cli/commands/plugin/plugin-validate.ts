@@ -3,6 +3,7 @@ import { createStyle, type CliIo, type Style } from '../../cli-io.js';
 import { createCliLogger } from '../../cli-logger.js';
 import { parseCommandArgs } from '../../parse-command-args.js';
 import { parseJsonFlag } from '../../parse-json-flag.js';
+import { describePermissionSet } from '../../../plugin-host/index.js';
 import { configErrorToCli } from '../../plugins-config-file.js';
 import { parseMcpSource, parsePluginSource, type PluginSourceSpec } from '../../plugin-checks/parse-plugin-source.js';
 import { validatePlugin, type ValidationReport } from '../../plugin-checks/validate-plugin.js';
@@ -14,7 +15,9 @@ Run every load-time check of the host on a plugin, without a host: resolve, mani
 (the plugin's SDK and host ranges against this host), import, config schema, secrets, strict tool
 schemas and the provider lint (a quarantined tool fails validation), tool names, setup within its
 deadline. The messages are the host's own. <path> is a plugin package folder or a tarball made by
-\`npm pack\`. Exits 1 when a check fails.
+\`npm pack\`. Exits 1 when a check fails. It prints what the plugin asks for (its permissions: network
+hosts, environment variables, read paths, a scratch directory, processes) and runs the checks as if
+that were granted; a third-party plugin runs in the sandbox, as in the host.
 
 With --mcp it checks an MCP server instead, as the host would load it from a plugins.config.json entry
 with that "mcp" block: variables set, start, initialize within the setup deadline, version range,
@@ -107,6 +110,8 @@ export function formatValidationReport(report: ValidationReport, style: Style): 
   const isQuarantineFailure = report.checks.some((check) => check.status === 'failed' && check.check === 'tool schemas');
   if (!isQuarantineFailure) for (const tool of report.quarantinedTools) lines.push(`  ${style.red('quarantined')} ${tool.tool}: ${tool.reason}`);
   for (const warning of report.warnings) lines.push(`  warning: ${warning}`);
+  lines.push(`  asks for: ${describePermissionSet(report.permissions).join('; ')}`);
+  if (report.sandbox !== undefined) lines.push(`  sandbox: ${report.sandbox === 'bubblewrap' ? 'bubblewrap' : `none (${report.sandbox})`}`);
   if (report.tools.length > 0) lines.push(`  tools: ${report.tools.join(', ')}`);
   if (report.ok) lines.push(`${style.green('OK')}: ${identity.name} passes every load check`);
   return `${lines.join('\n')}\n`;

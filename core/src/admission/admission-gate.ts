@@ -1,0 +1,216 @@
+// Why: without a bound, a replica past its capacity queues every turn it is offered — in the event loop,
+// the store's connection pool and the model client — and latency grows for all of them until deadlines
+// expire (bench:capacity measured turns waiting 15 s and more at 2× capacity, and a backlog that took
+// seconds to clear). The gate bounds the turns in progress; a turn that finds no room waits in a short
+// FIFO queue for at most its queue-time budget, and is refused at once when the queue is full, so the
+// client gets a fast `unavailable` with Retry-After and can go elsewhere, and accepted turns stay fast.
+// "Full" is whichever is smaller: the configured bound, or what the gate can be expected to admit
+// within one queue-time budget at the rate it admitted turns over the last second — a turn further back
+// would wait longer than its budget and be refused anyway, only later; refusing it on arrival keeps
+// refusals fast.
+
+/** Why a turn was not admitted. */
+export type RefusalReason = 'queue_full' | 'queue_timeout';
+
+/** A turn the gate refused. */
+export class AdmissionRefusedError extends Error {
+  readonly reason: RefusalReason;
+
+  constructor(reason: RefusalReason) {
+    super(reason === 'queue_full' ? 'too many turns in progress and waiting' : 'no room for the turn within its queue-time budget');
+    this.name = 'AdmissionRefusedError';
+    this.reason = reason;
+  }
+}
+
+/** The bounds of an {@link AdmissionGate}. */
+export interface AdmissionLimits {
+  /** Turns in progress at once (the initial limit when a controller adjusts it). */
+  readonly maxInFlight: number;
+  /** Turns waiting for room; one more is refused at once. */
+  readonly maxQueued: number;
+  /** Longest wait for room before a queued turn is refused. */
+  readonly maxQueueMs: number;
+}
+
+/** Scheduling seam (tests drive the queue budget by hand). */
+export interface GateTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** What the gate reports, for metrics. */
+export interface AdmissionObserver {
+  admitted?(queuedMs: number): void;
+  refused?(reason: RefusalReason): void;
+}
+
+/** Room for one turn; `release` once the turn is over (safe to call twice). */
+export interface AdmissionTicket {
+  release(): void;
+}
+
+interface Waiter {
+  readonly enqueuedAt: number;
+  readonly admit: (ticket: AdmissionTicket) => void;
+  timer: unknown;
+  /** Detaches from the caller's signal once the wait is over. */
+  detach: () => void;
+}
+
+/** The window over which the admission rate is counted. */
+const RATE_WINDOW_MS = 1_000;
+
+const systemTimers: GateTimers = {
+  setTimeout: (callback, ms) => {
+    const handle = setTimeout(callback, ms);
+    handle.unref();
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** Bounded in-flight turns with a bounded FIFO queue and a queue-time budget. */
+export class AdmissionGate {
+  readonly #maxQueued: number;
+  readonly #maxQueueMs: number;
+  readonly #timers: GateTimers;
+  readonly #now: () => number;
+  readonly #observer: AdmissionObserver;
+  readonly #queue: Waiter[] = [];
+  #limit: number;
+  #inFlight = 0;
+  /** The most turns in progress at once since the last {@link takePeakInFlight}. */
+  #peakInFlight = 0;
+  /** Admissions in the current and the previous rate window. */
+  #windowStartedAt = Number.NEGATIVE_INFINITY;
+  #admittedThisWindow = 0;
+  #admittedLastWindow: number | undefined;
+
+  constructor(limits: AdmissionLimits, options: { timers?: GateTimers; now?: () => number; observer?: AdmissionObserver } = {}) {
+    if (!(limits.maxInFlight >= 1)) throw new RangeError('AdmissionGate maxInFlight must be at least 1');
+    this.#limit = Math.floor(limits.maxInFlight);
+    this.#maxQueued = Math.max(0, Math.floor(limits.maxQueued));
+    this.#maxQueueMs = Math.max(0, limits.maxQueueMs);
+    this.#timers = options.timers ?? systemTimers;
+    this.#now = options.now ?? (() => performance.now());
+    this.#observer = options.observer ?? {};
+  }
+
+  /** Turns in progress. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Turns waiting for room. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** The current bound on turns in progress. */
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /** The peak of turns in progress since the previous call (a controller's "was the limit binding?"). */
+  takePeakInFlight(): number {
+    const peak = this.#peakInFlight;
+    this.#peakInFlight = this.#inFlight;
+    return peak;
+  }
+
+  /** Changes the bound (at least 1); more room admits queued turns at once. */
+  setLimit(limit: number): void {
+    this.#limit = Math.max(1, Math.floor(limit));
+    this.#drain();
+  }
+
+  /**
+   * Resolves with a ticket once the turn may run: at once when there is room, after waiting in the
+   * queue otherwise. Rejects with {@link AdmissionRefusedError} when the queue is full or the wait
+   * would exceed the budget; an aborted `signal` (the client left) takes the turn out of the queue.
+   */
+  enter(signal?: AbortSignal): Promise<AdmissionTicket> {
+    if (this.#inFlight < this.#limit && this.#queue.length === 0) return Promise.resolve(this.#admit(0));
+    if (this.#queue.length >= this.#queueBound()) {
+      this.#observer.refused?.('queue_full');
+      return Promise.reject(new AdmissionRefusedError('queue_full'));
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<AdmissionTicket>((resolve, reject) => {
+      const onAbort = (): void => {
+        if (!this.#remove(waiter)) return;
+        this.#timers.clearTimeout(waiter.timer);
+        reject(signal?.reason);
+      };
+      const waiter: Waiter = {
+        enqueuedAt: this.#now(),
+        admit: (ticket) => {
+          waiter.detach();
+          resolve(ticket);
+        },
+        timer: undefined,
+        detach: () => signal?.removeEventListener('abort', onAbort),
+      };
+      waiter.timer = this.#timers.setTimeout(() => {
+        if (!this.#remove(waiter)) return;
+        waiter.detach();
+        this.#observer.refused?.('queue_timeout');
+        reject(new AdmissionRefusedError('queue_timeout'));
+      }, this.#maxQueueMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#queue.push(waiter);
+    });
+  }
+
+  /** Room in the queue: the configured bound, or what the recent admission rate can serve within the budget. */
+  #queueBound(): number {
+    if (this.#maxQueueMs === 0) return 0;
+    this.#rollWindow();
+    const recent = this.#admittedLastWindow;
+    if (recent === undefined) return this.#maxQueued;
+    return Math.min(this.#maxQueued, Math.ceil((recent * this.#maxQueueMs) / RATE_WINDOW_MS));
+  }
+
+  #rollWindow(): void {
+    const now = this.#now();
+    const elapsed = now - this.#windowStartedAt;
+    if (elapsed < RATE_WINDOW_MS) return;
+    // After a gap (the gate was not asked for a while) the old count says nothing about the rate now.
+    this.#admittedLastWindow = elapsed < 2 * RATE_WINDOW_MS ? this.#admittedThisWindow : undefined;
+    this.#admittedThisWindow = 0;
+    this.#windowStartedAt = now;
+  }
+
+  #admit(queuedMs: number): AdmissionTicket {
+    this.#rollWindow();
+    this.#admittedThisWindow += 1;
+    this.#inFlight += 1;
+    if (this.#inFlight > this.#peakInFlight) this.#peakInFlight = this.#inFlight;
+    this.#observer.admitted?.(queuedMs);
+    let isReleased = false;
+    return {
+      release: () => {
+        if (isReleased) return;
+        isReleased = true;
+        this.#inFlight -= 1;
+        this.#drain();
+      },
+    };
+  }
+
+  #drain(): void {
+    while (this.#inFlight < this.#limit && this.#queue.length > 0) {
+      const waiter = this.#queue.shift()!;
+      this.#timers.clearTimeout(waiter.timer);
+      waiter.admit(this.#admit(this.#now() - waiter.enqueuedAt));
+    }
+  }
+
+  #remove(waiter: Waiter): boolean {
+    const index = this.#queue.indexOf(waiter);
+    if (index === -1) return false;
+    this.#queue.splice(index, 1);
+    return true;
+  }
+}

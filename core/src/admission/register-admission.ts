@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { registerAdmissionMetrics } from '../observability/admission-metrics.js';
+import { AdmissionGate } from './admission-gate.js';
+import { admissionPlugin } from './admission-plugin.js';
+import { startLoopDelayLimit } from './loop-delay-limit.js';
+
+/** The admission settings (HostConfig.admission). */
+export interface AdmissionSettings {
+  readonly maxInFlight: number;
+  readonly maxQueued: number;
+  readonly queueTimeoutMs: number;
+  readonly targetLoopDelayMs: number;
+}
+
+/** The RPCs that run a chat turn: the ones admission control bounds. */
+export const CHAT_TURN_PATHS: readonly string[] = [
+  '/twirp/acai.chat.ChatService/StartConversation',
+  '/twirp/acai.chat.ChatService/ContinueConversation',
+  '/twirp/acai.chat.ChatService/ContinueChatStream',
+];
+
+/** Where the adaptive limit starts and how low it may go, relative to the maximum. */
+const INITIAL_LIMIT = 64;
+const MIN_LIMIT = 16;
+
+/**
+ * Builds the gate, its metrics and (unless `targetLoopDelayMs` is 0) the controller that adapts its
+ * limit to the event-loop delay, and registers the plugin on `server`; nothing when `maxInFlight` is 0.
+ */
+export async function registerAdmission(
+  server: FastifyInstance,
+  options: { readonly settings: AdmissionSettings; readonly registry: Registry; readonly paths?: readonly string[] },
+): Promise<AdmissionGate | undefined> {
+  const { settings } = options;
+  if (settings.maxInFlight === 0) return undefined;
+  const isAdaptive = settings.targetLoopDelayMs > 0;
+  let gate: AdmissionGate | undefined;
+  const events = registerAdmissionMetrics(options.registry, () => gate);
+  gate = new AdmissionGate(
+    {
+      maxInFlight: isAdaptive ? Math.min(INITIAL_LIMIT, settings.maxInFlight) : settings.maxInFlight,
+      maxQueued: settings.maxQueued,
+      maxQueueMs: settings.queueTimeoutMs,
+    },
+    { observer: events },
+  );
+  if (isAdaptive) {
+    const controller = startLoopDelayLimit(gate, {
+      minLimit: Math.min(MIN_LIMIT, settings.maxInFlight),
+      maxLimit: settings.maxInFlight,
+      targetDelayMs: settings.targetLoopDelayMs,
+    });
+    server.addHook('onClose', async () => controller.stop());
+  }
+  await server.register(admissionPlugin, { gate, paths: options.paths ?? CHAT_TURN_PATHS });
+  return gate;
+}
