@@ -71,9 +71,9 @@ describe.each(['thread', 'process'] as const)('start-up retries on the real host
     markers = await mkdtemp(join(tmpdir(), 'acai-start-markers-'));
     for (const fixture of ['slow-first-start', 'spins-at-import']) await workspace.writeVariant(fixture, fixture);
     await workspace.writeConfig([
-      { name: 'slow-first-start', path: './slow-first-start', mode: 'worker', config: { markerPath: join(markers, 'worker') }, policy: { setupTimeoutMs: SLOW_START_DEADLINE_MS } },
-      { name: 'spins-at-import', path: './spins-at-import', mode: 'worker', policy: { setupTimeoutMs: SPIN_DEADLINE_MS } },
-      stdioServerEntry('slow-mcp', [`--silent-first-start=${join(markers, 'mcp')}`], { policy: { setupTimeoutMs: SLOW_START_DEADLINE_MS } }),
+      { name: 'slow-first-start', path: './slow-first-start', mode: 'worker', sandbox: 'none', config: { markerPath: join(markers, 'worker') }, policy: { setupTimeoutMs: SLOW_START_DEADLINE_MS } },
+      { name: 'spins-at-import', path: './spins-at-import', mode: 'worker', sandbox: 'none', policy: { setupTimeoutMs: SPIN_DEADLINE_MS } },
+      stdioServerEntry('slow-mcp', [`--silent-first-start=${join(markers, 'mcp')}`], { sandbox: 'none', policy: { setupTimeoutMs: SLOW_START_DEADLINE_MS } }),
     ]);
     host = await startTestHost({
       PLUGINS_CONFIG: workspace.configPath,

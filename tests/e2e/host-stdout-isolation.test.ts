@@ -56,7 +56,7 @@ describe.each([
   beforeAll(async () => {
     workspace = await createFixtureWorkspace();
     for (const plugin of plugins) await workspace.writeVariant('prints-everywhere', plugin.name);
-    await workspace.writeConfig(plugins.map((plugin) => ({ name: plugin.name, path: `./${plugin.name}`, mode: plugin.mode })));
+    await workspace.writeConfig(plugins.map((plugin) => ({ name: plugin.name, path: `./${plugin.name}`, mode: plugin.mode, sandbox: 'none' })));
     host = await startHostProcess({
       PLUGINS_CONFIG: workspace.configPath,
       ACAI_DATA_DIR: `${workspace.dir}/data`,

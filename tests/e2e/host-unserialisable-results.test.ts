@@ -61,6 +61,8 @@ describe.each([
         name: plugin.name,
         path: `./${plugin.name}`,
         mode: plugin.mode,
+        // Not a sandbox suite: inline code cannot run in one, and thread/process are the modes under test.
+        sandbox: 'none',
         ...(plugin.hasSecret ? { config: { apiKey: '${UNSERIALISABLE_API_KEY}' } } : {}),
       })),
       // A breaker that never opens: every case fails on purpose, and each must reach the plugin.
