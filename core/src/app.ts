@@ -32,7 +32,7 @@ export { HOST_VERSION } from './app/host-version.js';
 
 /** Test and embedding seams; production passes none of these. */
 export interface BuildAppOverrides {
-  /** Where log lines go (tests capture them). */
+  /** Where log lines go (tests capture them; the process entry passes its own descriptor of stdout, see isolateLogStream). */
   logDestination?: DestinationStream;
   clock?: Clock;
   /** Used by plugins' HTTP clients. */

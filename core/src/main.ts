@@ -4,7 +4,7 @@ import { loadHostConfig, processEnvironment, type HostConfig } from './config/en
 import { HostError } from './errors/index.js';
 import { installShutdown } from './health/index.js';
 import { usesStrictTools } from './llm/index.js';
-import { installUnhandledRejectionHandler, redactUrl, startMetricsServer, startTracing } from './observability/index.js';
+import { installUnhandledRejectionHandler, isolateLogStream, redactUrl, startMetricsServer, startTracing } from './observability/index.js';
 
 /** Overrides for `acai serve` flags; anything unset comes from the environment. */
 export interface StartHostOptions {
@@ -22,7 +22,11 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
-/** Process entry: load config → build the app → listen → shut down cleanly on signals. */
+/**
+ * Process entry: load config → build the app → listen → shut down cleanly on signals. It owns the process:
+ * besides the signal handlers, it moves the log stream off descriptor 1 (isolateLogStream), so what any
+ * code in the process writes to stdout arrives as framed log lines instead of beside them.
+ */
 export async function startHost(options: StartHostOptions = {}): Promise<RunningHost> {
   const env = {
     ...(options.env ?? processEnvironment()),
@@ -32,9 +36,12 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
     ...(options.logLevel !== undefined ? { LOG_LEVEL: options.logLevel } : {}),
   };
   const config = loadHostConfig(env);
+  // Before anything that could load plugin code (tracing's exporters, the plugins themselves).
+  const logStream = await isolateLogStream();
   const tracing = await startTracing({ serviceName: 'acai', serviceVersion: HOST_VERSION, env });
-  const app = await buildApp(config, { env });
+  const app = await buildApp(config, { env, ...(logStream.destination === undefined ? {} : { logDestination: logStream.destination }) });
   const { logger } = app;
+  logStream.reportTo(logger.child({ component: 'stdout' }));
   installUnhandledRejectionHandler(logger, app.metrics);
   announceStartup(app, config, tracing.description);
 

@@ -1,8 +1,11 @@
 // Support for the production-edge e2e suites (tests/e2e/edge-*.test.ts): real host processes,
 // a cuttable TCP hop in front of a real server, and per-file database names.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { createConnection, createServer, Socket, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { killOnExit } from '../support/child-processes.js';
@@ -16,6 +19,8 @@ export interface HostProcess {
   readonly child: ChildProcess;
   /** Every stdout and stderr line so far (the JSON log lines and anything else). */
   readonly lines: string[];
+  /** The stdout lines alone: the host's log stream. */
+  readonly stdoutLines: string[];
   /** Parsed JSON log lines. */
   logs(): Array<Record<string, unknown>>;
   /** Resolves with the first log line matching, waiting for it if needed. */
@@ -25,11 +30,29 @@ export interface HostProcess {
   readonly exited: Promise<number | null>;
 }
 
+/** A named pipe: the write end for a child's stdout, the read end as a stream (the pipe itself is unlinked at once). */
+function openFifo(): { writeFd: number; reader: Socket } {
+  const dir = mkdtempSync(join(tmpdir(), 'acai-fifo-'));
+  try {
+    const path = join(dir, 'stdout');
+    execFileSync('mkfifo', [path]);
+    const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    return { writeFd: openSync(path, constants.O_WRONLY), reader: new Socket({ fd: readFd, readable: true, writable: false }) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
- * Spawns `node core/dist/main.js` with exactly `env` (plus PATH/HOME) on a free port;
- * `command` runs another host binary instead (e.g. an installed `acai serve`), `cwd` where it runs.
+ * Spawns `node core/dist/main.js` with exactly `env` (plus PATH/HOME) on a free port; `command` runs another
+ * host binary instead (e.g. an installed `acai serve`), `cwd` where it runs. Its stdout is a socket (what Node's
+ * `pipe` makes), or with `stdout: 'fifo'` a named pipe, as a shell pipeline or a container runtime gives it.
  */
-export async function startHostProcess(env: Record<string, string>, options: { command?: readonly [string, ...string[]]; cwd?: string } = {}): Promise<HostProcess> {
+export async function startHostProcess(
+  env: Record<string, string>,
+  options: { readonly command?: readonly [string, ...string[]]; readonly cwd?: string; readonly stdout?: 'socket' | 'fifo' } = {},
+): Promise<HostProcess> {
+  const fifo = options.stdout === 'fifo' ? openFifo() : undefined;
   const [command, ...args] = options.command ?? [process.execPath, BUILT_MAIN];
   const child = killOnExit(spawn(command, args, {
     cwd: options.cwd ?? ROOT,
@@ -41,8 +64,10 @@ export async function startHostProcess(env: Record<string, string>, options: { c
       PLUGINS_CONFIG: REPO_PLUGINS_CONFIG,
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', fifo?.writeFd ?? 'pipe', 'pipe'],
   }));
+  if (fifo !== undefined) closeSync(fifo.writeFd);
+  const stdout = fifo?.reader ?? child.stdout!;
   const lines: string[] = [];
   const waiters: Array<{ predicate: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }> = [];
   const parsed: Array<Record<string, unknown>> = [];
@@ -62,7 +87,11 @@ export async function startHostProcess(env: Record<string, string>, options: { c
       }
     }
   };
-  createInterface({ input: child.stdout! }).on('line', onLine);
+  const stdoutLines: string[] = [];
+  createInterface({ input: stdout }).on('line', (line) => {
+    stdoutLines.push(line);
+    onLine(line);
+  });
   createInterface({ input: child.stderr! }).on('line', onLine);
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   const waitForLog = (predicate: (line: Record<string, unknown>) => boolean) => {
@@ -80,6 +109,7 @@ export async function startHostProcess(env: Record<string, string>, options: { c
     url: String(listening.url),
     child,
     lines,
+    stdoutLines,
     logs: () => parsed,
     waitForLog,
     exited,

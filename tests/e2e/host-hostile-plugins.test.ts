@@ -20,6 +20,8 @@ const HOSTILE_PLUGINS = ['busy-loop', 'memory-bomb', 'never-resolves', 'ignores-
 const TIMED_OUT_PLUGINS = new Set(['busy-loop', 'memory-bomb', 'never-resolves', 'ignores-abort']);
 /** Fixtures that fail while loading; the host starts without them. */
 const BROKEN_PLUGINS = { 'throw-on-import': 'fixture: importing this plugin fails on purpose', 'throw-in-setup': 'fixture: setup fails on purpose' };
+/** The code ListPlugins gives each broken plugin's last_error. */
+const BROKEN_CODES = { 'throw-on-import': 'HOST_PLUGIN_IMPORT_FAILED', 'throw-in-setup': 'HOST_PLUGIN_SETUP_FAILED' };
 
 interface HostileCase {
   readonly plugin: string;
@@ -104,7 +106,7 @@ describe('hostile worker-mode plugins next to datetime on the real host', () => 
     expect(listed.status).toBe(200);
     for (const [name, message] of Object.entries(BROKEN_PLUGINS)) {
       const plugin = listedPlugin(listed.body, name);
-      expect(plugin).toMatchObject({ name, mode: 'worker', state: 'FAILED' });
+      expect(plugin).toMatchObject({ name, mode: 'worker', state: 'FAILED', last_error_code: BROKEN_CODES[name as keyof typeof BROKEN_CODES] });
       expect(String(plugin?.last_error)).toContain(message);
       expect(String(plugin?.last_error)).not.toMatch(/\n\s+at /);
     }
@@ -149,6 +151,9 @@ describe('hostile worker-mode plugins next to datetime on the real host', () => 
       const restarted = listedPlugin((await adminJson(host.url, 'ListPlugins', {}, bearer(ADMIN_KEY))).body, hostileCase.plugin);
       expect(Number(restarted?.restart_count)).toBeGreaterThan(restartsBefore);
       expect(String(restarted?.last_error)).toMatch(/hard-deadline|out-of-memory/);
+      expect(restarted?.last_error_code).toBe('HOST_PLUGIN_CRASHED');
+      // A call that was killed names the call deadline (import and setup name the start-up one).
+      if (hostileCase.outcomes.includes('timeout') && !hostileCase.outcomes.includes('error')) expect(String(restarted?.last_error)).toMatch(/a call ran past the \d+ ms call hard deadline/);
     } else {
       expect(host.app.workerEvents.get(hostileCase.plugin).crashes).toBe(0);
     }

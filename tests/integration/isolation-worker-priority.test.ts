@@ -30,9 +30,18 @@ async function start(isolation: WorkerIsolation, niceness?: number): Promise<Wor
   return runtime;
 }
 
+interface ReportedPriority {
+  readonly niceness: number;
+  readonly atImport: number;
+  readonly atSetup: number;
+}
+
+async function reportedPriority(runtime: WorkerPluginRuntime): Promise<ReportedPriority> {
+  return ((await callTool(runtime, 'report_priority')) as { data: ReportedPriority }).data;
+}
+
 async function workerNiceness(runtime: WorkerPluginRuntime): Promise<number> {
-  const output = await callTool(runtime, 'report_priority');
-  return (output as { data: { niceness: number } }).data.niceness;
+  return (await reportedPriority(runtime)).niceness;
 }
 
 describe.runIf(process.platform === 'linux').each(['thread', 'process'] as const)('worker CPU priority (%s isolation)', (isolation) => {
@@ -42,6 +51,11 @@ describe.runIf(process.platform === 'linux').each(['thread', 'process'] as const
     const runtime = await start(isolation);
     expect(await workerNiceness(runtime)).toBe(Math.max(hostNiceness, 10));
     expect(getPriority(0)).toBe(hostNiceness);
+  });
+
+  it('imports and sets the plugin up at the host’s priority, so a busy machine does not starve its start', async () => {
+    const runtime = await start(isolation, 19);
+    expect(await reportedPriority(runtime)).toEqual({ niceness: 19, atImport: hostNiceness, atSetup: hostNiceness });
   });
 
   it('takes the configured niceness, and 0 keeps the host’s priority', async () => {

@@ -145,6 +145,18 @@ describe('MCP servers that misbehave while serving', () => {
     if (hostAutogroup !== undefined) expect(await readFile('/proc/self/autogroup', 'utf8')).toBe(hostAutogroup);
   });
 
+  it('runs an unsandboxed stdio server below the host\'s CPU priority once it answered initialize, its autogroup included, so a busy server yields to the request path', async () => {
+    const loaded = await loadFixtureHost(fixtureConfig([stdioServerEntry('niced', [], { sandbox: 'none' })]), { mcp: { niceness: 7 } });
+    hosts.push(loaded);
+    const info = JSON.parse((await loaded.host.callTool('niced__process_info', {})).content) as { pid: number; niceness: number; startNiceness: number };
+    expect(info.niceness).toBe(7);
+    // It started at the host's priority: a busy machine does not starve its initialize.
+    expect(info.startNiceness).toBe(getPriority(0));
+    if (process.platform === 'linux' && existsSync(`/proc/${info.pid}/autogroup`)) {
+      expect(await readFile(`/proc/${info.pid}/autogroup`, 'utf8')).toMatch(/ nice 7\n?$/);
+    }
+  });
+
   it('stops an unsandboxed server\'s whole process tree when the host disposes it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'acai-mcp-tree-'));
     try {

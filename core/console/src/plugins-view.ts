@@ -14,7 +14,7 @@ export interface PluginsViewOptions {
   readonly announce: (message: string) => void;
 }
 
-const STATE_LABELS: Readonly<Record<string, string>> = { ACTIVE: 'Active', DISABLED: 'Disabled', FAILED: 'Failed', RESTARTING: 'Restarting' };
+const STATE_LABELS: Readonly<Record<string, string>> = { ACTIVE: 'Active', DISABLED: 'Disabled', FAILED: 'Failed', RESTARTING: 'Restarting', STARTING: 'Starting' };
 const BREAKER_LABELS: Readonly<Record<string, string>> = { CLOSED: 'closed', OPEN: 'open', HALF_OPEN: 'half-open' };
 
 /**
@@ -114,6 +114,7 @@ export class PluginsView implements View {
         fact('Errors', formatCount(plugin.error_count)),
         plugin.mode === 'worker' || isMcp ? fact('Restarts', formatCount(plugin.restart_count)) : null,
         fact('In the file', plugin.file_enabled === true ? 'enabled' : 'disabled'),
+        state === 'STARTING' || (plugin.start_attempts ?? 0) > 1 ? fact('Start attempts', `${plugin.start_attempts ?? 0} of ${plugin.max_start_attempts ?? 0}`) : null,
         sandbox === undefined
           ? null
           : fact('Sandbox', element('span', { class: sandbox.isWarning ? 'sandbox sandbox--off' : 'sandbox', 'data-testid': 'plugin-sandbox' }, sandbox.text)),
@@ -151,7 +152,13 @@ export class PluginsView implements View {
         ? element(
             'div',
             { class: 'plugin-error' },
-            element('p', { class: 'plugin-error-title' }, 'Last error', lastErrorTime ? element('time', { datetime: lastErrorTime, title: lastErrorTime }, ` · ${formatRelativeTime(lastErrorTime, Date.now())}`) : null),
+            element(
+              'p',
+              { class: 'plugin-error-title' },
+              'Last error',
+              plugin.last_error_code ? element('code', { class: 'plugin-error-code', 'data-testid': 'plugin-error-code' }, plugin.last_error_code) : null,
+              lastErrorTime ? element('time', { datetime: lastErrorTime, title: lastErrorTime }, ` · ${formatRelativeTime(lastErrorTime, Date.now())}`) : null,
+            ),
             element('pre', { class: 'code-block plugin-error-message' }, element('code', {}, plugin.last_error)),
           )
         : null,

@@ -15,6 +15,7 @@ const status: PluginStatus = {
   kind: 'npm',
   required: false,
   state: 'loaded',
+  startAttempts: { made: 1, max: 4 },
   tools: ['weather__get_forecast'],
   quarantinedTools: [],
   breakerState: 'half-open',
@@ -84,6 +85,9 @@ describe('createPluginAdminService', () => {
       restartCount: 1n,
       // the call failure is newer than the crash
       lastError: 'provider said 502',
+      lastErrorCode: 'UPSTREAM_FAILED',
+      startAttempts: 1,
+      maxStartAttempts: 4,
       tools: [{ exposedName: 'weather__get_forecast', name: 'get_forecast', description: 'Forecast', idempotent: true }],
     });
   });
@@ -94,7 +98,38 @@ describe('createPluginAdminService', () => {
       workerHealth: () => ({ crashes: 1, restarts: 0, unhandledRejections: 0, isRestarting: true, lastCrash: { message: 'hard-deadline', at: new Date('2025-03-02T00:00:00.000Z') } }),
     });
     const response = await service.listPlugins({} as never, context(['admin']));
-    expect(response.plugins?.[0]).toMatchObject({ state: 4, lastError: 'hard-deadline' });
+    expect(response.plugins?.[0]).toMatchObject({ state: 4, lastError: 'hard-deadline', lastErrorCode: 'HOST_PLUGIN_CRASHED' });
+  });
+
+  it('shows a plugin whose start timed out as starting, with the attempts and the coded failure', async () => {
+    const starting: PluginStatus = {
+      ...status,
+      state: 'starting',
+      tools: [],
+      lastError: undefined,
+      startAttempts: { made: 2, max: 4 },
+      error: { code: 'HOST_PLUGIN_IMPORT_TIMEOUT', message: 'importing the plugin ran past the 6000 ms start-up hard deadline (attempt 2 of 4; trying again)' },
+    };
+    const service = createPluginAdminService({
+      host: target({ listPlugins: () => [starting] }),
+      // the killed attempt's worker counts as a crash, but the start failure is what the operator needs
+      workerHealth: () => ({ crashes: 2, restarts: 0, unhandledRejections: 0, isRestarting: true, lastCrash: { message: 'hard-deadline: importing', at: new Date() } }),
+    });
+    const response = await service.listPlugins({} as never, context(['admin']));
+    expect(response.plugins?.[0]).toMatchObject({
+      state: 5,
+      startAttempts: 2,
+      maxStartAttempts: 4,
+      lastErrorCode: 'HOST_PLUGIN_IMPORT_TIMEOUT',
+      lastError: 'importing the plugin ran past the 6000 ms start-up hard deadline (attempt 2 of 4; trying again)',
+    });
+  });
+
+  it('reports the code of a failed plugin\'s load error', async () => {
+    const failed: PluginStatus = { ...status, state: 'failed', tools: [], lastError: undefined, error: { code: 'HOST_PLUGIN_IMPORT_FAILED', message: 'importing ./index.js failed: boom' } };
+    const service = createPluginAdminService({ host: target({ listPlugins: () => [failed] }) });
+    const response = await service.listPlugins({} as never, context(['admin']));
+    expect(response.plugins?.[0]).toMatchObject({ state: 3, lastErrorCode: 'HOST_PLUGIN_IMPORT_FAILED', lastError: 'importing ./index.js failed: boom' });
   });
 
   it('describes an MCP plugin with its kind, transport, server name and server restarts', async () => {

@@ -3,7 +3,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { actorFromPrincipal, recordReload, type AuditAction, type AuditTrail } from '../audit/index.js';
 import { hasScope, type Principal } from '../auth/index.js';
-import { HostError, invalidArgument } from '../errors/index.js';
+import { HostError, invalidArgument, type HostErrorCode } from '../errors/index.js';
 import type { PermissionSet, PluginStatus, RegisteredToolInfo } from '../plugin-host/index.js';
 import type { ConfigDrift, ReloadOptions, ReloadResult, ReloadTrigger } from '../plugin-host/reload/index.js';
 import type { WorkerHealth } from '../plugin-host/worker/index.js';
@@ -73,6 +73,7 @@ const PLUGIN_STATES: Record<PluginStatus['state'], PluginInfo_State> = {
   loaded: PluginInfo_State.ACTIVE,
   disabled: PluginInfo_State.DISABLED,
   failed: PluginInfo_State.FAILED,
+  starting: PluginInfo_State.STARTING,
 };
 
 /**
@@ -85,11 +86,7 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
   const describe = (status: PluginStatus): MessageInitShape<typeof PluginInfoSchema> => {
     const tools = new Map(host.listTools().map((tool) => [tool.exposedName, tool]));
     const health = status.mode === 'inline' ? undefined : options.workerHealth?.(status.name);
-    const lastError = status.lastError ?? (status.error === undefined ? undefined : { message: status.error.message, at: undefined });
-    const crash = health?.lastCrash;
-    const newest = crash !== undefined && (lastError?.at === undefined || crash.at.getTime() > Date.parse(lastError.at)) ? { message: crash.message, at: crash.at } : undefined;
-    const errorMessage = newest?.message ?? lastError?.message ?? status.refusedRelease?.message ?? '';
-    const errorTime = newest?.at ?? (lastError?.at === undefined ? undefined : new Date(lastError.at));
+    const lastError = describeLastError(status, health);
     return {
       name: status.name,
       source: status.source,
@@ -106,9 +103,12 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
       breakerState: BREAKER_STATES[status.breakerState],
       callCount: BigInt(status.calls),
       errorCount: BigInt(status.errors),
-      lastError: errorMessage,
-      ...(errorTime === undefined || Number.isNaN(errorTime.getTime()) ? {} : { lastErrorTime: timestampFromDate(errorTime) }),
+      lastError: lastError?.message ?? '',
+      lastErrorCode: lastError?.code ?? '',
+      ...(lastError?.at === undefined || Number.isNaN(lastError.at.getTime()) ? {} : { lastErrorTime: timestampFromDate(lastError.at) }),
       restartCount: BigInt(health?.restarts ?? 0),
+      startAttempts: status.startAttempts.made,
+      maxStartAttempts: status.startAttempts.max,
       kind: status.kind,
       transport: status.transport ?? '',
       serverName: status.serverName ?? '',
@@ -211,6 +211,33 @@ export function createPluginAdminService(options: PluginAdminServiceOptions): Pl
       });
     },
   };
+}
+
+/** A plugin's last error with its code and time, when it has one. */
+interface LastError {
+  readonly code: string;
+  readonly message: string;
+  readonly at: Date | undefined;
+}
+
+/**
+ * What ListPlugins reports as the last error. A plugin that is not serving shows why (the load or start
+ * failure, with its HOST_PLUGIN_* code), even when a start attempt's worker was killed on the way; a
+ * serving one shows the newer of its last failed call (a tool error code) and its worker's or server's
+ * last crash (HOST_PLUGIN_CRASHED).
+ */
+function describeLastError(status: PluginStatus, health: WorkerHealth | undefined): LastError | undefined {
+  if (status.state !== 'loaded') return status.error === undefined ? undefined : { code: status.error.code, message: status.error.message, at: undefined };
+  const call = status.lastError === undefined ? undefined : { code: status.lastError.code, message: status.lastError.message, at: new Date(status.lastError.at) };
+  const crash = health?.lastCrash === undefined ? undefined : { code: 'HOST_PLUGIN_CRASHED' satisfies HostErrorCode, message: health.lastCrash.message, at: health.lastCrash.at };
+  if (crash === undefined) return call ?? refusedReleaseError(status);
+  return call === undefined || crash.at.getTime() > (call.at.getTime() || 0) ? crash : call;
+}
+
+/** A refused release whose last good release serves: why the configured one is not the one serving. */
+function refusedReleaseError(status: PluginStatus): LastError | undefined {
+  const refused = status.refusedRelease;
+  return refused === undefined ? undefined : { code: refused.code, message: refused.message, at: undefined };
 }
 
 /** Refuses callers without the `admin` scope; returns the caller. */

@@ -5,11 +5,10 @@ import { ModelCredentialHealth } from '../llm/index.js';
 import type { PluginStatus } from '../plugin-host/index.js';
 import { describePluginSet, readinessChecks } from './readiness-checks.js';
 
-function pluginSet(
-  plugins: ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting'> & Partial<Pick<PluginStatus, 'version' | 'refusedRelease' | 'sandbox'>>>,
-  generation = 3,
-) {
-  return { generation, listPlugins: () => plugins };
+type ProbedPlugin = Pick<PluginStatus, 'name' | 'state' | 'isRestarting'> & Partial<Pick<PluginStatus, 'startAttempts' | 'version' | 'refusedRelease' | 'sandbox'>>;
+
+function pluginSet(plugins: readonly ProbedPlugin[], generation = 3) {
+  return { generation, listPlugins: () => plugins.map((plugin) => ({ startAttempts: { made: 1, max: 4 }, ...plugin })) };
 }
 
 describe('describePluginSet', () => {
@@ -50,6 +49,11 @@ describe('describePluginSet', () => {
     });
   });
 
+  it('is degraded while a plugin whose start timed out waits for its next attempt, with the count', () => {
+    const result = describePluginSet(pluginSet([{ name: 'slow', state: 'starting', startAttempts: { made: 2, max: 4 } }, { name: 'datetime', state: 'loaded' }]));
+    expect(result).toEqual({ state: 'degraded', message: '1 plugin(s) loaded (generation 3); starting: slow (attempt 2 of 4 timed out)' });
+  });
+
   it('names the plugins an operator runs without a sandbox, without making the host unready', () => {
     const result = describePluginSet(
       pluginSet([
@@ -85,8 +89,8 @@ describe('readinessChecks', () => {
 
   it('reads the plugin set on every probe, so a reload shows at once', async () => {
     const config = loadHostConfig({}, '/srv/acai');
-    let plugins: Array<Pick<PluginStatus, 'name' | 'state'>> = [{ name: 'weather', state: 'loaded' }];
-    const host = { generation: 1, listPlugins: () => plugins };
+    let plugins: ProbedPlugin[] = [{ name: 'weather', state: 'loaded' }];
+    const host = { generation: 1, listPlugins: () => pluginSet(plugins).listPlugins() };
     const check = readinessChecks(config, { store: { kind: 'embedded', ping: async () => undefined }, keyValueStore: { kind: 'memory', ping: async () => undefined } }, host).find((candidate) => candidate.name === 'plugins')!;
     expect(await check.check(new AbortController().signal)).toMatchObject({ state: 'ok' });
     plugins = [{ name: 'weather', state: 'failed' }];

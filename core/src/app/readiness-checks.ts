@@ -17,7 +17,7 @@ export interface ProbedPluginSet {
   readonly generation: number;
   /** Set while plugins.config.json is refused and an older config serves. */
   readonly drift?: ConfigDrift | undefined;
-  listPlugins(): ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting' | 'sandbox'> & Partial<Pick<PluginStatus, 'version' | 'refusedRelease'>>>;
+  listPlugins(): ReadonlyArray<Pick<PluginStatus, 'name' | 'state' | 'isRestarting' | 'startAttempts' | 'sandbox'> & Partial<Pick<PluginStatus, 'version' | 'refusedRelease'>>>;
 }
 
 /**
@@ -37,8 +37,8 @@ export function readinessChecks(config: HostConfig, stores: ProbedStores, plugin
 }
 
 /**
- * The plugin set as a readiness state: ok while every plugin is loaded, none is restarting, none serves an
- * older release than configured, and the file on disk is what serves (a refused file is drift: degraded, with
+ * The plugin set as a readiness state: ok while every plugin is loaded, none is restarting or still starting, none
+ * serves an older release than configured, and the file on disk is what serves (a refused file is drift: degraded, with
  * its code). Plugins an operator runs without a sandbox (`"sandbox": "none"`) are named in the message
  * whatever the state: a deliberate choice does not make the host unready, but nobody should forget it.
  */
@@ -46,6 +46,7 @@ export function describePluginSet(pluginHost: ProbedPluginSet): HealthCheckResul
   const plugins = pluginHost.listPlugins();
   const failed = plugins.filter((plugin) => plugin.state === 'failed');
   const restarting = plugins.filter((plugin) => plugin.state === 'loaded' && plugin.isRestarting === true);
+  const starting = plugins.filter((plugin) => plugin.state === 'starting');
   const loaded = plugins.filter((plugin) => plugin.state === 'loaded').length;
   const unsandboxed = plugins.filter((plugin) => plugin.state === 'loaded' && plugin.sandbox?.kind === 'none' && plugin.sandbox.exemption === 'opted-out');
   const summary =
@@ -60,6 +61,7 @@ export function describePluginSet(pluginHost: ProbedPluginSet): HealthCheckResul
     ...(drift === undefined ? [] : [`drift: plugins.config.json refused (${drift.code}) since ${drift.since.toISOString()}; the last config that loaded serves (reason: ListPlugins)`]),
     // A refused release (breaking change, integrity, signature, failure) whose last good release keeps serving.
     ...plugins.flatMap((plugin) => (plugin.refusedRelease === undefined ? [] : [`${plugin.name} ${plugin.refusedRelease.version ?? '?'} refused (${plugin.refusedRelease.code}), ${plugin.version ?? '?'} keeps serving`])),
+    ...(starting.length > 0 ? [`starting: ${starting.map((plugin) => `${plugin.name} (attempt ${plugin.startAttempts.made} of ${plugin.startAttempts.max} timed out)`).join(', ')}`] : []),
   ];
   return problems.length === 0 ? { state: 'ok', message: summary } : { state: 'degraded', message: `${summary}; ${problems.join('; ')}` };
 }

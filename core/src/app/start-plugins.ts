@@ -114,6 +114,7 @@ function hostOptions(config: HostConfig, dependencies: PluginDependencies): Omit
     sandbox: config.plugins.sandbox,
     maxDrainMs: config.plugins.reloadDrainMs,
     autoRollbackWindowMs: config.plugins.autoRollbackWindowMs,
+    startRetry: config.plugins.startRetry,
   };
 }
 

@@ -2,7 +2,7 @@
 // names, defaults omitted, enums by name, 64-bit counters as decimal strings).
 
 /** A plugin's state (PluginInfo.State). */
-export type PluginState = 'STATE_UNSPECIFIED' | 'ACTIVE' | 'DISABLED' | 'FAILED' | 'RESTARTING';
+export type PluginState = 'STATE_UNSPECIFIED' | 'ACTIVE' | 'DISABLED' | 'FAILED' | 'RESTARTING' | 'STARTING';
 
 /** A plugin's circuit breaker (PluginInfo.BreakerState). */
 export type PluginBreakerState = 'BREAKER_STATE_UNSPECIFIED' | 'CLOSED' | 'OPEN' | 'HALF_OPEN';
@@ -59,6 +59,11 @@ export interface PluginInfo {
   signer?: string;
   /** A configured release that was refused or failed while the last good one (`version`) serves. */
   refused_version?: string;
+  /** The code of `last_error` (HOST_PLUGIN_* for load, start and crash failures; a tool error code for a failed call). */
+  last_error_code?: string;
+  /** Attempts made at starting it, and how many are allowed (STARTING while more are due). */
+  start_attempts?: number;
+  max_start_attempts?: number;
   requested_permissions?: PermissionsInfo;
   granted_permissions?: PermissionsInfo;
   /** `bubblewrap` or `none`; absent until decided. */

@@ -68,6 +68,7 @@ describe('loadHostConfig', () => {
       watchDebounceMs: 300,
       reloadDrainMs: 60_000,
       autoRollbackWindowMs: 0,
+      startRetry: { maxAttempts: 4, backoff: { initialMs: 1_000, maxMs: 30_000 } },
       worker: { isolation: 'thread', maxHeapMb: 128, hardDeadlineMs: 15_000, niceness: 10 },
       sandbox: { bubblewrapPath: undefined },
     });
@@ -84,6 +85,8 @@ describe('loadHostConfig', () => {
       PLUGIN_WORKER_MAX_HEAP_MB: '64',
       PLUGIN_WORKER_HARD_DEADLINE_MS: '2500',
       PLUGIN_WORKER_NICE: '0',
+      PLUGIN_START_ATTEMPTS: '1',
+      PLUGIN_START_RETRY_DELAY_MS: '250',
       PLUGIN_SANDBOX_BWRAP: '/opt/bubblewrap/bwrap',
     });
     expect(plugins).toEqual({
@@ -91,6 +94,7 @@ describe('loadHostConfig', () => {
       watchDebounceMs: 50,
       reloadDrainMs: 5_000,
       autoRollbackWindowMs: 120_000,
+      startRetry: { maxAttempts: 1, backoff: { initialMs: 250, maxMs: 30_000 } },
       worker: { isolation: 'process', maxHeapMb: 64, hardDeadlineMs: 2_500, niceness: 0 },
       sandbox: { bubblewrapPath: '/opt/bubblewrap/bwrap' },
     });

@@ -25,6 +25,10 @@ export type HostErrorCode =
   | 'HOST_PLUGIN_SIGNATURE_UNTRUSTED'
   | 'HOST_PLUGIN_SIGNATURE_INVALID'
   | 'HOST_PLUGIN_BREAKING_CHANGE'
+  /** A worker plugin's import ran past its start-up hard deadline (retried at start-up, like the other timeouts). */
+  | 'HOST_PLUGIN_IMPORT_TIMEOUT'
+  /** A loaded plugin's worker or MCP server stopped (crash, hard deadline, exit): ListPlugins' last error code. */
+  | 'HOST_PLUGIN_CRASHED'
   // MCP-server plugins (operators)
   | 'HOST_PLUGIN_MCP_CONNECT_FAILED'
   | 'HOST_PLUGIN_MCP_INITIALIZE_TIMEOUT'

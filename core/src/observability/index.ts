@@ -1,5 +1,7 @@
 export { createLogger } from './create-logger.js';
 export type { CreateLoggerOptions } from './create-logger.js';
+export { isolateLogStream } from './isolate-log-stream.js';
+export type { LogStreamIsolation, LogStreamIsolationOptions } from './isolate-log-stream.js';
 export { redactUrl } from './redact-url.js';
 export { connectionStringSecrets } from './connection-string-secrets.js';
 export { SecretRegistry, MIN_SECRET_LENGTH } from './secret-registry.js';

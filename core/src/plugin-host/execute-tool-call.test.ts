@@ -115,7 +115,7 @@ function probePlugin(state: ProbeState) {
         description: 'Fails in ways a careless or hostile plugin might',
         parameters: {
           type: 'object',
-          properties: { how: { enum: ['throw_number', 'throw_sync', 'return_number', 'throw_undescribable', 'cyclic_details', 'bigint_data'] } },
+          properties: { how: { enum: ['throw_number', 'throw_sync', 'return_number', 'throw_undescribable', 'cyclic_details', 'bigint_data', 'cyclic_data', 'bigint_details'] } },
           required: ['how'],
           additionalProperties: false,
         },
@@ -140,6 +140,13 @@ function probePlugin(state: ProbeState) {
             }
             case 'bigint_data':
               return { content: 'big', data: { value: 10n } };
+            case 'cyclic_data': {
+              const data: Record<string, unknown> = { name: 'loop' };
+              data['self'] = data;
+              return { content: 'cyclic', data };
+            }
+            case 'bigint_details':
+              throw new ToolError('UPSTREAM_FAILED', 'big details', { details: { value: 10n } });
           }
         },
       }),
@@ -390,9 +397,25 @@ describe('executeToolCall', () => {
       expect(JSON.parse(result.content)).toMatchObject({ error: { message } });
     });
 
-    it('leaves out data it cannot write as JSON to scrub it', async () => {
+    it.each([
+      ['bigint_data', 'a BigInt at /value.'],
+      ['cyclic_data', 'a circular reference (the value contains itself) at /self.'],
+    ])('answers %s as a named error, the same with and without a configured secret', async (how, problem) => {
+      const message = `The tool's data cannot be sent as JSON: ${problem} Return only objects, arrays, strings, numbers, booleans and null.`;
+      for (const config of [{ apiKey: SECRET }, {}]) {
+        const { host } = await probe({ config });
+        const result = await host.callTool('probe__misbehave', { how });
+        expect(result).toMatchObject({ outcome: 'error', data: undefined, error: { code: 'INTERNAL', message } });
+        expect(JSON.parse(result.content)).toEqual({ error: { code: 'INTERNAL', message } });
+        expect(host.listPlugins()[0]?.lastError).toMatchObject({ code: 'INTERNAL', message });
+      }
+    });
+
+    it('leaves out failure details it cannot write as JSON, and keeps the failure', async () => {
       const { host } = await probe();
-      expect(await host.callTool('probe__misbehave', { how: 'bigint_data' })).toMatchObject({ outcome: 'ok', content: 'big', data: undefined });
+      const result = await host.callTool('probe__misbehave', { how: 'bigint_details' });
+      expect(result).toMatchObject({ outcome: 'unavailable', error: { code: 'UPSTREAM_FAILED', message: 'big details' } });
+      expect(JSON.parse(result.content)).toEqual({ error: { code: 'UPSTREAM_FAILED', message: 'big details' } });
     });
   });
 });

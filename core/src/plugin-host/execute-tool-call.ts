@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { CALLER_FAULT_CODES, type ToolErrorCode } from '@acai/plugin-sdk';
-import { capToolOutput, checkToolArguments, formatToolFailure, normalizeToolOutput, parseToolArguments, toToolFailure, type ToolFailure } from '@acai/plugin-sdk/host';
+import { capToolOutput, checkToolArguments, formatToolFailure, parseToolArguments, toToolFailure, type ToolFailure } from '@acai/plugin-sdk/host';
 import { isToolCallError, type ToolCallOptions, type ToolCallOutcome, type ToolCallResult, type ToolImage } from '../tool-calls/index.js';
 import type { RuntimeCallContext, RuntimeToolOutput } from './plugin-runtime.js';
 import type { RegisteredTool } from './tool-registry.js';
+import { checkToolResult, copyAsJsonData, isRefusedToolResult } from './tool-result-data.js';
 
 /** The outcome of one attempt inside the breaker. */
 interface Attempt {
@@ -156,19 +157,24 @@ function runAttempt(tool: RegisteredTool, args: unknown, callId: string, options
 }
 
 async function settleWhenDone(run: AttemptRun, pending: Promise<RuntimeToolOutput>): Promise<void> {
+  let output: RuntimeToolOutput;
   try {
-    const returned = await pending;
-    const normalized = normalizeToolOutput(returned);
-    if ('code' in normalized) {
-      run.settle(classifyFailure(normalized));
-      return;
-    }
-    // Images come only from MCP runtimes, which checked them (the SDK's ToolOutput has none).
-    const images = run.tool.plugin.mode === 'external' ? runtimeImages(returned) : undefined;
-    run.settle({ countsAgainstBreaker: false, isRetryable: false, outcome: 'ok', output: images === undefined ? normalized : { ...normalized, images } });
+    output = await pending;
   } catch (error) {
     run.settle(classifyFailure(toFailure(error)));
+    return;
   }
+  if (run.isSettled) return;
+  // Every mode's result is checked here, the same way: data that is not JSON is the tool's error, not the request's.
+  const plugin = run.tool.plugin;
+  const checked = checkToolResult(output, undefined, plugin.hasSecrets ? plugin.scrub : undefined);
+  if (isRefusedToolResult(checked)) {
+    run.settle(classifyFailure(checked));
+    return;
+  }
+  // Images come only from MCP runtimes, which checked them (the SDK's ToolOutput has none).
+  const images = plugin.mode === 'external' ? runtimeImages(output) : undefined;
+  run.settle({ countsAgainstBreaker: false, isRetryable: false, outcome: 'ok', output: images === undefined ? checked : { ...checked, images } });
 }
 
 function runtimeImages(output: RuntimeToolOutput): readonly ToolImage[] | undefined {
@@ -245,7 +251,8 @@ function finish(tool: RegisteredTool, attempt: Attempt, startedAt: number, optio
   const output = attempt.output;
   if (output !== undefined) {
     const fullContent = plugin.hasSecrets ? plugin.scrub(output.content) : output.content;
-    const data = output.data === undefined || !plugin.hasSecrets ? output.data : scrubbedJsonCopy(plugin, output.data);
+    // Already a plain JSON copy with the secrets scrubbed (checkToolResult).
+    const data = output.data;
     // One literal with a fixed shape: the hot path allocates exactly this object.
     return {
       exposedName: tool.exposedName,
@@ -264,7 +271,7 @@ function finish(tool: RegisteredTool, attempt: Attempt, startedAt: number, optio
   const failure = attempt.failure as ToolFailure;
   const message = plugin.scrub(failure.message);
   // Details are written into the model's text, so ones that cannot be written as JSON are left out.
-  const details = failure.details === undefined ? undefined : (scrubbedJsonCopy(plugin, failure.details) as Record<string, unknown> | undefined);
+  const details = failure.details === undefined ? undefined : scrubbedDetails(plugin, failure.details);
   const fullContent = formatToolFailure(details === undefined ? { code: failure.code, message } : { code: failure.code, message, details });
   // One definition of an error, shared with the console's metrics page (tool-calls/tool-call-error-outcomes.ts).
   if (isToolCallError(attempt.outcome)) {
@@ -292,27 +299,10 @@ function finish(tool: RegisteredTool, attempt: Attempt, startedAt: number, optio
   };
 }
 
-/**
- * `value` as plain JSON data with the plugin's secrets scrubbed from every string (keys too); undefined
- * when it cannot be written as JSON (a cycle, a BigInt, absurd nesting). Strings are scrubbed one by one
- * rather than in the JSON text, where a secret holding a quote or a backslash would appear escaped.
- */
-function scrubbedJsonCopy(plugin: RegisteredTool['plugin'], value: unknown): unknown {
-  try {
-    const json = JSON.stringify(value);
-    if (json === undefined) return undefined;
-    const copy = JSON.parse(json) as unknown;
-    return plugin.hasSecrets ? scrubStrings(copy, plugin.scrub) : copy;
-  } catch {
-    return undefined;
-  }
-}
-
-function scrubStrings(value: unknown, scrub: (text: string) => string): unknown {
-  if (typeof value === 'string') return scrub(value);
-  if (Array.isArray(value)) return value.map((item) => scrubStrings(item, scrub));
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [scrub(key), scrubStrings(item, scrub)]));
-  return value;
+/** A failure's details as a plain JSON copy with the plugin's secrets scrubbed (keys too); undefined when they are not JSON. */
+function scrubbedDetails(plugin: RegisteredTool['plugin'], details: Record<string, unknown>): Record<string, unknown> | undefined {
+  const copy = copyAsJsonData(details, undefined, plugin.hasSecrets ? plugin.scrub : undefined);
+  return copy.ok && typeof copy.value === 'object' && copy.value !== null && !Array.isArray(copy.value) ? (copy.value as Record<string, unknown>) : undefined;
 }
 
 function unknownTool(exposedName: string, startedAt: number, availableNames: (() => readonly string[]) | undefined): ToolCallResult {

@@ -1,5 +1,5 @@
 import { definePlugin, defineTool, type PluginDefinition } from '@acai/plugin-sdk';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HostError, type HostErrorCode } from '../errors/index.js';
 import type { ToolExecutor } from '../tool-calls/index.js';
 import { loadTestPlugins, type LoadTestPluginsOptions, type TestPluginHost, type TestPluginPackage } from './__fixtures__/test-plugin-packages.js';
@@ -184,6 +184,91 @@ describe('loadPluginHost', () => {
           'Disable one of the plugins or deny one of the tools in plugins.config.json.',
       });
       expect(host.listTools().map((registered) => registered.exposedName)).toEqual(['healthy__get_status']);
+    });
+  });
+
+  describe('start retries', () => {
+    /** A setup that hangs (until its deadline fires) for the first `slowAttempts` attempts, then succeeds; `attempts` counts them. */
+    function slowToStart(slowAttempts: number) {
+      const state = { attempts: 0 };
+      const definition = plugin('probe', {
+        setup: (context) => {
+          state.attempts += 1;
+          if (state.attempts > slowAttempts) return;
+          return new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve()));
+        },
+      });
+      return { state, definition };
+    }
+    const RETRY = { startRetry: { maxAttempts: 3, backoff: { initialMs: 1, maxMs: 5 } } };
+    const SLOW_ENTRY = { name: 'probe', path: './probe', policy: { setupTimeoutMs: 50 } };
+
+    it('keeps an optional plugin whose setup timed out starting, with the count and the coded failure, and serves it once an attempt succeeds', async () => {
+      const { state, definition } = slowToStart(1);
+      const { host, metricValue } = await load({ ...HEALTHY, probe: { definition } }, [{ name: 'healthy', path: './healthy' }, SLOW_ENTRY], { loader: RETRY });
+      // Read before this test yields to the event loop: the next attempt waits for a timer, so it has not begun.
+      const first = host.listPlugins().find((candidate) => candidate.name === 'probe');
+      expect(first).toMatchObject({ state: 'starting', startAttempts: { made: 1, max: 3 }, tools: [], error: { code: 'HOST_PLUGIN_SETUP_TIMEOUT' } });
+      expect(first?.error?.message).toMatch(/setup did not finish within 50 ms\. .*\(attempt 1 of 3; trying again\)$/);
+      expect(host.loadReport().ok).toBe(false);
+      expect(host.listModelTools().map((spec) => spec.function.name)).toEqual(['healthy__get_status']);
+      await vi.waitFor(() => expect(host.listPlugins().find((candidate) => candidate.name === 'probe')?.state).toBe('loaded'), { timeout: 10_000 });
+      expect(state.attempts).toBe(2);
+      expect(host.listPlugins().find((candidate) => candidate.name === 'probe')).toMatchObject({ startAttempts: { made: 2, max: 3 }, tools: ['probe__get_status'] });
+      expect(host.listModelTools().map((spec) => spec.function.name)).toEqual(['healthy__get_status', 'probe__get_status']);
+      expect(await host.callTool('probe__get_status', '{}')).toMatchObject({ outcome: 'ok' });
+      expect(host.breakerState('probe')).toBe('closed');
+      expect(host.loadReport().ok).toBe(true);
+      expect(await metricValue('acai_plugin_start_attempts_total', { plugin: 'probe', outcome: 'timed_out' })).toBe(1);
+      expect(await metricValue('acai_plugin_start_attempts_total', { plugin: 'probe', outcome: 'started' })).toBe(1);
+      expect(await metricValue('acai_plugin_start_attempts_total', { plugin: 'healthy', outcome: 'started' })).toBe(1);
+    });
+
+    it('gives up after the last attempt and reports the failure with its code and the count', async () => {
+      const { state, definition } = slowToStart(Number.POSITIVE_INFINITY);
+      const { host, logLines, metricValue } = await load({ ...HEALTHY, probe: { definition } }, [{ name: 'healthy', path: './healthy' }, SLOW_ENTRY], { loader: RETRY });
+      await vi.waitFor(() => expect(host.listPlugins().find((candidate) => candidate.name === 'probe')?.state).toBe('failed'), { timeout: 10_000 });
+      expect(state.attempts).toBe(3);
+      const failed = host.listPlugins().find((candidate) => candidate.name === 'probe');
+      expect(failed).toMatchObject({ startAttempts: { made: 3, max: 3 }, error: { code: 'HOST_PLUGIN_SETUP_TIMEOUT' } });
+      expect(failed?.error?.message).toMatch(/\(gave up after 3 attempts\)$/);
+      expect(logLines.filter((line) => line['plugin'] === 'probe' && line['code'] === 'HOST_PLUGIN_SETUP_TIMEOUT').map((line) => line['level'])).toEqual([40, 40, 50]);
+      expect(await metricValue('acai_plugin_start_attempts_total', { plugin: 'probe', outcome: 'timed_out' })).toBe(3);
+      expect(await metricValue('acai_plugin_start_attempts_total', { plugin: 'probe', outcome: 'started' })).toBeUndefined();
+    });
+
+    it('never retries a plugin that fails for another reason than time', async () => {
+      let attempts = 0;
+      const definition = plugin('probe', {
+        setup: () => {
+          attempts += 1;
+          throw new Error('the config is wrong');
+        },
+      });
+      const { host, metricValue } = await load({ probe: { definition } }, [{ name: 'probe', path: './probe' }], { loader: RETRY });
+      expect(host.listPlugins()[0]).toMatchObject({ state: 'failed', startAttempts: { made: 1, max: 3 }, error: { code: 'HOST_PLUGIN_SETUP_FAILED' } });
+      expect(attempts).toBe(1);
+      expect(await metricValue('acai_plugin_start_attempts_total', { plugin: 'probe', outcome: 'failed' })).toBe(1);
+    });
+
+    it('retries a required plugin before the load returns', async () => {
+      const { state, definition } = slowToStart(2);
+      const { host } = await load({ probe: { definition } }, [{ ...SLOW_ENTRY, required: true }], { loader: RETRY });
+      expect(host.listPlugins()[0]).toMatchObject({ state: 'loaded', startAttempts: { made: 3, max: 3 } });
+      expect(state.attempts).toBe(3);
+    });
+
+    it('stops retrying when the plugin set is disposed', async () => {
+      const { state, definition } = slowToStart(Number.POSITIVE_INFINITY);
+      const loaded = await loadTestPlugins({ probe: { definition } }, [SLOW_ENTRY], { loader: { startRetry: { maxAttempts: 50, backoff: { initialMs: 1, maxMs: 1 } } } });
+      await vi.waitFor(() => expect(state.attempts).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
+      // close() resolves only once the retry loop has returned, so no attempt can follow it.
+      await loaded.close();
+      const attemptsAtClose = state.attempts;
+      expect(loaded.host.listPlugins()[0]?.state).not.toBe('loaded');
+      expect(attemptsAtClose).toBeLessThan(50);
+      await loaded.host.dispose();
+      expect(state.attempts).toBe(attemptsAtClose);
     });
   });
 

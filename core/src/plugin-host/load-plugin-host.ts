@@ -41,6 +41,7 @@ import { checkReleaseCompatibility, lastGoodRelease } from './release-guard/rele
 import { resolvePluginPackage } from './resolve-plugin-package.js';
 import type { ToolSchemaSnapshot } from './tool-schema-changes.js';
 import { verifyPluginPackage } from './verify-plugin-package.js';
+import { isSlowStart, NO_START_RETRY, startRetryDelay, waitUnlessAborted, type StartRetryPolicy } from './start-retry.js';
 import { breakerGaugeValue, createToolMetrics, type BreakerState, type ToolMetrics } from './tool-metrics.js';
 import { exposedToolName, ToolRegistry, type ModelToolSpec, type RegisteredTool, type RegisteredToolInfo } from './tool-registry.js';
 import { createPluginRuntimeFactory } from './worker/index.js';
@@ -73,6 +74,11 @@ export interface LoadPluginHostOptions {
    * one served before. Without it (the CLI's checks) neither applies.
    */
   readonly releaseBaseline?: ToolSchemaSnapshot;
+  /**
+   * More attempts for a plugin whose import, setup or MCP initialize ran out of time. A required plugin is
+   * retried before the load returns; any other is `starting` and retried while the set serves. Default: none.
+   */
+  readonly startRetry?: StartRetryPolicy;
   /** The OS sandbox of third-party plugins and stdio MCP servers (default: bubblewrap at its usual places). */
   readonly sandbox?: SandboxSettings;
   /**
@@ -113,8 +119,12 @@ export interface PluginStatus {
   /** MCP servers: the name it gave in initialize (once connected). */
   readonly serverName?: string;
   readonly required: boolean;
-  readonly state: 'loaded' | 'failed' | 'disabled';
+  /** `starting`: an attempt at starting it timed out and another one is due (see startAttempts). */
+  readonly state: PluginLoadState;
+  /** The last load or start failure; while `starting`, the attempt that timed out. */
   readonly error?: { readonly code: HostErrorCode; readonly message: string };
+  /** Attempts made at starting it (import and setup, or the MCP initialize) and how many are allowed. */
+  readonly startAttempts: { readonly made: number; readonly max: number };
   /** Exposed names of its registered tools. */
   readonly tools: readonly string[];
   readonly quarantinedTools: readonly QuarantinedToolReport[];
@@ -136,13 +146,16 @@ export interface PluginStatus {
   readonly sandbox?: PluginSandboxStatus;
 }
 
+/** Where a configured plugin is: serving, switched off, given up on, or between attempts at starting it. */
+export type PluginLoadState = 'loaded' | 'failed' | 'disabled' | 'starting';
+
 /** What happened at load, per plugin. */
 export interface LoadReport {
   /** True when every enabled plugin loaded. */
   readonly ok: boolean;
   readonly plugins: readonly {
     readonly name: string;
-    readonly state: 'loaded' | 'failed' | 'disabled';
+    readonly state: PluginLoadState;
     readonly version: string | undefined;
     readonly error?: { readonly code: HostErrorCode; readonly message: string };
     readonly quarantinedTools: readonly QuarantinedToolReport[];
@@ -174,11 +187,13 @@ export interface PluginHost extends ToolExecutor {
 
 interface PluginRecord {
   readonly entry: PluginEntryConfig;
+  /** Attempts made at starting it; 1 once the first load ran. */
+  startAttempts: number;
   /** Where its code runs, once decided (a third-party package's entry runs in a sandboxed worker whatever mode the config guessed). */
   mode?: IsolationMode;
   permissions?: PluginStatus['permissions'];
   sandbox?: PluginSandboxStatus;
-  state: 'loaded' | 'failed' | 'disabled';
+  state: PluginLoadState;
   version: string | undefined;
   sdkRange: string | undefined;
   source: string;
@@ -228,11 +243,12 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
 
   // Packages are checked one after another, as always; MCP servers start and initialize next to them, so
   // ten servers cost about one server's start-up rather than ten. Results are taken in config order.
+  const startRetry = options.startRetry ?? NO_START_RETRY;
   const sandboxContext: SandboxContext = {
     settings: options.sandbox ?? {},
     protectedPaths: options.protectedPaths ?? protectedHostPaths(options.dataDir, options.config.path),
   };
-  const environment: CheckEnvironment = { ...options, clock, metrics, registry, runtimeFactory, sandboxContext };
+  const environment: CheckEnvironment = { ...options, clock, metrics, registry, runtimeFactory, startRetry, sandboxContext };
   let packageChecks: Promise<unknown> = Promise.resolve();
   const outcomes = records.map((record) => {
     if (!record.entry.enabled) return undefined;
@@ -248,7 +264,7 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
     const outcome = await outcomes[index];
     if (outcome === undefined) continue;
     if ('error' in outcome) {
-      fail(record, outcome.error, options.logger);
+      fail(record, outcome.error, environment);
       continue;
     }
     try {
@@ -256,7 +272,7 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
       registry.claim(record.tools, `${label} › ${record.entry.name}`);
       checked.push(outcome.plugin);
     } catch (error) {
-      fail(record, error, options.logger);
+      fail(record, error, environment);
       outcome.plugin.loaded.callPolicy.dispose();
       await outcome.plugin.runtime.dispose().catch(() => {});
     }
@@ -266,24 +282,12 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
   const setupErrors = await Promise.all(
     checked.map((plugin) => runSetup(plugin, `${label} › ${plugin.record.entry.name}`).then(() => undefined, (error: unknown) => error)),
   );
-  const activate = (plugin: CheckedPlugin): void => {
-    registry.addAll(plugin.record.tools, `${label} › ${plugin.record.entry.name}`);
-    plugin.record.state = 'loaded';
-    plugin.record.loaded = plugin.loaded;
-    plugin.loaded.metrics.breakerState.set(0);
-    options.logger.info(
-      { plugin: plugin.loaded.name, version: plugin.loaded.version, mode: plugin.loaded.mode, tools: plugin.record.tools.map((tool) => tool.exposedName) },
-      'plugin loaded',
-    );
-  };
   for (const [index, plugin] of checked.entries()) {
     try {
       if (setupErrors[index] !== undefined) throw setupErrors[index];
-      activate(plugin);
+      register(plugin, `${label} › ${plugin.record.entry.name}`, environment);
     } catch (error) {
-      fail(plugin.record, error, options.logger);
-      plugin.loaded.callPolicy.dispose();
-      await plugin.runtime.dispose().catch(() => {});
+      await abandon(plugin, error, environment);
     }
   }
 
@@ -292,10 +296,15 @@ export async function loadPluginHost(options: LoadPluginHostOptions): Promise<Pl
     const fallback = await loadLastGoodRelease(record, `${label} › ${record.entry.name}`, environment);
     if (fallback === undefined) continue;
     records[index] = fallback.record;
-    activate(fallback);
+    register(fallback, `${label} › ${record.entry.name}`, environment);
   }
 
-  const host = createHost(records, registry, options.logger);
+  // A plugin whose start ran out of time gets more attempts: a required one now (the host cannot start
+  // without it), any other while the set serves.
+  const lifetime = new AbortController();
+  const retry = (record: PluginRecord): Promise<void> => retryStart(record, `${label} › ${record.entry.name}`, environment, lifetime.signal);
+  await Promise.all(records.filter((record) => record.state === 'starting' && record.entry.required).map(retry));
+  const host = createHost(records, registry, options.logger, { maxAttempts: startRetry.maxAttempts, lifetime, retries: records.filter((record) => record.state === 'starting').map(retry) });
   const requiredFailures = records.filter((record) => record.entry.required && record.state === 'failed');
   if (requiredFailures.length > 0) {
     await host.dispose();
@@ -315,6 +324,59 @@ interface CheckEnvironment extends LoadPluginHostOptions {
   readonly metrics: ToolMetrics;
   readonly registry: ToolRegistry;
   readonly runtimeFactory: PluginRuntimeFactory;
+  readonly startRetry: StartRetryPolicy;
+}
+
+/** Check "setup within deadline" passed: the plugin's tools join the registry and it serves. */
+function register(plugin: CheckedPlugin, source: string, environment: CheckEnvironment): void {
+  environment.registry.addAll(plugin.record.tools, source);
+  plugin.record.state = 'loaded';
+  plugin.record.loaded = plugin.loaded;
+  plugin.loaded.metrics.breakerState.set(0);
+  environment.metrics.startAttempts.inc({ plugin: plugin.record.entry.name, outcome: 'started' });
+  environment.logger.info(
+    { plugin: plugin.loaded.name, version: plugin.loaded.version, mode: plugin.loaded.mode, tools: plugin.record.tools.map((tool) => tool.exposedName), startAttempts: plugin.record.startAttempts },
+    'plugin loaded',
+  );
+}
+
+/** A checked plugin whose setup failed: its names are free again, its runtime stops, and the failure is recorded. */
+async function abandon(plugin: CheckedPlugin, error: unknown, environment: CheckEnvironment): Promise<void> {
+  environment.registry.release(plugin.record.tools);
+  fail(plugin.record, error, environment);
+  plugin.loaded.callPolicy.dispose();
+  await plugin.runtime.dispose().catch(() => {});
+}
+
+/**
+ * Attempts at starting a plugin whose last attempt ran out of time, with backoff, until one succeeds, one
+ * fails for another reason, the attempts are used up (the plugin is then `failed` with the last error) or
+ * the plugin set is disposed. Each attempt runs every check again, claims the tool names anew (a plugin
+ * that loaded meanwhile keeps names it took) and registers the tools into the serving set.
+ */
+async function retryStart(record: PluginRecord, source: string, environment: CheckEnvironment, signal: AbortSignal): Promise<void> {
+  while (record.state === 'starting') {
+    if (!(await waitUnlessAborted(startRetryDelay(record.startAttempts, environment.startRetry.backoff), signal))) return;
+    record.startAttempts += 1;
+    environment.logger.info({ plugin: record.entry.name, attempt: record.startAttempts, maxAttempts: environment.startRetry.maxAttempts }, 'starting the plugin again');
+    let plugin: CheckedPlugin;
+    try {
+      plugin = await checkPlugin(record, source, environment);
+    } catch (error) {
+      if (!signal.aborted) fail(record, error, environment);
+      continue;
+    }
+    try {
+      if (signal.aborted) throw new HostError('HOST_PLUGIN_SETUP_FAILED', `${source}: the plugin set was replaced while the plugin started`);
+      environment.registry.claim(record.tools, source);
+      await runSetup(plugin, source);
+      // Disposed while it set up: what it started stops with it.
+      if (signal.aborted) throw new HostError('HOST_PLUGIN_SETUP_FAILED', `${source}: the plugin set was replaced while the plugin started`);
+      register(plugin, source, environment);
+    } catch (error) {
+      await abandon(plugin, error, environment);
+    }
+  }
 }
 
 /** The named checks up to (not including) setup. Throws HostError. */
@@ -396,6 +458,9 @@ async function checkPackagePlugin(record: PluginRecord, source: string, environm
   } catch (error) {
     await runtime.dispose().catch(() => {});
     if (PluginCheckError.isInstance(error)) throw toHostError(error);
+    if (HostError.isInstance(error) && error.code === 'HOST_PLUGIN_IMPORT_TIMEOUT') {
+      throw new HostError(error.code, `${named}: ${error.message}. Make importing it faster or raise policy.setupTimeoutMs in plugins.config.json.`, { cause: error });
+    }
     throw new HostError('HOST_PLUGIN_IMPORT_FAILED', `${named}: importing ${packageJson.acai.entry} failed: ${describeError(error)}. Fix the plugin or pin a working version.`, { cause: error });
   }
   try {
@@ -553,7 +618,17 @@ function registerChecked(record: PluginRecord, checkedSource: CheckedSource, env
 }
 
 function newRecord(entry: PluginEntryConfig): PluginRecord {
-  return { entry, state: entry.enabled ? 'failed' : 'disabled', version: undefined, sdkRange: undefined, source: describeSource(entry), quarantinedTools: [], warnings: [], tools: [] };
+  return {
+    entry,
+    state: entry.enabled ? 'failed' : 'disabled',
+    startAttempts: entry.enabled ? 1 : 0,
+    version: undefined,
+    sdkRange: undefined,
+    source: describeSource(entry),
+    quarantinedTools: [],
+    warnings: [],
+    tools: [],
+  };
 }
 
 /**
@@ -649,9 +724,17 @@ function checkUnresolvedVariables(entry: PluginEntryConfig, packageJson: PluginP
   );
 }
 
-function createHost(records: PluginRecord[], registry: ToolRegistry, logger: Logger): PluginHost {
+/** Plugins still being started in the background, and what stops them. */
+interface BackgroundStarts {
+  readonly maxAttempts: number;
+  readonly lifetime: AbortController;
+  readonly retries: readonly Promise<void>[];
+}
+
+function createHost(records: PluginRecord[], registry: ToolRegistry, logger: Logger, starts: BackgroundStarts): PluginHost {
   const names = (): readonly string[] => registry.names();
-  const loadedByName = new Map(records.flatMap((record) => (record.loaded === undefined ? [] : [[record.entry.name, record.loaded] as const])));
+  // Read per call (a plugin started in the background joins later); a scan of a handful of records.
+  const loadedPlugin = (name: string): LoadedPlugin | undefined => records.find((record) => record.entry.name === name)?.loaded;
   let isDisposed = false;
   return {
     listModelTools: () => registry.modelToolList(),
@@ -671,6 +754,7 @@ function createHost(records: PluginRecord[], registry: ToolRegistry, logger: Log
           ...(record.serverName === undefined ? {} : { serverName: record.serverName }),
           required: record.entry.required,
           state: record.state,
+          startAttempts: { made: record.startAttempts, max: record.entry.enabled ? Math.max(record.startAttempts, starts.maxAttempts) : 0 },
           tools: record.state === 'loaded' ? record.tools.map((tool) => tool.exposedName) : [],
           quarantinedTools: record.quarantinedTools,
           breakerState: record.loaded?.callPolicy.breakerState ?? 'closed',
@@ -687,22 +771,25 @@ function createHost(records: PluginRecord[], registry: ToolRegistry, logger: Log
         return record.error === undefined ? status : { ...status, error: record.error };
       }),
     loadReport: () => ({
-      ok: records.every((record) => record.state !== 'failed'),
+      ok: records.every((record) => record.state !== 'failed' && record.state !== 'starting'),
       plugins: records.map((record) => {
         const report = { name: record.entry.name, state: record.state, version: record.version, quarantinedTools: record.quarantinedTools, warnings: record.warnings };
         return record.error === undefined ? report : { ...report, error: record.error };
       }),
     }),
     resetBreaker(pluginName) {
-      const loaded = loadedByName.get(pluginName);
+      const loaded = loadedPlugin(pluginName);
       if (loaded === undefined) return false;
       loaded.callPolicy.reset();
       return true;
     },
-    breakerState: (pluginName) => loadedByName.get(pluginName)?.callPolicy.breakerState,
+    breakerState: (pluginName) => loadedPlugin(pluginName)?.callPolicy.breakerState,
     async dispose() {
       if (isDisposed) return;
       isDisposed = true;
+      // An attempt under way ends within its own deadlines and then stops what it started.
+      starts.lifetime.abort();
+      await Promise.all(starts.retries);
       await Promise.all(
         records.map(async (record) => {
           if (record.loaded === undefined) return;
@@ -718,16 +805,27 @@ function createHost(records: PluginRecord[], registry: ToolRegistry, logger: Log
   };
 }
 
-function fail(record: PluginRecord, error: unknown, logger: Logger): void {
+/** Records a failed attempt: the plugin is `starting` again when it only ran out of time and attempts are left, otherwise `failed`. */
+function fail(record: PluginRecord, error: unknown, environment: Pick<CheckEnvironment, 'logger' | 'metrics' | 'startRetry'>): void {
+  const { logger, startRetry } = environment;
   const hostError = HostError.isInstance(error)
     ? error
     : PluginCheckError.isInstance(error)
       ? toHostError(error)
       : new HostError('HOST_PLUGIN_SETUP_FAILED', `${record.entry.name}: ${describeError(error)}`, { cause: error });
-  record.state = 'failed';
-  record.error = { code: hostError.code, message: hostError.message };
   record.tools = [];
-  logger.error({ plugin: record.entry.name, code: hostError.code, required: record.entry.required }, hostError.message);
+  const fields = { plugin: record.entry.name, code: hostError.code, required: record.entry.required, attempt: record.startAttempts, maxAttempts: startRetry.maxAttempts };
+  environment.metrics.startAttempts.inc({ plugin: record.entry.name, outcome: isSlowStart(hostError) ? 'timed_out' : 'failed' });
+  if (isSlowStart(hostError) && record.startAttempts < startRetry.maxAttempts) {
+    record.state = 'starting';
+    record.error = { code: hostError.code, message: `${hostError.message} (attempt ${record.startAttempts} of ${startRetry.maxAttempts}; trying again)` };
+    logger.warn(fields, record.error.message);
+    return;
+  }
+  record.state = 'failed';
+  const attempts = record.startAttempts > 1 ? ` (gave up after ${record.startAttempts} attempts)` : '';
+  record.error = { code: hostError.code, message: `${hostError.message}${attempts}` };
+  logger.error(fields, record.error.message);
 }
 
 function toHostError(error: PluginCheckError): HostError {

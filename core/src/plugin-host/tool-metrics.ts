@@ -12,6 +12,8 @@ export interface ToolMetrics {
   readonly validationFailures: Counter<'plugin' | 'tool'>;
   readonly breakerState: Gauge<'plugin'>;
   readonly bulkheadRejections: Counter<'plugin'>;
+  /** Attempts at starting a plugin (import and setup, or an MCP server's initialize) by how they ended: started, timed_out (retried while attempts are left), failed. */
+  readonly startAttempts: Counter<'plugin' | 'outcome'>;
 }
 
 /** Registers (or reuses, on reload) the plugin host's metrics on `registry`. */
@@ -54,6 +56,16 @@ export function createToolMetrics(registry: Registry): ToolMetrics {
           name: 'acai_plugin_bulkhead_rejections_total',
           help: 'Tool calls rejected because the plugin had too many calls running and queued.',
           labelNames: ['plugin'],
+          registers: [registry],
+        }),
+    ),
+    startAttempts: reuse(
+      'acai_plugin_start_attempts_total',
+      () =>
+        new Counter({
+          name: 'acai_plugin_start_attempts_total',
+          help: 'Attempts at starting a plugin by outcome: started, timed_out (another attempt follows while any are left), failed.',
+          labelNames: ['plugin', 'outcome'],
           registers: [registry],
         }),
     ),

@@ -78,6 +78,18 @@ describe('ToolRegistry', () => {
     expect(registry.get('alpha__get_item')).toBe(claimed);
   });
 
+  it('lets another attempt claim the names a failed start released, and never releases registered tools', () => {
+    const registry = new ToolRegistry();
+    const failedAttempt = tool('alpha', 'get_item');
+    registry.claim([failedAttempt], 'plugins.config.json › alpha');
+    registry.release([failedAttempt]);
+    const nextAttempt = tool('alpha', 'get_item');
+    registry.addAll([nextAttempt], 'plugins.config.json › alpha');
+    registry.release([nextAttempt, failedAttempt]);
+    expect(registry.get('alpha__get_item')).toBe(nextAttempt);
+    expect(refusal(() => registry.claim([tool('alpha', 'get_item')], SOURCE))?.code).toBe('HOST_DUPLICATE_TOOL');
+  });
+
   it('refuses two tools of one batch that would share an exposed name, claiming neither', () => {
     const registry = new ToolRegistry();
     const error = refusal(() => registry.claim([tool('beta', 'get_item'), { ...tool('beta', 'get_item'), prepared: { ...tool('beta', 'get_item').prepared, name: 'get.item' } }], SOURCE));

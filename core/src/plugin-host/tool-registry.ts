@@ -118,6 +118,13 @@ export class ToolRegistry {
     }
   }
 
+  /** Gives up the claims of tools that will not be registered (their plugin's start failed), so a later attempt can claim them again. */
+  release(tools: readonly RegisteredTool[]): void {
+    for (const tool of tools) {
+      if (this.#claims.get(tool.exposedName) === tool && this.#tools.get(tool.exposedName) !== tool) this.#claims.delete(tool.exposedName);
+    }
+  }
+
   /** Registers one plugin's tools (claiming their names first if the loader has not), or none of them. */
   addAll(tools: readonly RegisteredTool[], source: string): void {
     this.claim(tools, source);

@@ -32,6 +32,7 @@ const CHECK_OF_CODE: Partial<Record<HostErrorCode, LoadCheck>> = {
   HOST_PLUGIN_HOST_MISMATCH: 'version ranges',
   HOST_PLUGIN_DEPENDENCY_MISSING: 'dependencies',
   HOST_PLUGIN_IMPORT_FAILED: 'import',
+  HOST_PLUGIN_IMPORT_TIMEOUT: 'import',
   HOST_PLUGIN_CONFIG_INVALID: 'config',
   HOST_PLUGIN_SECRET_MISSING: 'secrets',
   HOST_PLUGIN_SCHEMA_INVALID: 'tool schemas',

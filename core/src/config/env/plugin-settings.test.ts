@@ -23,8 +23,18 @@ describe('readPluginSettings', () => {
   });
 
   it('reports limits outside their ranges, naming each variable', () => {
-    const read = new EnvReader({ PLUGINS_WATCH_DEBOUNCE_MS: '60001', PLUGIN_WORKER_MAX_HEAP_MB: '15', PLUGIN_WORKER_HARD_DEADLINE_MS: '99', PLUGIN_WORKER_NICE: '20' }, '/srv');
+    const read = new EnvReader(
+      { PLUGINS_WATCH_DEBOUNCE_MS: '60001', PLUGIN_START_ATTEMPTS: '0', PLUGIN_START_RETRY_DELAY_MS: '1e9', PLUGIN_WORKER_MAX_HEAP_MB: '15', PLUGIN_WORKER_HARD_DEADLINE_MS: '99', PLUGIN_WORKER_NICE: '20' },
+      '/srv',
+    );
     readPluginSettings(read);
-    expect(read.problems.map((problem) => problem.split(':')[0])).toEqual(['PLUGINS_WATCH_DEBOUNCE_MS', 'PLUGIN_WORKER_MAX_HEAP_MB', 'PLUGIN_WORKER_HARD_DEADLINE_MS', 'PLUGIN_WORKER_NICE']);
+    expect(read.problems.map((problem) => problem.split(':')[0])).toEqual([
+      'PLUGINS_WATCH_DEBOUNCE_MS',
+      'PLUGIN_START_ATTEMPTS',
+      'PLUGIN_START_RETRY_DELAY_MS',
+      'PLUGIN_WORKER_MAX_HEAP_MB',
+      'PLUGIN_WORKER_HARD_DEADLINE_MS',
+      'PLUGIN_WORKER_NICE',
+    ]);
   });
 });

@@ -11,6 +11,8 @@ export interface PluginSettings {
   readonly reloadDrainMs: number;
   /** Roll back to the previous set when an upgraded plugin trips its breaker this soon after a reload (0 = off). */
   readonly autoRollbackWindowMs: number;
+  /** Attempts at starting a plugin whose import, setup or MCP initialize ran out of time (1 = no retry), and the first wait between them (doubling, at most 30 s). */
+  readonly startRetry: { readonly maxAttempts: number; readonly backoff: { readonly initialMs: number; readonly maxMs: number } };
   readonly worker: {
     /** `thread` (worker_threads) or `process` (child process: also contains V8 process aborts). */
     readonly isolation: WorkerIsolation;
@@ -27,13 +29,17 @@ export interface PluginSettings {
   };
 }
 
-/** PLUGINS_WATCH, PLUGINS_WATCH_DEBOUNCE_MS, PLUGINS_RELOAD_DRAIN_MS, PLUGINS_AUTO_ROLLBACK_WINDOW_MS, PLUGIN_WORKER_*, PLUGIN_SANDBOX_BWRAP. */
+/** PLUGINS_WATCH, PLUGINS_WATCH_DEBOUNCE_MS, PLUGINS_RELOAD_DRAIN_MS, PLUGINS_AUTO_ROLLBACK_WINDOW_MS, PLUGIN_START_*, PLUGIN_WORKER_*, PLUGIN_SANDBOX_BWRAP. */
 export function readPluginSettings(read: EnvReader): PluginSettings {
   return {
     watchConfig: read.flag('PLUGINS_WATCH', true),
     watchDebounceMs: read.integer('PLUGINS_WATCH_DEBOUNCE_MS', 300, 0, 60_000),
     reloadDrainMs: read.integer('PLUGINS_RELOAD_DRAIN_MS', 60_000, 0, 600_000),
     autoRollbackWindowMs: read.integer('PLUGINS_AUTO_ROLLBACK_WINDOW_MS', 0, 0, 24 * 60 * 60 * 1000),
+    startRetry: {
+      maxAttempts: read.integer('PLUGIN_START_ATTEMPTS', 4, 1, 100),
+      backoff: { initialMs: read.integer('PLUGIN_START_RETRY_DELAY_MS', 1_000, 0, 600_000), maxMs: 30_000 },
+    },
     worker: {
       isolation: read.choice('PLUGIN_WORKER_ISOLATION', WORKER_ISOLATIONS, 'thread'),
       maxHeapMb: read.integer('PLUGIN_WORKER_MAX_HEAP_MB', 128, 16, 16_384),

@@ -25,7 +25,7 @@ export interface ChildProcessTransportOptions {
   readonly onStderrLine?: (line: string) => void;
   /** How long a stopping server gets after stdin closes, and again after SIGTERM, before the next signal. */
   readonly stopGraceMs?: number;
-  /** CPU niceness (1–19) for the server and what it starts, so a busy server yields to the host; 0 leaves it. */
+  /** CPU niceness (1–19) for the server and what it starts once it is running (see lowerPriority), so a busy server yields to the host; 0 leaves it. */
   readonly niceness?: number;
   /** Start the server in this sandbox (its environment and working directory are the sandbox's). */
   readonly sandbox?: SandboxedCommand;
@@ -116,7 +116,6 @@ export class ChildProcessTransport implements Transport {
         else this.onerror?.(error);
       });
       child.once('spawn', () => {
-        if (sandbox === undefined) lowerProcessPriority(child.pid, this.#options.niceness ?? 0, 'session');
         // An idle server must not keep the host process alive; calls in flight hold their own timers.
         child.unref();
         for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as { unref?: () => void }).unref?.();
@@ -182,6 +181,17 @@ export class ChildProcessTransport implements Transport {
       // Something outside the group (it called setsid) still holds the pipes: let go of them.
       for (const stream of [child.stdin, child.stdout, child.stderr]) stream.destroy();
     }
+  }
+
+  /**
+   * Gives the server (and what it starts) the configured niceness. The client calls it once the server
+   * answered initialize and tools/list: a server starting on a busy machine must not be starved into
+   * missing its start-up deadline, while a running one yields to the host's request path.
+   */
+  lowerPriority(): void {
+    // A sandboxed server was started niced (Sandbox.spawn, per process); an unsandboxed one has its own
+    // session, reniced with everything it started.
+    if (this.#options.sandbox === undefined) lowerProcessPriority(this.#process?.pid, this.#options.niceness ?? 0, 'session');
   }
 
   /** Stops the server at once (a stream that cannot be resynchronised); its exit then closes the transport. */

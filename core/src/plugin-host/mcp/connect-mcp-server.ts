@@ -28,7 +28,7 @@ export interface ConnectMcpServerOptions {
   readonly timeoutMs: number;
   /** The largest message accepted from a stdio server. */
   readonly maxMessageBytes: number;
-  /** CPU niceness of a stdio server (0: the host's priority). */
+  /** CPU niceness of a stdio server once it answered initialize and tools/list (0: the host's priority). */
   readonly niceness: number;
   /** A stdio server starts in this sandbox. */
   readonly sandbox?: SandboxedCommand;
@@ -147,6 +147,7 @@ export async function connectMcpServer(options: ConnectMcpServerOptions): Promis
     }
     isConnected = true;
     const tools = await Promise.race([listToolsAtLoad(client, remaining, source, options.timeoutMs), failEarly]);
+    if (transport instanceof ChildProcessTransport) transport.lowerPriority();
     const serverInfo = client.getServerVersion() ?? { name: 'unknown', version: '0.0.0' };
     return {
       client,

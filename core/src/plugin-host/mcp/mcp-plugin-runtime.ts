@@ -8,7 +8,7 @@ import { restartDelay, type RestartBackoff } from '../restart-delay.js';
 import type { SandboxedCommand } from './child-process-transport.js';
 import { connectMcpServer, isSessionExpired, listAllTools, type McpConnection } from './connect-mcp-server.js';
 import { toToolOutput } from './mcp-tool-output.js';
-import { createLogThrottle, type LogThrottle } from './log-throttle.js';
+import { createLogThrottle, type LogThrottle } from '../log-throttle.js';
 
 /** Host-wide settings of MCP-server plugins. */
 export interface McpRuntimeSettings {

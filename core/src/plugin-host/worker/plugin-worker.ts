@@ -24,6 +24,7 @@ import {
   type ToolLogger,
   type ToolOutput,
 } from '@acai/plugin-sdk';
+import { checkToolResult, isRefusedToolResult, MAX_TOOL_DATA_DEPTH } from '../tool-result-data.js';
 import { deserializeError, serializeError } from './serialize-error.js';
 import type {
   HostMessage,
@@ -67,14 +68,18 @@ function processChannel(): HostChannel {
   };
 }
 
-// The host's stdout is its JSON log stream (and for `acai mcp` the JSON-RPC stream): whatever a plugin
-// prints goes to stderr instead, in both transports.
-process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+// The host's stdout is its JSON log stream (and for `acai mcp` the JSON-RPC stream). A thread's stdout
+// and stderr come to the host as streams it turns into the plugin's log lines; a child process shares the
+// host's stdout, so what a plugin prints there goes to stderr instead.
+if (parentPort === null) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
 
 const channel = parentPort === null ? processChannel() : threadChannel(parentPort);
 const boot = channel.boot;
-lowerOwnPriority(boot.niceness ?? 0, parentPort !== null);
 const postToHost = channel.send;
+// Captured now: the worker renices itself after the plugin's code has run, which could have patched them.
+const readPriority = getPriority;
+const writePriority = setPriority;
+const isLinux = process.platform === 'linux';
 const byteLength = Buffer.byteLength;
 const clockFlag = boot.clockFlag === undefined ? undefined : new Int32Array(boot.clockFlag);
 const clockPort: MessagePort | undefined = boot.clockPort;
@@ -271,67 +276,22 @@ function stringBytes(value: string, budget: number): number {
 }
 
 /**
- * An upper-bound-ish estimate of a value's serialised size that stops as soon as it passes `budget`.
- * It allocates nothing proportional to the value (JSON.stringify of 50 MB would), and terminates on cycles.
+ * Checks a tool's return value and copies its data as plain JSON before it is cloned to the host: the
+ * same check (and message) as the host's call path, so a result that is not JSON fails the same way in
+ * every mode, and what crosses the boundary is only ever plain data of bounded size.
  */
-function estimateBytes(root: unknown, budget: number): number {
-  let total = 0;
-  const stack: unknown[] = [root];
-  while (stack.length > 0 && total <= budget) {
-    const value = stack.pop();
-    if (typeof value === 'string') total += stringBytes(value, budget) + 2;
-    else if (typeof value === 'number' || typeof value === 'bigint') total += 24;
-    else if (typeof value === 'boolean' || value === null || value === undefined) total += 5;
-    else if (typeof value !== 'object') total += 16;
-    else if (isArrayBufferView(value)) total += value.byteLength;
-    else if (value instanceof ArrayBuffer) total += value.byteLength;
-    else if (value instanceof Map) {
-      total += 2;
-      for (const [key, entry] of value) stack.push(key, entry);
-    } else if (value instanceof Set) {
-      total += 2;
-      for (const entry of value) stack.push(entry);
-    } else if (isArray(value)) {
-      total += 2 + value.length;
-      for (let index = 0; index < value.length && total <= budget; index += 1) stack.push(value[index]);
-    } else {
-      const keys = objectKeys(value);
-      total += 2;
-      for (const key of keys) {
-        total += key.length + 4;
-        stack.push((value as Record<string, unknown>)[key]);
-      }
-    }
-  }
-  return total;
-}
-
-const objectKeys = Object.keys;
-const isArray = Array.isArray;
-const isArrayBufferView = ArrayBuffer.isView;
-
-/** Checks a tool's return value and measures it before it is cloned to the host. */
 function checkOutput(output: unknown): ToolOutput {
   const limit = boot.maxResultBytes;
-  let size: number;
-  let checked: ToolOutput;
-  if (typeof output === 'string') {
-    size = stringBytes(output, limit);
-    checked = output;
-  } else if (typeof output === 'object' && output !== null && typeof (output as { content?: unknown }).content === 'string') {
-    const { content, data } = output as { content: string; data?: unknown };
-    size = stringBytes(content, limit);
-    if (data !== undefined && size <= limit) size += estimateBytes(data, limit - size);
-    checked = data === undefined ? { content } : { content, data };
-  } else {
-    throw new ToolError('INTERNAL', 'tool returned neither a string nor { content: string, data? }');
-  }
+  const checked = checkToolResult(output, { maxDepth: MAX_TOOL_DATA_DEPTH, maxBytes: limit });
+  if (isRefusedToolResult(checked)) throw new ToolError(checked.code, checked.message);
+  const size = stringBytes(checked.content, limit);
   if (size > limit) {
     throw new ToolError('INTERNAL', `tool result is at least ${size} bytes, over the worker limit of ${limit} bytes`, {
       details: { resultBytes: size, maxResultBytes: limit },
     });
   }
-  return checked;
+  if (typeof output === 'string') return checked.content;
+  return checked.data === undefined ? { content: checked.content } : { content: checked.content, data: checked.data };
 }
 
 // --- requests ------------------------------------------------------------------------------------
@@ -429,7 +389,13 @@ function handle(message: HostMessage): void {
     case 'setup':
       identity = Object.freeze({ name: message.plugin.name, version: message.plugin.version });
       timeZone = message.timeZone;
-      track(message.id, (signal) => setup(message.id, message.config, signal).then(() => null));
+      track(message.id, async (signal) => {
+        await setup(message.id, message.config, signal);
+        // Import and setup ran at the host's priority, so a busy machine does not starve a plugin's start;
+        // from here on (every tool call) the plugin yields to the host's request path.
+        lowerOwnPriority(boot.niceness ?? 0, parentPort !== null);
+        return null;
+      });
       return;
     case 'execute':
       track(message.id, (signal) => execute(message.id, message.toolName, message.args, message.callId, signal));
@@ -475,10 +441,10 @@ channel.listen((message) => handle(message));
  * host, so threads skip it there. A child process can always renice itself.
  */
 function lowerOwnPriority(niceness: number, isThread: boolean): void {
-  if (niceness <= 0 || (isThread && process.platform !== 'linux')) return;
+  if (niceness <= 0 || (isThread && !isLinux)) return;
   try {
     // Never raise it: a host that already runs niced keeps its workers at least as low.
-    if (getPriority(0) < niceness) setPriority(0, Math.min(19, niceness));
+    if (readPriority(0) < niceness) writePriority(0, Math.min(19, niceness));
   } catch {
     // not permitted here: the worker runs at the host's priority
   }

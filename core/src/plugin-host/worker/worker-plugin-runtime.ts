@@ -8,8 +8,10 @@ import type { Logger } from 'pino';
 import type { WorkerIsolation } from '../../config/isolation-modes.js';
 import { HostError } from '../../errors/index.js';
 import type { PluginRuntime, RuntimeCallContext, RuntimePluginInfo } from '../plugin-runtime.js';
+import { createLogThrottle, type LogThrottle } from '../log-throttle.js';
 import { restartDelay, type RestartBackoff } from '../restart-delay.js';
 import type { Sandbox } from '../sandbox/index.js';
+import { forwardWorkerOutput } from './forward-worker-output.js';
 import { deserializeError, serializeError } from './serialize-error.js';
 import type {
   HostMessage,
@@ -61,9 +63,10 @@ export interface WorkerPluginRuntimeOptions {
   /** Results larger than this (UTF-8 bytes of content + JSON of data) are refused. Default 8 MiB. */
   readonly maxResultBytes?: number;
   /**
-   * CPU niceness (1–19) the worker gives itself before importing the plugin, so a busy plugin yields the
-   * CPU to the host's request path. 0 leaves it at the host's priority. Default 10. Threads are reniced
-   * on Linux only (elsewhere it would renice the whole host); child processes everywhere.
+   * CPU niceness (1–19) the worker gives itself once the plugin is set up, so a busy plugin yields the
+   * CPU to the host's request path (import and setup run at the host's priority, so a busy machine does
+   * not starve a start). 0 leaves it at the host's priority. Default 10. Threads are reniced on Linux
+   * only (elsewhere it would renice the whole host); child processes everywhere.
    */
   readonly niceness?: number;
   /** Restart backoff after crashes (see restartDelay). */
@@ -115,6 +118,8 @@ const DEFAULT_NICENESS = 10;
 const DEFAULT_RESOURCE_LIMITS: WorkerResourceLimits = { maxOldGenerationSizeMb: 128 };
 const DEFAULT_BACKOFF = { initialMs: 100, maxMs: 30_000 };
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error']);
+/** What was running when a hard deadline fired, for the crash message. */
+const DEADLINE_SUBJECTS = { load: 'importing the plugin', setup: 'setup', execute: 'a call', dispose: 'dispose' } as const;
 
 interface PendingRequest {
   readonly kind: 'load' | 'setup' | 'execute' | 'dispose';
@@ -184,6 +189,8 @@ export class WorkerPluginRuntime implements PluginRuntime {
   readonly #environment: Readonly<Record<string, string>>;
   /** Fires on dispose: ends HTTP done outside any call and stops restarts. */
   readonly #lifetime = new AbortController();
+  /** What a thread worker prints, as the plugin's log lines. */
+  readonly #output: LogThrottle;
 
   #handle: WorkerHandle | undefined;
   #state: WorkerRuntimeState = 'idle';
@@ -213,6 +220,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
     this.#sandbox = options.sandbox;
     this.#isolation = options.sandbox === undefined ? (options.isolation ?? 'thread') : 'process';
     this.#environment = options.environment ?? {};
+    this.#output = createLogThrottle(this.#services.logger, { source: 'the plugin worker' });
   }
 
   /** How this plugin is separated from the host. */
@@ -249,12 +257,17 @@ export class WorkerPluginRuntime implements PluginRuntime {
   async load(): Promise<RuntimePluginInfo> {
     this.#assertNotDisposed();
     if (this.#handle === undefined) this.#handle = this.#spawn();
+    const handle = this.#handle;
     this.#state = 'starting';
     try {
-      this.#info = (await this.#request(this.#handle, { type: 'load' }, undefined)) as RuntimePluginInfo;
+      this.#info = (await this.#request(handle, { type: 'load' }, undefined)) as RuntimePluginInfo;
     } catch (error) {
       this.#retire();
       this.#state = 'idle';
+      // A slow import is not a broken one: its own code lets the loader try again later.
+      if (handle.crashReason === 'hard-deadline') {
+        throw new HostError('HOST_PLUGIN_IMPORT_TIMEOUT', `plugin worker was terminated: ${handle.crashMessage ?? 'importing the plugin took too long'} (${this.#entryUrl})`, { cause: error });
+      }
       throw new HostError('HOST_PLUGIN_IMPORT_FAILED', `plugin worker could not load ${this.#entryUrl}: ${describe(error)}`, { cause: error });
     }
     return this.#info;
@@ -267,6 +280,9 @@ export class WorkerPluginRuntime implements PluginRuntime {
     try {
       await this.#request(handle, this.#setupMessage(config), { signal });
     } catch (error) {
+      if (handle.crashReason === 'hard-deadline') {
+        throw new HostError('HOST_PLUGIN_SETUP_TIMEOUT', `plugin worker was terminated: ${handle.crashMessage ?? 'setup took too long'}`, { cause: error });
+      }
       throw new HostError('HOST_PLUGIN_SETUP_FAILED', `plugin ${this.#services.plugin.name} setup failed in its worker: ${describe(error)}`, {
         cause: error,
       });
@@ -300,6 +316,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
     this.#state = 'disposed';
     this.#lifetime.abort(new ToolError('UPSTREAM_UNAVAILABLE', 'plugin was unloaded'));
     clearTimeout(this.#restartTimer);
+    this.#output.flush();
     const handle = this.#handle;
     this.#handle = undefined;
     if (handle === undefined) {
@@ -346,8 +363,13 @@ export class WorkerPluginRuntime implements PluginRuntime {
       resourceLimits: this.#resourceLimits,
       // The plugin must not read the host's secrets from the environment (/proc/self/environ still shows them: see docs/sandbox.md).
       env: { ...this.#environment },
+      // What it prints comes to the host as streams (below), never straight to the host's stdout.
+      stdout: true,
+      stderr: true,
       ...(isSourceMode ? { execArgv: ['--conditions=@acai/source'] } : {}),
     });
+    forwardWorkerOutput(worker.stdout, 'stdout', this.#output);
+    forwardWorkerOutput(worker.stderr, 'stderr', this.#output);
     const handle = this.#newHandle({
       send: (message) => worker.postMessage(message),
       kill: async () => {
@@ -386,12 +408,11 @@ export class WorkerPluginRuntime implements PluginRuntime {
     ];
     const child = this.#startProcess(execArgv, JSON.stringify(bootData));
     // Nothing the plugin prints reaches the host's stdout (its JSON log stream, or `acai mcp`'s JSON-RPC):
-    // both of its streams are pipes, copied to the host's stderr.
+    // both of its streams are pipes whose lines become the plugin's log lines, as a thread worker's do.
     let stderrTail = '';
-    child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
-    child.stderr?.setEncoding('utf8');
+    if (child.stdout !== null) forwardWorkerOutput(child.stdout, 'stdout', this.#output);
+    if (child.stderr !== null) forwardWorkerOutput(child.stderr, 'stderr', this.#output);
     child.stderr?.on('data', (chunk: string) => {
-      process.stderr.write(chunk);
       stderrTail = (stderrTail + chunk).slice(-4096);
     });
     const handle = this.#newHandle({
@@ -465,9 +486,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
     this.#services.logger.error({ reason, exitCode, err: message }, 'plugin worker crashed');
     this.#onEvent({ type: 'crash', reason, message });
     const failure =
-      reason === 'hard-deadline'
-        ? new ToolError('TIMEOUT', `plugin worker was terminated: a call ran past the ${this.#hardDeadlineMs} ms hard deadline`)
-        : new ToolError('INTERNAL', `plugin worker crashed (${reason}: ${message})`);
+      reason === 'hard-deadline' ? new ToolError('TIMEOUT', `plugin worker was terminated: ${message}`) : new ToolError('INTERNAL', `plugin worker crashed (${reason}: ${message})`);
     this.#failPending(handle, failure);
     if (this.#handle === handle) {
       this.#handle = undefined;
@@ -485,10 +504,11 @@ export class WorkerPluginRuntime implements PluginRuntime {
   }
 
   /** Kills a worker that broke its hard deadline; the exit handler then fails its calls and restarts it. */
-  #killForDeadline(handle: WorkerHandle): void {
+  #killForDeadline(handle: WorkerHandle, kind: PendingRequest['kind']): void {
     if (handle.crashReason !== undefined || handle.isRetiring) return;
     handle.crashReason = 'hard-deadline';
-    handle.crashMessage = `a request ran past the ${this.#hardDeadlineMs} ms hard deadline`;
+    // Named after the deadline that fired: import and setup have their own, longer one.
+    handle.crashMessage = `${DEADLINE_SUBJECTS[kind]} ran past the ${this.#hardDeadlineFor(kind)} ms ${kind === 'load' || kind === 'setup' ? 'start-up' : kind === 'execute' ? 'call' : 'dispose'} hard deadline`;
     void handle.kill();
   }
 
@@ -593,7 +613,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
           if (!pending.isSettled) reject(error);
           pending.isSettled = true;
         },
-        deadline: setTimeout(() => this.#killForDeadline(handle), this.#hardDeadlineFor(message.type)),
+        deadline: setTimeout(() => this.#killForDeadline(handle, message.type), this.#hardDeadlineFor(message.type)),
         callId: call?.callId,
         toolName: message.type === 'execute' ? message.toolName : undefined,
         signal,

@@ -120,7 +120,7 @@ export interface WorkerBootData {
   readonly entryUrl: string;
   /** Largest serialised tool result the worker will send back. */
   readonly maxResultBytes: number;
-  /** CPU niceness the worker gives itself at boot, before importing the plugin (0 = leave as is). */
+  /** CPU niceness the worker gives itself once the plugin's setup succeeded (0 = leave as is); import and setup run at the host's priority. */
   readonly niceness?: number;
   /** Thread transport only: an Int32Array over a SharedArrayBuffer used as the clock's wake-up flag. */
   readonly clockFlag?: SharedArrayBuffer;

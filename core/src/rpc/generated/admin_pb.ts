@@ -8,155 +8,14 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { JsonObject, Message } from "@bufbuild/protobuf";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file admin.proto.
  */
 export const file_admin: GenFile = /*@__PURE__*/
-  fileDesc("CgthZG1pbi5wcm90bxIKYWNhaS5hZG1pbiJICgVBY3RvchIOCgZrZXlfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg4KBnNvdXJjZRgDIAEoCRIMCgRuYW1lGAQgASgJInMKD0VuYWJsZWRPdmVycmlkZRIPCgdlbmFibGVkGAEgASgIEiEKBnNldF9ieRgCIAEoCzIRLmFjYWkuYWRtaW4uQWN0b3ISLAoIc2V0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImMKDEJyZWFrZXJSZXNldBIjCghyZXNldF9ieRgBIAEoCzIRLmFjYWkuYWRtaW4uQWN0b3ISLgoKcmVzZXRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAimwEKC0NvbmZpZ0RyaWZ0EgwKBGNvZGUYASABKAkSDgoGcmVhc29uGAIgASgJEikKBXNpbmNlGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd0cmlnZ2VyGAQgASgJEjIKDmxhc3RfZ29vZF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKSCQoKUGx1Z2luSW5mbxIMCgRuYW1lGAEgASgJEg4KBnNvdXJjZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEhEKCXNka19yYW5nZRgEIAEoCRIMCgRtb2RlGAUgASgJEisKBXN0YXRlGAYgASgOMhwuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlN0YXRlEhAKCHJlcXVpcmVkGAcgASgIEioKBXRvb2xzGAggAygLMhsuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlRvb2wSOgoNYnJlYWtlcl9zdGF0ZRgJIAEoDjIjLmFjYWkuYWRtaW4uUGx1Z2luSW5mby5CcmVha2VyU3RhdGUSEgoKY2FsbF9jb3VudBgKIAEoBBITCgtlcnJvcl9jb3VudBgLIAEoBBISCgpsYXN0X2Vycm9yGAwgASgJEjMKD2xhc3RfZXJyb3JfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcmVzdGFydF9jb3VudBgOIAEoBBIMCgRraW5kGA8gASgJEhEKCXRyYW5zcG9ydBgQIAEoCRITCgtzZXJ2ZXJfbmFtZRgRIAEoCRIRCglpbnRlZ3JpdHkYEiABKAkSDgoGc2lnbmVyGBMgASgJEhcKD3JlZnVzZWRfdmVyc2lvbhgUIAEoCRJBChVyZXF1ZXN0ZWRfcGVybWlzc2lvbnMYHiABKAsyIi5hY2FpLmFkbWluLlBsdWdpbkluZm8uUGVybWlzc2lvbnMSPwoTZ3JhbnRlZF9wZXJtaXNzaW9ucxgfIAEoCzIiLmFjYWkuYWRtaW4uUGx1Z2luSW5mby5QZXJtaXNzaW9ucxIPCgdzYW5kYm94GCAgASgJEhkKEXNhbmRib3hfZXhlbXB0aW9uGCEgASgJEhQKDGZpbGVfZW5hYmxlZBgoIAEoCBI1ChBlbmFibGVkX292ZXJyaWRlGCkgASgLMhsuYWNhaS5hZG1pbi5FbmFibGVkT3ZlcnJpZGUSNAoSbGFzdF9icmVha2VyX3Jlc2V0GCogASgLMhguYWNhaS5hZG1pbi5CcmVha2VyUmVzZXQaUwoEVG9vbBIUCgxleHBvc2VkX25hbWUYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRISCgppZGVtcG90ZW50GAQgASgIGmAKC1Blcm1pc3Npb25zEg8KB25ldHdvcmsYASADKAkSCwoDZW52GAIgAygJEgwKBHJlYWQYAyADKAkSEgoKc2NyYXRjaF9tYhgEIAEoDRIRCglwcm9jZXNzZXMYBSABKAgiVAoFU3RhdGUSFQoRU1RBVEVfVU5TUEVDSUZJRUQQABIKCgZBQ1RJVkUQARIMCghESVNBQkxFRBACEgoKBkZBSUxFRBADEg4KClJFU1RBUlRJTkcQBCJSCgxCcmVha2VyU3RhdGUSHQoZQlJFQUtFUl9TVEFURV9VTlNQRUNJRklFRBAAEgoKBkNMT1NFRBABEggKBE9QRU4QAhINCglIQUxGX09QRU4QAyIUChJMaXN0UGx1Z2luc1JlcXVlc3QiegoTTGlzdFBsdWdpbnNSZXNwb25zZRInCgdwbHVnaW5zGAEgAygLMhYuYWNhaS5hZG1pbi5QbHVnaW5JbmZvEhIKCmdlbmVyYXRpb24YAiABKAQSJgoFZHJpZnQYCiABKAsyFy5hY2FpLmFkbWluLkNvbmZpZ0RyaWZ0IiMKE0VuYWJsZVBsdWdpblJlcXVlc3QSDAoEbmFtZRgBIAEoCSI+ChRFbmFibGVQbHVnaW5SZXNwb25zZRImCgZwbHVnaW4YASABKAsyFi5hY2FpLmFkbWluLlBsdWdpbkluZm8iJAoURGlzYWJsZVBsdWdpblJlcXVlc3QSDAoEbmFtZRgBIAEoCSI/ChVEaXNhYmxlUGx1Z2luUmVzcG9uc2USJgoGcGx1Z2luGAEgASgLMhYuYWNhaS5hZG1pbi5QbHVnaW5JbmZvIioKFFJlbG9hZFBsdWdpbnNSZXF1ZXN0EhIKCmlmX2NoYW5nZWQYASABKAgixwEKFVJlbG9hZFBsdWdpbnNSZXNwb25zZRISCgpnZW5lcmF0aW9uGAEgASgEEhAKCHJlbG9hZGVkGAIgAygJEg0KBWFkZGVkGAMgAygJEg8KB3JlbW92ZWQYBCADKAkSEQoJdW5jaGFuZ2VkGAUgAygJEg4KBmZhaWxlZBgGIAMoCRI0Cg5zY2hlbWFfY2hhbmdlcxgHIAMoCzIcLmFjYWkuYWRtaW4uVG9vbFNjaGVtYUNoYW5nZRIPCgdza2lwcGVkGAogASgIIqABChBUb29sU2NoZW1hQ2hhbmdlEgwKBHRvb2wYASABKAkSDgoGcGx1Z2luGAIgASgJEhQKDGZyb21fdmVyc2lvbhgDIAEoCRISCgp0b192ZXJzaW9uGAQgASgJEhgKEGZyb21fZmluZ2VycHJpbnQYBSABKAkSFgoOdG9fZmluZ2VycHJpbnQYBiABKAkSEgoKbWFqb3JfYnVtcBgHIAEoCCIjChNSZXNldEJyZWFrZXJSZXF1ZXN0EgwKBG5hbWUYASABKAkiPgoUUmVzZXRCcmVha2VyUmVzcG9uc2USJgoGcGx1Z2luGAEgASgLMhYuYWNhaS5hZG1pbi5QbHVnaW5JbmZvIioKGkNsZWFyUGx1Z2luT3ZlcnJpZGVSZXF1ZXN0EgwKBG5hbWUYASABKAkiRQobQ2xlYXJQbHVnaW5PdmVycmlkZVJlc3BvbnNlEiYKBnBsdWdpbhgBIAEoCzIWLmFjYWkuYWRtaW4uUGx1Z2luSW5mbyL7AQoKQXVkaXRFbnRyeRIKCgJpZBgBIAEoCRIoCgR0aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZhY3Rpb24YAyABKAkSIAoFYWN0b3IYBCABKAsyES5hY2FpLmFkbWluLkFjdG9yEhEKCXRlbmFudF9pZBgFIAEoCRIOCgZ0YXJnZXQYBiABKAkSFgoOY2xpZW50X2FkZHJlc3MYByABKAkSDwoHb3V0Y29tZRgIIAEoCRIPCgdtZXNzYWdlGAkgASgJEigKB2RldGFpbHMYCiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0ItABChdMaXN0QXVkaXRFbnRyaWVzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKA0SEgoKcGFnZV90b2tlbhgCIAEoCRIpCgVzaW5jZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2FjdGlvbnMYBSADKAkSFAoMYWN0b3Jfa2V5X2lkGAYgASgJEhEKCXRlbmFudF9pZBgHIAEoCSJcChhMaXN0QXVkaXRFbnRyaWVzUmVzcG9uc2USJwoHZW50cmllcxgBIAMoCzIWLmFjYWkuYWRtaW4uQXVkaXRFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkymQQKDVBsdWdpblNlcnZpY2USTgoLTGlzdFBsdWdpbnMSHi5hY2FpLmFkbWluLkxpc3RQbHVnaW5zUmVxdWVzdBofLmFjYWkuYWRtaW4uTGlzdFBsdWdpbnNSZXNwb25zZRJRCgxFbmFibGVQbHVnaW4SHy5hY2FpLmFkbWluLkVuYWJsZVBsdWdpblJlcXVlc3QaIC5hY2FpLmFkbWluLkVuYWJsZVBsdWdpblJlc3BvbnNlElQKDURpc2FibGVQbHVnaW4SIC5hY2FpLmFkbWluLkRpc2FibGVQbHVnaW5SZXF1ZXN0GiEuYWNhaS5hZG1pbi5EaXNhYmxlUGx1Z2luUmVzcG9uc2USVAoNUmVsb2FkUGx1Z2lucxIgLmFjYWkuYWRtaW4uUmVsb2FkUGx1Z2luc1JlcXVlc3QaIS5hY2FpLmFkbWluLlJlbG9hZFBsdWdpbnNSZXNwb25zZRJRCgxSZXNldEJyZWFrZXISHy5hY2FpLmFkbWluLlJlc2V0QnJlYWtlclJlcXVlc3QaIC5hY2FpLmFkbWluLlJlc2V0QnJlYWtlclJlc3BvbnNlEmYKE0NsZWFyUGx1Z2luT3ZlcnJpZGUSJi5hY2FpLmFkbWluLkNsZWFyUGx1Z2luT3ZlcnJpZGVSZXF1ZXN0GicuYWNhaS5hZG1pbi5DbGVhclBsdWdpbk92ZXJyaWRlUmVzcG9uc2UybQoMQXVkaXRTZXJ2aWNlEl0KEExpc3RBdWRpdEVudHJpZXMSIy5hY2FpLmFkbWluLkxpc3RBdWRpdEVudHJpZXNSZXF1ZXN0GiQuYWNhaS5hZG1pbi5MaXN0QXVkaXRFbnRyaWVzUmVzcG9uc2VCHlocYWNhaS5kZXYvZ2VuL2FkbWlucGI7YWRtaW5wYmIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
-
-/**
- * Who did something.
- *
- * @generated from message acai.admin.Actor
- */
-export type Actor = Message<"acai.admin.Actor"> & {
-  /**
-   * The API key's public id (`key_…`, `env_…`); empty for trusted-network and auth-disabled callers, the CLI and the host.
-   *
-   * @generated from field: string key_id = 1;
-   */
-  keyId: string;
-
-  /**
-   * @generated from field: string tenant_id = 2;
-   */
-  tenantId: string;
-
-  /**
-   * `api_key`, `trusted_network`, `auth_disabled`, `cli` (the acai CLI on the host's store, e.g. `acai keys`)
-   * or `host` (the host itself: the config file watcher, SIGHUP, an MCP server's tools changing).
-   *
-   * @generated from field: string source = 3;
-   */
-  source: string;
-
-  /**
-   * `cli`: the OS user and machine (`alice@build-1`); empty otherwise.
-   *
-   * @generated from field: string name = 4;
-   */
-  name: string;
-};
-
-/**
- * Describes the message acai.admin.Actor.
- * Use `create(ActorSchema)` to create a new message.
- */
-export const ActorSchema: GenMessage<Actor> = /*@__PURE__*/
-  messageDesc(file_admin, 0);
-
-/**
- * An operator's override of a plugin's `enabled` in plugins.config.json: kept in the store, applied by every replica.
- *
- * @generated from message acai.admin.EnabledOverride
- */
-export type EnabledOverride = Message<"acai.admin.EnabledOverride"> & {
-  /**
-   * @generated from field: bool enabled = 1;
-   */
-  enabled: boolean;
-
-  /**
-   * @generated from field: acai.admin.Actor set_by = 2;
-   */
-  setBy?: Actor | undefined;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp set_time = 3;
-   */
-  setTime?: Timestamp | undefined;
-};
-
-/**
- * Describes the message acai.admin.EnabledOverride.
- * Use `create(EnabledOverrideSchema)` to create a new message.
- */
-export const EnabledOverrideSchema: GenMessage<EnabledOverride> = /*@__PURE__*/
-  messageDesc(file_admin, 1);
-
-/**
- * The last time an operator closed a plugin's breaker (on every replica).
- *
- * @generated from message acai.admin.BreakerReset
- */
-export type BreakerReset = Message<"acai.admin.BreakerReset"> & {
-  /**
-   * @generated from field: acai.admin.Actor reset_by = 1;
-   */
-  resetBy?: Actor | undefined;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp reset_time = 2;
-   */
-  resetTime?: Timestamp | undefined;
-};
-
-/**
- * Describes the message acai.admin.BreakerReset.
- * Use `create(BreakerResetSchema)` to create a new message.
- */
-export const BreakerResetSchema: GenMessage<BreakerReset> = /*@__PURE__*/
-  messageDesc(file_admin, 2);
-
-/**
- * plugins.config.json on disk is not what serves: loading it was refused, and an older config keeps serving.
- *
- * @generated from message acai.admin.ConfigDrift
- */
-export type ConfigDrift = Message<"acai.admin.ConfigDrift"> & {
-  /**
-   * The host error code of the refusal (e.g. HOST_PLUGIN_REQUIRED_FAILED).
-   *
-   * @generated from field: string code = 1;
-   */
-  code: string;
-
-  /**
-   * Why the file was refused.
-   *
-   * @generated from field: string reason = 2;
-   */
-  reason: string;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp since = 3;
-   */
-  since?: Timestamp | undefined;
-
-  /**
-   * `startup` (the host started on its last good config), or the refused reload's trigger (`file`, `signal`, `admin`, …).
-   *
-   * @generated from field: string trigger = 4;
-   */
-  trigger: string;
-
-  /**
-   * When the serving config was saved as the last one that loaded; set when the host started from it.
-   *
-   * @generated from field: google.protobuf.Timestamp last_good_time = 5;
-   */
-  lastGoodTime?: Timestamp | undefined;
-};
-
-/**
- * Describes the message acai.admin.ConfigDrift.
- * Use `create(ConfigDriftSchema)` to create a new message.
- */
-export const ConfigDriftSchema: GenMessage<ConfigDrift> = /*@__PURE__*/
-  messageDesc(file_admin, 3);
+  fileDesc("CgthZG1pbi5wcm90bxIKYWNhaS5hZG1pbiKuCAoKUGx1Z2luSW5mbxIMCgRuYW1lGAEgASgJEg4KBnNvdXJjZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEhEKCXNka19yYW5nZRgEIAEoCRIMCgRtb2RlGAUgASgJEisKBXN0YXRlGAYgASgOMhwuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlN0YXRlEhAKCHJlcXVpcmVkGAcgASgIEioKBXRvb2xzGAggAygLMhsuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlRvb2wSOgoNYnJlYWtlcl9zdGF0ZRgJIAEoDjIjLmFjYWkuYWRtaW4uUGx1Z2luSW5mby5CcmVha2VyU3RhdGUSEgoKY2FsbF9jb3VudBgKIAEoBBITCgtlcnJvcl9jb3VudBgLIAEoBBISCgpsYXN0X2Vycm9yGAwgASgJEjMKD2xhc3RfZXJyb3JfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcmVzdGFydF9jb3VudBgOIAEoBBIMCgRraW5kGA8gASgJEhEKCXRyYW5zcG9ydBgQIAEoCRITCgtzZXJ2ZXJfbmFtZRgRIAEoCRIXCg9sYXN0X2Vycm9yX2NvZGUYEiABKAkSFgoOc3RhcnRfYXR0ZW1wdHMYEyABKA0SGgoSbWF4X3N0YXJ0X2F0dGVtcHRzGBQgASgNEkEKFXJlcXVlc3RlZF9wZXJtaXNzaW9ucxgeIAEoCzIiLmFjYWkuYWRtaW4uUGx1Z2luSW5mby5QZXJtaXNzaW9ucxI/ChNncmFudGVkX3Blcm1pc3Npb25zGB8gASgLMiIuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlBlcm1pc3Npb25zEg8KB3NhbmRib3gYICABKAkSGQoRc2FuZGJveF9leGVtcHRpb24YISABKAkaUwoEVG9vbBIUCgxleHBvc2VkX25hbWUYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRISCgppZGVtcG90ZW50GAQgASgIGmAKC1Blcm1pc3Npb25zEg8KB25ldHdvcmsYASADKAkSCwoDZW52GAIgAygJEgwKBHJlYWQYAyADKAkSEgoKc2NyYXRjaF9tYhgEIAEoDRIRCglwcm9jZXNzZXMYBSABKAgiYgoFU3RhdGUSFQoRU1RBVEVfVU5TUEVDSUZJRUQQABIKCgZBQ1RJVkUQARIMCghESVNBQkxFRBACEgoKBkZBSUxFRBADEg4KClJFU1RBUlRJTkcQBBIMCghTVEFSVElORxAFIlIKDEJyZWFrZXJTdGF0ZRIdChlCUkVBS0VSX1NUQVRFX1VOU1BFQ0lGSUVEEAASCgoGQ0xPU0VEEAESCAoET1BFThACEg0KCUhBTEZfT1BFThADIhQKEkxpc3RQbHVnaW5zUmVxdWVzdCJSChNMaXN0UGx1Z2luc1Jlc3BvbnNlEicKB3BsdWdpbnMYASADKAsyFi5hY2FpLmFkbWluLlBsdWdpbkluZm8SEgoKZ2VuZXJhdGlvbhgCIAEoBCIjChNFbmFibGVQbHVnaW5SZXF1ZXN0EgwKBG5hbWUYASABKAkiPgoURW5hYmxlUGx1Z2luUmVzcG9uc2USJgoGcGx1Z2luGAEgASgLMhYuYWNhaS5hZG1pbi5QbHVnaW5JbmZvIiQKFERpc2FibGVQbHVnaW5SZXF1ZXN0EgwKBG5hbWUYASABKAkiPwoVRGlzYWJsZVBsdWdpblJlc3BvbnNlEiYKBnBsdWdpbhgBIAEoCzIWLmFjYWkuYWRtaW4uUGx1Z2luSW5mbyIWChRSZWxvYWRQbHVnaW5zUmVxdWVzdCK2AQoVUmVsb2FkUGx1Z2luc1Jlc3BvbnNlEhIKCmdlbmVyYXRpb24YASABKAQSEAoIcmVsb2FkZWQYAiADKAkSDQoFYWRkZWQYAyADKAkSDwoHcmVtb3ZlZBgEIAMoCRIRCgl1bmNoYW5nZWQYBSADKAkSDgoGZmFpbGVkGAYgAygJEjQKDnNjaGVtYV9jaGFuZ2VzGAcgAygLMhwuYWNhaS5hZG1pbi5Ub29sU2NoZW1hQ2hhbmdlIqABChBUb29sU2NoZW1hQ2hhbmdlEgwKBHRvb2wYASABKAkSDgoGcGx1Z2luGAIgASgJEhQKDGZyb21fdmVyc2lvbhgDIAEoCRISCgp0b192ZXJzaW9uGAQgASgJEhgKEGZyb21fZmluZ2VycHJpbnQYBSABKAkSFgoOdG9fZmluZ2VycHJpbnQYBiABKAkSEgoKbWFqb3JfYnVtcBgHIAEoCCIjChNSZXNldEJyZWFrZXJSZXF1ZXN0EgwKBG5hbWUYASABKAkiPgoUUmVzZXRCcmVha2VyUmVzcG9uc2USJgoGcGx1Z2luGAEgASgLMhYuYWNhaS5hZG1pbi5QbHVnaW5JbmZvMrEDCg1QbHVnaW5TZXJ2aWNlEk4KC0xpc3RQbHVnaW5zEh4uYWNhaS5hZG1pbi5MaXN0UGx1Z2luc1JlcXVlc3QaHy5hY2FpLmFkbWluLkxpc3RQbHVnaW5zUmVzcG9uc2USUQoMRW5hYmxlUGx1Z2luEh8uYWNhaS5hZG1pbi5FbmFibGVQbHVnaW5SZXF1ZXN0GiAuYWNhaS5hZG1pbi5FbmFibGVQbHVnaW5SZXNwb25zZRJUCg1EaXNhYmxlUGx1Z2luEiAuYWNhaS5hZG1pbi5EaXNhYmxlUGx1Z2luUmVxdWVzdBohLmFjYWkuYWRtaW4uRGlzYWJsZVBsdWdpblJlc3BvbnNlElQKDVJlbG9hZFBsdWdpbnMSIC5hY2FpLmFkbWluLlJlbG9hZFBsdWdpbnNSZXF1ZXN0GiEuYWNhaS5hZG1pbi5SZWxvYWRQbHVnaW5zUmVzcG9uc2USUQoMUmVzZXRCcmVha2VyEh8uYWNhaS5hZG1pbi5SZXNldEJyZWFrZXJSZXF1ZXN0GiAuYWNhaS5hZG1pbi5SZXNldEJyZWFrZXJSZXNwb25zZUIeWhxhY2FpLmRldi9nZW4vYWRtaW5wYjthZG1pbnBiYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message acai.admin.PluginInfo
@@ -264,26 +123,25 @@ export type PluginInfo = Message<"acai.admin.PluginInfo"> & {
   serverName: string;
 
   /**
-   * Installed by `acai plugin add`: the sha512 integrity of the serving release's archive, verified at load.
+   * The code of last_error: a HOST_PLUGIN_* code for a load, start or crash failure (HOST_PLUGIN_IMPORT_FAILED,
+   * HOST_PLUGIN_SETUP_TIMEOUT, HOST_PLUGIN_CRASHED, …), a tool error code (TIMEOUT, UPSTREAM_FAILED, …) for a
+   * failed call; empty when there is no last error.
    *
-   * @generated from field: string integrity = 18;
+   * @generated from field: string last_error_code = 18;
    */
-  integrity: string;
+  lastErrorCode: string;
 
   /**
-   * Signature policy warn/required: the fingerprint of the trusted key that signed the package.
+   * Attempts made at starting the plugin (import and setup, or the MCP initialize), and how many are allowed.
    *
-   * @generated from field: string signer = 19;
+   * @generated from field: uint32 start_attempts = 19;
    */
-  signer: string;
+  startAttempts: number;
 
   /**
-   * The configured release that was refused (e.g. a schema-breaking non-major release) or failed to load
-   * while the last good release (`version`) keeps serving; last_error says why. Empty otherwise.
-   *
-   * @generated from field: string refused_version = 20;
+   * @generated from field: uint32 max_start_attempts = 20;
    */
-  refusedVersion: string;
+  maxStartAttempts: number;
 
   /**
    * (Fields 30–39: permissions and the sandbox.)
@@ -314,28 +172,6 @@ export type PluginInfo = Message<"acai.admin.PluginInfo"> & {
    * @generated from field: string sandbox_exemption = 33;
    */
   sandboxExemption: string;
-
-  /**
-   * (Fields 40–49: operator state.)
-   * `enabled` as plugins.config.json says (enabled_override, when set, wins).
-   *
-   * @generated from field: bool file_enabled = 40;
-   */
-  fileEnabled: boolean;
-
-  /**
-   * The operator's override; unset while the file decides.
-   *
-   * @generated from field: acai.admin.EnabledOverride enabled_override = 41;
-   */
-  enabledOverride?: EnabledOverride | undefined;
-
-  /**
-   * The last breaker reset by an operator; unset when none.
-   *
-   * @generated from field: acai.admin.BreakerReset last_breaker_reset = 42;
-   */
-  lastBreakerReset?: BreakerReset | undefined;
 };
 
 /**
@@ -343,7 +179,7 @@ export type PluginInfo = Message<"acai.admin.PluginInfo"> & {
  * Use `create(PluginInfoSchema)` to create a new message.
  */
 export const PluginInfoSchema: GenMessage<PluginInfo> = /*@__PURE__*/
-  messageDesc(file_admin, 4);
+  messageDesc(file_admin, 0);
 
 /**
  * @generated from message acai.admin.PluginInfo.Tool
@@ -379,7 +215,7 @@ export type PluginInfo_Tool = Message<"acai.admin.PluginInfo.Tool"> & {
  * Use `create(PluginInfo_ToolSchema)` to create a new message.
  */
 export const PluginInfo_ToolSchema: GenMessage<PluginInfo_Tool> = /*@__PURE__*/
-  messageDesc(file_admin, 4, 0);
+  messageDesc(file_admin, 0, 0);
 
 /**
  * A permission set (see docs/sandbox.md): what a plugin asks for, or what its entry grants.
@@ -428,7 +264,7 @@ export type PluginInfo_Permissions = Message<"acai.admin.PluginInfo.Permissions"
  * Use `create(PluginInfo_PermissionsSchema)` to create a new message.
  */
 export const PluginInfo_PermissionsSchema: GenMessage<PluginInfo_Permissions> = /*@__PURE__*/
-  messageDesc(file_admin, 4, 1);
+  messageDesc(file_admin, 0, 1);
 
 /**
  * @generated from enum acai.admin.PluginInfo.State
@@ -466,13 +302,21 @@ export enum PluginInfo_State {
    * @generated from enum value: RESTARTING = 4;
    */
   RESTARTING = 4,
+
+  /**
+   * Not serving yet: an attempt at starting it (import and setup, or the MCP initialize) ran out of time
+   * and another is due; see start_attempts, max_start_attempts and last_error.
+   *
+   * @generated from enum value: STARTING = 5;
+   */
+  STARTING = 5,
 }
 
 /**
  * Describes the enum acai.admin.PluginInfo.State.
  */
 export const PluginInfo_StateSchema: GenEnum<PluginInfo_State> = /*@__PURE__*/
-  enumDesc(file_admin, 4, 0);
+  enumDesc(file_admin, 0, 0);
 
 /**
  * @generated from enum acai.admin.PluginInfo.BreakerState
@@ -503,7 +347,7 @@ export enum PluginInfo_BreakerState {
  * Describes the enum acai.admin.PluginInfo.BreakerState.
  */
 export const PluginInfo_BreakerStateSchema: GenEnum<PluginInfo_BreakerState> = /*@__PURE__*/
-  enumDesc(file_admin, 4, 1);
+  enumDesc(file_admin, 0, 1);
 
 /**
  * @generated from message acai.admin.ListPluginsRequest
@@ -516,7 +360,7 @@ export type ListPluginsRequest = Message<"acai.admin.ListPluginsRequest"> & {
  * Use `create(ListPluginsRequestSchema)` to create a new message.
  */
 export const ListPluginsRequestSchema: GenMessage<ListPluginsRequest> = /*@__PURE__*/
-  messageDesc(file_admin, 5);
+  messageDesc(file_admin, 1);
 
 /**
  * @generated from message acai.admin.ListPluginsResponse
@@ -533,13 +377,6 @@ export type ListPluginsResponse = Message<"acai.admin.ListPluginsResponse"> & {
    * @generated from field: uint64 generation = 2;
    */
   generation: bigint;
-
-  /**
-   * Set while plugins.config.json is refused and an older config keeps serving.
-   *
-   * @generated from field: acai.admin.ConfigDrift drift = 10;
-   */
-  drift?: ConfigDrift | undefined;
 };
 
 /**
@@ -547,7 +384,7 @@ export type ListPluginsResponse = Message<"acai.admin.ListPluginsResponse"> & {
  * Use `create(ListPluginsResponseSchema)` to create a new message.
  */
 export const ListPluginsResponseSchema: GenMessage<ListPluginsResponse> = /*@__PURE__*/
-  messageDesc(file_admin, 6);
+  messageDesc(file_admin, 2);
 
 /**
  * @generated from message acai.admin.EnablePluginRequest
@@ -564,7 +401,7 @@ export type EnablePluginRequest = Message<"acai.admin.EnablePluginRequest"> & {
  * Use `create(EnablePluginRequestSchema)` to create a new message.
  */
 export const EnablePluginRequestSchema: GenMessage<EnablePluginRequest> = /*@__PURE__*/
-  messageDesc(file_admin, 7);
+  messageDesc(file_admin, 3);
 
 /**
  * @generated from message acai.admin.EnablePluginResponse
@@ -581,7 +418,7 @@ export type EnablePluginResponse = Message<"acai.admin.EnablePluginResponse"> & 
  * Use `create(EnablePluginResponseSchema)` to create a new message.
  */
 export const EnablePluginResponseSchema: GenMessage<EnablePluginResponse> = /*@__PURE__*/
-  messageDesc(file_admin, 8);
+  messageDesc(file_admin, 4);
 
 /**
  * @generated from message acai.admin.DisablePluginRequest
@@ -598,7 +435,7 @@ export type DisablePluginRequest = Message<"acai.admin.DisablePluginRequest"> & 
  * Use `create(DisablePluginRequestSchema)` to create a new message.
  */
 export const DisablePluginRequestSchema: GenMessage<DisablePluginRequest> = /*@__PURE__*/
-  messageDesc(file_admin, 9);
+  messageDesc(file_admin, 5);
 
 /**
  * @generated from message acai.admin.DisablePluginResponse
@@ -615,18 +452,12 @@ export type DisablePluginResponse = Message<"acai.admin.DisablePluginResponse"> 
  * Use `create(DisablePluginResponseSchema)` to create a new message.
  */
 export const DisablePluginResponseSchema: GenMessage<DisablePluginResponse> = /*@__PURE__*/
-  messageDesc(file_admin, 10);
+  messageDesc(file_admin, 6);
 
 /**
  * @generated from message acai.admin.ReloadPluginsRequest
  */
 export type ReloadPluginsRequest = Message<"acai.admin.ReloadPluginsRequest"> & {
-  /**
-   * Reload only when plugins.config.json differs from the config serving now (for tools that just wrote the file).
-   *
-   * @generated from field: bool if_changed = 1;
-   */
-  ifChanged: boolean;
 };
 
 /**
@@ -634,7 +465,7 @@ export type ReloadPluginsRequest = Message<"acai.admin.ReloadPluginsRequest"> & 
  * Use `create(ReloadPluginsRequestSchema)` to create a new message.
  */
 export const ReloadPluginsRequestSchema: GenMessage<ReloadPluginsRequest> = /*@__PURE__*/
-  messageDesc(file_admin, 11);
+  messageDesc(file_admin, 7);
 
 /**
  * @generated from message acai.admin.ReloadPluginsResponse
@@ -684,13 +515,6 @@ export type ReloadPluginsResponse = Message<"acai.admin.ReloadPluginsResponse"> 
    * @generated from field: repeated acai.admin.ToolSchemaChange schema_changes = 7;
    */
   schemaChanges: ToolSchemaChange[];
-
-  /**
-   * True when if_changed was set and the file matched the serving config: nothing was reloaded.
-   *
-   * @generated from field: bool skipped = 10;
-   */
-  skipped: boolean;
 };
 
 /**
@@ -698,7 +522,7 @@ export type ReloadPluginsResponse = Message<"acai.admin.ReloadPluginsResponse"> 
  * Use `create(ReloadPluginsResponseSchema)` to create a new message.
  */
 export const ReloadPluginsResponseSchema: GenMessage<ReloadPluginsResponse> = /*@__PURE__*/
-  messageDesc(file_admin, 12);
+  messageDesc(file_admin, 8);
 
 /**
  * A tool's parameter schema changed between two plugin releases. Without a major version bump
@@ -750,7 +574,7 @@ export type ToolSchemaChange = Message<"acai.admin.ToolSchemaChange"> & {
  * Use `create(ToolSchemaChangeSchema)` to create a new message.
  */
 export const ToolSchemaChangeSchema: GenMessage<ToolSchemaChange> = /*@__PURE__*/
-  messageDesc(file_admin, 13);
+  messageDesc(file_admin, 9);
 
 /**
  * @generated from message acai.admin.ResetBreakerRequest
@@ -767,7 +591,7 @@ export type ResetBreakerRequest = Message<"acai.admin.ResetBreakerRequest"> & {
  * Use `create(ResetBreakerRequestSchema)` to create a new message.
  */
 export const ResetBreakerRequestSchema: GenMessage<ResetBreakerRequest> = /*@__PURE__*/
-  messageDesc(file_admin, 14);
+  messageDesc(file_admin, 10);
 
 /**
  * @generated from message acai.admin.ResetBreakerResponse
@@ -784,203 +608,7 @@ export type ResetBreakerResponse = Message<"acai.admin.ResetBreakerResponse"> & 
  * Use `create(ResetBreakerResponseSchema)` to create a new message.
  */
 export const ResetBreakerResponseSchema: GenMessage<ResetBreakerResponse> = /*@__PURE__*/
-  messageDesc(file_admin, 15);
-
-/**
- * @generated from message acai.admin.ClearPluginOverrideRequest
- */
-export type ClearPluginOverrideRequest = Message<"acai.admin.ClearPluginOverrideRequest"> & {
-  /**
-   * @generated from field: string name = 1;
-   */
-  name: string;
-};
-
-/**
- * Describes the message acai.admin.ClearPluginOverrideRequest.
- * Use `create(ClearPluginOverrideRequestSchema)` to create a new message.
- */
-export const ClearPluginOverrideRequestSchema: GenMessage<ClearPluginOverrideRequest> = /*@__PURE__*/
-  messageDesc(file_admin, 16);
-
-/**
- * @generated from message acai.admin.ClearPluginOverrideResponse
- */
-export type ClearPluginOverrideResponse = Message<"acai.admin.ClearPluginOverrideResponse"> & {
-  /**
-   * @generated from field: acai.admin.PluginInfo plugin = 1;
-   */
-  plugin?: PluginInfo | undefined;
-};
-
-/**
- * Describes the message acai.admin.ClearPluginOverrideResponse.
- * Use `create(ClearPluginOverrideResponseSchema)` to create a new message.
- */
-export const ClearPluginOverrideResponseSchema: GenMessage<ClearPluginOverrideResponse> = /*@__PURE__*/
-  messageDesc(file_admin, 17);
-
-/**
- * One operator action.
- *
- * @generated from message acai.admin.AuditEntry
- */
-export type AuditEntry = Message<"acai.admin.AuditEntry"> & {
-  /**
-   * @generated from field: string id = 1;
-   */
-  id: string;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp time = 2;
-   */
-  time?: Timestamp | undefined;
-
-  /**
-   * `api_key.create`, `api_key.revoke`, `plugin.enable`, `plugin.disable`, `plugin.clear_override`,
-   * `plugin.reset_breaker`, `plugin.add`, `plugin.remove`, `config.reload`, `console.sign_in`.
-   *
-   * @generated from field: string action = 3;
-   */
-  action: string;
-
-  /**
-   * @generated from field: acai.admin.Actor actor = 4;
-   */
-  actor?: Actor | undefined;
-
-  /**
-   * The tenant the entry belongs to (the actor's; for api_key.* the key's); empty for the host's own actions.
-   *
-   * @generated from field: string tenant_id = 5;
-   */
-  tenantId: string;
-
-  /**
-   * What was acted on: a plugin name or a key id; empty for the whole plugin set.
-   *
-   * @generated from field: string target = 6;
-   */
-  target: string;
-
-  /**
-   * Where the request came from (the host's client-address resolver); the machine name for the CLI.
-   *
-   * @generated from field: string client_address = 7;
-   */
-  clientAddress: string;
-
-  /**
-   * `ok`, `refused` (the host kept its previous state), `failed` or `unchanged` (nothing to do).
-   *
-   * @generated from field: string outcome = 8;
-   */
-  outcome: string;
-
-  /**
-   * Why it was refused or failed.
-   *
-   * @generated from field: string message = 9;
-   */
-  message: string;
-
-  /**
-   * What changed: a config reload's diff (plugins added, removed, fields changed; never values), the key's scopes, …
-   *
-   * @generated from field: google.protobuf.Struct details = 10;
-   */
-  details?: JsonObject | undefined;
-};
-
-/**
- * Describes the message acai.admin.AuditEntry.
- * Use `create(AuditEntrySchema)` to create a new message.
- */
-export const AuditEntrySchema: GenMessage<AuditEntry> = /*@__PURE__*/
-  messageDesc(file_admin, 18);
-
-/**
- * @generated from message acai.admin.ListAuditEntriesRequest
- */
-export type ListAuditEntriesRequest = Message<"acai.admin.ListAuditEntriesRequest"> & {
-  /**
-   * 1 to 200; 0 means 50.
-   *
-   * @generated from field: uint32 page_size = 1;
-   */
-  pageSize: number;
-
-  /**
-   * next_page_token of the previous page.
-   *
-   * @generated from field: string page_token = 2;
-   */
-  pageToken: string;
-
-  /**
-   * Only entries at or after `since` and before `until`.
-   *
-   * @generated from field: google.protobuf.Timestamp since = 3;
-   */
-  since?: Timestamp | undefined;
-
-  /**
-   * @generated from field: google.protobuf.Timestamp until = 4;
-   */
-  until?: Timestamp | undefined;
-
-  /**
-   * Only these actions (up to 20 exact names).
-   *
-   * @generated from field: repeated string actions = 5;
-   */
-  actions: string[];
-
-  /**
-   * Only what this API key did.
-   *
-   * @generated from field: string actor_key_id = 6;
-   */
-  actorKeyId: string;
-
-  /**
-   * Only this tenant's entries (operator tenants; other keys always see only their own tenant).
-   *
-   * @generated from field: string tenant_id = 7;
-   */
-  tenantId: string;
-};
-
-/**
- * Describes the message acai.admin.ListAuditEntriesRequest.
- * Use `create(ListAuditEntriesRequestSchema)` to create a new message.
- */
-export const ListAuditEntriesRequestSchema: GenMessage<ListAuditEntriesRequest> = /*@__PURE__*/
-  messageDesc(file_admin, 19);
-
-/**
- * @generated from message acai.admin.ListAuditEntriesResponse
- */
-export type ListAuditEntriesResponse = Message<"acai.admin.ListAuditEntriesResponse"> & {
-  /**
-   * @generated from field: repeated acai.admin.AuditEntry entries = 1;
-   */
-  entries: AuditEntry[];
-
-  /**
-   * Empty on the last page.
-   *
-   * @generated from field: string next_page_token = 2;
-   */
-  nextPageToken: string;
-};
-
-/**
- * Describes the message acai.admin.ListAuditEntriesResponse.
- * Use `create(ListAuditEntriesResponseSchema)` to create a new message.
- */
-export const ListAuditEntriesResponseSchema: GenMessage<ListAuditEntriesResponse> = /*@__PURE__*/
-  messageDesc(file_admin, 20);
+  messageDesc(file_admin, 11);
 
 /**
  * @generated from service acai.admin.PluginService
@@ -1036,36 +664,6 @@ export const PluginService: GenService<{
     input: typeof ResetBreakerRequestSchema;
     output: typeof ResetBreakerResponseSchema;
   },
-  /**
-   * Removes the operator's enable/disable override of a plugin, so plugins.config.json decides again (on every replica).
-   *
-   * @generated from rpc acai.admin.PluginService.ClearPluginOverride
-   */
-  clearPluginOverride: {
-    methodKind: "unary";
-    input: typeof ClearPluginOverrideRequestSchema;
-    output: typeof ClearPluginOverrideResponseSchema;
-  },
 }> = /*@__PURE__*/
   serviceDesc(file_admin, 0);
-
-/**
- * The operator trail: who did what to the host, when, from where, with what outcome.
- *
- * @generated from service acai.admin.AuditService
- */
-export const AuditService: GenService<{
-  /**
-   * Newest first, filtered and paged. Keys of an operator tenant (ACAI_OPERATOR_TENANTS) see every entry;
-   * other admin keys see only their own tenant's.
-   *
-   * @generated from rpc acai.admin.AuditService.ListAuditEntries
-   */
-  listAuditEntries: {
-    methodKind: "unary";
-    input: typeof ListAuditEntriesRequestSchema;
-    output: typeof ListAuditEntriesResponseSchema;
-  },
-}> = /*@__PURE__*/
-  serviceDesc(file_admin, 1);
 

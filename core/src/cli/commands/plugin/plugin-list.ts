@@ -3,7 +3,7 @@ import { usageError } from '../../cli-error.js';
 import { createStyle, type CliIo, type Style } from '../../cli-io.js';
 import { createCliLogger } from '../../cli-logger.js';
 import { formatTable } from '../../format-table.js';
-import type { Actor } from '../../../client/index.js';
+import type { Actor, PluginInfo } from '../../../client/index.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, listHostPlugins } from '../../host-connection.js';
 import { parseCommandArgs } from '../../parse-command-args.js';
 import { checkPluginCompatibility } from '../../plugin-checks/check-plugin-compatibility.js';
@@ -45,12 +45,12 @@ export interface PluginListRow {
   readonly kind: 'npm' | 'mcp';
   readonly transport?: 'stdio' | 'streamable_http';
   readonly compatible: 'yes' | 'no' | 'unknown';
-  readonly state: 'enabled' | 'disabled' | 'failed' | 'restarting';
+  readonly state: 'enabled' | 'disabled' | 'failed' | 'restarting' | 'starting';
   /** `bubblewrap`, or why none: `first-party`, `opted-out`, `remote`; absent until decided. */
   readonly sandbox?: string;
   readonly tools: readonly string[];
   readonly source: string;
-  /** Why it failed or is incompatible. */
+  /** Why it failed or is incompatible, with the host's error code (`HOST_PLUGIN_IMPORT_FAILED: …`). */
   readonly problem?: string;
   /** --url: `enabled` as plugins.config.json says. */
   readonly fileEnabled?: boolean;
@@ -58,6 +58,8 @@ export interface PluginListRow {
   readonly override?: { readonly enabled: boolean; readonly setBy: string; readonly setAt: string };
   /** --url: the last operator breaker reset. */
   readonly lastBreakerReset?: { readonly by: string; readonly at: string };
+  /** A running host's plugin whose start timed out: attempts made and allowed. */
+  readonly startAttempts?: { readonly made: number; readonly max: number };
 }
 
 export async function runPluginList(args: readonly string[], io: CliIo): Promise<number> {
@@ -83,6 +85,15 @@ export async function runPluginList(args: readonly string[], io: CliIo): Promise
   return 0;
 }
 
+const HOST_STATES: Partial<Record<NonNullable<PluginInfo['state']>, PluginListRow['state']>> = {
+  ACTIVE: 'enabled',
+  DISABLED: 'disabled',
+  FAILED: 'failed',
+  RESTARTING: 'restarting',
+  STARTING: 'starting',
+};
+
+
 async function listFromHost(io: CliIo, values: { url?: string | undefined; 'api-key'?: string | undefined }, style: Style): Promise<PluginListRow[]> {
   const { plugins, drift } = await listHostPlugins(io, values);
   // On stderr, so `--json` output stays the list.
@@ -93,7 +104,8 @@ async function listFromHost(io: CliIo, values: { url?: string | undefined; 'api-
     );
   }
   return plugins.map((plugin): PluginListRow => {
-    const state = plugin.state === 'ACTIVE' ? 'enabled' : plugin.state === 'DISABLED' ? 'disabled' : plugin.state === 'RESTARTING' ? 'restarting' : 'failed';
+    const state = HOST_STATES[plugin.state ?? 'STATE_UNSPECIFIED'] ?? 'failed';
+    const problem = plugin.last_error ? `${plugin.last_error_code ? `${plugin.last_error_code}: ` : ''}${plugin.last_error}` : undefined;
     return {
       name: plugin.name ?? '',
       version: plugin.version || undefined,
@@ -104,7 +116,8 @@ async function listFromHost(io: CliIo, values: { url?: string | undefined; 'api-
       ...sandboxField(plugin.sandbox === 'none' ? plugin.sandbox_exemption : plugin.sandbox),
       tools: (plugin.tools ?? []).map((tool) => tool.exposed_name ?? ''),
       source: plugin.source ?? '',
-      ...(state === 'failed' && plugin.last_error ? { problem: plugin.last_error } : {}),
+      ...((state === 'failed' || state === 'starting') && problem !== undefined ? { problem } : {}),
+      ...(state === 'starting' ? { startAttempts: { made: plugin.start_attempts ?? 0, max: plugin.max_start_attempts ?? 0 } } : {}),
       // proto3 JSON leaves out false.
       fileEnabled: plugin.file_enabled === true,
       ...(plugin.enabled_override === undefined
@@ -177,7 +190,7 @@ function formatRows(rows: readonly PluginListRow[], style: Style): string {
       row.version ?? '?',
       row.transport === undefined ? row.kind : `${row.kind} ${row.transport === 'streamable_http' ? 'http' : row.transport}`,
       row.compatible,
-      row.state,
+      row.startAttempts === undefined ? row.state : `${row.state} (${row.startAttempts.made}/${row.startAttempts.max})`,
       row.sandbox === 'opted-out' ? 'OPTED OUT' : (row.sandbox ?? '-'),
       row.tools.length > 0 ? row.tools.join(', ') : '-',
     ]),
