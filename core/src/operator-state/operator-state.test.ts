@@ -60,6 +60,7 @@ class FakePluginHost implements OverridablePluginHost {
       mode: 'inline',
       kind: 'npm',
       required: false,
+      startAttempts: { made: 1, max: 1 },
       state: isOff ? 'disabled' : 'loaded',
       tools: [],
       quarantinedTools: [],

@@ -8,14 +8,155 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Message } from "@bufbuild/protobuf";
+import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file admin.proto.
  */
 export const file_admin: GenFile = /*@__PURE__*/
-  fileDesc("CgthZG1pbi5wcm90bxIKYWNhaS5hZG1pbiKuCAoKUGx1Z2luSW5mbxIMCgRuYW1lGAEgASgJEg4KBnNvdXJjZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEhEKCXNka19yYW5nZRgEIAEoCRIMCgRtb2RlGAUgASgJEisKBXN0YXRlGAYgASgOMhwuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlN0YXRlEhAKCHJlcXVpcmVkGAcgASgIEioKBXRvb2xzGAggAygLMhsuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlRvb2wSOgoNYnJlYWtlcl9zdGF0ZRgJIAEoDjIjLmFjYWkuYWRtaW4uUGx1Z2luSW5mby5CcmVha2VyU3RhdGUSEgoKY2FsbF9jb3VudBgKIAEoBBITCgtlcnJvcl9jb3VudBgLIAEoBBISCgpsYXN0X2Vycm9yGAwgASgJEjMKD2xhc3RfZXJyb3JfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcmVzdGFydF9jb3VudBgOIAEoBBIMCgRraW5kGA8gASgJEhEKCXRyYW5zcG9ydBgQIAEoCRITCgtzZXJ2ZXJfbmFtZRgRIAEoCRIXCg9sYXN0X2Vycm9yX2NvZGUYEiABKAkSFgoOc3RhcnRfYXR0ZW1wdHMYEyABKA0SGgoSbWF4X3N0YXJ0X2F0dGVtcHRzGBQgASgNEkEKFXJlcXVlc3RlZF9wZXJtaXNzaW9ucxgeIAEoCzIiLmFjYWkuYWRtaW4uUGx1Z2luSW5mby5QZXJtaXNzaW9ucxI/ChNncmFudGVkX3Blcm1pc3Npb25zGB8gASgLMiIuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlBlcm1pc3Npb25zEg8KB3NhbmRib3gYICABKAkSGQoRc2FuZGJveF9leGVtcHRpb24YISABKAkaUwoEVG9vbBIUCgxleHBvc2VkX25hbWUYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRISCgppZGVtcG90ZW50GAQgASgIGmAKC1Blcm1pc3Npb25zEg8KB25ldHdvcmsYASADKAkSCwoDZW52GAIgAygJEgwKBHJlYWQYAyADKAkSEgoKc2NyYXRjaF9tYhgEIAEoDRIRCglwcm9jZXNzZXMYBSABKAgiYgoFU3RhdGUSFQoRU1RBVEVfVU5TUEVDSUZJRUQQABIKCgZBQ1RJVkUQARIMCghESVNBQkxFRBACEgoKBkZBSUxFRBADEg4KClJFU1RBUlRJTkcQBBIMCghTVEFSVElORxAFIlIKDEJyZWFrZXJTdGF0ZRIdChlCUkVBS0VSX1NUQVRFX1VOU1BFQ0lGSUVEEAASCgoGQ0xPU0VEEAESCAoET1BFThACEg0KCUhBTEZfT1BFThADIhQKEkxpc3RQbHVnaW5zUmVxdWVzdCJSChNMaXN0UGx1Z2luc1Jlc3BvbnNlEicKB3BsdWdpbnMYASADKAsyFi5hY2FpLmFkbWluLlBsdWdpbkluZm8SEgoKZ2VuZXJhdGlvbhgCIAEoBCIjChNFbmFibGVQbHVnaW5SZXF1ZXN0EgwKBG5hbWUYASABKAkiPgoURW5hYmxlUGx1Z2luUmVzcG9uc2USJgoGcGx1Z2luGAEgASgLMhYuYWNhaS5hZG1pbi5QbHVnaW5JbmZvIiQKFERpc2FibGVQbHVnaW5SZXF1ZXN0EgwKBG5hbWUYASABKAkiPwoVRGlzYWJsZVBsdWdpblJlc3BvbnNlEiYKBnBsdWdpbhgBIAEoCzIWLmFjYWkuYWRtaW4uUGx1Z2luSW5mbyIWChRSZWxvYWRQbHVnaW5zUmVxdWVzdCK2AQoVUmVsb2FkUGx1Z2luc1Jlc3BvbnNlEhIKCmdlbmVyYXRpb24YASABKAQSEAoIcmVsb2FkZWQYAiADKAkSDQoFYWRkZWQYAyADKAkSDwoHcmVtb3ZlZBgEIAMoCRIRCgl1bmNoYW5nZWQYBSADKAkSDgoGZmFpbGVkGAYgAygJEjQKDnNjaGVtYV9jaGFuZ2VzGAcgAygLMhwuYWNhaS5hZG1pbi5Ub29sU2NoZW1hQ2hhbmdlIqABChBUb29sU2NoZW1hQ2hhbmdlEgwKBHRvb2wYASABKAkSDgoGcGx1Z2luGAIgASgJEhQKDGZyb21fdmVyc2lvbhgDIAEoCRISCgp0b192ZXJzaW9uGAQgASgJEhgKEGZyb21fZmluZ2VycHJpbnQYBSABKAkSFgoOdG9fZmluZ2VycHJpbnQYBiABKAkSEgoKbWFqb3JfYnVtcBgHIAEoCCIjChNSZXNldEJyZWFrZXJSZXF1ZXN0EgwKBG5hbWUYASABKAkiPgoUUmVzZXRCcmVha2VyUmVzcG9uc2USJgoGcGx1Z2luGAEgASgLMhYuYWNhaS5hZG1pbi5QbHVnaW5JbmZvMrEDCg1QbHVnaW5TZXJ2aWNlEk4KC0xpc3RQbHVnaW5zEh4uYWNhaS5hZG1pbi5MaXN0UGx1Z2luc1JlcXVlc3QaHy5hY2FpLmFkbWluLkxpc3RQbHVnaW5zUmVzcG9uc2USUQoMRW5hYmxlUGx1Z2luEh8uYWNhaS5hZG1pbi5FbmFibGVQbHVnaW5SZXF1ZXN0GiAuYWNhaS5hZG1pbi5FbmFibGVQbHVnaW5SZXNwb25zZRJUCg1EaXNhYmxlUGx1Z2luEiAuYWNhaS5hZG1pbi5EaXNhYmxlUGx1Z2luUmVxdWVzdBohLmFjYWkuYWRtaW4uRGlzYWJsZVBsdWdpblJlc3BvbnNlElQKDVJlbG9hZFBsdWdpbnMSIC5hY2FpLmFkbWluLlJlbG9hZFBsdWdpbnNSZXF1ZXN0GiEuYWNhaS5hZG1pbi5SZWxvYWRQbHVnaW5zUmVzcG9uc2USUQoMUmVzZXRCcmVha2VyEh8uYWNhaS5hZG1pbi5SZXNldEJyZWFrZXJSZXF1ZXN0GiAuYWNhaS5hZG1pbi5SZXNldEJyZWFrZXJSZXNwb25zZUIeWhxhY2FpLmRldi9nZW4vYWRtaW5wYjthZG1pbnBiYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CgthZG1pbi5wcm90bxIKYWNhaS5hZG1pbiJICgVBY3RvchIOCgZrZXlfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg4KBnNvdXJjZRgDIAEoCRIMCgRuYW1lGAQgASgJInMKD0VuYWJsZWRPdmVycmlkZRIPCgdlbmFibGVkGAEgASgIEiEKBnNldF9ieRgCIAEoCzIRLmFjYWkuYWRtaW4uQWN0b3ISLAoIc2V0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImMKDEJyZWFrZXJSZXNldBIjCghyZXNldF9ieRgBIAEoCzIRLmFjYWkuYWRtaW4uQWN0b3ISLgoKcmVzZXRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAimwEKC0NvbmZpZ0RyaWZ0EgwKBGNvZGUYASABKAkSDgoGcmVhc29uGAIgASgJEikKBXNpbmNlGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd0cmlnZ2VyGAQgASgJEjIKDmxhc3RfZ29vZF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLtCQoKUGx1Z2luSW5mbxIMCgRuYW1lGAEgASgJEg4KBnNvdXJjZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEhEKCXNka19yYW5nZRgEIAEoCRIMCgRtb2RlGAUgASgJEisKBXN0YXRlGAYgASgOMhwuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlN0YXRlEhAKCHJlcXVpcmVkGAcgASgIEioKBXRvb2xzGAggAygLMhsuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlRvb2wSOgoNYnJlYWtlcl9zdGF0ZRgJIAEoDjIjLmFjYWkuYWRtaW4uUGx1Z2luSW5mby5CcmVha2VyU3RhdGUSEgoKY2FsbF9jb3VudBgKIAEoBBITCgtlcnJvcl9jb3VudBgLIAEoBBISCgpsYXN0X2Vycm9yGAwgASgJEjMKD2xhc3RfZXJyb3JfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcmVzdGFydF9jb3VudBgOIAEoBBIMCgRraW5kGA8gASgJEhEKCXRyYW5zcG9ydBgQIAEoCRITCgtzZXJ2ZXJfbmFtZRgRIAEoCRIRCglpbnRlZ3JpdHkYEiABKAkSDgoGc2lnbmVyGBMgASgJEhcKD3JlZnVzZWRfdmVyc2lvbhgUIAEoCRIXCg9sYXN0X2Vycm9yX2NvZGUYMiABKAkSFgoOc3RhcnRfYXR0ZW1wdHMYMyABKA0SGgoSbWF4X3N0YXJ0X2F0dGVtcHRzGDQgASgNEkEKFXJlcXVlc3RlZF9wZXJtaXNzaW9ucxgeIAEoCzIiLmFjYWkuYWRtaW4uUGx1Z2luSW5mby5QZXJtaXNzaW9ucxI/ChNncmFudGVkX3Blcm1pc3Npb25zGB8gASgLMiIuYWNhaS5hZG1pbi5QbHVnaW5JbmZvLlBlcm1pc3Npb25zEg8KB3NhbmRib3gYICABKAkSGQoRc2FuZGJveF9leGVtcHRpb24YISABKAkSFAoMZmlsZV9lbmFibGVkGCggASgIEjUKEGVuYWJsZWRfb3ZlcnJpZGUYKSABKAsyGy5hY2FpLmFkbWluLkVuYWJsZWRPdmVycmlkZRI0ChJsYXN0X2JyZWFrZXJfcmVzZXQYKiABKAsyGC5hY2FpLmFkbWluLkJyZWFrZXJSZXNldBpTCgRUb29sEhQKDGV4cG9zZWRfbmFtZRgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEhIKCmlkZW1wb3RlbnQYBCABKAgaYAoLUGVybWlzc2lvbnMSDwoHbmV0d29yaxgBIAMoCRILCgNlbnYYAiADKAkSDAoEcmVhZBgDIAMoCRISCgpzY3JhdGNoX21iGAQgASgNEhEKCXByb2Nlc3NlcxgFIAEoCCJiCgVTdGF0ZRIVChFTVEFURV9VTlNQRUNJRklFRBAAEgoKBkFDVElWRRABEgwKCERJU0FCTEVEEAISCgoGRkFJTEVEEAMSDgoKUkVTVEFSVElORxAEEgwKCFNUQVJUSU5HEAUiUgoMQnJlYWtlclN0YXRlEh0KGUJSRUFLRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIKCgZDTE9TRUQQARIICgRPUEVOEAISDQoJSEFMRl9PUEVOEAMiFAoSTGlzdFBsdWdpbnNSZXF1ZXN0InoKE0xpc3RQbHVnaW5zUmVzcG9uc2USJwoHcGx1Z2lucxgBIAMoCzIWLmFjYWkuYWRtaW4uUGx1Z2luSW5mbxISCgpnZW5lcmF0aW9uGAIgASgEEiYKBWRyaWZ0GAogASgLMhcuYWNhaS5hZG1pbi5Db25maWdEcmlmdCIjChNFbmFibGVQbHVnaW5SZXF1ZXN0EgwKBG5hbWUYASABKAkiPgoURW5hYmxlUGx1Z2luUmVzcG9uc2USJgoGcGx1Z2luGAEgASgLMhYuYWNhaS5hZG1pbi5QbHVnaW5JbmZvIiQKFERpc2FibGVQbHVnaW5SZXF1ZXN0EgwKBG5hbWUYASABKAkiPwoVRGlzYWJsZVBsdWdpblJlc3BvbnNlEiYKBnBsdWdpbhgBIAEoCzIWLmFjYWkuYWRtaW4uUGx1Z2luSW5mbyIqChRSZWxvYWRQbHVnaW5zUmVxdWVzdBISCgppZl9jaGFuZ2VkGAEgASgIIscBChVSZWxvYWRQbHVnaW5zUmVzcG9uc2USEgoKZ2VuZXJhdGlvbhgBIAEoBBIQCghyZWxvYWRlZBgCIAMoCRINCgVhZGRlZBgDIAMoCRIPCgdyZW1vdmVkGAQgAygJEhEKCXVuY2hhbmdlZBgFIAMoCRIOCgZmYWlsZWQYBiADKAkSNAoOc2NoZW1hX2NoYW5nZXMYByADKAsyHC5hY2FpLmFkbWluLlRvb2xTY2hlbWFDaGFuZ2USDwoHc2tpcHBlZBgKIAEoCCKgAQoQVG9vbFNjaGVtYUNoYW5nZRIMCgR0b29sGAEgASgJEg4KBnBsdWdpbhgCIAEoCRIUCgxmcm9tX3ZlcnNpb24YAyABKAkSEgoKdG9fdmVyc2lvbhgEIAEoCRIYChBmcm9tX2ZpbmdlcnByaW50GAUgASgJEhYKDnRvX2ZpbmdlcnByaW50GAYgASgJEhIKCm1ham9yX2J1bXAYByABKAgiIwoTUmVzZXRCcmVha2VyUmVxdWVzdBIMCgRuYW1lGAEgASgJIj4KFFJlc2V0QnJlYWtlclJlc3BvbnNlEiYKBnBsdWdpbhgBIAEoCzIWLmFjYWkuYWRtaW4uUGx1Z2luSW5mbyIqChpDbGVhclBsdWdpbk92ZXJyaWRlUmVxdWVzdBIMCgRuYW1lGAEgASgJIkUKG0NsZWFyUGx1Z2luT3ZlcnJpZGVSZXNwb25zZRImCgZwbHVnaW4YASABKAsyFi5hY2FpLmFkbWluLlBsdWdpbkluZm8i+wEKCkF1ZGl0RW50cnkSCgoCaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGYWN0aW9uGAMgASgJEiAKBWFjdG9yGAQgASgLMhEuYWNhaS5hZG1pbi5BY3RvchIRCgl0ZW5hbnRfaWQYBSABKAkSDgoGdGFyZ2V0GAYgASgJEhYKDmNsaWVudF9hZGRyZXNzGAcgASgJEg8KB291dGNvbWUYCCABKAkSDwoHbWVzc2FnZRgJIAEoCRIoCgdkZXRhaWxzGAogASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCLQAQoXTGlzdEF1ZGl0RW50cmllc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgNEhIKCnBhZ2VfdG9rZW4YAiABKAkSKQoFc2luY2UYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBXVudGlsGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdhY3Rpb25zGAUgAygJEhQKDGFjdG9yX2tleV9pZBgGIAEoCRIRCgl0ZW5hbnRfaWQYByABKAkiXAoYTGlzdEF1ZGl0RW50cmllc1Jlc3BvbnNlEicKB2VudHJpZXMYASADKAsyFi5hY2FpLmFkbWluLkF1ZGl0RW50cnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJMpkECg1QbHVnaW5TZXJ2aWNlEk4KC0xpc3RQbHVnaW5zEh4uYWNhaS5hZG1pbi5MaXN0UGx1Z2luc1JlcXVlc3QaHy5hY2FpLmFkbWluLkxpc3RQbHVnaW5zUmVzcG9uc2USUQoMRW5hYmxlUGx1Z2luEh8uYWNhaS5hZG1pbi5FbmFibGVQbHVnaW5SZXF1ZXN0GiAuYWNhaS5hZG1pbi5FbmFibGVQbHVnaW5SZXNwb25zZRJUCg1EaXNhYmxlUGx1Z2luEiAuYWNhaS5hZG1pbi5EaXNhYmxlUGx1Z2luUmVxdWVzdBohLmFjYWkuYWRtaW4uRGlzYWJsZVBsdWdpblJlc3BvbnNlElQKDVJlbG9hZFBsdWdpbnMSIC5hY2FpLmFkbWluLlJlbG9hZFBsdWdpbnNSZXF1ZXN0GiEuYWNhaS5hZG1pbi5SZWxvYWRQbHVnaW5zUmVzcG9uc2USUQoMUmVzZXRCcmVha2VyEh8uYWNhaS5hZG1pbi5SZXNldEJyZWFrZXJSZXF1ZXN0GiAuYWNhaS5hZG1pbi5SZXNldEJyZWFrZXJSZXNwb25zZRJmChNDbGVhclBsdWdpbk92ZXJyaWRlEiYuYWNhaS5hZG1pbi5DbGVhclBsdWdpbk92ZXJyaWRlUmVxdWVzdBonLmFjYWkuYWRtaW4uQ2xlYXJQbHVnaW5PdmVycmlkZVJlc3BvbnNlMm0KDEF1ZGl0U2VydmljZRJdChBMaXN0QXVkaXRFbnRyaWVzEiMuYWNhaS5hZG1pbi5MaXN0QXVkaXRFbnRyaWVzUmVxdWVzdBokLmFjYWkuYWRtaW4uTGlzdEF1ZGl0RW50cmllc1Jlc3BvbnNlQh5aHGFjYWkuZGV2L2dlbi9hZG1pbnBiO2FkbWlucGJiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+
+/**
+ * Who did something.
+ *
+ * @generated from message acai.admin.Actor
+ */
+export type Actor = Message<"acai.admin.Actor"> & {
+  /**
+   * The API key's public id (`key_…`, `env_…`); empty for trusted-network and auth-disabled callers, the CLI and the host.
+   *
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+
+  /**
+   * @generated from field: string tenant_id = 2;
+   */
+  tenantId: string;
+
+  /**
+   * `api_key`, `trusted_network`, `auth_disabled`, `cli` (the acai CLI on the host's store, e.g. `acai keys`)
+   * or `host` (the host itself: the config file watcher, SIGHUP, an MCP server's tools changing).
+   *
+   * @generated from field: string source = 3;
+   */
+  source: string;
+
+  /**
+   * `cli`: the OS user and machine (`alice@build-1`); empty otherwise.
+   *
+   * @generated from field: string name = 4;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message acai.admin.Actor.
+ * Use `create(ActorSchema)` to create a new message.
+ */
+export const ActorSchema: GenMessage<Actor> = /*@__PURE__*/
+  messageDesc(file_admin, 0);
+
+/**
+ * An operator's override of a plugin's `enabled` in plugins.config.json: kept in the store, applied by every replica.
+ *
+ * @generated from message acai.admin.EnabledOverride
+ */
+export type EnabledOverride = Message<"acai.admin.EnabledOverride"> & {
+  /**
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * @generated from field: acai.admin.Actor set_by = 2;
+   */
+  setBy?: Actor | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp set_time = 3;
+   */
+  setTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message acai.admin.EnabledOverride.
+ * Use `create(EnabledOverrideSchema)` to create a new message.
+ */
+export const EnabledOverrideSchema: GenMessage<EnabledOverride> = /*@__PURE__*/
+  messageDesc(file_admin, 1);
+
+/**
+ * The last time an operator closed a plugin's breaker (on every replica).
+ *
+ * @generated from message acai.admin.BreakerReset
+ */
+export type BreakerReset = Message<"acai.admin.BreakerReset"> & {
+  /**
+   * @generated from field: acai.admin.Actor reset_by = 1;
+   */
+  resetBy?: Actor | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp reset_time = 2;
+   */
+  resetTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message acai.admin.BreakerReset.
+ * Use `create(BreakerResetSchema)` to create a new message.
+ */
+export const BreakerResetSchema: GenMessage<BreakerReset> = /*@__PURE__*/
+  messageDesc(file_admin, 2);
+
+/**
+ * plugins.config.json on disk is not what serves: loading it was refused, and an older config keeps serving.
+ *
+ * @generated from message acai.admin.ConfigDrift
+ */
+export type ConfigDrift = Message<"acai.admin.ConfigDrift"> & {
+  /**
+   * The host error code of the refusal (e.g. HOST_PLUGIN_REQUIRED_FAILED).
+   *
+   * @generated from field: string code = 1;
+   */
+  code: string;
+
+  /**
+   * Why the file was refused.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp since = 3;
+   */
+  since?: Timestamp | undefined;
+
+  /**
+   * `startup` (the host started on its last good config), or the refused reload's trigger (`file`, `signal`, `admin`, …).
+   *
+   * @generated from field: string trigger = 4;
+   */
+  trigger: string;
+
+  /**
+   * When the serving config was saved as the last one that loaded; set when the host started from it.
+   *
+   * @generated from field: google.protobuf.Timestamp last_good_time = 5;
+   */
+  lastGoodTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message acai.admin.ConfigDrift.
+ * Use `create(ConfigDriftSchema)` to create a new message.
+ */
+export const ConfigDriftSchema: GenMessage<ConfigDrift> = /*@__PURE__*/
+  messageDesc(file_admin, 3);
 
 /**
  * @generated from message acai.admin.PluginInfo
@@ -123,23 +264,45 @@ export type PluginInfo = Message<"acai.admin.PluginInfo"> & {
   serverName: string;
 
   /**
+   * Installed by `acai plugin add`: the sha512 integrity of the serving release's archive, verified at load.
+   *
+   * @generated from field: string integrity = 18;
+   */
+  integrity: string;
+
+  /**
+   * Signature policy warn/required: the fingerprint of the trusted key that signed the package.
+   *
+   * @generated from field: string signer = 19;
+   */
+  signer: string;
+
+  /**
+   * The configured release that was refused (e.g. a schema-breaking non-major release) or failed to load
+   * while the last good release (`version`) keeps serving; last_error says why. Empty otherwise.
+   *
+   * @generated from field: string refused_version = 20;
+   */
+  refusedVersion: string;
+
+  /**
    * The code of last_error: a HOST_PLUGIN_* code for a load, start or crash failure (HOST_PLUGIN_IMPORT_FAILED,
    * HOST_PLUGIN_SETUP_TIMEOUT, HOST_PLUGIN_CRASHED, …), a tool error code (TIMEOUT, UPSTREAM_FAILED, …) for a
    * failed call; empty when there is no last error.
    *
-   * @generated from field: string last_error_code = 18;
+   * @generated from field: string last_error_code = 50;
    */
   lastErrorCode: string;
 
   /**
    * Attempts made at starting the plugin (import and setup, or the MCP initialize), and how many are allowed.
    *
-   * @generated from field: uint32 start_attempts = 19;
+   * @generated from field: uint32 start_attempts = 51;
    */
   startAttempts: number;
 
   /**
-   * @generated from field: uint32 max_start_attempts = 20;
+   * @generated from field: uint32 max_start_attempts = 52;
    */
   maxStartAttempts: number;
 
@@ -172,6 +335,28 @@ export type PluginInfo = Message<"acai.admin.PluginInfo"> & {
    * @generated from field: string sandbox_exemption = 33;
    */
   sandboxExemption: string;
+
+  /**
+   * (Fields 40–49: operator state.)
+   * `enabled` as plugins.config.json says (enabled_override, when set, wins).
+   *
+   * @generated from field: bool file_enabled = 40;
+   */
+  fileEnabled: boolean;
+
+  /**
+   * The operator's override; unset while the file decides.
+   *
+   * @generated from field: acai.admin.EnabledOverride enabled_override = 41;
+   */
+  enabledOverride?: EnabledOverride | undefined;
+
+  /**
+   * The last breaker reset by an operator; unset when none.
+   *
+   * @generated from field: acai.admin.BreakerReset last_breaker_reset = 42;
+   */
+  lastBreakerReset?: BreakerReset | undefined;
 };
 
 /**
@@ -179,7 +364,7 @@ export type PluginInfo = Message<"acai.admin.PluginInfo"> & {
  * Use `create(PluginInfoSchema)` to create a new message.
  */
 export const PluginInfoSchema: GenMessage<PluginInfo> = /*@__PURE__*/
-  messageDesc(file_admin, 0);
+  messageDesc(file_admin, 4);
 
 /**
  * @generated from message acai.admin.PluginInfo.Tool
@@ -215,7 +400,7 @@ export type PluginInfo_Tool = Message<"acai.admin.PluginInfo.Tool"> & {
  * Use `create(PluginInfo_ToolSchema)` to create a new message.
  */
 export const PluginInfo_ToolSchema: GenMessage<PluginInfo_Tool> = /*@__PURE__*/
-  messageDesc(file_admin, 0, 0);
+  messageDesc(file_admin, 4, 0);
 
 /**
  * A permission set (see docs/sandbox.md): what a plugin asks for, or what its entry grants.
@@ -264,7 +449,7 @@ export type PluginInfo_Permissions = Message<"acai.admin.PluginInfo.Permissions"
  * Use `create(PluginInfo_PermissionsSchema)` to create a new message.
  */
 export const PluginInfo_PermissionsSchema: GenMessage<PluginInfo_Permissions> = /*@__PURE__*/
-  messageDesc(file_admin, 0, 1);
+  messageDesc(file_admin, 4, 1);
 
 /**
  * @generated from enum acai.admin.PluginInfo.State
@@ -316,7 +501,7 @@ export enum PluginInfo_State {
  * Describes the enum acai.admin.PluginInfo.State.
  */
 export const PluginInfo_StateSchema: GenEnum<PluginInfo_State> = /*@__PURE__*/
-  enumDesc(file_admin, 0, 0);
+  enumDesc(file_admin, 4, 0);
 
 /**
  * @generated from enum acai.admin.PluginInfo.BreakerState
@@ -347,7 +532,7 @@ export enum PluginInfo_BreakerState {
  * Describes the enum acai.admin.PluginInfo.BreakerState.
  */
 export const PluginInfo_BreakerStateSchema: GenEnum<PluginInfo_BreakerState> = /*@__PURE__*/
-  enumDesc(file_admin, 0, 1);
+  enumDesc(file_admin, 4, 1);
 
 /**
  * @generated from message acai.admin.ListPluginsRequest
@@ -360,7 +545,7 @@ export type ListPluginsRequest = Message<"acai.admin.ListPluginsRequest"> & {
  * Use `create(ListPluginsRequestSchema)` to create a new message.
  */
 export const ListPluginsRequestSchema: GenMessage<ListPluginsRequest> = /*@__PURE__*/
-  messageDesc(file_admin, 1);
+  messageDesc(file_admin, 5);
 
 /**
  * @generated from message acai.admin.ListPluginsResponse
@@ -377,6 +562,13 @@ export type ListPluginsResponse = Message<"acai.admin.ListPluginsResponse"> & {
    * @generated from field: uint64 generation = 2;
    */
   generation: bigint;
+
+  /**
+   * Set while plugins.config.json is refused and an older config keeps serving.
+   *
+   * @generated from field: acai.admin.ConfigDrift drift = 10;
+   */
+  drift?: ConfigDrift | undefined;
 };
 
 /**
@@ -384,7 +576,7 @@ export type ListPluginsResponse = Message<"acai.admin.ListPluginsResponse"> & {
  * Use `create(ListPluginsResponseSchema)` to create a new message.
  */
 export const ListPluginsResponseSchema: GenMessage<ListPluginsResponse> = /*@__PURE__*/
-  messageDesc(file_admin, 2);
+  messageDesc(file_admin, 6);
 
 /**
  * @generated from message acai.admin.EnablePluginRequest
@@ -401,7 +593,7 @@ export type EnablePluginRequest = Message<"acai.admin.EnablePluginRequest"> & {
  * Use `create(EnablePluginRequestSchema)` to create a new message.
  */
 export const EnablePluginRequestSchema: GenMessage<EnablePluginRequest> = /*@__PURE__*/
-  messageDesc(file_admin, 3);
+  messageDesc(file_admin, 7);
 
 /**
  * @generated from message acai.admin.EnablePluginResponse
@@ -418,7 +610,7 @@ export type EnablePluginResponse = Message<"acai.admin.EnablePluginResponse"> & 
  * Use `create(EnablePluginResponseSchema)` to create a new message.
  */
 export const EnablePluginResponseSchema: GenMessage<EnablePluginResponse> = /*@__PURE__*/
-  messageDesc(file_admin, 4);
+  messageDesc(file_admin, 8);
 
 /**
  * @generated from message acai.admin.DisablePluginRequest
@@ -435,7 +627,7 @@ export type DisablePluginRequest = Message<"acai.admin.DisablePluginRequest"> & 
  * Use `create(DisablePluginRequestSchema)` to create a new message.
  */
 export const DisablePluginRequestSchema: GenMessage<DisablePluginRequest> = /*@__PURE__*/
-  messageDesc(file_admin, 5);
+  messageDesc(file_admin, 9);
 
 /**
  * @generated from message acai.admin.DisablePluginResponse
@@ -452,12 +644,18 @@ export type DisablePluginResponse = Message<"acai.admin.DisablePluginResponse"> 
  * Use `create(DisablePluginResponseSchema)` to create a new message.
  */
 export const DisablePluginResponseSchema: GenMessage<DisablePluginResponse> = /*@__PURE__*/
-  messageDesc(file_admin, 6);
+  messageDesc(file_admin, 10);
 
 /**
  * @generated from message acai.admin.ReloadPluginsRequest
  */
 export type ReloadPluginsRequest = Message<"acai.admin.ReloadPluginsRequest"> & {
+  /**
+   * Reload only when plugins.config.json differs from the config serving now (for tools that just wrote the file).
+   *
+   * @generated from field: bool if_changed = 1;
+   */
+  ifChanged: boolean;
 };
 
 /**
@@ -465,7 +663,7 @@ export type ReloadPluginsRequest = Message<"acai.admin.ReloadPluginsRequest"> & 
  * Use `create(ReloadPluginsRequestSchema)` to create a new message.
  */
 export const ReloadPluginsRequestSchema: GenMessage<ReloadPluginsRequest> = /*@__PURE__*/
-  messageDesc(file_admin, 7);
+  messageDesc(file_admin, 11);
 
 /**
  * @generated from message acai.admin.ReloadPluginsResponse
@@ -515,6 +713,13 @@ export type ReloadPluginsResponse = Message<"acai.admin.ReloadPluginsResponse"> 
    * @generated from field: repeated acai.admin.ToolSchemaChange schema_changes = 7;
    */
   schemaChanges: ToolSchemaChange[];
+
+  /**
+   * True when if_changed was set and the file matched the serving config: nothing was reloaded.
+   *
+   * @generated from field: bool skipped = 10;
+   */
+  skipped: boolean;
 };
 
 /**
@@ -522,7 +727,7 @@ export type ReloadPluginsResponse = Message<"acai.admin.ReloadPluginsResponse"> 
  * Use `create(ReloadPluginsResponseSchema)` to create a new message.
  */
 export const ReloadPluginsResponseSchema: GenMessage<ReloadPluginsResponse> = /*@__PURE__*/
-  messageDesc(file_admin, 8);
+  messageDesc(file_admin, 12);
 
 /**
  * A tool's parameter schema changed between two plugin releases. Without a major version bump
@@ -574,7 +779,7 @@ export type ToolSchemaChange = Message<"acai.admin.ToolSchemaChange"> & {
  * Use `create(ToolSchemaChangeSchema)` to create a new message.
  */
 export const ToolSchemaChangeSchema: GenMessage<ToolSchemaChange> = /*@__PURE__*/
-  messageDesc(file_admin, 9);
+  messageDesc(file_admin, 13);
 
 /**
  * @generated from message acai.admin.ResetBreakerRequest
@@ -591,7 +796,7 @@ export type ResetBreakerRequest = Message<"acai.admin.ResetBreakerRequest"> & {
  * Use `create(ResetBreakerRequestSchema)` to create a new message.
  */
 export const ResetBreakerRequestSchema: GenMessage<ResetBreakerRequest> = /*@__PURE__*/
-  messageDesc(file_admin, 10);
+  messageDesc(file_admin, 14);
 
 /**
  * @generated from message acai.admin.ResetBreakerResponse
@@ -608,7 +813,203 @@ export type ResetBreakerResponse = Message<"acai.admin.ResetBreakerResponse"> & 
  * Use `create(ResetBreakerResponseSchema)` to create a new message.
  */
 export const ResetBreakerResponseSchema: GenMessage<ResetBreakerResponse> = /*@__PURE__*/
-  messageDesc(file_admin, 11);
+  messageDesc(file_admin, 15);
+
+/**
+ * @generated from message acai.admin.ClearPluginOverrideRequest
+ */
+export type ClearPluginOverrideRequest = Message<"acai.admin.ClearPluginOverrideRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message acai.admin.ClearPluginOverrideRequest.
+ * Use `create(ClearPluginOverrideRequestSchema)` to create a new message.
+ */
+export const ClearPluginOverrideRequestSchema: GenMessage<ClearPluginOverrideRequest> = /*@__PURE__*/
+  messageDesc(file_admin, 16);
+
+/**
+ * @generated from message acai.admin.ClearPluginOverrideResponse
+ */
+export type ClearPluginOverrideResponse = Message<"acai.admin.ClearPluginOverrideResponse"> & {
+  /**
+   * @generated from field: acai.admin.PluginInfo plugin = 1;
+   */
+  plugin?: PluginInfo | undefined;
+};
+
+/**
+ * Describes the message acai.admin.ClearPluginOverrideResponse.
+ * Use `create(ClearPluginOverrideResponseSchema)` to create a new message.
+ */
+export const ClearPluginOverrideResponseSchema: GenMessage<ClearPluginOverrideResponse> = /*@__PURE__*/
+  messageDesc(file_admin, 17);
+
+/**
+ * One operator action.
+ *
+ * @generated from message acai.admin.AuditEntry
+ */
+export type AuditEntry = Message<"acai.admin.AuditEntry"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp time = 2;
+   */
+  time?: Timestamp | undefined;
+
+  /**
+   * `api_key.create`, `api_key.revoke`, `plugin.enable`, `plugin.disable`, `plugin.clear_override`,
+   * `plugin.reset_breaker`, `plugin.add`, `plugin.remove`, `config.reload`, `console.sign_in`.
+   *
+   * @generated from field: string action = 3;
+   */
+  action: string;
+
+  /**
+   * @generated from field: acai.admin.Actor actor = 4;
+   */
+  actor?: Actor | undefined;
+
+  /**
+   * The tenant the entry belongs to (the actor's; for api_key.* the key's); empty for the host's own actions.
+   *
+   * @generated from field: string tenant_id = 5;
+   */
+  tenantId: string;
+
+  /**
+   * What was acted on: a plugin name or a key id; empty for the whole plugin set.
+   *
+   * @generated from field: string target = 6;
+   */
+  target: string;
+
+  /**
+   * Where the request came from (the host's client-address resolver); the machine name for the CLI.
+   *
+   * @generated from field: string client_address = 7;
+   */
+  clientAddress: string;
+
+  /**
+   * `ok`, `refused` (the host kept its previous state), `failed` or `unchanged` (nothing to do).
+   *
+   * @generated from field: string outcome = 8;
+   */
+  outcome: string;
+
+  /**
+   * Why it was refused or failed.
+   *
+   * @generated from field: string message = 9;
+   */
+  message: string;
+
+  /**
+   * What changed: a config reload's diff (plugins added, removed, fields changed; never values), the key's scopes, …
+   *
+   * @generated from field: google.protobuf.Struct details = 10;
+   */
+  details?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message acai.admin.AuditEntry.
+ * Use `create(AuditEntrySchema)` to create a new message.
+ */
+export const AuditEntrySchema: GenMessage<AuditEntry> = /*@__PURE__*/
+  messageDesc(file_admin, 18);
+
+/**
+ * @generated from message acai.admin.ListAuditEntriesRequest
+ */
+export type ListAuditEntriesRequest = Message<"acai.admin.ListAuditEntriesRequest"> & {
+  /**
+   * 1 to 200; 0 means 50.
+   *
+   * @generated from field: uint32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token of the previous page.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+
+  /**
+   * Only entries at or after `since` and before `until`.
+   *
+   * @generated from field: google.protobuf.Timestamp since = 3;
+   */
+  since?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp until = 4;
+   */
+  until?: Timestamp | undefined;
+
+  /**
+   * Only these actions (up to 20 exact names).
+   *
+   * @generated from field: repeated string actions = 5;
+   */
+  actions: string[];
+
+  /**
+   * Only what this API key did.
+   *
+   * @generated from field: string actor_key_id = 6;
+   */
+  actorKeyId: string;
+
+  /**
+   * Only this tenant's entries (operator tenants; other keys always see only their own tenant).
+   *
+   * @generated from field: string tenant_id = 7;
+   */
+  tenantId: string;
+};
+
+/**
+ * Describes the message acai.admin.ListAuditEntriesRequest.
+ * Use `create(ListAuditEntriesRequestSchema)` to create a new message.
+ */
+export const ListAuditEntriesRequestSchema: GenMessage<ListAuditEntriesRequest> = /*@__PURE__*/
+  messageDesc(file_admin, 19);
+
+/**
+ * @generated from message acai.admin.ListAuditEntriesResponse
+ */
+export type ListAuditEntriesResponse = Message<"acai.admin.ListAuditEntriesResponse"> & {
+  /**
+   * @generated from field: repeated acai.admin.AuditEntry entries = 1;
+   */
+  entries: AuditEntry[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message acai.admin.ListAuditEntriesResponse.
+ * Use `create(ListAuditEntriesResponseSchema)` to create a new message.
+ */
+export const ListAuditEntriesResponseSchema: GenMessage<ListAuditEntriesResponse> = /*@__PURE__*/
+  messageDesc(file_admin, 20);
 
 /**
  * @generated from service acai.admin.PluginService
@@ -664,6 +1065,36 @@ export const PluginService: GenService<{
     input: typeof ResetBreakerRequestSchema;
     output: typeof ResetBreakerResponseSchema;
   },
+  /**
+   * Removes the operator's enable/disable override of a plugin, so plugins.config.json decides again (on every replica).
+   *
+   * @generated from rpc acai.admin.PluginService.ClearPluginOverride
+   */
+  clearPluginOverride: {
+    methodKind: "unary";
+    input: typeof ClearPluginOverrideRequestSchema;
+    output: typeof ClearPluginOverrideResponseSchema;
+  },
 }> = /*@__PURE__*/
   serviceDesc(file_admin, 0);
+
+/**
+ * The operator trail: who did what to the host, when, from where, with what outcome.
+ *
+ * @generated from service acai.admin.AuditService
+ */
+export const AuditService: GenService<{
+  /**
+   * Newest first, filtered and paged. Keys of an operator tenant (ACAI_OPERATOR_TENANTS) see every entry;
+   * other admin keys see only their own tenant's.
+   *
+   * @generated from rpc acai.admin.AuditService.ListAuditEntries
+   */
+  listAuditEntries: {
+    methodKind: "unary";
+    input: typeof ListAuditEntriesRequestSchema;
+    output: typeof ListAuditEntriesResponseSchema;
+  },
+}> = /*@__PURE__*/
+  serviceDesc(file_admin, 1);
 
