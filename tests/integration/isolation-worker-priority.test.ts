@@ -2,11 +2,13 @@
 // host's request path. Thread workers are reniced on Linux only (where a thread's niceness is its own);
 // the suite runs on Linux, as CI does.
 import { getPriority } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkerIsolation } from '../../core/src/config/isolation-modes.js';
 import { WorkerPluginRuntime } from '../../core/src/plugin-host/worker/index.js';
 import { CALL_DEADLINE_MS, START_UP_DEADLINE_MS } from '../support/timing.js';
 import { callTool, createCapturingLogger, createTestServices, fixtureEntryUrl } from './isolation-support.js';
+import { fixtureConfig, loadFixtureHost, type FixtureHost } from './plugin-host-support.js';
 
 const started: WorkerPluginRuntime[] = [];
 afterEach(async () => {
@@ -70,5 +72,26 @@ describe.runIf(process.platform === 'linux').each(['thread', 'process'] as const
     await runtime.whenSettled();
     expect(runtime.stats).toMatchObject({ crashes: 1, restarts: 1, state: 'ready' });
     expect(await workerNiceness(runtime)).toBe(Math.max(hostNiceness, 15));
+  });
+});
+
+// A third-party plugin runs in the sandbox by default: the same promise holds there (bwrap is started at the
+// host's priority and the worker lowers itself once set up).
+describe.runIf(process.platform === 'linux')('sandboxed worker CPU priority', () => {
+  const hosts: FixtureHost[] = [];
+  afterEach(async () => {
+    await Promise.all(hosts.splice(0).map((host) => host.close()));
+  });
+
+  it('imports and sets up at the host’s priority, then runs plugin code at niceness 10', async () => {
+    const hostNiceness = getPriority(0);
+    const host = await loadFixtureHost(fixtureConfig([{ name: 'reports-priority', path: fileURLToPath(new URL('../fixtures/hostile-plugins/reports-priority', import.meta.url)) }]));
+    hosts.push(host);
+    expect(host.host.listPlugins()[0]?.sandbox?.kind).toBe('bubblewrap');
+    const tool = host.host.listPlugins()[0]?.tools.find((name) => name.endsWith('report_priority'));
+    const result = await host.host.callTool(tool ?? 'report_priority', {});
+    expect(result.outcome).toBe('ok');
+    expect(result.data).toEqual({ niceness: Math.max(hostNiceness, 10), atImport: hostNiceness, atSetup: hostNiceness });
+    expect(getPriority(0)).toBe(hostNiceness);
   });
 });

@@ -27,6 +27,8 @@ async function load(entries: Array<Record<string, unknown>>, hardDeadlineMs?: nu
     ...(hardDeadlineMs === undefined ? {} : { runtimeFactory: createPluginRuntimeFactory({ hardDeadlineMs }) }),
   });
   hosts.push(host);
+  // Every case starts from a plugin that loaded in its sandbox (a crash at import would pass the cases vacuously).
+  expect(host.host.listPlugins().map((plugin) => [plugin.name, plugin.state])).toEqual(entries.map((entry) => [entry['name'], 'loaded']));
   return host;
 }
 

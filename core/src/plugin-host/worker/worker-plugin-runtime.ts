@@ -455,9 +455,10 @@ export class WorkerPluginRuntime implements PluginRuntime {
   #startProcess(execArgv: readonly string[], boot: string): ChildProcess {
     const stdio = ['ignore', 'pipe', 'pipe', 'ipc'] as const;
     if (this.#sandbox !== undefined) {
-      // Reniced per process from its start (the worker lowers itself too); the sandbox is in the host's
-      // session, whose autogroup is the host's and is never reniced.
-      return this.#sandbox.sandbox.spawn(process.execPath, [...execArgv, this.#sandbox.entryPath, boot], { stdio, serialization: 'advanced', niceness: this.#niceness });
+      // Started at the host's priority, so import and setup are not starved on a busy machine; the worker
+      // lowers itself once set up, as an unsandboxed one does. The sandbox is in the host's session, whose
+      // autogroup is the host's and is never reniced.
+      return this.#sandbox.sandbox.spawn(process.execPath, [...execArgv, this.#sandbox.entryPath, boot], { stdio, serialization: 'advanced', niceness: 0 });
     }
     return fork(fileURLToPath(workerEntryUrl), [boot], {
       execArgv: [...execArgv, ...(isSourceMode ? [`--import=${new URL('./dist/loader.mjs', tsxPackageUrl()).href}`, '--conditions=@acai/source'] : [])],
