@@ -133,8 +133,15 @@ describe('MCP servers as plugins on the real host', () => {
   });
 
   it('lists MCP plugins in the admin API with kind, transport, server name and state, and names why the hostile ones were refused', async () => {
-    const listed = await adminJson(host.url, 'ListPlugins', {}, bearer(ADMIN_KEY));
+    // A server that never answers initialize is STARTING while its start attempts last (start-up retries),
+    // then FAILED with the reason.
+    const listed = await waitUntil(async () => {
+      const answer = await adminJson(host.url, 'ListPlugins', {}, bearer(ADMIN_KEY));
+      return listedPlugin(answer.body, 'silent')?.state === 'FAILED' ? answer : undefined;
+    }, 'the silent server to use up its start attempts');
     expect(listed.status).toBe(200);
+    const silent = listedPlugin(listed.body, 'silent');
+    expect(silent?.start_attempts).toBe(silent?.max_start_attempts);
     expect(listedPlugin(listed.body, 'datetime')).toMatchObject({ kind: 'npm', mode: 'inline', state: 'ACTIVE' });
     expect(listedPlugin(listed.body, 'datetime')).not.toHaveProperty('transport');
     const files = listedPlugin(listed.body, 'files');

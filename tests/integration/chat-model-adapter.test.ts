@@ -147,7 +147,8 @@ describe('model adapter against an OpenAI-compatible server', () => {
   it('does not retry a wrong API key (401)', async () => {
     const wrongKey = client({ apiKey: 'sk-wrong' });
     const error = await failure(wrongKey.complete({ purpose: 'reply', messages: hello }, bounds()));
-    expect(error.code).toBe('HOST_MODEL_REJECTED');
+    // The host's own model key: failed_precondition for clients, named so the operator can act.
+    expect(error.code).toBe('HOST_MODEL_CREDENTIALS_REJECTED');
     expect(fake.requests).toHaveLength(1);
   });
 

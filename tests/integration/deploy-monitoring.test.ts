@@ -33,13 +33,18 @@ const ruleTests = parse(read(RULE_TESTS)) as {
 
 interface Panel {
   title: string;
-  targets: Array<{ expr: string }>;
+  type: string;
+  targets?: Array<{ expr: string }>;
+  /** A collapsed row holds its panels. */
+  panels?: Panel[];
 }
 const dashboard = JSON.parse(read('deploy/grafana/dashboards/acai-overview.json')) as {
   panels: Panel[];
   templating: { list: Array<{ name: string; query: { query: string } }> };
 };
-const panelExpressions = dashboard.panels.flatMap((panel) => panel.targets.map((target) => ({ panel: panel.title, expr: target.expr })));
+// Every graph, including those inside collapsed rows; a row itself queries nothing.
+const graphs = dashboard.panels.flatMap((panel) => (panel.type === 'row' ? (panel.panels ?? []) : [panel]));
+const panelExpressions = graphs.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })));
 
 let exported: Map<string, readonly string[]>;
 beforeAll(async () => {
