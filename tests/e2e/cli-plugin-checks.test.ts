@@ -11,6 +11,7 @@ import { HOST_VERSION } from '../../core/src/app.js';
 import { MemoryKeyValueStore } from '../../core/src/cache/index.js';
 import { parsePluginsConfig } from '../../core/src/config/plugins-config.js';
 import { loadPluginHost } from '../../core/src/plugin-host/index.js';
+import { fixtureServerPermissions, forSuite } from '../support/plugin-grants.js';
 import { childPath, hasAnsi, REPO_ROOT, runAcai, temporaryFolder } from './cli-support.js';
 
 const run = promisify(execFile);
@@ -40,7 +41,9 @@ const acai = (argv: string[], env: Record<string, string> = {}) => runAcai(argv,
  */
 async function hostVerdict(name: string, source: string | Record<string, unknown>, config?: Record<string, unknown>, mcp: { niceness?: number } = {}) {
   const fields = typeof source === 'string' ? { path: source, mode: 'inline' } : source;
-  const pluginsConfig = parsePluginsConfig({ plugins: [{ name, ...fields, ...(config ? { config } : {}) }] }, { path: join(folder.path, 'plugins.config.json'), env: {} });
+  // Granted what it asks for, as validate checks it; inline third-party code only runs with "sandbox": "none".
+  const entry = forSuite({ name, ...fields, ...(config ? { config } : {}) }, folder.path);
+  const pluginsConfig = parsePluginsConfig({ plugins: [entry] }, { path: join(folder.path, 'plugins.config.json'), env: {} });
   const host = await loadPluginHost({
     config: pluginsConfig,
     configDir: folder.path,
@@ -63,7 +66,9 @@ describe('acai plugin validate --mcp', () => {
   // server next to busy processes takes about the 10 s initialize deadline to boot; these tests are about
   // the checks, so it runs at the test's priority, in the CLI and in the host loader it is compared with.
   const env = { PLUGIN_WORKER_NICE: '0' };
-  const server = (flags: string[] = [], env: Record<string, string> = {}) => JSON.stringify({ command: process.execPath, args: [join(MCP_SERVERS, 'stdio-server.js'), ...flags], ...(Object.keys(env).length > 0 ? { env } : {}) });
+  // A fixture server asks to read its own folder and the installed packages (validate grants what it asks for).
+  const permissions = fixtureServerPermissions().request;
+  const server = (flags: string[] = [], env: Record<string, string> = {}) => JSON.stringify({ command: process.execPath, args: [join(MCP_SERVERS, 'stdio-server.js'), ...flags], ...(Object.keys(env).length > 0 ? { env } : {}), permissions });
 
   it('runs the host\'s MCP checks on a server, naming its version and tools', async () => {
     const result = await acai(['plugin', 'validate', '--mcp', server(['--only=do_nothing,echo,files.read']), '--name', 'files'], env);
@@ -76,7 +81,7 @@ describe('acai plugin validate --mcp', () => {
 
   it.each([
     ['a server with a quarantined tool', server(), 'tool schemas', 'HOST_PLUGIN_SCHEMA_INVALID', /tool "broken_schema" is quarantined: its inputSchema is not a valid JSON Schema/],
-    ['malformed JSON-RPC', JSON.stringify({ command: process.execPath, args: [join(MCP_SERVERS, 'malformed-server.js')] }), 'initialize', 'HOST_PLUGIN_MCP_PROTOCOL_ERROR', /is not a JSON-RPC message/],
+    ['malformed JSON-RPC', JSON.stringify({ command: process.execPath, args: [join(MCP_SERVERS, 'malformed-server.js')], permissions }), 'initialize', 'HOST_PLUGIN_MCP_PROTOCOL_ERROR', /is not a JSON-RPC message/],
     ['a missing command', JSON.stringify({ command: 'acai-no-such-mcp-server' }), 'start', 'HOST_PLUGIN_MCP_CONNECT_FAILED', /cannot start "acai-no-such-mcp-server"/],
     ['an unset variable', server([], { TOKEN: '${ACAI_TEST_UNSET_TOKEN}' }), 'variables', 'HOST_PLUGIN_SECRET_MISSING', /mcp\.env\.TOKEN: environment variable ACAI_TEST_UNSET_TOKEN is not set/],
   ])('reports %s as failing the "%s" check with the host loader\'s message', async (_what, mcp, check, code, message) => {
@@ -86,7 +91,9 @@ describe('acai plugin validate --mcp', () => {
     const failed = report.checks.find((entry: { status: string }) => entry.status === 'failed');
     expect(failed).toMatchObject({ check, code });
     expect(failed.message).toMatch(message);
-    const host = await hostVerdict('files', { mcp: JSON.parse(mcp) }, undefined, { niceness: 0 });
+    // Granted what the block asks for, as validate checks it.
+    const block = JSON.parse(mcp) as Record<string, unknown>;
+    const host = await hostVerdict('files', { mcp: block, ...(block['permissions'] === undefined ? {} : { permissions: block['permissions'] }) }, undefined, { niceness: 0 });
     expect(failed.message).toBe(host.error?.message ?? host.quarantinedTools.map((tool) => tool.reason).join('; '));
     const index = report.checks.indexOf(failed);
     expect(report.checks.slice(index + 1).every((entry: { status: string }) => entry.status === 'not run')).toBe(true);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fixtureServerPermissions, forSuite } from '../support/plugin-grants.js';
 import { START_UP_DEADLINE_MS } from '../support/timing.js';
 import { ADMIN_KEY, CHAT_ONLY_KEY, startAdminTestHost, type AdminTestHost } from './cli-admin-host.js';
 import { childPath, hasAnsi, REPO_ROOT, runAcai, temporaryFolder, unusedUrl } from './cli-support.js';
@@ -14,8 +15,12 @@ const run = promisify(execFile);
 const FIXTURES = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
 const HOSTILE = fileURLToPath(new URL('../fixtures/hostile-plugins/', import.meta.url));
 const MCP_SERVERS = fileURLToPath(new URL('../fixtures/mcp-servers/', import.meta.url));
+/** What a fixture MCP server asks for (in its "mcp" block) and is granted: reading its folder and the installed packages. */
+const MCP_SERVER_PERMISSIONS = fixtureServerPermissions();
 /** The fixture MCP server's "mcp" block, listing only tools that pass the checks. */
-const MCP_BLOCK = { command: process.execPath, args: [join(MCP_SERVERS, 'stdio-server.js'), '--only=do_nothing,echo'] };
+const MCP_BLOCK = { command: process.execPath, args: [join(MCP_SERVERS, 'stdio-server.js'), '--only=do_nothing,echo'], permissions: MCP_SERVER_PERMISSIONS.request };
+/** Both fixture plugins added here ask to reach 127.0.0.1; `--yes` grants it and `acai plugin add` writes the grant. */
+const LOOPBACK_GRANT = { network: ['127.0.0.1'] };
 /**
  * The defaults of the config files these tests write: the MCP server is a Node process started below
  * the host's priority, which on a busy machine takes longer than the default 10 s to answer initialize.
@@ -55,25 +60,26 @@ const config = async () => JSON.parse(await readFile(configPath, 'utf8')) as { $
 
 describe('acai plugin add', () => {
   it('creates plugins.config.json and adds a plugin folder under its declared name, after the host checks', async () => {
-    const added = await acai(['plugin', 'add', join(HOSTILE, 'healthy')]);
+    const added = await acai(['plugin', 'add', join(HOSTILE, 'healthy'), '--yes']);
     expect(added.code).toBe(0);
+    expect(added.stdout).toContain('healthy asks for:\n  - network: 127.0.0.1\nGranted (--yes).\n');
     expect(added.stdout).toContain(`Added healthy 1.0.0 to ${configPath}`);
     expect(added.stdout).toContain('tools: healthy__echo_text, healthy__do_nothing');
     expect(hasAnsi(added.stdout)).toBe(false);
     const written = await config();
     expect(written.$schema).toMatch(/core\/schemas\/plugins\.config\.schema\.json$/);
-    expect(written.plugins).toEqual([{ name: 'healthy', path: join(HOSTILE, 'healthy') }]);
+    expect(written.plugins).toEqual([{ name: 'healthy', path: join(HOSTILE, 'healthy'), permissions: LOOPBACK_GRANT }]);
   });
 
   it('adds a tarball (disabled), an installed package with a range and plugin config, keeping earlier entries', async () => {
     await writeFile(configPath, '{\n    "plugins": []\n}\n');
-    expect((await acai(['plugin', 'add', testbedTarball, '--disabled'])).code).toBe(0);
+    expect((await acai(['plugin', 'add', testbedTarball, '--disabled', '--yes'])).code).toBe(0);
     const added = await acai(['plugin', 'add', '@acai/plugin-datetime@^1.0.0', '--plugin-config', '{}']);
     expect(added.code).toBe(0);
     expect(added.stdout).toContain('tools: datetime__get_current_time');
     // The tarball is installed (with its dependencies, it has none) into acai-plugins/, pinned by version and integrity.
     expect((await config()).plugins).toEqual([
-      { name: 'testbed', tarball: testbedTarball, installed: { version: '1.4.2', integrity: expect.stringMatching(/^sha512-[A-Za-z0-9+/]{86}==$/) }, enabled: false },
+      { name: 'testbed', tarball: testbedTarball, installed: { version: '1.4.2', integrity: expect.stringMatching(/^sha512-[A-Za-z0-9+/]{86}==$/) }, enabled: false, permissions: LOOPBACK_GRANT },
       { name: 'datetime', package: '@acai/plugin-datetime', version: '^1.0.0', config: {} },
     ]);
     expect(await readFile(join(folder.path, 'acai-plugins', 'testbed', '1.4.2', 'package.json'), 'utf8')).toContain('"@acai-fixtures/plugin-testbed": "file:package.tgz"');
@@ -108,8 +114,8 @@ describe('acai plugin add', () => {
     expect(await readdir(join(folder.path, 'acai-plugins'))).toEqual([]);
   });
 
-  it('refuses a second entry for the same plugin', async () => {
-    await acai(['plugin', 'add', join(HOSTILE, 'healthy')]);
+  it('refuses a second entry for the same plugin, before asking for its permissions', async () => {
+    expect((await acai(['plugin', 'add', join(HOSTILE, 'healthy'), '--yes'])).code).toBe(0);
     const again = await acai(['plugin', 'add', join(HOSTILE, 'healthy')]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/a plugin named "healthy" is already in .*; use `acai plugin enable healthy`/);
@@ -138,18 +144,20 @@ describe('acai plugin add', () => {
   it('adds an MCP server under the given name after the host checks, keeping ${VAR} references in the file', async () => {
     await writeFile(configPath, JSON.stringify({ defaults: DEFAULTS, plugins: [] }));
     const block = { ...MCP_BLOCK, env: { FIXTURE_SECRET: '${CLI_MCP_SECRET}' } };
-    const added = await runAcai(['plugin', 'add', '--mcp', JSON.stringify(block), '--name', 'files', '--version', '^1.0.0'], { cwd: folder.path, env: { CLI_MCP_SECRET: 'cli-secret-123456' } });
+    const added = await runAcai(['plugin', 'add', '--mcp', JSON.stringify(block), '--name', 'files', '--version', '^1.0.0', '--yes'], { cwd: folder.path, env: { CLI_MCP_SECRET: 'cli-secret-123456' } });
     expect(added.code).toBe(0);
     expect(added.stdout).toContain(`Added files 1.4.0 to ${configPath}`);
     expect(added.stdout).toContain('tools: files__do_nothing, files__echo');
     expect(added.stdout).not.toContain('cli-secret-123456');
-    expect((await config()).plugins).toEqual([{ name: 'files', mcp: block, version: '^1.0.0' }]);
+    // The grant is written in the host's order (sorted).
+    expect((await config()).plugins).toEqual([{ name: 'files', mcp: block, version: '^1.0.0', permissions: { read: [...MCP_SERVER_PERMISSIONS.grant.read].sort() } }]);
   });
 
   it('refuses an MCP server that fails a check and leaves the file alone', async () => {
     const original = `${JSON.stringify({ defaults: DEFAULTS, plugins: [] })}\n`;
     await writeFile(configPath, original);
-    const refused = await acai(['plugin', 'add', '--mcp', JSON.stringify({ command: process.execPath, args: [join(MCP_SERVERS, 'malformed-server.js')] }), '--name', 'garbled']);
+    const garbled = { command: process.execPath, args: [join(MCP_SERVERS, 'malformed-server.js')], permissions: MCP_SERVER_PERMISSIONS.request };
+    const refused = await acai(['plugin', 'add', '--mcp', JSON.stringify(garbled), '--name', 'garbled', '--yes']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^acai: not added: HOST_PLUGIN_MCP_PROTOCOL_ERROR: plugins\.config\.json › garbled \(mcp stdio .*\): the server wrote a line that is not a JSON-RPC message/);
     expect(await readFile(configPath, 'utf8')).toBe(original);
@@ -227,9 +235,9 @@ describe('acai plugin list', () => {
           { name: 'sdk-mismatch', path: join(FIXTURES, 'sdk-mismatch'), enabled: false },
           { name: 'throws-on-import', path: join(FIXTURES, 'throws-on-import') },
           { name: 'pinned', package: '@acai/plugin-datetime', version: '^2.0.0', enabled: false },
-          { name: 'files', mcp: MCP_BLOCK },
+          { name: 'files', mcp: MCP_BLOCK, permissions: MCP_SERVER_PERMISSIONS.grant },
           { name: 'remote', mcp: { url: 'http://127.0.0.1:9/mcp' }, enabled: false },
-        ],
+        ].map((entry) => forSuite(entry, folder.path)),
       }),
     );
   });
@@ -240,15 +248,15 @@ describe('acai plugin list', () => {
     const lines = result.stdout.split('\n');
     expect(lines[0]).toMatch(/^NAME +VERSION +KIND +COMPATIBLE +STATE +SANDBOX +TOOLS$/);
     const row = (name: string) => lines.find((line) => line.startsWith(`${name} `))?.split(/ {2,}/);
-    expect(row('datetime')).toEqual(['datetime', '1.0.0', 'npm', 'yes', 'enabled', expect.stringContaining('datetime__get_current_time, datetime__convert_time')]);
-    expect(row('healthy')).toEqual(['healthy', '1.0.0', 'npm', 'yes', 'disabled', '-']);
-    expect(row('host-mismatch')).toEqual(['host-mismatch', '1.0.0', 'npm', 'no', 'failed', '-']);
-    expect(row('sdk-mismatch')).toEqual(['sdk-mismatch', '1.0.0', 'npm', 'no', 'disabled', '-']);
-    expect(row('throws-on-import')).toEqual(['throws-on-import', '1.0.0', 'npm', 'yes', 'failed', '-']);
-    expect(row('pinned')).toEqual(['pinned', '1.0.0', 'npm', 'no', 'disabled', '-']);
-    expect(row('files')).toEqual(['files', '1.4.0', 'mcp stdio', 'yes', 'enabled', 'files__do_nothing, files__echo']);
+    expect(row('datetime')).toEqual(['datetime', '1.0.0', 'npm', 'yes', 'enabled', 'first-party', expect.stringContaining('datetime__get_current_time, datetime__convert_time')]);
+    expect(row('healthy')).toEqual(['healthy', '1.0.0', 'npm', 'yes', 'disabled', '-', '-']);
+    expect(row('host-mismatch')).toEqual(['host-mismatch', '1.0.0', 'npm', 'no', 'failed', '-', '-']);
+    expect(row('sdk-mismatch')).toEqual(['sdk-mismatch', '1.0.0', 'npm', 'no', 'disabled', '-', '-']);
+    expect(row('throws-on-import')).toEqual(['throws-on-import', '1.0.0', 'npm', 'yes', 'failed', 'bubblewrap', '-']);
+    expect(row('pinned')).toEqual(['pinned', '1.0.0', 'npm', 'no', 'disabled', '-', '-']);
+    expect(row('files')).toEqual(['files', '1.4.0', 'mcp stdio', 'yes', 'enabled', 'bubblewrap', 'files__do_nothing, files__echo']);
     // A disabled MCP server is not started, so its version is not known.
-    expect(row('remote')).toEqual(['remote', '?', 'mcp http', 'unknown', 'disabled', '-']);
+    expect(row('remote')).toEqual(['remote', '?', 'mcp http', 'unknown', 'disabled', '-', '-']);
     expect(result.stdout).toMatch(/! host-mismatch: HOST_PLUGIN_HOST_MISMATCH: /);
     expect(result.stdout).toMatch(/! sdk-mismatch: .*\^2\.0\.0/);
     expect(result.stdout).toMatch(/! throws-on-import: HOST_PLUGIN_IMPORT_FAILED: /);
@@ -283,7 +291,14 @@ describe('against a running host (--url, admin API)', () => {
     await writeFile(
       configPath,
       JSON.stringify(
-        { defaults: DEFAULTS, plugins: [{ name: 'healthy', path: join(HOSTILE, 'healthy') }, { name: 'datetime', package: '@acai/plugin-datetime' }, { name: 'files', mcp: MCP_BLOCK }] },
+        {
+          defaults: DEFAULTS,
+          plugins: [
+            { name: 'healthy', path: join(HOSTILE, 'healthy'), permissions: LOOPBACK_GRANT },
+            { name: 'datetime', package: '@acai/plugin-datetime' },
+            { name: 'files', mcp: MCP_BLOCK, permissions: MCP_SERVER_PERMISSIONS.grant },
+          ],
+        },
         null,
         2,
       ),
@@ -298,9 +313,9 @@ describe('against a running host (--url, admin API)', () => {
   it('lists the host plugins with their state and tools', async () => {
     const result = await acai(['plugin', 'list', '--url', admin.url, '--api-key', ADMIN_KEY]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^healthy +1\.0\.0 +npm +yes +enabled +healthy__echo_text, /m);
-    expect(result.stdout).toMatch(/^datetime +1\.0\.0 +npm +yes +enabled +datetime__get_current_time, /m);
-    expect(result.stdout).toMatch(/^files +1\.4\.0 +mcp stdio +yes +enabled +files__do_nothing, files__echo$/m);
+    expect(result.stdout).toMatch(/^healthy +1\.0\.0 +npm +yes +enabled +bubblewrap +healthy__echo_text, /m);
+    expect(result.stdout).toMatch(/^datetime +1\.0\.0 +npm +yes +enabled +first-party +datetime__get_current_time, /m);
+    expect(result.stdout).toMatch(/^files +1\.4\.0 +mcp stdio +yes +enabled +bubblewrap +files__do_nothing, files__echo$/m);
   });
 
   it('disables a plugin in the file and makes the host reload, after which its tools are gone', async () => {

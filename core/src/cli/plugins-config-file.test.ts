@@ -115,6 +115,10 @@ describe('PluginsConfigFile', () => {
   it('refuses to add a second entry with the same name', async () => {
     const file = await PluginsConfigFile.open(await write(ORIGINAL));
     expect(() => file.add({ name: 'weather', path: './weather' })).toThrow(/already in/);
+    // The same check on its own, which `acai plugin add` runs before it asks for grants.
+    expect(() => file.refuseDuplicate('weather')).toThrow(/a plugin named "weather" is already in .*; use `acai plugin enable weather`/);
+    expect(() => file.refuseDuplicate('constructor')).not.toThrow();
+    expect(() => file.refuseDuplicate('new-one')).not.toThrow();
   });
 
   it('validates with the host config loader and never writes an invalid file', async () => {

@@ -142,11 +142,16 @@ export class PluginsConfigFile {
     return true;
   }
 
+  /** Throws when an entry named `name` is already in the file (checked before anything is asked or installed). */
+  refuseDuplicate(name: string): void {
+    if (this.names().includes(name)) {
+      throw new CliError(`a plugin named "${name}" is already in ${this.path}; use \`acai plugin enable ${name}\` or remove that entry first`);
+    }
+  }
+
   /** Appends an entry to `plugins`, indented like its siblings. */
   add(entry: NewPluginEntry): void {
-    if (this.names().includes(entry.name)) {
-      throw new CliError(`a plugin named "${entry.name}" is already in ${this.path}; use \`acai plugin enable ${entry.name}\` or remove that entry first`);
-    }
+    this.refuseDuplicate(entry.name);
     const plugins = this.pluginsArray();
     const last = plugins.items.at(-1);
     const arrayIndent = indentationAt(this.text, findProperty(this.tree(), 'plugins')!.keyStart) ?? '';

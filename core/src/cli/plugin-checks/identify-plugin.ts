@@ -116,17 +116,25 @@ export async function identifyPlugin(source: PluginSourceSpec, options: Identify
   return { name: guessPluginName(packageName ?? (source.kind === 'package' ? source.package : undefined)), isDeclared: false, packageName, version, secretKeys, request, isFirstParty };
 }
 
+/**
+ * A network host as plugins.config.json accepts it in a grant (the pattern of core/schemas/plugins.config.schema.json).
+ * The request becomes the stand-in entry's grant, so a malformed host would make the whole stand-in config invalid
+ * instead of letting the manifest check name the plugin's mistake.
+ */
+const GRANTABLE_HOST = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*(:[0-9]{1,5})?$/;
+
 /** A request as written, taken leniently (the host's manifest check reports a malformed one). */
 function readRequest(permissions: unknown, legacyHosts: unknown): PermissionSet {
   const block = typeof permissions === 'object' && permissions !== null ? (permissions as Record<string, unknown>) : {};
   const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
+  const hosts = (value: unknown): string[] => strings(value).filter((host) => GRANTABLE_HOST.test(host));
   const scratch = block['scratch'] as { sizeMb?: unknown } | undefined;
   const normalized: PluginPermissions = {
-    network: strings(block['network']),
+    network: hosts(block['network']),
     env: strings(block['env']),
     read: strings(block['read']).filter((path) => path.startsWith('/')),
     ...(typeof scratch?.sizeMb === 'number' ? { scratch: { sizeMb: scratch.sizeMb } } : {}),
     processes: block['processes'] === true,
   };
-  return toPermissionSet(normalized, strings(legacyHosts));
+  return toPermissionSet(normalized, hosts(legacyHosts));
 }

@@ -343,15 +343,24 @@ function hostileArguments(schema: unknown, valid: unknown): Array<[string, unkno
   ];
   const base = typeof valid === 'object' && valid !== null && !Array.isArray(valid) ? (valid as Record<string, unknown>) : {};
   cases.push(['an unknown property', { ...base, __acai_unexpected__: true }]);
-  const node = schema as { required?: unknown; properties?: Record<string, { type?: unknown }> };
+  const node = schema as { required?: unknown; properties?: Record<string, { type?: unknown; anyOf?: unknown }> };
   const required = Array.isArray(node?.required) ? (node.required as string[]) : [];
+  // A required property that accepts null may be left out: the call path fills it in as null (what a model
+  // without strict mode sends), so `{}` is only hostile when some required property refuses null.
+  if (required.some((key) => !acceptsNull(node.properties?.[key]))) cases.push(['no arguments', {}]);
   if (required.length > 0) {
-    cases.push(['no arguments', {}]);
     const first = required[0]!;
     const types = [node.properties?.[first]?.type].flat();
     cases.push([`a wrong type for "${first}"`, { ...base, [first]: types.includes('object') ? 42 : { __acai_wrong_type__: true } }]);
   }
   return cases;
+}
+
+/** Whether a property schema accepts null (`"type": [..., "null"]` or a `{"type": "null"}` branch of anyOf). */
+function acceptsNull(property: { type?: unknown; anyOf?: unknown } | undefined): boolean {
+  if (property === undefined) return false;
+  if ([property.type].flat().includes('null')) return true;
+  return Array.isArray(property.anyOf) && property.anyOf.some((branch) => [(branch as { type?: unknown })?.type].flat().includes('null'));
 }
 
 /** The valid arguments with every free-text string property replaced by 64 KiB of text. */

@@ -108,6 +108,8 @@ export async function runPluginAdd(args: readonly string[], io: CliIo): Promise<
   try {
     if (isInstall) staged = await stageFromSource(releaseSourceOf(source, registry), { installDir, env: io.env, logger: workspace.logger });
     const identity = staged?.identity ?? (await identifyPlugin(source, { configPath, configDir, dataDir: workspace.dataDir, env: io.env, logger: workspace.logger }));
+    // A second entry for the same plugin is refused before the operator is asked to grant anything.
+    file.refuseDuplicate(identity.name);
     const grant = await askToGrant(identity, { isPreApproved: values.yes === true, io, style });
     file.add({
       name: identity.name,
