@@ -11,6 +11,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { LATEST_PROTOCOL_VERSION, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killOnExit } from '../support/child-processes.js';
+import { forSuite } from '../support/plugin-grants.js';
 import { START_UP_DEADLINE_MS } from '../support/timing.js';
 import { ACAI_BIN, childPath, REPO_ROOT, runAcaiBinary, temporaryFolder } from './cli-support.js';
 import { REPO_PLUGINS_CONFIG } from './host-support.js';
@@ -121,8 +122,11 @@ describe('acai mcp', () => {
     const config = join(folder.path, `noisy-${label.replaceAll(' ', '-')}.config.json`);
     // A worker process boots a whole Node below the host's priority: start-up gets the suite's budget.
     const policy = { setupTimeoutMs: START_UP_DEADLINE_MS };
-    await writeFile(config, JSON.stringify({ plugins: [{ name: 'noisy-stdout', path: NOISY_PLUGIN, mode: label === 'inline' ? 'inline' : 'worker', policy }] }));
-    const server = startRaw(['--log-level', 'warn'], environment({ PLUGINS_CONFIG: config, ...extra }));
+    // Third-party code runs inline only outside the sandbox, which the operator says with "sandbox": "none" (forSuite).
+    const entry = forSuite({ name: 'noisy-stdout', path: NOISY_PLUGIN, mode: label === 'inline' ? 'inline' : 'worker', policy }, folder.path);
+    await writeFile(config, JSON.stringify({ plugins: [entry] }));
+    // The default log level: a worker's prints come to stderr as the plugin's `info` log lines (docs/plugins.md).
+    const server = startRaw([], environment({ PLUGINS_CONFIG: config, ...extra }));
     await initialize(server);
     server.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'noisy-stdout__say_hello', arguments: { name: 'Ada' } } });
     // The client hangs up right after its request: the answer still comes, then a clean exit.
@@ -141,7 +145,7 @@ describe('acai mcp', () => {
     const config = join(folder.path, 'testbed.config.json');
     await writeFile(
       config,
-      JSON.stringify({ plugins: [{ name: 'testbed', path: TESTBED_PLUGIN, mode: 'inline', policy: { breaker: { failureThreshold: 2, halfOpenAfterMs: 600000 } } }] }),
+      JSON.stringify({ plugins: [forSuite({ name: 'testbed', path: TESTBED_PLUGIN, mode: 'inline', policy: { breaker: { failureThreshold: 2, halfOpenAfterMs: 600000 } } }, folder.path)] }),
     );
     const server = startRaw(['--tenant', 'ide'], environment({ PLUGINS_CONFIG: config, TENANT_TOOL_CALLS_PER_MINUTE: '1' }));
     try {

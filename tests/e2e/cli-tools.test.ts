@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forSuite } from '../support/plugin-grants.js';
 import { CALL_DEADLINE_MS, START_UP_DEADLINE_MS } from '../support/timing.js';
 import { ADMIN_KEY, startAdminTestHost, type AdminTestHost } from './cli-admin-host.js';
 import { hasAnsi, REPO_ROOT, runAcai, temporaryFolder } from './cli-support.js';
@@ -21,10 +22,11 @@ beforeAll(async () => {
   folder = await temporaryFolder('acai-cli-tools-');
   testbedConfig = join(folder.path, 'testbed.config.json');
   impatientConfig = join(folder.path, 'impatient.config.json');
+  // Granted what they ask, as `acai plugin add --yes` would (the testbed asks for the loopback network): the sandbox is not this suite's subject.
   const plugins = [
     { name: 'testbed', path: join(FIXTURES, 'testbed'), config: { apiKey: '${TESTBED_API_KEY}' } },
     { name: 'throws-on-import', path: join(FIXTURES, 'throws-on-import') },
-  ];
+  ].map((entry) => forSuite(entry, folder.path));
   await writeFile(testbedConfig, JSON.stringify({ defaults: { policy: { timeoutMs: CALL_DEADLINE_MS, maxOutputBytes: 256 } }, plugins }));
   // A short call timeout, only for the call that waits it out: no healthy call has to beat it.
   await writeFile(impatientConfig, JSON.stringify({ defaults: { policy: { timeoutMs: 200 } }, plugins }));

@@ -12,7 +12,7 @@ export interface ClaimedStdout {
 /**
  * Reserves stdout for a protocol stream (`acai mcp`): anything else written to process.stdout — a
  * console.log in an inline plugin or a library — goes to stderr instead, so stray text can never
- * corrupt the JSON-RPC stream (worker plugins send their stdout to stderr themselves). An `io.stdout`
+ * corrupt the JSON-RPC stream (a worker plugin's output comes to the host as its log lines). An `io.stdout`
  * that is not the process's (tests) is used as it is.
  */
 export function claimStdout(io: CliIo): ClaimedStdout {

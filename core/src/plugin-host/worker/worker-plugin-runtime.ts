@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, type ResourceLimits } from 'node:worker_threads';
@@ -115,6 +116,8 @@ export const DEFAULT_HARD_DEADLINE_MS = 15_000;
 const DEFAULT_MAX_RESULT_BYTES = 8 * 1024 * 1024;
 /** Well below the host (0) but not starved: worker plugins still get the CPU whenever the host leaves it idle. */
 const DEFAULT_NICENESS = 10;
+/** How long a dispose waits, after the process exited, for its output pipes to end (see kill in #spawnProcess). */
+const OUTPUT_DRAIN_GRACE_MS = 1_000;
 const DEFAULT_RESOURCE_LIMITS: WorkerResourceLimits = { maxOldGenerationSizeMb: 128 };
 const DEFAULT_BACKOFF = { initialMs: 100, maxMs: 30_000 };
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error']);
@@ -423,12 +426,23 @@ export class WorkerPluginRuntime implements PluginRuntime {
       kill: async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = once(child, 'exit');
-        // Held until the exit event, or a host with nothing else running would quit before the dispose finished.
+        // 'close' comes after 'exit' once its stdout and stderr have ended: the plugin's last unterminated
+        // line is logged before the dispose finishes, not lost when a host with nothing else to do quits.
+        const closed = once(child, 'close').catch(() => {});
+        // Held until then (the process and its output pipes), or a host with nothing else running would
+        // quit before the dispose finished.
         child.ref();
+        const pipes = [child.stdout, child.stderr].filter((stream) => stream !== null);
+        for (const stream of pipes) (stream as NodeJS.ReadableStream & { ref?: () => void }).ref?.();
         // In a sandbox this is bwrap: its PID 1 (the worker) dies with it (--die-with-parent), and with
         // that PID 1 every other process of the sandbox's PID namespace.
         child.kill('SIGKILL');
         await exited;
+        // A process it left behind outside a sandbox may hold the pipes open: their end is not waited for long.
+        const grace = new AbortController();
+        await Promise.race([closed, delay(OUTPUT_DRAIN_GRACE_MS, undefined, { signal: grace.signal }).catch(() => {})]);
+        grace.abort();
+        for (const stream of pipes) stream.destroy();
       },
       close: () => {},
     });
