@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryKeyValueStore } from '../../core/src/cache/index.js';
 import { loadPluginsConfig } from '../../core/src/config/plugins-config.js';
 import { startPluginHost, type StartedPluginHost } from '../../core/src/plugin-host/index.js';
+import { fixtureServerPermissions } from '../support/plugin-grants.js';
 import { START_UP_DEADLINE_MS, waitUntil } from '../support/timing.js';
 import { stdioServerEntry } from './mcp-support.js';
 import { createCapturingLogger, metricValue } from './plugin-host-support.js';
@@ -29,12 +30,19 @@ afterEach(async () => {
 async function start(flags: readonly string[], minIntervalMs: number): Promise<ToolsChangedBed> {
   const dir = await mkdtemp(join(tmpdir(), 'acai-mcp-tools-changed-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const toolsFile = join(dir, 'extra-tools.json');
+  // The server runs in the default sandbox: it reads the tools file from a folder of its own, asked for and
+  // granted like its fixture files (the data directory holding plugins.config.json may never be exposed).
+  const controlDir = await mkdtemp(join(tmpdir(), 'acai-mcp-tools-control-'));
+  cleanups.push(() => rm(controlDir, { recursive: true, force: true }));
+  const toolsFile = join(controlDir, 'extra-tools.json');
   const configPath = join(dir, 'plugins.config.json');
+  const { request, grant } = fixtureServerPermissions();
+  const mcp = { permissions: { read: [...request.read, controlDir] } };
   // Each reload starts the server anew: on a busy machine that can take longer than the default 10 s setup
   // deadline, and a reload that timed out would drop the plugin.
   const policy = { setupTimeoutMs: START_UP_DEADLINE_MS };
-  await writeFile(configPath, JSON.stringify({ plugins: [stdioServerEntry('files', [`--tools-file=${toolsFile}`, ...flags], { tools: { deny: ['broken_schema', 'free_form'] }, policy })] }));
+  const entry = stdioServerEntry('files', [`--tools-file=${toolsFile}`, ...flags], { mcp, permissions: { read: [...grant.read, controlDir] }, tools: { deny: ['broken_schema', 'free_form'] }, policy });
+  await writeFile(configPath, JSON.stringify({ plugins: [entry] }));
   const { logger, lines } = createCapturingLogger();
   const registry = new Registry();
   const readConfig = () => loadPluginsConfig(configPath, {});
