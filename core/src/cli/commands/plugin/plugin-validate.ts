@@ -19,7 +19,9 @@ schemas and the provider lint (a quarantined tool fails validation), tool names,
 deadline. The messages are the host's own. <path> is a plugin package folder or a tarball made by
 \`npm pack\`. Exits 1 when a check fails. It prints what the plugin asks for (its permissions: network
 hosts, environment variables, read paths, a scratch directory, processes) and runs the checks as if
-that were granted; a third-party plugin runs in the sandbox, as in the host.
+that were granted. "sandbox:" says where the host would run it. The checks themselves import and set the
+plugin up in this CLI process (to observe each step), not in the sandbox: validate only code you would run
+yourself; \`acai plugin add\` loads third-party plugins in their sandbox, as the host does.
 
 With --mcp it checks an MCP server instead, as the host would load it from a plugins.config.json entry
 with that "mcp" block: variables set, start, initialize within the setup deadline, version range,
