@@ -18,12 +18,12 @@ export interface MemoryKeyValueStoreOptions {
 /** In-process KeyValueStore with the same TTL semantics as Redis (for single-process set-ups and tests). */
 export class MemoryKeyValueStore implements KeyValueStore {
   readonly kind = 'memory' as const;
-  private readonly entries: ByteBoundedLru<Entry>;
-  private readonly now: () => number;
+  readonly #entries: ByteBoundedLru<Entry>;
+  readonly #now: () => number;
 
   constructor(options: MemoryKeyValueStoreOptions = {}) {
-    this.now = options.now ?? Date.now;
-    this.entries = new ByteBoundedLru<Entry>({
+    this.#now = options.now ?? Date.now;
+    this.#entries = new ByteBoundedLru<Entry>({
       name: 'key_value_memory',
       maxBytes: options.maxBytes ?? 32 * 1024 * 1024,
       maxEntries: options.maxEntries ?? 100_000,
@@ -32,36 +32,36 @@ export class MemoryKeyValueStore implements KeyValueStore {
   }
 
   async get(key: string): Promise<string | undefined> {
-    return this.live(key)?.value;
+    return this.#live(key)?.value;
   }
 
   async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
-    const expiresAt = ttlSeconds !== undefined && ttlSeconds > 0 ? this.now() + ttlSeconds * 1000 : undefined;
-    this.entries.set(key, { value, expiresAt });
+    const expiresAt = ttlSeconds !== undefined && ttlSeconds > 0 ? this.#now() + ttlSeconds * 1000 : undefined;
+    this.#entries.set(key, { value, expiresAt });
   }
 
   async delete(key: string): Promise<void> {
-    this.entries.delete(key);
+    this.#entries.delete(key);
   }
 
   async expire(key: string, ttlSeconds: number): Promise<boolean> {
-    const entry = this.live(key);
+    const entry = this.#live(key);
     if (!entry) return false;
-    entry.expiresAt = this.now() + ttlSeconds * 1000;
+    entry.expiresAt = this.#now() + ttlSeconds * 1000;
     return true;
   }
 
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
-    this.entries.clear();
+    this.#entries.clear();
   }
 
-  private live(key: string): Entry | undefined {
-    const entry = this.entries.get(key);
+  #live(key: string): Entry | undefined {
+    const entry = this.#entries.get(key);
     if (!entry) return undefined;
-    if (entry.expiresAt !== undefined && entry.expiresAt <= this.now()) {
-      this.entries.delete(key);
+    if (entry.expiresAt !== undefined && entry.expiresAt <= this.#now()) {
+      this.#entries.delete(key);
       return undefined;
     }
     return entry;

@@ -39,18 +39,18 @@ export class RedisUnavailableError extends Error {
 export class RedisKeyValueStore implements KeyValueStore {
   readonly kind = 'redis' as const;
   readonly client: RedisClient;
-  private readonly ownsClient: boolean;
-  private readonly failFastMs: number;
-  private readonly now: () => number;
-  private failingUntil = Number.NEGATIVE_INFINITY;
-  private isProbing = false;
+  readonly #ownsClient: boolean;
+  readonly #failFastMs: number;
+  readonly #now: () => number;
+  #failingUntil = Number.NEGATIVE_INFINITY;
+  #isProbing = false;
 
   constructor(options: RedisKeyValueStoreOptions) {
-    this.failFastMs = options.failFastMs ?? 1000;
-    this.now = options.now ?? Date.now;
+    this.#failFastMs = options.failFastMs ?? 1000;
+    this.#now = options.now ?? Date.now;
     if (options.client) {
       this.client = options.client;
-      this.ownsClient = false;
+      this.#ownsClient = false;
     } else {
       if (!options.url) throw new Error('RedisKeyValueStore needs a url or a client');
       this.client = createRedisClient(options.url, {
@@ -64,60 +64,60 @@ export class RedisKeyValueStore implements KeyValueStore {
       });
       // Connection errors are reported through failed commands and readiness, not as crashes.
       this.client.on('error', () => {});
-      this.ownsClient = true;
+      this.#ownsClient = true;
     }
   }
 
   async get(key: string): Promise<string | undefined> {
-    const value = await this.guarded(() => this.client.get(key));
+    const value = await this.#guarded(() => this.client.get(key));
     return value ?? undefined;
   }
 
   async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
     if (ttlSeconds !== undefined && ttlSeconds > 0) {
-      await this.guarded(() => this.client.set(key, value, 'PX', Math.round(ttlSeconds * 1000)));
+      await this.#guarded(() => this.client.set(key, value, 'PX', Math.round(ttlSeconds * 1000)));
     } else {
-      await this.guarded(() => this.client.set(key, value));
+      await this.#guarded(() => this.client.set(key, value));
     }
   }
 
   async delete(key: string): Promise<void> {
-    await this.guarded(() => this.client.del(key));
+    await this.#guarded(() => this.client.del(key));
   }
 
   async expire(key: string, ttlSeconds: number): Promise<boolean> {
-    return (await this.guarded(() => this.client.pexpire(key, Math.round(ttlSeconds * 1000)))) === 1;
+    return (await this.#guarded(() => this.client.pexpire(key, Math.round(ttlSeconds * 1000)))) === 1;
   }
 
   /** Always asks Redis (readiness probes must see it come back), and a success ends the fail-fast window. */
   async ping(): Promise<void> {
-    await this.guarded(() => this.client.ping(), true);
+    await this.#guarded(() => this.client.ping(), true);
   }
 
-  private async guarded<T>(command: () => Promise<T>, alwaysSend = false): Promise<T> {
-    const isHealthy = this.failingUntil === Number.NEGATIVE_INFINITY;
+  async #guarded<T>(command: () => Promise<T>, alwaysSend = false): Promise<T> {
+    const isHealthy = this.#failingUntil === Number.NEGATIVE_INFINITY;
     let isProbe = false;
     if (!isHealthy && !alwaysSend) {
-      if (this.now() < this.failingUntil || this.isProbing) throw new RedisUnavailableError();
+      if (this.#now() < this.#failingUntil || this.#isProbing) throw new RedisUnavailableError();
       isProbe = true;
-      this.isProbing = true;
+      this.#isProbing = true;
     }
     try {
       const result = await command();
-      this.failingUntil = Number.NEGATIVE_INFINITY;
+      this.#failingUntil = Number.NEGATIVE_INFINITY;
       return result;
     } catch (error) {
       // Only a command that waited out its timeout opens the window: a refused or closed connection
       // fails at once anyway (no offline queue), and a reply error means Redis answered.
-      if (isTimeout(error)) this.failingUntil = this.now() + this.failFastMs;
+      if (isTimeout(error)) this.#failingUntil = this.#now() + this.#failFastMs;
       throw error;
     } finally {
-      if (isProbe) this.isProbing = false;
+      if (isProbe) this.#isProbing = false;
     }
   }
 
   async close(): Promise<void> {
-    if (this.ownsClient) this.client.disconnect();
+    if (this.#ownsClient) this.client.disconnect();
   }
 }
 

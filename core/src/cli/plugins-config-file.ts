@@ -50,11 +50,17 @@ export function configErrorToCli(error: unknown): CliError {
  * its formatting and key order exactly; every result is validated with the host's own config loader.
  */
 export class PluginsConfigFile {
+  #text: string;
+  readonly #existed: boolean;
+
   private constructor(
     readonly path: string,
-    private text: string,
-    private readonly existed: boolean,
-  ) {}
+    text: string,
+    existed: boolean,
+  ) {
+    this.#text = text;
+    this.#existed = existed;
+  }
 
   static async open(path: string, options: { createIfMissing?: boolean } = {}): Promise<PluginsConfigFile> {
     let text: string;
@@ -72,38 +78,38 @@ export class PluginsConfigFile {
       return new PluginsConfigFile(path, `${JSON.stringify({ ...(isTransient ? {} : { $schema: schema }), plugins: [] }, null, 2)}\n`, false);
     }
     const file = new PluginsConfigFile(path, text, true);
-    file.tree(); // fail early on broken JSON
+    file.#tree(); // fail early on broken JSON
     return file;
   }
 
   get content(): string {
-    return this.text;
+    return this.#text;
   }
 
-  private tree(): JsonNode {
+  #tree(): JsonNode {
     try {
-      return parseJsonTree(this.text);
+      return parseJsonTree(this.#text);
     } catch (error) {
       throw new CliError(`${this.path} is not valid JSON: ${(error as Error).message}`);
     }
   }
 
-  private pluginsArray(): Extract<JsonNode, { kind: 'array' }> {
-    const plugins = findProperty(this.tree(), 'plugins')?.value;
+  #pluginsArray(): Extract<JsonNode, { kind: 'array' }> {
+    const plugins = findProperty(this.#tree(), 'plugins')?.value;
     if (plugins?.kind !== 'array') throw new CliError(`${this.path} has no "plugins" array`);
     return plugins;
   }
 
   /** Entry names in file order. */
   names(): string[] {
-    return this.pluginsArray().items.map((item) => {
+    return this.#pluginsArray().items.map((item) => {
       const name = findProperty(item, 'name')?.value;
       return name?.kind === 'string' ? name.value : '';
     });
   }
 
-  private entry(name: string): Extract<JsonNode, { kind: 'object' }> {
-    const item = this.pluginsArray().items.find((candidate) => {
+  #entry(name: string): Extract<JsonNode, { kind: 'object' }> {
+    const item = this.#pluginsArray().items.find((candidate) => {
       const value = findProperty(candidate, 'name')?.value;
       return value?.kind === 'string' && value.value === name;
     });
@@ -114,31 +120,31 @@ export class PluginsConfigFile {
     return item;
   }
 
-  private splice(start: number, end: number, insert: string): void {
-    this.text = this.text.slice(0, start) + insert + this.text.slice(end);
+  #splice(start: number, end: number, insert: string): void {
+    this.#text = this.#text.slice(0, start) + insert + this.#text.slice(end);
   }
 
   /** Whether the entry is enabled (the schema's default is true). */
   isEnabled(name: string): boolean {
-    const enabled = findProperty(this.entry(name), 'enabled')?.value;
+    const enabled = findProperty(this.#entry(name), 'enabled')?.value;
     return enabled?.kind === 'boolean' ? enabled.value === true : true;
   }
 
   /** Sets `enabled`; returns false when it already had that value. */
   setEnabled(name: string, enabled: boolean): boolean {
     if (this.isEnabled(name) === enabled) return false;
-    const entry = this.entry(name);
+    const entry = this.#entry(name);
     const existing = findProperty(entry, 'enabled');
     if (existing) {
-      this.splice(existing.value.start, existing.value.end, String(enabled));
+      this.#splice(existing.value.start, existing.value.end, String(enabled));
       return true;
     }
     // Insert right after "name", on its own line when the entry spans several lines.
     const nameProperty = findProperty(entry, 'name')!;
-    const indent = indentationAt(this.text, nameProperty.keyStart);
-    const isMultiLine = this.text.slice(entry.start, entry.end).includes('\n');
+    const indent = indentationAt(this.#text, nameProperty.keyStart);
+    const isMultiLine = this.#text.slice(entry.start, entry.end).includes('\n');
     const insertion = isMultiLine && indent !== undefined ? `,\n${indent}"enabled": ${enabled}` : `, "enabled": ${enabled}`;
-    this.splice(nameProperty.value.end, nameProperty.value.end, insertion);
+    this.#splice(nameProperty.value.end, nameProperty.value.end, insertion);
     return true;
   }
 
@@ -152,25 +158,25 @@ export class PluginsConfigFile {
   /** Appends an entry to `plugins`, indented like its siblings. */
   add(entry: NewPluginEntry): void {
     this.refuseDuplicate(entry.name);
-    const plugins = this.pluginsArray();
+    const plugins = this.#pluginsArray();
     const last = plugins.items.at(-1);
-    const arrayIndent = indentationAt(this.text, findProperty(this.tree(), 'plugins')!.keyStart) ?? '';
+    const arrayIndent = indentationAt(this.#text, findProperty(this.#tree(), 'plugins')!.keyStart) ?? '';
     // "plugins" is a root property, so its indentation is the file's indent unit.
     const fileUnit = arrayIndent === '' ? '  ' : arrayIndent;
-    const itemIndent = (last ? indentationAt(this.text, last.start) : undefined) ?? `${arrayIndent}${fileUnit}`;
+    const itemIndent = (last ? indentationAt(this.#text, last.start) : undefined) ?? `${arrayIndent}${fileUnit}`;
     const unit = itemIndent.length > arrayIndent.length ? itemIndent.slice(arrayIndent.length) : fileUnit;
     const json = JSON.stringify(entry, null, unit).replace(/\n/g, `\n${itemIndent}`);
     if (last) {
-      this.splice(last.end, last.end, `,\n${itemIndent}${json}`);
+      this.#splice(last.end, last.end, `,\n${itemIndent}${json}`);
     } else {
-      this.splice(plugins.start, plugins.end, `[\n${itemIndent}${json}\n${arrayIndent}]`);
+      this.#splice(plugins.start, plugins.end, `[\n${itemIndent}${json}\n${arrayIndent}]`);
     }
   }
 
   /** An entry as written in the file (before defaults and `${VAR}` interpolation). */
   entryFields(name: string): Record<string, unknown> {
-    const entry = this.entry(name);
-    return JSON.parse(this.text.slice(entry.start, entry.end)) as Record<string, unknown>;
+    const entry = this.#entry(name);
+    return JSON.parse(this.#text.slice(entry.start, entry.end)) as Record<string, unknown>;
   }
 
   /**
@@ -178,54 +184,54 @@ export class PluginsConfigFile {
    * property, indented like its siblings); `undefined` removes the property.
    */
   setEntryField(name: string, key: string, value: unknown): void {
-    const entry = this.entry(name);
+    const entry = this.#entry(name);
     const index = entry.properties.findIndex((property) => property.key === key);
     const anchor = entry.properties[index >= 0 ? index : entry.properties.length - 1];
-    const indent = anchor === undefined ? undefined : indentationAt(this.text, anchor.keyStart);
-    const spansLines = this.text.slice(entry.start, entry.end).includes('\n') && indent !== undefined;
+    const indent = anchor === undefined ? undefined : indentationAt(this.#text, anchor.keyStart);
+    const spansLines = this.#text.slice(entry.start, entry.end).includes('\n') && indent !== undefined;
     // One indentation level: how much deeper the entry's properties sit than the entry itself.
-    const entryIndent = indentationAt(this.text, entry.start) ?? '';
+    const entryIndent = indentationAt(this.#text, entry.start) ?? '';
     const unit = indent !== undefined && indent.length > entryIndent.length ? indent.slice(entryIndent.length) : '  ';
     const render = (json: unknown) =>
       spansLines && typeof json === 'object' && json !== null ? JSON.stringify(json, null, unit).replace(/\n/g, `\n${indent}`) : JSON.stringify(json);
     if (index >= 0) {
       const property = entry.properties[index]!;
       if (value !== undefined) {
-        this.splice(property.value.start, property.value.end, render(value));
+        this.#splice(property.value.start, property.value.end, render(value));
         return;
       }
       const previous = entry.properties[index - 1];
       const next = entry.properties[index + 1];
-      if (previous !== undefined) this.splice(previous.value.end, property.value.end, '');
-      else if (next !== undefined) this.splice(property.keyStart, next.keyStart, '');
-      else this.splice(entry.start, entry.end, '{}');
+      if (previous !== undefined) this.#splice(previous.value.end, property.value.end, '');
+      else if (next !== undefined) this.#splice(property.keyStart, next.keyStart, '');
+      else this.#splice(entry.start, entry.end, '{}');
       return;
     }
     if (value === undefined) return;
     if (anchor === undefined) {
-      this.splice(entry.start, entry.end, `{ ${JSON.stringify(key)}: ${JSON.stringify(value)} }`);
+      this.#splice(entry.start, entry.end, `{ ${JSON.stringify(key)}: ${JSON.stringify(value)} }`);
       return;
     }
     const separator = spansLines ? `,\n${indent}` : ', ';
-    this.splice(anchor.value.end, anchor.value.end, `${separator}${JSON.stringify(key)}: ${render(value)}`);
+    this.#splice(anchor.value.end, anchor.value.end, `${separator}${JSON.stringify(key)}: ${render(value)}`);
   }
 
   /** Removes an entry from `plugins`, with the comma that joined it to its neighbours. */
   remove(name: string): void {
-    const entry = this.entry(name);
-    const plugins = this.pluginsArray();
+    const entry = this.#entry(name);
+    const plugins = this.#pluginsArray();
     const index = plugins.items.findIndex((item) => item.start === entry.start);
     const previous = plugins.items[index - 1];
     const next = plugins.items[index + 1];
-    if (previous !== undefined) this.splice(previous.end, entry.end, '');
-    else if (next !== undefined) this.splice(entry.start, next.start, '');
-    else this.splice(plugins.start, plugins.end, '[]');
+    if (previous !== undefined) this.#splice(previous.end, entry.end, '');
+    else if (next !== undefined) this.#splice(entry.start, next.start, '');
+    else this.#splice(plugins.start, plugins.end, '[]');
   }
 
   /** Runs the host's config validation on the edited text; throws a one-line CliError. */
   validate(env: Env): PluginsConfig {
     try {
-      return parsePluginsConfig(JSON.parse(this.text) as unknown, { path: this.path, env });
+      return parsePluginsConfig(JSON.parse(this.#text) as unknown, { path: this.path, env });
     } catch (error) {
       throw configErrorToCli(error);
     }
@@ -237,8 +243,8 @@ export class PluginsConfigFile {
     const temporary = `${this.path}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       // A new file may live in a folder that does not exist yet (`--config deploy/plugins.config.json`).
-      if (!this.existed) await mkdir(dirname(this.path), { recursive: true });
-      await writeFile(temporary, this.text, 'utf8');
+      if (!this.#existed) await mkdir(dirname(this.path), { recursive: true });
+      await writeFile(temporary, this.#text, 'utf8');
       await rename(temporary, this.path);
     } catch (error) {
       await rm(temporary, { force: true });
@@ -249,6 +255,6 @@ export class PluginsConfigFile {
 
   /** True when the file did not exist before this edit. */
   get isNew(): boolean {
-    return !this.existed;
+    return !this.#existed;
   }
 }

@@ -17,7 +17,11 @@ export type ModelCredentialVerdict =
 export class ModelCredentialHealth {
   readonly #verdicts = new Map<ModelCallPurpose, ModelCredentialVerdict>();
 
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  readonly #now: () => Date;
+
+  constructor(now: () => Date = () => new Date()) {
+    this.#now = now;
+  }
 
   /** The first rejected purpose's verdict, else accepted when any call succeeded, else unknown. */
   get verdict(): ModelCredentialVerdict {
@@ -32,7 +36,7 @@ export class ModelCredentialHealth {
   recordRejected(purpose: ModelCallPurpose, error: HostError): void {
     // Keep the first rejection's time: "since" says how long those calls have been failing.
     const previous = this.#verdicts.get(purpose);
-    const since = previous?.state === 'rejected' ? previous.since : this.now();
+    const since = previous?.state === 'rejected' ? previous.since : this.#now();
     this.#verdicts.set(purpose, { state: 'rejected', message: error.message, since });
   }
 

@@ -86,9 +86,9 @@ class AttemptRun implements RuntimeCallContext {
   resolve!: (attempt: Attempt) => void;
   timer: NodeJS.Timeout | undefined;
   isSettled = false;
-  private controller: AbortController | undefined;
-  private isAborted = false;
-  private abortReason: unknown;
+  #controller: AbortController | undefined;
+  #isAborted = false;
+  #abortReason: unknown;
 
   constructor(tool: RegisteredTool, callId: string, options: Partial<ToolCallOptions>) {
     this.tool = tool;
@@ -98,17 +98,17 @@ class AttemptRun implements RuntimeCallContext {
   }
 
   get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
-      if (this.isAborted) this.controller.abort(this.abortReason);
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#isAborted) this.#controller.abort(this.#abortReason);
     }
-    return this.controller.signal;
+    return this.#controller.signal;
   }
 
   abort(reason: unknown): void {
-    this.isAborted = true;
-    this.abortReason = reason;
-    this.controller?.abort(reason);
+    this.#isAborted = true;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
   }
 
   settle(attempt: Attempt): void {

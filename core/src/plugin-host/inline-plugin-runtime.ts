@@ -17,20 +17,20 @@ import type {
  */
 export class InlinePluginRuntime implements PluginRuntime {
   readonly mode: IsolationMode = 'inline';
-  private readonly options: PluginRuntimeOptions;
-  private plugin: PluginDefinition | undefined;
-  private tools = new Map<string, ToolDefinition>();
-  private config: Readonly<Record<string, unknown>> = Object.freeze({});
+  readonly #options: PluginRuntimeOptions;
+  #plugin: PluginDefinition | undefined;
+  #tools = new Map<string, ToolDefinition>();
+  #config: Readonly<Record<string, unknown>> = Object.freeze({});
 
   constructor(options: PluginRuntimeOptions) {
-    this.options = options;
+    this.#options = options;
   }
 
   async load(): Promise<RuntimePluginInfo> {
-    const module = (await import(this.options.entryUrl)) as { default?: unknown };
-    const plugin = checkPluginDefinition(module.default, this.options.entryUrl);
-    this.plugin = plugin;
-    this.tools = new Map(plugin.tools.map((tool) => [tool.name, tool]));
+    const module = (await import(this.#options.entryUrl)) as { default?: unknown };
+    const plugin = checkPluginDefinition(module.default, this.#options.entryUrl);
+    this.#plugin = plugin;
+    this.#tools = new Map(plugin.tools.map((tool) => [tool.name, tool]));
     return {
       name: plugin.name,
       description: plugin.description,
@@ -45,10 +45,10 @@ export class InlinePluginRuntime implements PluginRuntime {
   }
 
   async setup(config: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<void> {
-    this.config = config;
-    const plugin = this.loaded();
+    this.#config = config;
+    const plugin = this.#loaded();
     if (plugin.setup === undefined) return;
-    const services = this.options.services;
+    const services = this.#options.services;
     const context: PluginSetupContext = {
       config,
       logger: services.logger.child({ phase: 'setup' }) as ToolLogger,
@@ -63,10 +63,10 @@ export class InlinePluginRuntime implements PluginRuntime {
 
   // Not `async`: a synchronous tool then costs one resolved promise instead of an async frame.
   execute(toolName: string, args: unknown, context: RuntimeCallContext): Promise<ToolOutput> {
-    const tool = this.tools.get(toolName);
-    if (tool === undefined) return Promise.reject(new Error(`plugin ${this.options.services.plugin.name} has no tool "${toolName}"`));
+    const tool = this.#tools.get(toolName);
+    if (tool === undefined) return Promise.reject(new Error(`plugin ${this.#options.services.plugin.name} has no tool "${toolName}"`));
     try {
-      const output = tool.execute(args as never, new InlineToolContext(this.options.services, this.config, toolName, context));
+      const output = tool.execute(args as never, new InlineToolContext(this.#options.services, this.#config, toolName, context));
       return output instanceof Promise ? output : Promise.resolve(output);
     } catch (error) {
       return Promise.reject(error);
@@ -74,12 +74,12 @@ export class InlinePluginRuntime implements PluginRuntime {
   }
 
   async dispose(): Promise<void> {
-    await this.plugin?.dispose?.();
+    await this.#plugin?.dispose?.();
   }
 
-  private loaded(): PluginDefinition {
-    if (this.plugin === undefined) throw new Error('InlinePluginRuntime.load() must run first');
-    return this.plugin;
+  #loaded(): PluginDefinition {
+    if (this.#plugin === undefined) throw new Error('InlinePluginRuntime.load() must run first');
+    return this.#plugin;
   }
 }
 
@@ -87,41 +87,41 @@ export class InlinePluginRuntime implements PluginRuntime {
 class InlineToolContext implements ToolContext {
   readonly config: Readonly<Record<string, unknown>>;
   readonly callId: string;
-  private readonly services: PluginRuntimeServices;
-  private readonly toolName: string;
-  private readonly call: RuntimeCallContext;
-  private childLogger: Logger | undefined;
-  private httpClient: ToolHttpClient | undefined;
+  readonly #services: PluginRuntimeServices;
+  readonly #toolName: string;
+  readonly #call: RuntimeCallContext;
+  #childLogger: Logger | undefined;
+  #httpClient: ToolHttpClient | undefined;
 
   constructor(services: PluginRuntimeServices, config: Readonly<Record<string, unknown>>, toolName: string, call: RuntimeCallContext) {
-    this.services = services;
+    this.#services = services;
     this.config = config;
-    this.toolName = toolName;
-    this.call = call;
+    this.#toolName = toolName;
+    this.#call = call;
     this.callId = call.callId;
   }
 
   get signal(): AbortSignal {
-    return this.call.signal;
+    return this.#call.signal;
   }
 
   get logger(): ToolLogger {
-    return (this.childLogger ??= this.services.logger.child({ tool: this.toolName, callId: this.callId })) as ToolLogger;
+    return (this.#childLogger ??= this.#services.logger.child({ tool: this.#toolName, callId: this.callId })) as ToolLogger;
   }
 
   get http(): ToolHttpClient {
-    return (this.httpClient ??= this.services.createHttpClient(this.call.signal, this.call.traceparent));
+    return (this.#httpClient ??= this.#services.createHttpClient(this.#call.signal, this.#call.traceparent));
   }
 
   get cache() {
-    return this.services.cache;
+    return this.#services.cache;
   }
 
   get clock() {
-    return this.services.clock;
+    return this.#services.clock;
   }
 
   get plugin() {
-    return this.services.plugin;
+    return this.#services.plugin;
   }
 }

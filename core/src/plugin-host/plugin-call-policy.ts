@@ -18,94 +18,94 @@ export interface AttemptResult {
  */
 export class PluginCallPolicy {
   readonly policy: PluginPolicy;
-  private breaker: CircuitBreakerPolicy;
-  private isProbeDue = false;
-  private probeTimer: NodeJS.Timeout | undefined;
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  private readonly onStateChange: (state: BreakerState) => void;
+  #breaker: CircuitBreakerPolicy;
+  #isProbeDue = false;
+  #probeTimer: NodeJS.Timeout | undefined;
+  #active = 0;
+  readonly #waiting: Array<() => void> = [];
+  readonly #onStateChange: (state: BreakerState) => void;
 
   constructor(policy: PluginPolicy, onStateChange: (state: BreakerState) => void) {
     this.policy = policy;
-    this.onStateChange = onStateChange;
-    this.breaker = this.createBreaker();
+    this.#onStateChange = onStateChange;
+    this.#breaker = this.#createBreaker();
   }
 
   /** The state tools are listed by: an open breaker whose delay has passed reports half-open (the next call probes). */
   get breakerState(): BreakerState {
-    switch (this.breaker.state) {
+    switch (this.#breaker.state) {
       case CircuitState.Closed:
         return 'closed';
       case CircuitState.HalfOpen:
         return 'half-open';
       default:
-        return this.isProbeDue ? 'half-open' : 'open';
+        return this.#isProbeDue ? 'half-open' : 'open';
     }
   }
 
   /** Runs `attempt` through the breaker; resolves undefined when the breaker refuses the call. */
   throughBreaker<T extends AttemptResult>(attempt: () => Promise<T>): Promise<T | undefined> | undefined {
-    if (this.breaker.state === CircuitState.Open && !this.isProbeDue) return undefined;
+    if (this.#breaker.state === CircuitState.Open && !this.#isProbeDue) return undefined;
     // Rejects only with BrokenCircuitError: still open, or a concurrent probe failed while this call waited.
-    return (this.breaker.execute(attempt) as Promise<T>).catch(refused);
+    return (this.#breaker.execute(attempt) as Promise<T>).catch(refused);
   }
 
   /** Takes a bulkhead slot, waiting in the queue when all are busy; false when the queue is full too. */
   acquire(): boolean | Promise<boolean> {
-    if (this.active < this.policy.maxConcurrent) {
-      this.active += 1;
+    if (this.#active < this.policy.maxConcurrent) {
+      this.#active += 1;
       return true;
     }
-    if (this.waiting.length >= this.policy.maxQueue) return false;
+    if (this.#waiting.length >= this.policy.maxQueue) return false;
     return new Promise<boolean>((resolve) => {
-      this.waiting.push(() => resolve(true));
+      this.#waiting.push(() => resolve(true));
     });
   }
 
   /** Frees a slot, handing it straight to the oldest waiting call. */
   release(): void {
-    const next = this.waiting.shift();
+    const next = this.#waiting.shift();
     if (next !== undefined) next();
-    else this.active -= 1;
+    else this.#active -= 1;
   }
 
   /** Closes the breaker (operator action). */
   reset(): void {
-    this.clearProbeTimer();
-    this.isProbeDue = false;
-    this.breaker = this.createBreaker();
-    this.onStateChange('closed');
+    this.#clearProbeTimer();
+    this.#isProbeDue = false;
+    this.#breaker = this.#createBreaker();
+    this.#onStateChange('closed');
   }
 
   dispose(): void {
-    this.clearProbeTimer();
+    this.#clearProbeTimer();
   }
 
-  private createBreaker(): CircuitBreakerPolicy {
+  #createBreaker(): CircuitBreakerPolicy {
     const breaker = circuitBreaker(
       handleWhenResult((result) => (result as AttemptResult).countsAgainstBreaker),
       { halfOpenAfter: this.policy.breaker.halfOpenAfterMs, breaker: new ConsecutiveBreaker(this.policy.breaker.failureThreshold) },
     );
     breaker.onStateChange((state) => {
-      if (breaker !== this.breaker) return;
-      this.clearProbeTimer();
-      this.isProbeDue = false;
+      if (breaker !== this.#breaker) return;
+      this.#clearProbeTimer();
+      this.#isProbeDue = false;
       if (state === CircuitState.Open) {
         // cockatiel only moves to half-open when a call arrives; since an open plugin's tools are hidden
         // from the model, re-list them when the delay has passed so the next call can be the probe.
-        this.probeTimer = setTimeout(() => {
-          this.isProbeDue = true;
-          this.onStateChange(this.breakerState);
+        this.#probeTimer = setTimeout(() => {
+          this.#isProbeDue = true;
+          this.#onStateChange(this.breakerState);
         }, this.policy.breaker.halfOpenAfterMs);
-        this.probeTimer.unref();
+        this.#probeTimer.unref();
       }
-      this.onStateChange(this.breakerState);
+      this.#onStateChange(this.breakerState);
     });
     return breaker;
   }
 
-  private clearProbeTimer(): void {
-    if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
-    this.probeTimer = undefined;
+  #clearProbeTimer(): void {
+    if (this.#probeTimer !== undefined) clearTimeout(this.#probeTimer);
+    this.#probeTimer = undefined;
   }
 }

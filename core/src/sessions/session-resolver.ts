@@ -59,29 +59,29 @@ function counter<T extends string>(registry: Registry | undefined, name: string,
  */
 export class SessionResolver {
   readonly ttlSeconds: number;
-  private readonly keyValueStore: KeyValueStore;
-  private readonly conversationStore: Pick<ConversationStore, 'findLatestForSession'>;
-  private readonly logger: Logger;
-  private readonly now: () => number;
-  private readonly degradedLogIntervalMs: number;
-  private readonly resolutions: Counter<'source'>;
-  private readonly fallbacks: Counter<'reason'>;
-  private readonly serializer = new KeyedSerializer();
-  private lastDegradedLogAt = Number.NEGATIVE_INFINITY;
-  private lastRecoveryLogAt = Number.NEGATIVE_INFINITY;
-  private suppressedDegradedLogs = 0;
-  private isDegraded = false;
+  readonly #keyValueStore: KeyValueStore;
+  readonly #conversationStore: Pick<ConversationStore, 'findLatestForSession'>;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  readonly #degradedLogIntervalMs: number;
+  readonly #resolutions: Counter<'source'>;
+  readonly #fallbacks: Counter<'reason'>;
+  readonly #serializer = new KeyedSerializer();
+  #lastDegradedLogAt = Number.NEGATIVE_INFINITY;
+  #lastRecoveryLogAt = Number.NEGATIVE_INFINITY;
+  #suppressedDegradedLogs = 0;
+  #isDegraded = false;
 
   constructor(options: SessionResolverOptions) {
-    this.keyValueStore = options.keyValueStore;
-    this.conversationStore = options.conversationStore;
-    this.logger = options.logger;
+    this.#keyValueStore = options.keyValueStore;
+    this.#conversationStore = options.conversationStore;
+    this.#logger = options.logger;
     this.ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
     if (!(this.ttlSeconds > 0)) throw new Error('SessionResolver ttlSeconds must be positive');
-    this.now = options.now ?? Date.now;
-    this.degradedLogIntervalMs = options.degradedLogIntervalMs ?? DEFAULT_DEGRADED_LOG_INTERVAL_MS;
-    this.resolutions = counter(options.registry, 'acai_session_resolutions_total', 'Session resolutions by where the conversation was found (new = none found).', ['source']);
-    this.fallbacks = counter(options.registry, 'acai_session_store_fallbacks_total', 'Session resolutions answered by the conversation store instead of Redis, by reason.', ['reason']);
+    this.#now = options.now ?? Date.now;
+    this.#degradedLogIntervalMs = options.degradedLogIntervalMs ?? DEFAULT_DEGRADED_LOG_INTERVAL_MS;
+    this.#resolutions = counter(options.registry, 'acai_session_resolutions_total', 'Session resolutions by where the conversation was found (new = none found).', ['source']);
+    this.#fallbacks = counter(options.registry, 'acai_session_store_fallbacks_total', 'Session resolutions answered by the conversation store instead of Redis, by reason.', ['reason']);
   }
 
   /** Finds the session's current conversation, refreshing its TTL. */
@@ -89,36 +89,36 @@ export class SessionResolver {
     const key = sessionKey(tenantId, session);
     let reason: SessionFallbackReason = 'miss';
     try {
-      const raw = await this.keyValueStore.get(key);
-      this.noteHealthy();
+      const raw = await this.#keyValueStore.get(key);
+      this.#noteHealthy();
       if (raw !== undefined) {
-        const value = this.parse(raw);
+        const value = this.#parse(raw);
         if (value === 'corrupt') {
           reason = 'corrupt';
         } else if (value.conversation_id === null) {
           // Tombstone written by forget(): the client asked for a fresh conversation.
-          this.resolutions.inc({ source: 'new' });
+          this.#resolutions.inc({ source: 'new' });
           return { source: 'none' };
         } else {
-          await this.keyValueStore.expire(key, this.ttlSeconds);
-          this.resolutions.inc({ source: 'redis' });
+          await this.#keyValueStore.expire(key, this.ttlSeconds);
+          this.#resolutions.inc({ source: 'redis' });
           return { conversationId: value.conversation_id, source: 'redis' };
         }
       }
     } catch (error) {
       reason = 'unavailable';
-      this.noteDegraded(error);
+      this.#noteDegraded(error);
     }
 
-    this.fallbacks.inc({ reason });
-    const since = new Date(this.now() - this.ttlSeconds * 1000);
-    const header = await this.conversationStore.findLatestForSession(tenantId, session, since);
+    this.#fallbacks.inc({ reason });
+    const since = new Date(this.#now() - this.ttlSeconds * 1000);
+    const header = await this.#conversationStore.findLatestForSession(tenantId, session, since);
     if (!header) {
-      this.resolutions.inc({ source: 'new' });
+      this.#resolutions.inc({ source: 'new' });
       return { source: 'none' };
     }
-    if (reason !== 'unavailable') await this.write(key, { conversation_id: header.id });
-    this.resolutions.inc({ source: 'store' });
+    if (reason !== 'unavailable') await this.#write(key, { conversation_id: header.id });
+    this.#resolutions.inc({ source: 'store' });
     return { conversationId: header.id, source: 'store' };
   }
 
@@ -132,7 +132,7 @@ export class SessionResolver {
     session: SessionIdentity,
     create: () => Promise<string>,
   ): Promise<{ conversationId: string; source: SessionSource; isNew: boolean }> {
-    return this.serializer.run(sessionKey(tenantId, session), async () => {
+    return this.#serializer.run(sessionKey(tenantId, session), async () => {
       const resolution = await this.resolve(tenantId, session);
       if (resolution.conversationId !== undefined) {
         return { conversationId: resolution.conversationId, source: resolution.source, isNew: false };
@@ -145,17 +145,17 @@ export class SessionResolver {
 
   /** Points the session at a conversation (after creating one) with a fresh TTL. Never throws on Redis failure. */
   async bind(tenantId: string, session: SessionIdentity, conversationId: string): Promise<void> {
-    await this.write(sessionKey(tenantId, session), { conversation_id: conversationId });
+    await this.#write(sessionKey(tenantId, session), { conversation_id: conversationId });
   }
 
   /** Refreshes the TTL of an existing binding; false when there is none (or Redis is down). */
   async touch(tenantId: string, session: SessionIdentity): Promise<boolean> {
     try {
-      const refreshed = await this.keyValueStore.expire(sessionKey(tenantId, session), this.ttlSeconds);
-      this.noteHealthy();
+      const refreshed = await this.#keyValueStore.expire(sessionKey(tenantId, session), this.ttlSeconds);
+      this.#noteHealthy();
       return refreshed;
     } catch (error) {
-      this.noteDegraded(error);
+      this.#noteDegraded(error);
       return false;
     }
   }
@@ -167,7 +167,7 @@ export class SessionResolver {
    * session fields and `bind` it, which also works while Redis is down (it is the newest in the store).
    */
   async forget(tenantId: string, session: SessionIdentity): Promise<void> {
-    await this.write(sessionKey(tenantId, session), { conversation_id: null });
+    await this.#write(sessionKey(tenantId, session), { conversation_id: null });
   }
 
   /**
@@ -178,21 +178,21 @@ export class SessionResolver {
    */
   async unbind(tenantId: string, session: SessionIdentity, conversationId: string): Promise<void> {
     const key = sessionKey(tenantId, session);
-    await this.serializer.run(key, async () => {
+    await this.#serializer.run(key, async () => {
       try {
-        const raw = await this.keyValueStore.get(key);
-        this.noteHealthy();
-        const value = raw === undefined ? undefined : this.parse(raw);
+        const raw = await this.#keyValueStore.get(key);
+        this.#noteHealthy();
+        const value = raw === undefined ? undefined : this.#parse(raw);
         if (value === undefined || value === 'corrupt' || value.conversation_id !== conversationId) return;
       } catch (error) {
-        this.noteDegraded(error);
+        this.#noteDegraded(error);
         return;
       }
-      await this.write(key, { conversation_id: null });
+      await this.#write(key, { conversation_id: null });
     });
   }
 
-  private parse(raw: string): SessionValue | 'corrupt' {
+  #parse(raw: string): SessionValue | 'corrupt' {
     try {
       const value = JSON.parse(raw) as Partial<SessionValue> | null;
       if (value !== null && typeof value === 'object') {
@@ -205,38 +205,38 @@ export class SessionResolver {
     return 'corrupt';
   }
 
-  private async write(key: string, value: SessionValue): Promise<void> {
+  async #write(key: string, value: SessionValue): Promise<void> {
     try {
-      await this.keyValueStore.set(key, JSON.stringify(value), this.ttlSeconds);
-      this.noteHealthy();
+      await this.#keyValueStore.set(key, JSON.stringify(value), this.ttlSeconds);
+      this.#noteHealthy();
     } catch (error) {
       // The conversation store still answers for this session; losing the Redis binding only costs a lookup.
-      this.noteDegraded(error);
+      this.#noteDegraded(error);
     }
   }
 
-  private noteDegraded(error: unknown): void {
-    this.isDegraded = true;
-    const now = this.now();
-    if (now - this.lastDegradedLogAt < this.degradedLogIntervalMs) {
-      this.suppressedDegradedLogs += 1;
+  #noteDegraded(error: unknown): void {
+    this.#isDegraded = true;
+    const now = this.#now();
+    if (now - this.#lastDegradedLogAt < this.#degradedLogIntervalMs) {
+      this.#suppressedDegradedLogs += 1;
       return;
     }
-    this.logger.warn(
-      { err: error, suppressed: this.suppressedDegradedLogs, store: this.keyValueStore.kind },
+    this.#logger.warn(
+      { err: error, suppressed: this.#suppressedDegradedLogs, store: this.#keyValueStore.kind },
       'session key-value store unavailable; resolving sessions from the conversation store',
     );
-    this.lastDegradedLogAt = now;
-    this.suppressedDegradedLogs = 0;
+    this.#lastDegradedLogAt = now;
+    this.#suppressedDegradedLogs = 0;
   }
 
-  private noteHealthy(): void {
-    if (!this.isDegraded) return;
-    this.isDegraded = false;
+  #noteHealthy(): void {
+    if (!this.#isDegraded) return;
+    this.#isDegraded = false;
     // Rate-limited like the warning, so a flapping Redis cannot flood the logs either way.
-    const now = this.now();
-    if (now - this.lastRecoveryLogAt < this.degradedLogIntervalMs) return;
-    this.lastRecoveryLogAt = now;
-    this.logger.info({ store: this.keyValueStore.kind }, 'session key-value store available again');
+    const now = this.#now();
+    if (now - this.#lastRecoveryLogAt < this.#degradedLogIntervalMs) return;
+    this.#lastRecoveryLogAt = now;
+    this.#logger.info({ store: this.#keyValueStore.kind }, 'session key-value store available again');
   }
 }

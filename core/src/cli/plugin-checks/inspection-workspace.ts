@@ -21,7 +21,7 @@ import { createPluginRuntimeFactory } from '../../plugin-host/worker/index.js';
 export class InspectionWorkspace {
   readonly hostVersion = HOST_VERSION;
   readonly registry = new Registry();
-  private readonly hosts: PluginHost[] = [];
+  readonly #hosts: PluginHost[] = [];
 
   readonly #niceness: number;
 
@@ -61,12 +61,12 @@ export class InspectionWorkspace {
         { path: homedir(), what: "the user's home directory" },
       ],
     });
-    this.hosts.push(host);
+    this.#hosts.push(host);
     return host;
   }
 
   async dispose(): Promise<void> {
-    await Promise.allSettled(this.hosts.splice(0).map((host) => host.dispose()));
+    await Promise.allSettled(this.#hosts.splice(0).map((host) => host.dispose()));
     await rm(this.dataDir, { recursive: true, force: true });
   }
 }

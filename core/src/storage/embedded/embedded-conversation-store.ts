@@ -229,28 +229,28 @@ export class EmbeddedConversationStore implements ConversationStore {
   readonly kind = 'embedded' as const;
   /** Absolute or relative path of the database file. */
   readonly path: string;
-  private readonly dataDir: string;
-  private readonly now: () => Date;
-  private readonly logger: Logger | undefined;
-  private database: Database.Database | undefined;
-  private readonly backgroundCheckpoints: boolean;
-  private checkpointer: WalCheckpointer | undefined;
+  readonly #dataDir: string;
+  readonly #now: () => Date;
+  readonly #logger: Logger | undefined;
+  #database: Database.Database | undefined;
+  readonly #backgroundCheckpoints: boolean;
+  #checkpointer: WalCheckpointer | undefined;
   // Preparing a statement cost more than running it on the chat path (bench:chat profile); the SQL
   // texts are a small fixed set, so each is prepared once per open database.
-  private readonly statements = new Map<string, Database.Statement>();
+  readonly #statements = new Map<string, Database.Statement>();
 
   constructor(options: EmbeddedConversationStoreOptions) {
-    this.dataDir = options.dataDir;
+    this.#dataDir = options.dataDir;
     this.path = join(options.dataDir, options.fileName ?? 'acai.db');
-    this.now = options.now ?? (() => new Date());
-    this.logger = options.logger;
-    this.backgroundCheckpoints = options.backgroundCheckpoints ?? false;
+    this.#now = options.now ?? (() => new Date());
+    this.#logger = options.logger;
+    this.#backgroundCheckpoints = options.backgroundCheckpoints ?? false;
   }
 
   async init(): Promise<void> {
-    if (this.database) return;
+    if (this.#database) return;
     try {
-      mkdirSync(this.dataDir, { recursive: true });
+      mkdirSync(this.#dataDir, { recursive: true });
       const database = new Database(this.path);
       database.pragma('journal_mode = WAL');
       database.pragma('synchronous = NORMAL');
@@ -269,27 +269,27 @@ export class EmbeddedConversationStore implements ConversationStore {
       makeSessionIndexesPartial(database);
       database.pragma(`user_version = ${SCHEMA_VERSION}`);
       registerContainsFunction(database);
-      if (this.backgroundCheckpoints) {
+      if (this.#backgroundCheckpoints) {
         database.pragma('wal_autocheckpoint = 0');
         // After a checkpoint rewinds the WAL, the file is cut back to this size.
         database.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-        this.checkpointer = startWalCheckpointer(this.path, { logger: this.logger });
+        this.#checkpointer = startWalCheckpointer(this.path, { logger: this.#logger });
       }
-      this.database = database;
-      this.logger?.debug({ path: this.path }, 'embedded conversation store opened');
+      this.#database = database;
+      this.#logger?.debug({ path: this.path }, 'embedded conversation store opened');
     } catch (error) {
       throw storeUnavailable('init', error);
     }
   }
 
   async create(input: CreateConversationInput): Promise<Conversation> {
-    const database = this.open();
-    const now = this.now();
+    const database = this.#open();
+    const now = this.#now();
     const id = chosenOrNewObjectIdHex(input.id, now);
-    const stored = input.messages.map((message) => this.toStored(message, now));
+    const stored = input.messages.map((message) => this.#toStored(message, now));
     try {
       database.transaction(() => {
-        this.statement(
+        this.#statement(
             `INSERT INTO conversations (id, tenant_id, title, created_at, updated_at, platform, chat_id, user_id, version, message_count)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
@@ -305,7 +305,7 @@ export class EmbeddedConversationStore implements ConversationStore {
             stored.length > 0 ? 1 : 0,
             stored.length,
           );
-        this.insertMessages(database, input.tenantId, id, 0, stored, now);
+        this.#insertMessages(database, input.tenantId, id, 0, stored, now);
       }).immediate();
     } catch (error) {
       throw storeUnavailable('create', error);
@@ -326,19 +326,19 @@ export class EmbeddedConversationStore implements ConversationStore {
   async get(tenantId: string, id: string, options: { recentMessages?: number } = {}): Promise<Conversation | undefined> {
     const normalized = normalizeId(id);
     if (normalized === undefined) return undefined;
-    const database = this.open();
+    const database = this.#open();
     try {
       return database.transaction(() => {
-        const row = this.statement(`SELECT * FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) as
+        const row = this.#statement(`SELECT * FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) as
           | ConversationRow
           | undefined;
         if (!row) return undefined;
         let messages: StoredMessage[];
         if (options.recentMessages === undefined) {
-          const rows = this.statement(`SELECT * FROM messages WHERE conversation_id = ? ORDER BY position`).all(normalized) as MessageRow[];
+          const rows = this.#statement(`SELECT * FROM messages WHERE conversation_id = ? ORDER BY position`).all(normalized) as MessageRow[];
           messages = rows.map(toMessage);
         } else {
-          const rows = this.statement(`SELECT * FROM messages WHERE conversation_id = ? ORDER BY position DESC LIMIT ?`)
+          const rows = this.#statement(`SELECT * FROM messages WHERE conversation_id = ? ORDER BY position DESC LIMIT ?`)
             .all(normalized, Math.max(0, options.recentMessages)) as MessageRow[];
           messages = rows.reverse().map(toMessage);
         }
@@ -369,23 +369,23 @@ export class EmbeddedConversationStore implements ConversationStore {
   ): Promise<{ version: number } | undefined> {
     const normalized = normalizeId(id);
     if (normalized === undefined) return undefined;
-    const database = this.open();
-    const now = this.now();
-    const stored = messages.map((message) => this.toStored(message, now));
+    const database = this.#open();
+    const now = this.#now();
+    const stored = messages.map((message) => this.#toStored(message, now));
     try {
       // IMMEDIATE takes the write lock before reading the version, so a second process cannot
       // slip in between the check and the insert.
       return database
         .transaction((): { version: number } | undefined => {
-          const row = this.statement(`SELECT version, message_count FROM conversations WHERE id = ? AND tenant_id = ?`)
+          const row = this.#statement(`SELECT version, message_count FROM conversations WHERE id = ? AND tenant_id = ?`)
             .get(normalized, tenantId) as Pick<ConversationRow, 'version' | 'message_count'> | undefined;
           if (!row) return undefined;
           if (options.expectedVersion !== undefined && row.version !== options.expectedVersion) {
             throw conflict(normalized, options.expectedVersion, row.version);
           }
           if (stored.length === 0) return { version: row.version };
-          this.insertMessages(database, tenantId, normalized, row.message_count, stored, now);
-          this.statement(`UPDATE conversations SET version = version + 1, message_count = ?, updated_at = max(updated_at, ?) WHERE id = ?`)
+          this.#insertMessages(database, tenantId, normalized, row.message_count, stored, now);
+          this.#statement(`UPDATE conversations SET version = version + 1, message_count = ?, updated_at = max(updated_at, ?) WHERE id = ?`)
             .run(row.message_count + stored.length, now.getTime(), normalized);
           return { version: row.version + 1 };
         })
@@ -396,15 +396,15 @@ export class EmbeddedConversationStore implements ConversationStore {
   }
 
   async setTitle(tenantId: string, id: string, title: string, options: { ifTitle?: string } = {}): Promise<boolean> {
-    if (options.ifTitle === undefined) return this.updateHeader(tenantId, id, 'setTitle', 'title = ?', [title]);
+    if (options.ifTitle === undefined) return this.#updateHeader(tenantId, id, 'setTitle', 'title = ?', [title]);
     // Conditional: decided in one statement, so a rename that lands first always wins.
     const normalized = normalizeId(id);
     if (normalized === undefined) throw notFound(id);
-    this.open(); // throws when the store is closed
+    this.#open(); // throws when the store is closed
     try {
-      const changes = this.statement(`UPDATE conversations SET title = ? WHERE id = ? AND tenant_id = ? AND title = ?`).run(title, normalized, tenantId, options.ifTitle).changes;
+      const changes = this.#statement(`UPDATE conversations SET title = ? WHERE id = ? AND tenant_id = ? AND title = ?`).run(title, normalized, tenantId, options.ifTitle).changes;
       if (changes > 0) return true;
-      if (this.statement(`SELECT 1 FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) === undefined) throw notFound(id);
+      if (this.#statement(`SELECT 1 FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) === undefined) throw notFound(id);
       return false;
     } catch (error) {
       throw storeUnavailable('setTitle', error);
@@ -412,7 +412,7 @@ export class EmbeddedConversationStore implements ConversationStore {
   }
 
   async setSummary(tenantId: string, id: string, summary: ConversationSummary): Promise<void> {
-    this.updateHeader(tenantId, id, 'setSummary', 'summary_content = ?, summary_covers_through = ?, summary_created_at = ?', [
+    this.#updateHeader(tenantId, id, 'setSummary', 'summary_content = ?, summary_covers_through = ?, summary_created_at = ?', [
       summary.content,
       summary.coversThroughIndex,
       summary.createdAt.getTime(),
@@ -422,9 +422,9 @@ export class EmbeddedConversationStore implements ConversationStore {
   async list(tenantId: string, options: ListConversationsOptions): Promise<ConversationPage> {
     const pageSize = checkPageSize(options.pageSize);
     const { order, after } = listingStart(options);
-    this.open(); // throws when the store is closed
+    this.#open(); // throws when the store is closed
     try {
-      return pageFrom(this.readHeaders(tenantId, order, after, pageSize + 1, options.userId), pageSize, order);
+      return pageFrom(this.#readHeaders(tenantId, order, after, pageSize + 1, options.userId), pageSize, order);
     } catch (error) {
       throw storeUnavailable('list', error);
     }
@@ -432,16 +432,16 @@ export class EmbeddedConversationStore implements ConversationStore {
 
   async search(tenantId: string, options: SearchConversationsOptions): Promise<ConversationPage> {
     const titleMatches = containsText(options.query);
-    this.open(); // throws when the store is closed
+    this.#open(); // throws when the store is closed
     try {
       return await searchByScan(options, {
-        readHeaders: async (after, limit) => this.readHeaders(tenantId, 'updated', after, limit),
+        readHeaders: async (after, limit) => this.#readHeaders(tenantId, 'updated', after, limit),
         matchingIds: async (headers) => {
           const matched = new Set(headers.filter((header) => titleMatches(header.title)).map((header) => header.id));
           const rest = headers.filter((header) => !matched.has(header.id)).map((header) => header.id);
           if (rest.length === 0) return matched;
           // The batch's ids are this tenant's (read just above), so the message check needs no tenant join.
-          const rows = this.open()
+          const rows = this.#open()
             .prepare(
               `SELECT DISTINCT conversation_id FROM messages
                WHERE conversation_id IN (${rest.map(() => '?').join(', ')}) AND ${CONTAINS_FUNCTION}(content, ?)`,
@@ -459,20 +459,20 @@ export class EmbeddedConversationStore implements ConversationStore {
   async remove(tenantId: string, id: string, options: { ifUpdatedBefore?: Date } = {}): Promise<RemovedConversation | undefined> {
     const normalized = normalizeId(id);
     if (normalized === undefined) return undefined;
-    const database = this.open();
+    const database = this.#open();
     try {
       // One transaction: the header, its messages and tool-use rows (ON DELETE CASCADE) go together.
       return database
         .transaction((): RemovedConversation | undefined => {
-          const row = this.statement(`SELECT ${HEADER_COLUMNS} FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) as
+          const row = this.#statement(`SELECT ${HEADER_COLUMNS} FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) as
             | ConversationRow
             | undefined;
           if (!row) return undefined;
           if (options.ifUpdatedBefore !== undefined && row.updated_at >= options.ifUpdatedBefore.getTime()) return undefined;
-          const first = this.statement(`SELECT content FROM messages WHERE conversation_id = ? AND position = 0`).get(normalized) as
+          const first = this.#statement(`SELECT content FROM messages WHERE conversation_id = ? AND position = 0`).get(normalized) as
             | { content: string }
             | undefined;
-          this.statement(`DELETE FROM conversations WHERE id = ? AND tenant_id = ?`).run(normalized, tenantId);
+          this.#statement(`DELETE FROM conversations WHERE id = ? AND tenant_id = ?`).run(normalized, tenantId);
           return { header: toHeader(row), ...(first === undefined ? {} : { firstMessage: first.content }) };
         })
         .immediate();
@@ -484,23 +484,23 @@ export class EmbeddedConversationStore implements ConversationStore {
   async replaceLastMessage(tenantId: string, id: string, messageId: string, replacement: NewMessage): Promise<{ version: number } | undefined> {
     const normalized = normalizeId(id);
     if (normalized === undefined) return undefined;
-    const database = this.open();
-    const now = this.now();
-    const stored = this.toStored(replacement, now);
+    const database = this.#open();
+    const now = this.#now();
+    const stored = this.#toStored(replacement, now);
     try {
       return database
         .transaction((): { version: number } | undefined => {
-          const row = this.statement(`SELECT version, message_count FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) as
+          const row = this.#statement(`SELECT version, message_count FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) as
             | Pick<ConversationRow, 'version' | 'message_count'>
             | undefined;
           if (!row) return undefined;
-          const last = this.statement(`SELECT id, role FROM messages WHERE conversation_id = ? AND position = ?`).get(normalized, row.message_count - 1) as
+          const last = this.#statement(`SELECT id, role FROM messages WHERE conversation_id = ? AND position = ?`).get(normalized, row.message_count - 1) as
             | Pick<MessageRow, 'id' | 'role'>
             | undefined;
           if (!last || last.id !== messageId || last.role !== 'assistant') throw lastMessageConflict(normalized, messageId);
-          this.statement(`DELETE FROM messages WHERE conversation_id = ? AND position = ?`).run(normalized, row.message_count - 1);
-          this.insertMessages(database, tenantId, normalized, row.message_count - 1, [stored], now);
-          this.statement(`UPDATE conversations SET updated_at = max(updated_at, ?) WHERE id = ?`).run(now.getTime(), normalized);
+          this.#statement(`DELETE FROM messages WHERE conversation_id = ? AND position = ?`).run(normalized, row.message_count - 1);
+          this.#insertMessages(database, tenantId, normalized, row.message_count - 1, [stored], now);
+          this.#statement(`UPDATE conversations SET updated_at = max(updated_at, ?) WHERE id = ?`).run(now.getTime(), normalized);
           return { version: row.version };
         })
         .immediate();
@@ -519,7 +519,7 @@ export class EmbeddedConversationStore implements ConversationStore {
       conditions.push(`tenant_id NOT IN (${scope.exceptTenantIds.map(() => '?').join(', ')})`);
       parameters.push(...scope.exceptTenantIds);
     }
-    const database = this.open();
+    const database = this.#open();
     try {
       const rows = database
         .prepare(`SELECT ${HEADER_COLUMNS} FROM conversations WHERE ${conditions.join(' AND ')} ORDER BY updated_at, id LIMIT ?`)
@@ -531,7 +531,7 @@ export class EmbeddedConversationStore implements ConversationStore {
   }
 
   /** Headers of one tenant in `order`, newest first, strictly after `after`. */
-  private readHeaders(tenantId: string, order: ConversationOrder, after: PagePosition | undefined, limit: number, userId?: string): ConversationHeader[] {
+  #readHeaders(tenantId: string, order: ConversationOrder, after: PagePosition | undefined, limit: number, userId?: string): ConversationHeader[] {
     const column = order === 'created' ? 'created_at' : 'updated_at';
     const conditions = ['tenant_id = ?'];
     const parameters: Array<string | number> = [tenantId];
@@ -543,15 +543,15 @@ export class EmbeddedConversationStore implements ConversationStore {
       conditions.push(`(${column}, id) < (?, ?)`);
       parameters.push(after.at.getTime(), after.id);
     }
-    const rows = this.statement(`SELECT ${HEADER_COLUMNS} FROM conversations WHERE ${conditions.join(' AND ')} ORDER BY ${column} DESC, id DESC LIMIT ?`)
+    const rows = this.#statement(`SELECT ${HEADER_COLUMNS} FROM conversations WHERE ${conditions.join(' AND ')} ORDER BY ${column} DESC, id DESC LIMIT ?`)
       .all(...parameters, limit) as ConversationRow[];
     return rows.map(toHeader);
   }
 
   async findLatestForSession(tenantId: string, session: SessionIdentity, updatedSince: Date): Promise<ConversationHeader | undefined> {
-    this.open(); // throws when the store is closed
+    this.#open(); // throws when the store is closed
     try {
-      const row = this.statement(
+      const row = this.#statement(
           `SELECT ${HEADER_COLUMNS} FROM conversations
            WHERE tenant_id = ? AND platform = ? AND chat_id = ? AND user_id = ? AND updated_at >= ?
            ORDER BY updated_at DESC, id DESC LIMIT 1`,
@@ -570,9 +570,9 @@ export class EmbeddedConversationStore implements ConversationStore {
     limit: number = DEFAULT_PROVENANCE_LIMIT,
   ): Promise<readonly ConversationHeader[]> {
     const key = pluginVersion === undefined ? plugin : `${plugin}@${pluginVersion}`;
-    this.open(); // throws when the store is closed
+    this.#open(); // throws when the store is closed
     try {
-      const rows = this.statement(
+      const rows = this.#statement(
           `SELECT ${HEADER_COLUMNS.split(', ').map((column) => `c.${column}`).join(', ')}
            FROM tool_uses u JOIN conversations c ON c.id = u.conversation_id
            WHERE u.tenant_id = ? AND u.plugin_key = ? AND c.tenant_id = ?
@@ -587,37 +587,37 @@ export class EmbeddedConversationStore implements ConversationStore {
 
   async ping(): Promise<void> {
     try {
-      this.statement('SELECT 1').get();
+      this.#statement('SELECT 1').get();
     } catch (error) {
       throw storeUnavailable('ping', error);
     }
   }
 
   async close(): Promise<void> {
-    await this.checkpointer?.stop();
-    this.checkpointer = undefined;
-    this.statements.clear();
-    this.database?.close();
-    this.database = undefined;
+    await this.#checkpointer?.stop();
+    this.#checkpointer = undefined;
+    this.#statements.clear();
+    this.#database?.close();
+    this.#database = undefined;
   }
 
-  private statement(sql: string): Database.Statement {
-    let prepared = this.statements.get(sql);
+  #statement(sql: string): Database.Statement {
+    let prepared = this.#statements.get(sql);
     if (prepared === undefined) {
-      prepared = this.open().prepare(sql);
-      this.statements.set(sql, prepared);
+      prepared = this.#open().prepare(sql);
+      this.#statements.set(sql, prepared);
     }
     return prepared;
   }
 
-  private open(): Database.Database {
-    if (!this.database) {
+  #open(): Database.Database {
+    if (!this.#database) {
       throw new HostError('HOST_STORE_UNAVAILABLE', 'embedded conversation store is not open (call init() first)');
     }
-    return this.database;
+    return this.#database;
   }
 
-  private toStored(message: NewMessage, now: Date): StoredMessage {
+  #toStored(message: NewMessage, now: Date): StoredMessage {
     const stored: { -readonly [K in keyof StoredMessage]: StoredMessage[K] } = {
       id: message.id ?? createObjectIdHex(now),
       role: message.role,
@@ -631,7 +631,7 @@ export class EmbeddedConversationStore implements ConversationStore {
     return stored;
   }
 
-  private insertMessages(
+  #insertMessages(
     database: Database.Database,
     tenantId: string,
     conversationId: string,
@@ -639,7 +639,7 @@ export class EmbeddedConversationStore implements ConversationStore {
     messages: readonly StoredMessage[],
     now: Date,
   ): void {
-    const insert = this.statement(
+    const insert = this.#statement(
       `INSERT INTO messages (conversation_id, position, id, role, content, created_at, tool_calls, prompt_version, tokens, usage)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -657,20 +657,20 @@ export class EmbeddedConversationStore implements ConversationStore {
         message.usage === undefined ? null : JSON.stringify({ promptTokens: message.usage.promptTokens, completionTokens: message.usage.completionTokens }),
       );
     });
-    const recordUse = this.statement(
+    const recordUse = this.#statement(
       `INSERT INTO tool_uses (tenant_id, plugin_key, conversation_id, used_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (tenant_id, plugin_key, conversation_id) DO UPDATE SET used_at = max(used_at, excluded.used_at)`,
     );
     for (const key of toolPluginKeys(messages)) recordUse.run(tenantId, key, conversationId, now.getTime());
   }
 
-  private updateHeader(tenantId: string, id: string, operation: string, assignments: string, values: Array<string | number>): boolean {
+  #updateHeader(tenantId: string, id: string, operation: string, assignments: string, values: Array<string | number>): boolean {
     const normalized = normalizeId(id);
     if (normalized === undefined) throw notFound(id);
-    this.open(); // throws when the store is closed
+    this.#open(); // throws when the store is closed
     let changes: number;
     try {
-      changes = this.statement(`UPDATE conversations SET ${assignments} WHERE id = ? AND tenant_id = ?`).run(...values, normalized, tenantId).changes;
+      changes = this.#statement(`UPDATE conversations SET ${assignments} WHERE id = ? AND tenant_id = ?`).run(...values, normalized, tenantId).changes;
     } catch (error) {
       throw storeUnavailable(operation, error);
     }

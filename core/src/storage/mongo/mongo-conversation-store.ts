@@ -96,45 +96,45 @@ function notFound(id: string): HostError {
  */
 export class MongoConversationStore implements ConversationStore {
   readonly kind = 'mongodb' as const;
-  private readonly client: MongoClient;
-  private readonly ownsClient: boolean;
-  private readonly database: Db;
-  private readonly conversations: Collection<ConversationDocument>;
-  private readonly turns: Collection<TurnDocument>;
-  private readonly logger: Logger | undefined;
-  private readonly now: () => Date;
+  readonly #client: MongoClient;
+  readonly #ownsClient: boolean;
+  readonly #database: Db;
+  readonly #conversations: Collection<ConversationDocument>;
+  readonly #turns: Collection<TurnDocument>;
+  readonly #logger: Logger | undefined;
+  readonly #now: () => Date;
   // Per-conversation queue inside this process: appends wait for each other instead of racing for
   // the same version, and header writes cannot interleave (FerretDB would lose one of them).
-  private readonly serializer = new KeyedSerializer();
+  readonly #serializer = new KeyedSerializer();
 
   constructor(options: MongoConversationStoreOptions) {
     if (options.client) {
-      this.client = options.client;
-      this.ownsClient = false;
+      this.#client = options.client;
+      this.#ownsClient = false;
     } else {
       if (!options.url) throw new Error('MongoConversationStore needs a url or a client');
-      this.client = new MongoClient(options.url, {
+      this.#client = new MongoClient(options.url, {
         appName: 'acai',
         ignoreUndefined: true,
         serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5000,
       });
-      this.ownsClient = true;
+      this.#ownsClient = true;
     }
-    this.database = this.client.db(options.databaseName ?? databaseNameFromUrl(options.url) ?? 'acai');
-    this.conversations = this.database.collection<ConversationDocument>('conversations');
-    this.turns = this.database.collection<TurnDocument>('conversation_turns');
-    this.logger = options.logger;
-    this.now = options.now ?? (() => new Date());
+    this.#database = this.#client.db(options.databaseName ?? databaseNameFromUrl(options.url) ?? 'acai');
+    this.#conversations = this.#database.collection<ConversationDocument>('conversations');
+    this.#turns = this.#database.collection<TurnDocument>('conversation_turns');
+    this.#logger = options.logger;
+    this.#now = options.now ?? (() => new Date());
   }
 
   /** The database this store writes to. */
   get databaseName(): string {
-    return this.database.databaseName;
+    return this.#database.databaseName;
   }
 
   async init(): Promise<void> {
     try {
-      await this.ensureIndexes(this.conversations, [
+      await this.#ensureIndexes(this.#conversations, [
         // List: newest first, keyset paging on (updated_at, _id).
         { key: { tenant_id: 1, updated_at: -1, _id: -1 }, name: 'tenant_updated' },
         { key: { tenant_id: 1, user_id: 1, updated_at: -1, _id: -1 }, name: 'tenant_user_updated' },
@@ -145,7 +145,7 @@ export class MongoConversationStore implements ConversationStore {
         // Session recovery when Redis misses or is down.
         { key: { tenant_id: 1, platform: 1, chat_id: 1, user_id: 1, updated_at: -1 }, name: 'tenant_session_updated' },
       ]);
-      await this.ensureIndexes(this.turns, [
+      await this.#ensureIndexes(this.#turns, [
         // Provenance: "which conversations ran weather@1.2.0?"
         { key: { tenant_id: 1, tool_plugins: 1, created_at: -1 }, name: 'tenant_tool_plugins_created' },
         // Search: the message text of a batch of conversations.
@@ -157,12 +157,12 @@ export class MongoConversationStore implements ConversationStore {
   }
 
   /** Creates only the missing indexes (see {@link ensureIndexes}). */
-  private async ensureIndexes(collection: Collection<ConversationDocument> | Collection<TurnDocument>, indexes: IndexDescription[]): Promise<void> {
+  async #ensureIndexes(collection: Collection<ConversationDocument> | Collection<TurnDocument>, indexes: IndexDescription[]): Promise<void> {
     await ensureIndexes(collection as Collection<ConversationDocument>, indexes);
   }
 
   async create(input: CreateConversationInput): Promise<Conversation> {
-    const now = this.now();
+    const now = this.#now();
     const hex = chosenOrNewObjectIdHex(input.id, now);
     const messages = input.messages.map((message) => toMessageDocument(message, now));
     const header: ConversationDocument = {
@@ -181,8 +181,8 @@ export class MongoConversationStore implements ConversationStore {
     }
     try {
       // The turn first, then the header: the conversation becomes visible together with its messages.
-      if (messages.length > 0) await this.turns.insertOne(this.turnDocument(header, 1, 0, messages, now));
-      await this.conversations.insertOne(header);
+      if (messages.length > 0) await this.#turns.insertOne(this.#turnDocument(header, 1, 0, messages, now));
+      await this.#conversations.insertOne(header);
     } catch (error) {
       throw storeUnavailable('create', error);
     }
@@ -193,7 +193,7 @@ export class MongoConversationStore implements ConversationStore {
     const objectId = parseObjectId(id);
     if (!objectId) return undefined;
     try {
-      const header = await this.conversations.findOne({ _id: objectId });
+      const header = await this.#conversations.findOne({ _id: objectId });
       if (!header || header.tenant_id !== tenantId) return undefined;
       const hex = objectId.toHexString();
       const wanted = options.recentMessages === undefined ? undefined : Math.max(0, options.recentMessages);
@@ -201,7 +201,7 @@ export class MongoConversationStore implements ConversationStore {
       // length so one round trip usually brings everything needed, however long the history is.
       const averagePerTurn = header.version > 0 ? Math.max(1, header.message_count / header.version) : 2;
       const batchSize = wanted === undefined ? 1000 : Math.min(1000, Math.max(2, Math.ceil(wanted / averagePerTurn) + 1));
-      const cursor = this.turns.find({ _id: turnIdRange(hex) }).sort({ _id: -1 }).batchSize(batchSize);
+      const cursor = this.#turns.find({ _id: turnIdRange(hex) }).sort({ _id: -1 }).batchSize(batchSize);
       const newestFirst: TurnDocument[] = [];
       let collected = 0;
       try {
@@ -245,9 +245,9 @@ export class MongoConversationStore implements ConversationStore {
     if (!objectId) return undefined;
     const hex = objectId.toHexString();
     const expected = options.expectedVersion;
-    return this.serializer.run(hex, async () => {
+    return this.#serializer.run(hex, async () => {
       try {
-        const header = await this.conversations.findOne({ _id: objectId }, { projection: { tenant_id: 1, version: 1, message_count: 1 } });
+        const header = await this.#conversations.findOne({ _id: objectId }, { projection: { tenant_id: 1, version: 1, message_count: 1 } });
         if (!header || header.tenant_id !== tenantId) return undefined;
         // The header holds a (version, message_count) pair that was true at some point: both only
         // grow, together. Start there and move forward when a newer turn already exists.
@@ -255,31 +255,31 @@ export class MongoConversationStore implements ConversationStore {
         let startIndex = header.message_count;
         if (expected !== undefined && expected !== base) {
           if (expected < base) throw conflict(hex, expected, base);
-          const turn = await this.readTurn(hex, expected);
+          const turn = await this.#readTurn(hex, expected);
           if (!turn) throw conflict(hex, expected, base);
           base = expected;
           startIndex = turn.end_index;
         }
         if (messages.length === 0) {
-          for (let turn = await this.readTurn(hex, base + 1); turn; turn = await this.readTurn(hex, turn.version + 1)) base = turn.version;
+          for (let turn = await this.#readTurn(hex, base + 1); turn; turn = await this.#readTurn(hex, turn.version + 1)) base = turn.version;
           return { version: base };
         }
         for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt += 1) {
-          const now = this.now();
+          const now = this.#now();
           const documents = messages.map((message) => toMessageDocument(message, now));
           try {
-            await this.turns.insertOne(this.turnDocument({ _id: objectId, tenant_id: tenantId }, base + 1, startIndex, documents, now));
+            await this.#turns.insertOne(this.#turnDocument({ _id: objectId, tenant_id: tenantId }, base + 1, startIndex, documents, now));
           } catch (error) {
             if (!isDuplicateKey(error)) throw error;
             // Another writer (another process, or a header that lagged) already has this version.
             if (expected !== undefined) throw conflict(hex, expected, base + 1);
-            const taken = await this.readTurn(hex, base + 1);
+            const taken = await this.#readTurn(hex, base + 1);
             if (!taken) throw error;
             base = taken.version;
             startIndex = taken.end_index;
             continue;
           }
-          await this.refreshHeader(objectId, base + 1, startIndex + documents.length, now);
+          await this.#refreshHeader(objectId, base + 1, startIndex + documents.length, now);
           return { version: base + 1 };
         }
         throw new HostError('HOST_CONVERSATION_CONFLICT', `conversation ${hex} is being appended to too concurrently; try again`, {
@@ -292,11 +292,11 @@ export class MongoConversationStore implements ConversationStore {
   }
 
   async setTitle(tenantId: string, id: string, title: string, options: { ifTitle?: string } = {}): Promise<boolean> {
-    return this.updateHeader(tenantId, id, 'setTitle', { title }, options.ifTitle);
+    return this.#updateHeader(tenantId, id, 'setTitle', { title }, options.ifTitle);
   }
 
   async setSummary(tenantId: string, id: string, summary: ConversationSummary): Promise<void> {
-    await this.updateHeader(tenantId, id, 'setSummary', {
+    await this.#updateHeader(tenantId, id, 'setSummary', {
       summary: { content: summary.content, covers_through_index: summary.coversThroughIndex, created_at: summary.createdAt },
     });
   }
@@ -305,7 +305,7 @@ export class MongoConversationStore implements ConversationStore {
     const pageSize = checkPageSize(options.pageSize);
     const { order, after } = listingStart(options);
     try {
-      const documents = await this.readHeaders(tenantId, order, after, pageSize + 1, options.userId);
+      const documents = await this.#readHeaders(tenantId, order, after, pageSize + 1, options.userId);
       return pageFrom(documents, pageSize, order);
     } catch (error) {
       throw storeUnavailable('list', error);
@@ -317,14 +317,14 @@ export class MongoConversationStore implements ConversationStore {
     const pattern = literalPattern(options.query);
     try {
       return await searchByScan(options, {
-        readHeaders: (after, limit) => this.readHeaders(tenantId, 'updated', after, limit),
+        readHeaders: (after, limit) => this.#readHeaders(tenantId, 'updated', after, limit),
         matchingIds: async (headers) => {
           const matched = new Set(headers.filter((header) => titleMatches(header.title)).map((header) => header.id));
           const rest = headers.filter((header) => !matched.has(header.id)).map((header) => new ObjectId(header.id));
           if (rest.length === 0) return matched;
           // One query per batch over the turn log; a case-insensitive regex of the escaped text, which
           // MongoDB and FerretDB both evaluate (neither needs a text index for it).
-          const turns = await this.turns
+          const turns = await this.#turns
             .find(
               { tenant_id: tenantId, conversation_id: { $in: rest }, 'messages.content': { $regex: pattern, $options: 'i' } },
               { projection: { conversation_id: 1 } },
@@ -343,24 +343,24 @@ export class MongoConversationStore implements ConversationStore {
     const objectId = parseObjectId(id);
     if (!objectId) return undefined;
     const hex = objectId.toHexString();
-    return this.serializer.run(hex, async () => {
+    return this.#serializer.run(hex, async () => {
       try {
         const turnsOfIt = { _id: turnIdRange(hex), tenant_id: tenantId };
-        const header = await this.conversations.findOne({ _id: objectId, tenant_id: tenantId }, { projection: HEADER_PROJECTION });
+        const header = await this.#conversations.findOne({ _id: objectId, tenant_id: tenantId }, { projection: HEADER_PROJECTION });
         if (!header) {
           // Turns without a header are what a create that failed half-way leaves: the same tenant's, so cleared too.
-          await this.turns.deleteMany(turnsOfIt);
+          await this.#turns.deleteMany(turnsOfIt);
           return undefined;
         }
-        const newest = await this.turns.find({ _id: turnIdRange(hex) }).sort({ _id: -1 }).limit(1).next();
+        const newest = await this.#turns.find({ _id: turnIdRange(hex) }).sort({ _id: -1 }).limit(1).next();
         const lastTouched = newest && newest.created_at > header.updated_at ? newest.created_at : header.updated_at;
         if (options.ifUpdatedBefore !== undefined && lastTouched >= options.ifUpdatedBefore) return undefined;
-        const first = await this.turns.findOne({ _id: turnId(hex, 1) });
+        const first = await this.#turns.findOne({ _id: turnId(hex, 1) });
         // The header first, so the conversation is gone for readers at once; then its turns, twice: the
         // second pass takes a turn another replica appended between its own check and the header delete.
-        const { deletedCount } = await this.conversations.deleteOne({ _id: objectId, tenant_id: tenantId });
-        await this.turns.deleteMany(turnsOfIt);
-        await this.turns.deleteMany(turnsOfIt);
+        const { deletedCount } = await this.#conversations.deleteOne({ _id: objectId, tenant_id: tenantId });
+        await this.#turns.deleteMany(turnsOfIt);
+        await this.#turns.deleteMany(turnsOfIt);
         if (deletedCount === 0) return undefined;
         const firstMessage = first?.messages[0]?.content;
         return { header: fromConversationDocument(header), ...(firstMessage === undefined ? {} : { firstMessage }) };
@@ -374,21 +374,21 @@ export class MongoConversationStore implements ConversationStore {
     const objectId = parseObjectId(id);
     if (!objectId) return undefined;
     const hex = objectId.toHexString();
-    return this.serializer.run(hex, async () => {
+    return this.#serializer.run(hex, async () => {
       try {
-        const header = await this.conversations.findOne({ _id: objectId }, { projection: { tenant_id: 1 } });
+        const header = await this.#conversations.findOne({ _id: objectId }, { projection: { tenant_id: 1 } });
         if (!header || header.tenant_id !== tenantId) return undefined;
-        const newest = await this.turns.find({ _id: turnIdRange(hex) }).sort({ _id: -1 }).limit(1).next();
+        const newest = await this.#turns.find({ _id: turnIdRange(hex) }).sort({ _id: -1 }).limit(1).next();
         const last = newest?.messages[newest.messages.length - 1];
         if (!newest || !last || last._id !== messageId || last.role !== 'assistant') throw lastMessageConflict(hex, messageId);
-        const now = this.now();
+        const now = this.#now();
         const messages = [...newest.messages.slice(0, -1), toMessageDocument(replacement, now)];
-        const replaced: TurnDocument = this.turnDocument(newest, newest.version, newest.first_index, messages, newest.created_at);
+        const replaced: TurnDocument = this.#turnDocument(newest, newest.version, newest.first_index, messages, newest.created_at);
         // Replacing the whole turn document is atomic on every MongoDB-wire server (FerretDB 1.x applies
         // partial updates as read-modify-write). The filter makes a concurrent regeneration lose cleanly.
-        const { matchedCount } = await this.turns.replaceOne({ _id: newest._id, 'messages._id': messageId }, replaced);
+        const { matchedCount } = await this.#turns.replaceOne({ _id: newest._id, 'messages._id': messageId }, replaced);
         if (matchedCount === 0) throw lastMessageConflict(hex, messageId);
-        await this.refreshHeader(objectId, newest.version, newest.end_index, now);
+        await this.#refreshHeader(objectId, newest.version, newest.end_index, now);
         return { version: newest.version };
       } catch (error) {
         throw storeUnavailable('replaceLastMessage', error);
@@ -399,7 +399,7 @@ export class MongoConversationStore implements ConversationStore {
   async listUntouched(scope: UntouchedScope, before: Date, limit: number): Promise<readonly ConversationHeader[]> {
     const tenant = 'tenantId' in scope ? { tenant_id: scope.tenantId } : scope.exceptTenantIds.length > 0 ? { tenant_id: { $nin: [...scope.exceptTenantIds] } } : {};
     try {
-      const documents = await this.conversations
+      const documents = await this.#conversations
         .find({ ...tenant, updated_at: { $lt: before } }, { projection: HEADER_PROJECTION })
         .sort({ updated_at: 1, _id: 1 })
         .limit(limit)
@@ -411,14 +411,14 @@ export class MongoConversationStore implements ConversationStore {
   }
 
   /** Headers of one tenant in `order`, newest first, strictly after `after`. */
-  private async readHeaders(tenantId: string, order: ConversationOrder, after: PagePosition | undefined, limit: number, userId?: string): Promise<ConversationHeader[]> {
+  async #readHeaders(tenantId: string, order: ConversationOrder, after: PagePosition | undefined, limit: number, userId?: string): Promise<ConversationHeader[]> {
     const field = order === 'created' ? 'created_at' : 'updated_at';
     const filter: Filter<ConversationDocument> = { tenant_id: tenantId };
     if (userId !== undefined) filter.user_id = userId;
     if (after !== undefined) {
       filter.$or = [{ [field]: { $lt: after.at } }, { [field]: after.at, _id: { $lt: new ObjectId(after.id) } }];
     }
-    const documents = await this.conversations
+    const documents = await this.#conversations
       .find(filter, { projection: HEADER_PROJECTION })
       .sort({ [field]: -1, _id: -1 })
       .limit(limit)
@@ -428,7 +428,7 @@ export class MongoConversationStore implements ConversationStore {
 
   async findLatestForSession(tenantId: string, session: SessionIdentity, updatedSince: Date): Promise<ConversationHeader | undefined> {
     try {
-      const document = await this.conversations.findOne(
+      const document = await this.#conversations.findOne(
         {
           tenant_id: tenantId,
           platform: session.platform,
@@ -452,7 +452,7 @@ export class MongoConversationStore implements ConversationStore {
   ): Promise<readonly ConversationHeader[]> {
     const key = pluginVersion === undefined ? plugin : `${plugin}@${pluginVersion}`;
     try {
-      const cursor = this.turns
+      const cursor = this.#turns
         .find({ tenant_id: tenantId, tool_plugins: key }, { projection: { conversation_id: 1 } })
         .sort({ created_at: -1 })
         .batchSize(Math.min(1000, limit * 2));
@@ -470,7 +470,7 @@ export class MongoConversationStore implements ConversationStore {
         await cursor.close();
       }
       if (ids.length === 0) return [];
-      const documents = await this.conversations.find({ _id: { $in: ids }, tenant_id: tenantId }, { projection: HEADER_PROJECTION }).toArray();
+      const documents = await this.#conversations.find({ _id: { $in: ids }, tenant_id: tenantId }, { projection: HEADER_PROJECTION }).toArray();
       const byId = new Map(documents.map((document) => [document._id.toHexString(), fromConversationDocument(document)]));
       // Most recent use first.
       return ids.flatMap((objectId) => byId.get(objectId.toHexString()) ?? []);
@@ -481,23 +481,23 @@ export class MongoConversationStore implements ConversationStore {
 
   async ping(): Promise<void> {
     try {
-      await this.database.command({ ping: 1 });
+      await this.#database.command({ ping: 1 });
     } catch (error) {
       throw storeUnavailable('ping', error);
     }
   }
 
   async close(): Promise<void> {
-    if (this.ownsClient) await this.client.close();
+    if (this.#ownsClient) await this.#client.close();
   }
 
   /** One turn by its exact `_id` (only needed off the happy path: a lagging header, an expectedVersion check). */
-  private readTurn(hex: string, version: number): Promise<TurnDocument | null> {
+  #readTurn(hex: string, version: number): Promise<TurnDocument | null> {
     if (version < 1) return Promise.resolve(null);
-    return this.turns.findOne({ _id: turnId(hex, version) });
+    return this.#turns.findOne({ _id: turnId(hex, version) });
   }
 
-  private turnDocument(
+  #turnDocument(
     conversation: Pick<ConversationDocument, 'tenant_id'> & ({ _id: ObjectId } | { conversation_id: ObjectId }),
     version: number,
     firstIndex: number,
@@ -520,17 +520,17 @@ export class MongoConversationStore implements ConversationStore {
     return turn;
   }
 
-  private async refreshHeader(objectId: ObjectId, version: number, messageCount: number, now: Date): Promise<void> {
+  async #refreshHeader(objectId: ObjectId, version: number, messageCount: number, now: Date): Promise<void> {
     try {
       // Filter on _id alone (tenant was checked by the caller): the cheapest update on every MongoDB-wire server.
-      await this.conversations.updateOne({ _id: objectId }, { $max: { version, message_count: messageCount, updated_at: now } });
+      await this.#conversations.updateOne({ _id: objectId }, { $max: { version, message_count: messageCount, updated_at: now } });
     } catch (error) {
       // The turn is stored; a stale header only delays the conversation's place in List until the next append.
-      this.logger?.warn({ err: error, conversationId: objectId.toHexString() }, 'conversation header update failed after append');
+      this.#logger?.warn({ err: error, conversationId: objectId.toHexString() }, 'conversation header update failed after append');
     }
   }
 
-  private async updateHeader(
+  async #updateHeader(
     tenantId: string,
     id: string,
     operation: string,
@@ -539,12 +539,12 @@ export class MongoConversationStore implements ConversationStore {
   ): Promise<boolean> {
     const objectId = parseObjectId(id);
     if (!objectId) throw notFound(id);
-    return this.serializer.run(objectId.toHexString(), async () => {
+    return this.#serializer.run(objectId.toHexString(), async () => {
       try {
-        const header = await this.conversations.findOne({ _id: objectId }, { projection: { tenant_id: 1, title: 1 } });
+        const header = await this.#conversations.findOne({ _id: objectId }, { projection: { tenant_id: 1, title: 1 } });
         if (!header || header.tenant_id !== tenantId) throw notFound(id);
         if (ifTitle !== undefined && header.title !== ifTitle) return false;
-        const { matchedCount } = await this.conversations.updateOne(
+        const { matchedCount } = await this.#conversations.updateOne(
           ifTitle === undefined ? { _id: objectId } : { _id: objectId, title: ifTitle },
           { $set: fields },
         );
