@@ -24,6 +24,10 @@ beforeAll(async () => {
     ACAI_API_KEYS: `${KEY_A}:tenant-a:chat,${KEY_B}:tenant-b:chat,${KEY_OPS}:ops:metrics+admin`,
     RATE_LIMIT_PER_MINUTE: '100000',
     RATE_LIMIT_BURST: '100000',
+    // This suite is about the API, not load shedding (edge-admission tests that): the host shares a busy test
+    // process, whose event-loop delay would lower the adaptive admission limit below the 50 concurrent turns
+    // one test sends. A fixed limit keeps admission on without that.
+    ADMISSION_TARGET_LOOP_DELAY_MS: '0',
   });
 });
 
