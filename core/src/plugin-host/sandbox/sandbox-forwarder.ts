@@ -111,6 +111,7 @@ async function main(): Promise<void> {
   const { inner } = config;
   const child = spawn(inner.bubblewrap, [...inner.args, '--', command, ...args], {
     stdio: ['inherit', 'inherit', 'inherit', inner.seccompDescriptor],
+    // This process is not the host: its environment is the sandbox's (the granted variables only), passed on to the program.
     env: { ...process.env, ...proxyUrl },
   });
   child.on('error', (error) => {
