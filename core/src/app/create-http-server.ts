@@ -3,11 +3,13 @@ import type { Logger } from 'pino';
 import type { HostConfig } from '../config/env-config.js';
 import { answerWhileClosing } from '../health/index.js';
 import { twirpServerOptions } from '../rpc/index.js';
+import { RequestLogController } from './request-log-controller.js';
 
 /** The Fastify instance every edge registers on; it is built here and never listens (main.ts does). */
 export function createHttpServer(config: HostConfig, logger: Logger): FastifyInstance {
   const server = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    logController: new RequestLogController(),
     ...twirpServerOptions(),
     bodyLimit: config.server.maxBodyBytes,
     // The transport answers deadline_exceeded at requestDeadlineMs; the socket must outlive it.

@@ -86,8 +86,17 @@ export function wallClockAsUtc(wall: WallClock): number {
 
 /** Offset of `timeZone` from UTC at the instant, in minutes (east positive). */
 export function offsetMinutesAt(epochMs: number, timeZone: string): number {
+  return offsetMinutesOf(wallClockAt(epochMs, timeZone), epochMs);
+}
+
+/**
+ * The offset, given the wall clock already read at that instant (`wallClockAt(epochMs, zone)`): reading
+ * a zone's clock is the expensive part (ICU formatToParts), so callers that have it reuse it.
+ */
+export function offsetMinutesOf(wall: WallClock, epochMs: number): number {
+  // The wall clock has whole seconds; compare it with the instant's whole second.
   const wholeSecond = Math.floor(epochMs / 1000) * 1000;
-  return Math.round((wallClockAsUtc(wallClockAt(wholeSecond, timeZone)) - wholeSecond) / 60_000);
+  return Math.round((wallClockAsUtc(wall) - wholeSecond) / 60_000);
 }
 
 /** `+01:00` style offset. */
@@ -134,5 +143,6 @@ export function resolveLocalTime(wall: WallClock, timeZone: string): LocalTimeRe
 
 /** ISO 8601 with the zone's offset, e.g. `2026-03-01T11:00:00+01:00`. */
 export function formatIsoInZone(epochMs: number, timeZone: string): string {
-  return `${formatWallClock(wallClockAt(epochMs, timeZone))}${formatOffset(offsetMinutesAt(epochMs, timeZone))}`;
+  const wall = wallClockAt(epochMs, timeZone);
+  return `${formatWallClock(wall)}${formatOffset(offsetMinutesOf(wall, epochMs))}`;
 }
