@@ -32,6 +32,7 @@ export function createChatCompletionsEndpoint(client: OpenAI, fetch: typeof glob
   };
 
   async function create(body: CompletionParams, options: { readonly signal: AbortSignal }): Promise<unknown> {
+    if (body.stream !== true) return createWhole(body, options.signal);
     // The stream's reader aborts this controller when iteration stops early; it also follows the caller.
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(options.signal.reason);
@@ -47,39 +48,73 @@ export function createChatCompletionsEndpoint(client: OpenAI, fetch: typeof glob
     }
     if (!response.ok) {
       options.signal.removeEventListener('abort', onAbort);
-      const text = await response.text().catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
-      const json = parseJson(text);
-      throw APIError.generate(response.status, json, json === undefined ? text : undefined, response.headers);
+      throw await statusError(response);
     }
-    if (body.stream === true) {
-      // The listener stays for the stream's lifetime: the caller's abort must end the body read too.
-      return Stream.fromSSEResponse(response, controller, client);
-    }
+    // The listener stays for the stream's lifetime: the caller's abort must end the body read too.
+    return Stream.fromSSEResponse(response, controller, client);
+  }
+
+  // A whole answer needs no controller of its own: the transport reads the body before it resolves,
+  // under the caller's signal, so the caller's abort reaches every step directly.
+  async function createWhole(body: NonStreamingParams, signal: AbortSignal): Promise<unknown> {
+    if (signal.aborted) throw new APIUserAbortError();
+    let response: Response;
     try {
-      return await response.json();
-    } finally {
-      options.signal.removeEventListener('abort', onAbort);
+      response = await fetch(url, { method: 'POST', headers, body: serializeBody(body), signal });
+    } catch (error) {
+      if (signal.aborted) throw new APIUserAbortError();
+      throw new APIConnectionError({ cause: error instanceof Error ? error : new Error(String(error)) });
     }
+    if (!response.ok) throw await statusError(response);
+    return response.json();
+  }
+
+  async function statusError(response: Response): Promise<Error> {
+    const text = await response.text().catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+    const json = parseJson(text);
+    return APIError.generate(response.status, json, json === undefined ? text : undefined, response.headers);
   }
 
   return { create } as ChatCompletionsEndpoint;
 }
 
 // The tool definitions are most of a request body (6.5 of 10 KB in bench:capacity) and the same array
-// is offered on every call until the plugin set changes, so its JSON is made once per array.
+// is offered on every call until the plugin set changes, so its JSON is made once per array. The
+// messages repeat too: a turn's second call resends the first call's messages (the same objects, see
+// toWireRequest) plus the tool round, so each message's JSON is made once per message object. Both
+// rely on what is sent never being changed afterwards (wire messages and tool arrays are built fresh
+// and never mutated).
 const toolsJson = new WeakMap<object, string>();
+const messageJson = new WeakMap<object, string>();
 
-/** The request body as JSON, with the tool definitions' JSON reused from earlier calls. */
+/** The request body as JSON, with the JSON of tool definitions and messages reused from earlier calls. */
 export function serializeBody(body: CompletionParams): string {
-  const { tools, ...rest } = body;
-  if (tools === undefined) return JSON.stringify(body);
-  let serialized = toolsJson.get(tools);
-  if (serialized === undefined) {
-    serialized = JSON.stringify(tools);
-    toolsJson.set(tools, serialized);
+  const { tools, messages, ...rest } = body;
+  let serialized = JSON.stringify(rest);
+  if (messages !== undefined) serialized = withMember(serialized, 'messages', `[${messages.map(jsonOfMessage).join(',')}]`);
+  if (tools !== undefined) {
+    let toolsSerialized = toolsJson.get(tools);
+    if (toolsSerialized === undefined) {
+      toolsSerialized = JSON.stringify(tools);
+      toolsJson.set(tools, toolsSerialized);
+    }
+    serialized = withMember(serialized, 'tools', toolsSerialized);
   }
-  const head = JSON.stringify(rest);
-  return head === '{}' ? `{"tools":${serialized}}` : `${head.slice(0, -1)},"tools":${serialized}}`;
+  return serialized;
+}
+
+function jsonOfMessage(message: object): string {
+  let json = messageJson.get(message);
+  if (json === undefined) {
+    json = JSON.stringify(message);
+    messageJson.set(message, json);
+  }
+  return json;
+}
+
+/** `object` (a JSON object's text) with one more member at its end. */
+function withMember(object: string, name: string, json: string): string {
+  return object === '{}' ? `{"${name}":${json}}` : `${object.slice(0, -1)},"${name}":${json}}`;
 }
 
 function parseJson(text: string): object | undefined {
