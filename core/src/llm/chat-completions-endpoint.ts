@@ -79,42 +79,20 @@ export function createChatCompletionsEndpoint(client: OpenAI, fetch: typeof glob
 }
 
 // The tool definitions are most of a request body (6.5 of 10 KB in bench:capacity) and the same array
-// is offered on every call until the plugin set changes, so its JSON is made once per array. The
-// messages repeat too: a turn's second call resends the first call's messages (the same objects, see
-// toWireRequest) plus the tool round, so each message's JSON is made once per message object. Both
-// rely on what is sent never being changed afterwards (wire messages and tool arrays are built fresh
-// and never mutated).
+// is offered on every call until the plugin set changes, so its JSON is made once per array.
 const toolsJson = new WeakMap<object, string>();
-const messageJson = new WeakMap<object, string>();
 
-/** The request body as JSON, with the JSON of tool definitions and messages reused from earlier calls. */
+/** The request body as JSON, with the tool definitions' JSON reused from earlier calls. */
 export function serializeBody(body: CompletionParams): string {
-  const { tools, messages, ...rest } = body;
-  let serialized = JSON.stringify(rest);
-  if (messages !== undefined) serialized = withMember(serialized, 'messages', `[${messages.map(jsonOfMessage).join(',')}]`);
-  if (tools !== undefined) {
-    let toolsSerialized = toolsJson.get(tools);
-    if (toolsSerialized === undefined) {
-      toolsSerialized = JSON.stringify(tools);
-      toolsJson.set(tools, toolsSerialized);
-    }
-    serialized = withMember(serialized, 'tools', toolsSerialized);
+  const { tools, ...rest } = body;
+  if (tools === undefined) return JSON.stringify(body);
+  let serialized = toolsJson.get(tools);
+  if (serialized === undefined) {
+    serialized = JSON.stringify(tools);
+    toolsJson.set(tools, serialized);
   }
-  return serialized;
-}
-
-function jsonOfMessage(message: object): string {
-  let json = messageJson.get(message);
-  if (json === undefined) {
-    json = JSON.stringify(message);
-    messageJson.set(message, json);
-  }
-  return json;
-}
-
-/** `object` (a JSON object's text) with one more member at its end. */
-function withMember(object: string, name: string, json: string): string {
-  return object === '{}' ? `{"${name}":${json}}` : `${object.slice(0, -1)},"${name}":${json}}`;
+  const head = JSON.stringify(rest);
+  return head === '{}' ? `{"tools":${serialized}}` : `${head.slice(0, -1)},"tools":${serialized}}`;
 }
 
 function parseJson(text: string): object | undefined {

@@ -17,22 +17,9 @@ export interface WireRequest {
 export function toWireRequest(request: CompletionRequest, modelName: string, wireTools: WireToolsOf): WireRequest {
   return {
     model: modelName,
-    messages: request.messages.map(wireMessageOf),
+    messages: request.messages.map(toWireMessage),
     ...(request.tools && request.tools.length > 0 ? { tools: wireTools(request.tools), tool_choice: request.toolChoice ?? 'auto' } : {}),
   };
-}
-
-// A turn's later model calls resend the earlier calls' messages (the same objects, which are never
-// changed): the wire form, and with it the JSON the endpoint keeps per wire object, is made once.
-const wireMessages = new WeakMap<ModelMessage, OpenAI.Chat.Completions.ChatCompletionMessageParam>();
-
-function wireMessageOf(message: ModelMessage): OpenAI.Chat.Completions.ChatCompletionMessageParam {
-  let wire = wireMessages.get(message);
-  if (wire === undefined) {
-    wire = toWireMessage(message);
-    wireMessages.set(message, wire);
-  }
-  return wire;
 }
 
 /** One provider-neutral message in the OpenAI shape (tool calls and results keep their ids). */

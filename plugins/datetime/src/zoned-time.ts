@@ -60,8 +60,24 @@ export function resolveTimeZone(name: string, field: string): string {
   }
 }
 
+// Reading a zone's clock (ICU formatToParts) is the costly step of a time tool call, and a busy host
+// asks for the same zone many times within one second: the last reading per zone is kept (one entry
+// per zone asked for, cleared if odd spellings of aliases ever make it grow past a thousand).
+const lastReadings = new Map<string, { readonly second: number; readonly wall: WallClock }>();
+const MAX_LAST_READINGS = 1000;
+
 /** The wall clock in `timeZone` at the instant `epochMs`. */
 export function wallClockAt(epochMs: number, timeZone: string): WallClock {
+  const second = Math.floor(epochMs / 1000);
+  const last = lastReadings.get(timeZone);
+  if (last !== undefined && last.second === second) return last.wall;
+  const wall = readWallClock(second * 1000, timeZone);
+  if (lastReadings.size >= MAX_LAST_READINGS) lastReadings.clear();
+  lastReadings.set(timeZone, { second, wall });
+  return wall;
+}
+
+function readWallClock(epochMs: number, timeZone: string): WallClock {
   const parts: Record<string, string> = {};
   for (const part of formatterFor(timeZone).formatToParts(epochMs)) parts[part.type] = part.value;
   const yearOfEra = Number(parts['year']);
