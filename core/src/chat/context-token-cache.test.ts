@@ -87,25 +87,6 @@ describe('ContextTokenCache', () => {
     expect(textCalls() - before).toBe(countingCalls - 1);
   });
 
-  it('uses the counts remembered for a reply before it was stored', () => {
-    const { counter, textCalls } = countingCounter();
-    const cache = new ContextTokenCache(counter);
-    const message: StoredMessage = {
-      id: '665f00000000000000000003',
-      role: 'assistant',
-      content: 'Noon.',
-      createdAt: new Date(0),
-      toolCalls: [{ id: 'call_1', name: 'datetime__get_current_time', arguments: '{}', result: '12:00', outcome: 'ok', durationMs: 1 }],
-    };
-    cache.rememberReplay(message, [11, 7, 6]);
-    expect(cache.replayTokens(message, toModelMessages(message))).toEqual([11, 7, 6]);
-    expect(textCalls()).toBe(0);
-    // Another message (another id, or the same id with other content) is counted afresh.
-    const other = { ...message, content: 'Noon, exactly.' };
-    cache.replayTokens(other, toModelMessages(other));
-    expect(textCalls()).toBe(3);
-  });
-
   it('stays bounded and forgets the oldest entries first', () => {
     const real = createTokenCounter('gpt-4o-mini');
     const { counter, textCalls } = countingCounter();

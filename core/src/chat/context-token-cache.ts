@@ -50,7 +50,8 @@ export class ContextTokenCache {
    * the stored message's own text, whose count was stored with it (`message.tokens`) when known.
    */
   replayTokens(message: StoredMessage, replayed: readonly ModelMessage[]): readonly number[] {
-    const key = replayKey(message);
+    // The id is unique per message; length and call count guard against a store reusing one.
+    const key = `${message.id}:${message.content.length}:${message.toolCalls?.length ?? 0}`;
     const cached = this.#replays.get(key);
     if (cached !== undefined && cached.length === replayed.length) return cached;
     const last = replayed.length - 1;
@@ -60,15 +61,6 @@ export class ContextTokenCache {
     );
     this.#replays.set(key, counts);
     return counts;
-  }
-
-  /**
-   * Remembers the replay counts of a message about to be stored, counted while its turn ran (the tool
-   * loop counts each call and result for the next model call anyway), so the next turn need not count
-   * them again.
-   */
-  rememberReplay(message: ReplayIdentity, counts: readonly number[]): void {
-    this.#replays.set(replayKey(message), counts);
   }
 
   /** Token count of a system message with this content, paragraph by paragraph. */
@@ -88,14 +80,6 @@ export class ContextTokenCache {
     }
     return total;
   }
-}
-
-/** What identifies a stored message's replay. */
-export type ReplayIdentity = Pick<StoredMessage, 'id' | 'content' | 'toolCalls'>;
-
-// The id is unique per message; length and call count guard against a store reusing one.
-function replayKey(message: ReplayIdentity): string {
-  return `${message.id}:${message.content.length}:${message.toolCalls?.length ?? 0}`;
 }
 
 const caches = new WeakMap<TokenCounter, ContextTokenCache>();

@@ -1,9 +1,7 @@
 import { HostError } from '../errors/index.js';
-import { MESSAGE_OVERHEAD_TOKENS } from '../llm/index.js';
 import type { NewMessage, SessionIdentity } from '../storage/conversation-store.js';
 import { createObjectIdHex } from '../storage/object-id.js';
 import type { CallerContext } from './caller-context.js';
-import { contextTokenCacheFor } from './context-token-cache.js';
 import type { ChatStepDeps } from './chat-deps.js';
 import type { GeneratedReply } from './generate-reply.js';
 
@@ -109,9 +107,5 @@ function replyMessage(deps: Pick<ChatStepDeps, 'model' | 'clock'>, reply: Genera
     ...(loop.toolCalls.length > 0 ? { toolCalls: loop.toolCalls } : {}),
     ...(loop.usage !== undefined ? { usage: loop.usage } : {}),
   };
-  if (loop.replayTokens !== undefined && message.tokens !== undefined) {
-    const replay = [...loop.replayTokens, message.tokens + MESSAGE_OVERHEAD_TOKENS];
-    contextTokenCacheFor(deps.model.tokenCounter).rememberReplay({ id: replyId, content: message.content, toolCalls: loop.toolCalls }, replay);
-  }
   return { message, replyId };
 }

@@ -4,7 +4,6 @@ import { HostError } from '../errors/index.js';
 import type { ModelMessage } from '../llm/index.js';
 import type { ToolCallRecord } from '../storage/conversation-store.js';
 import type { CallerContext } from './caller-context.js';
-import { toModelMessages } from './build-model-context.js';
 import { runToolLoop, type ToolLoopSettings } from './run-tool-loop.js';
 import { callerFor } from './testing/chat-test-parts.js';
 import { clockTool, createFixtureTools, type FixtureTool, type FixtureTools } from './testing/fixture-tools.js';
@@ -113,34 +112,6 @@ describe('runToolLoop', () => {
       durationMs: expect.any(Number),
     });
     expect(Number.isInteger(record!.durationMs)).toBe(true);
-  });
-
-  it('hands over the counts of a one-step tool round, equal to counting the stored reply\'s replay', async () => {
-    const parts = loopParts([
-      toolCalls([
-        { id: 'call_1', name: 'fixtures__get_time', arguments: { zone: 'Europe/Oslo' } },
-        { id: 'call_2', name: 'fixtures__get_time', arguments: { zone: 'Asia/Tokyo' } },
-      ]),
-      text('Noon and eight.'),
-    ]);
-    const result = await run(parts);
-    const stored = { id: '665f00000000000000000001', role: 'assistant' as const, content: result.reply, createdAt: new Date(0), toolCalls: result.toolCalls };
-    const replay = toModelMessages(stored).map((message) => parts.model.tokenCounter.countMessage(message));
-    expect(result.replayTokens).toEqual(replay.slice(0, -1));
-  });
-
-  it('hands over no replay counts when the loop\'s messages differ from the replay (text next to calls, several steps)', async () => {
-    const withText = await run(loopParts([toolCalls([{ id: 'call_1', name: 'fixtures__get_time', arguments: { zone: 'UTC' } }], 'Let me look.'), text('Noon.')]));
-    expect(withText.replayTokens).toBeUndefined();
-    const twoSteps = await run(
-      loopParts([
-        toolCalls([{ id: 'call_1', name: 'fixtures__get_time', arguments: { zone: 'UTC' } }]),
-        toolCalls([{ id: 'call_2', name: 'fixtures__get_time', arguments: { zone: 'Europe/Oslo' } }]),
-        text('Noon twice.'),
-      ]),
-    );
-    expect(twoSteps.toolCalls).toHaveLength(2);
-    expect(twoSteps.replayTokens).toBeUndefined();
   });
 
   it('feeds tool failures back to the model as results instead of failing the turn', async () => {

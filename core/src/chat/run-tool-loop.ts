@@ -26,12 +26,6 @@ export interface ToolLoopResult {
   readonly modelCalls: number;
   /** True when the step limit forced the final answer. */
   readonly hitStepLimit: boolean;
-  /**
-   * Token counts of the stored reply's replay without its final text (the assistant message with all
-   * calls, then each result), as counted during the loop; undefined when the loop's messages were not
-   * the replay's (several tool steps, or text next to the calls).
-   */
-  readonly replayTokens?: readonly number[] | undefined;
 }
 
 /** Input of one turn. */
@@ -66,9 +60,6 @@ export async function runToolLoop(
   let usage: MessageTokenUsage | undefined;
   let modelCalls = 0;
   const images = new TurnImageBudget();
-  // The replay of a one-step tool round is exactly the messages this loop counts: keep their counts.
-  let replayTokens: number[] | undefined;
-  let toolSteps = 0;
 
   for (let step = 0; ; step += 1) {
     const isForcedFinal = step >= settings.maxSteps;
@@ -103,17 +94,13 @@ export async function runToolLoop(
         usage,
         modelCalls,
         hitStepLimit: isForcedFinal,
-        ...(replayTokens !== undefined && toolSteps === 1 && replayTokens.length === records.length + 1 ? { replayTokens } : {}),
       };
     }
 
     const calls = withUniqueIds(completion.toolCalls);
     const assistant: ModelMessage = { role: 'assistant', content: completion.content, toolCalls: calls };
     messages.push(assistant);
-    const assistantTokens = counter.countMessage(assistant);
-    rawPromptTokens += assistantTokens;
-    toolSteps += 1;
-    replayTokens = toolSteps === 1 && !completion.content ? [assistantTokens] : undefined;
+    rawPromptTokens += counter.countMessage(assistant);
 
     if (events?.toolCallStarted) {
       for (const call of calls) await events.toolCallStarted(announce(executor, call));
@@ -141,9 +128,7 @@ export async function runToolLoop(
       }
       const toolMessage: ModelMessage = { role: 'tool', toolCallId: call.id, content };
       messages.push(toolMessage);
-      const toolTokens = counter.countMessage(toolMessage);
-      rawPromptTokens += toolTokens;
-      replayTokens?.push(toolTokens);
+      rawPromptTokens += counter.countMessage(toolMessage);
       const record: ToolCallRecord = toolCallRecord(call, result, content, images, caller.logger);
       records.push(record);
       await events?.toolCallFinished?.(record);
