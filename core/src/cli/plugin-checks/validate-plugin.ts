@@ -150,6 +150,8 @@ function buildReport(host: PluginHost, identity: PluginIdentity, hostVersion: st
     if (index > failedIndex) return { check, status: 'not run' };
     // Unset ${VAR} references are refused before the import, so "import" only counts when it happened.
     if (check === 'import' && !isImported) return { check, status: 'not run' };
+    // A missing entry is found before the sandbox is made: "sandbox" only counts once the loader placed the plugin.
+    if (check === 'sandbox' && status.sandbox === undefined) return { check, status: 'not run' };
     return { check, status: 'passed' };
   });
   return {
