@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_VERSION } from '../../core/src/app.js';
 import { sandboxProcessIds } from '../support/sandbox-processes.js';
-import { REPO_ROOT, runAcai, runAcaiBinary, temporaryFolder } from './cli-support.js';
+import { REPO_ROOT, runAcai, runAcaiBinary, temporaryFolder, unusedUrl } from './cli-support.js';
 
 const HOSTILE = fileURLToPath(new URL('../fixtures/hostile-plugins/', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
@@ -94,7 +94,7 @@ describe('acai plugin validate on a plugin that tries to take what the checking 
     connections = 0;
     const result = await validate(['--sandbox', 'none']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/WARNING: --sandbox none: the plugin's code runs in this process WITHOUT a sandbox, with your rights/);
+    expect(result.stderr).toMatch(/WARNING: --sandbox none: the plugin runs WITHOUT a sandbox \(a package in this process, an MCP server as a child of it\), with your rights/);
     const report = JSON.parse(result.stdout) as Report;
     expect(report.sandbox).toBe('opted-out');
     const seen = failedCheck(report)!.message!;
@@ -153,6 +153,17 @@ describe('acai plugin validate where no sandbox can be made', () => {
     const result = await acai(argv);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
+  });
+});
+
+describe('acai plugin validate --mcp on a server behind a URL', () => {
+  it('checks it as the host would, with no sandbox (it runs elsewhere) and no permissions block', async () => {
+    const url = `${await unusedUrl()}/mcp`;
+    const result = await acai(['plugin', 'validate', '--mcp', JSON.stringify({ url }), '--name', 'remote', '--json']);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as Report;
+    expect(report.sandbox).toBe('remote');
+    expect(failedCheck(report)).toMatchObject({ check: 'start', code: 'HOST_PLUGIN_MCP_CONNECT_FAILED' });
   });
 });
 

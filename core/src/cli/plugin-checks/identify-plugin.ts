@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { SandboxSetting } from '../../config/isolation-modes.js';
 import { parsePluginsConfig, type PluginEntryConfig } from '../../config/plugins-config.js';
 import type { InstalledRelease } from '../../config/supply-chain-config.js';
-import { isFirstPartyPackage, readDeclaredPluginName, toPermissionsBlock, toPermissionSet, type PermissionSet, type SandboxSettings } from '../../plugin-host/index.js';
+import { isEmptyPermissionSet, isFirstPartyPackage, readDeclaredPluginName, toPermissionsBlock, toPermissionSet, type PermissionSet, type SandboxSettings } from '../../plugin-host/index.js';
 import { resolvePluginPackage } from '../../plugin-host/resolve-plugin-package.js';
 import type { ProtectedPath } from '../../plugin-host/sandbox/index.js';
 import { sourceFields, type PluginSourceSpec } from './parse-plugin-source.js';
@@ -59,7 +59,8 @@ export function entryFor(
         ...sourceFields(source),
         ...(options.config ? { config: options.config } : {}),
         ...(options.installed ? { installed: options.installed } : {}),
-        ...(options.grant === undefined ? {} : { permissions: toPermissionsBlock(options.grant) }),
+        // Granting nothing needs no block (and an MCP server behind a URL may not have one).
+        ...(options.grant === undefined || isEmptyPermissionSet(options.grant) ? {} : { permissions: toPermissionsBlock(options.grant) }),
         ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
       },
     ],

@@ -82,7 +82,7 @@ export function warnIfUnsandboxed(sandbox: SandboxSetting | undefined, io: CliIo
   if (sandbox !== 'none') return;
   const style = createStyle({ ...io, stdout: io.stderr });
   io.stderr.write(
-    `${style.red(style.bold('WARNING'))}: --sandbox none: the plugin's code runs in this process WITHOUT a sandbox, with your rights: it can read every file, environment variable and network address you can (home directory, SSH keys, tokens). Use it only for code you would run yourself.\n`,
+    `${style.red(style.bold('WARNING'))}: --sandbox none: the plugin runs WITHOUT a sandbox (a package in this process, an MCP server as a child of it), with your rights: it can read every file, environment variable and network address you can (home directory, SSH keys, tokens). Use it only for code you would run yourself.\n`,
   );
 }
 
