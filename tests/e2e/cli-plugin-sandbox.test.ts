@@ -91,6 +91,28 @@ describe('acai plugin validate on a plugin that tries to take what the checking 
     for (const canary of Object.values(canaries)) expect(result.stdout + result.stderr).not.toContain(canary);
   });
 
+  it('runs `plugin test` of a snooping plugin in the sandbox too: its tools reach none of them', async () => {
+    connections = 0;
+    const { port } = loopback.address() as { port: number };
+    const args = {
+      read_file: { path: join(project, 'secret.txt') },
+      list_dir: { path: home },
+      read_environ: { of: 'self' },
+      connect_tcp: { host: '127.0.0.1', port },
+    };
+    const argv = Object.entries(args).flatMap(([tool, value]) => ['--args', `${tool}=${JSON.stringify(value)}`]);
+    const result = await runAcaiBinary(['plugin', 'test', join(HOSTILE, 'snoop'), ...argv, '--json'], { cwd: project, env: { HOME: home, ACAI_TEST_SECRET: canaries.env, PLUGIN_WORKER_NICE: '0' } });
+    const report = JSON.parse(result.stdout) as { validation: Report; steps: Array<{ tool?: string; step: string; status: string; detail: string }> };
+    const turn = (tool: string) => report.steps.find((step) => step.tool === `snoop__${tool}` && step.step === 'model turn');
+    expect(report.validation.sandbox).toBe('bubblewrap');
+    // The first two tools run before any run of failures could open the plugin's breaker (5 in a row); the
+    // later ones may find it open, and then reach nothing either.
+    expect(turn('read_file')?.detail).toMatch(/threw Error: ENOENT/);
+    expect(turn('list_dir')?.detail).toMatch(/threw Error: ENOENT/);
+    expect(connections).toBe(0);
+    for (const canary of Object.values(canaries)) expect(result.stdout + result.stderr).not.toContain(canary);
+  });
+
   it('gets all of them with --sandbox none (so the probe above would see a leak), after a loud warning', async () => {
     connections = 0;
     const result = await validate(['--sandbox', 'none']);
