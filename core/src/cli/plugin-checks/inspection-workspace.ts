@@ -12,6 +12,7 @@ import { HostError } from '../../errors/index.js';
 import { createHostRuntimeFactory, loadPluginHost, type PluginHost, type PluginRuntimeFactory, type SandboxSettings } from '../../plugin-host/index.js';
 import type { ProtectedPath } from '../../plugin-host/sandbox/index.js';
 import type { WorkerCallObserver } from '../../plugin-host/worker/index.js';
+import type { SandboxedIdentifyOptions } from '../plugin-install/stage-release.js';
 
 /**
  * What checking plugins outside a running host needs: a throwaway data folder (tarballs are extracted
@@ -59,6 +60,11 @@ export class InspectionWorkspace {
   /** A worker plugin's hard deadline floor (PLUGIN_WORKER_HARD_DEADLINE_MS), as the host reads it. */
   get hardDeadlineMs(): number {
     return this.#settings.worker.hardDeadlineMs;
+  }
+
+  /** How a package's entry is imported to read its name: with these sandbox settings, within the host's hard deadline. */
+  identifyOptions(): SandboxedIdentifyOptions {
+    return { sandbox: this.sandbox, hardDeadlineMs: this.hardDeadlineMs };
   }
 
   /** The host's runtime factory for these settings; `observer` sees how each worker call ends (see WorkerCallObserver). */

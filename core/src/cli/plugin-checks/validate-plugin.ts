@@ -79,9 +79,8 @@ export async function loadPluginForInspection(options: ValidatePluginOptions): P
     const configPath = join(options.cwd, 'plugins.config.json');
     // Its name is read by importing it where the checks will run it (a third-party entry in a sandbox).
     const identify: SandboxedIdentifyOptions = {
-      sandbox: workspace.sandbox,
+      ...workspace.identifyOptions(),
       protectedPaths: workspace.protectedPaths,
-      hardDeadlineMs: workspace.hardDeadlineMs,
       ...(options.sandbox === undefined ? {} : { entrySandbox: options.sandbox }),
     };
     // A tarball is installed with its dependencies first, as `acai plugin add` installs it for the host.
