@@ -13,8 +13,7 @@ export function encodeAuditPageToken(position: AuditPosition): string {
 
 /** Parses a token made by {@link encodeAuditPageToken}; anything else is invalid_argument on `page_token`, never echoed. */
 export function decodeAuditPageToken(token: string): AuditPosition {
-  const fields = decodeOpaqueToken(token);
-  const { t, i } = fields ?? {};
+  const { t, i } = decodeOpaqueToken(token)?.fields ?? {};
   if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0 || t > MAX_DATE_MS || typeof i !== 'string' || !ENTRY_ID.test(i)) {
     throw invalidArgument('page_token', 'page_token is not a token returned by ListAuditEntries');
   }
