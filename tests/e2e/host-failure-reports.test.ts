@@ -247,9 +247,27 @@ describe('a client cancelling a stream during a tool call', () => {
     await waitUntil(() => logs.slice(before).find((line) => line.msg === 'stream ended: the client went away'), 'the cancel log line');
     const stopped = await waitUntil(() => logs.slice(before).find((line) => line.tool === 'wait_forever'), 'the tool call to stop');
     expect(stopped.level).toBe('info');
+    expect(stopped.outcome).toBe('cancelled');
     const after = logs.slice(before);
     expect(after.filter((line) => ABOVE_INFO.has(line.level)).map((line) => line.msg)).toEqual([]);
     expect(JSON.stringify(after)).not.toMatch(/"stack"|\n\s+at /);
+  });
+
+  it('is not the plugin failing: no error in ListPlugins, the breaker closed, the metric outcome cancelled', async () => {
+    const before = logs.length;
+    const stream = await openRawStream(host.url, { message: 'wait forever' }, CHAT_KEY);
+    await stream.waitFor('event: tool_call_started');
+    stream.cut();
+    await waitUntil(() => logs.slice(before).find((line) => line.tool === 'wait_forever'), 'the tool call to stop');
+    const listed = await twirpJson(host.url, 'ListPlugins', {}, bearer(ADMIN_KEY), 'acai.admin.PluginService');
+    const testbed = (listed.body.plugins as Array<Record<string, unknown>>).find((plugin) => plugin.name === 'testbed');
+    // Stopped by its client: counted as a call, never as an error.
+    expect(testbed).toMatchObject({ breaker_state: 'CLOSED', call_count: expect.any(String) });
+    expect(testbed).not.toHaveProperty('error_count');
+    expect(testbed).not.toHaveProperty('last_error');
+    const metrics = await (await fetch(`${host.url}/metrics`, { headers: bearer(ADMIN_KEY) })).text();
+    expect(metrics).toMatch(/acai_tool_calls_total\{plugin="testbed",tool="wait_forever",outcome="cancelled"\} [1-9]/);
+    expect(metrics).not.toMatch(/acai_tool_calls_total\{plugin="testbed",tool="wait_forever",outcome="timeout"\}/);
   });
 });
 

@@ -4,7 +4,7 @@ import { ToolError } from '@acai/plugin-sdk';
 import type { Logger } from 'pino';
 import { runToolLoop } from '../../chat/index.js';
 import type { PluginHost, RegisteredToolInfo } from '../../plugin-host/index.js';
-import type { ToolCallResult, ToolExecutor } from '../../tool-calls/index.js';
+import { isToolCallError, type ToolCallResult, type ToolExecutor } from '../../tool-calls/index.js';
 import type { PluginIdentity } from './identify-plugin.js';
 import type { ObservedExecution, RuntimeObservations } from './observed-runtime-factory.js';
 import { createScriptedModel } from './scripted-model.js';
@@ -179,6 +179,8 @@ async function checkTool(tool: RegisteredToolInfo, args: unknown, context: ToolR
       );
       break;
     case 'timeout':
+    // The turn's deadline stopped the call first: to the check, it did not finish in time either.
+    case 'cancelled':
       add('model turn', 'fail', `did not finish within the call timeout (${context.timeoutMs} ms)`);
       break;
     case 'unavailable':
@@ -294,7 +296,7 @@ function checkBreaker(host: PluginHost, results: readonly ToolCallResult[], step
   const status = host.listPlugins()[0];
   const byOutcome = new Map<string, number>();
   for (const result of results) byOutcome.set(result.outcome, (byOutcome.get(result.outcome) ?? 0) + 1);
-  const counted = results.filter((result) => !['ok', 'invalid_input'].includes(result.outcome) && !(result.outcome === 'timeout' && result.error?.message === 'The tool call was cancelled.')).length;
+  const counted = results.filter((result) => isToolCallError(result.outcome)).length;
   const summary = [...byOutcome].map(([outcome, count]) => `${count} ${outcome}`).join(', ');
   const breaker = status?.breakerState ?? 'closed';
   if (breaker === 'closed') {
