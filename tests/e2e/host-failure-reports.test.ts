@@ -200,6 +200,23 @@ describe('a body over MAX_BODY_BYTES', () => {
     expect(answer.body.error.message).toContain(`${MAX_BODY_BYTES} bytes`);
   });
 
+  it('gets the same 413 Twirp error on a route outside Twirp and /mcp (sign-in), and a code for malformed or mistyped bodies', async () => {
+    const signIn = async (body: string, contentType = 'application/json') => {
+      const response = await fetch(`${host.url}/auth/sign-in`, { method: 'POST', headers: { ...bearer(ADMIN_KEY), 'content-type': contentType }, body });
+      const raw = await response.text();
+      expect(raw).not.toMatch(/FST_|statusCode|"error":|\bat \S+:\d+/);
+      return [response.status, JSON.parse(raw) as unknown];
+    };
+    expect(await signIn(oversized)).toEqual([413, expected]);
+    expect(await signIn('{"name": ')).toEqual([400, { code: 'malformed', msg: 'the request body is not valid JSON', meta: { argument: 'body' } }]);
+    expect(await signIn('<x/>', 'application/xml')).toEqual([
+      415,
+      { code: 'malformed', msg: 'this route does not accept a body of that Content-Type; send application/json', meta: { argument: 'content-type' } },
+    ]);
+    // A well-formed body is ignored, as before.
+    expect((await signIn('{}'))[0]).toBe(200);
+  });
+
   it('is refused before authentication work only by size, never by a stack trace or a non-JSON body', async () => {
     const unauthenticated = await twirpJson(host.url, 'StartConversation', oversized, bearer('acai_not_a_real_key_for_the_size_test_00'));
     // Authentication runs on the headers first: a stranger learns nothing about the limit.
