@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { invalidArgument, type HostError } from '../errors/index.js';
 
 /** Longest token accepted: tokens we make are far shorter, so anything longer is not one of ours. */
 const MAX_TOKEN_LENGTH = 200;
@@ -51,6 +52,26 @@ export function decodeOpaqueToken(token: string, owner?: string): DecodedOpaqueT
   if (fingerprint === undefined) return { fields, owner: 'none' };
   if (typeof fingerprint !== 'string') return undefined;
   return { fields, owner: owner !== undefined && fingerprint === ownerFingerprint(owner) ? 'same' : 'other' };
+}
+
+/** The refusal of a page token that is not one `listing` returned: HOST_INVALID_ARGUMENT on `page_token`, never echoing it. */
+export function invalidPageToken(listing: string): HostError {
+  return invalidArgument('page_token', `page_token is not a token returned by ${listing}; list again without page_token`);
+}
+
+/**
+ * The fields of a page token `listing` returned to `owner`, for the caller to check. Refused
+ * (HOST_INVALID_ARGUMENT on `page_token`, with a message that says to list again) when it is not such a
+ * token or was returned to another owner. Tokens that name no owner — the previous release's — are
+ * read for one release, so clients paging through a rolling upgrade (pages served by old and new
+ * replicas in turn) are not broken; that is safe because a token is only a position, and every listing
+ * reads the caller's own data from it whatever the token says.
+ */
+export function pageTokenFields(token: string, owner: string, listing: string): Readonly<Record<string, unknown>> {
+  const decoded = decodeOpaqueToken(token, owner);
+  if (decoded === undefined) throw invalidPageToken(listing);
+  if (decoded.owner === 'other') throw invalidArgument('page_token', 'page_token was returned to another caller, not to this one; list again without page_token');
+  return decoded.fields;
 }
 
 /**

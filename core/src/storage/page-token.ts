@@ -1,7 +1,7 @@
 import { invalidArgument } from '../errors/index.js';
 import type { ConversationHeader, ConversationOrder } from './conversation-store.js';
 import { isObjectIdHex } from './object-id.js';
-import { decodeOpaqueToken, encodeOpaqueToken } from './opaque-token.js';
+import { encodeOpaqueToken, invalidPageToken, pageTokenFields } from './opaque-token.js';
 
 /**
  * Where the next page starts: the last conversation of the previous page (keyset paging), and which
@@ -32,26 +32,19 @@ export function encodePageToken(tenantId: string, position: PagePosition): strin
 
 /** Largest time a JavaScript Date holds, in ms. */
 const MAX_DATE_MS = 8.64e15;
-const NOT_A_TOKEN = 'page_token is not a token returned by ListConversations; list again without page_token';
-const OTHER_TENANT = 'page_token was returned to another caller, not to this one; list again without page_token';
+const LISTING = 'ListConversations';
 
 /**
- * Parses a token made by {@link encodePageToken} for `tenantId`; anything else is HOST_INVALID_ARGUMENT
- * (argument `page_token`) whose message tells the client to start the listing again, and never echoes
- * the token. A token of another tenant is refused as such. Tokens of the previous release name no
- * tenant: they are accepted for one release, so clients paging through a rolling upgrade (pages served
- * by old and new replicas in turn) are not broken — safely, because a token is only a position and
- * every store reads the caller's own tenant from that position on, whatever the token says.
+ * Parses a token made by {@link encodePageToken} for `tenantId`; anything else — another tenant's, cut,
+ * edited — is HOST_INVALID_ARGUMENT on `page_token` with a message that says to list again (see
+ * {@link pageTokenFields}, which also reads the previous release's tokens, that name no tenant).
  */
 export function decodePageToken(tenantId: string, token: string): PagePosition {
-  const decoded = decodeOpaqueToken(token, tenantId);
-  if (decoded === undefined) throw invalidArgument('page_token', NOT_A_TOKEN);
-  if (decoded.owner === 'other') throw invalidArgument('page_token', OTHER_TENANT);
-  const { u, c, i } = decoded.fields;
-  if ((u === undefined) === (c === undefined)) throw invalidArgument('page_token', NOT_A_TOKEN);
+  const { u, c, i } = pageTokenFields(token, tenantId, LISTING);
+  if ((u === undefined) === (c === undefined)) throw invalidPageToken(LISTING);
   const at = u ?? c;
-  if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0 || at > MAX_DATE_MS) throw invalidArgument('page_token', NOT_A_TOKEN);
-  if (typeof i !== 'string' || !isObjectIdHex(i)) throw invalidArgument('page_token', NOT_A_TOKEN);
+  if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0 || at > MAX_DATE_MS) throw invalidPageToken(LISTING);
+  if (typeof i !== 'string' || !isObjectIdHex(i)) throw invalidPageToken(LISTING);
   return { order: c === undefined ? 'updated' : 'created', at: new Date(at), id: i.toLowerCase() };
 }
 
