@@ -105,10 +105,9 @@ describe('acai plugin validate on a plugin that tries to take what the checking 
     const report = JSON.parse(result.stdout) as { validation: Report; steps: Array<{ tool?: string; step: string; status: string; detail: string }> };
     const turn = (tool: string) => report.steps.find((step) => step.tool === `snoop__${tool}` && step.step === 'model turn');
     expect(report.validation.sandbox).toBe('bubblewrap');
-    // The first two tools run before any run of failures could open the plugin's breaker (5 in a row); the
-    // later ones may find it open, and then reach nothing either.
     expect(turn('read_file')?.detail).toMatch(/threw Error: ENOENT/);
     expect(turn('list_dir')?.detail).toMatch(/threw Error: ENOENT/);
+    expect(turn('connect_tcp')?.detail).toMatch(/threw Error: connect (ECONNREFUSED|ENETUNREACH)/);
     expect(connections).toBe(0);
     for (const canary of Object.values(canaries)) expect(result.stdout + result.stderr).not.toContain(canary);
   });
