@@ -57,9 +57,9 @@ const CANCELLED = new Error('acai plugin test: cancelled on purpose');
  * every tool a turn of the host's tool loop with a scripted model, malformed and hostile arguments,
  * an oversized input, cancellation mid-call, a short deadline, the output cap, and across the plugin
  * the breaker's classification of every outcome and secret scrubbing (declared secrets get canary
- * values when none are configured). The plugin runs inline so its reaction to its signal is observed
- * directly. Tools are called about ten times each with sample arguments: do not point it at tools
- * with side effects you cannot repeat.
+ * values when none are configured). The plugin runs where the host would run it (createObservedRuntimeFactory):
+ * a sandboxed plugin's worker reports when each tool stopped and whether it read its signal. Tools are called
+ * about ten times each with sample arguments: do not point it at tools with side effects you cannot repeat.
  */
 export async function runConformance(options: ConformanceOptions): Promise<ConformanceReport> {
   const canaries = new Map<string, string>();

@@ -360,8 +360,29 @@ async function execute(id: number, toolName: string, args: unknown, callId: stri
     plugin: identity,
     callId,
   };
+  if (boot.reportSignalReads === true) reportSignalReads(context, id);
   const output = await currentRequest.run(id, async () => tool.execute(args as never, context));
   return checkOutput(output);
+}
+
+/** Makes `context.signal` a getter that tells the host, once, that the tool looked at its signal. */
+function reportSignalReads(context: ToolContext, id: number): void {
+  const signal = context.signal;
+  let isReported = false;
+  Object.defineProperty(context, 'signal', {
+    enumerable: true,
+    get() {
+      if (!isReported) {
+        isReported = true;
+        try {
+          send({ type: 'signal-read', id });
+        } catch {
+          // the host is gone: nobody is left to tell
+        }
+      }
+      return signal;
+    },
+  });
 }
 
 function track(id: number, work: (signal: AbortSignal) => Promise<unknown>): void {
