@@ -49,6 +49,8 @@ import { startPrivateRedis, type PrivateRedisServer } from '../tests/support/red
 import { median, percentile } from './bench-support.js';
 import { BARE_TURN_PATH } from './capacity/bare-turn-process.js';
 import { startBenchProcess, type BenchProcess } from './capacity/bench-process.js';
+import { createSelfMonitor, type ProcessReport } from './capacity/process-probe.mjs';
+import { readTcpCounters, tcpCountersSince, type TcpCounters } from './capacity/tcp-counters.js';
 import { BENCH_CHAT_MODEL, BENCH_TITLE_MODEL } from './capacity/fake-model-process.js';
 import { seedConversations } from './capacity/seed-conversations.js';
 import { cpuSplit, printCpuSplit, type CpuProfile } from './capacity/summarize-cpu-profile.js';
@@ -89,12 +91,19 @@ const snapshotDir = process.env.BENCH_HEAP_SNAPSHOT_DIR;
 const megabytes = (bytes: number): string => format(bytes / 1024 / 1024, 0);
 const loadAverage = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
+/** This process (the load generator): its own loop delay and GC, a suspect of every latency it measures. */
+const driverMonitor = createSelfMonitor();
+
 /** Runs `run` between two probe readings of each process (resetting their loop-delay and GC windows). */
-async function measure<T>(processes: readonly BenchProcess[], run: () => Promise<T>): Promise<{ result: T; intervals: Interval[] }> {
+async function measure<T>(processes: readonly BenchProcess[], run: () => Promise<T>): Promise<{ result: T; intervals: Interval[]; driver: ProcessReport; tcp: TcpCounters }> {
   const before = await Promise.all(processes.map((child) => child.report(true)));
+  driverMonitor.reset();
+  const tcpBefore = readTcpCounters();
   const result = await run();
+  const driver = driverMonitor.snapshot();
+  const tcp = tcpCountersSince(tcpBefore);
   const after = await Promise.all(processes.map((child) => child.report(true)));
-  return { result, intervals: after.map((report, index) => ({ cpuMs: report.cpuMs - before[index]!.cpuMs, after: report })) };
+  return { result, driver, tcp, intervals: after.map((report, index) => ({ cpuMs: report.cpuMs - before[index]!.cpuMs, after: report })) };
 }
 
 /** What every phase works with. */
@@ -212,7 +221,7 @@ async function warmUp(bench: Bench): Promise<void> {
   const run = await measure([bench.host, bench.model], () => closedLoop(bench.hostClient, settings.connections, 3_600_000, settings.warmUpTurns));
   await closedLoop(bench.bareClient, settings.connections, 3_600_000, Math.min(2000, settings.warmUpTurns));
   if (bench.compare) await closedLoop(bench.compare.client, settings.connections, 3_600_000, settings.warmUpTurns);
-  const step = stepFigures('warm-up (closed)', 0, run.result, run.intervals[0]!, run.intervals[1]!);
+  const step = stepFigures('warm-up (closed)', 0, run.result, run.intervals[0]!, run.intervals[1]!, run);
   console.log(`\n1. warm-up: ${run.result.ok.length} turns`);
   printStep(step, run.result.failures);
   bench.saved.warmUp = step;
@@ -230,15 +239,15 @@ async function measureCapacity(bench: Bench): Promise<number> {
   const compareRounds: StepFigures[] = [];
   for (let round = 1; round <= settings.closedRounds; round += 1) {
     const bareRun = await measure([bench.bare, bench.model], () => closedLoop(bench.bareClient, settings.connections, settings.closedSeconds * 1000));
-    bareRounds.push(stepFigures(`bare route, round ${round}`, 0, bareRun.result, bareRun.intervals[0]!, bareRun.intervals[1]!));
+    bareRounds.push(stepFigures(`bare route, round ${round}`, 0, bareRun.result, bareRun.intervals[0]!, bareRun.intervals[1]!, bareRun));
     printStep(bareRounds.at(-1)!, bareRun.result.failures);
     const hostRun = await measure([bench.host, bench.model], () => closedLoop(bench.hostClient, settings.connections, settings.closedSeconds * 1000));
-    hostRounds.push(stepFigures(`host, round ${round}`, 0, hostRun.result, hostRun.intervals[0]!, hostRun.intervals[1]!));
+    hostRounds.push(stepFigures(`host, round ${round}`, 0, hostRun.result, hostRun.intervals[0]!, hostRun.intervals[1]!, hostRun));
     printStep(hostRounds.at(-1)!, hostRun.result.failures);
     if (bench.compare) {
       const { host, client } = bench.compare;
       const compareRun = await measure([host, bench.model], () => closedLoop(client, settings.connections, settings.closedSeconds * 1000));
-      compareRounds.push(stepFigures(`compare, round ${round}`, 0, compareRun.result, compareRun.intervals[0]!, compareRun.intervals[1]!));
+      compareRounds.push(stepFigures(`compare, round ${round}`, 0, compareRun.result, compareRun.intervals[0]!, compareRun.intervals[1]!, compareRun));
       printStep(compareRounds.at(-1)!, compareRun.result.failures);
     }
   }
@@ -290,11 +299,11 @@ async function runLadder(bench: Bench, capacity: number): Promise<StepFigures[]>
     for (const fraction of settings.ladder) {
       const rate = fraction * capacity;
       const run = await measure([bench.host, bench.model], () => openLoop(bench.hostClient, rate, settings.stepSeconds * 1000));
-      ladder.push(stepFigures(`host ${fraction * 100}% (${format(rate, 0)}/s) r${round}`, rate, run.result, run.intervals[0]!, run.intervals[1]!));
+      ladder.push(stepFigures(`host ${fraction * 100}% (${format(rate, 0)}/s) r${round}`, rate, run.result, run.intervals[0]!, run.intervals[1]!, run));
       printStep(ladder.at(-1)!, run.result.failures);
       if (round === 1 && settings.bareLadder) {
         const bareRun = await measure([bench.bare, bench.model], () => openLoop(bench.bareClient, rate, settings.stepSeconds * 1000));
-        bareLadder.push(stepFigures(`bare ${fraction * 100}% (${format(rate, 0)}/s)`, rate, bareRun.result, bareRun.intervals[0]!, bareRun.intervals[1]!));
+        bareLadder.push(stepFigures(`bare ${fraction * 100}% (${format(rate, 0)}/s)`, rate, bareRun.result, bareRun.intervals[0]!, bareRun.intervals[1]!, bareRun));
         printStep(bareLadder.at(-1)!, bareRun.result.failures);
       }
     }
@@ -326,7 +335,7 @@ async function runOverload(bench: Bench, capacity: number): Promise<{ burst: Ste
     return { burst: await burst, probe: await probe };
   });
   probeClient.close();
-  const burst = stepFigures('burst 2×', overloadRate, run.result.burst, run.intervals[0]!, run.intervals[1]!);
+  const burst = stepFigures('burst 2×', overloadRate, run.result.burst, run.intervals[0]!, run.intervals[1]!, run);
   printStep(burst, run.result.burst.failures);
   const probe = run.result.probe;
   const recoveryMs = recoveryTime(slowProbes, 1000 / probeRate);
@@ -357,7 +366,7 @@ async function runMemory(bench: Bench, capacity: number): Promise<void> {
     }),
   );
   await Promise.all(sampling);
-  const step = stepFigures('memory run', rate, run.result, run.intervals[0]!, run.intervals[1]!);
+  const step = stepFigures('memory run', rate, run.result, run.intervals[0]!, run.intervals[1]!, run);
   printStep(step, run.result.failures);
   console.log(`  rss by turns: ${samples.map((sample) => `${sample.turns}: ${format(sample.rssMb, 0)} MB`).join(', ')}`);
   const end = await bench.host.collectGarbage();
