@@ -19,6 +19,8 @@ export interface ProcessReport {
   readonly connectionsAccepted: number;
   /** Event-loop stalls (> 20 ms late) since the last reset, and where their time went (ms). */
   readonly stalls: StallSummary;
+  /** The event loop's utilization since the last reset (0–1: not idle in the poll phase). */
+  readonly loopUtilization: number;
 }
 
 /**
@@ -64,6 +66,8 @@ export interface ListeningMessage {
 
 /** The response header carrying when the process had read a request's headers (epoch ms, fractional). */
 export declare const RECEIVED_AT_HEADER: string;
+/** The response header carrying when the process accepted the connection the request came on. */
+export declare const ACCEPTED_AT_HEADER: string;
 
 /** The process's own loop delay, GC and server-time figures; `reset` starts a new window. */
 export declare function createSelfMonitor(): { snapshot(): ProcessReport; reset(): void };

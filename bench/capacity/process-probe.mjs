@@ -14,6 +14,8 @@ import { writeHeapSnapshot } from 'node:v8';
 const LOOP_DELAY_RESOLUTION_MS = 10;
 /** The response header carrying when this process had read a request's headers (epoch ms, fractional). */
 export const RECEIVED_AT_HEADER = 'x-bench-received-at';
+/** The response header carrying when this process accepted the connection the request came on. */
+export const ACCEPTED_AT_HEADER = 'x-bench-accepted-at';
 /** A 10 ms timer tick that came this much later than due counts as a stall of the event loop. */
 const STALL_MS = 20;
 /** The most stalls and GC pauses kept between two resets. */
@@ -106,18 +108,25 @@ export function createSelfMonitor() {
   let connections = 0;
   /** @type {WeakMap<object, number>} */
   const startedAt = new WeakMap();
-  subscribe('net.server.socket', () => {
+  /** @type {WeakMap<object, string>} */
+  const acceptedAt = new WeakMap();
+  const epochNow = () => (performance.timeOrigin + performance.now()).toFixed(3);
+  subscribe('net.server.socket', (/** @type {any} */ message) => {
     connections += 1;
+    acceptedAt.set(message.socket, epochNow());
   });
   subscribe('http.server.request.start', (/** @type {any} */ message) => {
     startedAt.set(message.response, performance.now());
     // Set before the handler runs; writeHead merges it with the handler's own headers.
-    message.response.setHeader(RECEIVED_AT_HEADER, (performance.timeOrigin + performance.now()).toFixed(3));
+    message.response.setHeader(RECEIVED_AT_HEADER, epochNow());
+    const accepted = acceptedAt.get(message.socket);
+    if (accepted !== undefined) message.response.setHeader(ACCEPTED_AT_HEADER, accepted);
   });
   subscribe('http.server.response.finish', (/** @type {any} */ message) => {
     const started = startedAt.get(message.response);
     if (started !== undefined) serverTime.record(Math.max(1, Math.round((performance.now() - started) * 1000)));
   });
+  let utilizationSince = performance.eventLoopUtilization();
   const micros = (/** @type {number} */ value) => (serverTime.count > 0 && Number.isFinite(value) ? value / 1000 : 0);
 
   /** @returns {import('./process-probe.mjs').ProcessReport} */
@@ -143,12 +152,14 @@ export function createSelfMonitor() {
       serverTime: { count: serverTime.count, p50: micros(serverTime.percentile(50)), p99: micros(serverTime.percentile(99)), max: micros(serverTime.max) },
       connectionsAccepted: connections,
       stalls: stalls.summary(),
+      loopUtilization: performance.eventLoopUtilization(utilizationSince).utilization,
     };
   };
   const reset = () => {
     loopDelay.reset();
     stalls.reset();
     gcPauses.length = 0;
+    utilizationSince = performance.eventLoopUtilization();
     serverTime.reset();
     gcCount = 0;
     gcTotalMs = 0;

@@ -27,6 +27,8 @@ export interface StepFigures {
   readonly modelCpuPerTurnMs: number;
   readonly loopDelayP99: number;
   readonly loopDelayMax: number;
+  /** The host's event-loop utilization over the step (0–1). */
+  readonly loopUtilization: number;
   readonly gcMs: number;
   readonly gcMaxMs: number;
   readonly rssMb: number;
@@ -34,9 +36,9 @@ export interface StepFigures {
   readonly serverP99: number;
   readonly serverMax: number;
   /** The slowest 1 % of accepted turns: mean total and where it went (see LatencyParts). */
-  readonly tail: LatencyParts;
+  readonly tail: TailParts;
   /** The same for the slowest 1 % of refusals. */
-  readonly refusedTail: LatencyParts;
+  readonly refusedTail: TailParts;
   /** The model process's loop delay and GC, and the model's own time per request (p99). */
   readonly modelLoopMax: number;
   readonly modelGcMaxMs: number;
@@ -63,11 +65,22 @@ export function formatStalls(stalls: StallSummary): string {
   );
 }
 
+/** The mean parts of the slowest answers; `onNewConnections`: the share of them sent on a new connection (whose `connection` parts are the mean over those). */
+export type TailParts = LatencyParts & { readonly onNewConnections?: number };
+
 /** The mean parts of the slowest `fraction` of the answers. */
-export function tailParts(parts: readonly LatencyParts[], fraction = 0.01): LatencyParts {
+export function tailParts(parts: readonly LatencyParts[], fraction = 0.01): TailParts {
   const slowest = [...parts].sort((left, right) => right.total - left.total).slice(0, Math.max(1, Math.ceil(parts.length * fraction)));
   const mean = (pick: (part: LatencyParts) => number): number => (slowest.length === 0 ? Number.NaN : slowest.reduce((sum, part) => sum + pick(part), 0) / slowest.length);
-  return { total: mean((part) => part.total), lag: mean((part) => part.lag), wait: mean((part) => part.wait), rest: mean((part) => part.rest) };
+  const opened = slowest.flatMap((part) => (part.connection ? [part.connection] : []));
+  const meanOf = (pick: (connection: NonNullable<LatencyParts['connection']>) => number): number => opened.reduce((sum, connection) => sum + pick(connection), 0) / opened.length;
+  return {
+    total: mean((part) => part.total),
+    lag: mean((part) => part.lag),
+    wait: mean((part) => part.wait),
+    rest: mean((part) => part.rest),
+    ...(opened.length > 0 ? { connection: { connect: meanOf((part) => part.connect), accept: meanOf((part) => part.accept), read: meanOf((part) => part.read) }, onNewConnections: opened.length / slowest.length } : {}),
+  };
 }
 
 /** Formats a number, or `n/a` for NaN and infinities. */
@@ -97,6 +110,7 @@ export function stepFigures(label: string, ratePerSecond: number, load: LoadResu
     modelCpuPerTurnMs: model.cpuMs / (load.ok.length || 1),
     loopDelayP99: server.after.loopDelay.p99,
     loopDelayMax: server.after.loopDelay.max,
+    loopUtilization: server.after.loopUtilization,
     gcMs: server.after.gc.totalMs,
     gcMaxMs: server.after.gc.maxMs,
     rssMb: server.after.rssBytes / 1024 / 1024,
@@ -122,10 +136,14 @@ export function printStep(step: StepFigures, failures: readonly string[] = []): 
   const failed = step.failed > 0 ? `  FAILED ${step.failed}` : '';
   console.log(
     `  ${step.label.padEnd(22)} ${format(step.throughput, 0).padStart(5)}/s  p50 ${format(step.p50, 0).padStart(4)}  p99 ${format(step.p99, 0).padStart(5)}  max ${format(step.max, 0).padStart(5)} ms` +
-      `  cpu/turn ${format(step.cpuPerTurnMs, 2)} ms  loop p99 ${format(step.loopDelayP99, 0)}/max ${format(step.loopDelayMax, 0)} ms  gc ${format(step.gcMs, 0)} ms (max ${format(step.gcMaxMs, 0)})  rss ${format(step.rssMb, 0)} MB${refusals}${failed}`,
+      `  cpu/turn ${format(step.cpuPerTurnMs, 2)} ms  loop p99 ${format(step.loopDelayP99, 0)}/max ${format(step.loopDelayMax, 0)} ms util ${format(step.loopUtilization, 2)}  gc ${format(step.gcMs, 0)} ms (max ${format(step.gcMaxMs, 0)})  rss ${format(step.rssMb, 0)} MB${refusals}${failed}`,
   );
   const { tail, refusedTail } = step;
-  const parts = (part: LatencyParts): string => `${format(part.total, 0)} ms = lag ${format(part.lag, 1)} + to server ${format(part.wait, 1)} + server and back ${format(part.rest, 1)}`;
+  const parts = (part: TailParts): string =>
+    `${format(part.total, 0)} ms = lag ${format(part.lag, 1)} + to server ${format(part.wait, 1)} + server and back ${format(part.rest, 1)}` +
+    (part.connection
+      ? ` (${format((part.onNewConnections ?? 0) * 100, 0)} % on new connections: connect ${format(part.connection.connect, 1)} + until accepted ${format(part.connection.accept, 1)} + accepted → read ${format(part.connection.read, 1)})`
+      : '');
   console.log(
     `    server time p99 ${format(step.serverP99, 1)}/max ${format(step.serverMax, 0)} ms; slowest 1 %: ${parts(tail)}${step.refused > 0 ? `; slowest 1 % of refusals: ${parts(refusedTail)}` : ''}` +
       `; model loop max ${format(step.modelLoopMax, 0)} gc max ${format(step.modelGcMaxMs, 0)} serve p99 ${format(step.modelServerP99, 1)} ms; generator loop p99 ${format(step.driverLoopP99, 0)}/max ${format(step.driverLoopMax, 0)} gc max ${format(step.driverGcMaxMs, 0)} ms; new connections ${step.newConnections}`,

@@ -8,7 +8,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RECEIVED_AT_HEADER } from './process-probe.mjs';
+import { ACCEPTED_AT_HEADER, RECEIVED_AT_HEADER } from './process-probe.mjs';
 
 /** How one request ended. `refused` is a fast 429/503 (admission control or rate limit). */
 export type Outcome = 'ok' | 'refused' | 'failed';
@@ -32,6 +32,8 @@ export interface LatencyParts {
   readonly lag: number;
   readonly wait: number;
   readonly rest: number;
+  /** On a new connection: `wait` split into connecting, waiting to be accepted, and accepted → headers read. */
+  readonly connection?: { readonly connect: number; readonly accept: number; readonly read: number };
 }
 
 /** One answer as the client saw it. */
@@ -43,6 +45,9 @@ export interface Answer {
   readonly sentAt: number;
   /** performance.now() (this process's clock) when the server had read the headers, when it said so. */
   readonly receivedAt?: number;
+  /** On a connection opened for this request: when it connected, and when the server accepted it. */
+  readonly connectedAt?: number;
+  readonly acceptedAt?: number;
 }
 
 /** What a load run observed. Latencies in milliseconds. */
@@ -84,6 +89,7 @@ export class TurnClient {
   send(): Promise<Answer> {
     const body = this.#target.bodies[this.#next++ % this.#target.bodies.length]!;
     const sentAt = performance.now();
+    let connectedAt: number | undefined;
     return new Promise((resolve) => {
       const outgoing = httpRequest(
         this.#url,
@@ -95,7 +101,12 @@ export class TurnClient {
         (answer) => {
           const chunks: Buffer[] = [];
           const receivedHeader = Number(answer.headers[RECEIVED_AT_HEADER]);
-          const timing = { sentAt, ...(Number.isFinite(receivedHeader) && receivedHeader > 0 ? { receivedAt: receivedHeader - performance.timeOrigin } : {}) };
+          const acceptedHeader = Number(answer.headers[ACCEPTED_AT_HEADER]);
+          const timing = {
+            sentAt,
+            ...(Number.isFinite(receivedHeader) && receivedHeader > 0 ? { receivedAt: receivedHeader - performance.timeOrigin } : {}),
+            ...(connectedAt !== undefined && Number.isFinite(acceptedHeader) && acceptedHeader > 0 ? { connectedAt, acceptedAt: acceptedHeader - performance.timeOrigin } : {}),
+          };
           answer.on('data', (chunk: Buffer) => chunks.push(chunk));
           answer.on('end', () => {
             const status = answer.statusCode ?? 0;
@@ -112,6 +123,9 @@ export class TurnClient {
         if (this.#sockets.has(socket)) return;
         this.#sockets.add(socket);
         this.connectionsOpened += 1;
+        socket.once('connect', () => {
+          connectedAt = performance.now();
+        });
       });
       outgoing.on('error', (error) => resolve({ outcome: 'failed', detail: error.message, sentAt }));
       outgoing.end(body);
@@ -132,7 +146,15 @@ function record(result: LoadResult, answer: Answer, startedAt: number, endedAt: 
   const latencyMs = endedAt - startedAt;
   result[answer.outcome].push(latencyMs);
   if (answer.outcome !== 'failed' && answer.receivedAt !== undefined) {
-    (answer.outcome === 'ok' ? result.parts : result.refusedParts).push({ total: latencyMs, lag: answer.sentAt - startedAt, wait: answer.receivedAt - answer.sentAt, rest: endedAt - answer.receivedAt });
+    (answer.outcome === 'ok' ? result.parts : result.refusedParts).push({
+      total: latencyMs,
+      lag: answer.sentAt - startedAt,
+      wait: answer.receivedAt - answer.sentAt,
+      rest: endedAt - answer.receivedAt,
+      ...(answer.connectedAt !== undefined && answer.acceptedAt !== undefined
+        ? { connection: { connect: answer.connectedAt - answer.sentAt, accept: answer.acceptedAt - answer.connectedAt, read: answer.receivedAt - answer.acceptedAt } }
+        : {}),
+    });
   }
   if (answer.retryAfter !== undefined) result.retryAfter.add(answer.retryAfter);
   if (answer.outcome === 'failed' && result.failures.length < 5) result.failures.push(answer.detail ?? '?');
