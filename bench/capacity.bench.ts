@@ -8,6 +8,17 @@
 // one datetime tool call, the history read and the turn's append. Each process measures itself
 // (bench/capacity/process-probe.mjs): CPU time, RSS, event-loop delay, GC pauses.
 //
+// Where a slow turn's time went (printed under every step): each server stamps its responses with when
+// it accepted the connection and read the request's headers (node:http's diagnostics channels), so every
+// latency splits into the generator's own lag, the wait before the server read the request (on a new
+// connection: connecting, waiting in the accept queue, accepted → read) and the server's time and the way
+// back; the mean split of the slowest 1 % of accepted turns and of refusals is printed. Every process's
+// event-loop stalls (a 10 ms tick > 20 ms late) are split, from the main thread's /proc schedstat, into
+// time it ran (and how much of that was GC), time it waited for a CPU (other processes on the machine)
+// and time it slept or blocked (a lock, synchronous I/O); this process, the load generator, measures
+// itself the same way. The machine's TCP listen overflows and SYN retransmissions over the step are
+// printed when there were any.
+//
 //  1. Warm-up: BENCH_WARMUP_TURNS turns (closed loop) so the JIT, caches and the heap settle.
 //  2. Capacity: closed loop (BENCH_CONNECTIONS senders) against the bare route and the host, alternating,
 //     BENCH_CLOSED_ROUNDS times: turns/s and CPU per turn (process CPU ÷ turns); the medians are the figures.
