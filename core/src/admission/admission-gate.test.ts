@@ -203,7 +203,7 @@ describe('nextLimit', () => {
     expect(nextLimit(18, { delayMs: 500, utilization: 1, peakInFlight: 3, lateBefore: sustained }, settings)).toBe(16);
   });
 
-  it('keeps the limit through a single late interval (a GC pause, another process's burst)', () => {
+  it('keeps the limit through a single late interval (a GC pause, a burst of another process)', () => {
     expect(nextLimit(100, { delayMs: 400, utilization: 1, peakInFlight: 100, lateBefore: sustained - 1 }, settings)).toBe(100);
   });
 
