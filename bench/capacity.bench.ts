@@ -67,7 +67,7 @@ import { seedConversations } from './capacity/seed-conversations.js';
 import { cpuSplit, printCpuSplit, type CpuProfile } from './capacity/summarize-cpu-profile.js';
 import { format, printStep, stepFigures, type Interval, type StepFigures } from './capacity/step-figures.js';
 import { measureStoreCost } from './capacity/store-cost.js';
-import { closedLoop, openLoop, TurnClient, type Outcome } from './capacity/turn-load.js';
+import { closedLoop, openLoop, TurnClient, type LatencyParts, type Outcome } from './capacity/turn-load.js';
 
 const hostRoot = process.env.BENCH_HOST_ROOT || fileURLToPath(new URL('../', import.meta.url));
 /** Another checkout (built) whose host runs next to this one in the capacity rounds: before/after on one machine state. */
@@ -353,7 +353,22 @@ async function runOverload(bench: Bench, capacity: number): Promise<{ burst: Ste
   const retryAfter = [...run.result.burst.retryAfter].join(', ') || 'none';
   console.log(`  accepted ${burst.ok} (p99 ${format(burst.p99, 0)} ms), refused ${burst.refused} (p99 ${format(burst.refusedP99, 0)} ms, Retry-After ${retryAfter}), failed ${burst.failed}`);
   console.log(`  probe after the burst: p50 ${format(percentile(probe.ok, 0.5), 0)} p99 ${format(percentile(probe.ok, 0.99), 0)} ms, refused ${probe.refused.length}, failed ${probe.failed.length}; answers ≤ 50 ms from ${format(recoveryMs / 1000, 2)} s after the burst`);
-  bench.saved.overload = { burst, recoveryMs, probe: { p50: percentile(probe.ok, 0.5), p99: percentile(probe.ok, 0.99), refused: probe.refused.length, failed: probe.failed.length } };
+  // Node 20's libuv accepts one connection per event-loop iteration, so a request on a new connection waits
+  // for the iterations of every connection queued before it; on a connection already open it does not.
+  const byConnection = (parts: readonly LatencyParts[], isNew: boolean): number[] => parts.filter((part) => (part.connection !== undefined) === isNew).map((part) => part.total);
+  const split = Object.fromEntries(
+    (['open', 'new'] as const).map((kind) => {
+      const accepted = byConnection(run.result.burst.parts, kind === 'new');
+      const refused = byConnection(run.result.burst.refusedParts, kind === 'new');
+      return [kind, { accepted: accepted.length, acceptedP99: percentile(accepted, 0.99), refused: refused.length, refusedP99: percentile(refused, 0.99) }];
+    }),
+  );
+  for (const [kind, figures] of Object.entries(split)) {
+    console.log(
+      `  on ${kind === 'open' ? 'connections already open' : 'new connections'}: accepted ${figures.accepted} (p99 ${format(figures.acceptedP99, 0)} ms), refused ${figures.refused} (p99 ${format(figures.refusedP99, 0)} ms)`,
+    );
+  }
+  bench.saved.overload = { burst, recoveryMs, byConnection: split, probe: { p50: percentile(probe.ok, 0.5), p99: percentile(probe.ok, 0.99), refused: probe.refused.length, failed: probe.failed.length } };
   // Let any backlog drain before the next phase.
   await closedLoop(bench.hostClient, 1, 3_600_000, 1);
   return { burst, recoveryMs };
