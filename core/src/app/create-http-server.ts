@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { HostConfig } from '../config/env-config.js';
 import { answerWhileClosing } from '../health/index.js';
-import { twirpServerOptions } from '../rpc/index.js';
+import { answerTransportError, twirpServerOptions } from '../rpc/index.js';
 
 /**
  * The listening socket's accept queue. Node's default (511) overflows when a burst of new connections
@@ -30,5 +30,8 @@ export function createHttpServer(config: HostConfig, logger: Logger): FastifyIns
   });
   // The first onRequest hook: a closing host refuses before tracing, auth or any route work.
   answerWhileClosing(server);
+  // Routes outside Twirp and /mcp (which set their own) answer errors in the host's shape too: an
+  // oversized, malformed or mistyped body on the Telegram webhook or sign-in gets a Twirp code, never Fastify's body.
+  server.setErrorHandler(answerTransportError(config.server.maxBodyBytes, 'request'));
   return server;
 }

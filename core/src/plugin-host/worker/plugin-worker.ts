@@ -68,10 +68,9 @@ function processChannel(): HostChannel {
   };
 }
 
-// The host's stdout is its JSON log stream (and for `acai mcp` the JSON-RPC stream). A thread's stdout
-// and stderr come to the host as streams it turns into the plugin's log lines; a child process shares the
-// host's stdout, so what a plugin prints there goes to stderr instead.
-if (parentPort === null) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+// The host's stdout is its JSON log stream (and for `acai mcp` the JSON-RPC stream). Neither a thread
+// nor a child process writes there: their stdout and stderr are pipes (worker streams, or the child's
+// stdio) the host turns into the plugin's log lines, each stream at its own level (forward-worker-output.ts).
 
 const channel = parentPort === null ? processChannel() : threadChannel(parentPort);
 const boot = channel.boot;
