@@ -4,6 +4,15 @@ import type { HostConfig } from '../config/env-config.js';
 import { answerWhileClosing } from '../health/index.js';
 import { answerTransportError, twirpServerOptions } from '../rpc/index.js';
 
+/**
+ * The listening socket's accept queue. Node's default (511) overflows when a burst of new connections
+ * meets a loop that is busy for a few hundred milliseconds (bench:capacity at 2× capacity: 430 overflows
+ * in 5 s), and Linux then drops the client's handshake ACK: the client believes it is connected, sends its
+ * request, and waits 1–7 s for the SYN-ACK retransmissions before the host ever sees it — too late for
+ * admission control to refuse it fast. The kernel caps this at net.core.somaxconn (4096 by default).
+ */
+export const LISTEN_BACKLOG = 4096;
+
 /** The Fastify instance every edge registers on; it is built here and never listens (main.ts does). */
 export function createHttpServer(config: HostConfig, logger: Logger): FastifyInstance {
   const server = Fastify({
