@@ -8,6 +8,17 @@
 // one datetime tool call, the history read and the turn's append. Each process measures itself
 // (bench/capacity/process-probe.mjs): CPU time, RSS, event-loop delay, GC pauses.
 //
+// Where a slow turn's time went (printed under every step): each server stamps its responses with when
+// it accepted the connection and read the request's headers (node:http's diagnostics channels), so every
+// latency splits into the generator's own lag, the wait before the server read the request (on a new
+// connection: connecting, waiting in the accept queue, accepted → read) and the server's time and the way
+// back; the mean split of the slowest 1 % of accepted turns and of refusals is printed. Every process's
+// event-loop stalls (a 10 ms tick > 20 ms late) are split, from the main thread's /proc schedstat, into
+// time it ran (and how much of that was GC), time it waited for a CPU (other processes on the machine)
+// and time it slept or blocked (a lock, synchronous I/O); this process, the load generator, measures
+// itself the same way. The machine's TCP listen overflows and SYN retransmissions over the step are
+// printed when there were any.
+//
 //  1. Warm-up: BENCH_WARMUP_TURNS turns (closed loop) so the JIT, caches and the heap settle.
 //  2. Capacity: closed loop (BENCH_CONNECTIONS senders) against the bare route and the host, alternating,
 //     BENCH_CLOSED_ROUNDS times: turns/s and CPU per turn (process CPU ÷ turns); the medians are the figures.
@@ -50,12 +61,14 @@ import { startPrivateRedis, type PrivateRedisServer } from '../tests/support/red
 import { median, percentile } from './bench-support.js';
 import { BARE_TURN_PATH } from './capacity/bare-turn-process.js';
 import { startBenchProcess, type BenchProcess } from './capacity/bench-process.js';
+import { createSelfMonitor, type ProcessReport } from './capacity/process-probe.mjs';
+import { readTcpCounters, tcpCountersSince, type TcpCounters } from './capacity/tcp-counters.js';
 import { BENCH_CHAT_MODEL, BENCH_TITLE_MODEL } from './capacity/fake-model-process.js';
 import { seedConversations } from './capacity/seed-conversations.js';
 import { cpuSplit, printCpuSplit, type CpuProfile } from './capacity/summarize-cpu-profile.js';
 import { format, printStep, stepFigures, type Interval, type StepFigures } from './capacity/step-figures.js';
 import { measureStoreCost } from './capacity/store-cost.js';
-import { closedLoop, openLoop, TurnClient, type Outcome } from './capacity/turn-load.js';
+import { closedLoop, openLoop, TurnClient, type LatencyParts, type Outcome } from './capacity/turn-load.js';
 
 const hostRoot = process.env.BENCH_HOST_ROOT || fileURLToPath(new URL('../', import.meta.url));
 /** Another checkout (built) whose host runs next to this one in the capacity rounds: before/after on one machine state. */
@@ -90,12 +103,19 @@ const snapshotDir = process.env.BENCH_HEAP_SNAPSHOT_DIR;
 const megabytes = (bytes: number): string => format(bytes / 1024 / 1024, 0);
 const loadAverage = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
+/** This process (the load generator): its own loop delay and GC, a suspect of every latency it measures. */
+const driverMonitor = createSelfMonitor();
+
 /** Runs `run` between two probe readings of each process (resetting their loop-delay and GC windows). */
-async function measure<T>(processes: readonly BenchProcess[], run: () => Promise<T>): Promise<{ result: T; intervals: Interval[] }> {
+async function measure<T>(processes: readonly BenchProcess[], run: () => Promise<T>): Promise<{ result: T; intervals: Interval[]; driver: ProcessReport; tcp: TcpCounters }> {
   const before = await Promise.all(processes.map((child) => child.report(true)));
+  driverMonitor.reset();
+  const tcpBefore = readTcpCounters();
   const result = await run();
+  const driver = driverMonitor.snapshot();
+  const tcp = tcpCountersSince(tcpBefore);
   const after = await Promise.all(processes.map((child) => child.report(true)));
-  return { result, intervals: after.map((report, index) => ({ cpuMs: report.cpuMs - before[index]!.cpuMs, after: report })) };
+  return { result, driver, tcp, intervals: after.map((report, index) => ({ cpuMs: report.cpuMs - before[index]!.cpuMs, after: report })) };
 }
 
 /** What every phase works with. */
@@ -213,7 +233,7 @@ async function warmUp(bench: Bench): Promise<void> {
   const run = await measure([bench.host, bench.model], () => closedLoop(bench.hostClient, settings.connections, 3_600_000, settings.warmUpTurns));
   await closedLoop(bench.bareClient, settings.connections, 3_600_000, Math.min(2000, settings.warmUpTurns));
   if (bench.compare) await closedLoop(bench.compare.client, settings.connections, 3_600_000, settings.warmUpTurns);
-  const step = stepFigures('warm-up (closed)', 0, run.result, run.intervals[0]!, run.intervals[1]!);
+  const step = stepFigures('warm-up (closed)', 0, run.result, run.intervals[0]!, run.intervals[1]!, run);
   console.log(`\n1. warm-up: ${run.result.ok.length} turns`);
   printStep(step, run.result.failures);
   bench.saved.warmUp = step;
@@ -231,15 +251,15 @@ async function measureCapacity(bench: Bench): Promise<number> {
   const compareRounds: StepFigures[] = [];
   for (let round = 1; round <= settings.closedRounds; round += 1) {
     const bareRun = await measure([bench.bare, bench.model], () => closedLoop(bench.bareClient, settings.connections, settings.closedSeconds * 1000));
-    bareRounds.push(stepFigures(`bare route, round ${round}`, 0, bareRun.result, bareRun.intervals[0]!, bareRun.intervals[1]!));
+    bareRounds.push(stepFigures(`bare route, round ${round}`, 0, bareRun.result, bareRun.intervals[0]!, bareRun.intervals[1]!, bareRun));
     printStep(bareRounds.at(-1)!, bareRun.result.failures);
     const hostRun = await measure([bench.host, bench.model], () => closedLoop(bench.hostClient, settings.connections, settings.closedSeconds * 1000));
-    hostRounds.push(stepFigures(`host, round ${round}`, 0, hostRun.result, hostRun.intervals[0]!, hostRun.intervals[1]!));
+    hostRounds.push(stepFigures(`host, round ${round}`, 0, hostRun.result, hostRun.intervals[0]!, hostRun.intervals[1]!, hostRun));
     printStep(hostRounds.at(-1)!, hostRun.result.failures);
     if (bench.compare) {
       const { host, client } = bench.compare;
       const compareRun = await measure([host, bench.model], () => closedLoop(client, settings.connections, settings.closedSeconds * 1000));
-      compareRounds.push(stepFigures(`compare, round ${round}`, 0, compareRun.result, compareRun.intervals[0]!, compareRun.intervals[1]!));
+      compareRounds.push(stepFigures(`compare, round ${round}`, 0, compareRun.result, compareRun.intervals[0]!, compareRun.intervals[1]!, compareRun));
       printStep(compareRounds.at(-1)!, compareRun.result.failures);
     }
   }
@@ -292,11 +312,11 @@ async function runLadder(bench: Bench, capacity: number): Promise<StepFigures[]>
     for (const fraction of settings.ladder) {
       const rate = fraction * capacity;
       const run = await measure([bench.host, bench.model], () => openLoop(bench.hostClient, rate, settings.stepSeconds * 1000));
-      ladder.push(stepFigures(`host ${fraction * 100}% (${format(rate, 0)}/s) r${round}`, rate, run.result, run.intervals[0]!, run.intervals[1]!));
+      ladder.push(stepFigures(`host ${fraction * 100}% (${format(rate, 0)}/s) r${round}`, rate, run.result, run.intervals[0]!, run.intervals[1]!, run));
       printStep(ladder.at(-1)!, run.result.failures);
       if (round === 1 && settings.bareLadder) {
         const bareRun = await measure([bench.bare, bench.model], () => openLoop(bench.bareClient, rate, settings.stepSeconds * 1000));
-        bareLadder.push(stepFigures(`bare ${fraction * 100}% (${format(rate, 0)}/s)`, rate, bareRun.result, bareRun.intervals[0]!, bareRun.intervals[1]!));
+        bareLadder.push(stepFigures(`bare ${fraction * 100}% (${format(rate, 0)}/s)`, rate, bareRun.result, bareRun.intervals[0]!, bareRun.intervals[1]!, bareRun));
         printStep(bareLadder.at(-1)!, bareRun.result.failures);
       }
     }
@@ -328,14 +348,29 @@ async function runOverload(bench: Bench, capacity: number): Promise<{ burst: Ste
     return { burst: await burst, probe: await probe };
   });
   probeClient.close();
-  const burst = stepFigures('burst 2×', overloadRate, run.result.burst, run.intervals[0]!, run.intervals[1]!);
+  const burst = stepFigures('burst 2×', overloadRate, run.result.burst, run.intervals[0]!, run.intervals[1]!, run);
   printStep(burst, run.result.burst.failures);
   const probe = run.result.probe;
   const recoveryMs = recoveryTime(slowProbes, 1000 / probeRate);
   const retryAfter = [...run.result.burst.retryAfter].join(', ') || 'none';
   console.log(`  accepted ${burst.ok} (p99 ${format(burst.p99, 0)} ms), refused ${burst.refused} (p99 ${format(burst.refusedP99, 0)} ms, Retry-After ${retryAfter}), failed ${burst.failed}`);
   console.log(`  probe after the burst: p50 ${format(percentile(probe.ok, 0.5), 0)} p99 ${format(percentile(probe.ok, 0.99), 0)} ms, refused ${probe.refused.length}, failed ${probe.failed.length}; answers ≤ 50 ms from ${format(recoveryMs / 1000, 2)} s after the burst`);
-  bench.saved.overload = { burst, recoveryMs, probe: { p50: percentile(probe.ok, 0.5), p99: percentile(probe.ok, 0.99), refused: probe.refused.length, failed: probe.failed.length } };
+  // Node 20's libuv accepts one connection per event-loop iteration, so a request on a new connection waits
+  // for the iterations of every connection queued before it; on a connection already open it does not.
+  const byConnection = (parts: readonly LatencyParts[], isNew: boolean): number[] => parts.filter((part) => (part.connection !== undefined) === isNew).map((part) => part.total);
+  const split = Object.fromEntries(
+    (['open', 'new'] as const).map((kind) => {
+      const accepted = byConnection(run.result.burst.parts, kind === 'new');
+      const refused = byConnection(run.result.burst.refusedParts, kind === 'new');
+      return [kind, { accepted: accepted.length, acceptedP99: percentile(accepted, 0.99), refused: refused.length, refusedP99: percentile(refused, 0.99) }];
+    }),
+  );
+  for (const [kind, figures] of Object.entries(split)) {
+    console.log(
+      `  on ${kind === 'open' ? 'connections already open' : 'new connections'}: accepted ${figures.accepted} (p99 ${format(figures.acceptedP99, 0)} ms), refused ${figures.refused} (p99 ${format(figures.refusedP99, 0)} ms)`,
+    );
+  }
+  bench.saved.overload = { burst, recoveryMs, byConnection: split, probe: { p50: percentile(probe.ok, 0.5), p99: percentile(probe.ok, 0.99), refused: probe.refused.length, failed: probe.failed.length } };
   // Let any backlog drain before the next phase.
   await closedLoop(bench.hostClient, 1, 3_600_000, 1);
   return { burst, recoveryMs };
@@ -359,7 +394,7 @@ async function runMemory(bench: Bench, capacity: number): Promise<void> {
     }),
   );
   await Promise.all(sampling);
-  const step = stepFigures('memory run', rate, run.result, run.intervals[0]!, run.intervals[1]!);
+  const step = stepFigures('memory run', rate, run.result, run.intervals[0]!, run.intervals[1]!, run);
   printStep(step, run.result.failures);
   console.log(`  rss by turns: ${samples.map((sample) => `${sample.turns}: ${format(sample.rssMb, 0)} MB`).join(', ')}`);
   const end = await bench.host.collectGarbage();

@@ -10,7 +10,7 @@
 // machine a niced server waits for the CPU, which is the point of the niceness and shows in both figures.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -30,8 +30,20 @@ const SERVER_COUNT = 10;
 const LOAD_RUNS = 5;
 const NICENESS = Number(process.env.BENCH_MCP_NICE ?? 10);
 
+/**
+ * The fixture server runs in the sandbox, as every stdio MCP server does by default: it asks to read its own
+ * folder and the repository's node_modules (the MCP SDK it imports), and the entry grants exactly that.
+ */
+const SERVER_PERMISSIONS = { read: [dirname(STDIO_SERVER), fileURLToPath(new URL('../node_modules', import.meta.url))] };
+
 function mcpEntry(name: string): Record<string, unknown> {
-  return { name, mcp: { command: process.execPath, args: [STDIO_SERVER] }, tools: { allow: ['do_nothing'] }, policy: { setupTimeoutMs: 30_000 } };
+  return {
+    name,
+    mcp: { command: process.execPath, args: [STDIO_SERVER], permissions: SERVER_PERMISSIONS },
+    permissions: SERVER_PERMISSIONS,
+    tools: { allow: ['do_nothing'] },
+    policy: { setupTimeoutMs: 30_000 },
+  };
 }
 
 async function loadHost(dir: string, plugins: Array<Record<string, unknown>>): Promise<PluginHost> {
@@ -55,7 +67,7 @@ function describe(samples: readonly number[]): { median: number; p95: number } {
 
 async function benchCallOverhead(work: string): Promise<void> {
   await writeBenchPlugin(join(work, 'bench'), 'bench', NOOP_PLUGIN_SOURCE);
-  const host = await loadHost(work, [{ name: 'bench', path: './bench', mode: 'inline' }, mcpEntry('mcp-bench')]);
+  const host = await loadHost(work, [{ name: 'bench', path: './bench', mode: 'inline', sandbox: 'none' }, mcpEntry('mcp-bench')]);
   const client = new Client({ name: 'bench', version: '0.0.0' });
   await client.connect(new StdioClientTransport({ command: process.execPath, args: [STDIO_SERVER], stderr: 'ignore' }));
   try {
@@ -95,7 +107,7 @@ async function benchLoadTime(work: string): Promise<void> {
   for (let index = 0; index < SERVER_COUNT; index += 1) {
     const name = `inline-${index}`;
     await writeBenchPlugin(join(work, 'many', name), 'bench', NOOP_PLUGIN_SOURCE.replace("name: 'bench'", `name: '${name}'`));
-    inlineEntries.push({ name, path: `./many/${name}`, mode: 'inline' });
+    inlineEntries.push({ name, path: `./many/${name}`, mode: 'inline', sandbox: 'none' });
   }
   const mcpEntries = Array.from({ length: SERVER_COUNT }, (_, index) => mcpEntry(`mcp-${index}`));
   const timings: Record<'inline' | 'mcp' | 'sdk', number[]> = { inline: [], mcp: [], sdk: [] };

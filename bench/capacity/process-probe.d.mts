@@ -13,6 +13,29 @@ export interface ProcessReport {
   readonly loopDelay: { readonly p50: number; readonly p99: number; readonly max: number; readonly mean: number };
   /** GC pauses since the last reset. */
   readonly gc: { readonly count: number; readonly totalMs: number; readonly maxMs: number };
+  /** The process's HTTP server since the last reset: request headers read → response finished (ms). */
+  readonly serverTime: { readonly count: number; readonly p50: number; readonly p99: number; readonly max: number };
+  /** Connections its servers accepted since the process started. */
+  readonly connectionsAccepted: number;
+  /** Event-loop stalls (> 20 ms late) since the last reset, and where their time went (ms). */
+  readonly stalls: StallSummary;
+  /** The event loop's utilization since the last reset (0–1: not idle in the poll phase). */
+  readonly loopUtilization: number;
+}
+
+/**
+ * Stalls of a process's event loop: wall time split into time its main thread ran (`cpuMs`, of which
+ * `gcMs` in GC pauses), waited for a CPU (`waitMs`: other processes), and neither (`blockedMs`: sleeping
+ * on a lock or synchronous I/O).
+ */
+export interface StallSummary {
+  readonly count: number;
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly gcMs: number;
+  readonly waitMs: number;
+  readonly blockedMs: number;
+  readonly worst: { readonly wallMs: number; readonly cpuMs: number; readonly waitMs: number; readonly gcMs: number };
 }
 
 /** What the driver can ask for. */
@@ -40,6 +63,14 @@ export interface ListeningMessage {
   readonly type: 'listening';
   readonly port: number;
 }
+
+/** The response header carrying when the process had read a request's headers (epoch ms, fractional). */
+export declare const RECEIVED_AT_HEADER: string;
+/** The response header carrying when the process accepted the connection the request came on. */
+export declare const ACCEPTED_AT_HEADER: string;
+
+/** The process's own loop delay, GC and server-time figures; `reset` starts a new window. */
+export declare function createSelfMonitor(): { snapshot(): ProcessReport; reset(): void };
 
 /** Installs the probe and answers the driver's requests; no-op without an IPC channel. */
 export declare function installProcessProbe(): void;

@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { buildApp, HOST_VERSION, type AcaiApp } from './app.js';
+import { LISTEN_BACKLOG } from './app/create-http-server.js';
 import { loadHostConfig, processEnvironment, type HostConfig } from './config/env-config.js';
 import { HostError } from './errors/index.js';
 import { installShutdown } from './health/index.js';
@@ -47,7 +48,7 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
 
   const metricsServer =
     config.server.metricsPort > 0 ? await startMetricsServer(app.metrics, config.server.metricsPort, config.server.host) : undefined;
-  await app.server.listen({ port: config.server.port, host: config.server.host });
+  await app.server.listen({ port: config.server.port, host: config.server.host, backlog: LISTEN_BACKLOG });
   const address = app.server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;

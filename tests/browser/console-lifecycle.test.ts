@@ -249,7 +249,7 @@ describeInBrowser(SUITE, () => {
     const pluginErrors = card.locator('.fact', { hasText: 'Errors' }).locator('dd');
     await expect.poll(() => pluginErrors.textContent()).toBe('1');
     const definition = await page.getByTestId('error-definition').textContent();
-    expect(definition).toMatch(/^Errors: a call whose outcome is anything but ok or invalid_input/);
+    expect(definition).toMatch(/^Errors: a call whose outcome is anything but ok, invalid_input or cancelled/);
 
     await page.getByRole('link', { name: 'Metrics' }).click();
     const errorsOf = (tool: string) => page.locator(`tr[data-tool-key="console-probe/${tool}"] td`).nth(2);

@@ -125,7 +125,8 @@ describe('acai mcp', () => {
     // Third-party code runs inline only outside the sandbox, which the operator says with "sandbox": "none" (forSuite).
     const entry = forSuite({ name: 'noisy-stdout', path: NOISY_PLUGIN, mode: label === 'inline' ? 'inline' : 'worker', policy }, folder.path);
     await writeFile(config, JSON.stringify({ plugins: [entry] }));
-    // The default log level: a worker's prints come to stderr as the plugin's `info` log lines (docs/plugins.md).
+    // The default log level: a worker's prints come to stderr as the plugin's log lines, stdout ones at
+    // `info` and stderr ones at `warn` (docs/plugins.md).
     const server = startRaw([], environment({ PLUGINS_CONFIG: config, ...extra }));
     await initialize(server);
     server.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'noisy-stdout__say_hello', arguments: { name: 'Ada' } } });
@@ -139,6 +140,28 @@ describe('acai mcp', () => {
     // A worker thread's last unterminated write may still be in flight when the worker is disposed.
     if (label !== 'a worker thread') expect(server.stderr()).toContain('noisy-stdout: process.stdout.write without a newline');
     if (label === 'inline') expect(server.stderr()).toContain('noisy-stdout: imported');
+    expect(server.stderr()).toContain('noisy-stdout: console.error while greeting Ada');
+  });
+
+  it.each([
+    ['a worker thread', { PLUGIN_WORKER_ISOLATION: 'thread' }],
+    ['a worker process', { PLUGIN_WORKER_ISOLATION: 'process' }],
+  ] as const)('with --log-level warn still shows what a plugin in %s prints to stderr, as warn lines of the plugin, and leaves out its stdout prints', async (label, extra) => {
+    const config = join(folder.path, `noisy-warn-${label.replaceAll(' ', '-')}.config.json`);
+    const entry = forSuite({ name: 'noisy-stdout', path: NOISY_PLUGIN, mode: 'worker', policy: { setupTimeoutMs: START_UP_DEADLINE_MS } }, folder.path);
+    await writeFile(config, JSON.stringify({ plugins: [entry] }));
+    const server = startRaw(['--log-level', 'warn'], environment({ PLUGINS_CONFIG: config, ...extra }));
+    await initialize(server);
+    server.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'noisy-stdout__say_hello', arguments: { name: 'Grace' } } });
+    expect((await server.response(2)).result.content).toEqual([{ type: 'text', text: 'hello Grace' }]);
+    server.child.stdin!.end();
+    expect(await server.exited).toBe(0);
+    const printed = server
+      .stderr()
+      .split('\n')
+      .filter((line) => line.includes('noisy-stdout: console.'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(printed).toEqual([expect.objectContaining({ level: 'warn', plugin: 'noisy-stdout', stream: 'stderr', msg: 'noisy-stdout: console.error while greeting Grace' })]);
   });
 
   it('tells the client when a breaker hides tools, and applies the tenant tool quota', async () => {

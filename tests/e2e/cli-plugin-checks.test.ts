@@ -12,6 +12,7 @@ import { MemoryKeyValueStore } from '../../core/src/cache/index.js';
 import { parsePluginsConfig } from '../../core/src/config/plugins-config.js';
 import { loadPluginHost } from '../../core/src/plugin-host/index.js';
 import { fixtureServerPermissions, forSuite } from '../support/plugin-grants.js';
+import { scaledMs } from '../support/timing.js';
 import { childPath, hasAnsi, REPO_ROOT, runAcai, temporaryFolder } from './cli-support.js';
 
 const run = promisify(execFile);
@@ -36,12 +37,12 @@ const acai = (argv: string[], env: Record<string, string> = {}) => runAcai(argv,
 
 /**
  * What the host's own loader says about a plugin configured from `folder.path/plugins.config.json` (a path,
- * or other source fields). A package runs inline, as `acai plugin validate` runs it, so its import and
- * setup are observed in this process.
+ * or other source fields). It runs where the host runs it, as `acai plugin validate` runs it: a third-party
+ * package in its sandboxed worker, so the messages compared are both the sandboxed path's.
  */
 async function hostVerdict(name: string, source: string | Record<string, unknown>, config?: Record<string, unknown>, mcp: { niceness?: number } = {}) {
-  const fields = typeof source === 'string' ? { path: source, mode: 'inline' } : source;
-  // Granted what it asks for, as validate checks it; inline third-party code only runs with "sandbox": "none".
+  const fields = typeof source === 'string' ? { path: source } : source;
+  // Granted what it asks for, as validate checks it.
   const entry = forSuite({ name, ...fields, ...(config ? { config } : {}) }, folder.path);
   const pluginsConfig = parsePluginsConfig({ plugins: [entry] }, { path: join(folder.path, 'plugins.config.json'), env: {} });
   const host = await loadPluginHost({
@@ -55,7 +56,7 @@ async function hostVerdict(name: string, source: string | Record<string, unknown
     mcp,
   });
   try {
-    return host.loadReport().plugins[0]!;
+    return { ...host.loadReport().plugins[0]!, sandbox: host.listPlugins()[0]?.sandbox };
   } finally {
     await host.dispose();
   }
@@ -138,6 +139,8 @@ describe('acai plugin validate', () => {
     // Identical to what the host says when it loads the plugin from a plugins.config.json in the same folder.
     const host = await hostVerdict(report.identity.name, join(FIXTURES, fixture));
     expect(host.state).toBe('failed');
+    // Both ran it where the host would: third-party fixtures in a sandbox, once the loader got that far.
+    expect(report.sandbox).toBe(host.sandbox?.kind);
     expect(failed.message).toBe(host.error!.message);
     expect(failed.code).toBe(host.error!.code);
     // Checks after the failing one did not run.
@@ -191,6 +194,37 @@ describe('acai plugin validate', () => {
   });
 });
 
+/**
+ * Deadlines of the conformance runs of third-party fixtures, which run in their sandboxed worker: the ones a tool
+ * that ignores its signal runs into on purpose stay short, but a healthy call's answer (a message from the worker)
+ * never has to beat them on a loaded machine.
+ */
+const CONFORMANCE = { timeoutMs: scaledMs(1_000), deadlineMs: scaledMs(500), graceMs: scaledMs(1_000) } as const;
+/** The sandboxed worker at the test's priority (the host's default niceness 10 would make the deadlines above a race on a busy machine). */
+const conformanceEnv = { PLUGIN_WORKER_NICE: '0' };
+
+/** `acai plugin test` on the testbed fixture with its crashing, hanging and leaking tools, as JSON. */
+function testbedArguments(): string[] {
+  return [
+    'plugin',
+    'test',
+    join(FIXTURES, 'testbed'),
+    '--timeout-ms',
+    `${CONFORMANCE.timeoutMs}`,
+    '--deadline-ms',
+    `${CONFORMANCE.deadlineMs}`,
+    '--grace-ms',
+    `${CONFORMANCE.graceMs}`,
+    '--args',
+    'echo_text={"text":"hi","times":2}',
+    '--args',
+    'testbed__leak_secret={"fail":false}',
+    '--args',
+    'big_output={"bytes":20000}',
+    '--json',
+  ];
+}
+
 describe('acai plugin test', () => {
   it('passes a well-behaved first-party plugin through every step', async () => {
     const result = await runAcai(['plugin', 'test', join(REPO_ROOT, 'plugins', 'datetime')], { cwd: folder.path, env: {} });
@@ -204,24 +238,7 @@ describe('acai plugin test', () => {
   });
 
   it('fails a plugin that crashes, ignores its signal and echoes secrets, naming each problem', async () => {
-    const result = await acai([
-      'plugin',
-      'test',
-      join(FIXTURES, 'testbed'),
-      '--timeout-ms',
-      '300',
-      '--deadline-ms',
-      '50',
-      '--grace-ms',
-      '200',
-      '--args',
-      'echo_text={"text":"hi","times":2}',
-      '--args',
-      'testbed__leak_secret={"fail":false}',
-      '--args',
-      'big_output={"bytes":20000}',
-      '--json',
-    ]);
+    const result = await acai(testbedArguments(), conformanceEnv);
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout) as { ok: boolean; steps: Array<{ tool?: string; step: string; status: string; detail: string }>; counts: Record<string, number> };
     const step = (tool: string | undefined, name: string) => report.steps.find((entry) => entry.tool === tool && entry.step === name);
@@ -229,9 +246,11 @@ describe('acai plugin test', () => {
     expect(step('testbed__echo_text', 'model turn')).toMatchObject({ status: 'pass', detail: expect.stringContaining('called with {"text":"hi","times":2}: ok') });
     expect(step('testbed__echo_text', 'oversized input')).toMatchObject({ status: 'warn', detail: expect.stringContaining('add maxLength') });
     expect(step('testbed__crash_now', 'model turn')).toMatchObject({ status: 'fail', detail: expect.stringContaining('threw TypeError: Cannot read properties of undefined instead of a ToolError') });
-    expect(step('testbed__wait_forever', 'model turn')).toMatchObject({ status: 'fail', detail: 'did not finish within the call timeout (300 ms)' });
-    expect(step('testbed__wait_forever', 'cancellation')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^still running 200 ms after cancellation fired its signal;/) });
-    expect(step('testbed__wait_forever', 'deadline')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^still running 200 ms after the 50 ms deadline/) });
+    expect(step('testbed__wait_forever', 'model turn')).toMatchObject({ status: 'fail', detail: `did not finish within the call timeout (${CONFORMANCE.timeoutMs} ms)` });
+    expect(step('testbed__wait_forever', 'cancellation')).toMatchObject({ status: 'fail', detail: expect.stringMatching(new RegExp(`^still running ${CONFORMANCE.graceMs} ms after cancellation fired its signal;`)) });
+    expect(step('testbed__wait_forever', 'deadline')).toMatchObject({ status: 'fail', detail: expect.stringMatching(new RegExp(`^still running ${CONFORMANCE.graceMs} ms after the ${CONFORMANCE.deadlineMs} ms deadline`)) });
+    // Its worker in the sandbox said whether the tool looked at its signal: wait_forever listens to it, wait_for_gate never reads it.
+    expect(step('testbed__wait_forever', 'cancellation')?.detail).not.toContain('never reads context.signal');
     expect(step('testbed__wait_for_gate', 'cancellation')?.detail).toContain('(it never reads context.signal)');
     expect(step('testbed__fail_with', 'model turn')).toMatchObject({ status: 'warn', detail: expect.stringContaining('the tool refused the sample arguments') });
     expect(step('testbed__big_output', 'output cap')).toMatchObject({ status: 'warn', detail: expect.stringContaining('at a 256-byte cap the model got 256 bytes') });
@@ -242,8 +261,26 @@ describe('acai plugin test', () => {
     expect(result.stdout).not.toMatch(/acai-canary-[0-9a-f]{16}/);
   });
 
+  it('gives a sandboxed plugin the verdicts it gets in this process (--sandbox none), step by step', async () => {
+    const verdicts = async (extra: string[]) => {
+      const result = await acai([...testbedArguments(), ...extra], conformanceEnv);
+      const report = JSON.parse(result.stdout) as { validation: { sandbox: string }; steps: Array<{ tool?: string; step: string; status: string }> };
+      return { sandbox: report.validation.sandbox, stderr: result.stderr, steps: report.steps.map((entry) => `${entry.tool ?? '(plugin)'} ${entry.step}: ${entry.status}`) };
+    };
+    const sandboxed = await verdicts([]);
+    const inProcess = await verdicts(['--sandbox', 'none']);
+    expect(sandboxed.sandbox).toBe('bubblewrap');
+    expect(inProcess.sandbox).toBe('opted-out');
+    expect(inProcess.stderr).toContain('WARNING: --sandbox none');
+    expect(sandboxed.steps.length).toBeGreaterThan(60);
+    expect(sandboxed.steps).toEqual(inProcess.steps);
+  });
+
   it('prints a readable report that ends in the verdict, and exits 1 with one line', async () => {
-    const result = await acai(['plugin', 'test', join(HOSTILE, 'healthy'), '--timeout-ms', '300', '--grace-ms', '200', '--args', 'use_context={"url":"http://127.0.0.1:1/"}']);
+    const result = await acai(
+      ['plugin', 'test', join(HOSTILE, 'healthy'), '--timeout-ms', `${CONFORMANCE.timeoutMs}`, '--grace-ms', `${CONFORMANCE.graceMs}`, '--args', 'use_context={"url":"http://127.0.0.1:1/"}'],
+      conformanceEnv,
+    );
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^healthy\n  PASS  load {12}passed every load check/);
     expect(result.stdout).toMatch(/healthy__fail_with_error\n  FAIL  model turn {6}threw TypeError: plain failure/);

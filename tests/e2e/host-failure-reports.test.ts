@@ -200,6 +200,23 @@ describe('a body over MAX_BODY_BYTES', () => {
     expect(answer.body.error.message).toContain(`${MAX_BODY_BYTES} bytes`);
   });
 
+  it('gets the same 413 Twirp error on a route outside Twirp and /mcp (sign-in), and a code for malformed or mistyped bodies', async () => {
+    const signIn = async (body: string, contentType = 'application/json') => {
+      const response = await fetch(`${host.url}/auth/sign-in`, { method: 'POST', headers: { ...bearer(ADMIN_KEY), 'content-type': contentType }, body });
+      const raw = await response.text();
+      expect(raw).not.toMatch(/FST_|statusCode|"error":|\bat \S+:\d+/);
+      return [response.status, JSON.parse(raw) as unknown];
+    };
+    expect(await signIn(oversized)).toEqual([413, expected]);
+    expect(await signIn('{"name": ')).toEqual([400, { code: 'malformed', msg: 'the request body is not valid JSON', meta: { argument: 'body' } }]);
+    expect(await signIn('<x/>', 'application/xml')).toEqual([
+      415,
+      { code: 'malformed', msg: 'this route does not accept a body of that Content-Type; send application/json', meta: { argument: 'content-type' } },
+    ]);
+    // A well-formed body is ignored, as before.
+    expect((await signIn('{}'))[0]).toBe(200);
+  });
+
   it('is refused before authentication work only by size, never by a stack trace or a non-JSON body', async () => {
     const unauthenticated = await twirpJson(host.url, 'StartConversation', oversized, bearer('acai_not_a_real_key_for_the_size_test_00'));
     // Authentication runs on the headers first: a stranger learns nothing about the limit.
@@ -247,9 +264,27 @@ describe('a client cancelling a stream during a tool call', () => {
     await waitUntil(() => logs.slice(before).find((line) => line.msg === 'stream ended: the client went away'), 'the cancel log line');
     const stopped = await waitUntil(() => logs.slice(before).find((line) => line.tool === 'wait_forever'), 'the tool call to stop');
     expect(stopped.level).toBe('info');
+    expect(stopped.outcome).toBe('cancelled');
     const after = logs.slice(before);
     expect(after.filter((line) => ABOVE_INFO.has(line.level)).map((line) => line.msg)).toEqual([]);
     expect(JSON.stringify(after)).not.toMatch(/"stack"|\n\s+at /);
+  });
+
+  it('is not the plugin failing: no error in ListPlugins, the breaker closed, the metric outcome cancelled', async () => {
+    const before = logs.length;
+    const stream = await openRawStream(host.url, { message: 'wait forever' }, CHAT_KEY);
+    await stream.waitFor('event: tool_call_started');
+    stream.cut();
+    await waitUntil(() => logs.slice(before).find((line) => line.tool === 'wait_forever'), 'the tool call to stop');
+    const listed = await twirpJson(host.url, 'ListPlugins', {}, bearer(ADMIN_KEY), 'acai.admin.PluginService');
+    const testbed = (listed.body.plugins as Array<Record<string, unknown>>).find((plugin) => plugin.name === 'testbed');
+    // Stopped by its client: counted as a call, never as an error.
+    expect(testbed).toMatchObject({ breaker_state: 'CLOSED', call_count: expect.any(String) });
+    expect(testbed).not.toHaveProperty('error_count');
+    expect(testbed).not.toHaveProperty('last_error');
+    const metrics = await (await fetch(`${host.url}/metrics`, { headers: bearer(ADMIN_KEY) })).text();
+    expect(metrics).toMatch(/acai_tool_calls_total\{plugin="testbed",tool="wait_forever",outcome="cancelled"\} [1-9]/);
+    expect(metrics).not.toMatch(/acai_tool_calls_total\{plugin="testbed",tool="wait_forever",outcome="timeout"\}/);
   });
 });
 

@@ -53,26 +53,60 @@ async function deliver(update: Record<string, unknown>, secret: string | null = 
   return response.status;
 }
 
+/** A raw POST to the webhook (with the right secret unless `headers` says otherwise): status and parsed body. */
+async function post(body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${host.url}/telegram/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET, ...headers },
+    body,
+  });
+  const raw = await response.text();
+  // Never Fastify's own error body, its codes or a stack.
+  expect(raw).not.toMatch(/FST_|statusCode|"error":|\bat \S+:\d+/);
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  return { status: response.status, body: JSON.parse(raw) as unknown };
+}
+
 let updateId = 70_000;
 const text = (value: string, chat: TelegramChat = adaChat, from: TelegramUser = ada) => ({ update_id: updateId++, message: telegram.textMessage({ text: value, chat, from }) });
 
 describe('the host as a Telegram webhook', () => {
-  it('refuses deliveries without the secret token, or with a wrong one', async () => {
+  it('refuses deliveries without the secret token, or with a wrong one, in the host error shape', async () => {
     expect(await deliver(text('hello'), null)).toBe(401);
     expect(await deliver(text('hello'), `${SECRET}x`)).toBe(401);
     expect(await deliver({ not: 'an update' })).toBe(400);
     expect(await deliver({ update_id: 'seven', message: {} })).toBe(400);
+    expect(await post(JSON.stringify(text('hello')), { 'x-telegram-bot-api-secret-token': 'wrong' })).toEqual({
+      status: 401,
+      body: { code: 'unauthenticated', msg: 'the X-Telegram-Bot-Api-Secret-Token header is missing or wrong' },
+    });
+    expect(await post('{"not":"an update"}')).toEqual({ status: 400, body: { code: 'invalid_argument', msg: 'the body is not a Telegram update', meta: { argument: 'body' } } });
     expect(telegram.callsOf('sendMessage')).toHaveLength(0);
   });
 
-  it('refuses malformed and oversized bodies before they reach the bot', async () => {
-    const post = async (body: string) => {
-      const response = await fetch(`${host.url}/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET }, body });
-      await response.arrayBuffer();
-      return response.status;
+  it('refuses malformed, oversized and mistyped bodies before they reach the bot, in the host error shape', async () => {
+    const limit = host.app.config.server.maxBodyBytes;
+    const malformed = { status: 400, body: { code: 'malformed', msg: 'the request body is not valid JSON', meta: { argument: 'body' } } };
+    expect(await post('{"update_id": 1, "message": ')).toEqual(malformed);
+    expect(await post('')).toEqual(malformed);
+    // Prototype pollution is refused by the JSON parser, like any other body that is not plain JSON data.
+    expect(await post('{"update_id": 2, "__proto__": {"isAdmin": true}}')).toEqual(malformed);
+    expect(await post(JSON.stringify({ update_id: updateId++, message: { text: 'x'.repeat(limit + 1) } }))).toEqual({
+      status: 413,
+      body: {
+        code: 'resource_exhausted',
+        msg: `request body too large: the limit is ${limit} bytes (MAX_BODY_BYTES); send a smaller request`,
+        meta: { argument: 'body', reason: 'body_too_large', limit_bytes: String(limit) },
+      },
+    });
+    const mistyped = {
+      status: 415,
+      body: { code: 'malformed', msg: 'this route does not accept a body of that Content-Type; send application/json', meta: { argument: 'content-type' } },
     };
-    expect(await post('{"update_id": 1, "message": ')).toBe(400);
-    expect(await post(JSON.stringify({ update_id: updateId++, message: { text: 'x'.repeat(2 * 1024 * 1024) } }))).toBe(413);
+    expect(await post('<update id="1"/>', { 'content-type': 'application/xml' })).toEqual(mistyped);
+    expect(await post('update_id=1', { 'content-type': 'application/x-www-form-urlencoded' })).toEqual(mistyped);
+    // Text is a body Fastify reads as a string: the route itself finds it is no update.
+    expect((await post(JSON.stringify(text('hello')), { 'content-type': 'text/plain' })).status).toBe(400);
     expect(telegram.callsOf('sendMessage')).toHaveLength(0);
   });
 

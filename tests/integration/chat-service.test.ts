@@ -461,6 +461,18 @@ describe('ListConversations and DescribeConversation', () => {
     expect(rest.nextPageToken).toBeUndefined();
   });
 
+  it("refuses another tenant's page token on every listing (paged, unpaged and search) without a trace of the owner", async () => {
+    const chat = service();
+    for (const message of ['one', 'two', 'three']) await chat.startConversation(callerFor('token-owner'), { message });
+    const paged = (await chat.listConversations(callerFor('token-owner'), { pageSize: 1 })).nextPageToken!;
+    for (const input of [{ pageToken: paged }, { pageSize: 5, pageToken: paged }, { query: 'one', pageToken: paged }]) {
+      const error = await hostError(chat.listConversations(callerFor('token-thief'), input));
+      expect(error.code).toBe('HOST_INVALID_ARGUMENT');
+      expect(error.meta).toEqual({ argument: 'page_token' });
+      expect(error.message).toBe('page_token was returned to another caller, not to this one; list again without page_token');
+    }
+  });
+
   it('validates describe ids', async () => {
     const chat = service();
     expect((await hostError(chat.describeConversation(callerFor(), { conversationId: '' }))).meta.argument).toBe('conversation_id');

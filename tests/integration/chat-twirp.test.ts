@@ -107,11 +107,15 @@ describe('ChatService over Twirp JSON', () => {
       ['ContinueConversation', { message: 'hi', session_metadata: { platform: 'telegram', user_id: '1' } }, 'session_metadata'],
       ['DescribeConversation', {}, 'conversation_id'],
       ['ListConversations', { page_token: 'not a token!' }, 'page_token'],
+      ['ListConversations', { page_token: Buffer.from('{"u":1,"i":"0123456789abcdef01234567","o":"someone-else"}').toString('base64url') }, 'page_token'],
+      ['ListConversations', { page_token: Buffer.from('{"u":1,"i":"0123456789abcdef01234567"}').toString('base64url').slice(0, 20) }, 'page_token'],
+      ['ListConversations', { page_size: 3, page_token: 'A'.repeat(100_000) }, 'page_token'],
     ];
     for (const [method, body, argument] of cases) {
       const response = await call(method, body);
       expect(response.statusCode, `${method} ${JSON.stringify(body).slice(0, 80)}`).toBe(400);
       expect(response.json()).toMatchObject({ code: 'invalid_argument', meta: { argument } });
+      expect(response.body).not.toMatch(/\bat \S+:\d+|stack/i);
     }
     const missing = await call('DescribeConversation', { conversation_id: '000000000000000000000000' });
     expect(missing.statusCode).toBe(404);

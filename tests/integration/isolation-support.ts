@@ -57,6 +57,7 @@ export async function startWorkerFixture(
     ...(options.restartBackoff === undefined ? {} : { restartBackoff: options.restartBackoff }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
     ...(options.isolation === undefined ? {} : { isolation: options.isolation }),
+    ...(options.observer === undefined ? {} : { observer: options.observer }),
   });
   await runtime.load();
   await runtime.setup(options.config ?? {}, AbortSignal.timeout(START_UP_DEADLINE_MS));

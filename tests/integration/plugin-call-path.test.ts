@@ -106,10 +106,48 @@ describe('tool call path', () => {
     const pending = loaded.host.callTool('testbed__wait_forever', '{}', { signal: controller.signal });
     controller.abort();
     const result = await pending;
-    expect(result.outcome).toBe('timeout');
+    expect(result.outcome).toBe('cancelled');
     expect(result.error?.message).toBe('The tool call was cancelled.');
     expect(testbedState().abortedCalls).toBe(1);
     expect(loaded.host.listPlugins()[0]?.breakerState).toBe('closed');
+  });
+
+  describe.each(['inline', 'worker'] as const)('a call its caller stops is not the plugin failing (%s mode)', (mode) => {
+    it('counts a caller abort as cancelled, not as an error, and never trips the breaker; its own timeout still does', async () => {
+      const loaded = await testbed({ mode, policy: { timeoutMs: scaledMs(2_000), breaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 } } });
+      const { host } = loaded;
+      const counted = async (outcome: string) => (await metricValue(loaded, 'acai_tool_calls_total', { plugin: 'testbed', tool: 'wait_forever', outcome })) ?? 0;
+      for (let round = 0; round < 3; round += 1) {
+        const controller = new AbortController();
+        const pending = host.callTool('testbed__wait_forever', '{}', { signal: controller.signal });
+        controller.abort(new Error('the client hung up'));
+        expect(await pending).toMatchObject({ outcome: 'cancelled', error: { code: 'TIMEOUT', message: 'The tool call was cancelled.' } });
+      }
+      // A caller whose request deadline had already passed when the call began.
+      expect((await host.callTool('testbed__wait_forever', '{}', { signal: AbortSignal.abort() })).outcome).toBe('cancelled');
+      expect(host.listPlugins()[0]).toMatchObject({ breakerState: 'closed', errors: 0, lastError: undefined });
+      expect(await counted('cancelled')).toBe(4);
+      expect(await counted('timeout')).toBe(0);
+
+      // The plugin running past its own deadline is its failure: counted, and the breaker opens.
+      const timedOut = await host.callTool('testbed__wait_forever', '{}');
+      expect(timedOut).toMatchObject({ outcome: 'timeout', error: { code: 'TIMEOUT' } });
+      expect(timedOut.error?.message).toContain('did not finish within');
+      expect(host.listPlugins()[0]).toMatchObject({ breakerState: 'open', errors: 1, lastError: { code: 'TIMEOUT' } });
+      expect(await counted('timeout')).toBe(1);
+    });
+
+    it('leaves the run of consecutive failures as it was: a cancellation between two failures does not reset it', async () => {
+      const { host } = await testbed({ mode, policy: { breaker: { failureThreshold: 2, halfOpenAfterMs: 60_000 } } });
+      expect((await host.callTool('testbed__fail_with', { code: 'UPSTREAM_FAILED' })).outcome).toBe('unavailable');
+      const controller = new AbortController();
+      const pending = host.callTool('testbed__wait_forever', '{}', { signal: controller.signal });
+      controller.abort();
+      expect((await pending).outcome).toBe('cancelled');
+      expect(host.listPlugins()[0]?.breakerState).toBe('closed');
+      expect((await host.callTool('testbed__fail_with', { code: 'UPSTREAM_FAILED' })).outcome).toBe('unavailable');
+      expect(host.listPlugins()[0]).toMatchObject({ breakerState: 'open', errors: 2 });
+    });
   });
 
   it('opens the breaker after consecutive failures, hides the tools, probes once half-open and closes on success', async () => {

@@ -168,7 +168,7 @@ export function describeConversationLifecycleContract(name: string, makeFactory:
       it('refuses a token of the unpaged, created-order listing and a malformed one', async () => {
         const tenantId = tenant();
         const created = await store.create({ tenantId, title: 'x', messages: [user('x')] });
-        const createdOrder = encodePageToken({ order: 'created', at: created.createdAt, id: created.id });
+        const createdOrder = encodePageToken(tenantId, { order: 'created', at: created.createdAt, id: created.id });
         await expectHostError(store.search(tenantId, { query: 'x', pageSize: 5, pageToken: createdOrder }), 'HOST_INVALID_ARGUMENT', 'page_token');
         await expectHostError(store.search(tenantId, { query: 'x', pageSize: 5, pageToken: '%%%' }), 'HOST_INVALID_ARGUMENT', 'page_token');
         await expectHostError(store.search(tenantId, { query: 'x', pageSize: 0 }), 'HOST_INVALID_ARGUMENT', 'page_size');

@@ -365,6 +365,67 @@ export function describeConversationStoreContract(name: string, makeFactory: () 
         }
       });
 
+      it("refuses another tenant's page token, for listing and search, and hands out nothing of theirs", async () => {
+        const owner = tenant();
+        const intruder = tenant();
+        for (let index = 0; index < 3; index += 1) await store.create({ tenantId: owner, title: `secret ${index}`, messages: [user('secret')] });
+        await store.create({ tenantId: intruder, title: 'own', messages: [user('secret')] });
+        const ownersToken = (await store.list(owner, { pageSize: 1 })).nextPageToken!;
+        expect(ownersToken).toEqual(expect.any(String));
+        for (const attempt of [store.list(intruder, { pageSize: 10, pageToken: ownersToken }), store.search(intruder, { query: 'secret', pageSize: 10, pageToken: ownersToken })]) {
+          const error = await attempt.then(() => undefined, (caught: unknown) => caught);
+          expect(HostError.isInstance(error) && error.code).toBe('HOST_INVALID_ARGUMENT');
+          expect((error as HostError).meta).toEqual({ argument: 'page_token' });
+          expect((error as HostError).message).toMatch(/another caller.*list again without page_token/);
+          expect((error as HostError).message).not.toContain(ownersToken);
+        }
+        // The token still serves its own tenant.
+        expect((await store.list(owner, { pageSize: 10, pageToken: ownersToken })).conversations).toHaveLength(2);
+      });
+
+      it("continues a token of the previous release (no tenant in it) within the caller's own conversations only", async () => {
+        const owner = tenant();
+        const other = tenant();
+        await store.create({ tenantId: owner, title: 'first', messages: [user('x')] });
+        clock.advance(1000);
+        await store.create({ tenantId: other, title: 'not yours', messages: [user('x')] });
+        clock.advance(1000);
+        const last = await store.create({ tenantId: owner, title: 'last', messages: [user('x')] });
+        // What the previous release handed out: the position of `last` and nothing else.
+        const legacy = Buffer.from(JSON.stringify({ u: last.updatedAt.getTime(), i: last.id })).toString('base64url');
+        for (const tenantId of [owner, other]) {
+          const page = await store.list(tenantId, { pageSize: 10, pageToken: legacy });
+          expect(page.conversations.map((conversation) => conversation.title)).toEqual(tenantId === owner ? ['first'] : ['not yours']);
+        }
+      });
+
+      it('refuses tampered and truncated tokens without echoing them', async () => {
+        const tenantId = tenant();
+        for (let index = 0; index < 3; index += 1) await store.create({ tenantId, title: `c${index}`, messages: [user('x')] });
+        const token = (await store.list(tenantId, { pageSize: 1 })).nextPageToken!;
+        const fields = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
+        const reencode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+        const broken = [
+          token.slice(0, -3),
+          token.slice(0, token.length >> 1),
+          `${token}!`,
+          reencode({ ...fields, o: 42 }),
+          reencode({ ...fields, o: 'someone-else' }),
+          reencode({ ...fields, u: -5 }),
+          reencode({ ...fields, u: 9e15 }),
+          reencode({ ...fields, i: { $gt: '' } }),
+          reencode({ ...fields, c: fields.u }),
+          `${token}${'A'.repeat(200)}`,
+        ];
+        for (const pageToken of broken) {
+          const error = await store.list(tenantId, { pageSize: 10, pageToken }).then(() => undefined, (caught: unknown) => caught);
+          expect(HostError.isInstance(error) && error.code, pageToken).toBe('HOST_INVALID_ARGUMENT');
+          expect((error as HostError).meta).toEqual({ argument: 'page_token' });
+          expect((error as HostError).message).toMatch(/list again without page_token/);
+          expect((error as HostError).message).not.toContain(pageToken);
+        }
+      });
+
       it('filters by user id', async () => {
         const tenantId = tenant();
         const session = (userId: string): SessionIdentity => ({ platform: 'telegram', chatId: 'group', userId });

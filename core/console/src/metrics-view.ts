@@ -18,7 +18,7 @@ const HISTORY_LENGTH = 60;
 const INTERVAL_CHOICES_SECONDS = [2, 5, 15, 30] as const;
 const DEFAULT_INTERVAL_SECONDS = 5;
 /** Chart order and colour class of the outcomes the host records; anything else is drawn as "error". */
-const OUTCOMES = ['ok', 'invalid_input', 'timeout', 'unavailable', 'breaker_open', 'rejected', 'rate_limited', 'unknown_tool', 'error'] as const;
+const OUTCOMES = ['ok', 'invalid_input', 'cancelled', 'timeout', 'unavailable', 'breaker_open', 'rejected', 'rate_limited', 'unknown_tool', 'error'] as const;
 const KNOWN_OUTCOMES: ReadonlySet<string> = new Set(OUTCOMES);
 
 interface IntervalSample {

@@ -118,7 +118,21 @@ describe('ListAuditEntries', () => {
   });
 
   it('accepts a well-formed token of its own, even for a position past the last entry', async () => {
-    const token = encodeAuditPageToken({ at: new Date(base - 60_000), id: 'f'.repeat(24) });
+    const token = encodeAuditPageToken({ at: new Date(base - 60_000), id: 'f'.repeat(24) }, 'ops');
     expect(await list({ pageToken: token })).toMatchObject({ entries: [], nextPageToken: '' });
+  });
+
+  it("refuses a token returned to another tenant's key, telling the caller to list again", async () => {
+    const operatorsToken = (await list({ pageSize: 2 })).nextPageToken!;
+    const failure = await list({ pageToken: operatorsToken }, acmeAdmin).catch((error: unknown) => error);
+    expect(HostError.isInstance(failure) && failure.code).toBe('HOST_INVALID_ARGUMENT');
+    expect((failure as HostError).message).toBe('page_token was returned to another caller, not to this one; list again without page_token');
+  });
+
+  it("reads a token of the previous release (no tenant in it) within the caller's own entries only", async () => {
+    const legacy = Buffer.from(JSON.stringify({ t: base + 30 * 60_000, i: 'f'.repeat(24) })).toString('base64url');
+    const page = await list({ pageToken: legacy, pageSize: 200 }, acmeAdmin);
+    expect(page.entries?.length).toBe(9);
+    expect(page.entries?.every((entry) => entry.tenantId === 'acme')).toBe(true);
   });
 });

@@ -47,7 +47,7 @@ export function createAuditAdminService(options: AuditAdminServiceOptions): Audi
       const query: AuditQuery = {
         ...checkedFilters(request),
         ...(scope.isOperator ? (requestedTenant === undefined ? {} : { tenantId: requestedTenant }) : { tenantId: scope.tenantId }),
-        ...(request.pageToken === '' ? {} : { after: decodeAuditPageToken(request.pageToken) }),
+        ...(request.pageToken === '' ? {} : { after: decodeAuditPageToken(request.pageToken, principal.tenantId) }),
         limit: pageSize + 1,
       };
       const records = await options.store.query(query);
@@ -55,7 +55,7 @@ export function createAuditAdminService(options: AuditAdminServiceOptions): Audi
       const last = page.at(-1);
       return {
         entries: page.map(toWireEntry),
-        nextPageToken: records.length > pageSize && last !== undefined ? encodeAuditPageToken({ at: last.at, id: last.id }) : '',
+        nextPageToken: records.length > pageSize && last !== undefined ? encodeAuditPageToken({ at: last.at, id: last.id }, principal.tenantId) : '',
       };
     },
   };

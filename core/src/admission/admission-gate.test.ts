@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AdmissionGate, AdmissionRefusedError, type GateTimers } from './admission-gate.js';
-import { nextLimit } from './loop-delay-limit.js';
+import { BUSY_UTILIZATION, isLateAndBusy, nextLimit, SUSTAINED_INTERVALS } from './loop-delay-limit.js';
 
 /** Timers the test fires by hand: the queue budget runs out when the test says so. */
 function manualTimers(): GateTimers & { fireAll(): void; pending(): number } {
@@ -195,18 +195,33 @@ describe('AdmissionGate', () => {
 describe('nextLimit', () => {
   const settings = { minLimit: 16, maxLimit: 256, targetDelayMs: 50 };
 
-  it('shrinks by a quarter while the event loop lags, never below the floor', () => {
-    expect(nextLimit(100, { delayMs: 80, peakInFlight: 100 }, settings)).toBe(75);
-    expect(nextLimit(18, { delayMs: 500, peakInFlight: 3 }, settings)).toBe(16);
+  const sustained = SUSTAINED_INTERVALS - 1;
+
+  it('shrinks by a quarter once the event loop has lagged while busy for SUSTAINED_INTERVALS intervals, never below the floor', () => {
+    expect(nextLimit(100, { delayMs: 80, utilization: 0.95, peakInFlight: 100, lateBefore: sustained }, settings)).toBe(75);
+    expect(nextLimit(100, { delayMs: 80, utilization: BUSY_UTILIZATION, peakInFlight: 100, lateBefore: sustained + 3 }, settings)).toBe(75);
+    expect(nextLimit(18, { delayMs: 500, utilization: 1, peakInFlight: 3, lateBefore: sustained }, settings)).toBe(16);
+  });
+
+  it('keeps the limit through a single late interval (a GC pause, a burst of another process)', () => {
+    expect(nextLimit(100, { delayMs: 400, utilization: 1, peakInFlight: 100, lateBefore: sustained - 1 }, settings)).toBe(100);
+  });
+
+  it('keeps the limit while the loop lags but mostly waited (other processes held the CPU)', () => {
+    expect(nextLimit(100, { delayMs: 400, utilization: 0.5, peakInFlight: 100, lateBefore: 5 }, settings)).toBe(100);
+    expect(nextLimit(64, { delayMs: 80, utilization: 0.89, peakInFlight: 10, lateBefore: 5 }, settings)).toBe(64);
+    expect(isLateAndBusy({ delayMs: 80, utilization: 0.89 }, settings)).toBe(false);
+    expect(isLateAndBusy({ delayMs: 50, utilization: 1 }, settings)).toBe(false);
+    expect(isLateAndBusy({ delayMs: 51, utilization: 0.9 }, settings)).toBe(true);
   });
 
   it('grows by a quarter while the limit binds and the loop keeps up, never past the maximum', () => {
-    expect(nextLimit(64, { delayMs: 5, peakInFlight: 64 }, settings)).toBe(80);
-    expect(nextLimit(2, { delayMs: 5, peakInFlight: 2 }, { ...settings, minLimit: 1 })).toBe(3);
-    expect(nextLimit(250, { delayMs: 5, peakInFlight: 250 }, settings)).toBe(256);
+    expect(nextLimit(64, { delayMs: 5, utilization: 0.99, peakInFlight: 64, lateBefore: 0 }, settings)).toBe(80);
+    expect(nextLimit(2, { delayMs: 5, utilization: 0.2, peakInFlight: 2, lateBefore: 0 }, { ...settings, minLimit: 1 })).toBe(3);
+    expect(nextLimit(250, { delayMs: 5, utilization: 0.5, peakInFlight: 250, lateBefore: 0 }, settings)).toBe(256);
   });
 
   it('stays put while the limit is not what holds turns back', () => {
-    expect(nextLimit(64, { delayMs: 5, peakInFlight: 10 }, settings)).toBe(64);
+    expect(nextLimit(64, { delayMs: 5, utilization: 0.5, peakInFlight: 10, lateBefore: 0 }, settings)).toBe(64);
   });
 });

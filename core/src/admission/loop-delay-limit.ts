@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { AdmissionGate } from './admission-gate.js';
 
 // Why adapt: the right number of turns in progress depends on where a turn spends its time. With a fast
@@ -7,6 +7,14 @@ import type { AdmissionGate } from './admission-gate.js';
 // and hundreds at once cost the host little. The event loop's delay tells the two apart, so the limit
 // follows it: shrink quickly while the loop lags behind the target, grow while the limit is what holds
 // turns back and the loop keeps up — between a floor and the configured maximum.
+// A late loop alone is not enough to shrink: on a shared machine the process also runs late when other
+// processes hold the CPUs, while it has little to do itself (bench:capacity measured stalls of 100–400 ms
+// that were mostly waiting for a CPU, at 10–70 % of capacity, and the limit shed turns there). Fewer turns
+// would not help then, so the limit shrinks only when the loop was also busy — its utilization (time not
+// idle waiting for I/O) at least BUSY_UTILIZATION over the interval: the delay is our own work — and only
+// when that lasted SUSTAINED_INTERVALS intervals in a row: a single GC pause or a burst of another process
+// (100–400 ms there, and utilization counts a loop preempted mid-task as busy) is over before fewer turns
+// could help, while overload lasts; the queue bound and budget refuse what arrives in the meantime.
 
 /** Bounds and target of the adaptive limit. */
 export interface LoopDelayLimitSettings {
@@ -16,18 +24,37 @@ export interface LoopDelayLimitSettings {
   readonly targetDelayMs: number;
 }
 
+/** Loop utilization from which a late loop counts as busy with our own work. */
+export const BUSY_UTILIZATION = 0.9;
+/** Consecutive late and busy intervals before the limit shrinks. */
+export const SUSTAINED_INTERVALS = 2;
+
 /** What one control interval observed. */
 export interface LimitObservation {
   /** The largest event-loop delay seen in the interval. */
   readonly delayMs: number;
+  /** The event loop's utilization over the interval (0–1, performance.eventLoopUtilization). */
+  readonly utilization: number;
   /** The most turns in progress at once in the interval. */
   readonly peakInFlight: number;
+  /** Late and busy intervals in a row before this one (see {@link isLateAndBusy}). */
+  readonly lateBefore: number;
 }
 
-/** The limit for the next interval: ×0.75 while the loop lags, ×1.25 (at least +1) while the limit binds and the loop keeps up. */
+/** Whether the interval's loop was later than the target while busy with its own work. */
+export function isLateAndBusy(observation: Pick<LimitObservation, 'delayMs' | 'utilization'>, settings: LoopDelayLimitSettings): boolean {
+  return observation.delayMs > settings.targetDelayMs && observation.utilization >= BUSY_UTILIZATION;
+}
+
+/**
+ * The limit for the next interval: ×0.75 while the loop has lagged and been busy for
+ * SUSTAINED_INTERVALS intervals, ×1.25 (at least +1) while the limit binds and the loop keeps up;
+ * unchanged otherwise (a single late interval, or a late loop that mostly waited for a CPU).
+ */
 export function nextLimit(current: number, observation: LimitObservation, settings: LoopDelayLimitSettings): number {
-  if (observation.delayMs > settings.targetDelayMs) return Math.max(settings.minLimit, Math.floor(current * 0.75));
-  if (observation.peakInFlight >= current) return Math.min(settings.maxLimit, Math.max(current + 1, Math.ceil(current * 1.25)));
+  const isLate = observation.delayMs > settings.targetDelayMs;
+  if (isLateAndBusy(observation, settings) && observation.lateBefore + 1 >= SUSTAINED_INTERVALS) return Math.max(settings.minLimit, Math.floor(current * 0.75));
+  if (!isLate && observation.peakInFlight >= current) return Math.min(settings.maxLimit, Math.max(current + 1, Math.ceil(current * 1.25)));
   return Math.min(settings.maxLimit, Math.max(settings.minLimit, current));
 }
 
@@ -40,10 +67,16 @@ export interface LoopDelayLimit {
 export function startLoopDelayLimit(gate: AdmissionGate, settings: LoopDelayLimitSettings, intervalMs = 250): LoopDelayLimit {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
+  let lastUtilization = performance.eventLoopUtilization();
+  let lateBefore = 0;
   const timer = setInterval(() => {
     const delayMs = Number.isFinite(delay.max) ? delay.max / 1e6 : 0;
     delay.reset();
-    gate.setLimit(nextLimit(gate.limit, { delayMs, peakInFlight: gate.takePeakInFlight() }, settings));
+    const utilization = performance.eventLoopUtilization(lastUtilization).utilization;
+    lastUtilization = performance.eventLoopUtilization();
+    const observation = { delayMs, utilization, lateBefore, peakInFlight: gate.takePeakInFlight() };
+    gate.setLimit(nextLimit(gate.limit, observation, settings));
+    lateBefore = isLateAndBusy(observation, settings) ? lateBefore + 1 : 0;
   }, intervalMs);
   timer.unref();
   return {

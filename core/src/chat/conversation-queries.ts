@@ -37,7 +37,7 @@ export async function listConversations(
   const token = pageToken === '' ? {} : { pageToken };
   const pagedSize = requested === 0 ? deps.options.defaultPageSize : Math.min(requested, deps.options.maxPageSize);
   if (query !== '') return deps.store.search(caller.tenantId, { query, pageSize: pagedSize, ...token });
-  const continuesListAll = pageToken !== '' && decodePageToken(pageToken).order === 'created';
+  const continuesListAll = pageToken !== '' && decodePageToken(caller.tenantId, pageToken).order === 'created';
   if (requested === 0 && (pageToken === '' || continuesListAll)) {
     return deps.store.list(caller.tenantId, { pageSize: deps.options.listAllLimit, order: 'created', ...token });
   }

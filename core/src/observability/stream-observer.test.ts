@@ -2,7 +2,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ContinueChatStreamRequestSchema } from '../rpc/generated/chat_pb.js';
 import { ChatService, twirpPlugin, type ChatServiceImplementation, type ServerStreamMethod } from '../rpc/index.js';
 import { startTracing, type Tracing } from './start-tracing.js';
@@ -65,9 +65,11 @@ describe('createStreamObserver', () => {
     const startedAt = performance.timeOrigin + performance.now();
     expect(await stream(url, 'fail')).toContain('event: error');
     await stream(url, 'fine');
-    const spans = exporter
-      .getFinishedSpans()
-      .filter((span) => span.name === 'acai.chat.ChatService/Stream' && span.startTime[0] * 1000 + span.startTime[1] / 1e6 >= startedAt);
+    const streamSpans = () =>
+      exporter.getFinishedSpans().filter((span) => span.name === 'acai.chat.ChatService/Stream' && span.startTime[0] * 1000 + span.startTime[1] / 1e6 >= startedAt);
+    // A span ends in the server's onResponse hook, which may run after the client has read the last byte.
+    await vi.waitFor(() => expect(streamSpans()).toHaveLength(2));
+    const spans = streamSpans();
     expect(spans.map((span) => [span.attributes['acai.stream.outcome'], span.status.code])).toEqual([
       ['internal', SpanStatusCode.ERROR],
       ['ok', SpanStatusCode.UNSET],

@@ -312,7 +312,7 @@ describe('executeToolCall', () => {
       const pending = host.callTool('probe__wait_for_gate', '{}', { signal: controller.signal });
       await started(1);
       controller.abort(new Error('the client left'));
-      expect(await pending).toMatchObject({ outcome: 'timeout', error: { code: 'TIMEOUT', message: 'The tool call was cancelled.' } });
+      expect(await pending).toMatchObject({ outcome: 'cancelled', error: { code: 'TIMEOUT', message: 'The tool call was cancelled.' } });
       expect(state.aborted).toBe(1);
       expect(host.breakerState('probe')).toBe('closed');
     });
@@ -320,7 +320,7 @@ describe('executeToolCall', () => {
     it('does not start a tool whose caller already gave up', async () => {
       const { host } = await probe();
       const result = await host.callTool('probe__echo_text', { text: 'a', times: 1 }, { signal: AbortSignal.abort() });
-      expect(result.outcome).toBe('timeout');
+      expect(result.outcome).toBe('cancelled');
       expect(state.executions.get('echo_text')).toBeUndefined();
     });
   });

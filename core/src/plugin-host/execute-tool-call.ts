@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CALLER_FAULT_CODES, type ToolErrorCode } from '@acai/plugin-sdk';
 import { capToolOutput, checkToolArguments, formatToolFailure, parseToolArguments, toToolFailure, type ToolFailure } from '@acai/plugin-sdk/host';
 import { isToolCallError, type ToolCallOptions, type ToolCallOutcome, type ToolCallResult, type ToolImage } from '../tool-calls/index.js';
+import { InconclusiveAttempt } from './plugin-call-policy.js';
 import type { RuntimeCallContext, RuntimeToolOutput } from './plugin-runtime.js';
 import type { RegisteredTool } from './tool-registry.js';
 import { checkToolResult, copyAsJsonData, isRefusedToolResult } from './tool-result-data.js';
@@ -16,6 +17,17 @@ interface Attempt {
 }
 
 const RETRY_BASE_DELAY_MS = 100;
+
+/**
+ * A call its caller stopped (the client went away, or the request deadline passed): no error of the
+ * plugin's, so it is counted neither by the breaker nor in the plugin's errors; its own timeout still is.
+ */
+const CANCELLED: Attempt = Object.freeze({
+  countsAgainstBreaker: false,
+  isRetryable: false,
+  outcome: 'cancelled',
+  failure: Object.freeze({ code: 'TIMEOUT', message: 'The tool call was cancelled.' }),
+});
 
 // Call ids: a random per-process prefix plus a counter, unique without a UUID per call.
 const CALL_ID_PREFIX = randomUUID().slice(0, 8);
@@ -84,6 +96,7 @@ class AttemptRun implements RuntimeCallContext {
   readonly tool: RegisteredTool;
   readonly callerSignal: AbortSignal | undefined;
   resolve!: (attempt: Attempt) => void;
+  reject!: (inconclusive: InconclusiveAttempt<Attempt>) => void;
   timer: NodeJS.Timeout | undefined;
   isSettled = false;
   #controller: AbortController | undefined;
@@ -112,17 +125,23 @@ class AttemptRun implements RuntimeCallContext {
   }
 
   settle(attempt: Attempt): void {
-    if (this.isSettled) return;
+    if (this.#end()) this.resolve(attempt);
+  }
+
+  // Rejected rather than resolved, so the breaker leaves it out (see InconclusiveAttempt).
+  readonly onCallerAbort = (): void => {
+    this.abort(this.callerSignal?.reason);
+    if (this.#end()) this.reject(new InconclusiveAttempt(CANCELLED));
+  };
+
+  /** Ends the attempt once: false when it had already ended. */
+  #end(): boolean {
+    if (this.isSettled) return false;
     this.isSettled = true;
     clearTimeout(this.timer);
     this.callerSignal?.removeEventListener('abort', this.onCallerAbort);
-    this.resolve(attempt);
+    return true;
   }
-
-  readonly onCallerAbort = (): void => {
-    this.abort(this.callerSignal?.reason);
-    this.settle({ countsAgainstBreaker: false, isRetryable: false, outcome: 'timeout', failure: { code: 'TIMEOUT', message: 'The tool call was cancelled.' } });
-  };
 }
 
 function onAttemptTimeout(run: AttemptRun): void {
@@ -133,8 +152,9 @@ function onAttemptTimeout(run: AttemptRun): void {
 
 function runAttempt(tool: RegisteredTool, args: unknown, callId: string, options: Partial<ToolCallOptions>): Promise<Attempt> {
   const run = new AttemptRun(tool, callId, options);
-  const promise = new Promise<Attempt>((resolve) => {
+  const promise = new Promise<Attempt>((resolve, reject) => {
     run.resolve = resolve;
+    run.reject = reject;
   });
   const callerSignal = options.signal;
   if (callerSignal !== undefined) {

@@ -2,13 +2,27 @@ import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhenResult, typ
 import type { PluginPolicy } from '../config/plugins-config.js';
 import type { BreakerState } from './tool-metrics.js';
 
-function refused(): undefined {
-  return undefined;
-}
-
 /** What one attempt of a tool call produced; `countsAgainstBreaker` is the breaker's classification. */
 export interface AttemptResult {
   readonly countsAgainstBreaker: boolean;
+}
+
+/**
+ * An attempt that says nothing about the plugin's health — its caller stopped it — thrown (rejected)
+ * instead of returned, so the breaker counts it neither as a failure nor as a success: a success would
+ * reset the run of consecutive failures, and callers hanging up must not hide a failing plugin either.
+ */
+export class InconclusiveAttempt<T extends AttemptResult> extends Error {
+  readonly attempt: T;
+  constructor(attempt: T) {
+    super('the caller stopped the attempt');
+    this.attempt = attempt;
+  }
+}
+
+/** The attempt of an inconclusive rejection; undefined (refused) for BrokenCircuitError. */
+function refusedOrInconclusive<T extends AttemptResult>(error: unknown): T | undefined {
+  return error instanceof InconclusiveAttempt ? (error.attempt as T) : undefined;
 }
 
 /**
@@ -43,11 +57,17 @@ export class PluginCallPolicy {
     }
   }
 
-  /** Runs `attempt` through the breaker; resolves undefined when the breaker refuses the call. */
+  /**
+   * Runs `attempt` through the breaker; resolves undefined when the breaker refuses the call. An attempt
+   * that rejects with {@link InconclusiveAttempt} resolves to its attempt without moving a closed
+   * breaker's count (cockatiel passes errors its policy does not handle through untouched). A half-open
+   * breaker whose probe was stopped closes, as for any unhandled error: the plugin is trusted again and
+   * reopens after `failureThreshold` further failures if it still fails.
+   */
   throughBreaker<T extends AttemptResult>(attempt: () => Promise<T>): Promise<T | undefined> | undefined {
     if (this.#breaker.state === CircuitState.Open && !this.#isProbeDue) return undefined;
-    // Rejects only with BrokenCircuitError: still open, or a concurrent probe failed while this call waited.
-    return (this.#breaker.execute(attempt) as Promise<T>).catch(refused);
+    // Rejects with BrokenCircuitError (still open, or a concurrent probe failed while this call waited) or InconclusiveAttempt.
+    return (this.#breaker.execute(attempt) as Promise<T>).catch(refusedOrInconclusive<T>);
   }
 
   /** Takes a bulkhead slot, waiting in the queue when all are busy; false when the queue is full too. */

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { NO_PERMISSIONS } from './permissions/index.js';
 import { protectedHostPaths, type SandboxSettings } from './place-plugin.js';
 import { openPackageSandbox } from './plugin-sandboxes.js';
+import type { ProtectedPath } from './sandbox/index.js';
 import { WorkerPluginRuntime } from './worker/index.js';
 
 /** Options of {@link readDeclaredPluginName}. */
@@ -11,13 +12,17 @@ export interface ReadDeclaredNameOptions {
   readonly packageDir: string;
   /** Absolute path of the package's entry module. */
   readonly entryPath: string;
-  /** First-party code is imported here; anything else only in a sandbox. */
-  readonly isFirstParty: boolean;
+  /** Import it in this process: first-party code, or an entry that opted out of the sandbox. Anything else only in a sandbox. */
+  readonly inProcess: boolean;
   /** Never shown inside the sandbox (see protectedHostPaths). */
   readonly dataDir: string;
   readonly configPath: string;
   readonly logger: Logger;
   readonly sandbox?: SandboxSettings;
+  /** What the sandbox may not show (default: the host's, {@link protectedHostPaths}). */
+  readonly protectedPaths?: readonly ProtectedPath[];
+  /** How long the import may take before the sandbox is killed (default: a worker's default hard deadline). */
+  readonly hardDeadlineMs?: number;
 }
 
 /**
@@ -27,20 +32,21 @@ export interface ReadDeclaredNameOptions {
  */
 export async function readDeclaredPluginName(options: ReadDeclaredNameOptions): Promise<string | undefined> {
   const entryUrl = pathToFileURL(options.entryPath).href;
-  if (options.isFirstParty) {
+  if (options.inProcess) {
     const module = (await import(entryUrl)) as { default?: { name?: unknown } };
     const declared = module.default?.name;
     return typeof declared === 'string' ? declared : undefined;
   }
   const name = 'inspection';
   const sandboxed = await openPackageSandbox(
-    { settings: options.sandbox ?? {}, protectedPaths: protectedHostPaths(options.dataDir, options.configPath) },
+    { settings: options.sandbox ?? {}, protectedPaths: options.protectedPaths ?? protectedHostPaths(options.dataDir, options.configPath) },
     { name, packageDir: options.packageDir, grant: NO_PERMISSIONS, environment: {}, logger: options.logger },
     `${options.packageDir}`,
   );
   const runtime = new WorkerPluginRuntime({
     entryUrl,
     sandbox: sandboxed,
+    ...(options.hardDeadlineMs === undefined ? {} : { hardDeadlineMs: options.hardDeadlineMs }),
     services: {
       logger: options.logger,
       cache: new MemoryToolCache(),

@@ -52,15 +52,20 @@ export interface StartedPluginHost {
 /**
  * The runtime factory for a host's settings: `inline` entries in the event loop, `worker` entries in
  * workers with the host's heap limit, hard deadline and niceness. The CLI loads plugins with it too,
- * so a worker-mode plugin is never run unisolated outside the host.
+ * so a worker-mode plugin is never run unisolated outside the host (its plugin checks add an `observer`).
  */
-export function createHostRuntimeFactory(worker: WorkerSettings, onWorkerEvent?: PluginRuntimeFactoryOptions['onWorkerEvent']): PluginRuntimeFactory {
+export function createHostRuntimeFactory(
+  worker: WorkerSettings,
+  onWorkerEvent?: PluginRuntimeFactoryOptions['onWorkerEvent'],
+  observer?: PluginRuntimeFactoryOptions['observer'],
+): PluginRuntimeFactory {
   return createPluginRuntimeFactory({
     isolation: worker.isolation,
     resourceLimits: { maxOldGenerationSizeMb: worker.maxHeapMb },
     hardDeadlineMs: worker.hardDeadlineMs,
     niceness: worker.niceness,
     ...(onWorkerEvent === undefined ? {} : { onWorkerEvent }),
+    ...(observer === undefined ? {} : { observer }),
   });
 }
 

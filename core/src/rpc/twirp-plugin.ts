@@ -1,8 +1,9 @@
 import type { DescMessage, DescMethod } from '@bufbuild/protobuf';
 import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { TwirpError, toTwirpError } from '../errors/index.js';
+import { toTwirpError } from '../errors/index.js';
+import { answerTransportError } from './answer-transport-error.js';
 import { badRouteError } from './bad-route-error.js';
 import { goQuote } from './go-quote.js';
 import { registerServerStreams } from './register-server-streams.js';
@@ -10,7 +11,6 @@ import type { RpcContext } from './rpc-context.js';
 import type { ServerStreamMethod, ServerStreamObserver } from './server-event-stream.js';
 import type { ServiceImplementation } from './service-implementation.js';
 import { startRpcCall, untilAborted, type RpcCallOptions } from './start-rpc-call.js';
-import { toTransportTwirpError } from './transport-twirp-error.js';
 import { encodeTwirpResponse } from './twirp-codec.js';
 import { twirpContentType } from './twirp-content-type.js';
 import { readTwirpRequest, requestPath, requireTwirpContentType } from './twirp-request.js';
@@ -88,11 +88,7 @@ async function registerTwirpService(app: FastifyInstance, options: TwirpPluginOp
     scope.removeAllContentTypeParsers();
     // Bodies stay raw bytes; decoding is the codec's job so every failure becomes `malformed`.
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
-    scope.setErrorHandler((error, request, reply) => {
-      const twirpError = toTransportTwirpError(error, bodyLimit);
-      logFailure(request, error, twirpError);
-      return sendTwirpError(reply, twirpError);
-    });
+    scope.setErrorHandler(answerTransportError(bodyLimit, 'twirp request'));
 
     for (const route of routes) {
       scope.route({
@@ -176,24 +172,6 @@ async function rejectRoute(request: FastifyRequest): Promise<never> {
     throw badRouteError(`unsupported method ${goQuote(request.method)} (only POST is allowed)`, request.method, path);
   }
   throw badRouteError(`no handler for path ${goQuote(path)}`, request.method, path);
-}
-
-function sendTwirpError(reply: FastifyReply, twirpError: TwirpError): FastifyReply {
-  // Error bodies are always JSON, whatever the request's encoding. A Buffer payload keeps the
-  // bare Content-Type the Go server sends (Fastify appends "; charset=utf-8" to JSON strings).
-  return reply
-    .code(twirpError.httpStatus)
-    .headers(twirpError.headers)
-    .header('content-type', 'application/json')
-    .send(Buffer.from(JSON.stringify(twirpError.toJSON())));
-}
-
-function logFailure(request: FastifyRequest, error: unknown, twirpError: TwirpError): void {
-  if (twirpError.httpStatus >= 500) {
-    request.log.error({ err: error, twirpCode: twirpError.code }, 'twirp request failed');
-  } else {
-    request.log.info({ twirpCode: twirpError.code, twirpMessage: twirpError.message }, 'twirp request rejected');
-  }
 }
 
 function normalizePrefix(prefix: string): string {

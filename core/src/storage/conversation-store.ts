@@ -21,7 +21,7 @@ export interface ToolCallRecord {
   readonly arguments: string;
   /** Result shown to the model (capped, scrubbed). */
   readonly result: string;
-  /** ok | invalid_input | timeout | unavailable | breaker_open | rejected | rate_limited | error | unknown_tool */
+  /** ok | invalid_input | cancelled | timeout | unavailable | breaker_open | rejected | rate_limited | error | unknown_tool */
   readonly outcome: string;
   readonly durationMs: number;
   /** A successful tool's structured result as JSON text, when it had one that fit the stored limit. */

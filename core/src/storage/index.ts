@@ -26,4 +26,4 @@ export type { MongoConversationStoreOptions } from './mongo/mongo-conversation-s
 export { createObjectIdHex, isObjectIdHex } from './object-id.js';
 export { MAX_PAGE_SIZE, decodePageToken, encodePageToken } from './page-token.js';
 export { mongodbUrlProblem } from './mongodb-url-problem.js';
-export { decodeOpaqueToken, encodeOpaqueToken } from './opaque-token.js';
+export { decodeOpaqueToken, encodeOpaqueToken, invalidPageToken, pageTokenFields } from './opaque-token.js';

@@ -5,14 +5,29 @@ import { checkPageSize, decodePageToken, encodePageToken } from './page-token.js
 describe('page tokens', () => {
   it.each(['updated', 'created'] as const)('round-trips a position in the %s order as an opaque base64url string', (order) => {
     const position = { order, at: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678)), id: '0123456789abcdef01234567' };
-    const token = encodePageToken(position);
+    const token = encodePageToken('tenant-a', position);
     expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodePageToken(token)).toEqual(position);
+    expect(decodePageToken('tenant-a', token)).toEqual(position);
   });
 
-  it('reads tokens issued before there was a created order as the updated order', () => {
+  it('names its tenant by a fingerprint, never by the id itself', () => {
+    const token = encodePageToken('alice@example.com', { order: 'updated', at: new Date(0), id: '0123456789abcdef01234567' });
+    expect(Buffer.from(token, 'base64url').toString('utf8')).not.toContain('alice');
+  });
+
+  it("refuses another tenant's token, telling the client to list again", () => {
+    const token = encodePageToken('tenant-a', { order: 'created', at: new Date(5), id: '0123456789abcdef01234567' });
+    expect(() => decodePageToken('tenant-b', token)).toThrow(/another caller.*list again without page_token/);
+  });
+
+  it('reads tokens of the previous release (no tenant; before there was a created order) for one release', () => {
     const token = Buffer.from('{"u":1767322800000,"i":"0123456789ABCDEF01234567"}').toString('base64url');
-    expect(decodePageToken(token)).toEqual({ order: 'updated', at: new Date(1767322800000), id: '0123456789abcdef01234567' });
+    expect(decodePageToken('any-tenant', token)).toEqual({ order: 'updated', at: new Date(1767322800000), id: '0123456789abcdef01234567' });
+  });
+
+  it('keeps the keys the previous release reads, so its replicas continue these tokens during a rolling upgrade', () => {
+    const token = encodePageToken('tenant-a', { order: 'updated', at: new Date(7), id: '0123456789abcdef01234567' });
+    expect(JSON.parse(Buffer.from(token, 'base64url').toString('utf8'))).toMatchObject({ u: 7, i: '0123456789abcdef01234567' });
   });
 
   it.each([
@@ -26,13 +41,19 @@ describe('page tokens', () => {
     ['both orders at once', Buffer.from('{"u":1,"c":1,"i":"0123456789abcdef01234567"}').toString('base64url')],
     ['no time at all', Buffer.from('{"i":"0123456789abcdef01234567"}').toString('base64url')],
     ['a string time', Buffer.from('{"c":"1","i":"0123456789abcdef01234567"}').toString('base64url')],
-  ])('rejects %s as invalid page_token', (_label, token) => {
+    ['a time past what a Date holds', Buffer.from('{"c":9e15,"i":"0123456789abcdef01234567"}').toString('base64url')],
+    ['an owner that is not a fingerprint', Buffer.from('{"u":1,"i":"0123456789abcdef01234567","o":["x"]}').toString('base64url')],
+    ['an array', Buffer.from('["u",1]').toString('base64url')],
+    ['empty', ''],
+  ])('rejects %s as invalid page_token, without echoing it', (_label, token) => {
     try {
-      decodePageToken(token);
+      decodePageToken('tenant-a', token);
       expect.unreachable();
     } catch (error) {
       expect(HostError.isInstance(error) && error.code).toBe('HOST_INVALID_ARGUMENT');
       expect((error as HostError).meta).toEqual({ argument: 'page_token' });
+      expect((error as HostError).message).toMatch(/list again without page_token/);
+      if (token !== '') expect((error as HostError).message).not.toContain(token);
     }
   });
 

@@ -1,6 +1,7 @@
 import { invalidArgument } from '../errors/index.js';
 import type { ConversationHeader, ConversationOrder } from './conversation-store.js';
 import { isObjectIdHex } from './object-id.js';
+import { encodeOpaqueToken, invalidPageToken, pageTokenFields } from './opaque-token.js';
 
 /**
  * Where the next page starts: the last conversation of the previous page (keyset paging), and which
@@ -19,40 +20,44 @@ export function positionOf(header: ConversationHeader, order: ConversationOrder)
 }
 
 /**
- * Opaque to clients: base64url of `{"u": <updatedAt ms>, "i": "<id>"}` for the updated order (the
- * format tokens had before there was another order, so those keep working) or `{"c": <createdAt ms>, "i": …}`.
+ * The listing a token continues: whose (the tenant the token was minted for) and where. Opaque to
+ * clients (storage/opaque-token.ts): `{"u": <updatedAt ms>, "i": "<id>", "o": <tenant fingerprint>}` for
+ * the updated order or `{"c": <createdAt ms>, …}` for the created one. The keys are those tokens had
+ * before they named their tenant, so a host of the previous release reads these tokens too (it ignores
+ * `o`), and this host reads its tokens: see {@link decodePageToken}.
  */
-export function encodePageToken(position: PagePosition): string {
-  const key = position.order === 'created' ? 'c' : 'u';
-  return Buffer.from(JSON.stringify({ [key]: position.at.getTime(), i: position.id }), 'utf8').toString('base64url');
+export function encodePageToken(tenantId: string, position: PagePosition): string {
+  return encodeOpaqueToken({ [position.order === 'created' ? 'c' : 'u']: position.at.getTime(), i: position.id }, tenantId);
 }
 
-/** Parses a token made by {@link encodePageToken}; anything else is HOST_INVALID_ARGUMENT (argument `page_token`). */
-export function decodePageToken(token: string): PagePosition {
-  const invalid = () => invalidArgument('page_token', 'page_token is not a token returned by ListConversations');
-  if (token.length > 200 || !/^[A-Za-z0-9_-]+$/.test(token)) throw invalid();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (typeof parsed !== 'object' || parsed === null) throw invalid();
-  const { u, c, i } = parsed as { u?: unknown; c?: unknown; i?: unknown };
-  if ((u === undefined) === (c === undefined)) throw invalid();
+/** Largest time a JavaScript Date holds, in ms. */
+const MAX_DATE_MS = 8.64e15;
+const LISTING = 'ListConversations';
+
+/**
+ * Parses a token made by {@link encodePageToken} for `tenantId`; anything else — another tenant's, cut,
+ * edited — is HOST_INVALID_ARGUMENT on `page_token` with a message that says to list again (see
+ * {@link pageTokenFields}, which also reads the previous release's tokens, that name no tenant).
+ */
+export function decodePageToken(tenantId: string, token: string): PagePosition {
+  const { u, c, i } = pageTokenFields(token, tenantId, LISTING);
+  if ((u === undefined) === (c === undefined)) throw invalidPageToken(LISTING);
   const at = u ?? c;
-  if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) throw invalid();
-  if (typeof i !== 'string' || !isObjectIdHex(i)) throw invalid();
+  if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0 || at > MAX_DATE_MS) throw invalidPageToken(LISTING);
+  if (typeof i !== 'string' || !isObjectIdHex(i)) throw invalidPageToken(LISTING);
   return { order: c === undefined ? 'updated' : 'created', at: new Date(at), id: i.toLowerCase() };
 }
 
 /** The order a listing continues in: the token's when there is one, else the requested one (default `updated`). */
-export function listingStart(options: { readonly pageToken?: string | undefined; readonly order?: ConversationOrder | undefined }): {
+export function listingStart(
+  tenantId: string,
+  options: { readonly pageToken?: string | undefined; readonly order?: ConversationOrder | undefined },
+): {
   readonly order: ConversationOrder;
   readonly after?: PagePosition;
 } {
   if (options.pageToken === undefined || options.pageToken === '') return { order: options.order ?? 'updated' };
-  const after = decodePageToken(options.pageToken);
+  const after = decodePageToken(tenantId, options.pageToken);
   return { order: after.order, after };
 }
 
@@ -71,9 +76,14 @@ export function checkPageSize(pageSize: number): number {
  * A page from the `pageSize + 1` rows a store read: the first `pageSize`, and a token after the last
  * of them when the extra row shows that more follow.
  */
-export function pageFrom(rows: readonly ConversationHeader[], pageSize: number, order: ConversationOrder): { conversations: ConversationHeader[]; nextPageToken?: string } {
+export function pageFrom(
+  tenantId: string,
+  rows: readonly ConversationHeader[],
+  pageSize: number,
+  order: ConversationOrder,
+): { conversations: ConversationHeader[]; nextPageToken?: string } {
   const conversations = rows.slice(0, pageSize);
   const last = conversations[conversations.length - 1];
-  if (rows.length > pageSize && last) return { conversations, nextPageToken: encodePageToken(positionOf(last, order)) };
+  if (rows.length > pageSize && last) return { conversations, nextPageToken: encodePageToken(tenantId, positionOf(last, order)) };
   return { conversations };
 }

@@ -22,11 +22,11 @@ export interface SearchSteps {
  * there. Cost per call: at most `scanLimit` headers and one text check per batch — never the tenant's
  * whole history, whatever its size.
  */
-export async function searchByScan(options: SearchConversationsOptions, steps: SearchSteps): Promise<ConversationPage> {
+export async function searchByScan(tenantId: string, options: SearchConversationsOptions, steps: SearchSteps): Promise<ConversationPage> {
   const pageSize = checkPageSize(options.pageSize);
   const scanLimit = options.scanLimit ?? DEFAULT_SEARCH_SCAN_LIMIT;
-  const start = listingStart({ pageToken: options.pageToken });
-  if (start.order !== 'updated') throw invalidArgument('page_token', 'page_token belongs to an unfiltered listing, not to a search');
+  const start = listingStart(tenantId, { pageToken: options.pageToken });
+  if (start.order !== 'updated') throw invalidArgument('page_token', 'page_token belongs to an unfiltered listing, not to a search; search again without page_token');
   const matches: ConversationHeader[] = [];
   let position = start.after;
   let examined = 0;
@@ -40,13 +40,13 @@ export async function searchByScan(options: SearchConversationsOptions, steps: S
       if (!matching.has(header.id)) continue;
       if (matches.length === pageSize) {
         // A further match exists: the page is full, and the next one starts after its last entry.
-        return { conversations: matches, nextPageToken: encodePageToken(positionOf(matches[pageSize - 1]!, 'updated')) };
+        return { conversations: matches, nextPageToken: encodePageToken(tenantId, positionOf(matches[pageSize - 1]!, 'updated')) };
       }
       matches.push(header);
     }
   }
   // The budget ran out before the history did (or exactly at its end: the next call then finds nothing).
-  return position === undefined ? { conversations: matches } : { conversations: matches, nextPageToken: encodePageToken(position) };
+  return position === undefined ? { conversations: matches } : { conversations: matches, nextPageToken: encodePageToken(tenantId, position) };
 }
 
 /** Case-insensitive containment the way every store checks it in JavaScript (titles; SQLite messages). */

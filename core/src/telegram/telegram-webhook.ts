@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Update } from 'grammy/types';
+import { HostError, invalidArgument, toTwirpError, TwirpError } from '../errors/index.js';
+import { sendTwirpError } from '../rpc/index.js';
 import type { TelegramBot } from './create-telegram-bot.js';
 
 /** Telegram's rule for `secret_token` in setWebhook. */
@@ -20,6 +22,12 @@ export interface TelegramWebhookOptions {
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
+
+// Refusals in the host's error shape (Telegram only reads the status; people debugging a webhook read the code).
+const WRONG_SECRET = toTwirpError(new HostError('HOST_UNAUTHENTICATED', 'the X-Telegram-Bot-Api-Secret-Token header is missing or wrong'));
+const NOT_AN_UPDATE = toTwirpError(invalidArgument('body', 'the body is not a Telegram update'));
+// 503 makes Telegram deliver the update again.
+const NOT_NOW = new TwirpError('unavailable', 'the update cannot be handled right now; Telegram delivers it again');
 
 /**
  * Fastify plugin: `POST /telegram/webhook` receives Telegram updates. The secret-token header is
@@ -45,18 +53,18 @@ export const telegramWebhook: FastifyPluginAsync<TelegramWebhookOptions> = async
     const presented = typeof header === 'string' ? header : '';
     // Hash both sides so the comparison takes the same time whatever the lengths.
     if (!timingSafeEqual(digest(presented), expected) || presented === '') {
-      return reply.code(401).send({ error: 'unauthorized' });
+      return sendTwirpError(reply, WRONG_SECRET);
     }
     const update = request.body as Partial<Update> | undefined;
     if (typeof update !== 'object' || update === null || !Number.isSafeInteger(update.update_id)) {
-      return reply.code(400).send({ error: 'the body is not a Telegram update' });
+      return sendTwirpError(reply, NOT_AN_UPDATE);
     }
     try {
       await options.bot.handleUpdate(update as Update);
     } catch (error) {
-      // Most likely getMe failed (Telegram unreachable): 503 makes Telegram deliver the update again.
+      // Most likely getMe failed (Telegram unreachable).
       request.log.error({ err: error }, 'telegram update could not be handled');
-      return reply.code(503).send({ error: 'temporarily unavailable' });
+      return sendTwirpError(reply, NOT_NOW);
     }
     return reply.code(200).send({});
   });

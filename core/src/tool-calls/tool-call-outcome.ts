@@ -6,8 +6,13 @@ export type ToolCallOutcome =
   | 'ok'
   /** The arguments did not parse or match the schema, or the tool refused them (a caller fault). */
   | 'invalid_input'
-  /** The tool missed its deadline, or the caller cancelled the call. */
+  /** The tool missed its own deadline (the plugin's call timeout). */
   | 'timeout'
+  /**
+   * The caller stopped the call before the tool finished: the client went away, or the request's
+   * deadline passed. Not the tool's failure: it is no error and never counts against the breaker.
+   */
+  | 'cancelled'
   | 'unavailable'
   /** The plugin's circuit breaker is open after repeated failures. */
   | 'breaker_open'

@@ -206,7 +206,7 @@ type ToolCall struct {
 	PluginVersion string `protobuf:"bytes,4,opt,name=plugin_version,json=pluginVersion,proto3" json:"plugin_version,omitempty"`
 	// The arguments as the model sent them (a JSON object as text).
 	Arguments string `protobuf:"bytes,5,opt,name=arguments,proto3" json:"arguments,omitempty"`
-	// ok | invalid_input | timeout | unavailable | breaker_open | rejected | rate_limited | error | unknown_tool
+	// ok | invalid_input | cancelled | timeout | unavailable | breaker_open | rejected | rate_limited | error | unknown_tool
 	Outcome    string `protobuf:"bytes,6,opt,name=outcome,proto3" json:"outcome,omitempty"`
 	DurationMs uint32 `protobuf:"varint,7,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"`
 	// Hash of the tool's parameter schema at call time.

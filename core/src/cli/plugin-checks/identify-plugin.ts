@@ -3,10 +3,12 @@ import { resolve } from 'node:path';
 import { PLUGIN_NAME_PATTERN, type PluginPermissions } from '@acai/plugin-sdk';
 import { readPackageJson } from '@acai/plugin-sdk/host';
 import type { Logger } from 'pino';
+import type { SandboxSetting } from '../../config/isolation-modes.js';
 import { parsePluginsConfig, type PluginEntryConfig } from '../../config/plugins-config.js';
 import type { InstalledRelease } from '../../config/supply-chain-config.js';
-import { isFirstPartyPackage, readDeclaredPluginName, toPermissionsBlock, toPermissionSet, type PermissionSet, type SandboxSettings } from '../../plugin-host/index.js';
+import { isEmptyPermissionSet, isFirstPartyPackage, readDeclaredPluginName, toPermissionsBlock, toPermissionSet, type PermissionSet, type SandboxSettings } from '../../plugin-host/index.js';
 import { resolvePluginPackage } from '../../plugin-host/resolve-plugin-package.js';
+import type { ProtectedPath } from '../../plugin-host/sandbox/index.js';
 import { sourceFields, type PluginSourceSpec } from './parse-plugin-source.js';
 
 /** What the CLI learns about a plugin package before the host's checks run. */
@@ -38,7 +40,16 @@ export function guessPluginName(packageName: string | undefined): string {
 export function entryFor(
   name: string,
   source: PluginSourceSpec,
-  options: { configPath: string; env: Env; config?: Record<string, unknown>; policy?: Record<string, unknown>; installed?: InstalledRelease; grant?: PermissionSet },
+  options: {
+    configPath: string;
+    env: Env;
+    config?: Record<string, unknown>;
+    policy?: Record<string, unknown>;
+    installed?: InstalledRelease;
+    grant?: PermissionSet;
+    /** The entry's `sandbox` (undefined: the host's default). */
+    sandbox?: SandboxSetting | undefined;
+  },
 ): PluginEntryConfig {
   const document = {
     ...(options.policy ? { defaults: { policy: options.policy } } : {}),
@@ -48,7 +59,9 @@ export function entryFor(
         ...sourceFields(source),
         ...(options.config ? { config: options.config } : {}),
         ...(options.installed ? { installed: options.installed } : {}),
-        ...(options.grant === undefined ? {} : { permissions: toPermissionsBlock(options.grant) }),
+        // Granting nothing needs no block (and an MCP server behind a URL may not have one).
+        ...(options.grant === undefined || isEmptyPermissionSet(options.grant) ? {} : { permissions: toPermissionsBlock(options.grant) }),
+        ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
       },
     ],
   };
@@ -63,6 +76,12 @@ export interface IdentifyOptions {
   readonly env: Env;
   readonly logger: Logger;
   readonly sandbox?: SandboxSettings;
+  /** The entry's `sandbox`: `none` imports the package in this process (the operator's opt-out), `bubblewrap` always in a sandbox. */
+  readonly entrySandbox?: SandboxSetting;
+  /** What the sandbox may not show (default: the host's protected paths). */
+  readonly protectedPaths?: readonly ProtectedPath[];
+  /** How long importing it in the sandbox may take (default: a worker's default hard deadline). */
+  readonly hardDeadlineMs?: number;
 }
 
 /**
@@ -82,7 +101,7 @@ export async function identifyPlugin(source: PluginSourceSpec, options: Identify
   let request = toPermissionSet(undefined);
   let isFirstParty = false;
   try {
-    const provisional = entryFor('provisional', source, options);
+    const provisional = entryFor('provisional', source, { configPath: options.configPath, env: options.env });
     const resolved = await resolvePluginPackage(provisional, options.configDir, options.dataDir, 'inspection');
     const packageJson = (await readPackageJson(resolved.packageJsonPath)) as {
       name?: unknown;
@@ -102,11 +121,14 @@ export async function identifyPlugin(source: PluginSourceSpec, options: Identify
       const declared = await readDeclaredPluginName({
         packageDir: resolved.packageDir,
         entryPath,
-        isFirstParty,
+        // Where the host would run it (placePackage): first-party code here, anything else in a sandbox, unless the entry says otherwise.
+        inProcess: options.entrySandbox === undefined ? isFirstParty : options.entrySandbox === 'none',
         dataDir: options.dataDir,
         configPath: options.configPath,
         logger: options.logger,
         ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
+        ...(options.protectedPaths === undefined ? {} : { protectedPaths: options.protectedPaths }),
+        ...(options.hardDeadlineMs === undefined ? {} : { hardDeadlineMs: options.hardDeadlineMs }),
       });
       if (declared !== undefined && PLUGIN_NAME_PATTERN.test(declared)) return { name: declared, isDeclared: true, packageName, version, secretKeys, request, isFirstParty };
     }

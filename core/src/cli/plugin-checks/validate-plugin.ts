@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { SandboxSetting } from '../../config/isolation-modes.js';
 import type { PluginEntryConfig, PluginsConfig } from '../../config/plugins-config.js';
 import type { HostErrorCode } from '../../errors/index.js';
 import type { PermissionSet, PluginHost } from '../../plugin-host/index.js';
@@ -8,6 +9,7 @@ import { entryFor, identifyPlugin, type PluginIdentity } from './identify-plugin
 import { InspectionWorkspace } from './inspection-workspace.js';
 import { DEFAULT_INSTALL_DIR } from '../../config/supply-chain-config.js';
 import { stageFromSource } from '../plugin-install/stage-from-source.js';
+import type { SandboxedIdentifyOptions } from '../plugin-install/stage-release.js';
 import { createObservedRuntimeFactory, type RuntimeObservations } from './observed-runtime-factory.js';
 import type { PluginSourceSpec } from './parse-plugin-source.js';
 
@@ -45,6 +47,11 @@ export interface ValidatePluginOptions {
   readonly pluginConfig?: Record<string, unknown> | ((identity: PluginIdentity) => Record<string, unknown> | undefined);
   /** The entry's `policy` (e.g. a shorter call timeout for conformance runs). */
   readonly policy?: Record<string, unknown>;
+  /**
+   * The entry's `sandbox`, as in plugins.config.json (`--sandbox`). Default: where the host would run it — a
+   * third-party package in its sandbox, refused where none can be made; `none` runs it in this process.
+   */
+  readonly sandbox?: SandboxSetting;
 }
 
 /** A validated plugin still loaded, for callers that go on to call its tools (`acai plugin test`). */
@@ -70,9 +77,18 @@ export async function loadPluginForInspection(options: ValidatePluginOptions): P
   try {
     // The label the host uses in its messages is the config file's name.
     const configPath = join(options.cwd, 'plugins.config.json');
+    // Its name is read by importing it where the checks will run it (a third-party entry in a sandbox).
+    const identify: SandboxedIdentifyOptions = {
+      ...workspace.identifyOptions(),
+      protectedPaths: workspace.protectedPaths,
+      ...(options.sandbox === undefined ? {} : { entrySandbox: options.sandbox }),
+    };
     // A tarball is installed with its dependencies first, as `acai plugin add` installs it for the host.
-    const staged = options.source.kind === 'tarball' ? await stageFromSource({ kind: 'tarball', path: options.source.absolutePath }, { installDir: join(workspace.dataDir, DEFAULT_INSTALL_DIR), env: options.env, logger: options.logger }) : undefined;
-    const identity = staged?.identity ?? (await identifyPlugin(options.source, { configPath, configDir: options.cwd, dataDir: workspace.dataDir, env: options.env, logger: options.logger }));
+    const staged =
+      options.source.kind === 'tarball'
+        ? await stageFromSource({ kind: 'tarball', path: options.source.absolutePath }, { installDir: join(workspace.dataDir, DEFAULT_INSTALL_DIR), env: options.env, logger: options.logger, identify })
+        : undefined;
+    const identity = staged?.identity ?? (await identifyPlugin(options.source, { configPath, configDir: options.cwd, dataDir: workspace.dataDir, env: options.env, logger: options.logger, ...identify }));
     const pluginConfig = typeof options.pluginConfig === 'function' ? options.pluginConfig(identity) : options.pluginConfig;
     const makeConfig = (policy: Record<string, unknown> | undefined): PluginsConfig => {
       const entry = entryFor(identity.name, options.source, {
@@ -83,11 +99,12 @@ export async function loadPluginForInspection(options: ValidatePluginOptions): P
         ...(staged ? { installed: { version: staged.version, integrity: staged.integrity } } : {}),
         // Checked as if the operator granted what it asks for (the report shows the request).
         grant: identity.request,
+        sandbox: options.sandbox,
       });
       return { path: configPath, dir: options.cwd, defaults: { policy: entry.policy }, plugins: [entry], ...(staged ? { installDir: staged.stagingDir } : {}) };
     };
     const config = makeConfig(options.policy);
-    const { factory, observations } = createObservedRuntimeFactory();
+    const { factory, observations } = createObservedRuntimeFactory((observer) => workspace.runtimeFactory(observer));
     const host = await workspace.load(config, factory);
     const report = buildReport(host, identity, workspace.hostVersion, observations);
     return {
@@ -132,6 +149,8 @@ function buildReport(host: PluginHost, identity: PluginIdentity, hostVersion: st
     if (index > failedIndex) return { check, status: 'not run' };
     // Unset ${VAR} references are refused before the import, so "import" only counts when it happened.
     if (check === 'import' && !isImported) return { check, status: 'not run' };
+    // A missing entry is found before the sandbox is made: "sandbox" only counts once the loader placed the plugin.
+    if (check === 'sandbox' && status.sandbox === undefined) return { check, status: 'not run' };
     return { check, status: 'passed' };
   });
   return {

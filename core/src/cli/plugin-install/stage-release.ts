@@ -4,11 +4,14 @@ import { dirname, join } from 'node:path';
 import { integrityOf } from '../../plugin-host/integrity/package-integrity.js';
 import { RELEASE_ARCHIVE_NAME, releaseFolder } from '../../plugin-host/install/installed-release.js';
 import { linkHostSdk } from '../../plugin-host/install/link-host-sdk.js';
-import { identifyPlugin, type PluginIdentity } from '../plugin-checks/identify-plugin.js';
+import { identifyPlugin, type IdentifyOptions, type PluginIdentity } from '../plugin-checks/identify-plugin.js';
 import type { FetchedRelease } from './fetch-release.js';
 import { runNpm } from './run-npm.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** How the staged package's entry is imported to read its name (where the host would run it; see IdentifyOptions). */
+export type SandboxedIdentifyOptions = Pick<IdentifyOptions, 'sandbox' | 'entrySandbox' | 'protectedPaths' | 'hardDeadlineMs'>;
 
 /**
  * A release installed into a staging install folder (`<installDir>/.staging-…/<plugin>/<version>/`),
@@ -32,7 +35,10 @@ export interface StagedRelease {
  * scripts (a plugin's code runs only where the host puts it), no peers (the host provides the SDK,
  * which is linked in). npm writes the release's lockfile and checks every dependency's integrity.
  */
-export async function stageRelease(fetched: FetchedRelease, options: { installDir: string; registry: string | undefined; env: Env; logger: Logger }): Promise<StagedRelease> {
+export async function stageRelease(
+  fetched: FetchedRelease,
+  options: { installDir: string; registry: string | undefined; env: Env; logger: Logger; identify?: SandboxedIdentifyOptions },
+): Promise<StagedRelease> {
   await mkdir(options.installDir, { recursive: true });
   const stagingDir = await mkdtemp(join(options.installDir, '.staging-'));
   try {
@@ -53,7 +59,10 @@ export async function stageRelease(fetched: FetchedRelease, options: { installDi
     });
     await linkHostSdk(work);
     const packageDir = join(work, 'node_modules', fetched.packageName);
-    const identity = await identifyPlugin({ kind: 'path', path: packageDir, absolutePath: packageDir }, { configPath: join(stagingDir, 'plugins.config.json'), configDir: stagingDir, dataDir: stagingDir, env: options.env, logger: options.logger });
+    const identity = await identifyPlugin(
+      { kind: 'path', path: packageDir, absolutePath: packageDir },
+      { configPath: join(stagingDir, 'plugins.config.json'), configDir: stagingDir, dataDir: stagingDir, env: options.env, logger: options.logger, ...options.identify },
+    );
     const folder = releaseFolder(stagingDir, identity.name, fetched.version);
     await mkdir(dirname(folder), { recursive: true });
     await rename(work, folder);

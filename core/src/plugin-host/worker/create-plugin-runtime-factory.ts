@@ -18,6 +18,8 @@ export interface PluginRuntimeFactoryOptions {
   /** See {@link WorkerPluginRuntimeOptions.niceness}. */
   readonly niceness?: number;
   readonly restartBackoff?: WorkerPluginRuntimeOptions['restartBackoff'];
+  /** See {@link WorkerPluginRuntimeOptions.observer} (inspections only). */
+  readonly observer?: WorkerPluginRuntimeOptions['observer'];
   /** Receives each worker plugin's lifecycle events (crashes, restarts) with the plugin's name. */
   readonly onWorkerEvent?: (plugin: string, event: Parameters<NonNullable<WorkerPluginRuntimeOptions['onEvent']>>[0]) => void;
 }
@@ -53,6 +55,7 @@ export function createPluginRuntimeFactory(options: PluginRuntimeFactoryOptions 
       ...(options.maxResultBytes === undefined ? {} : { maxResultBytes: options.maxResultBytes }),
       ...(options.niceness === undefined ? {} : { niceness: options.niceness }),
       ...(options.restartBackoff === undefined ? {} : { restartBackoff: options.restartBackoff }),
+      ...(options.observer === undefined ? {} : { observer: options.observer }),
       ...(onWorkerEvent === undefined ? {} : { onEvent: (event) => onWorkerEvent(pluginName, event) }),
     });
   };

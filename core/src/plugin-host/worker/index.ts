@@ -1,5 +1,7 @@
 export { WorkerPluginRuntime } from './worker-plugin-runtime.js';
 export type {
+  WorkerCallObserver,
+  WorkerCallOutcome,
   WorkerCrashReason,
   WorkerHostServices,
   WorkerPluginRuntimeOptions,

@@ -68,10 +68,9 @@ function processChannel(): HostChannel {
   };
 }
 
-// The host's stdout is its JSON log stream (and for `acai mcp` the JSON-RPC stream). A thread's stdout
-// and stderr come to the host as streams it turns into the plugin's log lines; a child process shares the
-// host's stdout, so what a plugin prints there goes to stderr instead.
-if (parentPort === null) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+// The host's stdout is its JSON log stream (and for `acai mcp` the JSON-RPC stream). Neither a thread
+// nor a child process writes there: their stdout and stderr are pipes (worker streams, or the child's
+// stdio) the host turns into the plugin's log lines, each stream at its own level (forward-worker-output.ts).
 
 const channel = parentPort === null ? processChannel() : threadChannel(parentPort);
 const boot = channel.boot;
@@ -361,8 +360,29 @@ async function execute(id: number, toolName: string, args: unknown, callId: stri
     plugin: identity,
     callId,
   };
+  if (boot.reportSignalReads === true) reportSignalReads(context, id);
   const output = await currentRequest.run(id, async () => tool.execute(args as never, context));
   return checkOutput(output);
+}
+
+/** Makes `context.signal` a getter that tells the host, once, that the tool looked at its signal. */
+function reportSignalReads(context: ToolContext, id: number): void {
+  const signal = context.signal;
+  let isReported = false;
+  Object.defineProperty(context, 'signal', {
+    enumerable: true,
+    get() {
+      if (!isReported) {
+        isReported = true;
+        try {
+          send({ type: 'signal-read', id });
+        } catch {
+          // the host is gone: nobody is left to tell
+        }
+      }
+      return signal;
+    },
+  });
 }
 
 function track(id: number, work: (signal: AbortSignal) => Promise<unknown>): void {

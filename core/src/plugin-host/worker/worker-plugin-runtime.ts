@@ -40,6 +40,23 @@ export interface WorkerHostServices {
   createHttpClient(signal: AbortSignal, traceparent: string | undefined): ToolHttpClient;
 }
 
+/** How a tool's run inside the worker ended, as the worker (not the call path) saw it. */
+export type WorkerCallOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+/**
+ * What only the worker knows about a call, for inspections (`acai plugin validate` / `test`) that watch a sandboxed
+ * plugin from the host side; serving never needs it. Each call is named by the RuntimeCallContext it was given.
+ */
+export interface WorkerCallObserver {
+  /**
+   * The tool stopped running: its answer arrived (also after the caller was answered because the signal fired),
+   * the worker died with it, or the call never reached the worker. Once per call.
+   */
+  readonly settled: (context: RuntimeCallContext, outcome: WorkerCallOutcome) => void;
+  /** The tool read `context.signal` inside the worker (reported by the worker, once per call). */
+  readonly signalRead: (context: RuntimeCallContext) => void;
+}
+
 /** Heap and stack limits of a plugin worker (see node:worker_threads `resourceLimits`). */
 export interface WorkerResourceLimits {
   readonly maxOldGenerationSizeMb?: number;
@@ -87,6 +104,8 @@ export interface WorkerPluginRuntimeOptions {
   readonly sandbox?: { readonly sandbox: Sandbox; readonly entryPath: string };
   /** The environment the plugin sees (granted variables only; default: empty). A sandbox brings its own. */
   readonly environment?: Readonly<Record<string, string>>;
+  /** Told how each call ended inside the worker and whether its tool read its signal (the worker then reports signal reads). */
+  readonly observer?: WorkerCallObserver;
 }
 
 /** Why a worker stopped without being asked to. */
@@ -133,6 +152,8 @@ interface PendingRequest {
   readonly toolName: string | undefined;
   readonly signal: AbortSignal | undefined;
   readonly traceparent: string | undefined;
+  /** The call as the observer knows it (only with an observer). */
+  readonly observed: RuntimeCallContext | undefined;
   httpClient: ToolHttpClient | undefined;
   /** The caller already got its answer (it aborted); the worker's late answer is dropped. */
   isSettled: boolean;
@@ -190,6 +211,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
   readonly #isolation: WorkerIsolation;
   readonly #sandbox: WorkerPluginRuntimeOptions['sandbox'];
   readonly #environment: Readonly<Record<string, string>>;
+  readonly #observer: WorkerCallObserver | undefined;
   /** Fires on dispose: ends HTTP done outside any call and stops restarts. */
   readonly #lifetime = new AbortController();
   /** What a thread worker prints, as the plugin's log lines. */
@@ -223,6 +245,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
     this.#sandbox = options.sandbox;
     this.#isolation = options.sandbox === undefined ? (options.isolation ?? 'thread') : 'process';
     this.#environment = options.environment ?? {};
+    this.#observer = options.observer;
     this.#output = createLogThrottle(this.#services.logger, { source: 'the plugin worker' });
   }
 
@@ -295,9 +318,16 @@ export class WorkerPluginRuntime implements PluginRuntime {
   }
 
   async execute(toolName: string, args: unknown, context: RuntimeCallContext): Promise<ToolOutput> {
-    context.signal.throwIfAborted();
-    // Fast path: a ready worker is used without an extra await.
-    const handle = this.#state === 'ready' && this.#handle !== undefined ? this.#handle : await this.#readyHandle(context.signal);
+    let handle: WorkerHandle;
+    try {
+      context.signal.throwIfAborted();
+      // Fast path: a ready worker is used without an extra await.
+      handle = this.#state === 'ready' && this.#handle !== undefined ? this.#handle : await this.#readyHandle(context.signal);
+    } catch (error) {
+      // The tool never ran; an observer waiting for its end must not wait forever.
+      this.#observer?.settled(context, { ok: false, error });
+      throw error;
+    }
     const output = await this.#request(
       handle,
       {
@@ -308,7 +338,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
         traceparent: context.traceparent,
         ...(this.#isolation === 'process' ? { clockNow: this.#clockNow() } : {}),
       },
-      { signal: context.signal, callId: context.callId, traceparent: context.traceparent },
+      { signal: context.signal, callId: context.callId, traceparent: context.traceparent, observed: context },
     );
     if (this.#consecutiveCrashes > 0) this.#consecutiveCrashes = 0;
     return this.#checkOutput(output);
@@ -357,6 +387,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
       entryUrl: this.#entryUrl,
       maxResultBytes: this.#maxResultBytes,
       niceness: this.#niceness,
+      ...(this.#observer === undefined ? {} : { reportSignalReads: true }),
       clockFlag,
       clockPort: clockChannel.port2,
     };
@@ -402,7 +433,12 @@ export class WorkerPluginRuntime implements PluginRuntime {
   }
 
   #spawnProcess(): WorkerHandle {
-    const bootData: WorkerBootData = { entryUrl: this.#entryUrl, maxResultBytes: this.#maxResultBytes, niceness: this.#niceness };
+    const bootData: WorkerBootData = {
+      entryUrl: this.#entryUrl,
+      maxResultBytes: this.#maxResultBytes,
+      niceness: this.#niceness,
+      ...(this.#observer === undefined ? {} : { reportSignalReads: true }),
+    };
     const limits = this.#resourceLimits;
     const execArgv = [
       ...(limits.maxOldGenerationSizeMb === undefined ? [] : [`--max-old-space-size=${limits.maxOldGenerationSizeMb}`]),
@@ -605,34 +641,42 @@ export class WorkerPluginRuntime implements PluginRuntime {
   #request(
     handle: WorkerHandle,
     message: DistributiveOmit<Extract<HostMessage, { id: number; type: 'load' | 'setup' | 'execute' | 'dispose' }>, 'id'>,
-    call: { signal?: AbortSignal; callId?: string; traceparent?: string | undefined } | undefined,
+    call: { signal?: AbortSignal; callId?: string; traceparent?: string | undefined; observed?: RuntimeCallContext } | undefined,
   ): Promise<unknown> {
     const id = this.#nextRequestId++;
     const signal = call?.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    const observed = this.#observer === undefined ? undefined : call?.observed;
+    if (signal?.aborted) {
+      if (observed !== undefined) this.#observer?.settled(observed, { ok: false, error: signal.reason });
+      return Promise.reject(signal.reason);
+    }
     return new Promise<unknown>((resolve, reject) => {
       let onAbort: (() => void) | undefined;
       const cleanup = () => {
         clearTimeout(pending.deadline);
         if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
       };
+      // Called once, when the worker answers (even after the caller was answered) or the request dies with it.
       const pending: PendingRequest = {
         kind: message.type,
         resolve: (value) => {
           cleanup();
           if (!pending.isSettled) resolve(value);
           pending.isSettled = true;
+          if (observed !== undefined) this.#observer?.settled(observed, { ok: true, value });
         },
         reject: (error) => {
           cleanup();
           if (!pending.isSettled) reject(error);
           pending.isSettled = true;
+          if (observed !== undefined) this.#observer?.settled(observed, { ok: false, error });
         },
         deadline: setTimeout(() => this.#killForDeadline(handle, message.type), this.#hardDeadlineFor(message.type)),
         callId: call?.callId,
         toolName: message.type === 'execute' ? message.toolName : undefined,
         signal,
         traceparent: call?.traceparent,
+        observed,
         httpClient: undefined,
         isSettled: false,
       };
@@ -701,6 +745,12 @@ export class WorkerPluginRuntime implements PluginRuntime {
       case 'log':
         this.#log(handle, message);
         return;
+      case 'signal-read': {
+        // Untrusted like every worker message: only a live, observed call of this worker counts.
+        const pending = typeof message.id === 'number' ? handle.pending.get(message.id) : undefined;
+        if (pending?.observed !== undefined) this.#observer?.signalRead(pending.observed);
+        return;
+      }
       case 'problem': {
         this.#unhandledRejections += 1;
         const error = deserializeError(message.error);

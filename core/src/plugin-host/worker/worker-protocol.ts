@@ -112,7 +112,16 @@ export interface ProblemNotification {
   readonly error: SerializedError;
 }
 
-export type WorkerMessage = WorkerResponse | ServiceRequest | LogNotification | ProblemNotification;
+/**
+ * Worker → host: the tool of call `id` read `context.signal` (once per call). Sent only when the host asked for
+ * it ({@link WorkerBootData.reportSignalReads}): `acai plugin test` explains a tool that ignores its cancellation.
+ */
+export interface SignalReadNotification {
+  readonly type: 'signal-read';
+  readonly id: number;
+}
+
+export type WorkerMessage = WorkerResponse | ServiceRequest | LogNotification | ProblemNotification | SignalReadNotification;
 
 /** What `workerData` carries into the worker entry. */
 export interface WorkerBootData {
@@ -122,6 +131,8 @@ export interface WorkerBootData {
   readonly maxResultBytes: number;
   /** CPU niceness the worker gives itself once the plugin's setup succeeded (0 = leave as is); import and setup run at the host's priority. */
   readonly niceness?: number;
+  /** Tell the host when a tool reads `context.signal` (a {@link SignalReadNotification}); off when serving. */
+  readonly reportSignalReads?: boolean;
   /** Thread transport only: an Int32Array over a SharedArrayBuffer used as the clock's wake-up flag. */
   readonly clockFlag?: SharedArrayBuffer;
   /** Thread transport only: port the worker asks the host's clock on (answered while it blocks on `clockFlag`). */

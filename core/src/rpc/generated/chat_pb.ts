@@ -159,7 +159,7 @@ export type ToolCall = Message<"acai.chat.ToolCall"> & {
   arguments: string;
 
   /**
-   * ok | invalid_input | timeout | unavailable | breaker_open | rejected | rate_limited | error | unknown_tool
+   * ok | invalid_input | cancelled | timeout | unavailable | breaker_open | rejected | rate_limited | error | unknown_tool
    *
    * @generated from field: string outcome = 6;
    */

@@ -421,10 +421,10 @@ export class EmbeddedConversationStore implements ConversationStore {
 
   async list(tenantId: string, options: ListConversationsOptions): Promise<ConversationPage> {
     const pageSize = checkPageSize(options.pageSize);
-    const { order, after } = listingStart(options);
+    const { order, after } = listingStart(tenantId, options);
     this.#open(); // throws when the store is closed
     try {
-      return pageFrom(this.#readHeaders(tenantId, order, after, pageSize + 1, options.userId), pageSize, order);
+      return pageFrom(tenantId, this.#readHeaders(tenantId, order, after, pageSize + 1, options.userId), pageSize, order);
     } catch (error) {
       throw storeUnavailable('list', error);
     }
@@ -434,7 +434,7 @@ export class EmbeddedConversationStore implements ConversationStore {
     const titleMatches = containsText(options.query);
     this.#open(); // throws when the store is closed
     try {
-      return await searchByScan(options, {
+      return await searchByScan(tenantId, options, {
         readHeaders: async (after, limit) => this.#readHeaders(tenantId, 'updated', after, limit),
         matchingIds: async (headers) => {
           const matched = new Set(headers.filter((header) => titleMatches(header.title)).map((header) => header.id));

@@ -303,10 +303,10 @@ export class MongoConversationStore implements ConversationStore {
 
   async list(tenantId: string, options: ListConversationsOptions): Promise<ConversationPage> {
     const pageSize = checkPageSize(options.pageSize);
-    const { order, after } = listingStart(options);
+    const { order, after } = listingStart(tenantId, options);
     try {
       const documents = await this.#readHeaders(tenantId, order, after, pageSize + 1, options.userId);
-      return pageFrom(documents, pageSize, order);
+      return pageFrom(tenantId, documents, pageSize, order);
     } catch (error) {
       throw storeUnavailable('list', error);
     }
@@ -316,7 +316,7 @@ export class MongoConversationStore implements ConversationStore {
     const titleMatches = containsText(options.query);
     const pattern = literalPattern(options.query);
     try {
-      return await searchByScan(options, {
+      return await searchByScan(tenantId, options, {
         readHeaders: (after, limit) => this.#readHeaders(tenantId, 'updated', after, limit),
         matchingIds: async (headers) => {
           const matched = new Set(headers.filter((header) => titleMatches(header.title)).map((header) => header.id));

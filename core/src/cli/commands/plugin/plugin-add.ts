@@ -106,8 +106,9 @@ export async function runPluginAdd(args: readonly string[], io: CliIo): Promise<
   const installDir = file.validate(io.env).installDir ?? join(configDir, 'acai-plugins');
   let staged: StagedRelease | undefined;
   try {
-    if (isInstall) staged = await stageFromSource(releaseSourceOf(source, registry), { installDir, env: io.env, logger: workspace.logger });
-    const identity = staged?.identity ?? (await identifyPlugin(source, { configPath, configDir, dataDir: workspace.dataDir, env: io.env, logger: workspace.logger }));
+    const identify = workspace.identifyOptions();
+    if (isInstall) staged = await stageFromSource(releaseSourceOf(source, registry), { installDir, env: io.env, logger: workspace.logger, identify });
+    const identity = staged?.identity ?? (await identifyPlugin(source, { configPath, configDir, dataDir: workspace.dataDir, env: io.env, logger: workspace.logger, ...identify }));
     // A second entry for the same plugin is refused before the operator is asked to grant anything.
     file.refuseDuplicate(identity.name);
     const grant = await askToGrant(identity, { isPreApproved: values.yes === true, io, style });

@@ -5,7 +5,7 @@ import { parseCommandArgs } from '../../parse-command-args.js';
 import { parseJsonFlag } from '../../parse-json-flag.js';
 import { configErrorToCli } from '../../plugins-config-file.js';
 import { runConformance, type ConformanceReport, type StepStatus } from '../../plugin-checks/run-conformance.js';
-import { formatValidationReport, localPluginSource, readPluginConfigFlag } from './plugin-validate.js';
+import { formatValidationReport, localPluginSource, readPluginConfigFlag, readSandboxFlag, warnIfUnsandboxed } from './plugin-validate.js';
 
 export const PLUGIN_TEST_HELP = `Usage: acai plugin test <path> [options]
 
@@ -21,6 +21,9 @@ and for the plugin: the breaker's classification of every outcome (caller faults
 secret scrubbing (declared secrets get canary values unless configured). Ends with a pass/fail
 report; exits 1 when a step fails. Each tool is called about ten times with sample arguments
 generated from its schema (or --args): do not run it against tools with side effects you cannot repeat.
+The plugin runs where the host would run it, as \`acai plugin validate\` says: a third-party plugin in
+its bubblewrap sandbox with what it asks for (its worker reports when each tool stopped and whether it
+read its signal), a first-party one in this process.
 
 Options:
       --args <tool>=<json>    arguments for one tool (repeatable), e.g. --args get_quote='{"symbol":"ACME"}'
@@ -28,6 +31,9 @@ Options:
       --timeout-ms <n>        call timeout of ordinary calls (default: the host's default policy)
       --deadline-ms <n>       the short deadline of the deadline step (default 100)
       --grace-ms <n>          how long a tool may run on after its signal fired (default 2000)
+      --sandbox <none|bubblewrap>
+                              as "sandbox" in plugins.config.json (see acai plugin validate --help):
+                              none runs a third-party plugin in this process WITHOUT a sandbox
       --json                  print the report as JSON
       --log-level <level>     show the host's log lines on stderr
 
@@ -51,6 +57,7 @@ export async function runPluginTest(args: readonly string[], io: CliIo): Promise
     'timeout-ms': { type: 'string' },
     'deadline-ms': { type: 'string' },
     'grace-ms': { type: 'string' },
+    sandbox: { type: 'string' },
     json: { type: 'boolean' },
     'log-level': { type: 'string' },
   });
@@ -72,6 +79,8 @@ export async function runPluginTest(args: readonly string[], io: CliIo): Promise
   const deadlineMs = positiveInteger(values['deadline-ms'], '--deadline-ms', 60_000);
   const graceMs = positiveInteger(values['grace-ms'], '--grace-ms', 60_000);
   const source = localPluginSource(positionals[0], 'plugin test', io.cwd);
+  const sandbox = readSandboxFlag(values.sandbox, 'plugin test');
+  warnIfUnsandboxed(sandbox, io);
   let report: ConformanceReport;
   try {
     report = await runConformance({
@@ -84,6 +93,7 @@ export async function runPluginTest(args: readonly string[], io: CliIo): Promise
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(deadlineMs !== undefined ? { deadlineMs } : {}),
       ...(graceMs !== undefined ? { graceMs } : {}),
+      ...(sandbox !== undefined ? { sandbox } : {}),
     });
   } catch (error) {
     throw configErrorToCli(error);

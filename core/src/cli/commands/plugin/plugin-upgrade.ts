@@ -76,7 +76,7 @@ export async function runPluginUpgrade(args: readonly string[], io: CliIo): Prom
   const workspace = await InspectionWorkspace.create(createCliLogger(io, values['log-level']), io.env, io.cwd);
   let staged: StagedRelease | undefined;
   try {
-    staged = await stageFromSource(source, { installDir, env: io.env, logger: workspace.logger });
+    staged = await stageFromSource(source, { installDir, env: io.env, logger: workspace.logger, identify: workspace.identifyOptions() });
     if (staged.identity.name !== name) {
       throw new CliError(`not upgraded: the new release declares the plugin "${staged.identity.name}", not "${name}" (a renamed plugin is a new entry: \`acai plugin add\` it)`);
     }

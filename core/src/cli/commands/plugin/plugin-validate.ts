@@ -9,6 +9,7 @@ import { parseMcpSource, parsePluginSource, type PluginSourceSpec } from '../../
 import { compareWithRelease, type ReleaseComparison } from '../../plugin-checks/compare-with-release.js';
 import { loadPluginForInspection, type ValidationReport } from '../../plugin-checks/validate-plugin.js';
 import { checkRegistryUrl } from './plugin-add.js';
+import type { SandboxSetting } from '../../../config/isolation-modes.js';
 
 export const PLUGIN_VALIDATE_HELP = `Usage: acai plugin validate <path> [options]
        acai plugin validate --mcp <json> --name <name> [options]
@@ -19,9 +20,10 @@ schemas and the provider lint (a quarantined tool fails validation), tool names,
 deadline. The messages are the host's own. <path> is a plugin package folder or a tarball made by
 \`npm pack\`. Exits 1 when a check fails. It prints what the plugin asks for (its permissions: network
 hosts, environment variables, read paths, a scratch directory, processes) and runs the checks as if
-that were granted. "sandbox:" says where the host would run it. The checks themselves import and set the
-plugin up in this CLI process (to observe each step), not in the sandbox: validate only code you would run
-yourself; \`acai plugin add\` loads third-party plugins in their sandbox, as the host does.
+that were granted. "sandbox:" says where it ran: where the host would run it. A third-party plugin is
+imported and set up in its bubblewrap sandbox with exactly what it asks for (not your home directory,
+environment or loopback services); where no sandbox can be made the "sandbox" check fails, naming the
+fix. A first-party plugin (the host's own plugins/) runs in this process, as in the host.
 
 With --mcp it checks an MCP server instead, as the host would load it from a plugins.config.json entry
 with that "mcp" block: variables set, start, initialize within the setup deadline, version range,
@@ -42,6 +44,11 @@ Options:
       --mcp <json>            an MCP server's "mcp" block, e.g. '{"command":"npx","args":["-y","some-server"]}'
                               or '{"url":"https://mcp.example.com/mcp"}' (\${VAR} read from the environment)
       --name <name>           with --mcp: the plugin name its tools are exposed under
+      --sandbox <none|bubblewrap>
+                              as "sandbox" in plugins.config.json: none runs a third-party plugin in
+                              this process WITHOUT a sandbox, with your rights (files, environment,
+                              network): only for code you would run yourself; bubblewrap sandboxes
+                              a first-party one too
       --json                  print the report as JSON
       --log-level <level>     show the host's log lines on stderr
 
@@ -63,6 +70,22 @@ export function localPluginSource(argument: string | undefined, command: string,
   return source;
 }
 
+/** `--sandbox`: the entry's `sandbox` setting, as plugins.config.json spells it. */
+export function readSandboxFlag(text: string | undefined, command: string): SandboxSetting | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'none' || text === 'bubblewrap') return text;
+  throw usageError(`--sandbox takes none or bubblewrap (as "sandbox" in plugins.config.json), got "${text.slice(0, 40)}"`, command);
+}
+
+/** `--sandbox none` runs a stranger's code with the user's rights: said loudly, before any of it runs. */
+export function warnIfUnsandboxed(sandbox: SandboxSetting | undefined, io: CliIo): void {
+  if (sandbox !== 'none') return;
+  const style = createStyle({ ...io, stdout: io.stderr });
+  io.stderr.write(
+    `${style.red(style.bold('WARNING'))}: --sandbox none: the plugin runs WITHOUT a sandbox (a package in this process, an MCP server as a child of it), with your rights: it can read every file, environment variable and network address you can (home directory, SSH keys, tokens). Use it only for code you would run yourself.\n`,
+  );
+}
+
 export function readPluginConfigFlag(text: string | undefined, command: string): Record<string, unknown> | undefined {
   return text === undefined ? undefined : (parseJsonFlag(text, '--plugin-config', command) as Record<string, unknown>);
 }
@@ -74,6 +97,7 @@ export async function runPluginValidate(args: readonly string[], io: CliIo): Pro
     name: { type: 'string' },
     against: { type: 'string' },
     registry: { type: 'string' },
+    sandbox: { type: 'string' },
     json: { type: 'boolean' },
     'log-level': { type: 'string' },
   });
@@ -81,6 +105,7 @@ export async function runPluginValidate(args: readonly string[], io: CliIo): Pro
     io.stdout.write(PLUGIN_VALIDATE_HELP);
     return 0;
   }
+  const sandbox = readSandboxFlag(values.sandbox, 'plugin validate');
   const isMcp = values.mcp !== undefined;
   if (positionals.length > (isMcp ? 0 : 1)) throw usageError(`unexpected argument "${positionals[isMcp ? 0 : 1]}"`, 'plugin validate');
   if (!isMcp && positionals[0] === undefined) throw usageError('missing the plugin folder or tarball (or --mcp for an MCP server)', 'plugin validate');
@@ -91,10 +116,11 @@ export async function runPluginValidate(args: readonly string[], io: CliIo): Pro
   if (isMcp && values.against !== undefined) throw usageError('--against compares plugin packages; an MCP server is not published as one', 'plugin validate');
   const registry = values.registry === undefined ? undefined : checkRegistryUrl(values.registry, 'plugin validate');
   const logger = createCliLogger(io, values['log-level']);
+  warnIfUnsandboxed(sandbox, io);
   let report: ValidationReport;
   let comparison: ReleaseComparison | undefined;
   try {
-    const loaded = await loadPluginForInspection({ source, cwd: io.cwd, env: io.env, logger, ...(pluginConfig ? { pluginConfig } : {}) });
+    const loaded = await loadPluginForInspection({ source, cwd: io.cwd, env: io.env, logger, ...(pluginConfig ? { pluginConfig } : {}), ...(sandbox ? { sandbox } : {}) });
     try {
       report = loaded.report;
       if (values.against !== undefined && report.ok) {
@@ -154,6 +180,9 @@ export function formatValidationReport(report: ValidationReport, style: Style): 
   for (const check of report.checks) {
     lines.push(`  ${mark[check.status]} ${check.check}${check.status === 'not run' ? style.dim(' (not run)') : ''}`);
     if (check.status === 'failed') lines.push(`      ${check.code}: ${check.message}`);
+    if (check.status === 'failed' && check.code === 'HOST_SANDBOX_UNAVAILABLE') {
+      lines.push(`      To check it anyway, in this process and with your rights, pass --sandbox none (only for code you would run yourself).`);
+    }
   }
   const isQuarantineFailure = report.checks.some((check) => check.status === 'failed' && check.check === 'tool schemas');
   if (!isQuarantineFailure) for (const tool of report.quarantinedTools) lines.push(`  ${style.red('quarantined')} ${tool.tool}: ${tool.reason}`);
