@@ -43,6 +43,7 @@
 // BENCH_BARE_LADDER=0, BENCH_REDIS_LOSS_SECONDS, BENCH_JSON=<file> (all figures as JSON),
 // BENCH_PROFILE_DIR (--cpu-prof of the host; bench/capacity/summarize-cpu-profile.ts splits it by
 // component), BENCH_HEAP_SNAPSHOT_DIR (host heap snapshots after the warm-up and at the end),
+// BENCH_SPLIT_PROFILE_OUT=<file> (keep the split phase's .cpuprofile),
 // BENCH_HOST_NODE_ARGS (e.g. "--trace-gc"), BENCH_HOST_LOG=<file> (the host's stdout),
 // BENCH_HOST_ENV="NAME=value,…" (extra host environment, e.g. admission-control settings),
 // BENCH_HOST_ROOT=<checkout> (measure the built host of another checkout, e.g. main, with this benchmark),
@@ -51,7 +52,7 @@
 // The machine's load average is printed at the start and the end: wall-clock figures on a shared
 // machine are noisy, CPU per turn and the ratios to the bare route much less so.
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -296,6 +297,7 @@ async function measureCpuSplit(bench: Bench, cpuPerTurnMs: number): Promise<void
   await bench.host.startProfile();
   const run = await closedLoop(bench.hostClient, settings.connections, settings.closedSeconds * 1000);
   await bench.host.stopProfile(file);
+  if (process.env.BENCH_SPLIT_PROFILE_OUT) await copyFile(file, process.env.BENCH_SPLIT_PROFILE_OUT);
   const split = cpuSplit(JSON.parse(await readFile(file, 'utf8')) as CpuProfile);
   console.log(`\n2b. host CPU split (sampling profiler over one more ${settings.closedSeconds} s closed-loop round, ${run.ok.length} turns; main thread only, shares × ${format(cpuPerTurnMs, 2)} ms/turn)`);
   printCpuSplit(split, { cpuPerTurnMs, maxComponents: 15 });

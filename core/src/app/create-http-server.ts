@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { HostConfig } from '../config/env-config.js';
 import { answerWhileClosing } from '../health/index.js';
 import { answerTransportError, twirpServerOptions } from '../rpc/index.js';
+import { RequestLogController } from './request-log-controller.js';
 
 /**
  * The listening socket's accept queue. Node's default (511) overflows when a burst of new connections
@@ -17,6 +18,7 @@ export const LISTEN_BACKLOG = 4096;
 export function createHttpServer(config: HostConfig, logger: Logger): FastifyInstance {
   const server = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    logController: new RequestLogController(),
     ...twirpServerOptions(),
     bodyLimit: config.server.maxBodyBytes,
     // The transport answers deadline_exceeded at requestDeadlineMs; the socket must outlive it.

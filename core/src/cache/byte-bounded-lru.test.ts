@@ -45,6 +45,39 @@ describe('ByteBoundedLru', () => {
     expect([cache.entries, cache.bytes]).toEqual([0, 0]);
   });
 
+  it('evicts in exact least-recently-used order through many bumps, deletes, clears and evictions', () => {
+    const cache = new ByteBoundedLru<number>({ name: 'test_lru_order', maxBytes: 1_000_000, maxEntries: 50, valueBytes: () => 8 });
+    // The reference: an array of keys, least recently used first.
+    let order: string[] = [];
+    let seed = 7;
+    const random = (below: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % below;
+    };
+    for (let step = 0; step < 20_000; step += 1) {
+      const key = `k${random(120)}`;
+      const action = random(20);
+      if (action < 9) {
+        cache.set(key, step);
+        order = order.filter((known) => known !== key);
+        if (order.length >= 50) order.shift();
+        order.push(key);
+      } else if (action < 18) {
+        const hit = cache.get(key) !== undefined;
+        expect(hit).toBe(order.includes(key));
+        if (hit) order = [...order.filter((known) => known !== key), key];
+      } else if (action < 19) {
+        expect(cache.delete(key)).toBe(order.includes(key));
+        order = order.filter((known) => known !== key);
+      } else if (step % 50 === 0) {
+        cache.clear();
+        order = [];
+      }
+      expect(cache.entries).toBe(order.length);
+    }
+    for (const key of order) expect(cache.peek(key)).toBeDefined();
+  });
+
   it('is reported by the cache directory, summed per name', () => {
     const first = new ByteBoundedLru<string>({ name: 'test_directory', maxBytes: 10_000, valueBytes: stringBytes });
     const second = new ByteBoundedLru<string>({ name: 'test_directory', maxBytes: 10_000, valueBytes: stringBytes });

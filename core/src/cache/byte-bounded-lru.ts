@@ -36,6 +36,12 @@ export class ByteBoundedLru<Value> {
   readonly #maxEntries: number;
   readonly #valueBytes: (value: Value) => number;
   readonly #slots = new Map<string, Slot<Value>>();
+  // Eviction walks the map in insertion order. A fresh `keys()` iterator starts at the table's first
+  // slot and steps over every entry deleted since the last rehash: with the deletes of LRU bumps and
+  // evictions, that made each eviction of a full cache scan thousands of holes (bench:capacity, the
+  // token-count replays at 8,000 conversations). One live iterator resumes where the last eviction
+  // left off; Map iterators stay valid across inserts, deletes and rehashes.
+  #oldest: IterableIterator<string> | undefined;
   #bytes = 0;
   #evictions = 0;
 
@@ -81,12 +87,22 @@ export class ByteBoundedLru<Value> {
     const bytes = stringBytes(key) + this.#valueBytes(value) + ENTRY_OVERHEAD_BYTES;
     if (bytes > this.maxBytes) return;
     while (this.#slots.size > 0 && (this.#bytes + bytes > this.maxBytes || this.#slots.size >= this.#maxEntries)) {
-      const oldest = this.#slots.keys().next().value as string;
-      this.delete(oldest);
+      this.delete(this.#nextOldest());
       this.#evictions += 1;
     }
     this.#slots.set(key, { value, bytes });
     this.#bytes += bytes;
+  }
+
+  /** The least recently used key (the map is not empty). */
+  #nextOldest(): string {
+    let next = this.#oldest?.next();
+    if (next === undefined || next.done === true) {
+      // Finished iterators stay finished; a new one starts from the (live) front.
+      this.#oldest = this.#slots.keys();
+      next = this.#oldest.next();
+    }
+    return next.value as string;
   }
 
   delete(key: string): boolean {
@@ -99,6 +115,7 @@ export class ByteBoundedLru<Value> {
 
   clear(): void {
     this.#slots.clear();
+    this.#oldest = undefined;
     this.#bytes = 0;
   }
 }

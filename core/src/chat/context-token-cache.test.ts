@@ -68,6 +68,25 @@ describe('ContextTokenCache', () => {
     expect(first).toEqual(replayed.map((modelMessage) => createTokenCounter('gpt-4o-mini').countMessage(modelMessage)));
   });
 
+  it('takes the stored count of a replay\'s final text instead of tokenizing it again', () => {
+    const { counter, textCalls } = countingCounter();
+    const real = createTokenCounter('gpt-4o-mini');
+    const cache = new ContextTokenCache(counter);
+    const base = {
+      role: 'assistant' as const,
+      content: 'It is sunny in Paris today.',
+      createdAt: new Date(0),
+      toolCalls: [{ id: 'call_1', name: 'weather__get_current_weather', arguments: '{"location":"Paris"}', result: 'Sunny, 21 °C', outcome: 'ok' as const, durationMs: 4 }],
+    };
+    const counted = cache.replayTokens({ ...base, id: '665f00000000000000000001' }, toModelMessages({ ...base, id: '665f00000000000000000001' }));
+    const countingCalls = textCalls();
+    const withStored: StoredMessage = { ...base, id: '665f00000000000000000002', tokens: real.countText(base.content) };
+    const before = textCalls();
+    expect(cache.replayTokens(withStored, toModelMessages(withStored))).toEqual(counted);
+    // The assistant message with the call and the result are counted; the final text is not.
+    expect(textCalls() - before).toBe(countingCalls - 1);
+  });
+
   it('stays bounded and forgets the oldest entries first', () => {
     const real = createTokenCounter('gpt-4o-mini');
     const { counter, textCalls } = countingCounter();

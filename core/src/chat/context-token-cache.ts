@@ -45,13 +45,20 @@ export class ContextTokenCache {
     });
   }
 
-  /** Token counts of `replayed` (the model messages of one stored message), in order. */
+  /**
+   * Token counts of `replayed` (the model messages of one stored message), in order. The last one is
+   * the stored message's own text, whose count was stored with it (`message.tokens`) when known.
+   */
   replayTokens(message: StoredMessage, replayed: readonly ModelMessage[]): readonly number[] {
     // The id is unique per message; length and call count guard against a store reusing one.
     const key = `${message.id}:${message.content.length}:${message.toolCalls?.length ?? 0}`;
     const cached = this.#replays.get(key);
     if (cached !== undefined && cached.length === replayed.length) return cached;
-    const counts = replayed.map((modelMessage) => this.#counter.countMessage(modelMessage));
+    const last = replayed.length - 1;
+    const knownLast = replayed[last]?.content === message.content && message.tokens !== undefined ? message.tokens + MESSAGE_OVERHEAD_TOKENS : undefined;
+    const counts = replayed.map((modelMessage, position) =>
+      position === last && knownLast !== undefined ? knownLast : this.#counter.countMessage(modelMessage),
+    );
     this.#replays.set(key, counts);
     return counts;
   }

@@ -32,6 +32,7 @@ export function createChatCompletionsEndpoint(client: OpenAI, fetch: typeof glob
   };
 
   async function create(body: CompletionParams, options: { readonly signal: AbortSignal }): Promise<unknown> {
+    if (body.stream !== true) return createWhole(body, options.signal);
     // The stream's reader aborts this controller when iteration stops early; it also follows the caller.
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(options.signal.reason);
@@ -47,19 +48,31 @@ export function createChatCompletionsEndpoint(client: OpenAI, fetch: typeof glob
     }
     if (!response.ok) {
       options.signal.removeEventListener('abort', onAbort);
-      const text = await response.text().catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
-      const json = parseJson(text);
-      throw APIError.generate(response.status, json, json === undefined ? text : undefined, response.headers);
+      throw await statusError(response);
     }
-    if (body.stream === true) {
-      // The listener stays for the stream's lifetime: the caller's abort must end the body read too.
-      return Stream.fromSSEResponse(response, controller, client);
-    }
+    // The listener stays for the stream's lifetime: the caller's abort must end the body read too.
+    return Stream.fromSSEResponse(response, controller, client);
+  }
+
+  // A whole answer needs no controller of its own: the transport reads the body before it resolves,
+  // under the caller's signal, so the caller's abort reaches every step directly.
+  async function createWhole(body: NonStreamingParams, signal: AbortSignal): Promise<unknown> {
+    if (signal.aborted) throw new APIUserAbortError();
+    let response: Response;
     try {
-      return await response.json();
-    } finally {
-      options.signal.removeEventListener('abort', onAbort);
+      response = await fetch(url, { method: 'POST', headers, body: serializeBody(body), signal });
+    } catch (error) {
+      if (signal.aborted) throw new APIUserAbortError();
+      throw new APIConnectionError({ cause: error instanceof Error ? error : new Error(String(error)) });
     }
+    if (!response.ok) throw await statusError(response);
+    return response.json();
+  }
+
+  async function statusError(response: Response): Promise<Error> {
+    const text = await response.text().catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+    const json = parseJson(text);
+    return APIError.generate(response.status, json, json === undefined ? text : undefined, response.headers);
   }
 
   return { create } as ChatCompletionsEndpoint;

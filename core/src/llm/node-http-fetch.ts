@@ -1,6 +1,7 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
+import { urlToHttpOptions } from 'node:url';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 
 // Why this exists: the `openai` client accepts any `fetch`, and Node's built-in one (undici behind the
@@ -83,9 +84,8 @@ class NodeHttpResponse {
   readonly headers: ResponseHeaders;
   readonly redirected = false;
   readonly type = 'basic';
-  /** A streamed body (event streams); null once read or when the body was buffered. */
-  readonly body: AsyncIterable<Uint8Array> | null;
   readonly #text: string | undefined;
+  #stream: AsyncIterable<Uint8Array> | null | undefined;
   bodyUsed = false;
 
   constructor(url: string, message: IncomingMessage, body: { readonly text: string } | { readonly stream: Readable }) {
@@ -95,17 +95,25 @@ class NodeHttpResponse {
     this.url = url;
     this.headers = new ResponseHeaders(message.headers);
     this.#text = 'text' in body ? body.text : undefined;
+    this.#stream = 'stream' in body ? body.stream : undefined;
+  }
+
+  /** A streamed body (event streams); null once read or when the body was buffered and empty. */
+  get body(): AsyncIterable<Uint8Array> | null {
     // A buffered body is still offered as a stream, as fetch does (a server that answers a streaming
-    // request with plain JSON must reach the SSE reader, which then finds no events).
-    this.body = 'stream' in body ? body.stream : body.text === '' ? null : bytesOnce(Buffer.from(body.text, 'utf8'));
+    // request with plain JSON must reach the SSE reader, which then finds no events). Made on first
+    // use: JSON answers are read with json(), and copying every one into bytes cost CPU for nothing.
+    if (this.#stream === undefined) this.#stream = this.#text ? bytesOnce(Buffer.from(this.#text, 'utf8')) : null;
+    return this.#stream;
   }
 
   async text(): Promise<string> {
     this.bodyUsed = true;
     if (this.#text !== undefined) return this.#text;
-    if (this.body === null) return '';
+    const body = this.body;
+    if (body === null) return '';
     const chunks: Buffer[] = [];
-    for await (const chunk of this.body) chunks.push(Buffer.from(chunk));
+    for await (const chunk of body) chunks.push(Buffer.from(chunk));
     return Buffer.concat(chunks).toString('utf8');
   }
 
@@ -139,7 +147,7 @@ export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): typeof 
     const body = init.body ?? undefined;
     if (typeof input === 'object' && !(input instanceof URL)) return fallback(input, init);
     if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) return fallback(input, init);
-    const url = typeof input === 'string' ? new URL(input) : input;
+    const { url, target } = parsedTarget(input);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return fallback(input, init);
     const signal = init.signal ?? undefined;
     if (signal?.aborted) return Promise.reject(abortError(signal));
@@ -148,7 +156,7 @@ export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): typeof 
       const headers = outgoingHeaders(init.headers);
       if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const outgoing = send(url, { method: init.method ?? 'GET', headers, agent: url.protocol === 'https:' ? httpsAgent : httpAgent });
+      const outgoing = send({ ...target, method: init.method ?? 'GET', headers, agent: url.protocol === 'https:' ? httpsAgent : httpAgent });
       const onAbort = (): void => {
         outgoing.destroy(abortError(signal!));
       };
@@ -183,6 +191,24 @@ export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): typeof 
     });
   };
   return nodeFetch as typeof fetch;
+}
+
+// The host calls one or two endpoint URLs all the time: parsing each string into a URL and then into
+// request options per call showed in bench:capacity, so both are kept per URL string (a few entries).
+const MAX_PARSED_URLS = 64;
+const parsedUrls = new Map<string, { readonly url: URL; readonly target: RequestOptions }>();
+
+/** The URL and its node:http request options (protocol, host, port, path, auth), parsed once per string. */
+function parsedTarget(input: string | URL): { readonly url: URL; readonly target: RequestOptions } {
+  if (typeof input !== 'string') return { url: input, target: urlToHttpOptions(input) };
+  let parsed = parsedUrls.get(input);
+  if (parsed === undefined) {
+    const url = new URL(input);
+    parsed = { url, target: urlToHttpOptions(url) };
+    if (parsedUrls.size >= MAX_PARSED_URLS) parsedUrls.clear();
+    parsedUrls.set(input, parsed);
+  }
+  return parsed;
 }
 
 /** The whole (decoded) body as text; fails past `limit` bytes or when the connection ends it early. */

@@ -1,7 +1,7 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { hostTracer, markSpanFailed } from './with-span.js';
+import { hostTracer, markSpanFailed, tracingActive } from './with-span.js';
 
 interface RequestSpans {
   readonly server: Span;
@@ -38,6 +38,11 @@ const tracingPluginCallback: FastifyPluginCallback = (app, _options, done) => {
   const tracer = hostTracer();
 
   app.addHook('onRequest', (request, _reply, next) => {
+    // Without a provider every span would be a no-op; the other hooks find no spans and pass through.
+    if (!tracingActive()) {
+      next();
+      return;
+    }
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
     const route = request.routeOptions.url;
     const path = pathOf(request.url);

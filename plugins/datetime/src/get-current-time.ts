@@ -1,7 +1,7 @@
 import { defineTool, type ToolContext } from '@acai/plugin-sdk';
 import { formatCalendarDate, pad2, weekdayOf } from './calendar-date.js';
 import { chooseTimeZone, type DatetimeConfig } from './datetime-config.js';
-import { formatIsoInZone, formatOffset, offsetMinutesAt, wallClockAsUtc, wallClockAt } from './zoned-time.js';
+import { formatOffset, formatWallClock, offsetMinutesAt, offsetMinutesOf, wallClockAsUtc, wallClockAt } from './zoned-time.js';
 
 /** `get_current_time`: the date, time, weekday and UTC offset now in a zone. */
 export const getCurrentTime = defineTool({
@@ -23,13 +23,14 @@ export const getCurrentTime = defineTool({
   execute(args, context: ToolContext<DatetimeConfig>) {
     const timeZone = chooseTimeZone(args.time_zone, 'time_zone', context);
     const epochMs = context.clock.now().getTime();
+    // One reading of the zone's clock serves the time, the offset and the ISO form (each used to read it again).
     const wall = wallClockAt(epochMs, timeZone);
-    const offsetMinutes = offsetMinutesAt(epochMs, timeZone);
+    const offsetMinutes = offsetMinutesOf(wall, epochMs);
     const date = formatCalendarDate(wall);
     const time = `${pad2(wall.hour)}:${pad2(wall.minute)}:${pad2(wall.second)}`;
     const weekday = weekdayOf(wall);
     const utcOffset = formatOffset(offsetMinutes);
-    const iso = formatIsoInZone(epochMs, timeZone);
+    const iso = `${formatWallClock(wall)}${utcOffset}`;
     const isDst = offsetMinutes > standardOffsetMinutes(wall.year, timeZone);
     return {
       content: `Current time in ${timeZone}: ${weekday}, ${date} ${time} (UTC${utcOffset}${isDst ? ', daylight saving time' : ''}). ISO 8601: ${iso}`,
@@ -38,9 +39,20 @@ export const getCurrentTime = defineTool({
   },
 });
 
+// A zone's standard offset in a year does not change while the process runs (its tz data is loaded
+// once), so it is read once per zone and year; the map is cleared when it grows past a few hundred.
+const standardOffsets = new Map<string, number>();
+const MAX_STANDARD_OFFSETS = 512;
+
 // The smaller of the January and July offsets is the zone's standard time in that year.
 function standardOffsetMinutes(year: number, timeZone: string): number {
+  const key = `${year} ${timeZone}`;
+  const known = standardOffsets.get(key);
+  if (known !== undefined) return known;
   const january = wallClockAsUtc({ year, month: 1, day: 1, hour: 12, minute: 0, second: 0 });
   const july = wallClockAsUtc({ year, month: 7, day: 1, hour: 12, minute: 0, second: 0 });
-  return Math.min(offsetMinutesAt(january, timeZone), offsetMinutesAt(july, timeZone));
+  const standard = Math.min(offsetMinutesAt(january, timeZone), offsetMinutesAt(july, timeZone));
+  if (standardOffsets.size >= MAX_STANDARD_OFFSETS) standardOffsets.clear();
+  standardOffsets.set(key, standard);
+  return standard;
 }

@@ -60,8 +60,24 @@ export function resolveTimeZone(name: string, field: string): string {
   }
 }
 
+// Reading a zone's clock (ICU formatToParts) is the costly step of a time tool call, and a busy host
+// asks for the same zone many times within one second: the last reading per zone is kept (one entry
+// per zone asked for, cleared if odd spellings of aliases ever make it grow past a thousand).
+const lastReadings = new Map<string, { readonly second: number; readonly wall: WallClock }>();
+const MAX_LAST_READINGS = 1000;
+
 /** The wall clock in `timeZone` at the instant `epochMs`. */
 export function wallClockAt(epochMs: number, timeZone: string): WallClock {
+  const second = Math.floor(epochMs / 1000);
+  const last = lastReadings.get(timeZone);
+  if (last !== undefined && last.second === second) return last.wall;
+  const wall = readWallClock(second * 1000, timeZone);
+  if (lastReadings.size >= MAX_LAST_READINGS) lastReadings.clear();
+  lastReadings.set(timeZone, { second, wall });
+  return wall;
+}
+
+function readWallClock(epochMs: number, timeZone: string): WallClock {
   const parts: Record<string, string> = {};
   for (const part of formatterFor(timeZone).formatToParts(epochMs)) parts[part.type] = part.value;
   const yearOfEra = Number(parts['year']);
@@ -86,8 +102,17 @@ export function wallClockAsUtc(wall: WallClock): number {
 
 /** Offset of `timeZone` from UTC at the instant, in minutes (east positive). */
 export function offsetMinutesAt(epochMs: number, timeZone: string): number {
+  return offsetMinutesOf(wallClockAt(epochMs, timeZone), epochMs);
+}
+
+/**
+ * The offset, given the wall clock already read at that instant (`wallClockAt(epochMs, zone)`): reading
+ * a zone's clock is the expensive part (ICU formatToParts), so callers that have it reuse it.
+ */
+export function offsetMinutesOf(wall: WallClock, epochMs: number): number {
+  // The wall clock has whole seconds; compare it with the instant's whole second.
   const wholeSecond = Math.floor(epochMs / 1000) * 1000;
-  return Math.round((wallClockAsUtc(wallClockAt(wholeSecond, timeZone)) - wholeSecond) / 60_000);
+  return Math.round((wallClockAsUtc(wall) - wholeSecond) / 60_000);
 }
 
 /** `+01:00` style offset. */
@@ -134,5 +159,6 @@ export function resolveLocalTime(wall: WallClock, timeZone: string): LocalTimeRe
 
 /** ISO 8601 with the zone's offset, e.g. `2026-03-01T11:00:00+01:00`. */
 export function formatIsoInZone(epochMs: number, timeZone: string): string {
-  return `${formatWallClock(wallClockAt(epochMs, timeZone))}${formatOffset(offsetMinutesAt(epochMs, timeZone))}`;
+  const wall = wallClockAt(epochMs, timeZone);
+  return `${formatWallClock(wall)}${formatOffset(offsetMinutesOf(wall, epochMs))}`;
 }
