@@ -12,7 +12,8 @@ import { bearer, CHAT_MODEL, fakeModelEnv, twirpJson } from './host-support.js';
 // further turns at once with Twirp `unavailable` and Retry-After instead of queueing them, and keeps
 // doing so while Redis is gone (sessions fall back to the store); after Redis returns it is used again.
 // How fast a refusal is, is bench:capacity's business; these tests check what is refused and that the
-// refused turn never reached the model.
+// refused turn never reached the model. Once with one descriptor on the listening socket and once with
+// several (HTTP_ACCEPT_SLOTS, core/src/app/accept-slots.ts): connections accepted on a copy are the same.
 
 const KEY = 'acai_admission_test_key_0123456789abcd';
 const TURN_BOUND = 2;
@@ -72,7 +73,7 @@ async function expectRefusal(response: Response): Promise<void> {
   expect(JSON.stringify(body)).not.toMatch(/\bat .*\.js:\d+/);
 }
 
-describe('admission control on a host process with FerretDB and Redis', () => {
+describe.each(['1', '8'])('admission control on a host process with FerretDB and Redis (HTTP_ACCEPT_SLOTS=%s)', (acceptSlots) => {
   let fake: FakeOpenAIServer;
   let redis: PrivateRedisServer;
   let redisClient: Redis;
@@ -95,7 +96,9 @@ describe('admission control on a host process with FerretDB and Redis', () => {
       ADMISSION_MAX_IN_FLIGHT: String(TURN_BOUND),
       ADMISSION_MAX_QUEUED: '0',
       ADMISSION_TARGET_LOOP_DELAY_MS: '0',
+      HTTP_ACCEPT_SLOTS: acceptSlots,
     });
+    expect((await host.waitForLog((line) => line.msg === 'acai host listening')).acceptSlots).toBe(Number(acceptSlots));
     redisClient = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     redisClient.on('error', () => {});
   });
@@ -106,7 +109,8 @@ describe('admission control on a host process with FerretDB and Redis', () => {
 
   afterAll(async () => {
     redisClient?.disconnect();
-    await host?.stop();
+    // SIGTERM drains and exits 0, with every accept slot closed.
+    expect(await host?.stop()).toBe(0);
     await redis?.stop();
     await fake?.close();
   });

@@ -1,12 +1,23 @@
-import { fork } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 
-const DUPLICATE_LISTENER = fileURLToPath(new URL('./duplicate-listener.js', import.meta.url));
+// The copier: a child of the host for a moment at start-up. It receives the listening socket once and sends
+// it back `count` times; each copy arrives in the host as a descriptor of its own onto the same socket.
+// Node queues each handle behind the previous one until the host acknowledges it, so the copies go out in
+// order. It ends when the host disconnects, after the last copy arrived. Source text run with `node -e`
+// (no file to find from src or dist); it runs no host code and gets an empty environment.
+const COPIER_SOURCE = `
+process.once('disconnect', () => process.exit(0));
+process.once('message', (message, handle) => {
+  const count = message && message.count;
+  if (handle === undefined || !Number.isInteger(count) || count < 1 || count > 64) process.exit(1);
+  for (let copy = 1; copy <= count; copy += 1) process.send({ copy }, handle, { keepOpen: true });
+});
+`;
 
 /** Extra descriptors onto the host's listening socket; see {@link acceptSlots}. */
 export interface AcceptSlots {
@@ -19,7 +30,7 @@ export interface AcceptSlots {
  * load an iteration takes milliseconds, so new connections wait in the kernel's queue for seconds while
  * the requests on open connections are served (bench:capacity, overload). Every extra descriptor onto
  * the same listening socket is polled on its own, so each iteration accepts up to `count` connections.
- * The copies come from a short-lived child (duplicate-listener.ts): Node 20 can only duplicate a socket
+ * The copies come from a short-lived child (COPIER_SOURCE): Node 20 can only duplicate a socket
  * by passing it over IPC, and reusePort needs Node 22.12.
  *
  * Call before the app is ready (it adds a preClose hook, so the copies stop accepting when the server
@@ -59,7 +70,7 @@ function listenOnCopy(http: HttpServer, handle: unknown, backlog: number): Serve
 async function duplicateListener(server: HttpServer, count: number): Promise<unknown[]> {
   const listening = (server as unknown as { _handle?: object | null })._handle;
   if (listening === undefined || listening === null) throw new Error('the server is not listening');
-  const child = fork(DUPLICATE_LISTENER, [String(count)], { env: {}, execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = spawn(process.execPath, ['-e', COPIER_SOURCE], { env: {}, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const handles: unknown[] = [];
   const received = new Promise<void>((resolve, reject) => {
     child.on('message', (_message, handle) => {
