@@ -1,7 +1,7 @@
 import type { EnvReader } from './env-reader.js';
 
 /** HTTP_ACCEPT_SLOTS' default: see README, Capacity and admission control. */
-export const DEFAULT_ACCEPT_SLOTS = 1;
+export const DEFAULT_ACCEPT_SLOTS = 16;
 
 /** The HTTP server. */
 export interface ServerSettings {
