@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { acceptSlots } from './accept-slots.js';
 
 let app: FastifyInstance | undefined;
@@ -19,11 +19,15 @@ function capturingLogger() {
   return { logger, lines };
 }
 
-/** A Fastify app with one route, listening on a free loopback port with `count` accept slots. */
-async function listening(count: number) {
+/** A Fastify app with one route (and one that waits for `held`), listening on a free loopback port with `count` accept slots. */
+async function listening(count: number, held: Promise<void> = Promise.resolve()) {
   const { logger, lines } = capturingLogger();
   const server = Fastify();
   server.get('/hello', async () => ({ hello: 'world' }));
+  server.get('/held', async () => {
+    await held;
+    return { done: true };
+  });
   const slots = acceptSlots(server, logger);
   await server.listen({ port: 0, host: '127.0.0.1', backlog: 128 });
   const accepting = await slots.open(count, 128);
@@ -95,6 +99,25 @@ describe('acceptSlots', () => {
       (error: unknown) => String((error as { cause?: { code?: string } }).cause?.code),
     );
     expect(refused).toBe('ECONNREFUSED');
+  });
+
+  it('counts connections accepted on a copy as the HTTP server\'s own, so close() waits for the requests in flight on them', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { server, port } = await listening(8, held);
+    const requests = Array.from({ length: 40 }, () => fetch(`http://127.0.0.1:${port}/held`, { headers: { connection: 'close' } }));
+    const connections = () => new Promise<number>((resolve, reject) => server.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+    await vi.waitFor(async () => expect(await connections()).toBe(40), { timeout: 30_000, interval: 20 });
+
+    let closed = false;
+    const closing = server.close().then(() => (closed = true));
+    app = undefined;
+    await vi.waitFor(() => expect(listeningDescriptors(port)).toBe(0), { timeout: 30_000, interval: 20 });
+    expect(closed).toBe(false);
+    release();
+    for (const response of await Promise.all(requests)) expect(await response.json()).toEqual({ done: true });
+    await closing;
+    expect(closed).toBe(true);
   });
 
   it('keeps the one descriptor and says why when the server is not listening', async () => {

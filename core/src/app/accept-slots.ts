@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
-import { createServer, type Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 
@@ -38,9 +37,12 @@ export interface AcceptSlots {
  * logs why.
  */
 export function acceptSlots(app: FastifyInstance, logger: Logger): AcceptSlots {
-  const copies: Server[] = [];
-  app.addHook('preClose', (done) => {
+  const copies: ListeningHandle[] = [];
+  const closeCopies = (): void => {
     for (const copy of copies.splice(0)) copy.close();
+  };
+  app.addHook('preClose', (done) => {
+    closeCopies();
     done();
   });
   return {
@@ -48,9 +50,10 @@ export function acceptSlots(app: FastifyInstance, logger: Logger): AcceptSlots {
       if (count <= 1) return 1;
       try {
         const handles = await duplicateListener(app.server, count - 1);
-        for (const handle of handles) copies.push(listenOnCopy(app.server, handle, backlog));
+        copies.push(...handles);
+        for (const handle of handles) acceptAsServer(app.server, handle, backlog);
       } catch (error) {
-        for (const copy of copies.splice(0)) copy.close();
+        closeCopies();
         logger.warn({ err: error }, 'could not open more accept slots; accepting on one descriptor');
         return 1;
       }
@@ -59,22 +62,45 @@ export function acceptSlots(app: FastifyInstance, logger: Logger): AcceptSlots {
   };
 }
 
-/** A net.Server on a copy of the listening socket whose connections go to the HTTP server, accepted as node:http accepts them. */
-function listenOnCopy(http: HttpServer, handle: unknown, backlog: number): Server {
-  const copy = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => http.emit('connection', socket));
-  // Keep the server's backlog: listen() on the copy calls listen(2) on the shared socket again.
-  copy.listen(handle as object, backlog);
-  return copy;
+/** A libuv stream handle as node:net holds it (TCP wrap). */
+interface ListeningHandle {
+  onconnection?: unknown;
+  listen(backlog: number): number;
+  close(): void;
+  [owner: symbol]: unknown;
 }
 
-async function duplicateListener(server: HttpServer, count: number): Promise<unknown[]> {
-  const listening = (server as unknown as { _handle?: object | null })._handle;
-  if (listening === undefined || listening === null) throw new Error('the server is not listening');
+/**
+ * Makes a copy accept exactly as the server's own descriptor does: node:net's connection callback, with the
+ * server as the handle's owner. So every connection is the server's own — counted by it (close() waits for
+ * it to drain), with its options (allowHalfOpen, noDelay, keep-alive) and its 'connection' listeners. A plain
+ * net.Server on the copy would count the connections as its own, and the HTTP server's close() would not
+ * wait for them.
+ */
+function acceptAsServer(server: HttpServer, copy: ListeningHandle, backlog: number): void {
+  const own = listeningHandle(server);
+  const owner = Object.getOwnPropertySymbols(own).find((symbol) => own[symbol] === server);
+  if (owner === undefined || typeof own.onconnection !== 'function') throw new Error('this Node.js keeps no owner on the listening handle');
+  copy[owner] = server;
+  copy.onconnection = own.onconnection;
+  // listen(2) again on the shared socket: pass the server's backlog, or it would be reset to the default.
+  const status = copy.listen(backlog);
+  if (status !== 0) throw new Error(`listen on a copy failed (${status})`);
+}
+
+function listeningHandle(server: HttpServer): ListeningHandle {
+  const handle = (server as unknown as { _handle?: ListeningHandle | null })._handle;
+  if (handle === undefined || handle === null) throw new Error('the server is not listening');
+  return handle;
+}
+
+async function duplicateListener(server: HttpServer, count: number): Promise<ListeningHandle[]> {
+  const listening = listeningHandle(server);
   const child = spawn(process.execPath, ['-e', COPIER_SOURCE], { env: {}, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const handles: unknown[] = [];
+  const handles: ListeningHandle[] = [];
   const received = new Promise<void>((resolve, reject) => {
     child.on('message', (_message, handle) => {
-      if (handle !== undefined) handles.push(handle);
+      if (handle !== undefined) handles.push(handle as unknown as ListeningHandle);
       if (handles.length === count) resolve();
     });
     child.once('error', reject);
@@ -84,7 +110,7 @@ async function duplicateListener(server: HttpServer, count: number): Promise<unk
   try {
     await received;
   } catch (error) {
-    for (const handle of handles) (handle as { close(): void }).close();
+    for (const handle of handles) handle.close();
     throw error;
   }
   const exited = once(child, 'exit');
