@@ -32,9 +32,9 @@ export interface AcceptSlots {
  * The copies come from a short-lived child (COPIER_SOURCE): Node 20 can only duplicate a socket
  * by passing it over IPC, and reusePort needs Node 22.12.
  *
- * Call before the app is ready (it adds a preClose hook, so the copies stop accepting when the server
- * does), then open() after it listens. If the child cannot run, the host keeps its one descriptor and
- * logs why.
+ * Call before the app is ready (it adds a preClose hook: the copies stop listening as soon as the server
+ * starts closing), then open() after it listens. If the child cannot run, or this Node.js keeps no owner on
+ * the listening handle, the host keeps its one descriptor and logs why.
  */
 export function acceptSlots(app: FastifyInstance, logger: Logger): AcceptSlots {
   const copies: ListeningHandle[] = [];
