@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
@@ -16,6 +17,7 @@ import { bearer, CHAT_MODEL, fakeModelEnv, twirpJson } from './host-support.js';
 // several (HTTP_ACCEPT_SLOTS, core/src/app/accept-slots.ts): connections accepted on a copy are the same.
 
 const KEY = 'acai_admission_test_key_0123456789abcd';
+const PROTO_DIR = new URL('../../proto', import.meta.url).pathname;
 const TURN_BOUND = 2;
 
 /** The model answers chat requests only when the test lets it (titles at once), so turns stay in progress. */
@@ -131,6 +133,27 @@ describe.each(['1', '8'])('admission control on a host process with FerretDB and
     await waitUntil(async () => (await metric(host, 'acai_admission_in_flight')) === 0, 'the finished turns to give their room back');
     const after = await turn(host, { session_metadata: session(0), message: 'and again' });
     expect(after.status).toBe(200);
+  });
+
+  it('serves a binary protobuf turn (encoded and decoded by protoc itself)', async () => {
+    model = heldModel(fake);
+    model.releaseAll();
+    const encoded = spawnSync('protoc', ['-I', PROTO_DIR, '--encode=acai.chat.ContinueConversationRequest', 'chat.proto'], {
+      input: 'message: "in protobuf" session_metadata { platform: "admission-test" user_id: "proto" chat_id: "proto" }',
+    });
+    expect(encoded.status).toBe(0);
+    const response = await fetch(`${host.url}/twirp/acai.chat.ChatService/ContinueConversation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/protobuf', ...bearer(KEY) },
+      body: encoded.stdout,
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/protobuf');
+    const decoded = spawnSync('protoc', ['-I', PROTO_DIR, '--decode=acai.chat.ContinueConversationResponse', 'chat.proto'], {
+      input: Buffer.from(await response.arrayBuffer()),
+    });
+    expect(decoded.status).toBe(0);
+    expect(decoded.stdout.toString()).toContain('reply: "echo: in protobuf"');
   });
 
   it('takes no room for unauthenticated, malformed or oversized requests, and a client that left gives its room back', async () => {
