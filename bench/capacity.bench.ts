@@ -45,7 +45,8 @@
 // component), BENCH_HEAP_SNAPSHOT_DIR (host heap snapshots after the warm-up and at the end),
 // BENCH_SPLIT_PROFILE_OUT=<file> (keep the split phase's .cpuprofile),
 // BENCH_HOST_NODE_ARGS (e.g. "--trace-gc"), BENCH_HOST_LOG=<file> (the host's stdout),
-// BENCH_HOST_ENV="NAME=value,…" (extra host environment, e.g. admission-control settings),
+// BENCH_HOST_ENV="NAME=value,…" (extra host environment, e.g. admission-control settings, or HTTP_ACCEPT_SLOTS=1 to
+// run the overload phase with Node's single accepting descriptor),
 // BENCH_HOST_ROOT=<checkout> (measure the built host of another checkout, e.g. main, with this benchmark),
 // BENCH_COMPARE_ROOT=<checkout> (also start that checkout's host and measure it in the same capacity rounds,
 // alternating with this one: a before/after comparison under the same machine load).

@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { buildApp, HOST_VERSION, type AcaiApp } from './app.js';
+import { acceptSlots } from './app/accept-slots.js';
 import { LISTEN_BACKLOG } from './app/create-http-server.js';
 import { loadHostConfig, processEnvironment, type HostConfig } from './config/env-config.js';
 import { HostError } from './errors/index.js';
@@ -48,11 +49,13 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
 
   const metricsServer =
     config.server.metricsPort > 0 ? await startMetricsServer(app.metrics, config.server.metricsPort, config.server.host) : undefined;
+  const slots = acceptSlots(app.server, logger);
   await app.server.listen({ port: config.server.port, host: config.server.host, backlog: LISTEN_BACKLOG });
+  const acceptingSlots = await slots.open(config.server.acceptSlots, LISTEN_BACKLOG);
   const address = app.server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
-  logger.info({ url, version: HOST_VERSION }, 'acai host listening');
+  logger.info({ url, version: HOST_VERSION, acceptSlots: acceptingSlots }, 'acai host listening');
 
   const stopReloadTriggers = installPluginReloadTriggers(app, config);
   // Retention runs only in a serving host (never in tests or the CLI that build the app); app.close() stops it.

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
@@ -12,9 +13,11 @@ import { bearer, CHAT_MODEL, fakeModelEnv, twirpJson } from './host-support.js';
 // further turns at once with Twirp `unavailable` and Retry-After instead of queueing them, and keeps
 // doing so while Redis is gone (sessions fall back to the store); after Redis returns it is used again.
 // How fast a refusal is, is bench:capacity's business; these tests check what is refused and that the
-// refused turn never reached the model.
+// refused turn never reached the model. Once with one descriptor on the listening socket and once with
+// several (HTTP_ACCEPT_SLOTS, core/src/app/accept-slots.ts): connections accepted on a copy are the same.
 
 const KEY = 'acai_admission_test_key_0123456789abcd';
+const PROTO_DIR = new URL('../../proto', import.meta.url).pathname;
 const TURN_BOUND = 2;
 
 /** The model answers chat requests only when the test lets it (titles at once), so turns stay in progress. */
@@ -72,7 +75,7 @@ async function expectRefusal(response: Response): Promise<void> {
   expect(JSON.stringify(body)).not.toMatch(/\bat .*\.js:\d+/);
 }
 
-describe('admission control on a host process with FerretDB and Redis', () => {
+describe.each(['1', '8'])('admission control on a host process with FerretDB and Redis (HTTP_ACCEPT_SLOTS=%s)', (acceptSlots) => {
   let fake: FakeOpenAIServer;
   let redis: PrivateRedisServer;
   let redisClient: Redis;
@@ -95,7 +98,9 @@ describe('admission control on a host process with FerretDB and Redis', () => {
       ADMISSION_MAX_IN_FLIGHT: String(TURN_BOUND),
       ADMISSION_MAX_QUEUED: '0',
       ADMISSION_TARGET_LOOP_DELAY_MS: '0',
+      HTTP_ACCEPT_SLOTS: acceptSlots,
     });
+    expect((await host.waitForLog((line) => line.msg === 'acai host listening')).acceptSlots).toBe(Number(acceptSlots));
     redisClient = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     redisClient.on('error', () => {});
   });
@@ -106,7 +111,8 @@ describe('admission control on a host process with FerretDB and Redis', () => {
 
   afterAll(async () => {
     redisClient?.disconnect();
-    await host?.stop();
+    // SIGTERM drains and exits 0, with every accept slot closed.
+    expect(await host?.stop()).toBe(0);
     await redis?.stop();
     await fake?.close();
   });
@@ -127,6 +133,27 @@ describe('admission control on a host process with FerretDB and Redis', () => {
     await waitUntil(async () => (await metric(host, 'acai_admission_in_flight')) === 0, 'the finished turns to give their room back');
     const after = await turn(host, { session_metadata: session(0), message: 'and again' });
     expect(after.status).toBe(200);
+  });
+
+  it('serves a binary protobuf turn (encoded and decoded by protoc itself)', async () => {
+    model = heldModel(fake);
+    model.releaseAll();
+    const encoded = spawnSync('protoc', ['-I', PROTO_DIR, '--encode=acai.chat.ContinueConversationRequest', 'chat.proto'], {
+      input: 'message: "in protobuf" session_metadata { platform: "admission-test" user_id: "proto" chat_id: "proto" }',
+    });
+    expect(encoded.status).toBe(0);
+    const response = await fetch(`${host.url}/twirp/acai.chat.ChatService/ContinueConversation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/protobuf', ...bearer(KEY) },
+      body: encoded.stdout,
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/protobuf');
+    const decoded = spawnSync('protoc', ['-I', PROTO_DIR, '--decode=acai.chat.ContinueConversationResponse', 'chat.proto'], {
+      input: Buffer.from(await response.arrayBuffer()),
+    });
+    expect(decoded.status).toBe(0);
+    expect(decoded.stdout.toString()).toContain('reply: "echo: in protobuf"');
   });
 
   it('takes no room for unauthenticated, malformed or oversized requests, and a client that left gives its room back', async () => {

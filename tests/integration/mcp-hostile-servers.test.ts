@@ -149,7 +149,8 @@ describe('MCP servers that misbehave while serving', () => {
     const loaded = await loadFixtureHost(fixtureConfig([stdioServerEntry('niced', [], { sandbox: 'none' })]), { mcp: { niceness: 7 } });
     hosts.push(loaded);
     const info = JSON.parse((await loaded.host.callTool('niced__process_info', {})).content) as { pid: number; niceness: number; startNiceness: number };
-    expect(info.niceness).toBe(7);
+    // Never above the host's own priority (a suite run under nice keeps its servers at least as nice).
+    expect(info.niceness).toBe(Math.max(7, getPriority(0)));
     // It started at the host's priority: a busy machine does not starve its initialize.
     expect(info.startNiceness).toBe(getPriority(0));
     if (process.platform === 'linux' && existsSync(`/proc/${info.pid}/autogroup`)) {

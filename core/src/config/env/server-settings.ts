@@ -1,5 +1,8 @@
 import type { EnvReader } from './env-reader.js';
 
+/** HTTP_ACCEPT_SLOTS' default: see README, Capacity and admission control. */
+export const DEFAULT_ACCEPT_SLOTS = 16;
+
 /** The HTTP server. */
 export interface ServerSettings {
   readonly port: number;
@@ -11,9 +14,11 @@ export interface ServerSettings {
   readonly shutdownDeadlineMs: number;
   /** Serve /metrics on a separate port (0 = on the main port, behind the `metrics` scope). */
   readonly metricsPort: number;
+  /** Descriptors onto the listening socket, each accepting one connection per event-loop iteration (see app/accept-slots.ts). */
+  readonly acceptSlots: number;
 }
 
-/** PORT, HOST, MAX_BODY_BYTES, REQUEST_DEADLINE_MS, SHUTDOWN_DEADLINE_MS, METRICS_PORT. */
+/** PORT, HOST, MAX_BODY_BYTES, REQUEST_DEADLINE_MS, SHUTDOWN_DEADLINE_MS, METRICS_PORT, HTTP_ACCEPT_SLOTS. */
 export function readServerSettings(read: EnvReader): ServerSettings {
   return {
     port: read.integer('PORT', 8080, 0, 65_535),
@@ -22,5 +27,6 @@ export function readServerSettings(read: EnvReader): ServerSettings {
     requestDeadlineMs: read.integer('REQUEST_DEADLINE_MS', 45_000, 1_000, 600_000),
     shutdownDeadlineMs: read.integer('SHUTDOWN_DEADLINE_MS', 20_000, 0, 600_000),
     metricsPort: read.integer('METRICS_PORT', 0, 0, 65_535),
+    acceptSlots: read.integer('HTTP_ACCEPT_SLOTS', DEFAULT_ACCEPT_SLOTS, 1, 64),
   };
 }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess, type IOType, type StdioNull, type StdioPipe } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { HostError } from '../../errors/index.js';
@@ -159,17 +159,20 @@ export async function createSandbox(options: SandboxOptions): Promise<Sandbox> {
         forwarder === undefined || forwarderPath === undefined || seccompDescriptor === undefined
           ? [command, ...args]
           : [nodePath, forwarderPath, JSON.stringify(forwarderConfig(forwarder, layout.workingDirectory, options.bubblewrapPath, seccompDescriptor)), command, ...args];
+      // nice(1) adds to the host's own niceness; add only what is missing, so the sandbox ends at the nicer of
+      // the two, as worker plugins and other MCP servers do (lower-process-priority.ts).
       const niceness = Math.min(19, spawnOptions.niceness ?? 0);
+      const increment = Math.max(0, niceness - getPriority());
       const bubblewrapArgs = [...invocation.args, '--', ...program];
       // nice execs bwrap in place: the pid (what the caller signals) is bwrap's.
-      const viaNice = niceness > 0 && nicePath !== undefined;
-      const child = spawn(viaNice ? nicePath : options.bubblewrapPath, viaNice ? ['-n', String(niceness), options.bubblewrapPath, ...bubblewrapArgs] : bubblewrapArgs, {
+      const viaNice = increment > 0 && nicePath !== undefined;
+      const child = spawn(viaNice ? nicePath : options.bubblewrapPath, viaNice ? ['-n', String(increment), options.bubblewrapPath, ...bubblewrapArgs] : bubblewrapArgs, {
         env: environment,
         stdio: [...spawnOptions.stdio, ...invocation.inputs.map((): StdioPipe => 'pipe')],
         ...(spawnOptions.serialization === undefined ? {} : { serialization: spawnOptions.serialization }),
       });
       // No nice on this machine: renice bwrap at once (what it has already started keeps the host's priority).
-      if (niceness > 0 && !viaNice) lowerProcessPriority(child.pid, niceness);
+      if (increment > 0 && !viaNice) lowerProcessPriority(child.pid, niceness);
       invocation.inputs.forEach((bytes, index) => {
         const stream = child.stdio[spawnOptions.stdio.length + index] as NodeJS.WritableStream & { unref?: () => void } | null | undefined;
         if (stream === null || stream === undefined) return;
