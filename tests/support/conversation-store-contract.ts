@@ -149,6 +149,21 @@ export function describeConversationStoreContract(name: string, makeFactory: () 
         expect(loaded?.messages[0]?.toolCalls).toBeUndefined();
       });
 
+      it("round-trips each tool call's token counts, and leaves calls stored without them without", async () => {
+        const tenantId = tenant();
+        const counted: ToolCallRecord = { ...toolCall('weather', '1.2.0'), tokens: { call: 17, result: 9 } };
+        const uncounted = toolCall('weather', '1.2.0', 'get_forecast');
+        const created = await store.create({ tenantId, title: 't', messages: [user('weather?'), assistant('sunny', [counted, uncounted])] });
+        const appended: ToolCallRecord = { ...toolCall('datetime', '0.3.0', 'get_current_time'), tokens: { call: 12, result: 0 } };
+        await store.append(tenantId, created.id, [user('time?'), assistant('noon', [appended])]);
+        const loaded = await store.get(tenantId, created.id);
+        expect(loaded?.messages[1]?.toolCalls).toEqual([counted, uncounted]);
+        expect(loaded?.messages[1]?.toolCalls?.[1]).not.toHaveProperty('tokens');
+        expect(loaded?.messages[3]?.toolCalls).toEqual([appended]);
+        const recent = await store.get(tenantId, created.id, { recentMessages: 1 });
+        expect(recent?.messages[0]?.toolCalls?.[0]?.tokens).toEqual({ call: 12, result: 0 });
+      });
+
       it('keeps caller-provided message ids and timestamps', async () => {
         const tenantId = tenant();
         const createdAt = new Date(Date.UTC(2025, 5, 1));

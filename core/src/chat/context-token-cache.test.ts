@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTokenCounter, MESSAGE_OVERHEAD_TOKENS, type ModelTool, type TokenCounter } from '../llm/index.js';
+import { createTokenCounter, MESSAGE_OVERHEAD_TOKENS, toolCallTokens, type ModelTool, type TokenCounter } from '../llm/index.js';
 import type { StoredMessage } from '../storage/conversation-store.js';
 import { toModelMessages } from './build-model-context.js';
 import { ContextTokenCache } from './context-token-cache.js';
@@ -85,6 +85,51 @@ describe('ContextTokenCache', () => {
     expect(cache.replayTokens(withStored, toModelMessages(withStored))).toEqual(counted);
     // The assistant message with the call and the result are counted; the final text is not.
     expect(textCalls() - before).toBe(countingCalls - 1);
+  });
+
+  it('replays a turn whose calls carry stored counts without tokenizing, with the counts a counter gives', () => {
+    const { counter, textCalls } = countingCounter();
+    const real = createTokenCounter('gpt-4o-mini');
+    const cache = new ContextTokenCache(counter);
+    const calls = [
+      { id: 'call_1', name: 'weather__get_current_weather', arguments: '{"location":"Paris"}', result: 'Sunny, 21 °C', outcome: 'ok', durationMs: 4 },
+      { id: 'call_2', name: 'datetime__get_current_time', arguments: '{}', result: '', outcome: 'ok', durationMs: 1 },
+    ];
+    const content = 'It is sunny in Paris, and noon.';
+    const message: StoredMessage = {
+      id: '665f00000000000000000003',
+      role: 'assistant',
+      content,
+      createdAt: new Date(0),
+      tokens: real.countText(content),
+      toolCalls: calls.map((call) => ({ ...call, tokens: { call: toolCallTokens(real, call), result: real.countText(call.result) } })),
+    };
+    const replayed = toModelMessages(message);
+    expect(cache.replayTokens(message, replayed)).toEqual(replayed.map((modelMessage) => real.countMessage(modelMessage)));
+    expect(textCalls()).toBe(0);
+  });
+
+  it('counts (once) a turn stored before the counts were kept, or with a count that is missing or not a count', () => {
+    const real = createTokenCounter('gpt-4o-mini');
+    const call = { id: 'call_1', name: 'weather__get_current_weather', arguments: '{"location":"Paris"}', result: 'Sunny', outcome: 'ok', durationMs: 4 };
+    const base = { role: 'assistant' as const, content: 'Sunny.', createdAt: new Date(0), tokens: real.countText('Sunny.') };
+    const variants: StoredMessage[] = [
+      { ...base, id: 'a', toolCalls: [call] },
+      { ...base, id: 'b', toolCalls: [{ ...call, tokens: { call: -1, result: 2 } }] },
+      { ...base, id: 'c', toolCalls: [{ ...call, tokens: { call: 3, result: 1.5 } }] },
+      { ...base, id: 'd', toolCalls: [{ ...call, tokens: JSON.parse('{"call":"3","result":2}') as { call: number; result: number } }] },
+      { role: 'assistant', content: base.content, createdAt: base.createdAt, id: 'e', toolCalls: [{ ...call, tokens: { call: 3, result: 2 } }] },
+    ];
+    for (const message of variants) {
+      const { counter, textCalls } = countingCounter();
+      const cache = new ContextTokenCache(counter);
+      const replayed = toModelMessages(message);
+      expect(cache.replayTokens(message, replayed), message.id).toEqual(replayed.map((modelMessage) => real.countMessage(modelMessage)));
+      expect(textCalls(), message.id).toBeGreaterThan(0);
+      const counted = textCalls();
+      cache.replayTokens(message, replayed);
+      expect(textCalls(), message.id).toBe(counted);
+    }
   });
 
   it('stays bounded and forgets the oldest entries first', () => {

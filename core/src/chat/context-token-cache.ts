@@ -1,6 +1,6 @@
 import { ByteBoundedLru } from '../cache/index.js';
-import { MESSAGE_OVERHEAD_TOKENS, type ModelMessage, type TokenCounter } from '../llm/index.js';
-import type { StoredMessage } from '../storage/conversation-store.js';
+import { MESSAGE_OVERHEAD_TOKENS, toolCallingMessageTokens, type ModelMessage, type TokenCounter } from '../llm/index.js';
+import type { StoredMessage, ToolCallTokens } from '../storage/conversation-store.js';
 
 /** Bounds of a {@link ContextTokenCache}. */
 export interface ContextTokenCacheOptions {
@@ -46,10 +46,14 @@ export class ContextTokenCache {
   }
 
   /**
-   * Token counts of `replayed` (the model messages of one stored message), in order. The last one is
-   * the stored message's own text, whose count was stored with it (`message.tokens`) when known.
+   * Token counts of `replayed` (the model messages of one stored message), in order. Taken from the
+   * counts stored with the message and its tool calls when they are all there (nothing is tokenized
+   * or remembered); otherwise (messages stored before the counts were kept) counted once per process.
+   * The last one is the stored message's own text, whose count was stored with it (`message.tokens`) when known.
    */
   replayTokens(message: StoredMessage, replayed: readonly ModelMessage[]): readonly number[] {
+    const stored = storedReplayTokens(message, replayed);
+    if (stored !== undefined) return stored;
     // The id is unique per message; length and call count guard against a store reusing one.
     const key = `${message.id}:${message.content.length}:${message.toolCalls?.length ?? 0}`;
     const cached = this.#replays.get(key);
@@ -80,6 +84,31 @@ export class ContextTokenCache {
     }
     return total;
   }
+}
+
+/**
+ * The replay counts of a tool-calling message from what was stored with it, or undefined when a count
+ * is missing (or not a count) or `replayed` is not that message's replay (assistant, one tool message
+ * per call, final text).
+ */
+function storedReplayTokens(message: StoredMessage, replayed: readonly ModelMessage[]): readonly number[] | undefined {
+  const calls = message.toolCalls;
+  if (calls === undefined || calls.length === 0 || !isCount(message.tokens) || replayed.length !== calls.length + 2) return undefined;
+  if (replayed[replayed.length - 1]?.content !== message.content) return undefined;
+  const tokens: ToolCallTokens[] = [];
+  for (const call of calls) {
+    if (call.tokens === undefined || !isCount(call.tokens.call) || !isCount(call.tokens.result)) return undefined;
+    tokens.push(call.tokens);
+  }
+  return [
+    toolCallingMessageTokens(0, tokens.map((counts) => counts.call)),
+    ...tokens.map((counts) => MESSAGE_OVERHEAD_TOKENS + counts.result),
+    message.tokens + MESSAGE_OVERHEAD_TOKENS,
+  ];
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 const caches = new WeakMap<TokenCounter, ContextTokenCache>();

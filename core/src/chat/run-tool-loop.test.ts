@@ -92,8 +92,14 @@ describe('runToolLoop', () => {
       { role: 'tool', toolCallId: 'call_slow', content: 'slow UTC' },
       { role: 'tool', toolCallId: 'call_fast', content: 'fast CET' },
     ]);
-    // The prompt estimate grows by what the step added.
-    expect(second.estimatedPromptTokens).toBeGreaterThan(40);
+    // The prompt estimate grows by exactly what the step added, and each record keeps its share.
+    const counter = parts.model.tokenCounter;
+    const added = second.messages.slice(2).reduce((sum, message) => sum + counter.countMessage(message), 0);
+    expect(second.estimatedPromptTokens).toBe(40 + added);
+    expect(result.toolCalls.map((call) => call.tokens)).toEqual([
+      { call: counter.countText('fixtures__slow') + counter.countText('{"zone":"UTC"}'), result: counter.countText('slow UTC') },
+      { call: counter.countText('fixtures__fast') + counter.countText('{"zone":"CET"}'), result: counter.countText('fast CET') },
+    ]);
   });
 
   it('records provenance of each call as the turn stores it', async () => {
@@ -110,6 +116,7 @@ describe('runToolLoop', () => {
       result: '12:00 in Europe/Oslo',
       outcome: 'ok',
       durationMs: expect.any(Number),
+      tokens: { call: expect.any(Number), result: expect.any(Number) },
     });
     expect(Number.isInteger(record!.durationMs)).toBe(true);
   });

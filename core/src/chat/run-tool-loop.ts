@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { startTimeoutScope } from '../deadlines/index.js';
-import type { ModelClient, ModelMessage, ModelTool, ModelToolCall } from '../llm/index.js';
+import { MESSAGE_OVERHEAD_TOKENS, toolCallingMessageTokens, toolCallTokens, type ModelClient, type ModelMessage, type ModelTool, type ModelToolCall } from '../llm/index.js';
 import type { MessageTokenUsage, ToolCallRecord } from '../storage/conversation-store.js';
 import type { ToolCallResult, ToolExecutor } from '../tool-calls/index.js';
 import type { CallerContext } from './caller-context.js';
@@ -100,7 +100,9 @@ export async function runToolLoop(
     const calls = withUniqueIds(completion.toolCalls);
     const assistant: ModelMessage = { role: 'assistant', content: completion.content, toolCalls: calls };
     messages.push(assistant);
-    rawPromptTokens += counter.countMessage(assistant);
+    // Counted per call, and each call's count is stored with it: later turns replay it without tokenizing.
+    const callTokens = calls.map((call) => toolCallTokens(counter, call));
+    rawPromptTokens += toolCallingMessageTokens(counter.countText(completion.content ?? ''), callTokens);
 
     if (events?.toolCallStarted) {
       for (const call of calls) await events.toolCallStarted(announce(executor, call));
@@ -128,8 +130,10 @@ export async function runToolLoop(
       }
       const toolMessage: ModelMessage = { role: 'tool', toolCallId: call.id, content };
       messages.push(toolMessage);
-      rawPromptTokens += counter.countMessage(toolMessage);
-      const record: ToolCallRecord = toolCallRecord(call, result, content, images, caller.logger);
+      const resultTokens = counter.countText(content);
+      rawPromptTokens += MESSAGE_OVERHEAD_TOKENS + resultTokens;
+      const tokens = { call: callTokens[position]!, result: resultTokens };
+      const record: ToolCallRecord = toolCallRecord(call, result, { content, tokens }, images, caller.logger);
       records.push(record);
       await events?.toolCallFinished?.(record);
     }

@@ -1,5 +1,5 @@
 import type { ModelToolCall } from '../llm/index.js';
-import type { ToolCallRecord } from '../storage/conversation-store.js';
+import type { ToolCallRecord, ToolCallTokens } from '../storage/conversation-store.js';
 import type { ToolCallResult, ToolImage } from '../tool-calls/index.js';
 import type { ChatLogger } from './caller-context.js';
 
@@ -24,12 +24,18 @@ export class TurnImageBudget {
   }
 }
 
+/** What the model saw of a finished call: the result text and the token counts of the call and that text. */
+export interface ShownToolResult {
+  readonly content: string;
+  readonly tokens: ToolCallTokens;
+}
+
 /**
- * A finished tool call as the turn stores it: its provenance, the text the model saw, and for the user
- * the structured result (when it is JSON within {@link MAX_STORED_TOOL_DATA_BYTES}) and the images that
- * fit the turn's budget.
+ * A finished tool call as the turn stores it: its provenance, the text the model saw and its token
+ * counts, and for the user the structured result (when it is JSON within
+ * {@link MAX_STORED_TOOL_DATA_BYTES}) and the images that fit the turn's budget.
  */
-export function toolCallRecord(call: ModelToolCall, result: ToolCallResult, content: string, images: TurnImageBudget, logger: ChatLogger): ToolCallRecord {
+export function toolCallRecord(call: ModelToolCall, result: ToolCallResult, shown: ShownToolResult, images: TurnImageBudget, logger: ChatLogger): ToolCallRecord {
   const data = storedData(result.data);
   const returned = result.images ?? [];
   const kept = returned.length > 0 ? images.take(returned) : [];
@@ -43,11 +49,12 @@ export function toolCallRecord(call: ModelToolCall, result: ToolCallResult, cont
     ...(result.tool !== undefined ? { tool: result.tool } : {}),
     ...(result.schemaFingerprint !== undefined ? { schemaFingerprint: result.schemaFingerprint } : {}),
     arguments: call.arguments,
-    result: content,
+    result: shown.content,
     outcome: result.outcome,
     durationMs: Math.round(result.durationMs),
     ...(data === undefined ? {} : { data }),
     ...(kept.length > 0 ? { images: kept } : {}),
+    tokens: { call: shown.tokens.call, result: shown.tokens.result },
   };
 }
 

@@ -13,7 +13,14 @@ export type {
   StrictToolsSetting,
 } from './model-types.js';
 export { usesStrictTools } from './wire-tools.js';
-export { createTokenCounter, encodingForModel, MESSAGE_OVERHEAD_TOKENS, REPLY_PRIMING_TOKENS } from './token-counter.js';
+export {
+  createTokenCounter,
+  encodingForModel,
+  MESSAGE_OVERHEAD_TOKENS,
+  REPLY_PRIMING_TOKENS,
+  toolCallingMessageTokens,
+  toolCallTokens,
+} from './token-counter.js';
 export type { TokenCounter } from './token-counter.js';
 export { DEFAULT_RETRY_POLICY, backoffDelayMs, isRetryableFailure, serverRequestedDelayMs } from './retry-policy.js';
 export type { RetryPolicy } from './retry-policy.js';

@@ -7,6 +7,18 @@ export const MESSAGE_OVERHEAD_TOKENS = 4;
 /** Tokens that prime the assistant's reply. */
 export const REPLY_PRIMING_TOKENS = 3;
 
+/** Raw count of one tool call inside an assistant message: its name plus its arguments (no overhead). */
+export function toolCallTokens(counter: Pick<TokenCounter, 'countText'>, call: { readonly name: string; readonly arguments: string }): number {
+  return counter.countText(call.name) + counter.countText(call.arguments);
+}
+
+/** Raw count of an assistant message that asks for tool calls, from its content's count and each call's {@link toolCallTokens}. */
+export function toolCallingMessageTokens(contentTokens: number, callTokens: Iterable<number>): number {
+  let total = MESSAGE_OVERHEAD_TOKENS + contentTokens;
+  for (const tokens of callTokens) total += tokens + MESSAGE_OVERHEAD_TOKENS;
+  return total;
+}
+
 const TREAT_SPECIAL_TOKENS_AS_TEXT = { disallowedSpecial: new Set<string>() };
 
 /** Which BPE encoding a model name most likely uses. Unknown and local models get o200k_base. */
@@ -70,11 +82,12 @@ export function createTokenCounter(model: string | undefined): TokenCounter {
 
   const countText = (text: string): number => (text.length === 0 ? 0 : count(text, TREAT_SPECIAL_TOKENS_AS_TEXT));
   const countMessage = (message: ModelMessage): number => {
-    let total = MESSAGE_OVERHEAD_TOKENS + countText(message.content ?? '');
-    if (message.role === 'assistant' && message.toolCalls) {
-      for (const call of message.toolCalls) total += countText(call.name) + countText(call.arguments) + MESSAGE_OVERHEAD_TOKENS;
-    }
-    return total;
+    const contentTokens = countText(message.content ?? '');
+    if (message.role !== 'assistant' || !message.toolCalls) return MESSAGE_OVERHEAD_TOKENS + contentTokens;
+    return toolCallingMessageTokens(
+      contentTokens,
+      message.toolCalls.map((call) => toolCallTokens({ countText }, call)),
+    );
   };
   const countTools = (tools: readonly ModelTool[]): number => {
     const cached = toolCountCache.get(tools);

@@ -28,6 +28,19 @@ export interface ToolCallRecord {
   readonly data?: string;
   /** Images the tool returned for the user (checked and bounded before they are stored). */
   readonly images?: readonly ToolImage[];
+  /** Token counts of the call's replay, taken when the turn ran; absent on calls stored before they were kept. */
+  readonly tokens?: ToolCallTokens;
+}
+
+/**
+ * Token counts of one stored tool call (offline estimate, text only, without the per-message overhead),
+ * so a later turn that replays it to the model need not tokenize it again.
+ */
+export interface ToolCallTokens {
+  /** The call's name plus its arguments, as the assistant message that asked for it carries them. */
+  readonly call: number;
+  /** The result text, as the tool message that answers it carries it. */
+  readonly result: number;
 }
 
 /** Tokens the model reported for the model calls of one turn (summed over the tool loop's steps). */

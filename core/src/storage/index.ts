@@ -14,6 +14,7 @@ export type {
   SessionIdentity,
   StoredMessage,
   ToolCallRecord,
+  ToolCallTokens,
   UntouchedScope,
 } from './conversation-store.js';
 export { DEFAULT_SEARCH_SCAN_LIMIT } from './conversation-store.js';

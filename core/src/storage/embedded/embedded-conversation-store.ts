@@ -120,9 +120,18 @@ CREATE TABLE IF NOT EXISTS tool_uses (
   PRIMARY KEY (tenant_id, plugin_key, conversation_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tool_uses_recent ON tool_uses (tenant_id, plugin_key, used_at DESC);
+-- Deleting a conversation cascades to its tool-use rows; without this the cascade read all of them.
+-- used_at is not in it, so the per-turn upsert leaves it alone (only a conversation's first use adds an entry).
+CREATE INDEX IF NOT EXISTS tool_uses_conversation ON tool_uses (conversation_id);
 CREATE INDEX IF NOT EXISTS conversations_tenant_created ON conversations (tenant_id, created_at DESC, id DESC);
-CREATE INDEX IF NOT EXISTS conversations_updated ON conversations (updated_at);
 `;
+
+// Indexes an older build created that no query needs any more, dropped when a file opens. Every
+// append moves updated_at, so each index holding it costs two more WAL pages per turn (the entry's
+// old page and the newest one). conversations_updated (updated_at) served only the retention sweep
+// across tenants, which now walks conversations_tenant_updated tenant by tenant. The schema version
+// stays: an older build opening the file just creates the index again.
+const DROPPED_INDEXES: readonly string[] = ['conversations_updated'];
 
 /** Columns added after version 1, each added to an older file when it opens (SQLite has no ADD COLUMN IF NOT EXISTS). */
 const ADDED_COLUMNS: ReadonlyArray<{ readonly table: string; readonly column: string; readonly definition: string }> = [
@@ -267,6 +276,7 @@ export class EmbeddedConversationStore implements ConversationStore {
       database.exec(SCHEMA);
       addMissingColumns(database);
       makeSessionIndexesPartial(database);
+      for (const index of DROPPED_INDEXES) database.exec(`DROP INDEX IF EXISTS ${index}`);
       database.pragma(`user_version = ${SCHEMA_VERSION}`);
       registerContainsFunction(database);
       if (this.#backgroundCheckpoints) {
@@ -510,24 +520,44 @@ export class EmbeddedConversationStore implements ConversationStore {
   }
 
   async listUntouched(scope: UntouchedScope, before: Date, limit: number): Promise<readonly ConversationHeader[]> {
-    const conditions = ['updated_at < ?'];
-    const parameters: Array<string | number> = [before.getTime()];
-    if ('tenantId' in scope) {
-      conditions.push('tenant_id = ?');
-      parameters.push(scope.tenantId);
-    } else if (scope.exceptTenantIds.length > 0) {
-      conditions.push(`tenant_id NOT IN (${scope.exceptTenantIds.map(() => '?').join(', ')})`);
-      parameters.push(...scope.exceptTenantIds);
-    }
-    const database = this.#open();
+    this.#open(); // throws when the store is closed
     try {
-      const rows = database
-        .prepare(`SELECT ${HEADER_COLUMNS} FROM conversations WHERE ${conditions.join(' AND ')} ORDER BY updated_at, id LIMIT ?`)
-        .all(...parameters, limit) as ConversationRow[];
-      return rows.map(toHeader);
+      const tenantIds = 'tenantId' in scope ? [scope.tenantId] : this.#tenantIds().filter((tenantId) => !scope.exceptTenantIds.includes(tenantId));
+      // Oldest first across tenants: each tenant's oldest come from its (tenant_id, updated_at) index,
+      // and only the `limit` oldest so far are kept, which also bounds what the next tenant is asked for.
+      let oldest: ConversationRow[] = [];
+      for (const tenantId of tenantIds) {
+        const bound = oldest.length >= limit ? oldest[limit - 1] : undefined;
+        const rows = (
+          bound === undefined
+            ? this.#statement(`SELECT ${HEADER_COLUMNS} FROM conversations WHERE tenant_id = ? AND updated_at < ? ORDER BY updated_at, id LIMIT ?`).all(
+                tenantId,
+                before.getTime(),
+                limit,
+              )
+            : this.#statement(
+                `SELECT ${HEADER_COLUMNS} FROM conversations WHERE tenant_id = ? AND updated_at < ? AND (updated_at, id) < (?, ?) ORDER BY updated_at, id LIMIT ?`,
+              ).all(tenantId, before.getTime(), bound.updated_at, bound.id, limit)
+        ) as ConversationRow[];
+        if (rows.length > 0) oldest = [...oldest, ...rows].sort(byUpdatedThenId).slice(0, limit);
+      }
+      return oldest.map(toHeader);
     } catch (error) {
       throw storeUnavailable('listUntouched', error);
     }
+  }
+
+  /** Every tenant with a conversation, one index seek each (a skip scan over conversations_tenant_updated). */
+  #tenantIds(): string[] {
+    const rows = this.#statement(
+      `WITH RECURSIVE tenants (tenant_id) AS (
+         SELECT min(tenant_id) FROM conversations
+         UNION ALL
+         SELECT (SELECT min(tenant_id) FROM conversations WHERE tenant_id > tenants.tenant_id) FROM tenants WHERE tenants.tenant_id IS NOT NULL
+       )
+       SELECT tenant_id FROM tenants WHERE tenant_id IS NOT NULL`,
+    ).all() as Array<{ tenant_id: string }>;
+    return rows.map((row) => row.tenant_id);
   }
 
   /** Headers of one tenant in `order`, newest first, strictly after `after`. */
@@ -659,7 +689,7 @@ export class EmbeddedConversationStore implements ConversationStore {
     });
     const recordUse = this.#statement(
       `INSERT INTO tool_uses (tenant_id, plugin_key, conversation_id, used_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (tenant_id, plugin_key, conversation_id) DO UPDATE SET used_at = max(used_at, excluded.used_at)`,
+       ON CONFLICT (tenant_id, plugin_key, conversation_id) DO UPDATE SET used_at = excluded.used_at WHERE excluded.used_at > tool_uses.used_at`,
     );
     for (const key of toolPluginKeys(messages)) recordUse.run(tenantId, key, conversationId, now.getTime());
   }
@@ -677,6 +707,10 @@ export class EmbeddedConversationStore implements ConversationStore {
     if (changes === 0) throw notFound(id);
     return true;
   }
+}
+
+function byUpdatedThenId(left: ConversationRow, right: ConversationRow): number {
+  return left.updated_at - right.updated_at || (left.id < right.id ? -1 : left.id > right.id ? 1 : 0);
 }
 
 function addMissingColumns(database: Database.Database): void {

@@ -83,6 +83,8 @@ export interface ToolCallDocument {
   data?: string;
   /** Base64 in a string, as on the wire: FerretDB and MongoDB store it alike, and nothing re-encodes it. */
   images?: Array<{ mime_type: ToolImage['mimeType']; data: string }>;
+  /** Token counts of the call and its result (absent on calls stored before they were kept). */
+  tokens?: { call: number; result: number };
 }
 
 const VERSION_DIGITS = 10;
@@ -127,6 +129,7 @@ function toToolCallDocument(call: ToolCallRecord): ToolCallDocument {
   if (call.schemaFingerprint !== undefined) document.schema_fingerprint = call.schemaFingerprint;
   if (call.data !== undefined) document.data = call.data;
   if (call.images !== undefined && call.images.length > 0) document.images = call.images.map((image) => ({ mime_type: image.mimeType, data: image.data }));
+  if (call.tokens !== undefined) document.tokens = { call: call.tokens.call, result: call.tokens.result };
   return document;
 }
 
@@ -172,6 +175,7 @@ function fromToolCallDocument(document: ToolCallDocument): ToolCallRecord {
   if (document.schema_fingerprint !== undefined) call.schemaFingerprint = document.schema_fingerprint;
   if (document.data !== undefined) call.data = document.data;
   if (document.images !== undefined) call.images = document.images.map((image) => ({ mimeType: image.mime_type, data: image.data }));
+  if (document.tokens !== undefined) call.tokens = { call: document.tokens.call, result: document.tokens.result };
   return call;
 }
 
