@@ -179,6 +179,29 @@ async function hostMemory(host: BenchServer): Promise<{ rssKiB: number; heapKiB:
   return { rssKiB, heapKiB: heapBytes / 1024 };
 }
 
+/**
+ * Opens stream `index` of the open-streams part. Admission control starts its adaptive limit at 64 turns
+ * in progress and raises it only while the limit binds and the event loop keeps up (README, Capacity and
+ * admission control), so a burst of 200 new turns gets most of them refused with 503 + Retry-After at
+ * first. Like a well-behaved client, the bench waits that long and asks again until the limit has grown;
+ * before, it read the refusal's JSON body as an event stream with no events, waited for a first token that
+ * never came, and the held streams ended at the model call's attempt timeout (30 s) with `unavailable`.
+ */
+async function openHeldStream(host: BenchServer, index: number, onRefused: () => void): Promise<Response> {
+  for (;;) {
+    const response = await fetch(`${host.url}${STREAM_URL}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${API_KEY}` },
+      body: JSON.stringify({ message: `Hold this stream open (${index % 50})` }),
+    });
+    if (response.headers.get('content-type')?.startsWith('text/event-stream')) return response;
+    const answer = await response.text();
+    if (response.status !== 503) throw new Error(`stream ${index} was not opened: ${response.status} ${answer}`);
+    onRefused();
+    await settle(1_000 * Number(response.headers.get('retry-after') ?? 1));
+  }
+}
+
 async function measureOpenStreams(host: BenchServer): Promise<void> {
   // A first full collection hands memory back to the system only gradually: let RSS settle before the baseline.
   host.child.kill('SIGUSR2');
@@ -188,24 +211,25 @@ async function measureOpenStreams(host: BenchServer): Promise<void> {
   hold = new Promise<void>((resolve) => (release = resolve));
   const firstTokens: Array<Promise<void>> = [];
   const finished: Array<Promise<void>> = [];
+  let refusals = 0;
   for (let index = 0; index < STREAMS; index += 1) {
     let markFirst: () => void = () => {};
-    firstTokens.push(new Promise<void>((resolve) => (markFirst = resolve)));
-    finished.push(
-      (async () => {
-        const response = await fetch(`${host.url}${STREAM_URL}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${API_KEY}` },
-          body: JSON.stringify({ message: `Hold this stream open (${index % 50})` }),
-        });
-        for await (const event of readServerSentEvents(response.body!)) {
-          if (event.event === 'delta') markFirst();
-          if (event.event === 'error') throw new Error(`stream ${index} failed: ${event.data}`);
-        }
-      })(),
-    );
+    let failFirst: (error: unknown) => void = () => {};
+    firstTokens.push(new Promise<void>((resolve, reject) => ((markFirst = resolve), (failFirst = reject))));
+    const stream = (async () => {
+      const response = await openHeldStream(host, index, () => (refusals += 1));
+      for await (const event of readServerSentEvents(response.body!)) {
+        if (event.event === 'delta') markFirst();
+        if (event.event === 'error') throw new Error(`stream ${index} failed: ${event.data}`);
+      }
+    })();
+    // A stream that fails before its first token must end the wait for first tokens, not leave it hanging
+    // until the held streams run into the model's attempt timeout (OPENAI_TIMEOUT_MS).
+    stream.catch(failFirst);
+    finished.push(stream);
   }
   await Promise.all(firstTokens);
+  if (refusals > 0) console.log(`    (admission control refused ${refusals} openings at first; each was retried after its Retry-After)`);
   await settle(1_000);
   const open = await hostMemory(host);
   hold = undefined;

@@ -125,7 +125,7 @@ describe('createNodeHttpFetch', () => {
     expect(received).toHaveLength(0);
   });
 
-  it('streams an event stream chunk by chunk and stops it when aborted', async () => {
+  it('streams an event stream chunk by chunk and stops it with the abort reason when aborted', async () => {
     const next = deferred();
     const { url, received } = await serve((_request, response) => {
       response.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -138,8 +138,9 @@ describe('createNodeHttpFetch', () => {
     expect(Buffer.from((await iterator.next()).value as Uint8Array).toString()).toBe('data: one\n\n');
     next.resolve();
     expect(Buffer.from((await iterator.next()).value as Uint8Array).toString()).toBe('data: two\n\n');
-    controller.abort();
-    await expect(iterator.next()).rejects.toThrow();
+    const reason = new DOMException('The operation timed out.', 'TimeoutError');
+    controller.abort(reason);
+    await expect(iterator.next()).rejects.toBe(reason);
     await received[0]!.closed;
   });
 

@@ -157,8 +157,13 @@ export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): typeof 
       if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
       const outgoing = send({ ...target, method: init.method ?? 'GET', headers, agent: url.protocol === 'https:' ? httpsAgent : httpAgent });
+      // Once an event stream is being read, its reader must see the abort's reason (an attempt timeout, the
+      // caller leaving), not the bare 'aborted' the closing socket would give it: the reason is what says why.
+      let streamedBody: Readable | undefined;
       const onAbort = (): void => {
-        outgoing.destroy(abortError(signal!));
+        const reason = abortError(signal!);
+        streamedBody?.destroy(reason);
+        outgoing.destroy(reason);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       // The listener stays while a streamed body is read, and goes once the exchange is over.
@@ -175,6 +180,7 @@ export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): typeof 
           // The reader sees a failure through its iterator; until it starts, an abort must not be an
           // unhandled 'error' event.
           stream.on('error', () => {});
+          streamedBody = stream;
           resolve(asFetchResponse(new NodeHttpResponse(href, message, { stream })));
           return;
         }
