@@ -106,13 +106,13 @@ async function main(): Promise<void> {
     join(client, upstream, Buffer.alloc(0));
   });
   const proxyPort = await listen(proxy, 0, '127.0.0.1');
-  const proxyUrl = proxyPort === undefined ? {} : { HTTPS_PROXY: `http://127.0.0.1:${proxyPort}`, https_proxy: `http://127.0.0.1:${proxyPort}` };
+  // The inner bwrap adds the proxy to the environment the program inherits (the sandbox's: granted variables only).
+  const proxyUrl = `http://127.0.0.1:${proxyPort}`;
+  const proxyVariables = proxyPort === undefined ? [] : ['--setenv', 'HTTPS_PROXY', proxyUrl, '--setenv', 'https_proxy', proxyUrl];
 
   const { inner } = config;
-  const child = spawn(inner.bubblewrap, [...inner.args, '--', command, ...args], {
+  const child = spawn(inner.bubblewrap, [...inner.args, ...proxyVariables, '--', command, ...args], {
     stdio: ['inherit', 'inherit', 'inherit', inner.seccompDescriptor],
-    // This process is not the host: its environment is the sandbox's (the granted variables only), passed on to the program.
-    env: { ...process.env, ...proxyUrl },
   });
   child.on('error', (error) => {
     report(`cannot start ${command}: ${error.message}`);
