@@ -1,7 +1,7 @@
 // Splits a V8 CPU profile (node --cpu-prof, e.g. from BENCH_PROFILE_DIR) by component: self time per
 // package (node_modules/<name>), per folder of the host (core/dist/<folder>), per part of Node's own
-// JavaScript (undici's fetch, web streams, AbortSignal…), GC and idle. Optionally divided by a turn
-// count, so the split reads as milliseconds per turn.
+// JavaScript (undici's fetch, web streams, AbortSignal…), GC and idle; native functions count for their
+// caller. Optionally divided by a turn count, so the split reads as milliseconds per turn.
 //   npx tsx bench/capacity/summarize-cpu-profile.ts <file.cpuprofile> [turns] [skip seconds]
 // (skip the first seconds to leave start-up — module loading and compilation — out of the split).
 import { readFileSync } from 'node:fs';
@@ -72,9 +72,29 @@ export function groupOf(component: string): string {
   return 'other (Node internals, microtasks, unattributed)';
 }
 
+// Frames V8 keeps apart from the code that called them: the samples of these are what they say.
+const UNATTRIBUTABLE = new Set(['(garbage collector)', '(idle)', '(program)', '(root)']);
+
+/**
+ * The component a sample belongs to. A native function (no script URL: better-sqlite3's `run` and `all`,
+ * the socket's `writev`) is charged to the JavaScript that called it — its package or host folder —
+ * so a SQLite commit counts as the store and a socket write as the network, not as "native".
+ */
+function sampleComponent(node: ProfileNode, byNode: ReadonlyMap<number, ProfileNode>, parentOf: ReadonlyMap<number, number>): string {
+  const { url, functionName } = node.callFrame;
+  if (url !== '' || UNATTRIBUTABLE.has(functionName)) return componentOf(url, functionName);
+  for (let id = parentOf.get(node.id); id !== undefined; id = parentOf.get(id)) {
+    const caller = byNode.get(id);
+    if (caller !== undefined && caller.callFrame.url !== '') return componentOf(caller.callFrame.url, caller.callFrame.functionName);
+  }
+  return componentOf(url, functionName);
+}
+
 /** Self time (ms) by component, largest first, leaving out the first `skipMs` of the profile. */
 export function selfTimeByComponent(profile: CpuProfile, skipMs = 0): Array<{ component: string; ms: number }> {
   const byNode = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
   const totals = new Map<string, number>();
   let elapsedMs = 0;
   profile.samples.forEach((nodeId, index) => {
@@ -82,7 +102,7 @@ export function selfTimeByComponent(profile: CpuProfile, skipMs = 0): Array<{ co
     if (elapsedMs < skipMs) return;
     const node = byNode.get(nodeId);
     if (!node) return;
-    const component = componentOf(node.callFrame.url, node.callFrame.functionName);
+    const component = sampleComponent(node, byNode, parentOf);
     totals.set(component, (totals.get(component) ?? 0) + (profile.timeDeltas[index] ?? 0) / 1000);
   });
   return [...totals.entries()].map(([component, ms]) => ({ component, ms })).sort((left, right) => right.ms - left.ms);
