@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { createHistogram, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const LOOP_DELAY_RESOLUTION_MS = 10;
 /** The response header carrying when this process had read a request's headers (epoch ms, fractional). */
@@ -224,10 +225,12 @@ export function installProcessProbe() {
       await writeFile(message.path, JSON.stringify(profile));
     }
     if (message.type === 'collect-garbage') {
-      // The process runs with --expose-gc; two passes also collect what the first one only finalized.
-      const collect = /** @type {{ gc?: () => void }} */ (globalThis).gc;
-      collect?.();
-      collect?.();
+      // Exposed only now, so the host runs with no flag the product lacks; two passes also collect what
+      // the first one only finalized.
+      setFlagsFromString('--expose-gc');
+      const collect = /** @type {() => void} */ (runInNewContext('gc'));
+      collect();
+      collect();
     }
     if (message.type === 'heap-snapshot') writeHeapSnapshot(message.path);
     const report = snapshot();
