@@ -424,7 +424,15 @@ async function runMemory(bench: Bench, capacity: number): Promise<void> {
   console.log(`  after: rss ${megabytes(end.rssBytes)} MB, heap ${megabytes(end.heapUsedBytes)} MB (after GC); max rss sampled ${format(maxRss, 0)} MB`);
   if (largest !== undefined) console.log(`    at the largest sample: ${memoryBreakdown(largest)}`);
   console.log(`    after GC: ${memoryBreakdown(end)}`);
-  bench.saved.memory = { step, samples, startRssMb: start.rssBytes / 1024 / 1024, endRssMb: end.rssBytes / 1024 / 1024, endHeapMb: end.heapUsedBytes / 1024 / 1024, maxRssMb: maxRss };
+  bench.saved.memory = {
+    step,
+    samples,
+    startRssMb: start.rssBytes / 1024 / 1024,
+    endRssMb: end.rssBytes / 1024 / 1024,
+    endHeapMb: end.heapUsedBytes / 1024 / 1024,
+    maxRssMb: maxRss,
+    detail: { start: start.memory, largest: largest?.memory, end: end.memory },
+  };
 }
 
 async function runRedisLoss(bench: Bench, capacity: number): Promise<void> {
