@@ -26,6 +26,7 @@ import { chosenOrNewObjectIdHex, createObjectIdHex, isObjectIdHex } from '../obj
 import { checkPageSize, listingStart, pageFrom, type PagePosition } from '../page-token.js';
 import { containsText, searchByScan } from '../search-scan.js';
 import { storeUnavailable } from '../store-unavailable.js';
+import { GroupCommit } from './group-commit.js';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
 /** Options for {@link EmbeddedConversationStore}. */
@@ -225,6 +226,10 @@ function notFound(id: string): HostError {
   return new HostError('HOST_CONVERSATION_NOT_FOUND', `conversation ${id} not found`, { meta: { argument: 'conversation_id' } });
 }
 
+function notOpen(): HostError {
+  return new HostError('HOST_STORE_UNAVAILABLE', 'embedded conversation store is not open (call init() first)');
+}
+
 function normalizeId(id: string): string | undefined {
   return isObjectIdHex(id) ? id.toLowerCase() : undefined;
 }
@@ -244,6 +249,8 @@ export class EmbeddedConversationStore implements ConversationStore {
   #database: Database.Database | undefined;
   readonly #backgroundCheckpoints: boolean;
   #checkpointer: WalCheckpointer | undefined;
+  // Appends of one event-loop turn commit together (see group-commit.ts).
+  #appends: GroupCommit | undefined;
   // Preparing a statement cost more than running it on the chat path (bench:chat profile); the SQL
   // texts are a small fixed set, so each is prepared once per open database.
   readonly #statements = new Map<string, Database.Statement>();
@@ -286,6 +293,7 @@ export class EmbeddedConversationStore implements ConversationStore {
         this.#checkpointer = startWalCheckpointer(this.path, { logger: this.#logger });
       }
       this.#database = database;
+      this.#appends = new GroupCommit(database, { failure: (error) => storeUnavailable('append', error) });
       this.#logger?.debug({ path: this.path }, 'embedded conversation store opened');
     } catch (error) {
       throw storeUnavailable('init', error);
@@ -315,7 +323,7 @@ export class EmbeddedConversationStore implements ConversationStore {
             stored.length > 0 ? 1 : 0,
             stored.length,
           );
-        this.#insertMessages(database, input.tenantId, id, 0, stored, now);
+        this.#insertMessages(input.tenantId, id, 0, stored, now);
       }).immediate();
     } catch (error) {
       throw storeUnavailable('create', error);
@@ -379,30 +387,25 @@ export class EmbeddedConversationStore implements ConversationStore {
   ): Promise<{ version: number } | undefined> {
     const normalized = normalizeId(id);
     if (normalized === undefined) return undefined;
-    const database = this.#open();
+    const appends = this.#appendsOfOpenStore();
     const now = this.#now();
     const stored = messages.map((message) => this.#toStored(message, now));
-    try {
-      // IMMEDIATE takes the write lock before reading the version, so a second process cannot
-      // slip in between the check and the insert.
-      return database
-        .transaction((): { version: number } | undefined => {
-          const row = this.#statement(`SELECT version, message_count FROM conversations WHERE id = ? AND tenant_id = ?`)
-            .get(normalized, tenantId) as Pick<ConversationRow, 'version' | 'message_count'> | undefined;
-          if (!row) return undefined;
-          if (options.expectedVersion !== undefined && row.version !== options.expectedVersion) {
-            throw conflict(normalized, options.expectedVersion, row.version);
-          }
-          if (stored.length === 0) return { version: row.version };
-          this.#insertMessages(database, tenantId, normalized, row.message_count, stored, now);
-          this.#statement(`UPDATE conversations SET version = version + 1, message_count = ?, updated_at = max(updated_at, ?) WHERE id = ?`)
-            .run(row.message_count + stored.length, now.getTime(), normalized);
-          return { version: row.version + 1 };
-        })
-        .immediate();
-    } catch (error) {
-      throw storeUnavailable('append', error);
-    }
+    // IMMEDIATE (the batch's transaction) takes the write lock before reading the version, so a second
+    // process cannot slip in between the check and the insert; an earlier append of the same batch
+    // to the same conversation is already visible here, so both land in order with distinct versions.
+    return appends.run((): { version: number } | undefined => {
+      const row = this.#statement(`SELECT version, message_count FROM conversations WHERE id = ? AND tenant_id = ?`)
+        .get(normalized, tenantId) as Pick<ConversationRow, 'version' | 'message_count'> | undefined;
+      if (!row) return undefined;
+      if (options.expectedVersion !== undefined && row.version !== options.expectedVersion) {
+        throw conflict(normalized, options.expectedVersion, row.version);
+      }
+      if (stored.length === 0) return { version: row.version };
+      this.#insertMessages(tenantId, normalized, row.message_count, stored, now);
+      this.#statement(`UPDATE conversations SET version = version + 1, message_count = ?, updated_at = max(updated_at, ?) WHERE id = ?`)
+        .run(row.message_count + stored.length, now.getTime(), normalized);
+      return { version: row.version + 1 };
+    });
   }
 
   async setTitle(tenantId: string, id: string, title: string, options: { ifTitle?: string } = {}): Promise<boolean> {
@@ -509,7 +512,7 @@ export class EmbeddedConversationStore implements ConversationStore {
             | undefined;
           if (!last || last.id !== messageId || last.role !== 'assistant') throw lastMessageConflict(normalized, messageId);
           this.#statement(`DELETE FROM messages WHERE conversation_id = ? AND position = ?`).run(normalized, row.message_count - 1);
-          this.#insertMessages(database, tenantId, normalized, row.message_count - 1, [stored], now);
+          this.#insertMessages(tenantId, normalized, row.message_count - 1, [stored], now);
           this.#statement(`UPDATE conversations SET updated_at = max(updated_at, ?) WHERE id = ?`).run(now.getTime(), normalized);
           return { version: row.version };
         })
@@ -624,6 +627,9 @@ export class EmbeddedConversationStore implements ConversationStore {
   }
 
   async close(): Promise<void> {
+    // Appends already accepted commit (or fail) before the connection goes.
+    this.#appends?.flush();
+    this.#appends = undefined;
     await this.#checkpointer?.stop();
     this.#checkpointer = undefined;
     this.#statements.clear();
@@ -640,10 +646,13 @@ export class EmbeddedConversationStore implements ConversationStore {
     return prepared;
   }
 
+  #appendsOfOpenStore(): GroupCommit {
+    if (!this.#appends) throw notOpen();
+    return this.#appends;
+  }
+
   #open(): Database.Database {
-    if (!this.#database) {
-      throw new HostError('HOST_STORE_UNAVAILABLE', 'embedded conversation store is not open (call init() first)');
-    }
+    if (!this.#database) throw notOpen();
     return this.#database;
   }
 
@@ -662,7 +671,6 @@ export class EmbeddedConversationStore implements ConversationStore {
   }
 
   #insertMessages(
-    database: Database.Database,
     tenantId: string,
     conversationId: string,
     firstPosition: number,
