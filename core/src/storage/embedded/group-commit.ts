@@ -33,10 +33,14 @@ export class GroupCommit {
   readonly #options: GroupCommitOptions;
   #queue: QueuedWrite[] = [];
   #scheduled: NodeJS.Immediate | undefined;
+  // Built once: better-sqlite3 makes five wrapper functions per transaction() call. Called inside a
+  // transaction, the same wrapper opens a SAVEPOINT instead of BEGIN.
+  readonly #transaction: Database.Transaction<(work: () => unknown) => unknown>;
 
   constructor(database: Database.Database, options: GroupCommitOptions) {
     this.#database = database;
     this.#options = options;
+    this.#transaction = database.transaction((work: () => unknown) => work());
   }
 
   /**
@@ -76,23 +80,21 @@ export class GroupCommit {
 
   /** A batch of one: its own transaction, exactly as without batching (a failure is the write's own). */
   #runAlone(write: QueuedWrite): WriteOutcome {
-    return { ok: true, value: this.#database.transaction(write.work).immediate() };
+    return { ok: true, value: this.#transaction.immediate(write.work) };
   }
 
   #runTogether(batch: readonly QueuedWrite[]): WriteOutcome[] {
-    return this.#database
-      .transaction(() =>
-        batch.map((write): WriteOutcome => {
-          try {
-            return { ok: true, value: this.#database.transaction(write.work)() };
-          } catch (error) {
-            // Some errors (SQLITE_FULL, SQLITE_IOERR, …) roll back the whole transaction, not just
-            // the savepoint: then nothing of the batch is kept, and every write fails with it.
-            if (!this.#database.inTransaction) throw error;
-            return { ok: false, error };
-          }
-        }),
-      )
-      .immediate();
+    return this.#transaction.immediate(() =>
+      batch.map((write): WriteOutcome => {
+        try {
+          return { ok: true, value: this.#transaction(write.work) };
+        } catch (error) {
+          // Some errors (SQLITE_FULL, SQLITE_IOERR, …) roll back the whole transaction, not just
+          // the savepoint: then nothing of the batch is kept, and every write fails with it.
+          if (!this.#database.inTransaction) throw error;
+          return { ok: false, error };
+        }
+      }),
+    ) as WriteOutcome[];
   }
 }
