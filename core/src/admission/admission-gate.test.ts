@@ -187,6 +187,20 @@ describe('AdmissionGate', () => {
     expect(await settledState(waiting)).toBe('pending');
   });
 
+  it('tells synchronously whether a turn arriving now would be refused, counting the refusal and taking no room', async () => {
+    const { gate: admission, events } = gate({ maxInFlight: 1, maxQueued: 1 });
+    expect(admission.refuseOnArrival()).toBe(false);
+    const running = await admission.enter();
+    expect(admission.refuseOnArrival()).toBe(false); // room in the queue
+    const queued = admission.enter();
+    expect(admission.refuseOnArrival()).toBe(true);
+    expect([admission.inFlight, admission.queued]).toEqual([1, 1]);
+    expect(events).toEqual(['admitted', 'refused:queue_full']);
+    running.release();
+    (await queued).release();
+    expect(admission.refuseOnArrival()).toBe(false);
+  });
+
   it('rejects a limit below one', () => {
     expect(() => new AdmissionGate({ maxInFlight: 0, maxQueued: 0, maxQueueMs: 0 })).toThrow(RangeError);
   });
@@ -215,10 +229,15 @@ describe('nextLimit', () => {
     expect(isLateAndBusy({ delayMs: 51, utilization: 0.9 }, settings)).toBe(true);
   });
 
-  it('grows by a quarter while the limit binds and the loop keeps up, never past the maximum', () => {
-    expect(nextLimit(64, { delayMs: 5, utilization: 0.99, peakInFlight: 64, lateBefore: 0 }, settings)).toBe(80);
+  it('grows by a quarter while the limit binds and the loop keeps up with headroom, never past the maximum', () => {
+    expect(nextLimit(64, { delayMs: 5, utilization: 0.6, peakInFlight: 64, lateBefore: 0 }, settings)).toBe(80);
     expect(nextLimit(2, { delayMs: 5, utilization: 0.2, peakInFlight: 2, lateBefore: 0 }, { ...settings, minLimit: 1 })).toBe(3);
     expect(nextLimit(250, { delayMs: 5, utilization: 0.5, peakInFlight: 250, lateBefore: 0 }, settings)).toBe(256);
+  });
+
+  it('does not grow while the loop is busy: more turns would only lengthen every iteration', () => {
+    expect(nextLimit(64, { delayMs: 5, utilization: BUSY_UTILIZATION, peakInFlight: 64, lateBefore: 0 }, settings)).toBe(64);
+    expect(nextLimit(16, { delayMs: 30, utilization: 0.99, peakInFlight: 40, lateBefore: 0 }, settings)).toBe(16);
   });
 
   it('stays put while the limit is not what holds turns back', () => {

@@ -131,11 +131,8 @@ export class AdmissionGate {
    * would exceed the budget; an aborted `signal` (the client left) takes the turn out of the queue.
    */
   enter(signal?: AbortSignal): Promise<AdmissionTicket> {
-    if (this.#inFlight < this.#limit && this.#queue.length === 0) return Promise.resolve(this.#admit(0));
-    if (this.#queue.length >= this.#queueBound()) {
-      this.#observer.refused?.('queue_full');
-      return Promise.reject(new AdmissionRefusedError('queue_full'));
-    }
+    if (this.#hasRoom()) return Promise.resolve(this.#admit(0));
+    if (this.refuseOnArrival()) return Promise.reject(new AdmissionRefusedError('queue_full'));
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<AdmissionTicket>((resolve, reject) => {
       const onAbort = (): void => {
@@ -161,6 +158,21 @@ export class AdmissionGate {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#queue.push(waiter);
     });
+  }
+
+  /**
+   * Whether a turn arriving now would be refused at once (no room, and the queue full): the same
+   * decision {@link enter} makes first, synchronously and without a promise, so a caller can answer the
+   * refusal before it spends anything else on the request. A refusal is counted ('queue_full').
+   */
+  refuseOnArrival(): boolean {
+    if (this.#hasRoom() || this.#queue.length < this.#queueBound()) return false;
+    this.#observer.refused?.('queue_full');
+    return true;
+  }
+
+  #hasRoom(): boolean {
+    return this.#inFlight < this.#limit && this.#queue.length === 0;
   }
 
   /** Room in the queue: the configured bound, or what the recent admission rate can serve within the budget. */
