@@ -19,11 +19,20 @@ afterEach(async () => {
  * A listening app with one chat-turn route held open until `release`, admission bound 1 with no queue (so
  * every further turn is refused on arrival), and a count of the requests Fastify saw.
  */
-async function fullHost(): Promise<{ port: number; gate: AdmissionGate; registry: Registry; seenByFastify: string[]; release: () => void; warnings: unknown[] }> {
+async function fullHost(): Promise<{
+  port: number;
+  gate: AdmissionGate;
+  registry: Registry;
+  seenByFastify: string[];
+  counted: string[];
+  release: () => void;
+  warnings: unknown[];
+}> {
   const registry = new Registry();
   const warnings: unknown[] = [];
   app = Fastify({ bodyLimit: 1024 });
   const seenByFastify: string[] = [];
+  const counted: string[] = [];
   app.addHook('onRequest', async (request) => {
     seenByFastify.push(`${request.method} ${request.url}`);
   });
@@ -31,6 +40,8 @@ async function fullHost(): Promise<{ port: number; gate: AdmissionGate; registry
     settings: { maxInFlight: 1, maxQueued: 0, queueTimeoutMs: 0, targetLoopDelayMs: 0 },
     registry,
     paths: ['/turn'],
+    countRefusal: (path, method) => counted.push(`${method} ${path}`),
+    isKnownCaller: (request) => request.headers['x-stranger'] === undefined,
   }))!;
   app.log.warn = ((fields: unknown) => warnings.push(fields)) as typeof app.log.warn;
   let release: () => void = () => {};
@@ -44,7 +55,7 @@ async function fullHost(): Promise<{ port: number; gate: AdmissionGate; registry
   app.get('/other', async () => ({ read: true }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
-  return { port, gate, registry, seenByFastify, release, warnings };
+  return { port, gate, registry, seenByFastify, counted, release, warnings };
 }
 
 /** Raw HTTP/1.1 over one socket: what was written comes back as text, so hostile framing can be sent as is. */
@@ -101,6 +112,7 @@ describe('refusals in front of Fastify', () => {
     expect(head).not.toMatch(/connection: close/i);
     expect(JSON.parse(body)).toEqual({ code: 'unavailable', msg: 'the host is at capacity (queue full); retry in 1 s', meta: { retry_after_seconds: '1' } });
     expect(host.seenByFastify).toEqual(['POST /turn']);
+    expect(host.counted).toEqual(['POST /turn']);
     expect(await host.registry.metrics()).toContain('acai_admission_refusals_total{reason="queue_full"} 1');
     host.release();
   });
@@ -157,6 +169,18 @@ describe('refusals in front of Fastify', () => {
       expect(await client.read((text) => text.includes('}'))).toMatch(/^HTTP\/1\.1 404 /);
     }
     expect(host.seenByFastify).toHaveLength(7);
+    host.release();
+  });
+
+  it('leaves a caller it does not know to Fastify (authentication answers it there, before admission)', async () => {
+    const host = await fullHost();
+    await occupy(host);
+    const client = rawClient(host.port);
+    client.send(post('/turn', '{}', { 'content-type': 'application/json', 'x-stranger': 'yes' }));
+    // No auth plugin in this app: the plugin's own admission hook refuses it, after Fastify's hooks ran.
+    expect(await client.read((text) => text.includes('}'))).toMatch(/^HTTP\/1\.1 503 /);
+    expect(host.seenByFastify).toEqual(['POST /turn', 'POST /turn']);
+    expect(host.counted).toEqual([]);
     host.release();
   });
 

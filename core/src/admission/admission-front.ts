@@ -11,8 +11,10 @@ import type { RefusalLog } from './refusal-log.js';
 // method, the path and the gate's state, all known once node:http has parsed the request line and headers,
 // so a turn the gate would refuse at once is answered here, with bytes encoded at start-up, before Fastify
 // sees it. What gets past this (room, or room in the queue) goes on to Fastify's admission hook as before,
-// which also refuses what waited too long in the queue; an unauthenticated caller is refused like anyone
-// else while the host is full (it learns nothing but that the host is busy, and spends nothing of ours).
+// which also refuses what waited too long in the queue. Only a caller whose key the authenticator has
+// cached as valid (with the scope) is refused here: a stranger goes through authentication as before and
+// gets `unauthenticated`, so it learns nothing about the replica's load; a refusal here takes no token
+// from the caller's rate-limit bucket (it is refused before the rate limit).
 
 /** Options of {@link refuseAtTheFront}. */
 export interface AdmissionFrontOptions {
@@ -24,6 +26,14 @@ export interface AdmissionFrontOptions {
   readonly refusals: RefusalLog;
   /** A refused request whose body may be larger than this (or whose length is unknown) closes its connection. */
   readonly maxBodyBytes: number;
+  /**
+   * Whether this request's caller may be refused here, before authentication: true only for a caller
+   * the auth plugin would let through (cachedCallerCheck), so a stranger still gets `unauthenticated`
+   * and learns nothing about the replica's load. Everyone by default.
+   */
+  readonly isKnownCaller?: (request: IncomingMessage) => boolean;
+  /** Counts a refusal answered here in the HTTP request metrics (Fastify's onResponse hook never sees it). */
+  readonly countRefusal?: (path: string, method: string) => void;
 }
 
 type RequestListener = (this: Server, request: IncomingMessage, response: ServerResponse) => void;
@@ -52,15 +62,18 @@ function canKeepAlive(request: IncomingMessage, maxBodyBytes: number): boolean {
  * right away; every other request goes to the listeners unchanged. Call after Fastify created the server.
  */
 export function refuseAtTheFront(server: Server, options: AdmissionFrontOptions): void {
-  const { gate, refusals, maxBodyBytes } = options;
+  const { gate, refusals, maxBodyBytes, countRefusal } = options;
+  const isKnownCaller = options.isKnownCaller ?? (() => true);
   const refusal = refusalAnswers(options.retryAfterSeconds).queue_full;
   const paths = new Set(options.paths);
   const listeners = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
   const closingHeaders = { ...refusal.headers, connection: 'close' };
   server.on('request', function admissionFront(this: Server, request: IncomingMessage, response: ServerResponse) {
-    if (paths.has(pathOf(request.url ?? '')) && gate.refuseOnArrival()) {
+    const path = pathOf(request.url ?? '');
+    if (paths.has(path) && gate.isFull() && isKnownCaller(request) && gate.refuseOnArrival()) {
       refusals.note('queue_full', gate);
+      countRefusal?.(path, request.method ?? '');
       response.writeHead(refusal.status, canKeepAlive(request, maxBodyBytes) ? refusal.headers : closingHeaders);
       response.end(refusal.body);
       return;

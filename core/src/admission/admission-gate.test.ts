@@ -175,6 +175,17 @@ describe('AdmissionGate', () => {
     expect(events).toEqual(['queue_full']);
   });
 
+  it('sizes the queue to half the budget at the recent rate, keeping the other half for a dip in the rate', async () => {
+    let now = 0;
+    const admission = new AdmissionGate({ maxInFlight: 40, maxQueued: 100, maxQueueMs: 100 }, { timers: manualTimers(), now: () => now });
+    await Promise.all(Array.from({ length: 40 }, () => admission.enter()));
+    now = 1_000; // 40 admissions in the last second: 4 within the budget, 2 within half of it
+    const waiting = [admission.enter(), admission.enter()];
+    await expect(admission.enter()).rejects.toMatchObject({ reason: 'queue_full' });
+    expect(admission.queued).toBe(2);
+    expect(await settledState(waiting[1]!)).toBe('pending');
+  });
+
   it('refuses on arrival while nothing was admitted for a whole second and the gate is full', async () => {
     let now = 0;
     const admission = new AdmissionGate({ maxInFlight: 1, maxQueued: 100, maxQueueMs: 100 }, { timers: manualTimers(), now: () => now });

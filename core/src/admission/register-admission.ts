@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { registerAdmissionMetrics } from '../observability/admission-metrics.js';
@@ -37,7 +38,15 @@ const DEFAULT_BODY_LIMIT = 1_048_576;
  */
 export async function registerAdmission(
   server: FastifyInstance,
-  options: { readonly settings: AdmissionSettings; readonly registry: Registry; readonly paths?: readonly string[] },
+  options: {
+    readonly settings: AdmissionSettings;
+    readonly registry: Registry;
+    readonly paths?: readonly string[];
+    /** Whose turns may be refused in front of Fastify, before authentication (see AdmissionFrontOptions). */
+    readonly isKnownCaller?: (request: IncomingMessage) => boolean;
+    /** Counts a refusal answered in front of Fastify in the HTTP request metrics. */
+    readonly countRefusal?: (path: string, method: string) => void;
+  },
 ): Promise<AdmissionGate | undefined> {
   const { settings } = options;
   if (settings.maxInFlight === 0) return undefined;
@@ -62,7 +71,15 @@ export async function registerAdmission(
   }
   const paths = options.paths ?? CHAT_TURN_PATHS;
   const refusals = createRefusalLog(server.log);
-  refuseAtTheFront(server.server, { gate, paths, retryAfterSeconds: RETRY_AFTER_SECONDS, refusals, maxBodyBytes: server.initialConfig.bodyLimit ?? DEFAULT_BODY_LIMIT });
+  refuseAtTheFront(server.server, {
+    gate,
+    paths,
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+    refusals,
+    maxBodyBytes: server.initialConfig.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    ...(options.isKnownCaller ? { isKnownCaller: options.isKnownCaller } : {}),
+    ...(options.countRefusal ? { countRefusal: options.countRefusal } : {}),
+  });
   await server.register(admissionPlugin, { gate, paths, retryAfterSeconds: RETRY_AFTER_SECONDS, refusals });
   return gate;
 }
