@@ -94,15 +94,32 @@ const authPluginCallback: FastifyPluginCallback<AuthPluginOptions> = (app, optio
   const throttle = failureLimiter ? new AuthFailureThrottle(failureLimiter) : undefined;
   app.decorateRequest('principal', undefined);
 
-  app.addHook('onRequest', async (request, reply) => {
-    const path = pathOf(request.url);
-    const rule = protect.find((candidate) => path.startsWith(candidate.prefix));
-    if (rule === undefined) return;
+  /** The authenticated caller is let in: principal, log fields, span attribute; then the route's scope check. */
+  const admit = (request: FastifyRequest, reply: FastifyReply, rule: ProtectedPrefix, principal: Principal): FastifyReply | undefined => {
+    request.principal = principal;
+    request.log = request.log.child({ tenant: principal.tenantId, ...(principal.keyId ? { key_id: principal.keyId } : {}) });
+    trace.getActiveSpan()?.setAttribute('acai.tenant.id', principal.tenantId);
+    const accepted: readonly ApiKeyScope[] = typeof rule.scope === 'string' ? [rule.scope] : rule.scope;
+    if (!accepted.some((scope) => hasScope(principal, scope))) {
+      metrics?.authFailures.inc({ reason: 'forbidden' });
+      const needed = accepted.map((scope) => `"${scope}"`).join(' or ');
+      return sendError(reply, new HostError('HOST_PERMISSION_DENIED', `this API key lacks the ${needed} scope`));
+    }
+    return undefined;
+  };
 
-    const { key, isConflicting } = extractApiKey(request.headers);
-    const address = clientIp(request);
+  /** Everything but a cached success: the failure throttle, the key lookup, refusals. */
+  const authenticate = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    rule: ProtectedPrefix,
+    presented: { key?: string; isConflicting: boolean },
+    address: string,
+    cached: AuthResult | undefined,
+  ): Promise<unknown> => {
+    const { key, isConflicting } = presented;
     const credentials = { ...(key === undefined ? {} : { apiKey: key }), clientIp: address };
-    let result: AuthResult | undefined = isConflicting ? { ok: false, reason: 'invalid' } : authenticator.cachedResult(credentials);
+    let result = cached;
     // Nothing to check (no key, or two): a throttled address is refused before anything else.
     if ((key === undefined || isConflicting) && result?.ok !== true && throttle) {
       const spent = await throttle.throttledWithoutKey(address);
@@ -122,17 +139,30 @@ const authPluginCallback: FastifyPluginCallback<AuthPluginOptions> = (app, optio
       reply.header('www-authenticate', 'Bearer');
       return sendError(reply, new HostError('HOST_UNAUTHENTICATED', FAILURE_MESSAGE[result.reason]));
     }
-    const { principal } = result;
-    request.principal = principal;
-    request.log = request.log.child({ tenant: principal.tenantId, ...(principal.keyId ? { key_id: principal.keyId } : {}) });
-    trace.getActiveSpan()?.setAttribute('acai.tenant.id', principal.tenantId);
-    const accepted: readonly ApiKeyScope[] = typeof rule.scope === 'string' ? [rule.scope] : rule.scope;
-    if (!accepted.some((scope) => hasScope(principal, scope))) {
-      metrics?.authFailures.inc({ reason: 'forbidden' });
-      const needed = accepted.map((scope) => `"${scope}"`).join(' or ');
-      return sendError(reply, new HostError('HOST_PERMISSION_DENIED', `this API key lacks the ${needed} scope`));
+    return admit(request, reply, rule, result.principal);
+  };
+
+  // A callback hook, not an async one: a key whose answer is cached (every request after a key's first)
+  // is admitted without a promise or a microtask hop; only the rest takes the async path.
+  app.addHook('onRequest', (request, reply, next) => {
+    const path = pathOf(request.url);
+    const rule = protect.find((candidate) => path.startsWith(candidate.prefix));
+    if (rule === undefined) {
+      next();
+      return;
     }
-    return undefined;
+    const presented = extractApiKey(request.headers);
+    const address = clientIp(request);
+    const cached: AuthResult | undefined = presented.isConflicting
+      ? { ok: false, reason: 'invalid' }
+      : authenticator.cachedResult({ ...(presented.key === undefined ? {} : { apiKey: presented.key }), clientIp: address });
+    if (cached?.ok === true) {
+      admit(request, reply, rule, cached.principal);
+      next();
+      return;
+    }
+    // As Fastify runs an async hook: go on once it settles (a refusal has sent the reply by then).
+    authenticate(request, reply, rule, presented, address, cached).then(() => next(), next);
   });
   done();
 };
