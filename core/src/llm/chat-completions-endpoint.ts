@@ -22,14 +22,15 @@ export interface ChatCompletionsEndpoint {
 /** The endpoint of `client`'s API, sent with `fetch` (the transport the client was built with). */
 export function createChatCompletionsEndpoint(client: OpenAI, fetch: typeof globalThis.fetch): ChatCompletionsEndpoint {
   const url = `${client.baseURL.replace(/\/+$/, '')}/chat/completions`;
-  const headers: Record<string, string> = {
+  // Frozen: the transport then converts it for node:http once, not per call (node-http-fetch.ts).
+  const headers: Readonly<Record<string, string>> = Object.freeze({
     'content-type': 'application/json',
     accept: 'application/json',
     authorization: `Bearer ${client.apiKey}`,
     'user-agent': 'acai',
     ...(client.organization ? { 'openai-organization': client.organization } : {}),
     ...(client.project ? { 'openai-project': client.project } : {}),
-  };
+  });
 
   // Not `async`: returning createWhole's promise from an async function would cost a promise and two
   // more microtask hops on every non-streamed model call.

@@ -249,10 +249,25 @@ function asFetchResponse(response: NodeHttpResponse): Response {
   return response as unknown as Response;
 }
 
+// The chat completions endpoint passes the same frozen header object on every call: its lower-cased
+// form is kept per object (and copied per request, which adds content-length) instead of rebuilt.
+// Only frozen objects: a caller could change an unfrozen one between requests.
+const frozenHeaders = new WeakMap<object, OutgoingHttpHeaders>();
+
 /** Request headers as node:http takes them, from whatever `HeadersInit` the client passed. */
 function outgoingHeaders(init: RequestInit['headers']): OutgoingHttpHeaders {
+  if (init === undefined) return {};
+  if (init instanceof Headers || Array.isArray(init) || !Object.isFrozen(init)) return convertedHeaders(init);
+  let converted = frozenHeaders.get(init);
+  if (converted === undefined) {
+    converted = convertedHeaders(init);
+    frozenHeaders.set(init, converted);
+  }
+  return { ...converted };
+}
+
+function convertedHeaders(init: NonNullable<RequestInit['headers']>): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
-  if (init === undefined) return headers;
   if (init instanceof Headers) {
     init.forEach((value, name) => {
       headers[name] = value;
