@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { HostError, toTwirpError } from '../errors/index.js';
 import type { HostMetrics } from '../observability/index.js';
@@ -97,7 +97,12 @@ const authPluginCallback: FastifyPluginCallback<AuthPluginOptions> = (app, optio
   /** The authenticated caller is let in: principal, log fields, span attribute; then the route's scope check. */
   const admit = (request: FastifyRequest, reply: FastifyReply, rule: ProtectedPrefix, principal: Principal): FastifyReply | undefined => {
     request.principal = principal;
-    request.log = request.log.child({ tenant: principal.tenantId, ...(principal.keyId ? { key_id: principal.keyId } : {}) });
+    const bindings = { tenant: principal.tenantId, ...(principal.keyId ? { key_id: principal.keyId } : {}) };
+    // The request's logger is already a child made for this request alone: add the fields to it
+    // rather than making another child per request. The server's own logger is never changed.
+    const log = request.log as FastifyBaseLogger & { setBindings?: (bindings: Record<string, unknown>) => void };
+    if (log !== app.log && typeof log.setBindings === 'function') log.setBindings(bindings);
+    else request.log = request.log.child(bindings);
     trace.getActiveSpan()?.setAttribute('acai.tenant.id', principal.tenantId);
     const accepted: readonly ApiKeyScope[] = typeof rule.scope === 'string' ? [rule.scope] : rule.scope;
     if (!accepted.some((scope) => hasScope(principal, scope))) {
