@@ -49,3 +49,23 @@ describe('createHttpServer request logging', () => {
     expect(lines().filter((line) => line['msg'] === 'request completed').map((line) => (line['res'] as { statusCode: number }).statusCode)).toEqual([500, 404]);
   });
 });
+
+describe('createHttpServer unknown routes', () => {
+  it('answers a path no route serves with the host error shape, never Fastify’s body', async () => {
+    const { server } = await serverWithLines();
+    const response = await server.inject({ method: 'GET', url: '/nowhere?token=secret' });
+    expect(response.statusCode).toBe(404);
+    expect(response.headers['content-type']).toBe('application/json');
+    expect(response.json()).toEqual({ code: 'bad_route', msg: 'no route for GET /nowhere', meta: { twirp_invalid_route: 'GET /nowhere' } });
+    expect(response.body).not.toContain('secret');
+  });
+
+  it('cuts a hostile, very long path short instead of echoing it whole', async () => {
+    const { server } = await serverWithLines();
+    const response = await server.inject({ method: 'DELETE', url: `/${'a'.repeat(10_000)}` });
+    expect(response.statusCode).toBe(404);
+    const body = response.json() as { code: string; msg: string };
+    expect(body.code).toBe('bad_route');
+    expect(body.msg.length).toBeLessThan(400);
+  });
+});

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { HostConfig } from '../config/env-config.js';
 import { answerWhileClosing } from '../health/index.js';
 import { answerTransportError, twirpServerOptions } from '../rpc/index.js';
+import { answerUnknownRoutes } from './answer-unknown-route.js';
 import { RequestLogController } from './request-log-controller.js';
 
 /**
@@ -35,5 +36,6 @@ export function createHttpServer(config: HostConfig, logger: Logger): FastifyIns
   // Routes outside Twirp and /mcp (which set their own) answer errors in the host's shape too: an
   // oversized, malformed or mistyped body on the Telegram webhook or sign-in gets a Twirp code, never Fastify's body.
   server.setErrorHandler(answerTransportError(config.server.maxBodyBytes, 'request'));
+  answerUnknownRoutes(server);
   return server;
 }
