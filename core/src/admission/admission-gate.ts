@@ -126,12 +126,21 @@ export class AdmissionGate {
   }
 
   /**
+   * A ticket at once when there is room and nobody is queued, else undefined (then {@link enter} queues
+   * or refuses). Lets a caller admit the common case without a promise or a client-gone signal.
+   */
+  tryEnter(): AdmissionTicket | undefined {
+    return this.#inFlight < this.#limit && this.#queue.length === 0 ? this.#admit(0) : undefined;
+  }
+
+  /**
    * Resolves with a ticket once the turn may run: at once when there is room, after waiting in the
    * queue otherwise. Rejects with {@link AdmissionRefusedError} when the queue is full or the wait
    * would exceed the budget; an aborted `signal` (the client left) takes the turn out of the queue.
    */
   enter(signal?: AbortSignal): Promise<AdmissionTicket> {
-    if (this.#inFlight < this.#limit && this.#queue.length === 0) return Promise.resolve(this.#admit(0));
+    const ticket = this.tryEnter();
+    if (ticket !== undefined) return Promise.resolve(ticket);
     if (this.#queue.length >= this.#queueBound()) {
       this.#observer.refused?.('queue_full');
       return Promise.reject(new AdmissionRefusedError('queue_full'));

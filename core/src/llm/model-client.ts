@@ -27,8 +27,8 @@ export interface ModelClientOptions {
   /** Offer tools in OpenAI's strict form (default `auto`: only to OpenAI's own API, see {@link usesStrictTools}). */
   readonly strictTools?: StrictToolsSetting | undefined;
   readonly retry?: Partial<Omit<RetryPolicy, 'maxAttempts'>> | undefined;
-  /** Called once per completed or failed call (after retries): metrics and spans hook. */
-  readonly onCall?: ((record: ModelCallRecord) => void) | undefined;
+  /** Called once per completed or failed call (after retries), with the HostError the call fails with. */
+  readonly onCall?: ((record: ModelCallRecord, error?: HostError) => void) | undefined;
   /** Randomness for backoff jitter (tests pin it). */
   readonly random?: (() => number) | undefined;
 }
@@ -106,7 +106,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
         random,
         hasHandedOutText: () => delivery?.hasDelivered === true,
       });
-      const report = (record: Partial<ModelCallRecord> & Pick<ModelCallRecord, 'outcome'>): void => {
+      const report = (record: Partial<ModelCallRecord> & Pick<ModelCallRecord, 'outcome'>, error?: HostError): void => {
         options.onCall?.({
           purpose: request.purpose,
           model: modelName,
@@ -114,7 +114,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
           durationMs: performance.now() - startedAt,
           streamed: isStreaming || delivery !== undefined,
           ...record,
-        });
+        }, error);
       };
       try {
         const wireRequest = toWireRequest(request, modelName, wireTools);
@@ -133,7 +133,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
         const hostError = HostError.isInstance(error)
           ? error
           : new HostError('HOST_INTERNAL', 'model call failed', { cause: error });
-        report({ outcome: 'error', errorCode: hostError.code });
+        report({ outcome: 'error', errorCode: hostError.code }, hostError);
         throw hostError;
       }
     },
