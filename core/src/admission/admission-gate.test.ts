@@ -58,6 +58,22 @@ describe('AdmissionGate', () => {
     expect([admission.inFlight, admission.queued]).toEqual([2, 0]);
   });
 
+  it('admits at once through tryEnter only while there is room and nobody queued, taking nothing otherwise', async () => {
+    const { gate: admission, events } = gate({ maxInFlight: 1, maxQueued: 4 });
+    const ticket = admission.tryEnter();
+    expect(ticket).toBeDefined();
+    expect(admission.tryEnter()).toBeUndefined();
+    const queued = admission.enter();
+    ticket!.release();
+    // The freed room went to the queued turn: a newcomer may not jump the queue.
+    expect(await settledState(queued)).toBe('resolved');
+    expect(admission.tryEnter()).toBeUndefined();
+    (await queued).release();
+    expect([admission.inFlight, admission.queued]).toEqual([0, 0]);
+    expect(admission.tryEnter()).toBeDefined();
+    expect(events).toEqual(['admitted', 'admitted', 'admitted']);
+  });
+
   it('admits queued turns in arrival order', async () => {
     const { gate: admission } = gate({ maxInFlight: 1, maxQueued: 4 });
     const running = await admission.enter();

@@ -130,12 +130,21 @@ export class AdmissionGate {
   }
 
   /**
+   * A ticket at once when there is room and nobody is queued, else undefined (then {@link enter} queues
+   * or refuses). Lets a caller admit the common case without a promise or a client-gone signal.
+   */
+  tryEnter(): AdmissionTicket | undefined {
+    return this.#hasRoom() ? this.#admit(0) : undefined;
+  }
+
+  /**
    * Resolves with a ticket once the turn may run: at once when there is room, after waiting in the
    * queue otherwise. Rejects with {@link AdmissionRefusedError} when the queue is full or the wait
    * would exceed the budget; an aborted `signal` (the client left) takes the turn out of the queue.
    */
   enter(signal?: AbortSignal): Promise<AdmissionTicket> {
-    if (this.#hasRoom()) return Promise.resolve(this.#admit(0));
+    const ticket = this.tryEnter();
+    if (ticket !== undefined) return Promise.resolve(ticket);
     if (this.refuseOnArrival()) return Promise.reject(new AdmissionRefusedError('queue_full'));
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<AdmissionTicket>((resolve, reject) => {

@@ -1,7 +1,7 @@
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { HostError } from '../errors/index.js';
-import { AdmissionRefusedError, type AdmissionGate } from './admission-gate.js';
+import { AdmissionRefusedError, type AdmissionGate, type AdmissionTicket } from './admission-gate.js';
 import { refusalAnswers, type RefusalAnswer } from './refusal-answer.js';
 import { createRefusalLog, type RefusalLog } from './refusal-log.js';
 
@@ -47,8 +47,14 @@ const admissionPluginCallback: FastifyPluginCallback<AdmissionPluginOptions> = (
   const { gate } = options;
   const refusals = options.refusals ?? createRefusalLog(app.log);
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (!paths.has(pathOf(request.url))) return undefined;
+  // 'close' follows every ending of the response: sent, failed, or the connection dropped mid-stream.
+  const holdUntilDone = (reply: FastifyReply, ticket: AdmissionTicket): void => {
+    reply.raw.once('close', ticket.release);
+    reply.raw.once('finish', ticket.release);
+  };
+
+  /** The turn waits in the queue (watching for the client to leave) or is refused. */
+  const queue = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const gone = clientGone(request);
     let ticket;
     try {
@@ -62,10 +68,25 @@ const admissionPluginCallback: FastifyPluginCallback<AdmissionPluginOptions> = (
     } finally {
       gone.detach();
     }
-    // 'close' follows every ending of the response: sent, failed, or the connection dropped mid-stream.
-    reply.raw.once('close', ticket.release);
-    reply.raw.once('finish', ticket.release);
+    holdUntilDone(reply, ticket);
     return undefined;
+  };
+
+  // A callback hook, not an async one: a turn admitted at once (the usual case) costs no promise, no
+  // microtask hop and no client-gone signal; only a turn that has to queue takes the async path.
+  app.addHook('onRequest', (request, reply, next) => {
+    if (!paths.has(pathOf(request.url))) {
+      next();
+      return;
+    }
+    const ticket = gate.tryEnter();
+    if (ticket !== undefined) {
+      holdUntilDone(reply, ticket);
+      next();
+      return;
+    }
+    // As Fastify runs an async hook: go on once it settles (a refusal has sent the reply by then).
+    queue(request, reply).then(() => next(), next);
   });
   done();
 };
