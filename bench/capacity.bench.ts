@@ -47,7 +47,8 @@
 // BENCH_HOST_NODE_ARGS (e.g. "--trace-gc"), BENCH_HOST_LOG=<file> (the host's stdout),
 // BENCH_HOST_ENV="NAME=value,…" (extra host environment, e.g. admission-control settings, or HTTP_ACCEPT_SLOTS=1 to
 // run the overload phase with Node's single accepting descriptor),
-// BENCH_HOST_ROOT=<checkout> (measure the built host of another checkout, e.g. main, with this benchmark),
+// BENCH_OVERLOAD_RATE=<turns/s> (the overload phase at a fixed rate instead of 2× the capacity just measured, so
+// two runs compare at the same offered load), BENCH_HOST_ROOT=<checkout> (measure the built host of another checkout, e.g. main, with this benchmark),
 // BENCH_COMPARE_ROOT=<checkout> (also start that checkout's host and measure it in the same capacity rounds,
 // alternating with this one: a before/after comparison under the same machine load).
 // The machine's load average is printed at the start and the end: wall-clock figures on a shared
@@ -87,6 +88,8 @@ const settings = {
   ladderRounds: number('BENCH_LADDER_ROUNDS', quick ? 1 : 3),
   bareLadder: process.env.BENCH_BARE_LADDER !== '0',
   overloadSeconds: number('BENCH_OVERLOAD_SECONDS', quick ? 3 : 5),
+  /** A fixed overload rate (turns/s) instead of 2× the capacity just measured: before/after runs at the same offered load. */
+  overloadRate: number('BENCH_OVERLOAD_RATE', 0),
   memoryTurns: number('BENCH_MEMORY_TURNS', quick ? 3000 : 50_000),
   memoryRate: number('BENCH_MEMORY_RATE', 0.7),
   redisLossSeconds: number('BENCH_REDIS_LOSS_SECONDS', quick ? 9 : 30),
@@ -347,10 +350,10 @@ function recoveryTime(late: readonly number[], spacingMs: number): number {
 }
 
 async function runOverload(bench: Bench, capacity: number): Promise<{ burst: StepFigures; recoveryMs: number }> {
-  const overloadRate = 2 * capacity;
-  const probeRate = 0.3 * capacity;
+  const overloadRate = settings.overloadRate > 0 ? settings.overloadRate : 2 * capacity;
+  const probeRate = 0.3 * (overloadRate / 2);
   const probeSeconds = 6;
-  console.log(`\n4. overload: ${format(overloadRate, 0)} turns/s (2× capacity) for ${settings.overloadSeconds} s, then a probe at ${format(probeRate, 0)}/s for ${probeSeconds} s`);
+  console.log(`\n4. overload: ${format(overloadRate, 0)} turns/s (${format(overloadRate / capacity, 1)}× capacity) for ${settings.overloadSeconds} s, then a probe at ${format(probeRate, 0)}/s for ${probeSeconds} s`);
   // The probe has its own connections, so it measures the server, not a queue in this process.
   const probeClient = new TurnClient({ url: bench.host.url, path: TURN_PATH, headers: { authorization: `Bearer ${API_KEY}` }, bodies: [...bench.bodies].reverse() }, 2000);
   const slowProbes: number[] = [];

@@ -124,8 +124,18 @@ describe.each(['1', '8'])('admission control on a host process with FerretDB and
 
     const refused = await Promise.all([1, 2, 3].map((index) => turn(host, { session_metadata: session(100 + index), message: 'one more' })));
     for (const response of refused) await expectRefusal(response);
+    // A protobuf client gets the same Twirp error (Twirp errors are JSON whatever the request's encoding).
+    const protobuf = await fetch(`${host.url}/twirp/acai.chat.ChatService/ContinueConversation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/protobuf', ...bearer(KEY) },
+      body: new Uint8Array([0x12, 0x03, 0x68, 0x65, 0x79]),
+    });
+    await expectRefusal(protobuf);
+    expect(protobuf.headers.get('content-type')).toMatch(/^application\/json/);
     expect(model.chatRequests()).toBe(requestsAtBound);
-    expect(await metric(host, 'acai_admission_refusals_total{reason="queue_full"}')).toBe(3);
+    expect(await metric(host, 'acai_admission_refusals_total{reason="queue_full"}')).toBe(4);
+    // Refused in front of Fastify, and still counted with the HTTP requests.
+    expect(await metric(host, 'acai_http_requests_total{route="/twirp/acai.chat.ChatService/ContinueConversation",method="POST",status="503"}')).toBe(4);
     expect(await metric(host, 'acai_admission_in_flight')).toBe(TURN_BOUND);
 
     model.releaseAll();

@@ -364,6 +364,51 @@ describe('model adapter streaming text deltas (onTextDelta)', () => {
     expect(fake.requests).toHaveLength(1);
   });
 
+  // OPENAI_TIMEOUT_MS bounds the waits of a streamed attempt (its headers, each next chunk), not its length:
+  // a long reply that keeps coming runs until the request deadline. Gaps here are an eighth of the timeout,
+  // so even a busy machine cannot stretch one past it.
+  it('lets a streamed reply that keeps coming run longer than the attempt timeout', async () => {
+    const pieces = Array.from({ length: 12 }, (_, index) => `w${index} `);
+    fake.enqueue(streamedTextReply(pieces, { chunkDelayMs: 250 }));
+    const deltas: string[] = [];
+    const startedAt = Date.now();
+    const completion = await client({ timeoutMs: 2_000 }).complete(
+      { purpose: 'reply', messages: hello },
+      { ...bounds(30_000), onTextDelta: (text) => void deltas.push(text) },
+    );
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2_000); // longer than one attempt timeout in total
+    expect(completion).toMatchObject({ content: pieces.join(''), attempts: 1 });
+    expect(deltas).toEqual(pieces);
+  });
+
+  it('times out a stream that goes silent for longer than the attempt timeout, and retries it while no text was handed out', async () => {
+    fake.enqueue(streamedTextReply(['never ', 'finished'], { pauseAfterChunks: 1, resume: new Promise(() => {}) }), textReply('second try'));
+    const completion = await client({ timeoutMs: 1_000, stream: true }).complete({ purpose: 'reply', messages: hello }, bounds(30_000));
+    expect(completion).toMatchObject({ content: 'second try', attempts: 2 });
+    expect(await fake.requests[0]!.outcome).toBe('aborted');
+  });
+
+  it('ends a turn whose stream went silent after text was handed out with HOST_MODEL_UNAVAILABLE, not a retry', async () => {
+    fake.enqueue(streamedTextReply(['half ', 'a reply'], { pauseAfterChunks: 1, resume: new Promise(() => {}) }), textReply('never requested'));
+    const deltas: string[] = [];
+    const error = await failure(
+      client({ timeoutMs: 1_000 }).complete({ purpose: 'reply', messages: hello }, { ...bounds(30_000), onTextDelta: (text) => void deltas.push(text) }),
+    );
+    expect(error.code).toBe('HOST_MODEL_UNAVAILABLE');
+    expect(deltas).toEqual(['half ']);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('still ends a steady stream at the request deadline', async () => {
+    const pieces = Array.from({ length: 40 }, (_, index) => `w${index} `);
+    fake.enqueue(streamedTextReply(pieces, { chunkDelayMs: 100 }));
+    const error = await failure(
+      client({ timeoutMs: 2_000 }).complete({ purpose: 'reply', messages: hello }, { ...bounds(1_500), onTextDelta: () => {} }),
+    );
+    expect(['HOST_DEADLINE_EXCEEDED', 'HOST_MODEL_UNAVAILABLE']).toContain(error.code);
+    expect(await fake.requests[0]!.outcome).toBe('aborted');
+  });
+
   it('aborts the model request when the caller goes away mid-stream, reporting HOST_CANCELED', async () => {
     fake.enqueue(streamedTextReply(['one ', 'two ', 'three ', 'four'], { chunkDelayMs: 150 }));
     const controller = new AbortController();

@@ -197,6 +197,166 @@ describe('EmbeddedConversationStore specifics', () => {
     for (const { detail } of untouched) expect(detail).toMatch(/SEARCH conversations USING INDEX conversations_tenant_updated \(tenant_id=\? AND updated_at<\?\)/);
   });
 
+  it('reads back hostile text and tool-call records exactly through its one-statement JSON read', async () => {
+    const store = new EmbeddedConversationStore({ dataDir: join(root, 'hostile-read') });
+    await store.init();
+    try {
+      const nasty = `nul\u0000 "quotes" \\back\\slash \n\t\r\u0001\u001f emoji 😀 \u2028\u2029 ]}"),json(' -- ${'x'.repeat(70_000)}`;
+      const call = {
+        id: 'c"1',
+        name: 'p__t',
+        plugin: 'p',
+        pluginVersion: '1.0.0',
+        tool: 't',
+        arguments: JSON.stringify({ text: nasty, big: Number.MAX_SAFE_INTEGER, fraction: 0.1, nested: [null, true, { a: '\u0000' }] }),
+        result: nasty,
+        outcome: 'ok' as const,
+        durationMs: 3,
+        tokens: { call: 12, result: 0 },
+      };
+      const messages = [
+        { role: 'user' as const, content: nasty, tokens: 5 },
+        { role: 'assistant' as const, content: '', toolCalls: [call], promptVersion: 'v"2', usage: { promptTokens: 1, completionTokens: 0 } },
+        { role: 'assistant' as const, content: '[1,2]' },
+      ];
+      const created = await store.create({ tenantId: 't', title: nasty, messages });
+      const stripped = (loaded: { messages: readonly object[] } | undefined) =>
+        loaded?.messages.map(({ id: _id, createdAt: _createdAt, ...rest }: { id?: unknown; createdAt?: unknown }) => rest);
+      expect(stripped(await store.get('t', created.id))).toEqual(messages);
+      const whole = await store.get('t', created.id);
+      expect(whole?.messages.map((message) => [message.id, message.createdAt.getTime()])).toEqual(created.messages.map((message) => [message.id, message.createdAt.getTime()]));
+      expect(whole?.title).toBe(nasty);
+      expect(stripped(await store.get('t', created.id, { recentMessages: 2 }))).toEqual(messages.slice(1));
+      expect((await store.get('t', created.id, { recentMessages: 2 }))?.firstMessageIndex).toBe(1);
+      expect((await store.get('t', created.id, { recentMessages: 0 }))?.messages).toEqual([]);
+      expect((await store.get('t', created.id, { recentMessages: -5 }))?.messages).toEqual([]);
+      expect(stripped(await store.get('t', created.id, { recentMessages: 10 }))).toEqual(messages);
+      const empty = await store.create({ tenantId: 't', title: 'empty', messages: [] });
+      expect(await store.get('t', empty.id, { recentMessages: 10 })).toMatchObject({ messages: [], messageCount: 0, firstMessageIndex: 0 });
+      expect(await store.get('other', created.id)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  describe('appends of one event-loop turn share a transaction (group commit)', () => {
+    let store: EmbeddedConversationStore;
+    let dataDir: string;
+    const turn = (text: string) => [
+      { role: 'user' as const, content: `q ${text}` },
+      { role: 'assistant' as const, content: `a ${text}` },
+    ];
+    const contents = async (id: string) => (await store.get('t', id))?.messages.map((message) => message.content);
+    const errorOf = async (promise: Promise<unknown>) =>
+      promise.then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+
+    beforeAll(async () => {
+      dataDir = join(root, 'group-commit');
+      store = new EmbeddedConversationStore({ dataDir });
+      await store.init();
+    });
+
+    afterAll(async () => {
+      await store.close();
+    });
+
+    it('fails a conflicting or missing append alone and lands two appends to one conversation in order', async () => {
+      const first = await store.create({ tenantId: 't', title: 'one', messages: turn('0') });
+      const second = await store.create({ tenantId: 't', title: 'two', messages: turn('0') });
+      const results = await Promise.allSettled([
+        store.append('t', first.id, turn('1'), { expectedVersion: 1 }),
+        store.append('t', second.id, turn('1'), { expectedVersion: 7 }),
+        store.append('t', 'ffffffffffffffffffffffff', turn('1')),
+        store.append('other-tenant', first.id, turn('1')),
+        store.append('t', first.id, turn('2')),
+        // Expected the version the first append of this batch already moved: a conflict.
+        store.append('t', first.id, turn('3'), { expectedVersion: 1 }),
+      ]);
+      expect(results[0]).toEqual({ status: 'fulfilled', value: { version: 2 } });
+      expect(results[1]?.status === 'rejected' && HostError.isInstance(results[1].reason) && results[1].reason.code).toBe('HOST_CONVERSATION_CONFLICT');
+      expect(results[2]).toEqual({ status: 'fulfilled', value: undefined });
+      expect(results[3]).toEqual({ status: 'fulfilled', value: undefined });
+      expect(results[4]).toEqual({ status: 'fulfilled', value: { version: 3 } });
+      expect(results[5]?.status === 'rejected' && HostError.isInstance(results[5].reason) && results[5].reason.code).toBe('HOST_CONVERSATION_CONFLICT');
+      expect(await contents(first.id)).toEqual(['q 0', 'a 0', 'q 1', 'a 1', 'q 2', 'a 2']);
+      expect(await contents(second.id)).toEqual(['q 0', 'a 0']);
+      expect((await store.get('t', second.id))?.version).toBe(1);
+    });
+
+    it('rolls back an append that fails after it wrote, and only that one', async () => {
+      const good = await store.create({ tenantId: 't', title: 'good', messages: [] });
+      const broken = await store.create({ tenantId: 't', title: 'broken', messages: turn('0') });
+      // Hostile input past the types: the first message is written, binding the second one fails.
+      const unbindable = [{ role: 'user', content: 'written first' }, { role: 'assistant', content: { not: 'text' } }] as unknown as ReturnType<typeof turn>;
+      const results = await Promise.allSettled([store.append('t', broken.id, unbindable), store.append('t', good.id, turn('1'))]);
+      expect(results[0]?.status === 'rejected' && HostError.isInstance(results[0].reason) && results[0].reason.code).toBe('HOST_STORE_UNAVAILABLE');
+      expect(results[0]?.status === 'rejected' && (results[0].reason as Error).message).not.toMatch(/bind|SQLite/i);
+      expect(results[1]).toEqual({ status: 'fulfilled', value: { version: 1 } });
+      const reloaded = await store.get('t', broken.id);
+      expect([reloaded?.messages.map((message) => message.content), reloaded?.version, reloaded?.messageCount]).toEqual([['q 0', 'a 0'], 1, 2]);
+      expect(await contents(good.id)).toEqual(['q 1', 'a 1']);
+    });
+
+    it('never shows another connection half a batch', async () => {
+      const ids = await Promise.all(['x', 'y', 'z'].map(async (title) => (await store.create({ tenantId: 't', title, messages: [] })).id));
+      const reader = new Database(join(dataDir, 'acai.db'), { readonly: true });
+      const countAppended = () =>
+        (reader.prepare(`SELECT count(*) AS n FROM messages WHERE conversation_id IN (?, ?, ?)`).get(...ids) as { n: number }).n;
+      try {
+        let seenMidBatch: number | undefined;
+        // A record's toJSON runs while its append is written, after the batch's first append wrote.
+        const record = { id: 'c1', name: 'p__t', arguments: '{}', result: 'ok', outcome: 'ok' as const, durationMs: 1 };
+        const spy = { ...record, toJSON: () => ((seenMidBatch = countAppended()), record) };
+        const appends = [
+          store.append('t', ids[0]!, turn('1')),
+          store.append('t', ids[1]!, [{ role: 'assistant', content: 'with a call', toolCalls: [spy] }]),
+          store.append('t', ids[2]!, turn('1')),
+        ];
+        expect(countAppended()).toBe(0);
+        await Promise.all(appends);
+        expect(seenMidBatch).toBe(0);
+        expect(countAppended()).toBe(5);
+      } finally {
+        reader.close();
+      }
+    });
+
+    it('rejects every append of a batch whose transaction cannot start, and keeps none of them', async () => {
+      const ids = await Promise.all(['p', 'q'].map(async (title) => (await store.create({ tenantId: 't', title, messages: turn('0') })).id));
+      // Another process (e.g. the CLI) holds the write lock past the store's busy timeout.
+      const other = new Database(join(dataDir, 'acai.db'));
+      other.exec('BEGIN IMMEDIATE');
+      try {
+        const results = await Promise.allSettled(ids.map((id) => store.append('t', id, turn('1'))));
+        for (const result of results) {
+          expect(result.status === 'rejected' && HostError.isInstance(result.reason) && result.reason.code).toBe('HOST_STORE_UNAVAILABLE');
+        }
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      for (const id of ids) expect(await contents(id)).toEqual(['q 0', 'a 0']);
+      expect(await store.append('t', ids[0]!, turn('1'))).toEqual({ version: 2 });
+    });
+
+    it('commits appends still queued when the store closes', async () => {
+      const closing = new EmbeddedConversationStore({ dataDir: join(root, 'group-commit-close') });
+      await closing.init();
+      const created = await closing.create({ tenantId: 't', title: 'c', messages: [] });
+      const pending = closing.append('t', created.id, turn('1'));
+      await closing.close();
+      await expect(pending).resolves.toEqual({ version: 1 });
+      const reopened = new EmbeddedConversationStore({ dataDir: join(root, 'group-commit-close') });
+      await reopened.init();
+      expect((await reopened.get('t', created.id))?.messages.map((message) => message.content)).toEqual(['q 1', 'a 1']);
+      await expect(errorOf(closing.append('t', created.id, turn('2')))).resolves.toMatchObject({ code: 'HOST_STORE_UNAVAILABLE' });
+      await reopened.close();
+    });
+  });
+
   it('refuses a database written by a newer schema', async () => {
     const dataDir = join(root, 'future');
     const store = new EmbeddedConversationStore({ dataDir });

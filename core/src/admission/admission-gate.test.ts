@@ -58,6 +58,22 @@ describe('AdmissionGate', () => {
     expect([admission.inFlight, admission.queued]).toEqual([2, 0]);
   });
 
+  it('admits at once through tryEnter only while there is room and nobody queued, taking nothing otherwise', async () => {
+    const { gate: admission, events } = gate({ maxInFlight: 1, maxQueued: 4 });
+    const ticket = admission.tryEnter();
+    expect(ticket).toBeDefined();
+    expect(admission.tryEnter()).toBeUndefined();
+    const queued = admission.enter();
+    ticket!.release();
+    // The freed room went to the queued turn: a newcomer may not jump the queue.
+    expect(await settledState(queued)).toBe('resolved');
+    expect(admission.tryEnter()).toBeUndefined();
+    (await queued).release();
+    expect([admission.inFlight, admission.queued]).toEqual([0, 0]);
+    expect(admission.tryEnter()).toBeDefined();
+    expect(events).toEqual(['admitted', 'admitted', 'admitted']);
+  });
+
   it('admits queued turns in arrival order', async () => {
     const { gate: admission } = gate({ maxInFlight: 1, maxQueued: 4 });
     const running = await admission.enter();
@@ -175,6 +191,17 @@ describe('AdmissionGate', () => {
     expect(events).toEqual(['queue_full']);
   });
 
+  it('sizes the queue to half the budget at the recent rate, keeping the other half for a dip in the rate', async () => {
+    let now = 0;
+    const admission = new AdmissionGate({ maxInFlight: 40, maxQueued: 100, maxQueueMs: 100 }, { timers: manualTimers(), now: () => now });
+    await Promise.all(Array.from({ length: 40 }, () => admission.enter()));
+    now = 1_000; // 40 admissions in the last second: 4 within the budget, 2 within half of it
+    const waiting = [admission.enter(), admission.enter()];
+    await expect(admission.enter()).rejects.toMatchObject({ reason: 'queue_full' });
+    expect(admission.queued).toBe(2);
+    expect(await settledState(waiting[1]!)).toBe('pending');
+  });
+
   it('refuses on arrival while nothing was admitted for a whole second and the gate is full', async () => {
     let now = 0;
     const admission = new AdmissionGate({ maxInFlight: 1, maxQueued: 100, maxQueueMs: 100 }, { timers: manualTimers(), now: () => now });
@@ -185,6 +212,20 @@ describe('AdmissionGate', () => {
     now = 2_000; // nothing admitted in the last second: nobody else can be served within the budget
     await expect(admission.enter()).rejects.toMatchObject({ reason: 'queue_full' });
     expect(await settledState(waiting)).toBe('pending');
+  });
+
+  it('tells synchronously whether a turn arriving now would be refused, counting the refusal and taking no room', async () => {
+    const { gate: admission, events } = gate({ maxInFlight: 1, maxQueued: 1 });
+    expect(admission.refuseOnArrival()).toBe(false);
+    const running = await admission.enter();
+    expect(admission.refuseOnArrival()).toBe(false); // room in the queue
+    const queued = admission.enter();
+    expect(admission.refuseOnArrival()).toBe(true);
+    expect([admission.inFlight, admission.queued]).toEqual([1, 1]);
+    expect(events).toEqual(['admitted', 'refused:queue_full']);
+    running.release();
+    (await queued).release();
+    expect(admission.refuseOnArrival()).toBe(false);
   });
 
   it('rejects a limit below one', () => {
@@ -215,10 +256,15 @@ describe('nextLimit', () => {
     expect(isLateAndBusy({ delayMs: 51, utilization: 0.9 }, settings)).toBe(true);
   });
 
-  it('grows by a quarter while the limit binds and the loop keeps up, never past the maximum', () => {
-    expect(nextLimit(64, { delayMs: 5, utilization: 0.99, peakInFlight: 64, lateBefore: 0 }, settings)).toBe(80);
+  it('grows by a quarter while the limit binds and the loop keeps up with headroom, never past the maximum', () => {
+    expect(nextLimit(64, { delayMs: 5, utilization: 0.6, peakInFlight: 64, lateBefore: 0 }, settings)).toBe(80);
     expect(nextLimit(2, { delayMs: 5, utilization: 0.2, peakInFlight: 2, lateBefore: 0 }, { ...settings, minLimit: 1 })).toBe(3);
     expect(nextLimit(250, { delayMs: 5, utilization: 0.5, peakInFlight: 250, lateBefore: 0 }, settings)).toBe(256);
+  });
+
+  it('does not grow while the loop is busy: more turns would only lengthen every iteration', () => {
+    expect(nextLimit(64, { delayMs: 5, utilization: BUSY_UTILIZATION, peakInFlight: 64, lateBefore: 0 }, settings)).toBe(64);
+    expect(nextLimit(16, { delayMs: 30, utilization: 0.99, peakInFlight: 40, lateBefore: 0 }, settings)).toBe(16);
   });
 
   it('stays put while the limit is not what holds turns back', () => {

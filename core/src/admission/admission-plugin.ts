@@ -1,7 +1,9 @@
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { HostError, toTwirpError } from '../errors/index.js';
-import { AdmissionRefusedError, type AdmissionGate } from './admission-gate.js';
+import { HostError } from '../errors/index.js';
+import { AdmissionRefusedError, type AdmissionGate, type AdmissionTicket } from './admission-gate.js';
+import { refusalAnswers, type RefusalAnswer } from './refusal-answer.js';
+import { createRefusalLog, type RefusalLog } from './refusal-log.js';
 
 /** Options of {@link admissionPlugin}. */
 export interface AdmissionPluginOptions {
@@ -10,6 +12,8 @@ export interface AdmissionPluginOptions {
   readonly paths: readonly string[];
   /** What a refusal's Retry-After says (seconds, default 1). */
   readonly retryAfterSeconds?: number;
+  /** Where refusals are counted and logged in aggregate (shared with the front door); the app's logger by default. */
+  readonly refusals?: RefusalLog;
 }
 
 function pathOf(url: string): string {
@@ -25,13 +29,8 @@ function clientGone(request: FastifyRequest): { signal: AbortSignal; detach: () 
   return { signal: controller.signal, detach: () => request.raw.socket?.off('close', onClose) };
 }
 
-function refuse(reply: FastifyReply, reason: string, retryAfterSeconds: number): FastifyReply {
-  const wire = toTwirpError(
-    new HostError('HOST_OVERLOADED', `the host is at capacity (${reason.replace('_', ' ')}); retry in ${retryAfterSeconds} s`, {
-      meta: { retry_after_seconds: String(retryAfterSeconds) },
-    }),
-  );
-  return reply.code(wire.httpStatus).headers(wire.headers).type('application/json').send(wire.toJSON());
+function refuse(reply: FastifyReply, answer: RefusalAnswer): FastifyReply {
+  return reply.code(answer.status).headers(answer.headers).send(answer.body);
 }
 
 /**
@@ -39,39 +38,55 @@ function refuse(reply: FastifyReply, reason: string, retryAfterSeconds: number):
  * body is read, and gives it back when its response is finished or the connection closes (streams
  * included); a turn the gate refuses gets Twirp `unavailable` (503) with Retry-After at once. Register
  * after the auth and rate-limit plugins, so unauthenticated and rate-limited requests take no room.
+ * (registerAdmission also puts the gate's at-once refusal in front of Fastify, see admission-front.ts;
+ * what reaches this hook is then a turn that had room, or room in the queue, a moment ago.)
  */
 const admissionPluginCallback: FastifyPluginCallback<AdmissionPluginOptions> = (app, options, done) => {
   const paths = new Set(options.paths);
-  const retryAfterSeconds = options.retryAfterSeconds ?? 1;
+  const answers = refusalAnswers(options.retryAfterSeconds ?? 1);
   const { gate } = options;
-  // Under overload refusals come by the thousand; one line per second says enough.
-  let lastLoggedAt = Number.NEGATIVE_INFINITY;
-  let unlogged = 0;
+  const refusals = options.refusals ?? createRefusalLog(app.log);
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (!paths.has(pathOf(request.url))) return undefined;
+  // 'close' follows every ending of the response: sent, failed, or the connection dropped mid-stream.
+  const holdUntilDone = (reply: FastifyReply, ticket: AdmissionTicket): void => {
+    reply.raw.once('close', ticket.release);
+    reply.raw.once('finish', ticket.release);
+  };
+
+  /** The turn waits in the queue (watching for the client to leave) or is refused. */
+  const queue = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const gone = clientGone(request);
     let ticket;
     try {
       ticket = await gate.enter(gone.signal);
     } catch (error) {
       if (error instanceof AdmissionRefusedError) {
-        unlogged += 1;
-        if (performance.now() - lastLoggedAt >= 1000) {
-          request.log.warn({ reason: error.reason, refused: unlogged, inFlight: gate.inFlight, queued: gate.queued, limit: gate.limit }, 'turns refused: the host is at capacity');
-          lastLoggedAt = performance.now();
-          unlogged = 0;
-        }
-        return refuse(reply, error.reason, retryAfterSeconds);
+        refusals.note(error.reason, gate);
+        return refuse(reply, answers[error.reason]);
       }
       throw error;
     } finally {
       gone.detach();
     }
-    // 'close' follows every ending of the response: sent, failed, or the connection dropped mid-stream.
-    reply.raw.once('close', ticket.release);
-    reply.raw.once('finish', ticket.release);
+    holdUntilDone(reply, ticket);
     return undefined;
+  };
+
+  // A callback hook, not an async one: a turn admitted at once (the usual case) costs no promise, no
+  // microtask hop and no client-gone signal; only a turn that has to queue takes the async path.
+  app.addHook('onRequest', (request, reply, next) => {
+    if (!paths.has(pathOf(request.url))) {
+      next();
+      return;
+    }
+    const ticket = gate.tryEnter();
+    if (ticket !== undefined) {
+      holdUntilDone(reply, ticket);
+      next();
+      return;
+    }
+    // As Fastify runs an async hook: go on once it settles (a refusal has sent the reply by then).
+    queue(request, reply).then(() => next(), next);
   });
   done();
 };

@@ -15,6 +15,12 @@ import type { AdmissionGate } from './admission-gate.js';
 // when that lasted SUSTAINED_INTERVALS intervals in a row: a single GC pause or a burst of another process
 // (100–400 ms there, and utilization counts a loop preempted mid-task as busy) is over before fewer turns
 // could help, while overload lasts; the queue bound and budget refuse what arrives in the meantime.
+// Growing needs the opposite: headroom. More turns in progress raise throughput only while turns wait
+// (the loop idles between their I/O); once the loop is busy they add no throughput, only length to every
+// loop iteration — and every request, a refusal included, waits for the iteration in progress before it
+// is even read (bench:capacity at 2×: the limit climbed while the loop's delay stayed under the target, and
+// refusals on open connections waited 228 ms at p99). So the limit grows only while the loop was busy less
+// than BUSY_UTILIZATION of the interval.
 
 /** Bounds and target of the adaptive limit. */
 export interface LoopDelayLimitSettings {
@@ -48,13 +54,15 @@ export function isLateAndBusy(observation: Pick<LimitObservation, 'delayMs' | 'u
 
 /**
  * The limit for the next interval: ×0.75 while the loop has lagged and been busy for
- * SUSTAINED_INTERVALS intervals, ×1.25 (at least +1) while the limit binds and the loop keeps up;
- * unchanged otherwise (a single late interval, or a late loop that mostly waited for a CPU).
+ * SUSTAINED_INTERVALS intervals, ×1.25 (at least +1) while the limit binds, the loop keeps up and has
+ * headroom (utilization below BUSY_UTILIZATION); unchanged otherwise (a single late interval, a late loop
+ * that mostly waited for a CPU, or a busy loop that keeps up).
  */
 export function nextLimit(current: number, observation: LimitObservation, settings: LoopDelayLimitSettings): number {
   const isLate = observation.delayMs > settings.targetDelayMs;
   if (isLateAndBusy(observation, settings) && observation.lateBefore + 1 >= SUSTAINED_INTERVALS) return Math.max(settings.minLimit, Math.floor(current * 0.75));
-  if (!isLate && observation.peakInFlight >= current) return Math.min(settings.maxLimit, Math.max(current + 1, Math.ceil(current * 1.25)));
+  const hasHeadroom = observation.utilization < BUSY_UTILIZATION;
+  if (!isLate && hasHeadroom && observation.peakInFlight >= current) return Math.min(settings.maxLimit, Math.max(current + 1, Math.ceil(current * 1.25)));
   return Math.min(settings.maxLimit, Math.max(settings.minLimit, current));
 }
 

@@ -1,8 +1,11 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { registerAdmissionMetrics } from '../observability/admission-metrics.js';
 import { AdmissionGate } from './admission-gate.js';
+import { refuseAtTheFront } from './admission-front.js';
 import { admissionPlugin } from './admission-plugin.js';
+import { createRefusalLog } from './refusal-log.js';
 import { startLoopDelayLimit } from './loop-delay-limit.js';
 
 /** The admission settings (HostConfig.admission). */
@@ -23,14 +26,27 @@ export const CHAT_TURN_PATHS: readonly string[] = [
 /** Where the adaptive limit starts and how low it may go, relative to the maximum. */
 const INITIAL_LIMIT = 64;
 const MIN_LIMIT = 16;
+/** What a refusal's Retry-After says: by then the burst that filled the gate has usually been served. */
+const RETRY_AFTER_SECONDS = 1;
+/** Fastify's own default body limit, for a server built without one. */
+const DEFAULT_BODY_LIMIT = 1_048_576;
 
 /**
  * Builds the gate, its metrics and (unless `targetLoopDelayMs` is 0) the controller that adapts its
- * limit to the event-loop delay, and registers the plugin on `server`; nothing when `maxInFlight` is 0.
+ * limit to the event-loop delay, puts the at-once refusal in front of `server`'s HTTP server and
+ * registers the plugin on `server`; nothing when `maxInFlight` is 0.
  */
 export async function registerAdmission(
   server: FastifyInstance,
-  options: { readonly settings: AdmissionSettings; readonly registry: Registry; readonly paths?: readonly string[] },
+  options: {
+    readonly settings: AdmissionSettings;
+    readonly registry: Registry;
+    readonly paths?: readonly string[];
+    /** Whose turns may be refused in front of Fastify, before authentication (see AdmissionFrontOptions). */
+    readonly isKnownCaller?: (request: IncomingMessage) => boolean;
+    /** Counts a refusal answered in front of Fastify in the HTTP request metrics. */
+    readonly countRefusal?: (path: string, method: string) => void;
+  },
 ): Promise<AdmissionGate | undefined> {
   const { settings } = options;
   if (settings.maxInFlight === 0) return undefined;
@@ -53,6 +69,17 @@ export async function registerAdmission(
     });
     server.addHook('onClose', async () => controller.stop());
   }
-  await server.register(admissionPlugin, { gate, paths: options.paths ?? CHAT_TURN_PATHS });
+  const paths = options.paths ?? CHAT_TURN_PATHS;
+  const refusals = createRefusalLog(server.log);
+  refuseAtTheFront(server.server, {
+    gate,
+    paths,
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+    refusals,
+    maxBodyBytes: server.initialConfig.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    ...(options.isKnownCaller ? { isKnownCaller: options.isKnownCaller } : {}),
+    ...(options.countRefusal ? { countRefusal: options.countRefusal } : {}),
+  });
+  await server.register(admissionPlugin, { gate, paths, retryAfterSeconds: RETRY_AFTER_SECONDS, refusals });
   return gate;
 }

@@ -55,7 +55,7 @@ export function buildUseCases(config: HostConfig, dependencies: UseCaseDependenc
 
   const modelCredentials = new ModelCredentialHealth();
   const model = instrumentModelClient(
-    modelCredentials.watch(createModelClient({
+    createModelClient({
       apiKey: config.model.apiKey,
       baseURL: config.model.baseURL,
       model: config.model.model,
@@ -64,7 +64,8 @@ export function buildUseCases(config: HostConfig, dependencies: UseCaseDependenc
       maxAttempts: config.model.maxAttempts,
       stream: config.model.stream,
       strictTools: config.model.strictTools,
-    })),
+      onCall: (record, error) => modelCredentials.observe(record, error),
+    }),
     metrics,
     logger.child({ component: 'model' }),
   );

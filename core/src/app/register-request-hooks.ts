@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { registerAdmission } from '../admission/index.js';
-import { authPlugin } from '../auth/index.js';
+import { authPlugin, cachedCallerCheck } from '../auth/index.js';
 import type { HostConfig } from '../config/env-config.js';
-import { metricsPlugin, tracingPlugin, type HostMetrics } from '../observability/index.js';
+import { methodLabel, metricsPlugin, tracingPlugin, type HostMetrics } from '../observability/index.js';
 import { rateLimitPlugin } from '../rate-limit/index.js';
 import { PROTECTED_PREFIXES, rateLimitExemptPaths, type AccessControl } from './access-control.js';
 
@@ -10,7 +10,8 @@ import { PROTECTED_PREFIXES, rateLimitExemptPaths, type AccessControl } from './
  * The hooks every request passes, registered in the order they must run: the tracing span first (so
  * everything below nests under it), the request metrics, authentication (which sets `request.principal`),
  * then the rate limit, which keys its buckets by that principal, and last admission control for chat
- * turns (so unauthenticated and rate-limited requests take no room).
+ * turns (so unauthenticated and rate-limited requests take no room). A known caller's turn that the full
+ * gate would refuse on arrival is answered before all of them, in front of Fastify (admission-front.ts).
  */
 export async function registerRequestHooks(server: FastifyInstance, config: HostConfig, access: AccessControl, metrics: HostMetrics): Promise<void> {
   await server.register(tracingPlugin);
@@ -28,5 +29,11 @@ export async function registerRequestHooks(server: FastifyInstance, config: Host
   if (requestLimiter) {
     await server.register(rateLimitPlugin, { limiter: requestLimiter, clientIp, metrics, exemptPaths: rateLimitExemptPaths(config) });
   }
-  await registerAdmission(server, { settings: config.admission, registry: metrics.registry });
+  await registerAdmission(server, {
+    settings: config.admission,
+    registry: metrics.registry,
+    isKnownCaller: cachedCallerCheck(authenticator, clientIp, 'chat'),
+    // The route label of a chat turn is its path (one route per RPC), a bounded set.
+    countRefusal: (path, method) => metrics.httpRequests.inc({ route: path, method: methodLabel(method), status: '503' }),
+  });
 }

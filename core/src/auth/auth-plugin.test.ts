@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClientIpResolver } from '../client-address/index.js';
 import { SqliteApiKeyStore } from '../storage/api-keys/index.js';
@@ -21,7 +22,7 @@ describe('authPlugin', () => {
   let authenticator: Authenticator;
   let app: FastifyInstance;
 
-  async function buildApp(options: { disabled?: boolean } = {}): Promise<FastifyInstance> {
+  async function buildApp(options: { disabled?: boolean; logger?: Logger } = {}): Promise<FastifyInstance> {
     authenticator = createAuthenticator({
       disabled: options.disabled ?? false,
       sources: [parseBootstrapKeys(`${BOOTSTRAP_KEY}:acme:chat+metrics`), store],
@@ -29,7 +30,7 @@ describe('authPlugin', () => {
       cacheTtlMs: 10_000,
       now: () => clock,
     });
-    const instance = Fastify();
+    const instance = options.logger ? Fastify({ loggerInstance: options.logger as FastifyBaseLogger }) : Fastify();
     await instance.register(authPlugin, {
       authenticator,
       clientIp: createClientIpResolver([]),
@@ -147,6 +148,31 @@ describe('authPlugin', () => {
     expect((await chat({}, '10.21.0.1')).statusCode).toBe(401);
     // A key, when sent, must be valid even from a trusted network.
     expect((await chat({ 'x-api-key': 'acai_wrong000000000000000000000000000' }, '10.20.3.4')).statusCode).toBe(401);
+  });
+
+  it('adds the tenant and key id to every later line of the request, whether the key was looked up or cached, and to no other request', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    await app.close();
+    app = await buildApp({ logger });
+    app.log.info('before');
+    const { key, summary } = await createApiKey(store, { tenantId: 'globex', scopes: ['chat'] });
+    expect((await chat({ authorization: `Bearer ${key}` })).statusCode).toBe(200);
+    expect((await chat({ authorization: `Bearer ${key}` })).statusCode).toBe(200);
+    expect((await chat({}, '10.20.3.4')).statusCode).toBe(200);
+    app.log.info('after');
+    const completed = lines.filter((line) => line.msg === 'request completed');
+    expect(completed.map((line) => [line.tenant, line.key_id])).toEqual([
+      ['globex', summary.id],
+      ['globex', summary.id],
+      ['legacy', undefined],
+    ]);
+    // Each request's fields stay on its own logger: the server's lines and other requests carry none.
+    expect(new Set(completed.map((line) => line.reqId)).size).toBe(3);
+    expect(lines.filter((line) => line.msg === 'before' || line.msg === 'after').map((line) => [line.tenant, line.key_id])).toEqual([
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
   });
 
   it('leaves public routes alone', async () => {

@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { HostError, toTwirpError } from '../errors/index.js';
 import type { HostMetrics } from '../observability/index.js';
@@ -94,15 +94,37 @@ const authPluginCallback: FastifyPluginCallback<AuthPluginOptions> = (app, optio
   const throttle = failureLimiter ? new AuthFailureThrottle(failureLimiter) : undefined;
   app.decorateRequest('principal', undefined);
 
-  app.addHook('onRequest', async (request, reply) => {
-    const path = pathOf(request.url);
-    const rule = protect.find((candidate) => path.startsWith(candidate.prefix));
-    if (rule === undefined) return;
+  /** The authenticated caller is let in: principal, log fields, span attribute; then the route's scope check. */
+  const admit = (request: FastifyRequest, reply: FastifyReply, rule: ProtectedPrefix, principal: Principal): FastifyReply | undefined => {
+    request.principal = principal;
+    const bindings = { tenant: principal.tenantId, ...(principal.keyId ? { key_id: principal.keyId } : {}) };
+    // The request's logger is already a child made for this request alone: add the fields to it
+    // rather than making another child per request. The server's own logger is never changed.
+    const log = request.log as FastifyBaseLogger & { setBindings?: (bindings: Record<string, unknown>) => void };
+    if (log !== app.log && typeof log.setBindings === 'function') log.setBindings(bindings);
+    else request.log = request.log.child(bindings);
+    trace.getActiveSpan()?.setAttribute('acai.tenant.id', principal.tenantId);
+    const accepted: readonly ApiKeyScope[] = typeof rule.scope === 'string' ? [rule.scope] : rule.scope;
+    if (!accepted.some((scope) => hasScope(principal, scope))) {
+      metrics?.authFailures.inc({ reason: 'forbidden' });
+      const needed = accepted.map((scope) => `"${scope}"`).join(' or ');
+      return sendError(reply, new HostError('HOST_PERMISSION_DENIED', `this API key lacks the ${needed} scope`));
+    }
+    return undefined;
+  };
 
-    const { key, isConflicting } = extractApiKey(request.headers);
-    const address = clientIp(request);
+  /** Everything but a cached success: the failure throttle, the key lookup, refusals. */
+  const authenticate = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    rule: ProtectedPrefix,
+    presented: { key?: string; isConflicting: boolean },
+    address: string,
+    cached: AuthResult | undefined,
+  ): Promise<unknown> => {
+    const { key, isConflicting } = presented;
     const credentials = { ...(key === undefined ? {} : { apiKey: key }), clientIp: address };
-    let result: AuthResult | undefined = isConflicting ? { ok: false, reason: 'invalid' } : authenticator.cachedResult(credentials);
+    let result = cached;
     // Nothing to check (no key, or two): a throttled address is refused before anything else.
     if ((key === undefined || isConflicting) && result?.ok !== true && throttle) {
       const spent = await throttle.throttledWithoutKey(address);
@@ -122,17 +144,30 @@ const authPluginCallback: FastifyPluginCallback<AuthPluginOptions> = (app, optio
       reply.header('www-authenticate', 'Bearer');
       return sendError(reply, new HostError('HOST_UNAUTHENTICATED', FAILURE_MESSAGE[result.reason]));
     }
-    const { principal } = result;
-    request.principal = principal;
-    request.log = request.log.child({ tenant: principal.tenantId, ...(principal.keyId ? { key_id: principal.keyId } : {}) });
-    trace.getActiveSpan()?.setAttribute('acai.tenant.id', principal.tenantId);
-    const accepted: readonly ApiKeyScope[] = typeof rule.scope === 'string' ? [rule.scope] : rule.scope;
-    if (!accepted.some((scope) => hasScope(principal, scope))) {
-      metrics?.authFailures.inc({ reason: 'forbidden' });
-      const needed = accepted.map((scope) => `"${scope}"`).join(' or ');
-      return sendError(reply, new HostError('HOST_PERMISSION_DENIED', `this API key lacks the ${needed} scope`));
+    return admit(request, reply, rule, result.principal);
+  };
+
+  // A callback hook, not an async one: a key whose answer is cached (every request after a key's first)
+  // is admitted without a promise or a microtask hop; only the rest takes the async path.
+  app.addHook('onRequest', (request, reply, next) => {
+    const path = pathOf(request.url);
+    const rule = protect.find((candidate) => path.startsWith(candidate.prefix));
+    if (rule === undefined) {
+      next();
+      return;
     }
-    return undefined;
+    const presented = extractApiKey(request.headers);
+    const address = clientIp(request);
+    const cached: AuthResult | undefined = presented.isConflicting
+      ? { ok: false, reason: 'invalid' }
+      : authenticator.cachedResult({ ...(presented.key === undefined ? {} : { apiKey: presented.key }), clientIp: address });
+    if (cached?.ok === true) {
+      admit(request, reply, rule, cached.principal);
+      next();
+      return;
+    }
+    // As Fastify runs an async hook: go on once it settles (a refusal has sent the reply by then).
+    authenticate(request, reply, rule, presented, address, cached).then(() => next(), next);
   });
   done();
 };

@@ -10,6 +10,7 @@ export type { TrustedNetwork } from './trusted-networks.js';
 export { createAuthenticator } from './create-authenticator.js';
 export type { Authenticator, AuthenticatorOptions, AuthResult, AuthFailureReason, Credentials } from './create-authenticator.js';
 export { authPlugin } from './auth-plugin.js';
+export { cachedCallerCheck } from './cached-caller.js';
 export type { AuthPluginOptions, ProtectedPrefix } from './auth-plugin.js';
 export { registerWhoamiRoute, WHOAMI_PATH } from './whoami-route.js';
 export type { WhoamiResponse } from './whoami-route.js';

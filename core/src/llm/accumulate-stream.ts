@@ -19,11 +19,14 @@ export class IncompleteStreamError extends Error {
  * Assembles a streamed answer: text in order, tool calls from their fragments (by index), the finish reason,
  * the usage chunk and the answering model. Text goes to `delivery` as it arrives, each hand-out awaited
  * before the next chunk is read, so a slow consumer slows the model connection instead of filling memory.
+ * `onProgress` is told of every chunk and of every hand-out that finished (a slow consumer is not a
+ * silent model).
  */
 export async function accumulateStream(
   chunks: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>,
   modelName: string,
   delivery: TextDelivery | undefined,
+  onProgress: () => void = () => {},
 ): Promise<AttemptResult> {
   let content = '';
   let hasContent = false;
@@ -32,6 +35,7 @@ export async function accumulateStream(
   let responseModel = modelName;
   const fragments = new Map<number, { id: string; name: string; arguments: string }>();
   for await (const chunk of chunks) {
+    onProgress();
     if (chunk.model) responseModel = chunk.model;
     if (chunk.usage) usage = toModelUsage(chunk.usage);
     const choice = chunk.choices[0];
@@ -42,6 +46,7 @@ export async function accumulateStream(
       if (delivery) {
         delivery.hasDelivered = true;
         await delivery.onTextDelta(choice.delta.content);
+        onProgress();
       }
     }
     for (const fragment of choice.delta.tool_calls ?? []) {

@@ -22,17 +22,23 @@ export interface ChatCompletionsEndpoint {
 /** The endpoint of `client`'s API, sent with `fetch` (the transport the client was built with). */
 export function createChatCompletionsEndpoint(client: OpenAI, fetch: typeof globalThis.fetch): ChatCompletionsEndpoint {
   const url = `${client.baseURL.replace(/\/+$/, '')}/chat/completions`;
-  const headers: Record<string, string> = {
+  // Frozen: the transport then converts it for node:http once, not per call (node-http-fetch.ts).
+  const headers: Readonly<Record<string, string>> = Object.freeze({
     'content-type': 'application/json',
     accept: 'application/json',
     authorization: `Bearer ${client.apiKey}`,
     'user-agent': 'acai',
     ...(client.organization ? { 'openai-organization': client.organization } : {}),
     ...(client.project ? { 'openai-project': client.project } : {}),
-  };
+  });
 
-  async function create(body: CompletionParams, options: { readonly signal: AbortSignal }): Promise<unknown> {
-    if (body.stream !== true) return createWhole(body, options.signal);
+  // Not `async`: returning createWhole's promise from an async function would cost a promise and two
+  // more microtask hops on every non-streamed model call.
+  function create(body: CompletionParams, options: { readonly signal: AbortSignal }): Promise<unknown> {
+    return body.stream === true ? createStream(body, options) : createWhole(body, options.signal);
+  }
+
+  async function createStream(body: StreamingParams, options: { readonly signal: AbortSignal }): Promise<unknown> {
     // The stream's reader aborts this controller when iteration stops early; it also follows the caller.
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(options.signal.reason);
@@ -66,7 +72,8 @@ export function createChatCompletionsEndpoint(client: OpenAI, fetch: typeof glob
       throw new APIConnectionError({ cause: error instanceof Error ? error : new Error(String(error)) });
     }
     if (!response.ok) throw await statusError(response);
-    return response.json();
+    // Awaited rather than returned: an async function adopting a returned promise takes two more hops.
+    return await response.json();
   }
 
   async function statusError(response: Response): Promise<Error> {

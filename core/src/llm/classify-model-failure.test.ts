@@ -57,6 +57,12 @@ describe('classifyModelFailure', () => {
     expect(classifyModelFailure(Object.assign(new Error('write failed'), { code: 'EPIPE' })).kind).toBe('retry');
   });
 
+  it('retries an attempt its own timeout ended (a stream gone silent is destroyed with that reason)', () => {
+    for (const name of ['TimeoutError', 'AbortError']) expect(classifyModelFailure(new DOMException('aborted', name)).kind).toBe('retry');
+    const other = classifyModelFailure(new DOMException('bad', 'DataCloneError'));
+    expect(other.kind === 'fatal' && other.error.code).toBe('HOST_INTERNAL');
+  });
+
   it('gives up on anything it does not recognise with HOST_INTERNAL, whatever was thrown', () => {
     for (const failure of [new TypeError('x is not a function'), 'a string', undefined, { status: 500 }]) {
       const decision = classifyModelFailure(failure);

@@ -41,6 +41,11 @@ export function classifyModelFailure(failure: unknown): FailureDecision {
   if (failure instanceof EmptyChoicesError || failure instanceof IncompleteStreamError || failure instanceof SyntaxError) {
     return { kind: 'retry', headers: undefined };
   }
+  // The attempt's own timeout (the caller's stop and the deadline are sorted out before this): a stream
+  // that went silent is destroyed with the timeout's reason, which the SSE reader passes on as it is.
+  if (failure instanceof DOMException && (failure.name === 'TimeoutError' || failure.name === 'AbortError')) {
+    return { kind: 'retry', headers: undefined };
+  }
   // Stream or socket failures surface as plain errors (ECONNRESET, premature close): transient.
   if (failure instanceof Error && /ECONNRESET|ECONNREFUSED|EPIPE|socket|terminated|premature|network/i.test(`${failure.message} ${String((failure as { code?: unknown }).code ?? '')}`)) {
     return { kind: 'retry', headers: undefined };

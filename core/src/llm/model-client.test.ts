@@ -27,6 +27,7 @@ describe('createModelClient', () => {
 
   it('reports one record per call after its retries, naming the title model for titles and the error code', async () => {
     const records: ModelCallRecord[] = [];
+    const errors: unknown[] = [];
     // Port 1 on loopback refuses connections at once: a transient failure every time.
     const client = createModelClient({
       baseURL: 'http://127.0.0.1:1/v1',
@@ -35,10 +36,16 @@ describe('createModelClient', () => {
       timeoutMs: 5_000,
       maxAttempts: 2,
       random: () => 0,
-      onCall: (record) => records.push(record),
+      onCall: (record, reported) => {
+        records.push(record);
+        errors.push(reported);
+      },
     });
     const error = await client.complete({ purpose: 'title', messages: [{ role: 'user', content: 'hi' }] }, call()).catch((caught: unknown) => caught);
     expect(HostError.isInstance(error) && error.code).toBe('HOST_MODEL_UNAVAILABLE');
+    // The observer gets the very error the call rejects with (ModelCredentialHealth reads its code and message).
+    expect(errors).toEqual([error]);
+    expect(errors[0]).toBe(error);
     expect(records).toEqual([expect.objectContaining({ purpose: 'title', model: 'title-model', outcome: 'error', errorCode: 'HOST_MODEL_UNAVAILABLE', attempts: 2, streamed: false })]);
   });
 

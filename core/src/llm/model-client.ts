@@ -18,7 +18,10 @@ export interface ModelClientOptions {
   readonly model?: string | undefined;
   /** Model for titles and summaries; defaults to `model`. */
   readonly titleModel?: string | undefined;
-  /** Upper bound of one HTTP attempt (the request deadline may cut it shorter). */
+  /**
+   * How long one HTTP attempt may wait for the answer — for a streamed answer, for its headers and then
+   * for each next chunk; the request deadline bounds the whole call.
+   */
   readonly timeoutMs: number;
   /** Total attempts including the first. */
   readonly maxAttempts: number;
@@ -27,8 +30,8 @@ export interface ModelClientOptions {
   /** Offer tools in OpenAI's strict form (default `auto`: only to OpenAI's own API, see {@link usesStrictTools}). */
   readonly strictTools?: StrictToolsSetting | undefined;
   readonly retry?: Partial<Omit<RetryPolicy, 'maxAttempts'>> | undefined;
-  /** Called once per completed or failed call (after retries): metrics and spans hook. */
-  readonly onCall?: ((record: ModelCallRecord) => void) | undefined;
+  /** Called once per completed or failed call (after retries), with the HostError the call fails with. */
+  readonly onCall?: ((record: ModelCallRecord, error?: HostError) => void) | undefined;
   /** Randomness for backoff jitter (tests pin it). */
   readonly random?: (() => number) | undefined;
 }
@@ -81,12 +84,12 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
   const wireTools = createWireTools(usesStrictTools(options.strictTools ?? 'auto', options.baseURL));
 
   /** One HTTP attempt: a plain request, or a streamed one whenever text is to be handed out or OPENAI_STREAM is on. */
-  async function attempt(request: WireRequest, signal: AbortSignal, delivery: TextDelivery | undefined): Promise<AttemptResult> {
+  async function attempt(request: WireRequest, signal: AbortSignal, progress: () => void, delivery: TextDelivery | undefined): Promise<AttemptResult> {
     if (!isStreaming && delivery === undefined) {
       return readCompletion(await completions.create({ ...request, stream: false }, { signal }), request.model);
     }
     const stream = await completions.create({ ...request, stream: true, stream_options: { include_usage: true } }, { signal });
-    return accumulateStream(stream, request.model, delivery);
+    return accumulateStream(stream, request.model, delivery, progress);
   }
 
   return {
@@ -106,7 +109,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
         random,
         hasHandedOutText: () => delivery?.hasDelivered === true,
       });
-      const report = (record: Partial<ModelCallRecord> & Pick<ModelCallRecord, 'outcome'>): void => {
+      const report = (record: Partial<ModelCallRecord> & Pick<ModelCallRecord, 'outcome'>, error?: HostError): void => {
         options.onCall?.({
           purpose: request.purpose,
           model: modelName,
@@ -114,11 +117,11 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
           durationMs: performance.now() - startedAt,
           streamed: isStreaming || delivery !== undefined,
           ...record,
-        });
+        }, error);
       };
       try {
         const wireRequest = toWireRequest(request, modelName, wireTools);
-        const result = await retries.run((signal) => attempt(wireRequest, signal, delivery));
+        const result = await retries.run((signal, progress) => attempt(wireRequest, signal, progress, delivery));
         if (result.usage && request.estimatedPromptTokens !== undefined) {
           tokenCounter.observe(request.estimatedPromptTokens, result.usage.promptTokens);
         }
@@ -133,7 +136,7 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
         const hostError = HostError.isInstance(error)
           ? error
           : new HostError('HOST_INTERNAL', 'model call failed', { cause: error });
-        report({ outcome: 'error', errorCode: hostError.code });
+        report({ outcome: 'error', errorCode: hostError.code }, hostError);
         throw hostError;
       }
     },

@@ -1,12 +1,13 @@
 import { HostError } from '../errors/index.js';
-import type { ModelClient } from './model-client.js';
-import type { ModelCallPurpose } from './model-types.js';
+import type { ModelCallPurpose, ModelCallRecord } from './model-types.js';
 
 /** What the latest model call of one purpose said about the host's model credentials. */
 export type ModelCredentialVerdict =
   | { readonly state: 'unknown' }
   | { readonly state: 'accepted' }
   | { readonly state: 'rejected'; readonly message: string; readonly since: Date };
+
+const ACCEPTED: ModelCredentialVerdict = { state: 'accepted' };
 
 /**
  * Remembers whether the provider accepted the host's model key on the latest call, so `/readyz` can say
@@ -30,7 +31,7 @@ export class ModelCredentialHealth {
   }
 
   recordAccepted(purpose: ModelCallPurpose): void {
-    this.#verdicts.set(purpose, { state: 'accepted' });
+    this.#verdicts.set(purpose, ACCEPTED);
   }
 
   recordRejected(purpose: ModelCallPurpose, error: HostError): void {
@@ -40,28 +41,13 @@ export class ModelCredentialHealth {
     this.#verdicts.set(purpose, { state: 'rejected', message: error.message, since });
   }
 
-  /** Wraps a model client so every call's outcome updates the verdict of its purpose. */
-  watch(client: ModelClient): ModelClient {
-    return {
-      get isConfigured() {
-        return client.isConfigured;
-      },
-      get model() {
-        return client.model;
-      },
-      get tokenCounter() {
-        return client.tokenCounter;
-      },
-      complete: async (request, options) => {
-        try {
-          const completion = await client.complete(request, options);
-          this.recordAccepted(request.purpose);
-          return completion;
-        } catch (error) {
-          if (HostError.isInstance(error) && error.code === 'HOST_MODEL_CREDENTIALS_REJECTED') this.recordRejected(request.purpose, error);
-          throw error;
-        }
-      },
-    };
+  /**
+   * The model client's `onCall` observer (see createModelClient): a call's outcome after its retries
+   * updates the verdict of its purpose. An observer rather than a wrapper around the client, because a
+   * wrapper is one more async layer on every model call.
+   */
+  observe(record: Pick<ModelCallRecord, 'purpose' | 'outcome'>, error?: HostError): void {
+    if (record.outcome === 'ok') this.recordAccepted(record.purpose);
+    else if (error?.code === 'HOST_MODEL_CREDENTIALS_REJECTED') this.recordRejected(record.purpose, error);
   }
 }

@@ -45,6 +45,31 @@ describe('createNodeHttpFetch', () => {
     expect(await response.json()).toEqual({ answer: 'é' });
   });
 
+  it('sends each request its own headers: a frozen object as it is, a plain one as it is now, bodies their own length', async () => {
+    const { url, received } = await serve((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('not json');
+    });
+    const fetch = createNodeHttpFetch();
+    const frozen = Object.freeze({ 'X-Fixed': 'one', Authorization: 'Bearer k' });
+    const plain: Record<string, string> = { 'X-Changing': 'first' };
+    await fetch(`${url}/a`, { method: 'POST', headers: frozen, body: '{}' });
+    await fetch(`${url}/b`, { method: 'POST', headers: frozen, body: '{"longer":true}' });
+    await fetch(`${url}/c`, { method: 'POST', headers: plain, body: '{}' });
+    plain['X-Changing'] = 'second';
+    const last = await fetch(`${url}/d`, { method: 'POST', headers: plain, body: '{}' });
+    expect(received.map((request) => [request.headers['x-fixed'], request.headers.authorization, request.headers['content-length']])).toEqual([
+      ['one', 'Bearer k', '2'],
+      ['one', 'Bearer k', '15'],
+      [undefined, undefined, '2'],
+      [undefined, undefined, '2'],
+    ]);
+    expect(received.map((request) => request.headers['x-changing'])).toEqual([undefined, undefined, 'first', 'second']);
+    // A buffered body that is not JSON rejects json() (as fetch does), and is then used up.
+    await expect(last.json()).rejects.toThrow(SyntaxError);
+    expect(last.bodyUsed).toBe(true);
+  });
+
   it('keeps the connection alive between requests', async () => {
     const { url, received } = await serve((_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });

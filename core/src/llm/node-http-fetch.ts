@@ -117,8 +117,16 @@ class NodeHttpResponse {
     return Buffer.concat(chunks).toString('utf8');
   }
 
-  async json(): Promise<unknown> {
-    return JSON.parse(await this.text()) as unknown;
+  // A buffered body is parsed at once: json() is on every non-streamed model call, and going through
+  // text() cost two async functions more.
+  json(): Promise<unknown> {
+    if (this.#text === undefined) return this.text().then((text) => JSON.parse(text) as unknown);
+    this.bodyUsed = true;
+    try {
+      return Promise.resolve(JSON.parse(this.#text) as unknown);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 }
 
@@ -241,10 +249,25 @@ function asFetchResponse(response: NodeHttpResponse): Response {
   return response as unknown as Response;
 }
 
+// The chat completions endpoint passes the same frozen header object on every call: its lower-cased
+// form is kept per object (and copied per request, which adds content-length) instead of rebuilt.
+// Only frozen objects: a caller could change an unfrozen one between requests.
+const frozenHeaders = new WeakMap<object, OutgoingHttpHeaders>();
+
 /** Request headers as node:http takes them, from whatever `HeadersInit` the client passed. */
 function outgoingHeaders(init: RequestInit['headers']): OutgoingHttpHeaders {
+  if (init === undefined) return {};
+  if (init instanceof Headers || Array.isArray(init) || !Object.isFrozen(init)) return convertedHeaders(init);
+  let converted = frozenHeaders.get(init);
+  if (converted === undefined) {
+    converted = convertedHeaders(init);
+    frozenHeaders.set(init, converted);
+  }
+  return { ...converted };
+}
+
+function convertedHeaders(init: NonNullable<RequestInit['headers']>): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
-  if (init === undefined) return headers;
   if (init instanceof Headers) {
     init.forEach((value, name) => {
       headers[name] = value;

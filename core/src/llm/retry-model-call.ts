@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTimeoutScope } from '../deadlines/index.js';
+import { startIdleTimeoutScope } from '../deadlines/index.js';
 import { HostError } from '../errors/index.js';
 import { classifyModelFailure } from './classify-model-failure.js';
 import type { ModelCallOptions } from './model-types.js';
@@ -8,7 +8,10 @@ import { backoffDelayMs, serverRequestedDelayMs, type RetryPolicy } from './retr
 /** How one model call retries. */
 export interface ModelCallRetrySettings {
   readonly policy: RetryPolicy;
-  /** Upper bound of one attempt (the call's deadline may cut it shorter). */
+  /**
+   * How long an attempt may wait without progress: for the answer, or (an attempt that reports
+   * progress, i.e. a stream) for its next chunk. The call's deadline bounds the whole attempt.
+   */
   readonly attemptTimeoutMs: number;
   /** The caller's signal and deadline. */
   readonly call: ModelCallOptions;
@@ -37,17 +40,20 @@ export class ModelCallRetries {
     return this.#attempts;
   }
 
-  /** Runs `attempt` until it succeeds or the call must give up. */
-  async run<T>(attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Runs `attempt` until it succeeds or the call must give up. An attempt calls `progress` whenever it
+   * receives something (a streamed chunk), which restarts its timeout: a long reply that keeps coming
+   * is bounded by the deadline, not by the attempt timeout.
+   */
+  async run<T>(attempt: (signal: AbortSignal, progress: () => void) => Promise<T>): Promise<T> {
     const { policy, attemptTimeoutMs, call, random } = this.#settings;
     for (;;) {
       ensureTimeLeft(call, policy.minAttemptMs);
       this.#attempts += 1;
-      const attemptBudget = Math.min(attemptTimeoutMs, call.deadline - Date.now());
-      const attemptScope = startTimeoutScope(call.signal, attemptBudget);
+      const attemptScope = startIdleTimeoutScope(call.signal, attemptTimeoutMs, call.deadline);
       let failure: unknown;
       try {
-        return await attempt(attemptScope.signal);
+        return await attempt(attemptScope.signal, attemptScope.progress);
       } catch (error) {
         failure = error;
       } finally {

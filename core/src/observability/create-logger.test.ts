@@ -26,6 +26,13 @@ describe('redactUrl', () => {
     expect(redactUrl('https://example.com/a?api_key=abc123&q=1')).toBe('https://example.com/a?api_key=***&q=1');
     expect(redactUrl('mongodb://db:27017')).toBe('mongodb://db:27017');
   });
+
+  it('hides secret query parameters without a scheme too, and leaves lines with neither pattern as they are', () => {
+    expect(redactUrl('{"url":"/twirp/x?token=t0ps3cret&page=2"}')).toBe('{"url":"/twirp/x?token=***&page=2"}');
+    expect(redactUrl('{"url":"/v1?client_secret=zz"} then ftp://me:pw@files')).toBe('{"url":"/v1?client_secret=***"} then ftp://me:***@files');
+    const plain = '{"level":"info","req":{"method":"POST","url":"/twirp/acai.chat.v1.ChatService/ContinueConversation"},"msg":"request completed"}';
+    expect(redactUrl(plain)).toBe(plain);
+  });
 });
 
 describe('createLogger', () => {

@@ -33,7 +33,7 @@ export type { ModelCallSpanInput, ModelCallSpanResult, ToolCallSpanInput } from 
 export { tracingPlugin, parseTwirpPath } from './tracing-plugin.js';
 export { createMetrics } from './create-metrics.js';
 export type { CreateMetricsOptions, HostMetrics } from './create-metrics.js';
-export { metricsPlugin, startMetricsServer, UNMATCHED_ROUTE } from './metrics-plugin.js';
+export { methodLabel, metricsPlugin, startMetricsServer, UNMATCHED_ROUTE } from './metrics-plugin.js';
 export type { MetricsPluginOptions, MetricsServer } from './metrics-plugin.js';
 export { installUnhandledRejectionHandler } from './install-unhandled-rejection-handler.js';
 export { instrumentConversationStore } from './instrument-conversation-store.js';

@@ -1,5 +1,5 @@
 import type { ConversationStore } from '../storage/index.js';
-import { withSpan } from './with-span.js';
+import { tracingActive, untraced, withSpan } from './with-span.js';
 
 /**
  * Wraps a ConversationStore so every data operation runs in a `store.<operation>` span
@@ -9,8 +9,9 @@ import { withSpan } from './with-span.js';
  */
 export function instrumentConversationStore(store: ConversationStore): ConversationStore {
   const system = store.kind === 'mongodb' ? 'mongodb' : 'sqlite';
+  // Each store call of a turn used to build its span's name and attributes even with tracing off.
   const traced = <T>(operation: string, run: () => Promise<T>): Promise<T> =>
-    withSpan(`store.${operation}`, { 'db.system.name': system, 'db.operation.name': operation }, run);
+    tracingActive() ? withSpan(`store.${operation}`, { 'db.system.name': system, 'db.operation.name': operation }, run) : untraced(run);
   return {
     kind: store.kind,
     init: () => store.init(),

@@ -1,7 +1,8 @@
+import type { Span } from '@opentelemetry/api';
 import type { TenantQuotas } from '../rate-limit/index.js';
-import type { ToolCallResult, ToolExecutor, ToolProvenance } from '../tool-calls/index.js';
+import type { ToolCallOptions, ToolCallResult, ToolExecutor, ToolProvenance } from '../tool-calls/index.js';
 import { recordToolOutcome, withToolCallSpan } from './gen-ai-spans.js';
-import { currentTraceparent } from './with-span.js';
+import { currentTraceparent, tracingActive } from './with-span.js';
 
 /** What the decorator can also read from the executor it wraps (the plugin host has it). */
 export interface BreakerStateSource {
@@ -19,26 +20,37 @@ export interface BreakerStateSource {
  * there is no second index to keep fresh: after a reload the spans name the new plugin versions.
  */
 export function instrumentToolExecutor(executor: ToolExecutor & BreakerStateSource, quotas: TenantQuotas | undefined): ToolExecutor {
+  /** The quota check and the call; the outcome and breaker state go on the span when one records them. */
+  const run = async (exposedName: string, rawArguments: string, options: ToolCallOptions, provenance: ToolProvenance, span: Span | undefined): Promise<ToolCallResult> => {
+    if (quotas) {
+      const decision = await quotas.checkToolQuota(options.tenantId, exposedName);
+      if (!decision.allowed) {
+        if (span !== undefined) recordToolOutcome(span, 'rate_limited');
+        return rateLimitedResult(exposedName, provenance, decision.retryAfterSeconds);
+      }
+    }
+    if (span === undefined) return executor.callTool(exposedName, rawArguments, options);
+    // The plugin joins the trace under this span rather than under the RPC span.
+    const traceparent = currentTraceparent() ?? options.traceparent;
+    const result = await executor.callTool(exposedName, rawArguments, traceparent === undefined ? options : { ...options, traceparent });
+    recordToolOutcome(span, result.outcome, executor.breakerState?.(provenance.plugin) ?? (result.outcome === 'breaker_open' ? 'open' : undefined));
+    return result;
+  };
+
   return {
     listModelTools: () => executor.listModelTools(),
     describeTool: (exposedName) => executor.describeTool(exposedName),
-    async callTool(exposedName, rawArguments, options) {
-      const provenance = executor.describeTool(exposedName);
-      if (provenance === undefined) return executor.callTool(exposedName, rawArguments, options);
-      return withToolCallSpan(provenance, async (span) => {
-        if (quotas) {
-          const decision = await quotas.checkToolQuota(options.tenantId, exposedName);
-          if (!decision.allowed) {
-            recordToolOutcome(span, 'rate_limited');
-            return rateLimitedResult(exposedName, provenance, decision.retryAfterSeconds);
-          }
-        }
-        // The plugin joins the trace under this span rather than under the RPC span.
-        const traceparent = currentTraceparent() ?? options.traceparent;
-        const result = await executor.callTool(exposedName, rawArguments, traceparent === undefined ? options : { ...options, traceparent });
-        recordToolOutcome(span, result.outcome, executor.breakerState?.(provenance.plugin) ?? (result.outcome === 'breaker_open' ? 'open' : undefined));
-        return result;
-      });
+    callTool(exposedName, rawArguments, options) {
+      try {
+        const provenance = executor.describeTool(exposedName);
+        if (provenance === undefined) return executor.callTool(exposedName, rawArguments, options);
+        // Without a tracer provider the span records nothing and there is no traceparent to hand on:
+        // skip its layer (a promise and a context switch per call). Checked per call, like withSpan.
+        if (!tracingActive()) return run(exposedName, rawArguments, options, provenance, undefined);
+        return withToolCallSpan(provenance, (span) => run(exposedName, rawArguments, options, provenance, span));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
   };
 }

@@ -16,6 +16,11 @@ export interface MetricsPluginOptions {
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
+/** The method label: the known methods as they are, anything else `OTHER` (a bounded series count). */
+export function methodLabel(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : 'OTHER';
+}
+
 /** Label value for unmatched routes, so scanners probing random URLs cannot grow the series count. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
@@ -27,7 +32,7 @@ const metricsPluginCallback: FastifyPluginCallback<MetricsPluginOptions> = (app,
   const { metrics } = options;
   app.addHook('onResponse', (request, reply, next) => {
     const route = request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE);
-    const method = KNOWN_METHODS.has(request.method) ? request.method : 'OTHER';
+    const method = methodLabel(request.method);
     metrics.httpRequests.inc({ route, method, status: String(reply.statusCode) });
     metrics.httpRequestDuration.observe({ route, method }, reply.elapsedTime / 1000);
     next();

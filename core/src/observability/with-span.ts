@@ -45,20 +45,16 @@ export interface WithSpanOptions {
  * @example
  * const conversation = await withSpan('store.get', { 'db.system.name': 'mongodb' }, () => store.get(id));
  */
-export async function withSpan<T>(
+// Not `async` on purpose: an async function that returns fn's promise adds a promise and three
+// microtask hops per span (the thenable resolve job), and the store, model and tool calls of every turn
+// pass through here.
+export function withSpan<T>(
   name: string,
   attributes: Attributes,
   fn: (span: Span) => Promise<T> | T,
   options: WithSpanOptions = {},
 ): Promise<T> {
-  if (!tracingActive()) {
-    // What the no-op tracer would do (a non-recording span, the same context), without its wrapping.
-    try {
-      return Promise.resolve(fn(NOOP_SPAN));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
+  if (!tracingActive()) return untraced(fn);
   return tracer.startActiveSpan(name, { attributes, kind: options.kind ?? SpanKind.INTERNAL }, async (span) => {
     try {
       return await fn(span);
@@ -69,6 +65,19 @@ export async function withSpan<T>(
       span.end();
     }
   });
+}
+
+/**
+ * Runs `fn` as {@link withSpan} does without a tracer provider: with a non-recording span, in the same
+ * context, a synchronous throw turned into a rejection. For decorators that skip building a span's name
+ * and attributes when {@link tracingActive} says nothing would record them.
+ */
+export function untraced<T>(fn: (span: Span) => Promise<T> | T): Promise<T> {
+  try {
+    return Promise.resolve(fn(NOOP_SPAN));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** Records an error on a span and sets its status to ERROR (no message text beyond the error's own). */

@@ -22,9 +22,10 @@ export interface RpcCall {
 
 /**
  * Starts a call: an abort signal that fires at the deadline and when the client disconnects (a
- * response closed before it finished), and the RpcContext the service method receives.
+ * response closed before it finished), and the RpcContext the service method receives. Synchronous
+ * when `createContext` is (the host's is): an async start cost every call a promise and a hop.
  */
-export async function startRpcCall(request: FastifyRequest, reply: FastifyReply, options: RpcCallOptions): Promise<RpcCall> {
+export function startRpcCall(request: FastifyRequest, reply: FastifyReply, options: RpcCallOptions): RpcCall | Promise<RpcCall> {
   const controller = new AbortController();
   const { signal } = controller;
   const timer = setTimeout(
@@ -39,8 +40,7 @@ export async function startRpcCall(request: FastifyRequest, reply: FastifyReply,
     clearTimeout(timer);
     reply.raw.off('close', onClose);
   };
-  try {
-    const extra = options.createContext === undefined ? {} : await options.createContext(request);
+  const started = (extra: Partial<RpcContext>): RpcCall => {
     const context: RpcContext = {
       requestId: request.id,
       headers: request.headers,
@@ -51,10 +51,24 @@ export async function startRpcCall(request: FastifyRequest, reply: FastifyReply,
       ...extra,
     };
     return { context, signal, abort: (reason) => controller.abort(reason), finish };
-  } catch (error) {
+  };
+  const failed = (error: unknown): never => {
     finish();
     throw error;
+  };
+  let extra: Partial<RpcContext> | Promise<Partial<RpcContext>>;
+  try {
+    extra = options.createContext === undefined ? {} : options.createContext(request);
+  } catch (error) {
+    // As from an async start: the caller sees a rejection, not a throw.
+    finish();
+    return Promise.reject(error);
   }
+  return isPromiseLike(extra) ? Promise.resolve(extra).then(started, failed) : started(extra);
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /**

@@ -614,14 +614,15 @@ describe('twirpPlugin errors and context', () => {
     expect(HostError.isInstance(context?.signal.reason) && context.signal.reason.code).toBe('HOST_DEADLINE_EXCEEDED');
   });
 
-  it('answers deadline_exceeded when the deadline passed while createContext ran', async () => {
-    const { app } = await buildApp({
+  it('answers deadline_exceeded when the deadline passed while createContext ran, without starting the method', async () => {
+    const { app, seen } = await buildApp({
       requestDeadlineMs: 20,
       createContext: () => new Promise((resolve) => setTimeout(() => resolve({}), 60)),
     });
     const response = await postJson(app, START, '{"message":"hi"}');
     expect(response.statusCode).toBe(408);
     expect(response.json()).toEqual({ code: 'deadline_exceeded', msg: 'request deadline exceeded' });
+    expect(seen.requests).toHaveLength(0);
   });
 
   it('aborts the context signal when the client disconnects', async () => {
@@ -656,6 +657,29 @@ describe('twirpPlugin errors and context', () => {
     expect(context?.headers['x-tenant']).toBe('acme');
     expect(context?.signal.aborted).toBe(false);
     expect(typeof context?.logger.info).toBe('function');
+  });
+
+  it('answers a synchronous throw from createContext or from a method like a rejection, without leaking it', async () => {
+    const { app: contextThrows, seen } = await buildApp({
+      createContext: () => {
+        throw new HostError('HOST_PERMISSION_DENIED', 'no chat scope');
+      },
+    });
+    const refused = await postJson(contextThrows, START, '{"message":"hi"}');
+    expect([refused.statusCode, refused.json()]).toEqual([403, { code: 'permission_denied', msg: 'no chat scope' }]);
+    expect(seen.requests).toHaveLength(0);
+
+    const implementation = {
+      ...stubChatService({ requests: [], contexts: [] }),
+      startConversation: () => {
+        throw new Error('sync failure with password=hunter2');
+      },
+    } as unknown as ChatServiceImplementation;
+    const { app: methodThrows } = await buildApp({ implementation: implementation as never });
+    const failed = await postJson(methodThrows, START, '{"message":"hi"}');
+    expect(failed.statusCode).toBe(500);
+    expect(failed.json()).toMatchObject({ code: 'internal' });
+    expect(failed.body).not.toContain('hunter2');
   });
 
   it('answers with the mapped error when createContext rejects the call', async () => {

@@ -98,13 +98,14 @@ async function registerTwirpService(app: FastifyInstance, options: TwirpPluginOp
         onRequest: requireTwirpContentType,
         handler: async (request, reply) => {
           const { encoding, input } = readTwirpRequest(request, route.method.input);
-          const call = await startRpcCall(request, reply, callOptions);
+          const started = startRpcCall(request, reply, callOptions);
+          const call = started instanceof Promise ? await started : started;
           const { signal } = call;
           try {
-            const output = await untilAborted(
-              Promise.resolve().then(() => implementation[route.method.localName]!(input, call.context)),
-              signal,
-            );
+            // A call whose deadline passed (or client left) while its context was made is answered with
+            // that, and its method not started.
+            if (signal.aborted) throw signal.reason;
+            const output = await untilAborted(callMethod(implementation[route.method.localName]!, input, call.context), signal);
             const payload = encodeTwirpResponse(route.method.output, encoding, output as never);
             return reply.code(200).header('content-type', twirpContentType(encoding)).send(payload);
           } catch (error) {
@@ -153,6 +154,15 @@ export const twirpPlugin = fastifyPlugin(registerTwirpService, {
   app: FastifyInstance,
   options: TwirpPluginOptions<Methods>,
 ) => Promise<void>;
+
+/** The method's promise; a synchronous throw becomes its rejection (the method runs at once, not a hop later). */
+function callMethod(method: AnyImplementation[string], input: unknown, context: RpcContext): Promise<unknown> {
+  try {
+    return Promise.resolve(method(input, context));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
 
 function planRoutes(service: GenService<GenServiceMethods>, implementation: AnyImplementation, prefix: string): RpcRoute[] {
   return service.methods.map((method) => {

@@ -26,6 +26,7 @@ import { chosenOrNewObjectIdHex, createObjectIdHex, isObjectIdHex } from '../obj
 import { checkPageSize, listingStart, pageFrom, type PagePosition } from '../page-token.js';
 import { containsText, searchByScan } from '../search-scan.js';
 import { storeUnavailable } from '../store-unavailable.js';
+import { GroupCommit } from './group-commit.js';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
 /** Options for {@link EmbeddedConversationStore}. */
@@ -187,17 +188,40 @@ function toHeader(row: ConversationRow): ConversationHeader {
   return header;
 }
 
-function toMessage(row: MessageRow): StoredMessage {
-  const message: { -readonly [K in keyof StoredMessage]: StoredMessage[K] } = {
-    id: row.id,
-    role: row.role,
-    content: row.content,
-    createdAt: new Date(row.created_at),
-  };
-  if (row.tool_calls !== null) message.toolCalls = JSON.parse(row.tool_calls) as ToolCallRecord[];
-  if (row.prompt_version !== null) message.promptVersion = row.prompt_version;
-  if (row.tokens !== null) message.tokens = row.tokens;
-  if (row.usage !== null && row.usage !== undefined) message.usage = JSON.parse(row.usage) as MessageTokenUsage;
+// A conversation's header and recent messages in one statement: one statement reads one snapshot, so
+// no BEGIN/COMMIT is needed for a consistent pair (another process may be appending). The messages come
+// as one JSON array of tuples, tool calls and usage embedded as JSON, which a single JSON.parse turns
+// into values: cheaper than a row object per message plus a parse per tool call (in-process: a get of
+// a 6-message conversation 57 → 34 µs of CPU). Positions run 0 … message_count - 1 without gaps (an
+// append adds at message_count, replaceLastMessage rewrites the last one), so the recent ones are a
+// range of the primary key; ORDER BY inside the aggregate sorts only those.
+const GET_CONVERSATION = `
+SELECT id, tenant_id, title, created_at, updated_at, platform, chat_id, user_id, version, message_count,
+       summary_content, summary_covers_through, summary_created_at,
+       (SELECT json_group_array(json_array(m.id, m.role, m.content, m.created_at, json(m.tool_calls), m.prompt_version, m.tokens, json(m.usage))
+                                ORDER BY m.position)
+          FROM messages AS m
+         WHERE m.conversation_id = conversations.id AND m.position >= conversations.message_count - ?) AS messages
+  FROM conversations WHERE id = ? AND tenant_id = ?`;
+
+/** One message of GET_CONVERSATION's array, in its column order. */
+type MessageTuple = [
+  id: string,
+  role: 'user' | 'assistant',
+  content: string,
+  createdAt: number,
+  toolCalls: ToolCallRecord[] | null,
+  promptVersion: string | null,
+  tokens: number | null,
+  usage: MessageTokenUsage | null,
+];
+
+function toMessage([id, role, content, createdAt, toolCalls, promptVersion, tokens, usage]: MessageTuple): StoredMessage {
+  const message: { -readonly [K in keyof StoredMessage]: StoredMessage[K] } = { id, role, content, createdAt: new Date(createdAt) };
+  if (toolCalls !== null) message.toolCalls = toolCalls;
+  if (promptVersion !== null) message.promptVersion = promptVersion;
+  if (tokens !== null) message.tokens = tokens;
+  if (usage !== null) message.usage = usage;
   return message;
 }
 
@@ -225,6 +249,10 @@ function notFound(id: string): HostError {
   return new HostError('HOST_CONVERSATION_NOT_FOUND', `conversation ${id} not found`, { meta: { argument: 'conversation_id' } });
 }
 
+function notOpen(): HostError {
+  return new HostError('HOST_STORE_UNAVAILABLE', 'embedded conversation store is not open (call init() first)');
+}
+
 function normalizeId(id: string): string | undefined {
   return isObjectIdHex(id) ? id.toLowerCase() : undefined;
 }
@@ -244,6 +272,8 @@ export class EmbeddedConversationStore implements ConversationStore {
   #database: Database.Database | undefined;
   readonly #backgroundCheckpoints: boolean;
   #checkpointer: WalCheckpointer | undefined;
+  // Appends of one event-loop turn commit together (see group-commit.ts).
+  #appends: GroupCommit | undefined;
   // Preparing a statement cost more than running it on the chat path (bench:chat profile); the SQL
   // texts are a small fixed set, so each is prepared once per open database.
   readonly #statements = new Map<string, Database.Statement>();
@@ -286,6 +316,7 @@ export class EmbeddedConversationStore implements ConversationStore {
         this.#checkpointer = startWalCheckpointer(this.path, { logger: this.#logger });
       }
       this.#database = database;
+      this.#appends = new GroupCommit(database, { failure: (error) => storeUnavailable('append', error) });
       this.#logger?.debug({ path: this.path }, 'embedded conversation store opened');
     } catch (error) {
       throw storeUnavailable('init', error);
@@ -315,7 +346,7 @@ export class EmbeddedConversationStore implements ConversationStore {
             stored.length > 0 ? 1 : 0,
             stored.length,
           );
-        this.#insertMessages(database, input.tenantId, id, 0, stored, now);
+        this.#insertMessages(input.tenantId, id, 0, stored, now);
       }).immediate();
     } catch (error) {
       throw storeUnavailable('create', error);
@@ -336,36 +367,25 @@ export class EmbeddedConversationStore implements ConversationStore {
   async get(tenantId: string, id: string, options: { recentMessages?: number } = {}): Promise<Conversation | undefined> {
     const normalized = normalizeId(id);
     if (normalized === undefined) return undefined;
-    const database = this.#open();
+    this.#open(); // throws when the store is closed
     try {
-      return database.transaction(() => {
-        const row = this.#statement(`SELECT * FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) as
-          | ConversationRow
-          | undefined;
-        if (!row) return undefined;
-        let messages: StoredMessage[];
-        if (options.recentMessages === undefined) {
-          const rows = this.#statement(`SELECT * FROM messages WHERE conversation_id = ? ORDER BY position`).all(normalized) as MessageRow[];
-          messages = rows.map(toMessage);
-        } else {
-          const rows = this.#statement(`SELECT * FROM messages WHERE conversation_id = ? ORDER BY position DESC LIMIT ?`)
-            .all(normalized, Math.max(0, options.recentMessages)) as MessageRow[];
-          messages = rows.reverse().map(toMessage);
-        }
-        const conversation: { -readonly [K in keyof Conversation]: Conversation[K] } = {
-          ...toHeader(row),
-          messages,
-          firstMessageIndex: row.message_count - messages.length,
+      const recent = options.recentMessages === undefined ? Number.MAX_SAFE_INTEGER : Math.max(0, options.recentMessages);
+      const row = this.#statement(GET_CONVERSATION).get(recent, normalized, tenantId) as (ConversationRow & { messages: string }) | undefined;
+      if (!row) return undefined;
+      const messages = (JSON.parse(row.messages) as MessageTuple[]).map(toMessage);
+      const conversation: { -readonly [K in keyof Conversation]: Conversation[K] } = {
+        ...toHeader(row),
+        messages,
+        firstMessageIndex: row.message_count - messages.length,
+      };
+      if (row.summary_content !== null && row.summary_covers_through !== null && row.summary_created_at !== null) {
+        conversation.summary = {
+          content: row.summary_content,
+          coversThroughIndex: row.summary_covers_through,
+          createdAt: new Date(row.summary_created_at),
         };
-        if (row.summary_content !== null && row.summary_covers_through !== null && row.summary_created_at !== null) {
-          conversation.summary = {
-            content: row.summary_content,
-            coversThroughIndex: row.summary_covers_through,
-            createdAt: new Date(row.summary_created_at),
-          };
-        }
-        return conversation;
-      })();
+      }
+      return conversation;
     } catch (error) {
       throw storeUnavailable('get', error);
     }
@@ -379,30 +399,25 @@ export class EmbeddedConversationStore implements ConversationStore {
   ): Promise<{ version: number } | undefined> {
     const normalized = normalizeId(id);
     if (normalized === undefined) return undefined;
-    const database = this.#open();
+    const appends = this.#appendsOfOpenStore();
     const now = this.#now();
     const stored = messages.map((message) => this.#toStored(message, now));
-    try {
-      // IMMEDIATE takes the write lock before reading the version, so a second process cannot
-      // slip in between the check and the insert.
-      return database
-        .transaction((): { version: number } | undefined => {
-          const row = this.#statement(`SELECT version, message_count FROM conversations WHERE id = ? AND tenant_id = ?`)
-            .get(normalized, tenantId) as Pick<ConversationRow, 'version' | 'message_count'> | undefined;
-          if (!row) return undefined;
-          if (options.expectedVersion !== undefined && row.version !== options.expectedVersion) {
-            throw conflict(normalized, options.expectedVersion, row.version);
-          }
-          if (stored.length === 0) return { version: row.version };
-          this.#insertMessages(database, tenantId, normalized, row.message_count, stored, now);
-          this.#statement(`UPDATE conversations SET version = version + 1, message_count = ?, updated_at = max(updated_at, ?) WHERE id = ?`)
-            .run(row.message_count + stored.length, now.getTime(), normalized);
-          return { version: row.version + 1 };
-        })
-        .immediate();
-    } catch (error) {
-      throw storeUnavailable('append', error);
-    }
+    // IMMEDIATE (the batch's transaction) takes the write lock before reading the version, so a second
+    // process cannot slip in between the check and the insert; an earlier append of the same batch
+    // to the same conversation is already visible here, so both land in order with distinct versions.
+    return appends.run((): { version: number } | undefined => {
+      const row = this.#statement(`SELECT version, message_count FROM conversations WHERE id = ? AND tenant_id = ?`)
+        .get(normalized, tenantId) as Pick<ConversationRow, 'version' | 'message_count'> | undefined;
+      if (!row) return undefined;
+      if (options.expectedVersion !== undefined && row.version !== options.expectedVersion) {
+        throw conflict(normalized, options.expectedVersion, row.version);
+      }
+      if (stored.length === 0) return { version: row.version };
+      this.#insertMessages(tenantId, normalized, row.message_count, stored, now);
+      this.#statement(`UPDATE conversations SET version = version + 1, message_count = ?, updated_at = max(updated_at, ?) WHERE id = ?`)
+        .run(row.message_count + stored.length, now.getTime(), normalized);
+      return { version: row.version + 1 };
+    });
   }
 
   async setTitle(tenantId: string, id: string, title: string, options: { ifTitle?: string } = {}): Promise<boolean> {
@@ -509,7 +524,7 @@ export class EmbeddedConversationStore implements ConversationStore {
             | undefined;
           if (!last || last.id !== messageId || last.role !== 'assistant') throw lastMessageConflict(normalized, messageId);
           this.#statement(`DELETE FROM messages WHERE conversation_id = ? AND position = ?`).run(normalized, row.message_count - 1);
-          this.#insertMessages(database, tenantId, normalized, row.message_count - 1, [stored], now);
+          this.#insertMessages(tenantId, normalized, row.message_count - 1, [stored], now);
           this.#statement(`UPDATE conversations SET updated_at = max(updated_at, ?) WHERE id = ?`).run(now.getTime(), normalized);
           return { version: row.version };
         })
@@ -624,6 +639,9 @@ export class EmbeddedConversationStore implements ConversationStore {
   }
 
   async close(): Promise<void> {
+    // Appends already accepted commit (or fail) before the connection goes.
+    this.#appends?.flush();
+    this.#appends = undefined;
     await this.#checkpointer?.stop();
     this.#checkpointer = undefined;
     this.#statements.clear();
@@ -640,10 +658,13 @@ export class EmbeddedConversationStore implements ConversationStore {
     return prepared;
   }
 
+  #appendsOfOpenStore(): GroupCommit {
+    if (!this.#appends) throw notOpen();
+    return this.#appends;
+  }
+
   #open(): Database.Database {
-    if (!this.#database) {
-      throw new HostError('HOST_STORE_UNAVAILABLE', 'embedded conversation store is not open (call init() first)');
-    }
+    if (!this.#database) throw notOpen();
     return this.#database;
   }
 
@@ -662,7 +683,6 @@ export class EmbeddedConversationStore implements ConversationStore {
   }
 
   #insertMessages(
-    database: Database.Database,
     tenantId: string,
     conversationId: string,
     firstPosition: number,

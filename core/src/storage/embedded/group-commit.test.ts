@@ -1,0 +1,154 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GroupCommit } from './group-commit.js';
+
+class BatchFailure extends Error {}
+
+let folder: string;
+let database: Database.Database;
+let batches: number[];
+let commits: GroupCommit;
+
+function insert(value: string): () => string {
+  return () => {
+    database.prepare('INSERT INTO items (value) VALUES (?)').run(value);
+    return value;
+  };
+}
+
+function stored(): string[] {
+  return (database.prepare('SELECT value FROM items ORDER BY rowid').all() as Array<{ value: string }>).map((row) => row.value);
+}
+
+async function settled<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+}
+
+beforeEach(async () => {
+  folder = await mkdtemp(join(tmpdir(), 'acai-group-commit-'));
+  database = new Database(join(folder, 'data.db'));
+  database.pragma('journal_mode = WAL');
+  database.pragma('foreign_keys = ON');
+  // A deferred foreign key is checked at COMMIT: the way to make a COMMIT (not a statement) fail.
+  database.exec(`
+    CREATE TABLE parents (id INTEGER PRIMARY KEY);
+    CREATE TABLE items (value TEXT NOT NULL UNIQUE, parent INTEGER REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED);
+  `);
+  batches = [];
+  commits = new GroupCommit(database, {
+    failure: (error) => (error instanceof BatchFailure ? error : new BatchFailure('batch failed', { cause: error })),
+    onBatch: (size) => batches.push(size),
+  });
+});
+
+afterEach(async () => {
+  database.close();
+  await rm(folder, { recursive: true, force: true });
+});
+
+describe('GroupCommit', () => {
+  it('commits the writes of one event-loop turn as one batch, in the order they were queued', async () => {
+    const results = await Promise.all([commits.run(insert('a')), commits.run(insert('b')), commits.run(insert('c'))]);
+    expect(results).toEqual(['a', 'b', 'c']);
+    expect(batches).toEqual([3]);
+    expect(stored()).toEqual(['a', 'b', 'c']);
+    await commits.run(insert('d'));
+    expect(batches).toEqual([3, 1]);
+  });
+
+  it('resolves nothing before the COMMIT: the writes are not visible to another connection until then', async () => {
+    const other = new Database(join(folder, 'data.db'));
+    try {
+      let seenInside: number | undefined;
+      const first = commits.run(insert('a'));
+      const second = commits.run(() => {
+        insert('b')();
+        seenInside = (other.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n;
+      });
+      expect((other.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n).toBe(0);
+      await Promise.all([first, second]);
+      expect(seenInside).toBe(0);
+      expect((other.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n).toBe(2);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('rolls back only the failing write of a batch and rejects only its caller, even after it wrote', async () => {
+    const results = await Promise.all([
+      settled(commits.run(insert('a'))),
+      settled(
+        commits.run(() => {
+          insert('half')();
+          insert('a')(); // UNIQUE: the second statement fails after the first one wrote
+        }),
+      ),
+      settled(
+        commits.run(() => {
+          throw new Error('refused by the work itself');
+        }),
+      ),
+      settled(commits.run(insert('c'))),
+    ]);
+    expect(batches).toEqual([4]);
+    expect(results[0]).toEqual({ value: 'a' });
+    expect(results[1]?.error).toBeInstanceOf(BatchFailure);
+    expect(((results[1]?.error as Error).cause as Error).message).toMatch(/UNIQUE/);
+    expect(results[2]?.error).toBeInstanceOf(BatchFailure);
+    expect(results[3]).toEqual({ value: 'c' });
+    expect(stored()).toEqual(['a', 'c']);
+  });
+
+  it('rejects every write of the batch with the failure when the COMMIT fails, and keeps none of them', async () => {
+    const results = await Promise.all([
+      settled(commits.run(insert('a'))),
+      settled(commits.run(() => database.prepare('INSERT INTO items (value, parent) VALUES (?, ?)').run('orphan', 42))),
+      settled(commits.run(insert('c'))),
+    ]);
+    for (const result of results) {
+      expect(result.error).toBeInstanceOf(BatchFailure);
+      expect(((result.error as Error).cause as Error).message).toMatch(/FOREIGN KEY/);
+    }
+    expect(database.inTransaction).toBe(false);
+    expect(stored()).toEqual([]);
+    // The next batch starts clean.
+    await commits.run(insert('after'));
+    expect(stored()).toEqual(['after']);
+  });
+
+  it('fails a batch of one the same way when its COMMIT fails', async () => {
+    const result = await settled(commits.run(() => database.prepare('INSERT INTO items (value, parent) VALUES (?, ?)').run('orphan', 42)));
+    expect(result.error).toBeInstanceOf(BatchFailure);
+    expect(stored()).toEqual([]);
+  });
+
+  it('fails the whole batch when a write ends the transaction itself (as SQLite does on a full disk)', async () => {
+    const results = await Promise.all([
+      settled(commits.run(insert('a'))),
+      settled(
+        commits.run(() => {
+          database.exec('ROLLBACK');
+          throw new Error('disk full');
+        }),
+      ),
+      settled(commits.run(insert('c'))),
+    ]);
+    for (const result of results) expect(result.error).toBeInstanceOf(BatchFailure);
+    expect(database.inTransaction).toBe(false);
+    expect(stored()).toEqual([]);
+  });
+
+  it('commits what is queued when flushed early (before the database closes)', async () => {
+    const pending = commits.run(insert('a'));
+    commits.flush();
+    expect(stored()).toEqual(['a']);
+    await expect(pending).resolves.toBe('a');
+    expect(batches).toEqual([1]);
+  });
+});
