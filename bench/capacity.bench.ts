@@ -105,6 +105,20 @@ const mongoDatabase = mongodbUrl ? `bench_capacity_${Date.now().toString(36)}` :
 const snapshotDir = process.env.BENCH_HEAP_SNAPSHOT_DIR;
 
 const megabytes = (bytes: number): string => format(bytes / 1024 / 1024, 0);
+
+/** One line of what a process's RSS is made of: anonymous vs file pages, threads, V8's heap spaces (committed/used), off-heap. */
+function memoryBreakdown(report: ProcessReport): string {
+  const { memory } = report;
+  const space = (name: string): string => {
+    const found = memory.heapSpaces.find((entry) => entry.name === name);
+    return found ? `${megabytes(found.committedBytes)}/${megabytes(found.usedBytes)}` : '-';
+  };
+  return (
+    `rss ${megabytes(report.rssBytes)} MB (anon ${megabytes(memory.rssAnonBytes)}, file ${megabytes(memory.rssFileBytes)}), ${memory.threads} threads; ` +
+    `V8 heap committed/used: total ${megabytes(report.heapTotalBytes)}/${megabytes(report.heapUsedBytes)}, new ${space('new_space')}, old ${space('old_space')}, ` +
+    `code ${space('code_space')}, large ${space('large_object_space')}; external ${megabytes(report.externalBytes)} (array buffers ${megabytes(memory.arrayBuffersBytes)})`
+  );
+}
 const loadAverage = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 /** This process (the load generator): its own loop delay and GC, a suspect of every latency it measures. */
@@ -386,6 +400,8 @@ async function runMemory(bench: Bench, capacity: number): Promise<void> {
   const samples: Array<{ turns: number; rssMb: number; heapMb: number }> = [];
   const start = await bench.host.collectGarbage();
   console.log(`  before: rss ${megabytes(start.rssBytes)} MB, heap ${megabytes(start.heapUsedBytes)} MB (after GC)`);
+  console.log(`    ${memoryBreakdown(start)}`);
+  let largest: ProcessReport | undefined;
   let answered = 0;
   const sampleEvery = Math.max(500, Math.round(settings.memoryTurns / 10));
   const sampling: Array<Promise<void>> = [];
@@ -394,7 +410,12 @@ async function runMemory(bench: Bench, capacity: number): Promise<void> {
       answered += 1;
       if (answered % sampleEvery !== 0) return;
       const turns = answered;
-      sampling.push(bench.host.report().then((report) => void samples.push({ turns, rssMb: report.rssBytes / 1024 / 1024, heapMb: report.heapUsedBytes / 1024 / 1024 })));
+      sampling.push(
+        bench.host.report().then((report) => {
+          samples.push({ turns, rssMb: report.rssBytes / 1024 / 1024, heapMb: report.heapUsedBytes / 1024 / 1024 });
+          if (largest === undefined || report.rssBytes > largest.rssBytes) largest = report;
+        }),
+      );
     }),
   );
   await Promise.all(sampling);
@@ -404,7 +425,17 @@ async function runMemory(bench: Bench, capacity: number): Promise<void> {
   const end = await bench.host.collectGarbage();
   const maxRss = Math.max(...samples.map((sample) => sample.rssMb));
   console.log(`  after: rss ${megabytes(end.rssBytes)} MB, heap ${megabytes(end.heapUsedBytes)} MB (after GC); max rss sampled ${format(maxRss, 0)} MB`);
-  bench.saved.memory = { step, samples, startRssMb: start.rssBytes / 1024 / 1024, endRssMb: end.rssBytes / 1024 / 1024, endHeapMb: end.heapUsedBytes / 1024 / 1024, maxRssMb: maxRss };
+  if (largest !== undefined) console.log(`    at the largest sample: ${memoryBreakdown(largest)}`);
+  console.log(`    after GC: ${memoryBreakdown(end)}`);
+  bench.saved.memory = {
+    step,
+    samples,
+    startRssMb: start.rssBytes / 1024 / 1024,
+    endRssMb: end.rssBytes / 1024 / 1024,
+    endHeapMb: end.heapUsedBytes / 1024 / 1024,
+    maxRssMb: maxRss,
+    detail: { start: start.memory, largest: largest?.memory, end: end.memory },
+  };
 }
 
 async function runRedisLoss(bench: Bench, capacity: number): Promise<void> {

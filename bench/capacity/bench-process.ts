@@ -46,9 +46,10 @@ export interface BenchProcessOptions {
 
 /** Starts `options.script` and resolves once it announced its port. */
 export async function startBenchProcess(options: BenchProcessOptions): Promise<BenchProcess> {
-  // TypeScript scripts run under tsx; plain JavaScript (the host) runs under node alone.
+  // TypeScript scripts run under tsx; plain JavaScript (the host) runs under node alone, with no flag
+  // `node core/dist/main.js` lacks (the probe exposes gc() itself when asked for a full GC).
   const loader = options.script.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--expose-gc', ...loader, options.script, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, options.script, ...(options.args ?? [])], {
     cwd: root,
     env: options.env,
     stdio: ['ignore', options.stdoutFile ? 'pipe' : 'ignore', 'pipe', 'ipc'],

@@ -21,6 +21,19 @@ export interface ProcessReport {
   readonly stalls: StallSummary;
   /** The event loop's utilization since the last reset (0–1: not idle in the poll phase). */
   readonly loopUtilization: number;
+  /** What the RSS is made of. */
+  readonly memory: MemoryDetail;
+}
+
+/** A process's resident memory by kind (Linux /proc/self/status; 0 elsewhere) and V8's heap spaces (main isolate). */
+export interface MemoryDetail {
+  readonly rssAnonBytes: number;
+  readonly rssFileBytes: number;
+  /** Threads of the process: libuv's pool, V8's platform workers, and every worker thread (an isolate each). */
+  readonly threads: number;
+  readonly arrayBuffersBytes: number;
+  /** Per V8 heap space: the physical memory it holds (`committedBytes`) and what live or not yet collected objects use. */
+  readonly heapSpaces: ReadonlyArray<{ readonly name: string; readonly committedBytes: number; readonly usedBytes: number }>;
 }
 
 /**
@@ -74,6 +87,9 @@ export declare function createSelfMonitor(): { snapshot(): ProcessReport; reset(
 
 /** Installs the probe and answers the driver's requests; no-op without an IPC channel. */
 export declare function installProcessProbe(): void;
+
+/** The calling process's memory by kind (see MemoryDetail). */
+export declare function memoryDetail(): MemoryDetail;
 
 /** Tells the driver where this process listens. */
 export declare function announceListening(port: number): void;

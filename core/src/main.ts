@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { buildApp, HOST_VERSION, type AcaiApp } from './app.js';
 import { acceptSlots } from './app/accept-slots.js';
 import { LISTEN_BACKLOG } from './app/create-http-server.js';
+import { applyHeapGrowth } from './app/heap-growth.js';
 import { loadHostConfig, processEnvironment, type HostConfig } from './config/env-config.js';
 import { HostError } from './errors/index.js';
 import { installShutdown } from './health/index.js';
@@ -38,6 +39,8 @@ export async function startHost(options: StartHostOptions = {}): Promise<Running
     ...(options.logLevel !== undefined ? { LOG_LEVEL: options.logLevel } : {}),
   };
   const config = loadHostConfig(env);
+  // First, so the heap of everything below grows by the product's rule (see app/heap-growth.ts).
+  applyHeapGrowth(config.server.heapGrowthPercent);
   // Before anything that could load plugin code (tracing's exporters, the plugins themselves).
   const logStream = await isolateLogStream();
   const tracing = await startTracing({ serviceName: 'acai', serviceVersion: HOST_VERSION, env });
