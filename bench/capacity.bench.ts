@@ -48,7 +48,9 @@
 // BENCH_HOST_ENV="NAME=value,…" (extra host environment, e.g. admission-control settings, or HTTP_ACCEPT_SLOTS=1 to
 // run the overload phase with Node's single accepting descriptor),
 // BENCH_OVERLOAD_RATE=<turns/s> (the overload phase at a fixed rate instead of 2× the capacity just measured, so
-// two runs compare at the same offered load), BENCH_HOST_ROOT=<checkout> (measure the built host of another checkout, e.g. main, with this benchmark),
+// two runs compare at the same offered load), BENCH_LADDER_BASE=<turns/s> (the ladder's fractions of this rate
+// instead of the capacity just measured: two builds of different capacity compared at the same absolute rates),
+// BENCH_HOST_ROOT=<checkout> (measure the built host of another checkout, e.g. main, with this benchmark),
 // BENCH_COMPARE_ROOT=<checkout> (also start that checkout's host and measure it in the same capacity rounds,
 // alternating with this one: a before/after comparison under the same machine load).
 // The machine's load average is printed at the start and the end: wall-clock figures on a shared
@@ -90,6 +92,7 @@ const settings = {
   overloadSeconds: number('BENCH_OVERLOAD_SECONDS', quick ? 3 : 5),
   /** A fixed overload rate (turns/s) instead of 2× the capacity just measured: before/after runs at the same offered load. */
   overloadRate: number('BENCH_OVERLOAD_RATE', 0),
+  ladderBase: number('BENCH_LADDER_BASE', 0),
   memoryTurns: number('BENCH_MEMORY_TURNS', quick ? 3000 : 50_000),
   memoryRate: number('BENCH_MEMORY_RATE', 0.7),
   redisLossSeconds: number('BENCH_REDIS_LOSS_SECONDS', quick ? 9 : 30),
@@ -322,8 +325,15 @@ async function measureCpuSplit(bench: Bench, cpuPerTurnMs: number): Promise<void
   bench.saved.cpuSplit = { turns: run.ok.length, busyMs: split.busyMs, groups: split.groups, components: split.components.slice(0, 40) };
 }
 
-async function runLadder(bench: Bench, capacity: number): Promise<StepFigures[]> {
-  console.log(`\n3. open-loop ladder: ${settings.ladder.map((fraction) => `${fraction * 100}%`).join(', ')} of ${format(capacity, 0)} turns/s, ${settings.stepSeconds} s each, ${settings.ladderRounds} round(s)`);
+/** The rate the ladder's fractions apply to: BENCH_LADDER_BASE when set, else the measured capacity. */
+function ladderBase(measuredCapacity: number): number {
+  return settings.ladderBase > 0 ? settings.ladderBase : measuredCapacity;
+}
+
+async function runLadder(bench: Bench, measuredCapacity: number): Promise<StepFigures[]> {
+  const capacity = ladderBase(measuredCapacity);
+  const basis = settings.ladderBase > 0 ? ' (BENCH_LADDER_BASE, not the capacity just measured)' : '';
+  console.log(`\n3. open-loop ladder: ${settings.ladder.map((fraction) => `${fraction * 100}%`).join(', ')} of ${format(capacity, 0)} turns/s${basis}, ${settings.stepSeconds} s each, ${settings.ladderRounds} round(s)`);
   const ladder: StepFigures[] = [];
   const bareLadder: StepFigures[] = [];
   for (let round = 1; round <= settings.ladderRounds; round += 1) {
@@ -522,7 +532,7 @@ try {
     `  capacity ${format(figures.host, 0)} turns/s (bare route ${format(figures.bare, 0)}, ratio ${format(figures.host / figures.bare, 2)}); CPU per turn ${format(figures.cpuPerTurnMs, 2)} ms (bare ${format(figures.bareCpuPerTurnMs, 2)} ms, ${format(figures.cpuPerTurnMs / figures.bareCpuPerTurnMs, 1)}×)`,
   );
   for (const fraction of ladder.length > 0 ? settings.ladder : []) {
-    const steps = ladder.filter((step) => Math.abs(step.ratePerSecond - fraction * capacity) < 1e-9);
+    const steps = ladder.filter((step) => Math.abs(step.ratePerSecond - fraction * ladderBase(capacity)) < 1e-9);
     console.log(`  ${`${fraction * 100}%`.padStart(4)}: p99 ${steps.map((step) => format(step.p99, 0)).join(' / ')} ms, max ${steps.map((step) => format(step.max, 0)).join(' / ')} ms, loop delay p99 ${steps.map((step) => format(step.loopDelayP99, 0)).join(' / ')} ms`);
   }
   if (overload) {
