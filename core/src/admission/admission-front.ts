@@ -2,6 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AdmissionGate } from './admission-gate.js';
 import { refusalAnswers } from './refusal-answer.js';
 import type { RefusalLog } from './refusal-log.js';
+import { pathOf } from './request-path.js';
 
 // Why in front of Fastify: at 2× capacity most turns are refused, and each refusal used to pass through
 // everything a served request does — Fastify's request and reply objects, the route lookup, a child
@@ -37,11 +38,6 @@ export interface AdmissionFrontOptions {
 }
 
 type RequestListener = (this: Server, request: IncomingMessage, response: ServerResponse) => void;
-
-function pathOf(url: string): string {
-  const queryStart = url.indexOf('?');
-  return queryStart === -1 ? url : url.slice(0, queryStart);
-}
 
 /**
  * Whether the connection can carry the next request after a refusal. Node reads and drops the unread body

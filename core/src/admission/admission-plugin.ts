@@ -4,6 +4,7 @@ import { HostError } from '../errors/index.js';
 import { AdmissionRefusedError, type AdmissionGate, type AdmissionTicket } from './admission-gate.js';
 import { refusalAnswers, type RefusalAnswer } from './refusal-answer.js';
 import { createRefusalLog, type RefusalLog } from './refusal-log.js';
+import { pathOf } from './request-path.js';
 
 /** Options of {@link admissionPlugin}. */
 export interface AdmissionPluginOptions {
@@ -14,11 +15,6 @@ export interface AdmissionPluginOptions {
   readonly retryAfterSeconds?: number;
   /** Where refusals are counted and logged in aggregate (shared with the front door); the app's logger by default. */
   readonly refusals?: RefusalLog;
-}
-
-function pathOf(url: string): string {
-  const queryStart = url.indexOf('?');
-  return queryStart === -1 ? url : url.slice(0, queryStart);
 }
 
 /** An abort signal for a queued request: fires when the client goes away before it was admitted. */

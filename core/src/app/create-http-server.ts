@@ -2,8 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { HostConfig } from '../config/env-config.js';
 import { answerWhileClosing } from '../health/index.js';
-import { answerTransportError, twirpServerOptions } from '../rpc/index.js';
-import { answerUnknownRoutes } from './answer-unknown-route.js';
+import { answerTransportError, answerUnknownRoutes, twirpServerOptions } from '../rpc/index.js';
 import { RequestLogController } from './request-log-controller.js';
 
 /**

@@ -47,8 +47,14 @@ const FAILURE_MESSAGE: Record<AuthFailureReason, string> = {
   revoked: 'API key has been revoked',
 };
 
+/** The API key a request carries, if any, and whether it carried two different ones. */
+export interface PresentedKey {
+  readonly key?: string;
+  readonly isConflicting: boolean;
+}
+
 /** Bearer token or X-API-Key; a request carrying two different keys is refused as invalid. */
-export function extractApiKey(headers: FastifyRequest['headers']): { key?: string; isConflicting: boolean } {
+export function extractApiKey(headers: FastifyRequest['headers']): PresentedKey {
   const authorization = headers.authorization;
   const bearer = typeof authorization === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
   const headerValue = headers['x-api-key'];
@@ -56,6 +62,19 @@ export function extractApiKey(headers: FastifyRequest['headers']): { key?: strin
   if (bearer !== undefined && apiKeyHeader !== undefined && bearer !== apiKeyHeader) return { isConflicting: true };
   const key = bearer ?? apiKeyHeader;
   return key === undefined ? { isConflicting: false } : { key, isConflicting: false };
+}
+
+/** The key a request presented (extractApiKey), the credentials the authenticator checks. */
+function credentialsOf(presented: PresentedKey, clientIp: string): { apiKey?: string; clientIp: string } {
+  return presented.key === undefined ? { clientIp } : { apiKey: presented.key, clientIp };
+}
+
+/**
+ * What the authenticator already knows of this caller, without a lookup: undefined when nothing is
+ * cached; two different keys are invalid at once.
+ */
+export function cachedAuthResult(authenticator: Authenticator, presented: PresentedKey, clientIp: string): AuthResult | undefined {
+  return presented.isConflicting ? { ok: false, reason: 'invalid' } : authenticator.cachedResult(credentialsOf(presented, clientIp));
 }
 
 function sendError(reply: FastifyReply, error: HostError): FastifyReply {
@@ -118,12 +137,12 @@ const authPluginCallback: FastifyPluginCallback<AuthPluginOptions> = (app, optio
     request: FastifyRequest,
     reply: FastifyReply,
     rule: ProtectedPrefix,
-    presented: { key?: string; isConflicting: boolean },
+    presented: PresentedKey,
     address: string,
     cached: AuthResult | undefined,
   ): Promise<unknown> => {
     const { key, isConflicting } = presented;
-    const credentials = { ...(key === undefined ? {} : { apiKey: key }), clientIp: address };
+    const credentials = credentialsOf(presented, address);
     let result = cached;
     // Nothing to check (no key, or two): a throttled address is refused before anything else.
     if ((key === undefined || isConflicting) && result?.ok !== true && throttle) {
@@ -158,9 +177,7 @@ const authPluginCallback: FastifyPluginCallback<AuthPluginOptions> = (app, optio
     }
     const presented = extractApiKey(request.headers);
     const address = clientIp(request);
-    const cached: AuthResult | undefined = presented.isConflicting
-      ? { ok: false, reason: 'invalid' }
-      : authenticator.cachedResult({ ...(presented.key === undefined ? {} : { apiKey: presented.key }), clientIp: address });
+    const cached = cachedAuthResult(authenticator, presented, address);
     if (cached?.ok === true) {
       admit(request, reply, rule, cached.principal);
       next();

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { ClientIpResolver } from '../client-address/index.js';
-import { extractApiKey } from './auth-plugin.js';
+import { cachedAuthResult, extractApiKey } from './auth-plugin.js';
 import type { Authenticator } from './create-authenticator.js';
 import { hasScope, type ApiKeyScope } from './principal.js';
 
@@ -14,9 +14,7 @@ import { hasScope, type ApiKeyScope } from './principal.js';
  */
 export function cachedCallerCheck(authenticator: Authenticator, clientIp: ClientIpResolver, scope: ApiKeyScope): (request: IncomingMessage) => boolean {
   return (request) => {
-    const { key, isConflicting } = extractApiKey(request.headers);
-    if (isConflicting) return false;
-    const result = authenticator.cachedResult({ ...(key === undefined ? {} : { apiKey: key }), clientIp: clientIp(request) });
+    const result = cachedAuthResult(authenticator, extractApiKey(request.headers), clientIp(request));
     return result?.ok === true && hasScope(result.principal, scope);
   };
 }

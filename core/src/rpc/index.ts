@@ -12,5 +12,6 @@ export { ChatService } from './chat-service.js';
 export type { ChatServiceImplementation } from './chat-service.js';
 export { twirpServerOptions } from './twirp-server-options.js';
 export { answerTransportError, sendTwirpError } from './answer-transport-error.js';
+export { answerUnknownRoutes } from './answer-unknown-route.js';
 export { createInProcessChatTransport, DEFAULT_IN_PROCESS_DEADLINE_MS } from './in-process-chat-transport.js';
 export type { InProcessCallOptions, InProcessChatTransport, InProcessChatTransportOptions } from './in-process-chat-transport.js';
