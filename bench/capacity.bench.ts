@@ -43,7 +43,11 @@
 // BENCH_BARE_LADDER=0, BENCH_REDIS_LOSS_SECONDS, BENCH_JSON=<file> (all figures as JSON),
 // BENCH_PROFILE_DIR (--cpu-prof of the host; bench/capacity/summarize-cpu-profile.ts splits it by
 // component), BENCH_HEAP_SNAPSHOT_DIR (host heap snapshots after the warm-up and at the end),
-// BENCH_SPLIT_PROFILE_OUT=<file> (keep the split phase's .cpuprofile),
+// BENCH_SPLIT_PROFILE_OUT=<file> (keep the split phase's .cpuprofile; with BENCH_HOST_ENV=BENCH_HEAP_SAMPLE=1 also
+// <file>.heapprofile: the host's allocations over that round that survived a scavenge),
+// BENCH_SPLIT_RATE=<fraction> (the split phase open loop at that fraction of capacity instead of closed loop),
+// BENCH_PIN=1 (hosts on CPU 0, this process, the model and the bare route on CPU 1: what of a figure is the
+// machine's sharing of two cores),
 // BENCH_HOST_NODE_ARGS (e.g. "--trace-gc"), BENCH_HOST_LOG=<file> (the host's stdout),
 // BENCH_HOST_ENV="NAME=value,…" (extra host environment, e.g. admission-control settings, or HTTP_ACCEPT_SLOTS=1 to
 // run the overload phase with Node's single accepting descriptor),
@@ -55,6 +59,7 @@
 // alternating with this one: a before/after comparison under the same machine load).
 // The machine's load average is printed at the start and the end: wall-clock figures on a shared
 // machine are noisy, CPU per turn and the ratios to the bare route much less so.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -95,7 +100,11 @@ const settings = {
   ladderBase: number('BENCH_LADDER_BASE', 0),
   memoryTurns: number('BENCH_MEMORY_TURNS', quick ? 3000 : 50_000),
   memoryRate: number('BENCH_MEMORY_RATE', 0.7),
+  /** The split phase at this fraction of capacity, open loop, instead of closed loop (0: closed loop). */
+  splitRate: number('BENCH_SPLIT_RATE', 0),
   redisLossSeconds: number('BENCH_REDIS_LOSS_SECONDS', quick ? 9 : 30),
+  /** BENCH_PIN=1: the host (and the compared host) on CPU 0, everything else of the bench on CPU 1. */
+  pin: process.env.BENCH_PIN === '1',
   phases: new Set((process.env.BENCH_PHASES ?? 'split,ladder,overload,memory,redis,store').split(',').map((phase) => phase.trim())),
 };
 const API_KEY = 'acai_bench_key_0123456789abcdefghij';
@@ -313,16 +322,53 @@ async function measureCapacity(bench: Bench): Promise<number> {
  * One more closed-loop round with the V8 CPU profiler running in the host: where a turn's CPU goes, by
  * part of the turn and by component, scaled to the CPU per turn measured without the profiler.
  */
-async function measureCpuSplit(bench: Bench, cpuPerTurnMs: number): Promise<void> {
+async function measureCpuSplit(bench: Bench, cpuPerTurnMs: number, capacity: number): Promise<void> {
   const file = join(scratch, 'host.cpuprofile');
+  const rate = settings.splitRate * capacity;
   await bench.host.startProfile();
-  const run = await closedLoop(bench.hostClient, settings.connections, settings.closedSeconds * 1000);
+  const run = rate > 0
+    ? await openLoop(bench.hostClient, rate, settings.closedSeconds * 1000)
+    : await closedLoop(bench.hostClient, settings.connections, settings.closedSeconds * 1000);
   await bench.host.stopProfile(file);
-  if (process.env.BENCH_SPLIT_PROFILE_OUT) await copyFile(file, process.env.BENCH_SPLIT_PROFILE_OUT);
+  if (process.env.BENCH_SPLIT_PROFILE_OUT) {
+    await copyFile(file, process.env.BENCH_SPLIT_PROFILE_OUT);
+    // The host's allocation sample, when BENCH_HOST_ENV set BENCH_HEAP_SAMPLE=1 (process-probe.mjs).
+    await copyFile(`${file}.heapprofile`, `${process.env.BENCH_SPLIT_PROFILE_OUT}.heapprofile`).catch(() => undefined);
+  }
   const split = cpuSplit(JSON.parse(await readFile(file, 'utf8')) as CpuProfile);
-  console.log(`\n2b. host CPU split (sampling profiler over one more ${settings.closedSeconds} s closed-loop round, ${run.ok.length} turns; main thread only, shares × ${format(cpuPerTurnMs, 2)} ms/turn)`);
-  printCpuSplit(split, { cpuPerTurnMs, maxComponents: 15 });
+  // Open loop: the capacity round's CPU per turn does not apply (less batching), so the profile's own
+  // busy time per turn scales the shares (the profiler's overhead included).
+  const perTurnMs = rate > 0 ? split.busyMs / Math.max(1, run.ok.length) : cpuPerTurnMs;
+  const round = rate > 0 ? `open-loop round at ${format(rate, 0)} turns/s` : 'closed-loop round';
+  console.log(`\n2b. host CPU split (sampling profiler over one more ${settings.closedSeconds} s ${round}, ${run.ok.length} turns; main thread only, shares × ${format(perTurnMs, 2)} ms/turn)`);
+  printCpuSplit(split, { cpuPerTurnMs: perTurnMs, maxComponents: 15 });
   bench.saved.cpuSplit = { turns: run.ok.length, busyMs: split.busyMs, groups: split.groups, components: split.components.slice(0, 40) };
+}
+
+/**
+ * Pins every thread of the hosts (and their children) to CPU 0 and this process, the model and the bare
+ * route to CPU 1: the host then never shares its core with the load it is measured under. What it shows
+ * is how much of a figure is the machine (processes taking turns on two cores), not the host.
+ */
+function pinProcesses(bench: Bench): void {
+  const tree = (pid: number): number[] => {
+    const children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    return [pid, ...children.flatMap(tree)];
+  };
+  const safeTree = (pid: number | undefined): number[] => {
+    if (pid === undefined) return [];
+    try {
+      return tree(pid);
+    } catch {
+      return [pid];
+    }
+  };
+  const pin = (cpu: number, pids: readonly number[]): void => {
+    for (const pid of pids) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+  };
+  pin(0, [...safeTree(bench.host.child.pid), ...safeTree(bench.compare?.host.child.pid)]);
+  pin(1, [process.pid, ...[bench.model, bench.bare].flatMap((other) => safeTree(other.child.pid))]);
+  console.log('pinned: hosts on CPU 0; load generator, model and bare route on CPU 1');
 }
 
 /** The rate the ladder's fractions apply to: BENCH_LADDER_BASE when set, else the measured capacity. */
@@ -359,6 +405,35 @@ function recoveryTime(late: readonly number[], spacingMs: number): number {
   return late.length === 0 ? 0 : Math.max(...late) + spacingMs;
 }
 
+/** One probe answer after an overload burst: when it was scheduled (ms after the burst), and whether it was slow (> 50 ms or not ok). */
+interface ProbeAnswer {
+  readonly scheduledAt: number;
+  readonly slow: boolean;
+  readonly latency: number;
+}
+
+/**
+ * When the host is back to normal after a burst: the start (in 100 ms steps) of the first whole second
+ * whose probes were all answered in ≤ 50 ms. Unlike the time of the last slow answer, a stall seconds
+ * later that would have hit the probe at any time (a GC pause, another process holding the CPU) does not
+ * count as the burst's backlog.
+ */
+function firstCleanSecond(answers: readonly ProbeAnswer[]): number | undefined {
+  const last = Math.max(0, ...answers.map((answer) => answer.scheduledAt));
+  for (let start = 0; start + 1000 <= last + 1; start += 100) {
+    const window = answers.filter((answer) => answer.scheduledAt >= start && answer.scheduledAt < start + 1000);
+    if (window.length > 0 && window.every((answer) => !answer.slow)) return start;
+  }
+  return undefined;
+}
+
+/** The probe's p99 latency in each second after the burst. */
+function probeP99BySecond(answers: readonly ProbeAnswer[], seconds: number): string[] {
+  return Array.from({ length: seconds }, (_, second) =>
+    format(percentile(answers.filter((answer) => Math.floor(answer.scheduledAt / 1000) === second).map((answer) => answer.latency), 0.99), 0),
+  );
+}
+
 async function runOverload(bench: Bench, capacity: number): Promise<{ burst: StepFigures; recoveryMs: number }> {
   const overloadRate = settings.overloadRate > 0 ? settings.overloadRate : 2 * capacity;
   const probeRate = 0.3 * (overloadRate / 2);
@@ -367,10 +442,12 @@ async function runOverload(bench: Bench, capacity: number): Promise<{ burst: Ste
   // The probe has its own connections, so it measures the server, not a queue in this process.
   const probeClient = new TurnClient({ url: bench.host.url, path: TURN_PATH, headers: { authorization: `Bearer ${API_KEY}` }, bodies: [...bench.bodies].reverse() }, 2000);
   const slowProbes: number[] = [];
+  const probeAnswers: ProbeAnswer[] = [];
   const run = await measure([bench.host, bench.model], async () => {
     const burst = openLoop(bench.hostClient, overloadRate, settings.overloadSeconds * 1000);
     await sleep(settings.overloadSeconds * 1000);
     const probe = openLoop(probeClient, probeRate, probeSeconds * 1000, (scheduledAt, latency, outcome) => {
+      probeAnswers.push({ scheduledAt, slow: outcome !== 'ok' || latency > 50, latency });
       if (outcome !== 'ok' || latency > 50) slowProbes.push(scheduledAt);
     });
     return { burst: await burst, probe: await probe };
@@ -382,7 +459,9 @@ async function runOverload(bench: Bench, capacity: number): Promise<{ burst: Ste
   const recoveryMs = recoveryTime(slowProbes, 1000 / probeRate);
   const retryAfter = [...run.result.burst.retryAfter].join(', ') || 'none';
   console.log(`  accepted ${burst.ok} (p99 ${format(burst.p99, 0)} ms), refused ${burst.refused} (p99 ${format(burst.refusedP99, 0)} ms, Retry-After ${retryAfter}), failed ${burst.failed}`);
-  console.log(`  probe after the burst: p50 ${format(percentile(probe.ok, 0.5), 0)} p99 ${format(percentile(probe.ok, 0.99), 0)} ms, refused ${probe.refused.length}, failed ${probe.failed.length}; answers ≤ 50 ms from ${format(recoveryMs / 1000, 2)} s after the burst`);
+  const cleanSecondMs = firstCleanSecond(probeAnswers);
+  console.log(`  probe after the burst: p50 ${format(percentile(probe.ok, 0.5), 0)} p99 ${format(percentile(probe.ok, 0.99), 0)} ms, refused ${probe.refused.length}, failed ${probe.failed.length}; answers ≤ 50 ms from ${format(recoveryMs / 1000, 2)} s after the burst (the last slow one)`);
+  console.log(`  back to normal: the first whole second of probes all answered ≤ 50 ms starts ${cleanSecondMs === undefined ? 'never' : `${format(cleanSecondMs / 1000, 2)} s`} after the burst; probe p99 per second: ${probeP99BySecond(probeAnswers, probeSeconds).join(' / ')} ms`);
   // Node 20's libuv accepts one connection per event-loop iteration, so a request on a new connection waits
   // for the iterations of every connection queued before it; on a connection already open it does not.
   const byConnection = (parts: readonly LatencyParts[], isNew: boolean): number[] => parts.filter((part) => (part.connection !== undefined) === isNew).map((part) => part.total);
@@ -398,7 +477,7 @@ async function runOverload(bench: Bench, capacity: number): Promise<{ burst: Ste
       `  on ${kind === 'open' ? 'connections already open' : 'new connections'}: accepted ${figures.accepted} (p99 ${format(figures.acceptedP99, 0)} ms), refused ${figures.refused} (p99 ${format(figures.refusedP99, 0)} ms)`,
     );
   }
-  bench.saved.overload = { burst, recoveryMs, byConnection: split, probe: { p50: percentile(probe.ok, 0.5), p99: percentile(probe.ok, 0.99), refused: probe.refused.length, failed: probe.failed.length } };
+  bench.saved.overload = { burst, recoveryMs, cleanSecondMs, byConnection: split, probe: { p50: percentile(probe.ok, 0.5), p99: percentile(probe.ok, 0.99), refused: probe.refused.length, failed: probe.failed.length } };
   // Let any backlog drain before the next phase.
   await closedLoop(bench.hostClient, 1, 3_600_000, 1);
   return { burst, recoveryMs };
@@ -507,9 +586,10 @@ const saved: Record<string, unknown> = { settings: { ...settings, phases: [...se
 try {
   console.log(`bench:capacity ${quick ? '(quick) ' : ''}on ${mongodbUrl ? `MongoDB-wire (${mongoDatabase})` : 'the embedded store'}; load average ${loadAverage()}`);
   const bench = await setUp(saved);
+  if (settings.pin) pinProcesses(bench);
   await warmUp(bench);
   const capacity = await measureCapacity(bench);
-  if (settings.phases.has('split') && !process.env.BENCH_PROFILE_DIR) await measureCpuSplit(bench, (saved.capacity as { cpuPerTurnMs: number }).cpuPerTurnMs);
+  if (settings.phases.has('split') && !process.env.BENCH_PROFILE_DIR) await measureCpuSplit(bench, (saved.capacity as { cpuPerTurnMs: number }).cpuPerTurnMs, capacity);
   const ladder = settings.phases.has('ladder') ? await runLadder(bench, capacity) : [];
   const overload = settings.phases.has('overload') ? await runOverload(bench, capacity) : undefined;
   if (settings.phases.has('memory') && settings.memoryTurns > 0) await runMemory(bench, capacity);

@@ -217,8 +217,18 @@ export function installProcessProbe() {
       profiler.connect();
       await profiler.post('Profiler.enable');
       await profiler.post('Profiler.start');
+      // BENCH_HEAP_SAMPLE=1 (through BENCH_HOST_ENV): also sample allocations, keeping those that survived
+      // a scavenge (what gets promoted and makes full GCs come sooner), written next to the CPU profile.
+      if (process.env.BENCH_HEAP_SAMPLE === '1') {
+        await profiler.post('HeapProfiler.enable');
+        await profiler.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+      }
     }
     if (message.type === 'profile-stop' && profiler !== undefined) {
+      if (process.env.BENCH_HEAP_SAMPLE === '1') {
+        const { profile: heap } = await profiler.post('HeapProfiler.stopSampling');
+        await writeFile(`${message.path}.heapprofile`, JSON.stringify(heap));
+      }
       const { profile } = await profiler.post('Profiler.stop');
       profiler.disconnect();
       profiler = undefined;

@@ -37,7 +37,7 @@ async function fullHost(): Promise<{
     seenByFastify.push(`${request.method} ${request.url}`);
   });
   const gate = (await registerAdmission(app, {
-    settings: { maxInFlight: 1, maxQueued: 0, queueTimeoutMs: 0, targetLoopDelayMs: 0 },
+    settings: { maxInFlight: 1, maxQueued: 0, queueTimeoutMs: 0, targetLoopDelayMs: 0, minInFlight: 16 },
     registry,
     paths: ['/turn'],
     countRefusal: (path, method) => counted.push(`${method} ${path}`),

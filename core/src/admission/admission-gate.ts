@@ -86,6 +86,9 @@ export class AdmissionGate {
   #inFlight = 0;
   /** The most turns in progress at once since the last {@link takePeakInFlight}. */
   #peakInFlight = 0;
+  /** Turns admitted and refused since the last {@link takeRefusedShare}. */
+  #admittedSinceTake = 0;
+  #refusedSinceTake = 0;
   /** Admissions in the current and the previous rate window. */
   #windowStartedAt = Number.NEGATIVE_INFINITY;
   #admittedThisWindow = 0;
@@ -121,6 +124,15 @@ export class AdmissionGate {
     const peak = this.#peakInFlight;
     this.#peakInFlight = this.#inFlight;
     return peak;
+  }
+
+  /** The share of turns refused since the previous call (0 when none arrived): is the gate shedding? */
+  takeRefusedShare(): number {
+    const total = this.#admittedSinceTake + this.#refusedSinceTake;
+    const share = total === 0 ? 0 : this.#refusedSinceTake / total;
+    this.#admittedSinceTake = 0;
+    this.#refusedSinceTake = 0;
+    return share;
   }
 
   /** Changes the bound (at least 1); more room admits queued turns at once. */
@@ -165,6 +177,7 @@ export class AdmissionGate {
       waiter.timer = this.#timers.setTimeout(() => {
         if (!this.#remove(waiter)) return;
         waiter.detach();
+        this.#refusedSinceTake += 1;
         this.#observer.refused?.('queue_timeout');
         reject(new AdmissionRefusedError('queue_timeout'));
       }, this.#maxQueueMs);
@@ -180,6 +193,7 @@ export class AdmissionGate {
    */
   refuseOnArrival(): boolean {
     if (!this.isFull()) return false;
+    this.#refusedSinceTake += 1;
     this.#observer.refused?.('queue_full');
     return true;
   }
@@ -215,6 +229,7 @@ export class AdmissionGate {
   #admit(queuedMs: number): AdmissionTicket {
     this.#rollWindow();
     this.#admittedThisWindow += 1;
+    this.#admittedSinceTake += 1;
     this.#inFlight += 1;
     if (this.#inFlight > this.#peakInFlight) this.#peakInFlight = this.#inFlight;
     this.#observer.admitted?.(queuedMs);

@@ -26,7 +26,7 @@ async function buildApp(limits: { maxInFlight: number; maxQueued: number }) {
   const registry = new Registry();
   app = Fastify();
   const gate = (await registerAdmission(app, {
-    settings: { ...limits, queueTimeoutMs: 60_000, targetLoopDelayMs: 0 },
+    settings: { ...limits, queueTimeoutMs: 60_000, targetLoopDelayMs: 0, minInFlight: 16 },
     registry,
     paths: ['/turn', '/stream', '/failing'],
   }))!;
@@ -126,7 +126,7 @@ describe('admission control for chat turns', () => {
 
   it('is off when the maximum is 0', async () => {
     const fresh = Fastify();
-    expect(await registerAdmission(fresh, { settings: { maxInFlight: 0, maxQueued: 0, queueTimeoutMs: 0, targetLoopDelayMs: 0 }, registry: new Registry() })).toBeUndefined();
+    expect(await registerAdmission(fresh, { settings: { maxInFlight: 0, maxQueued: 0, queueTimeoutMs: 0, targetLoopDelayMs: 0, minInFlight: 16 }, registry: new Registry() })).toBeUndefined();
     await fresh.close();
   });
 });

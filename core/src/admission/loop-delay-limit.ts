@@ -30,6 +30,19 @@ export interface LoopDelayLimitSettings {
   readonly targetDelayMs: number;
 }
 
+// While the gate sheds (a tenth or more of the turns in an interval refused), the host is past what it
+// can serve, and only the turns in progress make each loop iteration long, which every refusal waits
+// for before it is even read. Then the limit aims at the tighter SHEDDING_TARGET_DELAY_MS: it stops
+// growing and shrinks towards the floor sooner. Below overload (no refusals, or a few after a stall) the
+// configured target stands, so a busy but coping host keeps its turns in progress (bench:capacity: a
+// 20 ms target at all times refused 156 turns in 10 s at 70 % of capacity; at 2× capacity it cut the
+// refusals' p99 from 153 to 35 ms).
+
+/** Share of an interval's turns refused from which the gate counts as shedding. */
+export const SHEDDING_SHARE = 0.1;
+/** The loop-delay target while shedding (the configured one when that is lower). */
+export const SHEDDING_TARGET_DELAY_MS = 20;
+
 /** Loop utilization from which a late loop counts as busy with our own work. */
 export const BUSY_UTILIZATION = 0.9;
 /** Consecutive late and busy intervals before the limit shrinks. */
@@ -45,21 +58,34 @@ export interface LimitObservation {
   readonly peakInFlight: number;
   /** Late and busy intervals in a row before this one (see {@link isLateAndBusy}). */
   readonly lateBefore: number;
+  /** Share of the interval's turns the gate refused (0–1). */
+  readonly refusedShare: number;
 }
 
-/** Whether the interval's loop was later than the target while busy with its own work. */
-export function isLateAndBusy(observation: Pick<LimitObservation, 'delayMs' | 'utilization'>, settings: LoopDelayLimitSettings): boolean {
-  return observation.delayMs > settings.targetDelayMs && observation.utilization >= BUSY_UTILIZATION;
+/** The delay the limit aims below in this interval: the tighter shedding target while the gate sheds. */
+export function targetDelayMs(observation: Pick<LimitObservation, 'refusedShare'>, settings: LoopDelayLimitSettings): number {
+  return observation.refusedShare >= SHEDDING_SHARE ? Math.min(settings.targetDelayMs, SHEDDING_TARGET_DELAY_MS) : settings.targetDelayMs;
 }
 
 /**
- * The limit for the next interval: ×0.75 while the loop has lagged and been busy for
+ * Whether the interval's loop was later than the target while busy with its own work. While shedding
+ * any late loop counts: turns are being refused anyway, so fewer in progress costs no throughput the
+ * host could have had, and shortens the iteration every refusal waits for (at 2× capacity on the
+ * shared machine the loop's utilization was 0.75: it waited for a CPU a quarter of the time).
+ */
+export function isLateAndBusy(observation: Pick<LimitObservation, 'delayMs' | 'utilization' | 'refusedShare'>, settings: LoopDelayLimitSettings): boolean {
+  const isShedding = observation.refusedShare >= SHEDDING_SHARE;
+  return observation.delayMs > targetDelayMs(observation, settings) && (isShedding || observation.utilization >= BUSY_UTILIZATION);
+}
+
+/**
+ * The limit for the next interval (against {@link targetDelayMs}): ×0.75 while the loop has lagged and been busy for
  * SUSTAINED_INTERVALS intervals, ×1.25 (at least +1) while the limit binds, the loop keeps up and has
  * headroom (utilization below BUSY_UTILIZATION); unchanged otherwise (a single late interval, a late loop
  * that mostly waited for a CPU, or a busy loop that keeps up).
  */
 export function nextLimit(current: number, observation: LimitObservation, settings: LoopDelayLimitSettings): number {
-  const isLate = observation.delayMs > settings.targetDelayMs;
+  const isLate = observation.delayMs > targetDelayMs(observation, settings);
   if (isLateAndBusy(observation, settings) && observation.lateBefore + 1 >= SUSTAINED_INTERVALS) return Math.max(settings.minLimit, Math.floor(current * 0.75));
   const hasHeadroom = observation.utilization < BUSY_UTILIZATION;
   if (!isLate && hasHeadroom && observation.peakInFlight >= current) return Math.min(settings.maxLimit, Math.max(current + 1, Math.ceil(current * 1.25)));
@@ -82,7 +108,7 @@ export function startLoopDelayLimit(gate: AdmissionGate, settings: LoopDelayLimi
     delay.reset();
     const utilization = performance.eventLoopUtilization(lastUtilization).utilization;
     lastUtilization = performance.eventLoopUtilization();
-    const observation = { delayMs, utilization, lateBefore, peakInFlight: gate.takePeakInFlight() };
+    const observation = { delayMs, utilization, lateBefore, peakInFlight: gate.takePeakInFlight(), refusedShare: gate.takeRefusedShare() };
     gate.setLimit(nextLimit(gate.limit, observation, settings));
     lateBefore = isLateAndBusy(observation, settings) ? lateBefore + 1 : 0;
   }, intervalMs);

@@ -14,6 +14,8 @@ export interface AdmissionSettings {
   readonly maxQueued: number;
   readonly queueTimeoutMs: number;
   readonly targetLoopDelayMs: number;
+  /** The adaptive limit's floor. */
+  readonly minInFlight: number;
 }
 
 /** The RPCs that run a chat turn: the ones admission control bounds. */
@@ -23,9 +25,8 @@ export const CHAT_TURN_PATHS: readonly string[] = [
   '/twirp/acai.chat.ChatService/ContinueChatStream',
 ];
 
-/** Where the adaptive limit starts and how low it may go, relative to the maximum. */
+/** Where the adaptive limit starts, relative to the maximum (the floor is ADMISSION_MIN_IN_FLIGHT). */
 const INITIAL_LIMIT = 64;
-const MIN_LIMIT = 16;
 /** What a refusal's Retry-After says: by then the burst that filled the gate has usually been served. */
 const RETRY_AFTER_SECONDS = 1;
 /** Fastify's own default body limit, for a server built without one. */
@@ -63,7 +64,7 @@ export async function registerAdmission(
   );
   if (isAdaptive) {
     const controller = startLoopDelayLimit(gate, {
-      minLimit: Math.min(MIN_LIMIT, settings.maxInFlight),
+      minLimit: Math.min(settings.minInFlight, settings.maxInFlight),
       maxLimit: settings.maxInFlight,
       targetDelayMs: settings.targetLoopDelayMs,
     });

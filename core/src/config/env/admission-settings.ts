@@ -10,14 +10,17 @@ export interface AdmissionSettings {
   readonly queueTimeoutMs: number;
   /** Event-loop delay the adaptive limit aims below (0 = a fixed limit of maxInFlight). */
   readonly targetLoopDelayMs: number;
+  /** The lowest the adaptive limit goes (capped by maxInFlight). */
+  readonly minInFlight: number;
 }
 
-/** ADMISSION_MAX_IN_FLIGHT, ADMISSION_MAX_QUEUED, ADMISSION_QUEUE_TIMEOUT_MS, ADMISSION_TARGET_LOOP_DELAY_MS. */
+/** ADMISSION_MAX_IN_FLIGHT, ADMISSION_MIN_IN_FLIGHT, ADMISSION_MAX_QUEUED, ADMISSION_QUEUE_TIMEOUT_MS, ADMISSION_TARGET_LOOP_DELAY_MS. */
 export function readAdmissionSettings(read: EnvReader): AdmissionSettings {
   return {
     maxInFlight: read.integer('ADMISSION_MAX_IN_FLIGHT', 256, 0, 100_000),
     maxQueued: read.integer('ADMISSION_MAX_QUEUED', 256, 0, 100_000),
     queueTimeoutMs: read.integer('ADMISSION_QUEUE_TIMEOUT_MS', 100, 0, 60_000),
     targetLoopDelayMs: read.integer('ADMISSION_TARGET_LOOP_DELAY_MS', 50, 0, 10_000),
+    minInFlight: read.integer('ADMISSION_MIN_IN_FLIGHT', 8, 1, 100_000),
   };
 }
