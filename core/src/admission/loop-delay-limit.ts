@@ -71,7 +71,8 @@ export function targetDelayMs(observation: Pick<LimitObservation, 'refusedShare'
  * Whether the interval's loop was later than the target while busy with its own work. While shedding
  * any late loop counts: turns are being refused anyway, so fewer in progress costs no throughput the
  * host could have had, and shortens the iteration every refusal waits for (at 2× capacity on the
- * shared machine the loop's utilization was 0.75: it waited for a CPU a quarter of the time).
+ * shared machine the loop's utilization was 0.75: a quarter of the time it sat in epoll, waiting for a CPU
+ * or for the load generator on the same two cores).
  */
 export function isLateAndBusy(observation: Pick<LimitObservation, 'delayMs' | 'utilization' | 'refusedShare'>, settings: LoopDelayLimitSettings): boolean {
   const isShedding = observation.refusedShare >= SHEDDING_SHARE;
