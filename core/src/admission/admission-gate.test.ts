@@ -202,6 +202,21 @@ describe('AdmissionGate', () => {
     expect(await settledState(waiting[1]!)).toBe('pending');
   });
 
+  it('sizes the queue to a quarter of the budget while shedding, and back to half once it is not', async () => {
+    let now = 0;
+    const admission = new AdmissionGate({ maxInFlight: 40, maxQueued: 100, maxQueueMs: 100 }, { timers: manualTimers(), now: () => now });
+    await Promise.all(Array.from({ length: 40 }, () => admission.enter()));
+    now = 1_000; // 40 admissions in the last second: 2 within half the budget, 1 within a quarter
+    admission.setShedding(true);
+    const first = admission.enter();
+    await expect(admission.enter()).rejects.toMatchObject({ reason: 'queue_full' });
+    expect(admission.queued).toBe(1);
+    admission.setShedding(false);
+    const second = admission.enter();
+    expect(admission.queued).toBe(2);
+    expect([await settledState(first), await settledState(second)]).toEqual(['pending', 'pending']);
+  });
+
   it('refuses on arrival while nothing was admitted for a whole second and the gate is full', async () => {
     let now = 0;
     const admission = new AdmissionGate({ maxInFlight: 1, maxQueued: 100, maxQueueMs: 100 }, { timers: manualTimers(), now: () => now });

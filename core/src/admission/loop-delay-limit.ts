@@ -111,6 +111,7 @@ export function startLoopDelayLimit(gate: AdmissionGate, settings: LoopDelayLimi
     lastUtilization = performance.eventLoopUtilization();
     const observation = { delayMs, utilization, lateBefore, peakInFlight: gate.takePeakInFlight(), refusedShare: gate.takeRefusedShare() };
     gate.setLimit(nextLimit(gate.limit, observation, settings));
+    gate.setShedding(observation.refusedShare >= SHEDDING_SHARE);
     lateBefore = isLateAndBusy(observation, settings) ? lateBefore + 1 : 0;
   }, intervalMs);
   timer.unref();
