@@ -441,14 +441,12 @@ async function runOverload(bench: Bench, capacity: number): Promise<{ burst: Ste
   console.log(`\n4. overload: ${format(overloadRate, 0)} turns/s (${format(overloadRate / capacity, 1)}× capacity) for ${settings.overloadSeconds} s, then a probe at ${format(probeRate, 0)}/s for ${probeSeconds} s`);
   // The probe has its own connections, so it measures the server, not a queue in this process.
   const probeClient = new TurnClient({ url: bench.host.url, path: TURN_PATH, headers: { authorization: `Bearer ${API_KEY}` }, bodies: [...bench.bodies].reverse() }, 2000);
-  const slowProbes: number[] = [];
   const probeAnswers: ProbeAnswer[] = [];
   const run = await measure([bench.host, bench.model], async () => {
     const burst = openLoop(bench.hostClient, overloadRate, settings.overloadSeconds * 1000);
     await sleep(settings.overloadSeconds * 1000);
     const probe = openLoop(probeClient, probeRate, probeSeconds * 1000, (scheduledAt, latency, outcome) => {
       probeAnswers.push({ scheduledAt, slow: outcome !== 'ok' || latency > 50, latency });
-      if (outcome !== 'ok' || latency > 50) slowProbes.push(scheduledAt);
     });
     return { burst: await burst, probe: await probe };
   });
@@ -456,7 +454,7 @@ async function runOverload(bench: Bench, capacity: number): Promise<{ burst: Ste
   const burst = stepFigures('burst 2×', overloadRate, run.result.burst, run.intervals[0]!, run.intervals[1]!, run);
   printStep(burst, run.result.burst.failures);
   const probe = run.result.probe;
-  const recoveryMs = recoveryTime(slowProbes, 1000 / probeRate);
+  const recoveryMs = recoveryTime(probeAnswers.filter((answer) => answer.slow).map((answer) => answer.scheduledAt), 1000 / probeRate);
   const retryAfter = [...run.result.burst.retryAfter].join(', ') || 'none';
   console.log(`  accepted ${burst.ok} (p99 ${format(burst.p99, 0)} ms), refused ${burst.refused} (p99 ${format(burst.refusedP99, 0)} ms, Retry-After ${retryAfter}), failed ${burst.failed}`);
   const cleanSecondMs = firstCleanSecond(probeAnswers);

@@ -207,6 +207,9 @@ export function installProcessProbe() {
   if (send === undefined) return;
   const { snapshot, reset } = createSelfMonitor();
 
+  // BENCH_HEAP_SAMPLE=1 (through BENCH_HOST_ENV): a profile also samples allocations, keeping those that
+  // survived a scavenge (what gets promoted and makes full GCs come sooner), written next to the CPU profile.
+  const sampleHeap = process.env.BENCH_HEAP_SAMPLE === '1';
   /** The CPU profiler's session while a profile is being taken (node:inspector: no restart, no --cpu-prof). */
   /** @type {Session | undefined} */
   let profiler;
@@ -217,15 +220,13 @@ export function installProcessProbe() {
       profiler.connect();
       await profiler.post('Profiler.enable');
       await profiler.post('Profiler.start');
-      // BENCH_HEAP_SAMPLE=1 (through BENCH_HOST_ENV): also sample allocations, keeping those that survived
-      // a scavenge (what gets promoted and makes full GCs come sooner), written next to the CPU profile.
-      if (process.env.BENCH_HEAP_SAMPLE === '1') {
+      if (sampleHeap) {
         await profiler.post('HeapProfiler.enable');
         await profiler.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
       }
     }
     if (message.type === 'profile-stop' && profiler !== undefined) {
-      if (process.env.BENCH_HEAP_SAMPLE === '1') {
+      if (sampleHeap) {
         const { profile: heap } = await profiler.post('HeapProfiler.stopSampling');
         await writeFile(`${message.path}.heapprofile`, JSON.stringify(heap));
       }

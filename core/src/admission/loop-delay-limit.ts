@@ -62,9 +62,14 @@ export interface LimitObservation {
   readonly refusedShare: number;
 }
 
+/** Whether the gate shed in this interval: a tenth or more of its turns refused. */
+export function isShedding(observation: Pick<LimitObservation, 'refusedShare'>): boolean {
+  return observation.refusedShare >= SHEDDING_SHARE;
+}
+
 /** The delay the limit aims below in this interval: the tighter shedding target while the gate sheds. */
 export function targetDelayMs(observation: Pick<LimitObservation, 'refusedShare'>, settings: LoopDelayLimitSettings): number {
-  return observation.refusedShare >= SHEDDING_SHARE ? Math.min(settings.targetDelayMs, SHEDDING_TARGET_DELAY_MS) : settings.targetDelayMs;
+  return isShedding(observation) ? Math.min(settings.targetDelayMs, SHEDDING_TARGET_DELAY_MS) : settings.targetDelayMs;
 }
 
 /**
@@ -75,8 +80,7 @@ export function targetDelayMs(observation: Pick<LimitObservation, 'refusedShare'
  * or for the load generator on the same two cores).
  */
 export function isLateAndBusy(observation: Pick<LimitObservation, 'delayMs' | 'utilization' | 'refusedShare'>, settings: LoopDelayLimitSettings): boolean {
-  const isShedding = observation.refusedShare >= SHEDDING_SHARE;
-  return observation.delayMs > targetDelayMs(observation, settings) && (isShedding || observation.utilization >= BUSY_UTILIZATION);
+  return observation.delayMs > targetDelayMs(observation, settings) && (isShedding(observation) || observation.utilization >= BUSY_UTILIZATION);
 }
 
 /**
@@ -111,7 +115,7 @@ export function startLoopDelayLimit(gate: AdmissionGate, settings: LoopDelayLimi
     lastUtilization = performance.eventLoopUtilization();
     const observation = { delayMs, utilization, lateBefore, peakInFlight: gate.takePeakInFlight(), refusedShare: gate.takeRefusedShare() };
     gate.setLimit(nextLimit(gate.limit, observation, settings));
-    gate.setShedding(observation.refusedShare >= SHEDDING_SHARE);
+    gate.setShedding(isShedding(observation));
     lateBefore = isLateAndBusy(observation, settings) ? lateBefore + 1 : 0;
   }, intervalMs);
   timer.unref();
