@@ -124,6 +124,18 @@ describe('admission control for chat turns', () => {
     expect(harness.gate.inFlight).toBe(0);
   });
 
+  it('starts an adaptive limit at 32 turns, or at the maximum when that is lower; a fixed one at the maximum', async () => {
+    const startOf = async (maxInFlight: number, targetLoopDelayMs: number): Promise<number> => {
+      const fresh = Fastify();
+      const gate = await registerAdmission(fresh, { settings: { maxInFlight, maxQueued: 0, queueTimeoutMs: 0, targetLoopDelayMs, minInFlight: 8 }, registry: new Registry() });
+      await fresh.close();
+      return gate!.limit;
+    };
+    expect(await startOf(256, 50)).toBe(32);
+    expect(await startOf(20, 50)).toBe(20);
+    expect(await startOf(256, 0)).toBe(256);
+  });
+
   it('is off when the maximum is 0', async () => {
     const fresh = Fastify();
     expect(await registerAdmission(fresh, { settings: { maxInFlight: 0, maxQueued: 0, queueTimeoutMs: 0, targetLoopDelayMs: 0, minInFlight: 16 }, registry: new Registry() })).toBeUndefined();

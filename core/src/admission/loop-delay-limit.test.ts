@@ -46,6 +46,19 @@ describe('startLoopDelayLimit', () => {
     }
   });
 
+  it('grows a limit that keeps binding while the loop idles (turns waiting on a slow model)', async () => {
+    const gate = new AdmissionGate({ maxInFlight: 4, maxQueued: 0, maxQueueMs: 0 });
+    const tickets = Array.from({ length: 4 }, () => gate.tryEnter());
+    const controller = startLoopDelayLimit(gate, { minLimit: 2, maxLimit: 256, targetDelayMs: 50 }, 20);
+    try {
+      // Every interval sees the limit reached (4 in progress) and an idle loop: after two in a row it grows.
+      expect(await eventually(() => gate.limit > 4, 20_000)).toBe(true);
+    } finally {
+      controller.stop();
+      for (const ticket of tickets) ticket?.release();
+    }
+  });
+
   it('keeps the limit while nothing is refused and the loop keeps up', async () => {
     const gate = new AdmissionGate({ maxInFlight: 64, maxQueued: 0, maxQueueMs: 0 });
     const controller = startLoopDelayLimit(gate, { minLimit: 8, maxLimit: 256, targetDelayMs: 50 }, 20);
