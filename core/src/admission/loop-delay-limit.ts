@@ -23,8 +23,8 @@ import type { AdmissionGate } from './admission-gate.js';
 // than BUSY_UTILIZATION of the interval, and, like shrinking, only after SUSTAINED_INTERVALS such intervals
 // in a row: a burst that meets an idle loop (a closed-loop client starting its next round, 50 turns at once
 // after a pause) binds the limit in an interval that was mostly idle before it. Growing on that one interval
-// raised the limit by a quarter at every such start, and with a fast model a higher limit only costs: at
-// capacity the host served 1,160, then 1,023, then 978 turns/s in three rounds (bench:capacity).
+// would raise the limit by a quarter at every such start, and with a fast model a higher limit only costs
+// (register-admission.ts: the start is the limit that is cheapest at capacity).
 
 /** Bounds and target of the adaptive limit. */
 export interface LoopDelayLimitSettings {
