@@ -7,8 +7,7 @@
 // "Full" is whichever is smaller: the configured bound, or what the gate can be expected to admit
 // within half the queue-time budget at the rate it admitted turns over the last second — a turn further
 // back would likely wait longer than its budget and be refused anyway, only later; refusing it on arrival
-// keeps refusals fast (below overload the queue holds at least as many turns as the limit: #queueBound).
-// The other half absorbs a dip in the rate (a GC pause, a slow model answer): with
+// keeps refusals fast. The other half absorbs a dip in the rate (a GC pause, a slow model answer): with
 // the whole budget, 3 % of the refusals at 2× capacity were turns that had waited out their 100 ms in
 // the queue (bench:capacity), enough to set the refusals' p99 at over 100 ms.
 
@@ -220,23 +219,14 @@ export class AdmissionGate {
     return this.#inFlight < this.#limit && this.#queue.length === 0;
   }
 
-  /**
-   * Room in the queue: the configured bound, or what the recent admission rate serves within half the budget
-   * (a quarter while shedding). Below overload, never fewer than the limit: there the rate is what arrived,
-   * not what the replica can serve, and a stall (a GC pause, a CPU held by another process) hands the loop
-   * every turn that arrived during it at once. With the limit at 32 and a queue of 16 (324 turns/s), stalls
-   * of up to 98 ms (760 ms of a 10 s step, mostly waiting for a CPU) refused 92 turns at 30 % of capacity
-   * (bench:capacity); a queue as deep as the turns in progress is served within about one turn's time there. While shedding the rate is what the
-   * replica serves, and the rate alone sizes the queue, which keeps refusals fast.
-   */
+  /** Room in the queue: the configured bound, or what the recent admission rate serves within half the budget (a quarter while shedding). */
   #queueBound(): number {
     if (this.#maxQueueMs === 0) return 0;
     this.#rollWindow();
     const recent = this.#admittedLastWindow;
     if (recent === undefined) return this.#maxQueued;
     const share = this.#isShedding ? SHEDDING_QUEUE_BUDGET_SHARE : QUEUE_BUDGET_SHARE;
-    const byRate = Math.ceil((recent * this.#maxQueueMs * share) / RATE_WINDOW_MS);
-    return Math.min(this.#maxQueued, this.#isShedding ? byRate : Math.max(byRate, this.#limit));
+    return Math.min(this.#maxQueued, Math.ceil((recent * this.#maxQueueMs * share) / RATE_WINDOW_MS));
   }
 
   #rollWindow(): void {
