@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AdmissionGate, AdmissionRefusedError, type GateTimers } from './admission-gate.js';
-import { BUSY_UTILIZATION, isLateAndBusy, nextLimit, SHEDDING_SHARE, SHEDDING_TARGET_DELAY_MS, SUSTAINED_INTERVALS, targetDelayMs, wantsMoreRoom } from './loop-delay-limit.js';
+import { BUSY_UTILIZATION, isLateAndBusy, type LimitObservation, nextLimit, SHEDDING_SHARE, SHEDDING_TARGET_DELAY_MS, SUSTAINED_INTERVALS, targetDelayMs, wantsMoreRoom } from './loop-delay-limit.js';
 
 /** Timers the test fires by hand: the queue budget runs out when the test says so. */
 function manualTimers(): GateTimers & { fireAll(): void; pending(): number } {
@@ -252,29 +252,31 @@ describe('nextLimit', () => {
   const settings = { minLimit: 16, maxLimit: 256, targetDelayMs: 50 };
 
   const sustained = SUSTAINED_INTERVALS - 1;
+  /** An observation whose limit also wanted more room in the intervals before (growth is up to this one). */
+  const observed = (observation: Omit<LimitObservation, 'roomyBefore'>): LimitObservation => ({ roomyBefore: sustained, ...observation });
 
   it('shrinks by a quarter once the event loop has lagged while busy for SUSTAINED_INTERVALS intervals, never below the floor', () => {
-    expect(nextLimit(100, { delayMs: 80, utilization: 0.95, peakInFlight: 100, lateBefore: sustained, roomyBefore: sustained, refusedShare: 0 }, settings)).toBe(75);
-    expect(nextLimit(100, { delayMs: 80, utilization: BUSY_UTILIZATION, peakInFlight: 100, lateBefore: sustained + 3, roomyBefore: sustained, refusedShare: 0 }, settings)).toBe(75);
-    expect(nextLimit(18, { delayMs: 500, utilization: 1, peakInFlight: 3, lateBefore: sustained, roomyBefore: sustained, refusedShare: 0 }, settings)).toBe(16);
+    expect(nextLimit(100, observed({ delayMs: 80, utilization: 0.95, peakInFlight: 100, lateBefore: sustained, refusedShare: 0 }), settings)).toBe(75);
+    expect(nextLimit(100, observed({ delayMs: 80, utilization: BUSY_UTILIZATION, peakInFlight: 100, lateBefore: sustained + 3, refusedShare: 0 }), settings)).toBe(75);
+    expect(nextLimit(18, observed({ delayMs: 500, utilization: 1, peakInFlight: 3, lateBefore: sustained, refusedShare: 0 }), settings)).toBe(16);
   });
 
   it('keeps the limit through a single late interval (a GC pause, a burst of another process)', () => {
-    expect(nextLimit(100, { delayMs: 400, utilization: 1, peakInFlight: 100, lateBefore: sustained - 1, roomyBefore: sustained, refusedShare: 0 }, settings)).toBe(100);
+    expect(nextLimit(100, observed({ delayMs: 400, utilization: 1, peakInFlight: 100, lateBefore: sustained - 1, refusedShare: 0 }), settings)).toBe(100);
   });
 
   it('keeps the limit while the loop lags but mostly waited (other processes held the CPU)', () => {
-    expect(nextLimit(100, { delayMs: 400, utilization: 0.5, peakInFlight: 100, lateBefore: 5, roomyBefore: sustained, refusedShare: 0 }, settings)).toBe(100);
-    expect(nextLimit(64, { delayMs: 80, utilization: 0.89, peakInFlight: 10, lateBefore: 5, roomyBefore: sustained, refusedShare: 0 }, settings)).toBe(64);
+    expect(nextLimit(100, observed({ delayMs: 400, utilization: 0.5, peakInFlight: 100, lateBefore: 5, refusedShare: 0 }), settings)).toBe(100);
+    expect(nextLimit(64, observed({ delayMs: 80, utilization: 0.89, peakInFlight: 10, lateBefore: 5, refusedShare: 0 }), settings)).toBe(64);
     expect(isLateAndBusy({ delayMs: 80, utilization: 0.89, refusedShare: 0 }, settings)).toBe(false);
     expect(isLateAndBusy({ delayMs: 50, utilization: 1, refusedShare: 0 }, settings)).toBe(false);
     expect(isLateAndBusy({ delayMs: 51, utilization: 0.9, refusedShare: 0 }, settings)).toBe(true);
   });
 
   it('grows by a quarter while the limit binds and the loop keeps up with headroom, never past the maximum', () => {
-    expect(nextLimit(64, { delayMs: 5, utilization: 0.6, peakInFlight: 64, lateBefore: 0, roomyBefore: sustained, refusedShare: 0 }, settings)).toBe(80);
-    expect(nextLimit(2, { delayMs: 5, utilization: 0.2, peakInFlight: 2, lateBefore: 0, roomyBefore: sustained, refusedShare: 0 }, { ...settings, minLimit: 1 })).toBe(3);
-    expect(nextLimit(250, { delayMs: 5, utilization: 0.5, peakInFlight: 250, lateBefore: 0, roomyBefore: sustained, refusedShare: 0 }, settings)).toBe(256);
+    expect(nextLimit(64, observed({ delayMs: 5, utilization: 0.6, peakInFlight: 64, lateBefore: 0, refusedShare: 0 }), settings)).toBe(80);
+    expect(nextLimit(2, observed({ delayMs: 5, utilization: 0.2, peakInFlight: 2, lateBefore: 0, refusedShare: 0 }), { ...settings, minLimit: 1 })).toBe(3);
+    expect(nextLimit(250, observed({ delayMs: 5, utilization: 0.5, peakInFlight: 250, lateBefore: 0, refusedShare: 0 }), settings)).toBe(256);
   });
 
   it('does not grow on a single roomy interval (a burst meeting a loop that was idle before it)', () => {
@@ -286,12 +288,12 @@ describe('nextLimit', () => {
   });
 
   it('does not grow while the loop is busy: more turns would only lengthen every iteration', () => {
-    expect(nextLimit(64, { delayMs: 5, utilization: BUSY_UTILIZATION, peakInFlight: 64, lateBefore: 0, roomyBefore: sustained, refusedShare: 0 }, settings)).toBe(64);
-    expect(nextLimit(16, { delayMs: 30, utilization: 0.99, peakInFlight: 40, lateBefore: 0, roomyBefore: sustained, refusedShare: 0 }, settings)).toBe(16);
+    expect(nextLimit(64, observed({ delayMs: 5, utilization: BUSY_UTILIZATION, peakInFlight: 64, lateBefore: 0, refusedShare: 0 }), settings)).toBe(64);
+    expect(nextLimit(16, observed({ delayMs: 30, utilization: 0.99, peakInFlight: 40, lateBefore: 0, refusedShare: 0 }), settings)).toBe(16);
   });
 
   it('stays put while the limit is not what holds turns back', () => {
-    expect(nextLimit(64, { delayMs: 5, utilization: 0.5, peakInFlight: 10, lateBefore: 0, roomyBefore: sustained, refusedShare: 0 }, settings)).toBe(64);
+    expect(nextLimit(64, observed({ delayMs: 5, utilization: 0.5, peakInFlight: 10, lateBefore: 0, refusedShare: 0 }), settings)).toBe(64);
   });
 
   it('aims at the tighter shedding target once a tenth of the turns are refused, never above the configured one', () => {
@@ -303,13 +305,13 @@ describe('nextLimit', () => {
 
   it('while shedding, shrinks at a delay the configured target tolerates, and does not grow past it', () => {
     const late = SHEDDING_TARGET_DELAY_MS + 10;
-    expect(nextLimit(64, { delayMs: late, utilization: 0.95, peakInFlight: 64, lateBefore: sustained, roomyBefore: sustained, refusedShare: 0.5 }, settings)).toBe(48);
-    expect(nextLimit(64, { delayMs: late, utilization: 0.95, peakInFlight: 64, lateBefore: sustained, roomyBefore: sustained, refusedShare: 0 }, settings)).toBe(64);
+    expect(nextLimit(64, observed({ delayMs: late, utilization: 0.95, peakInFlight: 64, lateBefore: sustained, refusedShare: 0.5 }), settings)).toBe(48);
+    expect(nextLimit(64, observed({ delayMs: late, utilization: 0.95, peakInFlight: 64, lateBefore: sustained, refusedShare: 0 }), settings)).toBe(64);
     // Refusing while the loop also waited for a CPU: still shrinks once sustained, and never grows while late.
-    expect(nextLimit(64, { delayMs: late, utilization: 0.7, peakInFlight: 64, lateBefore: sustained, roomyBefore: sustained, refusedShare: 0.5 }, settings)).toBe(48);
-    expect(nextLimit(64, { delayMs: late, utilization: 0.7, peakInFlight: 64, lateBefore: sustained - 1, roomyBefore: sustained, refusedShare: 0.5 }, settings)).toBe(64);
+    expect(nextLimit(64, observed({ delayMs: late, utilization: 0.7, peakInFlight: 64, lateBefore: sustained, refusedShare: 0.5 }), settings)).toBe(48);
+    expect(nextLimit(64, observed({ delayMs: late, utilization: 0.7, peakInFlight: 64, lateBefore: sustained - 1, refusedShare: 0.5 }), settings)).toBe(64);
     // The same loop without refusals: not our own work, and it has headroom, so the binding limit grows.
-    expect(nextLimit(64, { delayMs: late, utilization: 0.7, peakInFlight: 64, lateBefore: sustained, roomyBefore: sustained, refusedShare: 0 }, settings)).toBe(80);
+    expect(nextLimit(64, observed({ delayMs: late, utilization: 0.7, peakInFlight: 64, lateBefore: sustained, refusedShare: 0 }), settings)).toBe(80);
   });
 });
 
