@@ -26,6 +26,7 @@ import { chosenOrNewObjectIdHex, createObjectIdHex, isObjectIdHex } from '../obj
 import { checkPageSize, listingStart, pageFrom, type PagePosition } from '../page-token.js';
 import { containsText, searchByScan } from '../search-scan.js';
 import { storeUnavailable } from '../store-unavailable.js';
+import { CheckpointHandshake } from './checkpoint-handshake.js';
 import { GroupCommit } from './group-commit.js';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
@@ -272,8 +273,10 @@ export class EmbeddedConversationStore implements ConversationStore {
   #database: Database.Database | undefined;
   readonly #backgroundCheckpoints: boolean;
   #checkpointer: WalCheckpointer | undefined;
-  // Appends of one event-loop turn commit together (see group-commit.ts).
+  // Every write goes through it: those of one event-loop turn commit together (see group-commit.ts),
+  // and none meets the checkpoint thread's RESTART on the event loop (checkpoint-handshake.ts).
   #appends: GroupCommit | undefined;
+  #guard: CheckpointHandshake | undefined;
   // Preparing a statement cost more than running it on the chat path (bench:chat profile); the SQL
   // texts are a small fixed set, so each is prepared once per open database.
   readonly #statements = new Map<string, Database.Statement>();
@@ -313,10 +316,15 @@ export class EmbeddedConversationStore implements ConversationStore {
         database.pragma('wal_autocheckpoint = 0');
         // After a checkpoint rewinds the WAL, the file is cut back to this size.
         database.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-        this.#checkpointer = startWalCheckpointer(this.path, { logger: this.#logger });
+        const handshake = new CheckpointHandshake();
+        this.#checkpointer = startWalCheckpointer(this.path, { logger: this.#logger, handshake });
+        this.#guard = handshake;
       }
       this.#database = database;
-      this.#appends = new GroupCommit(database, { failure: (error) => storeUnavailable('append', error) });
+      this.#appends = new GroupCommit(database, {
+        failure: (error) => storeUnavailable('append', error),
+        ...(this.#guard ? { guard: this.#guard } : {}),
+      });
       this.#logger?.debug({ path: this.path }, 'embedded conversation store opened');
     } catch (error) {
       throw storeUnavailable('init', error);
@@ -324,33 +332,27 @@ export class EmbeddedConversationStore implements ConversationStore {
   }
 
   async create(input: CreateConversationInput): Promise<Conversation> {
-    const database = this.#open();
     const now = this.#now();
     const id = chosenOrNewObjectIdHex(input.id, now);
     const stored = input.messages.map((message) => this.#toStored(message, now));
-    try {
-      database.transaction(() => {
-        this.#statement(
-            `INSERT INTO conversations (id, tenant_id, title, created_at, updated_at, platform, chat_id, user_id, version, message_count)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            id,
-            input.tenantId,
-            input.title,
-            now.getTime(),
-            now.getTime(),
-            input.session?.platform ?? null,
-            input.session?.chatId ?? null,
-            input.session?.userId ?? null,
-            stored.length > 0 ? 1 : 0,
-            stored.length,
-          );
-        this.#insertMessages(input.tenantId, id, 0, stored, now);
-      }).immediate();
-    } catch (error) {
-      throw storeUnavailable('create', error);
-    }
+    await this.#write('create', () => {
+      this.#statement(
+        `INSERT INTO conversations (id, tenant_id, title, created_at, updated_at, platform, chat_id, user_id, version, message_count)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        id,
+        input.tenantId,
+        input.title,
+        now.getTime(),
+        now.getTime(),
+        input.session?.platform ?? null,
+        input.session?.chatId ?? null,
+        input.session?.userId ?? null,
+        stored.length > 0 ? 1 : 0,
+        stored.length,
+      );
+      this.#insertMessages(input.tenantId, id, 0, stored, now);
+    });
     const header: { -readonly [K in keyof ConversationHeader]: ConversationHeader[K] } = {
       id,
       tenantId: input.tenantId,
@@ -425,19 +427,17 @@ export class EmbeddedConversationStore implements ConversationStore {
     // Conditional: decided in one statement, so a rename that lands first always wins.
     const normalized = normalizeId(id);
     if (normalized === undefined) throw notFound(id);
-    this.#open(); // throws when the store is closed
-    try {
-      const changes = this.#statement(`UPDATE conversations SET title = ? WHERE id = ? AND tenant_id = ? AND title = ?`).run(title, normalized, tenantId, options.ifTitle).changes;
+    const ifTitle = options.ifTitle;
+    return this.#write('setTitle', () => {
+      const changes = this.#statement(`UPDATE conversations SET title = ? WHERE id = ? AND tenant_id = ? AND title = ?`).run(title, normalized, tenantId, ifTitle).changes;
       if (changes > 0) return true;
       if (this.#statement(`SELECT 1 FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) === undefined) throw notFound(id);
       return false;
-    } catch (error) {
-      throw storeUnavailable('setTitle', error);
-    }
+    });
   }
 
   async setSummary(tenantId: string, id: string, summary: ConversationSummary): Promise<void> {
-    this.#updateHeader(tenantId, id, 'setSummary', 'summary_content = ?, summary_covers_through = ?, summary_created_at = ?', [
+    await this.#updateHeader(tenantId, id, 'setSummary', 'summary_content = ?, summary_covers_through = ?, summary_created_at = ?', [
       summary.content,
       summary.coversThroughIndex,
       summary.createdAt.getTime(),
@@ -484,54 +484,40 @@ export class EmbeddedConversationStore implements ConversationStore {
   async remove(tenantId: string, id: string, options: { ifUpdatedBefore?: Date } = {}): Promise<RemovedConversation | undefined> {
     const normalized = normalizeId(id);
     if (normalized === undefined) return undefined;
-    const database = this.#open();
-    try {
-      // One transaction: the header, its messages and tool-use rows (ON DELETE CASCADE) go together.
-      return database
-        .transaction((): RemovedConversation | undefined => {
-          const row = this.#statement(`SELECT ${HEADER_COLUMNS} FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) as
-            | ConversationRow
-            | undefined;
-          if (!row) return undefined;
-          if (options.ifUpdatedBefore !== undefined && row.updated_at >= options.ifUpdatedBefore.getTime()) return undefined;
-          const first = this.#statement(`SELECT content FROM messages WHERE conversation_id = ? AND position = 0`).get(normalized) as
-            | { content: string }
-            | undefined;
-          this.#statement(`DELETE FROM conversations WHERE id = ? AND tenant_id = ?`).run(normalized, tenantId);
-          return { header: toHeader(row), ...(first === undefined ? {} : { firstMessage: first.content }) };
-        })
-        .immediate();
-    } catch (error) {
-      throw storeUnavailable('remove', error);
-    }
+    // One transaction: the header, its messages and tool-use rows (ON DELETE CASCADE) go together.
+    return this.#write('remove', (): RemovedConversation | undefined => {
+      const row = this.#statement(`SELECT ${HEADER_COLUMNS} FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) as
+        | ConversationRow
+        | undefined;
+      if (!row) return undefined;
+      if (options.ifUpdatedBefore !== undefined && row.updated_at >= options.ifUpdatedBefore.getTime()) return undefined;
+      const first = this.#statement(`SELECT content FROM messages WHERE conversation_id = ? AND position = 0`).get(normalized) as
+        | { content: string }
+        | undefined;
+      this.#statement(`DELETE FROM conversations WHERE id = ? AND tenant_id = ?`).run(normalized, tenantId);
+      return { header: toHeader(row), ...(first === undefined ? {} : { firstMessage: first.content }) };
+    });
   }
 
   async replaceLastMessage(tenantId: string, id: string, messageId: string, replacement: NewMessage): Promise<{ version: number } | undefined> {
     const normalized = normalizeId(id);
     if (normalized === undefined) return undefined;
-    const database = this.#open();
     const now = this.#now();
     const stored = this.#toStored(replacement, now);
-    try {
-      return database
-        .transaction((): { version: number } | undefined => {
-          const row = this.#statement(`SELECT version, message_count FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) as
-            | Pick<ConversationRow, 'version' | 'message_count'>
-            | undefined;
-          if (!row) return undefined;
-          const last = this.#statement(`SELECT id, role FROM messages WHERE conversation_id = ? AND position = ?`).get(normalized, row.message_count - 1) as
-            | Pick<MessageRow, 'id' | 'role'>
-            | undefined;
-          if (!last || last.id !== messageId || last.role !== 'assistant') throw lastMessageConflict(normalized, messageId);
-          this.#statement(`DELETE FROM messages WHERE conversation_id = ? AND position = ?`).run(normalized, row.message_count - 1);
-          this.#insertMessages(tenantId, normalized, row.message_count - 1, [stored], now);
-          this.#statement(`UPDATE conversations SET updated_at = max(updated_at, ?) WHERE id = ?`).run(now.getTime(), normalized);
-          return { version: row.version };
-        })
-        .immediate();
-    } catch (error) {
-      throw storeUnavailable('replaceLastMessage', error);
-    }
+    return this.#write('replaceLastMessage', (): { version: number } | undefined => {
+      const row = this.#statement(`SELECT version, message_count FROM conversations WHERE id = ? AND tenant_id = ?`).get(normalized, tenantId) as
+        | Pick<ConversationRow, 'version' | 'message_count'>
+        | undefined;
+      if (!row) return undefined;
+      const last = this.#statement(`SELECT id, role FROM messages WHERE conversation_id = ? AND position = ?`).get(normalized, row.message_count - 1) as
+        | Pick<MessageRow, 'id' | 'role'>
+        | undefined;
+      if (!last || last.id !== messageId || last.role !== 'assistant') throw lastMessageConflict(normalized, messageId);
+      this.#statement(`DELETE FROM messages WHERE conversation_id = ? AND position = ?`).run(normalized, row.message_count - 1);
+      this.#insertMessages(tenantId, normalized, row.message_count - 1, [stored], now);
+      this.#statement(`UPDATE conversations SET updated_at = max(updated_at, ?) WHERE id = ?`).run(now.getTime(), normalized);
+      return { version: row.version };
+    });
   }
 
   async listUntouched(scope: UntouchedScope, before: Date, limit: number): Promise<readonly ConversationHeader[]> {
@@ -639,11 +625,13 @@ export class EmbeddedConversationStore implements ConversationStore {
   }
 
   async close(): Promise<void> {
-    // Appends already accepted commit (or fail) before the connection goes.
-    this.#appends?.flush();
-    this.#appends = undefined;
+    // The checkpoint thread ends first, so nothing holds the writes back; then the writes already
+    // accepted commit (or fail) before the connection goes.
     await this.#checkpointer?.stop();
     this.#checkpointer = undefined;
+    this.#guard = undefined;
+    this.#appends?.flush({ force: true });
+    this.#appends = undefined;
     this.#statements.clear();
     this.#database?.close();
     this.#database = undefined;
@@ -714,18 +702,20 @@ export class EmbeddedConversationStore implements ConversationStore {
     for (const key of toolPluginKeys(messages)) recordUse.run(tenantId, key, conversationId, now.getTime());
   }
 
-  #updateHeader(tenantId: string, id: string, operation: string, assignments: string, values: Array<string | number>): boolean {
+  async #updateHeader(tenantId: string, id: string, operation: string, assignments: string, values: Array<string | number>): Promise<boolean> {
     const normalized = normalizeId(id);
     if (normalized === undefined) throw notFound(id);
-    this.#open(); // throws when the store is closed
-    let changes: number;
-    try {
-      changes = this.#statement(`UPDATE conversations SET ${assignments} WHERE id = ? AND tenant_id = ?`).run(...values, normalized, tenantId).changes;
-    } catch (error) {
-      throw storeUnavailable(operation, error);
-    }
+    const changes = await this.#write(
+      operation,
+      () => this.#statement(`UPDATE conversations SET ${assignments} WHERE id = ? AND tenant_id = ?`).run(...values, normalized, tenantId).changes,
+    );
     if (changes === 0) throw notFound(id);
     return true;
+  }
+
+  /** Runs a write's `work` (synchronous, no awaits) through the group commit; what it throws becomes `operation`'s error. */
+  #write<T>(operation: string, work: () => T): Promise<T> {
+    return this.#appendsOfOpenStore().run(work, (error) => storeUnavailable(operation, error));
   }
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { WriteGuard } from './checkpoint-handshake.js';
 import { GroupCommit } from './group-commit.js';
 
 class BatchFailure extends Error {}
@@ -150,5 +151,89 @@ describe('GroupCommit', () => {
     expect(stored()).toEqual(['a']);
     await expect(pending).resolves.toBe('a');
     expect(batches).toEqual([1]);
+  });
+});
+
+/** A guard the test holds and lets go of by hand, recording what the batches asked of it. */
+class HandGuard implements WriteGuard {
+  held = false;
+  writes = 0;
+  #waiting: Array<() => void> = [];
+  tryBeginWrite(): boolean {
+    if (this.held) return false;
+    this.writes += 1;
+    return true;
+  }
+  endWrite(): void {}
+  whenReleased(): Promise<void> {
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+  letGo(): void {
+    this.held = false;
+    for (const resolve of this.#waiting.splice(0)) resolve();
+  }
+}
+
+describe('GroupCommit with a guard (a checkpoint holding the file)', () => {
+  function guarded(guard: WriteGuard, maxGuardWaitMs?: number): GroupCommit {
+    return new GroupCommit(database, {
+      failure: (error) => error,
+      onBatch: (size) => batches.push(size),
+      guard,
+      ...(maxGuardWaitMs === undefined ? {} : { maxGuardWaitMs }),
+    });
+  }
+
+  it('holds the batch back while the guard is held, keeps the event loop free, and commits it all when let go', async () => {
+    const guard = new HandGuard();
+    guard.held = true;
+    const writes = guarded(guard);
+    const first = writes.run(insert('a'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = writes.run(insert('b'));
+    await new Promise((resolve) => setImmediate(resolve));
+    // Nothing was written or began a transaction: the loop ran on (these lines run) while the writes wait.
+    expect(stored()).toEqual([]);
+    expect(database.inTransaction).toBe(false);
+    expect(batches).toEqual([]);
+
+    guard.letGo();
+    await expect(Promise.all([first, second])).resolves.toEqual(['a', 'b']);
+    expect(stored()).toEqual(['a', 'b']);
+    expect(batches).toEqual([2]);
+    expect(guard.writes).toBe(1);
+  });
+
+  it('goes ahead without the guard once the writes waited maxGuardWaitMs, as it would without one', async () => {
+    const guard = new HandGuard();
+    guard.held = true;
+    const writes = guarded(guard, 20);
+    await expect(writes.run(insert('a'))).resolves.toBe('a');
+    expect(stored()).toEqual(['a']);
+    expect(guard.writes).toBe(0);
+  });
+
+  it('commits at once on a forced flush, whatever the guard says (the store closing)', async () => {
+    const guard = new HandGuard();
+    guard.held = true;
+    const writes = guarded(guard);
+    const pending = writes.run(insert('a'));
+    writes.flush({ force: true });
+    expect(stored()).toEqual(['a']);
+    await expect(pending).resolves.toBe('a');
+  });
+
+  it('rejects a write with its own failure mapping when given one', async () => {
+    const writes = guarded(new HandGuard());
+    const result = await settled(
+      writes.run(
+        () => {
+          throw new Error('boom');
+        },
+        (error) => new BatchFailure(`mapped: ${(error as Error).message}`),
+      ),
+    );
+    expect(result.error).toBeInstanceOf(BatchFailure);
+    expect((result.error as Error).message).toBe('mapped: boom');
   });
 });

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { WriteGuard } from './checkpoint-handshake.js';
 
 // Why: with WAL and synchronous=NORMAL the COMMIT is the largest single cost of an append (it writes
 // every page the transaction touched as a WAL frame). Pages that every append touches — the newest
@@ -8,10 +9,13 @@ import type Database from 'better-sqlite3';
 // one), so a failing one rolls back only its own writes and rejects only its own caller. No promise
 // resolves before the COMMIT that holds its writes has returned: an append is still durable (in the
 // WAL) when its caller hears of it. Under light load a batch is one write and costs what it did.
+// With a guard (checkpoint-handshake.ts), a batch that finds a RESTART checkpoint under way waits for it
+// as a promise instead of sleeping the event loop in SQLite's busy handler.
 
 /** One queued write: its work (synchronous SQLite calls) and its caller's promise. */
 interface QueuedWrite {
   readonly work: () => unknown;
+  readonly failure: (error: unknown) => unknown;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -25,6 +29,13 @@ export interface GroupCommitOptions {
   readonly failure: (error: unknown) => unknown;
   /** Called with the size of every flushed batch (metrics, tests). */
   readonly onBatch?: (size: number) => void;
+  /** Keeps batches from meeting a RESTART checkpoint on the event loop (see checkpoint-handshake.ts). */
+  readonly guard?: WriteGuard;
+  /**
+   * How long queued writes wait for the guard before a batch goes ahead anyway and meets SQLite's own
+   * busy timeout, as without a guard (default 5,000 ms: the store's busy_timeout).
+   */
+  readonly maxGuardWaitMs?: number;
 }
 
 /** Queues synchronous write transactions and commits those of one event-loop turn together. */
@@ -33,6 +44,9 @@ export class GroupCommit {
   readonly #options: GroupCommitOptions;
   #queue: QueuedWrite[] = [];
   #scheduled: NodeJS.Immediate | undefined;
+  /** When the guard first turned a batch away, while it still does (performance.now()). */
+  #heldOffSince: number | undefined;
+  #waitingForGuard = false;
   // Built once: better-sqlite3 makes five wrapper functions per transaction() call. Called inside a
   // transaction, the same wrapper opens a SAVEPOINT instead of BEGIN.
   readonly #transaction: Database.Transaction<(work: () => unknown) => unknown>;
@@ -45,37 +59,77 @@ export class GroupCommit {
 
   /**
    * Runs `work` (synchronous SQLite calls, no awaits) in the next batch's transaction. Resolves with its
-   * result after that transaction committed; rejects with `failure` of what `work` threw (its writes
-   * rolled back), or of the batch's error when the transaction could not begin or commit.
+   * result after that transaction committed; rejects with `failure` (default: the options') of what
+   * `work` threw (its writes rolled back), or of the batch's error when the transaction could not begin
+   * or commit.
    */
-  run<T>(work: () => T): Promise<T> {
+  run<T>(work: () => T, failure: (error: unknown) => unknown = this.#options.failure): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ work, failure, resolve: resolve as (value: unknown) => void, reject });
       this.#scheduled ??= setImmediate(() => this.flush());
     });
   }
 
-  /** Commits everything queued now (also called before the database closes). */
-  flush(): void {
+  /**
+   * Commits everything queued now, unless the guard says a checkpoint holds the file: then the batch
+   * goes when it lets go. `force` skips the guard (before the database closes, when the checkpoint
+   * thread has already ended).
+   */
+  flush(options: { force?: boolean } = {}): void {
     if (this.#scheduled !== undefined) clearImmediate(this.#scheduled);
     this.#scheduled = undefined;
+    if (this.#queue.length === 0) return;
+    const guard = options.force ? undefined : this.#options.guard;
+    const guarded = guard !== undefined && this.#takeGuard(guard);
+    if (guard !== undefined && !guarded && this.#heldOffSince !== undefined) return;
     const batch = this.#queue;
     this.#queue = [];
-    if (batch.length === 0) return;
     this.#options.onBatch?.(batch.length);
     let outcomes: WriteOutcome[];
     try {
       outcomes = batch.length === 1 ? [this.#runAlone(batch[0]!)] : this.#runTogether(batch);
     } catch (error) {
-      const failure = this.#options.failure(error);
-      for (const write of batch) write.reject(failure);
+      for (const write of batch) write.reject(write.failure(error));
       return;
+    } finally {
+      if (guarded) guard.endWrite();
     }
     batch.forEach((write, index) => {
       const outcome = outcomes[index]!;
       if (outcome.ok) write.resolve(outcome.value);
-      else write.reject(this.#options.failure(outcome.error));
+      else write.reject(write.failure(outcome.error));
     });
+  }
+
+  /**
+   * Takes the guard for this batch. When a checkpoint holds it, arranges for the batch to be flushed once
+   * it lets go and leaves #heldOffSince set, unless the writes have waited maxGuardWaitMs already: then
+   * the batch goes ahead unguarded (false, #heldOffSince cleared) and SQLite's busy timeout decides.
+   */
+  #takeGuard(guard: WriteGuard): boolean {
+    if (guard.tryBeginWrite()) {
+      this.#heldOffSince = undefined;
+      return true;
+    }
+    const now = performance.now();
+    this.#heldOffSince ??= now;
+    const waitLeft = this.#heldOffSince + (this.#options.maxGuardWaitMs ?? 5_000) - now;
+    if (waitLeft <= 0) {
+      this.#heldOffSince = undefined;
+      return false;
+    }
+    if (!this.#waitingForGuard) {
+      this.#waitingForGuard = true;
+      const tryAgain = (): void => {
+        if (!this.#waitingForGuard) return;
+        this.#waitingForGuard = false;
+        clearTimeout(deadline);
+        this.flush();
+      };
+      const deadline = setTimeout(tryAgain, waitLeft);
+      void guard.whenReleased().then(tryAgain);
+    }
+    return false;
   }
 
   /** A batch of one: its own transaction, exactly as without batching (a failure is the write's own). */

@@ -3,9 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EmbeddedConversationStore } from './embedded-conversation-store.js';
-import { startWalCheckpointer } from './wal-checkpointer.js';
+import { CheckpointHandshake } from './checkpoint-handshake.js';
+import { startWalCheckpointer, type CheckpointReport } from './wal-checkpointer.js';
 
 const folders: string[] = [];
 
@@ -29,6 +31,17 @@ function checkpointedRows(folder: string, file: string): number {
   }
 }
 
+/** A WAL database with 200 rows, none of them checkpointed yet. */
+function walDatabase(folder: string): Database.Database {
+  const database = new Database(join(folder, 'data.db'));
+  database.pragma('journal_mode = WAL');
+  database.pragma('wal_autocheckpoint = 0');
+  database.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, text TEXT)');
+  const insert = database.prepare('INSERT INTO items (text) VALUES (?)');
+  for (let index = 0; index < 200; index += 1) insert.run(`item ${index}`);
+  return database;
+}
+
 afterEach(async () => {
   for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
 });
@@ -48,6 +61,54 @@ describe('startWalCheckpointer', () => {
     await checkpointer.stop();
 
     expect(checkpointedRows(folder, 'data.db')).toBe(200);
+    database.close();
+  });
+
+  it('rewinds a WAL past restartAfterPages with one RESTART, then goes back to PASSIVE', async () => {
+    const folder = await scratchFolder();
+    const database = walDatabase(folder);
+    const reports: CheckpointReport[] = [];
+    const checkpointer = startWalCheckpointer(join(folder, 'data.db'), {
+      intervalMs: 5,
+      restartAfterPages: 1,
+      handshake: new CheckpointHandshake(),
+      onCheckpoint: (report) => reports.push(report),
+    });
+    await vi.waitFor(() => expect(reports.length).toBeGreaterThanOrEqual(4), { timeout: 10_000 });
+    // While nobody writes, the WAL keeps its old length but needs no second RESTART.
+    expect(reports.slice(0, 4).map((report) => report.mode)).toEqual(['PASSIVE', 'RESTART', 'PASSIVE', 'PASSIVE']);
+    expect(checkpointedRows(folder, 'data.db')).toBe(200);
+
+    // The next write starts the WAL over from its first frame.
+    database.prepare('INSERT INTO items (text) VALUES (?)').run('after the restart');
+    const seen = reports.length;
+    // (A report already on its way may still show the old length.)
+    await vi.waitFor(() => expect(reports.slice(seen).some((report) => report.log < 5)).toBe(true), { timeout: 10_000 });
+    await checkpointer.stop();
+    database.close();
+  });
+
+  it('starts a RESTART only between store write transactions, never inside one', async () => {
+    const folder = await scratchFolder();
+    const database = walDatabase(folder);
+    const handshake = new CheckpointHandshake();
+    const reports: CheckpointReport[] = [];
+    // The store is inside a write transaction from before the thread starts.
+    expect(handshake.tryBeginWrite()).toBe(true);
+    const checkpointer = startWalCheckpointer(join(folder, 'data.db'), {
+      intervalMs: 5,
+      restartAfterPages: 1,
+      handshake,
+      onCheckpoint: (report) => reports.push(report),
+    });
+    await vi.waitFor(() => expect(reports.length).toBe(1), { timeout: 10_000 });
+    await sleep(100);
+    // The PASSIVE checkpoint ran; the RESTART after it waits for the write to end.
+    expect(reports.map((report) => report.mode)).toEqual(['PASSIVE']);
+
+    handshake.endWrite();
+    await vi.waitFor(() => expect(reports.map((report) => report.mode)).toContain('RESTART'), { timeout: 10_000 });
+    await checkpointer.stop();
     database.close();
   });
 
