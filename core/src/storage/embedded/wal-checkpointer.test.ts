@@ -49,12 +49,7 @@ afterEach(async () => {
 describe('startWalCheckpointer', () => {
   it('moves committed pages from the WAL into the database file from its own thread', async () => {
     const folder = await scratchFolder();
-    const database = new Database(join(folder, 'data.db'));
-    database.pragma('journal_mode = WAL');
-    database.pragma('wal_autocheckpoint = 0');
-    database.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, text TEXT)');
-    const insert = database.prepare('INSERT INTO items (text) VALUES (?)');
-    for (let index = 0; index < 200; index += 1) insert.run(`item ${index}`);
+    const database = walDatabase(folder);
     expect(checkpointedRows(folder, 'data.db')).toBe(0);
 
     const checkpointer = startWalCheckpointer(join(folder, 'data.db'), { intervalMs: 5 });
