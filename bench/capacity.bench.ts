@@ -5,8 +5,9 @@
 // off), a bare Fastify route doing a turn's irreducible work (two model calls over keep-alive HTTP and
 // one SQLite insert: the in-run baseline), and the scripted OpenAI-compatible model, each in its own
 // process; this process drives the load. Every turn is a ContinueConversation: two model round trips,
-// one datetime tool call, the history read and the turn's append. Each process measures itself
-// (bench/capacity/process-probe.mjs): CPU time, RSS, event-loop delay, GC pauses.
+// one datetime tool call, the history read and the turn's append (the run stops before measuring when the
+// seeding turns' tool call did not succeed: a host without its tools would measure less). Each process
+// measures itself (bench/capacity/process-probe.mjs): CPU time, RSS, event-loop delay, GC pauses.
 //
 // Where a slow turn's time went (printed under every step): each server stamps its responses with when
 // it accepted the connection and read the request's headers (node:http's diagnostics channels), so every

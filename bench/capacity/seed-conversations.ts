@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
-import type { ConversationStore, NewMessage } from '../../core/src/storage/index.js';
+import type { ConversationStore, NewMessage, StoredMessage } from '../../core/src/storage/index.js';
 
 /** Where the host keeps conversations, and the checkout whose built store code wrote them. */
 export interface StoreLocation {
@@ -35,6 +35,7 @@ export async function seedConversations(location: StoreLocation, tenantId: strin
   try {
     const template = await store.get(tenantId, templateId);
     if (!template) throw new Error(`template conversation ${templateId} not found`);
+    assertToolsRan(template.messages);
     const messages: NewMessage[] = template.messages.map(({ id: _id, createdAt: _createdAt, ...message }) => message);
     const ids: string[] = [];
     for (let index = 0; index < count; index += 1) {
@@ -44,5 +45,24 @@ export async function seedConversations(location: StoreLocation, tenantId: strin
     return ids;
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * Refuses a run whose host did not run the turn's tool: its turns would skip the tool call and measure less
+ * work than the benchmark claims. (Session 7 measured such a host 20–36 % "faster": a copy whose node_modules
+ * was a symlink into another checkout, so its first-party plugins were third-party there and were refused
+ * on a machine without bubblewrap.)
+ */
+function assertToolsRan(messages: readonly StoredMessage[]): void {
+  const calls = messages.flatMap((message) => message.toolCalls ?? []);
+  if (calls.length === 0) throw new Error('the template conversation holds no tool call: the scripted model did not ask for one');
+  const failed = calls.find((call) => call.outcome !== 'ok');
+  if (failed) {
+    throw new Error(
+      `the host under test did not run ${failed.name} (${failed.outcome}: ${failed.result.slice(0, 200)}); its turns would skip the tool call. ` +
+        'Check that its plugins loaded (its log, or BENCH_HOST_LOG): a checkout whose node_modules is a symlink into another one treats the ' +
+        'first-party plugins as third-party (sandboxed, and refused where bubblewrap is missing)',
+    );
   }
 }
