@@ -183,8 +183,8 @@ async function hostMemory(host: BenchServer): Promise<{ rssKiB: number; heapKiB:
  * Opens stream `index` of the open-streams part. Admission control starts its adaptive limit at 32 turns
  * in progress and raises it only once the limit has bound while the event loop kept up for two 250 ms
  * intervals in a row (README, Capacity and admission control), so a burst of 200 new turns gets most of
- * them refused with 503 + Retry-After at first. Like a well-behaved client, the bench waits that long and asks again until the limit has grown;
- * before, it read the refusal's JSON body as an event stream with no events, waited for a first token that
+ * them refused with 503 + Retry-After at first. Like a well-behaved client, the bench waits that long
+ * and asks again until the limit has grown; before, it read the refusal's JSON body as an event stream with no events, waited for a first token that
  * never came, and the held streams ended at the model call's attempt timeout (30 s) with `unavailable`.
  */
 async function openHeldStream(host: BenchServer, index: number, onRefused: () => void): Promise<Response> {

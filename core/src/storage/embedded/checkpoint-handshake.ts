@@ -48,6 +48,7 @@ export class CheckpointHandshake implements WriteGuard {
 
   /** The thread reported a checkpoint (it lets go before it reports): writes waiting for it try again. */
   released(): void {
+    if (this.#waiting.length === 0) return;
     const waiting = this.#waiting;
     this.#waiting = [];
     for (const resolve of waiting) resolve();

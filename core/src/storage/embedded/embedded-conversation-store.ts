@@ -275,8 +275,7 @@ export class EmbeddedConversationStore implements ConversationStore {
   #checkpointer: WalCheckpointer | undefined;
   // Every write goes through it: those of one event-loop turn commit together (see group-commit.ts),
   // and none meets the checkpoint thread's RESTART on the event loop (checkpoint-handshake.ts).
-  #appends: GroupCommit | undefined;
-  #guard: CheckpointHandshake | undefined;
+  #writes: GroupCommit | undefined;
   // Preparing a statement cost more than running it on the chat path (bench:chat profile); the SQL
   // texts are a small fixed set, so each is prepared once per open database.
   readonly #statements = new Map<string, Database.Statement>();
@@ -312,18 +311,19 @@ export class EmbeddedConversationStore implements ConversationStore {
       for (const index of DROPPED_INDEXES) database.exec(`DROP INDEX IF EXISTS ${index}`);
       database.pragma(`user_version = ${SCHEMA_VERSION}`);
       registerContainsFunction(database);
+      let handshake: CheckpointHandshake | undefined;
       if (this.#backgroundCheckpoints) {
         database.pragma('wal_autocheckpoint = 0');
         // After a checkpoint rewinds the WAL, the file is cut back to this size.
         database.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-        const handshake = new CheckpointHandshake();
+        handshake = new CheckpointHandshake();
         this.#checkpointer = startWalCheckpointer(this.path, { logger: this.#logger, handshake });
-        this.#guard = handshake;
       }
       this.#database = database;
-      this.#appends = new GroupCommit(database, {
-        failure: (error) => storeUnavailable('append', error),
-        ...(this.#guard ? { guard: this.#guard } : {}),
+      // Every write names its own operation (#write); this is only the default.
+      this.#writes = new GroupCommit(database, {
+        failure: (error) => storeUnavailable('write', error),
+        ...(handshake ? { guard: handshake } : {}),
       });
       this.#logger?.debug({ path: this.path }, 'embedded conversation store opened');
     } catch (error) {
@@ -401,13 +401,12 @@ export class EmbeddedConversationStore implements ConversationStore {
   ): Promise<{ version: number } | undefined> {
     const normalized = normalizeId(id);
     if (normalized === undefined) return undefined;
-    const appends = this.#appendsOfOpenStore();
     const now = this.#now();
     const stored = messages.map((message) => this.#toStored(message, now));
     // IMMEDIATE (the batch's transaction) takes the write lock before reading the version, so a second
     // process cannot slip in between the check and the insert; an earlier append of the same batch
     // to the same conversation is already visible here, so both land in order with distinct versions.
-    return appends.run((): { version: number } | undefined => {
+    return this.#write('append', (): { version: number } | undefined => {
       const row = this.#statement(`SELECT version, message_count FROM conversations WHERE id = ? AND tenant_id = ?`)
         .get(normalized, tenantId) as Pick<ConversationRow, 'version' | 'message_count'> | undefined;
       if (!row) return undefined;
@@ -629,9 +628,8 @@ export class EmbeddedConversationStore implements ConversationStore {
     // accepted commit (or fail) before the connection goes.
     await this.#checkpointer?.stop();
     this.#checkpointer = undefined;
-    this.#guard = undefined;
-    this.#appends?.flush({ force: true });
-    this.#appends = undefined;
+    this.#writes?.flush({ force: true });
+    this.#writes = undefined;
     this.#statements.clear();
     this.#database?.close();
     this.#database = undefined;
@@ -646,9 +644,9 @@ export class EmbeddedConversationStore implements ConversationStore {
     return prepared;
   }
 
-  #appendsOfOpenStore(): GroupCommit {
-    if (!this.#appends) throw notOpen();
-    return this.#appends;
+  #writesOfOpenStore(): GroupCommit {
+    if (!this.#writes) throw notOpen();
+    return this.#writes;
   }
 
   #open(): Database.Database {
@@ -715,7 +713,7 @@ export class EmbeddedConversationStore implements ConversationStore {
 
   /** Runs a write's `work` (synchronous, no awaits) through the group commit; what it throws becomes `operation`'s error. */
   #write<T>(operation: string, work: () => T): Promise<T> {
-    return this.#appendsOfOpenStore().run(work, (error) => storeUnavailable(operation, error));
+    return this.#writesOfOpenStore().run(work, (error) => storeUnavailable(operation, error));
   }
 }
 

@@ -80,8 +80,8 @@ export class GroupCommit {
     this.#scheduled = undefined;
     if (this.#queue.length === 0) return;
     const guard = options.force ? undefined : this.#options.guard;
-    const guarded = guard !== undefined && this.#takeGuard(guard);
-    if (guard !== undefined && !guarded && this.#heldOffSince !== undefined) return;
+    const access = guard === undefined ? 'unguarded' : this.#takeGuard(guard);
+    if (access === 'wait') return;
     const batch = this.#queue;
     this.#queue = [];
     this.#options.onBatch?.(batch.length);
@@ -92,7 +92,7 @@ export class GroupCommit {
       for (const write of batch) write.reject(write.failure(error));
       return;
     } finally {
-      if (guarded) guard.endWrite();
+      if (access === 'taken') guard?.endWrite();
     }
     batch.forEach((write, index) => {
       const outcome = outcomes[index]!;
@@ -102,21 +102,21 @@ export class GroupCommit {
   }
 
   /**
-   * Takes the guard for this batch. When a checkpoint holds it, arranges for the batch to be flushed once
-   * it lets go and leaves #heldOffSince set, unless the writes have waited maxGuardWaitMs already: then
-   * the batch goes ahead unguarded (false, #heldOffSince cleared) and SQLite's busy timeout decides.
+   * Takes the guard for this batch ('taken'). When a checkpoint holds it, arranges for the batch to be
+   * flushed once it lets go ('wait'), unless the writes have waited maxGuardWaitMs already: then the batch
+   * goes ahead without it ('unguarded') and SQLite's busy timeout decides.
    */
-  #takeGuard(guard: WriteGuard): boolean {
+  #takeGuard(guard: WriteGuard): 'taken' | 'wait' | 'unguarded' {
     if (guard.tryBeginWrite()) {
       this.#heldOffSince = undefined;
-      return true;
+      return 'taken';
     }
     const now = performance.now();
     this.#heldOffSince ??= now;
     const waitLeft = this.#heldOffSince + (this.#options.maxGuardWaitMs ?? 5_000) - now;
     if (waitLeft <= 0) {
       this.#heldOffSince = undefined;
-      return false;
+      return 'unguarded';
     }
     if (!this.#waitingForGuard) {
       this.#waitingForGuard = true;
@@ -129,7 +129,7 @@ export class GroupCommit {
       const deadline = setTimeout(tryAgain, waitLeft);
       void guard.whenReleased().then(tryAgain);
     }
-    return false;
+    return 'wait';
   }
 
   /** A batch of one: its own transaction, exactly as without batching (a failure is the write's own). */
