@@ -19,12 +19,17 @@ function capturingLogger() {
   return { logger, lines };
 }
 
-/** A Fastify app with one route (and one that waits for `held`), listening on a free loopback port with `count` accept slots. */
+/**
+ * A Fastify app with one route (and one that waits for `held`, counting the requests that reached it in
+ * `arrivals.held`), listening on a free loopback port with `count` accept slots.
+ */
 async function listening(count: number, held: Promise<void> = Promise.resolve()) {
   const { logger, lines } = capturingLogger();
   const server = Fastify();
+  const arrivals = { held: 0 };
   server.get('/hello', async () => ({ hello: 'world' }));
   server.get('/held', async () => {
+    arrivals.held += 1;
     await held;
     return { done: true };
   });
@@ -34,7 +39,7 @@ async function listening(count: number, held: Promise<void> = Promise.resolve())
   app = server;
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { server, port, accepting, lines };
+  return { server, port, accepting, lines, arrivals };
 }
 
 /** This process's descriptors onto the TCP socket listening on `port` (its inode, as /proc names it). */
@@ -104,10 +109,13 @@ describe('acceptSlots', () => {
   it('counts connections accepted on a copy as the HTTP server\'s own, so close() waits for the requests in flight on them', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const { server, port } = await listening(8, held);
+    const { server, port, arrivals } = await listening(8, held);
     const requests = Array.from({ length: 40 }, () => fetch(`http://127.0.0.1:${port}/held`, { headers: { connection: 'close' } }));
     const connections = () => new Promise<number>((resolve, reject) => server.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
     await vi.waitFor(async () => expect(await connections()).toBe(40), { timeout: 30_000, interval: 20 });
+    // Every request is inside its handler before close() starts: one still being read when it starts
+    // would get Fastify's 503 for a closing server, which is not what this test is about.
+    await vi.waitFor(() => expect(arrivals.held).toBe(40), { timeout: 30_000, interval: 20 });
 
     let closed = false;
     const closing = server.close().then(() => (closed = true));
