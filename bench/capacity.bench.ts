@@ -57,7 +57,8 @@
 // instead of the capacity just measured: two builds of different capacity compared at the same absolute rates),
 // BENCH_HOST_ROOT=<checkout> (measure the built host of another checkout, e.g. main, with this benchmark),
 // BENCH_COMPARE_ROOT=<checkout> (also start that checkout's host and measure it in the same capacity rounds,
-// alternating with this one: a before/after comparison under the same machine load).
+// alternating with this one: a before/after comparison under the same machine load), BENCH_COMPARE_ENV="NAME=value,…"
+// (extra environment of that host only, over BENCH_HOST_ENV: e.g. this checkout against itself with EMBEDDED_STORE_THREAD=0).
 // The machine's load average is printed at the start and the end: wall-clock figures on a shared
 // machine are noisy, CPU per turn and the ratios to the bare route much less so.
 import { execFileSync } from 'node:child_process';
@@ -166,13 +167,17 @@ const scratch = await mkdtemp(join(tmpdir(), 'acai-bench-capacity-'));
 const running: BenchProcess[] = [];
 let redis: PrivateRedisServer | undefined;
 
-function hostEnvironment(model: BenchProcess, dataDir: string, extra: Record<string, string> = {}, root = hostRoot): Record<string, string> {
-  const fromUser = Object.fromEntries(
-    (process.env.BENCH_HOST_ENV ?? '')
+/** "NAME=value,…" as environment entries. */
+function environmentPairs(text: string | undefined): Record<string, string> {
+  return Object.fromEntries(
+    (text ?? '')
       .split(',')
       .filter((pair) => pair.includes('='))
       .map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()]),
   );
+}
+
+function hostEnvironment(model: BenchProcess, dataDir: string, extra: Record<string, string> = {}, root = hostRoot): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/tmp',
@@ -187,8 +192,8 @@ function hostEnvironment(model: BenchProcess, dataDir: string, extra: Record<str
     ACAI_API_KEYS: `${API_KEY}:${TENANT}:chat`,
     ACAI_DATA_DIR: dataDir,
     ...(mongodbUrl ? { MONGODB_URL: mongodbUrl, MONGODB_DATABASE: mongoDatabase! } : {}),
+    ...environmentPairs(process.env.BENCH_HOST_ENV),
     ...extra,
-    ...fromUser,
   };
 }
 
@@ -243,6 +248,8 @@ async function setUp(saved: Record<string, unknown>): Promise<Bench> {
   if (compareRoot) {
     const compareDir = join(scratch, 'compare');
     const extra: Record<string, string> = mongodbUrl ? { MONGODB_DATABASE: `${mongoDatabase}_compare` } : {};
+    // After BENCH_HOST_ENV, so one build can be compared with itself under other settings.
+    Object.assign(extra, environmentPairs(process.env.BENCH_COMPARE_ENV));
     const compareHost = await startHostProcess('compare', model, compareDir, extra, compareRoot);
     const compareBodies = await seedHost(compareHost, compareDir, compareRoot);
     compare = { host: compareHost, client: new TurnClient({ url: compareHost.url, path: TURN_PATH, headers: { authorization: `Bearer ${API_KEY}` }, bodies: compareBodies }, 2000) };

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedConversationStore } from '../../core/src/storage/index.js';
 import { startFakeOpenAI, type ChatCompletionBody, type FakeOpenAIServer, type FakeStep } from '../fakes/openai/index.js';
 import { startFakeWeatherApi, weatherApiError, type FakeWeatherApi } from '../fakes/weatherapi/index.js';
 import { redisServerBinary, requireMongoUrl, requireRedisUrl, uniqueName, mongoUrlWithDatabase } from '../support/env.js';
@@ -263,6 +264,59 @@ describe('graceful shutdown of the real host process', () => {
       expect(stored?._id.toHexString()).toBe(answer.body.conversation_id);
     } finally {
       await client.close();
+    }
+  });
+});
+
+describe('the embedded store on a thread of its own (EMBEDDED_STORE_THREAD=1)', () => {
+  const KEY = 'acai_edge_thread_key_0123456789abcdef';
+  let fake: FakeOpenAIServer;
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAI();
+    fake.respondWith(scriptedAssistant);
+  });
+  afterAll(async () => {
+    await fake?.close();
+  });
+
+  it('serves turns, listings and descriptions from it, and on SIGTERM stores the in-flight turn before exiting 0', async () => {
+    const dataDir = await scratch();
+    const target = await host({ ...fakeModelEnv(fake), ACAI_DATA_DIR: dataDir, EMBEDDED_STORE_THREAD: '1', ACAI_API_KEYS: `${KEY}:tenant-t:chat` });
+    expect(target.logs().find((line) => line.msg === 'conversation store ready')).toMatchObject({ store: 'embedded', onThread: true });
+    const started = await twirpJson(target.url, 'StartConversation', { message: 'first question' }, bearer(KEY));
+    expect(started.status).toBe(200);
+    const id = String(started.body.conversation_id);
+    expect((await twirpJson(target.url, 'ContinueConversation', { conversation_id: id, message: 'second question' }, bearer(KEY))).status).toBe(200);
+    const described = await twirpJson(target.url, 'DescribeConversation', { conversation_id: id }, bearer(KEY));
+    expect(described.body.conversation.messages.map((message: { content: string }) => message.content)).toContain('second question');
+    expect((await twirpJson(target.url, 'ListConversations', {}, bearer(KEY))).body.conversations.map((entry: { id: string }) => entry.id)).toEqual([id]);
+    expect((await twirpJson(target.url, 'DescribeConversation', { conversation_id: 'ffffffffffffffffffffffff' }, bearer(KEY))).status).toBe(404);
+
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    fake.enqueueFor(CHAT_MODEL, { type: 'text', content: 'the last answer', waitFor: gate });
+    const inFlight = twirpJson(target.url, 'ContinueConversation', { conversation_id: id, message: 'third question' }, bearer(KEY));
+    await waitUntil(() => fake.completionBodies(CHAT_MODEL).some((body) => JSON.stringify(body).includes('third question')), 'the third turn to reach the model');
+    target.child.kill('SIGTERM');
+    await target.waitForLog((line) => String(line.msg).startsWith('shutting down'));
+    release();
+    expect((await inFlight).status).toBe(200);
+    expect(await target.exited).toBe(0);
+
+    const store = new EmbeddedConversationStore({ dataDir });
+    await store.init();
+    try {
+      expect((await store.get('tenant-t', id))?.messages.map((message) => message.content)).toEqual([
+        'first question',
+        expect.any(String),
+        'second question',
+        expect.any(String),
+        'third question',
+        'the last answer',
+      ]);
+    } finally {
+      await store.close();
     }
   });
 });

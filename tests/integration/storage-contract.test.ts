@@ -6,3 +6,6 @@ describeConversationStoreContract('embedded (SQLite file)', () => embeddedStoreF
 describeConversationStoreContract('embedded (SQLite file, WAL checkpoints on a thread)', () =>
   embeddedStoreFactory('store-contract-checkpoints', { backgroundCheckpoints: true }),
 );
+describeConversationStoreContract('embedded on a worker thread (as the host runs it)', () =>
+  embeddedStoreFactory('store-contract-thread', { backgroundCheckpoints: true, onThread: true }),
+);

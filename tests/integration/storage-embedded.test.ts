@@ -63,9 +63,12 @@ describe('EmbeddedConversationStore specifics', () => {
     after.close();
   });
 
-  it('keeps committed appends when the writing process is killed (SIGKILL)', async () => {
-    const dataDir = join(root, 'crash');
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', writerScript, dataDir], { cwd: process.cwd() }).catch(
+  it.each([
+    ['on the event loop', 'loop'],
+    ['on its own thread (as the host runs it)', 'thread'],
+  ])('keeps committed appends when the writing process is killed (SIGKILL): store %s', async (_, where) => {
+    const dataDir = join(root, `crash-${where}`);
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', writerScript, dataDir, where], { cwd: process.cwd() }).catch(
       (error: { stdout?: string; signal?: string }) => {
         // The child kills itself; that is the point of the test.
         expect(error.signal).toBe('SIGKILL');
@@ -80,6 +83,15 @@ describe('EmbeddedConversationStore specifics', () => {
     expect(loaded?.messageCount).toBe(21);
     expect(loaded?.messages.at(-1)?.content).toBe('a9');
     expect(loaded?.version).toBe(11);
+    await store.close();
+  });
+
+  it('lets a process whose store thread is open but idle end by itself, its appends committed', async () => {
+    const dataDir = join(root, 'idle-thread');
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', writerScript, dataDir, 'thread', 'stay'], { cwd: process.cwd() });
+    const store = new EmbeddedConversationStore({ dataDir });
+    await store.init();
+    expect((await store.get('crash', stdout.trim()))?.messageCount).toBe(21);
     await store.close();
   });
 

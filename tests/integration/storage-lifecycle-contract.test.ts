@@ -3,3 +3,6 @@ import { embeddedStoreFactory, mongoStoreFactory } from '../support/conversation
 
 describeConversationLifecycleContract('MongoDB wire (MONGODB_URL)', () => mongoStoreFactory('lifecycle'));
 describeConversationLifecycleContract('embedded (SQLite file)', () => embeddedStoreFactory('store-lifecycle'));
+describeConversationLifecycleContract('embedded on a worker thread (as the host runs it)', () =>
+  embeddedStoreFactory('store-lifecycle-thread', { backgroundCheckpoints: true, onThread: true }),
+);

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { EmbeddedConversationStore, MongoConversationStore } from '../../core/src/storage/index.js';
+import { EmbeddedConversationStore, MongoConversationStore, ThreadedConversationStore } from '../../core/src/storage/index.js';
 import type { ConversationStoreFactory } from './conversation-store-contract.js';
 import { requireMongoUrl, uniqueName } from './env.js';
 
@@ -27,12 +27,16 @@ export async function mongoStoreFactory(prefix: string): Promise<ConversationSto
   };
 }
 
-/** Embedded (SQLite) stores in a temporary folder of their own (removed by `destroy`); optionally checkpointing from a thread, as the host's store does. */
-export async function embeddedStoreFactory(prefix: string, options: { backgroundCheckpoints?: boolean } = {}): Promise<ConversationStoreFactory> {
+/**
+ * Embedded (SQLite) stores in a temporary folder of their own (removed by `destroy`); optionally checkpointing
+ * from a thread, and optionally, as the host's store does, both on a worker thread of its own (ThreadedConversationStore).
+ */
+export async function embeddedStoreFactory(prefix: string, options: { backgroundCheckpoints?: boolean; onThread?: boolean } = {}): Promise<ConversationStoreFactory> {
   const dataDir = await mkdtemp(join(tmpdir(), `acai-${prefix}-`));
+  const { onThread, ...storeOptions } = options;
   return {
     async open(now) {
-      const store = new EmbeddedConversationStore({ dataDir, now, ...options });
+      const store = onThread === true ? new ThreadedConversationStore({ dataDir, now, ...storeOptions }) : new EmbeddedConversationStore({ dataDir, now, ...storeOptions });
       await store.init();
       return store;
     },

@@ -34,6 +34,7 @@ export async function openStores(config: HostConfig, logger: Logger, shutdown: S
     ...(config.mongodb.url ? { mongodbUrl: config.mongodb.url } : {}),
     mongoDatabase: config.mongodb.database,
     dataDir: config.dataDir,
+    embeddedThread: config.embeddedStoreThread,
     logger,
   });
   shutdown.add('stores', () => store.close());

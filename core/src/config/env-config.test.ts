@@ -9,12 +9,17 @@ describe('loadHostConfig', () => {
     expect(config.server.host).toBe('127.0.0.1');
     expect(config.pluginsConfigPath).toBe('/srv/acai/plugins.config.json');
     expect(config.dataDir).toBe('/srv/acai/.acai-data');
+    expect(config.embeddedStoreThread).toBe(false);
     expect(config.mongodb.url).toBeUndefined();
     expect(config.redis.url).toBeUndefined();
     expect(config.model.isConfigured).toBe(false);
     expect(config.chat.maxToolSteps).toBe(8);
     expect(config.chat.maxMessageBytes).toBe(32 * 1024);
     expect(Object.isFrozen(config.server)).toBe(true);
+  });
+
+  it('runs the embedded store on a thread of its own with EMBEDDED_STORE_THREAD=1', () => {
+    expect(loadHostConfig({ EMBEDDED_STORE_THREAD: '1' }).embeddedStoreThread).toBe(true);
   });
 
   it('treats a model plus a local base URL as configured without an API key', () => {
@@ -26,14 +31,14 @@ describe('loadHostConfig', () => {
   it('reports every invalid variable at once, naming each', () => {
     let caught: unknown;
     try {
-      loadHostConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', MONGODB_URL: 'http://db', AUTH_DISABLED: 'maybe' });
+      loadHostConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', MONGODB_URL: 'http://db', AUTH_DISABLED: 'maybe', EMBEDDED_STORE_THREAD: 'sometimes' });
     } catch (error) {
       caught = error;
     }
     expect(HostError.isInstance(caught)).toBe(true);
     const message = (caught as HostError).message;
     expect((caught as HostError).code).toBe('HOST_CONFIG_INVALID');
-    for (const name of ['PORT', 'LOG_LEVEL', 'MONGODB_URL', 'AUTH_DISABLED']) expect(message).toContain(name);
+    for (const name of ['PORT', 'LOG_LEVEL', 'MONGODB_URL', 'AUTH_DISABLED', 'EMBEDDED_STORE_THREAD']) expect(message).toContain(name);
   });
 
   it('serves MCP at /mcp by default with bounded sessions and no browser origins', () => {

@@ -23,6 +23,8 @@ export interface HostConfig {
   /** What `${VAR}` references in plugins.config.json resolve against (the environment the host started with). */
   readonly pluginVariables: Readonly<Record<string, string | undefined>>;
   readonly dataDir: string;
+  /** EMBEDDED_STORE_THREAD: the embedded store's SQLite work on a thread of its own instead of the event loop (default off). */
+  readonly embeddedStoreThread: boolean;
   readonly mongodb: MongodbSettings;
   readonly redis: RedisSettings;
   readonly model: ModelSettings;
@@ -53,6 +55,7 @@ export function loadHostConfig(env: Env, cwd: string = process.cwd()): HostConfi
     server: readServerSettings(read),
     pluginsConfigPath: read.path('PLUGINS_CONFIG', './plugins.config.json'),
     dataDir: read.path('ACAI_DATA_DIR', './.acai-data'),
+    embeddedStoreThread: read.flag('EMBEDDED_STORE_THREAD', false),
     mongodb: readMongodbSettings(read),
     redis: readRedisSettings(read),
     model: readModelSettings(read),

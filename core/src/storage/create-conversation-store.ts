@@ -3,6 +3,7 @@ import { HostError } from '../errors/index.js';
 import type { ConversationStore } from './conversation-store.js';
 import { describeMongodbFailure, describeMongodbTarget } from './describe-mongodb-target.js';
 import { EmbeddedConversationStore } from './embedded/embedded-conversation-store.js';
+import { ThreadedConversationStore } from './embedded/threaded-conversation-store.js';
 import { MongoConversationStore } from './mongo/mongo-conversation-store.js';
 
 /** Options for {@link createConversationStore}. */
@@ -13,6 +14,8 @@ export interface CreateConversationStoreOptions {
   mongoDatabase?: string;
   /** ACAI_DATA_DIR for the embedded store (default in config: `./.acai-data`). */
   dataDir: string;
+  /** Run the embedded store on a worker thread (ThreadedConversationStore) instead of the event loop (default false). */
+  embeddedThread?: boolean;
   logger: Logger;
   /** Injectable clock (tests). */
   now?: () => Date;
@@ -30,12 +33,8 @@ export async function createConversationStore(options: CreateConversationStoreOp
       ...(options.now === undefined ? {} : { now: options.now }),
     });
   } else {
-    store = new EmbeddedConversationStore({
-      dataDir: options.dataDir,
-      logger,
-      backgroundCheckpoints: true,
-      ...(options.now === undefined ? {} : { now: options.now }),
-    });
+    const embedded = { dataDir: options.dataDir, logger, backgroundCheckpoints: true, ...(options.now === undefined ? {} : { now: options.now }) };
+    store = options.embeddedThread === true ? new ThreadedConversationStore(embedded) : new EmbeddedConversationStore(embedded);
   }
   try {
     await store.init();
@@ -43,7 +42,7 @@ export async function createConversationStore(options: CreateConversationStoreOp
     await store.close().catch(() => {});
     throw store.kind === 'mongodb' && options.mongodbUrl !== undefined ? unreachableMongodb(options.mongodbUrl, error) : error;
   }
-  logger.info({ store: store.kind }, 'conversation store ready');
+  logger.info({ store: store.kind, ...(store instanceof ThreadedConversationStore ? { onThread: true } : {}) }, 'conversation store ready');
   return store;
 }
 

@@ -22,6 +22,8 @@ export { createConversationStore } from './create-conversation-store.js';
 export type { CreateConversationStoreOptions } from './create-conversation-store.js';
 export { EmbeddedConversationStore } from './embedded/embedded-conversation-store.js';
 export type { EmbeddedConversationStoreOptions } from './embedded/embedded-conversation-store.js';
+export { ThreadedConversationStore } from './embedded/threaded-conversation-store.js';
+export type { ThreadedConversationStoreOptions } from './embedded/threaded-conversation-store.js';
 export { MongoConversationStore } from './mongo/mongo-conversation-store.js';
 export type { MongoConversationStoreOptions } from './mongo/mongo-conversation-store.js';
 export { createObjectIdHex, isObjectIdHex } from './object-id.js';

@@ -1,8 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type ResourceLimits } from 'node:worker_threads';
 import { ToolError, type Clock, type PluginIdentity, type ToolCache, type ToolHttpClient, type ToolOutput } from '@acai/plugin-sdk';
 import type { Logger } from 'pino';
@@ -12,6 +11,7 @@ import type { PluginRuntime, RuntimeCallContext, RuntimePluginInfo } from '../pl
 import { createLogThrottle, type LogThrottle } from '../log-throttle.js';
 import { restartDelay, type RestartBackoff } from '../restart-delay.js';
 import type { Sandbox } from '../sandbox/index.js';
+import { isSourceModule, threadEntry, tsxPackageUrl } from '../../threads/thread-entry.js';
 import { forwardWorkerOutput } from './forward-worker-output.js';
 import { deserializeError, serializeError } from './serialize-error.js';
 import type {
@@ -174,21 +174,9 @@ interface WorkerHandle {
   crashMessage: string | undefined;
 }
 
-// Running from TypeScript source (tests, `tsx`), the worker needs the TypeScript loader and the
-// "@acai/source" condition; from dist it runs the compiled entry directly.
-const isSourceMode = import.meta.url.endsWith('.ts');
+const isSourceMode = isSourceModule(import.meta.url);
+const pluginThread = threadEntry(import.meta.url, './plugin-worker');
 const workerEntryUrl = new URL(`./plugin-worker.${isSourceMode ? 'ts' : 'js'}`, import.meta.url);
-
-function tsxPackageUrl(): URL {
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json'));
-}
-
-function workerScript(): URL {
-  if (!isSourceMode) return workerEntryUrl;
-  const tsxApiUrl = new URL('./dist/esm/api/index.mjs', tsxPackageUrl()).href;
-  const bootstrap = `const { register } = await import(${JSON.stringify(tsxApiUrl)}); register(); await import(${JSON.stringify(workerEntryUrl.href)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
-}
 
 /**
  * Runs a plugin in its own worker thread: a crash, an endless loop or a memory bomb costs that
@@ -391,7 +379,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
       clockFlag,
       clockPort: clockChannel.port2,
     };
-    const worker = new Worker(workerScript(), {
+    const worker = new Worker(pluginThread.script, {
       workerData: bootData,
       transferList: [clockChannel.port2],
       resourceLimits: this.#resourceLimits,
@@ -400,7 +388,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
       // What it prints comes to the host as streams (below), never straight to the host's stdout.
       stdout: true,
       stderr: true,
-      ...(isSourceMode ? { execArgv: ['--conditions=@acai/source'] } : {}),
+      execArgv: [...pluginThread.execArgv],
     });
     forwardWorkerOutput(worker.stdout, 'stdout', this.#output);
     forwardWorkerOutput(worker.stderr, 'stderr', this.#output);
