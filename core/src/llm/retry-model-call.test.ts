@@ -1,8 +1,8 @@
 import { APIConnectionTimeoutError, APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
-import { HostError } from '../errors/index.js';
 import { ModelCallRetries, type ModelCallRetrySettings } from './retry-model-call.js';
 import { DEFAULT_RETRY_POLICY } from './retry-policy.js';
+import { hostErrorOf } from '../errors/testing/host-error-of.js';
 
 const transient = (): Error => new Error('read ECONNRESET');
 
@@ -23,15 +23,6 @@ function scripted(...failures: unknown[]): () => Promise<string> {
   return () => (failures.length > 0 ? Promise.reject(failures.shift()) : Promise.resolve('ok'));
 }
 
-async function failure(run: Promise<unknown>): Promise<HostError> {
-  const error = await run.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!HostError.isInstance(error)) throw new Error(`expected a HostError, got ${String(error)}`);
-  return error;
-}
-
 describe('ModelCallRetries', () => {
   it('answers from the first attempt, giving it a live signal', async () => {
     const call = retries();
@@ -50,7 +41,7 @@ describe('ModelCallRetries', () => {
   it('gives up after the last attempt with HOST_MODEL_UNAVAILABLE, keeping the last failure as the cause', async () => {
     const call = retries();
     const last = transient();
-    const error = await failure(call.run(scripted(transient(), transient(), last)));
+    const error = await hostErrorOf(call.run(scripted(transient(), transient(), last)));
     expect(error.code).toBe('HOST_MODEL_UNAVAILABLE');
     expect(error.message).toBe('the model endpoint is temporarily unavailable; retry later');
     expect(error.cause).toBe(last);
@@ -59,14 +50,14 @@ describe('ModelCallRetries', () => {
 
   it('does not retry a rejected request', async () => {
     const call = retries();
-    const error = await failure(call.run(scripted(APIError.generate(400, { error: { message: 'bad' } }, undefined, new Headers()))));
+    const error = await hostErrorOf(call.run(scripted(APIError.generate(400, { error: { message: 'bad' } }, undefined, new Headers()))));
     expect(error.code).toBe('HOST_MODEL_REJECTED');
     expect(call.attempts).toBe(1);
   });
 
   it('never retries once text was handed out, so the client never sees the start of the reply twice', async () => {
     const call = retries({ hasHandedOutText: () => true });
-    const error = await failure(call.run(scripted(transient())));
+    const error = await hostErrorOf(call.run(scripted(transient())));
     expect(error.code).toBe('HOST_MODEL_UNAVAILABLE');
     expect(error.message).toContain('mid-stream');
     expect(call.attempts).toBe(1);
@@ -74,7 +65,7 @@ describe('ModelCallRetries', () => {
 
   it('fails fast when the server asks for a longer wait than the policy allows', async () => {
     const call = retries();
-    const error = await failure(call.run(scripted(APIError.generate(429, undefined, 'slow down', new Headers({ 'retry-after': '3600' })))));
+    const error = await hostErrorOf(call.run(scripted(APIError.generate(429, undefined, 'slow down', new Headers({ 'retry-after': '3600' })))));
     expect(error.message).toBe('the model endpoint is rate limited; retry later');
     expect(call.attempts).toBe(1);
   });
@@ -82,7 +73,7 @@ describe('ModelCallRetries', () => {
   it('does not wait for a retry that could not finish before the deadline', async () => {
     const call = retries({ call: { signal: new AbortController().signal, deadline: Date.now() + 5_000 } });
     const cause = APIError.generate(429, undefined, 'slow down', new Headers({ 'retry-after-ms': '10000' }));
-    const error = await failure(call.run(scripted(cause)));
+    const error = await hostErrorOf(call.run(scripted(cause)));
     expect(error.code).toBe('HOST_DEADLINE_EXCEEDED');
     expect(error.cause).toBe(cause);
   });
@@ -90,7 +81,7 @@ describe('ModelCallRetries', () => {
   it('starts no attempt when the deadline has passed or is closer than the shortest useful attempt', async () => {
     for (const deadline of [Date.now() - 1, Date.now() + DEFAULT_RETRY_POLICY.minAttemptMs - 100]) {
       const call = retries({ call: { signal: new AbortController().signal, deadline } });
-      expect((await failure(call.run(scripted()))).code).toBe('HOST_DEADLINE_EXCEEDED');
+      expect((await hostErrorOf(call.run(scripted()))).code).toBe('HOST_DEADLINE_EXCEEDED');
       expect(call.attempts).toBe(0);
     }
   });
@@ -99,12 +90,12 @@ describe('ModelCallRetries', () => {
     const gone = new AbortController();
     gone.abort();
     const before = retries({ call: { signal: gone.signal, deadline: Date.now() + 60_000 } });
-    expect((await failure(before.run(scripted()))).code).toBe('HOST_CANCELED');
+    expect((await hostErrorOf(before.run(scripted()))).code).toBe('HOST_CANCELED');
     expect(before.attempts).toBe(0);
 
     const leaving = new AbortController();
     const during = retries({ call: { signal: leaving.signal, deadline: Date.now() + 60_000 } });
-    const error = await failure(
+    const error = await hostErrorOf(
       during.run(
         (signal) =>
           new Promise((_resolve, reject) => {
@@ -119,14 +110,14 @@ describe('ModelCallRetries', () => {
 
   it('reports a caller whose own deadline signal fired as HOST_DEADLINE_EXCEEDED', async () => {
     const call = retries({ call: { signal: AbortSignal.abort(new DOMException('timed out', 'TimeoutError')), deadline: Date.now() + 60_000 } });
-    expect((await failure(call.run(scripted()))).code).toBe('HOST_DEADLINE_EXCEEDED');
+    expect((await hostErrorOf(call.run(scripted()))).code).toBe('HOST_DEADLINE_EXCEEDED');
   });
 
   it('stops waiting for a backoff as soon as the caller leaves', async () => {
     const leaving = new AbortController();
     // random() = 1 with a long base delay: the retry would wait far longer than this test may take.
     const call = retries({ policy: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 600_000, maxDelayMs: 600_000 }, random: () => 1, call: { signal: leaving.signal, deadline: Date.now() + 3_600_000 } });
-    const error = await failure(
+    const error = await hostErrorOf(
       call.run(() => {
         // Leaves once the failed attempt has been handled and the backoff has begun.
         setImmediate(() => leaving.abort());

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HostError } from '../../errors/index.js';
 import { ThreadedConversationStore } from './threaded-conversation-store.js';
+import { hostErrorOf } from '../../errors/testing/host-error-of.js';
 
 // The store contract itself runs against this store in tests/integration/storage-contract.test.ts and
 // storage-lifecycle-contract.test.ts; these are what the thread adds: errors crossing it, its lifecycle,
@@ -20,15 +21,6 @@ function openStore(options: Partial<ConstructorParameters<typeof ThreadedConvers
   const store = new ThreadedConversationStore({ dataDir, ...options });
   opened.push(store);
   return store;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<HostError> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!HostError.isInstance(error)) throw new Error(`expected a HostError, got ${String(error)}`);
-  return error;
 }
 
 beforeEach(async () => {
@@ -46,14 +38,14 @@ describe('ThreadedConversationStore', () => {
     await store.init();
     const created = await store.create({ tenantId: 't', title: 'x', messages: [{ role: 'user', content: 'q' }] });
 
-    const conflict = await rejection(store.append('t', created.id, [{ role: 'assistant', content: 'a' }], { expectedVersion: 7 }));
+    const conflict = await hostErrorOf(store.append('t', created.id, [{ role: 'assistant', content: 'a' }], { expectedVersion: 7 }));
     expect(conflict.code).toBe('HOST_CONVERSATION_CONFLICT');
     expect(conflict.meta).toEqual({ argument: 'conversation_id' });
 
-    const missing = await rejection(store.setTitle('t', 'ffffffffffffffffffffffff', 'renamed'));
+    const missing = await hostErrorOf(store.setTitle('t', 'ffffffffffffffffffffffff', 'renamed'));
     expect(missing.code).toBe('HOST_CONVERSATION_NOT_FOUND');
 
-    const badToken = await rejection(store.list('t', { pageSize: 5, pageToken: 'not-a-token' }));
+    const badToken = await hostErrorOf(store.list('t', { pageSize: 5, pageToken: 'not-a-token' }));
     expect(badToken.code).toBe('HOST_INVALID_ARGUMENT');
     expect(badToken.meta.argument).toBe('page_token');
 
@@ -65,11 +57,11 @@ describe('ThreadedConversationStore', () => {
 
   it('answers calls before init and after close with HOST_STORE_UNAVAILABLE', async () => {
     const store = openStore();
-    expect((await rejection(store.ping())).code).toBe('HOST_STORE_UNAVAILABLE');
+    expect((await hostErrorOf(store.ping())).code).toBe('HOST_STORE_UNAVAILABLE');
     await store.init();
     await store.ping();
     await store.close();
-    expect((await rejection(store.get('t', 'ffffffffffffffffffffffff'))).code).toBe('HOST_STORE_UNAVAILABLE');
+    expect((await hostErrorOf(store.get('t', 'ffffffffffffffffffffffff'))).code).toBe('HOST_STORE_UNAVAILABLE');
   });
 
   it('commits the writes already sent when it closes, and the file reopens with them', async () => {
@@ -94,7 +86,7 @@ describe('ThreadedConversationStore', () => {
     raw.pragma('user_version = 99');
     raw.close();
 
-    const error = await rejection(openStore().init());
+    const error = await hostErrorOf(openStore().init());
     expect(error.code).toBe('HOST_CONFIG_INVALID');
     expect(error.message).toContain('newer Acai');
   });
@@ -111,7 +103,7 @@ describe('ThreadedConversationStore', () => {
     const store = openStore();
     await store.init();
     const hostile = { pageSize: 5, toJSON: () => 'x' } as unknown as { pageSize: number };
-    expect((await rejection(store.list('t', hostile))).code).toBe('HOST_STORE_UNAVAILABLE');
+    expect((await hostErrorOf(store.list('t', hostile))).code).toBe('HOST_STORE_UNAVAILABLE');
     expect((await store.list('t', { pageSize: 5 })).conversations).toEqual([]);
   });
 
