@@ -6,6 +6,8 @@ import { pathToFileURL } from 'node:url';
 
 /** How to start a worker thread on one of our own modules. */
 export interface ThreadEntry {
+  /** The entry module itself: `.ts` from source, `.js` from dist. */
+  readonly entryUrl: URL;
   /** What to pass to `new Worker()`. */
   readonly script: URL;
   /** The worker's execArgv (the "@acai/source" condition when running from source). */
@@ -30,8 +32,8 @@ export function tsxPackageUrl(): URL {
 export function threadEntry(moduleUrl: string, baseName: string): ThreadEntry {
   const isSource = isSourceModule(moduleUrl);
   const entryUrl = new URL(`${baseName}.${isSource ? 'ts' : 'js'}`, moduleUrl);
-  if (!isSource) return { script: entryUrl, execArgv: [] };
+  if (!isSource) return { entryUrl, script: entryUrl, execArgv: [] };
   const tsxApiUrl = new URL('./dist/esm/api/index.mjs', tsxPackageUrl()).href;
   const bootstrap = `const { register } = await import(${JSON.stringify(tsxApiUrl)}); register(); await import(${JSON.stringify(entryUrl.href)});`;
-  return { script: new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), execArgv: ['--conditions=@acai/source'] };
+  return { entryUrl, script: new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), execArgv: ['--conditions=@acai/source'] };
 }

@@ -176,7 +176,6 @@ interface WorkerHandle {
 
 const isSourceMode = isSourceModule(import.meta.url);
 const pluginThread = threadEntry(import.meta.url, './plugin-worker');
-const workerEntryUrl = new URL(`./plugin-worker.${isSourceMode ? 'ts' : 'js'}`, import.meta.url);
 
 /**
  * Runs a plugin in its own worker thread: a crash, an endless loop or a memory bomb costs that
@@ -498,7 +497,7 @@ export class WorkerPluginRuntime implements PluginRuntime {
       // autogroup is the host's and is never reniced.
       return this.#sandbox.sandbox.spawn(process.execPath, [...execArgv, this.#sandbox.entryPath, boot], { stdio, serialization: 'advanced', niceness: 0 });
     }
-    return fork(fileURLToPath(workerEntryUrl), [boot], {
+    return fork(fileURLToPath(pluginThread.entryUrl), [boot], {
       execArgv: [...execArgv, ...(isSourceMode ? [`--import=${new URL('./dist/loader.mjs', tsxPackageUrl()).href}`, '--conditions=@acai/source'] : [])],
       // The plugin must not read the host's secrets from the environment.
       env: { ...this.#environment },

@@ -65,8 +65,7 @@ export type FromThread =
   | { readonly type: 'ready' }
   | { readonly type: 'failed'; readonly error: ThreadError }
   | { readonly type: 'answers'; readonly answers: readonly ThreadAnswer[] }
-  | { readonly type: 'log'; readonly line: string }
-  | { readonly type: 'closed' };
+  | { readonly type: 'log'; readonly line: string };
 
 /** A store failure as plain data: a HostError keeps its code, message and meta; anything else becomes `operation`'s HOST_STORE_UNAVAILABLE. */
 export function toThreadError(operation: string, error: unknown): ThreadError {
@@ -78,30 +77,4 @@ export function toThreadError(operation: string, error: unknown): ThreadError {
 /** The HostError a {@link ThreadError} describes, on the host's side. */
 export function fromThreadError(error: ThreadError): HostError {
   return new HostError(error.code, error.message, { meta: error.meta, ...(error.cause === undefined ? {} : { cause: new Error(error.cause) }) });
-}
-
-/** Collects items and hands them over in one batch at the end of the event-loop turn (setImmediate). */
-export class Batcher<T> {
-  readonly #send: (items: readonly T[]) => void;
-  #items: T[] = [];
-  #scheduled: NodeJS.Immediate | undefined;
-
-  constructor(send: (items: readonly T[]) => void) {
-    this.#send = send;
-  }
-
-  add(item: T): void {
-    this.#items.push(item);
-    this.#scheduled ??= setImmediate(() => this.flush());
-  }
-
-  /** Hands over what was collected now. */
-  flush(): void {
-    if (this.#scheduled !== undefined) clearImmediate(this.#scheduled);
-    this.#scheduled = undefined;
-    if (this.#items.length === 0) return;
-    const items = this.#items;
-    this.#items = [];
-    this.#send(items);
-  }
 }

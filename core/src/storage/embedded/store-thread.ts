@@ -5,7 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { EmbeddedConversationStore } from './embedded-conversation-store.js';
-import { Batcher, THREAD_METHODS, toThreadError, type FromThread, type StoreThreadOptions, type ThreadAnswer, type ThreadCall, type ToThread } from './store-thread-protocol.js';
+import { THREAD_METHODS, toThreadError, type FromThread, type StoreThreadOptions, type ThreadAnswer, type ThreadCall, type ToThread } from './store-thread-protocol.js';
+import { Batcher } from './turn-batcher.js';
 
 if (!parentPort) throw new Error('store-thread.ts runs as a worker thread');
 const port = parentPort;
@@ -68,7 +69,7 @@ async function close(): Promise<void> {
     // The last writes' answers are settled by now (close commits them); one more turn lets their callbacks run.
     await new Promise((resolve) => setImmediate(resolve));
     answers.flush();
-    post({ type: 'closed' });
+    // The port closing ends the thread; the host waits for its exit.
     port.close();
   }
 }

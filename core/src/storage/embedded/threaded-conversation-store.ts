@@ -3,22 +3,10 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { HostError } from '../../errors/index.js';
 import { threadEntry } from '../../threads/thread-entry.js';
-import type {
-  Conversation,
-  ConversationHeader,
-  ConversationPage,
-  ConversationStore,
-  ConversationSummary,
-  CreateConversationInput,
-  ListConversationsOptions,
-  NewMessage,
-  RemovedConversation,
-  SearchConversationsOptions,
-  SessionIdentity,
-  UntouchedScope,
-} from '../conversation-store.js';
+import type { ConversationStore } from '../conversation-store.js';
 import { storeUnavailable } from '../store-unavailable.js';
-import { Batcher, fromThreadError, toThreadError, type FromThread, type StoreThreadOptions, type ThreadAnswer, type ThreadCall, type ThreadMethod, type ToThread } from './store-thread-protocol.js';
+import { fromThreadError, toThreadError, type FromThread, type StoreThreadOptions, type ThreadAnswer, type ThreadCall, type ThreadMethod, type ToThread } from './store-thread-protocol.js';
+import { Batcher } from './turn-batcher.js';
 
 // Why a thread: on the chat path the embedded store was a quarter of the event loop's CPU per turn
 // (bench:capacity's split: SQLite 0.26–0.36 ms of 1.1–1.6 ms), and every request, a refusal included,
@@ -94,8 +82,6 @@ class StoreThread {
           break;
         case 'log':
           relayLogLine(logger, message.line);
-          break;
-        case 'closed':
           break;
       }
     });
@@ -176,7 +162,7 @@ function relayLogLine(logger: Logger | undefined, line: string): void {
 
 /**
  * The embedded store (EmbeddedConversationStore, one SQLite file) run on a worker thread of its own;
- * what the host uses when MONGODB_URL is unset. Same contract; a thread that dies fails the calls in
+ * what the host uses with EMBEDDED_STORE_THREAD=true and no MONGODB_URL. Same contract; a thread that dies fails the calls in
  * progress with HOST_STORE_UNAVAILABLE, and the next call starts a new one.
  */
 export class ThreadedConversationStore implements ConversationStore {
@@ -210,56 +196,57 @@ export class ThreadedConversationStore implements ConversationStore {
     this.#isOpen = true;
   }
 
-  create(input: CreateConversationInput): Promise<Conversation> {
-    return this.#call('create', [input]) as Promise<Conversation>;
+  // Each method forwards its arguments as they are; the interface gives their types.
+  create(...args: Parameters<ConversationStore['create']>) {
+    return this.#call('create', args);
   }
 
-  get(tenantId: string, id: string, options?: { recentMessages?: number }): Promise<Conversation | undefined> {
-    return this.#call('get', [tenantId, id, options]) as Promise<Conversation | undefined>;
+  get(...args: Parameters<ConversationStore['get']>) {
+    return this.#call('get', args);
   }
 
-  append(tenantId: string, id: string, messages: readonly NewMessage[], options?: { expectedVersion?: number }): Promise<{ version: number } | undefined> {
-    return this.#call('append', [tenantId, id, messages, options]) as Promise<{ version: number } | undefined>;
+  append(...args: Parameters<ConversationStore['append']>) {
+    return this.#call('append', args);
   }
 
-  setTitle(tenantId: string, id: string, title: string, options?: { ifTitle?: string }): Promise<boolean> {
-    return this.#call('setTitle', [tenantId, id, title, options]) as Promise<boolean>;
+  setTitle(...args: Parameters<ConversationStore['setTitle']>) {
+    return this.#call('setTitle', args);
   }
 
-  async setSummary(tenantId: string, id: string, summary: ConversationSummary): Promise<void> {
-    await this.#call('setSummary', [tenantId, id, summary]);
+  setSummary(...args: Parameters<ConversationStore['setSummary']>) {
+    return this.#call('setSummary', args);
   }
 
-  list(tenantId: string, options: ListConversationsOptions): Promise<ConversationPage> {
-    return this.#call('list', [tenantId, options]) as Promise<ConversationPage>;
+  list(...args: Parameters<ConversationStore['list']>) {
+    return this.#call('list', args);
   }
 
-  search(tenantId: string, options: SearchConversationsOptions): Promise<ConversationPage> {
-    return this.#call('search', [tenantId, options]) as Promise<ConversationPage>;
+  search(...args: Parameters<ConversationStore['search']>) {
+    return this.#call('search', args);
   }
 
-  remove(tenantId: string, id: string, options?: { ifUpdatedBefore?: Date }): Promise<RemovedConversation | undefined> {
-    return this.#call('remove', [tenantId, id, options]) as Promise<RemovedConversation | undefined>;
+  remove(...args: Parameters<ConversationStore['remove']>) {
+    return this.#call('remove', args);
   }
 
-  replaceLastMessage(tenantId: string, id: string, messageId: string, replacement: NewMessage): Promise<{ version: number } | undefined> {
-    return this.#call('replaceLastMessage', [tenantId, id, messageId, replacement]) as Promise<{ version: number } | undefined>;
+  replaceLastMessage(...args: Parameters<ConversationStore['replaceLastMessage']>) {
+    return this.#call('replaceLastMessage', args);
   }
 
-  listUntouched(scope: UntouchedScope, before: Date, limit: number): Promise<readonly ConversationHeader[]> {
-    return this.#call('listUntouched', [scope, before, limit]) as Promise<readonly ConversationHeader[]>;
+  listUntouched(...args: Parameters<ConversationStore['listUntouched']>) {
+    return this.#call('listUntouched', args);
   }
 
-  findLatestForSession(tenantId: string, session: SessionIdentity, updatedSince: Date): Promise<ConversationHeader | undefined> {
-    return this.#call('findLatestForSession', [tenantId, session, updatedSince]) as Promise<ConversationHeader | undefined>;
+  findLatestForSession(...args: Parameters<ConversationStore['findLatestForSession']>) {
+    return this.#call('findLatestForSession', args);
   }
 
-  findByToolProvenance(tenantId: string, plugin: string, pluginVersion?: string, limit?: number): Promise<readonly ConversationHeader[]> {
-    return this.#call('findByToolProvenance', [tenantId, plugin, pluginVersion, limit]) as Promise<readonly ConversationHeader[]>;
+  findByToolProvenance(...args: Parameters<ConversationStore['findByToolProvenance']>) {
+    return this.#call('findByToolProvenance', args);
   }
 
-  async ping(): Promise<void> {
-    await this.#call('ping', []);
+  ping() {
+    return this.#call('ping', []);
   }
 
   async close(): Promise<void> {
@@ -269,11 +256,12 @@ export class ThreadedConversationStore implements ConversationStore {
     await thread?.close();
   }
 
-  async #call(method: ThreadMethod, args: readonly unknown[]): Promise<unknown> {
+  async #call<M extends ThreadMethod>(method: M, args: Parameters<ConversationStore[M]>): Promise<Awaited<ReturnType<ConversationStore[M]>>> {
     if (!this.#isOpen) throw new HostError('HOST_STORE_UNAVAILABLE', 'embedded conversation store is not open (call init() first)');
     const at = this.#now().getTime();
     const thread = this.#thread ?? (await this.#restart(method));
-    return thread.call(method, args, at);
+    // The thread answers with what the same method of EmbeddedConversationStore returned.
+    return (await thread.call(method, args, at)) as Awaited<ReturnType<ConversationStore[M]>>;
   }
 
   /** A thread for a call after the last one died: a new one, unless one failed to start within RESTART_PAUSE_MS. */
